@@ -1,0 +1,155 @@
+// `llmfit list hardware|models|quants` and `llmfit show hw|model|quant ID`.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "commands.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct ListOptions {
+  std::string what;
+  std::string vendor;
+  std::string family;
+  std::string kind;
+  double min_memory_gib = 0;
+  std::string format = "text";
+};
+
+bool contains_ignore_case(const std::string& haystack, const std::string& needle) {
+  return needle.empty() || to_lower(haystack).find(to_lower(needle)) != std::string::npos;
+}
+
+std::string list_hardware(const ListOptions& o, const Catalog& c) {
+  std::vector<const HardwareSpec*> rows;
+  for (const auto& h : c.hardware()) {
+    if (!o.vendor.empty() && to_lower(h.vendor) != to_lower(o.vendor)) continue;
+    if (!o.kind.empty() && to_string(h.kind) != to_lower(o.kind)) continue;
+    if (!o.family.empty() && to_string(hardware_class(h)) != to_lower(o.family)) continue;
+    const double largest = *std::max_element(h.memory_options_gib.begin(), h.memory_options_gib.end());
+    if (largest < o.min_memory_gib) continue;
+    rows.push_back(&h);
+  }
+  if (o.format == "json") {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto* h : rows) doc.push_back(spec_to_json(*h));
+    return doc.dump(2) + "\n";
+  }
+  std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
+                                "GB/s", "TFLOPS", "USD");
+  for (const auto* h : rows) {
+    std::string memory;
+    for (double gib : h->memory_options_gib) memory += (memory.empty() ? "" : "/") + fmt::format("{:g}", gib);
+    if (memory.size() > 14) memory = fmt::format("{:g}-{:g}", h->memory_options_gib.front(), h->memory_options_gib.back());
+    out += fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}\n", h->id, h->name.substr(0, 40), to_string(h->kind),
+                       memory, h->bandwidth_gb_s, h->fp16_tflops,
+                       h->price_usd > 0 ? fmt::format("{:g}", h->price_usd) : "-");
+  }
+  out += fmt::format("{} entries (memory in GiB as sold; bandwidth 1e9 B/s)\n", rows.size());
+  return out;
+}
+
+std::string list_models(const ListOptions& o, const Catalog& c) {
+  std::vector<const ModelSpec*> rows;
+  for (const auto& m : c.models()) {
+    if (!o.family.empty() && !contains_ignore_case(m.family, o.family)) continue;
+    rows.push_back(&m);
+  }
+  if (o.format == "json") {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto* m : rows) doc.push_back(spec_to_json(*m));
+    return doc.dump(2) + "\n";
+  }
+  std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}\n", "id", "family", "params", "active",
+                                "layers", "context", "default");
+  for (const auto* m : rows)
+    out += fmt::format("{:<26} {:<14} {:>7g}B {:>7g}B {:>7} {:>9} {:<8}\n", m->id, m->family.substr(0, 14), m->params_b,
+                       m->active_params_b, m->layers, with_thousands(m->max_context), m->default_quant);
+  out += fmt::format("{} entries; name a quantisation as <model>-<quant>, e.g. llama-3.1-8b-q4_k_m or -q4\n", rows.size());
+  return out;
+}
+
+std::string list_quants(const ListOptions& o, const Catalog& c) {
+  if (o.format == "json") {
+    nlohmann::json doc = nlohmann::json::array();
+    for (const auto& q : c.quants()) doc.push_back(spec_to_json(q));
+    return doc.dump(2) + "\n";
+  }
+  std::string out = fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6} {:>10} {:<14}\n", "id", "name", "format", "kernel",
+                                "bits", "ppl +%", "short forms");
+  for (const auto& q : c.quants()) {
+    std::string forms;
+    for (const auto& f : q.short_forms) forms += (forms.empty() ? "" : ",") + f;
+    out += fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6.2f} {:>10.2f} {:<14}\n", q.id, q.name, to_string(q.format),
+                       to_string(q.kernel), q.bits_per_weight, q.quality_ppl_increase_pct, forms);
+  }
+  return out;
+}
+
+struct ShowOptions {
+  std::string what;
+  std::string id;
+  std::string format = "text";
+};
+
+std::string show(const ShowOptions& o, const Catalog& c) {
+  const std::string what = to_lower(o.what);
+  nlohmann::json doc;
+  std::string text;
+  if (what == "hw" || what == "hardware") {
+    const HardwareSpec& h = c.hardware_or_throw(o.id);
+    doc = spec_to_json(h);
+    text = h.name + "\n" + describe(h);
+  } else if (what == "model" || what == "models") {
+    const ModelChoice choice = c.resolve_model(o.id);
+    doc = spec_to_json(*choice.model);
+    text = choice.model->name + "\n" + describe(*choice.model);
+    if (!choice.quant_was_default) {
+      doc["quant"] = spec_to_json(*choice.quant);
+      text += "quantisation " + choice.quant->name + "\n" + describe(*choice.quant);
+    }
+  } else {
+    const QuantSpec& q = c.quant_or_throw(o.id);
+    doc = spec_to_json(q);
+    text = q.name + "\n" + describe(q);
+  }
+  return o.format == "json" ? doc.dump(2) + "\n" : text;
+}
+
+}  // namespace
+
+void setup_list(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ListOptions>();
+  CLI::App* sub = app.add_subcommand("list", "List what the catalogues hold: hardware, models or quants");
+  sub->add_option("what", options->what, "hardware | models | quants")
+      ->required()
+      ->transform(CLI::IsMember({"hardware", "hw", "models", "model", "quants", "quant"}, CLI::ignore_case));
+  sub->add_option("--vendor", options->vendor, "Hardware vendor: apple, nvidia, amd, intel, generic");
+  sub->add_option("--family", options->family,
+                  "Model family (substring), or hardware class: apple, nvidia-consumer, nvidia-datacenter, amd, intel, cpu");
+  sub->add_option("--kind", options->kind, "Hardware kind: gpu, unified, cpu");
+  sub->add_option("--min-memory", options->min_memory_gib, "Hardware with at least this many GiB in some configuration");
+  add_format_option(*sub, options->format, {"text", "json"});
+  sub->callback([options, &global] {
+    const Catalog& c = catalog(global);
+    const std::string what = to_lower(options->what);
+    if (what == "hardware" || what == "hw") write_output(list_hardware(*options, c), "");
+    else if (what == "models" || what == "model") write_output(list_models(*options, c), "");
+    else write_output(list_quants(*options, c), "");
+  });
+}
+
+void setup_show(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ShowOptions>();
+  CLI::App* sub = app.add_subcommand("show", "Show one catalogue entry with every field and its sources");
+  sub->add_option("what", options->what, "hw | model | quant")
+      ->required()
+      ->transform(CLI::IsMember({"hw", "hardware", "model", "models", "quant", "quants"}, CLI::ignore_case));
+  sub->add_option("id", options->id, "Entry id or alias")->required();
+  add_format_option(*sub, options->format, {"text", "json"});
+  sub->callback([options, &global] { write_output(show(*options, catalog(global)), ""); });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,11 @@
+#pragma once
+// Each subcommand lives in its own file: an options struct, setup_*() and run_*().
+#include "common.hpp"
+
+namespace llmfit::cli {
+
+void setup_predict(CLI::App& app, GlobalOptions& global);  // the default command: --hw X --model Y
+void setup_list(CLI::App& app, GlobalOptions& global);
+void setup_show(CLI::App& app, GlobalOptions& global);
+
+}  // namespace llmfit::cli

@@ -1,0 +1,34 @@
+#pragma once
+// Shared pieces of the command line: global options, catalogue loading, output.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "llmfit/llmfit.hpp"
+
+namespace llmfit::cli {
+
+/// Options every command shares.
+struct GlobalOptions {
+  std::vector<std::string> db_paths;  // --db, repeatable; LLMFIT_DB_PATH first
+  std::string calibration_path;       // --calibration profile.yaml
+};
+
+/// Registers --db and --calibration on `app` (top level, inherited by subcommands).
+void add_global_options(CLI::App& app, GlobalOptions& options);
+/// The shipped catalogue with LLMFIT_DB_PATH and --db layered on top (loaded once).
+const Catalog& catalog(const GlobalOptions& options);
+/// The efficiency profile: --calibration, else the shipped default profile.
+const EfficiencyProfile& profile(const GlobalOptions& options);
+
+/// `--format text|json|…` validator.
+CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices);
+/// Writes `text` to stdout, or atomically to `path` (temporary file + rename) when given.
+void write_output(const std::string& text, const std::string& path);
+
+/// A subcommand registers itself with this: setup adds options and a callback.
+using CommandSetup = std::function<void(CLI::App& app, GlobalOptions& options)>;
+
+}  // namespace llmfit::cli

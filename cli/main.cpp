@@ -1,0 +1,35 @@
+// llmfit: will this model fit on this machine, and how fast will it run?
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace llmfit::cli;
+  CLI::App app{"llmfit: will this LLM fit on this machine, and how fast will it run?", "llmfit"};
+  app.set_version_flag("--version", "llmfit 0.1.0");
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+  GlobalOptions global;
+  add_global_options(app, global);
+  setup_predict(app, global);
+  setup_list(app, global);
+  setup_show(app, global);
+  try {
+    app.parse(argc, argv);
+    return 0;
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const llmfit::InputError& e) {
+    std::cerr << "llmfit: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "llmfit: internal error: " << e.what() << '\n';
+    return 1;
+  } catch (...) {
+    std::cerr << "llmfit: internal error\n";
+    return 1;
+  }
+}

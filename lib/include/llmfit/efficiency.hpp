@@ -1,0 +1,79 @@
+#pragma once
+/// Inference engines and the few efficiency constants that turn datasheet figures into real speed.
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmfit/specs.hpp"
+
+namespace llmfit {
+
+enum class Backend { llama_cpp, mlx, ollama, vllm, transformers };
+[[nodiscard]] std::string_view to_string(Backend backend) noexcept;
+[[nodiscard]] std::optional<Backend> parse_backend(std::string_view text) noexcept;
+inline constexpr std::array<Backend, 5> kAllBackends = {Backend::llama_cpp, Backend::mlx, Backend::ollama,
+                                                        Backend::vllm, Backend::transformers};
+inline constexpr std::array<QuantKernel, 9> kAllQuantKernels = {
+    QuantKernel::legacy, QuantKernel::k_quant, QuantKernel::i_quant, QuantKernel::float_, QuantKernel::mlx,
+    QuantKernel::fp8,    QuantKernel::mxfp4,   QuantKernel::awq,     QuantKernel::gptq};
+
+/// Can this engine load weights in this format?
+[[nodiscard]] bool backend_supports(Backend backend, const QuantSpec& quant) noexcept;
+
+/// The constants of the speed model for one engine on one class of hardware.
+/// Decode: seconds per token = weight_bytes / (weight_bw_eff * kernel_eff * BW)
+///                           + kv_bytes / (kv_bw_eff * BW) + layers * layer_overhead
+///                           + moe_layers * experts_per_token * expert_overhead + token_overhead.
+struct EfficiencyConstants {
+  double weight_bandwidth_efficiency = 0.75;  // achieved share of peak bandwidth streaming weights
+  /// Relative bandwidth efficiency of each quantisation kernel family (index: QuantKernel).
+  std::array<double, kAllQuantKernels.size()> kernel_efficiency = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  double kv_bandwidth_efficiency = 0.6;  // reading the KV cache (attention kernels)
+  double layer_overhead_us = 30;         // fixed time per layer per token: launches, synchronisation
+  double expert_overhead_us = 0;         // per active routed expert per MoE layer per token
+  double token_overhead_us = 200;        // per token: sampling, graph set-up, host round trip
+  double compute_efficiency = 0.5;       // prefill: achieved share of peak FP16 FLOPs
+  double prefill_layer_overhead_us = 100;  // per layer per micro-batch during prefill
+  double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
+  double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
+  int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
+
+  [[nodiscard]] double kernel(QuantKernel k) const noexcept {
+    return kernel_efficiency[static_cast<std::size_t>(k)];
+  }
+};
+
+/// Relative standard errors from a calibration fit, used to draw uncertainty ranges.
+struct EfficiencyUncertainty {
+  bool known = false;
+  double decode_relative_error = 0;   // cross-validated typical relative error of decode tok/s
+  double prefill_relative_error = 0;  // same for prefill
+};
+
+/// One profile entry: constants for a backend, optionally narrowed to a device API and a hardware
+/// class. Lookup takes the most specific entry that matches.
+struct ProfileEntry {
+  Backend backend = Backend::llama_cpp;
+  std::optional<DeviceApi> api;
+  std::optional<HardwareClass> hardware_class;
+  EfficiencyConstants constants;
+  EfficiencyUncertainty uncertainty;
+  int fitted_runs = 0;  // 0 = literature default
+  std::string note;
+};
+
+struct EfficiencyProfile {
+  std::string name;
+  std::string source;
+  std::vector<ProfileEntry> entries;
+
+  /// The most specific entry for (backend, api, class); falls back to the literature defaults.
+  [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const;
+};
+
+/// Literature-based defaults, one entry per backend (see docs/model.md for the sources).
+[[nodiscard]] const EfficiencyProfile& default_efficiency_profile();
+
+}  // namespace llmfit

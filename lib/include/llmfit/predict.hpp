@@ -1,0 +1,144 @@
+#pragma once
+/// The performance model: pure functions over plain structs, no I/O. Formulas and their sources are
+/// in docs/model.md; each function names what it models.
+#include <cstdint>
+#include <vector>
+
+#include "llmfit/efficiency.hpp"
+#include "llmfit/specs.hpp"
+
+namespace llmfit {
+
+enum class KvCacheType { f32, f16, bf16, q8_0, q4_0 };
+[[nodiscard]] std::string_view to_string(KvCacheType type) noexcept;
+[[nodiscard]] std::optional<KvCacheType> parse_kv_cache_type(std::string_view text) noexcept;
+/// Bytes per cached element: ggml block sizes (q8_0: 34 B per 32, q4_0: 18 B per 32).
+[[nodiscard]] double kv_bytes_per_element(KvCacheType type) noexcept;
+
+/// Parameter counts derived from the architecture shape (docs/catalogue-schema.md).
+struct ParamBreakdown {
+  double embedding = 0;          // token embedding matrix
+  double output = 0;             // output head (shares storage with the embedding when tied)
+  double attention = 0;          // all layers
+  double dense_ffn = 0;          // all dense FFN layers, plus MoE shared experts and routers
+  double routed_experts = 0;     // all routed experts of all MoE layers
+  double active_routed_experts = 0;  // routed experts one token uses
+  int moe_layers = 0;
+
+  [[nodiscard]] double total() const noexcept {
+    return embedding + output + attention + dense_ffn + routed_experts;
+  }
+  [[nodiscard]] double active() const noexcept {
+    return embedding + output + attention + dense_ffn + active_routed_experts;
+  }
+};
+[[nodiscard]] ParamBreakdown shape_params(const ModelSpec& model) noexcept;
+
+/// What one configuration asks of the model.
+struct Scenario {
+  const HardwareSpec* hardware = nullptr;
+  int device_count = 1;                  // identical devices in one box, layer split (llama.cpp default)
+  const HardwareSpec* host = nullptr;    // CPU/RAM that runs offloaded layers; null = none
+  const ModelSpec* model = nullptr;
+  const QuantSpec* quant = nullptr;
+  Backend backend = Backend::llama_cpp;
+  DeviceApi api = DeviceApi::cuda;
+  KvCacheType kv_type = KvCacheType::f16;
+  std::int64_t context_tokens = 8192;    // KV cache size allocated (the fit question)
+  std::int64_t prompt_tokens = 512;      // prompt for prefill / TTFT; decode is reported after it
+  int batch = 1;                         // concurrent sequences
+  double memory_gib = 0;                 // per device; 0 = catalogue default
+  double gpu_memory_fraction = 0;        // unified memory share usable by the GPU; 0 = rule
+  double host_memory_gib = 0;            // 0 = host's default
+  bool allow_offload = true;             // allow CPU layers / experts when the accelerator is full
+};
+
+/// Weight bytes of the model in a quantisation.
+struct WeightBytes {
+  double stored = 0;           // all weights held in memory
+  double per_token = 0;        // read for one decode token (active experts, output head)
+  double routed_experts = 0;   // stored bytes of routed experts (candidates for expert offload)
+  double active_routed = 0;    // per-token bytes of routed experts
+  double per_layer = 0;        // stored bytes of one repeating layer (average)
+  double non_layer = 0;        // embedding + output head
+  double active_params = 0;    // parameters one token multiplies (FLOPs = 2 x this)
+};
+[[nodiscard]] WeightBytes weight_bytes(const ModelSpec& model, const QuantSpec& quant) noexcept;
+
+/// KV cache (and recurrent state) bytes for one sequence at a context length.
+[[nodiscard]] double kv_cache_bytes(const ModelSpec& model, KvCacheType type, double context_tokens) noexcept;
+
+enum class FitVerdict { fits, partial_offload, does_not_fit };
+[[nodiscard]] std::string_view to_string(FitVerdict verdict) noexcept;
+enum class OffloadKind { none, layers, experts };
+[[nodiscard]] std::string_view to_string(OffloadKind kind) noexcept;
+
+struct MemoryFit {
+  FitVerdict verdict = FitVerdict::does_not_fit;
+  bool fits = false;               // fully on the accelerator
+  double weights_bytes = 0;
+  double kv_cache_bytes = 0;       // at context_tokens, times batch
+  double compute_buffer_bytes = 0;
+  double runtime_overhead_bytes = 0;
+  double total_bytes = 0;          // sum of the above
+  double device_memory_bytes = 0;  // installed on the accelerator(s)
+  double available_bytes = 0;      // usable by the accelerator(s)
+  double os_reserved_bytes = 0;    // unified memory the OS keeps
+  double host_available_bytes = 0; // host RAM usable for offload (0 = none)
+  OffloadKind offload = OffloadKind::none;
+  int gpu_layers = 0;              // layers on the accelerator
+  int cpu_layers = 0;              // layers offloaded to the host
+  double offloaded_bytes = 0;      // weights held by the host
+  std::int64_t max_context = 0;    // largest context that fits fully on the accelerator (0: none)
+  bool unified_rule_applied = false;  // available came from the macOS wired-memory rule
+};
+
+struct Prediction {
+  MemoryFit fit;
+  double decode_tok_s = 0;             // per sequence, after prompt_tokens of context
+  double aggregate_decode_tok_s = 0;   // batch * decode_tok_s
+  double prefill_tok_s = 0;            // over prompt_tokens
+  double ttft_s = 0;                   // prefill of the prompt plus the first decoded token
+  double sustained_decode_tok_s = 0;   // after thermal throttling (= decode when none)
+  double throttle_onset_s = 0;         // 0 = no throttling expected / unknown
+  bool thermal_data = false;
+  double decode_ceiling_tok_s = 0;     // bandwidth roofline: peak BW / bytes per token, no overheads
+  double bytes_per_token = 0;          // weights + KV read per decode token (per sequence)
+  double decode_seconds_weights = 0;   // time split of one decode token
+  double decode_seconds_kv = 0;
+  double decode_seconds_overhead = 0;
+  double decode_seconds_host = 0;      // offloaded part on the host
+  bool compute_bound_decode = false;
+  bool in_range = true;                // false: inputs outside the model's range, numbers not trusted
+};
+
+/// Peak usable memory and other device-level quantities of a scenario.
+[[nodiscard]] MemoryFit fit_memory(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
+/// Seconds per decode token with `depth_tokens` already in the KV cache.
+[[nodiscard]] double decode_seconds_per_token(const Scenario& scenario, const MemoryFit& fit,
+                                              const EfficiencyConstants& constants, double depth_tokens,
+                                              Prediction* breakdown = nullptr) noexcept;
+/// Seconds to prefill `tokens` prompt tokens after `depth_tokens` already cached.
+[[nodiscard]] double prefill_seconds(const Scenario& scenario, const MemoryFit& fit,
+                                     const EfficiencyConstants& constants, double tokens,
+                                     double depth_tokens) noexcept;
+/// Fit, decode, prefill, TTFT and sustained speed for one scenario.
+[[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
+
+struct ContextPoint {
+  std::int64_t context = 0;
+  double decode_tok_s = 0;
+  double ttft_s = 0;  // prefill of a prompt this long
+  bool fits = false;  // KV of this context fits on the accelerator
+};
+/// Decode speed and TTFT over context lengths (512, 1k, 2k, … up to the model's maximum).
+[[nodiscard]] std::vector<ContextPoint> context_scaling(const Scenario& scenario,
+                                                        const EfficiencyConstants& constants);
+/// The default context ladder: powers of two from 512 to max_context (and max_context itself).
+[[nodiscard]] std::vector<std::int64_t> context_ladder(std::int64_t max_context);
+
+/// Usable share of unified memory for the GPU: macOS lets Metal wire about 2/3 of RAM up to 36 GiB
+/// and 3/4 above (recommendedMaxWorkingSetSize); other unified chips use their catalogue fraction.
+[[nodiscard]] double unified_gpu_fraction(const HardwareSpec& hardware, double memory_gib) noexcept;
+
+}  // namespace llmfit

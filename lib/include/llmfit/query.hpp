@@ -1,0 +1,56 @@
+#pragma once
+/// From names (as typed on a command line) to a resolved scenario and a full answer.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/efficiency.hpp"
+#include "llmfit/predict.hpp"
+
+namespace llmfit {
+
+/// What the user asked, by name. Empty / zero fields take defaults.
+struct Query {
+  std::string hardware;  // id[:count]
+  std::string model;     // model[-quant]
+  std::string backend;   // llama.cpp | mlx | ollama | vllm | transformers; empty = by quant format
+  std::string api;       // cuda | metal | vulkan | rocm | sycl | cpu; empty = the chip's first
+  std::string host;      // cpu entry for offload; empty = the chip's default host
+  std::string kv_type = "f16";
+  std::int64_t context_tokens = 0;  // 0 = min(8192, model max)
+  std::int64_t prompt_tokens = 512;
+  int batch = 1;
+  double memory_gib = 0;  // 0 = the chip's default capacity
+  double gpu_memory_fraction = 0;
+  double host_memory_gib = 0;
+  bool allow_offload = true;
+};
+
+/// A resolved scenario with the choices made on the user's behalf, spelt out.
+struct ResolvedQuery {
+  Scenario scenario;
+  const ProfileEntry* efficiency = nullptr;
+  std::vector<std::string> assumptions;  // "backend llama.cpp (GGUF quantisation)", …
+  std::vector<std::string> warnings;
+};
+
+/// Resolves names against the catalogue. Throws InputError (one line, with "did you mean").
+[[nodiscard]] ResolvedQuery resolve_query(const Catalog& catalog, const Query& query,
+                                          const EfficiencyProfile& profile);
+
+/// A full answer: prediction, context scaling and the notes that explain it.
+struct Answer {
+  ResolvedQuery resolved;
+  Prediction prediction;
+  std::vector<ContextPoint> context_scaling;
+  double decode_low_tok_s = 0;  // uncertainty range from the calibration (0 = none)
+  double decode_high_tok_s = 0;
+  double prefill_low_tok_s = 0;
+  double prefill_high_tok_s = 0;
+};
+
+[[nodiscard]] Answer answer_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile);
+
+}  // namespace llmfit

@@ -1,0 +1,158 @@
+#pragma once
+/// Plain catalogue records: hardware, models and quantisation formats. Units are in the names
+/// (see units.hpp and docs/catalogue-schema.md).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llmfit {
+
+enum class HardwareKind { gpu, unified, cpu };
+enum class FormFactor { laptop, desktop, server, embedded };
+/// Device API of an engine (llama-bench's `backends` field: CUDA, Metal, Vulkan, ROCm, SYCL, CPU).
+enum class DeviceApi { cuda, metal, vulkan, rocm, sycl, cpu };
+/// Hardware class used to group calibration constants.
+enum class HardwareClass { apple, nvidia_consumer, nvidia_datacenter, amd, intel, cpu };
+
+struct HardwareSpec {
+  std::string id;
+  std::string name;
+  std::string vendor;  // apple | nvidia | amd | intel | generic
+  HardwareKind kind = HardwareKind::gpu;
+  std::vector<double> memory_options_gib;
+  double default_memory_gib = 0;
+  double bandwidth_gb_s = 0;
+  double fp16_tflops = 0;
+  double int8_tops = 0;  // 0 = not given
+  int gpu_cores = 0;     // 0 = not given
+  FormFactor form_factor = FormFactor::desktop;
+  double sustained_fraction = 1.0;  // share of peak decode speed once throttled
+  double throttle_onset_s = 0;      // 0 = not known / never
+  bool has_thermal_data = false;    // sustained_fraction or throttle_onset_s given
+  double tdp_w = 0;
+  double price_usd = 0;  // 0 = unknown / not sold alone
+  std::vector<DeviceApi> apis;
+  std::string default_host;          // gpu only: id of a cpu entry
+  double gpu_memory_fraction = 0;    // unified only: 0 = default rule
+  std::vector<std::string> aliases;
+  std::string source;
+  std::string notes;
+  std::string origin;  // where the entry came from: "builtin:<file>" or a user file path
+};
+
+struct MoeSpec {
+  int experts = 0;  // routed experts per MoE layer; 0 = dense model
+  int experts_per_token = 0;
+  int expert_intermediate_size = 0;
+  int shared_experts = 0;
+  int shared_expert_intermediate_size = 0;  // 0 = expert_intermediate_size
+  int dense_layers = 0;                     // leading layers with a dense FFN
+};
+
+struct AttentionSpec {
+  int sliding_window_layers = 0;
+  int sliding_window = 0;
+  int linear_attention_layers = 0;
+  int linear_key_heads = 0;
+  int linear_value_heads = 0;
+  int linear_key_head_dim = 0;
+  int linear_value_head_dim = 0;
+  int linear_conv_kernel = 4;
+};
+
+/// Multi-head latent attention (DeepSeek-V2/V3): the KV cache holds one compressed latent per token.
+struct MlaSpec {
+  int kv_lora_rank = 0;  // 0 = no MLA
+  int q_lora_rank = 0;
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  int v_head_dim = 0;
+};
+
+struct ModelSpec {
+  std::string id;
+  std::string name;
+  std::string family;
+  double params_b = 0;         // published total, language model
+  double active_params_b = 0;  // published activated (MoE); = params_b for dense
+  int layers = 0;
+  int hidden_size = 0;
+  int intermediate_size = 0;
+  int attention_heads = 0;
+  int kv_heads = 0;
+  int head_dim = 0;
+  int vocab_size = 0;
+  bool tied_embeddings = false;
+  std::int64_t max_context = 0;
+  std::string default_quant;
+  MoeSpec moe;
+  AttentionSpec attention;
+  MlaSpec mla;
+  std::vector<std::string> aliases;
+  std::string source;
+  std::string notes;
+  std::string origin;
+
+  [[nodiscard]] bool is_moe() const noexcept { return moe.experts > 0; }
+  [[nodiscard]] int full_attention_layers() const noexcept {
+    return layers - attention.sliding_window_layers - attention.linear_attention_layers;
+  }
+};
+
+enum class QuantFormat { gguf, mlx, safetensors };
+/// Kernel family: decides which matmul kernels run and how close they get to peak bandwidth.
+enum class QuantKernel { legacy, k_quant, i_quant, float_, mlx, fp8, mxfp4, awq, gptq };
+
+struct QuantSpec {
+  std::string id;  // lowercase format name, e.g. q4_k_m
+  std::string name;
+  QuantFormat format = QuantFormat::gguf;
+  QuantKernel kernel = QuantKernel::k_quant;
+  double bits_per_weight = 0;            // repeating-layer weights, effective
+  double expert_bits_per_weight = 0;     // routed experts; 0 = bits_per_weight
+  double embedding_bits_per_weight = 0;  // 0 = bits_per_weight
+  double output_bits_per_weight = 0;     // 0 = bits_per_weight
+  std::vector<std::string> short_forms;
+  double quality_ppl_increase_pct = 0;
+  std::string quality_source;
+  std::string source;
+  std::string notes;
+  std::string origin;
+
+  [[nodiscard]] double expert_bits() const noexcept {
+    return expert_bits_per_weight > 0 ? expert_bits_per_weight : bits_per_weight;
+  }
+  [[nodiscard]] double embedding_bits() const noexcept {
+    return embedding_bits_per_weight > 0 ? embedding_bits_per_weight : bits_per_weight;
+  }
+  [[nodiscard]] double output_bits() const noexcept {
+    return output_bits_per_weight > 0 ? output_bits_per_weight : bits_per_weight;
+  }
+};
+
+// Names of enum values, as written in YAML, JSON and on the command line.
+[[nodiscard]] std::string_view to_string(HardwareKind kind) noexcept;
+[[nodiscard]] std::string_view to_string(FormFactor form) noexcept;
+[[nodiscard]] std::string_view to_string(DeviceApi api) noexcept;
+[[nodiscard]] std::string_view to_string(HardwareClass hw_class) noexcept;
+[[nodiscard]] std::string_view to_string(QuantFormat format) noexcept;
+[[nodiscard]] std::string_view to_string(QuantKernel kernel) noexcept;
+[[nodiscard]] std::optional<HardwareKind> parse_hardware_kind(std::string_view text) noexcept;
+[[nodiscard]] std::optional<FormFactor> parse_form_factor(std::string_view text) noexcept;
+[[nodiscard]] std::optional<DeviceApi> parse_device_api(std::string_view text) noexcept;
+[[nodiscard]] std::optional<HardwareClass> parse_hardware_class(std::string_view text) noexcept;
+[[nodiscard]] std::optional<QuantFormat> parse_quant_format(std::string_view text) noexcept;
+[[nodiscard]] std::optional<QuantKernel> parse_quant_kernel(std::string_view text) noexcept;
+
+/// The calibration class of a chip, derived from vendor, kind and form factor.
+[[nodiscard]] HardwareClass hardware_class(const HardwareSpec& hardware) noexcept;
+
+/// Checks one entry's fields for presence and plausible ranges. Returns the first problem as
+/// "field: message", or an empty string when the entry is valid.
+[[nodiscard]] std::string validate(const HardwareSpec& hardware);
+[[nodiscard]] std::string validate(const ModelSpec& model);
+[[nodiscard]] std::string validate(const QuantSpec& quant);
+
+}  // namespace llmfit

@@ -1,0 +1,307 @@
+#include "llmfit/catalog.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "llmfit/errors.hpp"
+
+namespace llmfit {
+namespace {
+
+template <typename Spec>
+void index_entries(const std::vector<Spec>& entries, std::unordered_map<std::string, std::size_t>& index) {
+  index.clear();
+  index.reserve(entries.size() * 3);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    index.emplace(to_lower(entries[i].id), i);
+    for (const auto& alias : entries[i].aliases) index.emplace(to_lower(alias), i);
+  }
+}
+
+template <typename Spec>
+const Spec* find_in(const std::vector<Spec>& entries, const std::unordered_map<std::string, std::size_t>& index,
+                    std::string_view id) {
+  const auto it = index.find(to_lower(id));
+  return it == index.end() ? nullptr : &entries[it->second];
+}
+
+template <typename Spec>
+std::vector<std::string> names_of(const std::vector<Spec>& entries) {
+  std::vector<std::string> names;
+  for (const auto& e : entries) {
+    names.push_back(e.id);
+    for (const auto& alias : e.aliases) names.push_back(alias);
+  }
+  return names;
+}
+
+std::string did_you_mean(const std::vector<std::string>& suggestions) {
+  if (suggestions.empty()) return "";
+  std::string text = " (did you mean '" + suggestions.front() + "'";
+  for (std::size_t i = 1; i < suggestions.size(); ++i) text += " or '" + suggestions[i] + "'";
+  return text + "?)";
+}
+
+/// Adds `entries` to `into`: an id already present is replaced (recorded in `overrides`).
+template <typename Spec>
+void layer_entries(std::vector<Spec>& into, std::vector<Spec> entries, const char* kind,
+                   std::vector<std::string>& overrides) {
+  for (auto& entry : entries) {
+    const std::string key = to_lower(entry.id);
+    auto same = std::find_if(into.begin(), into.end(), [&](const Spec& e) { return to_lower(e.id) == key; });
+    if (same != into.end()) {
+      overrides.push_back(std::string(kind) + " " + entry.id + " from " + entry.origin);
+      *same = std::move(entry);
+    } else {
+      into.push_back(std::move(entry));
+    }
+  }
+}
+
+const std::vector<std::string>& aliases_of(const HardwareSpec& h) { return h.aliases; }
+const std::vector<std::string>& aliases_of(const ModelSpec& m) { return m.aliases; }
+const std::vector<std::string>& aliases_of(const QuantSpec&) {
+  static const std::vector<std::string> none;
+  return none;
+}
+
+template <typename Spec>
+void check_entries(const std::vector<Spec>& entries, const char* kind, const std::string& source_name,
+                   std::set<std::string>& seen) {
+  for (const auto& entry : entries) {
+    const std::string where = entry.origin.empty() ? source_name : entry.origin;
+    if (std::string problem = validate(entry); !problem.empty())
+      throw InputError(where + ": " + kind + " '" + entry.id + "': " + problem);
+    for (const std::string* name : [&] {
+           std::vector<const std::string*> all{&entry.id};
+           for (const auto& alias : aliases_of(entry)) all.push_back(&alias);
+           return all;
+         }()) {
+      const std::string key = std::string(kind) + ":" + to_lower(*name);
+      if (!seen.insert(key).second)
+        throw InputError(where + ": " + kind + " '" + entry.id + "': id or alias '" + *name +
+                         "' appears twice in this source");
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> closest_matches(std::string_view text, const std::vector<std::string>& candidates,
+                                         std::size_t max) {
+  const std::string needle = to_lower(text.substr(0, 200));
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& candidate : candidates) {
+    const std::string lower = to_lower(candidate);
+    std::size_t distance = edit_distance(needle, lower);
+    // A candidate that contains the text (or the reverse) is a strong hint even when far in edits.
+    if (!needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos))
+      distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
+    const std::size_t limit = std::max<std::size_t>(2, std::max(needle.size(), lower.size()) / 3);
+    if (distance <= limit) scored.emplace_back(distance, candidate);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (const auto& [distance, candidate] : scored) {
+    if (out.size() >= max) break;
+    if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(candidate);
+  }
+  return out;
+}
+
+const Catalog& Catalog::builtin() {
+  static const Catalog catalog = [] {
+    Catalog c;
+    detail::fill_builtin_catalog(c.data_);
+    c.reindex();
+    return c;
+  }();
+  return catalog;
+}
+
+void Catalog::reindex() {
+  index_entries(data_.hardware, hardware_index_);
+  index_entries(data_.models, model_index_);
+  quant_index_.clear();
+  for (std::size_t i = 0; i < data_.quants.size(); ++i) {
+    quant_index_.emplace(to_lower(data_.quants[i].id), i);
+    quant_index_.emplace(to_lower(data_.quants[i].name), i);
+    for (const auto& form : data_.quants[i].short_forms) quant_index_.emplace(to_lower(form), i);
+  }
+}
+
+void validate_catalog(const CatalogData& data, const std::string& source_name, const Catalog* base) {
+  std::set<std::string> seen;
+  check_entries(data.hardware, "hardware", source_name, seen);
+  check_entries(data.models, "model", source_name, seen);
+  std::set<std::string> quant_seen;
+  check_entries(data.quants, "quant", source_name, quant_seen);
+  for (const auto& q : data.quants)
+    for (const auto& form : q.short_forms)
+      if (!quant_seen.insert("quant:" + to_lower(form)).second)
+        throw InputError(source_name + ": quant '" + q.id + "': short form '" + form + "' appears twice");
+
+  auto quant_known = [&](const std::string& id) {
+    for (const auto& q : data.quants)
+      if (to_lower(q.id) == to_lower(id)) return true;
+    return base != nullptr && base->find_quant(id) != nullptr;
+  };
+  for (const auto& m : data.models)
+    if (!quant_known(m.default_quant))
+      throw InputError((m.origin.empty() ? source_name : m.origin) + ": model '" + m.id +
+                       "': default_quant: unknown quant '" + m.default_quant + "'");
+  auto host_known = [&](const std::string& id) {
+    for (const auto& h : data.hardware)
+      if (to_lower(h.id) == to_lower(id)) return h.kind == HardwareKind::cpu;
+    const HardwareSpec* h = base != nullptr ? base->find_hardware(id) : nullptr;
+    return h != nullptr && h->kind == HardwareKind::cpu;
+  };
+  for (const auto& h : data.hardware)
+    if (!h.default_host.empty() && !host_known(h.default_host))
+      throw InputError((h.origin.empty() ? source_name : h.origin) + ": hardware '" + h.id +
+                       "': default_host: '" + h.default_host + "' is not a cpu entry");
+}
+
+void Catalog::add_source(CatalogData data, const std::string& source_name) {
+  validate_catalog(data, source_name, this);
+  layer_entries(data_.hardware, std::move(data.hardware), "hardware", overrides_);
+  layer_entries(data_.models, std::move(data.models), "model", overrides_);
+  layer_entries(data_.quants, std::move(data.quants), "quant", overrides_);
+  reindex();
+}
+
+const HardwareSpec* Catalog::find_hardware(std::string_view id) const noexcept {
+  return find_in(data_.hardware, hardware_index_, id);
+}
+const ModelSpec* Catalog::find_model(std::string_view id) const noexcept {
+  return find_in(data_.models, model_index_, id);
+}
+const QuantSpec* Catalog::find_quant(std::string_view id) const noexcept {
+  return find_in(data_.quants, quant_index_, id);
+}
+
+std::vector<std::string> Catalog::suggest_hardware(std::string_view text, std::size_t max) const {
+  return closest_matches(text, names_of(data_.hardware), max);
+}
+std::vector<std::string> Catalog::suggest_models(std::string_view text, std::size_t max) const {
+  return closest_matches(text, names_of(data_.models), max);
+}
+std::vector<std::string> Catalog::suggest_quants(std::string_view text, std::size_t max) const {
+  std::vector<std::string> names;
+  for (const auto& q : data_.quants) {
+    names.push_back(q.id);
+    for (const auto& form : q.short_forms) names.push_back(form);
+  }
+  return closest_matches(text, names, max);
+}
+
+const HardwareSpec& Catalog::hardware_or_throw(std::string_view id) const {
+  if (const HardwareSpec* hw = find_hardware(id)) return *hw;
+  throw InputError("unknown hardware '" + std::string(id.substr(0, 100)) + "'" +
+                   did_you_mean(suggest_hardware(id)) + "; see 'llmfit list hardware'");
+}
+
+const QuantSpec& Catalog::quant_or_throw(std::string_view id) const {
+  if (const QuantSpec* q = find_quant(id)) return *q;
+  throw InputError("unknown quantisation '" + std::string(id.substr(0, 100)) + "'" +
+                   did_you_mean(suggest_quants(id)) + "; see 'llmfit list quants'");
+}
+
+HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
+  HardwareChoice choice;
+  std::string_view id = text;
+  if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+    id = text.substr(0, colon);
+    const std::string_view count_text = text.substr(colon + 1);
+    int count = 0;
+    const auto [end, error] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+    if (error != std::errc() || end != count_text.data() + count_text.size() || count < 1 || count > 64)
+      throw InputError("hardware '" + std::string(text.substr(0, 100)) +
+                       "': the device count after ':' must be a whole number from 1 to 64");
+    choice.count = count;
+  }
+  choice.hardware = &hardware_or_throw(id);
+  if (choice.count > 1 && choice.hardware->kind != HardwareKind::gpu)
+    throw InputError("hardware '" + std::string(text.substr(0, 100)) +
+                     "': several devices in one box apply to GPUs; use 'llmfit cluster' for separate machines");
+  return choice;
+}
+
+ModelChoice Catalog::resolve_model(std::string_view text) const {
+  ModelChoice choice;
+  if (text.empty()) throw InputError("model: empty name; see 'llmfit list models'");
+  if (const ModelSpec* m = find_model(text)) {
+    choice.model = m;
+    choice.quant = find_quant(m->default_quant);
+    choice.quant_was_default = true;
+    if (choice.quant == nullptr)
+      throw InputError("model '" + m->id + "': default_quant '" + m->default_quant + "' is not in the catalogue");
+    return choice;
+  }
+  // Try every split point from the right: quant ids may contain '-' (mlx-4bit).
+  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0;
+       pos = text.rfind('-', pos - 1)) {
+    const ModelSpec* m = find_model(text.substr(0, pos));
+    const QuantSpec* q = find_quant(text.substr(pos + 1));
+    if (m != nullptr && q != nullptr) {
+      choice.model = m;
+      choice.quant = q;
+      return choice;
+    }
+    if (m != nullptr) {
+      throw InputError("model '" + std::string(text.substr(0, 100)) + "': unknown quantisation '" +
+                       std::string(text.substr(pos + 1, 50)) + "'" + did_you_mean(suggest_quants(text.substr(pos + 1))) +
+                       "; see 'llmfit list quants'");
+    }
+    if (pos == 0) break;
+  }
+  // Suggest on the model part when a known quant suffix is present.
+  std::string_view model_part = text;
+  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0; pos = text.rfind('-', pos - 1)) {
+    if (find_quant(text.substr(pos + 1)) != nullptr) {
+      model_part = text.substr(0, pos);
+      break;
+    }
+    if (pos == 0) break;
+  }
+  throw InputError("unknown model '" + std::string(text.substr(0, 100)) + "'" +
+                   did_you_mean(suggest_models(model_part)) + "; see 'llmfit list models'");
+}
+
+const HardwareSpec* Catalog::default_host(const HardwareSpec& hardware) const noexcept {
+  if (hardware.kind != HardwareKind::gpu) return nullptr;
+  if (!hardware.default_host.empty())
+    if (const HardwareSpec* host = find_hardware(hardware.default_host)) return host;
+  const char* fallback = hardware.form_factor == FormFactor::server ? "epyc-9004-ddr5-12ch" : "ddr5-5600-dual";
+  if (const HardwareSpec* host = find_hardware(fallback)) return host;
+  for (const auto& h : data_.hardware)
+    if (h.kind == HardwareKind::cpu) return &h;
+  return nullptr;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,509 @@
+#include "llmfit/predict.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "llmfit/units.hpp"
+
+namespace llmfit {
+namespace {
+
+constexpr double kMicro = units::kSecondsPerMicrosecond;
+// Offloaded prefill on a discrete GPU: llama.cpp copies host-resident weights over PCIe for each
+// micro-batch (PCIe 4.0 x16 ≈ 25 GB/s achieved of 32 GB/s).
+constexpr double kPcieBytesPerSecond = 25e9;
+// Latency of handing activations from one device or stage to the next (layer split), per token.
+// Measured: RTX 4090 x2 / x4 add 0.2-0.35 ms per hop to Llama 3 8B tg (XiongjieDai table, 2024).
+constexpr double kDeviceHopSeconds = 250e-6;
+// Share of its FP16 peak a unified chip's CPU cores reach when they run offloaded layers.
+constexpr double kUnifiedCpuComputeShare = 0.15;
+
+double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
+
+/// OS share of a CPU-only machine's RAM: at least 2 GiB, or 10 %.
+double cpu_os_reserve_bytes(double ram_bytes) {
+  return std::max(2.0 * units::kBytesPerGiB, 0.10 * ram_bytes);
+}
+
+/// Active weights plus attention per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
+/// parameter per token; QK^T and attention·V each 2·context·head_dim per head).
+double attention_flops_per_token(const ModelSpec& m, double context) {
+  const double per_layer = 4.0 * m.attention_heads * static_cast<double>(m.head_dim);
+  const double window = m.attention.sliding_window;
+  return per_layer * (m.full_attention_layers() * context +
+                      m.attention.sliding_window_layers * std::min(context, window));
+}
+
+/// Distinct experts a batch of B tokens touches in one MoE layer: E·(1 − (1 − k/E)^B) for uniform
+/// routing.
+double touched_expert_fraction(const ModelSpec& m, int batch) {
+  if (!m.is_moe()) return 1.0;
+  const double k_over_e = static_cast<double>(m.moe.experts_per_token) / m.moe.experts;
+  return 1.0 - std::pow(1.0 - k_over_e, std::max(1, batch));
+}
+
+struct Placement {
+  double device_fraction = 1;         // share of repeating layers on the accelerator
+  double host_routed_fraction = 0;    // share of routed experts held by the host (expert offload)
+};
+
+Placement placement_of(const ModelSpec& m, const MemoryFit& fit) {
+  Placement p;
+  if (fit.offload == OffloadKind::layers && m.layers > 0)
+    p.device_fraction = static_cast<double>(fit.gpu_layers) / m.layers;
+  if (fit.offload == OffloadKind::experts && m.is_moe()) {
+    const int moe_layers = m.layers - m.moe.dense_layers;
+    p.host_routed_fraction = moe_layers > 0 ? static_cast<double>(fit.cpu_layers) / moe_layers : 0;
+  }
+  return p;
+}
+
+double host_bandwidth(const Scenario& s, const EfficiencyConstants& k) {
+  const HardwareSpec& hw = *s.hardware;
+  if (hw.kind == HardwareKind::gpu && s.host != nullptr)
+    return s.host->bandwidth_gb_s * units::kBytesPerGB * k.host_bandwidth_efficiency;
+  return hw.bandwidth_gb_s * units::kBytesPerGB * k.host_bandwidth_efficiency;
+}
+
+}  // namespace
+
+std::string_view to_string(KvCacheType type) noexcept {
+  switch (type) {
+    case KvCacheType::f32: return "f32";
+    case KvCacheType::f16: return "f16";
+    case KvCacheType::bf16: return "bf16";
+    case KvCacheType::q8_0: return "q8_0";
+    case KvCacheType::q4_0: return "q4_0";
+  }
+  return "?";
+}
+
+std::optional<KvCacheType> parse_kv_cache_type(std::string_view text) noexcept {
+  for (KvCacheType t : {KvCacheType::f32, KvCacheType::f16, KvCacheType::bf16, KvCacheType::q8_0,
+                        KvCacheType::q4_0}) {
+    std::string_view name = to_string(t);
+    if (name.size() != text.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      char c = text[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      same = same && c == name[i];
+    }
+    if (same) return t;
+  }
+  return std::nullopt;
+}
+
+double kv_bytes_per_element(KvCacheType type) noexcept {
+  switch (type) {
+    case KvCacheType::f32: return 4.0;
+    case KvCacheType::f16:
+    case KvCacheType::bf16: return 2.0;
+    case KvCacheType::q8_0: return 34.0 / 32.0;  // ggml block_q8_0: 32 int8 + f16 scale
+    case KvCacheType::q4_0: return 18.0 / 32.0;  // ggml block_q4_0: 32 nibbles + f16 scale
+  }
+  return 2.0;
+}
+
+std::string_view to_string(FitVerdict verdict) noexcept {
+  switch (verdict) {
+    case FitVerdict::fits: return "fits";
+    case FitVerdict::partial_offload: return "partial_offload";
+    case FitVerdict::does_not_fit: return "does_not_fit";
+  }
+  return "?";
+}
+
+std::string_view to_string(OffloadKind kind) noexcept {
+  switch (kind) {
+    case OffloadKind::none: return "none";
+    case OffloadKind::layers: return "layers";
+    case OffloadKind::experts: return "experts";
+  }
+  return "?";
+}
+
+ParamBreakdown shape_params(const ModelSpec& m) noexcept {
+  ParamBreakdown p;
+  const double hidden = m.hidden_size;
+  const double vocab_hidden = static_cast<double>(m.vocab_size) * hidden;
+  p.embedding = vocab_hidden;
+  p.output = m.tied_embeddings ? 0.0 : vocab_hidden;
+
+  double attention_layer = 0;
+  if (m.mla.kv_lora_rank > 0) {
+    // DeepSeek-V2 MLA projections (DeepSeek-V2 paper, sec. 2.1.2).
+    const double heads = m.attention_heads;
+    const double qk_head = m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim;
+    const double q = m.mla.q_lora_rank > 0
+                         ? hidden * m.mla.q_lora_rank + static_cast<double>(m.mla.q_lora_rank) * heads * qk_head
+                         : hidden * heads * qk_head;
+    const double kv_a = hidden * (m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
+    const double kv_b = static_cast<double>(m.mla.kv_lora_rank) * heads * (m.mla.qk_nope_head_dim + m.mla.v_head_dim);
+    const double o = heads * m.mla.v_head_dim * hidden;
+    attention_layer = q + kv_a + kv_b + o;
+  } else {
+    const double q_width = static_cast<double>(m.attention_heads) * m.head_dim;
+    const double kv_width = static_cast<double>(m.kv_heads) * m.head_dim;
+    attention_layer = 2.0 * hidden * q_width + 2.0 * hidden * kv_width;  // Q, O and K, V
+  }
+  const auto& a = m.attention;
+  // Gated DeltaNet (Qwen3-Next): in_proj_qkvz, in_proj_ba, out_proj and the causal conv.
+  const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
+  const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
+  const double linear_layer = hidden * (2 * key_width + 2 * value_width) + 2 * hidden * a.linear_value_heads +
+                              value_width * hidden + a.linear_conv_kernel * (2 * key_width + value_width);
+  p.attention = (m.layers - a.linear_attention_layers) * attention_layer + a.linear_attention_layers * linear_layer;
+
+  const double gated_ffn = 3.0 * hidden;  // gate, up, down
+  if (m.is_moe()) {
+    p.moe_layers = m.layers - m.moe.dense_layers;
+    const double expert = gated_ffn * m.moe.expert_intermediate_size;
+    const double shared_inter = m.moe.shared_expert_intermediate_size > 0 ? m.moe.shared_expert_intermediate_size
+                                                                         : m.moe.expert_intermediate_size;
+    p.dense_ffn = m.moe.dense_layers * gated_ffn * m.intermediate_size +
+                  p.moe_layers * (m.moe.shared_experts * gated_ffn * shared_inter + hidden * m.moe.experts);
+    p.routed_experts = p.moe_layers * m.moe.experts * expert;
+    p.active_routed_experts = p.moe_layers * m.moe.experts_per_token * expert;
+  } else {
+    p.dense_ffn = m.layers * gated_ffn * m.intermediate_size;
+  }
+  return p;
+}
+
+WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
+  const ParamBreakdown shape = shape_params(m);
+  // Anchor to the published total: the shape gives the split, the model card the sum.
+  const double body_shape = shape.attention + shape.dense_ffn + shape.routed_experts;
+  const double body_published = m.params_b * 1e9 - shape.embedding - shape.output;
+  double scale = body_shape > 0 ? body_published / body_shape : 1.0;
+  if (!std::isfinite(scale) || scale < 0.5 || scale > 2.0) scale = 1.0;
+  const double dense_params = (shape.attention + shape.dense_ffn) * scale;
+  const double routed_params = shape.routed_experts * scale;
+  const double active_routed_params = shape.active_routed_experts * scale;
+  const double vocab_hidden = static_cast<double>(m.vocab_size) * m.hidden_size;
+
+  WeightBytes w;
+  const double bits = q.bits_per_weight;
+  const double expert_bits = q.expert_bits();
+  // Tied embeddings: llama.cpp stores the shared matrix once, at the output tensor's type.
+  const double non_layer_bits = m.tied_embeddings ? vocab_hidden * q.output_bits()
+                                                  : vocab_hidden * (q.embedding_bits() + q.output_bits());
+  w.non_layer = non_layer_bits / 8.0;
+  w.routed_experts = routed_params * expert_bits / 8.0;
+  w.stored = dense_params * bits / 8.0 + w.routed_experts + w.non_layer;
+  w.active_routed = active_routed_params * expert_bits / 8.0;
+  // Decode reads every active weight once plus the output head; the embedding is one row lookup.
+  w.per_token = dense_params * bits / 8.0 + w.active_routed + vocab_hidden * q.output_bits() / 8.0;
+  w.per_layer = m.layers > 0 ? (w.stored - w.non_layer) / m.layers : 0;
+  w.active_params = dense_params + active_routed_params + vocab_hidden;
+  return w;
+}
+
+double kv_cache_bytes(const ModelSpec& m, KvCacheType type, double context) noexcept {
+  if (!(context > 0)) return 0;
+  const double element = kv_bytes_per_element(type);
+  // K and V per layer per token (GQA: kv_heads·head_dim each); MLA caches one latent plus the RoPE key.
+  const double per_layer_token = m.mla.kv_lora_rank > 0
+                                     ? (m.mla.kv_lora_rank + m.mla.qk_rope_head_dim) * element
+                                     : 2.0 * m.kv_heads * static_cast<double>(m.head_dim) * element;
+  const auto& a = m.attention;
+  const double full = m.full_attention_layers() * per_layer_token * context;
+  const double sliding = a.sliding_window_layers * per_layer_token * std::min<double>(context, a.sliding_window);
+  // Linear attention keeps a fixed f32 state: value_heads × key_dim × value_dim, plus the conv window.
+  const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
+  const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
+  const double state = (static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim +
+                        std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width)) *
+                       4.0;
+  return full + sliding + a.linear_attention_layers * state;
+}
+
+double unified_gpu_fraction(const HardwareSpec& hw, double memory_gib) noexcept {
+  if (hw.gpu_memory_fraction > 0) return hw.gpu_memory_fraction;
+  if (hw.vendor == "apple") {
+    // macOS default Metal working set (recommendedMaxWorkingSetSize / iogpu.wired_limit_mb):
+    // about 2/3 of RAM up to 36 GiB, 3/4 above (llama.cpp discussion #2182, Apple developer forums).
+    return memory_gib <= 36.0 ? 2.0 / 3.0 : 0.75;
+  }
+  return 0.9;
+}
+
+MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
+  MemoryFit fit;
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& m = *s.model;
+  const int devices = std::max(1, s.device_count);
+  const int batch = std::max(1, s.batch);
+  const double memory_gib = s.memory_gib > 0 ? s.memory_gib : hw.default_memory_gib;
+  fit.device_memory_bytes = devices * units::gib_to_bytes(memory_gib);
+
+  switch (hw.kind) {
+    case HardwareKind::gpu:
+      fit.available_bytes = fit.device_memory_bytes;
+      break;
+    case HardwareKind::unified: {
+      const double fraction = s.gpu_memory_fraction > 0 ? s.gpu_memory_fraction
+                                                        : unified_gpu_fraction(hw, memory_gib);
+      fit.unified_rule_applied = s.gpu_memory_fraction <= 0 && hw.gpu_memory_fraction <= 0;
+      fit.available_bytes = fit.device_memory_bytes * fraction;
+      fit.os_reserved_bytes = fit.device_memory_bytes - fit.available_bytes;
+      break;
+    }
+    case HardwareKind::cpu:
+      fit.os_reserved_bytes = cpu_os_reserve_bytes(fit.device_memory_bytes);
+      fit.available_bytes = std::max(0.0, fit.device_memory_bytes - fit.os_reserved_bytes);
+      break;
+  }
+
+  const WeightBytes w = weight_bytes(m, *s.quant);
+  fit.weights_bytes = w.stored;
+  fit.kv_cache_bytes = batch * kv_cache_bytes(m, s.kv_type, static_cast<double>(s.context_tokens));
+  // Compute buffer with flash attention: f32 logits of one micro-batch plus one layer's activations
+  // (llama.cpp prints ~0.3 GB "compute buffer size" for Llama 3 8B at n_ubatch 512).
+  const double ffn_width = std::max<double>(m.intermediate_size,
+                                            static_cast<double>(m.moe.expert_intermediate_size) *
+                                                std::max(1, m.moe.experts_per_token));
+  const double ubatch = std::max(1, k.micro_batch_tokens);
+  fit.compute_buffer_bytes = ubatch * 4.0 * (m.vocab_size + 4.0 * m.hidden_size + 2.0 * ffn_width);
+  fit.runtime_overhead_bytes = devices * units::gib_to_bytes(k.runtime_overhead_gib);
+  const double fixed_bytes = fit.compute_buffer_bytes + fit.runtime_overhead_bytes;
+  fit.total_bytes = fit.weights_bytes + fit.kv_cache_bytes + fixed_bytes;
+  fit.gpu_layers = m.layers;
+
+  // Largest context that fits fully: KV grows monotonically with context, so bisect.
+  auto total_at = [&](double context) {
+    return fit.weights_bytes + batch * kv_cache_bytes(m, s.kv_type, context) + fixed_bytes;
+  };
+  if (total_at(1) <= fit.available_bytes) {
+    std::int64_t lo = 1;
+    std::int64_t hi = m.max_context;
+    if (total_at(static_cast<double>(hi)) <= fit.available_bytes) {
+      lo = hi;
+    } else {
+      while (hi - lo > 1) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        (total_at(static_cast<double>(mid)) <= fit.available_bytes ? lo : hi) = mid;
+      }
+    }
+    fit.max_context = lo;
+  }
+
+  if (fit.total_bytes <= fit.available_bytes) {
+    fit.fits = true;
+    fit.verdict = FitVerdict::fits;
+    return fit;
+  }
+  fit.verdict = FitVerdict::does_not_fit;
+  fit.gpu_layers = 0;
+  if (!s.allow_offload || hw.kind == HardwareKind::cpu) return fit;
+
+  // Room on the host for offloaded weights.
+  if (hw.kind == HardwareKind::gpu) {
+    if (s.host == nullptr) return fit;
+    const double host_gib = s.host_memory_gib > 0 ? s.host_memory_gib : s.host->default_memory_gib;
+    const double host_bytes = units::gib_to_bytes(host_gib);
+    fit.host_available_bytes = std::max(0.0, host_bytes - cpu_os_reserve_bytes(host_bytes));
+  } else {
+    // Unified: the CPU may map what the GPU may not wire, less what the OS itself needs.
+    fit.host_available_bytes = std::max(0.0, fit.device_memory_bytes - fit.available_bytes -
+                                                 cpu_os_reserve_bytes(fit.device_memory_bytes));
+  }
+
+  const double overflow = fit.total_bytes - fit.available_bytes;
+  // Expert offload (llama.cpp --n-cpu-moe): routed experts of some MoE layers stay in host RAM,
+  // attention and shared weights stay on the accelerator. Preferred: the host reads only active experts.
+  if (m.is_moe() && w.routed_experts > 0) {
+    const int moe_layers = m.layers - m.moe.dense_layers;
+    const double routed_per_layer = w.routed_experts / moe_layers;
+    const int cpu_moe_layers = static_cast<int>(std::ceil(overflow / routed_per_layer));
+    const double offloaded = cpu_moe_layers * routed_per_layer;
+    if (cpu_moe_layers <= moe_layers && offloaded <= fit.host_available_bytes) {
+      fit.verdict = FitVerdict::partial_offload;
+      fit.offload = OffloadKind::experts;
+      fit.cpu_layers = cpu_moe_layers;
+      fit.gpu_layers = m.layers;
+      fit.offloaded_bytes = offloaded;
+      return fit;
+    }
+  }
+  // Layer offload (llama.cpp -ngl): whole layers with their KV move to the host.
+  const double per_layer = w.per_layer + fit.kv_cache_bytes / m.layers;
+  const double room = fit.available_bytes - w.non_layer - fixed_bytes;
+  const int gpu_layers = room > 0 ? std::min(m.layers, static_cast<int>(std::floor(room / per_layer))) : 0;
+  const double offloaded = (m.layers - gpu_layers) * per_layer;
+  if (gpu_layers > 0 && offloaded <= fit.host_available_bytes) {
+    fit.verdict = FitVerdict::partial_offload;
+    fit.offload = OffloadKind::layers;
+    fit.gpu_layers = gpu_layers;
+    fit.cpu_layers = m.layers - gpu_layers;
+    fit.offloaded_bytes = offloaded;
+  }
+  return fit;
+}
+
+double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k,
+                                double depth, Prediction* out) noexcept {
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& m = *s.model;
+  const QuantSpec& q = *s.quant;
+  const int batch = std::max(1, s.batch);
+  const WeightBytes w = weight_bytes(m, q);
+
+  // Weights one decode step reads: a batch touches more distinct experts than one token.
+  const double routed_read = m.is_moe() ? w.routed_experts * touched_expert_fraction(m, batch) : 0.0;
+  const double weights_read = w.per_token - w.active_routed + routed_read;
+  const double kv_read = batch * kv_cache_bytes(m, s.kv_type, depth);
+
+  const Placement place = placement_of(m, fit);
+  const double layer_share = place.device_fraction;
+  double device_weights = (weights_read - w.non_layer) * layer_share + w.non_layer;
+  double host_weights = (weights_read - w.non_layer) * (1.0 - layer_share);
+  if (place.host_routed_fraction > 0) {
+    device_weights -= routed_read * place.host_routed_fraction;
+    host_weights += routed_read * place.host_routed_fraction;
+  }
+  const double device_kv = kv_read * layer_share;
+  const double host_kv = kv_read * (1.0 - layer_share);
+
+  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB;
+  const double weight_bw = bw * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
+  const double t_weights = device_weights / weight_bw;
+  const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
+  // A large batch turns decode compute-bound: 2 FLOPs per active parameter per token plus attention.
+  const double active_params = w.active_params;
+  const double flops = batch * (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
+  const double t_compute = flops / (hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * std::max(1, s.device_count));
+  const double t_device = std::max(t_weights + t_kv, t_compute);
+
+  const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
+
+  const int moe_layers = m.is_moe() ? m.layers - m.moe.dense_layers : 0;
+  const double experts_touched = m.is_moe() ? m.moe.experts * touched_expert_fraction(m, batch) : 0.0;
+  const int hops = std::max(1, s.device_count) - 1 + (fit.offload != OffloadKind::none ? 1 : 0);
+  const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
+                             k.token_overhead_us) * kMicro + hops * kDeviceHopSeconds;
+
+  if (out != nullptr) {
+    out->decode_seconds_weights = t_weights;
+    out->decode_seconds_kv = t_kv;
+    out->decode_seconds_overhead = t_overhead;
+    out->decode_seconds_host = t_host;
+    out->compute_bound_decode = t_compute > t_weights + t_kv;
+    out->bytes_per_token = (weights_read + kv_read) / batch;
+  }
+  return t_device + t_host + t_overhead;
+}
+
+double prefill_seconds(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k, double tokens,
+                       double depth) noexcept {
+  if (!(tokens > 0)) return 0;
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& m = *s.model;
+  const QuantSpec& q = *s.quant;
+  const WeightBytes w = weight_bytes(m, q);
+  const int devices = std::max(1, s.device_count);
+  const double ubatch = std::max(1, k.micro_batch_tokens);
+  const double micro_batches = std::ceil(tokens / ubatch);
+
+  const double active_params = w.active_params;
+  // Attention over depth..depth+tokens: the mean context of a prompt token is depth + tokens/2.
+  const double flops = tokens * (2.0 * active_params + attention_flops_per_token(m, depth + tokens / 2.0));
+  const Placement place = placement_of(m, fit);
+  const double share = place.device_fraction;
+  // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
+  const double pipeline = micro_batches / (micro_batches + devices - 1);
+  const double peak = hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * devices * pipeline;
+  const double t_compute = flops * share / peak;
+  // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
+  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
+  const double t_memory = micro_batches * (w.stored * share) / bw;
+  double t_host = 0;
+  if (share < 1.0 || place.host_routed_fraction > 0) {
+    const double host_bytes = w.stored * (1.0 - share) + w.routed_experts * place.host_routed_fraction;
+    if (hw.kind == HardwareKind::gpu) {
+      t_host = micro_batches * host_bytes / kPcieBytesPerSecond;
+    } else {
+      const double cpu_peak = hw.fp16_tflops * units::kFlopsPerTflop * kUnifiedCpuComputeShare;
+      t_host = flops * (1.0 - share) / cpu_peak + micro_batches * host_bytes / host_bandwidth(s, k);
+    }
+  }
+  const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro;
+  return std::max(t_compute, t_memory) + t_host + t_overhead;
+}
+
+Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
+  Prediction p;
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) {
+    p.in_range = false;
+    return p;
+  }
+  p.fit = fit_memory(s, k);
+  if (p.fit.verdict == FitVerdict::does_not_fit) {
+    // Speeds are still worth showing (what it would be with enough memory), computed as if it fit.
+    MemoryFit as_if = p.fit;
+    as_if.offload = OffloadKind::none;
+    as_if.gpu_layers = s.model->layers;
+    as_if.cpu_layers = 0;
+    p.fit.gpu_layers = 0;
+    const double t = decode_seconds_per_token(s, as_if, k, static_cast<double>(s.prompt_tokens), &p);
+    p.decode_tok_s = 1.0 / t;
+    p.prefill_tok_s = s.prompt_tokens / prefill_seconds(s, as_if, k, static_cast<double>(s.prompt_tokens), 0);
+    p.ttft_s = static_cast<double>(s.prompt_tokens) / p.prefill_tok_s + t;
+  } else {
+    const double t = decode_seconds_per_token(s, p.fit, k, static_cast<double>(s.prompt_tokens), &p);
+    const double t_prefill = prefill_seconds(s, p.fit, k, static_cast<double>(s.prompt_tokens), 0);
+    p.decode_tok_s = 1.0 / t;
+    p.prefill_tok_s = static_cast<double>(s.prompt_tokens) / t_prefill;
+    p.ttft_s = t_prefill + t;
+  }
+  p.aggregate_decode_tok_s = p.decode_tok_s * std::max(1, s.batch);
+  p.decode_ceiling_tok_s = s.hardware->bandwidth_gb_s * units::kBytesPerGB / p.bytes_per_token;
+  p.thermal_data = s.hardware->has_thermal_data;
+  p.sustained_decode_tok_s = p.decode_tok_s * (p.thermal_data ? s.hardware->sustained_fraction : 1.0);
+  p.throttle_onset_s = p.thermal_data ? s.hardware->throttle_onset_s : 0.0;
+
+  for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.decode_ceiling_tok_s,
+                   p.fit.total_bytes, p.fit.available_bytes}) {
+    if (!std::isfinite(v) || v < 0) p.in_range = false;
+  }
+  if (!(p.decode_tok_s > 0) || !(p.prefill_tok_s > 0)) p.in_range = false;
+  if (!p.in_range) {
+    p.decode_tok_s = p.prefill_tok_s = p.ttft_s = p.sustained_decode_tok_s = p.aggregate_decode_tok_s = 0;
+    p.decode_ceiling_tok_s = 0;
+  }
+  return p;
+}
+
+std::vector<std::int64_t> context_ladder(std::int64_t max_context) {
+  std::vector<std::int64_t> ladder;
+  if (max_context <= 0) return ladder;
+  for (std::int64_t c = 512; c < max_context; c *= 2) ladder.push_back(c);
+  ladder.push_back(max_context);
+  return ladder;
+}
+
+std::vector<ContextPoint> context_scaling(const Scenario& s, const EfficiencyConstants& k) {
+  std::vector<ContextPoint> points;
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return points;
+  for (std::int64_t context : context_ladder(s.model->max_context)) {
+    Scenario at = s;
+    at.context_tokens = context;
+    at.prompt_tokens = context;
+    const MemoryFit fit = fit_memory(at, k);
+    MemoryFit speed_fit = fit;
+    if (fit.verdict == FitVerdict::does_not_fit) {
+      speed_fit.offload = OffloadKind::none;
+      speed_fit.gpu_layers = s.model->layers;
+    }
+    ContextPoint point;
+    point.context = context;
+    point.fits = fit.fits;
+    point.decode_tok_s = clamp_non_negative(1.0 / decode_seconds_per_token(at, speed_fit, k, static_cast<double>(context)));
+    point.ttft_s = clamp_non_negative(prefill_seconds(at, speed_fit, k, static_cast<double>(context), 0));
+    points.push_back(point);
+  }
+  return points;
+}
+
+}  // namespace llmfit

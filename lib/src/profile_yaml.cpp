@@ -1,0 +1,235 @@
+#include "llmfit/profile.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/errors.hpp"
+
+namespace llmfit {
+namespace {
+
+constexpr std::uintmax_t kMaxProfileBytes = 16u * 1024u * 1024u;
+
+[[noreturn]] void fail(const std::string& source, const YAML::Node& at, const std::string& where,
+                       const std::string& message) {
+  std::ostringstream out;
+  out << source;
+  if (at && at.Mark().line >= 0) out << ':' << at.Mark().line + 1 << ':' << at.Mark().column + 1;
+  out << ": " << where << ": " << message;
+  throw InputError(out.str());
+}
+
+void check_keys(const std::string& source, const YAML::Node& node, const std::string& where,
+                const std::set<std::string>& allowed) {
+  if (!node.IsMap()) fail(source, node, where, "must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+    if (allowed.count(key) == 0) {
+      const auto hint = closest_matches(key, std::vector<std::string>(allowed.begin(), allowed.end()), 1);
+      fail(source, item.first, where + "." + key,
+           "unknown key" + (hint.empty() ? std::string() : " (did you mean '" + hint[0] + "'?)"));
+    }
+  }
+}
+
+double read_number(const std::string& source, const YAML::Node& node, const std::string& where, double low,
+                   double high) {
+  if (!node.IsScalar()) fail(source, node, where, "must be a number");
+  const std::string& text = node.Scalar();
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
+    fail(source, node, where, "must be a finite number, not '" + text.substr(0, 40) + "'");
+  if (value < low || value > high)
+    fail(source, node, where, "out of range [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+  return value;
+}
+
+struct ConstantField {
+  const char* name;
+  double EfficiencyConstants::*member;
+  double low;
+  double high;
+};
+constexpr ConstantField kConstantFields[] = {
+    {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
+    {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
+    {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
+    {"expert_overhead_us", &EfficiencyConstants::expert_overhead_us, 0, 1e5},
+    {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
+    {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
+    {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
+    {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
+    {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
+};
+
+std::string format_number(double value) {
+  std::ostringstream out;
+  out.precision(6);
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    std::ostringstream out;
+    out << source;
+    if (e.mark.line >= 0) out << ':' << e.mark.line + 1 << ':' << e.mark.column + 1;
+    out << ": not valid YAML: " << e.msg;
+    throw InputError(out.str());
+  }
+  if (!root || !root.IsMap()) throw InputError(source + ": expected a mapping with 'schema: 1' and 'profile:'");
+  EfficiencyProfile profile;
+  try {
+    check_keys(source, root, "profile file", {"schema", "profile", "report"});
+    if (!root["schema"] || !root["schema"].IsScalar() || root["schema"].Scalar() != "1")
+      fail(source, root, "schema", "missing or unsupported (this llmfit reads schema 1)");
+    const YAML::Node body = root["profile"];
+    if (!body) fail(source, root, "profile", "missing");
+    check_keys(source, body, "profile", {"name", "source", "entries"});
+    if (body["name"] && body["name"].IsScalar()) profile.name = body["name"].Scalar();
+    if (body["source"] && body["source"].IsScalar()) profile.source = body["source"].Scalar();
+    const YAML::Node entries = body["entries"];
+    if (!entries || !entries.IsSequence() || entries.size() == 0)
+      fail(source, body, "profile.entries", "must be a non-empty list");
+    if (entries.size() > 10'000) fail(source, entries, "profile.entries", "more than 10000 entries");
+    std::size_t index = 0;
+    for (const auto& node : entries) {
+      const std::string where = "profile.entries[" + std::to_string(index++) + "]";
+      check_keys(source, node, where,
+                 {"backend", "api", "hardware_class", "fitted_runs", "decode_relative_error",
+                  "prefill_relative_error", "constants", "note"});
+      ProfileEntry entry;
+      if (!node["backend"] || !node["backend"].IsScalar()) fail(source, node, where + ".backend", "missing");
+      const auto backend = parse_backend(node["backend"].Scalar());
+      if (!backend)
+        fail(source, node["backend"], where + ".backend",
+             "unknown engine '" + node["backend"].Scalar().substr(0, 40) + "'");
+      entry.backend = *backend;
+      if (node["api"]) {
+        const auto api = node["api"].IsScalar() ? parse_device_api(node["api"].Scalar()) : std::nullopt;
+        if (!api) fail(source, node["api"], where + ".api", "not one of cuda, metal, vulkan, rocm, sycl, cpu");
+        entry.api = api;
+      }
+      if (node["hardware_class"]) {
+        const auto hw_class =
+            node["hardware_class"].IsScalar() ? parse_hardware_class(node["hardware_class"].Scalar()) : std::nullopt;
+        if (!hw_class)
+          fail(source, node["hardware_class"], where + ".hardware_class",
+               "not one of apple, nvidia-consumer, nvidia-datacenter, amd, intel, cpu");
+        entry.hardware_class = hw_class;
+      }
+      // Start from the literature default of this backend (and class), then apply what is given.
+      entry.constants = default_efficiency_profile()
+                            .lookup(entry.backend, entry.api.value_or(DeviceApi::cuda),
+                                    entry.hardware_class.value_or(HardwareClass::nvidia_consumer))
+                            .constants;
+      if (node["fitted_runs"])
+        entry.fitted_runs = static_cast<int>(read_number(source, node["fitted_runs"], where + ".fitted_runs", 0, 1e9));
+      if (node["decode_relative_error"]) {
+        entry.uncertainty.known = true;
+        entry.uncertainty.decode_relative_error =
+            read_number(source, node["decode_relative_error"], where + ".decode_relative_error", 0, 100);
+      }
+      if (node["prefill_relative_error"]) {
+        entry.uncertainty.known = true;
+        entry.uncertainty.prefill_relative_error =
+            read_number(source, node["prefill_relative_error"], where + ".prefill_relative_error", 0, 100);
+      }
+      if (node["note"] && node["note"].IsScalar()) entry.note = node["note"].Scalar();
+      if (const YAML::Node constants = node["constants"]) {
+        std::set<std::string> allowed{"kernel_efficiency", "micro_batch_tokens"};
+        for (const auto& field : kConstantFields) allowed.insert(field.name);
+        check_keys(source, constants, where + ".constants", allowed);
+        for (const auto& field : kConstantFields)
+          if (constants[field.name])
+            entry.constants.*(field.member) = read_number(source, constants[field.name],
+                                                          where + ".constants." + field.name, field.low, field.high);
+        if (constants["micro_batch_tokens"])
+          entry.constants.micro_batch_tokens = static_cast<int>(read_number(
+              source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens", 1, 1 << 20));
+        if (const YAML::Node kernels = constants["kernel_efficiency"]) {
+          std::set<std::string> names;
+          for (QuantKernel k : kAllQuantKernels) names.insert(std::string(to_string(k)));
+          check_keys(source, kernels, where + ".constants.kernel_efficiency", names);
+          for (QuantKernel k : kAllQuantKernels) {
+            const std::string name(to_string(k));
+            if (kernels[name])
+              entry.constants.kernel_efficiency[static_cast<std::size_t>(k)] =
+                  read_number(source, kernels[name], where + ".constants.kernel_efficiency." + name, 0.01, 2);
+          }
+        }
+      }
+      profile.entries.push_back(std::move(entry));
+    }
+  } catch (const YAML::Exception& e) {
+    throw InputError(source + ": " + e.msg);
+  }
+  return profile;
+}
+
+EfficiencyProfile load_profile_path(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) throw InputError(path + ": no such file");
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) throw InputError(path + ": cannot read: " + error.message());
+  if (size > kMaxProfileBytes) throw InputError(path + ": larger than 16 MiB; not a profile");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open for reading");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_profile_yaml(text, path);
+}
+
+std::string profile_to_yaml(const EfficiencyProfile& profile) {
+  std::ostringstream out;
+  out << "schema: 1\nprofile:\n";
+  out << "  name: " << YAML::Dump(YAML::Node(profile.name)) << "\n";
+  out << "  source: " << YAML::Dump(YAML::Node(profile.source)) << "\n";
+  out << "  entries:\n";
+  for (const auto& entry : profile.entries) {
+    out << "    - backend: " << to_string(entry.backend) << "\n";
+    if (entry.api) out << "      api: " << to_string(*entry.api) << "\n";
+    if (entry.hardware_class) out << "      hardware_class: " << to_string(*entry.hardware_class) << "\n";
+    out << "      fitted_runs: " << entry.fitted_runs << "\n";
+    if (entry.uncertainty.known) {
+      out << "      decode_relative_error: " << format_number(entry.uncertainty.decode_relative_error) << "\n";
+      out << "      prefill_relative_error: " << format_number(entry.uncertainty.prefill_relative_error) << "\n";
+    }
+    if (!entry.note.empty()) out << "      note: " << YAML::Dump(YAML::Node(entry.note)) << "\n";
+    out << "      constants:\n";
+    for (const auto& field : kConstantFields)
+      out << "        " << field.name << ": " << format_number(entry.constants.*(field.member)) << "\n";
+    out << "        micro_batch_tokens: " << entry.constants.micro_batch_tokens << "\n";
+    out << "        kernel_efficiency: {";
+    bool first = true;
+    for (QuantKernel k : kAllQuantKernels) {
+      out << (first ? "" : ", ") << to_string(k) << ": " << format_number(entry.constants.kernel(k));
+      first = false;
+    }
+    out << "}\n";
+  }
+  return out.str();
+}
+
+const EfficiencyProfile& shipped_efficiency_profile() {
+  static const EfficiencyProfile profile = [] {
+    EfficiencyProfile p;
+    detail::fill_shipped_profile(p);
+    if (p.entries.empty()) return default_efficiency_profile();
+    return p;
+  }();
+  return profile;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,173 @@
+#include "llmfit/query.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "llmfit/errors.hpp"
+
+namespace llmfit {
+namespace {
+
+std::string backend_choices() { return "llama.cpp, mlx, ollama, vllm, transformers"; }
+
+Backend default_backend(const QuantSpec& quant, const HardwareSpec& hw) {
+  switch (quant.format) {
+    case QuantFormat::mlx: return Backend::mlx;
+    case QuantFormat::gguf: return Backend::llama_cpp;
+    case QuantFormat::safetensors:
+      return hw.vendor == "apple" && quant.kernel == QuantKernel::float_ ? Backend::mlx : Backend::vllm;
+  }
+  return Backend::llama_cpp;
+}
+
+std::string suggest_quant_for(Backend backend) {
+  switch (backend) {
+    case Backend::mlx: return "an MLX quantisation such as -mlx-4bit";
+    case Backend::llama_cpp:
+    case Backend::ollama: return "a GGUF quantisation such as -q4_k_m";
+    case Backend::vllm: return "a safetensors quantisation such as -awq-4bit, -fp8 or -bf16";
+    case Backend::transformers: return "a safetensors quantisation such as -awq-4bit";
+  }
+  return "another quantisation";
+}
+
+void check_range(double value, double low, double high, const char* flag, const char* unit) {
+  if (!std::isfinite(value) || value < low || value > high)
+    throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", flag, value, low, high, unit));
+}
+
+}  // namespace
+
+ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
+  ResolvedQuery r;
+  Scenario& s = r.scenario;
+  if (query.hardware.empty()) throw InputError("--hw: missing; name a chip, e.g. --hw m2-max (see 'llmfit list hardware')");
+  if (query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model qwen3-coder-q4");
+  const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
+  const ModelChoice model_choice = catalog.resolve_model(query.model);
+  const HardwareSpec& hw = *hw_choice.hardware;
+  const ModelSpec& model = *model_choice.model;
+  const QuantSpec& quant = *model_choice.quant;
+  s.hardware = &hw;
+  s.device_count = hw_choice.count;
+  s.model = &model;
+  s.quant = &quant;
+  if (model_choice.quant_was_default)
+    r.assumptions.push_back(fmt::format("quantisation {} (the model's default)", quant.name));
+
+  // Engine: from the flag, else from the weight format.
+  if (!query.backend.empty()) {
+    const auto backend = parse_backend(query.backend);
+    if (!backend) {
+      std::vector<std::string> names{"llama.cpp", "mlx", "ollama", "vllm", "transformers"};
+      const auto hint = closest_matches(query.backend, names, 1);
+      throw InputError("--backend: unknown engine '" + query.backend.substr(0, 60) + "'" +
+                       (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " +
+                       backend_choices());
+    }
+    s.backend = *backend;
+  } else {
+    s.backend = default_backend(quant, hw);
+    r.assumptions.push_back(fmt::format("backend {} (default for {} weights)", to_string(s.backend),
+                                        to_string(quant.format)));
+  }
+  if (!backend_supports(s.backend, quant))
+    throw InputError(fmt::format("--backend {} cannot load {} ({} format); use {}", to_string(s.backend), quant.name,
+                                 to_string(quant.format), suggest_quant_for(s.backend)));
+  if (s.backend == Backend::mlx && hw.vendor != "apple")
+    throw InputError(fmt::format("--backend mlx runs on Apple Silicon only; '{}' is {} hardware", hw.id, hw.vendor));
+
+  // Device API: from the flag (must be one the chip supports), else the engine's natural one.
+  if (!query.api.empty()) {
+    const auto api = parse_device_api(query.api);
+    if (!api) throw InputError("--api: unknown device API '" + query.api.substr(0, 40) +
+                               "'; choose one of cuda, metal, vulkan, rocm, sycl, cpu");
+    if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
+      throw InputError(fmt::format("--api {}: '{}' does not support it", query.api, hw.id));
+    s.api = *api;
+  } else {
+    s.api = s.backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
+    if (hw.apis.size() > 1)
+      r.assumptions.push_back(fmt::format("device API {} (--api to choose)", to_string(s.api)));
+  }
+
+  const auto kv = parse_kv_cache_type(query.kv_type);
+  if (!kv) throw InputError("--kv-type: unknown cache type '" + query.kv_type.substr(0, 40) +
+                            "'; choose one of f16, bf16, q8_0, q4_0, f32");
+  s.kv_type = *kv;
+
+  if (query.context_tokens < 0) throw InputError(fmt::format("--context: {} must be positive", query.context_tokens));
+  if (query.context_tokens == 0) {
+    s.context_tokens = std::min<std::int64_t>(8192, model.max_context);
+  } else {
+    if (query.context_tokens > model.max_context)
+      throw InputError(fmt::format("--context: {} exceeds the maximum context of {} ({} tokens)",
+                                   query.context_tokens, model.id, model.max_context));
+    s.context_tokens = query.context_tokens;
+  }
+  check_range(static_cast<double>(query.prompt_tokens), 1, static_cast<double>(model.max_context), "--prompt-tokens",
+              "tokens (the model's maximum context)");
+  s.prompt_tokens = query.prompt_tokens;
+  check_range(query.batch, 1, 4096, "--batch", "sequences");
+  s.batch = query.batch;
+  if (query.memory_gib != 0) {
+    check_range(query.memory_gib, 0.1, 1e5, "--memory", "GiB");
+    s.memory_gib = query.memory_gib;
+    const bool is_option = std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), query.memory_gib) !=
+                           hw.memory_options_gib.end();
+    r.assumptions.push_back(fmt::format("memory {:g} GiB per device ({})", query.memory_gib,
+                                        is_option ? "a shipped configuration" : "as given"));
+  }
+  if (query.gpu_memory_fraction != 0) {
+    check_range(query.gpu_memory_fraction, 0.05, 1.0, "--gpu-memory-fraction", "");
+    if (hw.kind != HardwareKind::unified)
+      throw InputError("--gpu-memory-fraction applies to unified-memory chips only; '" + hw.id + "' is not one");
+    s.gpu_memory_fraction = query.gpu_memory_fraction;
+  }
+  if (query.host_memory_gib != 0) {
+    check_range(query.host_memory_gib, 0.1, 1e5, "--host-memory", "GiB");
+    s.host_memory_gib = query.host_memory_gib;
+  }
+  s.allow_offload = query.allow_offload;
+
+  if (hw.kind == HardwareKind::gpu) {
+    if (!query.host.empty()) {
+      const HardwareSpec& host = catalog.hardware_or_throw(query.host);
+      if (host.kind != HardwareKind::cpu)
+        throw InputError("--host: '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
+      s.host = &host;
+    } else {
+      s.host = catalog.default_host(hw);
+      if (s.host != nullptr)
+        r.assumptions.push_back(fmt::format("host {} ({:g} GiB, {:g} GB/s) for offloaded layers (--host to change)",
+                                            s.host->id, s.host->default_memory_gib, s.host->bandwidth_gb_s));
+    }
+  } else if (!query.host.empty()) {
+    r.warnings.push_back("--host ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
+  }
+
+  r.efficiency = &profile.lookup(s.backend, s.api, hardware_class(hw));
+  for (const auto& override_note : catalog.overrides())
+    r.warnings.push_back("user catalogue replaces shipped " + override_note);
+  return r;
+}
+
+Answer answer_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
+  Answer a;
+  a.resolved = resolve_query(catalog, query, profile);
+  const EfficiencyConstants& k = a.resolved.efficiency->constants;
+  a.prediction = predict(a.resolved.scenario, k);
+  a.context_scaling = context_scaling(a.resolved.scenario, k);
+  const EfficiencyUncertainty& u = a.resolved.efficiency->uncertainty;
+  if (u.known && a.prediction.in_range) {
+    a.decode_low_tok_s = a.prediction.decode_tok_s / (1 + u.decode_relative_error);
+    a.decode_high_tok_s = a.prediction.decode_tok_s * (1 + u.decode_relative_error);
+    a.prefill_low_tok_s = a.prediction.prefill_tok_s / (1 + u.prefill_relative_error);
+    a.prefill_high_tok_s = a.prediction.prefill_tok_s * (1 + u.prefill_relative_error);
+  }
+  return a;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,413 @@
+#include "llmfit/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "llmfit/units.hpp"
+
+namespace llmfit {
+namespace {
+
+double gb(double bytes) { return bytes / units::kBytesPerGB; }
+
+std::string verdict_line(const Answer& a) {
+  const MemoryFit& fit = a.prediction.fit;
+  const ModelSpec& m = *a.resolved.scenario.model;
+  const HardwareSpec& hw = *a.resolved.scenario.hardware;
+  const char* where = hw.kind == HardwareKind::cpu ? "in RAM" : "on the accelerator";
+  switch (fit.verdict) {
+    case FitVerdict::fits:
+      return fmt::format("FITS {} ({} free)", where, format_gb(fit.available_bytes - fit.total_bytes));
+    case FitVerdict::partial_offload:
+      if (fit.offload == OffloadKind::experts)
+        return fmt::format("FITS WITH EXPERT OFFLOAD: routed experts of {} of {} MoE layers ({}) in host RAM",
+                           fit.cpu_layers, m.layers - m.moe.dense_layers, format_gb(fit.offloaded_bytes));
+      return fmt::format("FITS WITH CPU OFFLOAD: {} of {} layers on the accelerator, {} on the CPU ({})",
+                         fit.gpu_layers, m.layers, fit.cpu_layers, format_gb(fit.offloaded_bytes));
+    case FitVerdict::does_not_fit:
+      return fmt::format("DOES NOT FIT: needs {}, {} usable{}", format_gb(fit.total_bytes),
+                         format_gb(fit.available_bytes),
+                         fit.host_available_bytes > 0 ? fmt::format(" (+{} host RAM for offload)",
+                                                                    format_gb(fit.host_available_bytes))
+                                                      : std::string());
+  }
+  return "";
+}
+
+std::string usable_note(const Answer& a) {
+  const MemoryFit& fit = a.prediction.fit;
+  const HardwareSpec& hw = *a.resolved.scenario.hardware;
+  const int devices = a.resolved.scenario.device_count;
+  if (hw.kind == HardwareKind::unified) {
+    const double share = fit.device_memory_bytes > 0 ? fit.available_bytes / fit.device_memory_bytes : 0;
+    if (fit.unified_rule_applied)
+      return fmt::format("macOS lets the GPU wire {:.0f}% of {} by default; the OS keeps {}", share * 100,
+                         format_gb(fit.device_memory_bytes), format_gb(fit.os_reserved_bytes));
+    return fmt::format("GPU may use {:.0f}% of {} unified memory; the OS keeps {}", share * 100,
+                       format_gb(fit.device_memory_bytes), format_gb(fit.os_reserved_bytes));
+  }
+  if (hw.kind == HardwareKind::cpu)
+    return fmt::format("of {} RAM; the OS keeps {}", format_gb(fit.device_memory_bytes),
+                       format_gb(fit.os_reserved_bytes));
+  if (devices > 1) return fmt::format("{} devices x {} VRAM, layer split", devices,
+                                      format_gb(fit.device_memory_bytes / devices));
+  return fmt::format("{} VRAM", format_gb(fit.device_memory_bytes));
+}
+
+}  // namespace
+
+std::string with_thousands(std::int64_t value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? "-" + out : out;
+}
+
+std::string format_gb(double bytes) {
+  const double value = gb(bytes);
+  if (!std::isfinite(value)) return "out of range";
+  if (std::abs(value) >= 100) return fmt::format("{:.0f} GB", value);
+  if (std::abs(value) >= 0.095) return fmt::format("{:.1f} GB", value);
+  return fmt::format("{:.0f} MB", value * 1000);
+}
+
+std::string format_rate(double per_second) {
+  if (!std::isfinite(per_second) || per_second < 0) return "out of range";
+  if (per_second >= 1000) return with_thousands(static_cast<std::int64_t>(std::llround(per_second / 10) * 10));
+  if (per_second >= 100) return fmt::format("{:.0f}", per_second);
+  if (per_second >= 10) return fmt::format("{:.1f}", per_second);
+  return fmt::format("{:.2f}", per_second);
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "out of range";
+  if (seconds < 1) return fmt::format("{:.0f} ms", seconds * 1000);
+  if (seconds < 60) return fmt::format("{:.1f} s", seconds);
+  if (seconds < 3600) return fmt::format("{:.1f} min", seconds / 60);
+  return fmt::format("{:.1f} h", seconds / 3600);
+}
+
+std::string unicode_bar(double value, double full_scale, int width) {
+  static const char* const kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  if (!(full_scale > 0) || !(value > 0) || width <= 0) return "";
+  const double cells = std::min(1.0, value / full_scale) * width;
+  const int full = static_cast<int>(cells);
+  const int eighths = static_cast<int>((cells - full) * 8);
+  std::string bar;
+  for (int i = 0; i < full; ++i) bar += "█";
+  if (full < width && eighths > 0) bar += kEighths[eighths];
+  if (bar.empty()) bar = "▏";
+  return bar;
+}
+
+std::string render_card(const Answer& a) {
+  const Scenario& s = a.resolved.scenario;
+  const Prediction& p = a.prediction;
+  const MemoryFit& fit = p.fit;
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& m = *s.model;
+  const QuantSpec& q = *s.quant;
+  const EfficiencyConstants& k = a.resolved.efficiency->constants;
+  std::string out;
+  auto line = [&out](const std::string& text) { out += text + "\n"; };
+
+  const std::string devices = s.device_count > 1 ? fmt::format("{} x ", s.device_count) : "";
+  line(fmt::format("{} ({}) on {}{}", m.name, q.name, devices, hw.name));
+  line(fmt::format("  {} · {} · {:g} GB/s · {} · KV {} · context {} tokens", to_string(s.backend),
+                   to_string(s.api), hw.bandwidth_gb_s, fmt::format("{:g} GiB", s.memory_gib > 0 ? s.memory_gib
+                                                                                          : hw.default_memory_gib),
+                   to_string(s.kv_type), with_thousands(s.context_tokens)));
+  if (m.is_moe())
+    line(fmt::format("  MoE: {} of {} experts per token, {:.1f} B of {:.1f} B parameters active", m.moe.experts_per_token,
+                     m.moe.experts, m.active_params_b, m.params_b));
+  line("");
+
+  line(verdict_line(a));
+  line(fmt::format("  weights           {:>9}   {:.2f} bits/weight avg", format_gb(fit.weights_bytes),
+                   fit.weights_bytes * 8 / (m.params_b * 1e9)));
+  line(fmt::format("  KV cache          {:>9}   {} tokens x {} sequence{}, {}", format_gb(fit.kv_cache_bytes),
+                   with_thousands(s.context_tokens), s.batch, s.batch > 1 ? "s" : "", to_string(s.kv_type)));
+  line(fmt::format("  compute buffers   {:>9}", format_gb(fit.compute_buffer_bytes)));
+  line(fmt::format("  runtime overhead  {:>9}", format_gb(fit.runtime_overhead_bytes)));
+  line(fmt::format("  total             {:>9}   of {} usable ({})", format_gb(fit.total_bytes),
+                   format_gb(fit.available_bytes), usable_note(a)));
+  if (fit.max_context > 0)
+    line(fmt::format("  largest context that fits: {} tokens{}", with_thousands(fit.max_context),
+                     fit.max_context >= m.max_context ? " (the model's maximum)" : ""));
+  else
+    line("  largest context that fits: none (the weights alone exceed usable memory)");
+  line("");
+
+  if (!p.in_range) {
+    line("SPEED  out of range: the inputs are outside what the model can predict");
+  } else {
+    const bool not_fit = fit.verdict == FitVerdict::does_not_fit;
+    line(fmt::format("SPEED{}", not_fit ? "  (if it had enough memory)" : ""));
+    std::string range;
+    if (a.decode_high_tok_s > 0)
+      range = fmt::format("  ({}-{} calibrated range)", format_rate(a.decode_low_tok_s), format_rate(a.decode_high_tok_s));
+    line(fmt::format("  decode        {:>8} tok/s   after a {}-token prompt{}", format_rate(p.decode_tok_s),
+                     with_thousands(s.prompt_tokens), range));
+    if (s.batch > 1)
+      line(fmt::format("  aggregate     {:>8} tok/s   {} concurrent sequences", format_rate(p.aggregate_decode_tok_s),
+                       s.batch));
+    std::string prefill_range;
+    if (a.prefill_high_tok_s > 0)
+      prefill_range = fmt::format("  ({}-{})", format_rate(a.prefill_low_tok_s), format_rate(a.prefill_high_tok_s));
+    line(fmt::format("  prefill       {:>8} tok/s   {}-token prompt{}", format_rate(p.prefill_tok_s),
+                     with_thousands(s.prompt_tokens), prefill_range));
+    line(fmt::format("  first token   {:>8}", format_duration(p.ttft_s)));
+    if (p.thermal_data && p.sustained_decode_tok_s < p.decode_tok_s)
+      line(fmt::format("  sustained     {:>8} tok/s   after ~{} of load ({:.0f}% once throttled, {})",
+                       format_rate(p.sustained_decode_tok_s), format_duration(p.throttle_onset_s),
+                       hw.sustained_fraction * 100, to_string(hw.form_factor)));
+    else if (p.thermal_data)
+      line(fmt::format("  sustained     {:>8} tok/s   no throttling expected ({})", format_rate(p.sustained_decode_tok_s),
+                       to_string(hw.form_factor)));
+    else
+      line(fmt::format("  sustained     {:>8} tok/s   no thermal data for this chip: peak shown",
+                       format_rate(p.sustained_decode_tok_s)));
+    const double per_token = 1.0 / p.decode_tok_s;
+    line(fmt::format("  ceiling       {:>8} tok/s   peak bandwidth / {} per token; reached {:.0f}%",
+                     format_rate(p.decode_ceiling_tok_s), format_gb(p.bytes_per_token),
+                     100 * p.decode_tok_s / p.decode_ceiling_tok_s));
+    line(fmt::format("  one token:    weights {} · KV {} · fixed per-layer/token cost {}{}",
+                     format_duration(p.decode_seconds_weights), format_duration(p.decode_seconds_kv),
+                     format_duration(p.decode_seconds_overhead),
+                     p.decode_seconds_host > 0 ? fmt::format(" · host {}", format_duration(p.decode_seconds_host))
+                                               : std::string()));
+    (void)per_token;
+  }
+  line("");
+
+  if (!a.context_scaling.empty() && p.in_range) {
+    double top = 0;
+    for (const auto& point : a.context_scaling) top = std::max(top, point.decode_tok_s);
+    line("CONTEXT     decode tok/s                          TTFT (prompt = context)");
+    for (const auto& point : a.context_scaling) {
+      line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}{}", with_thousands(point.context), format_rate(point.decode_tok_s),
+                       unicode_bar(point.decode_tok_s, top, 24), format_duration(point.ttft_s),
+                       point.fits ? "" : "  (KV does not fit)"));
+    }
+    line("");
+  }
+
+  line(fmt::format("assumptions: efficiency {} ({}): {:.0f}% of peak bandwidth for weights x {:.2f} {} kernel,"
+                   " {:.0f} µs per layer per token, {:.0f}% of peak FLOPs in prefill",
+                   a.resolved.efficiency->fitted_runs > 0 ? "fitted" : "defaults",
+                   a.resolved.efficiency->fitted_runs > 0
+                       ? fmt::format("{} runs", a.resolved.efficiency->fitted_runs)
+                       : a.resolved.efficiency->note,
+                   k.weight_bandwidth_efficiency * 100, k.kernel(q.kernel), to_string(q.kernel), k.layer_overhead_us,
+                   k.compute_efficiency * 100));
+  for (const auto& note : a.resolved.assumptions) line("  - " + note);
+  for (const auto& warning : a.resolved.warnings) line("warning: " + warning);
+  line(fmt::format("sources: {} · {}", hw.source, m.source));
+  return out;
+}
+
+nlohmann::json answer_to_json(const Answer& a) {
+  const Scenario& s = a.resolved.scenario;
+  const Prediction& p = a.prediction;
+  const MemoryFit& fit = p.fit;
+  using nlohmann::json;
+  // Out-of-range numbers are null, never inf or nan.
+  auto num = [&p](double v) -> json { return (p.in_range && std::isfinite(v)) ? json(v) : json(nullptr); };
+  json doc;
+  doc["hardware"] = {{"id", s.hardware->id},
+                     {"name", s.hardware->name},
+                     {"count", s.device_count},
+                     {"bandwidth_gb_s", s.hardware->bandwidth_gb_s},
+                     {"memory_gb", fit.device_memory_bytes / units::kBytesPerGB}};
+  doc["model"] = {{"id", s.model->id}, {"name", s.model->name}, {"params_b", s.model->params_b},
+                  {"active_params_b", s.model->active_params_b}};
+  doc["quant"] = s.quant->id;
+  doc["backend"] = std::string(to_string(s.backend));
+  doc["api"] = std::string(to_string(s.api));
+  doc["kv_type"] = std::string(to_string(s.kv_type));
+  doc["context"] = s.context_tokens;
+  doc["prompt_tokens"] = s.prompt_tokens;
+  doc["batch"] = s.batch;
+  if (s.host != nullptr) doc["host"] = s.host->id;
+  doc["fit"] = {{"fits", fit.fits},
+                {"verdict", std::string(to_string(fit.verdict))},
+                {"offload", std::string(to_string(fit.offload))},
+                {"gpu_layers", fit.gpu_layers},
+                {"cpu_layers", fit.cpu_layers},
+                {"offloaded_gb", gb(fit.offloaded_bytes)},
+                {"weights_gb", gb(fit.weights_bytes)},
+                {"kv_cache_gb", gb(fit.kv_cache_bytes)},
+                {"overhead_gb", gb(fit.compute_buffer_bytes + fit.runtime_overhead_bytes)},
+                {"compute_buffer_gb", gb(fit.compute_buffer_bytes)},
+                {"runtime_overhead_gb", gb(fit.runtime_overhead_bytes)},
+                {"total_gb", gb(fit.total_bytes)},
+                {"available_gb", gb(fit.available_bytes)},
+                {"device_memory_gb", gb(fit.device_memory_bytes)},
+                {"os_reserved_gb", gb(fit.os_reserved_bytes)},
+                {"host_available_gb", gb(fit.host_available_bytes)},
+                {"headroom_gb", gb(fit.available_bytes - fit.total_bytes)},
+                {"max_context", fit.max_context}};
+  doc["in_range"] = p.in_range;
+  doc["decode_tok_s"] = num(p.decode_tok_s);
+  doc["aggregate_decode_tok_s"] = num(p.aggregate_decode_tok_s);
+  doc["prefill_tok_s"] = num(p.prefill_tok_s);
+  doc["ttft_s"] = num(p.ttft_s);
+  doc["sustained_decode_tok_s"] = num(p.sustained_decode_tok_s);
+  doc["throttle_onset_s"] = p.thermal_data ? num(p.throttle_onset_s) : json(nullptr);
+  doc["decode_ceiling_tok_s"] = num(p.decode_ceiling_tok_s);
+  doc["bytes_per_token_gb"] = num(gb(p.bytes_per_token));
+  if (a.decode_high_tok_s > 0) {
+    doc["decode_range_tok_s"] = {a.decode_low_tok_s, a.decode_high_tok_s};
+    doc["prefill_range_tok_s"] = {a.prefill_low_tok_s, a.prefill_high_tok_s};
+  }
+  json scaling = json::array();
+  for (const auto& point : a.context_scaling)
+    scaling.push_back({{"context", point.context}, {"decode_tok_s", num(point.decode_tok_s)},
+                       {"ttft_s", num(point.ttft_s)}, {"fits", point.fits}});
+  doc["context_scaling"] = scaling;
+  const EfficiencyConstants& k = a.resolved.efficiency->constants;
+  doc["efficiency"] = {{"source", a.resolved.efficiency->fitted_runs > 0 ? "calibrated" : "default"},
+                       {"fitted_runs", a.resolved.efficiency->fitted_runs},
+                       {"weight_bandwidth_efficiency", k.weight_bandwidth_efficiency},
+                       {"kernel_efficiency", k.kernel(s.quant->kernel)},
+                       {"kv_bandwidth_efficiency", k.kv_bandwidth_efficiency},
+                       {"layer_overhead_us", k.layer_overhead_us},
+                       {"expert_overhead_us", k.expert_overhead_us},
+                       {"token_overhead_us", k.token_overhead_us},
+                       {"compute_efficiency", k.compute_efficiency}};
+  doc["assumptions"] = a.resolved.assumptions;
+  doc["warnings"] = a.resolved.warnings;
+  return doc;
+}
+
+}  // namespace llmfit
+
+namespace llmfit {
+
+nlohmann::json spec_to_json(const HardwareSpec& h) {
+  nlohmann::json apis = nlohmann::json::array();
+  for (DeviceApi api : h.apis) apis.push_back(std::string(to_string(api)));
+  return {{"id", h.id},
+          {"name", h.name},
+          {"vendor", h.vendor},
+          {"kind", std::string(to_string(h.kind))},
+          {"class", std::string(to_string(hardware_class(h)))},
+          {"unified", h.kind == HardwareKind::unified},
+          {"memory_gib_options", h.memory_options_gib},
+          {"memory_gib", h.default_memory_gib},
+          {"memory_gb", units::gib_to_bytes(h.default_memory_gib) / units::kBytesPerGB},
+          {"bandwidth_gb_s", h.bandwidth_gb_s},
+          {"fp16_tflops", h.fp16_tflops},
+          {"int8_tops", h.int8_tops > 0 ? nlohmann::json(h.int8_tops) : nlohmann::json(nullptr)},
+          {"gpu_cores", h.gpu_cores > 0 ? nlohmann::json(h.gpu_cores) : nlohmann::json(nullptr)},
+          {"form_factor", std::string(to_string(h.form_factor))},
+          {"sustained_fraction", h.has_thermal_data ? nlohmann::json(h.sustained_fraction) : nlohmann::json(nullptr)},
+          {"throttle_onset_s", h.has_thermal_data && h.throttle_onset_s > 0 ? nlohmann::json(h.throttle_onset_s)
+                                                                             : nlohmann::json(nullptr)},
+          {"tdp_w", h.tdp_w},
+          {"price_usd", h.price_usd > 0 ? nlohmann::json(h.price_usd) : nlohmann::json(nullptr)},
+          {"apis", apis},
+          {"default_host", h.default_host.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.default_host)},
+          {"gpu_memory_fraction", h.kind == HardwareKind::unified
+                                      ? nlohmann::json(unified_gpu_fraction(h, h.default_memory_gib))
+                                      : nlohmann::json(nullptr)},
+          {"aliases", h.aliases},
+          {"source", h.source},
+          {"notes", h.notes},
+          {"origin", h.origin}};
+}
+
+nlohmann::json spec_to_json(const ModelSpec& m) {
+  nlohmann::json doc = {{"id", m.id},
+                        {"name", m.name},
+                        {"family", m.family},
+                        {"params_b", m.params_b},
+                        {"active_params_b", m.active_params_b},
+                        {"moe", m.is_moe()},
+                        {"layers", m.layers},
+                        {"hidden_size", m.hidden_size},
+                        {"intermediate_size", m.intermediate_size},
+                        {"attention_heads", m.attention_heads},
+                        {"kv_heads", m.kv_heads},
+                        {"head_dim", m.head_dim},
+                        {"vocab_size", m.vocab_size},
+                        {"tied_embeddings", m.tied_embeddings},
+                        {"max_context", m.max_context},
+                        {"default_quant", m.default_quant},
+                        {"full_attention_layers", m.full_attention_layers()},
+                        {"sliding_window_layers", m.attention.sliding_window_layers},
+                        {"sliding_window", m.attention.sliding_window},
+                        {"linear_attention_layers", m.attention.linear_attention_layers},
+                        {"aliases", m.aliases},
+                        {"source", m.source},
+                        {"notes", m.notes},
+                        {"origin", m.origin}};
+  if (m.is_moe())
+    doc["experts"] = {{"experts", m.moe.experts},
+                      {"experts_per_token", m.moe.experts_per_token},
+                      {"expert_intermediate_size", m.moe.expert_intermediate_size},
+                      {"shared_experts", m.moe.shared_experts},
+                      {"dense_layers", m.moe.dense_layers}};
+  if (m.mla.kv_lora_rank > 0)
+    doc["mla"] = {{"kv_lora_rank", m.mla.kv_lora_rank}, {"q_lora_rank", m.mla.q_lora_rank},
+                  {"qk_nope_head_dim", m.mla.qk_nope_head_dim}, {"qk_rope_head_dim", m.mla.qk_rope_head_dim},
+                  {"v_head_dim", m.mla.v_head_dim}};
+  const ParamBreakdown shape = shape_params(m);
+  doc["shape_params_b"] = shape.total() / 1e9;
+  doc["kv_bytes_per_token"] = kv_cache_bytes(m, KvCacheType::f16, 1.0);
+  return doc;
+}
+
+nlohmann::json spec_to_json(const QuantSpec& q) {
+  return {{"id", q.id},
+          {"name", q.name},
+          {"format", std::string(to_string(q.format))},
+          {"kernel", std::string(to_string(q.kernel))},
+          {"bits_per_weight", q.bits_per_weight},
+          {"expert_bits_per_weight", q.expert_bits()},
+          {"embedding_bits_per_weight", q.embedding_bits()},
+          {"output_bits_per_weight", q.output_bits()},
+          {"short_forms", q.short_forms},
+          {"quality_ppl_increase_pct", q.quality_ppl_increase_pct},
+          {"quality_source", q.quality_source},
+          {"source", q.source},
+          {"notes", q.notes},
+          {"origin", q.origin}};
+}
+
+namespace {
+std::string describe_json(const nlohmann::json& doc) {
+  std::string out;
+  std::size_t width = 0;
+  for (const auto& [key, value] : doc.items()) width = std::max(width, key.size());
+  for (const auto& [key, value] : doc.items()) {
+    if (value.is_null() || (value.is_string() && value.get<std::string>().empty()) ||
+        (value.is_array() && value.empty()))
+      continue;
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_array()) {
+      for (const auto& item : value) text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+    } else if (value.is_object()) {
+      for (const auto& [k, v] : value.items()) text += (text.empty() ? "" : ", ") + k + " " + v.dump();
+    } else if (value.is_number_float()) {
+      text = fmt::format("{:g}", value.get<double>());
+    } else {
+      text = value.dump();
+    }
+    out += fmt::format("  {:<{}}  {}\n", key, width, text);
+  }
+  return out;
+}
+}  // namespace
+
+std::string describe(const HardwareSpec& h) { return describe_json(spec_to_json(h)); }
+std::string describe(const ModelSpec& m) { return describe_json(spec_to_json(m)); }
+std::string describe(const QuantSpec& q) { return describe_json(spec_to_json(q)); }
+
+}  // namespace llmfit
