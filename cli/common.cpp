@@ -39,7 +39,10 @@ const EfficiencyProfile& profile(const GlobalOptions& options) {
 
 CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices) {
   std::string help = "Output format: ";
-  for (std::size_t i = 0; i < choices.size(); ++i) help += (i ? "|" : "") + choices[i];
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) help += '|';
+    help += choices[i];
+  }
   return app.add_option("--format", format, help)->check(CLI::IsMember(choices))->capture_default_str();
 }
 

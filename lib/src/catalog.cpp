@@ -264,8 +264,10 @@ ModelChoice Catalog::resolve_model(std::string_view text) const {
     return choice;
   }
   // Try every split point from the right: quant ids may contain '-' (mlx-4bit).
-  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0;
-       pos = text.rfind('-', pos - 1)) {
+  std::vector<std::size_t> splits;
+  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0; pos = text.rfind('-', pos - 1))
+    splits.push_back(pos);
+  for (std::size_t pos : splits) {
     const ModelSpec* m = find_model(text.substr(0, pos));
     const QuantSpec* q = find_quant(text.substr(pos + 1));
     if (m != nullptr && q != nullptr) {
@@ -273,24 +275,24 @@ ModelChoice Catalog::resolve_model(std::string_view text) const {
       choice.quant = q;
       return choice;
     }
-    if (m != nullptr) {
-      throw InputError("model '" + std::string(text.substr(0, 100)) + "': unknown quantisation '" +
-                       std::string(text.substr(pos + 1, 50)) + "'" + did_you_mean(suggest_quants(text.substr(pos + 1))) +
+  }
+  // Not found: blame the model part when the suffix is a known quantisation, else the quantisation
+  // when the prefix is a known model, else the whole name.
+  for (std::size_t pos : splits) {
+    if (find_quant(text.substr(pos + 1)) != nullptr)
+      throw InputError("unknown model '" + std::string(text.substr(0, std::min<std::size_t>(pos, 100))) + "'" +
+                       did_you_mean(suggest_models(text.substr(0, pos))) + "; see 'llmfit list models'");
+  }
+  for (std::size_t pos : splits) {
+    if (find_model(text.substr(0, pos)) != nullptr && pos + 1 < text.size()) {
+      const std::string_view quant_part = text.substr(pos + 1, 50);
+      throw InputError("model '" + std::string(text.substr(0, pos)) + "': unknown quantisation '" +
+                       std::string(quant_part) + "'" + did_you_mean(suggest_quants(quant_part)) +
                        "; see 'llmfit list quants'");
     }
-    if (pos == 0) break;
   }
-  // Suggest on the model part when a known quant suffix is present.
-  std::string_view model_part = text;
-  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0; pos = text.rfind('-', pos - 1)) {
-    if (find_quant(text.substr(pos + 1)) != nullptr) {
-      model_part = text.substr(0, pos);
-      break;
-    }
-    if (pos == 0) break;
-  }
-  throw InputError("unknown model '" + std::string(text.substr(0, 100)) + "'" +
-                   did_you_mean(suggest_models(model_part)) + "; see 'llmfit list models'");
+  throw InputError("unknown model '" + std::string(text.substr(0, 100)) + "'" + did_you_mean(suggest_models(text)) +
+                   "; see 'llmfit list models'");
 }
 
 const HardwareSpec* Catalog::default_host(const HardwareSpec& hardware) const noexcept {

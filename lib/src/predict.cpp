@@ -491,16 +491,14 @@ std::vector<ContextPoint> context_scaling(const Scenario& s, const EfficiencyCon
     at.context_tokens = context;
     at.prompt_tokens = context;
     const MemoryFit fit = fit_memory(at, k);
-    MemoryFit speed_fit = fit;
-    if (fit.verdict == FitVerdict::does_not_fit) {
-      speed_fit.offload = OffloadKind::none;
-      speed_fit.gpu_layers = s.model->layers;
-    }
     ContextPoint point;
     point.context = context;
     point.fits = fit.fits;
-    point.decode_tok_s = clamp_non_negative(1.0 / decode_seconds_per_token(at, speed_fit, k, static_cast<double>(context)));
-    point.ttft_s = clamp_non_negative(prefill_seconds(at, speed_fit, k, static_cast<double>(context), 0));
+    point.verdict = fit.verdict;
+    if (fit.verdict != FitVerdict::does_not_fit) {
+      point.decode_tok_s = clamp_non_negative(1.0 / decode_seconds_per_token(at, fit, k, static_cast<double>(context)));
+      point.ttft_s = clamp_non_negative(prefill_seconds(at, fit, k, static_cast<double>(context), 0));
+    }
     points.push_back(point);
   }
   return points;

@@ -189,9 +189,13 @@ std::string render_card(const Answer& a) {
     for (const auto& point : a.context_scaling) top = std::max(top, point.decode_tok_s);
     line("CONTEXT     decode tok/s                          TTFT (prompt = context)");
     for (const auto& point : a.context_scaling) {
+      if (point.verdict == FitVerdict::does_not_fit) {
+        line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}  does not fit", with_thousands(point.context), "-", "", "-"));
+        continue;
+      }
       line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}{}", with_thousands(point.context), format_rate(point.decode_tok_s),
                        unicode_bar(point.decode_tok_s, top, 24), format_duration(point.ttft_s),
-                       point.fits ? "" : "  (KV does not fit)"));
+                       point.fits ? "" : "  partial offload"));
     }
     line("");
   }
@@ -266,8 +270,11 @@ nlohmann::json answer_to_json(const Answer& a) {
   }
   json scaling = json::array();
   for (const auto& point : a.context_scaling)
-    scaling.push_back({{"context", point.context}, {"decode_tok_s", num(point.decode_tok_s)},
-                       {"ttft_s", num(point.ttft_s)}, {"fits", point.fits}});
+    scaling.push_back({{"context", point.context},
+                       {"decode_tok_s", point.decode_tok_s > 0 ? num(point.decode_tok_s) : json(nullptr)},
+                       {"ttft_s", point.ttft_s > 0 ? num(point.ttft_s) : json(nullptr)},
+                       {"fits", point.fits},
+                       {"verdict", std::string(to_string(point.verdict))}});
   doc["context_scaling"] = scaling;
   const EfficiencyConstants& k = a.resolved.efficiency->constants;
   doc["efficiency"] = {{"source", a.resolved.efficiency->fitted_runs > 0 ? "calibrated" : "default"},

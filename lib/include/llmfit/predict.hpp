@@ -127,9 +127,10 @@ struct Prediction {
 
 struct ContextPoint {
   std::int64_t context = 0;
-  double decode_tok_s = 0;
-  double ttft_s = 0;  // prefill of a prompt this long
-  bool fits = false;  // KV of this context fits on the accelerator
+  double decode_tok_s = 0;  // 0 when the context does not fit at all
+  double ttft_s = 0;        // prefill of a prompt this long; 0 when it does not fit
+  bool fits = false;        // weights and KV of this context fit on the accelerator
+  FitVerdict verdict = FitVerdict::does_not_fit;
 };
 /// Decode speed and TTFT over context lengths (512, 1k, 2k, … up to the model's maximum).
 [[nodiscard]] std::vector<ContextPoint> context_scaling(const Scenario& scenario,

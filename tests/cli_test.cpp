@@ -1,0 +1,179 @@
+// The llmfit binary end to end: the answer card, its JSON, exit codes and errors.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli_support.hpp"
+
+namespace llmfit {
+namespace {
+
+using test::line_count;
+using test::run_cli;
+
+TEST(Cli, AnswerCardForTheReadmeExample) {
+  const auto r = run_cli("--hw m2-max --model qwen3-coder-q4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text : {"Qwen3-Coder-30B-A3B", "Apple M2 Max", "weights", "KV cache", "usable", "decode",
+                           "prefill", "first token", "sustained", "CONTEXT", "assumptions"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(Cli, JsonHasTheDocumentedFields) {
+  const auto r = run_cli("--hw m2-max --model qwen3-coder-q4 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["hardware"]["id"], "m2-max");
+  EXPECT_EQ(doc["model"]["id"], "qwen3-coder-30b-a3b");
+  EXPECT_EQ(doc["quant"], "q4_k_m");
+  EXPECT_EQ(doc["backend"], "llama.cpp");
+  EXPECT_EQ(doc["context"], 8192);
+  for (const char* field : {"fits", "verdict", "weights_gb", "kv_cache_gb", "overhead_gb", "total_gb", "available_gb",
+                            "max_context"})
+    EXPECT_TRUE(doc["fit"].contains(field)) << field;
+  EXPECT_TRUE(doc["fit"]["fits"].is_boolean());
+  const std::string verdict = doc["fit"]["verdict"];
+  EXPECT_TRUE(verdict == "fits" || verdict == "partial_offload" || verdict == "does_not_fit");
+  // total = weights + KV + overhead.
+  EXPECT_NEAR(doc["fit"]["total_gb"].get<double>(),
+              doc["fit"]["weights_gb"].get<double>() + doc["fit"]["kv_cache_gb"].get<double>() +
+                  doc["fit"]["overhead_gb"].get<double>(),
+              1e-9);
+  // KV of Qwen3-Coder-30B-A3B at 8192 tokens, f16: 48 layers × 2 × 4 heads × 128 × 2 B × 8192 = 0.805 GB.
+  EXPECT_NEAR(doc["fit"]["kv_cache_gb"].get<double>(), 48.0 * 2 * 4 * 128 * 2 * 8192 / 1e9, 1e-9);
+  // 32 GiB M2 Max: macOS lets the GPU wire 2/3 → 22.9 GB.
+  EXPECT_NEAR(doc["fit"]["available_gb"].get<double>(), 32 * 1.073741824 * 2 / 3, 1e-6);
+  for (const char* field : {"decode_tok_s", "prefill_tok_s", "ttft_s", "sustained_decode_tok_s"})
+    EXPECT_GT(doc[field].get<double>(), 0) << field;
+  ASSERT_TRUE(doc["context_scaling"].is_array());
+  ASSERT_FALSE(doc["context_scaling"].empty());
+  double previous = 1e30;
+  for (const auto& point : doc["context_scaling"]) {
+    EXPECT_TRUE(point.contains("context"));
+    EXPECT_LE(point["decode_tok_s"].get<double>(), previous);
+    previous = point["decode_tok_s"];
+  }
+}
+
+TEST(Cli, SanityAnchorQwen3CoderOnM2MaxWithOllama) {
+  // Published: Qwen3-Coder 30B-A3B Q4 decodes at 48.8 tok/s on an M2 Max with Ollama (seed document 001,
+  // "Memory Bandwidth is the Bottleneck"). The default constants must land within 25 %.
+  const auto r = run_cli("--hw m2-max --model qwen3-coder-q4 --backend ollama --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double decode = nlohmann::json::parse(r.out)["decode_tok_s"];
+  EXPECT_NEAR(decode, 48.8, 0.25 * 48.8);
+}
+
+TEST(Cli, DoesNotFitIsAnAnswerNotAnError) {
+  const auto r = run_cli("--hw rtx-4090 --model llama-3.1-405b-q4 --no-offload --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["fit"]["verdict"], "does_not_fit");
+  EXPECT_FALSE(doc["fit"]["fits"].get<bool>());
+  EXPECT_EQ(doc["fit"]["max_context"], 0);
+}
+
+TEST(Cli, PartialOffloadOnAGpuUsesTheHost) {
+  const auto r = run_cli("--hw rtx-4090 --model llama-3.1-70b-q4 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["fit"]["verdict"], "partial_offload");
+  EXPECT_GT(doc["fit"]["cpu_layers"].get<int>(), 0);
+  EXPECT_EQ(doc["host"], "ddr5-5600-dual");
+}
+
+TEST(Cli, UnknownIdsExitTwoWithOneLineAndSuggestion) {
+  const auto r = run_cli("--hw m2-maxx --model qwen3-coder-q4");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("did you mean 'm2-max'"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  const auto m = run_cli("--hw m2-max --model qwen3-codr-q4");
+  EXPECT_EQ(m.exit_code, 2);
+  EXPECT_NE(m.err.find("did you mean"), std::string::npos) << m.err;
+}
+
+TEST(Cli, BadNumbersExitTwo) {
+  for (const char* args : {"--hw m2-max --model qwen3-coder-q4 --context -5",
+                           "--hw m2-max --model qwen3-coder-q4 --context 1099511627776",
+                           "--hw m2-max --model qwen3-coder-q4 --batch 0",
+                           "--hw m2-max --model qwen3-coder-q4 --memory nan",
+                           "--hw m2-max --model qwen3-coder-q4 --memory -3",
+                           "--hw m2-max --model qwen3-coder-q4 --kv-type q3",
+                           "--hw m2-max --model qwen3-coder-q4 --backend mlxx",
+                           "--hw rtx-4090 --model qwen3-coder-q4 --backend mlx"}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_EQ(line_count(r.err), 1) << args << "\n" << r.err;
+  }
+}
+
+TEST(Cli, ListsAndShowAsJson) {
+  const auto hw = run_cli("list hardware --vendor apple --format json");
+  ASSERT_EQ(hw.exit_code, 0) << hw.err;
+  const auto list = nlohmann::json::parse(hw.out);
+  ASSERT_GT(list.size(), 10u);
+  for (const auto& entry : list) {
+    for (const char* field : {"id", "name", "source", "vendor", "bandwidth_gb_s", "memory_gb", "unified", "fp16_tflops"})
+      EXPECT_TRUE(entry.contains(field)) << field;
+    EXPECT_EQ(entry["vendor"], "apple");
+  }
+  const auto models = nlohmann::json::parse(run_cli("list models --format json").out);
+  for (const auto& entry : models)
+    for (const char* field : {"id", "name", "source", "family", "params_b", "active_params_b", "layers", "max_context"})
+      EXPECT_TRUE(entry.contains(field)) << field;
+  const auto show = run_cli("show model qwen3-coder --format json");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  const auto doc = nlohmann::json::parse(show.out);
+  EXPECT_EQ(doc["id"], "qwen3-coder-30b-a3b");
+  EXPECT_EQ(doc["layers"], 48);
+  EXPECT_FALSE(doc["source"].get<std::string>().empty());
+  const auto quants = run_cli("list quants");
+  EXPECT_EQ(quants.exit_code, 0);
+  EXPECT_NE(quants.out.find("q4_k_m"), std::string::npos);
+}
+
+TEST(Cli, UserDatabaseOverridesAndSaysSo) {
+  const std::string path = (std::filesystem::temp_directory_path() / "llmfit-cli-test-db.yaml").string();
+  {
+    std::ofstream out(path);
+    out << "schema: 1\nhardware:\n  - id: m2-max\n    name: My Studio\n    vendor: apple\n    kind: unified\n"
+           "    memory_gib: [96]\n    bandwidth_gb_s: 400\n    fp16_tflops: 13.6\n    form_factor: desktop\n"
+           "    tdp_w: 90\n    price_usd: 0\n    apis: [metal]\n    source: test\n";
+  }
+  const auto r = run_cli("--db '" + path + "' --hw m2-max --model qwen3-coder-q4 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["hardware"]["name"], "My Studio");
+  EXPECT_NEAR(doc["fit"]["available_gb"].get<double>(), 96 * 1.073741824 * 0.75, 1e-6);
+  ASSERT_FALSE(doc["warnings"].empty());
+  EXPECT_NE(doc["warnings"][0].get<std::string>().find("replaces shipped hardware m2-max"), std::string::npos);
+  const auto via_env = test::run_cli_env("LLMFIT_DB_PATH='" + path + "'", "--hw m2-max --model qwen3-coder-q4 --format json");
+  ASSERT_EQ(via_env.exit_code, 0) << via_env.err;
+  EXPECT_EQ(nlohmann::json::parse(via_env.out)["hardware"]["name"], "My Studio");
+  std::filesystem::remove(path);
+}
+
+TEST(Cli, OutputFileIsWrittenWholeOrNotAtAll) {
+  const auto dir = std::filesystem::temp_directory_path() / "llmfit-cli-out";
+  std::filesystem::create_directories(dir);
+  const auto good = dir / "answer.json";
+  std::filesystem::remove(good);
+  ASSERT_EQ(run_cli("--hw m2-max --model qwen3-coder-q4 --format json -o '" + good.string() + "'").exit_code, 0);
+  std::ifstream written(good);
+  const auto doc = nlohmann::json::parse(written, nullptr, false);
+  EXPECT_FALSE(doc.is_discarded());
+  EXPECT_EQ(doc["hardware"]["id"], "m2-max");
+  const auto bad = dir / "bad.json";
+  std::filesystem::remove(bad);
+  EXPECT_EQ(run_cli("--hw nope --model qwen3-coder-q4 -o '" + bad.string() + "'").exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace llmfit

@@ -1,0 +1,319 @@
+// Formulas of the performance model against hand-computed values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "llmfit/llmfit.hpp"
+
+namespace llmfit {
+namespace {
+
+// A Llama-2-7B-shaped model: the arithmetic below is done by hand on these numbers.
+ModelSpec llama2_7b_shape() {
+  ModelSpec m;
+  m.id = "test-7b";
+  m.name = "Test 7B";
+  m.family = "test";
+  m.layers = 32;
+  m.hidden_size = 4096;
+  m.intermediate_size = 11008;
+  m.attention_heads = 32;
+  m.kv_heads = 32;
+  m.head_dim = 128;
+  m.vocab_size = 32000;
+  m.max_context = 4096;
+  m.default_quant = "q4_0";
+  m.source = "test";
+  // 6,738,149,376 parameters (see ShapeParamsOfLlama2); anchor to exactly that.
+  m.params_b = 6.738149376;
+  m.active_params_b = m.params_b;
+  return m;
+}
+
+QuantSpec q4_0() {
+  QuantSpec q;
+  q.id = "q4_0";
+  q.name = "Q4_0";
+  q.format = QuantFormat::gguf;
+  q.kernel = QuantKernel::legacy;
+  q.bits_per_weight = 4.5;          // 18 bytes per 32 weights
+  q.output_bits_per_weight = 6.5625;  // Q6_K
+  q.source = "test";
+  return q;
+}
+
+HardwareSpec test_gpu(double bandwidth_gb_s, double memory_gib) {
+  HardwareSpec h;
+  h.id = "test-gpu";
+  h.name = "Test GPU";
+  h.vendor = "nvidia";
+  h.kind = HardwareKind::gpu;
+  h.memory_options_gib = {memory_gib};
+  h.default_memory_gib = memory_gib;
+  h.bandwidth_gb_s = bandwidth_gb_s;
+  h.fp16_tflops = 100;
+  h.tdp_w = 300;
+  h.apis = {DeviceApi::cuda};
+  h.source = "test";
+  return h;
+}
+
+// Round numbers so the expected times are easy to write down.
+EfficiencyConstants simple_constants() {
+  EfficiencyConstants k;
+  k.weight_bandwidth_efficiency = 0.5;
+  k.kernel_efficiency.fill(1.0);
+  k.kv_bandwidth_efficiency = 0.25;
+  k.layer_overhead_us = 10;
+  k.expert_overhead_us = 0;
+  k.token_overhead_us = 100;
+  k.compute_efficiency = 0.5;
+  k.prefill_layer_overhead_us = 0;
+  k.runtime_overhead_gib = 0.5;
+  k.micro_batch_tokens = 512;
+  return k;
+}
+
+TEST(ShapeParams, Llama2SevenB) {
+  const ParamBreakdown p = shape_params(llama2_7b_shape());
+  EXPECT_DOUBLE_EQ(p.embedding, 131'072'000);  // 32000 × 4096
+  EXPECT_DOUBLE_EQ(p.output, 131'072'000);     // untied
+  // Per layer: Q and O 2·4096·4096 + K and V 2·4096·(32·128) = 67,108,864; × 32 layers.
+  EXPECT_DOUBLE_EQ(p.attention, 2'147'483'648);
+  // Gated FFN 3·4096·11008 = 135,266,304 per layer; × 32.
+  EXPECT_DOUBLE_EQ(p.dense_ffn, 4'328'521'728);
+  EXPECT_DOUBLE_EQ(p.total(), 6'738'149'376);  // Meta publishes 6.74 B
+}
+
+TEST(ShapeParams, TiedEmbeddingsCountOnce) {
+  ModelSpec m = llama2_7b_shape();
+  m.tied_embeddings = true;
+  const ParamBreakdown p = shape_params(m);
+  EXPECT_DOUBLE_EQ(p.output, 0);
+  EXPECT_DOUBLE_EQ(p.total(), 6'738'149'376 - 131'072'000);
+}
+
+TEST(ShapeParams, MoeActiveExperts) {
+  // Qwen3-30B-A3B shape: 48 layers, 128 experts of width 768, 8 active.
+  ModelSpec m = llama2_7b_shape();
+  m.layers = 48;
+  m.hidden_size = 2048;
+  m.moe.experts = 128;
+  m.moe.experts_per_token = 8;
+  m.moe.expert_intermediate_size = 768;
+  const ParamBreakdown p = shape_params(m);
+  // One expert: 3·2048·768 = 4,718,592; routed = 48·128·that; active = 48·8·that.
+  EXPECT_DOUBLE_EQ(p.routed_experts, 48.0 * 128 * 4'718'592);
+  EXPECT_DOUBLE_EQ(p.active_routed_experts, 48.0 * 8 * 4'718'592);
+  // Routers: 2048·128 per layer.
+  EXPECT_DOUBLE_EQ(p.dense_ffn, 48.0 * 2048 * 128);
+}
+
+TEST(KvCache, GqaBytesPerToken) {
+  // Llama 3 8B: 32 layers × K,V × 8 kv heads × 128 dims × 2 bytes = 131,072 bytes per token.
+  ModelSpec m = llama2_7b_shape();
+  m.kv_heads = 8;
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 1), 131'072);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 8192), 1'073'741'824);  // exactly 1 GiB
+  // q8_0 stores 34 bytes per 32 elements: 131,072 / 2 × 34/32 = 69,632 per token.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::q8_0, 1), 69'632);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::q4_0, 1), 36'864);  // 65,536 × 18/32
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 0), 0);
+}
+
+TEST(KvCache, SlidingWindowAndLinearLayersAreBounded) {
+  ModelSpec m = llama2_7b_shape();
+  m.layers = 6;
+  m.kv_heads = 1;
+  m.head_dim = 256;
+  m.attention.sliding_window_layers = 5;
+  m.attention.sliding_window = 512;
+  // Per layer per token: 2 × 1 × 256 × 2 = 1024 bytes. At 4096: 1 full layer × 4096 + 5 × 512 tokens.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 4096), 1024.0 * (4096 + 5 * 512));
+  // Below the window every layer grows: 6 × 256 tokens.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 256), 1024.0 * 6 * 256);
+
+  ModelSpec hybrid = llama2_7b_shape();
+  hybrid.layers = 4;
+  hybrid.kv_heads = 1;
+  hybrid.head_dim = 256;
+  hybrid.attention.linear_attention_layers = 3;
+  hybrid.attention.linear_key_heads = 2;
+  hybrid.attention.linear_value_heads = 4;
+  hybrid.attention.linear_key_head_dim = 8;
+  hybrid.attention.linear_value_head_dim = 16;
+  hybrid.attention.linear_conv_kernel = 4;
+  // State per linear layer: (4·8·16 + 3·(2·16 + 64)) × 4 bytes = (512 + 288) × 4 = 3200.
+  const double state = 3 * 3200.0;
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(hybrid, KvCacheType::f16, 1000), 1024.0 * 1000 + state);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(hybrid, KvCacheType::f16, 2000), 1024.0 * 2000 + state);
+}
+
+TEST(KvCache, MlaCachesTheLatent) {
+  ModelSpec m = llama2_7b_shape();
+  m.layers = 61;
+  m.mla.kv_lora_rank = 512;
+  m.mla.qk_rope_head_dim = 64;
+  m.mla.qk_nope_head_dim = 128;
+  m.mla.v_head_dim = 128;
+  // (512 + 64) × 2 bytes × 61 layers = 70,272 bytes per token.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 1), 70'272);
+}
+
+TEST(WeightBytes, QuantMixFromBitsPerWeight) {
+  const WeightBytes w = weight_bytes(llama2_7b_shape(), q4_0());
+  // Layers 6,476,005,376 × 4.5 / 8 = 3,642,753,024; embedding 131,072,000 × 4.5/8 = 73,728,000;
+  // output 131,072,000 × 6.5625/8 = 107,520,000. Sum 3,824,001,024 (llama.cpp: 3.56 GiB = 3.82 GB).
+  EXPECT_NEAR(w.stored, 3'824'001'024, 1);
+  // Per token: every layer weight + the output head (the embedding is a row lookup).
+  EXPECT_NEAR(w.per_token, 3'642'753'024 + 107'520'000, 1);
+  EXPECT_NEAR(w.non_layer, 73'728'000 + 107'520'000, 1);
+}
+
+TEST(WeightBytes, MoreBitsNeverSmaller) {
+  QuantSpec q = q4_0();
+  double previous = 0;
+  for (double bits : {2.625, 3.4375, 4.5, 5.5, 6.5625, 8.5, 16.0}) {
+    q.bits_per_weight = bits;
+    const double stored = weight_bytes(llama2_7b_shape(), q).stored;
+    EXPECT_GT(stored, previous) << bits;
+    previous = stored;
+  }
+}
+
+TEST(Decode, SecondsPerTokenByHand) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_gpu(100, 24);
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+  const EfficiencyConstants k = simple_constants();
+  const MemoryFit fit = fit_memory(s, k);
+  ASSERT_TRUE(fit.fits);
+  // Weights 3,750,273,024 B at 0.5 × 100 GB/s = 0.07500546 s; KV at depth 1000:
+  // 524,288 B/token × 1000 at 0.25 × 100 GB/s = 0.02097152 s; overhead 32 × 10 µs + 100 µs = 0.00042 s.
+  const double expected = 3'750'273'024 / 50e9 + 524'288'000 / 25e9 + 0.00042;
+  EXPECT_NEAR(decode_seconds_per_token(s, fit, k, 1000), expected, 1e-9);
+}
+
+TEST(Decode, MultipleDevicesDoNotSpeedUpBatchOneDecode) {
+  // Layer split: each device streams its share at its own bandwidth, one after the other.
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_gpu(100, 24);
+  const EfficiencyConstants k = simple_constants();
+  Scenario one{.hardware = &hw, .model = &m, .quant = &q};
+  Scenario two = one;
+  two.device_count = 2;
+  const double t1 = decode_seconds_per_token(one, fit_memory(one, k), k, 0);
+  const double t2 = decode_seconds_per_token(two, fit_memory(two, k), k, 0);
+  EXPECT_NEAR(t2 - t1, 250e-6, 1e-9);  // one extra hop between the devices
+  EXPECT_DOUBLE_EQ(fit_memory(two, k).device_memory_bytes, 2 * fit_memory(one, k).device_memory_bytes);
+}
+
+TEST(Prefill, ComputeBoundByHand) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_gpu(1000, 24);
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+  const EfficiencyConstants k = simple_constants();
+  const MemoryFit fit = fit_memory(s, k);
+  // 512 tokens: active params = 6,476,005,376 + 131,072,000 (output head) = 6,607,077,376.
+  // FLOPs = 512 × (2 × 6,607,077,376 + 4 × 32 heads × 128 × 32 layers × 256 mean context)
+  //       = 512 × (13,214,154,752 + 134,217,728) = 6,834,366,709,760.
+  // Compute at 0.5 × 100 TFLOPS = 0.136687 s; one micro-batch of weights 3.824 GB at 500 GB/s = 7.6 ms.
+  const double expected = 6'834'366'709'760.0 / 50e12;
+  EXPECT_NEAR(prefill_seconds(s, fit, k, 512, 0), expected, 1e-9);
+}
+
+TEST(Fit, VerdictAtTheEdge) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  HardwareSpec hw = test_gpu(100, 24);
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .context_tokens = 4096};
+  const MemoryFit roomy = fit_memory(s, k);
+  const double needed_gib = roomy.total_bytes / units::kBytesPerGiB;
+  s.memory_gib = needed_gib * (1 + 1e-12);  // just enough
+  EXPECT_TRUE(fit_memory(s, k).fits);
+  s.memory_gib = needed_gib * (1 - 1e-9);  // a few bytes short
+  const MemoryFit short_fit = fit_memory(s, k);
+  EXPECT_FALSE(short_fit.fits);
+  EXPECT_EQ(short_fit.verdict, FitVerdict::does_not_fit);  // no host given: nowhere to offload
+  EXPECT_LT(short_fit.max_context, 4096);
+  EXPECT_GT(short_fit.max_context, 4000);
+}
+
+TEST(Fit, PartialOffloadCountsLayers) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  const HardwareSpec gpu = test_gpu(100, 3);
+  HardwareSpec host = test_gpu(50, 32);
+  host.kind = HardwareKind::cpu;
+  Scenario s{.hardware = &gpu, .host = &host, .model = &m, .quant = &q, .context_tokens = 1024};
+  const MemoryFit fit = fit_memory(s, k);
+  ASSERT_EQ(fit.verdict, FitVerdict::partial_offload);
+  EXPECT_EQ(fit.offload, OffloadKind::layers);
+  // Room: 3 GiB − non-layer 181,248,000 − compute buffer 512·4·(32000 + 4·4096 + 2·11008) B − 0.5 GiB;
+  // per layer 113,836,032 weights + 16,777,216 KV (1024 tokens) = 130,613,248 B.
+  const double compute = 512.0 * 4 * (32000 + 4 * 4096 + 2 * 11008);
+  const double room = 3 * units::kBytesPerGiB - 181'248'000 - compute - 0.5 * units::kBytesPerGiB;
+  EXPECT_EQ(fit.gpu_layers, static_cast<int>(room / 130'613'248));
+  EXPECT_EQ(fit.gpu_layers + fit.cpu_layers, 32);
+  const Prediction p = predict(s, k);
+  EXPECT_GT(p.decode_seconds_host, 0);
+}
+
+TEST(Fit, UnifiedMemoryFollowsTheMacosRule) {
+  HardwareSpec mac = test_gpu(400, 32);
+  mac.vendor = "apple";
+  mac.kind = HardwareKind::unified;
+  EXPECT_DOUBLE_EQ(unified_gpu_fraction(mac, 32), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(unified_gpu_fraction(mac, 64), 0.75);
+  mac.gpu_memory_fraction = 0.9;
+  EXPECT_DOUBLE_EQ(unified_gpu_fraction(mac, 64), 0.9);
+}
+
+TEST(Monotonicity, BandwidthContextAndBits) {
+  const ModelSpec m = llama2_7b_shape();
+  QuantSpec q = q4_0();
+  const EfficiencyConstants k = default_efficiency_profile().entries.front().constants;
+  double previous = 0;
+  for (double bandwidth : {50.0, 100.0, 400.0, 1000.0, 3000.0}) {
+    const HardwareSpec hw = test_gpu(bandwidth, 80);
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+    const double decode = predict(s, k).decode_tok_s;
+    EXPECT_GE(decode, previous) << bandwidth;
+    previous = decode;
+  }
+  const HardwareSpec hw = test_gpu(1000, 80);
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+  const MemoryFit fit = fit_memory(s, k);
+  double last = 1e30;
+  for (double depth : {0.0, 512.0, 2048.0, 4096.0}) {
+    const double speed = 1.0 / decode_seconds_per_token(s, fit, k, depth);
+    EXPECT_LE(speed, last) << depth;
+    last = speed;
+  }
+}
+
+TEST(Predict, NeverExceedsTheRoofline) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_gpu(1000, 80);
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+  const Prediction p = predict(s, default_efficiency_profile().entries.front().constants);
+  ASSERT_TRUE(p.in_range);
+  EXPECT_LT(p.decode_tok_s, p.decode_ceiling_tok_s);
+  EXPECT_NEAR(p.decode_ceiling_tok_s, 1000e9 / p.bytes_per_token, 1e-6);
+}
+
+TEST(ContextLadder, PowersOfTwoUpToTheMaximum) {
+  EXPECT_EQ(context_ladder(4096), (std::vector<std::int64_t>{512, 1024, 2048, 4096}));
+  EXPECT_EQ(context_ladder(5000), (std::vector<std::int64_t>{512, 1024, 2048, 4096, 5000}));
+  EXPECT_EQ(context_ladder(300), (std::vector<std::int64_t>{300}));
+  EXPECT_TRUE(context_ladder(0).empty());
+}
+
+}  // namespace
+}  // namespace llmfit
