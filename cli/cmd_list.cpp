@@ -40,8 +40,9 @@ std::string list_hardware(const ListOptions& o, const Catalog& c) {
   std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
                                 "GB/s", "TFLOPS", "USD");
   for (const auto* h : rows) {
-    std::string memory;
-    for (double gib : h->memory_options_gib) memory += (memory.empty() ? "" : "/") + fmt::format("{:g}", gib);
+    std::vector<std::string> capacities;
+    for (double gib : h->memory_options_gib) capacities.push_back(fmt::format("{:g}", gib));
+    std::string memory = join(capacities, "/");
     if (memory.size() > 14) memory = fmt::format("{:g}-{:g}", h->memory_options_gib.front(), h->memory_options_gib.back());
     out += fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}\n", h->id, h->name.substr(0, 40), to_string(h->kind),
                        memory, h->bandwidth_gb_s, h->fp16_tflops,
@@ -80,8 +81,7 @@ std::string list_quants(const ListOptions& o, const Catalog& c) {
   std::string out = fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6} {:>10} {:<14}\n", "id", "name", "format", "kernel",
                                 "bits", "ppl +%", "short forms");
   for (const auto& q : c.quants()) {
-    std::string forms;
-    for (const auto& f : q.short_forms) forms += (forms.empty() ? "" : ",") + f;
+    const std::string forms = join(q.short_forms, ",");
     out += fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6.2f} {:>10.2f} {:<14}\n", q.id, q.name, to_string(q.format),
                        to_string(q.kernel), q.bits_per_weight, q.quality_ppl_increase_pct, forms);
   }

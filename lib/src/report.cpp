@@ -57,6 +57,15 @@ std::string usable_note(const Answer& a) {
 
 }  // namespace
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
 std::string with_thousands(std::int64_t value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
   std::string out;
@@ -162,8 +171,10 @@ std::string render_card(const Answer& a) {
                      with_thousands(s.prompt_tokens), prefill_range));
     line(fmt::format("  first token   {:>8}", format_duration(p.ttft_s)));
     if (p.thermal_data && p.sustained_decode_tok_s < p.decode_tok_s)
-      line(fmt::format("  sustained     {:>8} tok/s   after ~{} of load ({:.0f}% once throttled, {})",
-                       format_rate(p.sustained_decode_tok_s), format_duration(p.throttle_onset_s),
+      line(fmt::format("  sustained     {:>8} tok/s   {} ({:.0f}% once throttled, {})",
+                       format_rate(p.sustained_decode_tok_s),
+                       p.throttle_onset_s > 0 ? "after ~" + format_duration(p.throttle_onset_s) + " of load"
+                                              : std::string("under sustained load"),
                        hw.sustained_fraction * 100, to_string(hw.form_factor)));
     else if (p.thermal_data)
       line(fmt::format("  sustained     {:>8} tok/s   no throttling expected ({})", format_rate(p.sustained_decode_tok_s),
@@ -399,9 +410,13 @@ std::string describe_json(const nlohmann::json& doc) {
     if (value.is_string()) {
       text = value.get<std::string>();
     } else if (value.is_array()) {
-      for (const auto& item : value) text += (text.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+      std::vector<std::string> items;
+      for (const auto& item : value) items.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+      text = join(items, ", ");
     } else if (value.is_object()) {
-      for (const auto& [k, v] : value.items()) text += (text.empty() ? "" : ", ") + k + " " + v.dump();
+      std::vector<std::string> items;
+      for (const auto& [k, v] : value.items()) items.push_back(k + " " + v.dump());
+      text = join(items, ", ");
     } else if (value.is_number_float()) {
       text = fmt::format("{:g}", value.get<double>());
     } else {

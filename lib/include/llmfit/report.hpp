@@ -2,6 +2,8 @@
 /// Presentation of answers: the terminal card and the JSON document (schema in docs/json.md).
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "llmfit/query.hpp"
 
@@ -21,6 +23,8 @@ namespace llmfit {
 [[nodiscard]] std::string describe(const ModelSpec& model);
 [[nodiscard]] std::string describe(const QuantSpec& quant);
 
+/// Items joined by a separator ("a, b, c").
+[[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
 /// 12345 → "12,345".
 [[nodiscard]] std::string with_thousands(std::int64_t value);
 /// Bytes as decimal gigabytes with sensible precision ("17.3 GB").
