@@ -1,8 +1,17 @@
 // The sweep API: every hardware × model × quantisation × context, identical on any number of threads.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "llmfit/llmfit.hpp"
 
@@ -166,6 +175,90 @@ TEST(Sweep, ThreadCountFollowsTheWork) {
   EXPECT_LE(sweep_threads(100'000'000, 0), std::max(1u, std::thread::hardware_concurrency()));
   EXPECT_GE(sweep_threads(100'000'000, 0), 1u);
 }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(SweepReport, CsvHasOneRowPerEvaluatedPointWithThePredictedNumbers) {
+  SweepOptions options;
+  options.contexts = {512, 8192, 262144};
+  const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
+  const std::vector<SweepPoint> points = run_sweep(plan, 1);
+  std::string csv;
+  int chunks = 0;
+  write_sweep(plan, points, SweepFormat::csv, [&](std::string_view chunk) {
+    csv += chunk;
+    ++chunks;
+  });
+  const auto lines = lines_of(csv);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ("hardware,model,quant,context,verdict,offload,total_gb,max_context,decode_tok_s,prefill_tok_s,ttft_s",
+            lines[0]);
+  EXPECT_EQ(evaluated_points(points) + 1, lines.size());
+  EXPECT_GE(chunks, 1);
+  // The row of one point carries that point's numbers, shortest round-trip text of each float.
+  const auto& c = Catalog::builtin();
+  const std::size_t h = std::find(plan.hardware.begin(), plan.hardware.end(), c.find_hardware("m2-max")) -
+                        plan.hardware.begin();
+  const std::size_t m = std::find(plan.models.begin(), plan.models.end(), c.find_model("qwen3-coder-30b-a3b")) -
+                        plan.models.begin();
+  const std::size_t q = std::find(plan.quants.begin(), plan.quants.end(), c.find_quant("q4_k_m")) -
+                        plan.quants.begin();
+  ASSERT_LT(h, plan.hardware.size());
+  ASSERT_LT(m, plan.models.size());
+  const SweepPoint& p = points[plan.index(h, m, q, 1)];
+  const std::string expected = fmt::format("m2-max,qwen3-coder-30b-a3b,q4_k_m,8192,{},{},{},{},{},{},{}",
+                                           to_string(p.verdict()), to_string(p.offload()), p.total_gb,
+                                           p.max_context, p.decode_tok_s, p.prefill_tok_s, p.ttft_s);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), expected), lines.end()) << expected;
+}
+
+TEST(SweepReport, JsonIsOneDocumentWithEveryEvaluatedPoint) {
+  SweepOptions options;
+  options.contexts = {4096, 131072};
+  const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
+  const std::vector<SweepPoint> points = run_sweep(plan, 2);
+  std::string text;
+  write_sweep(plan, points, SweepFormat::json, [&](std::string_view chunk) { text += chunk; });
+  const nlohmann::json doc = nlohmann::json::parse(text);  // throws when malformed
+  EXPECT_EQ("llama.cpp", doc["backend"]);
+  EXPECT_EQ(evaluated_points(points), doc["points"].size());
+  EXPECT_EQ(doc["evaluated_points"], doc["points"].size());
+  for (const auto& point : doc["points"]) {
+    EXPECT_TRUE(point["context"] == 4096 || point["context"] == 131072);
+    EXPECT_TRUE(point["decode_tok_s"].is_null() || point["decode_tok_s"].get<double>() > 0);
+  }
+}
+
+#ifdef LLMFIT_CLI
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(SweepCli, WritesCsvToAFileAndRefusesBadContextsWithoutLeavingOne) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmfit-sweep-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto out = dir / "sweep.csv";
+  const std::string cli = LLMFIT_CLI;
+  ASSERT_EQ(0, std::system((cli + " sweep --contexts 512,8192 --threads 2 -o " + out.string() + " 2>/dev/null").c_str()));
+  SweepOptions options;
+  options.contexts = {512, 8192};
+  const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
+  EXPECT_EQ(evaluated_points(run_sweep(plan, 1)) + 1, lines_of(read_file(out)).size());
+
+  const auto bad = dir / "bad.csv";
+  const int status = std::system((cli + " sweep --contexts 512,-1 -o " + bad.string() + " 2>/dev/null").c_str());
+  EXPECT_EQ(2, WEXITSTATUS(status));
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  EXPECT_FALSE(std::filesystem::exists(bad.string() + ".tmp-llmfit"));
+  std::filesystem::remove_all(dir);
+}
+#endif
 
 }  // namespace
 }  // namespace llmfit

@@ -11,4 +11,5 @@
 #include "llmfit/report.hpp"
 #include "llmfit/specs.hpp"
 #include "llmfit/sweep.hpp"
+#include "llmfit/sweep_report.hpp"
 #include "llmfit/units.hpp"
