@@ -7,5 +7,6 @@ namespace llmfit::cli {
 void setup_predict(CLI::App& app, GlobalOptions& global);  // the default command: --hw X --model Y
 void setup_list(CLI::App& app, GlobalOptions& global);
 void setup_show(CLI::App& app, GlobalOptions& global);
+void setup_sweep(CLI::App& app, GlobalOptions& global);  // every hardware x model x quant x context
 
 }  // namespace llmfit::cli

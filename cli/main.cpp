@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   setup_predict(app, global);
   setup_list(app, global);
   setup_show(app, global);
+  setup_sweep(app, global);
   try {
     app.parse(argc, argv);
     return 0;

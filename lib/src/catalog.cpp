@@ -10,20 +10,21 @@ namespace llmfit {
 namespace {
 
 template <typename Spec>
-void index_entries(const std::vector<Spec>& entries, std::unordered_map<std::string, std::size_t>& index) {
+void index_entries(const std::vector<Spec>& entries, detail::NameIndex& index) {
   index.clear();
-  index.reserve(entries.size() * 3);
+  std::size_t names = 0;
+  for (const auto& entry : entries) names += 1 + entry.aliases.size();
+  index.reserve(names);
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    index.emplace(to_lower(entries[i].id), i);
-    for (const auto& alias : entries[i].aliases) index.emplace(to_lower(alias), i);
+    index.add(entries[i].id, i);
+    for (const auto& alias : entries[i].aliases) index.add(alias, i);
   }
 }
 
 template <typename Spec>
-const Spec* find_in(const std::vector<Spec>& entries, const std::unordered_map<std::string, std::size_t>& index,
-                    std::string_view id) {
-  const auto it = index.find(to_lower(id));
-  return it == index.end() ? nullptr : &entries[it->second];
+const Spec* find_in(const std::vector<Spec>& entries, const detail::NameIndex& index, std::string_view id) {
+  const std::size_t i = index.find(id);
+  return i == detail::NameIndex::npos ? nullptr : &entries[i];
 }
 
 template <typename Spec>
@@ -135,13 +136,16 @@ std::vector<std::string> closest_matches(std::string_view text, const std::vecto
 }
 
 const Catalog& Catalog::builtin() {
-  static const Catalog catalog = [] {
-    Catalog c;
-    detail::fill_builtin_catalog(c.data_);
-    c.reindex();
-    return c;
-  }();
-  return catalog;
+  // Never destroyed: freeing a few thousand strings at exit would only delay the process's end.
+  static const Catalog* const catalog = new Catalog(make_builtin());
+  return *catalog;
+}
+
+Catalog Catalog::make_builtin() {
+  Catalog c;
+  detail::fill_builtin_catalog(c.data_);
+  c.reindex();
+  return c;
 }
 
 void Catalog::reindex() {
@@ -149,9 +153,9 @@ void Catalog::reindex() {
   index_entries(data_.models, model_index_);
   quant_index_.clear();
   for (std::size_t i = 0; i < data_.quants.size(); ++i) {
-    quant_index_.emplace(to_lower(data_.quants[i].id), i);
-    quant_index_.emplace(to_lower(data_.quants[i].name), i);
-    for (const auto& form : data_.quants[i].short_forms) quant_index_.emplace(to_lower(form), i);
+    quant_index_.add(data_.quants[i].id, i);
+    quant_index_.add(data_.quants[i].name, i);
+    for (const auto& form : data_.quants[i].short_forms) quant_index_.add(form, i);
   }
 }
 

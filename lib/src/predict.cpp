@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {
@@ -39,7 +40,8 @@ double attention_flops_per_token(const ModelSpec& m, double context) {
 double touched_expert_fraction(const ModelSpec& m, int batch) {
   if (!m.is_moe()) return 1.0;
   const double k_over_e = static_cast<double>(m.moe.experts_per_token) / m.moe.experts;
-  return 1.0 - std::pow(1.0 - k_over_e, std::max(1, batch));
+  const double miss = 1.0 - k_over_e;
+  return 1.0 - (batch <= 1 ? miss : std::pow(miss, batch));  // pow(x, 1) == x: skip the call
 }
 
 struct Placement {
@@ -63,6 +65,11 @@ double host_bandwidth(const Scenario& s, const EfficiencyConstants& k) {
   if (hw.kind == HardwareKind::gpu && s.host != nullptr)
     return s.host->bandwidth_gb_s * units::kBytesPerGB * k.host_bandwidth_efficiency;
   return hw.bandwidth_gb_s * units::kBytesPerGB * k.host_bandwidth_efficiency;
+}
+
+/// Terms prepared for another model or quantisation than the scenario's must not be used.
+bool terms_belong_to(const ModelQuantTerms& terms, const Scenario& s) {
+  return terms.model == s.model && terms.quant == s.quant;
 }
 
 }  // namespace
@@ -230,6 +237,11 @@ double unified_gpu_fraction(const HardwareSpec& hw, double memory_gib) noexcept 
 }
 
 MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
+  return fit_memory(s, k, prepare_model_quant(*s.model, *s.quant));
+}
+
+MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const ModelQuantTerms& terms) noexcept {
+  if (!terms_belong_to(terms, s)) return fit_memory(s, k);
   MemoryFit fit;
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
@@ -256,9 +268,9 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
       break;
   }
 
-  const WeightBytes w = weight_bytes(m, *s.quant);
+  const WeightBytes& w = terms.weights;
   fit.weights_bytes = w.stored;
-  fit.kv_cache_bytes = batch * kv_cache_bytes(m, s.kv_type, static_cast<double>(s.context_tokens));
+  fit.kv_cache_bytes = batch * kv_cache_bytes(terms, s.kv_type, static_cast<double>(s.context_tokens));
   // Compute buffer with flash attention: f32 logits of one micro-batch plus one layer's activations
   // (llama.cpp prints ~0.3 GB "compute buffer size" for Llama 3 8B at n_ubatch 512).
   const double ffn_width = std::max<double>(m.intermediate_size,
@@ -271,23 +283,9 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
   fit.total_bytes = fit.weights_bytes + fit.kv_cache_bytes + fixed_bytes;
   fit.gpu_layers = m.layers;
 
-  // Largest context that fits fully: KV grows monotonically with context, so bisect.
-  auto total_at = [&](double context) {
-    return fit.weights_bytes + batch * kv_cache_bytes(m, s.kv_type, context) + fixed_bytes;
-  };
-  if (total_at(1) <= fit.available_bytes) {
-    std::int64_t lo = 1;
-    std::int64_t hi = m.max_context;
-    if (total_at(static_cast<double>(hi)) <= fit.available_bytes) {
-      lo = hi;
-    } else {
-      while (hi - lo > 1) {
-        const std::int64_t mid = lo + (hi - lo) / 2;
-        (total_at(static_cast<double>(mid)) <= fit.available_bytes ? lo : hi) = mid;
-      }
-    }
-    fit.max_context = lo;
-  }
+  // Largest context that fits fully.
+  fit.max_context = detail::max_context_closed_form(terms, s.kv_type, batch, fit.weights_bytes, fixed_bytes,
+                                                    fit.available_bytes);
 
   if (fit.total_bytes <= fit.available_bytes) {
     fit.fits = true;
@@ -344,16 +342,23 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
 
 double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k,
                                 double depth, Prediction* out) noexcept {
+  return decode_seconds_per_token(s, prepare_model_quant(*s.model, *s.quant), fit, k, depth, out);
+}
+
+double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms, const MemoryFit& fit,
+                                const EfficiencyConstants& k, double depth, Prediction* out) noexcept {
+  if (!terms_belong_to(terms, s)) return decode_seconds_per_token(s, fit, k, depth, out);
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
   const QuantSpec& q = *s.quant;
   const int batch = std::max(1, s.batch);
-  const WeightBytes w = weight_bytes(m, q);
+  const WeightBytes& w = terms.weights;
 
   // Weights one decode step reads: a batch touches more distinct experts than one token.
-  const double routed_read = m.is_moe() ? w.routed_experts * touched_expert_fraction(m, batch) : 0.0;
+  const double touched = touched_expert_fraction(m, batch);
+  const double routed_read = m.is_moe() ? w.routed_experts * touched : 0.0;
   const double weights_read = w.per_token - w.active_routed + routed_read;
-  const double kv_read = batch * kv_cache_bytes(m, s.kv_type, depth);
+  const double kv_read = batch * kv_cache_bytes(terms, s.kv_type, depth);
 
   const Placement place = placement_of(m, fit);
   const double layer_share = place.device_fraction;
@@ -379,7 +384,7 @@ double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const E
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
   const int moe_layers = m.is_moe() ? m.layers - m.moe.dense_layers : 0;
-  const double experts_touched = m.is_moe() ? m.moe.experts * touched_expert_fraction(m, batch) : 0.0;
+  const double experts_touched = m.is_moe() ? m.moe.experts * touched : 0.0;
   const int hops = std::max(1, s.device_count) - 1 + (fit.offload != OffloadKind::none ? 1 : 0);
   const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
                              k.token_overhead_us) * kMicro + hops * kDeviceHopSeconds;
@@ -398,10 +403,17 @@ double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const E
 double prefill_seconds(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k, double tokens,
                        double depth) noexcept {
   if (!(tokens > 0)) return 0;
+  return prefill_seconds(s, prepare_model_quant(*s.model, *s.quant), fit, k, tokens, depth);
+}
+
+double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const MemoryFit& fit,
+                       const EfficiencyConstants& k, double tokens, double depth) noexcept {
+  if (!(tokens > 0)) return 0;
+  if (!terms_belong_to(terms, s)) return prefill_seconds(s, fit, k, tokens, depth);
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
   const QuantSpec& q = *s.quant;
-  const WeightBytes w = weight_bytes(m, q);
+  const WeightBytes& w = terms.weights;
   const int devices = std::max(1, s.device_count);
   const double ubatch = std::max(1, k.micro_batch_tokens);
   const double micro_batches = std::ceil(tokens / ubatch);
@@ -433,12 +445,19 @@ double prefill_seconds(const Scenario& s, const MemoryFit& fit, const Efficiency
 }
 
 Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
-  Prediction p;
   if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) {
+    Prediction p;
     p.in_range = false;
     return p;
   }
-  p.fit = fit_memory(s, k);
+  return predict(s, k, prepare_model_quant(*s.model, *s.quant));
+}
+
+Prediction predict(const Scenario& s, const EfficiencyConstants& k, const ModelQuantTerms& terms) noexcept {
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr || !terms_belong_to(terms, s))
+    return predict(s, k);
+  Prediction p;
+  p.fit = fit_memory(s, k, terms);
   if (p.fit.verdict == FitVerdict::does_not_fit) {
     // Speeds are still worth showing (what it would be with enough memory), computed as if it fit.
     MemoryFit as_if = p.fit;
@@ -446,13 +465,13 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
     as_if.gpu_layers = s.model->layers;
     as_if.cpu_layers = 0;
     p.fit.gpu_layers = 0;
-    const double t = decode_seconds_per_token(s, as_if, k, static_cast<double>(s.prompt_tokens), &p);
+    const double t = decode_seconds_per_token(s, terms, as_if, k, static_cast<double>(s.prompt_tokens), &p);
     p.decode_tok_s = 1.0 / t;
-    p.prefill_tok_s = s.prompt_tokens / prefill_seconds(s, as_if, k, static_cast<double>(s.prompt_tokens), 0);
+    p.prefill_tok_s = s.prompt_tokens / prefill_seconds(s, terms, as_if, k, static_cast<double>(s.prompt_tokens), 0);
     p.ttft_s = static_cast<double>(s.prompt_tokens) / p.prefill_tok_s + t;
   } else {
-    const double t = decode_seconds_per_token(s, p.fit, k, static_cast<double>(s.prompt_tokens), &p);
-    const double t_prefill = prefill_seconds(s, p.fit, k, static_cast<double>(s.prompt_tokens), 0);
+    const double t = decode_seconds_per_token(s, terms, p.fit, k, static_cast<double>(s.prompt_tokens), &p);
+    const double t_prefill = prefill_seconds(s, terms, p.fit, k, static_cast<double>(s.prompt_tokens), 0);
     p.decode_tok_s = 1.0 / t;
     p.prefill_tok_s = static_cast<double>(s.prompt_tokens) / t_prefill;
     p.ttft_s = t_prefill + t;
@@ -486,18 +505,20 @@ std::vector<std::int64_t> context_ladder(std::int64_t max_context) {
 std::vector<ContextPoint> context_scaling(const Scenario& s, const EfficiencyConstants& k) {
   std::vector<ContextPoint> points;
   if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return points;
+  const ModelQuantTerms terms = prepare_model_quant(*s.model, *s.quant);
   for (std::int64_t context : context_ladder(s.model->max_context)) {
     Scenario at = s;
     at.context_tokens = context;
     at.prompt_tokens = context;
-    const MemoryFit fit = fit_memory(at, k);
+    const MemoryFit fit = fit_memory(at, k, terms);
     ContextPoint point;
     point.context = context;
     point.fits = fit.fits;
     point.verdict = fit.verdict;
     if (fit.verdict != FitVerdict::does_not_fit) {
-      point.decode_tok_s = clamp_non_negative(1.0 / decode_seconds_per_token(at, fit, k, static_cast<double>(context)));
-      point.ttft_s = clamp_non_negative(prefill_seconds(at, fit, k, static_cast<double>(context), 0));
+      point.decode_tok_s =
+          clamp_non_negative(1.0 / decode_seconds_per_token(at, terms, fit, k, static_cast<double>(context)));
+      point.ttft_s = clamp_non_negative(prefill_seconds(at, terms, fit, k, static_cast<double>(context), 0));
     }
     points.push_back(point);
   }

@@ -46,16 +46,35 @@ std::string number(double value) {
   return out.str();
 }
 
-std::string strings(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
-  return out + "}";
+/// Lists (aliases, memory options, APIs) become named constant arrays that the rows point to, so the
+/// whole catalogue is constant data: no code runs for it until fill_builtin_catalog() copies it.
+class ListArrays {
+ public:
+  std::string add(const char* element_type, const std::vector<std::string>& literals) {
+    if (literals.empty()) return "{}";
+    const std::string name = "kList" + std::to_string(count_++);
+    out_ << "constexpr " << element_type << " " << name << "[] = {";
+    for (std::size_t i = 0; i < literals.size(); ++i) out_ << (i ? ", " : "") << literals[i];
+    out_ << "};\n";
+    return name;
+  }
+  [[nodiscard]] std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  int count_ = 0;
+};
+
+std::string strings(ListArrays& lists, const std::vector<std::string>& items) {
+  std::vector<std::string> literals;
+  for (const auto& item : items) literals.push_back(quoted(item));
+  return lists.add("std::string_view", literals);
 }
 
-std::string numbers(const std::vector<double>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + number(items[i]);
-  return out + "}";
+std::string numbers(ListArrays& lists, const std::vector<double>& items) {
+  std::vector<std::string> literals;
+  for (double item : items) literals.push_back(number(item));
+  return lists.add("double", literals);
 }
 
 std::string enum_name(std::string_view name) {
@@ -70,14 +89,13 @@ std::string builtin_origin(const std::string& origin) {
          std::filesystem::path(origin).filename().string();
 }
 
-void write_hardware(std::ostream& out, const HardwareSpec& h) {
-  std::string apis = "{";
-  for (std::size_t i = 0; i < h.apis.size(); ++i)
-    apis += (i ? ", DeviceApi::" : "DeviceApi::") + enum_name(to_string(h.apis[i]));
-  apis += "}";
-  out << "  data.hardware.push_back(HardwareSpec{.id = " << quoted(h.id) << ", .name = " << quoted(h.name)
+void write_hardware(std::ostream& out, ListArrays& lists, const HardwareSpec& h) {
+  std::vector<std::string> api_names;
+  for (DeviceApi api : h.apis) api_names.push_back("DeviceApi::" + enum_name(to_string(api)));
+  const std::string apis = lists.add("DeviceApi", api_names);
+  out << "    {.id = " << quoted(h.id) << ", .name = " << quoted(h.name)
       << ", .vendor = " << quoted(h.vendor) << ", .kind = HardwareKind::" << enum_name(to_string(h.kind))
-      << ", .memory_options_gib = " << numbers(h.memory_options_gib)
+      << ", .memory_options_gib = " << numbers(lists, h.memory_options_gib)
       << ", .default_memory_gib = " << number(h.default_memory_gib) << ", .bandwidth_gb_s = " << number(h.bandwidth_gb_s)
       << ", .fp16_tflops = " << number(h.fp16_tflops) << ", .int8_tops = " << number(h.int8_tops)
       << ", .gpu_cores = " << h.gpu_cores << ", .form_factor = FormFactor::" << enum_name(to_string(h.form_factor))
@@ -86,12 +104,12 @@ void write_hardware(std::ostream& out, const HardwareSpec& h) {
       << ", .has_thermal_data = " << (h.has_thermal_data ? "true" : "false") << ", .tdp_w = " << number(h.tdp_w)
       << ", .price_usd = " << number(h.price_usd) << ", .apis = " << apis
       << ", .default_host = " << quoted(h.default_host) << ", .gpu_memory_fraction = " << number(h.gpu_memory_fraction)
-      << ", .aliases = " << strings(h.aliases) << ", .source = " << quoted(h.source) << ", .notes = " << quoted(h.notes)
-      << ", .origin = " << quoted(builtin_origin(h.origin)) << "});\n";
+      << ", .aliases = " << strings(lists, h.aliases) << ", .source = " << quoted(h.source)
+      << ", .notes = " << quoted(h.notes) << ", .origin = " << quoted(builtin_origin(h.origin)) << "},\n";
 }
 
-void write_model(std::ostream& out, const ModelSpec& m) {
-  out << "  data.models.push_back(ModelSpec{.id = " << quoted(m.id) << ", .name = " << quoted(m.name)
+void write_model(std::ostream& out, ListArrays& lists, const ModelSpec& m) {
+  out << "    {.id = " << quoted(m.id) << ", .name = " << quoted(m.name)
       << ", .family = " << quoted(m.family) << ", .params_b = " << number(m.params_b)
       << ", .active_params_b = " << number(m.active_params_b) << ", .layers = " << m.layers
       << ", .hidden_size = " << m.hidden_size << ", .intermediate_size = " << m.intermediate_size
@@ -106,23 +124,29 @@ void write_model(std::ostream& out, const ModelSpec& m) {
       << m.attention.linear_value_heads << ", " << m.attention.linear_key_head_dim << ", "
       << m.attention.linear_value_head_dim << ", " << m.attention.linear_conv_kernel << "}, .mla = MlaSpec{"
       << m.mla.kv_lora_rank << ", " << m.mla.q_lora_rank << ", " << m.mla.qk_nope_head_dim << ", "
-      << m.mla.qk_rope_head_dim << ", " << m.mla.v_head_dim << "},\n      .aliases = " << strings(m.aliases)
+      << m.mla.qk_rope_head_dim << ", " << m.mla.v_head_dim << "},\n      .aliases = " << strings(lists, m.aliases)
       << ", .source = " << quoted(m.source) << ", .notes = " << quoted(m.notes)
-      << ", .origin = " << quoted(builtin_origin(m.origin)) << "});\n";
+      << ", .origin = " << quoted(builtin_origin(m.origin)) << "},\n";
 }
 
-void write_quant(std::ostream& out, const QuantSpec& q) {
-  out << "  data.quants.push_back(QuantSpec{.id = " << quoted(q.id) << ", .name = " << quoted(q.name)
+void write_quant(std::ostream& out, ListArrays& lists, const QuantSpec& q) {
+  out << "    {.id = " << quoted(q.id) << ", .name = " << quoted(q.name)
       << ", .format = QuantFormat::" << enum_name(to_string(q.format))
       << ", .kernel = QuantKernel::" << (q.kernel == QuantKernel::float_ ? "float_" : enum_name(to_string(q.kernel)))
       << ", .bits_per_weight = " << number(q.bits_per_weight)
       << ", .expert_bits_per_weight = " << number(q.expert_bits_per_weight)
       << ", .embedding_bits_per_weight = " << number(q.embedding_bits_per_weight)
       << ", .output_bits_per_weight = " << number(q.output_bits_per_weight)
-      << ", .short_forms = " << strings(q.short_forms)
+      << ", .short_forms = " << strings(lists, q.short_forms)
       << ", .quality_ppl_increase_pct = " << number(q.quality_ppl_increase_pct)
       << ", .quality_source = " << quoted(q.quality_source) << ", .source = " << quoted(q.source)
-      << ", .notes = " << quoted(q.notes) << ", .origin = " << quoted(builtin_origin(q.origin)) << "});\n";
+      << ", .notes = " << quoted(q.notes) << ", .origin = " << quoted(builtin_origin(q.origin)) << "},\n";
+}
+
+/// `constexpr Row name[] = {rows};`, or an empty span when there are no rows (no zero-size arrays).
+std::string table(const char* row_type, const char* name, const std::string& rows) {
+  if (rows.empty()) return std::string("constexpr std::span<const ") + row_type + "> " + name + "{};\n";
+  return std::string("constexpr ") + row_type + " " + name + "[] = {\n" + rows + "};\n";
 }
 
 void write_atomically(const std::string& output, const std::string& text) {
@@ -203,17 +227,22 @@ int main(int argc, char** argv) {
       for (auto& q : data.quants) all.quants.push_back(std::move(q));
     }
     validate_catalog(all, "shipped catalogue", nullptr);
+    ListArrays lists;
+    std::ostringstream hardware, models, quants;
+    for (const auto& h : all.hardware) write_hardware(hardware, lists, h);
+    for (const auto& m : all.models) write_model(models, lists, m);
+    for (const auto& q : all.quants) write_quant(quants, lists, q);
     std::ostringstream out;
     out << "// Generated by llmfit-dbgen from hardware-db/ and models-db/. Do not edit.\n"
-        << "#include \"llmfit/catalog.hpp\"\n\nnamespace llmfit::detail {\n\n"
-        << "void fill_builtin_catalog(CatalogData& data) {\n"
-        << "  data.hardware.reserve(" << all.hardware.size() << ");\n"
-        << "  data.models.reserve(" << all.models.size() << ");\n"
-        << "  data.quants.reserve(" << all.quants.size() << ");\n";
-    for (const auto& h : all.hardware) write_hardware(out, h);
-    for (const auto& m : all.models) write_model(out, m);
-    for (const auto& q : all.quants) write_quant(out, q);
-    out << "}\n\n}  // namespace llmfit::detail\n";
+        << "// Constant tables (see lib/src/builtin_rows.hpp): nothing runs at start-up.\n"
+        << "#include \"builtin_rows.hpp\"\n\nnamespace llmfit::detail {\nnamespace {\n\n"
+        << lists.text() << "\n"
+        << table("HardwareRow", "kHardware", hardware.str()) << "\n"
+        << table("ModelRow", "kModels", models.str()) << "\n"
+        << table("QuantRow", "kQuants", quants.str()) << "\n"
+        << "}  // namespace\n\n"
+        << "void fill_builtin_catalog(CatalogData& data) { append_builtin_rows(data, kHardware, kModels, kQuants); }\n\n"
+        << "}  // namespace llmfit::detail\n";
     write_atomically(argv[1], out.str());
     std::cout << "llmfit-dbgen: " << all.hardware.size() << " hardware, " << all.models.size() << " models, "
               << all.quants.size() << " quants\n";

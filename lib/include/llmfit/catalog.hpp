@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "llmfit/name_index.hpp"
 #include "llmfit/specs.hpp"
 
 namespace llmfit {
@@ -35,6 +36,8 @@ class Catalog {
   Catalog() = default;
   /// The entries compiled into the library from hardware-db/ and models-db/.
   [[nodiscard]] static const Catalog& builtin();
+  /// A fresh copy of the compiled-in entries (builtin() builds one per process; benchmarks time this).
+  [[nodiscard]] static Catalog make_builtin();
   /// A catalogue with the shipped entries and the given sources layered on top, in order.
   /// Throws InputError on duplicate ids within one source or invalid references.
   void add_source(CatalogData data, const std::string& source_name);
@@ -71,9 +74,9 @@ class Catalog {
  private:
   void reindex();
   CatalogData data_;
-  std::unordered_map<std::string, std::size_t> hardware_index_;
-  std::unordered_map<std::string, std::size_t> model_index_;
-  std::unordered_map<std::string, std::size_t> quant_index_;
+  detail::NameIndex hardware_index_;
+  detail::NameIndex model_index_;
+  detail::NameIndex quant_index_;
   std::vector<std::string> overrides_;
 };
 

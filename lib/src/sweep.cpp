@@ -1,0 +1,161 @@
+#include "llmfit/sweep.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <thread>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/units.hpp"
+
+namespace llmfit {
+namespace {
+
+// Below this many points one thread finishes in a few milliseconds, less than starting more costs.
+constexpr std::size_t kPointsPerExtraThread = 50'000;
+constexpr std::size_t kMaxContexts = 4096;
+
+float to_float(double value) {
+  return static_cast<float>(std::clamp(value, 0.0, static_cast<double>(std::numeric_limits<float>::max())));
+}
+
+SweepPoint point_of(const Prediction& p) {
+  SweepPoint point;
+  point.evaluated = true;
+  point.in_range = p.in_range;
+  point.decode_tok_s = to_float(p.decode_tok_s);
+  point.prefill_tok_s = to_float(p.prefill_tok_s);
+  point.ttft_s = to_float(p.ttft_s);
+  point.total_gb = to_float(units::bytes_to_gb(p.fit.total_bytes));
+  point.max_context = static_cast<std::int32_t>(
+      std::min<std::int64_t>(p.fit.max_context, std::numeric_limits<std::int32_t>::max()));
+  point.verdict_code = static_cast<std::uint8_t>(p.fit.verdict);
+  point.offload_code = static_cast<std::uint8_t>(p.fit.offload);
+  return point;
+}
+
+/// Points of the (hardware, model, quant) cells [first, last): all contexts of each cell.
+void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std::span<SweepPoint> out) {
+  const std::size_t quants = plan.quants.size();
+  const std::size_t per_hardware = plan.models.size() * quants;
+  const auto& contexts = plan.options.contexts;
+  for (std::size_t cell = first; cell < last; ++cell) {
+    const std::size_t h = cell / per_hardware;
+    const std::size_t m = cell % per_hardware / quants;
+    const std::size_t q = cell % quants;
+    const ModelQuantTerms& terms = plan.terms[m * quants + q];
+    const EfficiencyConstants& constants = *plan.setups[h].constants;
+    Scenario s = plan.scenario(h, m, q, 0);
+    SweepPoint* row = out.data() + cell * contexts.size();
+    for (std::size_t c = 0; c < contexts.size(); ++c) {
+      if (contexts[c] > s.model->max_context) {
+        row[c] = SweepPoint{};  // beyond the model's maximum: not evaluated
+        continue;
+      }
+      s.context_tokens = contexts[c];
+      s.prompt_tokens = contexts[c];
+      row[c] = point_of(predict(s, constants, terms));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::int64_t> default_sweep_contexts() {
+  return {512, 1024, 2048, 4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152, 65536, 98304, 131072, 196608, 262144};
+}
+
+Scenario SweepPlan::scenario(std::size_t hardware_index, std::size_t model_index, std::size_t quant_index,
+                             std::size_t context_index) const noexcept {
+  Scenario s;
+  s.hardware = hardware[hardware_index];
+  s.host = setups[hardware_index].host;
+  s.api = setups[hardware_index].api;
+  s.model = models[model_index];
+  s.quant = quants[quant_index];
+  s.backend = options.backend;
+  s.kv_type = options.kv_type;
+  s.batch = options.batch;
+  s.context_tokens = options.contexts[context_index];
+  s.prompt_tokens = options.contexts[context_index];
+  return s;
+}
+
+SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, SweepOptions options) {
+  if (options.contexts.empty()) throw InputError("sweep: contexts: the list is empty");
+  if (options.contexts.size() > kMaxContexts)
+    throw InputError("sweep: contexts: " + std::to_string(options.contexts.size()) + " lengths, at most " +
+                     std::to_string(kMaxContexts));
+  for (std::size_t i = 0; i < options.contexts.size(); ++i)
+    if (options.contexts[i] < 1 || options.contexts[i] > std::numeric_limits<std::int32_t>::max())
+      throw InputError("sweep: contexts[" + std::to_string(i) + "]: " + std::to_string(options.contexts[i]) +
+                       " is out of range (1 to 2,147,483,647 tokens)");
+  if (options.batch < 1 || options.batch > 4096)
+    throw InputError("sweep: batch: " + std::to_string(options.batch) + " is out of range (1 to 4096 sequences)");
+
+  SweepPlan plan;
+  plan.options = std::move(options);
+  const Backend backend = plan.options.backend;
+  for (const HardwareSpec& hw : catalog.hardware()) {
+    if (backend == Backend::mlx && hw.vendor != "apple") continue;  // MLX runs on Apple Silicon only
+    SweepPlan::HardwareSetup setup;
+    // The same choices resolve_query() makes for a command-line answer.
+    setup.api = backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
+    setup.host = catalog.default_host(hw);
+    setup.constants = &profile.lookup(backend, setup.api, hardware_class(hw)).constants;
+    plan.hardware.push_back(&hw);
+    plan.setups.push_back(setup);
+  }
+  for (const ModelSpec& m : catalog.models()) plan.models.push_back(&m);
+  for (const QuantSpec& q : catalog.quants())
+    if (backend_supports(backend, q)) plan.quants.push_back(&q);
+  plan.terms.reserve(plan.models.size() * plan.quants.size());
+  for (const ModelSpec* m : plan.models)
+    for (const QuantSpec* q : plan.quants) plan.terms.push_back(prepare_model_quant(*m, *q));
+  return plan;
+}
+
+unsigned sweep_threads(std::size_t points, unsigned requested) noexcept {
+  unsigned threads = requested;
+  if (threads == 0) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(cores, 1 + points / kPointsPerExtraThread));
+  }
+  return std::max(1u, threads);
+}
+
+unsigned run_sweep(const SweepPlan& plan, std::span<SweepPoint> out, unsigned threads) {
+  const std::size_t cells = plan.hardware.size() * plan.models.size() * plan.quants.size();
+  if (out.size() != plan.size())
+    throw InputError("sweep: result buffer holds " + std::to_string(out.size()) + " points, the plan has " +
+                     std::to_string(plan.size()));
+  if (cells == 0) return 1;
+  threads = static_cast<unsigned>(std::min<std::size_t>(sweep_threads(plan.size(), threads), cells));
+  if (threads == 1) {
+    sweep_cells(plan, 0, cells, out);
+    return 1;
+  }
+  // Static partition: thread t takes cells [t·N/T, (t+1)·N/T). Every point depends only on its own
+  // inputs, so the results are the same for any number of threads.
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  auto bounds = [&](unsigned t) { return cells * t / threads; };
+  try {
+    for (unsigned t = 1; t < threads; ++t)
+      workers.emplace_back(sweep_cells, std::cref(plan), bounds(t), bounds(t + 1), out);
+  } catch (...) {  // a thread could not start: finish the ones that did before reporting it
+    for (auto& worker : workers) worker.join();
+    throw;
+  }
+  sweep_cells(plan, 0, bounds(1), out);
+  for (auto& worker : workers) worker.join();
+  return threads;
+}
+
+std::vector<SweepPoint> run_sweep(const SweepPlan& plan, unsigned threads) {
+  std::vector<SweepPoint> points(plan.size());
+  run_sweep(plan, points, threads);
+  return points;
+}
+
+}  // namespace llmfit
