@@ -9,6 +9,9 @@
 namespace llmfit {
 namespace {
 
+// Ids are at most 80 characters; a model-quant name at most about twice that.
+constexpr std::size_t kMaxNameLength = 256;
+
 template <typename Spec>
 void index_entries(const std::vector<Spec>& entries, std::unordered_map<std::string, std::size_t>& index) {
   index.clear();
@@ -47,13 +50,16 @@ std::string did_you_mean(const std::vector<std::string>& suggestions) {
 template <typename Spec>
 void layer_entries(std::vector<Spec>& into, std::vector<Spec> entries, const char* kind,
                    std::vector<std::string>& overrides) {
+  // Indexed by id: a user file may hold thousands of entries, and a linear search each is quadratic.
+  std::unordered_map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < into.size(); ++i) position.emplace(to_lower(into[i].id), i);
   for (auto& entry : entries) {
     const std::string key = to_lower(entry.id);
-    auto same = std::find_if(into.begin(), into.end(), [&](const Spec& e) { return to_lower(e.id) == key; });
-    if (same != into.end()) {
+    if (const auto same = position.find(key); same != position.end()) {
       overrides.push_back(std::string(kind) + " " + entry.id + " from " + entry.origin);
-      *same = std::move(entry);
+      into[same->second] = std::move(entry);
     } else {
+      position.emplace(key, into.size());
       into.push_back(std::move(entry));
     }
   }
@@ -166,18 +172,19 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
       if (!quant_seen.insert("quant:" + to_lower(form)).second)
         throw InputError(source_name + ": quant '" + q.id + "': short form '" + form + "' appears twice");
 
+  std::set<std::string> quant_ids;
+  for (const auto& q : data.quants) quant_ids.insert(to_lower(q.id));
   auto quant_known = [&](const std::string& id) {
-    for (const auto& q : data.quants)
-      if (to_lower(q.id) == to_lower(id)) return true;
-    return base != nullptr && base->find_quant(id) != nullptr;
+    return quant_ids.count(to_lower(id)) > 0 || (base != nullptr && base->find_quant(id) != nullptr);
   };
   for (const auto& m : data.models)
     if (!quant_known(m.default_quant))
       throw InputError((m.origin.empty() ? source_name : m.origin) + ": model '" + m.id +
                        "': default_quant: unknown quant '" + m.default_quant + "'");
+  std::unordered_map<std::string, HardwareKind> kinds;
+  for (const auto& h : data.hardware) kinds.emplace(to_lower(h.id), h.kind);
   auto host_known = [&](const std::string& id) {
-    for (const auto& h : data.hardware)
-      if (to_lower(h.id) == to_lower(id)) return h.kind == HardwareKind::cpu;
+    if (const auto it = kinds.find(to_lower(id)); it != kinds.end()) return it->second == HardwareKind::cpu;
     const HardwareSpec* h = base != nullptr ? base->find_hardware(id) : nullptr;
     return h != nullptr && h->kind == HardwareKind::cpu;
   };
@@ -234,6 +241,8 @@ const QuantSpec& Catalog::quant_or_throw(std::string_view id) const {
 
 HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
   HardwareChoice choice;
+  if (text.size() > kMaxNameLength)
+    throw InputError("hardware: name longer than 256 characters; see 'llmfit list hardware'");
   std::string_view id = text;
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {
     id = text.substr(0, colon);
@@ -255,6 +264,9 @@ HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
 ModelChoice Catalog::resolve_model(std::string_view text) const {
   ModelChoice choice;
   if (text.empty()) throw InputError("model: empty name; see 'llmfit list models'");
+  // Each '-' is a candidate split point below: bound the name so that search stays small.
+  if (text.size() > kMaxNameLength)
+    throw InputError("model: name longer than 256 characters; see 'llmfit list models'");
   if (const ModelSpec* m = find_model(text)) {
     choice.model = m;
     choice.quant = find_quant(m->default_quant);
@@ -295,10 +307,15 @@ ModelChoice Catalog::resolve_model(std::string_view text) const {
 
 const HardwareSpec* Catalog::default_host(const HardwareSpec& hardware) const noexcept {
   if (hardware.kind != HardwareKind::gpu) return nullptr;
+  // A user file may replace a host id with a non-CPU entry: only a CPU/RAM entry can be a host.
+  auto cpu_entry = [this](std::string_view id) {
+    const HardwareSpec* host = find_hardware(id);
+    return host != nullptr && host->kind == HardwareKind::cpu ? host : nullptr;
+  };
   if (!hardware.default_host.empty())
-    if (const HardwareSpec* host = find_hardware(hardware.default_host)) return host;
+    if (const HardwareSpec* host = cpu_entry(hardware.default_host)) return host;
   const char* fallback = hardware.form_factor == FormFactor::server ? "epyc-9004-ddr5-12ch" : "ddr5-5600-dual";
-  if (const HardwareSpec* host = find_hardware(fallback)) return host;
+  if (const HardwareSpec* host = cpu_entry(fallback)) return host;
   for (const auto& h : data_.hardware)
     if (h.kind == HardwareKind::cpu) return &h;
   return nullptr;
