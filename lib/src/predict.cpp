@@ -316,7 +316,9 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
   if (m.is_moe() && w.routed_experts > 0) {
     const int moe_layers = m.layers - m.moe.dense_layers;
     const double routed_per_layer = w.routed_experts / moe_layers;
-    const int cpu_moe_layers = static_cast<int>(std::ceil(overflow / routed_per_layer));
+    // Compared in double before the int conversion: the ratio can exceed any int (or be NaN).
+    const double layers_needed = std::ceil(overflow / routed_per_layer);
+    const int cpu_moe_layers = layers_needed <= moe_layers ? static_cast<int>(layers_needed) : moe_layers + 1;
     const double offloaded = cpu_moe_layers * routed_per_layer;
     if (cpu_moe_layers <= moe_layers && offloaded <= fit.host_available_bytes) {
       fit.verdict = FitVerdict::partial_offload;
@@ -330,7 +332,8 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
   // Layer offload (llama.cpp -ngl): whole layers with their KV move to the host.
   const double per_layer = w.per_layer + fit.kv_cache_bytes / m.layers;
   const double room = fit.available_bytes - w.non_layer - fixed_bytes;
-  const int gpu_layers = room > 0 ? std::min(m.layers, static_cast<int>(std::floor(room / per_layer))) : 0;
+  const double layers_that_fit = room > 0 ? std::floor(room / per_layer) : 0.0;
+  const int gpu_layers = layers_that_fit >= m.layers ? m.layers : layers_that_fit > 0 ? static_cast<int>(layers_that_fit) : 0;
   const double offloaded = (m.layers - gpu_layers) * per_layer;
   if (gpu_layers > 0 && offloaded <= fit.host_available_bytes) {
     fit.verdict = FitVerdict::partial_offload;
@@ -357,8 +360,11 @@ double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const E
 
   const Placement place = placement_of(m, fit);
   const double layer_share = place.device_fraction;
-  double device_weights = (weights_read - w.non_layer) * layer_share + w.non_layer;
-  double host_weights = (weights_read - w.non_layer) * (1.0 - layer_share);
+  // The non-layer part of a token's reads is the output head only (the embedding is a row lookup);
+  // subtracting all of w.non_layer would take the embedding out of the layers' share.
+  const double head_read = static_cast<double>(m.vocab_size) * m.hidden_size * q.output_bits() / 8.0;
+  double device_weights = (weights_read - head_read) * layer_share + head_read;
+  double host_weights = (weights_read - head_read) * (1.0 - layer_share);
   if (place.host_routed_fraction > 0) {
     device_weights -= routed_read * place.host_routed_fraction;
     host_weights += routed_read * place.host_routed_fraction;
@@ -414,7 +420,10 @@ double prefill_seconds(const Scenario& s, const MemoryFit& fit, const Efficiency
   // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
   const double pipeline = micro_batches / (micro_batches + devices - 1);
   const double peak = hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * devices * pipeline;
-  const double t_compute = flops * share / peak;
+  // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
+  // unified chip's CPU cores compute their own share.
+  const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
+  const double t_compute = flops * compute_share / peak;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
   const double t_memory = micro_batches * (w.stored * share) / bw;

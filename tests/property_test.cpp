@@ -1,0 +1,225 @@
+// Properties of the performance model over the whole shipped catalogue: every hardware × model × quant
+// that an engine can load, resolved by name exactly as the CLI does (resolve_query picks the backend).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "llmfit/llmfit.hpp"
+
+namespace llmfit {
+namespace {
+
+struct Case {
+  Scenario scenario;
+  const EfficiencyConstants* constants = nullptr;
+  [[nodiscard]] std::string name() const {
+    return scenario.hardware->id + " x " + scenario.model->id + "-" + scenario.quant->id + " (" +
+           std::string(to_string(scenario.backend)) + ")";
+  }
+};
+
+struct Sweep {
+  std::vector<Case> cases;
+  std::size_t combinations = 0;  // hardware × model × quant
+  std::size_t refused = 0;       // no engine for this format on this chip (MLX off Apple)
+  std::vector<std::string> misresolved;
+};
+
+/// Every combination resolved once (the resolution is the slow part), shared by the properties.
+const Sweep& sweep() {
+  static const Sweep all = [] {
+    Sweep s;
+    const Catalog& catalog = Catalog::builtin();
+    const EfficiencyProfile& profile = shipped_efficiency_profile();
+    for (const auto& hw : catalog.hardware()) {
+      for (const auto& model : catalog.models()) {
+        for (const auto& quant : catalog.quants()) {
+          ++s.combinations;
+          Query query;
+          query.hardware = hw.id;
+          query.model = model.id + "-" + quant.id;
+          try {
+            const ResolvedQuery resolved = resolve_query(catalog, query, profile);
+            if (resolved.scenario.model != &model || resolved.scenario.quant != &quant)
+              s.misresolved.push_back(query.model);
+            if (!backend_supports(resolved.scenario.backend, quant)) s.misresolved.push_back(query.model);
+            s.cases.push_back({resolved.scenario, &resolved.efficiency->constants});
+          } catch (const InputError&) {
+            ++s.refused;
+          }
+        }
+      }
+    }
+    return s;
+  }();
+  return all;
+}
+
+bool finite_non_negative(double v) { return std::isfinite(v) && v >= 0; }
+
+/// Failures are collected and the first few reported in full; the count tells the rest.
+class Failures {
+ public:
+  void add(const std::string& what) {
+    if (count_++ < 10) ADD_FAILURE() << what;
+  }
+  ~Failures() { EXPECT_EQ(count_, 0u) << "combinations violating the property"; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
+TEST(CatalogueProperties, EveryNameResolvesToItself) {
+  const Sweep& s = sweep();
+  // The refusals are MLX-format quants on non-Apple chips; every other combination must resolve.
+  std::size_t mlx_quants = 0;
+  std::size_t apple = 0;
+  for (const auto& q : Catalog::builtin().quants()) mlx_quants += q.format == QuantFormat::mlx;
+  for (const auto& h : Catalog::builtin().hardware()) apple += h.vendor == "apple";
+  const std::size_t models = Catalog::builtin().models().size();
+  EXPECT_EQ(s.refused, (Catalog::builtin().hardware().size() - apple) * models * mlx_quants);
+  EXPECT_EQ(s.cases.size() + s.refused, s.combinations);
+  EXPECT_TRUE(s.misresolved.empty()) << s.misresolved.size() << " names resolve elsewhere, e.g. "
+                                     << (s.misresolved.empty() ? "" : s.misresolved.front());
+  EXPECT_GT(s.cases.size(), 50'000u);  // 86 chips × 64 models × 21 quants, less MLX off Apple
+}
+
+TEST(CatalogueProperties, PredictionIsFiniteAndPositiveOrOutOfRange) {
+  Failures failures;
+  for (const Case& c : sweep().cases) {
+    const Prediction p = predict(c.scenario, *c.constants);
+    const MemoryFit& f = p.fit;
+    for (double v : {f.weights_bytes, f.kv_cache_bytes, f.compute_buffer_bytes, f.runtime_overhead_bytes,
+                     f.total_bytes, f.device_memory_bytes, f.available_bytes, f.os_reserved_bytes,
+                     f.host_available_bytes, f.offloaded_bytes})
+      if (!finite_non_negative(v)) failures.add(c.name() + ": memory figure " + std::to_string(v));
+    if (!(f.weights_bytes > 0 && f.total_bytes > 0 && f.available_bytes > 0))
+      failures.add(c.name() + ": zero weights, total or available memory");
+    const double speeds[] = {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s,
+                             p.aggregate_decode_tok_s, p.decode_ceiling_tok_s};
+    for (double v : speeds) {
+      if (std::isnan(v) || std::isinf(v)) failures.add(c.name() + ": non-finite speed");
+      if (p.in_range && !(v > 0)) failures.add(c.name() + ": in range but a speed is " + std::to_string(v));
+      if (!p.in_range && v != 0) failures.add(c.name() + ": out of range but a speed is " + std::to_string(v));
+    }
+    // The shipped catalogue is inside the model's range: every combination gets numbers.
+    if (!p.in_range) failures.add(c.name() + ": out of range");
+  }
+}
+
+TEST(CatalogueProperties, FitsExactlyWhenTotalWithinAvailable) {
+  Failures failures;
+  for (const Case& c : sweep().cases) {
+    const MemoryFit f = predict(c.scenario, *c.constants).fit;
+    const bool within = f.total_bytes <= f.available_bytes;
+    if (f.fits != within || (f.verdict == FitVerdict::fits) != within)
+      failures.add(c.name() + ": fits=" + std::to_string(f.fits) + " total " + std::to_string(f.total_bytes) +
+                   " available " + std::to_string(f.available_bytes));
+    // The largest context that fits is at least the one asked for when it fits, below it otherwise.
+    if (within && f.max_context < c.scenario.context_tokens)
+      failures.add(c.name() + ": fits but max_context " + std::to_string(f.max_context) + " < context");
+    if (!within && f.max_context >= c.scenario.context_tokens)
+      failures.add(c.name() + ": does not fit but max_context " + std::to_string(f.max_context) + " >= context");
+  }
+}
+
+TEST(CatalogueProperties, MoreBandwidthNeverLowersDecode) {
+  Failures failures;
+  for (const Case& c : sweep().cases) {
+    const double base = predict(c.scenario, *c.constants).decode_tok_s;
+    for (double factor : {1.01, 2.0, 10.0}) {
+      HardwareSpec faster = *c.scenario.hardware;
+      faster.bandwidth_gb_s *= factor;
+      Scenario s = c.scenario;
+      s.hardware = &faster;
+      const double decode = predict(s, *c.constants).decode_tok_s;
+      if (decode < base * (1 - 1e-12))
+        failures.add(c.name() + ": bandwidth x" + std::to_string(factor) + " lowers decode " + std::to_string(base) +
+                     " -> " + std::to_string(decode));
+    }
+  }
+}
+
+TEST(CatalogueProperties, LongerContextNeverRaisesDecode) {
+  Failures failures;
+  for (const Case& c : sweep().cases) {
+    // Depth alone (same allocation): more tokens in the KV cache never speed a token up.
+    double previous = 0;
+    for (std::int64_t depth : {std::int64_t{1}, std::int64_t{512}, std::int64_t{4096}, c.scenario.context_tokens}) {
+      Scenario s = c.scenario;
+      s.prompt_tokens = std::min(depth, s.model->max_context);
+      const double decode = predict(s, *c.constants).decode_tok_s;
+      if (previous > 0 && decode > previous * (1 + 1e-12))
+        failures.add(c.name() + ": depth " + std::to_string(depth) + " raises decode " + std::to_string(previous) +
+                     " -> " + std::to_string(decode));
+      previous = decode;
+    }
+    // Allocation and depth together, up the context ladder, while the model runs on this machine
+    // (fully or with offload): a longer context can only move layers off the accelerator.
+    // A longer prompt never reaches its first token sooner either.
+    previous = 0;
+    double previous_ttft = 0;
+    for (const std::int64_t context : context_ladder(c.scenario.model->max_context)) {
+      Scenario s = c.scenario;
+      s.context_tokens = s.prompt_tokens = context;
+      const Prediction p = predict(s, *c.constants);
+      if (p.fit.verdict == FitVerdict::does_not_fit) break;
+      if (previous > 0 && p.decode_tok_s > previous * (1 + 1e-12))
+        failures.add(c.name() + ": context " + std::to_string(context) + " raises decode " +
+                     std::to_string(previous) + " -> " + std::to_string(p.decode_tok_s) + " (" +
+                     std::string(to_string(p.fit.verdict)) + ")");
+      if (p.ttft_s < previous_ttft * (1 - 1e-12))
+        failures.add(c.name() + ": context " + std::to_string(context) + " shortens time to first token " +
+                     std::to_string(previous_ttft) + " -> " + std::to_string(p.ttft_s) + " s (" +
+                     std::string(to_string(p.fit.verdict)) + ")");
+      previous = p.decode_tok_s;
+      previous_ttft = p.ttft_s;
+    }
+  }
+}
+
+TEST(CatalogueProperties, DecodeNeverExceedsBandwidthRoofline) {
+  Failures failures;
+  for (const Case& c : sweep().cases) {
+    const Prediction p = predict(c.scenario, *c.constants);
+    if (p.decode_tok_s > p.decode_ceiling_tok_s)
+      failures.add(c.name() + ": decode " + std::to_string(p.decode_tok_s) + " above the ceiling " +
+                   std::to_string(p.decode_ceiling_tok_s));
+  }
+}
+
+TEST(CatalogueProperties, MoreBitsPerWeightNeverSmallerWeights) {
+  Failures failures;
+  const auto& quants = Catalog::builtin().quants();
+  auto at_least = [](const QuantSpec& a, const QuantSpec& b) {
+    return a.bits_per_weight >= b.bits_per_weight && a.expert_bits() >= b.expert_bits() &&
+           a.embedding_bits() >= b.embedding_bits() && a.output_bits() >= b.output_bits();
+  };
+  std::size_t ordered_pairs = 0;
+  for (const auto& model : Catalog::builtin().models()) {
+    for (const auto& wide : quants) {
+      for (const auto& narrow : quants) {
+        if (&wide == &narrow || !at_least(wide, narrow)) continue;
+        ++ordered_pairs;
+        const WeightBytes w = weight_bytes(model, wide);
+        const WeightBytes n = weight_bytes(model, narrow);
+        if (w.stored < n.stored || w.per_token < n.per_token)
+          failures.add(model.id + ": " + wide.id + " stores less than " + narrow.id);
+      }
+      // One more bit on every tensor class.
+      QuantSpec wider = wide;
+      wider.bits_per_weight += 1;
+      wider.expert_bits_per_weight = wide.expert_bits() + 1;
+      wider.embedding_bits_per_weight = wide.embedding_bits() + 1;
+      wider.output_bits_per_weight = wide.output_bits() + 1;
+      if (!(weight_bytes(model, wider).stored > weight_bytes(model, wide).stored))
+        failures.add(model.id + ": one more bit on " + wide.id + " does not grow the weights");
+    }
+  }
+  EXPECT_GT(ordered_pairs, 1000u);  // the quant table is mostly ordered: the property is exercised
+}
+
+}  // namespace
+}  // namespace llmfit
