@@ -123,11 +123,16 @@ std::vector<std::string> closest_matches(std::string_view text, const std::vecto
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& candidate : candidates) {
     const std::string lower = to_lower(candidate);
-    std::size_t distance = edit_distance(needle, lower);
     // A candidate that contains the text (or the reverse) is a strong hint even when far in edits.
-    if (!needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos))
-      distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
+    const bool contains =
+        !needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos);
     const std::size_t limit = std::max<std::size_t>(2, std::max(needle.size(), lower.size()) / 3);
+    // The length gap bounds the edit distance from below: skip the quadratic computation when it
+    // cannot change the outcome (long garbage names against short ids).
+    const std::size_t length_gap = std::max(needle.size(), lower.size()) - std::min(needle.size(), lower.size());
+    if (!contains && length_gap > limit) continue;
+    std::size_t distance = contains && length_gap > 2 ? length_gap : edit_distance(needle, lower);
+    if (contains) distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
     if (distance <= limit) scored.emplace_back(distance, candidate);
   }
   std::stable_sort(scored.begin(), scored.end(),
