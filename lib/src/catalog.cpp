@@ -92,6 +92,31 @@ void check_entries(const std::vector<Spec>& entries, const char* kind, const std
   }
 }
 
+const std::vector<std::string>& other_names(const HardwareSpec& h) { return h.aliases; }
+const std::vector<std::string>& other_names(const ModelSpec& m) { return m.aliases; }
+const std::vector<std::string>& other_names(const QuantSpec& q) { return q.short_forms; }
+
+/// A new entry's id or alias that already names a different entry of the catalogue would be
+/// silently shadowed by it (the index keeps the first): refuse it, unless this source replaces that
+/// entry as a whole.
+template <typename Spec, typename Find>
+void check_names_free(const std::vector<Spec>& entries, const char* kind, const std::string& source_name,
+                      Find find) {
+  std::set<std::string> replaced;
+  for (const auto& entry : entries) replaced.insert(to_lower(entry.id));
+  for (const auto& entry : entries) {
+    std::vector<std::string> names{entry.id};
+    names.insert(names.end(), other_names(entry).begin(), other_names(entry).end());
+    for (const auto& name : names) {
+      const Spec* owner = find(name);
+      if (owner != nullptr && to_lower(owner->id) != to_lower(entry.id) && replaced.count(to_lower(owner->id)) == 0)
+        throw InputError((entry.origin.empty() ? source_name : entry.origin) + ": " + kind + " '" + entry.id +
+                         "': '" + name + "' already names " + kind + " '" + owner->id + "' (" + owner->origin +
+                         "); choose another name");
+    }
+  }
+}
+
 }  // namespace
 
 std::string to_lower(std::string_view text) {
@@ -197,6 +222,12 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
     if (!h.default_host.empty() && !host_known(h.default_host))
       throw InputError((h.origin.empty() ? source_name : h.origin) + ": hardware '" + h.id +
                        "': default_host: '" + h.default_host + "' is not a cpu entry");
+  if (base != nullptr) {
+    check_names_free(data.hardware, "hardware", source_name,
+                     [&](const std::string& name) { return base->find_hardware(name); });
+    check_names_free(data.models, "model", source_name, [&](const std::string& name) { return base->find_model(name); });
+    check_names_free(data.quants, "quant", source_name, [&](const std::string& name) { return base->find_quant(name); });
+  }
 }
 
 void Catalog::add_source(CatalogData data, const std::string& source_name) {

@@ -58,8 +58,10 @@ class EntryReader {
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)) {
     if (!node_.IsMap()) fail_at(node_, "", "an entry must be a mapping of keys to values");
     if (const YAML::Node id = node_["id"]; id && id.IsScalar()) id_ = id.Scalar();
+    std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
     for (const auto& item : node_) {
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
+      if (!seen.insert(key).second) fail_at(item.first, key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);
@@ -168,8 +170,10 @@ class EntryReader {
               std::string id, const std::string& prefix)
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)),
         id_(std::move(id)) {
+    std::set<std::string> seen;
     for (const auto& item : node_) {
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
+      if (!seen.insert(key).second) fail_at(item.first, prefix + "." + key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);

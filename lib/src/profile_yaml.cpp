@@ -29,8 +29,10 @@ constexpr std::uintmax_t kMaxProfileBytes = 16u * 1024u * 1024u;
 void check_keys(const std::string& source, const YAML::Node& node, const std::string& where,
                 const std::set<std::string>& allowed) {
   if (!node.IsMap()) fail(source, node, where, "must be a mapping");
+  std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
   for (const auto& item : node) {
     const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+    if (!seen.insert(key).second) fail(source, item.first, where + "." + key, "appears twice");
     if (allowed.count(key) == 0) {
       const auto hint = closest_matches(key, std::vector<std::string>(allowed.begin(), allowed.end()), 1);
       fail(source, item.first, where + "." + key,

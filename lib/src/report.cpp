@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "llmfit/units.hpp"
 
@@ -58,7 +59,9 @@ std::string usable_note(const Answer& a) {
 }  // namespace
 
 std::string with_thousands(std::int64_t value) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
+  // The magnitude in unsigned arithmetic: -INT64_MIN does not fit in int64.
+  const std::uint64_t magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
@@ -77,6 +80,7 @@ std::string format_gb(double bytes) {
 
 std::string format_rate(double per_second) {
   if (!std::isfinite(per_second) || per_second < 0) return "out of range";
+  if (per_second >= 1e15) return fmt::format("{:.3g}", per_second);  // beyond llround's exact range
   if (per_second >= 1000) return with_thousands(static_cast<std::int64_t>(std::llround(per_second / 10) * 10));
   if (per_second >= 100) return fmt::format("{:.0f}", per_second);
   if (per_second >= 10) return fmt::format("{:.1f}", per_second);
