@@ -190,6 +190,36 @@ TEST(CatalogueProperties, DecodeNeverExceedsBandwidthRoofline) {
   }
 }
 
+// Offloaded layers run at the host's bandwidth: the roofline must count them there, or a slow GPU
+// with a fast host shows decode above its "ceiling" (a 5 GB/s GPU with an EPYC host read 244 %).
+TEST(CatalogueProperties, OffloadToAFasterHostStaysUnderTheRoofline) {
+  Failures failures;
+  const Catalog& catalog = Catalog::builtin();
+  const ModelSpec& model = *catalog.find_model("llama-3.1-8b");
+  const QuantSpec& quant = catalog.quant_or_throw("q4_k_m");
+  const EfficiencyProfile& profile = shipped_efficiency_profile();
+  std::size_t offloaded = 0;
+  for (const auto& gpu : catalog.hardware()) {
+    if (gpu.kind != HardwareKind::gpu) continue;
+    for (const auto& host : catalog.hardware()) {
+      if (host.kind != HardwareKind::cpu) continue;
+      for (double bandwidth : {1.0, 5.0, 50.0, gpu.bandwidth_gb_s}) {
+        HardwareSpec slow = gpu;
+        slow.bandwidth_gb_s = bandwidth;
+        // 2.5 GiB: the output head, buffers and a few layers fit; the rest goes to the host.
+        const Scenario s{.hardware = &slow, .host = &host, .model = &model, .quant = &quant, .memory_gib = 2.5};
+        const Prediction p =
+            predict(s, profile.lookup(Backend::llama_cpp, slow.apis.front(), hardware_class(slow)).constants);
+        offloaded += p.fit.verdict == FitVerdict::partial_offload;
+        if (!(p.decode_tok_s <= p.decode_ceiling_tok_s))
+          failures.add(gpu.id + " at " + std::to_string(bandwidth) + " GB/s with host " + host.id + ": decode " +
+                       std::to_string(p.decode_tok_s) + " above the ceiling " + std::to_string(p.decode_ceiling_tok_s));
+      }
+    }
+  }
+  EXPECT_GT(offloaded, 100u);  // the scenarios do offload
+}
+
 TEST(CatalogueProperties, MoreBitsPerWeightNeverSmallerWeights) {
   Failures failures;
   const auto& quants = Catalog::builtin().quants();

@@ -397,6 +397,14 @@ double decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const E
     out->decode_seconds_host = t_host;
     out->compute_bound_decode = t_compute > t_weights + t_kv;
     out->bytes_per_token = (weights_read + kv_read) / batch;
+    // Roofline: every byte read at the peak bandwidth of the memory that holds it (offloaded layers
+    // at the host's), no overheads. Device bandwidth alone would put a slow GPU's ceiling below what
+    // a fast host achieves for it.
+    const double host_peak = (hw.kind == HardwareKind::gpu && s.host != nullptr ? s.host->bandwidth_gb_s
+                                                                                  : hw.bandwidth_gb_s) *
+                             units::kBytesPerGB;
+    const double roofline_seconds = (device_weights + device_kv) / bw + (host_weights + host_kv) / host_peak;
+    out->decode_ceiling_tok_s = batch / roofline_seconds;
   }
   return t_device + t_host + t_overhead;
 }
@@ -467,7 +475,6 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
     p.ttft_s = t_prefill + t;
   }
   p.aggregate_decode_tok_s = p.decode_tok_s * std::max(1, s.batch);
-  p.decode_ceiling_tok_s = s.hardware->bandwidth_gb_s * units::kBytesPerGB / p.bytes_per_token;
   p.thermal_data = s.hardware->has_thermal_data;
   p.sustained_decode_tok_s = p.decode_tok_s * (p.thermal_data ? s.hardware->sustained_fraction : 1.0);
   p.throttle_onset_s = p.thermal_data ? s.hardware->throttle_onset_s : 0.0;

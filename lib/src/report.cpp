@@ -176,9 +176,12 @@ std::string render_card(const Answer& a) {
       line(fmt::format("  sustained     {:>8} tok/s   no thermal data for this chip: peak shown",
                        format_rate(p.sustained_decode_tok_s)));
     const double per_token = 1.0 / p.decode_tok_s;
-    line(fmt::format("  ceiling       {:>8} tok/s   peak bandwidth / {} per token; reached {:.0f}%",
-                     format_rate(p.decode_ceiling_tok_s), format_gb(p.bytes_per_token),
-                     100 * p.decode_tok_s / p.decode_ceiling_tok_s));
+    const std::string roofline = p.decode_seconds_host > 0
+                                     ? fmt::format("{} per token, each share at its memory's peak bandwidth",
+                                                   format_gb(p.bytes_per_token))
+                                     : fmt::format("peak bandwidth / {} per token", format_gb(p.bytes_per_token));
+    line(fmt::format("  ceiling       {:>8} tok/s   {}; reached {:.0f}%", format_rate(p.decode_ceiling_tok_s),
+                     roofline, 100 * p.decode_tok_s / p.decode_ceiling_tok_s));
     line(fmt::format("  one token:    weights {} · KV {} · fixed per-layer/token cost {}{}",
                      format_duration(p.decode_seconds_weights), format_duration(p.decode_seconds_kv),
                      format_duration(p.decode_seconds_overhead),
