@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -218,6 +221,96 @@ TEST(CatalogueProperties, OffloadToAFasterHostStaysUnderTheRoofline) {
     }
   }
   EXPECT_GT(offloaded, 100u);  // the scenarios do offload
+}
+
+// The model is noexcept and works in double; fed values that validation refuses (a library caller
+// need not validate), it must not hit undefined behaviour (the sanitizer build runs this) and must
+// not report a non-finite speed: a non-finite figure anywhere means in_range = false.
+TEST(AbsurdScenarios, StayFiniteOrOutOfRange) {
+  const Catalog& catalog = Catalog::builtin();
+  const EfficiencyConstants constants = shipped_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::metal,
+                                                                           HardwareClass::apple).constants;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  struct Mutation {
+    std::string what;
+    std::function<void(Scenario&, HardwareSpec&, ModelSpec&, QuantSpec&, EfficiencyConstants&)> apply;
+  };
+  std::vector<Mutation> mutations;
+  auto number = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return std::string(text);
+  };
+  for (double v : {0.001, 0.0, -400.0, nan, inf, 1e300})
+    mutations.push_back({"bandwidth " + number(v), [v](auto&, auto& h, auto&, auto&, auto&) { h.bandwidth_gb_s = v; }});
+  for (double v : {0.0, 1e-300, nan, inf})
+    mutations.push_back({"tflops " + number(v), [v](auto&, auto& h, auto&, auto&, auto&) { h.fp16_tflops = v; }});
+  for (double v : {1e-300, 1e300, nan, -32.0})
+    mutations.push_back({"memory " + number(v), [v](auto& s, auto&, auto&, auto&, auto&) { s.memory_gib = v; }});
+  for (double v : {1e21, 1e-300, nan})  // 1e21 B parameters = 10^30
+    mutations.push_back({"params_b " + number(v), [v](auto&, auto&, auto& m, auto&, auto&) { m.params_b = v; }});
+  for (double v : {0.0, 1e-300, 1e300, nan})
+    mutations.push_back({"bits " + number(v), [v](auto&, auto&, auto&, auto& q, auto&) {
+                           q.bits_per_weight = q.expert_bits_per_weight = q.embedding_bits_per_weight =
+                               q.output_bits_per_weight = v;
+                         }});
+  for (std::int64_t v : {std::int64_t{1} << 40, std::numeric_limits<std::int64_t>::max(), std::int64_t{0}, std::int64_t{-5}})
+    mutations.push_back({"context " + std::to_string(v), [v](auto& s, auto&, auto&, auto&, auto&) {
+                           s.context_tokens = s.prompt_tokens = v;
+                         }});
+  mutations.push_back({"max_context int64 max", [](auto&, auto&, auto& m, auto&, auto&) {
+                         m.max_context = std::numeric_limits<std::int64_t>::max();
+                       }});
+  for (int v : {1'000'000'000, 0, -3})
+    mutations.push_back({"batch " + std::to_string(v), [v](auto& s, auto&, auto&, auto&, auto&) { s.batch = v; }});
+  mutations.push_back({"devices 10^6", [](auto& s, auto&, auto&, auto&, auto&) { s.device_count = 1'000'000; }});
+  mutations.push_back({"layers and dims at int limits", [](auto&, auto&, auto& m, auto&, auto&) {
+                         m.layers = 1'000'000;
+                         m.hidden_size = m.intermediate_size = m.vocab_size = 1 << 30;
+                         m.moe.expert_intermediate_size = 1 << 30;
+                       }});
+  mutations.push_back({"tiny experts, huge KV: offload ratio beyond int", [](auto& s, auto&, auto& m, auto& q, auto&) {
+                         m.moe.expert_intermediate_size = 1;
+                         q.expert_bits_per_weight = 1e-300;
+                         s.batch = 1'000'000'000;
+                         s.context_tokens = std::int64_t{1} << 40;
+                       }});
+  mutations.push_back({"zero overheads and efficiencies", [](auto&, auto&, auto&, auto&, auto& k) {
+                         k.layer_overhead_us = k.token_overhead_us = k.prefill_layer_overhead_us = 0;
+                         k.weight_bandwidth_efficiency = k.kv_bandwidth_efficiency = k.compute_efficiency = 0;
+                       }});
+  mutations.push_back({"micro-batch 0", [](auto&, auto&, auto&, auto&, auto& k) { k.micro_batch_tokens = 0; }});
+
+  const HardwareSpec* host = catalog.find_hardware("ddr5-5600-dual");
+  for (const char* hw_id : {"m2-max", "rtx-4090", "ddr5-5600-dual"}) {
+    for (const auto& mutation : mutations) {
+      HardwareSpec hw = *catalog.find_hardware(hw_id);
+      ModelSpec model = *catalog.find_model("qwen3-coder-30b-a3b");
+      QuantSpec quant = catalog.quant_or_throw("q4_k_m");
+      EfficiencyConstants k = constants;
+      Scenario s{.hardware = &hw, .host = hw.kind == HardwareKind::gpu ? host : nullptr, .model = &model,
+                 .quant = &quant};
+      mutation.apply(s, hw, model, quant, k);
+      const Prediction p = predict(s, k);
+      const std::string label = std::string(hw_id) + ", " + mutation.what;
+      for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.aggregate_decode_tok_s,
+                       p.decode_ceiling_tok_s})
+        EXPECT_TRUE(std::isfinite(v) && v >= 0) << label << ": speed " << v;
+      const MemoryFit& f = p.fit;
+      bool all_finite = true;
+      for (double v : {f.weights_bytes, f.kv_cache_bytes, f.total_bytes, f.available_bytes, f.device_memory_bytes})
+        all_finite = all_finite && std::isfinite(v);
+      if (!all_finite) {
+        EXPECT_FALSE(p.in_range) << label << ": a non-finite memory figure but in range";
+      }
+      if (p.in_range) {
+        EXPECT_GT(p.decode_tok_s, 0) << label;
+      }
+      for (const auto& point : context_scaling(s, k))
+        EXPECT_TRUE(std::isfinite(point.decode_tok_s) && std::isfinite(point.ttft_s)) << label << ": context point";
+    }
+  }
 }
 
 TEST(CatalogueProperties, MoreBitsPerWeightNeverSmallerWeights) {

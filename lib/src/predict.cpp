@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "llmfit/units.hpp"
 
@@ -480,7 +481,7 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
   p.throttle_onset_s = p.thermal_data ? s.hardware->throttle_onset_s : 0.0;
 
   for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.decode_ceiling_tok_s,
-                   p.fit.total_bytes, p.fit.available_bytes}) {
+                   p.fit.total_bytes, p.fit.available_bytes, p.fit.device_memory_bytes}) {
     if (!std::isfinite(v) || v < 0) p.in_range = false;
   }
   if (!(p.decode_tok_s > 0) || !(p.prefill_tok_s > 0)) p.in_range = false;
@@ -494,7 +495,9 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
 std::vector<std::int64_t> context_ladder(std::int64_t max_context) {
   std::vector<std::int64_t> ladder;
   if (max_context <= 0) return ladder;
-  for (std::int64_t c = 512; c < max_context; c *= 2) ladder.push_back(c);
+  // Bounded so that doubling cannot overflow whatever max_context a caller passes.
+  for (std::int64_t c = 512; c < max_context && c <= std::numeric_limits<std::int64_t>::max() / 2; c *= 2)
+    ladder.push_back(c);
   ladder.push_back(max_context);
   return ladder;
 }
