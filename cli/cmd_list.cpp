@@ -35,7 +35,7 @@ std::string list_hardware(const ListOptions& o, const Catalog& c) {
   if (o.format == "json") {
     nlohmann::json doc = nlohmann::json::array();
     for (const auto* h : rows) doc.push_back(spec_to_json(*h));
-    return doc.dump(2) + "\n";
+    return json_text(doc);
   }
   std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
                                 "GB/s", "TFLOPS", "USD");
@@ -61,7 +61,7 @@ std::string list_models(const ListOptions& o, const Catalog& c) {
   if (o.format == "json") {
     nlohmann::json doc = nlohmann::json::array();
     for (const auto* m : rows) doc.push_back(spec_to_json(*m));
-    return doc.dump(2) + "\n";
+    return json_text(doc);
   }
   std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}\n", "id", "family", "params", "active",
                                 "layers", "context", "default");
@@ -76,7 +76,7 @@ std::string list_quants(const ListOptions& o, const Catalog& c) {
   if (o.format == "json") {
     nlohmann::json doc = nlohmann::json::array();
     for (const auto& q : c.quants()) doc.push_back(spec_to_json(q));
-    return doc.dump(2) + "\n";
+    return json_text(doc);
   }
   std::string out = fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6} {:>10} {:<14}\n", "id", "name", "format", "kernel",
                                 "bits", "ppl +%", "short forms");
@@ -115,7 +115,7 @@ std::string show(const ShowOptions& o, const Catalog& c) {
     doc = spec_to_json(q);
     text = q.name + "\n" + describe(q);
   }
-  return o.format == "json" ? doc.dump(2) + "\n" : text;
+  return o.format == "json" ? json_text(doc) : text;
 }
 
 }  // namespace

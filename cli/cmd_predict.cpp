@@ -14,7 +14,7 @@ struct PredictOptions {
 
 void run_predict(const PredictOptions& options, const GlobalOptions& global) {
   const Answer answer = answer_query(catalog(global), options.query, profile(global));
-  const std::string text = options.format == "json" ? answer_to_json(answer).dump(2) + "\n" : render_card(answer);
+  const std::string text = options.format == "json" ? json_text(answer_to_json(answer)) : render_card(answer);
   write_output(text, options.output);
 }
 

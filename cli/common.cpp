@@ -46,6 +46,10 @@ CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<s
   return app.add_option("--format", format, help)->check(CLI::IsMember(choices))->capture_default_str();
 }
 
+std::string json_text(const nlohmann::json& doc) {
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void write_output(const std::string& text, const std::string& path) {
   if (path.empty() || path == "-") {
     std::cout << text;

@@ -25,6 +25,9 @@ const EfficiencyProfile& profile(const GlobalOptions& options);
 
 /// `--format text|json|…` validator.
 CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices);
+/// A JSON document as text (indent 2, trailing newline). Invalid UTF-8 (a file path in `origin`) is
+/// replaced by U+FFFD instead of throwing mid-output.
+std::string json_text(const nlohmann::json& doc);
 /// Writes `text` to stdout, or atomically to `path` (temporary file + rename) when given.
 void write_output(const std::string& text, const std::string& path);
 

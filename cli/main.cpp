@@ -21,13 +21,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line like every other error (CLI11's own printer adds a second "Run with --help" line).
+    std::cerr << "llmfit: error: " << llmfit::one_line(e.what()) << " (see 'llmfit --help')\n";
     return 2;
   } catch (const llmfit::InputError& e) {
     std::cerr << "llmfit: error: " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "llmfit: internal error: " << e.what() << '\n';
+    std::cerr << "llmfit: internal error: " << llmfit::one_line(e.what()) << '\n';
     return 1;
   } catch (...) {
     std::cerr << "llmfit: internal error\n";

@@ -9,6 +9,9 @@
 namespace llmfit {
 namespace {
 
+// Ids are at most 80 characters; a model-quant name at most about twice that.
+constexpr std::size_t kMaxNameLength = 256;
+
 template <typename Spec>
 void index_entries(const std::vector<Spec>& entries, detail::NameIndex& index) {
   index.clear();
@@ -48,13 +51,16 @@ std::string did_you_mean(const std::vector<std::string>& suggestions) {
 template <typename Spec>
 void layer_entries(std::vector<Spec>& into, std::vector<Spec> entries, const char* kind,
                    std::vector<std::string>& overrides) {
+  // Indexed by id: a user file may hold thousands of entries, and a linear search each is quadratic.
+  std::unordered_map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < into.size(); ++i) position.emplace(to_lower(into[i].id), i);
   for (auto& entry : entries) {
     const std::string key = to_lower(entry.id);
-    auto same = std::find_if(into.begin(), into.end(), [&](const Spec& e) { return to_lower(e.id) == key; });
-    if (same != into.end()) {
+    if (const auto same = position.find(key); same != position.end()) {
       overrides.push_back(std::string(kind) + " " + entry.id + " from " + entry.origin);
-      *same = std::move(entry);
+      into[same->second] = std::move(entry);
     } else {
+      position.emplace(key, into.size());
       into.push_back(std::move(entry));
     }
   }
@@ -83,6 +89,31 @@ void check_entries(const std::vector<Spec>& entries, const char* kind, const std
       if (!seen.insert(key).second)
         throw InputError(where + ": " + kind + " '" + entry.id + "': id or alias '" + *name +
                          "' appears twice in this source");
+    }
+  }
+}
+
+const std::vector<std::string>& other_names(const HardwareSpec& h) { return h.aliases; }
+const std::vector<std::string>& other_names(const ModelSpec& m) { return m.aliases; }
+const std::vector<std::string>& other_names(const QuantSpec& q) { return q.short_forms; }
+
+/// A new entry's id or alias that already names a different entry of the catalogue would be
+/// silently shadowed by it (the index keeps the first): refuse it, unless this source replaces that
+/// entry as a whole.
+template <typename Spec, typename Find>
+void check_names_free(const std::vector<Spec>& entries, const char* kind, const std::string& source_name,
+                      Find find) {
+  std::set<std::string> replaced;
+  for (const auto& entry : entries) replaced.insert(to_lower(entry.id));
+  for (const auto& entry : entries) {
+    std::vector<std::string> names{entry.id};
+    names.insert(names.end(), other_names(entry).begin(), other_names(entry).end());
+    for (const auto& name : names) {
+      const Spec* owner = find(name);
+      if (owner != nullptr && to_lower(owner->id) != to_lower(entry.id) && replaced.count(to_lower(owner->id)) == 0)
+        throw InputError((entry.origin.empty() ? source_name : entry.origin) + ": " + kind + " '" + entry.id +
+                         "': '" + name + "' already names " + kind + " '" + owner->id + "' (" + owner->origin +
+                         "); choose another name");
     }
   }
 }
@@ -118,11 +149,16 @@ std::vector<std::string> closest_matches(std::string_view text, const std::vecto
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& candidate : candidates) {
     const std::string lower = to_lower(candidate);
-    std::size_t distance = edit_distance(needle, lower);
     // A candidate that contains the text (or the reverse) is a strong hint even when far in edits.
-    if (!needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos))
-      distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
+    const bool contains =
+        !needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos);
     const std::size_t limit = std::max<std::size_t>(2, std::max(needle.size(), lower.size()) / 3);
+    // The length gap bounds the edit distance from below: skip the quadratic computation when it
+    // cannot change the outcome (long garbage names against short ids).
+    const std::size_t length_gap = std::max(needle.size(), lower.size()) - std::min(needle.size(), lower.size());
+    if (!contains && length_gap > limit) continue;
+    std::size_t distance = contains && length_gap > 2 ? length_gap : edit_distance(needle, lower);
+    if (contains) distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
     if (distance <= limit) scored.emplace_back(distance, candidate);
   }
   std::stable_sort(scored.begin(), scored.end(),
@@ -170,18 +206,19 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
       if (!quant_seen.insert("quant:" + to_lower(form)).second)
         throw InputError(source_name + ": quant '" + q.id + "': short form '" + form + "' appears twice");
 
+  std::set<std::string> quant_ids;
+  for (const auto& q : data.quants) quant_ids.insert(to_lower(q.id));
   auto quant_known = [&](const std::string& id) {
-    for (const auto& q : data.quants)
-      if (to_lower(q.id) == to_lower(id)) return true;
-    return base != nullptr && base->find_quant(id) != nullptr;
+    return quant_ids.count(to_lower(id)) > 0 || (base != nullptr && base->find_quant(id) != nullptr);
   };
   for (const auto& m : data.models)
     if (!quant_known(m.default_quant))
       throw InputError((m.origin.empty() ? source_name : m.origin) + ": model '" + m.id +
                        "': default_quant: unknown quant '" + m.default_quant + "'");
+  std::unordered_map<std::string, HardwareKind> kinds;
+  for (const auto& h : data.hardware) kinds.emplace(to_lower(h.id), h.kind);
   auto host_known = [&](const std::string& id) {
-    for (const auto& h : data.hardware)
-      if (to_lower(h.id) == to_lower(id)) return h.kind == HardwareKind::cpu;
+    if (const auto it = kinds.find(to_lower(id)); it != kinds.end()) return it->second == HardwareKind::cpu;
     const HardwareSpec* h = base != nullptr ? base->find_hardware(id) : nullptr;
     return h != nullptr && h->kind == HardwareKind::cpu;
   };
@@ -189,6 +226,12 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
     if (!h.default_host.empty() && !host_known(h.default_host))
       throw InputError((h.origin.empty() ? source_name : h.origin) + ": hardware '" + h.id +
                        "': default_host: '" + h.default_host + "' is not a cpu entry");
+  if (base != nullptr) {
+    check_names_free(data.hardware, "hardware", source_name,
+                     [&](const std::string& name) { return base->find_hardware(name); });
+    check_names_free(data.models, "model", source_name, [&](const std::string& name) { return base->find_model(name); });
+    check_names_free(data.quants, "quant", source_name, [&](const std::string& name) { return base->find_quant(name); });
+  }
 }
 
 void Catalog::add_source(CatalogData data, const std::string& source_name) {
@@ -238,6 +281,8 @@ const QuantSpec& Catalog::quant_or_throw(std::string_view id) const {
 
 HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
   HardwareChoice choice;
+  if (text.size() > kMaxNameLength)
+    throw InputError("hardware: name longer than 256 characters; see 'llmfit list hardware'");
   std::string_view id = text;
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {
     id = text.substr(0, colon);
@@ -259,6 +304,9 @@ HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
 ModelChoice Catalog::resolve_model(std::string_view text) const {
   ModelChoice choice;
   if (text.empty()) throw InputError("model: empty name; see 'llmfit list models'");
+  // Each '-' is a candidate split point below: bound the name so that search stays small.
+  if (text.size() > kMaxNameLength)
+    throw InputError("model: name longer than 256 characters; see 'llmfit list models'");
   if (const ModelSpec* m = find_model(text)) {
     choice.model = m;
     choice.quant = find_quant(m->default_quant);
@@ -301,10 +349,15 @@ ModelChoice Catalog::resolve_model(std::string_view text) const {
 
 const HardwareSpec* Catalog::default_host(const HardwareSpec& hardware) const noexcept {
   if (hardware.kind != HardwareKind::gpu) return nullptr;
+  // A user file may replace a host id with a non-CPU entry: only a CPU/RAM entry can be a host.
+  auto cpu_entry = [this](std::string_view id) {
+    const HardwareSpec* host = find_hardware(id);
+    return host != nullptr && host->kind == HardwareKind::cpu ? host : nullptr;
+  };
   if (!hardware.default_host.empty())
-    if (const HardwareSpec* host = find_hardware(hardware.default_host)) return host;
+    if (const HardwareSpec* host = cpu_entry(hardware.default_host)) return host;
   const char* fallback = hardware.form_factor == FormFactor::server ? "epyc-9004-ddr5-12ch" : "ddr5-5600-dual";
-  if (const HardwareSpec* host = find_hardware(fallback)) return host;
+  if (const HardwareSpec* host = cpu_entry(fallback)) return host;
   for (const auto& h : data_.hardware)
     if (h.kind == HardwareKind::cpu) return &h;
   return nullptr;

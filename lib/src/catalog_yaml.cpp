@@ -1,9 +1,12 @@
 #include "llmfit/catalog_yaml.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +21,35 @@ namespace {
 
 // A catalogue file larger than this is not a catalogue (the shipped ones are ~50 KB each).
 constexpr std::uintmax_t kMaxCatalogFileBytes = 16u * 1024u * 1024u;
+// Entries per list in one file (the shipped lists hold under 100). YAML aliases can repeat one entry
+// millions of times in a small file; this bounds the work.
+constexpr std::size_t kMaxEntriesPerList = 10'000;
+
+/// Strict UTF-8 (no overlong forms, no surrogates): text values end up in JSON output.
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (lead < 0x80) { ++i; continue; }
+    if (lead >= 0xC2 && lead <= 0xDF) { length = 2; code = lead & 0x1Fu; }
+    else if (lead >= 0xE0 && lead <= 0xEF) { length = 3; code = lead & 0x0Fu; }
+    else if (lead >= 0xF0 && lead <= 0xF4) { length = 4; code = lead & 0x07u; }
+    else return false;
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0u) != 0x80u) return false;
+      code = (code << 6) | (next & 0x3Fu);
+    }
+    if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
+        (length == 4 && (code < 0x10000 || code > 0x10FFFF)))
+      return false;
+    i += length;
+  }
+  return true;
+}
 
 /// Reads typed fields of one entry, naming the file, line, entry and field in every error.
 class EntryReader {
@@ -26,8 +58,10 @@ class EntryReader {
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)) {
     if (!node_.IsMap()) fail_at(node_, "", "an entry must be a mapping of keys to values");
     if (const YAML::Node id = node_["id"]; id && id.IsScalar()) id_ = id.Scalar();
+    std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
     for (const auto& item : node_) {
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
+      if (!seen.insert(key).second) fail_at(item.first, key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);
@@ -63,6 +97,7 @@ class EntryReader {
     const YAML::Node value = node_[field];
     if (!value.IsScalar()) fail(field, "must be a text value");
     if (value.Scalar().size() > 4096) fail(field, "longer than 4096 characters");
+    if (!is_valid_utf8(value.Scalar())) fail(field, "not valid UTF-8 text");
     return value.Scalar();
   }
 
@@ -96,11 +131,13 @@ class EntryReader {
     std::vector<std::string> out;
     if (!has(field)) return out;
     const YAML::Node value = node_[field];
-    if (value.IsScalar()) return {value.Scalar()};
+    if (value.IsScalar()) return {text(field, false)};
     if (!value.IsSequence()) fail(field, "must be a list");
     if (value.size() > 1000) fail(field, "more than 1000 items");
     for (const auto& item : value) {
       if (!item.IsScalar()) fail_at(item, field, "items must be text values");
+      if (item.Scalar().size() > 4096 || !is_valid_utf8(item.Scalar()))
+        fail_at(item, field, "items must be UTF-8 text of at most 4096 characters");
       out.push_back(item.Scalar());
     }
     return out;
@@ -133,8 +170,10 @@ class EntryReader {
               std::string id, const std::string& prefix)
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)),
         id_(std::move(id)) {
+    std::set<std::string> seen;
     for (const auto& item : node_) {
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
+      if (!seen.insert(key).second) fail_at(item.first, prefix + "." + key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);
@@ -239,7 +278,11 @@ ModelSpec read_model(const YAML::Node& node, const std::string& source) {
                                  : (m.attention_heads > 0 ? m.hidden_size / m.attention_heads : 0);
   m.vocab_size = r.integer("vocab_size", true);
   m.tied_embeddings = r.boolean("tied_embeddings", false);
-  m.max_context = static_cast<std::int64_t>(r.number("max_context", true));
+  // Range-check before the conversion: a double beyond int64 (1e300) is undefined behaviour to cast.
+  const double max_context = r.number("max_context", true);
+  if (max_context != std::floor(max_context) || max_context < 1 || max_context > static_cast<double>(1 << 26))
+    r.fail("max_context", "must be a whole number in [1, 2^26] tokens");
+  m.max_context = static_cast<std::int64_t>(max_context);
   m.default_quant = to_lower(r.text("default_quant", true));
   if (r.has("moe")) {
     const EntryReader moe = r.nested("moe", {"experts", "experts_per_token", "expert_intermediate_size",
@@ -332,7 +375,11 @@ CatalogData parse_catalog_yaml(std::string_view text, const std::string& source_
     std::ostringstream out;
     out << source_name;
     if (e.mark.line >= 0) out << ':' << e.mark.line + 1 << ':' << e.mark.column + 1;
-    out << ": not valid YAML: " << e.msg;
+    // yaml-cpp stops at 500 nested collections (its DepthGuard) with the bare message "bad file".
+    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
+      out << ": nested too deeply (yaml-cpp's limit is 500 levels; a catalogue needs 3)";
+    else
+      out << ": not valid YAML: " << e.msg;
     throw InputError(out.str());
   }
   if (!root || root.IsNull()) throw InputError(source_name + ": empty file; expected 'schema: 1' and entries");
@@ -354,6 +401,8 @@ CatalogData parse_catalog_yaml(std::string_view text, const std::string& source_
       }
       if (item.second.IsNull()) continue;
       if (!item.second.IsSequence()) fail_file(source_name, item.second, key + ": must be a list of entries");
+      if (item.second.size() > kMaxEntriesPerList)
+        fail_file(source_name, item.second, key + ": more than 10000 entries; split the file");
       for (const auto& entry : item.second) {
         if (key == "hardware") data.hardware.push_back(read_hardware(entry, source_name));
         if (key == "models") data.models.push_back(read_model(entry, source_name));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
@@ -314,7 +315,9 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   if (m.is_moe() && w.routed_experts > 0) {
     const int moe_layers = m.layers - m.moe.dense_layers;
     const double routed_per_layer = w.routed_experts / moe_layers;
-    const int cpu_moe_layers = static_cast<int>(std::ceil(overflow / routed_per_layer));
+    // Compared in double before the int conversion: the ratio can exceed any int (or be NaN).
+    const double layers_needed = std::ceil(overflow / routed_per_layer);
+    const int cpu_moe_layers = layers_needed <= moe_layers ? static_cast<int>(layers_needed) : moe_layers + 1;
     const double offloaded = cpu_moe_layers * routed_per_layer;
     if (cpu_moe_layers <= moe_layers && offloaded <= fit.host_available_bytes) {
       fit.verdict = FitVerdict::partial_offload;
@@ -328,7 +331,8 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   // Layer offload (llama.cpp -ngl): whole layers with their KV move to the host.
   const double per_layer = w.per_layer + fit.kv_cache_bytes / m.layers;
   const double room = fit.available_bytes - w.non_layer - fixed_bytes;
-  const int gpu_layers = room > 0 ? std::min(m.layers, static_cast<int>(std::floor(room / per_layer))) : 0;
+  const double layers_that_fit = room > 0 ? std::floor(room / per_layer) : 0.0;
+  const int gpu_layers = layers_that_fit >= m.layers ? m.layers : layers_that_fit > 0 ? static_cast<int>(layers_that_fit) : 0;
   const double offloaded = (m.layers - gpu_layers) * per_layer;
   if (gpu_layers > 0 && offloaded <= fit.host_available_bytes) {
     fit.verdict = FitVerdict::partial_offload;
@@ -362,8 +366,11 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
 
   const Placement place = placement_of(m, fit);
   const double layer_share = place.device_fraction;
-  double device_weights = (weights_read - w.non_layer) * layer_share + w.non_layer;
-  double host_weights = (weights_read - w.non_layer) * (1.0 - layer_share);
+  // The non-layer part of a token's reads is the output head only (the embedding is a row lookup);
+  // subtracting all of w.non_layer would take the embedding out of the layers' share.
+  const double head_read = static_cast<double>(m.vocab_size) * m.hidden_size * q.output_bits() / 8.0;
+  double device_weights = (weights_read - head_read) * layer_share + head_read;
+  double host_weights = (weights_read - head_read) * (1.0 - layer_share);
   if (place.host_routed_fraction > 0) {
     device_weights -= routed_read * place.host_routed_fraction;
     host_weights += routed_read * place.host_routed_fraction;
@@ -396,6 +403,14 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
     out->decode_seconds_host = t_host;
     out->compute_bound_decode = t_compute > t_weights + t_kv;
     out->bytes_per_token = (weights_read + kv_read) / batch;
+    // Roofline: every byte read at the peak bandwidth of the memory that holds it (offloaded layers
+    // at the host's), no overheads. Device bandwidth alone would put a slow GPU's ceiling below what
+    // a fast host achieves for it.
+    const double host_peak = (hw.kind == HardwareKind::gpu && s.host != nullptr ? s.host->bandwidth_gb_s
+                                                                                  : hw.bandwidth_gb_s) *
+                             units::kBytesPerGB;
+    const double roofline_seconds = (device_weights + device_kv) / bw + (host_weights + host_kv) / host_peak;
+    out->decode_ceiling_tok_s = batch / roofline_seconds;
   }
   return t_device + t_host + t_overhead;
 }
@@ -426,7 +441,10 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
   const double pipeline = micro_batches / (micro_batches + devices - 1);
   const double peak = hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * devices * pipeline;
-  const double t_compute = flops * share / peak;
+  // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
+  // unified chip's CPU cores compute their own share.
+  const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
+  const double t_compute = flops * compute_share / peak;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
   const double t_memory = micro_batches * (w.stored * share) / bw;
@@ -477,13 +495,12 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k, const ModelQ
     p.ttft_s = t_prefill + t;
   }
   p.aggregate_decode_tok_s = p.decode_tok_s * std::max(1, s.batch);
-  p.decode_ceiling_tok_s = s.hardware->bandwidth_gb_s * units::kBytesPerGB / p.bytes_per_token;
   p.thermal_data = s.hardware->has_thermal_data;
   p.sustained_decode_tok_s = p.decode_tok_s * (p.thermal_data ? s.hardware->sustained_fraction : 1.0);
   p.throttle_onset_s = p.thermal_data ? s.hardware->throttle_onset_s : 0.0;
 
   for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.decode_ceiling_tok_s,
-                   p.fit.total_bytes, p.fit.available_bytes}) {
+                   p.fit.total_bytes, p.fit.available_bytes, p.fit.device_memory_bytes}) {
     if (!std::isfinite(v) || v < 0) p.in_range = false;
   }
   if (!(p.decode_tok_s > 0) || !(p.prefill_tok_s > 0)) p.in_range = false;
@@ -497,7 +514,9 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k, const ModelQ
 std::vector<std::int64_t> context_ladder(std::int64_t max_context) {
   std::vector<std::int64_t> ladder;
   if (max_context <= 0) return ladder;
-  for (std::int64_t c = 512; c < max_context; c *= 2) ladder.push_back(c);
+  // Bounded so that doubling cannot overflow whatever max_context a caller passes.
+  for (std::int64_t c = 512; c < max_context && c <= std::numeric_limits<std::int64_t>::max() / 2; c *= 2)
+    ladder.push_back(c);
   ladder.push_back(max_context);
   return ladder;
 }

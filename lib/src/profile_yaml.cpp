@@ -1,5 +1,6 @@
 #include "llmfit/profile.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -28,8 +29,10 @@ constexpr std::uintmax_t kMaxProfileBytes = 16u * 1024u * 1024u;
 void check_keys(const std::string& source, const YAML::Node& node, const std::string& where,
                 const std::set<std::string>& allowed) {
   if (!node.IsMap()) fail(source, node, where, "must be a mapping");
+  std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
   for (const auto& item : node) {
     const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
+    if (!seen.insert(key).second) fail(source, item.first, where + "." + key, "appears twice");
     if (allowed.count(key) == 0) {
       const auto hint = closest_matches(key, std::vector<std::string>(allowed.begin(), allowed.end()), 1);
       fail(source, item.first, where + "." + key,
@@ -49,6 +52,13 @@ double read_number(const std::string& source, const YAML::Node& node, const std:
   if (value < low || value > high)
     fail(source, node, where, "out of range [" + std::to_string(low) + ", " + std::to_string(high) + "]");
   return value;
+}
+
+int read_whole_number(const std::string& source, const YAML::Node& node, const std::string& where, int low,
+                      int high) {
+  const double value = read_number(source, node, where, low, high);
+  if (value != std::floor(value)) fail(source, node, where, "must be a whole number");
+  return static_cast<int>(value);
 }
 
 struct ConstantField {
@@ -86,7 +96,11 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
     std::ostringstream out;
     out << source;
     if (e.mark.line >= 0) out << ':' << e.mark.line + 1 << ':' << e.mark.column + 1;
-    out << ": not valid YAML: " << e.msg;
+    // yaml-cpp stops at 500 nested collections (its DepthGuard) with the bare message "bad file".
+    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
+      out << ": nested too deeply (yaml-cpp's limit is 500 levels; a profile needs 5)";
+    else
+      out << ": not valid YAML: " << e.msg;
     throw InputError(out.str());
   }
   if (!root || !root.IsMap()) throw InputError(source + ": expected a mapping with 'schema: 1' and 'profile:'");
@@ -136,7 +150,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
                                     entry.hardware_class.value_or(HardwareClass::nvidia_consumer))
                             .constants;
       if (node["fitted_runs"])
-        entry.fitted_runs = static_cast<int>(read_number(source, node["fitted_runs"], where + ".fitted_runs", 0, 1e9));
+        entry.fitted_runs = read_whole_number(source, node["fitted_runs"], where + ".fitted_runs", 0, 1'000'000'000);
       if (node["decode_relative_error"]) {
         entry.uncertainty.known = true;
         entry.uncertainty.decode_relative_error =
@@ -157,8 +171,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
             entry.constants.*(field.member) = read_number(source, constants[field.name],
                                                           where + ".constants." + field.name, field.low, field.high);
         if (constants["micro_batch_tokens"])
-          entry.constants.micro_batch_tokens = static_cast<int>(read_number(
-              source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens", 1, 1 << 20));
+          entry.constants.micro_batch_tokens = read_whole_number(
+              source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens", 1, 1 << 20);
         if (const YAML::Node kernels = constants["kernel_efficiency"]) {
           std::set<std::string> names;
           for (QuantKernel k : kAllQuantKernels) names.insert(std::string(to_string(k)));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "llmfit/units.hpp"
 
@@ -67,7 +68,9 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 }
 
 std::string with_thousands(std::int64_t value) {
-  std::string digits = std::to_string(value < 0 ? -value : value);
+  // The magnitude in unsigned arithmetic: -INT64_MIN does not fit in int64.
+  const std::uint64_t magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
@@ -86,6 +89,7 @@ std::string format_gb(double bytes) {
 
 std::string format_rate(double per_second) {
   if (!std::isfinite(per_second) || per_second < 0) return "out of range";
+  if (per_second >= 1e15) return fmt::format("{:.3g}", per_second);  // beyond llround's exact range
   if (per_second >= 1000) return with_thousands(static_cast<std::int64_t>(std::llround(per_second / 10) * 10));
   if (per_second >= 100) return fmt::format("{:.0f}", per_second);
   if (per_second >= 10) return fmt::format("{:.1f}", per_second);
@@ -183,9 +187,12 @@ std::string render_card(const Answer& a) {
       line(fmt::format("  sustained     {:>8} tok/s   no thermal data for this chip: peak shown",
                        format_rate(p.sustained_decode_tok_s)));
     const double per_token = 1.0 / p.decode_tok_s;
-    line(fmt::format("  ceiling       {:>8} tok/s   peak bandwidth / {} per token; reached {:.0f}%",
-                     format_rate(p.decode_ceiling_tok_s), format_gb(p.bytes_per_token),
-                     100 * p.decode_tok_s / p.decode_ceiling_tok_s));
+    const std::string roofline = p.decode_seconds_host > 0
+                                     ? fmt::format("{} per token, each share at its memory's peak bandwidth",
+                                                   format_gb(p.bytes_per_token))
+                                     : fmt::format("peak bandwidth / {} per token", format_gb(p.bytes_per_token));
+    line(fmt::format("  ceiling       {:>8} tok/s   {}; reached {:.0f}%", format_rate(p.decode_ceiling_tok_s),
+                     roofline, 100 * p.decode_tok_s / p.decode_ceiling_tok_s));
     line(fmt::format("  one token:    weights {} · KV {} · fixed per-layer/token cost {}{}",
                      format_duration(p.decode_seconds_weights), format_duration(p.decode_seconds_kv),
                      format_duration(p.decode_seconds_overhead),

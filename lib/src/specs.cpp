@@ -127,8 +127,8 @@ std::string validate(const HardwareSpec& hw) {
     return "default_memory_gib: must be one of memory_gib";
   if (!positive_finite(hw.bandwidth_gb_s) || hw.bandwidth_gb_s < 1 || hw.bandwidth_gb_s > 1e5)
     return "bandwidth_gb_s: must be in [1, 100000] GB/s";
-  if (!positive_finite(hw.fp16_tflops) || hw.fp16_tflops > 1e5)
-    return "fp16_tflops: must be in (0, 100000]";
+  if (!positive_finite(hw.fp16_tflops) || hw.fp16_tflops < 0.001 || hw.fp16_tflops > 1e5)
+    return "fp16_tflops: must be in [0.001, 100000]";
   if (!non_negative_finite(hw.int8_tops) || hw.int8_tops > 1e6) return "int8_tops: must be in [0, 1e6]";
   if (hw.gpu_cores < 0 || hw.gpu_cores > 1'000'000) return "gpu_cores: out of range";
   if (!std::isfinite(hw.sustained_fraction) || hw.sustained_fraction <= 0 || hw.sustained_fraction > 1)
@@ -215,12 +215,14 @@ std::string validate(const QuantSpec& q) {
   if (auto problem = check_id(q.id); !problem.empty()) return problem;
   if (q.name.empty()) return "name: missing";
   if (q.source.empty()) return "source: missing";
-  auto bits_ok = [](double bits) { return std::isfinite(bits) && bits >= 0 && bits <= 64; };
-  if (!positive_finite(q.bits_per_weight) || q.bits_per_weight > 64)
-    return "bits_per_weight: must be in (0, 64]";
-  if (!bits_ok(q.expert_bits_per_weight)) return "expert_bits_per_weight: must be in [0, 64]";
-  if (!bits_ok(q.embedding_bits_per_weight)) return "embedding_bits_per_weight: must be in [0, 64]";
-  if (!bits_ok(q.output_bits_per_weight)) return "output_bits_per_weight: must be in [0, 64]";
+  // No format stores under 1 bit per weight (IQ1_S: 1.56); smaller values are typos or garbage.
+  auto bits_ok = [](double bits) { return std::isfinite(bits) && (bits == 0 || (bits >= 1 && bits <= 64)); };
+  if (!positive_finite(q.bits_per_weight) || q.bits_per_weight < 1 || q.bits_per_weight > 64)
+    return "bits_per_weight: must be in [1, 64]";
+  if (!bits_ok(q.expert_bits_per_weight)) return "expert_bits_per_weight: must be 0 (as bits_per_weight) or in [1, 64]";
+  if (!bits_ok(q.embedding_bits_per_weight))
+    return "embedding_bits_per_weight: must be 0 (as bits_per_weight) or in [1, 64]";
+  if (!bits_ok(q.output_bits_per_weight)) return "output_bits_per_weight: must be 0 (as bits_per_weight) or in [1, 64]";
   if (!non_negative_finite(q.quality_ppl_increase_pct) || q.quality_ppl_increase_pct > 1000)
     return "quality_ppl_increase_pct: must be in [0, 1000]";
   return {};

@@ -1,0 +1,249 @@
+#pragma once
+// The fuzz targets' entry logic, shared by the libFuzzer binaries (fuzz/fuzzer_main.cpp) and the
+// regression test that replays the corpus and every saved reproducer in the ordinary build
+// (tests/fuzz_regression_test.cpp). An entry takes raw bytes and must either accept them or throw
+// llmfit::InputError with a one-line message; whatever it accepts must predict finite numbers or
+// say "out of range". Anything else (another exception, a broken invariant, a sanitizer report, a
+// hang) is a finding.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "llmfit/llmfit.hpp"
+
+namespace llmfit::fuzz {
+
+/// A broken invariant. Not caught by the entries: libFuzzer reports it as a crash, GoogleTest as a
+/// failure naming the input file.
+class InvariantViolation : public std::logic_error {
+ public:
+  explicit InvariantViolation(const std::string& what) : std::logic_error("invariant violated: " + what) {}
+};
+
+inline void require(bool condition, const std::string& what) {
+  if (!condition) throw InvariantViolation(what);
+}
+
+/// A user-facing error is one non-empty line without control characters.
+inline void check_error_text(std::string_view message) {
+  require(!message.empty(), "empty error message");
+  for (const char c : message)
+    require(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f, "control character in an error message");
+}
+
+/// Every figure of a prediction is finite; out of range means zero speeds; fits means the total
+/// is within what is usable. `roofline`: also decode <= the bandwidth ceiling (holds for constants
+/// with efficiencies <= 1, i.e. the shipped ones, not for any profile a user may write).
+inline void check_prediction(const Prediction& p, bool roofline) {
+  const MemoryFit& f = p.fit;
+  for (double v : {f.weights_bytes, f.kv_cache_bytes, f.compute_buffer_bytes, f.runtime_overhead_bytes, f.total_bytes,
+                   f.device_memory_bytes, f.available_bytes, f.os_reserved_bytes, f.host_available_bytes,
+                   f.offloaded_bytes})
+    require(std::isfinite(v) && v >= 0, "memory figure not finite and >= 0");
+  require(f.fits == (f.total_bytes <= f.available_bytes), "fits disagrees with total <= available");
+  require(f.fits == (f.verdict == FitVerdict::fits), "fits disagrees with the verdict");
+  require(f.gpu_layers >= 0 && f.cpu_layers >= 0, "negative layer count");
+  for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.aggregate_decode_tok_s,
+                   p.decode_ceiling_tok_s}) {
+    require(std::isfinite(v), "speed not finite");
+    require(p.in_range ? v > 0 : v == 0, p.in_range ? "in range with a speed <= 0" : "out of range with a speed");
+  }
+  if (roofline && p.in_range) require(p.decode_tok_s <= p.decode_ceiling_tok_s, "decode above the bandwidth ceiling");
+}
+
+inline void check_context_scaling(const std::vector<ContextPoint>& points) {
+  for (const auto& point : points) {
+    require(point.context > 0, "context point <= 0");
+    require(std::isfinite(point.decode_tok_s) && point.decode_tok_s >= 0, "context point decode not finite");
+    require(std::isfinite(point.ttft_s) && point.ttft_s >= 0, "context point TTFT not finite");
+  }
+}
+
+inline void check_json_numbers(const nlohmann::json& doc) {
+  if (doc.is_number_float()) require(std::isfinite(doc.get<double>()), "non-finite number in the JSON");
+  if (doc.is_structured())
+    for (const auto& item : doc) check_json_numbers(item);
+}
+
+/// The whole answer path a CLI user reaches: resolve, predict, context scaling, card and JSON.
+inline void check_answer(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile,
+                         bool roofline) {
+  Answer answer;
+  try {
+    answer = answer_query(catalog, query, profile);
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    return;
+  }
+  check_prediction(answer.prediction, roofline);
+  check_context_scaling(answer.context_scaling);
+  // The card is rendered for the sanitizers' sake; its numbers come from the checked prediction.
+  (void)render_card(answer);
+  // nlohmann::json prints inf and nan as null, silently: check the numbers before they are dumped.
+  const nlohmann::json doc = answer_to_json(answer);
+  check_json_numbers(doc);
+  (void)doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+/// Target `catalog_yaml`: a user catalogue file. Parsed, layered over the shipped catalogue, and
+/// its first entries answered against shipped ones (a user chip runs a shipped model, a user model
+/// runs on a shipped chip, a shipped model in a user quant).
+inline void catalog_yaml(const std::uint8_t* data, std::size_t size) {
+  CatalogData parsed;
+  try {
+    parsed = parse_catalog_yaml(as_text(data, size), "fuzz.yaml");
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    return;
+  }
+  Catalog catalog = Catalog::builtin();
+  try {
+    catalog.add_source(parsed, "fuzz.yaml");
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    return;
+  }
+  const EfficiencyProfile& profile = default_efficiency_profile();
+  constexpr std::size_t kEntriesChecked = 3;
+  Query query;
+  for (std::size_t i = 0; i < parsed.hardware.size() && i < kEntriesChecked; ++i) {
+    query.hardware = parsed.hardware[i].id;
+    query.model = "llama-3.1-8b-q4_k_m";
+    check_answer(catalog, query, profile, /*roofline=*/true);
+  }
+  for (std::size_t i = 0; i < parsed.models.size() && i < kEntriesChecked; ++i) {
+    query.model = parsed.models[i].id;
+    for (const char* hw : {"rtx-4090", "m2-max", "ddr5-5600-dual"}) {
+      query.hardware = hw;
+      check_answer(catalog, query, profile, /*roofline=*/true);
+    }
+  }
+  for (std::size_t i = 0; i < parsed.quants.size() && i < kEntriesChecked; ++i) {
+    query.hardware = parsed.quants[i].format == QuantFormat::mlx ? "m2-max" : "rtx-4090";
+    query.model = "qwen3-coder-30b-a3b-" + parsed.quants[i].id;
+    check_answer(catalog, query, profile, /*roofline=*/true);
+  }
+}
+
+/// Target `profile_yaml`: an efficiency profile (`--calibration`). Parsed; written back and read
+/// again unchanged; every entry's constants predict finite numbers for a dense and an MoE model.
+inline void profile_yaml(const std::uint8_t* data, std::size_t size) {
+  EfficiencyProfile profile;
+  try {
+    profile = parse_profile_yaml(as_text(data, size), "fuzz-profile.yaml");
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    return;
+  }
+  const std::string written = profile_to_yaml(profile);
+  EfficiencyProfile reread;
+  try {
+    reread = parse_profile_yaml(written, "written-profile.yaml");
+  } catch (const InputError& e) {
+    throw InvariantViolation(std::string("a written profile does not read back: ") + e.what());
+  }
+  require(profile_to_yaml(reread) == written, "a written profile reads back different");
+  const Catalog& catalog = Catalog::builtin();
+  Query query;
+  for (const auto& [hw, model] : {std::pair{"m2-max", "qwen3-coder-q4"}, std::pair{"rtx-4090", "llama-3.1-8b-q4"}}) {
+    query.hardware = hw;
+    query.model = model;
+    check_answer(catalog, query, profile, /*roofline=*/false);
+  }
+}
+
+/// Splits fuzz bytes into lines (the resolver target's fields).
+inline std::vector<std::string> lines_of(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && out.size() < 16) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+/// Target `resolve`: a command line's names and numbers, one per line, in this order: hardware
+/// (`id[:count]`), model (`model[-quant]`), backend, api, host, kv type, context, prompt tokens,
+/// batch, memory GiB, GPU memory fraction, host memory GiB, offload (0 = --no-offload). Absent or
+/// unparsable numbers keep their default, as the CLI would refuse them before the library sees them.
+inline void resolve(const std::uint8_t* data, std::size_t size) {
+  const std::vector<std::string> field = lines_of(as_text(data, size));
+  auto text = [&](std::size_t i) { return i < field.size() ? field[i] : std::string(); };
+  auto integer = [&](std::size_t i, std::int64_t fallback) {
+    const std::string s = text(i);
+    char* end = nullptr;
+    const long long value = std::strtoll(s.c_str(), &end, 10);
+    return s.empty() || end != s.c_str() + s.size() ? fallback : static_cast<std::int64_t>(value);
+  };
+  auto real = [&](std::size_t i) {  // strtod reads "nan", "inf", "-1e308": the CLI's double flags do too
+    const std::string s = text(i);
+    char* end = nullptr;
+    const double value = std::strtod(s.c_str(), &end);
+    return s.empty() || end != s.c_str() + s.size() ? 0.0 : value;
+  };
+  // Each name on its own (so a bad hardware name does not hide the model resolver), then the whole
+  // query when both resolve (a bad name's suggestions are the slow part: computed once).
+  const Catalog& catalog = Catalog::builtin();
+  bool names_resolve = true;
+  try {
+    (void)catalog.resolve_hardware(text(0));
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    names_resolve = false;
+  }
+  try {
+    (void)catalog.resolve_model(text(1));
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    names_resolve = false;
+  }
+  if (!names_resolve) return;
+  Query query;
+  query.hardware = text(0);
+  query.model = text(1);
+  query.backend = text(2);
+  query.api = text(3);
+  query.host = text(4);
+  if (field.size() > 5) query.kv_type = text(5);
+  query.context_tokens = integer(6, 0);
+  query.prompt_tokens = integer(7, 512);
+  const std::int64_t batch = integer(8, 1);
+  query.batch = batch >= -(1LL << 30) && batch <= (1LL << 30) ? static_cast<int>(batch) : 1;  // CLI int range
+  query.memory_gib = real(9);
+  query.gpu_memory_fraction = real(10);
+  query.host_memory_gib = real(11);
+  query.allow_offload = text(12) != "0";
+  check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
+}
+
+/// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
+/// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
+struct Target {
+  const char* name;
+  void (*entry)(const std::uint8_t*, std::size_t);
+  std::vector<const char*> extra_seed_folders;  // relative to the source tree
+};
+
+inline const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {
+      {"catalog_yaml", &catalog_yaml, {"hardware-db", "models-db"}},
+      {"profile_yaml", &profile_yaml, {"profiles"}},
+      {"resolve", &resolve, {}},
+  };
+  return all;
+}
+
+}  // namespace llmfit::fuzz
