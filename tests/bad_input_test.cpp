@@ -139,7 +139,9 @@ TEST(BadInputs, EveryCommittedCaseFailsCleanly) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ASSERT_FALSE(c.error.empty()) << c.name << ".expect has no 'error:' line";
-    if (c.args.find("{file}") != std::string::npos) ASSERT_FALSE(c.input.empty()) << c.name << " has no input file";
+    if (c.args.find("{file}") != std::string::npos) {
+      ASSERT_FALSE(c.input.empty()) << c.name << " has no input file";
+    }
     const fs::path out = scratch() / (c.name + ".out");
     std::vector<std::string> arguments;
     for (const auto& word : split_words(c.args))

@@ -150,7 +150,9 @@ TEST(UserCatalogue, OverridesAShippedIdAndSaysSo) {
 }
 
 TEST(UserCatalogue, DuplicateIdWithinOneSourceIsAnError) {
-  const std::string text = std::string(kUserHardware) + std::string(kUserHardware).substr(std::string(kUserHardware).find("  - id"));
+  const std::string entry_text(kUserHardware);
+  std::string text = entry_text;
+  text.append(entry_text, entry_text.find("  - id"));
   Catalog catalog = shipped();
   try {
     catalog.add_source(parse_catalog_yaml(text, "dup.yaml"), "dup.yaml");
