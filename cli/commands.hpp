@@ -7,5 +7,12 @@ namespace llmfit::cli {
 void setup_predict(CLI::App& app, GlobalOptions& global);  // the default command: --hw X --model Y
 void setup_list(CLI::App& app, GlobalOptions& global);
 void setup_show(CLI::App& app, GlobalOptions& global);
+void setup_compare(CLI::App& app, GlobalOptions& global);    // planning tools (issue 6)
+void setup_fit(CLI::App& app, GlobalOptions& global);
+void setup_scale(CLI::App& app, GlobalOptions& global);
+void setup_cluster(CLI::App& app, GlobalOptions& global);
+void setup_cost(CLI::App& app, GlobalOptions& global);
+void setup_recommend(CLI::App& app, GlobalOptions& global);
+void setup_check(CLI::App& app, GlobalOptions& global);
 
 }  // namespace llmfit::cli
