@@ -8,5 +8,12 @@ void setup_predict(CLI::App& app, GlobalOptions& global);  // the default comman
 void setup_list(CLI::App& app, GlobalOptions& global);
 void setup_show(CLI::App& app, GlobalOptions& global);
 void setup_sweep(CLI::App& app, GlobalOptions& global);  // every hardware x model x quant x context
+void setup_compare(CLI::App& app, GlobalOptions& global);  // planning tools
+void setup_fit(CLI::App& app, GlobalOptions& global);
+void setup_scale(CLI::App& app, GlobalOptions& global);
+void setup_cluster(CLI::App& app, GlobalOptions& global);
+void setup_cost(CLI::App& app, GlobalOptions& global);
+void setup_recommend(CLI::App& app, GlobalOptions& global);
+void setup_check(CLI::App& app, GlobalOptions& global);
 
 }  // namespace llmfit::cli

@@ -15,6 +15,13 @@ int main(int argc, char** argv) {
   setup_list(app, global);
   setup_show(app, global);
   setup_sweep(app, global);
+  setup_compare(app, global);
+  setup_fit(app, global);
+  setup_scale(app, global);
+  setup_cluster(app, global);
+  setup_cost(app, global);
+  setup_recommend(app, global);
+  setup_check(app, global);
   try {
     app.parse(argc, argv);
     return 0;

@@ -1,0 +1,46 @@
+// `llmfit check --hw m1 --model qwen2-1.5b-q4 --claimed-tok-s 1500000000`: is a published speed
+// physically possible on that machine, and how does it compare with the prediction?
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct CheckOptions {
+  Query query;
+  double claimed_tok_s = 0;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+void run_check(const CheckOptions& o, const GlobalOptions& global) {
+  const ResolvedQuery resolved = resolve_query(catalog(global), o.query, profile(global));
+  const ClaimCheck check = check_claim(resolved.scenario, resolved.efficiency->constants,
+                                       resolved.efficiency->uncertainty, o.claimed_tok_s);
+  const std::string text = o.format == "json" ? check_to_json(check, resolved).dump(2) + "\n"
+                                              : render_check_text(check, resolved);
+  write_outputs(text, o.output, o.svg, [&] { return svg::render(check_chart(check, resolved)); });
+}
+
+}  // namespace
+
+void setup_check(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CheckOptions>();
+  Query& q = options->query;
+  q.prompt_tokens = 1;  // decode from an empty context, as llama-bench tg128 measures it
+  CLI::App* sub = app.add_subcommand("check", "Check a claimed decode speed against the physical ceiling");
+  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m1 or rtx-4090")->required();
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4")->required();
+  sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
+      ->required();
+  add_scenario_options(*sub, q, {.memory = true, .api = true});
+  add_format_option(*sub, options->format, {"text", "json"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, &global] { run_check(*options, global); });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,98 @@
+// `llmfit cluster --hw m4-pro:4 --model deepseek-v3-q4 [--link thunderbolt5]`: one model on separate
+// machines, pipeline (exo-style layer split) and tensor parallel.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct ClusterOptions {
+  Query query;
+  std::string nodes;
+  std::string link = "thunderbolt5";
+  double link_latency_us = 0;
+  double link_bandwidth_gb_s = 0;
+  bool latency_given = false;  // else the link table's
+  bool bandwidth_given = false;
+  bool list_links = false;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+std::string links_text() {
+  std::string out = "links (latency one-way per message, bandwidth 1e9 B/s):\n";
+  for (const LinkSpec& l : builtin_links())
+    out += fmt::format("  {:<18} {:>6g} µs  {:>7g} GB/s  {}\n      source: {}\n", l.id, l.latency_us, l.bandwidth_gb_s,
+                       l.name, l.source);
+  return out;
+}
+
+void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
+  if (o.list_links) {
+    write_output(links_text(), o.output);
+    return;
+  }
+  if (o.nodes.empty()) throw InputError("--hw: missing; name the machines, e.g. --hw m4-pro:4 or m4-max-40c,m4-pro:2");
+  if (o.query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model deepseek-v3-q4");
+  const Catalog& c = catalog(global);
+  LinkSpec link = link_or_throw(o.link);
+  if (o.latency_given && !(std::isfinite(o.link_latency_us) && o.link_latency_us >= 0 && o.link_latency_us <= 1e7))
+    throw InputError(fmt::format("--link-latency-us: {} is out of range (0 to 1e7 µs)", o.link_latency_us));
+  if (o.bandwidth_given &&
+      !(std::isfinite(o.link_bandwidth_gb_s) && o.link_bandwidth_gb_s >= 1e-6 && o.link_bandwidth_gb_s <= 1e6))
+    throw InputError(fmt::format("--link-bandwidth-gb-s: {} is out of range (1e-6 to 1e6 GB/s)", o.link_bandwidth_gb_s));
+  if (o.latency_given || o.bandwidth_given) {
+    link.id = "custom";
+    link.name = "custom link (" + o.link + " with the figures given)";
+    link.source = "--link-latency-us / --link-bandwidth-gb-s";
+    if (o.latency_given) link.latency_us = o.link_latency_us;
+    if (o.bandwidth_given) link.bandwidth_gb_s = o.link_bandwidth_gb_s;
+  }
+
+  std::vector<ResolvedQuery> nodes;
+  for (const ClusterNodeSpec& node : parse_cluster_nodes(c, o.nodes)) {
+    Query q = o.query;
+    q.hardware = node.hardware->id;
+    if (node.memory_gib > 0) q.memory_gib = node.memory_gib;
+    nodes.push_back(resolve_query(c, q, profile(global)));
+  }
+  const ClusterPlan plan = plan_cluster(nodes, link);
+  const std::string text = o.format == "json" ? cluster_to_json(plan, nodes).dump(2) + "\n"
+                                              : render_cluster_text(plan, nodes);
+  write_outputs(text, o.output, o.svg, [&] { return svg::render(cluster_chart(plan, nodes)); });
+}
+
+}  // namespace
+
+void setup_cluster(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ClusterOptions>();
+  Query& q = options->query;
+  CLI::App* sub = app.add_subcommand("cluster", "One model across separate machines: pooled memory, pipeline and "
+                                                "tensor-parallel speed");
+  sub->add_option("--hw", options->nodes,
+                  "Machines: id[:machines][@GiB], comma-separated, e.g. m4-pro:4@64 or m4-max-40c,m4-pro:2");
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. deepseek-v3-q4");
+  sub->add_option("--link", options->link, "Link between machines (--list-links)")->capture_default_str();
+  CLI::Option* latency =
+      sub->add_option("--link-latency-us", options->link_latency_us, "Override the link's one-way latency (µs)");
+  CLI::Option* bandwidth =
+      sub->add_option("--link-bandwidth-gb-s", options->link_bandwidth_gb_s, "Override the link's bandwidth (GB/s)");
+  sub->add_flag("--list-links", options->list_links, "Print the link table with its sources");
+  add_scenario_options(*sub, q, {.memory = true});
+  add_format_option(*sub, options->format, {"text", "json"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, latency, bandwidth, &global] {
+    options->latency_given = latency->count() > 0;
+    options->bandwidth_given = bandwidth->count() > 0;
+    run_cluster(*options, global);
+  });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,84 @@
+// `llmfit compare --model qwen3-coder-q4 --hw a,b,c | --all`: one model ranked across machines.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct CompareOptions {
+  Query query;
+  std::vector<std::string> hardware;
+  bool all = false;
+  std::string vendor;
+  std::string kind;
+  std::size_t top = 0;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+std::vector<std::string> all_hardware(const Catalog& catalog, const CompareOptions& o) {
+  std::vector<std::string> vendors;
+  std::optional<HardwareKind> kind;
+  if (!o.kind.empty()) {
+    kind = parse_hardware_kind(to_lower(o.kind));
+    if (!kind) throw InputError("--kind: unknown kind '" + o.kind.substr(0, 40) + "'; choose one of gpu, unified, cpu");
+  }
+  std::vector<std::string> ids;
+  for (const HardwareSpec& h : catalog.hardware()) {
+    if (std::find(vendors.begin(), vendors.end(), h.vendor) == vendors.end()) vendors.push_back(h.vendor);
+    if (!o.vendor.empty() && to_lower(h.vendor) != to_lower(o.vendor)) continue;
+    if (kind && h.kind != *kind) continue;
+    ids.push_back(h.id);
+  }
+  if (!o.vendor.empty() && std::find(vendors.begin(), vendors.end(), to_lower(o.vendor)) == vendors.end()) {
+    const auto hint = closest_matches(to_lower(o.vendor), vendors, 1);
+    throw InputError("--vendor: no hardware from '" + o.vendor.substr(0, 40) + "'" +
+                     (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)"));
+  }
+  if (ids.empty()) throw InputError("--all: no hardware matches --vendor/--kind");
+  return ids;
+}
+
+void run_compare(const CompareOptions& o, const GlobalOptions& global) {
+  const Catalog& c = catalog(global);
+  if (o.query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model qwen3-coder-q4");
+  if (o.all && !o.hardware.empty()) throw InputError("--hw and --all: give one of them");
+  if (!o.all && o.hardware.empty()) throw InputError("--hw: name the hardware to compare (--hw a,b,c) or use --all");
+  if (!o.all && (!o.vendor.empty() || !o.kind.empty())) throw InputError("--vendor/--kind filter --all; add --all");
+  const std::vector<std::string> names = o.all ? all_hardware(c, o) : split_names(o.hardware, "--hw");
+  const CompareScenarios scenarios = resolve_compare_scenarios(c, o.query, names, o.all, profile(global));
+  std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved);
+  rank_compare_rows(rows);
+  if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
+
+  std::string text;
+  if (o.format == "json") text = compare_to_json(rows).dump(2) + "\n";
+  else if (o.format == "csv") text = render_csv(compare_table(rows, true));
+  else if (o.format == "markdown") text = "**" + compare_heading(rows) + "**\n\n" + render_markdown(compare_table(rows, false));
+  else text = render_compare_text(rows, scenarios.skipped);
+  write_outputs(text, o.output, o.svg, [&rows] { return svg::render(compare_chart(rows)); });
+}
+
+}  // namespace
+
+void setup_compare(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CompareOptions>();
+  CLI::App* sub = app.add_subcommand("compare", "Rank hardware for one model: fit, speed, headroom, value");
+  sub->add_option("--model", options->query.model, "Model id with quantisation, e.g. qwen3-coder-q4");
+  sub->add_option("--hw", options->hardware, "Hardware to compare: a,b,c (id or id:count for GPUs in one box)")
+      ->delimiter(',');
+  sub->add_flag("--all", options->all, "Compare every catalogue entry (those that cannot load the format are skipped)");
+  sub->add_option("--vendor", options->vendor, "With --all: only this vendor (apple, nvidia, amd, intel, generic)");
+  sub->add_option("--kind", options->kind, "With --all: only this kind (gpu, unified, cpu)");
+  sub->add_option("--top", options->top, "Show only the best N rows");
+  add_scenario_options(*sub, options->query, {.batch = true, .api = false});
+  add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, &global] { run_compare(*options, global); });
+}
+
+}  // namespace llmfit::cli

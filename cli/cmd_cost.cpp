@@ -1,0 +1,82 @@
+// `llmfit cost --hw … --model … [--years 3 --utilization 0.25 --power-price 0.30 --api-price-per-mtok 3]`:
+// local dollars per million tokens against a cloud API, and the break-even point.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct CostOptions {
+  Query query;
+  CostInputs inputs;
+  double price_usd = 0;
+  double watts = 0;
+  bool price_given = false;  // else the catalogue's
+  bool watts_given = false;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+void run_cost(const CostOptions& o, const GlobalOptions& global) {
+  CostReport report;
+  report.resolved = resolve_query(catalog(global), o.query, profile(global));
+  const Scenario& s = report.resolved.scenario;
+  report.prediction = predict(s, report.resolved.efficiency->constants);
+  report.inputs = o.inputs;
+  report.price_from_catalogue = !o.price_given;
+  report.power_from_catalogue = !o.watts_given;
+  report.inputs.price_usd = report.price_from_catalogue ? scenario_price_usd(s) : o.price_usd;
+  report.inputs.power_w = report.power_from_catalogue ? scenario_power_w(s) : o.watts;
+  if (report.price_from_catalogue && !(report.inputs.price_usd > 0))
+    throw InputError("hardware '" + s.hardware->id + "' has no catalogue price; give --price-usd");
+  if (report.power_from_catalogue && !(report.inputs.power_w > 0))
+    throw InputError("hardware '" + s.hardware->id + "' has no catalogue power (tdp_w); give --watts");
+  const Prediction& p = report.prediction;
+  // Not fitting is an answer too: no speed, so no cost per token (fields null in JSON).
+  report.runs = p.in_range && p.fit.verdict != FitVerdict::does_not_fit && p.aggregate_decode_tok_s > 0;
+  if (report.runs) {
+    report.inputs.decode_tok_s = p.aggregate_decode_tok_s;
+    report.estimate = estimate_cost(report.inputs);
+  } else {
+    report.inputs.decode_tok_s = 1;  // validates the other inputs the same way; the estimate is not shown
+    (void)estimate_cost(report.inputs);
+    report.inputs.decode_tok_s = 0;
+  }
+
+  const std::string text = o.format == "json" ? cost_to_json(report).dump(2) + "\n" : render_cost_text(report);
+  write_outputs(text, o.output, o.svg, [&report] { return svg::render(cost_chart(report)); });
+}
+
+}  // namespace
+
+void setup_cost(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CostOptions>();
+  Query& q = options->query;
+  CostInputs& in = options->inputs;
+  CLI::App* sub = app.add_subcommand("cost", "Dollars per million tokens on local hardware against a cloud API");
+  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m4-max-40c or rtx-3090:2")->required();
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4")->required();
+  sub->add_option("--years", in.years, "Years to amortise the hardware over")->capture_default_str();
+  sub->add_option("--utilization", in.utilization, "Share of the time spent generating (0-1]")->capture_default_str();
+  sub->add_option("--power-price", in.power_price_usd_per_kwh, "Electricity price, USD per kWh")->capture_default_str();
+  sub->add_option("--api-price-per-mtok", in.api_usd_per_mtok, "Cloud API price, USD per million output tokens")
+      ->capture_default_str();
+  CLI::Option* price = sub->add_option("--price-usd", options->price_usd,
+                                       "Hardware price (default: catalogue price x devices)");
+  CLI::Option* watts = sub->add_option("--watts", options->watts,
+                                       "Power while generating (default: catalogue tdp_w x devices)");
+  add_scenario_options(*sub, q, {.batch = true, .memory = true});
+  add_format_option(*sub, options->format, {"text", "json"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, price, watts, &global] {
+    options->price_given = price->count() > 0;
+    options->watts_given = watts->count() > 0;
+    run_cost(*options, global);
+  });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,57 @@
+// `llmfit fit --hw rtx-4090 [--min-tok-s 20] [--context 32768] [--sort speed|quality|size|context]`:
+// which models fit on one machine, in which quantisation, how fast, with how much context.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct FitOptions {
+  FitSearchOptions search;
+  std::string sort = "size";
+  bool all_quants = false;
+  std::size_t top = 0;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+void run_fit(const FitOptions& o, const GlobalOptions& global) {
+  const auto sort = parse_fit_sort(to_lower(o.sort));
+  if (!sort) throw InputError("--sort: unknown key '" + o.sort.substr(0, 40) + "'; choose speed, quality, size or context");
+  FitSearchResult result = fit_search(catalog(global), o.search, profile(global));
+  sort_model_fits(result.models, *sort);
+  if (o.top > 0 && result.models.size() > o.top) result.models.resize(o.top);
+
+  std::string text;
+  if (o.format == "json") text = fit_search_to_json(result, o.search.min_decode_tok_s).dump(2) + "\n";
+  else if (o.format == "csv") text = render_csv(fit_search_table(result, true));
+  else if (o.format == "markdown") text = render_markdown(fit_search_table(result, false));
+  else text = render_fit_search_text(result, *sort, o.search.min_decode_tok_s, o.all_quants);
+  write_outputs(text, o.output, o.svg, [&result] { return svg::render(fit_search_chart(result)); });
+}
+
+}  // namespace
+
+void setup_fit(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<FitOptions>();
+  Query& q = options->search.base;
+  CLI::App* sub = app.add_subcommand("fit", "Which models and quantisations fit on one machine, and how fast");
+  sub->add_option("--hw", q.hardware, "Hardware id, e.g. rtx-4090 or rtx-3090:2")->required();
+  sub->add_option("--min-tok-s", options->search.min_decode_tok_s, "Only quantisations that decode at least this fast");
+  sub->add_option("--quality-tolerance", options->search.quality_tolerance_pct,
+                  "Perplexity increases this close (percentage points) count as equal quality")
+      ->capture_default_str();
+  sub->add_option("--sort", options->sort, "Order: speed | quality | size | context")->capture_default_str();
+  sub->add_flag("--all-quants", options->all_quants, "Also list every quantisation tried (text output)");
+  sub->add_option("--top", options->top, "Show only the first N models");
+  add_scenario_options(*sub, q, {.memory = true, .host = true});
+  add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, &global] { run_fit(*options, global); });
+}
+
+}  // namespace llmfit::cli

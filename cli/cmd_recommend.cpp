@@ -1,0 +1,51 @@
+// `llmfit recommend --budget 4000 --users 3 --model-size 30b [--portable]`: the buyer's four questions
+// answered with a ranked shortlist and the reasons.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct RecommendCliOptions {
+  RecommendOptions recommend;
+  std::string model_size;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+void run_recommend(RecommendCliOptions o, const GlobalOptions& global) {
+  if (!o.model_size.empty()) o.recommend.model_size_b = parse_model_size_b(o.model_size);
+  const RecommendResult result = recommend(catalog(global), o.recommend, profile(global));
+  const std::string text = o.format == "json" ? recommend_to_json(result, o.recommend).dump(2) + "\n"
+                                              : render_recommend_text(result, o.recommend);
+  write_outputs(text, o.output, o.svg, [&] { return svg::render(recommend_chart(result, o.recommend)); });
+}
+
+}  // namespace
+
+void setup_recommend(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<RecommendCliOptions>();
+  RecommendOptions& r = options->recommend;
+  CLI::App* sub = app.add_subcommand("recommend", "What to buy: budget, team size, model size, portability");
+  sub->add_option("--budget", r.budget_usd, "Budget in US dollars")->required();
+  sub->add_option("--users", r.users, "People using it at the same time")->capture_default_str();
+  sub->add_option("--model-size", options->model_size, "Size of model to run: 8b, 30b, 70b, …");
+  sub->add_option("--model", r.model, "Or a specific model (with quantisation), e.g. qwen3-coder-q4");
+  sub->add_option("--quant", r.quant, "Quantisation to size for")->capture_default_str();
+  sub->add_flag("--portable", r.portable, "Laptops only");
+  sub->add_option("--min-tok-s", r.min_tok_s_per_user, "Decode speed each user needs (default: ~2x reading speed)")
+      ->capture_default_str();
+  sub->add_option("--context", r.context_tokens, "KV cache per user (default 8192 or the model's maximum)");
+  sub->add_option("--max-gpus", r.max_devices_per_box, "Also consider up to N graphics cards in one box")
+      ->capture_default_str();
+  sub->add_option("--top", r.top, "Length of the shortlist")->capture_default_str();
+  add_format_option(*sub, options->format, {"text", "json"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, &global] { run_recommend(*options, global); });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,57 @@
+// `llmfit scale --hw … --model … [--batch-sweep]`: decode speed and time to first token over
+// context lengths, and aggregate speed over concurrent users.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/plan_report.hpp"
+#include "plan_options.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct ScaleOptions {
+  Query query;
+  bool batch_sweep = false;
+  int max_batch = 256;
+  std::string format = "text";
+  std::string output;
+  std::string svg;
+};
+
+void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
+  if (o.max_batch < 1 || o.max_batch > 4096)
+    throw InputError("--max-batch: " + std::to_string(o.max_batch) + " is out of range (1 to 4096)");
+  ScaleReport report;
+  report.resolved = resolve_query(catalog(global), o.query, profile(global));
+  const EfficiencyConstants& k = report.resolved.efficiency->constants;
+  report.context = context_scaling(report.resolved.scenario, k);
+  report.context_verdicts = context_verdicts(report.resolved.scenario, k, report.context);
+  report.batch_sweep = o.batch_sweep;
+  if (o.batch_sweep) {
+    report.batch = batch_sweep(report.resolved.scenario, k, o.max_batch);
+    report.largest_batch_that_fits = largest_batch_that_fits(report.resolved.scenario, k);
+  }
+  std::string text;
+  if (o.format == "json") text = scale_to_json(report).dump(2) + "\n";
+  else if (o.format == "csv") text = render_csv(scale_table(report, true));
+  else text = render_scale_text(report);
+  write_outputs(text, o.output, o.svg, [&report] { return svg::render(scale_chart(report)); });
+}
+
+}  // namespace
+
+void setup_scale(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ScaleOptions>();
+  Query& q = options->query;
+  CLI::App* sub = app.add_subcommand("scale", "Speed over context lengths, and over concurrent users (--batch-sweep)");
+  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m2-max or rtx-3090:2")->required();
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4")->required();
+  sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
+  sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
+  add_scenario_options(*sub, q, {.memory = true, .api = true, .host = true});
+  add_format_option(*sub, options->format, {"text", "json", "csv"});
+  add_output_options(*sub, options->output, &options->svg);
+  sub->callback([options, &global] { run_scale(*options, global); });
+}
+
+}  // namespace llmfit::cli

@@ -1,0 +1,375 @@
+// The planning commands through the real binary: JSON fields and values, formats, charts, errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "llmfit/plan.hpp"
+#include "llmfit/profile.hpp"
+#include "xml_check.hpp"
+
+namespace llmfit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& arg) {
+  std::string q = "'";
+  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class CliPlan : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("llmfit-cli-plan-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  RunResult run(const std::vector<std::string>& args) {
+    std::string command = quote(LLMFIT_CLI);
+    for (const auto& a : args) {
+      command += ' ';
+      command += quote(a);
+    }
+    const fs::path out = dir_ / "stdout";
+    const fs::path err = dir_ / "stderr";
+    command += " >" + quote(out.string()) + " 2>" + quote(err.string());
+    const int raw = std::system(command.c_str());
+    RunResult r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  json run_json(const std::vector<std::string>& args) {
+    std::vector<std::string> with = args;
+    with.insert(with.end(), {"--format", "json"});
+    const RunResult r = run(with);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out);
+  }
+
+  fs::path dir_;
+};
+
+// ------------------------------------------------------------------------------------------ compare
+
+TEST_F(CliPlan, CompareJsonHasTheDocumentedFieldsInRankOrder) {
+  const json rows = run_json({"compare", "--model", "qwen3-coder-q4", "--hw", "m1,m2-max,rtx-4090,h100-sxm,rtx-3090:2"});
+  ASSERT_TRUE(rows.is_array());
+  ASSERT_EQ(rows.size(), 5u);
+  for (const json& row : rows)
+    for (const char* field : {"hardware", "fits", "decode_tok_s", "prefill_tok_s", "headroom_gb", "tok_s_per_usd",
+                              "tok_s_per_watt", "verdict", "price_usd", "count", "rank"})
+      EXPECT_TRUE(row.contains(field)) << field;
+  // Fitting rows first, fastest first; the 8 GB M1 last.
+  bool seen_not_fitting = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i]["fits"].get<bool>()) seen_not_fitting = true;
+    else { EXPECT_FALSE(seen_not_fitting) << rows[i]["hardware"]; }
+    if (i > 0 && rows[i]["fits"] == rows[i - 1]["fits"]) {
+      EXPECT_LE(rows[i]["decode_tok_s"].get<double>(), rows[i - 1]["decode_tok_s"].get<double>());
+    }
+  }
+  EXPECT_EQ(rows.back()["hardware"], "m1");
+  EXPECT_TRUE(rows.back()["tok_s_per_usd"].is_null());  // does not fit: no value figure
+  for (const json& row : rows) {
+    if (row["hardware"] == "h100-sxm") {
+      EXPECT_TRUE(row["tok_s_per_usd"].is_null());  // no catalogue price
+    }
+    if (row["hardware"] == "rtx-4090") {
+      EXPECT_NEAR(row["tok_s_per_usd"].get<double>(), row["decode_tok_s"].get<double>() / 1599, 1e-12);
+    }
+    if (row["hardware"] == "rtx-3090") {
+      EXPECT_EQ(row["count"], 2);
+      EXPECT_EQ(row["label"], "rtx-3090:2");
+      EXPECT_DOUBLE_EQ(row["price_usd"].get<double>(), 2998);  // 2 x $1,499
+    }
+  }
+}
+
+TEST_F(CliPlan, CompareCsvMarkdownAndText) {
+  const RunResult csv = run({"compare", "--model", "llama-3.1-8b-q4", "--hw", "m2-max,rtx-4090", "--format", "csv"});
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("rank,hardware,count,verdict,fits,decode_tok_s", 0), 0u);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);  // header + 2 rows
+  EXPECT_NE(csv.out.find("\r\n1,rtx-4090,1,fits,true,"), std::string::npos);
+  const RunResult md = run({"compare", "--model", "llama-3.1-8b-q4", "--hw", "m2-max,rtx-4090", "--format", "markdown"});
+  ASSERT_EQ(md.status, 0) << md.err;
+  EXPECT_NE(md.out.find("| # | hardware | verdict | decode tok/s |"), std::string::npos);
+  EXPECT_NE(md.out.find("| 1 | rtx-4090 | fits |"), std::string::npos);
+  const RunResult text = run({"compare", "--model", "llama-3.1-8b-q4", "--hw", "m2-max,rtx-4090"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("█"), std::string::npos);  // the terminal bar chart
+}
+
+TEST_F(CliPlan, CompareAllSkipsWhatCannotLoadMlxWeights) {
+  const json rows = run_json({"compare", "--model", "qwen3-coder-30b-a3b-mlx-4bit", "--all"});
+  ASSERT_FALSE(rows.empty());
+  for (const json& row : rows) { EXPECT_EQ(row["backend"], "mlx") << row["hardware"]; }
+  std::size_t apple = 0;
+  for (const auto& h : Catalog::builtin().hardware()) apple += h.vendor == "apple" ? 1 : 0;
+  EXPECT_EQ(rows.size(), apple);
+}
+
+TEST_F(CliPlan, UnknownIdsExitTwoWithASuggestion) {
+  const RunResult hw = run({"compare", "--model", "qwen3-coder-q4", "--hw", "m2-max,rtx-4900"});
+  EXPECT_EQ(hw.status, 2);
+  EXPECT_NE(hw.err.find("did you mean"), std::string::npos) << hw.err;
+  EXPECT_EQ(std::count(hw.err.begin(), hw.err.end(), '\n'), 1) << "one line: " << hw.err;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"fit", "--hw", "rtx-4909"},
+        {"scale", "--hw", "m2-max", "--model", "qwen3-codr-q4"},
+        {"cluster", "--hw", "m4-prox:2", "--model", "deepseek-v3-q4"},
+        {"cluster", "--hw", "m4-pro:2", "--model", "deepseek-v3-q4", "--link", "thunderbolt6"},
+        {"cost", "--hw", "rtx-4909", "--model", "llama-3.1-8b-q4"},
+        {"recommend", "--budget", "4000", "--model", "lama-3.1-8b"},
+        {"check", "--hw", "m1x", "--model", "qwen2-1.5b-q4", "--claimed-tok-s", "10"}}) {
+    const RunResult r = run(args);
+    EXPECT_EQ(r.status, 2) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("did you mean"), std::string::npos) << args[0] << ": " << r.err;
+  }
+}
+
+TEST_F(CliPlan, SvgIsWrittenAtomicallyAndWellFormed) {
+  const fs::path svg = dir_ / "compare.svg";
+  const RunResult r = run({"compare", "--model", "qwen3-coder-q4", "--hw", "m2-max,rtx-4090,m1", "--svg", svg.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string doc = slurp(svg);
+  const auto check = test::check_xml(doc);
+  EXPECT_TRUE(check.ok) << check.error;
+  for (const char* text : {"rtx-4090", "m2-max", "m1", "tok/s", "decode speed (tokens/s, one sequence)"})
+    EXPECT_NE(doc.find(text), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(svg.string() + ".tmp-llmfit"));
+  // An unwritable destination: exit 2, and nothing half-written left behind.
+  const fs::path bad = dir_ / "missing-dir" / "chart.svg";
+  const RunResult fail = run({"compare", "--model", "qwen3-coder-q4", "--hw", "m2-max", "--svg", bad.string()});
+  EXPECT_EQ(fail.status, 2);
+  EXPECT_FALSE(fs::exists(bad));
+  EXPECT_FALSE(fs::exists(dir_ / "missing-dir"));
+}
+
+TEST_F(CliPlan, EveryCommandWritesAWellFormedSvg) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"fit", "--hw", "rtx-4090", "--top", "5"},
+      {"scale", "--hw", "m2-max", "--model", "qwen3-coder-q4"},
+      {"scale", "--hw", "rtx-3060-12gb", "--model", "llama-3.1-8b-q4", "--batch-sweep", "--context", "1024"},
+      {"cluster", "--hw", "m4-max-40c,m4-pro:2", "--model", "llama-3.3-70b-q4"},
+      {"cost", "--hw", "m4-max-40c", "--model", "qwen3-coder-q4"},
+      {"recommend", "--budget", "4000", "--users", "3", "--model-size", "30b"},
+      {"check", "--hw", "m1", "--model", "qwen2-1.5b-q4", "--claimed-tok-s", "1500000000"}};
+  int i = 0;
+  for (std::vector<std::string> args : commands) {
+    const fs::path svg = dir_ / ("chart" + std::to_string(i++) + ".svg");
+    args.insert(args.end(), {"--svg", svg.string()});
+    const RunResult r = run(args);
+    ASSERT_EQ(r.status, 0) << args[0] << ": " << r.err;
+    const auto check = test::check_xml(slurp(svg));
+    EXPECT_TRUE(check.ok) << args[0] << ": " << check.error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- fit
+
+TEST_F(CliPlan, FitJsonNamesModelQuantContextAndSpeed) {
+  const json rows = run_json({"fit", "--hw", "rtx-4090", "--sort", "speed"});
+  ASSERT_TRUE(rows.is_array());
+  ASSERT_FALSE(rows.empty());
+  for (const json& row : rows)
+    for (const char* field : {"model", "quant", "max_context", "decode_tok_s", "quality_ppl_increase_pct",
+                              "fitting_quants", "candidates"})
+      EXPECT_TRUE(row.contains(field)) << field;
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    EXPECT_LE(rows[i]["decode_tok_s"].get<double>(), rows[i - 1]["decode_tok_s"].get<double>());
+  bool llama = false;
+  for (const json& row : rows)
+    if (row["model"] == "llama-3.1-8b") {
+      llama = true;
+      EXPECT_EQ(row["quant"], "q8_0");
+    }
+  EXPECT_TRUE(llama);
+  const json fast = run_json({"fit", "--hw", "rtx-4090", "--min-tok-s", "150", "--context", "32768"});
+  for (const json& row : fast) {
+    EXPECT_GE(row["decode_tok_s"].get<double>(), 150);
+    EXPECT_GE(row["max_context"].get<std::int64_t>(), 32768);
+  }
+}
+
+TEST_F(CliPlan, FitRejectsABadSortKey) {
+  const RunResult r = run({"fit", "--hw", "rtx-4090", "--sort", "fastest"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--sort"), std::string::npos);
+}
+
+// -------------------------------------------------------------------------------------------- scale
+
+TEST_F(CliPlan, ScaleJsonContextAndBatchSweep) {
+  const json doc = run_json({"scale", "--hw", "rtx-3060-12gb", "--model", "llama-3.1-8b-q4", "--batch-sweep",
+                             "--context", "1024"});
+  ASSERT_TRUE(doc["context_scaling"].is_array());
+  ASSERT_FALSE(doc["context_scaling"].empty());
+  EXPECT_EQ(doc["context_scaling"][0]["context"], 512);
+  double previous = 1e300;
+  for (const json& p : doc["context_scaling"]) {  // more context, more KV to read: never faster
+    EXPECT_LE(p["decode_tok_s"].get<double>(), previous);
+    previous = p["decode_tok_s"].get<double>();
+  }
+  const json& sweep = doc["batch_sweep"];
+  ASSERT_TRUE(sweep.is_array());
+  ASSERT_GE(sweep.size(), 2u);
+  for (const json& p : sweep)
+    EXPECT_NEAR(p["aggregate_tok_s"].get<double>(), p["batch"].get<int>() * p["per_sequence_tok_s"].get<double>(), 1e-9);
+  EXPECT_EQ(doc["compute_bound_batch"], sweep.back()["batch"]);
+  EXPECT_GE(doc["largest_batch_that_fits"].get<int>(), sweep.back()["batch"].get<int>());
+  // Several GPUs in one box work here too.
+  const json two = run_json({"scale", "--hw", "rtx-3090:2", "--model", "llama-3.3-70b-q4"});
+  EXPECT_EQ(two["count"], 2);
+  EXPECT_TRUE(two["batch_sweep"].is_null());
+}
+
+// ------------------------------------------------------------------------------------------ cluster
+
+TEST_F(CliPlan, ClusterJsonPooledMemoryAndStages) {
+  const json doc = run_json({"cluster", "--hw", "m4-pro:4", "--model", "deepseek-v3-q4", "--link", "thunderbolt5"});
+  // 4 x 24 GiB x 2/3 (macOS GPU share) = 68,719,476,736 B = 68.719476736 GB.
+  EXPECT_NEAR(doc["total_memory_gb"].get<double>(), 68.719476736, 1e-9);
+  EXPECT_FALSE(doc["fits"].get<bool>());
+  ASSERT_EQ(doc["stages"].size(), 4u);
+  int layers = 0;
+  double seconds = 0;
+  for (const json& s : doc["stages"]) {
+    layers += s["layers"].get<int>();
+    seconds += s["seconds_per_token"].get<double>();
+  }
+  EXPECT_EQ(layers, 61);
+  EXPECT_NEAR(doc["seconds_per_token"].get<double>(), seconds + doc["hops"].get<int>() * doc["hop_seconds"].get<double>(),
+              1e-12);
+  EXPECT_NEAR(doc["decode_tok_s"].get<double>(), 1 / doc["seconds_per_token"].get<double>(), 1e-9);
+  EXPECT_EQ(doc["link"]["latency_us"], 300);
+  EXPECT_TRUE(doc["tensor_parallel"]["applicable"].get<bool>());  // 128 heads over 4 machines
+  EXPECT_EQ(doc["tensor_parallel"]["allreduces_per_layer"], 2);
+
+  const json big = run_json({"cluster", "--hw", "m3-ultra:4@512", "--model", "deepseek-v3-q4", "--link",
+                             "thunderbolt5-rdma"});
+  EXPECT_TRUE(big["fits"].get<bool>());
+  const json custom = run_json({"cluster", "--hw", "m4-pro:2", "--model", "llama-3.1-8b-q4", "--link-latency-us", "50"});
+  EXPECT_EQ(custom["link"]["id"], "custom");
+  EXPECT_EQ(custom["link"]["latency_us"], 50);
+  EXPECT_EQ(custom["link"]["bandwidth_gb_s"], 10);  // thunderbolt5's, not overridden
+}
+
+TEST_F(CliPlan, ClusterLinkTableAndBadOverrides) {
+  const RunResult links = run({"cluster", "--list-links"});
+  ASSERT_EQ(links.status, 0) << links.err;
+  for (const LinkSpec& l : builtin_links()) { EXPECT_NE(links.out.find(l.id), std::string::npos) << l.id; }
+  const RunResult bad = run({"cluster", "--hw", "m4-pro:2", "--model", "llama-3.1-8b-q4", "--link-latency-us", "-5"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--link-latency-us"), std::string::npos);
+}
+
+// --------------------------------------------------------------------------------------------- cost
+
+TEST_F(CliPlan, CostJsonFollowsTheFormula) {
+  const json doc = run_json({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--years", "3", "--utilization",
+                             "0.25", "--power-price", "0.30", "--api-price-per-mtok", "3"});
+  const double tok_s = doc["decode_tok_s"].get<double>();
+  ASSERT_GT(tok_s, 0);
+  // $1,599 over tok/s x 0.25 x 3 x 31,557,600 s; 450 W x (1e6 / tok/s) s / 3.6e6 J/kWh x $0.30.
+  const double hardware = 1599 / (tok_s * 0.25 * 3 * 31557600 / 1e6);
+  const double power = 450 * (1e6 / tok_s) / 3.6e6 * 0.30;
+  EXPECT_NEAR(doc["usd_per_mtok"].get<double>(), hardware + power, 1e-9);
+  EXPECT_DOUBLE_EQ(doc["api_usd_per_mtok"].get<double>(), 3);
+  const double per_month_mtok = tok_s * 0.25 * 31557600 / 12 / 1e6;
+  EXPECT_NEAR(doc["breakeven_months"].get<double>(), 1599 / (per_month_mtok * (3 - power)), 1e-6);
+  // An API cheaper than the electricity: no break-even.
+  const json never = run_json({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--api-price-per-mtok", "0.01"});
+  EXPECT_TRUE(never["breakeven_months"].is_null());
+  // Price and power overrides, several cards.
+  const json two = run_json({"cost", "--hw", "rtx-3090:2", "--model", "llama-3.3-70b-q4", "--price-usd", "1400"});
+  EXPECT_DOUBLE_EQ(two["price_usd"].get<double>(), 1400);
+  EXPECT_EQ(two["price_source"], "given");
+  EXPECT_DOUBLE_EQ(two["power_w"].get<double>(), 700);  // 2 x 350 W
+}
+
+TEST_F(CliPlan, CostWhenItDoesNotFitOrHasNoPrice) {
+  const json none = run_json({"cost", "--hw", "m1", "--model", "llama-3.3-70b-q4"});
+  EXPECT_FALSE(none["fits"].get<bool>());
+  EXPECT_TRUE(none["usd_per_mtok"].is_null());
+  EXPECT_TRUE(none["breakeven_months"].is_null());
+  const RunResult unpriced = run({"cost", "--hw", "h100-sxm", "--model", "llama-3.1-8b-q4"});
+  EXPECT_EQ(unpriced.status, 2);
+  EXPECT_NE(unpriced.err.find("--price-usd"), std::string::npos);
+  const RunResult bad = run({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--utilization", "2"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--utilization"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------- recommend
+
+TEST_F(CliPlan, RecommendJsonHasHardwareAndReasons) {
+  const json rows = run_json({"recommend", "--budget", "4000", "--users", "3", "--model-size", "30b"});
+  ASSERT_TRUE(rows.is_array());
+  ASSERT_FALSE(rows.empty());
+  EXPECT_LE(rows.size(), 5u);
+  for (const json& row : rows) {
+    EXPECT_TRUE(row["hardware"].is_string());
+    ASSERT_TRUE(row["reasons"].is_array());
+    EXPECT_FALSE(row["reasons"].empty());
+    for (const json& reason : row["reasons"]) { EXPECT_TRUE(reason.is_string()); }
+    EXPECT_LE(row["price_usd"].get<double>(), 4000);
+    EXPECT_EQ(row["users"], 3);
+  }
+  EXPECT_TRUE(rows[0]["meets_all"].get<bool>());
+  const json portable = run_json({"recommend", "--budget", "4000", "--users", "3", "--model-size", "30b", "--portable"});
+  for (const json& row : portable) { EXPECT_EQ(row["form_factor"], "laptop"); }
+  const RunResult bad = run({"recommend", "--budget", "4000", "--model-size", "huge"});
+  EXPECT_EQ(bad.status, 2);
+}
+
+// -------------------------------------------------------------------------------------------- check
+
+TEST_F(CliPlan, CheckJsonImpossibleClaim) {
+  // The seed article's "billions of tokens per second" for Qwen2 1.5B on an M1.
+  const json doc = run_json({"check", "--hw", "m1", "--model", "qwen2-1.5b-q4", "--claimed-tok-s", "1500000000"});
+  EXPECT_FALSE(doc["possible"].get<bool>());
+  EXPECT_EQ(doc["verdict"], "impossible");
+  const double ceiling = doc["ceiling_tok_s"].get<double>();
+  // Ceiling = 68.25 GB/s / bytes per token.
+  EXPECT_NEAR(ceiling, 68.25 / doc["bytes_per_token_gb"].get<double>(), 1e-9 * ceiling);
+  EXPECT_NEAR(doc["fraction_of_ceiling"].get<double>(), 1.5e9 / ceiling, 1e-6 * 1.5e9 / ceiling);
+  // The same article's Llama 3.1 8B Q4 at ~68 tok/s on an RTX 4070 (504 GB/s): possible.
+  const json real = run_json({"check", "--hw", "rtx-4070", "--model", "llama-3.1-8b-q4", "--claimed-tok-s", "68"});
+  EXPECT_TRUE(real["possible"].get<bool>());
+  EXPECT_LT(real["fraction_of_ceiling"].get<double>(), 1);
+  const RunResult missing = run({"check", "--hw", "m1", "--model", "qwen2-1.5b-q4"});
+  EXPECT_EQ(missing.status, 2);
+}
+
+}  // namespace
+}  // namespace llmfit

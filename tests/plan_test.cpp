@@ -1,0 +1,633 @@
+// Planning tools (plan.hpp): compare, fit search, sweeps, clusters, cost, recommendation, claim check.
+// Expected values are worked out by hand from the formulas and catalogue entries named in comments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/plan.hpp"
+#include "llmfit/profile.hpp"
+#include "llmfit/units.hpp"
+
+namespace llmfit {
+namespace {
+
+const Catalog& cat() { return Catalog::builtin(); }
+const EfficiencyProfile& prof() { return shipped_efficiency_profile(); }
+
+ResolvedQuery resolve(const std::string& hardware, const std::string& model, int batch = 1) {
+  Query q;
+  q.hardware = hardware;
+  q.model = model;
+  q.batch = batch;
+  return resolve_query(cat(), q, prof());
+}
+
+/// Throws InputError whose message contains `needle`.
+template <typename F>
+void expect_input_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no InputError (wanted '" << needle << "')";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ compare
+
+TEST(PlanCompare, MultiGpuPriceAndPowerScaleWithTheCount) {
+  // rtx-3090: $1,499 and 350 W in the catalogue; two cards: $2,998 and 700 W.
+  const ResolvedQuery two = resolve("rtx-3090:2", "llama-3.1-8b-q4");
+  EXPECT_EQ(hardware_label(two.scenario), "rtx-3090:2");
+  EXPECT_DOUBLE_EQ(scenario_price_usd(two.scenario), 2998);
+  EXPECT_DOUBLE_EQ(scenario_power_w(two.scenario), 700);
+  EXPECT_EQ(hardware_label(resolve("rtx-3090", "llama-3.1-8b-q4").scenario), "rtx-3090");
+}
+
+TEST(PlanCompare, RowFiguresFollowFromThePrediction) {
+  const CompareRow row = evaluate_compare_row(resolve("rtx-4090", "qwen3-coder-q4"));
+  const Prediction& p = row.prediction;
+  ASSERT_TRUE(p.fit.fits);
+  EXPECT_DOUBLE_EQ(row.headroom_bytes, p.fit.available_bytes - p.fit.total_bytes);
+  EXPECT_DOUBLE_EQ(row.price_usd, 1599);
+  EXPECT_DOUBLE_EQ(row.tok_s_per_usd, p.decode_tok_s / 1599);
+  EXPECT_DOUBLE_EQ(row.tok_s_per_watt, p.decode_tok_s / 450);  // tdp_w 450
+  // Same answer as the single-scenario path.
+  EXPECT_DOUBLE_EQ(p.decode_tok_s, predict(row.resolved.scenario, row.resolved.efficiency->constants).decode_tok_s);
+}
+
+TEST(PlanCompare, NoValueFiguresWhenItDoesNotRunOrHasNoPrice) {
+  // Qwen3-Coder 30B Q4 (~18 GB of weights) cannot fit the 8 GB M1 (5.7 GB for the GPU) even with offload.
+  const CompareRow m1 = evaluate_compare_row(resolve("m1", "qwen3-coder-q4"));
+  EXPECT_EQ(m1.prediction.fit.verdict, FitVerdict::does_not_fit);
+  EXPECT_LT(m1.headroom_bytes, 0);
+  EXPECT_EQ(m1.tok_s_per_usd, 0);
+  EXPECT_EQ(m1.tok_s_per_watt, 0);
+  const CompareRow h100 = evaluate_compare_row(resolve("h100-sxm", "qwen3-coder-q4"));  // no public price
+  EXPECT_EQ(h100.price_usd, 0);
+  EXPECT_EQ(h100.tok_s_per_usd, 0);
+  EXPECT_GT(h100.tok_s_per_watt, 0);
+}
+
+TEST(PlanCompare, EvaluationKeepsInputOrderAndRankingIsFitThenSpeed) {
+  const std::vector<std::string> ids = {"m1", "m2-max", "rtx-3060-12gb", "rtx-4090", "ddr5-5600-dual", "rtx-3090:2"};
+  Query base;
+  base.model = "qwen3-coder-q4";
+  const CompareScenarios scenarios = resolve_compare_scenarios(cat(), base, ids, false, prof());
+  std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved);
+  ASSERT_EQ(rows.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) { EXPECT_EQ(rows[i].label, ids[i]); }
+
+  rank_compare_rows(rows);
+  // Verdict classes never go backwards (fits, offload, does not fit); speed falls within a class.
+  auto rank_of = [](const CompareRow& r) { return static_cast<int>(r.prediction.fit.verdict); };
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    ASSERT_LE(rank_of(rows[i - 1]), rank_of(rows[i])) << rows[i].label;
+    if (rank_of(rows[i - 1]) == rank_of(rows[i])) {
+      EXPECT_GE(rows[i - 1].prediction.decode_tok_s, rows[i].prediction.decode_tok_s) << rows[i].label;
+    }
+  }
+  EXPECT_EQ(rows.front().label, "rtx-4090");  // 1008 GB/s, fits
+  EXPECT_EQ(rows.back().label, "m1");         // does not fit
+  EXPECT_EQ(rows[rows.size() - 2].label, "rtx-3060-12gb");  // expert offload: after every full fit
+}
+
+TEST(PlanCompare, RankingBreaksTiesByLabel) {
+  std::vector<CompareRow> rows(3);
+  rows[0].label = "b";
+  rows[1].label = "a";
+  rows[2].label = "c";
+  for (auto& r : rows) {
+    r.prediction.fit.verdict = FitVerdict::fits;
+    r.prediction.decode_tok_s = 10;
+  }
+  rows[2].prediction.decode_tok_s = 11;
+  rank_compare_rows(rows);
+  EXPECT_EQ(rows[0].label, "c");
+  EXPECT_EQ(rows[1].label, "a");
+  EXPECT_EQ(rows[2].label, "b");
+}
+
+TEST(PlanCompare, UnknownHardwareFailsWithASuggestionEvenWhenSkipping) {
+  Query base;
+  base.model = "qwen3-coder-q4";
+  expect_input_error([&] { (void)resolve_compare_scenarios(cat(), base, {"m2-max", "rtx-4900"}, true, prof()); },
+                     "did you mean");
+  base.model = "qwen3-codr-q4";
+  expect_input_error([&] { (void)resolve_compare_scenarios(cat(), base, {"m2-max"}, false, prof()); }, "qwen3-codr");
+}
+
+TEST(PlanCompare, MlxWeightsSkipNonAppleOnlyWhenAskedTo) {
+  Query base;
+  base.model = "qwen3-coder-30b-a3b-mlx-4bit";
+  const CompareScenarios some = resolve_compare_scenarios(cat(), base, {"m2-max", "rtx-4090"}, true, prof());
+  ASSERT_EQ(some.resolved.size(), 1u);
+  EXPECT_EQ(some.resolved[0].scenario.hardware->id, "m2-max");
+  ASSERT_EQ(some.skipped.size(), 1u);
+  EXPECT_EQ(some.skipped[0].rfind("rtx-4090: ", 0), 0u);
+  expect_input_error([&] { (void)resolve_compare_scenarios(cat(), base, {"m2-max", "rtx-4090"}, false, prof()); },
+                     "Apple Silicon only");
+}
+
+// ---------------------------------------------------------------------------------------------- fit
+
+QuantSpec quant(const std::string& id, double loss) {
+  QuantSpec q;
+  q.id = id;
+  q.quality_ppl_increase_pct = loss;
+  return q;
+}
+
+QuantCandidate candidate(const QuantSpec& q, double tok_s, bool fits = true, bool fast_enough = true) {
+  QuantCandidate c;
+  c.quant = &q;
+  c.prediction.in_range = true;
+  c.prediction.fit.fits = fits;
+  c.prediction.decode_tok_s = tok_s;
+  c.meets_speed = fast_enough;
+  return c;
+}
+
+TEST(PlanFit, BestQuantIsTheFastestWithinTheQualityTolerance) {
+  // Losses from the quant table (llama.cpp scoreboard): F16 0, Q8_0 0.004, Q6_K 0.48, Q4_K_M 2.82, Q2_K 57.28.
+  const QuantSpec f16 = quant("f16", 0), q8 = quant("q8_0", 0.004), q6 = quant("q6_k", 0.48), q4 = quant("q4_k_m", 2.82),
+                  q2 = quant("q2_k", 57.28);
+  std::vector<QuantCandidate> c = {candidate(f16, 50), candidate(q8, 90), candidate(q6, 105), candidate(q4, 134),
+                                   candidate(q2, 190)};
+  // 0.1-point tolerance: F16 and Q8_0 count as equal quality; Q8_0 is faster.
+  EXPECT_EQ(choose_best_quant(c), std::optional<std::size_t>(1));
+  // No tolerance: strictly the smallest loss.
+  EXPECT_EQ(choose_best_quant(c, 0.0), std::optional<std::size_t>(0));
+  // A 0.5-point tolerance admits Q6_K (0.48), the fastest of the three.
+  EXPECT_EQ(choose_best_quant(c, 0.5), std::optional<std::size_t>(2));
+  // --min-tok-s 100 rules out F16 and Q8_0: Q6_K is the best quality left.
+  c[0].meets_speed = c[1].meets_speed = false;
+  EXPECT_EQ(choose_best_quant(c), std::optional<std::size_t>(2));
+  // Quantisations that do not fit fully never win, however good.
+  c[2].prediction.fit.fits = false;
+  EXPECT_EQ(choose_best_quant(c), std::optional<std::size_t>(3));
+  for (auto& x : c) x.prediction.fit.fits = false;
+  EXPECT_FALSE(choose_best_quant(c).has_value());
+}
+
+const ModelFit* find_fit(const std::vector<ModelFit>& fits, const std::string& id) {
+  for (const auto& f : fits)
+    if (f.model->id == id) return &f;
+  return nullptr;
+}
+
+TEST(PlanFit, SearchOnRtx4090PicksQ8ForAn8BModel) {
+  FitSearchOptions o;
+  o.base.hardware = "rtx-4090";
+  const FitSearchResult r = fit_search(cat(), o, prof());
+  // Llama 3.1 8B: F16 (~16 GB) and Q8_0 (~8.5 GB) both fit in 24 GiB; within 0.1 points of each other,
+  // Q8_0 reads half the bytes per token, so it wins.
+  const ModelFit* llama = find_fit(r.models, "llama-3.1-8b");
+  ASSERT_NE(llama, nullptr);
+  EXPECT_EQ(llama->best_candidate().quant->id, "q8_0");
+  EXPECT_EQ(llama->context_tokens, 8192);
+  EXPECT_GT(llama->best_candidate().prediction.fit.max_context, 8192);
+  // No MLX weights on an NVIDIA card; MXFP4 only for the model that ships in it.
+  std::set<std::string> tried;
+  for (const auto& c : llama->candidates) tried.insert(c.quant->id);
+  EXPECT_EQ(tried.count("mlx-4bit"), 0u);
+  EXPECT_EQ(tried.count("mxfp4"), 0u);
+  EXPECT_EQ(tried.count("q4_k_m"), 1u);
+  const ModelFit* gpt = find_fit(r.models, "gpt-oss-20b");
+  ASSERT_NE(gpt, nullptr);
+  EXPECT_EQ(gpt->best_candidate().quant->id, "mxfp4");
+  // A 70B model fits only at 2-3 bits, or not at all: it is not among the Q8 winners.
+  for (const auto& f : r.models) { EXPECT_TRUE(f.best_candidate().prediction.fit.fits) << f.model->id; }
+  for (const auto& f : r.rejected) { EXPECT_FALSE(f.best.has_value()) << f.model->id; }
+}
+
+TEST(PlanFit, MinimumSpeedAndContextNarrowTheSearch) {
+  FitSearchOptions o;
+  o.base.hardware = "rtx-4090";
+  o.base.context_tokens = 32768;
+  o.min_decode_tok_s = 120;
+  const FitSearchResult r = fit_search(cat(), o, prof());
+  for (const auto& f : r.models) {
+    EXPECT_GE(f.best_candidate().prediction.decode_tok_s, 120) << f.model->id;
+    EXPECT_EQ(f.context_tokens, 32768);
+    EXPECT_GE(f.best_candidate().prediction.fit.max_context, 32768) << f.model->id;
+  }
+  // Llama 3 8B has an 8,192-token context: skipped, with the reason.
+  bool skipped = false;
+  for (const auto& s : r.skipped) skipped = skipped || s.rfind("llama-3-8b:", 0) == 0;
+  EXPECT_TRUE(skipped);
+  o.min_decode_tok_s = 1e8;
+  EXPECT_TRUE(fit_search(cat(), o, prof()).models.empty());
+}
+
+TEST(PlanFit, SortOrders) {
+  FitSearchOptions o;
+  o.base.hardware = "m2-max";
+  FitSearchResult r = fit_search(cat(), o, prof());
+  ASSERT_GT(r.models.size(), 5u);
+  sort_model_fits(r.models, FitSort::size);
+  for (std::size_t i = 1; i < r.models.size(); ++i) {
+    EXPECT_GE(r.models[i - 1].model->params_b, r.models[i].model->params_b);
+  }
+  sort_model_fits(r.models, FitSort::speed);
+  for (std::size_t i = 1; i < r.models.size(); ++i)
+    EXPECT_GE(r.models[i - 1].best_candidate().prediction.decode_tok_s, r.models[i].best_candidate().prediction.decode_tok_s);
+  sort_model_fits(r.models, FitSort::context);
+  for (std::size_t i = 1; i < r.models.size(); ++i)
+    EXPECT_GE(r.models[i - 1].best_candidate().prediction.fit.max_context,
+              r.models[i].best_candidate().prediction.fit.max_context);
+  sort_model_fits(r.models, FitSort::quality);
+  for (std::size_t i = 1; i < r.models.size(); ++i)
+    EXPECT_LE(r.models[i - 1].best_candidate().quant->quality_ppl_increase_pct,
+              r.models[i].best_candidate().quant->quality_ppl_increase_pct);
+  EXPECT_EQ(parse_fit_sort("context"), FitSort::context);
+  EXPECT_FALSE(parse_fit_sort("fastest").has_value());
+}
+
+TEST(PlanFit, BadOptionsAreInputErrors) {
+  FitSearchOptions o;
+  o.base.hardware = "rtx-4909";
+  expect_input_error([&] { (void)fit_search(cat(), o, prof()); }, "did you mean");
+  o.base.hardware = "rtx-4090";
+  o.min_decode_tok_s = std::nan("");
+  expect_input_error([&] { (void)fit_search(cat(), o, prof()); }, "--min-tok-s");
+}
+
+// -------------------------------------------------------------------------------------------- scale
+
+TEST(PlanScale, BatchLadder) {
+  EXPECT_EQ(batch_ladder(8), (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(batch_ladder(100), (std::vector<int>{1, 2, 4, 8, 16, 32, 64, 100}));
+  EXPECT_EQ(batch_ladder(1), (std::vector<int>{1}));
+  EXPECT_TRUE(batch_ladder(0).empty());
+}
+
+TEST(PlanScale, BatchSweepAggregatesAndStopsWhenComputeBound) {
+  // Llama 3.1 8B Q4 on an RTX 3060 12GB (25.5 TFLOPS, 360 GB/s): the weights are read once per step for
+  // the whole batch, so the aggregate grows until 2 FLOPs per parameter per sequence catch up (batch 32).
+  ResolvedQuery r = resolve("rtx-3060-12gb", "llama-3.1-8b-q4");
+  r.scenario.context_tokens = 1024;
+  const auto& k = r.efficiency->constants;
+  const std::vector<BatchPoint> points = batch_sweep(r.scenario, k, 256);
+  ASSERT_GE(points.size(), 2u);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
+    if (i + 1 < points.size()) {
+      EXPECT_FALSE(points[i].compute_bound);  // the sweep stops at the first one
+    }
+    if (i > 0) { EXPECT_GE(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s); }
+  }
+  EXPECT_TRUE(points.back().compute_bound);
+  EXPECT_TRUE(points.back().fits);
+  EXPECT_LT(points.back().batch, 256);
+  // Batch 1 of the sweep is the plain prediction.
+  EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
+}
+
+TEST(PlanScale, ContextVerdictsAgreeWithTheSweep) {
+  // Llama 3.3 70B Q4 (~42.5 GB of weights) on 2 x 24 GiB: short contexts fit, long ones spill layers to
+  // the host, the longest do not fit at all.
+  const ResolvedQuery r = resolve("rtx-3090:2", "llama-3.3-70b-q4");
+  const auto& k = r.efficiency->constants;
+  const std::vector<ContextPoint> points = context_scaling(r.scenario, k);
+  const std::vector<FitVerdict> verdicts = context_verdicts(r.scenario, k, points);
+  ASSERT_EQ(points.size(), verdicts.size());
+  std::set<FitVerdict> seen;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    EXPECT_EQ(points[i].fits, verdicts[i] == FitVerdict::fits) << points[i].context;
+    seen.insert(verdicts[i]);
+  }
+  EXPECT_EQ(verdicts.front(), FitVerdict::fits);
+  EXPECT_EQ(seen.count(FitVerdict::partial_offload), 1u);
+}
+
+TEST(PlanScale, LargestBatchThatFitsIsTheBoundary) {
+  ResolvedQuery r = resolve("rtx-4090", "llama-3.1-8b-q4");
+  r.scenario.context_tokens = 8192;
+  const auto& k = r.efficiency->constants;
+  const int n = largest_batch_that_fits(r.scenario, k);
+  ASSERT_GT(n, 1);
+  Scenario at = r.scenario;
+  at.batch = n;
+  EXPECT_TRUE(fit_memory(at, k).fits);
+  at.batch = n + 1;
+  EXPECT_FALSE(fit_memory(at, k).fits);
+  // 8 GB M1 cannot hold Llama 3.3 70B at all.
+  ResolvedQuery none = resolve("m1", "llama-3.3-70b-q4");
+  EXPECT_EQ(largest_batch_that_fits(none.scenario, none.efficiency->constants), 0);
+}
+
+// ------------------------------------------------------------------------------------------ cluster
+
+TEST(PlanCluster, ExoSplitFollowsMemoryShares) {
+  // Four equal machines, 61 layers: shares end at 0.25, 0.5, 0.75, 1 -> int(0.25*61)=15, int(30.5)=30,
+  // int(45.75)=45: layers 0-14, 15-29, 30-44 and 45-60.
+  const auto equal = split_layers_by_memory(61, {24, 24, 24, 24});
+  ASSERT_EQ(equal.size(), 4u);
+  EXPECT_EQ(equal[0].first, 0);
+  EXPECT_EQ(equal[0].count, 15);
+  EXPECT_EQ(equal[1].count, 15);
+  EXPECT_EQ(equal[2].count, 15);
+  EXPECT_EQ(equal[3].first, 45);
+  EXPECT_EQ(equal[3].count, 16);
+  // 48 + 24 + 24 over 80 layers, listed small-big-small: the largest goes first (exo sorts by memory),
+  // with half the layers (0-39); the others get 40-59 and 60-79 in input order.
+  const auto mixed = split_layers_by_memory(80, {24, 48, 24});
+  EXPECT_EQ(mixed[1].first, 0);
+  EXPECT_EQ(mixed[1].count, 40);
+  EXPECT_EQ(mixed[0].first, 40);
+  EXPECT_EQ(mixed[0].count, 20);
+  EXPECT_EQ(mixed[2].first, 60);
+  EXPECT_EQ(mixed[2].count, 20);
+  // 100 + 1 + 100 + 1 over 10 layers: ordered 100, 100, 1, 1 with shares ending at 0.49505, 0.9901,
+  // 0.99505, 1 -> layers 0-3 (int(4.9505) = 4), 4-8 (int(9.901) = 9), none (int(9.9505) - 1 = 8 < 9), 9.
+  const auto tiny = split_layers_by_memory(10, {100, 1, 100, 1});
+  EXPECT_EQ(tiny[0].first, 0);
+  EXPECT_EQ(tiny[0].count, 4);
+  EXPECT_EQ(tiny[2].first, 4);
+  EXPECT_EQ(tiny[2].count, 5);
+  EXPECT_EQ(tiny[1].count, 0);
+  EXPECT_EQ(tiny[3].first, 9);
+  EXPECT_EQ(tiny[3].count, 1);
+}
+
+std::vector<ResolvedQuery> cluster_nodes(const std::string& text, const std::string& model, double memory_gib = 0) {
+  std::vector<ResolvedQuery> nodes;
+  for (const ClusterNodeSpec& n : parse_cluster_nodes(cat(), text)) {
+    Query q;
+    q.hardware = n.hardware->id;
+    q.model = model;
+    q.memory_gib = n.memory_gib > 0 ? n.memory_gib : memory_gib;
+    nodes.push_back(resolve_query(cat(), q, prof()));
+  }
+  return nodes;
+}
+
+TEST(PlanCluster, PooledMemoryUsesTheMacOsGpuShare) {
+  // m4-pro: 24 GiB each; macOS lets the GPU wire 2/3 of RAM up to 36 GiB: 24 x 2^30 x 2/3 = 17,179,869,184 B.
+  // Four machines: 68,719,476,736 B usable of 103,079,215,104 B installed.
+  const ClusterPlan plan = plan_cluster(cluster_nodes("m4-pro:4", "deepseek-v3-q4"), link_or_throw("thunderbolt5"));
+  EXPECT_DOUBLE_EQ(plan.total_memory_bytes, 68719476736.0);
+  EXPECT_DOUBLE_EQ(plan.installed_memory_bytes, 4 * 24 * units::kBytesPerGiB);
+  EXPECT_FALSE(plan.fits);  // DeepSeek-V3 Q4 is ~400 GB
+  ASSERT_EQ(plan.stages.size(), 4u);
+  int layers = 0;
+  for (const auto& s : plan.stages) layers += s.layer_count;
+  EXPECT_EQ(layers, 61);
+  EXPECT_EQ(plan.hops, 4);  // 3 hand-offs + the sampled token back to the first machine
+}
+
+TEST(PlanCluster, PerTokenTimeIsStagesPlusHops) {
+  const LinkSpec& tb5 = link_or_throw("thunderbolt5");  // 300 us, 10 GB/s
+  const ClusterPlan plan = plan_cluster(cluster_nodes("m4-max-40c,m4-pro:2", "llama-3.3-70b-q4"), tb5);
+  // Hidden state of Llama 3.3 70B: 8192 x 2 bytes (f16) = 16,384 B; a hop = 300e-6 + 16384 / 10e9 s.
+  EXPECT_DOUBLE_EQ(plan.activation_bytes, 16384);
+  EXPECT_DOUBLE_EQ(plan.hop_seconds, 300e-6 + 16384 / 10e9);
+  double stages = 0;
+  for (const auto& s : plan.stages) stages += s.seconds_per_token;
+  EXPECT_EQ(plan.hops, 3);
+  EXPECT_NEAR(plan.seconds_per_token, stages + 3 * plan.hop_seconds, 1e-12);
+  EXPECT_NEAR(plan.decode_tok_s, 1 / plan.seconds_per_token, 1e-9);
+  // The M4 Max has the most usable memory (48 GiB x 3/4 = 36 GiB): it holds the first, largest share.
+  EXPECT_EQ(plan.stages[0].hardware_id, "m4-max-40c");
+  EXPECT_EQ(plan.stages[0].first_layer, 0);
+  EXPECT_GT(plan.stages[0].layer_count, plan.stages[1].layer_count);
+  EXPECT_TRUE(plan.fits);
+  // 64 heads do not divide over 3 machines: no tensor parallelism.
+  EXPECT_FALSE(plan.tensor_parallel.applicable);
+}
+
+TEST(PlanCluster, OneMachineMatchesTheSingleMachinePrediction) {
+  const auto nodes = cluster_nodes("m2-max", "llama-3.1-8b-q4");
+  const ClusterPlan plan = plan_cluster(nodes, link_or_throw("10gbe"));
+  const Prediction p = predict(nodes[0].scenario, nodes[0].efficiency->constants);
+  ASSERT_FALSE(p.compute_bound_decode);
+  EXPECT_EQ(plan.hops, 0);
+  EXPECT_NEAR(plan.decode_tok_s, p.decode_tok_s, 1e-9 * p.decode_tok_s);
+  EXPECT_NEAR(plan.required_bytes, p.fit.total_bytes, 1e-6 * p.fit.total_bytes);
+}
+
+TEST(PlanCluster, TensorParallelAllReduceCost) {
+  // DeepSeek-V3: 61 layers, hidden 7168, 128 heads; 4 machines over RDMA (9 us, 10 GB/s). Per token:
+  // 2 all-reduces x 61 layers; each ring all-reduce is 2(N-1) = 6 steps of 9e-6 + (14336 / 4) / 10e9 s.
+  // 2 x 61 x 6 x (9e-6 + 3.584e-7) = 6.8503488e-3 s.
+  const ClusterPlan plan =
+      plan_cluster(cluster_nodes("m3-ultra:4@512", "deepseek-v3-q4"), link_or_throw("thunderbolt5-rdma"));
+  const TensorParallelEstimate& tp = plan.tensor_parallel;
+  ASSERT_TRUE(tp.applicable);
+  EXPECT_NEAR(tp.allreduce_seconds_per_token, 6.8503488e-3, 1e-12);
+  EXPECT_NEAR(tp.seconds_per_token, tp.compute_seconds_per_token + tp.allreduce_seconds_per_token, 1e-12);
+  EXPECT_TRUE(tp.fits);
+  EXPECT_TRUE(plan.fits);
+  // Over TCP (300 us per step) the same all-reduces cost 2 x 61 x 6 x ~300 us = ~220 ms: slower than the
+  // pipeline, which pays 300 us only once per machine.
+  const ClusterPlan tcp = plan_cluster(cluster_nodes("m3-ultra:4@512", "deepseek-v3-q4"), link_or_throw("thunderbolt5"));
+  EXPECT_LT(tcp.tensor_parallel.decode_tok_s, tcp.decode_tok_s);
+}
+
+TEST(PlanCluster, NodeListsParseAndBadOnesFail) {
+  const auto nodes = parse_cluster_nodes(cat(), "m4-max-40c,m4-pro:2");
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[0].hardware->id, "m4-max-40c");
+  EXPECT_EQ(nodes[2].hardware->id, "m4-pro");
+  const auto big = parse_cluster_nodes(cat(), "m4-pro:4@64");
+  ASSERT_EQ(big.size(), 4u);
+  EXPECT_EQ(big[3].memory_gib, 64);
+  expect_input_error([] { (void)parse_cluster_nodes(cat(), "m4-prox:2"); }, "did you mean");
+  expect_input_error([] { (void)parse_cluster_nodes(cat(), "m4-pro:0"); }, "machine count");
+  expect_input_error([] { (void)parse_cluster_nodes(cat(), "m4-pro@lots"); }, "GiB");
+  expect_input_error([] { (void)parse_cluster_nodes(cat(), "m4-pro,,m1"); }, "empty");
+  expect_input_error([] { (void)parse_cluster_nodes(cat(), "m4-pro:65"); }, "machine count");
+  expect_input_error([] { (void)link_or_throw("thunderbolt6"); }, "did you mean 'thunderbolt5'");
+}
+
+TEST(PlanCluster, EveryLinkHasASource) {
+  for (const LinkSpec& l : builtin_links()) {
+    EXPECT_FALSE(l.source.empty()) << l.id;
+    EXPECT_GT(l.latency_us, 0) << l.id;
+    EXPECT_GT(l.bandwidth_gb_s, 0) << l.id;
+  }
+}
+
+// --------------------------------------------------------------------------------------------- cost
+
+TEST(PlanCost, DollarsPerMillionTokensByHand) {
+  CostInputs in;
+  in.price_usd = 1599;  // rtx-4090
+  in.power_w = 450;
+  in.decode_tok_s = 100;
+  in.years = 3;
+  in.utilization = 0.25;
+  in.power_price_usd_per_kwh = 0.30;
+  in.api_usd_per_mtok = 3;
+  const CostEstimate e = estimate_cost(in);
+  // Lifetime tokens: 100 tok/s x 0.25 x 3 x 31,557,600 s = 2,366.82 Mtok; 1599 / 2366.82 = 0.67559 $/Mtok.
+  EXPECT_NEAR(e.hardware_usd_per_mtok, 0.6755900321950972, 1e-12);
+  // Energy: 450 W x 10,000 s per Mtok = 4.5 MJ = 1.25 kWh; x $0.30 = $0.375.
+  EXPECT_NEAR(e.power_usd_per_mtok, 0.375, 1e-12);
+  EXPECT_NEAR(e.usd_per_mtok, 0.6755900321950972 + 0.375, 1e-12);
+  EXPECT_DOUBLE_EQ(e.api_usd_per_mtok, 3);
+  // Monthly: 100 x 0.25 x 2,629,800 s = 65.745 Mtok: API $197.235, power $24.654375.
+  EXPECT_NEAR(e.tokens_per_month, 65745000, 1e-6);
+  EXPECT_NEAR(e.api_usd_per_month, 197.235, 1e-9);
+  EXPECT_NEAR(e.power_usd_per_month, 24.654375, 1e-9);
+  // Break-even: 1599 / (197.235 - 24.654375) = 9.2652 months.
+  ASSERT_TRUE(e.breakeven_months.has_value());
+  EXPECT_NEAR(*e.breakeven_months, 9.265234727247048, 1e-9);
+  EXPECT_TRUE(e.breakeven_within_life);
+}
+
+TEST(PlanCost, NoBreakEvenWhenPowerAloneCostsMore) {
+  CostInputs in;
+  in.price_usd = 1599;
+  in.power_w = 450;
+  in.decode_tok_s = 100;
+  in.api_usd_per_mtok = 0.30;  // below the $0.375/Mtok of power
+  const CostEstimate e = estimate_cost(in);
+  EXPECT_FALSE(e.breakeven_months.has_value());
+  EXPECT_FALSE(e.breakeven_within_life);
+  // $0.40/Mtok saves 65.745 Mtok x $0.025 = $1.64 a month: 972 months, beyond the 3-year life.
+  in.api_usd_per_mtok = 0.40;
+  const CostEstimate far = estimate_cost(in);
+  ASSERT_TRUE(far.breakeven_months.has_value());
+  EXPECT_NEAR(*far.breakeven_months, 1599 / (65.745 * 0.025), 1e-6);
+  EXPECT_FALSE(far.breakeven_within_life);
+}
+
+TEST(PlanCost, OutOfRangeInputsAreInputErrors) {
+  CostInputs in;
+  in.price_usd = 1000;
+  in.power_w = 100;
+  in.decode_tok_s = 50;
+  in.utilization = 0;
+  expect_input_error([&] { (void)estimate_cost(in); }, "--utilization");
+  in.utilization = 1.5;
+  expect_input_error([&] { (void)estimate_cost(in); }, "--utilization");
+  in.utilization = 0.5;
+  in.years = -1;
+  expect_input_error([&] { (void)estimate_cost(in); }, "--years");
+  in.years = 3;
+  in.power_price_usd_per_kwh = std::nan("");
+  expect_input_error([&] { (void)estimate_cost(in); }, "--power-price");
+  in.power_price_usd_per_kwh = 0.3;
+  in.api_usd_per_mtok = -3;
+  expect_input_error([&] { (void)estimate_cost(in); }, "--api-price-per-mtok");
+}
+
+// ---------------------------------------------------------------------------------------- recommend
+
+TEST(PlanRecommend, ModelSizes) {
+  EXPECT_DOUBLE_EQ(parse_model_size_b("30b"), 30);
+  EXPECT_DOUBLE_EQ(parse_model_size_b("1.5B"), 1.5);
+  EXPECT_DOUBLE_EQ(parse_model_size_b("500m"), 0.5);
+  EXPECT_DOUBLE_EQ(parse_model_size_b("70"), 70);
+  expect_input_error([] { (void)parse_model_size_b("big"); }, "--model-size");
+  expect_input_error([] { (void)parse_model_size_b("-5b"); }, "--model-size");
+  expect_input_error([] { (void)parse_model_size_b(""); }, "--model-size");
+}
+
+TEST(PlanRecommend, YardstickIsTheNearestDenseModel) {
+  const ModelSpec* m = yardstick_model(cat(), 30);
+  ASSERT_NE(m, nullptr);
+  EXPECT_FALSE(m->is_moe());
+  // No dense catalogue model is closer to 30B in log ratio.
+  for (const ModelSpec& other : cat().models())
+    if (!other.is_moe()) {
+      EXPECT_LE(std::abs(std::log(m->params_b / 30)), std::abs(std::log(other.params_b / 30)) + 1e-12);
+    }
+  EXPECT_EQ(yardstick_model(cat(), 8)->params_b, 8.03);
+}
+
+TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
+  RecommendOptions o;
+  o.budget_usd = 4000;
+  o.users = 3;
+  o.model_size_b = 30;
+  const RecommendResult r = recommend(cat(), o, prof());
+  ASSERT_FALSE(r.shortlist.empty());
+  EXPECT_LE(r.shortlist.size(), o.top);
+  bool seen_short = false;
+  for (const Recommendation& rec : r.shortlist) {
+    EXPECT_LE(rec.price_usd, 4000) << rec.label;
+    EXPECT_EQ(rec.resolved.scenario.batch, 3);
+    EXPECT_FALSE(rec.reasons.empty());
+    if (rec.meets_all) {
+      EXPECT_FALSE(seen_short) << "a qualifying configuration after one that falls short: " << rec.label;
+      EXPECT_TRUE(rec.prediction.fit.fits);
+      EXPECT_GE(rec.prediction.decode_tok_s, o.min_tok_s_per_user);
+    } else {
+      seen_short = true;
+    }
+    // Several cards only when fewer do not hold the model.
+    if (rec.resolved.scenario.device_count > 1) {
+      Scenario fewer = rec.resolved.scenario;
+      fewer.device_count -= 1;
+      EXPECT_FALSE(fit_memory(fewer, rec.resolved.efficiency->constants).fits) << rec.label;
+    }
+  }
+  o.portable = true;
+  for (const Recommendation& rec : recommend(cat(), o, prof()).shortlist)
+    EXPECT_EQ(rec.resolved.scenario.hardware->form_factor, FormFactor::laptop) << rec.label;
+}
+
+TEST(PlanRecommend, NeedsAModel) {
+  RecommendOptions o;
+  o.budget_usd = 4000;
+  expect_input_error([&] { (void)recommend(cat(), o, prof()); }, "--model-size");
+  o.model = "lama-3.1-8b";
+  expect_input_error([&] { (void)recommend(cat(), o, prof()); }, "did you mean");
+}
+
+// -------------------------------------------------------------------------------------------- check
+
+TEST(PlanCheck, CeilingIsPeakBandwidthOverBytesPerToken) {
+  ResolvedQuery r = resolve("m1", "qwen2-1.5b-q4");
+  r.scenario.prompt_tokens = 1;
+  const ModelSpec& m = *r.scenario.model;
+  // Bytes one decode token reads: active weights + the KV cache of 1 token (f16).
+  const double bytes = weight_bytes(m, *r.scenario.quant).per_token + kv_cache_bytes(m, KvCacheType::f16, 1);
+  const double ceiling = 68.25e9 / bytes;  // M1: 68.25 GB/s
+  const ClaimCheck c = check_claim(r.scenario, r.efficiency->constants, r.efficiency->uncertainty, 1.5e9);
+  EXPECT_NEAR(c.bandwidth_ceiling_tok_s, ceiling, 1e-9 * ceiling);
+  EXPECT_NEAR(c.ceiling_tok_s, ceiling, 1e-9 * ceiling);  // batch 1: bandwidth-bound
+  EXPECT_NEAR(c.ceiling_tok_s, predict(r.scenario, r.efficiency->constants).decode_ceiling_tok_s, 1e-9 * ceiling);
+  EXPECT_FALSE(c.possible);
+  EXPECT_EQ(c.verdict, ClaimVerdict::impossible);
+  EXPECT_NEAR(c.fraction_of_ceiling, 1.5e9 / ceiling, 1e-6 * c.fraction_of_ceiling);
+  // The seed article's own figure, 30-60 tok/s on an M1: 30 is possible and within the prediction.
+  const ClaimCheck real = check_claim(r.scenario, r.efficiency->constants, r.efficiency->uncertainty, 30);
+  EXPECT_TRUE(real.possible);
+  EXPECT_EQ(real.verdict, ClaimVerdict::within_prediction);
+  EXPECT_NEAR(real.fraction_of_ceiling, 30 / ceiling, 1e-12);
+  // Just under the ceiling: possible, but faster than any engine gets.
+  const ClaimCheck edge = check_claim(r.scenario, r.efficiency->constants, r.efficiency->uncertainty, 0.99 * ceiling);
+  EXPECT_TRUE(edge.possible);
+  EXPECT_EQ(edge.verdict, ClaimVerdict::above_prediction);
+}
+
+TEST(PlanCheck, SeveralDevicesCountWithSummedBandwidth) {
+  ResolvedQuery one = resolve("rtx-3090", "llama-3.1-8b-q4");
+  ResolvedQuery two = resolve("rtx-3090:2", "llama-3.1-8b-q4");
+  const ClaimCheck c1 = check_claim(one.scenario, one.efficiency->constants, one.efficiency->uncertainty, 100);
+  const ClaimCheck c2 = check_claim(two.scenario, two.efficiency->constants, two.efficiency->uncertainty, 100);
+  EXPECT_NEAR(c2.bandwidth_ceiling_tok_s, 2 * c1.bandwidth_ceiling_tok_s, 1e-9 * c2.bandwidth_ceiling_tok_s);
+}
+
+TEST(PlanCheck, CalibratedRangeRaisesThePlausibleTop) {
+  ResolvedQuery r = resolve("rtx-4070", "llama-3.1-8b-q4");
+  EfficiencyUncertainty u;
+  u.known = true;
+  u.decode_relative_error = 0.2;
+  const double predicted = predict(r.scenario, r.efficiency->constants).decode_tok_s;
+  const ClaimCheck c = check_claim(r.scenario, r.efficiency->constants, u, predicted * 1.1);
+  EXPECT_DOUBLE_EQ(c.predicted_high_tok_s, predicted * 1.2);
+  EXPECT_EQ(c.verdict, ClaimVerdict::within_prediction);
+  expect_input_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, -1); }, "--claimed-tok-s");
+  expect_input_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, std::nan("")); },
+                     "--claimed-tok-s");
+}
+
+}  // namespace
+}  // namespace llmfit
