@@ -7,5 +7,7 @@ namespace llmfit::cli {
 void setup_predict(CLI::App& app, GlobalOptions& global);  // the default command: --hw X --model Y
 void setup_list(CLI::App& app, GlobalOptions& global);
 void setup_show(CLI::App& app, GlobalOptions& global);
+void setup_calibrate(CLI::App& app, GlobalOptions& global);
+void setup_validate(CLI::App& app, GlobalOptions& global);
 
 }  // namespace llmfit::cli

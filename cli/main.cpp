@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   setup_predict(app, global);
   setup_list(app, global);
   setup_show(app, global);
+  setup_calibrate(app, global);
+  setup_validate(app, global);
   try {
     app.parse(argc, argv);
     return 0;
