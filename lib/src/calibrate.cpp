@@ -593,16 +593,20 @@ struct Hierarchy {
 
 /// Prior precision pulling a group toward its parent: the information of `runs_equivalent` typical parent
 /// runs, as a matrix, so the pull is strong where the parent's runs pin the constants down and weak along
-/// the directions they leave loose. Column j is scaled by the parent runs that exercise it.
+/// the directions they leave loose (a diagonal prior would drag, say, the fixed costs along with a small
+/// pull on the bandwidth efficiency). Column j is scaled by the parent runs that exercise it.
 MatrixXd shrinkage_precision(const Solution& parent, double runs_equivalent) {
   const Eigen::Index p = parent.theta.size();
   VectorXd scale = VectorXd::Zero(p);
   for (Eigen::Index j = 0; j < p; ++j)
     if (parent.rows_with[j] > 0) scale[j] = std::sqrt(runs_equivalent / parent.rows_with[j]);
   MatrixXd precision = scale.asDiagonal() * parent.information * scale.asDiagonal();
-  // Columns the parent has no runs for pass its own pull on.
-  for (Eigen::Index j = 0; j < p; ++j)
-    if (parent.rows_with[j] <= 0) precision(j, j) = parent.prior_precision(j, j);
+  // Plus one typical run per column on the diagonal: a split the group's runs cannot make (per-layer vs
+  // per-token cost when all its models have 32 layers) goes column by column toward the parent.
+  for (Eigen::Index j = 0; j < p; ++j) {
+    if (parent.rows_with[j] > 0) precision(j, j) += parent.information(j, j) / parent.rows_with[j];
+    else precision(j, j) = parent.prior_precision(j, j);  // the parent has no runs there either: pass its pull on
+  }
   return precision;
 }
 
@@ -684,23 +688,16 @@ std::string group_label(Backend backend, std::optional<DeviceApi> api, std::opti
   return label;
 }
 
-/// The profile the hierarchy implies. Ollama embeds llama.cpp: without Ollama runs, its entries are the
-/// llama.cpp fits plus Ollama's literature extras (token overhead, runtime memory).
+/// The profile the hierarchy implies: one current entry per engine × API × class with runs, plus entries
+/// tagged with older eras. The engine-wide pooled fit is only the classes' shrinkage target, not an entry:
+/// it mixes eras and GPU families, and held-out-class tests (docs/calibration.md) show it predicting a class
+/// without runs no better than the literature defaults, which such classes keep. Ollama embeds llama.cpp:
+/// without Ollama runs, its entries are the llama.cpp fits plus Ollama's literature extras.
 EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const EfficiencyProfile& before,
                                 const CalibrationOptions& options) {
   EfficiencyProfile profile;
   profile.name = options.profile_name;
   profile.source = options.profile_source;
-  for (std::size_t b = 0; b < d.backends.size(); ++b) {
-    if (!h.backend_fitted[b]) continue;
-    ProfileEntry entry;
-    entry.backend = d.backends[b];
-    entry.constants = constants_of(backend_prior(before, entry.backend), h.backend_fit[0][b].theta,
-                                   h.backend_fit[1][b].theta, h.kernel_has_data[b]);
-    entry.fitted_runs = h.backend_fit[0][b].runs + h.backend_fit[1][b].runs;
-    entry.note = "fitted: all hardware of this engine pooled";
-    profile.entries.push_back(entry);
-  }
   for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
     const GroupKey& key = d.class_groups[g];
     const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
