@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "llmfit/calibrate.hpp"
@@ -291,6 +292,52 @@ TEST(Calibrate, SummariesAreMeanAndMedianOfAbsolutePercentErrors) {
   EXPECT_DOUBLE_EQ(odd.mape_pct, 31.0);
   EXPECT_DOUBLE_EQ(odd.median_ape_pct, 2.0);
   EXPECT_EQ(summarise_errors({}).n, 0);
+}
+
+/// Prefill with only the weight-GEMM term (compute at 100 % of the tensor peak, everything else free).
+double gemm_only_prefill(const char* hardware, int devices, const char* quant, double tokens, double passes = 0) {
+  Scenario s;
+  s.hardware = cat().find_hardware(hardware);
+  s.device_count = devices;
+  s.model = cat().find_model("llama-3-8b");
+  s.quant = cat().find_quant(quant);
+  EfficiencyConstants k;
+  k.compute_efficiency = passes > 0 ? std::numeric_limits<double>::infinity() : 1.0;
+  k.attention_compute_efficiency = std::numeric_limits<double>::infinity();
+  k.weight_bandwidth_efficiency = std::numeric_limits<double>::infinity();
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = passes;
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  return prefill_seconds(s, fit, k, tokens, 0);
+}
+
+TEST(PrefillModel, PipeliningSpansOneLogicalBatchOfFourMicroBatches) {
+  // One device: time is proportional to tokens, 2,560 tokens = 5 micro-batches = 5x one micro-batch.
+  EXPECT_NEAR(gemm_only_prefill("rtx-4090", 1, "q4_k_m", 2560) / gemm_only_prefill("rtx-4090", 1, "q4_k_m", 512), 5.0, 1e-9);
+  // Four cards, 4,096 tokens: 2 batches of 4 micro-batches, each 4 + 3 stage times = 14, against 8
+  // micro-batches on one card taking 4 stages each (a stage is a quarter of the layers): 14 / (8 · 4) = 0.4375.
+  const double one = gemm_only_prefill("rtx-4090", 1, "q4_k_m", 4096);
+  EXPECT_NEAR(gemm_only_prefill("rtx-4090", 4, "q4_k_m", 4096) / one, 14.0 / 32.0, 1e-9);
+  // 2,560 tokens on four cards: one full batch (4 + 3) and one of 1 micro-batch (1 + 3): 11 / (5 · 4) = 0.55.
+  EXPECT_NEAR(gemm_only_prefill("rtx-4090", 4, "q4_k_m", 2560) / gemm_only_prefill("rtx-4090", 1, "q4_k_m", 2560),
+              11.0 / 20.0, 1e-9);
+}
+
+TEST(PrefillModel, TensorPeakIsTheFp16AccumulateRate) {
+  // RTX 4090: FP32-accumulate 165.2 TFLOPS, int8 660.8 TOPS, so the FP16-accumulate peak is 330.4 TFLOPS.
+  // Llama 3 8B weight FLOPs for 512 tokens: 512 · 2 · active params; time = FLOPs / 330.4e12.
+  const WeightBytes w = weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("q4_k_m"));
+  EXPECT_NEAR(gemm_only_prefill("rtx-4090", 1, "q4_k_m", 512), 512 * 2 * w.active_params / 330.4e12, 1e-12);
+  // M2 Max: no int8 figure, the FP16 peak (13.6 TFLOPS) stays.
+  EXPECT_NEAR(gemm_only_prefill("m2-max", 1, "q4_k_m", 512), 512 * 2 * w.active_params / 13.6e12, 1e-9);
+}
+
+TEST(PrefillModel, DequantisationPassesCostQuantisedWeightsOnly) {
+  // One micro-batch, 8 passes over the stored Q4_K_M weights at the RTX 4090's 1008 GB/s.
+  const WeightBytes w = weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("q4_k_m"));
+  EXPECT_NEAR(gemm_only_prefill("rtx-4090", 1, "q4_k_m", 512, 8), 8 * w.stored / 1008e9, 1e-12);
+  EXPECT_DOUBLE_EQ(gemm_only_prefill("rtx-4090", 1, "f16", 512, 8), 0.0);  // F16 is multiplied as stored
 }
 
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {

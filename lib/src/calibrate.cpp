@@ -206,8 +206,9 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     k.prefill_dequant_passes = 1;
     p.prefill[kDequant] = time(k) - p.offset;
   }
-  for (double& x : p.decode) x = std::max(0.0, x);
-  for (double& x : p.prefill) x = std::max(0.0, x);
+  // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
+  for (double& x : p.decode) x = x < 0 ? 0.0 : x;
+  for (double& x : p.prefill) x = x < 0 ? 0.0 : x;
   return p;
 }
 
@@ -877,6 +878,13 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
     c.offloaded = !c.fit.fits;
     // Physics: nothing beats the peak bandwidth (decode) or the fastest arithmetic (prefill).
     const Probe p = probe_case(c, prior);
+    const bool finite = std::isfinite(p.offset) &&
+                        std::all_of(p.decode.begin(), p.decode.end(), [](double x) { return std::isfinite(x); }) &&
+                        std::all_of(p.prefill.begin(), p.prefill.end(), [](double x) { return std::isfinite(x); });
+    if (!finite) {
+      skip("the model gives no finite time for this run (catalogue entry '" + hw->id + "' lacks bandwidth or FLOPs?)");
+      continue;
+    }
     std::ostringstream reason;
     reason.precision(4);
     if (run.test == RunTest::decode) {

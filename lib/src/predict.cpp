@@ -424,8 +424,12 @@ double prefill_seconds(const Scenario& s, const MemoryFit& fit, const Efficiency
   const double share = place.device_fraction;
   // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
   // llama.cpp keeps only the micro-batches of one logical batch in flight (n_batch, default 2048 tokens).
-  const double in_flight = std::min(micro_batches, std::max(1.0, std::floor(kLogicalBatchTokens / ubatch)));
-  const double pipeline = micro_batches / (std::ceil(micro_batches / in_flight) * (in_flight + devices - 1));
+  // A batch of b micro-batches takes b + N − 1 stage times; the last batch may be partial.
+  const double per_batch = std::max(1.0, std::floor(kLogicalBatchTokens / ubatch));
+  const double full_batches = std::floor(micro_batches / per_batch);
+  const double rest = micro_batches - full_batches * per_batch;
+  const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
+  const double pipeline = micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
   const double peak = tensor_peak_flops(hw) * parallel;
   const double t_compute =
