@@ -316,6 +316,7 @@ struct Solution {
   MatrixXd prior_precision;
   VectorXd data_share;   // information / (information + prior precision)
   std::vector<char> fixed;
+  double sigma = 0;  // robust scale of the relative residuals at the solution (0 = no runs)
   int runs = 0;
 };
 
@@ -430,6 +431,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     for (double& v : ws.scratch) v = std::abs(v);
     std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
     const double scale = std::max(1.4826 * ws.scratch[n / 2], 0.005);  // floor: 0.5 % measurement noise
+    s.sigma = scale;
     const double threshold = options.huber_k * scale;
     double weighted = 0;
     double weight_sum = 0;
@@ -592,21 +594,25 @@ struct Hierarchy {
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
-/// Prior precision pulling a group toward its parent: the information of `runs_equivalent` typical parent
-/// runs, as a matrix, so the pull is strong where the parent's runs pin the constants down and weak along
-/// the directions they leave loose (a diagonal prior would drag, say, the fixed costs along with a small
-/// pull on the bandwidth efficiency). Column j is scaled by the parent runs that exercise it.
-MatrixXd shrinkage_precision(const Solution& parent, double runs_equivalent) {
+/// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
+double coefficient_floor(int test, int j) {
+  if (is_efficiency_param(test, j)) return 1.0;
+  if (test == 0) return j == kToken ? 100.0 : 10.0;   // µs per token; per layer, per expert
+  return j == kDequant ? 1.0 : 50.0;                   // passes; µs per layer per micro-batch
+}
+
+/// Prior precision pulling a group toward its parent: each constant is a priori within
+/// `relative_spread` of the parent's (a Gaussian prior in relative terms), weighed against the runs on the
+/// scale of the parent's relative residuals. A constant the group's runs inform follows its runs; one they
+/// do not (KV bandwidth from runs at depth 0, the per-layer/per-token split from models of one depth) stays
+/// at the parent's value, and no constant is dragged along with another.
+MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_spread) {
   const Eigen::Index p = parent.theta.size();
-  VectorXd scale = VectorXd::Zero(p);
-  for (Eigen::Index j = 0; j < p; ++j)
-    if (parent.rows_with[j] > 0) scale[j] = std::sqrt(runs_equivalent / parent.rows_with[j]);
-  MatrixXd precision = scale.asDiagonal() * parent.information * scale.asDiagonal();
-  // Plus one typical run per column on the diagonal: a split the group's runs cannot make (per-layer vs
-  // per-token cost when all its models have 32 layers) goes column by column toward the parent.
+  MatrixXd precision = MatrixXd::Zero(p, p);
+  const double sigma = std::max(parent.sigma, 0.02);
   for (Eigen::Index j = 0; j < p; ++j) {
-    if (parent.rows_with[j] > 0) precision(j, j) += parent.information(j, j) / parent.rows_with[j];
-    else precision(j, j) = parent.prior_precision(j, j);  // the parent has no runs there either: pass its pull on
+    const double size = std::max(std::abs(parent.theta[j]), coefficient_floor(test, static_cast<int>(j)));
+    precision(j, j) = std::pow(sigma / (relative_spread * size), 2);
   }
   return precision;
 }
@@ -654,14 +660,14 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
         fixed[static_cast<std::size_t>(j)] = !det[b].determined[static_cast<std::size_t>(j)];
         if (!fixed[static_cast<std::size_t>(j)]) mean[j] = parent.theta[j];
       }
-      level1.push_back(solve(test, rows, mean, shrinkage_precision(parent, options.shrinkage_runs), fixed, options, ws));
+      level1.push_back(solve(test, rows, mean, shrinkage_precision(test, parent, options.shrinkage_spread), fixed, options, ws));
     }
     auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
     for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
       const int g = d.era_parent[e];
       const Solution& parent = level1[static_cast<std::size_t>(g)];
       const auto rows = rows_where([&](const Row& r) { return r.era_group == static_cast<int>(e); });
-      level2.push_back(solve(test, rows, parent.theta, shrinkage_precision(parent, options.shrinkage_runs), parent.fixed,
+      level2.push_back(solve(test, rows, parent.theta, shrinkage_precision(test, parent, options.shrinkage_spread), parent.fixed,
                              options, ws));
     }
   }

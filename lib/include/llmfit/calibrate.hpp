@@ -56,7 +56,7 @@ struct ResolvedRuns {
 struct CalibrationOptions {
   double huber_k = 1.345;           // Huber threshold in robust standard deviations (95 % efficiency)
   int max_iterations = 50;          // IRLS
-  double shrinkage_runs = 6;        // a group is pulled toward its parent as if by this many parent runs
+  double shrinkage_spread = 0.3;    // prior relative spread of a group's constants around its parent's
   double collinearity_tolerance = 1e-4;  // a column is determined when sin² of its angle to the others exceeds this
   bool cross_validate = true;       // leave-one-hardware-out
   std::string profile_name = "calibrated";
