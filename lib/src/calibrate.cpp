@@ -311,9 +311,6 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
 struct Solution {
   VectorXd theta;
   VectorXd standard_error;
-  MatrixXd information;  // Σ (h/t²) x xᵀ over the group's own rows (final IRLS weights)
-  VectorXd rows_with;    // rows with x_j ≠ 0, per column
-  MatrixXd prior_precision;
   VectorXd data_share;   // information / (information + prior precision)
   std::vector<char> fixed;
   double sigma = 0;  // robust scale of the relative residuals at the solution (0 = no runs)
@@ -336,11 +333,6 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
   s.fixed = fixed;
   s.runs = static_cast<int>(rows.size());
   s.standard_error = VectorXd::Zero(p);
-  s.information = MatrixXd::Zero(p, p);
-  s.rows_with = VectorXd::Zero(p);
-  s.prior_precision = prior_precision;
-  for (const Row* r : rows)
-    for (int u = 0; u < r->nonzero_count; ++u) s.rows_with[r->nonzero[static_cast<std::size_t>(u)]] += 1;
   s.data_share = VectorXd::Zero(p);
   std::vector<int> free_columns;
   for (int j = 0; j < p; ++j)
@@ -451,7 +443,6 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
   std::vector<int> estimated;
   for (int j : free_columns)
     if (std::find(active.begin(), active.end(), j) == active.end()) estimated.push_back(j);
-  s.information = a;
   for (int j = 0; j < p; ++j) {
     const double total = a(j, j) + prior_precision(j, j);
     s.data_share[j] = fixed[static_cast<std::size_t>(j)] || total <= 0 ? 0.0 : a(j, j) / total;
