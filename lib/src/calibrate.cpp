@@ -75,7 +75,7 @@ std::string param_label(int test, int j) {
   if (test == 1)
     return j == kCompute     ? "prefill weight-GEMM share of tensor peak"
            : j == kAttention ? "prefill attention share of tensor peak"
-           : j == kDequant   ? "prefill dequantisation, weight passes per micro-batch"
+           : j == kDequant   ? "dequantisation passes per micro-batch"
                              : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -681,7 +681,7 @@ std::string group_label(Backend backend, std::optional<DeviceApi> api, std::opti
   std::string label(to_string(backend));
   if (api) label += " · " + std::string(to_string(*api));
   if (hw_class) label += " · " + std::string(to_string(*hw_class));
-  if (!api && !hw_class) label += " · all hardware";
+  if (!api && !hw_class) label += " · all hardware pooled (the classes' shrinkage target)";
   if (!era.empty()) label += " · era " + era;
   return label;
 }
@@ -1039,7 +1039,7 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
   };
   for (std::size_t g = 0; g < data.class_groups.size(); ++g)
     add_group(data.class_groups[g], h.class_fit[0][g], h.class_fit[1][g],
-              group_label(data.class_groups[g].backend, std::nullopt, std::nullopt, ""),
+              std::string(to_string(data.class_groups[g].backend)) + " pooled",
               [g](const Row& r) { return r.class_group == static_cast<int>(g); });
   for (std::size_t e = 0; e < data.era_groups.size(); ++e) {
     const int g = data.era_parent[e];
