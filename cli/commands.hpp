@@ -15,5 +15,7 @@ void setup_cluster(CLI::App& app, GlobalOptions& global);
 void setup_cost(CLI::App& app, GlobalOptions& global);
 void setup_recommend(CLI::App& app, GlobalOptions& global);
 void setup_check(CLI::App& app, GlobalOptions& global);
+void setup_calibrate(CLI::App& app, GlobalOptions& global);
+void setup_validate(CLI::App& app, GlobalOptions& global);
 
 }  // namespace llmfit::cli

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   setup_cost(app, global);
   setup_recommend(app, global);
   setup_check(app, global);
+  setup_calibrate(app, global);
+  setup_validate(app, global);
   try {
     app.parse(argc, argv);
     return 0;

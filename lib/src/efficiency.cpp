@@ -31,6 +31,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.expert_overhead_us = 4;
   k.token_overhead_us = 150;
   k.compute_efficiency = 0.45;
+  k.attention_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
@@ -46,6 +47,7 @@ EfficiencyConstants llama_cpp_apple() {
   // Qwen3-Coder-30B-A3B Q4_K_M lands near the 48.8 tok/s measured on an M2 Max (seed document 001).
   k.expert_overhead_us = 28;
   k.compute_efficiency = 0.55;
+  k.attention_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -68,6 +70,7 @@ EfficiencyConstants mlx_defaults() {
   k.expert_overhead_us = 8;
   k.token_overhead_us = 300;
   k.compute_efficiency = 0.45;
+  k.attention_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -88,6 +91,7 @@ EfficiencyConstants vllm_defaults() {
   k.expert_overhead_us = 3;
   k.token_overhead_us = 400;
   k.compute_efficiency = 0.6;
+  k.attention_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -106,6 +110,7 @@ EfficiencyConstants transformers_defaults() {
   k.expert_overhead_us = 40;
   k.token_overhead_us = 2000;
   k.compute_efficiency = 0.35;
+  k.attention_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;
@@ -181,7 +186,7 @@ const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, Ha
   const ProfileEntry* best = nullptr;
   int best_score = -1;
   for (const auto& entry : entries) {
-    if (entry.backend != backend) continue;
+    if (entry.backend != backend || !entry.era.empty()) continue;
     if (entry.api && *entry.api != api) continue;
     if (entry.hardware_class && *entry.hardware_class != hw_class) continue;
     const int score = specificity(entry);
@@ -193,6 +198,24 @@ const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, Ha
   if (best != nullptr) return *best;
   if (this != &default_efficiency_profile()) return default_efficiency_profile().lookup(backend, api, hw_class);
   return entries.front();
+}
+
+const ProfileEntry& EfficiencyProfile::lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
+                                                  std::string_view era) const {
+  const ProfileEntry* best = nullptr;
+  int best_score = -1;
+  if (!era.empty()) {
+    for (const auto& entry : entries) {
+      if (entry.backend != backend || entry.era != era) continue;
+      if (entry.api && *entry.api != api) continue;
+      if (entry.hardware_class && *entry.hardware_class != hw_class) continue;
+      if (const int score = specificity(entry); score > best_score) {
+        best = &entry;
+        best_score = score;
+      }
+    }
+  }
+  return best != nullptr ? *best : lookup(backend, api, hw_class);
 }
 
 const EfficiencyProfile& default_efficiency_profile() {

@@ -17,6 +17,8 @@ constexpr double kPcieBytesPerSecond = 25e9;
 // Latency of handing activations from one device or stage to the next (layer split), per token.
 // Measured: RTX 4090 x2 / x4 add 0.2-0.35 ms per hop to Llama 3 8B tg (XiongjieDai table, 2024).
 constexpr double kDeviceHopSeconds = 250e-6;
+// Tokens llama.cpp hands to the scheduler at once (n_batch default); pipelining spans one such batch.
+constexpr double kLogicalBatchTokens = 2048;
 // Share of its FP16 peak a unified chip's CPU cores reach when they run offloaded layers.
 constexpr double kUnifiedCpuComputeShare = 0.15;
 
@@ -25,6 +27,13 @@ double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0
 /// OS share of a CPU-only machine's RAM: at least 2 GiB, or 10 %.
 double cpu_os_reserve_bytes(double ram_bytes) {
   return std::max(2.0 * units::kBytesPerGiB, 0.10 * ram_bytes);
+}
+
+/// Usable tensor peak in FLOP/s. llama.cpp's GEMMs accumulate in FP16 (cuBLAS CUBLAS_COMPUTE_16F) or run
+/// on int8 tensor cores (MMQ), so the peak is the FP16-accumulate rate: int8_tops / 2 where that exceeds
+/// the FP32-accumulate fp16_tflops figure (GeForce cards run FP32 accumulation at half rate).
+double tensor_peak_flops(const HardwareSpec& hw) {
+  return std::max(hw.fp16_tflops, hw.int8_tops / 2.0) * units::kFlopsPerTflop;
 }
 
 /// Active weights plus attention per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
@@ -385,7 +394,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // A large batch turns decode compute-bound: 2 FLOPs per active parameter per token plus attention.
   const double active_params = w.active_params;
   const double flops = batch * (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
-  const double t_compute = flops / (hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * std::max(1, s.device_count));
+  const double t_compute = flops / (tensor_peak_flops(hw) * k.compute_efficiency * std::max(1, s.device_count));
   const double t_device = std::max(t_weights + t_kv, t_compute);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
@@ -435,19 +444,29 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
 
   const double active_params = w.active_params;
   // Attention over depth..depth+tokens: the mean context of a prompt token is depth + tokens/2.
-  const double flops = tokens * (2.0 * active_params + attention_flops_per_token(m, depth + tokens / 2.0));
+  const double weight_flops = tokens * 2.0 * active_params;
+  const double attention_flops = tokens * attention_flops_per_token(m, depth + tokens / 2.0);
+  const double flops = weight_flops + attention_flops;
   const Placement place = placement_of(m, fit);
   const double share = place.device_fraction;
   // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
-  const double pipeline = micro_batches / (micro_batches + devices - 1);
-  const double peak = hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * devices * pipeline;
+  // llama.cpp keeps only the micro-batches of one logical batch in flight (n_batch, default 2048 tokens).
+  // A batch of b micro-batches takes b + N − 1 stage times; the last batch may be partial.
+  const double per_batch = std::max(1.0, std::floor(kLogicalBatchTokens / ubatch));
+  const double full_batches = std::floor(micro_batches / per_batch);
+  const double rest = micro_batches - full_batches * per_batch;
+  const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
+  const double pipeline = micro_batches / stage_times;
+  const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
+  const double peak = tensor_peak_flops(hw) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
   // unified chip's CPU cores compute their own share.
   const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
-  const double t_compute = flops * compute_share / peak;
+  const double t_compute =
+      (weight_flops / k.compute_efficiency + attention_flops / k.attention_compute_efficiency) * compute_share / peak;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
-  const double t_memory = micro_batches * (w.stored * share) / bw;
+  const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
   double t_host = 0;
   if (share < 1.0 || place.host_routed_fraction > 0) {
     const double host_bytes = w.stored * (1.0 - share) + w.routed_experts * place.host_routed_fraction;
@@ -458,8 +477,12 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       t_host = flops * (1.0 - share) / cpu_peak + micro_batches * host_bytes / host_bandwidth(s, k);
     }
   }
-  const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro;
-  return std::max(t_compute, t_memory) + t_host + t_overhead;
+  // Dequantising for the GEMM is a separate kernel before it: its traffic adds to the time.
+  const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
+                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes /
+                                 (hw.bandwidth_gb_s * units::kBytesPerGB * parallel);
+  const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro / parallel;
+  return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
 }
 
 Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {

@@ -74,7 +74,9 @@ constexpr ConstantField kConstantFields[] = {
     {"expert_overhead_us", &EfficiencyConstants::expert_overhead_us, 0, 1e5},
     {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
     {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
+    {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
+    {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
 };
@@ -122,7 +124,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
     for (const auto& node : entries) {
       const std::string where = "profile.entries[" + std::to_string(index++) + "]";
       check_keys(source, node, where,
-                 {"backend", "api", "hardware_class", "fitted_runs", "decode_relative_error",
+                 {"backend", "api", "hardware_class", "era", "fitted_runs", "decode_relative_error",
                   "prefill_relative_error", "constants", "note"});
       ProfileEntry entry;
       if (!node["backend"] || !node["backend"].IsScalar()) fail(source, node, where + ".backend", "missing");
@@ -162,6 +164,11 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
             read_number(source, node["prefill_relative_error"], where + ".prefill_relative_error", 0, 100);
       }
       if (node["note"] && node["note"].IsScalar()) entry.note = node["note"].Scalar();
+      if (node["era"]) {
+        if (!node["era"].IsScalar() || node["era"].Scalar().empty())
+          fail(source, node["era"], where + ".era", "must be a non-empty name such as 2024");
+        entry.era = node["era"].Scalar();
+      }
       if (const YAML::Node constants = node["constants"]) {
         std::set<std::string> allowed{"kernel_efficiency", "micro_batch_tokens"};
         for (const auto& field : kConstantFields) allowed.insert(field.name);
@@ -170,6 +177,9 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
           if (constants[field.name])
             entry.constants.*(field.member) = read_number(source, constants[field.name],
                                                           where + ".constants." + field.name, field.low, field.high);
+        // Profiles written before attention had its own constant: attention ran at compute_efficiency.
+        if (constants["compute_efficiency"] && !constants["attention_compute_efficiency"])
+          entry.constants.attention_compute_efficiency = entry.constants.compute_efficiency;
         if (constants["micro_batch_tokens"])
           entry.constants.micro_batch_tokens = read_whole_number(
               source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens", 1, 1 << 20);
@@ -215,6 +225,7 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
     out << "    - backend: " << to_string(entry.backend) << "\n";
     if (entry.api) out << "      api: " << to_string(*entry.api) << "\n";
     if (entry.hardware_class) out << "      hardware_class: " << to_string(*entry.hardware_class) << "\n";
+    if (!entry.era.empty()) out << "      era: " << YAML::Dump(YAML::Node(entry.era)) << "\n";
     out << "      fitted_runs: " << entry.fitted_runs << "\n";
     if (entry.uncertainty.known) {
       out << "      decode_relative_error: " << format_number(entry.uncertainty.decode_relative_error) << "\n";

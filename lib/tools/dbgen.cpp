@@ -183,7 +183,9 @@ std::string profile_source(const std::vector<std::string>& paths) {
           << "    e.constants.expert_overhead_us = " << number(k.expert_overhead_us) << ";\n"
           << "    e.constants.token_overhead_us = " << number(k.token_overhead_us) << ";\n"
           << "    e.constants.compute_efficiency = " << number(k.compute_efficiency) << ";\n"
+          << "    e.constants.attention_compute_efficiency = " << number(k.attention_compute_efficiency) << ";\n"
           << "    e.constants.prefill_layer_overhead_us = " << number(k.prefill_layer_overhead_us) << ";\n"
+          << "    e.constants.prefill_dequant_passes = " << number(k.prefill_dequant_passes) << ";\n"
           << "    e.constants.host_bandwidth_efficiency = " << number(k.host_bandwidth_efficiency) << ";\n"
           << "    e.constants.runtime_overhead_gib = " << number(k.runtime_overhead_gib) << ";\n"
           << "    e.constants.micro_batch_tokens = " << k.micro_batch_tokens << ";\n"
@@ -192,6 +194,7 @@ std::string profile_source(const std::vector<std::string>& paths) {
           << "    e.uncertainty.prefill_relative_error = " << number(e.uncertainty.prefill_relative_error) << ";\n"
           << "    e.fitted_runs = " << e.fitted_runs << ";\n"
           << "    e.note = " << quoted(e.note) << ";\n"
+          << "    e.era = " << quoted(e.era) << ";\n"
           << "    profile.entries.push_back(std::move(e));\n  }\n";
     }
   }

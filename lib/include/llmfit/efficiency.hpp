@@ -34,8 +34,15 @@ struct EfficiencyConstants {
   double layer_overhead_us = 30;         // fixed time per layer per token: launches, synchronisation
   double expert_overhead_us = 0;         // per active routed expert per MoE layer per token
   double token_overhead_us = 200;        // per token: sampling, graph set-up, host round trip
-  double compute_efficiency = 0.5;       // prefill: achieved share of peak FP16 FLOPs
+  double compute_efficiency = 0.5;       // prefill: achieved share of the tensor peak on weight GEMMs
+  /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
+  /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
+  double attention_compute_efficiency = 0.5;
   double prefill_layer_overhead_us = 100;  // per layer per micro-batch during prefill
+  /// Prefill of quantised weights: bytes moved per micro-batch to dequantise them for the GEMM, in stored
+  /// weight bytes per pass (llama.cpp's cuBLAS path before MMQ, mid-2024: read q, write and read F16, about
+  /// (q + 4)/q ≈ 8 for 4-bit). 0 = kernels read quantised weights in place (MMQ, MLX, Marlin).
+  double prefill_dequant_passes = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
@@ -62,6 +69,7 @@ struct ProfileEntry {
   EfficiencyUncertainty uncertainty;
   int fitted_runs = 0;  // 0 = literature default
   std::string note;
+  std::string era;  // engine era these constants describe ("2024"); empty = current engines
 };
 
 struct EfficiencyProfile {
@@ -69,8 +77,13 @@ struct EfficiencyProfile {
   std::string source;
   std::vector<ProfileEntry> entries;
 
-  /// The most specific entry for (backend, api, class); falls back to the literature defaults.
+  /// The most specific current (untagged) entry for (backend, api, class); falls back to the
+  /// literature defaults.
   [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const;
+  /// As lookup, but prefers an entry fitted to runs of an older engine era (measured runs say which
+  /// era they come from); an empty era, or one without an entry, is the current entry.
+  [[nodiscard]] const ProfileEntry& lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
+                                               std::string_view era) const;
 };
 
 /// Literature-based defaults, one entry per backend (see docs/model.md for the sources).

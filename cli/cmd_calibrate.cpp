@@ -1,0 +1,71 @@
+// `llmfit calibrate FILE... -o profile.yaml`: fit the efficiency constants to measured runs.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/calibrate.hpp"
+#include "llmfit/calibrate_report.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct CalibrateOptions {
+  std::vector<std::string> files;
+  std::string output;  // profile YAML; empty = report only
+  RunDefaults defaults;
+  std::string format = "text";
+};
+
+void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
+  const Catalog& cat = catalog(global);
+  const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  ResolvedRuns resolved = resolve_runs(set.runs, cat);
+  if (options.defaults.strict && !resolved.skipped.empty()) {
+    const SkippedRun& first = resolved.skipped.front();
+    throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
+  }
+  std::vector<SkippedRun> skipped = set.skipped;
+  skipped.insert(skipped.end(), resolved.skipped.begin(), resolved.skipped.end());
+
+  CalibrationOptions fit_options;
+  fit_options.profile_name = "calibrated";
+  fit_options.profile_source = "llmfit calibrate";
+  for (const auto& file : options.files) fit_options.profile_source += " " + file;
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
+
+  const std::string text = options.format == "json"
+                               ? calibration_report_json(report, resolved.cases, skipped).dump(2) + "\n"
+                               : calibration_report_text(report, resolved.cases, skipped);
+  if (!options.output.empty()) {
+    const std::string yaml = "# Written by 'llmfit calibrate'; read with --calibration. Efficiencies are shares of\n"
+                             "# peak bandwidth or tensor FLOPs, costs are microseconds; see docs/calibration.md.\n" +
+                             profile_to_yaml(report.profile) + calibration_report_yaml(report);
+    write_output(yaml, options.output);
+  }
+  if (options.output == "-") {
+    std::cerr << text;
+  } else {
+    write_output(text, "");
+    if (!options.output.empty() && options.format != "json") std::cout << "profile written to " << options.output << "\n";
+  }
+}
+
+}  // namespace
+
+void setup_calibrate(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<CalibrateOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "calibrate", "Fit the efficiency constants to measured runs (llmfit runs JSON, llama-bench JSON/JSONL, Ollama "
+                   "responses, public-table CSV) and report the cross-validated error");
+  sub->add_option("files", options->files, "Run files")->required()->check(CLI::ExistingFile);
+  sub->add_option("-o,--output", options->output, "Write the fitted profile (YAML) here; '-' = stdout")
+      ->type_name("PROFILE.yaml");
+  sub->add_option("--hw", options->defaults.hardware,
+                  "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
+  sub->add_option("--model", options->defaults.model,
+                  "Model with quantisation of runs whose file does not name it, e.g. llama-3.1-8b-q4_k_m");
+  sub->add_flag("--strict", options->defaults.strict, "A run that cannot be used is an error, not a skip");
+  add_format_option(*sub, options->format, {"text", "json"});
+  sub->callback([options, &global] { run_calibrate(*options, global); });
+}
+
+}  // namespace llmfit::cli

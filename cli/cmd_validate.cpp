@@ -1,0 +1,65 @@
+// `llmfit validate FILE...`: predict every measured run and report the errors.
+#include <memory>
+
+#include "commands.hpp"
+#include "llmfit/calibrate.hpp"
+#include "llmfit/calibrate_report.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> files;
+  RunDefaults defaults;
+  std::string format = "text";
+  std::string write_runs;  // the usable runs in llmfit's schema
+};
+
+void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
+  const Catalog& cat = catalog(global);
+  const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  const ResolvedRuns resolved = resolve_runs(set.runs, cat);
+  if (options.defaults.strict && !resolved.skipped.empty()) {
+    const SkippedRun& first = resolved.skipped.front();
+    throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
+  }
+  std::vector<SkippedRun> skipped = set.skipped;
+  skipped.insert(skipped.end(), resolved.skipped.begin(), resolved.skipped.end());
+  if (resolved.cases.empty())
+    throw InputError("validate: no usable runs in " + std::to_string(options.files.size()) + " file(s)" +
+                     (skipped.empty() ? std::string() : "; first skipped: " + skipped.front().file + ":" +
+                                                            std::to_string(skipped.front().index) + ": " +
+                                                            skipped.front().reason));
+  const EfficiencyProfile& used = profile(global);
+  const ValidationReport report = validate_runs(resolved.cases, used);
+  const std::string name = global.calibration_path.empty() ? used.name : global.calibration_path;
+  if (!options.write_runs.empty()) {
+    std::vector<MeasuredRun> usable;
+    usable.reserve(resolved.cases.size());
+    for (const RunCase& c : resolved.cases) usable.push_back(*c.run);
+    write_output(runs_to_json_text(usable), options.write_runs);
+  }
+  write_output(options.format == "json" ? validation_report_json(report, resolved.cases, skipped, name).dump(2) + "\n"
+                                        : validation_report_text(report, resolved.cases, skipped, name),
+               "");
+}
+
+}  // namespace
+
+void setup_validate(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "validate", "Predict measured runs with the current profile (--calibration) and report per-run and summary errors");
+  sub->add_option("files", options->files, "Run files")->required()->check(CLI::ExistingFile);
+  sub->add_option("--hw", options->defaults.hardware,
+                  "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
+  sub->add_option("--model", options->defaults.model,
+                  "Model with quantisation of runs whose file does not name it, e.g. llama-3.1-8b-q4_k_m");
+  sub->add_flag("--strict", options->defaults.strict, "A run that cannot be used is an error, not a skip");
+  sub->add_option("--write-runs", options->write_runs, "Also write the usable runs in llmfit's run schema (JSON)")
+      ->type_name("RUNS.json");
+  add_format_option(*sub, options->format, {"text", "json"});
+  sub->callback([options, &global] { run_validate(*options, global); });
+}
+
+}  // namespace llmfit::cli

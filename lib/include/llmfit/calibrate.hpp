@@ -1,0 +1,142 @@
+#pragma once
+/// Calibration: the efficiency constants of the speed model (efficiency.hpp) fitted to measured runs by
+/// robust weighted least squares, with cross-validated error. Pure maths over plain structs; no I/O.
+///
+/// The model is linear in its time coefficients. Decode seconds per token =
+///   Σ_kernel W_k/BW · θ_k + KV/BW · θ_kv + layers · θ_layer + MoE layers · experts · θ_expert + θ_token
+///   + offset (device hops, host part),   θ_k = 1/(weight_bandwidth_efficiency · kernel_efficiency[k]),
+/// prefill seconds = weight FLOPs/peak · θ_c + attention FLOPs/peak · θ_att + micro-batches · layers · θ_pl
+///   + micro-batches · quantised weight bytes/BW · θ_dequant.
+/// The columns are measured by probing decode_seconds_per_token / prefill_seconds themselves, so the fit
+/// and the prediction cannot drift apart. See docs/calibration.md.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/efficiency.hpp"
+#include "llmfit/predict.hpp"
+#include "llmfit/runs.hpp"
+
+namespace llmfit {
+
+/// A measured run resolved against the catalogue: the scenario the engine ran and what it measured.
+struct RunCase {
+  const MeasuredRun* run = nullptr;
+  const HardwareSpec* hardware = nullptr;
+  const HardwareSpec* host = nullptr;  // GPUs: the CPU/RAM entry for offloaded layers (catalogue default)
+  const ModelSpec* model = nullptr;
+  QuantSpec quant;  // the catalogue's numbers, bits scaled to the run's stated weight bytes (no strings)
+  int device_count = 1;
+  HardwareClass hardware_class = HardwareClass::nvidia_consumer;
+  MemoryFit fit;            // memory verdict at the largest capacity the chip is sold with
+  bool offloaded = false;   // does not fit fully on the accelerator: predicted with offload, not fitted
+
+  /// The scenario as the engine ran it (batch 1, context = depth + prompt + generated tokens).
+  [[nodiscard]] Scenario scenario() const noexcept;
+  /// Measured seconds: per decode token, or for the whole prefill of n_prompt tokens.
+  [[nodiscard]] double measured_seconds() const noexcept;
+};
+
+struct ResolvedRuns {
+  std::vector<RunCase> cases;
+  std::vector<SkippedRun> skipped;
+};
+
+/// Resolves runs to catalogue entries. Skipped, with the reason: runs whose stated weight bytes disagree
+/// with the catalogue by more than 25 %, and runs faster than physics allows (decode above the
+/// bandwidth roofline: peak bandwidth / bytes read per token; prefill above the tensor peak).
+/// `runs` must outlive the result.
+[[nodiscard]] ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& catalog);
+
+/// Predicted tokens/s of a run with the given constants (the library's own decode / prefill model).
+[[nodiscard]] double predict_run_tok_s(const RunCase& run_case, const EfficiencyConstants& constants) noexcept;
+
+struct CalibrationOptions {
+  double huber_k = 1.345;           // Huber threshold in robust standard deviations (95 % efficiency)
+  int max_iterations = 50;          // IRLS
+  double shrinkage_spread = 0.3;    // prior relative spread of a group's constants around its parent's
+  double collinearity_tolerance = 1e-4;  // a column is determined when sin² of its angle to the others exceeds this
+  bool cross_validate = true;       // leave-one-hardware-out
+  std::string profile_name = "calibrated";
+  std::string profile_source;
+};
+
+/// One fitted (or kept) constant of a group.
+struct ConstantEstimate {
+  std::string name;             // profile name: "layer_overhead_us", "kernel_efficiency.k-quant" …
+  std::string label;            // what it is, for people: "weight bandwidth efficiency (k-quant)"
+  double value = 0;             // efficiency (share of peak) or microseconds
+  double standard_error = 0;    // same unit; 0 when not fitted
+  bool is_efficiency = false;   // value is a share of peak (bandwidth or FLOPs)
+  std::string unit;             // "share of peak", "us" or "passes"
+  bool fitted = false;          // false: kept at the literature prior
+  double data_share = 0;        // share of the estimate's information from this group's own runs
+  std::string status;           // "fitted", "shrunk toward …", "kept: …"
+};
+
+/// Constants fitted for one group: a backend, a device API × hardware class, optionally an era.
+struct GroupFit {
+  Backend backend = Backend::llama_cpp;
+  std::optional<DeviceApi> api;
+  std::optional<HardwareClass> hardware_class;
+  std::string era;           // empty: pooled over eras
+  std::string label;         // "llama.cpp · cuda · nvidia-consumer · era 2025"
+  int decode_runs = 0;
+  int prefill_runs = 0;
+  int hardware_count = 0;
+  std::vector<ConstantEstimate> decode;
+  std::vector<ConstantEstimate> prefill;
+  double decode_condition_number = 0;   // of the scaled normal matrix of the determined columns (level 0)
+  double prefill_condition_number = 0;
+  EfficiencyConstants constants;
+};
+
+struct ErrorSummary {
+  int n = 0;
+  double mape_pct = 0;        // mean absolute percentage error of tokens/s
+  double median_ape_pct = 0;  // median absolute percentage error
+};
+
+struct RunError {
+  std::size_t case_index = 0;
+  double predicted_tok_s = 0;
+  double measured_tok_s = 0;
+  double ape_pct = 0;  // |predicted − measured| / measured, percent
+};
+
+struct CalibrationReport {
+  std::vector<GroupFit> groups;  // backend-wide fits first, then classes, then eras
+  int decode_runs = 0;
+  int prefill_runs = 0;
+  int hardware_count = 0;
+  int offloaded_runs = 0;        // predicted but not fitted
+  ErrorSummary decode_before, decode_after, decode_cv;
+  ErrorSummary prefill_before, prefill_after, prefill_cv;
+  int cv_unpredicted = 0;        // held-out runs whose backend had no other runs (not in the CV figure)
+  std::vector<RunError> worst;   // after calibration, largest error first (at most 10)
+  /// Per case (index as in the input; 0 = not predicted): before, after, and cross-validated tokens/s.
+  std::vector<double> predicted_before, predicted_after, predicted_cv;
+  std::vector<std::string> notes;
+  EfficiencyProfile profile;     // fitted entries (current engines, plus older eras tagged)
+};
+
+/// Fits the constants. `before` gives the "before" errors (the literature defaults, normally); groups
+/// without data keep its values. Throws InputError when the runs determine nothing: fewer than 3 usable
+/// runs, all runs from one chip, or columns too collinear to separate bandwidth from fixed costs.
+[[nodiscard]] CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyProfile& before,
+                                          const CalibrationOptions& options = {});
+
+struct ValidationReport {
+  std::vector<RunError> runs;  // one per case, in order
+  ErrorSummary decode;
+  ErrorSummary prefill;
+};
+/// Predicts every run with the profile (entry of the run's backend, API, class and era).
+[[nodiscard]] ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile);
+
+/// Mean and median of absolute percentage errors.
+[[nodiscard]] ErrorSummary summarise_errors(std::vector<double> ape_pct);
+
+}  // namespace llmfit

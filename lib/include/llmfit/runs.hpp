@@ -1,0 +1,130 @@
+#pragma once
+/// Measured runs: what a benchmark measured, read from llmfit's own run files (docs/runs-schema.md),
+/// llama-bench `-o json` / `-o jsonl` output, Ollama API responses and the CSV tables of public runs,
+/// mapped to catalogue ids. Runs that cannot be mapped or are malformed are reported, never guessed.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/efficiency.hpp"
+#include "llmfit/predict.hpp"
+
+namespace llmfit {
+
+/// What a run measured: decode (tokens generated one at a time) or prefill (a prompt in batches).
+enum class RunTest { decode, prefill };
+[[nodiscard]] std::string_view to_string(RunTest test) noexcept;
+
+/// The file formats llmfit reads runs from.
+enum class RunFormat { llmfit, llama_bench, ollama, public_csv };
+[[nodiscard]] std::string_view to_string(RunFormat format) noexcept;
+
+/// One measurement, mapped to catalogue ids.
+/// Decode: n_gen tokens generated after n_depth tokens already in the KV cache, so the run reads the KV
+/// cache of n_depth .. n_depth + n_gen tokens (mean depth n_depth + n_gen / 2).
+/// Prefill: n_prompt tokens processed after n_depth tokens already cached.
+struct MeasuredRun {
+  std::string hardware_id;  // catalogue id
+  int device_count = 1;     // identical devices, layer split
+  std::string model_id;     // catalogue id
+  std::string quant_id;     // catalogue id
+  Backend backend = Backend::llama_cpp;
+  DeviceApi api = DeviceApi::cuda;
+  RunTest test = RunTest::decode;
+  std::int64_t n_prompt = 0;
+  std::int64_t n_gen = 0;
+  std::int64_t n_depth = 0;
+  double tok_s = 0;          // measured tokens per second
+  double stddev_tok_s = 0;   // 0 = not stated
+  double weight_bytes = 0;   // bytes of weights as the file states them (llama-bench model_size); 0 = catalogue
+  double params = 0;         // parameters as the file states them (model_n_params); 0 = not stated
+  KvCacheType kv_type = KvCacheType::f16;
+  std::optional<bool> flash_attn;
+  std::string build;   // engine build (commit or number), when stated
+  std::string era;     // year of the engine build the run was measured with ("2024"); empty = unknown
+  std::string source;  // where the measurement was published
+  std::string note;    // anything a reader of the run should know
+  std::string file;    // file it was read from
+  std::size_t index = 0;  // record number in that file (0-based; CSV: data row; JSON lines: line)
+
+  /// Mean number of tokens in the KV cache while the measured tokens were processed.
+  [[nodiscard]] double mean_depth_tokens() const noexcept;
+  /// Context the engine allocated for the test (n_depth + n_prompt + n_gen).
+  [[nodiscard]] std::int64_t context_tokens() const noexcept { return n_depth + n_prompt + n_gen; }
+};
+
+/// A record that was not used, and why.
+struct SkippedRun {
+  std::string file;
+  std::size_t index = 0;
+  std::string reason;
+};
+
+/// Runs read from one or more files.
+struct RunSet {
+  std::vector<MeasuredRun> runs;
+  std::vector<SkippedRun> skipped;
+  std::vector<std::string> formats;  // per file: "<file>: <format>"
+};
+
+/// What the command line says about runs whose file does not name them in catalogue terms.
+struct RunDefaults {
+  std::string hardware;  // `--hw`: id[:count]; applies to llama-bench and Ollama files and unnamed runs
+  std::string model;     // `--model`: <model>-<quant>
+  bool strict = false;   // `--strict`: a record that cannot be used is an error, not a skip
+};
+
+/// Hard limits of the readers.
+inline constexpr std::uintmax_t kMaxRunFileBytes = 256u * 1024u * 1024u;
+inline constexpr int kMaxRunJsonDepth = 32;
+
+/// Which format a file's text is in (JSON records are classified one by one when parsed).
+/// Throws InputError when it is none of them.
+[[nodiscard]] RunFormat detect_run_format(std::string_view text, const std::string& file_name);
+
+/// Parses the runs in one file's text. Throws InputError for problems with the whole file (not JSON,
+/// nested deeper than kMaxRunJsonDepth, unknown format) and, when `defaults.strict`, for the first
+/// record that cannot be used; otherwise such records land in `skipped`.
+[[nodiscard]] RunSet parse_runs(std::string_view text, const std::string& file_name, const Catalog& catalog,
+                                const RunDefaults& defaults);
+/// Reads a file (at most kMaxRunFileBytes) and parses it.
+[[nodiscard]] RunSet load_runs_path(const std::string& path, const Catalog& catalog, const RunDefaults& defaults);
+/// Reads several files into one set.
+[[nodiscard]] RunSet load_runs_paths(const std::vector<std::string>& paths, const Catalog& catalog,
+                                     const RunDefaults& defaults);
+
+/// llmfit's own run schema (docs/runs-schema.md) as a JSON array of records, one test per record.
+[[nodiscard]] std::string runs_to_json_text(const std::vector<MeasuredRun>& runs);
+
+// ---------------------------------------------------------------------------------------------
+// Names used by public tables, mapped to catalogue ids.
+
+/// A public-table slug and the catalogue entry it means.
+struct SlugMapping {
+  std::string_view slug;
+  std::string_view catalogue_id;
+  std::string_view note;
+};
+/// Hardware slugs of the public tables (../shared/data) and of llama-bench `gpu_info` strings that are
+/// not catalogue ids or aliases themselves.
+[[nodiscard]] std::span<const SlugMapping> hardware_slug_table() noexcept;
+/// Model slugs of the public tables.
+[[nodiscard]] std::span<const SlugMapping> model_slug_table() noexcept;
+
+/// A hardware slug resolved to a catalogue entry and a device count.
+struct HardwareSlugMatch {
+  const HardwareSpec* hardware = nullptr;
+  int device_count = 1;
+};
+/// `rtx-4090-x2` (N cards), `rtx-4090:2`, a table slug, or a catalogue id/alias. Null hardware when
+/// the slug means nothing in the catalogue.
+[[nodiscard]] HardwareSlugMatch map_hardware_slug(std::string_view slug, const Catalog& catalog);
+/// A model slug from the table, or a catalogue id/alias. Null when unknown.
+[[nodiscard]] const ModelSpec* map_model_slug(std::string_view slug, const Catalog& catalog);
+
+}  // namespace llmfit

@@ -1,0 +1,1140 @@
+// Calibration maths: design matrix from the library's own speed model, robust (Huber, IRLS) weighted
+// least squares in relative error, hierarchical shrinkage (backend → API × hardware class → era),
+// rank checks, standard errors and leave-one-hardware-out cross-validation. No I/O.
+#include "llmfit/calibrate.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/units.hpp"
+
+namespace llmfit {
+namespace {
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kKernels = static_cast<int>(kAllQuantKernels.size());
+
+// Parameter layout. Decode: one inverse bandwidth efficiency per kernel family, then KV and the fixed costs.
+constexpr int kKv = kKernels;
+constexpr int kLayer = kKernels + 1;
+constexpr int kExpert = kKernels + 2;
+constexpr int kToken = kKernels + 3;
+constexpr int kDecodeParams = kKernels + 4;
+// Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
+constexpr int kCompute = 0;
+constexpr int kAttention = 1;
+constexpr int kPrefillLayer = 2;
+constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
+constexpr int kPrefillParams = 4;
+constexpr int kTests = 2;  // index 0 decode, 1 prefill
+
+int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
+int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
+
+// Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
+bool is_efficiency_param(int test, int j) { return test == 0 ? j <= kKv : j == kCompute || j == kAttention; }
+/// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
+/// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
+bool is_bandwidth_param(int test, int j) { return test == 0 && j <= kKv; }
+double lower_bound(int test, int j) {
+  return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
+}
+double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
+std::string param_unit(int test, int j) {
+  return is_efficiency_param(test, j) ? "share of peak" : test == 1 && j == kDequant ? "passes" : "us";
+}
+
+std::string param_name(int test, int j) {
+  if (test == 1)
+    return j == kCompute     ? "compute_efficiency"
+           : j == kAttention ? "attention_compute_efficiency"
+           : j == kDequant   ? "prefill_dequant_passes"
+                             : "prefill_layer_overhead_us";
+  if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
+  switch (j) {
+    case kKv: return "kv_bandwidth_efficiency";
+    case kLayer: return "layer_overhead_us";
+    case kExpert: return "expert_overhead_us";
+    default: return "token_overhead_us";
+  }
+}
+
+std::string param_label(int test, int j) {
+  if (test == 1)
+    return j == kCompute     ? "prefill weight-GEMM share of tensor peak"
+           : j == kAttention ? "prefill attention share of tensor peak"
+           : j == kDequant   ? "dequantisation passes per micro-batch"
+                             : "prefill cost per layer per micro-batch (µs)";
+  if (j < kKernels)
+    return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
+           " kernels";
+  switch (j) {
+    case kKv: return "KV-cache bandwidth efficiency";
+    case kLayer: return "cost per layer per token (µs)";
+    case kExpert: return "cost per active expert per MoE layer (µs)";
+    default: return "cost per token (µs)";
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Constants ↔ coefficients
+
+VectorXd theta_of(int test, const EfficiencyConstants& k) {
+  VectorXd th(param_count(test));
+  if (test == 0) {
+    for (int j = 0; j < kKernels; ++j)
+      th[j] = 1.0 / (k.weight_bandwidth_efficiency * k.kernel_efficiency[static_cast<std::size_t>(j)]);
+    th[kKv] = 1.0 / k.kv_bandwidth_efficiency;
+    th[kLayer] = k.layer_overhead_us;
+    th[kExpert] = k.expert_overhead_us;
+    th[kToken] = k.token_overhead_us;
+  } else {
+    th[kCompute] = 1.0 / k.compute_efficiency;
+    th[kAttention] = 1.0 / k.attention_compute_efficiency;
+    th[kPrefillLayer] = k.prefill_layer_overhead_us;
+    th[kDequant] = k.prefill_dequant_passes;
+  }
+  return th;
+}
+
+/// Fitted coefficients written into a copy of `base`. Kernel families with runs get their fitted
+/// product weight_bandwidth_efficiency × kernel_efficiency; the common factor is the geometric mean of the
+/// fitted products over their literature relative efficiencies, so families without runs keep their
+/// literature efficiency relative to the fitted level.
+EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
+                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data) {
+  double log_sum = 0;
+  int fitted = 0;
+  for (int j = 0; j < kKernels; ++j) {
+    if (!kernel_has_data[static_cast<std::size_t>(j)]) continue;
+    log_sum += std::log((1.0 / decode[j]) / base.kernel_efficiency[static_cast<std::size_t>(j)]);
+    ++fitted;
+  }
+  if (fitted > 0) {
+    const double level = std::exp(log_sum / fitted);
+    for (int j = 0; j < kKernels; ++j)
+      if (kernel_has_data[static_cast<std::size_t>(j)])
+        base.kernel_efficiency[static_cast<std::size_t>(j)] = (1.0 / decode[j]) / level;
+    base.weight_bandwidth_efficiency = level;
+  }
+  base.kv_bandwidth_efficiency = 1.0 / decode[kKv];
+  base.layer_overhead_us = decode[kLayer];
+  base.expert_overhead_us = decode[kExpert];
+  base.token_overhead_us = decode[kToken];
+  base.compute_efficiency = 1.0 / prefill[kCompute];
+  base.attention_compute_efficiency = 1.0 / prefill[kAttention];
+  base.prefill_layer_overhead_us = prefill[kPrefillLayer];
+  base.prefill_dequant_passes = prefill[kDequant];
+  return base;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Design rows, measured by probing the speed model: every coefficient set to zero time (infinite
+// efficiency, zero cost) except one, set to 1.
+
+struct Probe {
+  std::array<double, kDecodeParams> decode{};
+  std::array<double, kPrefillParams> prefill{};
+  double offset = 0;  // time the fitted terms do not cover (device hops, host part)
+};
+
+EfficiencyConstants zero_time(EfficiencyConstants k) {
+  k.weight_bandwidth_efficiency = kInf;
+  k.kernel_efficiency.fill(1.0);
+  k.kv_bandwidth_efficiency = kInf;
+  k.layer_overhead_us = 0;
+  k.expert_overhead_us = 0;
+  k.token_overhead_us = 0;
+  k.compute_efficiency = kInf;
+  k.attention_compute_efficiency = kInf;
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  return k;
+}
+
+Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
+  Probe p;
+  const Scenario s = c.scenario();
+  const MeasuredRun& run = *c.run;
+  const EfficiencyConstants zero = zero_time(prior);
+  if (run.test == RunTest::decode) {
+    const double depth = run.mean_depth_tokens();
+    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, c.fit, k, depth); };
+    p.offset = time(zero);
+    EfficiencyConstants k = zero;
+    k.weight_bandwidth_efficiency = 1;
+    p.decode[static_cast<std::size_t>(c.quant.kernel)] = time(k) - p.offset;
+    k = zero;
+    k.kv_bandwidth_efficiency = 1;
+    p.decode[kKv] = time(k) - p.offset;
+    k = zero;
+    k.layer_overhead_us = 1;
+    p.decode[kLayer] = time(k) - p.offset;
+    k = zero;
+    k.expert_overhead_us = 1;
+    p.decode[kExpert] = time(k) - p.offset;
+    k = zero;
+    k.token_overhead_us = 1;
+    p.decode[kToken] = time(k) - p.offset;
+  } else {
+    const double tokens = static_cast<double>(run.n_prompt);
+    const double depth = static_cast<double>(run.n_depth);
+    auto time = [&](const EfficiencyConstants& k) { return prefill_seconds(s, c.fit, k, tokens, depth); };
+    p.offset = time(zero);
+    EfficiencyConstants k = zero;
+    k.compute_efficiency = 1;
+    p.prefill[kCompute] = time(k) - p.offset;
+    k = zero;
+    k.attention_compute_efficiency = 1;
+    p.prefill[kAttention] = time(k) - p.offset;
+    k = zero;
+    k.prefill_layer_overhead_us = 1;
+    p.prefill[kPrefillLayer] = time(k) - p.offset;
+    k = zero;
+    k.prefill_dequant_passes = 1;
+    p.prefill[kDequant] = time(k) - p.offset;
+  }
+  // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
+  for (double& x : p.decode) x = x < 0 ? 0.0 : x;
+  for (double& x : p.prefill) x = x < 0 ? 0.0 : x;
+  return p;
+}
+
+const EfficiencyConstants& prior_for(const EfficiencyProfile& before, Backend backend, DeviceApi api,
+                                     HardwareClass hw_class) {
+  return before.lookup(backend, api, hw_class).constants;
+}
+
+/// The backend-wide prior: the entry of `before` with neither API nor class, else the literature one.
+const EfficiencyConstants& backend_prior(const EfficiencyProfile& before, Backend backend) {
+  for (const auto& profile : {&before, &default_efficiency_profile()})
+    for (const auto& entry : profile->entries)
+      if (entry.backend == backend && !entry.api && !entry.hardware_class && entry.era.empty()) return entry.constants;
+  return default_efficiency_profile().entries.front().constants;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Data laid out for the solver
+
+struct GroupKey {
+  Backend backend;
+  DeviceApi api;
+  HardwareClass hw_class;
+  std::string era;
+  bool operator<(const GroupKey& o) const {
+    return std::tie(backend, api, hw_class, era) < std::tie(o.backend, o.api, o.hw_class, o.era);
+  }
+};
+
+struct Row {
+  std::size_t case_index = 0;
+  int backend = 0;      // index into Data::backends
+  int class_group = 0;  // index into Data::class_groups
+  int era_group = -1;   // index into Data::era_groups; -1 when the run states no era
+  int hardware = 0;     // index into Data::hardware
+  double t = 0;         // measured seconds
+  double offset = 0;
+  std::array<double, kDecodeParams> x{};  // prefill uses the first kPrefillParams
+  std::array<std::uint8_t, 6> nonzero{};  // columns with x ≠ 0
+  int nonzero_count = 0;
+};
+
+struct Data {
+  std::vector<Backend> backends;
+  std::vector<GroupKey> class_groups;  // era empty
+  std::vector<GroupKey> era_groups;
+  std::vector<int> era_parent;         // class group of each era group
+  std::vector<std::string> hardware;
+  std::array<std::vector<Row>, kTests> rows;  // decode, prefill
+};
+
+Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before) {
+  Data d;
+  std::map<Backend, int> backend_index;
+  std::map<GroupKey, int> class_index;
+  std::map<GroupKey, int> era_index;
+  std::map<std::string, int> hardware_index;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!usable[i]) continue;
+    const RunCase& c = cases[i];
+    const MeasuredRun& run = *c.run;
+    Row row;
+    row.case_index = i;
+    const auto b = backend_index.try_emplace(run.backend, static_cast<int>(d.backends.size()));
+    if (b.second) d.backends.push_back(run.backend);
+    row.backend = b.first->second;
+    const GroupKey class_key{run.backend, run.api, c.hardware_class, ""};
+    const auto g = class_index.try_emplace(class_key, static_cast<int>(d.class_groups.size()));
+    if (g.second) d.class_groups.push_back(class_key);
+    row.class_group = g.first->second;
+    if (!run.era.empty()) {
+      const GroupKey era_key{run.backend, run.api, c.hardware_class, run.era};
+      const auto e = era_index.try_emplace(era_key, static_cast<int>(d.era_groups.size()));
+      if (e.second) {
+        d.era_groups.push_back(era_key);
+        d.era_parent.push_back(row.class_group);
+      }
+      row.era_group = e.first->second;
+    }
+    const auto h = hardware_index.try_emplace(c.hardware->id, static_cast<int>(d.hardware.size()));
+    if (h.second) d.hardware.push_back(c.hardware->id);
+    row.hardware = h.first->second;
+    row.t = c.measured_seconds();
+    const Probe p = probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class));
+    row.offset = p.offset;
+    const int test = test_index(run.test);
+    for (int j = 0; j < param_count(test); ++j) {
+      row.x[static_cast<std::size_t>(j)] = test == 0 ? p.decode[static_cast<std::size_t>(j)] : p.prefill[static_cast<std::size_t>(j)];
+      if (row.x[static_cast<std::size_t>(j)] != 0 && row.nonzero_count < static_cast<int>(row.nonzero.size()))
+        row.nonzero[static_cast<std::size_t>(row.nonzero_count++)] = static_cast<std::uint8_t>(j);
+    }
+    d.rows[static_cast<std::size_t>(test)].push_back(row);
+  }
+  return d;
+}
+
+// ------------------------------------------------------------------------------------------------
+// One weighted, robust, bounded, shrunk least-squares solve
+
+struct Solution {
+  VectorXd theta;
+  VectorXd standard_error;
+  VectorXd data_share;   // information / (information + prior precision)
+  std::vector<char> fixed;
+  double sigma = 0;  // robust scale of the relative residuals at the solution (0 = no runs)
+  int runs = 0;
+};
+
+struct Workspace {
+  std::vector<double> residual;
+  std::vector<double> huber;
+  std::vector<double> scratch;
+};
+
+/// Minimises Σ h_i ((x_i·θ + o_i − t_i)/t_i)² + (θ − m)ᵀ P (θ − m) over the free columns, with Huber
+/// weights h_i from iteratively reweighted least squares and θ kept within its physical bounds.
+Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& prior_mean, const MatrixXd& prior_precision,
+               const std::vector<char>& fixed, const CalibrationOptions& options, Workspace& ws) {
+  const int p = param_count(test);
+  Solution s;
+  s.theta = prior_mean;
+  s.fixed = fixed;
+  s.runs = static_cast<int>(rows.size());
+  s.standard_error = VectorXd::Zero(p);
+  s.data_share = VectorXd::Zero(p);
+  std::vector<int> free_columns;
+  for (int j = 0; j < p; ++j)
+    if (!fixed[static_cast<std::size_t>(j)]) free_columns.push_back(j);
+  if (free_columns.empty() || rows.empty()) {
+    for (int j = 0; j < p; ++j) s.data_share[j] = 0;
+    return s;
+  }
+
+  const std::size_t n = rows.size();
+  ws.residual.assign(n, 0.0);
+  ws.huber.assign(n, 1.0);
+  MatrixXd a(p, p);
+  VectorXd b(p);
+  std::vector<int> active;  // free columns held at a bound
+  MatrixXd system;
+  double sigma2 = 0;
+  for (int iteration = 0; iteration < options.max_iterations; ++iteration) {
+    a.setZero();
+    b.setZero();
+    for (std::size_t i = 0; i < n; ++i) {
+      const Row& r = *rows[i];
+      const double w = ws.huber[i] / (r.t * r.t);
+      const double target = r.t - r.offset;
+      for (int u = 0; u < r.nonzero_count; ++u) {
+        const int ju = r.nonzero[static_cast<std::size_t>(u)];
+        const double xu = r.x[static_cast<std::size_t>(ju)];
+        b[ju] += w * xu * target;
+        for (int v = 0; v < r.nonzero_count; ++v) {
+          const int jv = r.nonzero[static_cast<std::size_t>(v)];
+          a(ju, jv) += w * xu * r.x[static_cast<std::size_t>(jv)];
+        }
+      }
+    }
+    // Bounded solve: columns that leave their bounds are held at the bound and the rest re-solved.
+    const VectorXd previous = s.theta;
+    active.clear();
+    for (int pass = 0; pass <= p; ++pass) {
+      std::vector<int> solve_columns;
+      for (int j : free_columns)
+        if (std::find(active.begin(), active.end(), j) == active.end()) solve_columns.push_back(j);
+      const int m = static_cast<int>(solve_columns.size());
+      if (m == 0) break;
+      // (A + P)_SS θ_S = b_S + (P m)_S − (A + P)_SX θ_X, X = fixed and bound-held columns.
+      const VectorXd pulled = prior_precision * prior_mean;
+      system.resize(m, m);
+      VectorXd rhs(m);
+      for (int u = 0; u < m; ++u) {
+        const int ju = solve_columns[static_cast<std::size_t>(u)];
+        rhs[u] = b[ju] + pulled[ju];
+        for (int j = 0; j < p; ++j)
+          if (std::find(solve_columns.begin(), solve_columns.end(), j) == solve_columns.end())
+            rhs[u] -= (a(ju, j) + prior_precision(ju, j)) * s.theta[j];
+        for (int v = 0; v < m; ++v) {
+          const int jv = solve_columns[static_cast<std::size_t>(v)];
+          system(u, v) = a(ju, jv) + prior_precision(ju, jv);
+        }
+      }
+      const VectorXd solved = system.colPivHouseholderQr().solve(rhs);
+      int worst = -1;
+      double worst_excess = 0;
+      for (int u = 0; u < m; ++u) {
+        const int j = solve_columns[static_cast<std::size_t>(u)];
+        s.theta[j] = solved[u];
+        const double lo = lower_bound(test, j), hi = upper_bound(test, j);
+        const double excess = !std::isfinite(solved[u]) ? kInf : std::max(lo - solved[u], solved[u] - hi) / std::max(1e-12, hi - lo);
+        if (excess > worst_excess) {
+          worst_excess = excess;
+          worst = j;
+        }
+      }
+      if (worst < 0) break;
+      s.theta[worst] = std::clamp(std::isfinite(s.theta[worst]) ? s.theta[worst] : lower_bound(test, worst),
+                                  lower_bound(test, worst), upper_bound(test, worst));
+      active.push_back(worst);
+    }
+    // Relative residuals, robust scale (MAD) and Huber weights.
+    for (std::size_t i = 0; i < n; ++i) {
+      const Row& r = *rows[i];
+      double predicted = r.offset;
+      for (int u = 0; u < r.nonzero_count; ++u) {
+        const int j = r.nonzero[static_cast<std::size_t>(u)];
+        predicted += r.x[static_cast<std::size_t>(j)] * s.theta[j];
+      }
+      ws.residual[i] = (predicted - r.t) / r.t;
+    }
+    ws.scratch.assign(ws.residual.begin(), ws.residual.end());
+    for (double& v : ws.scratch) v = std::abs(v);
+    std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
+    const double scale = std::max(1.4826 * ws.scratch[n / 2], 0.005);  // floor: 0.5 % measurement noise
+    s.sigma = scale;
+    const double threshold = options.huber_k * scale;
+    double weighted = 0;
+    double weight_sum = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double r = std::abs(ws.residual[i]);
+      ws.huber[i] = r <= threshold ? 1.0 : threshold / r;
+      weighted += ws.huber[i] * ws.residual[i] * ws.residual[i];
+      weight_sum += ws.huber[i];
+    }
+    const int parameters = static_cast<int>(free_columns.size() - active.size());
+    sigma2 = weighted / std::max(1.0, weight_sum - parameters);
+    double change = 0;
+    for (int j : free_columns) change = std::max(change, std::abs(s.theta[j] - previous[j]) / std::max(1e-9, std::abs(s.theta[j])));
+    if (iteration > 0 && change < 1e-7) break;
+  }
+  // Standard errors from the final weighted normal matrix (sandwich-free: σ² (A + P)⁻¹).
+  std::vector<int> estimated;
+  for (int j : free_columns)
+    if (std::find(active.begin(), active.end(), j) == active.end()) estimated.push_back(j);
+  for (int j = 0; j < p; ++j) {
+    const double total = a(j, j) + prior_precision(j, j);
+    s.data_share[j] = fixed[static_cast<std::size_t>(j)] || total <= 0 ? 0.0 : a(j, j) / total;
+  }
+  if (!estimated.empty()) {
+    const int m = static_cast<int>(estimated.size());
+    MatrixXd system_final(m, m);
+    for (int u = 0; u < m; ++u)
+      for (int v = 0; v < m; ++v) {
+        const int ju = estimated[static_cast<std::size_t>(u)], jv = estimated[static_cast<std::size_t>(v)];
+        system_final(u, v) = a(ju, jv) + prior_precision(ju, jv);
+      }
+    const MatrixXd covariance = sigma2 * system_final.completeOrthogonalDecomposition().pseudoInverse();
+    for (int u = 0; u < m; ++u)
+      s.standard_error[estimated[static_cast<std::size_t>(u)]] = std::sqrt(std::max(0.0, covariance(u, u)));
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Which columns the runs determine (level 0, per backend and test)
+
+struct Determination {
+  std::vector<char> determined;       // per column
+  std::vector<std::string> why_kept;  // per column, when not determined
+  std::array<bool, kAllQuantKernels.size()> kernel_has_data{};
+  int rank = 0;
+  double condition_number = 0;
+  bool fittable = false;
+  std::string refusal;  // when not fittable
+};
+
+Determination determine(int test, const std::vector<const Row*>& rows, double tolerance) {
+  const int p = param_count(test);
+  Determination d;
+  d.determined.assign(static_cast<std::size_t>(p), 0);
+  d.why_kept.assign(static_cast<std::size_t>(p), "");
+  MatrixXd a = MatrixXd::Zero(p, p);
+  std::vector<int> count(static_cast<std::size_t>(p), 0);
+  for (const Row* r : rows) {
+    const double w = 1.0 / (r->t * r->t);
+    for (int u = 0; u < r->nonzero_count; ++u) {
+      const int ju = r->nonzero[static_cast<std::size_t>(u)];
+      ++count[static_cast<std::size_t>(ju)];
+      for (int v = 0; v < r->nonzero_count; ++v) {
+        const int jv = r->nonzero[static_cast<std::size_t>(v)];
+        a(ju, jv) += w * r->x[static_cast<std::size_t>(ju)] * r->x[static_cast<std::size_t>(jv)];
+      }
+    }
+  }
+  if (test == 0)
+    for (int j = 0; j < kKernels; ++j) d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
+  // Priority: the bandwidth terms (kernel families with most runs first), then the fixed costs.
+  std::vector<int> order;
+  if (test == 0) {
+    for (int j = 0; j < kKernels; ++j) order.push_back(j);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
+    order.insert(order.end(), {kKv, kLayer, kToken, kExpert});
+  } else {
+    order = {kCompute, kPrefillLayer, kDequant, kAttention};
+  }
+  // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
+  VectorXd scale = VectorXd::Zero(p);
+  for (int j = 0; j < p; ++j) scale[j] = a(j, j) > 0 ? 1.0 / std::sqrt(a(j, j)) : 0.0;
+  const MatrixXd c = scale.asDiagonal() * a * scale.asDiagonal();
+  std::vector<int> accepted;
+  for (int j : order) {
+    if (count[static_cast<std::size_t>(j)] == 0) {
+      d.why_kept[static_cast<std::size_t>(j)] = "no runs exercise it";
+      continue;
+    }
+    double unexplained = 1.0;
+    int closest = -1;
+    if (!accepted.empty()) {
+      const int m = static_cast<int>(accepted.size());
+      MatrixXd css(m, m);
+      VectorXd csj(m);
+      double best = -1;
+      for (int u = 0; u < m; ++u) {
+        csj[u] = c(accepted[static_cast<std::size_t>(u)], j);
+        if (std::abs(csj[u]) > best) {
+          best = std::abs(csj[u]);
+          closest = accepted[static_cast<std::size_t>(u)];
+        }
+        for (int v = 0; v < m; ++v) css(u, v) = c(accepted[static_cast<std::size_t>(u)], accepted[static_cast<std::size_t>(v)]);
+      }
+      unexplained = 1.0 - csj.dot(css.colPivHouseholderQr().solve(csj));
+    }
+    if (unexplained > tolerance) {
+      accepted.push_back(j);
+      d.determined[static_cast<std::size_t>(j)] = 1;
+    } else {
+      d.why_kept[static_cast<std::size_t>(j)] =
+          "collinear with " + (closest >= 0 ? param_name(test, closest) : std::string("the fitted columns")) +
+          " in these runs";
+    }
+  }
+  d.rank = static_cast<int>(accepted.size());
+  if (d.rank > 0) {
+    const int m = d.rank;
+    MatrixXd cs(m, m);
+    for (int u = 0; u < m; ++u)
+      for (int v = 0; v < m; ++v) cs(u, v) = c(accepted[static_cast<std::size_t>(u)], accepted[static_cast<std::size_t>(v)]);
+    const Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(cs, Eigen::EigenvaluesOnly);
+    const double smallest = std::max(eigen.eigenvalues().minCoeff(), 1e-300);
+    d.condition_number = std::sqrt(eigen.eigenvalues().maxCoeff() / smallest);
+  }
+  const int n = static_cast<int>(rows.size());
+  if (n == 0) {
+    d.refusal = "no runs";
+  } else if (d.rank < 2) {
+    d.refusal = "the runs determine " + std::to_string(d.rank) +
+                " constant(s); at least a bandwidth (or compute) term and a fixed cost must vary independently";
+  } else if (n < d.rank + 2) {
+    d.refusal = std::to_string(n) + " runs for " + std::to_string(d.rank) + " constants; need at least " +
+                std::to_string(d.rank + 2);
+  } else {
+    d.fittable = true;
+  }
+  if (!d.fittable)
+    for (int j = 0; j < p; ++j)
+      if (d.determined[static_cast<std::size_t>(j)]) {
+        d.determined[static_cast<std::size_t>(j)] = 0;
+        d.why_kept[static_cast<std::size_t>(j)] = "not fitted: " + d.refusal;
+      }
+  return d;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The hierarchy: backend → API × class → era
+
+struct Hierarchy {
+  // [test][index]
+  std::array<std::vector<Determination>, kTests> determination;  // per backend
+  std::array<std::vector<Solution>, kTests> backend_fit;
+  std::array<std::vector<Solution>, kTests> class_fit;
+  std::array<std::vector<Solution>, kTests> era_fit;
+  std::vector<std::array<bool, kAllQuantKernels.size()>> kernel_has_data;  // per backend
+  std::vector<char> backend_fitted;  // per backend: some test fitted
+};
+
+/// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
+double coefficient_floor(int test, int j) {
+  if (is_efficiency_param(test, j)) return 1.0;
+  if (test == 0) return j == kToken ? 100.0 : 10.0;   // µs per token; per layer, per expert
+  return j == kDequant ? 1.0 : 50.0;                   // passes; µs per layer per micro-batch
+}
+
+/// Prior precision pulling a group toward its parent: each constant is a priori within
+/// `relative_spread` of the parent's (a Gaussian prior in relative terms), weighed against the runs on the
+/// scale of the parent's relative residuals. A constant the group's runs inform follows its runs; one they
+/// do not (KV bandwidth from runs at depth 0, the per-layer/per-token split from models of one depth) stays
+/// at the parent's value, and no constant is dragged along with another.
+MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_spread) {
+  const Eigen::Index p = parent.theta.size();
+  MatrixXd precision = MatrixXd::Zero(p, p);
+  const double sigma = std::max(parent.sigma, 0.02);
+  for (Eigen::Index j = 0; j < p; ++j) {
+    const double size = std::max(std::abs(parent.theta[j]), coefficient_floor(test, static_cast<int>(j)));
+    precision(j, j) = std::pow(sigma / (relative_spread * size), 2);
+  }
+  return precision;
+}
+
+Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware, const EfficiencyProfile& before,
+                        const CalibrationOptions& options, Workspace& ws) {
+  Hierarchy h;
+  const std::size_t backends = d.backends.size();
+  h.kernel_has_data.assign(backends, {});
+  h.backend_fitted.assign(backends, 0);
+  for (int test = 0; test < kTests; ++test) {
+    const int p = param_count(test);
+    const auto& all_rows = d.rows[static_cast<std::size_t>(test)];
+    auto rows_where = [&](auto predicate) {
+      std::vector<const Row*> out;
+      for (const Row& r : all_rows)
+        if (include_hardware[static_cast<std::size_t>(r.hardware)] && predicate(r)) out.push_back(&r);
+      return out;
+    };
+    auto& det = h.determination[static_cast<std::size_t>(test)];
+    auto& level0 = h.backend_fit[static_cast<std::size_t>(test)];
+    for (std::size_t b = 0; b < backends; ++b) {
+      const auto rows = rows_where([&](const Row& r) { return r.backend == static_cast<int>(b); });
+      det.push_back(determine(test, rows, options.collinearity_tolerance));
+      const Determination& dt = det.back();
+      if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+      if (dt.fittable) h.backend_fitted[b] = 1;
+      std::vector<char> fixed(static_cast<std::size_t>(p));
+      for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
+      level0.push_back(solve(test, rows, theta_of(test, backend_prior(before, d.backends[b])), MatrixXd::Zero(p, p), fixed,
+                             options, ws));
+    }
+    // Classes shrink toward their backend; columns the backend's runs do not determine keep the class's
+    // literature value.
+    auto& level1 = h.class_fit[static_cast<std::size_t>(test)];
+    for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
+      const GroupKey& key = d.class_groups[g];
+      const std::size_t b = static_cast<std::size_t>(
+          std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
+      const Solution& parent = level0[b];
+      const auto rows = rows_where([&](const Row& r) { return r.class_group == static_cast<int>(g); });
+      VectorXd mean = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
+      std::vector<char> fixed(static_cast<std::size_t>(p));
+      for (int j = 0; j < p; ++j) {
+        fixed[static_cast<std::size_t>(j)] = !det[b].determined[static_cast<std::size_t>(j)];
+        if (!fixed[static_cast<std::size_t>(j)]) mean[j] = parent.theta[j];
+      }
+      level1.push_back(solve(test, rows, mean, shrinkage_precision(test, parent, options.shrinkage_spread), fixed, options, ws));
+    }
+    auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
+    for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
+      const int g = d.era_parent[e];
+      const Solution& parent = level1[static_cast<std::size_t>(g)];
+      const auto rows = rows_where([&](const Row& r) { return r.era_group == static_cast<int>(e); });
+      level2.push_back(solve(test, rows, parent.theta, shrinkage_precision(test, parent, options.shrinkage_spread), parent.fixed,
+                             options, ws));
+    }
+  }
+  return h;
+}
+
+/// The era a class's current (untagged) entry describes: the newest era with runs of the class.
+int newest_era(const Data& d, const Hierarchy& h, int class_group) {
+  int best = -1;
+  for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
+    if (d.era_parent[e] != class_group) continue;
+    if (h.era_fit[0][e].runs + h.era_fit[1][e].runs == 0) continue;
+    if (best < 0 || d.era_groups[e].era > d.era_groups[static_cast<std::size_t>(best)].era) best = static_cast<int>(e);
+  }
+  return best;
+}
+
+std::string group_label(Backend backend, std::optional<DeviceApi> api, std::optional<HardwareClass> hw_class,
+                        const std::string& era) {
+  std::string label(to_string(backend));
+  if (api) label += " · " + std::string(to_string(*api));
+  if (hw_class) label += " · " + std::string(to_string(*hw_class));
+  if (!api && !hw_class) label += " · all hardware pooled (the classes' shrinkage target)";
+  if (!era.empty()) label += " · era " + era;
+  return label;
+}
+
+/// The profile the hierarchy implies: one current entry per engine × API × class with runs, plus entries
+/// tagged with older eras. The engine-wide pooled fit is only the classes' shrinkage target, not an entry:
+/// it mixes eras and GPU families, and held-out-class tests (docs/calibration.md) show it predicting a class
+/// without runs no better than the literature defaults, which such classes keep. Ollama embeds llama.cpp:
+/// without Ollama runs, its entries are the llama.cpp fits plus Ollama's literature extras.
+EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const EfficiencyProfile& before,
+                                const CalibrationOptions& options) {
+  EfficiencyProfile profile;
+  profile.name = options.profile_name;
+  profile.source = options.profile_source;
+  for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
+    const GroupKey& key = d.class_groups[g];
+    const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
+    if (!h.backend_fitted[b]) continue;
+    const EfficiencyConstants& base = prior_for(before, key.backend, key.api, key.hw_class);
+    const int current = newest_era(d, h, static_cast<int>(g));
+    for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
+      if (d.era_parent[e] != static_cast<int>(g) || static_cast<int>(e) == current) continue;
+      ProfileEntry entry;
+      entry.backend = key.backend;
+      entry.api = key.api;
+      entry.hardware_class = key.hw_class;
+      entry.era = d.era_groups[e].era;
+      entry.constants = constants_of(base, h.era_fit[0][e].theta, h.era_fit[1][e].theta, h.kernel_has_data[b]);
+      entry.fitted_runs = h.era_fit[0][e].runs + h.era_fit[1][e].runs;
+      entry.note = "fitted: runs of engine era " + entry.era;
+      profile.entries.push_back(entry);
+    }
+    ProfileEntry entry;
+    entry.backend = key.backend;
+    entry.api = key.api;
+    entry.hardware_class = key.hw_class;
+    if (current >= 0) {
+      const auto e = static_cast<std::size_t>(current);
+      entry.constants = constants_of(base, h.era_fit[0][e].theta, h.era_fit[1][e].theta, h.kernel_has_data[b]);
+      entry.fitted_runs = h.era_fit[0][e].runs + h.era_fit[1][e].runs;
+      entry.note = "fitted: current engines = newest era with runs (" + d.era_groups[e].era + ")";
+    } else {
+      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b]);
+      entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
+      entry.note = "fitted";
+    }
+    profile.entries.push_back(entry);
+  }
+  const bool has_ollama = std::find(d.backends.begin(), d.backends.end(), Backend::ollama) != d.backends.end();
+  if (!has_ollama) {
+    const std::size_t count = profile.entries.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      const ProfileEntry& source = profile.entries[i];
+      if (source.backend != Backend::llama_cpp) continue;
+      const DeviceApi api = source.api.value_or(DeviceApi::cuda);
+      const HardwareClass hw_class = source.hardware_class.value_or(HardwareClass::nvidia_consumer);
+      const EfficiencyConstants& llama = default_efficiency_profile().lookup(Backend::llama_cpp, api, hw_class).constants;
+      const EfficiencyConstants& ollama = default_efficiency_profile().lookup(Backend::ollama, api, hw_class).constants;
+      ProfileEntry entry = source;
+      entry.backend = Backend::ollama;
+      entry.constants.token_overhead_us += ollama.token_overhead_us - llama.token_overhead_us;
+      entry.constants.runtime_overhead_gib += ollama.runtime_overhead_gib - llama.runtime_overhead_gib;
+      entry.note = "derived: the llama.cpp fit (" + source.note + ") plus Ollama's literature extras; no Ollama runs";
+      profile.entries.push_back(entry);
+    }
+  }
+  return profile;
+}
+
+double ape_pct(double predicted, double measured) {
+  if (!(predicted > 0) || !std::isfinite(predicted)) return 100.0;
+  return 100.0 * std::abs(predicted - measured) / measured;
+}
+
+std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Determination& det,
+                                        const std::string& parent_label, bool is_backend_level) {
+  std::vector<ConstantEstimate> out;
+  for (int j = 0; j < param_count(test); ++j) {
+    if (test == 0 && j < kKernels && !det.kernel_has_data[static_cast<std::size_t>(j)]) continue;
+    ConstantEstimate e;
+    e.name = param_name(test, j);
+    e.label = param_label(test, j);
+    e.is_efficiency = is_efficiency_param(test, j);
+    e.unit = param_unit(test, j);
+    const double theta = s.theta[j];
+    e.value = e.is_efficiency ? 1.0 / theta : theta;
+    e.standard_error = e.is_efficiency ? s.standard_error[j] / (theta * theta) : s.standard_error[j];
+    e.fitted = det.determined[static_cast<std::size_t>(j)] != 0;
+    e.data_share = s.data_share[j];
+    if (!e.fitted) {
+      e.status = "kept at literature value: " + det.why_kept[static_cast<std::size_t>(j)];
+    } else if (is_backend_level || e.data_share >= 0.5) {
+      e.status = "fitted";
+    } else if (s.runs == 0) {
+      e.status = "no runs here: " + parent_label + " value";
+    } else {
+      std::ostringstream text;
+      text.precision(0);
+      text << std::fixed << "shrunk toward " << parent_label << " (" << 100 * e.data_share << " % own data)";
+      e.status = text.str();
+    }
+    if (e.fitted && s.standard_error[j] == 0 && s.runs > 0 &&
+        (theta <= lower_bound(test, j) + 1e-12 || theta >= upper_bound(test, j) - 1e-12))
+      e.status = "at its physical bound (" + std::string(e.is_efficiency ? "100 % of peak" : "0") + ")";
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+
+Scenario RunCase::scenario() const noexcept {
+  Scenario s;
+  s.hardware = hardware;
+  s.device_count = device_count;
+  s.model = model;
+  s.quant = &quant;
+  s.backend = run->backend;
+  s.api = run->api;
+  s.kv_type = run->kv_type;
+  s.context_tokens = std::max<std::int64_t>(1, run->context_tokens());
+  s.prompt_tokens = std::max<std::int64_t>(1, run->n_prompt);
+  s.batch = 1;
+  s.memory_gib = hardware->memory_options_gib.empty()
+                     ? 0
+                     : *std::max_element(hardware->memory_options_gib.begin(), hardware->memory_options_gib.end());
+  s.host = hardware->kind == HardwareKind::gpu ? host : nullptr;
+  s.allow_offload = true;
+  return s;
+}
+
+double RunCase::measured_seconds() const noexcept {
+  return run->test == RunTest::decode ? 1.0 / run->tok_s : static_cast<double>(run->n_prompt) / run->tok_s;
+}
+
+ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& catalog) {
+  ResolvedRuns out;
+  out.cases.reserve(runs.size());
+  for (const MeasuredRun& run : runs) {
+    auto skip = [&](std::string reason) { out.skipped.push_back({run.file, run.index, std::move(reason)}); };
+    const HardwareSpec* hw = catalog.find_hardware(run.hardware_id);
+    const ModelSpec* model = catalog.find_model(run.model_id);
+    const QuantSpec* quant = catalog.find_quant(run.quant_id);
+    if (hw == nullptr || model == nullptr || quant == nullptr) {
+      skip("hardware, model or quant id not in the catalogue");
+      continue;
+    }
+    if (!(run.tok_s > 0) || !std::isfinite(run.tok_s)) {
+      skip("tokens/s must be > 0");
+      continue;
+    }
+    if ((run.test == RunTest::decode && run.n_gen <= 0) || (run.test == RunTest::prefill && run.n_prompt <= 0)) {
+      skip("no tokens measured");
+      continue;
+    }
+    RunCase c;
+    c.run = &run;
+    c.hardware = hw;
+    c.host = hw->kind == HardwareKind::gpu ? catalog.default_host(*hw) : nullptr;
+    c.model = model;
+    // Numbers only (no strings): the case owns its quantisation so stated weight bytes can rescale it.
+    c.quant.format = quant->format;
+    c.quant.kernel = quant->kernel;
+    c.quant.bits_per_weight = quant->bits_per_weight;
+    c.quant.expert_bits_per_weight = quant->expert_bits_per_weight;
+    c.quant.embedding_bits_per_weight = quant->embedding_bits_per_weight;
+    c.quant.output_bits_per_weight = quant->output_bits_per_weight;
+    c.device_count = std::max(1, run.device_count);
+    c.hardware_class = hardware_class(*hw);
+    if (run.weight_bytes > 0) {
+      const double catalogue_bytes = weight_bytes(*model, *quant).stored;
+      const double ratio = run.weight_bytes / catalogue_bytes;
+      if (!(std::abs(ratio - 1.0) <= 0.25)) {
+        std::ostringstream reason;
+        reason.precision(3);
+        reason << "weight_bytes: the run states " << units::bytes_to_gb(run.weight_bytes) << " GB, the catalogue has "
+               << units::bytes_to_gb(catalogue_bytes) << " GB for " << model->id << " " << quant->id
+               << "; the mapping is wrong";
+        skip(reason.str());
+        continue;
+      }
+      c.quant.bits_per_weight *= ratio;
+      c.quant.expert_bits_per_weight *= ratio;
+      c.quant.embedding_bits_per_weight *= ratio;
+      c.quant.output_bits_per_weight *= ratio;
+    }
+    const EfficiencyConstants& prior = default_efficiency_profile().lookup(run.backend, run.api, c.hardware_class).constants;
+    c.fit = fit_memory(c.scenario(), prior);
+    c.offloaded = !c.fit.fits;
+    // Physics: nothing beats the peak bandwidth (decode) or the fastest arithmetic (prefill).
+    const Probe p = probe_case(c, prior);
+    const bool finite = std::isfinite(p.offset) &&
+                        std::all_of(p.decode.begin(), p.decode.end(), [](double x) { return std::isfinite(x); }) &&
+                        std::all_of(p.prefill.begin(), p.prefill.end(), [](double x) { return std::isfinite(x); });
+    if (!finite) {
+      skip("the model gives no finite time for this run (catalogue entry '" + hw->id + "' lacks bandwidth or FLOPs?)");
+      continue;
+    }
+    std::ostringstream reason;
+    reason.precision(4);
+    if (run.test == RunTest::decode) {
+      const double floor_s = p.decode[static_cast<std::size_t>(c.quant.kernel)] + p.decode[kKv];
+      if (!c.offloaded && floor_s > 0 && run.tok_s > 1.0 / floor_s) {
+        reason << "above the bandwidth roofline: measured " << run.tok_s << " tok/s, peak bandwidth allows at most "
+               << 1.0 / floor_s << " tok/s";
+        skip(reason.str());
+        continue;
+      }
+    } else {
+      const double tensor_peak = std::max(hw->fp16_tflops, hw->int8_tops / 2.0);
+      const double fastest = std::max(hw->fp16_tflops, hw->int8_tops);
+      const double floor_s = (p.prefill[kCompute] + p.prefill[kAttention]) * tensor_peak / fastest;
+      if (!c.offloaded && floor_s > 0 && run.tok_s > static_cast<double>(run.n_prompt) / floor_s) {
+        reason << "above the compute roofline: measured " << run.tok_s << " tok/s, peak arithmetic allows at most "
+               << static_cast<double>(run.n_prompt) / floor_s << " tok/s";
+        skip(reason.str());
+        continue;
+      }
+    }
+    out.cases.push_back(c);
+  }
+  return out;
+}
+
+double predict_run_tok_s(const RunCase& c, const EfficiencyConstants& k) noexcept {
+  const Scenario s = c.scenario();
+  if (c.run->test == RunTest::decode) {
+    const double t = decode_seconds_per_token(s, c.fit, k, c.run->mean_depth_tokens());
+    return t > 0 && std::isfinite(t) ? 1.0 / t : 0.0;
+  }
+  const double tokens = static_cast<double>(c.run->n_prompt);
+  const double t = prefill_seconds(s, c.fit, k, tokens, static_cast<double>(c.run->n_depth));
+  return t > 0 && std::isfinite(t) ? tokens / t : 0.0;
+}
+
+ErrorSummary summarise_errors(std::vector<double> ape) {
+  ErrorSummary s;
+  s.n = static_cast<int>(ape.size());
+  if (ape.empty()) return s;
+  s.mape_pct = std::accumulate(ape.begin(), ape.end(), 0.0) / static_cast<double>(ape.size());
+  std::sort(ape.begin(), ape.end());
+  const std::size_t mid = ape.size() / 2;
+  s.median_ape_pct = ape.size() % 2 == 1 ? ape[mid] : 0.5 * (ape[mid - 1] + ape[mid]);
+  return s;
+}
+
+ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile) {
+  ValidationReport report;
+  std::array<std::vector<double>, kTests> ape;
+  report.runs.reserve(cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const RunCase& c = cases[i];
+    const ProfileEntry& entry = profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era);
+    RunError e;
+    e.case_index = i;
+    e.measured_tok_s = c.run->tok_s;
+    e.predicted_tok_s = predict_run_tok_s(c, entry.constants);
+    e.ape_pct = ape_pct(e.predicted_tok_s, e.measured_tok_s);
+    ape[static_cast<std::size_t>(test_index(c.run->test))].push_back(e.ape_pct);
+    report.runs.push_back(e);
+  }
+  report.decode = summarise_errors(std::move(ape[0]));
+  report.prefill = summarise_errors(std::move(ape[1]));
+  return report;
+}
+
+CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyProfile& before,
+                            const CalibrationOptions& options) {
+  CalibrationReport report;
+  std::vector<char> usable(cases.size(), 0);
+  std::set<std::string> chips;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].offloaded) {
+      ++report.offloaded_runs;
+      continue;
+    }
+    usable[i] = 1;
+    chips.insert(cases[i].hardware->id);
+  }
+  const int usable_count = static_cast<int>(std::count(usable.begin(), usable.end(), 1));
+  if (usable_count < 3)
+    throw InputError("calibrate: " + std::to_string(usable_count) +
+                     " usable run(s); fitting needs at least 3 (and runs from 2 or more chips)");
+  if (chips.size() < 2)
+    throw InputError("calibrate: all runs are from one chip (" + *chips.begin() +
+                     "); the constants describe a class of hardware and need runs from 2 or more chips "
+                     "(leave-one-hardware-out cross-validation needs them too)");
+
+  const Data data = build_data(cases, usable, before);
+  Workspace ws;
+  const std::vector<char> everything(data.hardware.size(), 1);
+  const Hierarchy h = fit_hierarchy(data, everything, before, options, ws);
+  if (std::none_of(h.backend_fitted.begin(), h.backend_fitted.end(), [](char f) { return f != 0; })) {
+    std::string why;
+    for (std::size_t b = 0; b < data.backends.size(); ++b)
+      for (int test = 0; test < kTests; ++test)
+        if (!h.determination[static_cast<std::size_t>(test)][b].refusal.empty())
+          why += std::string(why.empty() ? "" : "; ") + std::string(to_string(data.backends[b])) + " " +
+                 (test == 0 ? "decode" : "prefill") + ": " + h.determination[static_cast<std::size_t>(test)][b].refusal;
+    throw InputError("calibrate: the runs determine no constants (" + why + ")");
+  }
+  report.profile = build_profile(data, h, before, options);
+  report.decode_runs = static_cast<int>(data.rows[0].size());
+  report.prefill_runs = static_cast<int>(data.rows[1].size());
+  report.hardware_count = static_cast<int>(data.hardware.size());
+
+  // Groups for the report.
+  for (std::size_t b = 0; b < data.backends.size(); ++b) {
+    GroupFit g;
+    g.backend = data.backends[b];
+    g.label = group_label(g.backend, std::nullopt, std::nullopt, "");
+    g.decode_runs = h.backend_fit[0][b].runs;
+    g.prefill_runs = h.backend_fit[1][b].runs;
+    std::set<int> hw;
+    for (int test = 0; test < kTests; ++test)
+      for (const Row& r : data.rows[static_cast<std::size_t>(test)])
+        if (r.backend == static_cast<int>(b)) hw.insert(r.hardware);
+    g.hardware_count = static_cast<int>(hw.size());
+    g.decode = estimates(0, h.backend_fit[0][b], h.determination[0][b], "", true);
+    g.prefill = estimates(1, h.backend_fit[1][b], h.determination[1][b], "", true);
+    g.decode_condition_number = h.determination[0][b].condition_number;
+    g.prefill_condition_number = h.determination[1][b].condition_number;
+    g.constants = constants_of(backend_prior(before, g.backend), h.backend_fit[0][b].theta, h.backend_fit[1][b].theta,
+                               h.kernel_has_data[b]);
+    report.groups.push_back(g);
+    for (int test = 0; test < kTests; ++test)
+      if (!h.determination[static_cast<std::size_t>(test)][b].fittable && h.backend_fit[static_cast<std::size_t>(test)][b].runs > 0)
+        report.notes.push_back(std::string(to_string(g.backend)) + (test == 0 ? " decode" : " prefill") +
+                               " constants kept at literature values: " +
+                               h.determination[static_cast<std::size_t>(test)][b].refusal);
+  }
+  auto add_group = [&](const GroupKey& key, const Solution& decode, const Solution& prefill, const std::string& parent,
+                       auto in_group) {
+    const std::size_t b = static_cast<std::size_t>(std::find(data.backends.begin(), data.backends.end(), key.backend) - data.backends.begin());
+    GroupFit g;
+    g.backend = key.backend;
+    g.api = key.api;
+    g.hardware_class = key.hw_class;
+    g.era = key.era;
+    g.label = group_label(key.backend, key.api, key.hw_class, key.era);
+    g.decode_runs = decode.runs;
+    g.prefill_runs = prefill.runs;
+    std::set<int> hw;
+    for (int test = 0; test < kTests; ++test)
+      for (const Row& r : data.rows[static_cast<std::size_t>(test)])
+        if (in_group(r)) hw.insert(r.hardware);
+    g.hardware_count = static_cast<int>(hw.size());
+    g.decode = estimates(0, decode, h.determination[0][b], parent, false);
+    g.prefill = estimates(1, prefill, h.determination[1][b], parent, false);
+    g.constants = constants_of(prior_for(before, key.backend, key.api, key.hw_class), decode.theta, prefill.theta,
+                               h.kernel_has_data[b]);
+    report.groups.push_back(g);
+  };
+  for (std::size_t g = 0; g < data.class_groups.size(); ++g)
+    add_group(data.class_groups[g], h.class_fit[0][g], h.class_fit[1][g],
+              std::string(to_string(data.class_groups[g].backend)) + " pooled",
+              [g](const Row& r) { return r.class_group == static_cast<int>(g); });
+  for (std::size_t e = 0; e < data.era_groups.size(); ++e) {
+    const int g = data.era_parent[e];
+    add_group(data.era_groups[e], h.era_fit[0][e], h.era_fit[1][e],
+              group_label(data.class_groups[static_cast<std::size_t>(g)].backend, data.class_groups[static_cast<std::size_t>(g)].api,
+                          data.class_groups[static_cast<std::size_t>(g)].hw_class, ""),
+              [e](const Row& r) { return r.era_group == static_cast<int>(e); });
+  }
+
+  // Errors before (the given profile) and after (the fit), over the fitted runs.
+  std::array<std::vector<double>, kTests> before_ape, after_ape;
+  std::vector<RunError> after_errors;
+  report.predicted_before.assign(cases.size(), 0.0);
+  report.predicted_after.assign(cases.size(), 0.0);
+  report.predicted_cv.assign(cases.size(), 0.0);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!usable[i]) continue;
+    const RunCase& c = cases[i];
+    const int test = test_index(c.run->test);
+    const double measured = c.run->tok_s;
+    const double predicted_before =
+        predict_run_tok_s(c, before.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+    const double predicted_after =
+        predict_run_tok_s(c, report.profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+    report.predicted_before[i] = predicted_before;
+    report.predicted_after[i] = predicted_after;
+    before_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_before, measured));
+    const double after = ape_pct(predicted_after, measured);
+    after_ape[static_cast<std::size_t>(test)].push_back(after);
+    after_errors.push_back({i, predicted_after, measured, after});
+  }
+  report.decode_before = summarise_errors(before_ape[0]);
+  report.prefill_before = summarise_errors(before_ape[1]);
+  report.decode_after = summarise_errors(after_ape[0]);
+  report.prefill_after = summarise_errors(after_ape[1]);
+  std::sort(after_errors.begin(), after_errors.end(), [](const RunError& a, const RunError& b) { return a.ape_pct > b.ape_pct; });
+  after_errors.resize(std::min<std::size_t>(after_errors.size(), 10));
+  report.worst = after_errors;
+
+  // Leave one hardware out: refit without a chip's runs, predict them.
+  std::vector<std::array<double, kTests>> class_cv_sum(data.class_groups.size(), {0, 0});
+  std::vector<std::array<int, kTests>> class_cv_n(data.class_groups.size(), {0, 0});
+  if (options.cross_validate) {
+    std::array<std::vector<double>, kTests> cv_ape;
+    for (std::size_t held = 0; held < data.hardware.size(); ++held) {
+      std::vector<char> include(data.hardware.size(), 1);
+      include[held] = 0;
+      const Hierarchy fold = fit_hierarchy(data, include, before, options, ws);
+      const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
+      for (int test = 0; test < kTests; ++test) {
+        for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
+          if (r.hardware != static_cast<int>(held)) continue;
+          const RunCase& c = cases[r.case_index];
+          const auto b = static_cast<std::size_t>(r.backend);
+          if (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable) {
+            ++report.cv_unpredicted;
+            continue;
+          }
+          const double predicted = predict_run_tok_s(
+              c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+          const double error = ape_pct(predicted, c.run->tok_s);
+          report.predicted_cv[r.case_index] = predicted;
+          cv_ape[static_cast<std::size_t>(test)].push_back(error);
+          class_cv_sum[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)] += error;
+          ++class_cv_n[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)];
+        }
+      }
+    }
+    report.decode_cv = summarise_errors(cv_ape[0]);
+    report.prefill_cv = summarise_errors(cv_ape[1]);
+  }
+
+  // Uncertainty ranges on the entries: the cross-validated error of the class (≥ 5 held-out runs), else
+  // of the whole fit; without cross-validation, the in-sample error.
+  for (ProfileEntry& entry : report.profile.entries) {
+    double decode = (options.cross_validate ? report.decode_cv : report.decode_after).mape_pct;
+    double prefill = (options.cross_validate ? report.prefill_cv : report.prefill_after).mape_pct;
+    for (std::size_t g = 0; g < data.class_groups.size() && options.cross_validate; ++g) {
+      const GroupKey& key = data.class_groups[g];
+      const bool same_engine = key.backend == entry.backend ||
+                               (entry.backend == Backend::ollama && key.backend == Backend::llama_cpp);
+      if (!same_engine || !entry.hardware_class || *entry.hardware_class != key.hw_class ||
+          (entry.api && *entry.api != key.api))
+        continue;
+      if (class_cv_n[g][0] >= 5) decode = class_cv_sum[g][0] / class_cv_n[g][0];
+      if (class_cv_n[g][1] >= 5) prefill = class_cv_sum[g][1] / class_cv_n[g][1];
+    }
+    entry.uncertainty.known = true;
+    entry.uncertainty.decode_relative_error = decode / 100.0;
+    entry.uncertainty.prefill_relative_error = prefill / 100.0;
+  }
+  if (report.offloaded_runs > 0)
+    report.notes.push_back(std::to_string(report.offloaded_runs) +
+                           " run(s) do not fit on the accelerator per the catalogue: predicted with offload, not fitted");
+  return report;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,285 @@
+// Calibration and validation reports: text for people, JSON for programs, YAML for the profile file.
+#include "llmfit/calibrate_report.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "llmfit/report.hpp"
+
+namespace llmfit {
+namespace {
+
+constexpr std::size_t kSkippedShown = 25;
+
+std::string run_where(const MeasuredRun& run) { return fmt::format("{}:{}", run.file, run.index); }
+
+std::string run_what(const RunCase& c) {
+  const MeasuredRun& r = *c.run;
+  std::string hw = c.hardware->id + (c.device_count > 1 ? fmt::format(" x{}", c.device_count) : "");
+  return fmt::format("{} · {}-{} · {}{}", hw, c.model->id, r.quant_id, to_string(r.backend),
+                     r.era.empty() ? "" : " · " + r.era);
+}
+
+std::string run_shape(const MeasuredRun& r) {
+  return r.test == RunTest::decode ? fmt::format("tg{} @ d{}", r.n_gen, r.n_depth)
+                                   : fmt::format("pp{} @ d{}", r.n_prompt, r.n_depth);
+}
+
+std::string summary_line(const char* test, const char* what, const ErrorSummary& s, const char* explain) {
+  if (s.n == 0) return fmt::format("  {:<8} {:<8} {:>6}   {:>7}  {:>10}   {}\n", test, what, 0, "-", "-", explain);
+  return fmt::format("  {:<8} {:<8} {:>6}   {:>6.1f}%  {:>9.1f}%   {}\n", test, what, s.n, s.mape_pct, s.median_ape_pct,
+                     explain);
+}
+
+std::string estimate_value(const ConstantEstimate& e) {
+  if (e.is_efficiency) {
+    const std::string value = fmt::format("{:.1f}%", 100 * e.value);
+    return e.standard_error > 0 ? fmt::format("{} ± {:.1f}%", value, 100 * e.standard_error) : value;
+  }
+  const std::string value = fmt::format("{:.1f}{}", e.value, e.unit == "us" ? " µs" : "");
+  return e.standard_error > 0 ? fmt::format("{} ± {:.1f}", value, e.standard_error) : value;
+}
+
+nlohmann::json summary_json(const ErrorSummary& s) {
+  nlohmann::json j;
+  j["n"] = s.n;
+  j["mape_pct"] = s.n > 0 ? nlohmann::json(s.mape_pct) : nlohmann::json(nullptr);
+  j["median_ape_pct"] = s.n > 0 ? nlohmann::json(s.median_ape_pct) : nlohmann::json(nullptr);
+  return j;
+}
+
+nlohmann::json estimates_json(const std::vector<ConstantEstimate>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : list) {
+    nlohmann::json j;
+    j["name"] = e.name;
+    j["label"] = e.label;
+    j["value"] = e.value;
+    j["unit"] = e.unit;
+    j["standard_error"] = e.standard_error;
+    j["fitted"] = e.fitted;
+    j["data_share"] = e.data_share;
+    j["status"] = e.status;
+    out.push_back(j);
+  }
+  return out;
+}
+
+nlohmann::json run_json(const RunCase& c, const RunError& e) {
+  const MeasuredRun& r = *c.run;
+  nlohmann::json j;
+  j["file"] = r.file;
+  j["index"] = r.index;
+  j["hardware"] = c.hardware->id;
+  j["devices"] = c.device_count;
+  j["model"] = c.model->id;
+  j["quant"] = r.quant_id;
+  j["backend"] = std::string(to_string(r.backend));
+  j["api"] = std::string(to_string(r.api));
+  j["era"] = r.era;
+  j["test"] = std::string(to_string(r.test));
+  j["n_prompt"] = r.n_prompt;
+  j["n_gen"] = r.n_gen;
+  j["n_depth"] = r.n_depth;
+  j["predicted"] = e.predicted_tok_s;
+  j["measured"] = e.measured_tok_s;
+  j["error_pct"] = e.ape_pct;
+  j["offloaded"] = c.offloaded;
+  return j;
+}
+
+nlohmann::json skipped_json(const std::vector<SkippedRun>& skipped) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : skipped) out.push_back({{"file", s.file}, {"index", s.index}, {"reason", s.reason}});
+  return out;
+}
+
+std::string skipped_text(const std::vector<SkippedRun>& skipped) {
+  if (skipped.empty()) return "";
+  std::string out = fmt::format("\nSKIPPED {} record(s), not in any figure above (file:index: reason)\n", skipped.size());
+  for (std::size_t i = 0; i < skipped.size() && i < kSkippedShown; ++i)
+    out += fmt::format("  {}:{}: {}\n", skipped[i].file, skipped[i].index, skipped[i].reason);
+  if (skipped.size() > kSkippedShown)
+    out += fmt::format("  … {} more (--format json lists them all)\n", skipped.size() - kSkippedShown);
+  return out;
+}
+
+}  // namespace
+
+std::string calibration_report_text(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                                    const std::vector<SkippedRun>& skipped) {
+  std::string out = fmt::format("Calibration from {} runs ({} decode, {} prefill) on {} chips", report.decode_runs + report.prefill_runs,
+                                report.decode_runs, report.prefill_runs, report.hardware_count);
+  if (!skipped.empty()) out += fmt::format("; {} skipped", skipped.size());
+  if (report.offloaded_runs > 0) out += fmt::format("; {} offloaded (not fitted)", report.offloaded_runs);
+  out += "\n\nACCURACY (error of tokens/s)      n     MAPE   median APE\n";
+  out += summary_line("decode", "before", report.decode_before, "literature defaults");
+  out += summary_line("", "after", report.decode_after, "fitted, in sample");
+  out += summary_line("", "LOHO-CV", report.decode_cv, "each chip predicted from the others' runs");
+  out += summary_line("prefill", "before", report.prefill_before, "literature defaults");
+  out += summary_line("", "after", report.prefill_after, "fitted, in sample");
+  out += summary_line("", "LOHO-CV", report.prefill_cv, "each chip predicted from the others' runs");
+  if (report.cv_unpredicted > 0)
+    out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in LOHO-CV)\n",
+                       report.cv_unpredicted);
+
+  out += "\nCONSTANTS (value ± standard error; efficiencies are shares of peak bandwidth or tensor FLOPs)\n";
+  for (const GroupFit& g : report.groups) {
+    out += fmt::format("{}   ({} decode, {} prefill runs; {} chips)\n", g.label, g.decode_runs, g.prefill_runs,
+                       g.hardware_count);
+    auto lines = [&](const char* test, const std::vector<ConstantEstimate>& list, double condition) {
+      bool first = true;
+      for (const auto& e : list) {
+        out += fmt::format("  {:<8} {:<46} {:>18}   {}\n", first ? test : "", e.label, estimate_value(e), e.status);
+        first = false;
+      }
+      if (condition > 0) out += fmt::format("  {:<8} condition number of the fitted columns: {:.3g}\n", "", condition);
+    };
+    lines("decode", g.decode, g.decode_condition_number);
+    lines("prefill", g.prefill, g.prefill_condition_number);
+  }
+  out += "  Kernel families without runs keep their literature efficiency relative to the fitted level.\n";
+
+  if (!report.worst.empty()) {
+    out += "\nWORST RUNS after calibration\n";
+    for (const RunError& e : report.worst) {
+      const RunCase& c = cases[e.case_index];
+      out += fmt::format("  {:>5.1f}%  measured {:>8} predicted {:>8} tok/s  {} {}  {}\n", e.ape_pct,
+                         format_rate(e.measured_tok_s), format_rate(e.predicted_tok_s), run_shape(*c.run), run_what(c),
+                         run_where(*c.run));
+    }
+  }
+  if (!report.notes.empty()) {
+    out += "\nNOTES\n";
+    for (const auto& note : report.notes) out += "  " + note + "\n";
+  }
+  out += skipped_text(skipped);
+  return out;
+}
+
+nlohmann::json calibration_report_json(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                                       const std::vector<SkippedRun>& skipped) {
+  nlohmann::json j;
+  j["n"] = report.decode_runs + report.prefill_runs;
+  j["decode_runs"] = report.decode_runs;
+  j["prefill_runs"] = report.prefill_runs;
+  j["hardware_count"] = report.hardware_count;
+  j["offloaded_runs"] = report.offloaded_runs;
+  j["skipped_runs"] = skipped.size();
+  j["decode"] = {{"before", summary_json(report.decode_before)},
+                 {"after", summary_json(report.decode_after)},
+                 {"cross_validated", summary_json(report.decode_cv)}};
+  j["prefill"] = {{"before", summary_json(report.prefill_before)},
+                  {"after", summary_json(report.prefill_after)},
+                  {"cross_validated", summary_json(report.prefill_cv)}};
+  j["decode_mape"] = report.decode_after.n > 0 ? nlohmann::json(report.decode_after.mape_pct) : nlohmann::json(nullptr);
+  j["prefill_mape"] = report.prefill_after.n > 0 ? nlohmann::json(report.prefill_after.mape_pct) : nlohmann::json(nullptr);
+  j["decode_cv_mape"] = report.decode_cv.n > 0 ? nlohmann::json(report.decode_cv.mape_pct) : nlohmann::json(nullptr);
+  j["prefill_cv_mape"] = report.prefill_cv.n > 0 ? nlohmann::json(report.prefill_cv.mape_pct) : nlohmann::json(nullptr);
+  j["cv_unpredicted"] = report.cv_unpredicted;
+  nlohmann::json groups = nlohmann::json::array();
+  for (const GroupFit& g : report.groups) {
+    nlohmann::json gj;
+    gj["label"] = g.label;
+    gj["backend"] = std::string(to_string(g.backend));
+    gj["api"] = g.api ? nlohmann::json(std::string(to_string(*g.api))) : nlohmann::json(nullptr);
+    gj["hardware_class"] = g.hardware_class ? nlohmann::json(std::string(to_string(*g.hardware_class))) : nlohmann::json(nullptr);
+    gj["era"] = g.era;
+    gj["decode_runs"] = g.decode_runs;
+    gj["prefill_runs"] = g.prefill_runs;
+    gj["hardware_count"] = g.hardware_count;
+    gj["decode"] = estimates_json(g.decode);
+    gj["prefill"] = estimates_json(g.prefill);
+    groups.push_back(gj);
+  }
+  j["groups"] = groups;
+  nlohmann::json worst = nlohmann::json::array();
+  for (const RunError& e : report.worst) worst.push_back(run_json(cases[e.case_index], e));
+  j["worst"] = worst;
+  nlohmann::json runs = nlohmann::json::array();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (i >= report.predicted_after.size() || report.predicted_after[i] <= 0) continue;
+    RunError e{i, report.predicted_after[i], cases[i].run->tok_s, 0};
+    e.ape_pct = 100.0 * std::abs(e.predicted_tok_s - e.measured_tok_s) / e.measured_tok_s;
+    nlohmann::json rj = run_json(cases[i], e);
+    rj["predicted_before"] = report.predicted_before[i];
+    rj["predicted_cv"] = report.predicted_cv[i] > 0 ? nlohmann::json(report.predicted_cv[i]) : nlohmann::json(nullptr);
+    runs.push_back(rj);
+  }
+  j["runs"] = runs;
+  j["notes"] = report.notes;
+  j["skipped"] = skipped_json(skipped);
+  return j;
+}
+
+std::string calibration_report_yaml(const CalibrationReport& report) {
+  auto number = [](double x) { return fmt::format("{:.4g}", x); };
+  auto summary = [&](const ErrorSummary& s) {
+    return fmt::format("{{n: {}, mape_pct: {}, median_ape_pct: {}}}", s.n, number(s.mape_pct), number(s.median_ape_pct));
+  };
+  std::string out = "report:\n";
+  out += fmt::format("  runs: {{decode: {}, prefill: {}, chips: {}, offloaded_not_fitted: {}}}\n", report.decode_runs,
+                     report.prefill_runs, report.hardware_count, report.offloaded_runs);
+  out += "  decode: {before: " + summary(report.decode_before) + ", after: " + summary(report.decode_after) +
+         ", loho_cv: " + summary(report.decode_cv) + "}\n";
+  out += "  prefill: {before: " + summary(report.prefill_before) + ", after: " + summary(report.prefill_after) +
+         ", loho_cv: " + summary(report.prefill_cv) + "}\n";
+  out += "  groups:\n";
+  for (const GroupFit& g : report.groups) {
+    out += "    - group: " + YAML::Dump(YAML::Node(g.label)) + "\n";
+    out += fmt::format("      runs: {{decode: {}, prefill: {}, chips: {}}}\n", g.decode_runs, g.prefill_runs,
+                       g.hardware_count);
+    for (const auto* list : {&g.decode, &g.prefill}) {
+      out += list == &g.decode ? "      decode:\n" : "      prefill:\n";
+      for (const auto& e : *list)
+        out += fmt::format("        {}: {{value: {}, standard_error: {}, status: {}}}\n", e.name, number(e.value),
+                           number(e.standard_error), YAML::Dump(YAML::Node(e.status)));
+    }
+  }
+  if (!report.notes.empty()) {
+    out += "  notes:\n";
+    for (const auto& note : report.notes) out += "    - " + YAML::Dump(YAML::Node(note)) + "\n";
+  }
+  return out;
+}
+
+std::string validation_report_text(const ValidationReport& report, const std::vector<RunCase>& cases,
+                                   const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
+  std::string out = fmt::format("Validation of {} runs against profile '{}'\n", report.runs.size(), profile_name);
+  out += fmt::format("  {:>9} {:>9} {:>7}  {:<14} {}\n", "measured", "predicted", "error", "test", "run");
+  for (const RunError& e : report.runs) {
+    const RunCase& c = cases[e.case_index];
+    out += fmt::format("  {:>9} {:>9} {:>6.1f}%  {:<14} {}{}  {}\n", format_rate(e.measured_tok_s),
+                       format_rate(e.predicted_tok_s), e.ape_pct, run_shape(*c.run), run_what(c),
+                       c.offloaded ? " (offloaded)" : "", run_where(*c.run));
+  }
+  out += "\nSUMMARY (error of tokens/s)      n     MAPE   median APE\n";
+  out += summary_line("decode", "", report.decode, "");
+  out += summary_line("prefill", "", report.prefill, "");
+  out += skipped_text(skipped);
+  return out;
+}
+
+nlohmann::json validation_report_json(const ValidationReport& report, const std::vector<RunCase>& cases,
+                                      const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
+  nlohmann::json j;
+  j["profile"] = profile_name;
+  j["n"] = report.runs.size();
+  j["decode_n"] = report.decode.n;
+  j["prefill_n"] = report.prefill.n;
+  j["decode_mape"] = report.decode.n > 0 ? nlohmann::json(report.decode.mape_pct) : nlohmann::json(nullptr);
+  j["prefill_mape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.mape_pct) : nlohmann::json(nullptr);
+  j["decode_median_ape"] = report.decode.n > 0 ? nlohmann::json(report.decode.median_ape_pct) : nlohmann::json(nullptr);
+  j["prefill_median_ape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.median_ape_pct) : nlohmann::json(nullptr);
+  nlohmann::json runs = nlohmann::json::array();
+  for (const RunError& e : report.runs) runs.push_back(run_json(cases[e.case_index], e));
+  j["runs"] = runs;
+  j["skipped_runs"] = skipped.size();
+  j["skipped"] = skipped_json(skipped);
+  return j;
+}
+
+}  // namespace llmfit

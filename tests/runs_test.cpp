@@ -1,0 +1,370 @@
+// Run ingest: format detection, the four readers on real-shaped sample files, slug mapping, limits.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/runs.hpp"
+
+namespace llmfit {
+namespace {
+
+const std::string kRuns = std::string(LLMFIT_TEST_DATA) + "/runs/";
+
+const Catalog& cat() { return Catalog::builtin(); }
+
+RunSet load(const std::string& name, RunDefaults defaults = {}) { return load_runs_path(kRuns + name, cat(), defaults); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// ------------------------------------------------------------------------------------------------ slugs
+
+TEST(SlugTable, EveryEntryNamesACatalogueIdAndShadowsNone) {
+  for (const auto& entry : hardware_slug_table()) {
+    EXPECT_NE(cat().find_hardware(entry.catalogue_id), nullptr) << entry.slug;
+    EXPECT_EQ(cat().find_hardware(entry.slug), nullptr) << entry.slug << " is a catalogue name already";
+    EXPECT_FALSE(entry.note.empty()) << entry.slug;
+  }
+  for (const auto& entry : model_slug_table()) {
+    EXPECT_NE(cat().find_model(entry.catalogue_id), nullptr) << entry.slug;
+    EXPECT_EQ(cat().find_model(entry.slug), nullptr) << entry.slug << " is a catalogue name already";
+    EXPECT_FALSE(entry.note.empty()) << entry.slug;
+  }
+}
+
+TEST(SlugTable, PublicTableSlugsMapToTheRightEntries) {
+  struct Case {
+    const char* slug;
+    const char* id;
+    int devices;
+  };
+  for (const Case& c : {Case{"m2-max-38c", "m2-max", 1}, Case{"rtx-4090-x2", "rtx-4090", 2},
+                        Case{"rtx-3090-x6", "rtx-3090", 6}, Case{"h100-80gb", "h100-sxm", 1},
+                        Case{"a100-80gb-sxm", "a100-80gb", 1}, Case{"a100-80gb-pcie-x4", "a100-80gb-pcie", 4},
+                        Case{"rtx-3090:3", "rtx-3090", 3}, Case{"rtx-6000-ada-generation", "rtx-6000-ada", 1},
+                        Case{"h100-80gb-hbm3", "h100-sxm", 1}, Case{"dgx-spark-gb10", "dgx-spark", 1}}) {
+    const HardwareSlugMatch match = map_hardware_slug(c.slug, cat());
+    ASSERT_NE(match.hardware, nullptr) << c.slug;
+    EXPECT_EQ(match.hardware->id, c.id) << c.slug;
+    EXPECT_EQ(match.device_count, c.devices) << c.slug;
+  }
+  EXPECT_EQ(map_hardware_slug("rtx-9999-x2", cat()).hardware, nullptr);
+  EXPECT_EQ(map_hardware_slug("m2-max-x2", cat()).hardware, nullptr);  // several Macs are not one box
+  EXPECT_EQ(map_hardware_slug("rtx-4090-x0", cat()).hardware, nullptr);
+
+  EXPECT_EQ(map_model_slug("llama-3-8b", cat())->id, "llama-3-8b");
+  EXPECT_EQ(map_model_slug("llama-7b", cat())->id, "llama-2-7b");    // LLaMA 1: same architecture
+  EXPECT_EQ(map_model_slug("llama-13b", cat())->id, "llama-2-13b");
+  EXPECT_EQ(map_model_slug("llama-30b", cat()), nullptr);            // not in the catalogue
+}
+
+TEST(SlugTable, EveryHardwareSlugOfTheSharedDataMaps) {
+  const std::filesystem::path data(LLMFIT_SHARED_DATA);
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << "no ../shared/data here";
+  int rows = 0;
+  for (const auto& file : std::filesystem::directory_iterator(data)) {
+    if (file.path().extension() != ".csv" || file.path().filename() == "hardware_specs.csv") continue;
+    std::istringstream lines(read_text(file.path().string()));
+    std::string line;
+    std::getline(lines, line);
+    while (std::getline(lines, line)) {
+      const std::string hardware = line.substr(0, line.find(','));
+      EXPECT_NE(map_hardware_slug(hardware, cat()).hardware, nullptr) << hardware;
+      ++rows;
+    }
+  }
+  EXPECT_GT(rows, 1000);
+}
+
+// ------------------------------------------------------------------------------------------------ formats
+
+TEST(RunFormats, DetectsEachFormatAndRefusesOthers) {
+  EXPECT_EQ(detect_run_format("[{}]", "a"), RunFormat::llmfit);
+  EXPECT_EQ(detect_run_format("\n{\"a\": 1}\n", "a"), RunFormat::llmfit);
+  EXPECT_EQ(detect_run_format(read_text(kRuns + "public-table.csv"), "a"), RunFormat::public_csv);
+  EXPECT_THROW((void)detect_run_format("", "empty.json"), InputError);
+  EXPECT_THROW((void)detect_run_format("model,tokens\nx,1\n", "other.csv"), InputError);
+}
+
+TEST(LlamaBench, CurrentSchemaJsonArray) {
+  const RunSet set = load("llama-bench-cuda.json");
+  ASSERT_EQ(set.runs.size(), 3u);
+  EXPECT_TRUE(set.skipped.empty());
+  const MeasuredRun& pp = set.runs[0];
+  EXPECT_EQ(pp.hardware_id, "rtx-4090");  // gpu_info "NVIDIA GeForce RTX 4090"
+  EXPECT_EQ(pp.device_count, 1);
+  EXPECT_EQ(pp.model_id, "llama-3.1-8b");  // file name Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf
+  EXPECT_EQ(pp.quant_id, "q4_k_m");        // model_type "llama 8B Q4_K - Medium"
+  EXPECT_EQ(pp.api, DeviceApi::cuda);      // backends "CUDA"
+  EXPECT_EQ(pp.test, RunTest::prefill);
+  EXPECT_EQ(pp.n_prompt, 512);
+  EXPECT_DOUBLE_EQ(pp.weight_bytes, 4920734720.0);  // model_size
+  EXPECT_DOUBLE_EQ(pp.params, 8030261248.0);
+  EXPECT_EQ(pp.era, "2025");  // test_time 2025-06-14
+  EXPECT_EQ(pp.build, "0104b15 b6210");
+  EXPECT_FALSE(pp.flash_attn.has_value());  // flash_attn -1 = auto
+  // avg_ts is the mean of samples_ts: (12110.2 + 12085.7 + 12140.9 + 12066.3 + 12101.8) / 5 = 12100.98
+  EXPECT_NEAR(pp.tok_s, 12100.98, 0.01);
+
+  const MeasuredRun& tg = set.runs[1];
+  EXPECT_EQ(tg.test, RunTest::decode);
+  EXPECT_EQ(tg.n_gen, 128);
+  EXPECT_EQ(tg.n_depth, 0);
+  EXPECT_DOUBLE_EQ(tg.mean_depth_tokens(), 64.0);  // reads the KV of 0..128 tokens: mean 64
+  const MeasuredRun& deep = set.runs[2];
+  EXPECT_EQ(deep.n_depth, 4096);
+  EXPECT_DOUBLE_EQ(deep.mean_depth_tokens(), 4160.0);  // 4096 + 128 / 2
+  EXPECT_EQ(deep.context_tokens(), 4224);
+}
+
+TEST(LlamaBench, CurrentSchemaJsonLinesNeedsHwForAnAppleChip) {
+  // "Apple M2 Max" does not say whether it is the 30- or the 38-core GPU.
+  const RunSet without = load("llama-bench-metal.jsonl");
+  EXPECT_TRUE(without.runs.empty());
+  ASSERT_EQ(without.skipped.size(), 2u);
+  EXPECT_EQ(without.skipped[0].index, 0u);
+  EXPECT_NE(without.skipped[0].reason.find("m2-max-30c"), std::string::npos) << without.skipped[0].reason;
+
+  RunDefaults hw;
+  hw.hardware = "m2-max";
+  const RunSet with = load("llama-bench-metal.jsonl", hw);
+  ASSERT_EQ(with.runs.size(), 2u);
+  EXPECT_EQ(with.runs[0].hardware_id, "m2-max");
+  EXPECT_EQ(with.runs[0].api, DeviceApi::metal);  // backends "Metal,BLAS"
+  EXPECT_EQ(with.runs[1].index, 1u);              // line number
+  EXPECT_EQ(with.runs[1].test, RunTest::decode);
+}
+
+TEST(LlamaBench, Mid2024SchemaWithBackendBooleansAndNoDepth) {
+  const RunSet set = load("llama-bench-2024.json");
+  ASSERT_EQ(set.runs.size(), 2u) << (set.skipped.empty() ? "" : set.skipped[0].reason);
+  for (const auto& run : set.runs) {
+    EXPECT_EQ(run.hardware_id, "rtx-3090");
+    EXPECT_EQ(run.api, DeviceApi::cuda);  // "cuda": true
+    EXPECT_EQ(run.model_id, "llama-2-7b");
+    EXPECT_EQ(run.quant_id, "q4_0");
+    EXPECT_EQ(run.n_depth, 0);  // no n_depth field: depth 0
+    EXPECT_EQ(run.era, "2024");
+    ASSERT_TRUE(run.flash_attn.has_value());
+    EXPECT_FALSE(*run.flash_attn);
+  }
+  EXPECT_EQ(set.runs[0].test, RunTest::prefill);
+  EXPECT_EQ(set.runs[1].test, RunTest::decode);
+}
+
+TEST(LlamaBench, ModelFlagAppliesAndMustAgreeWithTheFile) {
+  RunDefaults defaults;
+  defaults.model = "llama-3-8b-q4_k_m";  // the file says Llama 3.1 8B (same size, 8.03 B parameters)
+  const RunSet set = load("llama-bench-cuda.json", defaults);
+  ASSERT_EQ(set.runs.size(), 3u);
+  EXPECT_EQ(set.runs[0].model_id, "llama-3-8b");
+
+  defaults.model = "llama-3.1-8b-q8_0";  // model_type says Q4_K - Medium
+  const RunSet wrong_quant = load("llama-bench-cuda.json", defaults);
+  EXPECT_TRUE(wrong_quant.runs.empty());
+  ASSERT_FALSE(wrong_quant.skipped.empty());
+  EXPECT_NE(wrong_quant.skipped[0].reason.find("model_type"), std::string::npos);
+
+  defaults.model = "llama-2-70b-q4_k_m";  // 69 B parameters against the file's 8.03 B
+  const RunSet wrong_size = load("llama-bench-cuda.json", defaults);
+  EXPECT_TRUE(wrong_size.runs.empty());
+  EXPECT_NE(wrong_size.skipped[0].reason.find("model_n_params"), std::string::npos);
+
+  defaults.model = "llama-3.1-8b";  // no quantisation named
+  EXPECT_THROW((void)load("llama-bench-cuda.json", defaults), InputError);
+}
+
+TEST(LlamaBench, CombinedTestsAndRowSplitAreSkippedWithReasons) {
+  const std::string text = R"([
+    {"gpu_info": "NVIDIA GeForce RTX 4090", "backends": "CUDA", "model_filename": "llama-2-7b.Q4_0.gguf",
+     "model_type": "llama 7B Q4_0", "model_n_params": 6738415616, "n_prompt": 512, "n_gen": 128, "avg_ts": 900.0},
+    {"gpu_info": "NVIDIA GeForce RTX 4090, NVIDIA GeForce RTX 4090", "backends": "CUDA", "split_mode": "row",
+     "model_filename": "llama-2-7b.Q4_0.gguf", "model_type": "llama 7B Q4_0", "model_n_params": 6738415616,
+     "n_prompt": 0, "n_gen": 128, "avg_ts": 120.0},
+    {"gpu_info": "NVIDIA GeForce RTX 4090, NVIDIA GeForce RTX 4090", "backends": "CUDA", "split_mode": "layer",
+     "model_filename": "llama-2-7b.Q4_0.gguf", "model_type": "llama 7B Q4_0", "model_n_params": 6738415616,
+     "n_prompt": 0, "n_gen": 128, "avg_ts": 150.0}])";
+  const RunSet set = parse_runs(text, "inline.json", cat(), {});
+  ASSERT_EQ(set.runs.size(), 1u);
+  EXPECT_EQ(set.runs[0].device_count, 2);  // two device names in gpu_info
+  EXPECT_EQ(set.runs[0].index, 2u);
+  ASSERT_EQ(set.skipped.size(), 2u);
+  EXPECT_NE(set.skipped[0].reason.find("combined"), std::string::npos);
+  EXPECT_NE(set.skipped[1].reason.find("row split"), std::string::npos);
+}
+
+TEST(Ollama, GenerateResponseGivesPrefillAndDecode) {
+  RunDefaults defaults;
+  defaults.hardware = "m2-max";
+  const RunSet set = load("ollama-generate.json", defaults);
+  ASSERT_EQ(set.runs.size(), 2u);
+  const MeasuredRun& prefill = set.runs[0];
+  EXPECT_EQ(prefill.backend, Backend::ollama);
+  EXPECT_EQ(prefill.model_id, "llama-3.1-8b");  // tag llama3.1:8b-instruct-q4_K_M
+  EXPECT_EQ(prefill.quant_id, "q4_k_m");
+  EXPECT_EQ(prefill.api, DeviceApi::metal);  // the chip's API
+  EXPECT_EQ(prefill.test, RunTest::prefill);
+  EXPECT_EQ(prefill.n_prompt, 26);
+  // 26 tokens in 41,582,000 ns: 26 / 0.041582 s = 625.27 tok/s
+  EXPECT_NEAR(prefill.tok_s, 625.27, 0.01);
+  const MeasuredRun& decode = set.runs[1];
+  EXPECT_EQ(decode.test, RunTest::decode);
+  EXPECT_EQ(decode.n_gen, 290);
+  EXPECT_EQ(decode.n_depth, 26);  // generation follows the prompt
+  // 290 tokens in 5,310,251,000 ns: 290 / 5.310251 s = 54.6113 tok/s
+  EXPECT_NEAR(decode.tok_s, 54.6113, 0.001);
+  EXPECT_EQ(decode.era, "2025");
+
+  const RunSet no_hw = load("ollama-generate.json");
+  EXPECT_TRUE(no_hw.runs.empty());
+  ASSERT_EQ(no_hw.skipped.size(), 1u);
+  EXPECT_NE(no_hw.skipped[0].reason.find("--hw"), std::string::npos);
+}
+
+TEST(Ollama, StreamChunksWithoutTimingsAreNotRuns) {
+  RunDefaults defaults;
+  defaults.hardware = "rtx-4090";
+  const std::string text =
+      "{\"model\":\"llama3.1:8b-instruct-q4_K_M\",\"created_at\":\"2025-01-01T00:00:00Z\",\"response\":\"Hi\",\"done\":false}\n"
+      "{\"model\":\"llama3.1:8b-instruct-q4_K_M\",\"created_at\":\"2025-01-01T00:00:01Z\",\"response\":\"\",\"done\":true,"
+      "\"prompt_eval_count\":12,\"prompt_eval_duration\":10000000,\"eval_count\":100,\"eval_duration\":800000000}\n";
+  const RunSet set = parse_runs(text, "stream.jsonl", cat(), defaults);
+  EXPECT_EQ(set.runs.size(), 2u);
+  EXPECT_TRUE(set.skipped.empty());
+  // 100 tokens in 0.8 s = 125 tok/s
+  EXPECT_DOUBLE_EQ(set.runs[1].tok_s, 125.0);
+}
+
+TEST(LlmfitSchema, ArrayWithACombinedRecordAndSlugs) {
+  const RunSet set = load("llmfit-runs.json");
+  ASSERT_EQ(set.runs.size(), 4u);
+  // Record 0 holds a prefill and a decode measurement.
+  EXPECT_EQ(set.runs[0].test, RunTest::prefill);
+  EXPECT_EQ(set.runs[0].n_prompt, 512);
+  EXPECT_EQ(set.runs[0].n_depth, 0);
+  EXPECT_EQ(set.runs[1].test, RunTest::decode);
+  EXPECT_EQ(set.runs[1].index, 0u);
+  EXPECT_EQ(set.runs[1].n_depth, 512);  // decoding starts with the 512-token prompt cached
+  EXPECT_DOUBLE_EQ(set.runs[1].mean_depth_tokens(), 576.0);  // 512 + 128 / 2
+  EXPECT_DOUBLE_EQ(set.runs[1].stddev_tok_s, 0.4);
+  // Record 1: "rtx-3090-x2" and "llama-3-70b-q4_k_m" (model with quant in one name).
+  EXPECT_EQ(set.runs[2].hardware_id, "rtx-3090");
+  EXPECT_EQ(set.runs[2].device_count, 2);
+  EXPECT_EQ(set.runs[2].quant_id, "q4_k_m");
+  EXPECT_EQ(set.runs[2].api, DeviceApi::cuda);  // not given: the chip's first API
+  EXPECT_EQ(set.runs[3].era, "");
+}
+
+TEST(LlmfitSchema, JsonLinesReportsEveryBadRecordWithFileIndexAndField) {
+  const RunSet set = load("llmfit-runs.jsonl");
+  ASSERT_EQ(set.runs.size(), 1u);
+  EXPECT_EQ(set.runs[0].device_count, 2);  // "rtx-4090:2"
+  ASSERT_EQ(set.skipped.size(), 6u);
+  const std::vector<std::pair<std::size_t, std::string>> expected{
+      {2, "decode_tok_s: must be > 0"},   {3, "decode_tok_s: must be > 0"},
+      {4, "decode_tok_s: must be a number"}, {5, "did you mean 'decode_tok_s'"},
+      {6, "hardware: 'rtx-9999'"},        {7, "not a JSON object"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(set.skipped[i].file, kRuns + "llmfit-runs.jsonl");
+    EXPECT_EQ(set.skipped[i].index, expected[i].first);
+    EXPECT_NE(set.skipped[i].reason.find(expected[i].second), std::string::npos) << set.skipped[i].reason;
+  }
+}
+
+TEST(LlmfitSchema, StrictTurnsTheFirstBadRecordIntoAnError) {
+  RunDefaults strict;
+  strict.strict = true;
+  try {
+    (void)load("llmfit-runs.jsonl", strict);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("llmfit-runs.jsonl: record 2: decode_tok_s"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+}
+
+TEST(LlmfitSchema, RoundTripsThroughItsWriter) {
+  const RunSet original = load("llmfit-runs.json");
+  const std::string text = runs_to_json_text(original.runs);
+  const RunSet again = parse_runs(text, "again.json", cat(), {});
+  ASSERT_EQ(again.runs.size(), original.runs.size());
+  for (std::size_t i = 0; i < again.runs.size(); ++i) {
+    EXPECT_EQ(again.runs[i].hardware_id, original.runs[i].hardware_id);
+    EXPECT_EQ(again.runs[i].device_count, original.runs[i].device_count);
+    EXPECT_EQ(again.runs[i].test, original.runs[i].test);
+    EXPECT_EQ(again.runs[i].n_prompt, original.runs[i].n_prompt);
+    EXPECT_EQ(again.runs[i].n_depth, original.runs[i].n_depth);
+    EXPECT_DOUBLE_EQ(again.runs[i].tok_s, original.runs[i].tok_s);
+    EXPECT_EQ(again.runs[i].era, original.runs[i].era);
+    EXPECT_EQ(again.runs[i].source, original.runs[i].source);
+  }
+}
+
+TEST(PublicCsv, ReadsRowsAndReportsBlankDepthAndUnknownModels) {
+  const RunSet set = load("public-table.csv");
+  ASSERT_EQ(set.runs.size(), 4u);
+  EXPECT_EQ(set.runs[0].test, RunTest::prefill);
+  EXPECT_EQ(set.runs[0].build, "2241453");  // from "(build 2241453; …)"
+  EXPECT_EQ(set.runs[0].backend, Backend::llama_cpp);
+  EXPECT_EQ(set.runs[2].hardware_id, "rtx-4090");
+  EXPECT_EQ(set.runs[2].device_count, 2);
+  EXPECT_EQ(set.runs[2].n_gen, 512);
+  EXPECT_EQ(set.runs[3].hardware_id, "h100-sxm");
+  ASSERT_EQ(set.skipped.size(), 2u);
+  EXPECT_EQ(set.skipped[0].index, 3u);
+  EXPECT_NE(set.skipped[0].reason.find("n_prompt: blank"), std::string::npos);
+  EXPECT_EQ(set.skipped[1].index, 4u);
+  EXPECT_NE(set.skipped[1].reason.find("llama-30b"), std::string::npos);
+}
+
+// ------------------------------------------------------------------------------------------------ limits
+
+TEST(RunLimits, DeeplyNestedJsonIsRefusedBeforeParsing) {
+  const std::string deep = std::string(kMaxRunJsonDepth + 1, '[') + std::string(kMaxRunJsonDepth + 1, ']');
+  try {
+    (void)parse_runs(deep, "deep.json", cat(), {});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested 33 levels"), std::string::npos) << e.what();
+  }
+  // Brackets inside strings do not count.
+  const std::string quoted = "[{\"hardware\": \"" + std::string(100, '[') + "\"}]";
+  EXPECT_NO_THROW((void)parse_runs(quoted, "quoted.json", cat(), {}));
+}
+
+TEST(RunLimits, FilesAbove256MiBAreRefusedWithoutReading) {
+  const auto path = std::filesystem::temp_directory_path() / "llmfit-runs-too-large.json";
+  {
+    std::ofstream out(path);
+    out << "[]";
+  }
+  std::filesystem::resize_file(path, kMaxRunFileBytes + 1);  // sparse: no disk space used
+  try {
+    (void)load_runs_path(path.string(), cat(), {});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("larger than 256 MiB"), std::string::npos);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(RunLimits, MalformedJsonNamesTheFile) {
+  try {
+    (void)parse_runs("[{\"hardware\": ", "broken.json", cat(), {});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("broken.json: not valid JSON", 0), 0u) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmfit
