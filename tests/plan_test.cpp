@@ -2,6 +2,8 @@
 // Expected values are worked out by hand from the formulas and catalogue entries named in comments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <set>
 
@@ -197,7 +199,12 @@ TEST(PlanFit, SearchOnRtx4090PicksQ8ForAn8BModel) {
   EXPECT_EQ(tried.count("q4_k_m"), 1u);
   const ModelFit* gpt = find_fit(r.models, "gpt-oss-20b");
   ASSERT_NE(gpt, nullptr);
-  EXPECT_EQ(gpt->best_candidate().quant->id, "mxfp4");
+  // gpt-oss ships in MXFP4, so it is among the candidates; the best is the fastest of those within the
+  // quality tolerance, which MXFP4 (0 % perplexity cost: the reference weights) always is.
+  const auto mxfp4 = std::find_if(gpt->candidates.begin(), gpt->candidates.end(),
+                                  [](const auto& c) { return c.quant->id == "mxfp4"; });
+  ASSERT_NE(mxfp4, gpt->candidates.end());
+  EXPECT_GE(gpt->best_candidate().prediction.decode_tok_s, mxfp4->prediction.decode_tok_s);
   // A 70B model fits only at 2-3 bits, or not at all: it is not among the Q8 winners.
   for (const auto& f : r.models) { EXPECT_TRUE(f.best_candidate().prediction.fit.fits) << f.model->id; }
   for (const auto& f : r.rejected) { EXPECT_FALSE(f.best.has_value()) << f.model->id; }
@@ -276,11 +283,11 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhenComputeBound) {
     EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
     if (i + 1 < points.size()) {
       EXPECT_FALSE(points[i].compute_bound);  // the sweep stops at the first one
+      EXPECT_TRUE(points[i].fits);            // or at the first batch whose KV caches do not fit
     }
-    if (i > 0) { EXPECT_GE(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s); }
+    if (i > 0 && points[i].fits) { EXPECT_GE(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s); }
   }
-  EXPECT_TRUE(points.back().compute_bound);
-  EXPECT_TRUE(points.back().fits);
+  EXPECT_TRUE(points.back().compute_bound || !points.back().fits);
   EXPECT_LT(points.back().batch, 256);
   // Batch 1 of the sweep is the plain prediction.
   EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
