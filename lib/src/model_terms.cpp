@@ -73,8 +73,10 @@ std::int64_t max_context_closed_form(const ModelQuantTerms& t, KvCacheType type,
   std::int64_t lo = 1;
   std::int64_t hi = max_context;  // invariant: fits_at(lo) and !fits_at(hi)
   if (usable) {
-    const auto guess =
-        static_cast<std::int64_t>(std::clamp(std::floor(solved), 1.0, static_cast<double>(max_context - 1)));
+    // The guess, kept in [1, max_context - 1] before the conversion (no out-of-range cast).
+    std::int64_t guess = max_context - 1;
+    if (solved < 1) guess = 1;
+    else if (solved < static_cast<double>(max_context - 1)) guess = static_cast<std::int64_t>(solved);
     // Gallop from the guess to a bracket of the boundary (one extra test in practice).
     if (fits_at(guess)) {
       lo = guess;
