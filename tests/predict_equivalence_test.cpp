@@ -34,17 +34,15 @@ constexpr double kUnifiedCpuComputeShare = 0.15;
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
 
 /// OS share of a CPU-only machine's RAM: at least 2 GiB, or 10 %.
-double cpu_os_reserve_bytes(double ram_bytes) {
-  return std::max(2.0 * units::kBytesPerGiB, 0.10 * ram_bytes);
-}
+double cpu_os_reserve_bytes(double ram_bytes) { return std::max(2.0 * units::kBytesPerGiB, 0.10 * ram_bytes); }
 
 /// Active weights plus attention per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
 /// parameter per token; QK^T and attention·V each 2·context·head_dim per head).
 double attention_flops_per_token(const ModelSpec& m, double context) {
   const double per_layer = 4.0 * m.attention_heads * static_cast<double>(m.head_dim);
   const double window = m.attention.sliding_window;
-  return per_layer * (m.full_attention_layers() * context +
-                      m.attention.sliding_window_layers * std::min(context, window));
+  return per_layer *
+         (m.full_attention_layers() * context + m.attention.sliding_window_layers * std::min(context, window));
 }
 
 /// Distinct experts a batch of B tokens touches in one MoE layer: E·(1 − (1 − k/E)^B) for uniform
@@ -56,8 +54,8 @@ double touched_expert_fraction(const ModelSpec& m, int batch) {
 }
 
 struct Placement {
-  double device_fraction = 1;         // share of repeating layers on the accelerator
-  double host_routed_fraction = 0;    // share of routed experts held by the host (expert offload)
+  double device_fraction = 1;       // share of repeating layers on the accelerator
+  double host_routed_fraction = 0;  // share of routed experts held by the host (expert offload)
 };
 
 Placement placement_of(const ModelSpec& m, const MemoryFit& fit) {
@@ -92,8 +90,7 @@ MemoryFit reference_fit_memory(const Scenario& s, const EfficiencyConstants& k) 
       fit.available_bytes = fit.device_memory_bytes;
       break;
     case HardwareKind::unified: {
-      const double fraction = s.gpu_memory_fraction > 0 ? s.gpu_memory_fraction
-                                                        : unified_gpu_fraction(hw, memory_gib);
+      const double fraction = s.gpu_memory_fraction > 0 ? s.gpu_memory_fraction : unified_gpu_fraction(hw, memory_gib);
       fit.unified_rule_applied = s.gpu_memory_fraction <= 0 && hw.gpu_memory_fraction <= 0;
       fit.available_bytes = fit.device_memory_bytes * fraction;
       fit.os_reserved_bytes = fit.device_memory_bytes - fit.available_bytes;
@@ -110,9 +107,8 @@ MemoryFit reference_fit_memory(const Scenario& s, const EfficiencyConstants& k) 
   fit.kv_cache_bytes = batch * kv_cache_bytes(m, s.kv_type, static_cast<double>(s.context_tokens));
   // Compute buffer with flash attention: f32 logits of one micro-batch plus one layer's activations
   // (llama.cpp prints ~0.3 GB "compute buffer size" for Llama 3 8B at n_ubatch 512).
-  const double ffn_width = std::max<double>(m.intermediate_size,
-                                            static_cast<double>(m.moe.expert_intermediate_size) *
-                                                std::max(1, m.moe.experts_per_token));
+  const double ffn_width = std::max<double>(
+      m.intermediate_size, static_cast<double>(m.moe.expert_intermediate_size) * std::max(1, m.moe.experts_per_token));
   const double ubatch = std::max(1, k.micro_batch_tokens);
   fit.compute_buffer_bytes = ubatch * 4.0 * (m.vocab_size + 4.0 * m.hidden_size + 2.0 * ffn_width);
   fit.runtime_overhead_bytes = devices * units::gib_to_bytes(k.runtime_overhead_gib);
@@ -155,8 +151,8 @@ MemoryFit reference_fit_memory(const Scenario& s, const EfficiencyConstants& k) 
     fit.host_available_bytes = std::max(0.0, host_bytes - cpu_os_reserve_bytes(host_bytes));
   } else {
     // Unified: the CPU may map what the GPU may not wire, less what the OS itself needs.
-    fit.host_available_bytes = std::max(0.0, fit.device_memory_bytes - fit.available_bytes -
-                                                 cpu_os_reserve_bytes(fit.device_memory_bytes));
+    fit.host_available_bytes =
+        std::max(0.0, fit.device_memory_bytes - fit.available_bytes - cpu_os_reserve_bytes(fit.device_memory_bytes));
   }
 
   const double overflow = fit.total_bytes - fit.available_bytes;
@@ -192,7 +188,7 @@ MemoryFit reference_fit_memory(const Scenario& s, const EfficiencyConstants& k) 
 }
 
 double reference_decode_seconds_per_token(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k,
-                                double depth, Prediction* out = nullptr) {
+                                          double depth, Prediction* out = nullptr) {
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
   const QuantSpec& q = *s.quant;
@@ -222,7 +218,8 @@ double reference_decode_seconds_per_token(const Scenario& s, const MemoryFit& fi
   // A large batch turns decode compute-bound: 2 FLOPs per active parameter per token plus attention.
   const double active_params = w.active_params;
   const double flops = batch * (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
-  const double t_compute = flops / (hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * std::max(1, s.device_count));
+  const double t_compute =
+      flops / (hw.fp16_tflops * units::kFlopsPerTflop * k.compute_efficiency * std::max(1, s.device_count));
   const double t_device = std::max(t_weights + t_kv, t_compute);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
@@ -230,8 +227,10 @@ double reference_decode_seconds_per_token(const Scenario& s, const MemoryFit& fi
   const int moe_layers = m.is_moe() ? m.layers - m.moe.dense_layers : 0;
   const double experts_touched = m.is_moe() ? m.moe.experts * touched_expert_fraction(m, batch) : 0.0;
   const int hops = std::max(1, s.device_count) - 1 + (fit.offload != OffloadKind::none ? 1 : 0);
-  const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
-                             k.token_overhead_us) * kMicro + hops * kDeviceHopSeconds;
+  const double t_overhead =
+      (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us + k.token_overhead_us) *
+          kMicro +
+      hops * kDeviceHopSeconds;
 
   if (out != nullptr) {
     out->decode_seconds_weights = t_weights;
@@ -245,7 +244,7 @@ double reference_decode_seconds_per_token(const Scenario& s, const MemoryFit& fi
 }
 
 double reference_prefill_seconds(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k, double tokens,
-                       double depth) {
+                                 double depth) {
   if (!(tokens > 0)) return 0;
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
@@ -340,13 +339,13 @@ std::vector<ContextPoint> reference_context_scaling(const Scenario& s, const Eff
     ContextPoint point;
     point.context = context;
     point.fits = fit.fits;
-    point.decode_tok_s = clamp_non_negative(1.0 / reference_decode_seconds_per_token(at, speed_fit, k, static_cast<double>(context)));
+    point.decode_tok_s =
+        clamp_non_negative(1.0 / reference_decode_seconds_per_token(at, speed_fit, k, static_cast<double>(context)));
     point.ttft_s = clamp_non_negative(reference_prefill_seconds(at, speed_fit, k, static_cast<double>(context), 0));
     points.push_back(point);
   }
   return points;
 }
-
 
 }  // namespace reference
 
@@ -359,9 +358,9 @@ bool close(double expected, double actual) {
 }
 
 std::string describe(const Scenario& s) {
-  return s.hardware->id + ":" + std::to_string(s.device_count) + " " + s.model->id + "-" + s.quant->id +
-         " backend " + std::string(to_string(s.backend)) + " kv " + std::string(to_string(s.kv_type)) +
-         " ctx " + std::to_string(s.context_tokens) + " prompt " + std::to_string(s.prompt_tokens) + " batch " +
+  return s.hardware->id + ":" + std::to_string(s.device_count) + " " + s.model->id + "-" + s.quant->id + " backend " +
+         std::string(to_string(s.backend)) + " kv " + std::string(to_string(s.kv_type)) + " ctx " +
+         std::to_string(s.context_tokens) + " prompt " + std::to_string(s.prompt_tokens) + " batch " +
          std::to_string(s.batch) + " mem " + std::to_string(s.memory_gib) + " frac " +
          std::to_string(s.gpu_memory_fraction) + " host " + (s.host ? s.host->id : "none") + " offload " +
          (s.allow_offload ? "yes" : "no");
@@ -423,8 +422,8 @@ class RandomScenarios {
     s.quant = &pick(c.quants());
     s.backend = kAllBackends[below(kAllBackends.size())];
     s.api = s.hardware->apis[below(s.hardware->apis.size())];
-    s.kv_type = std::array{KvCacheType::f16, KvCacheType::f16, KvCacheType::q8_0, KvCacheType::q4_0,
-                           KvCacheType::f32, KvCacheType::bf16}[below(6)];
+    s.kv_type = std::array{KvCacheType::f16,  KvCacheType::f16, KvCacheType::q8_0,
+                           KvCacheType::q4_0, KvCacheType::f32, KvCacheType::bf16}[below(6)];
     if (s.hardware->kind == HardwareKind::gpu) {
       s.device_count = std::array{1, 1, 1, 2, 3, 4, 8}[below(7)];
       s.host = below(5) == 0 ? nullptr : c.default_host(*s.hardware);
@@ -455,10 +454,13 @@ class RandomScenarios {
   }
   std::int64_t log_uniform(std::int64_t max) {
     switch (below(10)) {
-      case 0: return 1;
-      case 1: return max;
+      case 0:
+        return 1;
+      case 1:
+        return max;
       default: {
-        const double x = std::exp(std::uniform_real_distribution<double>(0, std::log(static_cast<double>(max)))(random_));
+        const double x =
+            std::exp(std::uniform_real_distribution<double>(0, std::log(static_cast<double>(max)))(random_));
         return std::clamp<std::int64_t>(std::llround(x), 1, max);
       }
     }
@@ -571,8 +573,8 @@ TEST(PredictEquivalence, ClosedFormLargestContextMatchesBisectionAtEveryBoundary
           for (double d : {-2.0, -1.0, 0.0, 1.0, 2.0})
             if (w + d >= 1 && w + d <= static_cast<double>(m.max_context)) contexts.push_back(w + d);
         for (int i = 0; i < 40; ++i)
-          contexts.push_back(std::floor(std::exp(std::uniform_real_distribution<double>(
-              0, std::log(static_cast<double>(m.max_context)))(random))));
+          contexts.push_back(std::floor(std::exp(
+              std::uniform_real_distribution<double>(0, std::log(static_cast<double>(m.max_context)))(random))));
         for (double context : contexts) {
           const double exact = weights + batch * kv_cache_bytes(m, type, context) + fixed;
           for (double available : {exact, std::nextafter(exact, 0.0), std::nextafter(exact, 1e300), exact * 0.999,
