@@ -93,7 +93,9 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
   write_sweep(plan, points, options.format == "json" ? SweepFormat::json : SweepFormat::csv,
               [&out](std::string_view chunk) { out.write(chunk); });
   out.commit();
-  std::fprintf(stderr, "llmfit sweep: %zu hardware x %zu models x %zu quants x %zu contexts; %zu points within the models' maximum context, on %u thread(s)\n",
+  std::fprintf(stderr,
+               "llmfit sweep: %zu hardware x %zu models x %zu quants x %zu contexts; %zu points within the models' "
+               "maximum context, on %u thread(s)\n",
                plan.hardware.size(), plan.models.size(), plan.quants.size(), plan.options.contexts.size(),
                evaluated_points(points), sweep_threads(plan.size(), options.threads));
 }
@@ -111,8 +113,7 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
                   "Context lengths, comma-separated (each is the KV size and the prompt length); "
                   "default: 16 from 512 to 262144")
       ->delimiter(',');
-  sub->add_option("--backend", options->backend, "Engine; the quantisations it loads are swept")
-      ->capture_default_str();
+  sub->add_option("--backend", options->backend, "Engine; the quantisations it loads are swept")->capture_default_str();
   sub->add_option("--kv-type", options->kv_type, "KV cache type: f16 | bf16 | q8_0 | q4_0 | f32")
       ->capture_default_str();
   sub->add_option("--batch", options->batch, "Concurrent sequences")->capture_default_str();

@@ -33,7 +33,8 @@ nlohmann::json comparable(const Spec& spec) {
 template <typename Spec>
 void expect_same_entries(const std::vector<Spec>& yaml, const std::vector<Spec>& builtin, const char* kind) {
   ASSERT_EQ(yaml.size(), builtin.size()) << kind;
-  for (std::size_t i = 0; i < yaml.size(); ++i) EXPECT_EQ(comparable(yaml[i]), comparable(builtin[i])) << kind << " " << yaml[i].id;
+  for (std::size_t i = 0; i < yaml.size(); ++i)
+    EXPECT_EQ(comparable(yaml[i]), comparable(builtin[i])) << kind << " " << yaml[i].id;
 }
 
 TEST(BuiltinCatalog, TablesHoldEveryFieldOfTheShippedYaml) {

@@ -1,5 +1,8 @@
 // The sweep API: every hardware × model × quantisation × context, identical on any number of threads.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,10 +11,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "llmfit/llmfit.hpp"
 
@@ -66,9 +65,9 @@ TEST(Sweep, OneAndTwoThreadsGiveIdenticalResults) {
   ASSERT_EQ(one.size(), two.size());
   // SweepPoint has no padding (static_assert on its size), so equal bytes mean equal points.
   for (const auto* other : {&two, &three}) {
-    const auto mismatch = std::mismatch(one.begin(), one.end(), other->begin(), [](const SweepPoint& a, const SweepPoint& b) {
-      return std::memcmp(&a, &b, sizeof a) == 0;
-    });
+    const auto mismatch =
+        std::mismatch(one.begin(), one.end(), other->begin(),
+                      [](const SweepPoint& a, const SweepPoint& b) { return std::memcmp(&a, &b, sizeof a) == 0; });
     EXPECT_EQ(one.end(), mismatch.first) << "first difference at point " << (mismatch.first - one.begin());
   }
 }
@@ -108,8 +107,8 @@ TEST(Sweep, EveryPointIsThePredictionOfItsScenario) {
                       c = below(plan.options.contexts.size());
     const Scenario s = plan.scenario(h, m, q, c);
     const SweepPoint& point = points[plan.index(h, m, q, c)];
-    const std::string what = s.hardware->id + " " + s.model->id + "-" + s.quant->id + " at " +
-                             std::to_string(s.context_tokens);
+    const std::string what =
+        s.hardware->id + " " + s.model->id + "-" + s.quant->id + " at " + std::to_string(s.context_tokens);
     if (s.context_tokens > s.model->max_context) {
       EXPECT_FALSE(point.evaluated) << what;
       continue;
@@ -202,18 +201,17 @@ TEST(SweepReport, CsvHasOneRowPerEvaluatedPointWithThePredictedNumbers) {
   EXPECT_GE(chunks, 1);
   // The row of one point carries that point's numbers, shortest round-trip text of each float.
   const auto& c = Catalog::builtin();
-  const std::size_t h = std::find(plan.hardware.begin(), plan.hardware.end(), c.find_hardware("m2-max")) -
-                        plan.hardware.begin();
-  const std::size_t m = std::find(plan.models.begin(), plan.models.end(), c.find_model("qwen3-coder-30b-a3b")) -
-                        plan.models.begin();
-  const std::size_t q = std::find(plan.quants.begin(), plan.quants.end(), c.find_quant("q4_k_m")) -
-                        plan.quants.begin();
+  const std::size_t h =
+      std::find(plan.hardware.begin(), plan.hardware.end(), c.find_hardware("m2-max")) - plan.hardware.begin();
+  const std::size_t m =
+      std::find(plan.models.begin(), plan.models.end(), c.find_model("qwen3-coder-30b-a3b")) - plan.models.begin();
+  const std::size_t q = std::find(plan.quants.begin(), plan.quants.end(), c.find_quant("q4_k_m")) - plan.quants.begin();
   ASSERT_LT(h, plan.hardware.size());
   ASSERT_LT(m, plan.models.size());
   const SweepPoint& p = points[plan.index(h, m, q, 1)];
-  const std::string expected = fmt::format("m2-max,qwen3-coder-30b-a3b,q4_k_m,8192,{},{},{},{},{},{},{}",
-                                           to_string(p.verdict()), to_string(p.offload()), p.total_gb,
-                                           p.max_context, p.decode_tok_s, p.prefill_tok_s, p.ttft_s);
+  const std::string expected =
+      fmt::format("m2-max,qwen3-coder-30b-a3b,q4_k_m,8192,{},{},{},{},{},{},{}", to_string(p.verdict()),
+                  to_string(p.offload()), p.total_gb, p.max_context, p.decode_tok_s, p.prefill_tok_s, p.ttft_s);
   EXPECT_NE(std::find(lines.begin(), lines.end(), expected), lines.end()) << expected;
 }
 
@@ -245,7 +243,8 @@ TEST(SweepCli, WritesCsvToAFileAndRefusesBadContextsWithoutLeavingOne) {
   std::filesystem::create_directories(dir);
   const auto out = dir / "sweep.csv";
   const std::string cli = LLMFIT_CLI;
-  ASSERT_EQ(0, std::system((cli + " sweep --contexts 512,8192 --threads 2 -o " + out.string() + " 2>/dev/null").c_str()));
+  ASSERT_EQ(0,
+            std::system((cli + " sweep --contexts 512,8192 --threads 2 -o " + out.string() + " 2>/dev/null").c_str()));
   SweepOptions options;
   options.contexts = {512, 8192};
   const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);

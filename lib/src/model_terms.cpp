@@ -12,8 +12,9 @@ ModelQuantTerms prepare_model_quant(const ModelSpec& m, const QuantSpec& q) noex
   t.quant = &q;
   t.weights = weight_bytes(m, q);
   // Same operations, in the same order, as kv_cache_bytes(), so both give identical bits.
-  t.kv_elements_per_layer_token = m.mla.kv_lora_rank > 0 ? static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim)
-                                                         : 2.0 * m.kv_heads * static_cast<double>(m.head_dim);
+  t.kv_elements_per_layer_token = m.mla.kv_lora_rank > 0
+                                      ? static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim)
+                                      : 2.0 * m.kv_heads * static_cast<double>(m.head_dim);
   const auto& a = m.attention;
   t.full_attention_layers = m.full_attention_layers();
   t.sliding_window_layers = a.sliding_window_layers;
@@ -31,7 +32,9 @@ namespace detail {
 
 std::int64_t max_context_by_bisection(const ModelSpec& m, KvCacheType type, int batch, double weights_bytes,
                                       double fixed_bytes, double available_bytes) noexcept {
-  auto total_at = [&](double context) { return weights_bytes + batch * kv_cache_bytes(m, type, context) + fixed_bytes; };
+  auto total_at = [&](double context) {
+    return weights_bytes + batch * kv_cache_bytes(m, type, context) + fixed_bytes;
+  };
   if (!(total_at(1) <= available_bytes)) return 0;
   std::int64_t lo = 1;
   std::int64_t hi = m.max_context;
@@ -73,8 +76,12 @@ std::int64_t max_context_closed_form(const ModelQuantTerms& t, KvCacheType type,
   std::int64_t lo = 1;
   std::int64_t hi = max_context;  // invariant: fits_at(lo) and !fits_at(hi)
   if (usable) {
-    const auto guess =
-        static_cast<std::int64_t>(std::clamp(std::floor(solved), 1.0, static_cast<double>(max_context - 1)));
+    // The guess, kept in [1, max_context - 1] before the conversion (no out-of-range cast).
+    std::int64_t guess = max_context - 1;
+    if (solved < 1)
+      guess = 1;
+    else if (solved < static_cast<double>(max_context - 1))
+      guess = static_cast<std::int64_t>(solved);
     // Gallop from the guess to a bracket of the boundary (one extra test in practice).
     if (fits_at(guess)) {
       lo = guess;

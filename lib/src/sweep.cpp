@@ -27,8 +27,8 @@ SweepPoint point_of(const Prediction& p) {
   point.prefill_tok_s = to_float(p.prefill_tok_s);
   point.ttft_s = to_float(p.ttft_s);
   point.total_gb = to_float(units::bytes_to_gb(p.fit.total_bytes));
-  point.max_context = static_cast<std::int32_t>(
-      std::min<std::int64_t>(p.fit.max_context, std::numeric_limits<std::int32_t>::max()));
+  point.max_context =
+      static_cast<std::int32_t>(std::min<std::int64_t>(p.fit.max_context, std::numeric_limits<std::int32_t>::max()));
   point.verdict_code = static_cast<std::uint8_t>(p.fit.verdict);
   point.offload_code = static_cast<std::uint8_t>(p.fit.offload);
   return point;

@@ -35,14 +35,17 @@ template <typename Spec>
 std::vector<std::string> quoted_ids(const std::vector<const Spec*>& specs, SweepFormat format) {
   std::vector<std::string> ids;
   ids.reserve(specs.size());
-  for (const Spec* spec : specs) ids.push_back(format == SweepFormat::json ? json_string(spec->id) : csv_field(spec->id));
+  for (const Spec* spec : specs)
+    ids.push_back(format == SweepFormat::json ? json_string(spec->id) : csv_field(spec->id));
   return ids;
 }
 
 /// A speed or time: shortest round-trip text, empty (CSV) or null (JSON) when out of range.
 void append_number(fmt::memory_buffer& out, float value, bool valid, SweepFormat format) {
-  if (valid && std::isfinite(value)) fmt::format_to(std::back_inserter(out), "{}", value);
-  else if (format == SweepFormat::json) fmt::format_to(std::back_inserter(out), "null");
+  if (valid && std::isfinite(value))
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  else if (format == SweepFormat::json)
+    fmt::format_to(std::back_inserter(out), "null");
 }
 
 }  // namespace
@@ -74,10 +77,10 @@ void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Swee
     fmt::format_to(std::back_inserter(out), "{{\n  \"backend\": {},\n  \"kv_type\": \"{}\",\n  \"batch\": {},\n",
                    json_string(to_string(plan.options.backend)), to_string(plan.options.kv_type), plan.options.batch);
     fmt::format_to(std::back_inserter(out), "  \"contexts\": [{}],\n", fmt::join(contexts, ", "));
-    fmt::format_to(std::back_inserter(out), "  \"hardware_count\": {},\n  \"model_count\": {},\n  \"quant_count\": {},\n",
-                   plan.hardware.size(), plan.models.size(), plan.quants.size());
-    fmt::format_to(std::back_inserter(out), "  \"evaluated_points\": {},\n  \"points\": [",
-                   evaluated_points(points));
+    fmt::format_to(std::back_inserter(out),
+                   "  \"hardware_count\": {},\n  \"model_count\": {},\n  \"quant_count\": {},\n", plan.hardware.size(),
+                   plan.models.size(), plan.quants.size());
+    fmt::format_to(std::back_inserter(out), "  \"evaluated_points\": {},\n  \"points\": [", evaluated_points(points));
   }
   bool first = true;
   for (std::size_t h = 0; h < plan.hardware.size(); ++h) {

@@ -244,7 +244,8 @@ int main(int argc, char** argv) {
         << table("ModelRow", "kModels", models.str()) << "\n"
         << table("QuantRow", "kQuants", quants.str()) << "\n"
         << "}  // namespace\n\n"
-        << "void fill_builtin_catalog(CatalogData& data) { append_builtin_rows(data, kHardware, kModels, kQuants); }\n\n"
+        << "void fill_builtin_catalog(CatalogData& data) {\n"
+        << "  append_builtin_rows(data, kHardware, kModels, kQuants);\n}\n\n"
         << "}  // namespace llmfit::detail\n";
     write_atomically(argv[1], out.str());
     std::cout << "llmfit-dbgen: " << all.hardware.size() << " hardware, " << all.models.size() << " models, "

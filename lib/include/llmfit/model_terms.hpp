@@ -51,8 +51,7 @@ struct ModelQuantTerms {
                                               const MemoryFit& fit, const EfficiencyConstants& constants,
                                               double depth_tokens, Prediction* breakdown = nullptr) noexcept;
 [[nodiscard]] double prefill_seconds(const Scenario& scenario, const ModelQuantTerms& terms, const MemoryFit& fit,
-                                     const EfficiencyConstants& constants, double tokens,
-                                     double depth_tokens) noexcept;
+                                     const EfficiencyConstants& constants, double tokens, double depth_tokens) noexcept;
 [[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants,
                                  const ModelQuantTerms& terms) noexcept;
 

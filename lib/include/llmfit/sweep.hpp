@@ -28,10 +28,10 @@ struct SweepOptions {
 
 /// One point of a sweep, 24 bytes and no heap, so millions fit in one allocation.
 struct SweepPoint {
-  float decode_tok_s = 0;   // per sequence, after `context` tokens of prompt (as if it fit when it does not)
-  float prefill_tok_s = 0;  // over a `context`-token prompt
-  float ttft_s = 0;         // prefill of that prompt plus the first decoded token
-  float total_gb = 0;       // memory the configuration needs at this context, 10^9 bytes
+  float decode_tok_s = 0;        // per sequence, after `context` tokens of prompt (as if it fit when it does not)
+  float prefill_tok_s = 0;       // over a `context`-token prompt
+  float ttft_s = 0;              // prefill of that prompt plus the first decoded token
+  float total_gb = 0;            // memory the configuration needs at this context, 10^9 bytes
   std::int32_t max_context = 0;  // largest context that fits fully on the accelerator (0: none)
   std::uint8_t verdict_code = static_cast<std::uint8_t>(FitVerdict::does_not_fit);
   std::uint8_t offload_code = static_cast<std::uint8_t>(OffloadKind::none);
@@ -66,8 +66,7 @@ struct SweepPlan {
   /// Position of a point in the results: [hardware][model][quant][context], row-major.
   [[nodiscard]] std::size_t index(std::size_t hardware_index, std::size_t model_index, std::size_t quant_index,
                                   std::size_t context_index) const noexcept {
-    return ((hardware_index * models.size() + model_index) * quants.size() + quant_index) *
-               options.contexts.size() +
+    return ((hardware_index * models.size() + model_index) * quants.size() + quant_index) * options.contexts.size() +
            context_index;
   }
   /// The scenario of a point, as predict() sees it.
