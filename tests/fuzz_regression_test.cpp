@@ -9,8 +9,14 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <ostream>
 
 #include "../fuzz/fuzz_targets.hpp"
+
+namespace llmfit::fuzz {
+// Test names and failure messages show the target's name, not its bytes.
+void PrintTo(const Target& target, std::ostream* out) { *out << target.name; }
+}  // namespace llmfit::fuzz
 
 namespace llmfit {
 namespace {

@@ -434,6 +434,8 @@ CatalogData load_catalog_path(const std::string& path) {
   }
   CatalogData all;
   for (const auto& file : files) {
+    // A FIFO or device would block or never end: only regular files are read.
+    if (!fs::is_regular_file(file, error)) throw InputError(file + ": not a regular file or folder");
     const auto size = fs::file_size(file, error);
     if (error) throw InputError(file + ": cannot read: " + error.message());
     if (size > kMaxCatalogFileBytes) throw InputError(file + ": larger than 16 MiB; not a catalogue file");

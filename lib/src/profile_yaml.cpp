@@ -205,7 +205,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
 
 EfficiencyProfile load_profile_path(const std::string& path) {
   std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) throw InputError(path + ": no such file");
+  if (!std::filesystem::exists(path, error)) throw InputError(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path, error)) throw InputError(path + ": not a regular file");
   const auto size = std::filesystem::file_size(path, error);
   if (error) throw InputError(path + ": cannot read: " + error.message());
   if (size > kMaxProfileBytes) throw InputError(path + ": larger than 16 MiB; not a profile");
