@@ -20,28 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// A scratch folder per test process, removed at exit.
 fs::path scratch() {
@@ -57,22 +40,10 @@ fs::path scratch() {
   return folder.path;
 }
 
-CliRun run_cli(const std::vector<std::string>& arguments) {
-  std::string command = shell_quoted(LLMFIT_CLI);
-  for (const auto& argument : arguments) command += " " + shell_quoted(argument);
-  const fs::path err_path = scratch() / "stderr.txt";
-  command += " 2>" + shell_quoted(err_path.string());
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = read_file(err_path);
-  return run;
-}
+using llmfit::test::read_file;
+using CliRun = llmfit::test::CommandResult;
+
+CliRun run_cli(const std::vector<std::string>& arguments) { return llmfit::test::run_cli_args(arguments); }
 
 std::vector<std::string> split_words(const std::string& text) {
   std::vector<std::string> words;

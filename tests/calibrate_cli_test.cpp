@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli_support.hpp"
 #include "llmfit/profile.hpp"
 
 namespace {
@@ -22,15 +23,8 @@ struct Result {
 
 /// Runs the CLI with `arguments`; stdout captured, stderr appended to it when `merge_stderr`.
 Result run(const std::string& arguments, bool merge_stderr = false) {
-  const std::string command = std::string(LLMFIT_CLI) + " " + arguments + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) r.out += buffer.data();
-  const int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  const llmfit::test::CommandResult c = llmfit::test::run_cli(arguments);
+  return {c.exit_code, merge_stderr ? c.out + c.err : c.out};
 }
 
 std::string examples() {

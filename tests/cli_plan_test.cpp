@@ -12,6 +12,8 @@
 #include "llmfit/profile.hpp"
 #include "xml_check.hpp"
 
+#include "cli_support.hpp"
+
 namespace llmfit {
 namespace {
 
@@ -23,19 +25,6 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-
-std::string quote(const std::string& arg) {
-  std::string q = "'";
-  for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class CliPlan : public ::testing::Test {
  protected:
@@ -51,20 +40,8 @@ class CliPlan : public ::testing::Test {
   }
 
   RunResult run(const std::vector<std::string>& args) {
-    std::string command = quote(LLMFIT_CLI);
-    for (const auto& a : args) {
-      command += ' ';
-      command += quote(a);
-    }
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    command += " >" + quote(out.string()) + " 2>" + quote(err.string());
-    const int raw = std::system(command.c_str());
-    RunResult r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    const test::CommandResult c = test::run_cli_args(args);
+    return {c.exit_code, c.out, c.err};
   }
 
   json run_json(const std::vector<std::string>& args) {
@@ -161,7 +138,7 @@ TEST_F(CliPlan, SvgIsWrittenAtomicallyAndWellFormed) {
   const fs::path svg = dir_ / "compare.svg";
   const RunResult r = run({"compare", "--model", "qwen3-coder-q4", "--hw", "m2-max,rtx-4090,m1", "--svg", svg.string()});
   ASSERT_EQ(r.status, 0) << r.err;
-  const std::string doc = slurp(svg);
+  const std::string doc = test::read_file(svg);
   const auto check = test::check_xml(doc);
   EXPECT_TRUE(check.ok) << check.error;
   for (const char* text : {"rtx-4090", "m2-max", "m1", "tok/s", "decode speed (tokens/s, one sequence)"})
@@ -190,7 +167,7 @@ TEST_F(CliPlan, EveryCommandWritesAWellFormedSvg) {
     args.insert(args.end(), {"--svg", svg.string()});
     const RunResult r = run(args);
     ASSERT_EQ(r.status, 0) << args[0] << ": " << r.err;
-    const auto check = test::check_xml(slurp(svg));
+    const auto check = test::check_xml(test::read_file(svg));
     EXPECT_TRUE(check.ok) << args[0] << ": " << check.error;
   }
 }

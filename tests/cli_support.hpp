@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,13 +18,40 @@ struct CommandResult {
   std::string err;
 };
 
+/// `text` as one shell word.
+inline std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+/// The whole content of a file ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 /// Runs `[environment] LLMFIT_CLI <arguments>` through the shell; the caller shell-quotes.
 inline CommandResult run_cli_env(const std::string& environment, const std::string& arguments) {
   static int counter = 0;
   const auto err_path = std::filesystem::temp_directory_path() /
                         ("llmfit-test-stderr-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  const std::string command = environment + (environment.empty() ? "" : " ") + "'" + LLMFIT_CLI + "' " + arguments +
-                              " 2>'" + err_path.string() + "'";
+  std::string command = environment;
+  if (!command.empty()) command += ' ';
+  command += shell_quoted(LLMFIT_CLI);
+  command += ' ';
+  command += arguments;
+  command += " 2>";
+  command += shell_quoted(err_path.string());
   CommandResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -32,15 +60,22 @@ inline CommandResult run_cli_env(const std::string& environment, const std::stri
   while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  std::stringstream text;
-  text << err.rdbuf();
-  result.err = text.str();
+  result.err = read_file(err_path);
   std::filesystem::remove(err_path);
   return result;
 }
 
 inline CommandResult run_cli(const std::string& arguments) { return run_cli_env("", arguments); }
+
+/// Runs LLMFIT_CLI with each argument passed as one word.
+inline CommandResult run_cli_args(const std::vector<std::string>& arguments) {
+  std::string command;
+  for (const auto& argument : arguments) {
+    command += ' ';
+    command += shell_quoted(argument);
+  }
+  return run_cli(command);
+}
 
 /// Number of lines in a text (a trailing newline does not start a new line).
 inline int line_count(const std::string& text) {

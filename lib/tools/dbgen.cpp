@@ -204,24 +204,30 @@ std::string profile_source(const std::vector<std::string>& paths) {
 
 }  // namespace
 
+/// Runs `work`: exit status 0, or 2 with a one-line error for bad input, 1 for anything else.
+template <typename Work>
+int guarded(Work&& work) {
+  try {
+    work();
+    return 0;
+  } catch (const InputError& e) {
+    std::cerr << "llmfit-dbgen: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "llmfit-dbgen: internal error: " << e.what() << '\n';
+    return 1;
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "--profile") {
-    try {
-      write_atomically(argv[2], profile_source(std::vector<std::string>(argv + 3, argv + argc)));
-      return 0;
-    } catch (const InputError& e) {
-      std::cerr << "llmfit-dbgen: " << e.what() << '\n';
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "llmfit-dbgen: internal error: " << e.what() << '\n';
-      return 1;
-    }
+    return guarded([&] { write_atomically(argv[2], profile_source(std::vector<std::string>(argv + 3, argv + argc))); });
   }
   if (argc < 3) {
     std::cerr << "usage: llmfit-dbgen OUTPUT.cpp FILE.yaml... | llmfit-dbgen --profile OUTPUT.cpp [PROFILE.yaml]\n";
     return 2;
   }
-  try {
+  return guarded([&] {
     CatalogData all;
     for (int i = 2; i < argc; ++i) {
       CatalogData data = load_catalog_path(argv[i]);
@@ -250,12 +256,5 @@ int main(int argc, char** argv) {
     write_atomically(argv[1], out.str());
     std::cout << "llmfit-dbgen: " << all.hardware.size() << " hardware, " << all.models.size() << " models, "
               << all.quants.size() << " quants\n";
-    return 0;
-  } catch (const InputError& e) {
-    std::cerr << "llmfit-dbgen: " << e.what() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "llmfit-dbgen: internal error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }
