@@ -39,6 +39,7 @@ for binary in "$build"/fuzz/fuzz_*; do
   case "$target" in  # real files as extra seeds (same list as targets() in fuzz/fuzz_targets.hpp)
     catalog_yaml) seeds+=(hardware-db models-db) ;;
     profile_yaml) [ -d profiles ] && seeds+=(profiles) ;;
+    runs) seeds+=(tests/data/runs) ;;
   esac
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
            -artifact_prefix="fuzz/regressions/$target/")

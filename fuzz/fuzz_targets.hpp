@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "llmfit/llmfit.hpp"
+#include "llmfit/runs.hpp"
 
 namespace llmfit::fuzz {
 
@@ -229,6 +230,75 @@ inline void resolve(const std::uint8_t* data, std::size_t size) {
   check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
 }
 
+/// What a run reader accepted: catalogue ids that exist, counts in the readers' range, a finite
+/// positive speed; skipped records carry a one-line reason.
+inline void check_run_set(const RunSet& set, const Catalog& catalog, const std::string& file_name) {
+  for (const auto& run : set.runs) {
+    require(run.file == file_name, "a run names another file");
+    require(catalog.find_hardware(run.hardware_id) != nullptr, "a run's hardware is not in the catalogue");
+    require(catalog.find_model(run.model_id) != nullptr, "a run's model is not in the catalogue");
+    require(catalog.find_quant(run.quant_id) != nullptr, "a run's quantisation is not in the catalogue");
+    require(run.device_count >= 1 && run.device_count <= 64, "a run's device count is outside 1..64");
+    for (std::int64_t n : {run.n_prompt, run.n_gen, run.n_depth})
+      require(n >= 0 && n <= 1'000'000'000, "a run's token count is outside 0..10^9");
+    require(std::isfinite(run.tok_s) && run.tok_s > 0 && run.tok_s <= 1e8, "a run's tok/s is not finite in (0, 1e8]");
+    for (double v : {run.stddev_tok_s, run.weight_bytes, run.params})
+      require(std::isfinite(v) && v >= 0, "a run's stddev, weight bytes or params not finite and >= 0");
+    require(std::isfinite(run.mean_depth_tokens()) && run.mean_depth_tokens() >= 0, "a run's mean depth < 0");
+  }
+  for (const auto& skip : set.skipped) {
+    require(skip.file == file_name, "a skipped record names another file");
+    check_error_text(skip.reason);
+  }
+}
+
+/// Target `runs`: a measured-run file (`llmfit calibrate` / `validate` inputs): llmfit's JSON and
+/// JSON-lines schema, llama-bench `-o json` / `-o jsonl` (old and new field names), an Ollama
+/// response, the public CSV. Parsed without defaults, with `--hw` (so llama-bench and Ollama records
+/// map), and with `--hw --model --strict`; the accepted runs, written in llmfit's schema, must read
+/// back as the same runs.
+inline void runs(const std::uint8_t* data, std::size_t size) {
+  const Catalog& catalog = Catalog::builtin();
+  const std::string file_name = "fuzz-runs.json";
+  RunDefaults with_hardware;
+  with_hardware.hardware = "rtx-4090";
+  RunDefaults strict;
+  strict.hardware = "m2-max:2";
+  strict.model = "llama-3.1-8b-q4_k_m";
+  strict.strict = true;
+  for (const RunDefaults& defaults : {RunDefaults{}, with_hardware, strict}) {
+    RunSet set;
+    try {
+      set = parse_runs(as_text(data, size), file_name, catalog, defaults);
+    } catch (const InputError& e) {
+      check_error_text(e.what());
+      continue;
+    }
+    check_run_set(set, catalog, file_name);
+    if (defaults.strict) require(set.skipped.empty(), "strict parsing skipped a record");
+    if (set.runs.empty()) continue;
+    const std::string written = runs_to_json_text(set.runs);
+    RunSet reread;
+    try {
+      reread = parse_runs(written, file_name, catalog, RunDefaults{});
+    } catch (const InputError& e) {
+      throw InvariantViolation(std::string("written runs do not read back: ") + e.what());
+    }
+    require(reread.skipped.empty(), "a written run is skipped on reading back: " +
+                                        (reread.skipped.empty() ? std::string() : reread.skipped.front().reason));
+    require(reread.runs.size() == set.runs.size(), "written runs read back as a different number");
+    for (std::size_t i = 0; i < set.runs.size(); ++i) {
+      const MeasuredRun& a = set.runs[i];
+      const MeasuredRun& b = reread.runs[i];
+      require(a.hardware_id == b.hardware_id && a.device_count == b.device_count && a.model_id == b.model_id &&
+                  a.quant_id == b.quant_id && a.backend == b.backend && a.api == b.api && a.test == b.test &&
+                  a.n_prompt == b.n_prompt && a.n_gen == b.n_gen && a.n_depth == b.n_depth && a.tok_s == b.tok_s &&
+                  a.kv_type == b.kv_type && a.flash_attn == b.flash_attn,
+              "a written run reads back different");
+    }
+  }
+}
+
 /// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
 /// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
 struct Target {
@@ -242,6 +312,7 @@ inline const std::vector<Target>& targets() {
       {"catalog_yaml", &catalog_yaml, {"hardware-db", "models-db"}},
       {"profile_yaml", &profile_yaml, {"profiles"}},
       {"resolve", &resolve, {}},
+      {"runs", &runs, {"tests/data/runs"}},
   };
   return all;
 }

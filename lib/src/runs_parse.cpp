@@ -27,8 +27,9 @@ struct RecordError {
 
 std::string clip(std::string_view text, std::size_t max = 60) {
   std::string out(text.substr(0, max));
+  // An error message is one printable line: every control character (not only line breaks) becomes a space.
   for (char& c : out)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return text.size() > max ? out + "..." : out;
 }
 
@@ -901,7 +902,8 @@ std::string runs_to_json_text(const std::vector<MeasuredRun>& runs) {
     if (!r.era.empty()) record["era"] = r.era;
     if (!r.source.empty()) record["source"] = r.source;
     if (!r.note.empty()) record["note"] = r.note;
-    out += "  " + record.dump() + (i + 1 < runs.size() ? ",\n" : "\n");
+    // CSV text (source, note) is not checked for UTF-8: replace invalid bytes with U+FFFD rather than throw.
+    out += "  " + record.dump(-1, ' ', false, json::error_handler_t::replace) + (i + 1 < runs.size() ? ",\n" : "\n");
   }
   return out + "]\n";
 }
