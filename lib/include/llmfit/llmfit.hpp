@@ -1,6 +1,7 @@
 #pragma once
 /// Umbrella header: everything a program needs to predict fit and speed.
 #include "llmfit/catalog.hpp"
+#include "llmfit/calibrate.hpp"
 #include "llmfit/catalog_yaml.hpp"
 #include "llmfit/efficiency.hpp"
 #include "llmfit/errors.hpp"
@@ -11,6 +12,7 @@
 #include "llmfit/profile.hpp"
 #include "llmfit/query.hpp"
 #include "llmfit/report.hpp"
+#include "llmfit/runs.hpp"
 #include "llmfit/specs.hpp"
 #include "llmfit/svg.hpp"
 #include "llmfit/sweep.hpp"
