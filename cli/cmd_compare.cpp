@@ -15,10 +15,13 @@ struct CompareOptions {
   std::string vendor;
   std::string kind;
   std::size_t top = 0;
+  unsigned threads = 0;
   std::string format = "text";
   std::string output;
   std::string svg;
 };
+
+constexpr unsigned kMaxCompareThreads = 1024;  // as sweep --threads
 
 std::vector<std::string> all_hardware(const Catalog& catalog, const CompareOptions& o) {
   std::vector<std::string> vendors;
@@ -49,9 +52,12 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   if (o.all && !o.hardware.empty()) throw InputError("--hw and --all: give one of them");
   if (!o.all && o.hardware.empty()) throw InputError("--hw: name the hardware to compare (--hw a,b,c) or use --all");
   if (!o.all && (!o.vendor.empty() || !o.kind.empty())) throw InputError("--vendor/--kind filter --all; add --all");
+  if (o.threads > kMaxCompareThreads)
+    throw InputError("--threads: " + std::to_string(o.threads) + " is out of range (0 to " +
+                     std::to_string(kMaxCompareThreads) + "; 0 = automatic)");
   const std::vector<std::string> names = o.all ? all_hardware(c, o) : split_names(o.hardware, "--hw");
   const CompareScenarios scenarios = resolve_compare_scenarios(c, o.query, names, o.all, profile(global));
-  std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved);
+  std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved, o.threads);
   rank_compare_rows(rows);
   if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
 
@@ -75,6 +81,8 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--vendor", options->vendor, "With --all: only this vendor (apple, nvidia, amd, intel, generic)");
   sub->add_option("--kind", options->kind, "With --all: only this kind (gpu, unified, cpu)");
   sub->add_option("--top", options->top, "Show only the best N rows");
+  sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
+      ->capture_default_str();
   add_scenario_options(*sub, options->query, {.batch = true, .api = false});
   add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
   add_output_options(*sub, options->output, &options->svg);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "commands.hpp"
@@ -133,6 +134,9 @@ void setup_list(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--min-memory", options->min_memory_gib, "Hardware with at least this many GiB in some configuration");
   add_format_option(*sub, options->format, {"text", "json"});
   sub->callback([options, &global] {
+    if (!std::isfinite(options->min_memory_gib) || options->min_memory_gib < 0)
+      throw InputError(fmt::format("--min-memory: {} is out of range (a capacity of 0 GiB or more)",
+                                   options->min_memory_gib));
     const Catalog& c = catalog(global);
     const std::string what = to_lower(options->what);
     if (what == "hardware" || what == "hw") write_output(list_hardware(*options, c), "");

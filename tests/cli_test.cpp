@@ -119,6 +119,58 @@ TEST(Cli, BadNumbersExitTwo) {
   }
 }
 
+TEST(Cli, EnginesAndDeviceApisThatCannotRunOnTheHardwareExitTwo) {
+  struct Case {
+    const char* args;
+    const char* needle;
+  };
+  for (const Case& c : {
+           Case{"--hw m2-max --model llama-3.1-8b-bf16 --backend vllm", "vLLM runs on CUDA/ROCm GPUs only"},
+           Case{"--hw m2-max --model llama-3.1-8b-awq-4bit", "default to vLLM"},  // no flag: still refused
+           Case{"--hw ddr5-5600-dual --model llama-3.1-8b-awq-4bit --backend vllm", "--backend transformers"},
+           Case{"--hw rtx-4090 --model llama-3.1-8b-q4 --api cpu", "--hw ddr5-5600-dual"},
+       }) {
+    const auto r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.out;
+    EXPECT_EQ(line_count(r.err), 1) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << c.args;
+  }
+  // What the engines do run on is still answered.
+  for (const char* args : {"--hw rtx-4090 --model llama-3.1-8b-awq-4bit --backend vllm",
+                           "--hw ddr5-5600-dual --model llama-3.1-8b-awq-4bit --backend transformers",
+                           "--hw ddr5-5600-dual --model llama-3.1-8b-q4 --api cpu",
+                           "--hw m2-max --model llama-3.1-8b-bf16"}) {  // 16-bit safetensors default to mlx
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  }
+}
+
+TEST(Cli, ListMinMemoryMustBeACapacity) {
+  for (const char* args : {"list hardware --min-memory nan", "list hardware --min-memory -1",
+                           "list hardware --min-memory inf"}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_EQ(line_count(r.err), 1) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find("--min-memory"), std::string::npos) << r.err;
+  }
+  const auto r = run_cli("list hardware --min-memory 100 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(nlohmann::json::parse(r.out).empty());  // h200, b200 and the larger Macs hold 100 GiB or more
+}
+
+TEST(Cli, CompareAllIsTheSameOnOneAndTwoThreads) {
+  const auto one = run_cli("compare --model qwen3-coder-q4 --all --format json --threads 1");
+  const auto two = run_cli("compare --model qwen3-coder-q4 --all --format json --threads 2");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_GE(nlohmann::json::parse(one.out).size(), 64u);  // enough rows for the automatic choice to go parallel
+  EXPECT_EQ(one.out, two.out);
+  const auto bad = run_cli("compare --model qwen3-coder-q4 --all --threads 5000");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(line_count(bad.err), 1) << bad.err;
+}
+
 TEST(Cli, ListsAndShowAsJson) {
   const auto hw = run_cli("list hardware --vendor apple --format json");
   ASSERT_EQ(hw.exit_code, 0) << hw.err;

@@ -254,7 +254,8 @@ TEST(Fit, PartialOffloadCountsLayers) {
   const MemoryFit fit = fit_memory(s, k);
   ASSERT_EQ(fit.verdict, FitVerdict::partial_offload);
   EXPECT_EQ(fit.offload, OffloadKind::layers);
-  // Room: 3 GiB − non-layer 181,248,000 − compute buffer 512·4·(32000 + 4·4096 + 2·11008) B − 0.5 GiB;
+  // Room: 3 GiB − non-layer 181,248,000 − compute buffer 512·4·(32000 + 4·4096 + 2·11008) B (llama.cpp:
+  // logits for all 512 micro-batch tokens) − 0.5 GiB;
   // per layer 113,836,032 weights + 16,777,216 KV (1024 tokens) = 130,613,248 B.
   const double compute = 512.0 * 4 * (32000 + 4 * 4096 + 2 * 11008);
   const double room = 3 * units::kBytesPerGiB - 181'248'000 - compute - 0.5 * units::kBytesPerGiB;
@@ -262,6 +263,28 @@ TEST(Fit, PartialOffloadCountsLayers) {
   EXPECT_EQ(fit.gpu_layers + fit.cpu_layers, 32);
   const Prediction p = predict(s, k);
   EXPECT_GT(p.decode_seconds_host, 0);
+}
+
+TEST(Fit, ComputeBufferLogitsPerMicroBatchTokenOnlyForLlamaCpp) {
+  // Llama 2 7B shape: vocab 32,000, hidden 4,096, FFN 11,008; micro-batch 8,192 tokens, 4 sequences.
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.micro_batch_tokens = 8192;
+  const HardwareSpec gpu = test_gpu(1000, 80);
+  Scenario s{.hardware = &gpu, .model = &m, .quant = &q, .context_tokens = 1024};
+  s.batch = 4;
+  // Activations per token: 4·(4·4096 + 2·11008) = 4·38,400 = 153,600 B; × 8192 = 1,258,291,200 B.
+  // llama.cpp reserves logits for every micro-batch token: 8192·4·32,000 = 1,048,576,000 B.
+  EXPECT_DOUBLE_EQ(fit_memory(s, k).compute_buffer_bytes, 1'258'291'200.0 + 1'048'576'000.0);
+  s.backend = Backend::ollama;  // the same llama.cpp runtime
+  EXPECT_DOUBLE_EQ(fit_memory(s, k).compute_buffer_bytes, 1'258'291'200.0 + 1'048'576'000.0);
+  // vLLM: logits only for the last token of each of the 4 sequences: 4·4·32,000 = 512,000 B.
+  s.backend = Backend::vllm;
+  EXPECT_DOUBLE_EQ(fit_memory(s, k).compute_buffer_bytes, 1'258'291'200.0 + 512'000.0);
+  s.backend = Backend::transformers;
+  s.batch = 1;  // one sequence: 4·32,000 = 128,000 B
+  EXPECT_DOUBLE_EQ(fit_memory(s, k).compute_buffer_bytes, 1'258'291'200.0 + 128'000.0);
 }
 
 TEST(Fit, UnifiedMemoryFollowsTheMacosRule) {

@@ -56,6 +56,22 @@ TEST(Sweep, MlxSweepsAppleHardwareAndMlxQuantsOnly) {
   for (const QuantSpec* q : plan.quants) EXPECT_TRUE(backend_supports(Backend::mlx, *q)) << q->id;
 }
 
+TEST(Sweep, VllmSweepsNeitherAppleSiliconNorCpuEntries) {
+  // vLLM has no Metal backend and runs on CUDA/ROCm GPUs: the same refusal resolve_query makes.
+  SweepOptions options;
+  options.backend = Backend::vllm;
+  const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
+  EXPECT_FALSE(plan.hardware.empty());
+  for (const HardwareSpec* h : plan.hardware) {
+    EXPECT_NE("apple", h->vendor) << h->id;
+    EXPECT_NE(HardwareKind::cpu, h->kind) << h->id;
+  }
+  std::size_t runnable = 0;
+  for (const HardwareSpec& h : Catalog::builtin().hardware())
+    runnable += h.vendor != "apple" && h.kind != HardwareKind::cpu ? 1 : 0;
+  EXPECT_EQ(runnable, plan.hardware.size());
+}
+
 TEST(Sweep, OneAndTwoThreadsGiveIdenticalResults) {
   const SweepPlan& plan = default_plan();
   const std::vector<SweepPoint> one = run_sweep(plan, 1);

@@ -185,6 +185,18 @@ bool backend_supports(Backend backend, const QuantSpec& quant) noexcept {
   return false;
 }
 
+bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept {
+  const bool apple = hardware.vendor == "apple";
+  switch (backend) {
+    case Backend::mlx: return apple;
+    case Backend::vllm: return !apple && hardware.kind != HardwareKind::cpu;
+    case Backend::llama_cpp:
+    case Backend::ollama:
+    case Backend::transformers: return true;
+  }
+  return false;
+}
+
 const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const {
   const ProfileEntry* best = nullptr;
   int best_score = -1;

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/parallel.hpp"
 #include "llmfit/report.hpp"
 #include "llmfit/units.hpp"
 
@@ -102,9 +103,18 @@ CompareRow evaluate_compare_row(const ResolvedQuery& resolved) {
   return row;
 }
 
-std::vector<CompareRow> evaluate_compare_rows(const std::vector<ResolvedQuery>& scenarios) {
+unsigned compare_threads(std::size_t rows, unsigned requested) noexcept {
+  return automatic_threads(rows, requested, kCompareRowsPerExtraThread);
+}
+
+std::vector<CompareRow> evaluate_compare_rows(const std::vector<ResolvedQuery>& scenarios, unsigned threads) {
   std::vector<CompareRow> rows(scenarios.size());
-  for (std::size_t i = 0; i < scenarios.size(); ++i) rows[i] = evaluate_compare_row(scenarios[i]);
+  // Static partition by index (parallel.hpp): row i is computed from scenarios[i] alone and written to
+  // rows[i], so the rows are the same for any number of threads.
+  parallel_for_static(scenarios.size(), compare_threads(scenarios.size(), threads),
+                      [&](std::size_t first, std::size_t last) {
+                        for (std::size_t i = first; i < last; ++i) rows[i] = evaluate_compare_row(scenarios[i]);
+                      });
   return rows;
 }
 

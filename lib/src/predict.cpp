@@ -281,13 +281,18 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   const WeightBytes& w = terms.weights;
   fit.weights_bytes = w.stored;
   fit.kv_cache_bytes = batch * kv_cache_bytes(terms, s.kv_type, static_cast<double>(s.context_tokens));
-  // Compute buffer with flash attention: f32 logits of one micro-batch plus one layer's activations
+  // Compute buffer with flash attention: f32 logits plus one layer's activations per micro-batch token
   // (llama.cpp prints ~0.3 GB "compute buffer size" for Llama 3 8B at n_ubatch 512).
   const double ffn_width = std::max<double>(m.intermediate_size,
                                             static_cast<double>(m.moe.expert_intermediate_size) *
                                                 std::max(1, m.moe.experts_per_token));
   const double ubatch = std::max(1, k.micro_batch_tokens);
-  fit.compute_buffer_bytes = ubatch * 4.0 * (m.vocab_size + 4.0 * m.hidden_size + 2.0 * ffn_width);
+  // Logits rows: llama.cpp (and Ollama) reserve the prompt graph for the worst case of one output per
+  // micro-batch token (llama-context.cpp sched_reserve: graph_reserve(n_tokens, n_seqs, n_outputs =
+  // n_tokens)); vLLM, transformers and MLX compute logits only for the last token of each sequence.
+  const bool logits_per_token = s.backend == Backend::llama_cpp || s.backend == Backend::ollama;
+  const double logits_rows = logits_per_token ? ubatch : batch;
+  fit.compute_buffer_bytes = 4.0 * (logits_rows * m.vocab_size + ubatch * (4.0 * m.hidden_size + 2.0 * ffn_width));
   fit.runtime_overhead_bytes = devices * units::gib_to_bytes(k.runtime_overhead_gib);
   const double fixed_bytes = fit.compute_buffer_bytes + fit.runtime_overhead_bytes;
   fit.total_bytes = fit.weights_bytes + fit.kv_cache_bytes + fixed_bytes;

@@ -76,8 +76,16 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   if (!backend_supports(s.backend, quant))
     throw InputError(fmt::format("--backend {} cannot load {} ({} format); use {}", to_string(s.backend), quant.name,
                                  to_string(quant.format), suggest_quant_for(s.backend)));
-  if (s.backend == Backend::mlx && hw.vendor != "apple")
+  if (s.backend == Backend::mlx && !backend_runs_on(s.backend, hw))
     throw InputError(fmt::format("--backend mlx runs on Apple Silicon only; '{}' is {} hardware", hw.id, hw.vendor));
+  if (s.backend == Backend::vllm && !backend_runs_on(s.backend, hw))
+    throw InputError(fmt::format("{}vLLM runs on CUDA/ROCm GPUs only and '{}' is {}; use llama.cpp with a GGUF "
+                                 "quantisation (-q4_k_m){}",
+                                 query.backend.empty() ? fmt::format("{} weights default to vLLM, but ", quant.name)
+                                                       : "--backend vllm: ",
+                                 hw.id, hw.vendor == "apple" ? "Apple Silicon (Metal)" : "a CPU entry",
+                                 hw.vendor == "apple" ? " or mlx with an MLX one (-mlx-4bit)"
+                                                      : " or --backend transformers"));
 
   // Device API: from the flag (must be one the chip supports), else the engine's natural one.
   if (!query.api.empty()) {
@@ -86,6 +94,12 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
                                "'; choose one of cuda, metal, vulkan, rocm, sycl, cpu");
     if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
       throw InputError(fmt::format("--api {}: '{}' does not support it", query.api, hw.id));
+    // Only the efficiency constants would change: the GPU's bandwidth and memory would still be used.
+    if (*api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
+      throw InputError(fmt::format("--api cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
+                                   "CPU-only inference name a cpu entry (e.g. --hw ddr5-5600-dual), or use --host for "
+                                   "layers offloaded to host RAM",
+                                   hw.id));
     s.api = *api;
   } else {
     s.api = s.backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <limits>
 #include <string>
-#include <thread>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/parallel.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {
@@ -97,7 +97,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
   plan.options = std::move(options);
   const Backend backend = plan.options.backend;
   for (const HardwareSpec& hw : catalog.hardware()) {
-    if (backend == Backend::mlx && hw.vendor != "apple") continue;  // MLX runs on Apple Silicon only
+    if (!backend_runs_on(backend, hw)) continue;  // MLX: Apple Silicon only; vLLM: CUDA/ROCm GPUs only
     SweepPlan::HardwareSetup setup;
     // The same choices resolve_query() makes for a command-line answer.
     setup.api = backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
@@ -116,12 +116,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
 }
 
 unsigned sweep_threads(std::size_t points, unsigned requested) noexcept {
-  unsigned threads = requested;
-  if (threads == 0) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(cores, 1 + points / kPointsPerExtraThread));
-  }
-  return std::max(1u, threads);
+  return automatic_threads(points, requested, kPointsPerExtraThread);
 }
 
 unsigned run_sweep(const SweepPlan& plan, std::span<SweepPoint> out, unsigned threads) {
@@ -129,27 +124,10 @@ unsigned run_sweep(const SweepPlan& plan, std::span<SweepPoint> out, unsigned th
   if (out.size() != plan.size())
     throw InputError("sweep: result buffer holds " + std::to_string(out.size()) + " points, the plan has " +
                      std::to_string(plan.size()));
-  if (cells == 0) return 1;
-  threads = static_cast<unsigned>(std::min<std::size_t>(sweep_threads(plan.size(), threads), cells));
-  if (threads == 1) {
-    sweep_cells(plan, 0, cells, out);
-    return 1;
-  }
-  // Static partition: thread t takes cells [t·N/T, (t+1)·N/T). Every point depends only on its own
-  // inputs, so the results are the same for any number of threads.
-  std::vector<std::thread> workers;
-  workers.reserve(threads - 1);
-  auto bounds = [&](unsigned t) { return cells * t / threads; };
-  try {
-    for (unsigned t = 1; t < threads; ++t)
-      workers.emplace_back(sweep_cells, std::cref(plan), bounds(t), bounds(t + 1), out);
-  } catch (...) {  // a thread could not start: finish the ones that did before reporting it
-    for (auto& worker : workers) worker.join();
-    throw;
-  }
-  sweep_cells(plan, 0, bounds(1), out);
-  for (auto& worker : workers) worker.join();
-  return threads;
+  // Static partition by cell (parallel.hpp): every point depends only on its own inputs, so the
+  // results are the same for any number of threads.
+  return parallel_for_static(cells, sweep_threads(plan.size(), threads),
+                             [&](std::size_t first, std::size_t last) { sweep_cells(plan, first, last, out); });
 }
 
 std::vector<SweepPoint> run_sweep(const SweepPlan& plan, unsigned threads) {

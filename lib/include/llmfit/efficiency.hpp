@@ -21,6 +21,9 @@ inline constexpr std::array<QuantKernel, 9> kAllQuantKernels = {
 
 /// Can this engine load weights in this format?
 [[nodiscard]] bool backend_supports(Backend backend, const QuantSpec& quant) noexcept;
+/// Can the engine run on this hardware at all? MLX needs Apple Silicon (Metal); vLLM needs a CUDA or
+/// ROCm GPU (it has no Metal backend, and the catalogue's cpu entries are for llama.cpp-style engines).
+[[nodiscard]] bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept;
 
 /// The constants of the speed model for one engine on one class of hardware.
 /// Decode: seconds per token = weight_bytes / (weight_bw_eff * kernel_eff * BW)

@@ -39,9 +39,15 @@ struct CompareRow {
 
 /// Evaluates one scenario. Pure and independent of every other row: safe to run rows concurrently.
 [[nodiscard]] CompareRow evaluate_compare_row(const ResolvedQuery& resolved);
-/// Evaluates every scenario in order: result i belongs to scenarios[i], so a parallel map over the
-/// input gives byte-identical output.
-[[nodiscard]] std::vector<CompareRow> evaluate_compare_rows(const std::vector<ResolvedQuery>& scenarios);
+/// Below this many rows one thread finishes before a second would start (a row is one predict()).
+inline constexpr std::size_t kCompareRowsPerExtraThread = 64;
+/// Threads evaluate_compare_rows uses for `rows` rows: `requested` when non-zero, else (0 = automatic)
+/// one per 64 rows up to every core.
+[[nodiscard]] unsigned compare_threads(std::size_t rows, unsigned requested) noexcept;
+/// Evaluates every scenario, on `threads` threads (0 = automatic): result i belongs to scenarios[i],
+/// and the rows are identical whatever the number of threads.
+[[nodiscard]] std::vector<CompareRow> evaluate_compare_rows(const std::vector<ResolvedQuery>& scenarios,
+                                                            unsigned threads = 0);
 /// Ranking: runs fully on the accelerator, then with CPU offload, then not at all; within each, by
 /// decode tok/s (fastest first), then by label. Deterministic.
 void rank_compare_rows(std::vector<CompareRow>& rows);

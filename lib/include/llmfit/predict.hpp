@@ -91,6 +91,7 @@ struct MemoryFit {
   double offloaded_bytes = 0;      // weights held by the host
   std::int64_t max_context = 0;    // largest context that fits fully on the accelerator (0: none)
   bool unified_rule_applied = false;  // available came from the macOS wired-memory rule
+  bool operator==(const MemoryFit&) const = default;
 };
 
 struct Prediction {
@@ -110,6 +111,7 @@ struct Prediction {
   double decode_seconds_host = 0;      // offloaded part on the host
   bool compute_bound_decode = false;
   bool in_range = true;                // false: inputs outside the model's range, numbers not trusted
+  bool operator==(const Prediction&) const = default;
 };
 
 /// Peak usable memory and other device-level quantities of a scenario.
