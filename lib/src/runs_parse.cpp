@@ -757,6 +757,8 @@ json parse_json_or_throw(std::string_view text, const std::string& where) {
     std::string message = e.what();
     if (const auto colon = message.find("parse error"); colon != std::string::npos) message = message.substr(colon);
     throw InputError(where + ": not valid JSON: " + clip(message, 160));
+  } catch (const json::exception& e) {  // e.g. out_of_range 406: a number beyond a double (1e400)
+    throw InputError(where + ": unusable JSON: " + clip(e.what(), 160));
   }
 }
 
