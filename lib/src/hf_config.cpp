@@ -1,0 +1,678 @@
+// Hugging Face config.json → ModelSpec. Each architecture's keys and defaults follow its transformers
+// configuration class (configuration_<model_type>.py); the encoding follows models-db/*.yaml so the same
+// formulas apply to a config as to the catalogue entry of the same model. Accepted keys: docs/model-files.md.
+#include "llmfit/hf_config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/errors.hpp"
+#include "llmfit/predict.hpp"
+
+namespace llmfit {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kMaxDim = std::int64_t{1} << 20;       // as validate(ModelSpec)
+constexpr std::int64_t kMaxHeads = 65'536;
+constexpr std::int64_t kMaxLayers = 10'000;
+constexpr std::int64_t kMaxVocab = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxContext = std::int64_t{1} << 26;
+constexpr std::int64_t kMaxWindow = std::numeric_limits<std::int32_t>::max();
+constexpr std::size_t kMaxConfigBytes = std::size_t{64} << 20;  // real configs are a few KB
+constexpr int kMaxNesting = 64;                                  // real configs nest 3 deep
+
+enum class Arch { llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, phi3, deepseek_v3, gpt_oss };
+
+struct ArchInfo {
+  Arch arch;
+  std::string_view model_type;
+  std::string_view architecture;  // architectures[0] of the published checkpoints
+  bool tied_by_default;           // tie_word_embeddings default of the transformers config class
+};
+
+constexpr ArchInfo kArchs[] = {
+    {Arch::llama, "llama", "LlamaForCausalLM", false},
+    {Arch::mistral, "mistral", "MistralForCausalLM", false},
+    {Arch::mixtral, "mixtral", "MixtralForCausalLM", false},
+    {Arch::qwen2, "qwen2", "Qwen2ForCausalLM", false},
+    {Arch::qwen3, "qwen3", "Qwen3ForCausalLM", false},
+    {Arch::qwen3_moe, "qwen3_moe", "Qwen3MoeForCausalLM", false},
+    {Arch::gemma2, "gemma2", "Gemma2ForCausalLM", true},
+    {Arch::gemma3, "gemma3", "Gemma3ForConditionalGeneration", true},
+    {Arch::gemma3_text, "gemma3_text", "Gemma3ForCausalLM", true},
+    {Arch::phi3, "phi3", "Phi3ForCausalLM", false},
+    {Arch::deepseek_v3, "deepseek_v3", "DeepseekV3ForCausalLM", false},
+    {Arch::gpt_oss, "gpt_oss", "GptOssForCausalLM", false},
+};
+
+// Gemma3TextConfig defaults (transformers configuration_gemma3.py): the published multimodal configs
+// (gemma-3-4b/12b/27b-it) leave these keys out of text_config.
+constexpr std::int64_t kGemma3Vocab = 262'208;
+constexpr std::int64_t kGemma3Heads = 8;
+constexpr std::int64_t kGemma3KvHeads = 4;
+constexpr std::int64_t kGemma3MaxContext = 131'072;
+constexpr std::int64_t kGemma3Window = 4'096;
+constexpr std::int64_t kGemma3Pattern = 6;  // every 6th layer global
+constexpr std::int64_t kGemmaHeadDim = 256;  // Gemma2Config and Gemma3TextConfig default
+constexpr std::int64_t kGemma2Window = 4'096;
+constexpr std::int64_t kGptOssWindow = 128;
+constexpr std::int64_t kQwenMaxWindowLayers = 28;  // Qwen2Config default
+
+/// Printable and short, for quoting a bad value in a one-line message.
+std::string clip(std::string_view text, std::size_t max = 40) {
+  std::string out(text.substr(0, max));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return text.size() > max ? out + "..." : out;
+}
+
+std::string show(const json& value) {
+  return clip(value.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+/// Reads typed, range-checked keys of one JSON object; every failure names the file and the key.
+class Fields {
+ public:
+  Fields(const json& object, std::string source, std::string prefix)
+      : object_(object), source_(std::move(source)), prefix_(std::move(prefix)) {}
+
+  [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
+    throw InputError(source_ + ": " + prefix_ + std::string(key) + ": " + problem);
+  }
+
+  /// The value, or null when the key is absent or JSON null (transformers treats both as unset).
+  [[nodiscard]] const json* find(std::string_view key) const {
+    const auto it = object_.find(key);
+    return it == object_.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  [[nodiscard]] std::optional<std::int64_t> optional_whole(std::string_view key, std::int64_t lo,
+                                                           std::int64_t hi) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    return whole_value(key, *value, lo, hi);
+  }
+
+  [[nodiscard]] std::int64_t whole(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+    const auto value = optional_whole(key, lo, hi);
+    if (!value) fail(key, "missing");
+    return *value;
+  }
+
+  [[nodiscard]] int whole_int(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+    return static_cast<int>(whole(key, lo, std::min<std::int64_t>(hi, std::numeric_limits<int>::max())));
+  }
+
+  [[nodiscard]] std::int64_t whole_value(std::string_view key, const json& value, std::int64_t lo,
+                                         std::int64_t hi) const {
+    const auto range = [&](const std::string& shown) -> std::string {
+      return "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not " + shown;
+    };
+    if (!value.is_number()) fail(key, "must be a number, not " + show(value));
+    if (value.is_number_unsigned()) {
+      const auto x = value.get<std::uint64_t>();
+      if (x > static_cast<std::uint64_t>(hi) || static_cast<std::int64_t>(x) < lo) fail(key, range(show(value)));
+      return static_cast<std::int64_t>(x);
+    }
+    if (value.is_number_integer()) {
+      const auto x = value.get<std::int64_t>();
+      if (x < lo || x > hi) fail(key, range(show(value)));
+      return x;
+    }
+    const double x = value.get<double>();
+    if (!std::isfinite(x) || std::floor(x) != x) fail(key, range(show(value)));
+    if (x < static_cast<double>(lo) || x > static_cast<double>(hi)) fail(key, range(show(value)));
+    return static_cast<std::int64_t>(x);
+  }
+
+  [[nodiscard]] std::optional<bool> optional_flag(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_boolean()) fail(key, "must be true or false, not " + show(*value));
+    return value->get<bool>();
+  }
+
+  [[nodiscard]] std::optional<std::string> optional_text(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_string()) fail(key, "must be a string, not " + show(*value));
+    return value->get<std::string>();
+  }
+
+  [[nodiscard]] const json* optional_array(std::string_view key) const {
+    const json* value = find(key);
+    if (value != nullptr && !value->is_array()) fail(key, "must be a list, not " + show(*value));
+    return value;
+  }
+
+  [[nodiscard]] const json* optional_object(std::string_view key) const {
+    const json* value = find(key);
+    if (value != nullptr && !value->is_object()) fail(key, "must be an object, not " + show(*value));
+    return value;
+  }
+
+  [[nodiscard]] const std::string& source() const noexcept { return source_; }
+
+ private:
+  const json& object_;
+  std::string source_;
+  std::string prefix_;
+};
+
+std::string supported_list() {
+  std::vector<std::string> names;
+  for (const auto& info : kArchs) names.emplace_back(info.model_type);
+  return join(names, ", ");
+}
+
+const ArchInfo& resolve_arch(const Fields& root) {
+  if (const auto model_type = root.optional_text("model_type")) {
+    for (const auto& info : kArchs)
+      if (info.model_type == *model_type) return info;
+    std::vector<std::string> names;
+    for (const auto& info : kArchs) names.emplace_back(info.model_type);
+    const auto close = closest_matches(*model_type, names, 1);
+    root.fail("model_type", "unsupported '" + clip(*model_type) + "'" +
+                                (close.empty() ? std::string() : " (did you mean '" + close.front() + "'?)") +
+                                "; supported: " + supported_list());
+  }
+  // No model_type: the class name in architectures[0] (older or hand-written configs).
+  const json* architectures = root.optional_array("architectures");
+  if (architectures == nullptr || architectures->empty())
+    root.fail("model_type", "missing (and no architectures list to infer it from); supported: " + supported_list());
+  const json& first = architectures->front();
+  if (!first.is_string()) root.fail("architectures", "entry 0 must be a string, not " + show(first));
+  const std::string name = first.get<std::string>();
+  for (const auto& info : kArchs)
+    if (info.architecture == name) return info;
+  std::vector<std::string> names;
+  for (const auto& info : kArchs) names.emplace_back(info.architecture);
+  const auto close = closest_matches(name, names, 1);
+  root.fail("model_type", "missing, and architectures[0] '" + clip(name) + "' is not supported" +
+                              (close.empty() ? std::string() : " (did you mean '" + close.front() + "'?)") +
+                              "; supported model_type: " + supported_list());
+}
+
+/// `layer_types` (transformers >= 4.53 writes it for hybrid-attention models): layers per kind.
+std::optional<int> sliding_layers_from_layer_types(const Fields& f, int layers) {
+  const json* types = f.optional_array("layer_types");
+  if (types == nullptr) return std::nullopt;
+  if (types->size() != static_cast<std::size_t>(layers))
+    f.fail("layer_types", "has " + std::to_string(types->size()) + " entries for " + std::to_string(layers) +
+                              " layers (num_hidden_layers)");
+  int sliding = 0;
+  for (std::size_t i = 0; i < types->size(); ++i) {
+    const json& entry = (*types)[i];
+    if (!entry.is_string()) f.fail("layer_types", "entry " + std::to_string(i) + " must be a string, not " + show(entry));
+    const std::string kind = entry.get<std::string>();
+    if (kind == "sliding_attention") ++sliding;
+    else if (kind != "full_attention")
+      f.fail("layer_types", "entry " + std::to_string(i) + ": unsupported '" + clip(kind) +
+                                "' (full_attention or sliding_attention)");
+  }
+  return sliding;
+}
+
+/// Catalogue quant id from quantization_config / MLX `quantization` / torch_dtype.
+std::string suggest_quant(const Fields& root, const Fields& lm, std::vector<std::string>& notes) {
+  std::string dtype_quant;
+  std::optional<std::string> dtype = root.optional_text("torch_dtype");
+  if (!dtype) dtype = root.optional_text("dtype");  // transformers >= 4.56 writes `dtype`
+  if (!dtype) dtype = lm.optional_text("torch_dtype");
+  if (!dtype) {
+    dtype_quant = "bf16";
+  } else if (*dtype == "bfloat16") {
+    dtype_quant = "bf16";
+  } else if (*dtype == "float16" || *dtype == "half") {
+    dtype_quant = "f16";
+  } else if (*dtype == "float32" || *dtype == "float") {
+    dtype_quant = "f32";
+  } else {
+    dtype_quant = "bf16";
+    notes.push_back("torch_dtype '" + clip(*dtype) + "' unknown: assuming bf16");
+  }
+
+  if (const json* qc = root.optional_object("quantization_config")) {
+    const Fields q(*qc, root.source(), "quantization_config.");
+    if (const auto method = q.optional_text("quant_method")) {
+      const auto bits = q.optional_whole("bits", 1, 64);
+      if (*method == "fp8") return "fp8";
+      if (*method == "mxfp4") return "mxfp4";
+      if ((*method == "awq" || *method == "gptq") && bits.value_or(4) == 4) return *method + "-4bit";
+      notes.push_back("quantization_config quant_method '" + clip(*method) +
+                      (bits ? " " + std::to_string(*bits) + "-bit" : std::string()) +
+                      "' has no catalogue quantisation: suggesting " + dtype_quant + " from torch_dtype (choose --quant)");
+      return dtype_quant;
+    }
+  }
+  // mlx-lm writes {"quantization": {"group_size": 64, "bits": 4}}.
+  if (const json* mlx = root.optional_object("quantization")) {
+    const Fields q(*mlx, root.source(), "quantization.");
+    const auto bits = q.optional_whole("bits", 1, 64);
+    if (bits && (*bits == 3 || *bits == 4 || *bits == 6 || *bits == 8)) return "mlx-" + std::to_string(*bits) + "bit";
+    notes.push_back("quantization (MLX) without a catalogue bit width: suggesting " + dtype_quant + " (choose --quant)");
+    return dtype_quant;
+  }
+  if (!dtype) notes.push_back("torch_dtype absent: assuming bf16 weights");
+  return dtype_quant;
+}
+
+/// Leading-dense-layer encoding of an MoE stack (ModelSpec::moe.dense_layers): `is_moe(i)` per layer.
+template <typename IsMoe>
+int dense_layer_count(int layers, IsMoe is_moe, std::vector<std::string>& notes, std::string_view why) {
+  int dense = 0;
+  bool leading = true;
+  for (int i = 0; i < layers; ++i) {
+    if (is_moe(i)) continue;
+    if (i != dense) leading = false;
+    ++dense;
+  }
+  if (dense > 0 && !leading)
+    notes.push_back(std::to_string(dense) + " dense-FFN layers (" + std::string(why) +
+                    ") are not all leading: counted as leading dense layers (same parameter count)");
+  return dense;
+}
+
+HfConfigModel build(const json& config, const std::string& source, const std::string& id) {
+  if (!config.is_object()) throw InputError(source + ": not a config.json: the top level must be a JSON object");
+  const Fields root(config, source, "");
+  const ArchInfo& info = resolve_arch(root);
+  HfConfigModel out;
+  auto& notes = out.notes;
+  ModelSpec& m = out.model;
+
+  // Multimodal Gemma 3 nests the language model under text_config.
+  const json* lm_object = &config;
+  std::string prefix;
+  if (info.arch == Arch::gemma3) {
+    lm_object = root.optional_object("text_config");
+    if (lm_object == nullptr) root.fail("text_config", "missing (a multimodal gemma3 config nests the language model there)");
+    prefix = "text_config.";
+    notes.push_back("text_config of a multimodal model: vision tower and projector not counted");
+  }
+  const Fields f(*lm_object, source, prefix);
+  if (info.arch == Arch::gemma3)
+    if (const auto inner = f.optional_text("model_type"); inner && *inner != "gemma3_text")
+      f.fail("model_type", "expected 'gemma3_text' inside a gemma3 config, not '" + clip(*inner) + "'");
+  const bool gemma3 = info.arch == Arch::gemma3 || info.arch == Arch::gemma3_text;
+  const bool is_moe_arch = info.arch == Arch::mixtral || info.arch == Arch::qwen3_moe ||
+                           info.arch == Arch::deepseek_v3 || info.arch == Arch::gpt_oss;
+
+  // ---- shape
+  m.hidden_size = f.whole_int("hidden_size", 1, kMaxDim);
+  m.layers = f.whole_int("num_hidden_layers", 1, kMaxLayers);
+  auto defaulted = [&](std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback,
+                       const char* why) -> int {
+    if (const auto v = f.optional_whole(key, lo, hi)) return static_cast<int>(*v);
+    notes.push_back(std::string(key) + " absent: " + std::to_string(fallback) + " (" + why + ")");
+    return static_cast<int>(fallback);
+  };
+  m.attention_heads = gemma3 ? defaulted("num_attention_heads", 1, kMaxHeads, kGemma3Heads, "Gemma3TextConfig default")
+                             : f.whole_int("num_attention_heads", 1, kMaxHeads);
+  if (gemma3) {
+    m.kv_heads = defaulted("num_key_value_heads", 1, kMaxHeads, kGemma3KvHeads, "Gemma3TextConfig default");
+  } else {
+    m.kv_heads = defaulted("num_key_value_heads", 1, kMaxHeads, m.attention_heads, "= num_attention_heads, no GQA");
+  }
+  if (m.attention_heads % m.kv_heads != 0)
+    f.fail("num_key_value_heads", std::to_string(m.kv_heads) + " does not divide num_attention_heads " +
+                                      std::to_string(m.attention_heads));
+  m.vocab_size = gemma3 ? defaulted("vocab_size", 1, kMaxVocab, kGemma3Vocab, "Gemma3TextConfig default")
+                        : f.whole_int("vocab_size", 1, kMaxVocab);
+  m.max_context = gemma3 ? defaulted("max_position_embeddings", 1, kMaxContext, kGemma3MaxContext,
+                                     "Gemma3TextConfig default")
+                         : f.whole("max_position_embeddings", 1, kMaxContext);
+
+  // Tied input/output embeddings: the config class default when the key is absent (Gemma ties).
+  std::optional<bool> tied = f.optional_flag("tie_word_embeddings");
+  if (!tied && info.arch == Arch::gemma3) tied = root.optional_flag("tie_word_embeddings");
+  if (!tied) {
+    tied = info.tied_by_default;
+    notes.push_back(std::string("tie_word_embeddings absent: ") + (info.tied_by_default ? "true" : "false") + " (" +
+                    std::string(info.model_type) + " default)");
+  }
+  m.tied_embeddings = *tied;
+
+  // Intermediate size: the dense FFN width; Mixtral and gpt-oss use it for the expert width.
+  const bool ffn_width_optional = info.arch == Arch::qwen3_moe;
+  if (const auto width = f.optional_whole("intermediate_size", 1, kMaxDim)) {
+    m.intermediate_size = static_cast<int>(*width);
+  } else if (!ffn_width_optional) {
+    f.fail("intermediate_size", "missing");
+  }
+
+  // ---- MLA (DeepSeek-V3): the KV cache holds one latent per token; head_dim is v_head_dim as in models-db.
+  if (info.arch == Arch::deepseek_v3) {
+    m.mla.kv_lora_rank = f.whole_int("kv_lora_rank", 1, kMaxDim);
+    if (const auto q_rank = f.optional_whole("q_lora_rank", 1, kMaxDim)) {
+      m.mla.q_lora_rank = static_cast<int>(*q_rank);
+    } else {
+      notes.push_back("q_lora_rank null: full-rank query projection");
+    }
+    m.mla.qk_nope_head_dim = f.whole_int("qk_nope_head_dim", 1, kMaxHeads);
+    m.mla.qk_rope_head_dim = f.whole_int("qk_rope_head_dim", 0, kMaxHeads);
+    m.mla.v_head_dim = f.whole_int("v_head_dim", 1, kMaxHeads);
+    m.head_dim = m.mla.v_head_dim;
+    notes.push_back("MLA: kv_lora_rank " + std::to_string(m.mla.kv_lora_rank) + " + qk_rope_head_dim " +
+                    std::to_string(m.mla.qk_rope_head_dim) + " cached per token and layer; head_dim = v_head_dim " +
+                    std::to_string(m.mla.v_head_dim));
+    if (const auto mtp = f.optional_whole("num_nextn_predict_layers", 0, kMaxLayers); mtp && *mtp > 0)
+      notes.push_back(std::to_string(*mtp) + " MTP layer" + (*mtp == 1 ? "" : "s") +
+                      " (num_nextn_predict_layers) not counted");
+  } else if (const auto head_dim = f.optional_whole("head_dim", 1, kMaxHeads)) {
+    m.head_dim = static_cast<int>(*head_dim);
+  } else if (info.arch == Arch::gemma2 || gemma3) {
+    m.head_dim = static_cast<int>(kGemmaHeadDim);
+    notes.push_back("head_dim absent: 256 (" + std::string(info.model_type) + " default)");
+  } else {
+    // transformers: hidden_size // num_attention_heads
+    m.head_dim = m.hidden_size / m.attention_heads;
+    if (m.head_dim < 1) f.fail("num_attention_heads", "exceeds hidden_size " + std::to_string(m.hidden_size));
+    if (m.hidden_size % m.attention_heads != 0)
+      notes.push_back("head_dim absent: hidden_size / num_attention_heads rounded down to " + std::to_string(m.head_dim));
+  }
+
+  // ---- MoE
+  if (is_moe_arch) {
+    auto& moe = m.moe;
+    if (info.arch == Arch::mixtral || info.arch == Arch::gpt_oss) {
+      moe.experts = f.whole_int("num_local_experts", 1, kMaxHeads);
+      std::optional<std::int64_t> per_token = f.optional_whole("num_experts_per_tok", 1, moe.experts);
+      if (info.arch == Arch::gpt_oss)
+        if (const auto alias = f.optional_whole("experts_per_token", 1, moe.experts)) {
+          if (per_token && *per_token != *alias)
+            f.fail("experts_per_token", std::to_string(*alias) + " disagrees with num_experts_per_tok " +
+                                            std::to_string(*per_token));
+          per_token = alias;
+        }
+      if (!per_token) f.fail("num_experts_per_tok", "missing");
+      moe.experts_per_token = static_cast<int>(*per_token);
+      moe.expert_intermediate_size = m.intermediate_size;  // every layer is MoE; no dense FFN
+      notes.push_back("every layer is MoE: intermediate_size " + std::to_string(m.intermediate_size) +
+                      " is the expert width");
+    } else if (info.arch == Arch::qwen3_moe) {
+      moe.experts = f.whole_int("num_experts", 1, kMaxHeads);
+      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+      const int step = static_cast<int>(f.optional_whole("decoder_sparse_step", 1, m.layers).value_or(1));
+      std::set<int> mlp_only;
+      if (const json* list = f.optional_array("mlp_only_layers"))
+        for (const json& entry : *list) mlp_only.insert(static_cast<int>(f.whole_value("mlp_only_layers", entry, 0, m.layers - 1)));
+      // transformers Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers or off the sparse step.
+      moe.dense_layers = dense_layer_count(
+          m.layers, [&](int i) { return mlp_only.count(i) == 0 && (i + 1) % step == 0; }, notes,
+          "mlp_only_layers / decoder_sparse_step");
+      if (moe.dense_layers == 0 && m.intermediate_size > 0)
+        notes.push_back("every layer is MoE (intermediate_size " + std::to_string(m.intermediate_size) + " unused)");
+    } else {  // deepseek_v3
+      moe.experts = f.whole_int("n_routed_experts", 1, kMaxHeads);
+      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+      moe.shared_experts = f.whole_int("n_shared_experts", 0, 1024);
+      // One shared MLP of width moe_intermediate_size × n_shared_experts = n_shared experts of the routed width.
+      moe.shared_expert_intermediate_size = moe.expert_intermediate_size;
+      const int first_dense = f.whole_int("first_k_dense_replace", 0, m.layers);
+      const int freq = static_cast<int>(f.optional_whole("moe_layer_freq", 1, m.layers).value_or(1));
+      moe.dense_layers = dense_layer_count(
+          m.layers, [&](int i) { return i >= first_dense && i % freq == 0; }, notes, "moe_layer_freq");
+    }
+    if (moe.dense_layers >= m.layers) f.fail("num_hidden_layers", "no layer is MoE with these settings");
+    if (moe.dense_layers > 0 && m.intermediate_size <= 0)
+      f.fail("intermediate_size", "missing (needed for the " + std::to_string(moe.dense_layers) + " dense layers)");
+    if (moe.dense_layers > 0)
+      notes.push_back(std::to_string(moe.dense_layers) + " dense layers (intermediate_size " +
+                      std::to_string(m.intermediate_size) + "), then " + std::to_string(m.layers - moe.dense_layers) +
+                      " MoE layers");
+  }
+
+  // ---- sliding-window attention
+  int sliding = 0;
+  std::int64_t window = 0;
+  std::string pattern;
+  const auto window_key = [&](std::int64_t fallback) -> std::int64_t {
+    if (const auto w = f.optional_whole("sliding_window", 1, kMaxWindow)) return *w;
+    return fallback;
+  };
+  if (const auto from_types = sliding_layers_from_layer_types(f, m.layers)) {
+    sliding = *from_types;
+    if (sliding > 0) {
+      const std::int64_t fallback = info.arch == Arch::gpt_oss ? kGptOssWindow
+                                    : gemma3                   ? kGemma3Window
+                                    : info.arch == Arch::gemma2 ? kGemma2Window
+                                                                : 0;
+      window = window_key(fallback);
+      if (window == 0) f.fail("sliding_window", "missing (layer_types lists sliding_attention layers)");
+      pattern = "from layer_types";
+    }
+  } else {
+    switch (info.arch) {
+      case Arch::mistral:
+      case Arch::mixtral:
+      case Arch::phi3:
+        // One window on every layer when sliding_window is set (Mistral 7B v0.1: 4096; v0.3: null).
+        if ((window = window_key(0)) > 0) {
+          sliding = m.layers;
+          pattern = "on every layer";
+        }
+        break;
+      case Arch::qwen2:
+      case Arch::qwen3:
+      case Arch::qwen3_moe: {
+        // Qwen configs carry a sliding_window that only applies when use_sliding_window is true,
+        // and then to the layers from max_window_layers on (Qwen2Config.layer_types).
+        const bool use = f.optional_flag("use_sliding_window").value_or(false);
+        const std::int64_t w = window_key(0);
+        if (use && w > 0) {
+          const auto first = f.optional_whole("max_window_layers", 0, m.layers).value_or(kQwenMaxWindowLayers);
+          sliding = std::max<int>(0, m.layers - static_cast<int>(std::min<std::int64_t>(first, m.layers)));
+          window = w;
+          pattern = "on layers " + std::to_string(first) + " and up (max_window_layers)";
+        } else if (w > 0) {
+          notes.push_back("use_sliding_window false: sliding_window " + std::to_string(w) + " ignored");
+        }
+        break;
+      }
+      case Arch::gemma2:
+        // Alternating local/global, local first: layer i slides when i is even (Gemma2Config.layer_types).
+        window = window_key(kGemma2Window);
+        sliding = (m.layers + 1) / 2;
+        pattern = "alternating with global layers";
+        break;
+      case Arch::gemma3:
+      case Arch::gemma3_text: {
+        // Every pattern-th layer is global: layer i slides unless (i + 1) % pattern == 0.
+        auto every = f.optional_whole("sliding_window_pattern", 1, kMaxLayers);
+        if (!every) every = f.optional_whole("_sliding_window_pattern", 1, kMaxLayers);
+        if (!every) notes.push_back("sliding_window_pattern absent: 6 (Gemma3TextConfig default)");
+        const std::int64_t period = every.value_or(kGemma3Pattern);
+        window = window_key(kGemma3Window);
+        if (!f.find("sliding_window")) notes.push_back("sliding_window absent: 4096 (Gemma3TextConfig default)");
+        sliding = m.layers - static_cast<int>(m.layers / period);
+        pattern = "1 global layer in every " + std::to_string(period);
+        break;
+      }
+      case Arch::gpt_oss:
+        window = window_key(kGptOssWindow);
+        sliding = (m.layers + 1) / 2;
+        pattern = "alternating with full attention (GptOssConfig default)";
+        break;
+      case Arch::llama:
+      case Arch::deepseek_v3:
+        break;
+    }
+  }
+  if (sliding > 0 && window >= m.max_context) {
+    notes.push_back("sliding_window " + std::to_string(window) + " >= max_position_embeddings " +
+                    std::to_string(m.max_context) + ": limits nothing, counted as full attention");
+    sliding = 0;
+    window = 0;
+  }
+  if (sliding > 0) {
+    m.attention.sliding_window_layers = sliding;
+    m.attention.sliding_window = static_cast<int>(window);
+    notes.push_back("sliding_window " + std::to_string(window) + " on " + std::to_string(sliding) + " of " +
+                    std::to_string(m.layers) + " layers (" + pattern + ")");
+  }
+
+  if (info.arch == Arch::qwen2) notes.push_back("q/k/v projection biases not counted (< 0.1 %)");
+  if (info.arch == Arch::gpt_oss) notes.push_back("attention biases and sinks, expert biases not counted");
+
+  // ---- identity and quantisation
+  out.suggested_quant = suggest_quant(root, f, notes);
+  m.id = id;
+  const auto name = root.optional_text("_name_or_path");
+  m.name = name && !name->empty() ? clip(*name, 120) : id;
+  m.family = std::string(info.model_type);
+  m.default_quant = out.suggested_quant;
+  m.source = source;
+  m.origin = source;
+
+  // ---- parameter counts from the shape (shape_params: the catalogue's formula)
+  const ParamBreakdown params = shape_params(m);
+  const double total_b = params.total() / 1e9;
+  if (!(total_b <= 1e5))
+    throw InputError(source + ": " + prefix + "hidden_size / num_hidden_layers / intermediate_size: the shape gives " +
+                     std::to_string(static_cast<long long>(total_b)) + " billion parameters (limit 100000)");
+  m.params_b = total_b;
+  m.active_params_b = m.is_moe() ? params.active() / 1e9 : total_b;
+  m.notes = join(notes, "; ");
+  if (const std::string problem = validate(m); !problem.empty()) throw InputError(source + ": " + problem);
+  return out;
+}
+
+/// Deepest nesting of arrays and objects outside strings: refusing deep documents before parsing keeps
+/// the recursive parser's stack bounded.
+int nesting_depth(std::string_view text) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0) --depth;
+  }
+  return deepest;
+}
+
+bool is_hex_hash(std::string_view text) {
+  return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string sanitise_id(std::string_view text) {
+  std::string out;
+  for (const char raw : text) {
+    const char c = (raw >= 'A' && raw <= 'Z') ? static_cast<char>(raw - 'A' + 'a') : raw;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    const char kept = ok ? c : '-';
+    if (kept == '-' && (out.empty() || out.back() == '-')) continue;
+    out += kept;
+    if (out.size() >= 80) break;
+  }
+  while (!out.empty() && (out.back() == '-' || out.back() == '.')) out.pop_back();
+  return out.empty() ? "hf-model" : out;
+}
+
+bool looks_like_model_name(std::string_view name) {
+  const bool letter = std::any_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  });
+  const bool digit = std::any_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return letter && digit;
+}
+
+}  // namespace
+
+const std::vector<std::string>& hf_supported_model_types() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& info : kArchs) out.emplace_back(info.model_type);
+    return out;
+  }();
+  return names;
+}
+
+HfConfigModel model_from_hf_config(const nlohmann::json& config, const std::string& source_name, const std::string& id) {
+  try {
+    return build(config, source_name, id);
+  } catch (const json::exception& e) {  // a shape the typed readers did not anticipate
+    throw InputError(source_name + ": unexpected JSON content: " + clip(e.what(), 160));
+  }
+}
+
+HfConfigModel model_from_hf_config_text(std::string_view text, const std::string& source_name, const std::string& id) {
+  if (text.size() > kMaxConfigBytes)
+    throw InputError(source_name + ": not a config.json: " + std::to_string(text.size()) + " bytes");
+  if (nesting_depth(text) > kMaxNesting)
+    throw InputError(source_name + ": not a config.json: nested deeper than " + std::to_string(kMaxNesting) + " levels");
+  json config;
+  try {
+    config = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    std::string message = e.what();
+    if (const auto at = message.find("parse error"); at != std::string::npos) message = message.substr(at);
+    throw InputError(source_name + ": not valid JSON: " + clip(message, 160));
+  } catch (const json::exception& e) {  // e.g. a number beyond a double (1e400)
+    throw InputError(source_name + ": unusable JSON: " + clip(e.what(), 160));
+  }
+  return model_from_hf_config(config, source_name, id);
+}
+
+std::string hf_config_id_from_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path file(path);
+  const fs::path folder = file.parent_path();
+  const std::string parent = folder.filename().string();
+  // Hugging Face hub cache: models--<org>--<name>/snapshots/<commit>/config.json
+  if (is_hex_hash(parent) && folder.parent_path().filename() == "snapshots") {
+    const std::string repo = folder.parent_path().parent_path().filename().string();
+    if (repo.rfind("models--", 0) == 0) {
+      const auto last = repo.rfind("--");
+      return sanitise_id(repo.substr(last + 2));
+    }
+  }
+  if (looks_like_model_name(parent)) return sanitise_id(parent);
+  return sanitise_id(file.stem().string());
+}
+
+HfConfigModel read_hf_config(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::string file = path;
+  std::error_code error;
+  if (fs::is_directory(path, error)) file = (fs::path(path) / "config.json").string();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file + ": cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(file + ": cannot read the file");
+  return model_from_hf_config_text(text.str(), file, hf_config_id_from_path(file));
+}
+
+}  // namespace llmfit

@@ -1,0 +1,384 @@
+// Hugging Face config.json → ModelSpec: real config files (tests/data/hf-configs/, provenance in
+// SOURCES.md) against the shipped catalogue entry of the same model, then bad input.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <string>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/errors.hpp"
+#include "llmfit/hf_config.hpp"
+#include "llmfit/predict.hpp"
+
+namespace llmfit {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kSamples = fs::path(LLMFIT_TEST_DATA) / "hf-configs";
+
+struct Sample {
+  const char* file;              // tests/data/hf-configs/<file>.json
+  const char* catalogue_id;      // the same model in models-db/
+  std::int64_t max_context;      // max_position_embeddings of this file (catalogue may record a YaRN figure)
+  const char* quant;             // suggested_quant expected from torch_dtype / quantization_config
+  // Active parameters, like for like with the catalogue's published figure: the shape's count must
+  // lie in [published - below, published + above]; both 0: within 1 %.
+  double active_below_b;
+  double active_above_b;
+  bool published_active_excludes_input_embedding;
+};
+
+void PrintTo(const Sample& sample, std::ostream* out) { *out << sample.file; }
+
+const Sample kAll[] = {
+    {"llama-3.1-8b", "llama-3.1-8b", 131072, "bf16", 0, 0, false},
+    {"llama-3.2-1b", "llama-3.2-1b", 131072, "bf16", 0, 0, false},
+    {"qwen2.5-7b", "qwen2.5-7b", 32768, "bf16", 0, 0, false},
+    {"qwen3-8b", "qwen3-8b", 40960, "bf16", 0, 0, false},
+    // Qwen model cards truncate to one decimal (Qwen2.5-14B: 14.77B published as 14.7B; Qwen2.5-7B:
+    // 7.6156B as 7.61B): "3.3B activated" means [3.3, 3.4). The shape gives 3.353B counting both
+    // embedding matrices (attention 0.906 + 8 of 128 experts 1.812 + routers 0.013 + 0.622).
+    {"qwen3-30b-a3b", "qwen3-30b-a3b", 40960, "bf16", 0, 0.1, false},
+    {"qwen3-30b-a3b-gptq-int4", "qwen3-30b-a3b", 40960, "gptq-4bit", 0, 0.1, false},
+    {"mixtral-8x7b", "mixtral-8x7b", 32768, "bf16", 0, 0, false},
+    {"gemma-2-9b", "gemma-2-9b", 8192, "bf16", 0, 0, false},
+    {"gemma-3-12b", "gemma-3-12b", 131072, "bf16", 0, 0, false},
+    {"gemma-3-1b", "gemma-3-1b", 32768, "bf16", 0, 0, false},
+    {"mistral-7b-v0.3", "mistral-7b", 32768, "bf16", 0, 0, false},
+    {"phi-3.5-mini", "phi-3.5-mini", 131072, "bf16", 0, 0, false},
+    // DeepSeek publishes "37B activated" (README_WEIGHTS: 36.6B including the 0.9B output head, i.e.
+    // without the input embedding), a figure rounded to the unit: ±0.5 B.
+    {"deepseek-v3", "deepseek-v3", 163840, "fp8", 0.5, 0.5, true},
+    // gpt-oss model card: 3.61B active, without the input embedding (models-db/gpt-oss.yaml notes).
+    {"gpt-oss-20b", "gpt-oss-20b", 131072, "mxfp4", 0, 0, true},
+};
+
+HfConfigModel read_sample(const Sample& sample) {
+  return read_hf_config((kSamples / (std::string(sample.file) + ".json")).string());
+}
+
+class HfSample : public testing::TestWithParam<Sample> {};
+
+TEST_P(HfSample, MatchesTheCatalogueEntry) {
+  const Sample& s = GetParam();
+  const HfConfigModel read = read_sample(s);
+  const ModelSpec& m = read.model;
+  const ModelSpec* entry = Catalog::builtin().find_model(s.catalogue_id);
+  ASSERT_NE(entry, nullptr) << s.catalogue_id;
+  const ModelSpec& c = *entry;
+
+  EXPECT_EQ(validate(m), "");
+  EXPECT_EQ(m.id, s.file);  // the file stem: the parent folder "hf-configs" does not look like a model name
+  EXPECT_EQ(m.source, (kSamples / (std::string(s.file) + ".json")).string());
+  EXPECT_EQ(read.suggested_quant, s.quant);
+  EXPECT_EQ(m.default_quant, s.quant);
+  EXPECT_NE(Catalog::builtin().find_quant(read.suggested_quant), nullptr) << read.suggested_quant;
+
+  // The same model, encoded the same way as models-db/.
+  EXPECT_EQ(m.layers, c.layers);
+  EXPECT_EQ(m.hidden_size, c.hidden_size);
+  EXPECT_EQ(m.intermediate_size, c.intermediate_size);
+  EXPECT_EQ(m.attention_heads, c.attention_heads);
+  EXPECT_EQ(m.kv_heads, c.kv_heads);
+  EXPECT_EQ(m.head_dim, c.head_dim);
+  EXPECT_EQ(m.vocab_size, c.vocab_size);
+  EXPECT_EQ(m.tied_embeddings, c.tied_embeddings);
+  EXPECT_EQ(m.max_context, s.max_context);
+  EXPECT_EQ(m.moe.experts, c.moe.experts);
+  EXPECT_EQ(m.moe.experts_per_token, c.moe.experts_per_token);
+  EXPECT_EQ(m.moe.expert_intermediate_size, c.moe.expert_intermediate_size);
+  EXPECT_EQ(m.moe.shared_experts, c.moe.shared_experts);
+  EXPECT_EQ(m.moe.shared_expert_intermediate_size, c.moe.shared_expert_intermediate_size);
+  EXPECT_EQ(m.moe.dense_layers, c.moe.dense_layers);
+  EXPECT_EQ(m.attention.sliding_window_layers, c.attention.sliding_window_layers);
+  EXPECT_EQ(m.attention.sliding_window, c.attention.sliding_window);
+  EXPECT_EQ(m.mla.kv_lora_rank, c.mla.kv_lora_rank);
+  EXPECT_EQ(m.mla.q_lora_rank, c.mla.q_lora_rank);
+  EXPECT_EQ(m.mla.qk_nope_head_dim, c.mla.qk_nope_head_dim);
+  EXPECT_EQ(m.mla.qk_rope_head_dim, c.mla.qk_rope_head_dim);
+  EXPECT_EQ(m.mla.v_head_dim, c.mla.v_head_dim);
+
+  // Parameters from the shape within 1 % of the published total.
+  EXPECT_NEAR(m.params_b, c.params_b, 0.01 * c.params_b) << "shape " << m.params_b << " B vs catalogue " << c.params_b;
+  const ParamBreakdown p = shape_params(m);
+  EXPECT_DOUBLE_EQ(m.params_b, p.total() / 1e9);
+  if (!m.is_moe()) {
+    EXPECT_DOUBLE_EQ(m.active_params_b, m.params_b);
+    return;
+  }
+  EXPECT_DOUBLE_EQ(m.active_params_b, p.active() / 1e9);
+  // Like with like: where the published active count leaves out the input embedding (a row lookup,
+  // not a matmul), so does the comparison.
+  const double comparable =
+      m.active_params_b - (s.published_active_excludes_input_embedding ? p.embedding / 1e9 : 0.0);
+  const bool one_percent = s.active_below_b == 0 && s.active_above_b == 0;
+  const double low = c.active_params_b - (one_percent ? 0.01 * c.active_params_b : s.active_below_b);
+  const double high = c.active_params_b + (one_percent ? 0.01 * c.active_params_b : s.active_above_b);
+  EXPECT_GE(comparable, low) << "shape active " << comparable << " B";
+  EXPECT_LT(comparable, high) << "shape active " << comparable << " B";
+}
+
+INSTANTIATE_TEST_SUITE_P(RealConfigs, HfSample, testing::ValuesIn(kAll),
+                         [](const testing::TestParamInfo<Sample>& info) {
+                           std::string name = info.param.file;
+                           for (char& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+// Exact shape arithmetic on one dense and one MoE sample, so a change to the reader or the formula
+// shows as a number, not only as a drift inside 1 %.
+TEST(HfConfig, Llama31EightBCountsEveryMatrix) {
+  const ModelSpec m = read_sample(kAll[0]).model;
+  // embeddings 2 × 128256 × 4096 = 1,050,673,152
+  // attention 32 × (2 × 4096 × 4096 + 2 × 4096 × 1024) = 32 × 41,943,040 = 1,342,177,280
+  // FFN 32 × 3 × 4096 × 14336 = 5,637,144,576
+  // total 8,029,995,008 = Meta's 8,030,261,248 minus the 65 RMSNorm vectors (65 × 4096 = 266,240)
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 8'029'995'008.0);
+  EXPECT_DOUBLE_EQ(m.active_params_b, m.params_b);
+}
+
+TEST(HfConfig, GptOss20bExpertsAndSlidingLayers) {
+  const HfConfigModel read = read_sample(kAll[13]);
+  const ModelSpec& m = read.model;
+  ASSERT_EQ(std::string(kAll[13].file), "gpt-oss-20b");
+  // experts 24 × 32 × 3 × 2880 × 2880 = 19,110,297,600; active 24 × 4 × 3 × 2880² = 2,388,787,200
+  // attention 24 × (2 × 2880 × 4096 + 2 × 2880 × 512) = 24 × 26,542,080 = 637,009,920
+  // routers 24 × 2880 × 32 = 2,211,840; embeddings 2 × 201088 × 2880 = 1,158,266,880
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 19'110'297'600.0 + 637'009'920.0 + 2'211'840.0 + 1'158'266'880.0);
+  EXPECT_DOUBLE_EQ(m.active_params_b * 1e9, 2'388'787'200.0 + 637'009'920.0 + 2'211'840.0 + 1'158'266'880.0);
+  // layer_types: 12 sliding_attention of 24, window 128
+  EXPECT_EQ(m.attention.sliding_window_layers, 12);
+  EXPECT_EQ(m.attention.sliding_window, 128);
+}
+
+TEST(HfConfig, NotesSayWhatWasAssumed) {
+  auto has_note = [](const HfConfigModel& read, const std::string& text) {
+    for (const auto& note : read.notes)
+      if (note.find(text) != std::string::npos) return true;
+    return false;
+  };
+  const auto deepseek = read_hf_config((kSamples / "deepseek-v3.json").string());
+  EXPECT_TRUE(has_note(deepseek, "1 MTP layer (num_nextn_predict_layers) not counted"));
+  EXPECT_TRUE(has_note(deepseek, "3 dense layers"));
+  const auto gemma12 = read_hf_config((kSamples / "gemma-3-12b.json").string());
+  EXPECT_TRUE(has_note(gemma12, "text_config of a multimodal model"));
+  EXPECT_TRUE(has_note(gemma12, "vocab_size absent: 262208"));
+  EXPECT_TRUE(has_note(gemma12, "sliding_window 1024 on 40 of 48 layers"));
+  const auto qwen = read_hf_config((kSamples / "qwen2.5-7b.json").string());
+  EXPECT_TRUE(has_note(qwen, "use_sliding_window false: sliding_window 131072 ignored"));
+  const auto phi = read_hf_config((kSamples / "phi-3.5-mini.json").string());
+  EXPECT_TRUE(has_note(phi, "sliding_window 262144 >= max_position_embeddings 131072"));
+  EXPECT_EQ(phi.model.name, "Phi-3.5-mini-instruct");  // _name_or_path
+  for (const auto& note : deepseek.notes) EXPECT_EQ(note.find('\n'), std::string::npos);
+}
+
+// ---------------------------------------------------------------- the rules each architecture follows
+
+json minimal(const std::string& model_type) {
+  return json{{"model_type", model_type}, {"hidden_size", 1024},       {"num_hidden_layers", 12},
+              {"num_attention_heads", 16}, {"intermediate_size", 4096}, {"vocab_size", 32000},
+              {"max_position_embeddings", 8192}};
+}
+
+TEST(HfConfig, TiedEmbeddingDefaultsFollowTheArchitecture) {
+  // Absent key: Gemma ties (Gemma2Config default true), Llama does not (LlamaConfig default false).
+  EXPECT_TRUE(model_from_hf_config(minimal("gemma2"), "g.json", "g").model.tied_embeddings);
+  EXPECT_FALSE(model_from_hf_config(minimal("llama"), "l.json", "l").model.tied_embeddings);
+  json tied = minimal("llama");
+  tied["tie_word_embeddings"] = true;
+  const ModelSpec m = model_from_hf_config(tied, "l.json", "l").model;
+  EXPECT_TRUE(m.tied_embeddings);
+  // 12 × (2 × 1024 × 1024 + 2 × 1024 × 1024) + 12 × 3 × 1024 × 4096 + 32000 × 1024 (one matrix)
+  // = 50,331,648 + 150,994,944 + 32,768,000 = 234,094,592
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 234'094'592.0);
+}
+
+TEST(HfConfig, SlidingWindowRules) {
+  json mistral = minimal("mistral");
+  mistral["sliding_window"] = 4096;  // Mistral 7B v0.1: every layer
+  EXPECT_EQ(model_from_hf_config(mistral, "m.json", "m").model.attention.sliding_window_layers, 12);
+  mistral["sliding_window"] = nullptr;  // v0.3
+  EXPECT_EQ(model_from_hf_config(mistral, "m.json", "m").model.attention.sliding_window_layers, 0);
+
+  json gemma2 = minimal("gemma2");
+  gemma2["num_hidden_layers"] = 13;  // layers 0, 2, …, 12 slide: 7
+  EXPECT_EQ(model_from_hf_config(gemma2, "g.json", "g").model.attention.sliding_window_layers, 7);
+
+  json gemma3 = minimal("gemma3_text");
+  gemma3["num_hidden_layers"] = 26;
+  gemma3["sliding_window_pattern"] = 6;  // global at 5, 11, 17, 23: 22 sliding
+  gemma3["sliding_window"] = 512;
+  EXPECT_EQ(model_from_hf_config(gemma3, "g.json", "g").model.attention.sliding_window_layers, 22);
+
+  json qwen = minimal("qwen2");
+  qwen["sliding_window"] = 4096;
+  qwen["use_sliding_window"] = true;
+  qwen["max_window_layers"] = 8;  // layers 8..11 slide
+  EXPECT_EQ(model_from_hf_config(qwen, "q.json", "q").model.attention.sliding_window_layers, 4);
+  qwen["use_sliding_window"] = false;
+  EXPECT_EQ(model_from_hf_config(qwen, "q.json", "q").model.attention.sliding_window_layers, 0);
+
+  json typed = minimal("gpt_oss");
+  typed["num_local_experts"] = 4;
+  typed["num_experts_per_tok"] = 2;
+  typed["num_hidden_layers"] = 3;
+  typed["layer_types"] = {"full_attention", "sliding_attention", "sliding_attention"};
+  EXPECT_EQ(model_from_hf_config(typed, "o.json", "o").model.attention.sliding_window_layers, 2);
+  EXPECT_EQ(model_from_hf_config(typed, "o.json", "o").model.attention.sliding_window, 128);  // GptOssConfig default
+}
+
+TEST(HfConfig, Qwen3MoeDenseLayersFromMlpOnlyLayers) {
+  json moe = minimal("qwen3_moe");
+  moe["num_experts"] = 8;
+  moe["num_experts_per_tok"] = 2;
+  moe["moe_intermediate_size"] = 512;
+  moe["mlp_only_layers"] = {0, 5};
+  const HfConfigModel read = model_from_hf_config(moe, "q.json", "q");
+  EXPECT_EQ(read.model.moe.dense_layers, 2);
+  // Counts do not depend on position: 2 dense FFN layers, 10 MoE layers.
+  // attention 12 × 4 × 1024² = 50,331,648; dense FFN 2 × 3 × 1024 × 4096 = 25,165,824;
+  // routers 10 × 1024 × 8 = 81,920; experts 10 × 8 × 3 × 1024 × 512 = 125,829,120;
+  // embeddings 2 × 32000 × 1024 = 65,536,000
+  EXPECT_DOUBLE_EQ(read.model.params_b * 1e9, 50'331'648.0 + 25'165'824.0 + 81'920.0 + 125'829'120.0 + 65'536'000.0);
+  bool noted = false;
+  for (const auto& note : read.notes) noted = noted || note.find("not all leading") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST(HfConfig, ModelTypeFromArchitecturesWhenAbsent) {
+  json config = minimal("llama");
+  config.erase("model_type");
+  config["architectures"] = {"MistralForCausalLM"};
+  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").model.family, "mistral");
+}
+
+TEST(HfConfig, QuantisationFromTheConfig) {
+  json config = minimal("llama");
+  config["torch_dtype"] = "float16";
+  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "f16");
+  config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4}, {"group_size", 128}};
+  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "awq-4bit");
+  config["quantization_config"] = {{"quant_method", "bitsandbytes"}};
+  const HfConfigModel bnb = model_from_hf_config(config, "a.json", "a");
+  EXPECT_EQ(bnb.suggested_quant, "f16");  // no catalogue quant: torch_dtype, and a note says so
+  ASSERT_FALSE(bnb.notes.empty());
+  EXPECT_NE(bnb.notes.back().find("bitsandbytes"), std::string::npos);
+  config.erase("quantization_config");
+  config["quantization"] = {{"group_size", 64}, {"bits", 4}};  // mlx-lm
+  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "mlx-4bit");
+}
+
+TEST(HfConfig, IdFromThePath) {
+  EXPECT_EQ(hf_config_id_from_path("/models/Qwen3-8B/config.json"), "qwen3-8b");
+  EXPECT_EQ(hf_config_id_from_path("/cache/models--meta-llama--Llama-3.1-8B/snapshots/"
+                                   "0e9e39f249a16976918f6564b8830bc894c89659/config.json"),
+            "llama-3.1-8b");
+  EXPECT_EQ(hf_config_id_from_path("/tmp/configs/My Model (v2).json"), "my-model-v2");
+  EXPECT_EQ(hf_config_id_from_path("config.json"), "config");
+}
+
+// ---------------------------------------------------------------- bad input: one line naming file and field
+
+void expect_error(const json& config, const std::string& source, const std::string& needle) {
+  try {
+    (void)model_from_hf_config(config, source, "bad");
+    ADD_FAILURE() << "accepted; expected an error containing: " << needle;
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(source + ": ", 0), 0u) << message;
+    EXPECT_NE(message.find(needle), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+TEST(HfConfigBadInput, MalformedJsonFile) {
+  const fs::path path = fs::temp_directory_path() / ("llmfit-hf-" + std::to_string(::getpid()) + "-truncated.json");
+  {
+    std::ofstream out(path);
+    out << R"({"model_type": "llama", "hidden_size": 4096,)";
+  }
+  try {
+    (void)read_hf_config(path.string());
+    ADD_FAILURE() << "a truncated file was accepted";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path.string() + ": not valid JSON", 0), 0u) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+  fs::remove(path);
+  EXPECT_THROW((void)read_hf_config((fs::temp_directory_path() / "llmfit-no-such-config.json").string()), InputError);
+  EXPECT_THROW((void)model_from_hf_config_text("[1, 2]", "list.json", "x"), InputError);  // not an object
+  EXPECT_THROW((void)model_from_hf_config_text(std::string(200, '['), "deep.json", "x"), InputError);
+}
+
+TEST(HfConfigBadInput, MissingHiddenSize) {
+  json config = minimal("llama");
+  config.erase("hidden_size");
+  expect_error(config, "/m/config.json", "hidden_size: missing");
+}
+
+TEST(HfConfigBadInput, NegativeLayers) {
+  json config = minimal("llama");
+  config["num_hidden_layers"] = -3;
+  expect_error(config, "/m/config.json", "num_hidden_layers: must be a whole number from 1 to 10000, not -3");
+}
+
+TEST(HfConfigBadInput, StringWhereANumberIsExpected) {
+  json config = minimal("qwen3");
+  config["vocab_size"] = "151936";
+  expect_error(config, "q.json", "vocab_size: must be a number, not \"151936\"");
+  config["vocab_size"] = 151936.5;
+  expect_error(config, "q.json", "vocab_size: must be a whole number");
+  config["vocab_size"] = 151936;
+  config["tie_word_embeddings"] = "yes";
+  expect_error(config, "q.json", "tie_word_embeddings: must be true or false");
+}
+
+TEST(HfConfigBadInput, UnknownModelTypeSuggestsTheClosest) {
+  json config = minimal("qwen3_mo");
+  expect_error(config, "x.json", "model_type: unsupported 'qwen3_mo' (did you mean 'qwen3_moe'?); supported: llama,");
+  config.erase("model_type");
+  expect_error(config, "x.json", "model_type: missing");
+}
+
+TEST(HfConfigBadInput, AbsurdSizes) {
+  json config = minimal("llama");
+  config["hidden_size"] = 1e12;
+  expect_error(config, "big.json", "hidden_size: must be a whole number from 1 to 1048576, not 1000000000000.0");
+  config["hidden_size"] = 1048576;  // allowed alone, but the whole shape is beyond 100,000 B parameters
+  config["num_hidden_layers"] = 10000;
+  config["intermediate_size"] = 1048576;
+  expect_error(config, "big.json", "billion parameters (limit 100000)");
+}
+
+TEST(HfConfigBadInput, InconsistentShapes) {
+  json heads = minimal("llama");
+  heads["num_key_value_heads"] = 5;
+  expect_error(heads, "h.json", "num_key_value_heads: 5 does not divide num_attention_heads 16");
+  json experts = minimal("mixtral");
+  experts["num_local_experts"] = 8;
+  experts["num_experts_per_tok"] = 9;
+  expect_error(experts, "e.json", "num_experts_per_tok: must be a whole number from 1 to 8, not 9");
+  json types = minimal("gpt_oss");
+  types["num_local_experts"] = 4;
+  types["num_experts_per_tok"] = 2;
+  types["layer_types"] = {"full_attention"};
+  expect_error(types, "t.json", "layer_types: has 1 entries for 12 layers");
+  json multimodal = minimal("gemma3");
+  expect_error(multimodal, "g.json", "text_config: missing");
+  multimodal["text_config"] = {{"hidden_size", "wide"}};
+  expect_error(multimodal, "g.json", "text_config.hidden_size: must be a number");
+  json deepseek = minimal("deepseek_v3");
+  expect_error(deepseek, "d.json", "kv_lora_rank: missing");
+}
+
+}  // namespace
+}  // namespace llmfit
