@@ -40,6 +40,7 @@ for binary in "$build"/fuzz/fuzz_*; do
     catalog_yaml) seeds+=(hardware-db models-db) ;;
     profile_yaml) [ -d profiles ] && seeds+=(profiles) ;;
     runs) seeds+=(tests/data/runs) ;;
+    hf_config) seeds+=(tests/data/hf-configs) ;;
   esac
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1
            -artifact_prefix="fuzz/regressions/$target/")

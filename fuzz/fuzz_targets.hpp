@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "llmfit/hf_config.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/runs.hpp"
 
@@ -299,6 +300,39 @@ inline void runs(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+/// Target `hf_config`: a Hugging Face config.json (`--hf-config`). Parsed as the CLI reads it; an
+/// accepted model passes validate(), carries the shape's parameter counts, suggests a catalogue quant,
+/// layers onto the shipped catalogue, and answers on a GPU, unified memory and a CPU; notes are one line.
+inline void hf_config(const std::uint8_t* data, std::size_t size) {
+  HfConfigModel read;
+  try {
+    read = model_from_hf_config_text(as_text(data, size), "fuzz-config.json", "fuzz-model");
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    return;
+  }
+  const ModelSpec& model = read.model;
+  require(validate(model).empty(), "an accepted config fails validate(): " + validate(model));
+  const ParamBreakdown params = shape_params(model);
+  require(model.params_b == params.total() / 1e9, "params_b is not the shape's total");
+  require(model.active_params_b == (model.is_moe() ? params.active() : params.total()) / 1e9,
+          "active_params_b is not the shape's active count");
+  for (const auto& note : read.notes) check_error_text(note);
+  Catalog catalog = Catalog::builtin();
+  require(catalog.find_quant(read.suggested_quant) != nullptr, "suggested quant not in the catalogue: " + read.suggested_quant);
+  try {
+    catalog.add_source(CatalogData{{}, {model}, {}}, "fuzz-config.json");
+  } catch (const InputError& e) {
+    throw InvariantViolation(std::string("an accepted config does not layer onto the catalogue: ") + e.what());
+  }
+  Query query;
+  query.model = model.id;
+  for (const char* hw : {"rtx-4090", "m2-max", "ddr5-5600-dual"}) {
+    query.hardware = hw;
+    check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
+  }
+}
+
 /// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
 /// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
 struct Target {
@@ -313,6 +347,7 @@ inline const std::vector<Target>& targets() {
       {"profile_yaml", &profile_yaml, {"profiles"}},
       {"resolve", &resolve, {}},
       {"runs", &runs, {"tests/data/runs"}},
+      {"hf_config", &hf_config, {"tests/data/hf-configs"}},
   };
   return all;
 }
