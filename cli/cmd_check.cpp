@@ -34,13 +34,16 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   q.prompt_tokens = 1;  // decode from an empty context, as llama-bench tg128 measures it
   CLI::App* sub = app.add_subcommand("check", "Check a claimed decode speed against the physical ceiling");
   sub->add_option("--hw", q.hardware, "Hardware id, e.g. m1 or rtx-4090")->required();
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4")->required();
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4");
   sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
       ->required();
   add_scenario_options(*sub, q, {.memory = true, .api = true});
   add_format_option(*sub, options->format, {"text", "json"});
   add_output_options(*sub, options->output, &options->svg);
-  sub->callback([options, &global] { run_check(*options, global); });
+  sub->callback([options, &global] {
+    options->query.model = model_name_or_file(options->query.model, global, "qwen2-1.5b-q4");
+    run_check(*options, global);
+  });
 }
 
 }  // namespace llmfit::cli

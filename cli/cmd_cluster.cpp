@@ -40,7 +40,6 @@ void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
     return;
   }
   if (o.nodes.empty()) throw InputError("--hw: missing; name the machines, e.g. --hw m4-pro:4 or m4-max-40c,m4-pro:2");
-  if (o.query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model deepseek-v3-q4");
   const Catalog& c = catalog(global);
   LinkSpec link = link_or_throw(o.link);
   if (o.latency_given && !(std::isfinite(o.link_latency_us) && o.link_latency_us >= 0 && o.link_latency_us <= 1e7))
@@ -89,6 +88,7 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
   add_format_option(*sub, options->format, {"text", "json"});
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, latency, bandwidth, &global] {
+    if (!options->list_links) options->query.model = model_name_or_file(options->query.model, global, "deepseek-v3-q4");
     options->latency_given = latency->count() > 0;
     options->bandwidth_given = bandwidth->count() > 0;
     run_cluster(*options, global);

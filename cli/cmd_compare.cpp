@@ -48,7 +48,6 @@ std::vector<std::string> all_hardware(const Catalog& catalog, const CompareOptio
 
 void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   const Catalog& c = catalog(global);
-  if (o.query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model qwen3-coder-q4");
   if (o.all && !o.hardware.empty()) throw InputError("--hw and --all: give one of them");
   if (!o.all && o.hardware.empty()) throw InputError("--hw: name the hardware to compare (--hw a,b,c) or use --all");
   if (!o.all && (!o.vendor.empty() || !o.kind.empty())) throw InputError("--vendor/--kind filter --all; add --all");
@@ -86,7 +85,10 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   add_scenario_options(*sub, options->query, {.batch = true, .api = false});
   add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
   add_output_options(*sub, options->output, &options->svg);
-  sub->callback([options, &global] { run_compare(*options, global); });
+  sub->callback([options, &global] {
+    options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");
+    run_compare(*options, global);
+  });
 }
 
 }  // namespace llmfit::cli

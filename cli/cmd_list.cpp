@@ -95,21 +95,28 @@ struct ShowOptions {
   std::string format = "text";
 };
 
-std::string show(const ShowOptions& o, const Catalog& c) {
+std::string show(const ShowOptions& o, const Catalog& c, const GlobalOptions& global) {
   const std::string what = to_lower(o.what);
   nlohmann::json doc;
   std::string text;
+  if (o.id.empty() && what != "model" && what != "models") throw InputError("show " + what + ": name an entry id");
   if (what == "hw" || what == "hardware") {
     const HardwareSpec& h = c.hardware_or_throw(o.id);
     doc = spec_to_json(h);
     text = h.name + "\n" + describe(h);
   } else if (what == "model" || what == "models") {
-    const ModelChoice choice = c.resolve_model(o.id);
+    const ModelChoice choice = c.resolve_model(o.id.empty() ? model_name_or_file({}, global, "qwen3-8b") : o.id);
     doc = spec_to_json(*choice.model);
     text = choice.model->name + "\n" + describe(*choice.model);
-    if (!choice.quant_was_default) {
+    const ModelFileInfo* file = model_file(global);
+    const bool from_file = file != nullptr && choice.model->id == file->model.id;
+    if (!choice.quant_was_default || (from_file && file->quant)) {
       doc["quant"] = spec_to_json(*choice.quant);
       text += "quantisation " + choice.quant->name + "\n" + describe(*choice.quant);
+    }
+    if (from_file) {
+      doc["file"] = model_file_to_json(*file);
+      text += "\n" + describe_model_file(*file);
     }
   } else {
     const QuantSpec& q = c.quant_or_throw(o.id);
@@ -151,9 +158,9 @@ void setup_show(CLI::App& app, GlobalOptions& global) {
   sub->add_option("what", options->what, "hw | model | quant")
       ->required()
       ->transform(CLI::IsMember({"hw", "hardware", "model", "models", "quant", "quants"}, CLI::ignore_case));
-  sub->add_option("id", options->id, "Entry id or alias")->required();
+  sub->add_option("id", options->id, "Entry id or alias (show model: omit it with --model-file / --hf-config)");
   add_format_option(*sub, options->format, {"text", "json"});
-  sub->callback([options, &global] { write_output(show(*options, catalog(global)), ""); });
+  sub->callback([options, &global] { write_output(show(*options, catalog(global), global), ""); });
 }
 
 }  // namespace llmfit::cli

@@ -13,7 +13,9 @@ struct PredictOptions {
 };
 
 void run_predict(const PredictOptions& options, const GlobalOptions& global) {
-  const Answer answer = answer_query(catalog(global), options.query, profile(global));
+  Query query = options.query;
+  query.model = model_name_or_file(query.model, global, "qwen3-coder-q4");
+  const Answer answer = answer_query(catalog(global), query, profile(global));
   const std::string text = options.format == "json" ? json_text(answer_to_json(answer)) : render_card(answer);
   write_output(text, options.output);
 }
@@ -41,7 +43,8 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   app.add_option("-o,--output", options->output, "Write to this file instead of stdout");
   app.callback([&app, options, &global] {
     if (app.get_subcommands().empty()) {
-      if (options->query.hardware.empty() && options->query.model.empty()) {
+      if (options->query.hardware.empty() && options->query.model.empty() && global.model_file.empty() &&
+          global.hf_config.empty()) {
         std::cout << app.help();
         return;
       }

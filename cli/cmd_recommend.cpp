@@ -18,6 +18,8 @@ struct RecommendCliOptions {
 };
 
 void run_recommend(RecommendCliOptions o, const GlobalOptions& global) {
+  if (o.recommend.model.empty() && o.model_size.empty() && model_file(global) != nullptr)
+    o.recommend.model = model_name_or_file({}, global, {});
   if (!o.model_size.empty()) o.recommend.model_size_b = parse_model_size_b(o.model_size);
   const RecommendResult result = recommend(catalog(global), o.recommend, profile(global));
   const std::string text = o.format == "json" ? recommend_to_json(result, o.recommend).dump(2) + "\n"

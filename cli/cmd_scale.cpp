@@ -45,13 +45,16 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   Query& q = options->query;
   CLI::App* sub = app.add_subcommand("scale", "Speed over context lengths, and over concurrent users (--batch-sweep)");
   sub->add_option("--hw", q.hardware, "Hardware id, e.g. m2-max or rtx-3090:2")->required();
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4")->required();
+  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4");
   sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
   sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
   add_scenario_options(*sub, q, {.memory = true, .api = true, .host = true});
   add_format_option(*sub, options->format, {"text", "json", "csv"});
   add_output_options(*sub, options->output, &options->svg);
-  sub->callback([options, &global] { run_scale(*options, global); });
+  sub->callback([options, &global] {
+    options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");
+    run_scale(*options, global);
+  });
 }
 
 }  // namespace llmfit::cli

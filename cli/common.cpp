@@ -17,16 +17,72 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
       ->configurable(false);
   app.add_option("--calibration", options.calibration_path, "Efficiency profile from 'llmfit calibrate'")
       ->type_name("PROFILE.yaml");
+  app.add_option("--model-file", options.model_file,
+                 "A GGUF model: shape and exact weight bytes from its header (split files: any part)")
+      ->type_name("MODEL.gguf");
+  app.add_option("--hf-config", options.hf_config, "A Hugging Face config.json: the model's shape")
+      ->type_name("config.json");
+  app.add_option("--quant", options.file_quant,
+                 "Quantisation of the --hf-config / --model-file model (default: the file's own)")
+      ->type_name("QUANT");
 }
 
-const Catalog& catalog(const GlobalOptions& options) {
-  static std::optional<Catalog> loaded;
-  if (loaded) return *loaded;
+namespace {
+
+struct LoadedCatalog {
+  std::optional<Catalog> catalog;
+  std::optional<ModelFileInfo> model_file;
+};
+
+LoadedCatalog& load(const GlobalOptions& options) {
+  static LoadedCatalog loaded;
+  static bool done = false;
+  if (done) return loaded;
   std::vector<std::string> paths = db_paths_from_environment();
   paths.insert(paths.end(), options.db_paths.begin(), options.db_paths.end());
-  if (paths.empty()) return Catalog::builtin();
-  loaded = load_catalog(paths);
-  return *loaded;
+  if (!paths.empty()) loaded.catalog = load_catalog(paths);
+  const Catalog& base = loaded.catalog ? *loaded.catalog : Catalog::builtin();
+  if (!options.model_file.empty() && !options.hf_config.empty())
+    throw InputError("--model-file and --hf-config: give one model file, not both");
+  if (!options.file_quant.empty() && options.model_file.empty() && options.hf_config.empty())
+    throw InputError("--quant: applies to a --model-file or --hf-config model; for a catalogue model put it in the "
+                     "name, e.g. --model qwen3-8b-q8_0");
+  if (!options.file_quant.empty()) (void)base.quant_or_throw(options.file_quant);
+  const std::string& path = options.model_file.empty() ? options.hf_config : options.model_file;
+  if (!path.empty()) {
+    ModelFileInfo info = options.model_file.empty() ? read_hf_config_model(path, base, options.file_quant)
+                                                    : read_gguf_model(path, base);
+    Catalog layered = base;
+    layered.add_source(info.catalog_data(), path);
+    loaded.catalog = std::move(layered);
+    loaded.model_file = std::move(info);
+  }
+  done = true;
+  return loaded;
+}
+
+}  // namespace
+
+const Catalog& catalog(const GlobalOptions& options) {
+  const LoadedCatalog& loaded = load(options);
+  return loaded.catalog ? *loaded.catalog : Catalog::builtin();
+}
+
+const ModelFileInfo* model_file(const GlobalOptions& options) {
+  const LoadedCatalog& loaded = load(options);
+  return loaded.model_file ? &*loaded.model_file : nullptr;
+}
+
+std::string model_name_or_file(const std::string& model, const GlobalOptions& options, const std::string& example) {
+  if (!model.empty()) return model;
+  const ModelFileInfo* file = model_file(options);
+  if (file == nullptr)
+    throw InputError("--model: missing; name a model, e.g. --model " + example +
+                     ", or describe one with --model-file / --hf-config");
+  if (options.file_quant.empty()) return file->model.id;
+  // The card warns when a GGUF model runs in a quantisation other than the file's.
+  const QuantSpec& quant = catalog(options).quant_or_throw(options.file_quant);
+  return file->model.id + "-" + quant.id;
 }
 
 const EfficiencyProfile& profile(const GlobalOptions& options) {

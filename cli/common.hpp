@@ -14,12 +14,21 @@ namespace llmfit::cli {
 struct GlobalOptions {
   std::vector<std::string> db_paths;  // --db, repeatable; LLMFIT_DB_PATH first
   std::string calibration_path;       // --calibration profile.yaml
+  std::string model_file;             // --model-file model.gguf (any part of a split model)
+  std::string hf_config;              // --hf-config config.json
+  std::string file_quant;             // --quant: quantisation for the --hf-config / --model-file model
 };
 
 /// Registers --db and --calibration on `app` (top level, inherited by subcommands).
 void add_global_options(CLI::App& app, GlobalOptions& options);
 /// The shipped catalogue with LLMFIT_DB_PATH and --db layered on top (loaded once).
 const Catalog& catalog(const GlobalOptions& options);
+/// The model read from --model-file / --hf-config (loaded with the catalogue), or null.
+const ModelFileInfo* model_file(const GlobalOptions& options);
+/// `model` when given, else the --model-file / --hf-config model (with --quant), else InputError
+/// "--model: missing; name a model, e.g. <example>".
+std::string model_name_or_file(const std::string& model, const GlobalOptions& options, const std::string& example);
+
 /// The efficiency profile: --calibration, else the shipped default profile.
 const EfficiencyProfile& profile(const GlobalOptions& options);
 

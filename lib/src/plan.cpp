@@ -465,8 +465,8 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
   const double vocab_hidden = static_cast<double>(m.vocab_size) * m.hidden_size;
   // Tied embeddings: llama.cpp stores the shared matrix at the output type; a split model needs it on
   // both the first machine (lookup) and the last (output head).
-  const double embedding_bytes = vocab_hidden * (m.tied_embeddings ? q.output_bits() : q.embedding_bits()) / 8.0;
-  const double output_bytes = vocab_hidden * q.output_bits() / 8.0;
+  const double embedding_bytes = w.embedding;
+  const double output_bytes = w.output_head;
   const double layer_read_bytes = (w.per_token - output_bytes) / layers;  // active weights of one layer
   const double layer_params = (w.active_params - vocab_hidden) / layers;
   const double kv_total = kv_cache_bytes(m, kv_type, context);

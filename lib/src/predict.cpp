@@ -188,7 +188,32 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
   return p;
 }
 
+namespace {
+
+/// Exact sums from a model file's tensor table (the file's own quantisation).
+WeightBytes file_weight_bytes(const ModelSpec& m) noexcept {
+  const FileWeights& f = m.file_weights;
+  const double active_expert_share =
+      m.is_moe() ? static_cast<double>(m.moe.experts_per_token) / m.moe.experts : 0.0;
+  const bool tied = !(f.output_params > 0);
+  WeightBytes w;
+  w.embedding = f.embedding_bytes;
+  w.output_head = tied ? f.embedding_bytes : f.output_bytes;
+  w.non_layer = f.embedding_bytes + f.output_bytes;
+  w.routed_experts = f.routed_expert_bytes;
+  w.active_routed = f.routed_expert_bytes * active_expert_share;
+  w.stored = f.total_bytes();
+  w.per_token = f.layer_bytes + w.active_routed + w.output_head + f.other_bytes;
+  w.per_layer = m.layers > 0 ? (f.layer_bytes + f.routed_expert_bytes) / m.layers : 0;
+  w.active_params = f.layer_params + f.routed_expert_params * active_expert_share +
+                    (tied ? f.embedding_params : f.output_params) + f.other_params;
+  return w;
+}
+
+}  // namespace
+
 WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
+  if (m.file_weights.present() && m.file_weights.quant_id == q.id) return file_weight_bytes(m);
   const ParamBreakdown shape = shape_params(m);
   // Anchor to the published total: the shape gives the split, the model card the sum.
   const double body_shape = shape.attention + shape.dense_ffn + shape.routed_experts;
@@ -207,11 +232,13 @@ WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
   const double non_layer_bits = m.tied_embeddings ? vocab_hidden * q.output_bits()
                                                   : vocab_hidden * (q.embedding_bits() + q.output_bits());
   w.non_layer = non_layer_bits / 8.0;
+  w.embedding = vocab_hidden * (m.tied_embeddings ? q.output_bits() : q.embedding_bits()) / 8.0;
+  w.output_head = vocab_hidden * q.output_bits() / 8.0;
   w.routed_experts = routed_params * expert_bits / 8.0;
   w.stored = dense_params * bits / 8.0 + w.routed_experts + w.non_layer;
   w.active_routed = active_routed_params * expert_bits / 8.0;
   // Decode reads every active weight once plus the output head; the embedding is one row lookup.
-  w.per_token = dense_params * bits / 8.0 + w.active_routed + vocab_hidden * q.output_bits() / 8.0;
+  w.per_token = dense_params * bits / 8.0 + w.active_routed + w.output_head;
   w.per_layer = m.layers > 0 ? (w.stored - w.non_layer) / m.layers : 0;
   w.active_params = dense_params + active_routed_params + vocab_hidden;
   return w;
@@ -382,7 +409,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double layer_share = place.device_fraction;
   // The non-layer part of a token's reads is the output head only (the embedding is a row lookup);
   // subtracting all of w.non_layer would take the embedding out of the layers' share.
-  const double head_read = static_cast<double>(m.vocab_size) * m.hidden_size * q.output_bits() / 8.0;
+  const double head_read = w.output_head;
   double device_weights = (weights_read - head_read) * layer_share + head_read;
   double host_weights = (weights_read - head_read) * (1.0 - layer_share);
   if (place.host_routed_fraction > 0) {

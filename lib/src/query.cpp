@@ -54,8 +54,16 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   s.device_count = hw_choice.count;
   s.model = &model;
   s.quant = &quant;
-  if (model_choice.quant_was_default)
+  const FileWeights& file = model.file_weights;
+  if (file.present() && file.quant_id == quant.id) {
+    r.assumptions.push_back(fmt::format("weights {:.2f} GB: the tensor table of {} (exact; {} the file's quantisation)",
+                                        file.total_bytes() / 1e9, model.origin, quant.name));
+  } else if (file.present()) {
+    r.warnings.push_back(fmt::format("quantisation {} is not the file's ({}): weights estimated from the shape",
+                                     quant.name, file.quant_id));
+  } else if (model_choice.quant_was_default) {
     r.assumptions.push_back(fmt::format("quantisation {} (the model's default)", quant.name));
+  }
 
   // Engine: from the flag, else from the weight format.
   if (!query.backend.empty()) {

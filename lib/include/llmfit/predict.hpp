@@ -61,6 +61,8 @@ struct WeightBytes {
   double active_routed = 0;    // per-token bytes of routed experts
   double per_layer = 0;        // stored bytes of one repeating layer (average)
   double non_layer = 0;        // embedding + output head
+  double embedding = 0;        // the token embedding as stored (the shared matrix when tied)
+  double output_head = 0;      // output head bytes one token reads (the embedding when tied)
   double active_params = 0;    // parameters one token multiplies (FLOPs = 2 x this)
 };
 [[nodiscard]] WeightBytes weight_bytes(const ModelSpec& model, const QuantSpec& quant) noexcept;

@@ -71,6 +71,30 @@ struct MlaSpec {
   int v_head_dim = 0;
 };
 
+/// Weights as a model file stores them (a GGUF tensor table), valid in one quantisation: when a
+/// scenario runs `quant_id`, weight_bytes() uses these exact sums instead of shape × bits per weight.
+struct FileWeights {
+  std::string quant_id;  // empty = no file (catalogue entries)
+  double embedding_bytes = 0;
+  double embedding_params = 0;
+  double output_bytes = 0;  // 0 when the output head is tied to the embedding
+  double output_params = 0;
+  double layer_bytes = 0;  // every block's tensors except the routed experts
+  double layer_params = 0;
+  double routed_expert_bytes = 0;  // all routed experts of all blocks
+  double routed_expert_params = 0;
+  double other_bytes = 0;  // outside the blocks: final norm, RoPE tables
+  double other_params = 0;
+
+  [[nodiscard]] bool present() const noexcept { return !quant_id.empty(); }
+  [[nodiscard]] double total_bytes() const noexcept {
+    return embedding_bytes + output_bytes + layer_bytes + routed_expert_bytes + other_bytes;
+  }
+  [[nodiscard]] double total_params() const noexcept {
+    return embedding_params + output_params + layer_params + routed_expert_params + other_params;
+  }
+};
+
 struct ModelSpec {
   std::string id;
   std::string name;
@@ -90,6 +114,7 @@ struct ModelSpec {
   MoeSpec moe;
   AttentionSpec attention;
   MlaSpec mla;
+  FileWeights file_weights;  // from a model file (--model-file); catalogue entries have none
   std::vector<std::string> aliases;
   std::string source;
   std::string notes;

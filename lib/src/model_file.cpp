@@ -1,0 +1,495 @@
+// A GGUF model's headers as catalogue records (see model_file.hpp). The shape comes from the
+// `<arch>.*` metadata (llama.cpp's gguf-py constants, Keys.LLM / Keys.Attention), the bytes from
+// the tensor table: every tensor's elements / block size × block bytes, summed.
+#include "llmfit/model_file.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/predict.hpp"
+
+namespace llmfit {
+namespace {
+
+constexpr std::uint64_t kMaxDimension = 1 << 20;  // as validate(ModelSpec): hidden sizes up to 2^20
+
+/// llama.cpp's default sliding-window layout when the file has no per-layer pattern: one full
+/// attention layer in every `period` (llama-model.cpp: gemma2 2, gemma3 6, cohere2 4, gpt-oss 2).
+int default_sliding_period(const std::string& arch) {
+  if (arch == "gemma2" || arch == "gpt-oss") return 2;
+  if (arch == "gemma3") return 6;
+  if (arch == "cohere2") return 4;
+  return 0;
+}
+
+class GgufModelReader {
+ public:
+  GgufModelReader(const std::vector<GgufFile>& parts, const Catalog& catalog) : parts_(parts), catalog_(catalog) {
+    if (parts_.empty()) throw InputError("GGUF: no file given");
+    path_ = parts_.front().path;
+  }
+
+  ModelFileInfo read(const std::string& id) {
+    ModelFileInfo info;
+    info.format = "gguf";
+    info.gguf_version = parts_.front().version;
+    for (const auto& part : parts_) {
+      info.paths.push_back(part.path);
+      info.file_bytes += static_cast<double>(part.file_bytes);
+      info.tensor_count += part.tensors.size();
+    }
+    const GgufFile& head = parts_.front();
+    const auto arch = head.string_value("general.architecture");
+    if (!arch || arch->empty()) fail("general.architecture", "missing; not a llama.cpp model file?");
+    arch_ = *arch;
+    info.architecture = arch_;
+    read_shape(info);
+    tally_tensors(info);
+    choose_quant(info);
+    ModelSpec& m = info.model;
+    m.id = id;
+    const auto name = head.string_value("general.name");
+    m.name = name && !name->empty() ? one_line(name->substr(0, 100)) : id;
+    m.family = one_line(arch_.substr(0, 60));
+    m.source = path_ + " (GGUF v" + std::to_string(info.gguf_version) + " header)";
+    m.origin = path_;
+    m.default_quant = info.quant_id;
+    m.file_weights.quant_id = info.quant_id;
+    const FileWeights& f = m.file_weights;
+    const double active_share = m.is_moe() ? static_cast<double>(m.moe.experts_per_token) / m.moe.experts : 0.0;
+    m.params_b = f.total_params() / 1e9;
+    m.active_params_b = (f.total_params() - f.routed_expert_params * (1.0 - active_share)) / 1e9;
+    if (!m.is_moe()) m.active_params_b = m.params_b;
+    if (const std::string problem = validate(m); !problem.empty()) throw InputError(path_ + ": " + problem);
+    if (info.quant) {
+      if (const std::string problem = validate(*info.quant); !problem.empty())
+        throw InputError(path_ + ": quantisation " + info.quant->id + ": " + problem);
+    }
+    return info;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw InputError(fmt::format("{}: {}: {}", path_, field, problem));
+  }
+  [[nodiscard]] std::string key(std::string_view suffix) const { return arch_ + "." + std::string(suffix); }
+
+  /// A positive integer no larger than `max`, or nullopt when absent.
+  std::optional<std::uint64_t> dimension(std::string_view suffix, std::uint64_t max = kMaxDimension) const {
+    const std::string k = key(suffix);
+    const auto value = parts_.front().unsigned_value(k);
+    if (!value) return std::nullopt;
+    if (*value > max) fail(k, fmt::format("{} is larger than {}", *value, max));
+    return value;
+  }
+  std::uint64_t required(std::string_view suffix, std::uint64_t max = kMaxDimension) const {
+    const auto value = dimension(suffix, max);
+    if (!value) fail(key(suffix), "missing");
+    if (*value == 0) fail(key(suffix), "must be > 0");
+    return *value;
+  }
+  /// A scalar or a per-layer array (head counts, FFN widths): the largest value, and the smallest
+  /// non-zero one in `smallest` to report variation.
+  std::optional<std::uint64_t> per_layer_max(std::string_view suffix, std::uint64_t* smallest = nullptr) const {
+    const std::string k = key(suffix);
+    if (const GgufArray* array = parts_.front().array_value(k)) {
+      if (array->numbers.empty()) fail(k, "empty or non-numeric array");
+      double largest = 0;
+      double least = 0;
+      for (double v : array->numbers) {
+        if (!(v >= 0) || v > static_cast<double>(kMaxDimension) || v != std::floor(v))
+          fail(k, fmt::format("per-layer value {} is not an integer in [0, {}]", v, kMaxDimension));
+        largest = std::max(largest, v);
+        if (v > 0) least = least > 0 ? std::min(least, v) : v;
+      }
+      if (smallest != nullptr) *smallest = static_cast<std::uint64_t>(least);
+      return static_cast<std::uint64_t>(largest);
+    }
+    const auto value = dimension(suffix);
+    if (value && smallest != nullptr) *smallest = *value;
+    return value;
+  }
+  const GgufTensorInfo* tensor(std::string_view name) const {
+    for (const auto& part : parts_)
+      for (const auto& t : part.tensors)
+        if (t.name == name) return &t;
+    return nullptr;
+  }
+
+  void read_shape(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const GgufFile& head = parts_.front();
+    m.layers = static_cast<int>(required("block_count", 10'000));
+    m.hidden_size = static_cast<int>(required("embedding_length"));
+    std::uint64_t fewest_heads = 0;
+    const auto heads = per_layer_max("attention.head_count", &fewest_heads);
+    if (!heads || *heads == 0) fail(key("attention.head_count"), "missing");
+    m.attention_heads = static_cast<int>(*heads);
+    std::uint64_t fewest_kv = 0;
+    const auto kv_heads = per_layer_max("attention.head_count_kv", &fewest_kv);
+    m.kv_heads = kv_heads && *kv_heads > 0 ? static_cast<int>(*kv_heads) : m.attention_heads;
+    if (fewest_heads != *heads || (kv_heads && fewest_kv != *kv_heads))
+      info.notes.push_back(fmt::format("head counts vary by layer (KV heads {}-{}): the KV cache counts the largest "
+                                       "on every layer, an upper bound",
+                                       fewest_kv, m.kv_heads));
+    const std::uint64_t key_length = dimension("attention.key_length").value_or(m.hidden_size / m.attention_heads);
+    const std::uint64_t value_length = dimension("attention.value_length").value_or(key_length);
+    // K and V per token per layer: kv_heads × (key_length + value_length) = 2 × kv_heads × head_dim.
+    m.head_dim = static_cast<int>((key_length + value_length + 1) / 2);
+    if (key_length != value_length && !dimension("attention.kv_lora_rank"))
+      info.notes.push_back(fmt::format("key length {} and value length {} differ: head_dim {} is their mean",
+                                       key_length, value_length, m.head_dim));
+    m.intermediate_size = static_cast<int>(per_layer_max("feed_forward_length").value_or(0));
+
+    // Vocabulary: the explicit key, else the tokenizer's list, else the embedding's second dimension.
+    if (const auto vocab = dimension("vocab_size", 1 << 24)) {
+      m.vocab_size = static_cast<int>(*vocab);
+    } else if (const GgufArray* tokens = head.array_value("tokenizer.ggml.tokens"); tokens && tokens->length > 0) {
+      if (tokens->length > (1u << 24)) fail("tokenizer.ggml.tokens", "more than 2^24 tokens");
+      m.vocab_size = static_cast<int>(tokens->length);
+    } else if (const GgufTensorInfo* embedding = tensor("token_embd.weight"); embedding && embedding->dims.size() >= 2) {
+      if (embedding->dims[1] > (1u << 24)) fail("token_embd.weight", "more than 2^24 rows");
+      m.vocab_size = static_cast<int>(embedding->dims[1]);
+    } else {
+      fail(key("vocab_size"), "missing, and neither tokenizer.ggml.tokens nor token_embd.weight gives it");
+    }
+    if (const auto context = dimension("context_length", std::uint64_t{1} << 26)) {
+      m.max_context = static_cast<std::int64_t>(*context);
+    } else {
+      m.max_context = 4096;
+      info.notes.push_back(key("context_length") + " missing: 4096 tokens assumed");
+    }
+    m.tied_embeddings = tensor("output.weight") == nullptr;
+    read_moe(info);
+    read_mla(info);
+    read_sliding_window(info);
+    if (dimension("ssm.state_size") || dimension("ssm.inner_size"))
+      info.notes.push_back("recurrent (SSM) layers: their state is not counted in the KV cache; every layer is "
+                           "counted as attention");
+  }
+
+  void read_moe(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const auto experts = dimension("expert_count", 65'536);
+    if (!experts || *experts == 0) return;
+    m.moe.experts = static_cast<int>(*experts);
+    const auto used = dimension("expert_used_count", 65'536);
+    if (!used || *used == 0) fail(key("expert_used_count"), "missing for a model with experts");
+    m.moe.experts_per_token = static_cast<int>(*used);
+    // Routed experts are 3-D tensors [n_embd, n_ff, n_expert] (down: [n_ff, n_embd, n_expert]).
+    const GgufTensorInfo* gate = nullptr;
+    int first_expert_layer = -1;
+    for (int layer = 0; layer < m.layers && gate == nullptr; ++layer) {
+      for (const char* name : {"ffn_gate_exps.weight", "ffn_up_exps.weight", "ffn_gate_up_exps.weight"}) {
+        if (const GgufTensorInfo* t = tensor(fmt::format("blk.{}.{}", layer, name)); t && t->dims.size() == 3) {
+          gate = t;
+          first_expert_layer = layer;
+          break;
+        }
+      }
+    }
+    if (const auto width = dimension("expert_feed_forward_length")) {
+      m.moe.expert_intermediate_size = static_cast<int>(*width);
+    } else if (gate != nullptr && gate->dims[1] <= kMaxDimension) {
+      const bool fused = gate->name.find("gate_up") != std::string::npos;
+      m.moe.expert_intermediate_size = static_cast<int>(fused ? gate->dims[1] / 2 : gate->dims[1]);
+    } else {
+      fail(key("expert_feed_forward_length"), "missing, and no ffn_gate_exps tensor gives it");
+    }
+    if (const auto dense = dimension("leading_dense_block_count", 10'000)) {
+      m.moe.dense_layers = static_cast<int>(*dense);
+    } else if (first_expert_layer > 0) {
+      m.moe.dense_layers = first_expert_layer;
+    }
+    const GgufTensorInfo* shared = nullptr;
+    for (int layer = m.moe.dense_layers; layer < m.layers && shared == nullptr; ++layer)
+      shared = tensor(fmt::format("blk.{}.ffn_gate_shexp.weight", layer));
+    if (const auto count = dimension("expert_shared_count", 1024)) {
+      m.moe.shared_experts = static_cast<int>(*count);
+    } else if (shared != nullptr) {
+      m.moe.shared_experts = 1;
+    }
+    if (const auto width = dimension("expert_shared_feed_forward_length")) {
+      m.moe.shared_expert_intermediate_size = static_cast<int>(*width);
+    } else if (shared != nullptr && shared->dims.size() >= 2 && m.moe.shared_experts > 0 &&
+               shared->dims[1] <= kMaxDimension) {
+      // Several shared experts are stored as one wider FFN.
+      m.moe.shared_expert_intermediate_size = static_cast<int>(shared->dims[1] / m.moe.shared_experts);
+    }
+    if (m.moe.dense_layers > 0 && m.intermediate_size <= 0)
+      fail(key("feed_forward_length"), "missing for the dense layers of an MoE model");
+  }
+
+  void read_mla(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const auto kv_lora_rank = dimension("attention.kv_lora_rank");
+    if (!kv_lora_rank || *kv_lora_rank == 0) return;
+    m.mla.kv_lora_rank = static_cast<int>(*kv_lora_rank);
+    m.mla.q_lora_rank = static_cast<int>(dimension("attention.q_lora_rank").value_or(0));
+    m.mla.qk_rope_head_dim = static_cast<int>(required("rope.dimension_count"));
+    // Newer converters store the MLA head sizes under *_mla and the absorbed sizes under key_length.
+    const auto key_length = dimension("attention.key_length_mla") ? required("attention.key_length_mla")
+                                                                 : required("attention.key_length");
+    const auto value_length = dimension("attention.value_length_mla") ? required("attention.value_length_mla")
+                                                                     : required("attention.value_length");
+    if (key_length <= static_cast<std::uint64_t>(m.mla.qk_rope_head_dim))
+      fail(key("attention.key_length"), "not larger than rope.dimension_count for MLA");
+    m.mla.qk_nope_head_dim = static_cast<int>(key_length) - m.mla.qk_rope_head_dim;
+    m.mla.v_head_dim = static_cast<int>(value_length);
+    m.head_dim = m.mla.v_head_dim;  // as the catalogue's DeepSeek entries
+    m.kv_heads = m.attention_heads;
+    info.notes.push_back(fmt::format("multi-head latent attention: the KV cache holds a {} + {} latent per token",
+                                     m.mla.kv_lora_rank, m.mla.qk_rope_head_dim));
+  }
+
+  void read_sliding_window(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const auto window = dimension("attention.sliding_window", std::uint64_t{1} << 26);
+    if (!window || *window == 0) return;
+    int sliding_layers = 0;
+    const std::string pattern_key = key("attention.sliding_window_pattern");
+    if (const GgufArray* pattern = parts_.front().array_value(pattern_key)) {
+      // One bool per layer: true = sliding window.
+      if (pattern->numbers.size() != static_cast<std::size_t>(m.layers))
+        fail(pattern_key, fmt::format("{} entries for {} layers", pattern->numbers.size(), m.layers));
+      for (double is_sliding : pattern->numbers) sliding_layers += is_sliding != 0 ? 1 : 0;
+    } else {
+      int period = default_sliding_period(arch_);
+      if (const auto n = dimension(std::string_view("attention.sliding_window_pattern"), 10'000)) period = static_cast<int>(*n);
+      if (period <= 0) {
+        info.notes.push_back(fmt::format("sliding window {} given without a per-layer pattern for '{}': every layer "
+                                         "counted as full attention (an upper bound on the KV cache)",
+                                         *window, one_line(arch_)));
+        return;
+      }
+      // Layer i is full attention when i % period == period - 1 (llama.cpp set_swa_pattern).
+      for (int layer = 0; layer < m.layers; ++layer) sliding_layers += layer % period < period - 1 ? 1 : 0;
+    }
+    if (sliding_layers == 0) return;
+    m.attention.sliding_window_layers = sliding_layers;
+    m.attention.sliding_window = static_cast<int>(*window);
+    info.notes.push_back(fmt::format("{} of {} layers use a {}-token sliding window", sliding_layers, m.layers, *window));
+  }
+
+  void tally_tensors(ModelFileInfo& info) {
+    FileWeights& f = info.model.file_weights;
+    std::map<std::string, TensorTypeTally> by_type;
+    int beyond_blocks = 0;
+    for (const auto& part : parts_) {
+      for (const auto& t : part.tensors) {
+        const double params = static_cast<double>(t.elements);
+        const double bytes = static_cast<double>(t.bytes);
+        if (t.name == "token_embd.weight") {
+          f.embedding_bytes += bytes;
+          f.embedding_params += params;
+        } else if (t.name == "output.weight") {
+          f.output_bytes += bytes;
+          f.output_params += params;
+        } else if (t.name.rfind("blk.", 0) == 0) {
+          const bool routed = t.name.find("_exps.") != std::string::npos;
+          (routed ? f.routed_expert_bytes : f.layer_bytes) += bytes;
+          (routed ? f.routed_expert_params : f.layer_params) += params;
+          const int layer = std::atoi(t.name.c_str() + 4);
+          if (layer >= info.model.layers) ++beyond_blocks;
+        } else {
+          f.other_bytes += bytes;
+          f.other_params += params;
+        }
+        TensorTypeTally& tally = by_type[std::string(ggml_type_traits(t.type_id)->name)];
+        tally.type_name = ggml_type_traits(t.type_id)->name;
+        tally.tensors += 1;
+        tally.params += params;
+        tally.bytes += bytes;
+      }
+    }
+    if (!(f.embedding_params > 0)) fail("token_embd.weight", "tensor missing");
+    if (!(f.layer_params > 0)) fail("blk.0", "no block tensors in the file");
+    if (info.model.is_moe() && !(f.routed_expert_params > 0))
+      fail(key("expert_count"), "set, but no ffn_*_exps tensors hold the experts");
+    if (beyond_blocks > 0)
+      info.notes.push_back(fmt::format("{} tensors belong to blocks beyond block_count (multi-token prediction); "
+                                       "held in memory, not read per token",
+                                       beyond_blocks));
+    for (auto& [name, tally] : by_type) info.tensor_types.push_back(tally);
+    std::sort(info.tensor_types.begin(), info.tensor_types.end(),
+              [](const TensorTypeTally& a, const TensorTypeTally& b) { return a.bytes > b.bytes; });
+  }
+
+  /// The ggml type holding most bytes of the blocks: the file's quantisation when file_type is absent.
+  std::string dominant_block_type() const {
+    std::map<std::string, double> bytes;
+    for (const auto& part : parts_)
+      for (const auto& t : part.tensors)
+        if (t.name.rfind("blk.", 0) == 0 && t.dims.size() >= 2) bytes[std::string(ggml_type_traits(t.type_id)->name)] += t.bytes;
+    std::string best;
+    double most = -1;
+    for (const auto& [name, total] : bytes)
+      if (total > most) {
+        most = total;
+        best = name;
+      }
+    std::transform(best.begin(), best.end(), best.begin(), [](unsigned char c) { return std::tolower(c); });
+    return best;
+  }
+
+  static QuantKernel kernel_of(const std::string& name) {
+    if (name.rfind("iq", 0) == 0) return QuantKernel::i_quant;
+    if (name.find("_k") != std::string::npos) return QuantKernel::k_quant;
+    if (name == "f32" || name == "f16" || name == "bf16") return QuantKernel::float_;
+    if (name.rfind("mxfp4", 0) == 0 || name == "nvfp4") return QuantKernel::mxfp4;
+    return QuantKernel::legacy;  // q4_0, q4_1, q5_0, q5_1, q8_0, tq1_0, tq2_0
+  }
+
+  void choose_quant(ModelFileInfo& info) {
+    const GgufFile& head = parts_.front();
+    std::string name;
+    if (const auto file_type = head.unsigned_value("general.file_type")) {
+      name = std::string(gguf_file_type_name(static_cast<std::uint32_t>(std::min<std::uint64_t>(*file_type, 1u << 31))));
+      if (name.empty()) info.notes.push_back(fmt::format("general.file_type {} unknown: named after the tensors", *file_type));
+    }
+    if (name.empty() || name == "guessed") name = dominant_block_type();
+    const FileWeights& f = info.model.file_weights;
+    // The file's effective bits per weight, by part of the model.
+    QuantSpec measured;
+    measured.format = QuantFormat::gguf;
+    measured.kernel = kernel_of(name);
+    measured.bits_per_weight = f.layer_bytes * 8.0 / f.layer_params;
+    measured.expert_bits_per_weight = f.routed_expert_params > 0 ? f.routed_expert_bytes * 8.0 / f.routed_expert_params : 0;
+    measured.embedding_bits_per_weight = f.embedding_bytes * 8.0 / f.embedding_params;
+    measured.output_bits_per_weight = f.output_params > 0 ? f.output_bytes * 8.0 / f.output_params
+                                                          : measured.embedding_bits_per_weight;
+    // A catalogue GGUF entry of the same name brings its kernel family and published quality cost;
+    // the bytes still come from the file (FileWeights), whatever the entry's nominal bits.
+    if (const QuantSpec* known = catalog_.find_quant(name); known && known->format == QuantFormat::gguf) {
+      info.quant_id = known->id;
+      info.notes.push_back(fmt::format("quantisation {} (catalogue entry; the file measures {:.3f} bits per weight "
+                                       "in the blocks)",
+                                       known->id, measured.bits_per_weight));
+      return;
+    }
+    std::string id = name;
+    if (catalog_.find_quant(id) != nullptr) id += "-gguf";  // same name, other format (mxfp4)
+    measured.id = id;
+    measured.name = name;
+    std::transform(measured.name.begin(), measured.name.end(), measured.name.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    measured.source = "measured from the tensor table of " + path_;
+    measured.quality_source = "not published for this format";
+    measured.notes = "Bits per weight measured from the file's tensors; quality cost unknown (0).";
+    info.quant = measured;
+    info.quant_id = id;
+    info.notes.push_back(fmt::format("quantisation {} is not in the catalogue: defined from the file ({:.3f} bits per "
+                                     "weight in the blocks)",
+                                     id, measured.bits_per_weight));
+  }
+
+  const std::vector<GgufFile>& parts_;
+  const Catalog& catalog_;
+  std::string path_;
+  std::string arch_;
+};
+
+std::string sanitised_id(const std::string& wanted) {
+  std::string id;
+  for (unsigned char c : wanted) {
+    const char lower = static_cast<char>(std::tolower(c));
+    const bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' || lower == '_';
+    id += ok ? lower : '-';
+  }
+  // Collapse runs of '-', trim them at the ends, keep 70 characters (room for a suffix).
+  std::string collapsed;
+  for (char c : id)
+    if (c != '-' || (!collapsed.empty() && collapsed.back() != '-')) collapsed += c;
+  while (!collapsed.empty() && (collapsed.back() == '-' || collapsed.back() == '.')) collapsed.pop_back();
+  if (collapsed.size() > 70) collapsed.resize(70);
+  return collapsed.empty() ? "model" : collapsed;
+}
+
+const std::regex& split_pattern() {
+  static const std::regex pattern(R"((.*)-([0-9]{5})-of-([0-9]{5})\.gguf)", std::regex::icase);
+  return pattern;
+}
+
+}  // namespace
+
+CatalogData ModelFileInfo::catalog_data() const {
+  CatalogData data;
+  data.models.push_back(model);
+  if (quant) data.quants.push_back(*quant);
+  return data;
+}
+
+std::string unique_model_id(const Catalog& catalog, const std::string& wanted, const std::string& suffix) {
+  const std::string id = sanitised_id(wanted);
+  bool taken = catalog.find_model(id) != nullptr;
+  if (!taken) {
+    try {
+      (void)catalog.resolve_model(id);
+      taken = true;  // reads as a catalogue model in a catalogue quantisation
+    } catch (const InputError&) {
+    }
+  }
+  return taken ? id + suffix : id;
+}
+
+std::vector<std::string> gguf_part_paths(const std::string& path) {
+  const std::filesystem::path file(path);
+  const std::string name = file.filename().string();
+  std::smatch match;
+  if (!std::regex_match(name, match, split_pattern())) return {path};
+  const int count = std::stoi(match[3].str());
+  const int number = std::stoi(match[2].str());
+  if (count < 1 || number < 1 || number > count)
+    throw InputError(path + ": split file name says part " + match[2].str() + " of " + match[3].str());
+  std::vector<std::string> paths;
+  for (int i = 1; i <= count; ++i)
+    paths.push_back((file.parent_path() / fmt::format("{}-{:05}-of-{:05}.gguf", match[1].str(), i, count)).string());
+  return paths;
+}
+
+ModelFileInfo model_from_gguf(const std::vector<GgufFile>& parts, const Catalog& catalog, const std::string& id) {
+  return GgufModelReader(parts, catalog).read(id);
+}
+
+ModelFileInfo read_gguf_model(const std::string& path, const Catalog& catalog) {
+  const std::vector<std::string> paths = gguf_part_paths(path);
+  std::vector<GgufFile> parts;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    std::error_code error;
+    if (paths.size() > 1 && !std::filesystem::exists(paths[i], error))
+      throw InputError(fmt::format("{}: part {} of {} is missing ({})", path, i + 1, paths.size(), paths[i]));
+    parts.push_back(read_gguf_header(paths[i]));
+  }
+  if (parts.size() > 1) {
+    // gguf-split writes split.no (0-based), split.count and split.tensors.count into every part.
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const auto number = parts[i].unsigned_value("split.no");
+      const auto count = parts[i].unsigned_value("split.count");
+      if ((number && *number != i) || (count && *count != parts.size()))
+        throw InputError(fmt::format("{}: split.no / split.count say part {} of {}, the file name says {} of {}",
+                                     paths[i], number.value_or(0) + 1, count.value_or(0), i + 1, parts.size()));
+    }
+    std::uint64_t tensors = 0;
+    for (const auto& part : parts) tensors += part.tensors.size();
+    if (const auto expected = parts.front().unsigned_value("split.tensors.count"); expected && *expected != tensors)
+      throw InputError(fmt::format("{}: split.tensors.count is {}, the {} parts hold {}", paths.front(), *expected,
+                                   parts.size(), tensors));
+  }
+  std::string stem = std::filesystem::path(paths.front()).filename().string();
+  std::smatch match;
+  if (std::regex_match(stem, match, split_pattern())) {
+    stem = match[1].str();
+  } else if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") {
+    stem.resize(stem.size() - 5);
+  }
+  return model_from_gguf(parts, catalog, unique_model_id(catalog, stem, ".gguf"));
+}
+
+}  // namespace llmfit
