@@ -295,6 +295,17 @@ TEST(HfConfig, IdFromThePath) {
   EXPECT_EQ(hf_config_id_from_path("config.json"), "config");
 }
 
+TEST(HfConfig, ReadsAModelFolder) {
+  const fs::path folder = fs::temp_directory_path() / ("llmfit-hf-" + std::to_string(::getpid())) / "Qwen3-8B";
+  fs::create_directories(folder);
+  fs::copy_file(kSamples / "qwen3-8b.json", folder / "config.json", fs::copy_options::overwrite_existing);
+  const HfConfigModel read = read_hf_config(folder.string());  // the folder: its config.json
+  EXPECT_EQ(read.model.id, "qwen3-8b");
+  EXPECT_EQ(read.model.source, (folder / "config.json").string());
+  EXPECT_EQ(read.model.layers, 36);
+  fs::remove_all(folder.parent_path());
+}
+
 // ---------------------------------------------------------------- bad input: one line naming file and field
 
 void expect_error(const json& config, const std::string& source, const std::string& needle) {
