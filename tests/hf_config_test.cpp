@@ -276,6 +276,16 @@ TEST(HfConfig, QuantisationFromTheConfig) {
   EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "mlx-4bit");
 }
 
+TEST(HfConfig, NameStaysValidUtf8) {
+  json config = minimal("llama");
+  // 119 ASCII bytes then "é" (2 bytes) straddling the 120-byte cut: the cut drops the whole character.
+  config["_name_or_path"] = std::string(119, 'a') + "\xC3\xA9tail";
+  const std::string name = model_from_hf_config(config, "n.json", "n").model.name;
+  EXPECT_EQ(name, std::string(119, 'a') + "...");
+  config["_name_or_path"] = "bad \xFF byte";  // JSON built in code is not checked by the parser: use the id
+  EXPECT_EQ(model_from_hf_config(config, "n.json", "fallback-id").model.name, "fallback-id");
+}
+
 TEST(HfConfig, IdFromThePath) {
   EXPECT_EQ(hf_config_id_from_path("/models/Qwen3-8B/config.json"), "qwen3-8b");
   EXPECT_EQ(hf_config_id_from_path("/cache/models--meta-llama--Llama-3.1-8B/snapshots/"
@@ -283,6 +293,17 @@ TEST(HfConfig, IdFromThePath) {
             "llama-3.1-8b");
   EXPECT_EQ(hf_config_id_from_path("/tmp/configs/My Model (v2).json"), "my-model-v2");
   EXPECT_EQ(hf_config_id_from_path("config.json"), "config");
+}
+
+TEST(HfConfig, ReadsAModelFolder) {
+  const fs::path folder = fs::temp_directory_path() / ("llmfit-hf-" + std::to_string(::getpid())) / "Qwen3-8B";
+  fs::create_directories(folder);
+  fs::copy_file(kSamples / "qwen3-8b.json", folder / "config.json", fs::copy_options::overwrite_existing);
+  const HfConfigModel read = read_hf_config(folder.string());  // the folder: its config.json
+  EXPECT_EQ(read.model.id, "qwen3-8b");
+  EXPECT_EQ(read.model.source, (folder / "config.json").string());
+  EXPECT_EQ(read.model.layers, 36);
+  fs::remove_all(folder.parent_path());
 }
 
 // ---------------------------------------------------------------- bad input: one line naming file and field
