@@ -47,7 +47,13 @@ LoadedCatalog& load(const GlobalOptions& options) {
   if (!options.file_quant.empty() && options.model_file.empty() && options.hf_config.empty())
     throw InputError("--quant: applies to a --model-file or --hf-config model; for a catalogue model put it in the "
                      "name, e.g. --model qwen3-8b-q8_0");
-  if (!options.file_quant.empty()) (void)base.quant_or_throw(options.file_quant);
+  if (!options.file_quant.empty() && base.find_quant(options.file_quant) == nullptr) {
+    try {
+      (void)base.quant_or_throw(options.file_quant);
+    } catch (const InputError& e) {
+      throw InputError(std::string("--quant: ") + e.what());
+    }
+  }
   const std::string& path = options.model_file.empty() ? options.hf_config : options.model_file;
   if (!path.empty()) {
     ModelFileInfo info = options.model_file.empty() ? read_hf_config_model(path, base, options.file_quant)

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -333,6 +334,48 @@ inline void hf_config(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+/// Target `gguf`: a GGUF model file's header (`--model-file`). Parsed twice: at its real size (the
+/// tensor data must be in the file) and as the header of a file a terabyte long (data assumed
+/// present, so the model stage is reached with tiny inputs). An accepted model must validate, weigh
+/// exactly its tensors, layer onto the catalogue and answer on two chips.
+inline void gguf(const std::uint8_t* data, std::size_t size) {
+  const std::string bytes(as_text(data, size));
+  for (const std::uint64_t declared_size : {std::uint64_t{size}, std::uint64_t{size} + (std::uint64_t{1} << 40)}) {
+    GgufFile file;
+    try {
+      std::istringstream in(bytes);
+      file = parse_gguf(in, declared_size, "fuzz.gguf");
+    } catch (const InputError& e) {
+      check_error_text(e.what());
+      continue;
+    }
+    ModelFileInfo info;
+    try {
+      info = model_from_gguf({file}, Catalog::builtin(), "fuzz-model");
+    } catch (const InputError& e) {
+      check_error_text(e.what());
+      continue;
+    }
+    require(validate(info.model).empty(), "an accepted GGUF model fails validate()");
+    double tensor_bytes = 0;
+    for (const auto& t : file.tensors) tensor_bytes += static_cast<double>(t.bytes);
+    require(info.model.file_weights.total_bytes() == tensor_bytes, "file weights are not the tensors' sum");
+    for (const auto& note : info.notes) check_error_text(note);
+    Catalog catalog = Catalog::builtin();
+    try {
+      catalog.add_source(info.catalog_data(), "fuzz.gguf");
+    } catch (const InputError& e) {
+      throw InvariantViolation(std::string("an accepted GGUF model does not layer onto the catalogue: ") + e.what());
+    }
+    Query query;
+    query.model = info.model.id;
+    for (const char* hw : {"rtx-4090", "m2-max"}) {
+      query.hardware = hw;
+      check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
+    }
+  }
+}
+
 /// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
 /// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
 struct Target {
@@ -348,6 +391,7 @@ inline const std::vector<Target>& targets() {
       {"resolve", &resolve, {}},
       {"runs", &runs, {"tests/data/runs"}},
       {"hf_config", &hf_config, {"tests/data/hf-configs"}},
+      {"gguf", &gguf, {}},
   };
   return all;
 }

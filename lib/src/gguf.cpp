@@ -345,7 +345,7 @@ GgufFile parse_gguf(std::istream& in, std::uint64_t file_bytes, const std::strin
     file.alignment = *value;
   }
 
-  file.tensors.reserve(static_cast<std::size_t>(tensor_count));
+  file.tensors.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(tensor_count, 1u << 16)));  // a count is a claim
   std::set<std::string, std::less<>> names;
   for (std::uint64_t i = 0; i < tensor_count; ++i) {
     GgufTensorInfo tensor = read_tensor_info(reader, i);

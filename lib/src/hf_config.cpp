@@ -68,33 +68,6 @@ constexpr std::int64_t kGemma2Window = 4'096;
 constexpr std::int64_t kGptOssWindow = 128;
 constexpr std::int64_t kQwenMaxWindowLayers = 28;  // Qwen2Config default
 
-/// Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points above U+10FFFF).
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((byte & 0xE0) == 0xC0) length = 2, code = byte & 0x1F;
-    else if ((byte & 0xF0) == 0xE0) length = 3, code = byte & 0x0F;
-    else if ((byte & 0xF8) == 0xF0) length = 4, code = byte & 0x07;
-    else return false;
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    const std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
-    i += length;
-  }
-  return true;
-}
 
 /// Printable and short, for quoting a bad value in a one-line message. A cut never splits a UTF-8
 /// sequence (the text ends up in JSON output, which must stay valid UTF-8).

@@ -48,6 +48,7 @@ class GgufModelReader {
     const GgufFile& head = parts_.front();
     const auto arch = head.string_value("general.architecture");
     if (!arch || arch->empty()) fail("general.architecture", "missing; not a llama.cpp model file?");
+    if (!valid_utf8(*arch) || arch->size() > 60) fail("general.architecture", "not a short UTF-8 name");
     arch_ = *arch;
     info.architecture = arch_;
     read_shape(info);
@@ -56,8 +57,8 @@ class GgufModelReader {
     ModelSpec& m = info.model;
     m.id = id;
     const auto name = head.string_value("general.name");
-    m.name = name && !name->empty() ? one_line(name->substr(0, 100)) : id;
-    m.family = one_line(arch_.substr(0, 60));
+    m.name = name && !name->empty() && valid_utf8(*name) && name->size() <= 120 ? one_line(*name) : id;
+    m.family = one_line(arch_);
     m.source = path_ + " (GGUF v" + std::to_string(info.gguf_version) + " header)";
     m.origin = path_;
     m.default_quant = info.quant_id;
@@ -461,12 +462,12 @@ ModelFileInfo model_from_gguf(const std::vector<GgufFile>& parts, const Catalog&
 ModelFileInfo read_gguf_model(const std::string& path, const Catalog& catalog) {
   const std::vector<std::string> paths = gguf_part_paths(path);
   std::vector<GgufFile> parts;
-  for (std::size_t i = 0; i < paths.size(); ++i) {
+  for (std::size_t i = 0; i < paths.size() && paths.size() > 1; ++i) {
     std::error_code error;
-    if (paths.size() > 1 && !std::filesystem::exists(paths[i], error))
+    if (!std::filesystem::exists(paths[i], error))
       throw InputError(fmt::format("{}: part {} of {} is missing ({})", path, i + 1, paths.size(), paths[i]));
-    parts.push_back(read_gguf_header(paths[i]));
   }
+  for (const auto& part : paths) parts.push_back(read_gguf_header(part));
   if (parts.size() > 1) {
     // gguf-split writes split.no (0-based), split.count and split.tensors.count into every part.
     for (std::size_t i = 0; i < parts.size(); ++i) {

@@ -4,6 +4,7 @@
 #include "llmfit/calibrate.hpp"
 #include "llmfit/catalog_yaml.hpp"
 #include "llmfit/efficiency.hpp"
+#include "llmfit/hf_config.hpp"
 #include "llmfit/gguf.hpp"
 #include "llmfit/model_file.hpp"
 #include "llmfit/model_file_report.hpp"
