@@ -22,7 +22,9 @@ struct FitOptions {
 void run_fit(const FitOptions& o, const GlobalOptions& global) {
   const auto sort = parse_fit_sort(to_lower(o.sort));
   if (!sort) throw InputError("--sort: unknown key '" + o.sort.substr(0, 40) + "'; choose speed, quality, size or context");
-  FitSearchResult result = fit_search(catalog(global), o.search, profile(global));
+  FitSearchOptions search = o.search;
+  if (const ModelFileInfo* file = model_file(global)) search.model_ids = {file->model.id};  // its quantisations
+  FitSearchResult result = fit_search(catalog(global), search, profile(global));
   sort_model_fits(result.models, *sort);
   if (o.top > 0 && result.models.size() > o.top) result.models.resize(o.top);
 

@@ -460,6 +460,76 @@ TEST(GgufModel, HundredGigabyteModelIsReadFromItsHeaderOnly) {
   EXPECT_EQ(info.quant_id, "f16");
 }
 
+/// llama.cpp's rule for the layers Q4_K_M keeps at Q6_K (llama-quant.cpp use_more_bits): the first
+/// and last eighth of the layers and every third one between.
+bool use_more_bits(int layer, int layers) {
+  return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+}
+
+/// The tensor table of Llama 3.1 8B as llama-quantize writes it in Q4_K_M (no tokenizer: vocab_size).
+GgufWriter llama_31_8b_q4_k_m() {
+  GgufWriter w;
+  w.string("general.architecture", "llama");
+  w.u32("general.file_type", 15);
+  w.u32("llama.block_count", 32);
+  w.u32("llama.embedding_length", 4096);
+  w.u32("llama.feed_forward_length", 14336);
+  w.u32("llama.attention.head_count", 32);
+  w.u32("llama.attention.head_count_kv", 8);
+  w.u32("llama.context_length", 131072);
+  w.u32("llama.vocab_size", 128256);
+  w.tensor("token_embd.weight", {4096, 128256}, test::kQ4_K);
+  w.tensor("rope_freqs.weight", {64}, test::kF32);
+  for (int layer = 0; layer < 32; ++layer) {
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    const test::TestType more = use_more_bits(layer, 32) ? test::kQ6_K : test::kQ4_K;
+    w.tensor(b + "attn_norm.weight", {4096}, test::kF32);
+    w.tensor(b + "attn_q.weight", {4096, 4096}, test::kQ4_K);
+    w.tensor(b + "attn_k.weight", {4096, 1024}, test::kQ4_K);
+    w.tensor(b + "attn_v.weight", {4096, 1024}, more);
+    w.tensor(b + "attn_output.weight", {4096, 4096}, test::kQ4_K);
+    w.tensor(b + "ffn_norm.weight", {4096}, test::kF32);
+    w.tensor(b + "ffn_gate.weight", {4096, 14336}, test::kQ4_K);
+    w.tensor(b + "ffn_up.weight", {4096, 14336}, test::kQ4_K);
+    w.tensor(b + "ffn_down.weight", {14336, 4096}, more);
+  }
+  w.tensor("output_norm.weight", {4096}, test::kF32);
+  w.tensor("output.weight", {4096, 128256}, test::kQ6_K);
+  return w;
+}
+
+TEST(GgufModel, Llama31With8bLayoutMatchesThePublishedSizeAndTheCatalogue) {
+  const GgufWriter w = llama_31_8b_q4_k_m();
+  const std::string header = w.header();
+  std::istringstream in(header);  // the data is declared, never read
+  const GgufFile file = parse_gguf(in, header.size() + w.data_bytes(), "Llama-3.1-8B-Q4_K_M.gguf");
+  const ModelFileInfo info = model_from_gguf({file}, Catalog::builtin(), "llama-3.1-8b-file");
+  const ModelSpec& catalogue = *Catalog::builtin().find_model("llama-3.1-8b");
+  // Parameters: 8,030,261,248 in the safetensors release (its model card) plus the 64 RoPE factors.
+  EXPECT_DOUBLE_EQ(info.model.params_b * 1e9, 8'030'261'312.0);
+  EXPECT_NEAR(info.model.params_b, catalogue.params_b, 0.01 * catalogue.params_b);
+  // Bytes: 16 of 32 layers keep attn_v and ffn_down at Q6_K; the sum is 4,912,898,304 bytes, 4.8944
+  // bits per weight, the whole-file figure llama.cpp's quantize README gives for this model (quants.yaml).
+  EXPECT_DOUBLE_EQ(info.model.file_weights.total_bytes(), 4'912'898'304.0);
+  EXPECT_NEAR(info.model.file_weights.total_bytes() * 8 / (info.model.params_b * 1e9), 4.8944, 0.0005);
+  // The catalogue's bits-per-weight estimate of the same model agrees with the exact sum within 1 %.
+  const QuantSpec& q4 = *Catalog::builtin().find_quant("q4_k_m");
+  const double estimated = weight_bytes(catalogue, q4).stored;
+  EXPECT_NEAR(estimated / info.model.file_weights.total_bytes(), 1.0, 0.01) << estimated;
+  // The same model from its Hugging Face config.json: the same shape.
+  const HfConfigModel hf = read_hf_config(std::string(LLMFIT_TEST_DATA) + "/hf-configs/llama-3.1-8b.json");
+  EXPECT_EQ(hf.model.layers, info.model.layers);
+  EXPECT_EQ(hf.model.hidden_size, info.model.hidden_size);
+  EXPECT_EQ(hf.model.intermediate_size, info.model.intermediate_size);
+  EXPECT_EQ(hf.model.attention_heads, info.model.attention_heads);
+  EXPECT_EQ(hf.model.kv_heads, info.model.kv_heads);
+  EXPECT_EQ(hf.model.head_dim, info.model.head_dim);
+  EXPECT_EQ(hf.model.vocab_size, info.model.vocab_size);
+  EXPECT_EQ(hf.model.tied_embeddings, info.model.tied_embeddings);
+  // The config's shape leaves out the norms (32 × 2 × 4,096 + 4,096) and the RoPE factors (64).
+  EXPECT_DOUBLE_EQ(info.model.params_b * 1e9 - hf.model.params_b * 1e9, 266'240.0 + 64.0);
+}
+
 TEST(GgufErrors, EveryTruncationOfTheHeaderIsRefusedWithOneLine) {
   const std::string bytes = tiny_llama().bytes();
   const std::size_t header = tiny_llama().header().size();

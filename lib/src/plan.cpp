@@ -204,6 +204,9 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   result.requested_context = options.base.context_tokens;
   result.quality_tolerance_pct = options.quality_tolerance_pct;
   for (const ModelSpec& model : catalog.models()) {
+    if (!options.model_ids.empty() &&
+        std::find(options.model_ids.begin(), options.model_ids.end(), model.id) == options.model_ids.end())
+      continue;
     if (options.base.context_tokens > model.max_context) {
       result.skipped.push_back(fmt::format("{}: maximum context {} is below the requested {}", model.id,
                                            model.max_context, options.base.context_tokens));

@@ -98,6 +98,7 @@ struct FitSearchOptions {
   Query base;  // hardware (required), backend, kv_type, context_tokens, prompt_tokens, memory, host
   double min_decode_tok_s = 0;
   double quality_tolerance_pct = kDefaultQualityTolerancePct;
+  std::vector<std::string> model_ids;  // only these models (a --model-file model); empty = every model
 };
 
 struct FitSearchResult {
