@@ -34,6 +34,16 @@ struct LoadedCatalog {
   std::optional<ModelFileInfo> model_file;
 };
 
+/// `--quant` names a quantisation of `catalog` (empty = not given), else "--quant: unknown ... (did you mean".
+void check_quant(const Catalog& catalog, const std::string& quant) {
+  if (quant.empty() || catalog.find_quant(quant) != nullptr) return;
+  try {
+    (void)catalog.quant_or_throw(quant);
+  } catch (const InputError& e) {
+    throw InputError(std::string("--quant: ") + e.what());
+  }
+}
+
 LoadedCatalog& load(const GlobalOptions& options) {
   static LoadedCatalog loaded;
   static bool done = false;
@@ -47,19 +57,16 @@ LoadedCatalog& load(const GlobalOptions& options) {
   if (!options.file_quant.empty() && options.model_file.empty() && options.hf_config.empty())
     throw InputError("--quant: applies to a --model-file or --hf-config model; for a catalogue model put it in the "
                      "name, e.g. --model qwen3-8b-q8_0");
-  if (!options.file_quant.empty() && base.find_quant(options.file_quant) == nullptr) {
-    try {
-      (void)base.quant_or_throw(options.file_quant);
-    } catch (const InputError& e) {
-      throw InputError(std::string("--quant: ") + e.what());
-    }
-  }
   const std::string& path = options.model_file.empty() ? options.hf_config : options.model_file;
   if (!path.empty()) {
+    // --quant is checked against the base catalogue for a config, and after layering for a GGUF, whose own
+    // quantisation may be a new entry ("q3_k_s" measured from the file).
+    if (!options.hf_config.empty()) check_quant(base, options.file_quant);
     ModelFileInfo info = options.model_file.empty() ? read_hf_config_model(path, base, options.file_quant)
                                                     : read_gguf_model(path, base);
     Catalog layered = base;
     layered.add_source(info.catalog_data(), path);
+    check_quant(layered, options.file_quant);
     loaded.catalog = std::move(layered);
     loaded.model_file = std::move(info);
   }
