@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli_support.hpp"
 
@@ -143,6 +144,36 @@ TEST(Cli, EnginesAndDeviceApisThatCannotRunOnTheHardwareExitTwo) {
                            "--hw m2-max --model llama-3.1-8b-bf16"}) {  // 16-bit safetensors default to mlx
     const auto r = run_cli(args);
     EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.err;
+  }
+}
+
+TEST(Cli, DefaultWeightsTheEngineCannotRunGiveWayToTheirGgufBuild) {
+  struct Case {
+    const char* args;
+    const char* quant;
+    const char* backend;
+  };
+  // gpt-oss ships MXFP4 safetensors (vLLM: CUDA/ROCm only); Macs, CPUs and a named GGUF engine run
+  // llama.cpp's MXFP4 MoE build of the same weights. A quantisation the user names is never replaced.
+  for (const Case& c : {Case{"--hw m2-max --model gpt-oss-20b", "mxfp4_moe", "llama.cpp"},
+                        Case{"--hw ddr5-5600-dual --model gpt-oss-20b", "mxfp4_moe", "llama.cpp"},
+                        Case{"--hw rtx-4090 --model gpt-oss-20b --backend ollama", "mxfp4_moe", "ollama"},
+                        Case{"--hw h100-sxm --model gpt-oss-20b", "mxfp4", "vllm"},
+                        Case{"--hw m4-max-40c --model gpt-oss-120b-mxfp4_moe", "mxfp4_moe", "llama.cpp"}}) {
+    const auto r = run_cli(std::string(c.args) + " --format json");
+    ASSERT_EQ(r.exit_code, 0) << c.args << "\n" << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["quant"], c.quant) << c.args;
+    EXPECT_EQ(doc["backend"], c.backend) << c.args;
+    const std::string assumptions = doc["assumptions"].dump();
+    const bool replaced = std::string(c.quant) == "mxfp4_moe" && std::string(c.args).find("mxfp4_moe") == std::string::npos;
+    EXPECT_EQ(assumptions.find("GGUF build of the model's default") != std::string::npos, replaced)
+        << c.args << "\n" << assumptions;
+  }
+  for (const char* args : {"--hw m2-max --model gpt-oss-20b-mxfp4", "--hw m2-max --model gpt-oss-20b --backend vllm"}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.err.find("vLLM runs on CUDA/ROCm GPUs only"), std::string::npos) << args << "\n" << r.err;
   }
 }
 

@@ -316,7 +316,16 @@ TEST(GgufModel, PerLayerHeadCountsTakeTheLargestAndSayWhy) {
 TEST(GgufModel, QuantisationMissingFromTheCatalogueIsMeasured) {
   GgufWriter w;
   const std::string a = "gpt-oss";
-  llama_metadata(w, a, 2, 38);  // LLAMA_FTYPE_MOSTLY_MXFP4_MOE
+  // No general.file_type: named after the tensors holding most block bytes (MXFP4). The catalogue's
+  // "mxfp4" is the safetensors release, so the file's quantisation gets its own id.
+  w.string("general.architecture", a);
+  w.u32(a + ".block_count", 2);
+  w.u32(a + ".embedding_length", 256);
+  w.u32(a + ".feed_forward_length", 512);
+  w.u32(a + ".attention.head_count", 4);
+  w.u32(a + ".attention.head_count_kv", 2);
+  w.u32(a + ".context_length", 2048);
+  w.string_array("tokenizer.ggml.tokens", vocabulary(1000));
   w.u32(a + ".expert_count", 8);
   w.u32(a + ".expert_used_count", 2);
   w.u32(a + ".attention.sliding_window", 128);
@@ -331,7 +340,7 @@ TEST(GgufModel, QuantisationMissingFromTheCatalogueIsMeasured) {
   w.tensor("output.weight", {256, 1000}, test::kBF16);
   const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-oss");
   ASSERT_TRUE(info.quant.has_value());
-  EXPECT_EQ(info.quant_id, "mxfp4_moe");
+  EXPECT_EQ(info.quant_id, "mxfp4-gguf");
   EXPECT_EQ(info.quant->kernel, QuantKernel::mxfp4);
   EXPECT_EQ(info.quant->format, QuantFormat::gguf);
   EXPECT_DOUBLE_EQ(info.quant->expert_bits(), 4.25);         // 17 bytes per 32 weights
@@ -528,6 +537,93 @@ TEST(GgufModel, Llama31With8bLayoutMatchesThePublishedSizeAndTheCatalogue) {
   EXPECT_EQ(hf.model.tied_embeddings, info.model.tied_embeddings);
   // The config's shape leaves out the norms (32 × 2 × 4,096 + 4,096) and the RoPE factors (64).
   EXPECT_DOUBLE_EQ(info.model.params_b * 1e9 - hf.model.params_b * 1e9, 266'240.0 + 64.0);
+}
+
+/// The tensor table of ggml-org's gpt-oss-20b-mxfp4.gguf (llama.cpp file type 38, MXFP4 MoE): routed
+/// experts in MXFP4, attention, token_embd and output in Q8_0, norms, biases, sinks and the router in F32.
+GgufWriter gpt_oss_20b_mxfp4() {
+  GgufWriter w;
+  const std::string a = "gpt-oss";
+  w.string("general.architecture", a);
+  w.string("general.name", "Gpt Oss 20b");
+  w.u32("general.file_type", 38);
+  w.u32(a + ".block_count", 24);
+  w.u32(a + ".context_length", 131072);
+  w.u32(a + ".embedding_length", 2880);
+  w.u32(a + ".feed_forward_length", 2880);
+  w.u32(a + ".attention.head_count", 64);
+  w.u32(a + ".attention.head_count_kv", 8);
+  w.u32(a + ".expert_count", 32);
+  w.u32(a + ".expert_used_count", 4);
+  w.u32(a + ".attention.key_length", 64);
+  w.u32(a + ".attention.value_length", 64);
+  w.u32(a + ".attention.sliding_window", 128);
+  w.u32(a + ".expert_feed_forward_length", 2880);
+  w.u32(a + ".vocab_size", 201088);
+  w.tensor("token_embd.weight", {2880, 201088}, test::kQ8_0);
+  for (int layer = 0; layer < 24; ++layer) {
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    w.tensor(b + "attn_norm.weight", {2880}, test::kF32);
+    w.tensor(b + "attn_q.weight", {2880, 4096}, test::kQ8_0);
+    w.tensor(b + "attn_q.bias", {4096}, test::kF32);
+    w.tensor(b + "attn_k.weight", {2880, 512}, test::kQ8_0);
+    w.tensor(b + "attn_k.bias", {512}, test::kF32);
+    w.tensor(b + "attn_v.weight", {2880, 512}, test::kQ8_0);
+    w.tensor(b + "attn_v.bias", {512}, test::kF32);
+    w.tensor(b + "attn_output.weight", {4096, 2880}, test::kQ8_0);
+    w.tensor(b + "attn_output.bias", {2880}, test::kF32);
+    w.tensor(b + "attn_sinks.weight", {64}, test::kF32);
+    w.tensor(b + "post_attention_norm.weight", {2880}, test::kF32);
+    w.tensor(b + "ffn_gate_inp.weight", {2880, 32}, test::kF32);
+    w.tensor(b + "ffn_gate_inp.bias", {32}, test::kF32);
+    for (const char* kind : {"gate", "up", "down"}) {
+      w.tensor(b + "ffn_" + kind + "_exps.weight", {2880, 2880, 32}, test::kMXFP4);
+      w.tensor(b + "ffn_" + kind + "_exps.bias", {2880, 32}, test::kF32);
+    }
+  }
+  w.tensor("output_norm.weight", {2880}, test::kF32);
+  w.tensor("output.weight", {2880, 201088}, test::kQ8_0);
+  return w;
+}
+
+TEST(GgufModel, GptOss20bMatchesLlamaCppsLoaderAndTheCatalogue) {
+  const GgufWriter w = gpt_oss_20b_mxfp4();
+  const std::string header = w.header();
+  std::istringstream in(header);
+  const GgufFile file = parse_gguf(in, header.size() + w.data_bytes(), "gpt-oss-20b-mxfp4.gguf");
+  ASSERT_EQ(file.tensors.size(), 459u);  // 289 f32 + 98 q8_0 + 72 mxfp4, as llama.cpp's loader counts them
+  const ModelFileInfo info = model_from_gguf({file}, Catalog::builtin(), "gpt-oss-20b-file");
+  // llama.cpp's loader on this file (ik_llama.cpp issue 822): "model params = 20.91 B",
+  // "file size = 11.27 GiB (4.63 BPW)". Experts 3 × 2880² × 32 × 24 = 19,110,297,600 at 17/32 B; Q8_0
+  // 1,795,276,800 at 34/32 B; F32 9,182,784 at 4 B.
+  const FileWeights& f = info.model.file_weights;
+  EXPECT_DOUBLE_EQ(info.model.params_b * 1e9, 20'914'757'184.0);
+  EXPECT_DOUBLE_EQ(f.total_bytes(), 12'096'558'336.0);
+  EXPECT_NEAR(f.total_bytes() / (1024.0 * 1024 * 1024), 11.27, 0.005);
+  EXPECT_NEAR(f.total_bytes() * 8 / (info.model.params_b * 1e9), 4.63, 0.005);
+  EXPECT_DOUBLE_EQ(f.routed_expert_bytes, 19'110'297'600.0 * 17 / 32 + 24 * 3 * 2880 * 32 * 4.0);
+  // Active: everything but 28 of the 32 experts (their biases too). OpenAI's model card gives 3.61 B
+  // without the input embedding (one row of it is read per token); llmfit counts it, as hf_config does.
+  EXPECT_NEAR(info.model.active_params_b - f.embedding_params / 1e9, 3.61, 0.005);
+  // The file type names the catalogue's GGUF MXFP4 entry; its nominal bits agree with the exact sum.
+  EXPECT_FALSE(info.quant.has_value());
+  EXPECT_EQ(info.quant_id, "mxfp4_moe");
+  const ModelSpec& catalogue = *Catalog::builtin().find_model("gpt-oss-20b");
+  EXPECT_NEAR(info.model.params_b, catalogue.params_b, 0.01 * catalogue.params_b);
+  EXPECT_NEAR(info.model.active_params_b - f.embedding_params / 1e9, catalogue.active_params_b,
+              0.01 * catalogue.active_params_b);
+  const double estimated = weight_bytes(catalogue, *Catalog::builtin().find_quant("mxfp4_moe")).stored;
+  EXPECT_NEAR(estimated / f.total_bytes(), 1.0, 0.01) << estimated;
+  // It runs where the safetensors release cannot: llama.cpp on Apple Silicon.
+  Catalog catalog = Catalog::builtin();
+  catalog.add_source(info.catalog_data(), "gpt-oss-20b-mxfp4.gguf");
+  Query query;
+  query.hardware = "m2-max";
+  query.model = "gpt-oss-20b-file";
+  const Answer answer = answer_query(catalog, query, shipped_efficiency_profile());
+  EXPECT_EQ(answer.resolved.scenario.backend, Backend::llama_cpp);
+  EXPECT_DOUBLE_EQ(answer.prediction.fit.weights_bytes, f.total_bytes());
+  EXPECT_TRUE(answer.prediction.fit.fits);
 }
 
 TEST(GgufErrors, EveryTruncationOfTheHeaderIsRefusedWithOneLine) {

@@ -96,7 +96,7 @@ TEST(CatalogueProperties, EveryNameResolvesToItself) {
   EXPECT_EQ(s.cases.size() + s.refused, s.combinations);
   EXPECT_TRUE(s.misresolved.empty()) << s.misresolved.size() << " names resolve elsewhere, e.g. "
                                      << (s.misresolved.empty() ? "" : s.misresolved.front());
-  EXPECT_GT(s.cases.size(), 50'000u);  // 86 chips × 64 models × 21 quants, less the refusals
+  EXPECT_GT(s.cases.size(), 50'000u);  // 86 chips × 64 models × 22 quants, less the refusals
 }
 
 TEST(CatalogueProperties, PredictionIsFiniteAndPositiveOrOutOfRange) {

@@ -182,6 +182,20 @@ TEST(LlamaBench, ModelFlagAppliesAndMustAgreeWithTheFile) {
   EXPECT_THROW((void)load("llama-bench-cuda.json", defaults), InputError);
 }
 
+TEST(LlamaBench, GptOssMxfp4MoeIsTheGgufBuild) {
+  // llama-bench names llama.cpp's gpt-oss build "MXFP4 MoE": the GGUF entry (Q8_0 attention), which
+  // llama.cpp loads, not the safetensors release.
+  const std::string text = R"([
+    {"gpu_info": "NVIDIA GeForce RTX 4090", "backends": "CUDA", "model_filename": "gpt-oss-20b-mxfp4.gguf",
+     "model_type": "gpt-oss 20B MXFP4 MoE", "model_size": 12096558336, "model_n_params": 20914757184,
+     "n_prompt": 0, "n_gen": 128, "avg_ts": 250.0}])";
+  const RunSet set = parse_runs(text, "inline.json", cat(), {});
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped[0].reason);
+  EXPECT_EQ(set.runs[0].model_id, "gpt-oss-20b");
+  EXPECT_EQ(set.runs[0].quant_id, "mxfp4_moe");
+  EXPECT_EQ(set.runs[0].backend, Backend::llama_cpp);
+}
+
 TEST(LlamaBench, CombinedTestsAndRowSplitAreSkippedWithReasons) {
   const std::string text = R"([
     {"gpu_info": "NVIDIA GeForce RTX 4090", "backends": "CUDA", "model_filename": "llama-2-7b.Q4_0.gguf",

@@ -37,11 +37,14 @@ bool finite_in(double value, double low, double high) {
 /// Can the hardware's engines load this quantisation (and is the quantisation meaningful for the
 /// model)? Mirrors the engine choice of resolve_query: GGUF → llama.cpp, MLX → mlx (Apple only),
 /// safetensors → vLLM on GPUs, mlx for 16-bit weights on Apple.
-bool quant_applies(const ModelSpec& model, const QuantSpec& quant, const HardwareSpec& hw,
+bool quant_applies(const Catalog& catalog, const ModelSpec& model, const QuantSpec& quant, const HardwareSpec& hw,
                    std::optional<Backend> backend) {
-  // MXFP4 records no quality loss only for models trained in it (gpt-oss); elsewhere it is not a
-  // published format.
-  if (quant.kernel == QuantKernel::mxfp4 && to_lower(model.default_quant) != quant.id) return false;
+  // MXFP4 (safetensors or its GGUF build) records no quality loss only for models trained in it
+  // (gpt-oss); elsewhere it is not a published format.
+  if (quant.kernel == QuantKernel::mxfp4) {
+    const QuantSpec* released = catalog.find_quant(model.default_quant);
+    if (released == nullptr || released->kernel != QuantKernel::mxfp4) return false;
+  }
   const bool apple = hw.vendor == "apple";
   if (backend) {
     if (!backend_supports(*backend, quant)) return false;
@@ -215,7 +218,7 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
     ModelFit fit;
     fit.model = &model;
     for (const QuantSpec& quant : catalog.quants()) {
-      if (!quant_applies(model, quant, *choice.hardware, backend)) continue;
+      if (!quant_applies(catalog, model, quant, *choice.hardware, backend)) continue;
       Query query = options.base;
       query.model = model.id + "-" + quant.id;
       const ResolvedQuery resolved = resolve_query(catalog, query, profile);
@@ -708,7 +711,7 @@ RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, con
   for (const HardwareSpec& hw : catalog.hardware()) {
     if (!(hw.price_usd > 0)) continue;  // cannot be bought alone: no price to weigh
     if (o.portable && hw.form_factor != FormFactor::laptop) continue;
-    if (!quant_applies(model, quant, hw, std::nullopt)) continue;
+    if (!quant_applies(catalog, model, quant, hw, std::nullopt)) continue;
     const int max_count = hw.kind == HardwareKind::gpu ? o.max_devices_per_box : 1;
     // Another card is worth its price only when fewer cards do not hold the model (a layer split adds
     // memory, not speed): keep the fewest cards that fit, else the most the budget allows.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "llmfit/errors.hpp"
 
@@ -33,6 +34,20 @@ std::string suggest_quant_for(Backend backend) {
   return "another quantisation";
 }
 
+/// The catalogue's GGUF build of a non-GGUF quantisation's kernel family (MXFP4 safetensors → llama.cpp's
+/// MXFP4 MoE), the nearest in bits; null when it has none.
+const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant) {
+  if (quant.format == QuantFormat::gguf) return nullptr;
+  const QuantSpec* best = nullptr;
+  for (const QuantSpec& candidate : catalog.quants()) {
+    if (candidate.format != QuantFormat::gguf || candidate.kernel != quant.kernel) continue;
+    if (best == nullptr || std::abs(candidate.bits_per_weight - quant.bits_per_weight) <
+                               std::abs(best->bits_per_weight - quant.bits_per_weight))
+      best = &candidate;
+  }
+  return best;
+}
+
 void check_range(double value, double low, double high, const char* flag, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
     throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", flag, value, low, high, unit));
@@ -49,7 +64,36 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   const ModelChoice model_choice = catalog.resolve_model(query.model);
   const HardwareSpec& hw = *hw_choice.hardware;
   const ModelSpec& model = *model_choice.model;
-  const QuantSpec& quant = *model_choice.quant;
+  std::optional<Backend> named_backend;
+  if (!query.backend.empty()) {
+    named_backend = parse_backend(query.backend);
+    if (!named_backend) {
+      std::vector<std::string> names{"llama.cpp", "mlx", "ollama", "vllm", "transformers"};
+      const auto hint = closest_matches(query.backend, names, 1);
+      throw InputError("--backend: unknown engine '" + query.backend.substr(0, 60) + "'" +
+                       (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " +
+                       backend_choices());
+    }
+  }
+  // A model's default weights that this engine or chip cannot load (gpt-oss's MXFP4 safetensors need
+  // vLLM, which needs CUDA/ROCm) give way to the catalogue's GGUF build of the same kernel family.
+  const QuantSpec* chosen_quant = model_choice.quant;
+  std::string default_replaced;
+  if (model_choice.quant_was_default) {
+    const QuantSpec& release = *model_choice.quant;
+    const Backend engine = named_backend.value_or(default_backend(release, hw));
+    const bool loadable = backend_supports(engine, release) && backend_runs_on(engine, hw);
+    const QuantSpec* counterpart = loadable ? nullptr : gguf_counterpart(catalog, release);
+    if (counterpart != nullptr && (!named_backend || backend_supports(*named_backend, *counterpart))) {
+      chosen_quant = counterpart;
+      default_replaced = fmt::format(
+          "quantisation {}, the GGUF build of the model's default {} ({}): {}", counterpart->name, release.name,
+          to_string(release.format),
+          backend_runs_on(engine, hw) ? fmt::format("{} cannot load that format", to_string(engine))
+                                      : fmt::format("that needs {}, which does not run on {}", to_string(engine), hw.id));
+    }
+  }
+  const QuantSpec& quant = *chosen_quant;
   s.hardware = &hw;
   s.device_count = hw_choice.count;
   s.model = &model;
@@ -61,21 +105,15 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   } else if (file.present()) {
     r.warnings.push_back(fmt::format("quantisation {} is not the file's ({}): weights estimated from the shape",
                                      quant.name, file.quant_id));
+  } else if (!default_replaced.empty()) {
+    r.assumptions.push_back(default_replaced);
   } else if (model_choice.quant_was_default) {
     r.assumptions.push_back(fmt::format("quantisation {} (the model's default)", quant.name));
   }
 
   // Engine: from the flag, else from the weight format.
-  if (!query.backend.empty()) {
-    const auto backend = parse_backend(query.backend);
-    if (!backend) {
-      std::vector<std::string> names{"llama.cpp", "mlx", "ollama", "vllm", "transformers"};
-      const auto hint = closest_matches(query.backend, names, 1);
-      throw InputError("--backend: unknown engine '" + query.backend.substr(0, 60) + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " +
-                       backend_choices());
-    }
-    s.backend = *backend;
+  if (named_backend) {
+    s.backend = *named_backend;
   } else {
     s.backend = default_backend(quant, hw);
     r.assumptions.push_back(fmt::format("backend {} (default for {} weights)", to_string(s.backend),

@@ -152,7 +152,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kGgmlFil
     {"Q3_K - Large", "q3_k_l"},
     {"Q2_K - Medium", "q2_k"},
     {"Q2_K - Small", "q2_k_s"},
-    {"MXFP4 MoE", "mxfp4"},
+    {"MXFP4 MoE", "mxfp4_moe"},
     {"all F32", "f32"},
     {"Q6_K", "q6_k"},
     {"Q8_0", "q8_0"},
@@ -482,7 +482,9 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     std::string stem = std::filesystem::path(filename).filename().string();
     if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") stem.resize(stem.size() - 5);
     mq = model_from_name(ctx.catalog, stem);
-    if (mq.model != nullptr && mq.quant == nullptr) mq.quant = type_quant;
+    // model_type comes from the file's general.file_type: it outranks a name ("gpt-oss-20b-mxfp4.gguf" is
+    // llama.cpp's MXFP4 MoE build, not the safetensors release the bare name would read as).
+    if (mq.model != nullptr && type_quant != nullptr) mq.quant = type_quant;
     if (mq.model == nullptr || mq.quant == nullptr || (run.params <= 0 && mq.quant != type_quant))
       reject("model: cannot map '" + clip(model_type, 40) + "' (file '" + clip(stem, 60) +
              "') to a catalogue model and quantisation; pass --model, e.g. --model llama-3.1-8b-q4_k_m");
