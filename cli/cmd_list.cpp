@@ -79,13 +79,30 @@ std::string list_quants(const ListOptions& o, const Catalog& c) {
     for (const auto& q : c.quants()) doc.push_back(spec_to_json(q));
     return json_text(doc);
   }
-  std::string out = fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6} {:>10} {:<14}\n", "id", "name", "format", "kernel",
-                                "bits", "ppl +%", "short forms");
+  // Columns as wide as their longest entry: names such as "MLX 8-bit (group 64)" and the format
+  // "safetensors" would otherwise push the rows out of line.
+  std::size_t id_width = 2, name_width = 4, format_width = 6, kernel_width = 6;
   for (const auto& q : c.quants()) {
-    const std::string forms = join(q.short_forms, ",");
-    out += fmt::format("{:<12} {:<10} {:<6} {:<8} {:>6.2f} {:>10.2f} {:<14}\n", q.id, q.name, to_string(q.format),
-                       to_string(q.kernel), q.bits_per_weight, q.quality_ppl_increase_pct, forms);
+    id_width = std::max(id_width, q.id.size());
+    name_width = std::max(name_width, q.name.size());
+    format_width = std::max(format_width, to_string(q.format).size());
+    kernel_width = std::max(kernel_width, to_string(q.kernel).size());
   }
+  const auto row = [&](std::string_view id, std::string_view name, std::string_view format, std::string_view kernel,
+                       std::string_view bits, std::string_view expert_bits, std::string_view ppl,
+                       std::string_view forms) {
+    std::string line = fmt::format("{:<{}} {:<{}} {:<{}} {:<{}} {:>6} {:>7} {:>7}  {}", id, id_width, name, name_width,
+                                   format, format_width, kernel, kernel_width, bits, expert_bits, ppl, forms);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line + "\n";
+  };
+  std::string out = row("id", "name", "format", "kernel", "bits", "experts", "ppl +%", "short forms");
+  for (const auto& q : c.quants()) {
+    const std::string experts = q.expert_bits_per_weight > 0 ? fmt::format("{:.2f}", q.expert_bits_per_weight) : "-";
+    out += row(q.id, q.name, to_string(q.format), to_string(q.kernel), fmt::format("{:.2f}", q.bits_per_weight),
+               experts, fmt::format("{:.2f}", q.quality_ppl_increase_pct), join(q.short_forms, ","));
+  }
+  out += "bits: the repeating layers' weights; experts: routed-expert weights when stored differently\n";
   return out;
 }
 

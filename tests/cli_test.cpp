@@ -177,6 +177,23 @@ TEST(Cli, DefaultWeightsTheEngineCannotRunGiveWayToTheirGgufBuild) {
   }
 }
 
+TEST(Cli, ListQuantsColumnsLineUp) {
+  const auto r = run_cli("list quants");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header;
+  std::getline(lines, header);
+  const std::size_t bits_end = header.find("bits") + 4;
+  int rows = 0;
+  for (std::string line; std::getline(lines, line) && line.rfind("bits:", 0) != 0; ++rows) {
+    // Every row's bits figure ends under the header's "bits", whatever the length of its name.
+    ASSERT_GE(line.size(), bits_end) << line;
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(line[bits_end - 1]))) << line;
+    EXPECT_EQ(line[bits_end], ' ') << line;
+  }
+  EXPECT_GT(rows, 20);
+}
+
 TEST(Cli, ListMinMemoryMustBeACapacity) {
   for (const char* args : {"list hardware --min-memory nan", "list hardware --min-memory -1",
                            "list hardware --min-memory inf"}) {
