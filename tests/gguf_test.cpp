@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "gguf_writer.hpp"
@@ -34,10 +35,12 @@ std::vector<std::string> vocabulary(int size) {
   return tokens;
 }
 
-void llama_metadata(GgufWriter& w, const std::string& arch = "llama", int layers = 2, std::uint32_t file_type = 15) {
+/// file_type 15: LLAMA_FTYPE_MOSTLY_Q4_K_M; nullopt leaves the key out.
+void llama_metadata(GgufWriter& w, const std::string& arch = "llama", int layers = 2,
+                    std::optional<std::uint32_t> file_type = 15) {
   w.string("general.architecture", arch);
   w.string("general.name", "Tiny Llama Test");
-  w.u32("general.file_type", file_type);  // 15: LLAMA_FTYPE_MOSTLY_Q4_K_M
+  if (file_type) w.u32("general.file_type", *file_type);
   w.u32(arch + ".block_count", static_cast<std::uint32_t>(layers));
   w.u32(arch + ".embedding_length", 256);
   w.u32(arch + ".feed_forward_length", 512);
@@ -45,6 +48,13 @@ void llama_metadata(GgufWriter& w, const std::string& arch = "llama", int layers
   w.u32(arch + ".attention.head_count_kv", 2);
   w.u32(arch + ".context_length", 2048);
   w.string_array("tokenizer.ggml.tokens", vocabulary(1000));
+}
+
+/// A real-sized file from its header alone: the data is declared (it sets the file size), never read.
+GgufFile parse_header_of(const GgufWriter& w, const std::string& file_name) {
+  const std::string header = w.header();
+  std::istringstream in(header);
+  return parse_gguf(in, header.size() + w.data_bytes(), file_name);
 }
 
 /// Attention of one block: 256 hidden, 4 heads of 64, 2 KV heads (K and V 128 wide).
@@ -318,14 +328,7 @@ TEST(GgufModel, QuantisationMissingFromTheCatalogueIsMeasured) {
   const std::string a = "gpt-oss";
   // No general.file_type: named after the tensors holding most block bytes (MXFP4). The catalogue's
   // "mxfp4" is the safetensors release, so the file's quantisation gets its own id.
-  w.string("general.architecture", a);
-  w.u32(a + ".block_count", 2);
-  w.u32(a + ".embedding_length", 256);
-  w.u32(a + ".feed_forward_length", 512);
-  w.u32(a + ".attention.head_count", 4);
-  w.u32(a + ".attention.head_count_kv", 2);
-  w.u32(a + ".context_length", 2048);
-  w.string_array("tokenizer.ggml.tokens", vocabulary(1000));
+  llama_metadata(w, a, 2, std::nullopt);
   w.u32(a + ".expert_count", 8);
   w.u32(a + ".expert_used_count", 2);
   w.u32(a + ".attention.sliding_window", 128);
@@ -508,10 +511,7 @@ GgufWriter llama_31_8b_q4_k_m() {
 }
 
 TEST(GgufModel, Llama31With8bLayoutMatchesThePublishedSizeAndTheCatalogue) {
-  const GgufWriter w = llama_31_8b_q4_k_m();
-  const std::string header = w.header();
-  std::istringstream in(header);  // the data is declared, never read
-  const GgufFile file = parse_gguf(in, header.size() + w.data_bytes(), "Llama-3.1-8B-Q4_K_M.gguf");
+  const GgufFile file = parse_header_of(llama_31_8b_q4_k_m(), "Llama-3.1-8B-Q4_K_M.gguf");
   const ModelFileInfo info = model_from_gguf({file}, Catalog::builtin(), "llama-3.1-8b-file");
   const ModelSpec& catalogue = *Catalog::builtin().find_model("llama-3.1-8b");
   // Parameters: 8,030,261,248 in the safetensors release (its model card) plus the 64 RoPE factors.
@@ -587,10 +587,7 @@ GgufWriter gpt_oss_20b_mxfp4() {
 }
 
 TEST(GgufModel, GptOss20bMatchesLlamaCppsLoaderAndTheCatalogue) {
-  const GgufWriter w = gpt_oss_20b_mxfp4();
-  const std::string header = w.header();
-  std::istringstream in(header);
-  const GgufFile file = parse_gguf(in, header.size() + w.data_bytes(), "gpt-oss-20b-mxfp4.gguf");
+  const GgufFile file = parse_header_of(gpt_oss_20b_mxfp4(), "gpt-oss-20b-mxfp4.gguf");
   ASSERT_EQ(file.tensors.size(), 459u);  // 289 f32 + 98 q8_0 + 72 mxfp4, as llama.cpp's loader counts them
   const ModelFileInfo info = model_from_gguf({file}, Catalog::builtin(), "gpt-oss-20b-file");
   // llama.cpp's loader on this file (ik_llama.cpp issue 822): "model params = 20.91 B",

@@ -82,15 +82,16 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   if (model_choice.quant_was_default) {
     const QuantSpec& release = *model_choice.quant;
     const Backend engine = named_backend.value_or(default_backend(release, hw));
-    const bool loadable = backend_supports(engine, release) && backend_runs_on(engine, hw);
+    const bool engine_runs_here = backend_runs_on(engine, hw);
+    const bool loadable = backend_supports(engine, release) && engine_runs_here;
     const QuantSpec* counterpart = loadable ? nullptr : gguf_counterpart(catalog, release);
     if (counterpart != nullptr && (!named_backend || backend_supports(*named_backend, *counterpart))) {
       chosen_quant = counterpart;
       default_replaced = fmt::format(
           "quantisation {}, the GGUF build of the model's default {} ({}): {}", counterpart->name, release.name,
           to_string(release.format),
-          backend_runs_on(engine, hw) ? fmt::format("{} cannot load that format", to_string(engine))
-                                      : fmt::format("that needs {}, which does not run on {}", to_string(engine), hw.id));
+          engine_runs_here ? fmt::format("{} cannot load that format", to_string(engine))
+                           : fmt::format("that needs {}, which does not run on {}", to_string(engine), hw.id));
     }
   }
   const QuantSpec& quant = *chosen_quant;
