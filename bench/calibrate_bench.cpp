@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "llmfit/calibrate.hpp"
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 #include "llmfit/runs.hpp"
 
 namespace llmfit {

@@ -3,7 +3,9 @@
 
 #include <string>
 
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit {
 namespace {

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "../tests/gguf_writer.hpp"
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit {
 namespace {

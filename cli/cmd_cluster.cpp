@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "llmfit/plan_report.hpp"
+#include "llmfit/report/plan.hpp"
 #include "plan_options.hpp"
 
 namespace llmfit::cli {

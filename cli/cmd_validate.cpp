@@ -3,7 +3,7 @@
 
 #include "commands.hpp"
 #include "llmfit/calibrate.hpp"
-#include "llmfit/calibrate_report.hpp"
+#include "llmfit/report/calibration.hpp"
 
 namespace llmfit::cli {
 namespace {

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit::cli {
 

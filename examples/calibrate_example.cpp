@@ -1,7 +1,9 @@
 // Links llmfit as a package, fits the efficiency constants to a folder of measured runs (llama-bench
 // -o json/jsonl, Ollama responses or llmfit run files) and predicts with the result.
 //   calibrate_example RUNS... [--hw ID[:N]] [--model MODEL-QUANT]
+#include <llmfit/io.hpp>
 #include <llmfit/llmfit.hpp>
+#include <llmfit/report.hpp>
 
 #include <cstdio>
 #include <string>

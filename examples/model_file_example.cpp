@@ -1,7 +1,9 @@
 // Links llmfit as a package, describes a model from its own file and asks where it fits and how fast.
 //   model_file_example MODEL.gguf|config.json|MODEL_FOLDER [quant] [hardware...]
 // A GGUF brings its exact weight bytes; a config.json its shape, in its own precision or `quant`.
+#include <llmfit/io.hpp>
 #include <llmfit/llmfit.hpp>
+#include <llmfit/report.hpp>
 
 #include <cstdio>
 #include <string>

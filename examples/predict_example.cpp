@@ -1,6 +1,8 @@
 // Links llmfit as a package and asks it the two questions for one model on a few machines.
 //   predict_example [model] [hardware...]
+#include <llmfit/io.hpp>
 #include <llmfit/llmfit.hpp>
+#include <llmfit/report.hpp>
 
 #include <cstdio>
 #include <string>

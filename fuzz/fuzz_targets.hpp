@@ -17,8 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "llmfit/hf_config.hpp"
+#include "llmfit/io/hf_config.hpp"
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 #include "llmfit/runs.hpp"
 
 namespace llmfit::fuzz {

@@ -4,7 +4,10 @@
 
 #include <filesystem>
 
+#include "name_index.hpp"
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit {
 namespace {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "cli_support.hpp"
+#include "llmfit/io.hpp"
 #include "llmfit/profile.hpp"
 
 namespace {

@@ -6,10 +6,11 @@
 #include <limits>
 #include <random>
 
+#include "llmfit/io.hpp"
 #include "llmfit/calibrate.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/profile.hpp"
-#include "llmfit/query.hpp"
+#include "llmfit/scenario.hpp"
 
 namespace llmfit {
 namespace {

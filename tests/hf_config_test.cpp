@@ -10,9 +10,10 @@
 #include <ostream>
 #include <string>
 
+#include "llmfit/io.hpp"
 #include "llmfit/catalog.hpp"
 #include "llmfit/errors.hpp"
-#include "llmfit/hf_config.hpp"
+#include "llmfit/io/hf_config.hpp"
 #include "llmfit/predict.hpp"
 
 namespace llmfit {

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "llmfit/parallel.hpp"
+#include "parallel.hpp"
 #include "llmfit/plan.hpp"
-#include "llmfit/plan_report.hpp"
+#include "llmfit/report/plan.hpp"
 #include "llmfit/profile.hpp"
 
 namespace llmfit {

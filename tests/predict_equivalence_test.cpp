@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
 

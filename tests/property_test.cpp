@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit {
 namespace {

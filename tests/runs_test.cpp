@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "llmfit/io.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/runs.hpp"
 

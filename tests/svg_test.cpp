@@ -5,7 +5,7 @@
 #include <limits>
 #include <regex>
 
-#include "llmfit/svg.hpp"
+#include "llmfit/report/svg.hpp"
 #include "xml_check.hpp"
 
 namespace llmfit {

@@ -12,7 +12,9 @@
 #include <random>
 #include <sstream>
 
+#include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
+#include "llmfit/report.hpp"
 
 namespace llmfit {
 namespace {

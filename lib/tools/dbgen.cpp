@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "llmfit/catalog.hpp"
-#include "llmfit/catalog_yaml.hpp"
+#include "llmfit/io/catalog_yaml.hpp"
 #include "llmfit/errors.hpp"
+#include "llmfit/io/profile_yaml.hpp"
 #include "llmfit/profile.hpp"
 
 namespace {

@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "llmfit/name_index.hpp"
 #include "llmfit/specs.hpp"
+#include "llmfit/text.hpp"
 
 namespace llmfit {
 
@@ -33,7 +33,12 @@ struct HardwareChoice {
 
 class Catalog {
  public:
-  Catalog() = default;
+  Catalog();
+  Catalog(const Catalog& other);
+  Catalog(Catalog&& other) noexcept;
+  Catalog& operator=(const Catalog& other);
+  Catalog& operator=(Catalog&& other) noexcept;
+  ~Catalog();
   /// The entries compiled into the library from hardware-db/ and models-db/.
   [[nodiscard]] static const Catalog& builtin();
   /// A fresh copy of the compiled-in entries (builtin() builds one per process; benchmarks time this).
@@ -72,22 +77,12 @@ class Catalog {
   [[nodiscard]] const HardwareSpec* default_host(const HardwareSpec& hardware) const noexcept;
 
  private:
+  struct Indexes;  // name → entry, by hash (core/name_index.hpp)
   void reindex();
   CatalogData data_;
-  detail::NameIndex hardware_index_;
-  detail::NameIndex model_index_;
-  detail::NameIndex quant_index_;
+  std::unique_ptr<Indexes> indexes_;
   std::vector<std::string> overrides_;
 };
-
-/// Lowercase ASCII copy.
-[[nodiscard]] std::string to_lower(std::string_view text);
-/// Levenshtein distance (for "did you mean").
-[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
-/// Best matches among candidates for a misspelt name, best first, only plausible ones.
-[[nodiscard]] std::vector<std::string> closest_matches(std::string_view text,
-                                                       const std::vector<std::string>& candidates,
-                                                       std::size_t max = 3);
 
 /// Checks a whole source: every entry valid, no id/alias repeated, references resolvable within
 /// `data` plus `base` (may be null). Throws InputError naming the source, entry and field.

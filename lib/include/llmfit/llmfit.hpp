@@ -1,24 +1,19 @@
 #pragma once
-/// Umbrella header: everything a program needs to predict fit and speed.
-#include "llmfit/catalog.hpp"
+/// Umbrella header of the core: the catalogues compiled into the library, the performance model,
+/// calibration and the planning tools. Pure: no file I/O, no YAML or JSON. Reading files is
+/// llmfit/io.hpp, presentation (text, JSON, CSV, SVG) llmfit/report.hpp; see docs/architecture.md.
 #include "llmfit/calibrate.hpp"
-#include "llmfit/catalog_yaml.hpp"
+#include "llmfit/catalog.hpp"
 #include "llmfit/efficiency.hpp"
-#include "llmfit/hf_config.hpp"
-#include "llmfit/gguf.hpp"
-#include "llmfit/model_file.hpp"
-#include "llmfit/model_file_report.hpp"
 #include "llmfit/errors.hpp"
+#include "llmfit/model_file.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/plan.hpp"
-#include "llmfit/plan_report.hpp"
 #include "llmfit/predict.hpp"
 #include "llmfit/profile.hpp"
-#include "llmfit/query.hpp"
-#include "llmfit/report.hpp"
 #include "llmfit/runs.hpp"
+#include "llmfit/scenario.hpp"
 #include "llmfit/specs.hpp"
-#include "llmfit/svg.hpp"
 #include "llmfit/sweep.hpp"
-#include "llmfit/sweep_report.hpp"
+#include "llmfit/text.hpp"
 #include "llmfit/units.hpp"

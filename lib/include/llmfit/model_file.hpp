@@ -1,14 +1,14 @@
 #pragma once
 /// Models described by a file instead of the catalogue: a GGUF model (its header) or a Hugging Face
 /// config.json. Both become the catalogue's own records (ModelSpec, and a QuantSpec when the file's
-/// quantisation is not in the catalogue), so every command takes them like a shipped model.
+/// quantisation is not in the catalogue), so every command takes them like a shipped model. The
+/// readers of the files are llmfit/io/model_files.hpp.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
-#include "llmfit/gguf.hpp"
 #include "llmfit/specs.hpp"
 
 namespace llmfit {
@@ -37,24 +37,6 @@ struct ModelFileInfo {
   /// The records to layer onto a catalogue with Catalog::add_source().
   [[nodiscard]] CatalogData catalog_data() const;
 };
-
-/// A model from the headers of one GGUF model (several parts when split), checked against
-/// `catalog` for the quantisation entry and a free id. Pure: the parts are already parsed.
-/// Throws InputError "<path>: <key or tensor>: <problem>".
-[[nodiscard]] ModelFileInfo model_from_gguf(const std::vector<GgufFile>& parts, const Catalog& catalog,
-                                            const std::string& id);
-
-/// Reads `path` (and, for `name-00001-of-00003.gguf`, every other part beside it; any part may be
-/// named) and describes the model. Only the headers are read.
-[[nodiscard]] ModelFileInfo read_gguf_model(const std::string& path, const Catalog& catalog);
-
-/// Reads a Hugging Face config.json. The model is in the config's own precision (torch_dtype or
-/// quantization_config) unless `quant` names a catalogue quantisation.
-[[nodiscard]] ModelFileInfo read_hf_config_model(const std::string& path, const Catalog& catalog,
-                                                 const std::string& quant = {});
-
-/// The file names of every part of a split GGUF (`-00001-of-00003.gguf`), or just `path`.
-[[nodiscard]] std::vector<std::string> gguf_part_paths(const std::string& path);
 
 /// `wanted` as a catalogue id (lowercase, [a-z0-9-._]), made unique in `catalog`: a name that is
 /// already a model id, or reads as a model plus a quantisation, gets `suffix` appended.

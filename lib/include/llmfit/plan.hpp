@@ -12,7 +12,7 @@
 #include "llmfit/catalog.hpp"
 #include "llmfit/efficiency.hpp"
 #include "llmfit/predict.hpp"
-#include "llmfit/query.hpp"
+#include "llmfit/scenario.hpp"
 
 namespace llmfit {
 

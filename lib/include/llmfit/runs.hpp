@@ -1,7 +1,6 @@
 #pragma once
-/// Measured runs: what a benchmark measured, read from llmfit's own run files (docs/runs-schema.md),
-/// llama-bench `-o json` / `-o jsonl` output, Ollama API responses and the CSV tables of public runs,
-/// mapped to catalogue ids. Runs that cannot be mapped or are malformed are reported, never guessed.
+/// Measured runs: what a benchmark measured, mapped to catalogue ids, and the names public tables use
+/// for chips and models. The readers of run files are llmfit/io/runs.hpp.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,10 +18,6 @@ namespace llmfit {
 /// What a run measured: decode (tokens generated one at a time) or prefill (a prompt in batches).
 enum class RunTest { decode, prefill };
 [[nodiscard]] std::string_view to_string(RunTest test) noexcept;
-
-/// The file formats llmfit reads runs from.
-enum class RunFormat { llmfit, llama_bench, ollama, public_csv };
-[[nodiscard]] std::string_view to_string(RunFormat format) noexcept;
 
 /// One measurement, mapped to catalogue ids.
 /// Decode: n_gen tokens generated after n_depth tokens already in the KV cache, so the run reads the KV
@@ -64,42 +59,6 @@ struct SkippedRun {
   std::size_t index = 0;
   std::string reason;
 };
-
-/// Runs read from one or more files.
-struct RunSet {
-  std::vector<MeasuredRun> runs;
-  std::vector<SkippedRun> skipped;
-  std::vector<std::string> formats;  // per file: "<file>: <format>"
-};
-
-/// What the command line says about runs whose file does not name them in catalogue terms.
-struct RunDefaults {
-  std::string hardware;  // `--hw`: id[:count]; applies to llama-bench and Ollama files and unnamed runs
-  std::string model;     // `--model`: <model>-<quant>
-  bool strict = false;   // `--strict`: a record that cannot be used is an error, not a skip
-};
-
-/// Hard limits of the readers.
-inline constexpr std::uintmax_t kMaxRunFileBytes = 256u * 1024u * 1024u;
-inline constexpr int kMaxRunJsonDepth = 32;
-
-/// Which format a file's text is in (JSON records are classified one by one when parsed).
-/// Throws InputError when it is none of them.
-[[nodiscard]] RunFormat detect_run_format(std::string_view text, const std::string& file_name);
-
-/// Parses the runs in one file's text. Throws InputError for problems with the whole file (not JSON,
-/// nested deeper than kMaxRunJsonDepth, unknown format) and, when `defaults.strict`, for the first
-/// record that cannot be used; otherwise such records land in `skipped`.
-[[nodiscard]] RunSet parse_runs(std::string_view text, const std::string& file_name, const Catalog& catalog,
-                                const RunDefaults& defaults);
-/// Reads a file (at most kMaxRunFileBytes) and parses it.
-[[nodiscard]] RunSet load_runs_path(const std::string& path, const Catalog& catalog, const RunDefaults& defaults);
-/// Reads several files into one set.
-[[nodiscard]] RunSet load_runs_paths(const std::vector<std::string>& paths, const Catalog& catalog,
-                                     const RunDefaults& defaults);
-
-/// llmfit's own run schema (docs/runs-schema.md) as a JSON array of records, one test per record.
-[[nodiscard]] std::string runs_to_json_text(const std::vector<MeasuredRun>& runs);
 
 // ---------------------------------------------------------------------------------------------
 // Names used by public tables, mapped to catalogue ids.

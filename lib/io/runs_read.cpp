@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "llmfit/errors.hpp"
-#include "llmfit/runs.hpp"
+#include "llmfit/io/runs.hpp"
 
 namespace llmfit {
 namespace {
@@ -772,8 +772,6 @@ std::string_view skip_bom_and_space(std::string_view text) {
 
 }  // namespace
 
-std::string_view to_string(RunTest test) noexcept { return test == RunTest::decode ? "decode" : "prefill"; }
-
 std::string_view to_string(RunFormat format) noexcept {
   switch (format) {
     case RunFormat::llmfit: return "llmfit runs";
@@ -782,11 +780,6 @@ std::string_view to_string(RunFormat format) noexcept {
     case RunFormat::public_csv: return "public-table CSV";
   }
   return "?";
-}
-
-double MeasuredRun::mean_depth_tokens() const noexcept {
-  return test == RunTest::decode ? static_cast<double>(n_depth) + static_cast<double>(n_gen) / 2.0
-                                 : static_cast<double>(n_depth);
 }
 
 RunFormat detect_run_format(std::string_view text, const std::string& file_name) {

@@ -1,4 +1,4 @@
-#include "llmfit/catalog_yaml.hpp"
+#include "llmfit/io/catalog_yaml.hpp"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "llmfit/errors.hpp"
-#include "llmfit/parallel.hpp"
+#include "parallel.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {

@@ -1,13 +1,14 @@
-// Calibration and validation reports: text for people, JSON for programs, YAML for the profile file.
-#include "llmfit/calibrate_report.hpp"
+// Calibration and validation reports: text for people, JSON for programs.
+#include "llmfit/report/calibration.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "llmfit/report.hpp"
+#include "llmfit/report/card.hpp"
+#include "llmfit/report/catalog.hpp"
+#include "llmfit/report/format.hpp"
 
 namespace llmfit {
 namespace {
@@ -213,37 +214,6 @@ nlohmann::json calibration_report_json(const CalibrationReport& report, const st
   j["notes"] = report.notes;
   j["skipped"] = skipped_json(skipped);
   return j;
-}
-
-std::string calibration_report_yaml(const CalibrationReport& report) {
-  auto number = [](double x) { return fmt::format("{:.4g}", x); };
-  auto summary = [&](const ErrorSummary& s) {
-    return fmt::format("{{n: {}, mape_pct: {}, median_ape_pct: {}}}", s.n, number(s.mape_pct), number(s.median_ape_pct));
-  };
-  std::string out = "report:\n";
-  out += fmt::format("  runs: {{decode: {}, prefill: {}, chips: {}, offloaded_not_fitted: {}}}\n", report.decode_runs,
-                     report.prefill_runs, report.hardware_count, report.offloaded_runs);
-  out += "  decode: {before: " + summary(report.decode_before) + ", after: " + summary(report.decode_after) +
-         ", loho_cv: " + summary(report.decode_cv) + "}\n";
-  out += "  prefill: {before: " + summary(report.prefill_before) + ", after: " + summary(report.prefill_after) +
-         ", loho_cv: " + summary(report.prefill_cv) + "}\n";
-  out += "  groups:\n";
-  for (const GroupFit& g : report.groups) {
-    out += "    - group: " + YAML::Dump(YAML::Node(g.label)) + "\n";
-    out += fmt::format("      runs: {{decode: {}, prefill: {}, chips: {}}}\n", g.decode_runs, g.prefill_runs,
-                       g.hardware_count);
-    for (const auto* list : {&g.decode, &g.prefill}) {
-      out += list == &g.decode ? "      decode:\n" : "      prefill:\n";
-      for (const auto& e : *list)
-        out += fmt::format("        {}: {{value: {}, standard_error: {}, status: {}}}\n", e.name, number(e.value),
-                           number(e.standard_error), YAML::Dump(YAML::Node(e.status)));
-    }
-  }
-  if (!report.notes.empty()) {
-    out += "  notes:\n";
-    for (const auto& note : report.notes) out += "    - " + YAML::Dump(YAML::Node(note)) + "\n";
-  }
-  return out;
 }
 
 std::string validation_report_text(const ValidationReport& report, const std::vector<RunCase>& cases,

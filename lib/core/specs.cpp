@@ -5,6 +5,8 @@
 #include <cmath>
 #include <utility>
 
+#include "llmfit/text.hpp"
+
 namespace llmfit {
 namespace {
 
@@ -46,15 +48,6 @@ std::string_view name_of(const NameTable<Enum, N>& table, Enum value) noexcept {
   for (const auto& [e, name] : table)
     if (e == value) return name;
   return "?";
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 template <typename Enum, std::size_t N>

@@ -1,5 +1,5 @@
 // Presentation of a model read from a file (see model_file_report.hpp).
-#include "llmfit/model_file_report.hpp"
+#include "llmfit/report/model_file.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "llmfit/name_index.hpp"
+#include "name_index.hpp"
 
 namespace llmfit::detail {
 namespace {

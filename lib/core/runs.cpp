@@ -1,4 +1,5 @@
-// Names that public benchmark tables and tools use for chips and models, mapped to catalogue ids.
+// Measured runs (runs.hpp): what a run measured, and the names that public benchmark tables and tools
+// use for chips and models, mapped to catalogue ids.
 // Most public hardware slugs (m2-max-38c, h100-80gb, a100-80gb-sxm, …) are catalogue aliases already;
 // this table holds the names that are not, each with the reason the mapping is right.
 #include <algorithm>
@@ -56,6 +57,13 @@ int device_suffix(std::string_view slug, std::string_view& base) {
 }
 
 }  // namespace
+
+std::string_view to_string(RunTest test) noexcept { return test == RunTest::decode ? "decode" : "prefill"; }
+
+double MeasuredRun::mean_depth_tokens() const noexcept {
+  return test == RunTest::decode ? static_cast<double>(n_depth) + static_cast<double>(n_gen) / 2.0
+                                 : static_cast<double>(n_depth);
+}
 
 std::span<const SlugMapping> hardware_slug_table() noexcept { return kHardwareSlugs; }
 std::span<const SlugMapping> model_slug_table() noexcept { return kModelSlugs; }

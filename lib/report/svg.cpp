@@ -1,4 +1,4 @@
-#include "llmfit/svg.hpp"
+#include "llmfit/report/svg.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "llmfit/query.hpp"
+#include "llmfit/scenario.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // Hugging Face config.json → ModelSpec. Each architecture's keys and defaults follow its transformers
 // configuration class (configuration_<model_type>.py); the encoding follows models-db/*.yaml so the same
 // formulas apply to a config as to the catalogue entry of the same model. Accepted keys: docs/model-files.md.
-#include "llmfit/hf_config.hpp"
+#include "llmfit/io/hf_config.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #pragma once
-/// Presentation of calibration and validation results: terminal text, JSON, and the `report:` section of
-/// a calibrated profile's YAML.
+/// Presentation of calibration and validation results: terminal text and JSON (the profile file's YAML
+/// `report:` section is written by llmfit/io/profile_yaml.hpp).
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,9 +15,6 @@ namespace llmfit {
                                                   const std::vector<SkippedRun>& skipped);
 [[nodiscard]] nlohmann::json calibration_report_json(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                                      const std::vector<SkippedRun>& skipped);
-/// The fit statistics as a top-level YAML `report:` section (appended to the profile document).
-[[nodiscard]] std::string calibration_report_yaml(const CalibrationReport& report);
-
 /// `llmfit validate` text: every run predicted vs measured, then the summary errors.
 [[nodiscard]] std::string validation_report_text(const ValidationReport& report, const std::vector<RunCase>& cases,
                                                  const std::vector<SkippedRun>& skipped, const std::string& profile_name);

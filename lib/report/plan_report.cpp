@@ -1,11 +1,13 @@
-#include "llmfit/plan_report.hpp"
+#include "llmfit/report/plan.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "llmfit/report.hpp"
+#include "llmfit/report/card.hpp"
+#include "llmfit/report/catalog.hpp"
+#include "llmfit/report/format.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "llmfit/plan.hpp"
-#include "llmfit/svg.hpp"
+#include "llmfit/report/svg.hpp"
 
 namespace llmfit {
 

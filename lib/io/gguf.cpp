@@ -3,7 +3,7 @@
 //   metadata: (string key, u32 value_type, value)*, tensor infos: (string name, u32 n_dims,
 //   u64 dims[n_dims], u32 ggml_type, u64 offset)*, padding to general.alignment, tensor data.
 // Strings are u64 length + bytes (no terminator). Everything little-endian.
-#include "llmfit/gguf.hpp"
+#include "llmfit/io/gguf.hpp"
 
 #include <array>
 #include <bit>

@@ -1,7 +1,9 @@
-#include "llmfit/profile.hpp"
+#include "llmfit/io/profile_yaml.hpp"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
@@ -248,14 +250,35 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
   return out.str();
 }
 
-const EfficiencyProfile& shipped_efficiency_profile() {
-  static const EfficiencyProfile profile = [] {
-    EfficiencyProfile p;
-    detail::fill_shipped_profile(p);
-    if (p.entries.empty()) return default_efficiency_profile();
-    return p;
-  }();
-  return profile;
+std::string calibration_report_yaml(const CalibrationReport& report) {
+  auto number = [](double x) { return fmt::format("{:.4g}", x); };
+  auto summary = [&](const ErrorSummary& s) {
+    return fmt::format("{{n: {}, mape_pct: {}, median_ape_pct: {}}}", s.n, number(s.mape_pct), number(s.median_ape_pct));
+  };
+  std::string out = "report:\n";
+  out += fmt::format("  runs: {{decode: {}, prefill: {}, chips: {}, offloaded_not_fitted: {}}}\n", report.decode_runs,
+                     report.prefill_runs, report.hardware_count, report.offloaded_runs);
+  out += "  decode: {before: " + summary(report.decode_before) + ", after: " + summary(report.decode_after) +
+         ", loho_cv: " + summary(report.decode_cv) + "}\n";
+  out += "  prefill: {before: " + summary(report.prefill_before) + ", after: " + summary(report.prefill_after) +
+         ", loho_cv: " + summary(report.prefill_cv) + "}\n";
+  out += "  groups:\n";
+  for (const GroupFit& g : report.groups) {
+    out += "    - group: " + YAML::Dump(YAML::Node(g.label)) + "\n";
+    out += fmt::format("      runs: {{decode: {}, prefill: {}, chips: {}}}\n", g.decode_runs, g.prefill_runs,
+                       g.hardware_count);
+    for (const auto* list : {&g.decode, &g.prefill}) {
+      out += list == &g.decode ? "      decode:\n" : "      prefill:\n";
+      for (const auto& e : *list)
+        out += fmt::format("        {}: {{value: {}, standard_error: {}, status: {}}}\n", e.name, number(e.value),
+                           number(e.standard_error), YAML::Dump(YAML::Node(e.status)));
+    }
+  }
+  if (!report.notes.empty()) {
+    out += "  notes:\n";
+    for (const auto& note : report.notes) out += "    - " + YAML::Dump(YAML::Node(note)) + "\n";
+  }
+  return out;
 }
 
 }  // namespace llmfit

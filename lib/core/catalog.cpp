@@ -5,6 +5,8 @@
 #include <set>
 
 #include "llmfit/errors.hpp"
+#include "name_index.hpp"
+#include "llmfit/text.hpp"
 
 namespace llmfit {
 namespace {
@@ -38,13 +40,6 @@ std::vector<std::string> names_of(const std::vector<Spec>& entries) {
     for (const auto& alias : e.aliases) names.push_back(alias);
   }
   return names;
-}
-
-std::string did_you_mean(const std::vector<std::string>& suggestions) {
-  if (suggestions.empty()) return "";
-  std::string text = " (did you mean '" + suggestions.front() + "'";
-  for (std::size_t i = 1; i < suggestions.size(); ++i) text += " or '" + suggestions[i] + "'";
-  return text + "?)";
 }
 
 /// Adds `entries` to `into`: an id already present is replaced (recorded in `overrides`).
@@ -120,56 +115,22 @@ void check_names_free(const std::vector<Spec>& entries, const char* kind, const 
 
 }  // namespace
 
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+struct Catalog::Indexes {
+  detail::NameIndex hardware;
+  detail::NameIndex models;
+  detail::NameIndex quants;
+};
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
+Catalog::Catalog() : indexes_(std::make_unique<Indexes>()) {}
+Catalog::Catalog(const Catalog& other)
+    : data_(other.data_), indexes_(std::make_unique<Indexes>(*other.indexes_)), overrides_(other.overrides_) {}
+Catalog::Catalog(Catalog&& other) noexcept = default;
+Catalog& Catalog::operator=(const Catalog& other) {
+  if (this != &other) *this = Catalog(other);
+  return *this;
 }
-
-std::vector<std::string> closest_matches(std::string_view text, const std::vector<std::string>& candidates,
-                                         std::size_t max) {
-  const std::string needle = to_lower(text.substr(0, 200));
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& candidate : candidates) {
-    const std::string lower = to_lower(candidate);
-    // A candidate that contains the text (or the reverse) is a strong hint even when far in edits.
-    const bool contains =
-        !needle.empty() && (lower.find(needle) != std::string::npos || needle.find(lower) != std::string::npos);
-    const std::size_t limit = std::max<std::size_t>(2, std::max(needle.size(), lower.size()) / 3);
-    // The length gap bounds the edit distance from below: skip the quadratic computation when it
-    // cannot change the outcome (long garbage names against short ids).
-    const std::size_t length_gap = std::max(needle.size(), lower.size()) - std::min(needle.size(), lower.size());
-    if (!contains && length_gap > limit) continue;
-    std::size_t distance = contains && length_gap > 2 ? length_gap : edit_distance(needle, lower);
-    if (contains) distance = std::min<std::size_t>(distance, 1 + (lower.size() > needle.size() ? 0 : 1));
-    if (distance <= limit) scored.emplace_back(distance, candidate);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::vector<std::string> out;
-  for (const auto& [distance, candidate] : scored) {
-    if (out.size() >= max) break;
-    if (std::find(out.begin(), out.end(), candidate) == out.end()) out.push_back(candidate);
-  }
-  return out;
-}
+Catalog& Catalog::operator=(Catalog&& other) noexcept = default;
+Catalog::~Catalog() = default;
 
 const Catalog& Catalog::builtin() {
   // Never destroyed: freeing a few thousand strings at exit would only delay the process's end.
@@ -185,13 +146,15 @@ Catalog Catalog::make_builtin() {
 }
 
 void Catalog::reindex() {
-  index_entries(data_.hardware, hardware_index_);
-  index_entries(data_.models, model_index_);
-  quant_index_.clear();
+  if (!indexes_) indexes_ = std::make_unique<Indexes>();
+  index_entries(data_.hardware, indexes_->hardware);
+  index_entries(data_.models, indexes_->models);
+  detail::NameIndex& quant_index = indexes_->quants;
+  quant_index.clear();
   for (std::size_t i = 0; i < data_.quants.size(); ++i) {
-    quant_index_.add(data_.quants[i].id, i);
-    quant_index_.add(data_.quants[i].name, i);
-    for (const auto& form : data_.quants[i].short_forms) quant_index_.add(form, i);
+    quant_index.add(data_.quants[i].id, i);
+    quant_index.add(data_.quants[i].name, i);
+    for (const auto& form : data_.quants[i].short_forms) quant_index.add(form, i);
   }
 }
 
@@ -243,13 +206,13 @@ void Catalog::add_source(CatalogData data, const std::string& source_name) {
 }
 
 const HardwareSpec* Catalog::find_hardware(std::string_view id) const noexcept {
-  return find_in(data_.hardware, hardware_index_, id);
+  return indexes_ ? find_in(data_.hardware, indexes_->hardware, id) : nullptr;
 }
 const ModelSpec* Catalog::find_model(std::string_view id) const noexcept {
-  return find_in(data_.models, model_index_, id);
+  return indexes_ ? find_in(data_.models, indexes_->models, id) : nullptr;
 }
 const QuantSpec* Catalog::find_quant(std::string_view id) const noexcept {
-  return find_in(data_.quants, quant_index_, id);
+  return indexes_ ? find_in(data_.quants, indexes_->quants, id) : nullptr;
 }
 
 std::vector<std::string> Catalog::suggest_hardware(std::string_view text, std::size_t max) const {

@@ -1,4 +1,4 @@
-#include "llmfit/sweep_report.hpp"
+#include "llmfit/report/sweep.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "llmfit/errors.hpp"
-#include "llmfit/hf_config.hpp"
+#include "llmfit/io/hf_config.hpp"
 #include "llmfit/model_file.hpp"
 
 namespace llmfit {

@@ -9,8 +9,10 @@
 #include <numeric>
 
 #include "llmfit/errors.hpp"
-#include "llmfit/parallel.hpp"
-#include "llmfit/report.hpp"
+#include "parallel.hpp"
+#include "llmfit/report/card.hpp"
+#include "llmfit/report/catalog.hpp"
+#include "llmfit/report/format.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {

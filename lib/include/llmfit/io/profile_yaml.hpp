@@ -1,0 +1,22 @@
+#pragma once
+/// Efficiency profiles on disk (YAML, written by `llmfit calibrate`, read by `--calibration`).
+#include <string>
+#include <string_view>
+
+#include "llmfit/calibrate.hpp"
+#include "llmfit/efficiency.hpp"
+
+namespace llmfit {
+
+/// Parses a profile document. Constants an entry leaves out come from the literature default of its
+/// backend. Throws InputError naming the source, entry and field.
+[[nodiscard]] EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& source_name);
+/// Reads a profile file (at most 16 MiB). Throws InputError.
+[[nodiscard]] EfficiencyProfile load_profile_path(const std::string& path);
+/// The profile as YAML, readable by people and by parse_profile_yaml.
+[[nodiscard]] std::string profile_to_yaml(const EfficiencyProfile& profile);
+/// The fit statistics of a calibration as a top-level YAML `report:` section, appended to the profile
+/// document `llmfit calibrate -o` writes (profile readers skip it).
+[[nodiscard]] std::string calibration_report_yaml(const CalibrationReport& report);
+
+}  // namespace llmfit
