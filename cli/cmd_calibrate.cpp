@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "llmfit/calibrate.hpp"
 #include "llmfit/report/calibration.hpp"
 
@@ -42,7 +43,7 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
     write_output(yaml, options.output);
   }
   if (options.output == "-") {
-    std::cerr << text;
+    std::cerr << spelled(text);
   } else {
     write_output(text, "");
     if (!options.output.empty() && options.format != "json") std::cout << "profile written to " << options.output << "\n";

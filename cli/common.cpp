@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 
+#include "flags.hpp"
+
 namespace llmfit::cli {
 
 void add_global_options(CLI::App& app, GlobalOptions& options) {
@@ -40,7 +42,7 @@ void check_quant(const Catalog& catalog, const std::string& quant) {
   try {
     (void)catalog.quant_or_throw(quant);
   } catch (const InputError& e) {
-    throw InputError(std::string("--quant: ") + e.what());
+    throw InputError(std::string("--quant: ") + e.message());
   }
 }
 
@@ -119,7 +121,8 @@ std::string json_text(const nlohmann::json& doc) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void write_output(const std::string& text, const std::string& path) {
+void write_output(const std::string& unspelled, const std::string& path) {
+  const std::string text = spelled(unspelled);
   if (path.empty() || path == "-") {
     std::cout << text;
     std::cout.flush();

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "flags.hpp"
 
 int main(int argc, char** argv) {
   using namespace llmfit::cli;
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     std::cerr << "llmfit: error: " << llmfit::one_line(e.what()) << " (see 'llmfit --help')\n";
     return 2;
   } catch (const llmfit::InputError& e) {
-    std::cerr << "llmfit: error: " << e.what() << '\n';
+    std::cerr << "llmfit: error: " << spelled(e.message()) << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "llmfit: internal error: " << llmfit::one_line(e.what()) << '\n';

@@ -70,6 +70,8 @@ void expect_clean_failure(const std::vector<std::string>& arguments, const std::
   EXPECT_NE(run.err.find(expected_error), std::string::npos)
       << label << ": expected '" << expected_error << "' in:\n" << run.err;
   EXPECT_EQ(run.err.rfind("llmfit: error: ", 0), 0u) << label << ": " << run.err;
+  // Library messages refer to fields («context_tokens»); the command line spells every one as its option.
+  EXPECT_EQ(run.err.find("\xC2\xAB"), std::string::npos) << label << ": unspelt field in: " << run.err;
   EXPECT_TRUE(run.out.empty()) << label << ": stdout: " << run.out.substr(0, 200);
   EXPECT_FALSE(fs::exists(out)) << label << ": output file left behind";
   EXPECT_FALSE(fs::exists(out.string() + ".tmp-llmfit")) << label << ": temporary output left behind";

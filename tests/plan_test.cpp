@@ -37,6 +37,20 @@ void expect_input_error(F&& f, const std::string& needle) {
   }
 }
 
+/// Throws InputError about the library field `name`: the message names the field (what() gives its name,
+/// field() says which), never a command-line option.
+template <typename F>
+void expect_field_error(F&& f, const std::string& name) {
+  try {
+    f();
+    ADD_FAILURE() << "no InputError (wanted one about '" << name << "')";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), name) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(name + ":", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
+  }
+}
+
 // ------------------------------------------------------------------------------------------ compare
 
 TEST(PlanCompare, MultiGpuPriceAndPowerScaleWithTheCount) {
@@ -259,7 +273,7 @@ TEST(PlanFit, BadOptionsAreInputErrors) {
   expect_input_error([&] { (void)fit_search(cat(), o, prof()); }, "did you mean");
   o.base.hardware = "rtx-4090";
   o.min_decode_tok_s = std::nan("");
-  expect_input_error([&] { (void)fit_search(cat(), o, prof()); }, "--min-tok-s");
+  expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "min_decode_tok_s");
 }
 
 // -------------------------------------------------------------------------------------------- scale
@@ -509,18 +523,18 @@ TEST(PlanCost, OutOfRangeInputsAreInputErrors) {
   in.power_w = 100;
   in.decode_tok_s = 50;
   in.utilization = 0;
-  expect_input_error([&] { (void)estimate_cost(in); }, "--utilization");
+  expect_field_error([&] { (void)estimate_cost(in); }, "utilization");
   in.utilization = 1.5;
-  expect_input_error([&] { (void)estimate_cost(in); }, "--utilization");
+  expect_field_error([&] { (void)estimate_cost(in); }, "utilization");
   in.utilization = 0.5;
   in.years = -1;
-  expect_input_error([&] { (void)estimate_cost(in); }, "--years");
+  expect_field_error([&] { (void)estimate_cost(in); }, "years");
   in.years = 3;
   in.power_price_usd_per_kwh = std::nan("");
-  expect_input_error([&] { (void)estimate_cost(in); }, "--power-price");
+  expect_field_error([&] { (void)estimate_cost(in); }, "power_price_usd_per_kwh");
   in.power_price_usd_per_kwh = 0.3;
   in.api_usd_per_mtok = -3;
-  expect_input_error([&] { (void)estimate_cost(in); }, "--api-price-per-mtok");
+  expect_field_error([&] { (void)estimate_cost(in); }, "api_usd_per_mtok");
 }
 
 // ---------------------------------------------------------------------------------------- recommend
@@ -530,9 +544,9 @@ TEST(PlanRecommend, ModelSizes) {
   EXPECT_DOUBLE_EQ(parse_model_size_b("1.5B"), 1.5);
   EXPECT_DOUBLE_EQ(parse_model_size_b("500m"), 0.5);
   EXPECT_DOUBLE_EQ(parse_model_size_b("70"), 70);
-  expect_input_error([] { (void)parse_model_size_b("big"); }, "--model-size");
-  expect_input_error([] { (void)parse_model_size_b("-5b"); }, "--model-size");
-  expect_input_error([] { (void)parse_model_size_b(""); }, "--model-size");
+  expect_field_error([] { (void)parse_model_size_b("big"); }, "model_size_b");
+  expect_field_error([] { (void)parse_model_size_b("-5b"); }, "model_size_b");
+  expect_field_error([] { (void)parse_model_size_b(""); }, "model_size_b");
 }
 
 TEST(PlanRecommend, YardstickIsTheNearestDenseModel) {
@@ -582,7 +596,7 @@ TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
 TEST(PlanRecommend, NeedsAModel) {
   RecommendOptions o;
   o.budget_usd = 4000;
-  expect_input_error([&] { (void)recommend(cat(), o, prof()); }, "--model-size");
+  expect_field_error([&] { (void)recommend(cat(), o, prof()); }, "model_size_b");
   o.model = "lama-3.1-8b";
   expect_input_error([&] { (void)recommend(cat(), o, prof()); }, "did you mean");
 }
@@ -631,9 +645,9 @@ TEST(PlanCheck, CalibratedRangeRaisesThePlausibleTop) {
   const ClaimCheck c = check_claim(r.scenario, r.efficiency->constants, u, predicted * 1.1);
   EXPECT_DOUBLE_EQ(c.predicted_high_tok_s, predicted * 1.2);
   EXPECT_EQ(c.verdict, ClaimVerdict::within_prediction);
-  expect_input_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, -1); }, "--claimed-tok-s");
-  expect_input_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, std::nan("")); },
-                     "--claimed-tok-s");
+  expect_field_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, -1); }, "claimed_tok_s");
+  expect_field_error([&] { (void)check_claim(r.scenario, r.efficiency->constants, u, std::nan("")); },
+                     "claimed_tok_s");
 }
 
 }  // namespace

@@ -241,7 +241,8 @@ TEST(Ollama, GenerateResponseGivesPrefillAndDecode) {
   const RunSet no_hw = load("ollama-generate.json");
   EXPECT_TRUE(no_hw.runs.empty());
   ASSERT_EQ(no_hw.skipped.size(), 1u);
-  EXPECT_NE(no_hw.skipped[0].reason.find("--hw"), std::string::npos);
+  // The reason names RunDefaults::hardware, which the command line spells --hw.
+  EXPECT_EQ(referenced_fields(no_hw.skipped[0].reason), std::vector<std::string>{"hardware"});
 }
 
 TEST(Ollama, StreamChunksWithoutTimingsAreNotRuns) {

@@ -10,9 +10,7 @@
 
 #include "llmfit/errors.hpp"
 #include "parallel.hpp"
-#include "llmfit/report/card.hpp"
-#include "llmfit/report/catalog.hpp"
-#include "llmfit/report/format.hpp"
+#include "llmfit/text.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {
@@ -137,7 +135,7 @@ void rank_compare_rows(std::vector<CompareRow>& rows) {
 CompareScenarios resolve_compare_scenarios(const Catalog& catalog, const Query& base,
                                            const std::vector<std::string>& hardware, bool skip_incompatible,
                                            const EfficiencyProfile& profile) {
-  if (hardware.empty()) throw InputError("--hw: no hardware named; give --hw a,b,c or --all");
+  if (hardware.empty()) throw InputError(fmt::format("{0}: no hardware named; give {0} a,b,c or {1}", field("hardware"), field("all")));
   (void)catalog.resolve_model(base.model);  // an unknown model fails once, not per machine
   CompareScenarios out;
   std::string first_error;
@@ -152,8 +150,8 @@ CompareScenarios resolve_compare_scenarios(const Catalog& catalog, const Query& 
     try {
       out.resolved.push_back(resolve_query(catalog, query, profile));
     } catch (const InputError& error) {
-      if (first_error.empty()) first_error = error.what();
-      out.skipped.push_back(name + ": " + error.what());
+      if (first_error.empty()) first_error = error.message();
+      out.skipped.push_back(name + ": " + error.message());
     }
   }
   // Skipping everything means the question itself is wrong (e.g. --context beyond the model's maximum).
@@ -184,21 +182,22 @@ std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& 
 }
 
 FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& options, const EfficiencyProfile& profile) {
-  if (options.base.hardware.empty()) throw InputError("--hw: missing; name a chip, e.g. --hw rtx-4090");
+  if (options.base.hardware.empty()) throw InputError(fmt::format("{0}: missing; name a chip, e.g. {0} rtx-4090", field("hardware")));
   if (!finite_in(options.min_decode_tok_s, 0, 1e9))
-    throw InputError(fmt::format("--min-tok-s: {} is out of range (expected 0 to 1e9 tok/s)", options.min_decode_tok_s));
+    throw InputError(fmt::format("{}: {} is out of range (expected 0 to 1e9 tok/s)", field("min_decode_tok_s"),
+                                 options.min_decode_tok_s));
   if (!finite_in(options.quality_tolerance_pct, 0, 100))
-    throw InputError(fmt::format("--quality-tolerance: {} is out of range (0 to 100 percentage points)",
+    throw InputError(fmt::format("{}: {} is out of range (0 to 100 percentage points)", field("quality_tolerance_pct"),
                                  options.quality_tolerance_pct));
   if (options.base.context_tokens < 0)
-    throw InputError(fmt::format("--context: {} must be positive", options.base.context_tokens));
+    throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), options.base.context_tokens));
   const HardwareChoice choice = catalog.resolve_hardware(options.base.hardware);
   std::optional<Backend> backend;
   if (!options.base.backend.empty()) {
     backend = parse_backend(options.base.backend);
     if (!backend) {
       const auto hint = closest_matches(options.base.backend, {"llama.cpp", "mlx", "ollama", "vllm", "transformers"}, 1);
-      throw InputError("--backend: unknown engine '" + options.base.backend.substr(0, 60) + "'" +
+      throw InputError(field("backend") + ": unknown engine '" + options.base.backend.substr(0, 60) + "'" +
                        (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)"));
     }
   }
@@ -388,14 +387,16 @@ const LinkSpec& link_or_throw(std::string_view id) {
   const auto hint = closest_matches(wanted, names, 1);
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-  throw InputError("--link: unknown link '" + std::string(id.substr(0, 60)) + "'" +
+  throw InputError(field("link") + ": unknown link '" + std::string(id.substr(0, 60)) + "'" +
                    (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " + all +
-                   ", or give --link-latency-us and --link-bandwidth-gb-s");
+                   ", or give " + field("link_latency_us") + " and " + field("link_bandwidth_gb_s"));
 }
 
 std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::string_view text) {
   std::vector<ClusterNodeSpec> nodes;
-  if (text.empty()) throw InputError("--hw: missing; name the machines, e.g. --hw m4-pro:4 or m4-max-40c,m4-pro:2");
+  if (text.empty())
+    throw InputError(
+        fmt::format("{0}: missing; name the machines, e.g. {0} m4-pro:4 or m4-max-40c,m4-pro:2", field("hardware")));
   std::size_t start = 0;
   int item = 0;
   while (start <= text.size()) {
@@ -403,7 +404,7 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
     const std::string_view entry = text.substr(start, comma == std::string_view::npos ? std::string_view::npos
                                                                                       : comma - start);
     ++item;
-    if (entry.empty()) throw InputError(fmt::format("--hw: machine {} is empty (stray comma?)", item));
+    if (entry.empty()) throw InputError(fmt::format("{}: machine {} is empty (stray comma?)", field("hardware"), item));
     std::string_view id = entry;
     int machines = 1;
     double memory_gib = 0;
@@ -413,7 +414,7 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
       const auto [end, error] =
           std::from_chars(memory_text.data(), memory_text.data() + memory_text.size(), memory_gib);
       if (error != std::errc() || end != memory_text.data() + memory_text.size() || !finite_in(memory_gib, 0.1, 1e5))
-        throw InputError("--hw '" + std::string(entry.substr(0, 80)) +
+        throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
                          "': the memory after '@' must be a number of GiB from 0.1 to 100000");
     }
     if (const auto colon = id.find(':'); colon != std::string_view::npos) {
@@ -421,12 +422,12 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
       id = id.substr(0, colon);
       const auto [end, error] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), machines);
       if (error != std::errc() || end != count_text.data() + count_text.size() || machines < 1 || machines > 64)
-        throw InputError("--hw '" + std::string(entry.substr(0, 80)) +
+        throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
                          "': the machine count after ':' must be a whole number from 1 to 64");
     }
     const HardwareSpec& hw = catalog.hardware_or_throw(id);
     for (int i = 0; i < machines; ++i) nodes.push_back({&hw, memory_gib});
-    if (nodes.size() > 64) throw InputError("--hw: at most 64 machines in a cluster");
+    if (nodes.size() > 64) throw InputError(field("hardware") + ": at most 64 machines in a cluster");
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -607,15 +608,17 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
 // -------------------------------------------------------------------------------------------- cost
 
 CostEstimate estimate_cost(const CostInputs& in) {
-  if (!finite_in(in.price_usd, 0, 1e9)) throw InputError(fmt::format("--price-usd: {} is out of range (0 to 1e9)", in.price_usd));
-  if (!finite_in(in.power_w, 0, 1e6)) throw InputError(fmt::format("--watts: {} is out of range (0 to 1e6 W)", in.power_w));
+  if (!finite_in(in.price_usd, 0, 1e9)) throw InputError(fmt::format("{}: {} is out of range (0 to 1e9)", field("price_usd"), in.price_usd));
+  if (!finite_in(in.power_w, 0, 1e6)) throw InputError(fmt::format("{}: {} is out of range (0 to 1e6 W)", field("power_w"), in.power_w));
   if (!finite_in(in.decode_tok_s, 1e-9, 1e12)) throw InputError(fmt::format("decode speed {} tok/s is not usable for a cost", in.decode_tok_s));
-  if (!finite_in(in.years, 0.01, 50)) throw InputError(fmt::format("--years: {} is out of range (0.01 to 50)", in.years));
-  if (!finite_in(in.utilization, 1e-6, 1)) throw InputError(fmt::format("--utilization: {} is out of range (above 0, at most 1)", in.utilization));
+  if (!finite_in(in.years, 0.01, 50)) throw InputError(fmt::format("{}: {} is out of range (0.01 to 50)", field("years"), in.years));
+  if (!finite_in(in.utilization, 1e-6, 1)) throw InputError(fmt::format("{}: {} is out of range (above 0, at most 1)", field("utilization"), in.utilization));
   if (!finite_in(in.power_price_usd_per_kwh, 0, 100))
-    throw InputError(fmt::format("--power-price: {} is out of range (0 to 100 USD/kWh)", in.power_price_usd_per_kwh));
+    throw InputError(fmt::format("{}: {} is out of range (0 to 100 USD/kWh)", field("power_price_usd_per_kwh"),
+                                 in.power_price_usd_per_kwh));
   if (!finite_in(in.api_usd_per_mtok, 0, 1e5))
-    throw InputError(fmt::format("--api-price-per-mtok: {} is out of range (0 to 100000 USD)", in.api_usd_per_mtok));
+    throw InputError(
+        fmt::format("{}: {} is out of range (0 to 100000 USD)", field("api_usd_per_mtok"), in.api_usd_per_mtok));
 
   CostEstimate e;
   const double lifetime_mtok = in.decode_tok_s * in.utilization * in.years * kSecondsPerYear / 1e6;
@@ -655,7 +658,7 @@ double parse_model_size_b(std::string_view text) {
   double value = 0;
   const auto [end, error] = std::from_chars(lower.data(), lower.data() + lower.size(), value);
   if (lower.empty() || error != std::errc() || end != lower.data() + lower.size() || !finite_in(value * scale, 0.01, 5000))
-    throw InputError("--model-size: '" + std::string(text.substr(0, 40)) +
+    throw InputError(field("model_size_b") + ": '" + std::string(text.substr(0, 40)) +
                      "' is not a model size; write it like 8b, 30b, 1.5b or 500m (0.01 to 5000 billion)");
   return value * scale;
 }
@@ -675,13 +678,13 @@ const ModelSpec* yardstick_model(const Catalog& catalog, double size_b) {
 }
 
 RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, const EfficiencyProfile& profile) {
-  if (!finite_in(o.budget_usd, 1, 1e8)) throw InputError(fmt::format("--budget: {} is out of range (1 to 1e8 USD)", o.budget_usd));
-  if (o.users < 1 || o.users > 4096) throw InputError(fmt::format("--users: {} is out of range (1 to 4096)", o.users));
+  if (!finite_in(o.budget_usd, 1, 1e8)) throw InputError(fmt::format("{}: {} is out of range (1 to 1e8 USD)", field("budget_usd"), o.budget_usd));
+  if (o.users < 1 || o.users > 4096) throw InputError(fmt::format("{}: {} is out of range (1 to 4096)", field("users"), o.users));
   if (!finite_in(o.min_tok_s_per_user, 0, 1e6))
-    throw InputError(fmt::format("--min-tok-s: {} is out of range (0 to 1e6 tok/s)", o.min_tok_s_per_user));
+    throw InputError(fmt::format("{}: {} is out of range (0 to 1e6 tok/s)", field("min_tok_s_per_user"), o.min_tok_s_per_user));
   if (o.max_devices_per_box < 1 || o.max_devices_per_box > 16)
-    throw InputError(fmt::format("--max-gpus: {} is out of range (1 to 16)", o.max_devices_per_box));
-  if (o.top < 1 || o.top > 1000) throw InputError(fmt::format("--top: {} is out of range (1 to 1000)", o.top));
+    throw InputError(fmt::format("{}: {} is out of range (1 to 16)", field("max_devices_per_box"), o.max_devices_per_box));
+  if (o.top < 1 || o.top > 1000) throw InputError(fmt::format("{}: {} is out of range (1 to 1000)", field("top"), o.top));
 
   RecommendResult result;
   if (!o.model.empty()) {
@@ -691,18 +694,19 @@ RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, con
     result.yardstick_reason = fmt::format("{} as named", choice.model->id);
   } else if (o.model_size_b > 0) {
     result.yardstick = yardstick_model(catalog, o.model_size_b);
-    if (result.yardstick == nullptr) throw InputError("--model-size: the catalogue has no dense model to measure by");
+    if (result.yardstick == nullptr) throw InputError(field("model_size_b") + ": the catalogue has no dense model to measure by");
     result.quant = &catalog.quant_or_throw(o.quant);
     result.yardstick_reason = fmt::format(
         "{} ({:g}B, dense) is the catalogue's dense model closest to {:g}B; an MoE model of that size runs faster",
         result.yardstick->id, result.yardstick->params_b, o.model_size_b);
   } else {
-    throw InputError("--model-size: missing; say what size of model you want to run, e.g. --model-size 30b (or --model ID)");
+    throw InputError(fmt::format("{0}: missing; say what size of model you want to run, e.g. {0} 30b (or {1} ID)",
+                                 field("model_size_b"), field("model")));
   }
   const ModelSpec& model = *result.yardstick;
   const QuantSpec& quant = *result.quant;
   if (o.context_tokens > model.max_context)
-    throw InputError(fmt::format("--context: {} exceeds the maximum context of {} ({} tokens)", o.context_tokens,
+    throw InputError(fmt::format("{}: {} exceeds the maximum context of {} ({} tokens)", field("context_tokens"), o.context_tokens,
                                  model.id, model.max_context));
 
   struct Ranked {
@@ -772,7 +776,7 @@ RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, con
       if (count > 1 && fit.fits)
         rec.reasons.push_back(fmt::format("{} cards: fewer do not hold the model and {} KV caches", count, o.users));
       else if (count > 1)
-        rec.reasons.push_back(fmt::format("{} cards: the most within the budget and --max-gpus", count));
+        rec.reasons.push_back(fmt::format("{} cards: the most within the budget and {}", count, field("max_devices_per_box")));
       if (o.portable) rec.reasons.push_back("laptop (portable)");
       rec.meets_all = fit.fits && fast_enough;
       const bool fits_fully = fit.fits;
@@ -837,7 +841,7 @@ std::string_view to_string(ClaimVerdict verdict) noexcept {
 ClaimCheck check_claim(const Scenario& scenario, const EfficiencyConstants& constants,
                        const EfficiencyUncertainty& uncertainty, double claimed_tok_s) {
   if (!finite_in(claimed_tok_s, 1e-9, 1e300))
-    throw InputError(fmt::format("--claimed-tok-s: {} must be a positive number", claimed_tok_s));
+    throw InputError(fmt::format("{}: {} must be a positive number", field("claimed_tok_s"), claimed_tok_s));
   if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr)
     throw InputError("check: hardware and model are required");
   ClaimCheck c;

@@ -48,9 +48,9 @@ const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant
   return best;
 }
 
-void check_range(double value, double low, double high, const char* flag, const char* unit) {
+void check_range(double value, double low, double high, const char* name, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
-    throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", flag, value, low, high, unit));
+    throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", field(name), value, low, high, unit));
 }
 
 }  // namespace
@@ -58,8 +58,8 @@ void check_range(double value, double low, double high, const char* flag, const 
 ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
   ResolvedQuery r;
   Scenario& s = r.scenario;
-  if (query.hardware.empty()) throw InputError("--hw: missing; name a chip, e.g. --hw m2-max (see 'llmfit list hardware')");
-  if (query.model.empty()) throw InputError("--model: missing; name a model, e.g. --model qwen3-coder-q4");
+  if (query.hardware.empty()) throw InputError(fmt::format("{0}: missing; name a chip, e.g. {0} m2-max (see 'llmfit list hardware')", field("hardware")));
+  if (query.model.empty()) throw InputError(fmt::format("{0}: missing; name a model, e.g. {0} qwen3-coder-q4", field("model")));
   const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
   const ModelChoice model_choice = catalog.resolve_model(query.model);
   const HardwareSpec& hw = *hw_choice.hardware;
@@ -70,7 +70,7 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     if (!named_backend) {
       std::vector<std::string> names{"llama.cpp", "mlx", "ollama", "vllm", "transformers"};
       const auto hint = closest_matches(query.backend, names, 1);
-      throw InputError("--backend: unknown engine '" + query.backend.substr(0, 60) + "'" +
+      throw InputError(field("backend") + ": unknown engine '" + query.backend.substr(0, 60) + "'" +
                        (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " +
                        backend_choices());
     }
@@ -121,60 +121,60 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
                                         to_string(quant.format)));
   }
   if (!backend_supports(s.backend, quant))
-    throw InputError(fmt::format("--backend {} cannot load {} ({} format); use {}", to_string(s.backend), quant.name,
+    throw InputError(fmt::format("{} {} cannot load {} ({} format); use {}", field("backend"), to_string(s.backend), quant.name,
                                  to_string(quant.format), suggest_quant_for(s.backend)));
   if (s.backend == Backend::mlx && !backend_runs_on(s.backend, hw))
-    throw InputError(fmt::format("--backend mlx runs on Apple Silicon only; '{}' is {} hardware", hw.id, hw.vendor));
+    throw InputError(fmt::format("{} mlx runs on Apple Silicon only; '{}' is {} hardware", field("backend"), hw.id, hw.vendor));
   if (s.backend == Backend::vllm && !backend_runs_on(s.backend, hw))
     throw InputError(fmt::format("{}vLLM runs on CUDA/ROCm GPUs only and '{}' is {}; use llama.cpp with a GGUF "
                                  "quantisation (-q4_k_m){}",
                                  query.backend.empty() ? fmt::format("{} weights default to vLLM, but ", quant.name)
-                                                       : "--backend vllm: ",
+                                                       : field("backend") + " vllm: ",
                                  hw.id, hw.vendor == "apple" ? "Apple Silicon (Metal)" : "a CPU entry",
                                  hw.vendor == "apple" ? " or mlx with an MLX one (-mlx-4bit)"
-                                                      : " or --backend transformers"));
+                                                      : " or " + field("backend") + " transformers"));
 
   // Device API: from the flag (must be one the chip supports), else the engine's natural one.
   if (!query.api.empty()) {
     const auto api = parse_device_api(query.api);
-    if (!api) throw InputError("--api: unknown device API '" + query.api.substr(0, 40) +
+    if (!api) throw InputError(field("api") + ": unknown device API '" + query.api.substr(0, 40) +
                                "'; choose one of cuda, metal, vulkan, rocm, sycl, cpu");
     if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
-      throw InputError(fmt::format("--api {}: '{}' does not support it", query.api, hw.id));
+      throw InputError(fmt::format("{} {}: '{}' does not support it", field("api"), query.api, hw.id));
     // Only the efficiency constants would change: the GPU's bandwidth and memory would still be used.
     if (*api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
-      throw InputError(fmt::format("--api cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
-                                   "CPU-only inference name a cpu entry (e.g. --hw ddr5-5600-dual), or use --host for "
+      throw InputError(fmt::format("{} cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
+                                   "CPU-only inference name a cpu entry (e.g. {} ddr5-5600-dual), or use {} for "
                                    "layers offloaded to host RAM",
-                                   hw.id));
+                                   field("api"), hw.id, field("hardware"), field("host")));
     s.api = *api;
   } else {
     s.api = s.backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
     if (hw.apis.size() > 1)
-      r.assumptions.push_back(fmt::format("device API {} (--api to choose)", to_string(s.api)));
+      r.assumptions.push_back(fmt::format("device API {} ({} to choose)", to_string(s.api), field("api")));
   }
 
   const auto kv = parse_kv_cache_type(query.kv_type);
-  if (!kv) throw InputError("--kv-type: unknown cache type '" + query.kv_type.substr(0, 40) +
+  if (!kv) throw InputError(field("kv_type") + ": unknown cache type '" + query.kv_type.substr(0, 40) +
                             "'; choose one of f16, bf16, q8_0, q4_0, f32");
   s.kv_type = *kv;
 
-  if (query.context_tokens < 0) throw InputError(fmt::format("--context: {} must be positive", query.context_tokens));
+  if (query.context_tokens < 0) throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), query.context_tokens));
   if (query.context_tokens == 0) {
     s.context_tokens = std::min<std::int64_t>(8192, model.max_context);
   } else {
     if (query.context_tokens > model.max_context)
-      throw InputError(fmt::format("--context: {} exceeds the maximum context of {} ({} tokens)",
+      throw InputError(fmt::format("{}: {} exceeds the maximum context of {} ({} tokens)", field("context_tokens"),
                                    query.context_tokens, model.id, model.max_context));
     s.context_tokens = query.context_tokens;
   }
-  check_range(static_cast<double>(query.prompt_tokens), 1, static_cast<double>(model.max_context), "--prompt-tokens",
+  check_range(static_cast<double>(query.prompt_tokens), 1, static_cast<double>(model.max_context), "prompt_tokens",
               "tokens (the model's maximum context)");
   s.prompt_tokens = query.prompt_tokens;
-  check_range(query.batch, 1, 4096, "--batch", "sequences");
+  check_range(query.batch, 1, 4096, "batch", "sequences");
   s.batch = query.batch;
   if (query.memory_gib != 0) {
-    check_range(query.memory_gib, 0.1, 1e5, "--memory", "GiB");
+    check_range(query.memory_gib, 0.1, 1e5, "memory_gib", "GiB");
     s.memory_gib = query.memory_gib;
     const bool is_option = std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), query.memory_gib) !=
                            hw.memory_options_gib.end();
@@ -182,13 +182,13 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
                                         is_option ? "a shipped configuration" : "as given"));
   }
   if (query.gpu_memory_fraction != 0) {
-    check_range(query.gpu_memory_fraction, 0.05, 1.0, "--gpu-memory-fraction", "");
+    check_range(query.gpu_memory_fraction, 0.05, 1.0, "gpu_memory_fraction", "");
     if (hw.kind != HardwareKind::unified)
-      throw InputError("--gpu-memory-fraction applies to unified-memory chips only; '" + hw.id + "' is not one");
+      throw InputError(field("gpu_memory_fraction") + " applies to unified-memory chips only; '" + hw.id + "' is not one");
     s.gpu_memory_fraction = query.gpu_memory_fraction;
   }
   if (query.host_memory_gib != 0) {
-    check_range(query.host_memory_gib, 0.1, 1e5, "--host-memory", "GiB");
+    check_range(query.host_memory_gib, 0.1, 1e5, "host_memory_gib", "GiB");
     s.host_memory_gib = query.host_memory_gib;
   }
   s.allow_offload = query.allow_offload;
@@ -197,16 +197,17 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     if (!query.host.empty()) {
       const HardwareSpec& host = catalog.hardware_or_throw(query.host);
       if (host.kind != HardwareKind::cpu)
-        throw InputError("--host: '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
+        throw InputError(field("host") + ": '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
       s.host = &host;
     } else {
       s.host = catalog.default_host(hw);
       if (s.host != nullptr)
-        r.assumptions.push_back(fmt::format("host {} ({:g} GiB, {:g} GB/s) for offloaded layers (--host to change)",
-                                            s.host->id, s.host->default_memory_gib, s.host->bandwidth_gb_s));
+        r.assumptions.push_back(fmt::format("host {} ({:g} GiB, {:g} GB/s) for offloaded layers ({} to change)",
+                                            s.host->id, s.host->default_memory_gib, s.host->bandwidth_gb_s,
+                                            field("host")));
     }
   } else if (!query.host.empty()) {
-    r.warnings.push_back("--host ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
+    r.warnings.push_back(field("host") + " ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
   }
 
   r.efficiency = &profile.lookup(s.backend, s.api, hardware_class(hw));

@@ -270,7 +270,7 @@ std::string suggest_quant(const Fields& root, const Fields& lm, std::vector<std:
       if ((*method == "awq" || *method == "gptq") && bits.value_or(4) == 4) return *method + "-4bit";
       notes.push_back("quantization_config quant_method '" + clip(*method) +
                       (bits ? " " + std::to_string(*bits) + "-bit" : std::string()) +
-                      "' has no catalogue quantisation: suggesting " + dtype_quant + " from torch_dtype (choose --quant)");
+                      "' has no catalogue quantisation: suggesting " + dtype_quant + " from torch_dtype (choose " + field("quant") + ")");
       return dtype_quant;
     }
   }
@@ -279,7 +279,7 @@ std::string suggest_quant(const Fields& root, const Fields& lm, std::vector<std:
     const Fields q(*mlx, root.source(), "quantization.");
     const auto bits = q.optional_whole("bits", 1, 64);
     if (bits && (*bits == 3 || *bits == 4 || *bits == 6 || *bits == 8)) return "mlx-" + std::to_string(*bits) + "bit";
-    notes.push_back("quantization (MLX) without a catalogue bit width: suggesting " + dtype_quant + " (choose --quant)");
+    notes.push_back("quantization (MLX) without a catalogue bit width: suggesting " + dtype_quant + " (choose " + field("quant") + ")");
     return dtype_quant;
   }
   if (!dtype) notes.push_back("torch_dtype absent: assuming bf16 weights");

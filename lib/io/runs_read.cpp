@@ -130,7 +130,7 @@ struct ModelQuant {
 ModelQuant model_from_flag(const Catalog& catalog, const std::string& text) {
   const ModelChoice choice = catalog.resolve_model(text);
   if (choice.quant_was_default)
-    throw InputError("--model '" + clip(text) + "': name the quantisation the runs used, e.g. " + choice.model->id +
+    throw InputError(field("model") + " '" + clip(text) + "': name the quantisation the runs used, e.g. " + choice.model->id +
                      "-q4_k_m");
   return {choice.model, choice.quant};
 }
@@ -210,7 +210,7 @@ void check_params(double stated, const ModelSpec& model) {
   const double catalogue = model.params_b * 1e9;
   if (std::abs(stated - catalogue) > 0.1 * catalogue)
     reject("model_n_params: " + format_double(stated / 1e9) + " B parameters, but catalogue model '" + model.id +
-           "' has " + format_double(model.params_b) + " B; pass the right --model");
+           "' has " + format_double(model.params_b) + " B; pass the right " + field("model"));
 }
 
 /// A llama-bench / CUDA device name ("NVIDIA GeForce RTX 4090", "Apple M2 Max") as a catalogue entry.
@@ -226,7 +226,7 @@ HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_
     slug += word;
   }
   HardwareSlugMatch match = map_hardware_slug(slug, catalog);
-  if (match.hardware == nullptr) reject("gpu_info: '" + clip(name) + "' matches no catalogue entry; pass --hw");
+  if (match.hardware == nullptr) reject("gpu_info: '" + clip(name) + "' matches no catalogue entry; pass " + field("hardware"));
   if (match.hardware->vendor != "apple") return match;
   // Apple names the chip, not its GPU bin: "Apple M2 Max" may be the 30- or the 38-core part.
   for (const auto& other : catalog.hardware()) {
@@ -237,7 +237,7 @@ HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_
     if (tail.size() >= 2 && tail.back() == 'c' &&
         std::all_of(tail.begin(), tail.end() - 1, [](char c) { return c >= '0' && c <= '9'; }))
       reject("gpu_info: '" + clip(name) + "' names the chip but not its GPU size (" + match.hardware->id + " or " +
-             other.id + "); pass --hw");
+             other.id + "); pass " + field("hardware"));
   }
   return match;
 }
@@ -295,7 +295,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
   } else if (!ctx.defaults.hardware.empty()) {
     hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
   } else {
-    reject("hardware: missing (or pass --hw)");
+    reject("hardware: missing (or pass " + field("hardware") + ")");
   }
   if (const auto devices = optional_count(record, "devices")) {
     if (*devices < 1 || *devices > 64) reject("devices: must be 1 to 64");
@@ -306,7 +306,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
   }
   set_hardware(run, hw);
 
-  // Model and quantisation: "model" + "quant", or a "model-quant" name, else --model.
+  // Model and quantisation: "model" + "quant", or a "model-quant" name, else RunDefaults::model.
   ModelQuant mq;
   if (const auto name = optional_string(record, "model")) {
     if (const auto quant_name = optional_string(record, "quant")) {
@@ -328,13 +328,13 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
         if (choice.quant_was_default) reject("quant: missing; the run was measured with some quantisation, name it");
         mq = {choice.model, choice.quant};
       } catch (const InputError& e) {
-        reject(std::string("model: ") + e.what());
+        reject(std::string("model: ") + e.message());
       }
     }
   } else if (!ctx.defaults.model.empty()) {
     mq = model_from_flag(ctx.catalog, ctx.defaults.model);
   } else {
-    reject("model: missing (or pass --model)");
+    reject("model: missing (or pass " + field("model") + ")");
   }
   run.model_id = mq.model->id;
   run.quant_id = mq.quant->id;
@@ -477,7 +477,7 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
   if (!ctx.defaults.model.empty()) {
     mq = model_from_flag(ctx.catalog, ctx.defaults.model);
     if (type_quant != nullptr && type_quant != mq.quant)
-      reject("model_type: the file says " + ftype + ", --model says " + mq.quant->name);
+      reject("model_type: the file says " + ftype + ", " + field("model") + " says " + mq.quant->name);
   } else {
     std::string stem = std::filesystem::path(filename).filename().string();
     if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") stem.resize(stem.size() - 5);
@@ -487,7 +487,8 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     if (mq.model != nullptr && type_quant != nullptr) mq.quant = type_quant;
     if (mq.model == nullptr || mq.quant == nullptr || (run.params <= 0 && mq.quant != type_quant))
       reject("model: cannot map '" + clip(model_type, 40) + "' (file '" + clip(stem, 60) +
-             "') to a catalogue model and quantisation; pass --model, e.g. --model llama-3.1-8b-q4_k_m");
+             "') to a catalogue model and quantisation; pass " + field("model") + ", e.g. " + field("model") +
+             " llama-3.1-8b-q4_k_m");
   }
   check_params(run.params, *mq.model);
   run.model_id = mq.model->id;
@@ -499,7 +500,7 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
   if (!ctx.defaults.hardware.empty()) {
     hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
   } else if (run.api == DeviceApi::cpu) {
-    reject("hardware: a CPU run names no catalogue entry; pass --hw with the CPU/RAM entry");
+    reject("hardware: a CPU run names no catalogue entry; pass " + field("hardware") + " with the CPU/RAM entry");
   } else {
     std::vector<std::string> names;
     std::istringstream parts(gpu_info);
@@ -507,7 +508,7 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
       const auto first = part.find_first_not_of(' ');
       if (first != std::string::npos) names.push_back(part.substr(first, part.find_last_not_of(' ') - first + 1));
     }
-    if (names.empty()) reject("gpu_info: missing or empty; pass --hw");
+    if (names.empty()) reject("gpu_info: missing or empty; pass " + field("hardware"));
     for (const auto& name : names)
       if (name != names.front()) reject("gpu_info: different devices (" + clip(gpu_info) + ") are not modelled");
     hw = hardware_from_device_name(ctx.catalog, names.front());
@@ -555,7 +556,7 @@ void read_ollama_record(const json& record, std::size_t index, const Context& ct
   run.file = ctx.file;
   run.index = index;
   run.backend = Backend::ollama;
-  if (ctx.defaults.hardware.empty()) reject("hardware: Ollama responses do not name the machine; pass --hw");
+  if (ctx.defaults.hardware.empty()) reject("hardware: Ollama responses do not name the machine; pass " + field("hardware"));
   const HardwareSlugMatch hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
   set_hardware(run, hw);
   run.api = default_api(*hw.hardware, run.backend);
@@ -567,7 +568,8 @@ void read_ollama_record(const json& record, std::size_t index, const Context& ct
     mq = model_from_name(ctx.catalog, tag);
     if (mq.model == nullptr || mq.quant == nullptr)
       reject("model: Ollama tag '" + clip(tag) +
-             "' does not name a catalogue model and quantisation; pass --model, e.g. --model llama-3.1-8b-q4_k_m");
+             "' does not name a catalogue model and quantisation; pass " + field("model") + ", e.g. " +
+             field("model") + " llama-3.1-8b-q4_k_m");
   }
   run.model_id = mq.model->id;
   run.quant_id = mq.quant->id;

@@ -6,8 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "llmfit/report/card.hpp"
-#include "llmfit/report/catalog.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/report/format.hpp"
 
 namespace llmfit {
@@ -104,7 +103,7 @@ std::string skipped_text(const std::vector<SkippedRun>& skipped) {
   for (std::size_t i = 0; i < skipped.size() && i < kSkippedShown; ++i)
     out += fmt::format("  {}:{}: {}\n", skipped[i].file, skipped[i].index, skipped[i].reason);
   if (skipped.size() > kSkippedShown)
-    out += fmt::format("  … {} more (--format json lists them all)\n", skipped.size() - kSkippedShown);
+    out += fmt::format("  … {} more ({} json lists them all)\n", skipped.size() - kSkippedShown, field("format"));
   return out;
 }
 

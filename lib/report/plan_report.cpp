@@ -8,6 +8,7 @@
 #include "llmfit/report/card.hpp"
 #include "llmfit/report/catalog.hpp"
 #include "llmfit/report/format.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/units.hpp"
 
 namespace llmfit {
@@ -553,7 +554,7 @@ std::string render_scale_text(const ScaleReport& report) {
     if (compute_bound > 0)
       out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)
-      out += "still bandwidth-bound at the largest batch tried (--max-batch to go further).\n";
+      out += "still bandwidth-bound at the largest batch tried (" + field("max_batch") + " to go further).\n";
     out += fmt::format("largest number of users whose KV caches fit: {}\n", report.largest_batch_that_fits);
   }
   return out;
@@ -769,9 +770,9 @@ std::string render_cost_text(const CostReport& r) {
   const CostEstimate& e = r.estimate;
   if (!r.runs)
     return fmt::format("{} ({}) on {}: DOES NOT FIT ({} needed, {} usable), so there is no cost per token.\n"
-                       "Try a smaller quantisation, more memory (--memory) or more devices (--hw id:2).\n",
+                       "Try a smaller quantisation, more memory ({}) or more devices ({} id:2).\n",
                        s.model->name, s.quant->name, devices_name(s), format_gb(r.prediction.fit.total_bytes),
-                       format_gb(r.prediction.fit.available_bytes));
+                       format_gb(r.prediction.fit.available_bytes), field("memory_gib"), field("hardware"));
   std::string out = fmt::format("{} ({}) on {}: {} tok/s{}\n", s.model->name, s.quant->name, devices_name(s),
                                 format_rate(in.decode_tok_s),
                                 s.batch > 1 ? fmt::format(" aggregate over {} sequences", s.batch) : "");

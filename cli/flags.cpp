@@ -1,0 +1,62 @@
+#include "flags.hpp"
+
+#include <array>
+#include <utility>
+
+#include "llmfit/errors.hpp"
+
+namespace llmfit::cli {
+namespace {
+
+// Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
+// option. A field that several option structs share (model, hardware) is one option everywhere.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
+    {"hardware", "--hw"},
+    {"model", "--model"},
+    {"quant", "--quant"},
+    {"backend", "--backend"},
+    {"api", "--api"},
+    {"host", "--host"},
+    {"kv_type", "--kv-type"},
+    {"context_tokens", "--context"},
+    {"prompt_tokens", "--prompt-tokens"},
+    {"batch", "--batch"},
+    {"memory_gib", "--memory"},
+    {"gpu_memory_fraction", "--gpu-memory-fraction"},
+    {"host_memory_gib", "--host-memory"},
+    {"allow_offload", "--no-offload"},
+    {"format", "--format"},
+    {"all", "--all"},
+    {"threads", "--threads"},
+    {"min_decode_tok_s", "--min-tok-s"},
+    {"quality_tolerance_pct", "--quality-tolerance"},
+    {"max_batch", "--max-batch"},
+    {"link", "--link"},
+    {"link_latency_us", "--link-latency-us"},
+    {"link_bandwidth_gb_s", "--link-bandwidth-gb-s"},
+    {"price_usd", "--price-usd"},
+    {"power_w", "--watts"},
+    {"years", "--years"},
+    {"utilization", "--utilization"},
+    {"power_price_usd_per_kwh", "--power-price"},
+    {"api_usd_per_mtok", "--api-price-per-mtok"},
+    {"budget_usd", "--budget"},
+    {"users", "--users"},
+    {"model_size_b", "--model-size"},
+    {"min_tok_s_per_user", "--min-tok-s"},
+    {"max_devices_per_box", "--max-gpus"},
+    {"top", "--top"},
+    {"claimed_tok_s", "--claimed-tok-s"},
+}};
+
+}  // namespace
+
+std::string flag_for(std::string_view field) {
+  for (const auto& [name, flag] : kFlags)
+    if (name == field) return std::string(flag);
+  return std::string(field);
+}
+
+std::string spelled(std::string_view text) { return render_fields(text, flag_for); }
+
+}  // namespace llmfit::cli
