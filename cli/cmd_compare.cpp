@@ -28,7 +28,9 @@ std::vector<std::string> all_hardware(const Catalog& catalog, const CompareOptio
   std::optional<HardwareKind> kind;
   if (!o.kind.empty()) {
     kind = parse_hardware_kind(to_lower(o.kind));
-    if (!kind) throw InputError("--kind: unknown kind '" + o.kind.substr(0, 40) + "'; choose one of gpu, unified, cpu");
+    if (!kind)
+      throw InputError("--kind: unknown kind '" + o.kind.substr(0, 40) + "'; choose one of " +
+                       enum_choices<HardwareKind>());
   }
   std::vector<std::string> ids;
   for (const HardwareSpec& h : catalog.hardware()) {
@@ -78,7 +80,7 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
       ->delimiter(',');
   sub->add_flag("--all", options->all, "Compare every catalogue entry (those that cannot load the format are skipped)");
   sub->add_option("--vendor", options->vendor, "With --all: only this vendor (apple, nvidia, amd, intel, generic)");
-  sub->add_option("--kind", options->kind, "With --all: only this kind (gpu, unified, cpu)");
+  sub->add_option("--kind", options->kind, "With --all: only this kind (" + enum_choices<HardwareKind>() + ")");
   sub->add_option("--top", options->top, "Show only the best N rows");
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();

@@ -153,8 +153,8 @@ void setup_list(CLI::App& app, GlobalOptions& global) {
       ->transform(CLI::IsMember({"hardware", "hw", "models", "model", "quants", "quant"}, CLI::ignore_case));
   sub->add_option("--vendor", options->vendor, "Hardware vendor: apple, nvidia, amd, intel, generic");
   sub->add_option("--family", options->family,
-                  "Model family (substring), or hardware class: apple, nvidia-consumer, nvidia-datacenter, amd, intel, cpu");
-  sub->add_option("--kind", options->kind, "Hardware kind: gpu, unified, cpu");
+                  "Model family (substring), or hardware class: " + enum_choices<HardwareClass>());
+  sub->add_option("--kind", options->kind, "Hardware kind: " + enum_choices<HardwareKind>());
   sub->add_option("--min-memory", options->min_memory_gib, "Hardware with at least this many GiB in some configuration");
   add_format_option(*sub, options->format, {"text", "json"});
   sub->callback([options, &global] {

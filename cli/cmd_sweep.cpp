@@ -74,16 +74,8 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
     throw InputError("--threads: " + std::to_string(options.threads) + " is out of range (0 to " +
                      std::to_string(kMaxThreads) + "; 0 = automatic)");
   SweepOptions sweep;
-  const auto backend = parse_backend(options.backend);
-  if (!backend)
-    throw InputError("--backend: unknown engine '" + options.backend.substr(0, 60) +
-                     "'; choose one of llama.cpp, mlx, ollama, vllm, transformers");
-  sweep.backend = *backend;
-  const auto kv = parse_kv_cache_type(options.kv_type);
-  if (!kv)
-    throw InputError("--kv-type: unknown cache type '" + options.kv_type.substr(0, 40) +
-                     "'; choose one of f16, bf16, q8_0, q4_0, f32");
-  sweep.kv_type = *kv;
+  sweep.backend = backend_or_throw(options.backend);
+  sweep.kv_type = kv_cache_type_or_throw(options.kv_type);
   sweep.batch = options.batch;
   sweep.contexts = options.contexts;
   const SweepPlan plan = plan_sweep(catalog(global), profile(global), std::move(sweep));
@@ -114,7 +106,7 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
                   "default: 16 from 512 to 262144")
       ->delimiter(',');
   sub->add_option("--backend", options->backend, "Engine; the quantisations it loads are swept")->capture_default_str();
-  sub->add_option("--kv-type", options->kv_type, "KV cache type: f16 | bf16 | q8_0 | q4_0 | f32")
+  sub->add_option("--kv-type", options->kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))
       ->capture_default_str();
   sub->add_option("--batch", options->batch, "Concurrent sequences")->capture_default_str();
   sub->add_option("-o,--output", options->output, "Write to this file instead of stdout");

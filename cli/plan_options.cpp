@@ -5,14 +5,14 @@ namespace llmfit::cli {
 void add_scenario_options(CLI::App& app, Query& q, const ScenarioFlagSet& flags) {
   if (flags.context)
     app.add_option("--context", q.context_tokens, "KV cache length per sequence (default 8192 or the model's maximum)");
-  if (flags.backend) app.add_option("--backend", q.backend, "Engine: llama.cpp | mlx | ollama | vllm | transformers");
-  if (flags.kv_type) app.add_option("--kv-type", q.kv_type, "KV cache type: f16 | bf16 | q8_0 | q4_0 | f32")->capture_default_str();
+  if (flags.backend) app.add_option("--backend", q.backend, "Engine: " + enum_choices<Backend>(" | "));
+  if (flags.kv_type) app.add_option("--kv-type", q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))->capture_default_str();
   if (flags.prompt_tokens)
     app.add_option("--prompt-tokens", q.prompt_tokens, "Prompt length: prefill, TTFT, and the depth decode starts at")
         ->capture_default_str();
   if (flags.batch) app.add_option("--batch", q.batch, "Concurrent sequences")->capture_default_str();
   if (flags.memory) app.add_option("--memory", q.memory_gib, "Memory per device in GiB (default: the catalogue's)");
-  if (flags.api) app.add_option("--api", q.api, "Device API: cuda | metal | vulkan | rocm | sycl | cpu");
+  if (flags.api) app.add_option("--api", q.api, "Device API: " + enum_choices<DeviceApi>(" | "));
   if (flags.host) app.add_option("--host", q.host, "CPU/RAM entry that runs offloaded layers (GPUs)");
 }
 

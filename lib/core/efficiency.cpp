@@ -6,12 +6,6 @@
 namespace llmfit {
 namespace {
 
-constexpr std::array<std::pair<Backend, std::string_view>, 5> kBackendNames{{{Backend::llama_cpp, "llama.cpp"},
-                                                                             {Backend::mlx, "mlx"},
-                                                                             {Backend::ollama, "ollama"},
-                                                                             {Backend::vllm, "vllm"},
-                                                                             {Backend::transformers, "transformers"}}};
-
 std::size_t kernel_index(QuantKernel kernel) { return static_cast<std::size_t>(kernel); }
 
 // Literature-based starting points, replaced by fitted values where a calibration profile has data
@@ -150,52 +144,6 @@ int specificity(const ProfileEntry& entry) {
 }
 
 }  // namespace
-
-std::string_view to_string(Backend backend) noexcept {
-  for (const auto& [b, name] : kBackendNames)
-    if (b == backend) return name;
-  return "?";
-}
-
-std::optional<Backend> parse_backend(std::string_view text) noexcept {
-  std::string lower(text);
-  for (auto& c : lower)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  if (lower == "llamacpp" || lower == "llama-cpp" || lower == "llama_cpp") return Backend::llama_cpp;
-  if (lower == "mlx-lm" || lower == "mlx_lm") return Backend::mlx;
-  if (lower == "hf" || lower == "huggingface") return Backend::transformers;
-  for (const auto& [b, name] : kBackendNames)
-    if (name == lower) return b;
-  return std::nullopt;
-}
-
-bool backend_supports(Backend backend, const QuantSpec& quant) noexcept {
-  switch (backend) {
-    case Backend::llama_cpp:
-    case Backend::ollama:
-      return quant.format == QuantFormat::gguf;
-    case Backend::mlx:
-      return quant.format == QuantFormat::mlx ||
-             (quant.format == QuantFormat::safetensors && quant.kernel == QuantKernel::float_);
-    case Backend::vllm:
-      return quant.format == QuantFormat::safetensors || quant.format == QuantFormat::gguf;
-    case Backend::transformers:
-      return quant.format == QuantFormat::safetensors;
-  }
-  return false;
-}
-
-bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept {
-  const bool apple = hardware.vendor == "apple";
-  switch (backend) {
-    case Backend::mlx: return apple;
-    case Backend::vllm: return !apple && hardware.kind != HardwareKind::cpu;
-    case Backend::llama_cpp:
-    case Backend::ollama:
-    case Backend::transformers: return true;
-  }
-  return false;
-}
 
 const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const {
   const ProfileEntry* best = nullptr;

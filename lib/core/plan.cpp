@@ -34,31 +34,17 @@ bool finite_in(double value, double low, double high) {
   return std::isfinite(value) && value >= low && value <= high;
 }
 
-/// Can the hardware's engines load this quantisation (and is the quantisation meaningful for the
-/// model)? Mirrors the engine choice of resolve_query: GGUF → llama.cpp, MLX → mlx (Apple only),
-/// safetensors → vLLM on GPUs, mlx for 16-bit weights on Apple.
+/// Is the quantisation one to try for this model on this hardware? The engine that would run it
+/// (named, else the default for its format: engines.hpp) must load it and run there; MXFP4 (safetensors or
+/// its GGUF build) records no quality loss only for models trained in it (gpt-oss), and elsewhere it is
+/// not a published format.
 bool quant_applies(const Catalog& catalog, const ModelSpec& model, const QuantSpec& quant, const HardwareSpec& hw,
                    std::optional<Backend> backend) {
-  // MXFP4 (safetensors or its GGUF build) records no quality loss only for models trained in it
-  // (gpt-oss); elsewhere it is not a published format.
   if (quant.kernel == QuantKernel::mxfp4) {
     const QuantSpec* released = catalog.find_quant(model.default_quant);
     if (released == nullptr || released->kernel != QuantKernel::mxfp4) return false;
   }
-  const bool apple = hw.vendor == "apple";
-  if (backend) {
-    if (!backend_supports(*backend, quant)) return false;
-    if (*backend == Backend::mlx && !apple) return false;
-    return true;
-  }
-  switch (quant.format) {
-    case QuantFormat::gguf: return true;
-    case QuantFormat::mlx: return apple;
-    case QuantFormat::safetensors:
-      if (hw.kind == HardwareKind::cpu) return false;
-      return apple ? quant.kernel == QuantKernel::float_ : true;
-  }
-  return false;
+  return backend_can_run(chosen_backend(backend, quant, hw), quant, hw);
 }
 
 std::string dollars(double usd) { return "$" + with_thousands(static_cast<std::int64_t>(std::llround(usd))); }
@@ -194,12 +180,8 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   const HardwareChoice choice = catalog.resolve_hardware(options.base.hardware);
   std::optional<Backend> backend;
   if (!options.base.backend.empty()) {
-    backend = parse_backend(options.base.backend);
-    if (!backend) {
-      const auto hint = closest_matches(options.base.backend, {"llama.cpp", "mlx", "ollama", "vllm", "transformers"}, 1);
-      throw InputError(field("backend") + ": unknown engine '" + options.base.backend.substr(0, 60) + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)"));
-    }
+    backend = backend_or_throw(options.base.backend);
+    require_runs_on(*backend, *choice.hardware, nullptr);  // a named engine that cannot run here is an error
   }
 
   FitSearchResult result;

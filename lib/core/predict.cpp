@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "llmfit/errors.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
 
@@ -84,31 +85,10 @@ bool terms_belong_to(const ModelQuantTerms& terms, const Scenario& s) {
 
 }  // namespace
 
-std::string_view to_string(KvCacheType type) noexcept {
-  switch (type) {
-    case KvCacheType::f32: return "f32";
-    case KvCacheType::f16: return "f16";
-    case KvCacheType::bf16: return "bf16";
-    case KvCacheType::q8_0: return "q8_0";
-    case KvCacheType::q4_0: return "q4_0";
-  }
-  return "?";
-}
-
-std::optional<KvCacheType> parse_kv_cache_type(std::string_view text) noexcept {
-  for (KvCacheType t : {KvCacheType::f32, KvCacheType::f16, KvCacheType::bf16, KvCacheType::q8_0,
-                        KvCacheType::q4_0}) {
-    std::string_view name = to_string(t);
-    if (name.size() != text.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-      char c = text[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      same = same && c == name[i];
-    }
-    if (same) return t;
-  }
-  return std::nullopt;
+KvCacheType kv_cache_type_or_throw(std::string_view text) {
+  if (const auto type = parse_kv_cache_type(text)) return *type;
+  throw InputError(field("kv_type") + ": unknown cache type '" + std::string(text.substr(0, 40)) +
+                   "'; choose one of " + enum_choices<KvCacheType>());
 }
 
 double kv_bytes_per_element(KvCacheType type) noexcept {
@@ -314,11 +294,8 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
                                             static_cast<double>(m.moe.expert_intermediate_size) *
                                                 std::max(1, m.moe.experts_per_token));
   const double ubatch = std::max(1, k.micro_batch_tokens);
-  // Logits rows: llama.cpp (and Ollama) reserve the prompt graph for the worst case of one output per
-  // micro-batch token (llama-context.cpp sched_reserve: graph_reserve(n_tokens, n_seqs, n_outputs =
-  // n_tokens)); vLLM, transformers and MLX compute logits only for the last token of each sequence.
-  const bool logits_per_token = s.backend == Backend::llama_cpp || s.backend == Backend::ollama;
-  const double logits_rows = logits_per_token ? ubatch : batch;
+  // Logits rows: per micro-batch token or per sequence, as the engine reserves them (engines.hpp).
+  const double logits_rows = reserves_logits_per_token(s.backend) ? ubatch : batch;
   fit.compute_buffer_bytes = 4.0 * (logits_rows * m.vocab_size + ubatch * (4.0 * m.hidden_size + 2.0 * ffn_width));
   fit.runtime_overhead_bytes = devices * units::gib_to_bytes(k.runtime_overhead_gib);
   const double fixed_bytes = fit.compute_buffer_bytes + fit.runtime_overhead_bytes;

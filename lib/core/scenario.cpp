@@ -11,29 +11,6 @@
 namespace llmfit {
 namespace {
 
-std::string backend_choices() { return "llama.cpp, mlx, ollama, vllm, transformers"; }
-
-Backend default_backend(const QuantSpec& quant, const HardwareSpec& hw) {
-  switch (quant.format) {
-    case QuantFormat::mlx: return Backend::mlx;
-    case QuantFormat::gguf: return Backend::llama_cpp;
-    case QuantFormat::safetensors:
-      return hw.vendor == "apple" && quant.kernel == QuantKernel::float_ ? Backend::mlx : Backend::vllm;
-  }
-  return Backend::llama_cpp;
-}
-
-std::string suggest_quant_for(Backend backend) {
-  switch (backend) {
-    case Backend::mlx: return "an MLX quantisation such as -mlx-4bit";
-    case Backend::llama_cpp:
-    case Backend::ollama: return "a GGUF quantisation such as -q4_k_m";
-    case Backend::vllm: return "a safetensors quantisation such as -awq-4bit, -fp8 or -bf16";
-    case Backend::transformers: return "a safetensors quantisation such as -awq-4bit";
-  }
-  return "another quantisation";
-}
-
 /// The catalogue's GGUF build of a non-GGUF quantisation's kernel family (MXFP4 safetensors → llama.cpp's
 /// MXFP4 MoE), the nearest in bits; null when it has none.
 const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant) {
@@ -53,40 +30,24 @@ void check_range(double value, double low, double high, const char* name, const 
     throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", field(name), value, low, high, unit));
 }
 
-}  // namespace
-
-ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
-  ResolvedQuery r;
+/// The weights: the named quantisation, or the model's default; a default that this engine or chip
+/// cannot load (gpt-oss's MXFP4 safetensors need vLLM, which needs CUDA/ROCm) gives way to the
+/// catalogue's GGUF build of the same kernel family. Notes say which and why.
+void choose_weights(const Catalog& catalog, const ModelChoice& choice, std::optional<Backend> named_backend,
+                    ResolvedQuery& r) {
   Scenario& s = r.scenario;
-  if (query.hardware.empty()) throw InputError(fmt::format("{0}: missing; name a chip, e.g. {0} m2-max (see 'llmfit list hardware')", field("hardware")));
-  if (query.model.empty()) throw InputError(fmt::format("{0}: missing; name a model, e.g. {0} qwen3-coder-q4", field("model")));
-  const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
-  const ModelChoice model_choice = catalog.resolve_model(query.model);
-  const HardwareSpec& hw = *hw_choice.hardware;
-  const ModelSpec& model = *model_choice.model;
-  std::optional<Backend> named_backend;
-  if (!query.backend.empty()) {
-    named_backend = parse_backend(query.backend);
-    if (!named_backend) {
-      std::vector<std::string> names{"llama.cpp", "mlx", "ollama", "vllm", "transformers"};
-      const auto hint = closest_matches(query.backend, names, 1);
-      throw InputError(field("backend") + ": unknown engine '" + query.backend.substr(0, 60) + "'" +
-                       (hint.empty() ? "" : " (did you mean '" + hint[0] + "'?)") + "; choose one of " +
-                       backend_choices());
-    }
-  }
-  // A model's default weights that this engine or chip cannot load (gpt-oss's MXFP4 safetensors need
-  // vLLM, which needs CUDA/ROCm) give way to the catalogue's GGUF build of the same kernel family.
-  const QuantSpec* chosen_quant = model_choice.quant;
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& model = *s.model;
+  const QuantSpec* chosen = choice.quant;
   std::string default_replaced;
-  if (model_choice.quant_was_default) {
-    const QuantSpec& release = *model_choice.quant;
-    const Backend engine = named_backend.value_or(default_backend(release, hw));
+  if (choice.quant_was_default) {
+    const QuantSpec& release = *choice.quant;
+    const Backend engine = chosen_backend(named_backend, release, hw);
     const bool engine_runs_here = backend_runs_on(engine, hw);
-    const bool loadable = backend_supports(engine, release) && engine_runs_here;
-    const QuantSpec* counterpart = loadable ? nullptr : gguf_counterpart(catalog, release);
+    const QuantSpec* counterpart =
+        backend_can_run(engine, release, hw) ? nullptr : gguf_counterpart(catalog, release);
     if (counterpart != nullptr && (!named_backend || backend_supports(*named_backend, *counterpart))) {
-      chosen_quant = counterpart;
+      chosen = counterpart;
       default_replaced = fmt::format(
           "quantisation {}, the GGUF build of the model's default {} ({}): {}", counterpart->name, release.name,
           to_string(release.format),
@@ -94,11 +55,8 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
                            : fmt::format("that needs {}, which does not run on {}", to_string(engine), hw.id));
     }
   }
-  const QuantSpec& quant = *chosen_quant;
-  s.hardware = &hw;
-  s.device_count = hw_choice.count;
-  s.model = &model;
-  s.quant = &quant;
+  s.quant = chosen;
+  const QuantSpec& quant = *chosen;
   const FileWeights& file = model.file_weights;
   if (file.present() && file.quant_id == quant.id) {
     r.assumptions.push_back(fmt::format("weights {:.2f} GB: the tensor table of {} (exact; {} the file's quantisation)",
@@ -108,58 +66,53 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
                                      quant.name, file.quant_id));
   } else if (!default_replaced.empty()) {
     r.assumptions.push_back(default_replaced);
-  } else if (model_choice.quant_was_default) {
+  } else if (choice.quant_was_default) {
     r.assumptions.push_back(fmt::format("quantisation {} (the model's default)", quant.name));
   }
+}
 
-  // Engine: from the flag, else from the weight format.
-  if (named_backend) {
-    s.backend = *named_backend;
-  } else {
-    s.backend = default_backend(quant, hw);
+/// The engine (named, else the weights' default) and the device API it drives.
+void choose_engine(const Query& query, std::optional<Backend> named_backend, ResolvedQuery& r) {
+  Scenario& s = r.scenario;
+  const HardwareSpec& hw = *s.hardware;
+  const QuantSpec& quant = *s.quant;
+  s.backend = chosen_backend(named_backend, quant, hw);
+  if (!named_backend)
     r.assumptions.push_back(fmt::format("backend {} (default for {} weights)", to_string(s.backend),
                                         to_string(quant.format)));
-  }
-  if (!backend_supports(s.backend, quant))
-    throw InputError(fmt::format("{} {} cannot load {} ({} format); use {}", field("backend"), to_string(s.backend), quant.name,
-                                 to_string(quant.format), suggest_quant_for(s.backend)));
-  if (s.backend == Backend::mlx && !backend_runs_on(s.backend, hw))
-    throw InputError(fmt::format("{} mlx runs on Apple Silicon only; '{}' is {} hardware", field("backend"), hw.id, hw.vendor));
-  if (s.backend == Backend::vllm && !backend_runs_on(s.backend, hw))
-    throw InputError(fmt::format("{}vLLM runs on CUDA/ROCm GPUs only and '{}' is {}; use llama.cpp with a GGUF "
-                                 "quantisation (-q4_k_m){}",
-                                 query.backend.empty() ? fmt::format("{} weights default to vLLM, but ", quant.name)
-                                                       : field("backend") + " vllm: ",
-                                 hw.id, hw.vendor == "apple" ? "Apple Silicon (Metal)" : "a CPU entry",
-                                 hw.vendor == "apple" ? " or mlx with an MLX one (-mlx-4bit)"
-                                                      : " or " + field("backend") + " transformers"));
+  require_loads(s.backend, quant);
+  require_runs_on(s.backend, hw, named_backend ? nullptr : &quant);
 
-  // Device API: from the flag (must be one the chip supports), else the engine's natural one.
-  if (!query.api.empty()) {
-    const auto api = parse_device_api(query.api);
-    if (!api) throw InputError(field("api") + ": unknown device API '" + query.api.substr(0, 40) +
-                               "'; choose one of cuda, metal, vulkan, rocm, sycl, cpu");
-    if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
-      throw InputError(fmt::format("{} {}: '{}' does not support it", field("api"), query.api, hw.id));
-    // Only the efficiency constants would change: the GPU's bandwidth and memory would still be used.
-    if (*api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
-      throw InputError(fmt::format("{} cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
-                                   "CPU-only inference name a cpu entry (e.g. {} ddr5-5600-dual), or use {} for "
-                                   "layers offloaded to host RAM",
-                                   field("api"), hw.id, field("hardware"), field("host")));
-    s.api = *api;
-  } else {
-    s.api = s.backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
+  if (query.api.empty()) {
+    s.api = default_api(s.backend, hw);
     if (hw.apis.size() > 1)
       r.assumptions.push_back(fmt::format("device API {} ({} to choose)", to_string(s.api), field("api")));
+    return;
   }
+  const auto api = parse_device_api(query.api);
+  if (!api)
+    throw InputError(field("api") + ": unknown device API '" + query.api.substr(0, 40) + "'; choose one of " +
+                     enum_choices<DeviceApi>());
+  if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
+    throw InputError(fmt::format("{} {}: '{}' does not support it", field("api"), query.api, hw.id));
+  // Only the efficiency constants would change: the GPU's bandwidth and memory would still be used.
+  if (*api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
+    throw InputError(fmt::format("{} cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
+                                 "CPU-only inference name a cpu entry (e.g. {} ddr5-5600-dual), or use {} for "
+                                 "layers offloaded to host RAM",
+                                 field("api"), hw.id, field("hardware"), field("host")));
+  s.api = *api;
+}
 
-  const auto kv = parse_kv_cache_type(query.kv_type);
-  if (!kv) throw InputError(field("kv_type") + ": unknown cache type '" + query.kv_type.substr(0, 40) +
-                            "'; choose one of f16, bf16, q8_0, q4_0, f32");
-  s.kv_type = *kv;
+/// KV cache type, context, prompt, batch and the memory the accelerator may use.
+void choose_sizes(const Query& query, ResolvedQuery& r) {
+  Scenario& s = r.scenario;
+  const HardwareSpec& hw = *s.hardware;
+  const ModelSpec& model = *s.model;
+  s.kv_type = kv_cache_type_or_throw(query.kv_type);
 
-  if (query.context_tokens < 0) throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), query.context_tokens));
+  if (query.context_tokens < 0)
+    throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), query.context_tokens));
   if (query.context_tokens == 0) {
     s.context_tokens = std::min<std::int64_t>(8192, model.max_context);
   } else {
@@ -184,7 +137,8 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   if (query.gpu_memory_fraction != 0) {
     check_range(query.gpu_memory_fraction, 0.05, 1.0, "gpu_memory_fraction", "");
     if (hw.kind != HardwareKind::unified)
-      throw InputError(field("gpu_memory_fraction") + " applies to unified-memory chips only; '" + hw.id + "' is not one");
+      throw InputError(field("gpu_memory_fraction") + " applies to unified-memory chips only; '" + hw.id +
+                       "' is not one");
     s.gpu_memory_fraction = query.gpu_memory_fraction;
   }
   if (query.host_memory_gib != 0) {
@@ -192,25 +146,54 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     s.host_memory_gib = query.host_memory_gib;
   }
   s.allow_offload = query.allow_offload;
+}
 
-  if (hw.kind == HardwareKind::gpu) {
-    if (!query.host.empty()) {
-      const HardwareSpec& host = catalog.hardware_or_throw(query.host);
-      if (host.kind != HardwareKind::cpu)
-        throw InputError(field("host") + ": '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
-      s.host = &host;
-    } else {
-      s.host = catalog.default_host(hw);
-      if (s.host != nullptr)
-        r.assumptions.push_back(fmt::format("host {} ({:g} GiB, {:g} GB/s) for offloaded layers ({} to change)",
-                                            s.host->id, s.host->default_memory_gib, s.host->bandwidth_gb_s,
-                                            field("host")));
-    }
-  } else if (!query.host.empty()) {
-    r.warnings.push_back(field("host") + " ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
+/// The CPU/RAM entry that runs a GPU's offloaded layers: named, else the catalogue's default host.
+void choose_host(const Catalog& catalog, const Query& query, ResolvedQuery& r) {
+  Scenario& s = r.scenario;
+  const HardwareSpec& hw = *s.hardware;
+  if (hw.kind != HardwareKind::gpu) {
+    if (!query.host.empty())
+      r.warnings.push_back(field("host") + " ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
+    return;
   }
+  if (!query.host.empty()) {
+    const HardwareSpec& host = catalog.hardware_or_throw(query.host);
+    if (host.kind != HardwareKind::cpu)
+      throw InputError(field("host") + ": '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
+    s.host = &host;
+    return;
+  }
+  s.host = catalog.default_host(hw);
+  if (s.host != nullptr)
+    r.assumptions.push_back(fmt::format("host {} ({:g} GiB, {:g} GB/s) for offloaded layers ({} to change)",
+                                        s.host->id, s.host->default_memory_gib, s.host->bandwidth_gb_s,
+                                        field("host")));
+}
 
-  r.efficiency = &profile.lookup(s.backend, s.api, hardware_class(hw));
+}  // namespace
+
+ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
+  if (query.hardware.empty())
+    throw InputError(
+        fmt::format("{0}: missing; name a chip, e.g. {0} m2-max (see 'llmfit list hardware')", field("hardware")));
+  if (query.model.empty())
+    throw InputError(fmt::format("{0}: missing; name a model, e.g. {0} qwen3-coder-q4", field("model")));
+  const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
+  const ModelChoice model_choice = catalog.resolve_model(query.model);
+  const std::optional<Backend> named_backend =
+      query.backend.empty() ? std::nullopt : std::optional<Backend>(backend_or_throw(query.backend));
+
+  ResolvedQuery r;
+  r.scenario.hardware = hw_choice.hardware;
+  r.scenario.device_count = hw_choice.count;
+  r.scenario.model = model_choice.model;
+  choose_weights(catalog, model_choice, named_backend, r);
+  choose_engine(query, named_backend, r);
+  choose_sizes(query, r);
+  choose_host(catalog, query, r);
+
+  r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, hardware_class(*hw_choice.hardware));
   for (const auto& override_note : catalog.overrides())
     r.warnings.push_back("user catalogue replaces shipped " + override_note);
   return r;

@@ -10,53 +10,6 @@
 namespace llmfit {
 namespace {
 
-template <typename Enum, std::size_t N>
-using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
-
-constexpr NameTable<HardwareKind, 3> kKindNames{{
-    {HardwareKind::gpu, "gpu"}, {HardwareKind::unified, "unified"}, {HardwareKind::cpu, "cpu"}}};
-constexpr NameTable<FormFactor, 4> kFormNames{{{FormFactor::laptop, "laptop"},
-                                               {FormFactor::desktop, "desktop"},
-                                               {FormFactor::server, "server"},
-                                               {FormFactor::embedded, "embedded"}}};
-constexpr NameTable<DeviceApi, 6> kApiNames{{{DeviceApi::cuda, "cuda"},
-                                             {DeviceApi::metal, "metal"},
-                                             {DeviceApi::vulkan, "vulkan"},
-                                             {DeviceApi::rocm, "rocm"},
-                                             {DeviceApi::sycl, "sycl"},
-                                             {DeviceApi::cpu, "cpu"}}};
-constexpr NameTable<HardwareClass, 6> kClassNames{{{HardwareClass::apple, "apple"},
-                                                   {HardwareClass::nvidia_consumer, "nvidia-consumer"},
-                                                   {HardwareClass::nvidia_datacenter, "nvidia-datacenter"},
-                                                   {HardwareClass::amd, "amd"},
-                                                   {HardwareClass::intel, "intel"},
-                                                   {HardwareClass::cpu, "cpu"}}};
-constexpr NameTable<QuantFormat, 3> kFormatNames{
-    {{QuantFormat::gguf, "gguf"}, {QuantFormat::mlx, "mlx"}, {QuantFormat::safetensors, "safetensors"}}};
-constexpr NameTable<QuantKernel, 9> kKernelNames{{{QuantKernel::legacy, "legacy"},
-                                                  {QuantKernel::k_quant, "k-quant"},
-                                                  {QuantKernel::i_quant, "i-quant"},
-                                                  {QuantKernel::float_, "float"},
-                                                  {QuantKernel::mlx, "mlx"},
-                                                  {QuantKernel::fp8, "fp8"},
-                                                  {QuantKernel::mxfp4, "mxfp4"},
-                                                  {QuantKernel::awq, "awq"},
-                                                  {QuantKernel::gptq, "gptq"}}};
-
-template <typename Enum, std::size_t N>
-std::string_view name_of(const NameTable<Enum, N>& table, Enum value) noexcept {
-  for (const auto& [e, name] : table)
-    if (e == value) return name;
-  return "?";
-}
-
-template <typename Enum, std::size_t N>
-std::optional<Enum> parse_of(const NameTable<Enum, N>& table, std::string_view text) noexcept {
-  for (const auto& [e, name] : table)
-    if (equals_ignore_case(name, text)) return e;
-  return std::nullopt;
-}
-
 bool positive_finite(double value) noexcept { return std::isfinite(value) && value > 0; }
 bool non_negative_finite(double value) noexcept { return std::isfinite(value) && value >= 0; }
 
@@ -71,29 +24,6 @@ std::string check_id(const std::string& id) {
 }
 
 }  // namespace
-
-std::string_view to_string(HardwareKind kind) noexcept { return name_of(kKindNames, kind); }
-std::string_view to_string(FormFactor form) noexcept { return name_of(kFormNames, form); }
-std::string_view to_string(DeviceApi api) noexcept { return name_of(kApiNames, api); }
-std::string_view to_string(HardwareClass hw_class) noexcept { return name_of(kClassNames, hw_class); }
-std::string_view to_string(QuantFormat format) noexcept { return name_of(kFormatNames, format); }
-std::string_view to_string(QuantKernel kernel) noexcept { return name_of(kKernelNames, kernel); }
-std::optional<HardwareKind> parse_hardware_kind(std::string_view text) noexcept {
-  return parse_of(kKindNames, text);
-}
-std::optional<FormFactor> parse_form_factor(std::string_view text) noexcept {
-  return parse_of(kFormNames, text);
-}
-std::optional<DeviceApi> parse_device_api(std::string_view text) noexcept { return parse_of(kApiNames, text); }
-std::optional<HardwareClass> parse_hardware_class(std::string_view text) noexcept {
-  return parse_of(kClassNames, text);
-}
-std::optional<QuantFormat> parse_quant_format(std::string_view text) noexcept {
-  return parse_of(kFormatNames, text);
-}
-std::optional<QuantKernel> parse_quant_kernel(std::string_view text) noexcept {
-  return parse_of(kKernelNames, text);
-}
 
 HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
   if (hardware.kind == HardwareKind::cpu) return HardwareClass::cpu;

@@ -99,8 +99,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
   for (const HardwareSpec& hw : catalog.hardware()) {
     if (!backend_runs_on(backend, hw)) continue;  // MLX: Apple Silicon only; vLLM: CUDA/ROCm GPUs only
     SweepPlan::HardwareSetup setup;
-    // The same choices resolve_query() makes for a command-line answer.
-    setup.api = backend == Backend::mlx ? DeviceApi::metal : hw.apis.front();
+    setup.api = default_api(backend, hw);
     setup.host = catalog.default_host(hw);
     setup.constants = &profile.lookup(backend, setup.api, hardware_class(hw)).constants;
     plan.hardware.push_back(&hw);

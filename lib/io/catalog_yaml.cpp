@@ -204,13 +204,12 @@ class EntryReader {
   std::string prefix_;
 };
 
-template <typename Enum, typename Parser>
-Enum parse_enum(const EntryReader& r, const std::string& field, Parser parse, const char* choices,
-                bool required, Enum fallback) {
+template <typename Enum>
+Enum parse_enum(const EntryReader& r, const std::string& field, bool required, Enum fallback) {
   const std::string text = r.text(field, required);
   if (text.empty()) return fallback;
-  if (auto value = parse(text)) return *value;
-  r.fail(field, "'" + text.substr(0, 40) + "' is not one of " + choices);
+  if (auto value = parse_enum_name<Enum>(text)) return *value;
+  r.fail(field, "'" + text.substr(0, 40) + "' is not one of " + enum_choices<Enum>());
 }
 
 HardwareSpec read_hardware(const YAML::Node& node, const std::string& source) {
@@ -222,7 +221,7 @@ HardwareSpec read_hardware(const YAML::Node& node, const std::string& source) {
   h.id = r.text("id", true);
   h.name = r.text("name", true);
   h.vendor = r.text("vendor", true);
-  h.kind = parse_enum(r, "kind", parse_hardware_kind, "gpu, unified, cpu", true, HardwareKind::gpu);
+  h.kind = parse_enum(r, "kind", true, HardwareKind::gpu);
   h.memory_options_gib = r.number_list("memory_gib", true);
   h.default_memory_gib = r.has("default_memory_gib")
                              ? r.number("default_memory_gib", true)
@@ -231,8 +230,7 @@ HardwareSpec read_hardware(const YAML::Node& node, const std::string& source) {
   h.fp16_tflops = r.number("fp16_tflops", true);
   h.int8_tops = r.number("int8_tops", false);
   h.gpu_cores = r.integer("gpu_cores", false);
-  h.form_factor = parse_enum(r, "form_factor", parse_form_factor, "laptop, desktop, server, embedded", true,
-                             FormFactor::desktop);
+  h.form_factor = parse_enum(r, "form_factor", true, FormFactor::desktop);
   h.has_thermal_data = r.has("sustained_fraction") || r.has("throttle_onset_s");
   h.sustained_fraction = r.number("sustained_fraction", false, 1.0);
   h.throttle_onset_s = r.number("throttle_onset_s", false);
@@ -240,7 +238,7 @@ HardwareSpec read_hardware(const YAML::Node& node, const std::string& source) {
   h.price_usd = r.number("price_usd", true);
   for (const auto& api : r.text_list("apis")) {
     const auto parsed = parse_device_api(api);
-    if (!parsed) r.fail("apis", "'" + api.substr(0, 40) + "' is not one of cuda, metal, vulkan, rocm, sycl, cpu");
+    if (!parsed) r.fail("apis", "'" + api.substr(0, 40) + "' is not one of " + enum_choices<DeviceApi>());
     h.apis.push_back(*parsed);
   }
   if (h.apis.empty()) r.fail("apis", "missing");
@@ -336,9 +334,8 @@ QuantSpec read_quant(const YAML::Node& node, const std::string& source) {
   QuantSpec q;
   q.id = to_lower(r.text("id", true));
   q.name = r.text("name", true);
-  q.format = parse_enum(r, "format", parse_quant_format, "gguf, mlx, safetensors", true, QuantFormat::gguf);
-  q.kernel = parse_enum(r, "kernel", parse_quant_kernel,
-                        "legacy, k-quant, i-quant, float, mlx, fp8, mxfp4, awq, gptq", true, QuantKernel::k_quant);
+  q.format = parse_enum(r, "format", true, QuantFormat::gguf);
+  q.kernel = parse_enum(r, "kernel", true, QuantKernel::k_quant);
   q.bits_per_weight = r.number("bits_per_weight", true);
   q.expert_bits_per_weight = r.number("expert_bits_per_weight", false);
   q.embedding_bits_per_weight = r.number("embedding_bits_per_weight", false);

@@ -137,7 +137,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
       entry.backend = *backend;
       if (node["api"]) {
         const auto api = node["api"].IsScalar() ? parse_device_api(node["api"].Scalar()) : std::nullopt;
-        if (!api) fail(source, node["api"], where + ".api", "not one of cuda, metal, vulkan, rocm, sycl, cpu");
+        if (!api) fail(source, node["api"], where + ".api", "not one of " + enum_choices<DeviceApi>());
         entry.api = api;
       }
       if (node["hardware_class"]) {
@@ -145,7 +145,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
             node["hardware_class"].IsScalar() ? parse_hardware_class(node["hardware_class"].Scalar()) : std::nullopt;
         if (!hw_class)
           fail(source, node["hardware_class"], where + ".hardware_class",
-               "not one of apple, nvidia-consumer, nvidia-datacenter, amd, intel, cpu");
+               "not one of " + enum_choices<HardwareClass>());
         entry.hardware_class = hw_class;
       }
       // Start from the literature default of this backend (and class), then apply what is given.

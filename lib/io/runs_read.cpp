@@ -242,11 +242,6 @@ HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_
   return match;
 }
 
-DeviceApi default_api(const HardwareSpec& hardware, Backend backend) {
-  if (backend == Backend::mlx) return DeviceApi::metal;
-  return hardware.apis.empty() ? DeviceApi::cpu : hardware.apis.front();
-}
-
 void check_backend(const MeasuredRun& run, const Catalog& catalog) {
   const QuantSpec* quant = catalog.find_quant(run.quant_id);
   if (quant != nullptr && !backend_supports(run.backend, *quant))
@@ -340,22 +335,22 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
   run.quant_id = mq.quant->id;
 
   const auto backend_name = optional_string(record, "backend");
-  if (!backend_name) reject("backend: missing (llama.cpp, mlx, ollama, vllm or transformers)");
+  if (!backend_name) reject("backend: missing (" + enum_choices<Backend>(", ", " or ") + ")");
   const auto backend = parse_backend(*backend_name);
   if (!backend) reject("backend: unknown engine '" + clip(*backend_name) + "'");
   run.backend = *backend;
   if (const auto api_name = optional_string(record, "api")) {
     const auto api = parse_device_api(*api_name);
-    if (!api) reject("api: '" + clip(*api_name) + "' is not one of cuda, metal, vulkan, rocm, sycl, cpu");
+    if (!api) reject("api: '" + clip(*api_name) + "' is not one of " + enum_choices<DeviceApi>());
     run.api = *api;
   } else {
-    run.api = default_api(*hw.hardware, run.backend);
+    run.api = default_api(run.backend, *hw.hardware);
   }
   check_backend(run, ctx.catalog);
 
   if (const auto kv = optional_string(record, "kv_type")) {
     const auto type = parse_kv_cache_type(*kv);
-    if (!type) reject("kv_type: '" + clip(*kv) + "' is not one of f16, bf16, q8_0, q4_0, f32");
+    if (!type) reject("kv_type: '" + clip(*kv) + "' is not one of " + enum_choices<KvCacheType>());
     run.kv_type = *type;
   }
   if (const json* fa = member(record, "flash_attn")) {
@@ -559,7 +554,7 @@ void read_ollama_record(const json& record, std::size_t index, const Context& ct
   if (ctx.defaults.hardware.empty()) reject("hardware: Ollama responses do not name the machine; pass " + field("hardware"));
   const HardwareSlugMatch hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
   set_hardware(run, hw);
-  run.api = default_api(*hw.hardware, run.backend);
+  run.api = default_api(run.backend, *hw.hardware);
   ModelQuant mq;
   const std::string tag = optional_string(record, "model").value_or("");
   if (!ctx.defaults.model.empty()) {
@@ -692,7 +687,7 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
       // The tables are llama.cpp runs; their `backend` column is llama.cpp's device backend.
       run.backend = Backend::llama_cpp;
       const auto api = parse_device_api(f[c_backend]);
-      if (!api) reject("backend: '" + clip(f[c_backend]) + "' is not one of cuda, metal, vulkan, rocm, sycl, cpu");
+      if (!api) reject("backend: '" + clip(f[c_backend]) + "' is not one of " + enum_choices<DeviceApi>());
       run.api = *api;
       if (run.api == DeviceApi::cpu && hw.hardware->kind == HardwareKind::gpu)
         reject("backend: a CPU run on '" + hw.hardware->id + "' (a GPU) is not modelled");

@@ -1,29 +1,20 @@
 #pragma once
-/// Inference engines and the few efficiency constants that turn datasheet figures into real speed.
+/// The few efficiency constants that turn datasheet figures into real speed, per engine (engines.hpp),
+/// device API, hardware class and engine era.
 #include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "llmfit/engines.hpp"
 #include "llmfit/specs.hpp"
 
 namespace llmfit {
 
-enum class Backend { llama_cpp, mlx, ollama, vllm, transformers };
-[[nodiscard]] std::string_view to_string(Backend backend) noexcept;
-[[nodiscard]] std::optional<Backend> parse_backend(std::string_view text) noexcept;
-inline constexpr std::array<Backend, 5> kAllBackends = {Backend::llama_cpp, Backend::mlx, Backend::ollama,
-                                                        Backend::vllm, Backend::transformers};
 inline constexpr std::array<QuantKernel, 9> kAllQuantKernels = {
     QuantKernel::legacy, QuantKernel::k_quant, QuantKernel::i_quant, QuantKernel::float_, QuantKernel::mlx,
     QuantKernel::fp8,    QuantKernel::mxfp4,   QuantKernel::awq,     QuantKernel::gptq};
-
-/// Can this engine load weights in this format?
-[[nodiscard]] bool backend_supports(Backend backend, const QuantSpec& quant) noexcept;
-/// Can the engine run on this hardware at all? MLX needs Apple Silicon (Metal); vLLM needs a CUDA or
-/// ROCm GPU (it has no Metal backend, and the catalogue's cpu entries are for llama.cpp-style engines).
-[[nodiscard]] bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept;
 
 /// The constants of the speed model for one engine on one class of hardware.
 /// Decode: seconds per token = weight_bytes / (weight_bw_eff * kernel_eff * BW)

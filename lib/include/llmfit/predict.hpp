@@ -10,8 +10,20 @@
 namespace llmfit {
 
 enum class KvCacheType { f32, f16, bf16, q8_0, q4_0 };
-[[nodiscard]] std::string_view to_string(KvCacheType type) noexcept;
-[[nodiscard]] std::optional<KvCacheType> parse_kv_cache_type(std::string_view text) noexcept;
+template <>
+struct NameTable<KvCacheType> {  // in the order choices are offered: the default first
+  static constexpr std::array<std::pair<KvCacheType, std::string_view>, 5> entries{{{KvCacheType::f16, "f16"},
+                                                                                   {KvCacheType::bf16, "bf16"},
+                                                                                   {KvCacheType::q8_0, "q8_0"},
+                                                                                   {KvCacheType::q4_0, "q4_0"},
+                                                                                   {KvCacheType::f32, "f32"}}};
+};
+[[nodiscard]] constexpr std::string_view to_string(KvCacheType type) noexcept { return enum_name(type); }
+[[nodiscard]] inline std::optional<KvCacheType> parse_kv_cache_type(std::string_view text) noexcept {
+  return parse_enum_name<KvCacheType>(text);
+}
+/// parse_kv_cache_type, or InputError "«kv_type»: unknown cache type 'x'; choose one of f16, …".
+[[nodiscard]] KvCacheType kv_cache_type_or_throw(std::string_view text);
 /// Bytes per cached element: ggml block sizes (q8_0: 34 B per 32, q4_0: 18 B per 32).
 [[nodiscard]] double kv_bytes_per_element(KvCacheType type) noexcept;
 

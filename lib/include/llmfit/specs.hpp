@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "llmfit/names.hpp"
+
 namespace llmfit {
 
 enum class HardwareKind { gpu, unified, cpu };
@@ -157,19 +159,80 @@ struct QuantSpec {
   }
 };
 
-// Names of enum values, as written in YAML, JSON and on the command line.
-[[nodiscard]] std::string_view to_string(HardwareKind kind) noexcept;
-[[nodiscard]] std::string_view to_string(FormFactor form) noexcept;
-[[nodiscard]] std::string_view to_string(DeviceApi api) noexcept;
-[[nodiscard]] std::string_view to_string(HardwareClass hw_class) noexcept;
-[[nodiscard]] std::string_view to_string(QuantFormat format) noexcept;
-[[nodiscard]] std::string_view to_string(QuantKernel kernel) noexcept;
-[[nodiscard]] std::optional<HardwareKind> parse_hardware_kind(std::string_view text) noexcept;
-[[nodiscard]] std::optional<FormFactor> parse_form_factor(std::string_view text) noexcept;
-[[nodiscard]] std::optional<DeviceApi> parse_device_api(std::string_view text) noexcept;
-[[nodiscard]] std::optional<HardwareClass> parse_hardware_class(std::string_view text) noexcept;
-[[nodiscard]] std::optional<QuantFormat> parse_quant_format(std::string_view text) noexcept;
-[[nodiscard]] std::optional<QuantKernel> parse_quant_kernel(std::string_view text) noexcept;
+// Names of enum values, as written in YAML, JSON and on the command line (names.hpp).
+template <>
+struct NameTable<HardwareKind> {
+  static constexpr std::array<std::pair<HardwareKind, std::string_view>, 3> entries{
+      {{HardwareKind::gpu, "gpu"}, {HardwareKind::unified, "unified"}, {HardwareKind::cpu, "cpu"}}};
+};
+template <>
+struct NameTable<FormFactor> {
+  static constexpr std::array<std::pair<FormFactor, std::string_view>, 4> entries{{{FormFactor::laptop, "laptop"},
+                                                                                  {FormFactor::desktop, "desktop"},
+                                                                                  {FormFactor::server, "server"},
+                                                                                  {FormFactor::embedded, "embedded"}}};
+};
+template <>
+struct NameTable<DeviceApi> {
+  static constexpr std::array<std::pair<DeviceApi, std::string_view>, 6> entries{{{DeviceApi::cuda, "cuda"},
+                                                                                 {DeviceApi::metal, "metal"},
+                                                                                 {DeviceApi::vulkan, "vulkan"},
+                                                                                 {DeviceApi::rocm, "rocm"},
+                                                                                 {DeviceApi::sycl, "sycl"},
+                                                                                 {DeviceApi::cpu, "cpu"}}};
+};
+template <>
+struct NameTable<HardwareClass> {
+  static constexpr std::array<std::pair<HardwareClass, std::string_view>, 6> entries{
+      {{HardwareClass::apple, "apple"},
+       {HardwareClass::nvidia_consumer, "nvidia-consumer"},
+       {HardwareClass::nvidia_datacenter, "nvidia-datacenter"},
+       {HardwareClass::amd, "amd"},
+       {HardwareClass::intel, "intel"},
+       {HardwareClass::cpu, "cpu"}}};
+};
+template <>
+struct NameTable<QuantFormat> {
+  static constexpr std::array<std::pair<QuantFormat, std::string_view>, 3> entries{
+      {{QuantFormat::gguf, "gguf"}, {QuantFormat::mlx, "mlx"}, {QuantFormat::safetensors, "safetensors"}}};
+};
+template <>
+struct NameTable<QuantKernel> {
+  static constexpr std::array<std::pair<QuantKernel, std::string_view>, 9> entries{{{QuantKernel::legacy, "legacy"},
+                                                                                   {QuantKernel::k_quant, "k-quant"},
+                                                                                   {QuantKernel::i_quant, "i-quant"},
+                                                                                   {QuantKernel::float_, "float"},
+                                                                                   {QuantKernel::mlx, "mlx"},
+                                                                                   {QuantKernel::fp8, "fp8"},
+                                                                                   {QuantKernel::mxfp4, "mxfp4"},
+                                                                                   {QuantKernel::awq, "awq"},
+                                                                                   {QuantKernel::gptq, "gptq"}}};
+};
+
+[[nodiscard]] constexpr std::string_view to_string(HardwareKind kind) noexcept { return enum_name(kind); }
+[[nodiscard]] constexpr std::string_view to_string(FormFactor form) noexcept { return enum_name(form); }
+[[nodiscard]] constexpr std::string_view to_string(DeviceApi api) noexcept { return enum_name(api); }
+[[nodiscard]] constexpr std::string_view to_string(HardwareClass hw_class) noexcept { return enum_name(hw_class); }
+[[nodiscard]] constexpr std::string_view to_string(QuantFormat format) noexcept { return enum_name(format); }
+[[nodiscard]] constexpr std::string_view to_string(QuantKernel kernel) noexcept { return enum_name(kernel); }
+[[nodiscard]] inline std::optional<HardwareKind> parse_hardware_kind(std::string_view text) noexcept {
+  return parse_enum_name<HardwareKind>(text);
+}
+[[nodiscard]] inline std::optional<FormFactor> parse_form_factor(std::string_view text) noexcept {
+  return parse_enum_name<FormFactor>(text);
+}
+[[nodiscard]] inline std::optional<DeviceApi> parse_device_api(std::string_view text) noexcept {
+  return parse_enum_name<DeviceApi>(text);
+}
+[[nodiscard]] inline std::optional<HardwareClass> parse_hardware_class(std::string_view text) noexcept {
+  return parse_enum_name<HardwareClass>(text);
+}
+[[nodiscard]] inline std::optional<QuantFormat> parse_quant_format(std::string_view text) noexcept {
+  return parse_enum_name<QuantFormat>(text);
+}
+[[nodiscard]] inline std::optional<QuantKernel> parse_quant_kernel(std::string_view text) noexcept {
+  return parse_enum_name<QuantKernel>(text);
+}
 
 /// The calibration class of a chip, derived from vendor, kind and form factor.
 [[nodiscard]] HardwareClass hardware_class(const HardwareSpec& hardware) noexcept;

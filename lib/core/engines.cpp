@@ -1,0 +1,111 @@
+// The engines' rules (engines.hpp).
+#include "llmfit/engines.hpp"
+
+#include <fmt/format.h>
+
+#include "llmfit/errors.hpp"
+
+namespace llmfit {
+
+std::optional<Backend> parse_backend(std::string_view text) noexcept {
+  const std::string lower = to_lower(text);
+  if (lower == "llamacpp" || lower == "llama-cpp" || lower == "llama_cpp") return Backend::llama_cpp;
+  if (lower == "mlx-lm" || lower == "mlx_lm") return Backend::mlx;
+  if (lower == "hf" || lower == "huggingface") return Backend::transformers;
+  return parse_enum_name<Backend>(lower);
+}
+
+Backend backend_or_throw(std::string_view text) {
+  if (const auto backend = parse_backend(text)) return *backend;
+  throw InputError(field("backend") + ": unknown engine '" + std::string(text.substr(0, 60)) + "'" +
+                   did_you_mean(closest_matches(text, enum_names<Backend>(), 1)) + "; choose one of " +
+                   enum_choices<Backend>());
+}
+
+bool backend_supports(Backend backend, const QuantSpec& quant) noexcept {
+  switch (backend) {
+    case Backend::llama_cpp:
+    case Backend::ollama:
+      return quant.format == QuantFormat::gguf;
+    case Backend::mlx:
+      return quant.format == QuantFormat::mlx ||
+             (quant.format == QuantFormat::safetensors && quant.kernel == QuantKernel::float_);
+    case Backend::vllm:
+      return quant.format == QuantFormat::safetensors || quant.format == QuantFormat::gguf;
+    case Backend::transformers:
+      return quant.format == QuantFormat::safetensors;
+  }
+  return false;
+}
+
+bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept {
+  const bool apple = hardware.vendor == "apple";
+  switch (backend) {
+    case Backend::mlx: return apple;
+    case Backend::vllm: return !apple && hardware.kind != HardwareKind::cpu;
+    case Backend::llama_cpp:
+    case Backend::ollama:
+    case Backend::transformers: return true;
+  }
+  return false;
+}
+
+bool backend_can_run(Backend backend, const QuantSpec& quant, const HardwareSpec& hardware) noexcept {
+  return backend_supports(backend, quant) && backend_runs_on(backend, hardware);
+}
+
+Backend default_backend(const QuantSpec& quant, const HardwareSpec& hardware) noexcept {
+  switch (quant.format) {
+    case QuantFormat::mlx: return Backend::mlx;
+    case QuantFormat::gguf: return Backend::llama_cpp;
+    case QuantFormat::safetensors:
+      return hardware.vendor == "apple" && quant.kernel == QuantKernel::float_ ? Backend::mlx : Backend::vllm;
+  }
+  return Backend::llama_cpp;
+}
+
+Backend chosen_backend(std::optional<Backend> named, const QuantSpec& quant, const HardwareSpec& hardware) noexcept {
+  return named ? *named : default_backend(quant, hardware);
+}
+
+DeviceApi default_api(Backend backend, const HardwareSpec& hardware) noexcept {
+  if (backend == Backend::mlx) return DeviceApi::metal;
+  return hardware.apis.empty() ? DeviceApi::cpu : hardware.apis.front();
+}
+
+std::string_view quant_suggestion(Backend backend) noexcept {
+  switch (backend) {
+    case Backend::mlx: return "an MLX quantisation such as -mlx-4bit";
+    case Backend::llama_cpp:
+    case Backend::ollama: return "a GGUF quantisation such as -q4_k_m";
+    case Backend::vllm: return "a safetensors quantisation such as -awq-4bit, -fp8 or -bf16";
+    case Backend::transformers: return "a safetensors quantisation such as -awq-4bit";
+  }
+  return "another quantisation";
+}
+
+void require_loads(Backend backend, const QuantSpec& quant) {
+  if (backend_supports(backend, quant)) return;
+  throw InputError(fmt::format("{} {} cannot load {} ({} format); use {}", field("backend"), to_string(backend),
+                               quant.name, to_string(quant.format), quant_suggestion(backend)));
+}
+
+void require_runs_on(Backend backend, const HardwareSpec& hw, const QuantSpec* defaulted_for) {
+  if (backend_runs_on(backend, hw)) return;
+  const bool apple = hw.vendor == "apple";
+  if (backend == Backend::mlx)
+    throw InputError(
+        fmt::format("{} mlx runs on Apple Silicon only; '{}' is {} hardware", field("backend"), hw.id, hw.vendor));
+  throw InputError(fmt::format(
+      "{}vLLM runs on CUDA/ROCm GPUs only and '{}' is {}; use llama.cpp with a GGUF quantisation (-q4_k_m){}",
+      defaulted_for != nullptr ? fmt::format("{} weights default to vLLM, but ", defaulted_for->name)
+                               : field("backend") + " vllm: ",
+      hw.id, apple ? "Apple Silicon (Metal)" : "a CPU entry",
+      apple ? std::string(" or mlx with an MLX one (-mlx-4bit)") : " or " + field("backend") + " transformers"));
+}
+
+bool reserves_logits_per_token(Backend backend) noexcept {
+  return backend == Backend::llama_cpp || backend == Backend::ollama;
+}
+
+}  // namespace llmfit

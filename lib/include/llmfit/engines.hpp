@@ -1,0 +1,64 @@
+#pragma once
+/// The inference engines and the only copy of their rules: what each loads, where it runs, which one
+/// a scenario gets by default, which device API it drives, and why it cannot run a combination.
+/// Every command, the sweep, the run readers and the calibration ask these functions.
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "llmfit/names.hpp"
+#include "llmfit/specs.hpp"
+
+namespace llmfit {
+
+enum class Backend { llama_cpp, mlx, ollama, vllm, transformers };
+template <>
+struct NameTable<Backend> {
+  static constexpr std::array<std::pair<Backend, std::string_view>, 5> entries{{{Backend::llama_cpp, "llama.cpp"},
+                                                                               {Backend::mlx, "mlx"},
+                                                                               {Backend::ollama, "ollama"},
+                                                                               {Backend::vllm, "vllm"},
+                                                                               {Backend::transformers, "transformers"}}};
+};
+[[nodiscard]] constexpr std::string_view to_string(Backend backend) noexcept { return enum_name(backend); }
+/// An engine's name, or a spelling people use for it (llamacpp, llama-cpp, mlx-lm, hf, huggingface).
+[[nodiscard]] std::optional<Backend> parse_backend(std::string_view text) noexcept;
+/// parse_backend, or InputError "«backend»: unknown engine 'x' (did you mean 'y'?); choose one of …".
+[[nodiscard]] Backend backend_or_throw(std::string_view text);
+
+/// Can this engine load weights in this format? llama.cpp and Ollama: GGUF; MLX: MLX quantisations and
+/// 16-bit safetensors; vLLM: safetensors and GGUF; transformers: safetensors.
+[[nodiscard]] bool backend_supports(Backend backend, const QuantSpec& quant) noexcept;
+/// Can the engine run on this hardware at all? MLX needs Apple Silicon (Metal); vLLM needs a CUDA or
+/// ROCm GPU (it has no Metal backend, and the catalogue's cpu entries are for llama.cpp-style engines).
+[[nodiscard]] bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept;
+/// Both: the engine loads the weights and runs on the hardware.
+[[nodiscard]] bool backend_can_run(Backend backend, const QuantSpec& quant, const HardwareSpec& hardware) noexcept;
+
+/// The engine a scenario gets when none is named: from the weights' format (GGUF → llama.cpp, MLX →
+/// mlx, safetensors → vLLM, or mlx for 16-bit weights on Apple Silicon).
+[[nodiscard]] Backend default_backend(const QuantSpec& quant, const HardwareSpec& hardware) noexcept;
+/// The engine that runs `quant` on `hardware`: `named`, else the default one.
+[[nodiscard]] Backend chosen_backend(std::optional<Backend> named, const QuantSpec& quant,
+                                     const HardwareSpec& hardware) noexcept;
+/// The device API an engine drives on a chip when none is named: Metal for MLX, else the chip's first.
+[[nodiscard]] DeviceApi default_api(Backend backend, const HardwareSpec& hardware) noexcept;
+
+/// Throws InputError when the engine cannot load `quant` ("«backend» vllm cannot load MLX 4-bit (mlx
+/// format); use …").
+void require_loads(Backend backend, const QuantSpec& quant);
+/// Throws InputError when the engine does not run on `hardware`. `defaulted_for` is the quantisation
+/// whose format chose the engine, or null when the engine was named.
+void require_runs_on(Backend backend, const HardwareSpec& hardware, const QuantSpec* defaulted_for);
+
+/// A quantisation that the engine loads, for a message: "a GGUF quantisation such as -q4_k_m".
+[[nodiscard]] std::string_view quant_suggestion(Backend backend) noexcept;
+
+/// Whether the engine's prompt graph reserves one row of logits per micro-batch token (llama.cpp and
+/// Ollama: llama-context.cpp sched_reserve reserves n_outputs = n_tokens) rather than one per sequence
+/// (vLLM, transformers and MLX compute logits only for each sequence's last token).
+[[nodiscard]] bool reserves_logits_per_token(Backend backend) noexcept;
+
+}  // namespace llmfit
