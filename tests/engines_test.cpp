@@ -84,9 +84,11 @@ TEST(Engines, SweepSetsUpEachChipAsResolveQueryDoes) {
       EXPECT_EQ(plan.setups[h].host, r.scenario.host) << hw.id;
       EXPECT_EQ(plan.setups[h].constants, &r.efficiency->constants) << hw.id;
     }
-    for (const HardwareSpec& hw : cat().hardware())
-      if (!backend_runs_on(backend, hw))
+    for (const HardwareSpec& hw : cat().hardware()) {
+      if (!backend_runs_on(backend, hw)) {
         EXPECT_EQ(std::count(plan.hardware.begin(), plan.hardware.end(), &hw), 0) << hw.id;
+      }
+    }
   }
 }
 

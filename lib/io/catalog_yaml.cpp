@@ -13,8 +13,10 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/spec_fields.hpp"
 
 namespace llmfit {
 namespace {
@@ -212,146 +214,77 @@ Enum parse_enum(const EntryReader& r, const std::string& field, bool required, E
   r.fail(field, "'" + text.substr(0, 40) + "' is not one of " + enum_choices<Enum>());
 }
 
-HardwareSpec read_hardware(const YAML::Node& node, const std::string& source) {
-  EntryReader r(node, source, "hardware",
-                {"id", "name", "vendor", "kind", "memory_gib", "default_memory_gib", "bandwidth_gb_s", "fp16_tflops",
-                 "int8_tops", "gpu_cores", "form_factor", "sustained_fraction", "throttle_onset_s", "tdp_w",
-                 "price_usd", "apis", "default_host", "gpu_memory_fraction", "aliases", "source", "notes"});
-  HardwareSpec h;
-  h.id = r.text("id", true);
-  h.name = r.text("name", true);
-  h.vendor = r.text("vendor", true);
-  h.kind = parse_enum(r, "kind", true, HardwareKind::gpu);
-  h.memory_options_gib = r.number_list("memory_gib", true);
-  h.default_memory_gib = r.has("default_memory_gib")
-                             ? r.number("default_memory_gib", true)
-                             : (h.memory_options_gib.empty() ? 0 : h.memory_options_gib.front());
-  h.bandwidth_gb_s = r.number("bandwidth_gb_s", true);
-  h.fp16_tflops = r.number("fp16_tflops", true);
-  h.int8_tops = r.number("int8_tops", false);
-  h.gpu_cores = r.integer("gpu_cores", false);
-  h.form_factor = parse_enum(r, "form_factor", true, FormFactor::desktop);
-  h.has_thermal_data = r.has("sustained_fraction") || r.has("throttle_onset_s");
-  h.sustained_fraction = r.number("sustained_fraction", false, 1.0);
-  h.throttle_onset_s = r.number("throttle_onset_s", false);
-  h.tdp_w = r.number("tdp_w", true);
-  h.price_usd = r.number("price_usd", true);
-  for (const auto& api : r.text_list("apis")) {
-    const auto parsed = parse_device_api(api);
-    if (!parsed) r.fail("apis", "'" + api.substr(0, 40) + "' is not one of " + enum_choices<DeviceApi>());
-    h.apis.push_back(*parsed);
-  }
-  if (h.apis.empty()) r.fail("apis", "missing");
-  h.default_host = to_lower(r.text("default_host", false));
-  h.gpu_memory_fraction = r.number("gpu_memory_fraction", false);
-  h.aliases = r.text_list("aliases");
-  for (auto& a : h.aliases) a = to_lower(a);
-  h.source = r.text("source", true);
-  h.notes = r.text("notes", false);
-  h.origin = source;
-  if (std::string problem = validate(h); !problem.empty()) {
-    const auto colon = problem.find(':');
-    r.fail(problem.substr(0, colon), problem.substr(colon + 2));
-  }
-  return h;
+/// The YAML keys of a record (or a nested block) of this type.
+template <typename Record>
+std::set<std::string> yaml_keys() {
+  std::set<std::string> keys;
+  Record record;
+  for_each_field(record, [&](const FieldInfo& f, const auto&) {
+    if (f.yaml) keys.emplace(f.key);
+  });
+  return keys;
 }
 
-ModelSpec read_model(const YAML::Node& node, const std::string& source) {
-  EntryReader r(node, source, "model",
-                {"id", "name", "family", "params_b", "active_params_b", "layers", "hidden_size", "intermediate_size",
-                 "attention_heads", "kv_heads", "head_dim", "vocab_size", "tied_embeddings", "max_context",
-                 "default_quant", "moe", "attention", "mla", "aliases", "source", "notes"});
-  ModelSpec m;
-  m.id = r.text("id", true);
-  m.name = r.text("name", true);
-  m.family = r.text("family", true);
-  m.params_b = r.number("params_b", true);
-  m.active_params_b = r.number("active_params_b", false, m.params_b);
-  m.layers = r.integer("layers", true);
-  m.hidden_size = r.integer("hidden_size", true);
-  m.intermediate_size = r.integer("intermediate_size", false);
-  m.attention_heads = r.integer("attention_heads", true);
-  m.kv_heads = r.integer("kv_heads", true);
-  m.head_dim = r.has("head_dim") ? r.integer("head_dim", true)
-                                 : (m.attention_heads > 0 ? m.hidden_size / m.attention_heads : 0);
-  m.vocab_size = r.integer("vocab_size", true);
-  m.tied_embeddings = r.boolean("tied_embeddings", false);
-  // Range-check before the conversion: a double beyond int64 (1e300) is undefined behaviour to cast.
-  const double max_context = r.number("max_context", true);
-  if (max_context != std::floor(max_context) || max_context < 1 || max_context > static_cast<double>(1 << 26))
-    r.fail("max_context", "must be a whole number in [1, 2^26] tokens");
-  m.max_context = static_cast<std::int64_t>(max_context);
-  m.default_quant = to_lower(r.text("default_quant", true));
-  if (r.has("moe")) {
-    const EntryReader moe = r.nested("moe", {"experts", "experts_per_token", "expert_intermediate_size",
-                                             "shared_experts", "shared_expert_intermediate_size", "dense_layers"});
-    m.moe.experts = moe.integer("experts", true);
-    m.moe.experts_per_token = moe.integer("experts_per_token", true);
-    m.moe.expert_intermediate_size = moe.integer("expert_intermediate_size", true);
-    m.moe.shared_experts = moe.integer("shared_experts", false);
-    m.moe.shared_expert_intermediate_size = moe.integer("shared_expert_intermediate_size", false);
-    m.moe.dense_layers = moe.integer("dense_layers", false);
-  }
-  if (r.has("attention")) {
-    const EntryReader a = r.nested("attention", {"sliding_window_layers", "sliding_window", "linear_attention_layers",
-                                                 "linear_key_heads", "linear_value_heads", "linear_key_head_dim",
-                                                 "linear_value_head_dim", "linear_conv_kernel"});
-    m.attention.sliding_window_layers = a.integer("sliding_window_layers", false);
-    m.attention.sliding_window = a.integer("sliding_window", false);
-    m.attention.linear_attention_layers = a.integer("linear_attention_layers", false);
-    m.attention.linear_key_heads = a.integer("linear_key_heads", false);
-    m.attention.linear_value_heads = a.integer("linear_value_heads", false);
-    m.attention.linear_key_head_dim = a.integer("linear_key_head_dim", false);
-    m.attention.linear_value_head_dim = a.integer("linear_value_head_dim", false);
-    m.attention.linear_conv_kernel = a.integer("linear_conv_kernel", false, 4);
-  }
-  if (r.has("mla")) {
-    const EntryReader mla =
-        r.nested("mla", {"kv_lora_rank", "q_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"});
-    m.mla.kv_lora_rank = mla.integer("kv_lora_rank", true);
-    m.mla.q_lora_rank = mla.integer("q_lora_rank", false);
-    m.mla.qk_nope_head_dim = mla.integer("qk_nope_head_dim", true);
-    m.mla.qk_rope_head_dim = mla.integer("qk_rope_head_dim", true);
-    m.mla.v_head_dim = mla.integer("v_head_dim", true);
-  }
-  m.aliases = r.text_list("aliases");
-  for (auto& a : m.aliases) a = to_lower(a);
-  m.source = r.text("source", true);
-  m.notes = r.text("notes", false);
-  m.origin = source;
-  if (std::string problem = validate(m); !problem.empty()) {
-    const auto colon = problem.find(':');
-    r.fail(problem.substr(0, colon), problem.substr(colon + 2));
-  }
-  return m;
+/// Reads every YAML field of the record (spec_fields.hpp) into `record`, whose members hold the defaults.
+template <typename Record>
+void read_fields(const EntryReader& r, Record& record) {
+  for_each_field(record, [&](const FieldInfo& f, auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    if (!f.yaml) return;
+    const std::string key(f.key);
+    if constexpr (is_field_block<T>) {
+      if (r.has(key)) read_fields(r.nested(key, yaml_keys<T>()), value);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      value = r.text(key, f.required);
+      if (f.lowercase) value = to_lower(value);
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      value = r.text_list(key);
+      if (f.lowercase)
+        for (auto& item : value) item = to_lower(item);
+    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      value = r.number_list(key, f.required);
+    } else if constexpr (std::is_same_v<T, std::vector<DeviceApi>>) {
+      for (const auto& name : r.text_list(key)) {
+        const auto parsed = parse_enum_name<DeviceApi>(name);
+        if (!parsed) r.fail(key, "'" + name.substr(0, 40) + "' is not one of " + enum_choices<DeviceApi>());
+        value.push_back(*parsed);
+      }
+      if (f.required && value.empty()) r.fail(key, "missing");
+    } else if constexpr (std::is_same_v<T, bool>) {
+      value = r.boolean(key, value);
+    } else if constexpr (std::is_same_v<T, int>) {
+      value = r.integer(key, f.required, value);
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      // Range-checked before the conversion: a double beyond int64 (1e300) is undefined behaviour to cast.
+      // The rule reads "must be in <range>": the message says "must be a whole number in <range>".
+      const double number = r.number(key, f.required, static_cast<double>(value));
+      if (number != std::floor(number) || !f.range.contains(number))
+        r.fail(key, "must be a whole number" + std::string(f.rule.substr(std::string_view("must be").size())));
+      value = static_cast<std::int64_t>(number);
+    } else if constexpr (std::is_same_v<T, double>) {
+      value = r.number(key, f.required, value);
+    } else if constexpr (std::is_enum_v<T>) {
+      value = parse_enum(r, key, f.required, value);
+    } else {
+      static_assert(!sizeof(T), "a field type the YAML reader does not know");
+    }
+  });
 }
 
-QuantSpec read_quant(const YAML::Node& node, const std::string& source) {
-  EntryReader r(node, source, "quant",
-                {"id", "name", "format", "kernel", "bits_per_weight", "expert_bits_per_weight",
-                 "embedding_bits_per_weight", "output_bits_per_weight", "short_forms", "quality_ppl_increase_pct",
-                 "quality_source", "source", "notes"});
-  QuantSpec q;
-  q.id = to_lower(r.text("id", true));
-  q.name = r.text("name", true);
-  q.format = parse_enum(r, "format", true, QuantFormat::gguf);
-  q.kernel = parse_enum(r, "kernel", true, QuantKernel::k_quant);
-  q.bits_per_weight = r.number("bits_per_weight", true);
-  q.expert_bits_per_weight = r.number("expert_bits_per_weight", false);
-  q.embedding_bits_per_weight = r.number("embedding_bits_per_weight", false);
-  q.output_bits_per_weight = r.number("output_bits_per_weight", false);
-  q.short_forms = r.text_list("short_forms");
-  for (auto& f : q.short_forms) f = to_lower(f);
-  q.quality_ppl_increase_pct = r.number("quality_ppl_increase_pct", false);
-  q.quality_source = r.text("quality_source", false);
-  q.source = r.text("source", true);
-  q.notes = r.text("notes", false);
-  q.origin = source;
-  if (std::string problem = validate(q); !problem.empty()) {
+/// One catalogue entry: its fields, the defaults that follow from them, then validate() (its problem
+/// reported at the field's line).
+template <typename Record>
+Record read_entry(const YAML::Node& node, const std::string& source, const std::string& kind) {
+  const EntryReader r(node, source, kind, yaml_keys<Record>());
+  Record record;
+  read_fields(r, record);
+  derived_defaults(record, [&](std::string_view key) { return r.has(std::string(key)); });
+  record.origin = source;
+  if (std::string problem = validate(record); !problem.empty()) {
     const auto colon = problem.find(':');
     r.fail(problem.substr(0, colon), problem.substr(colon + 2));
   }
-  return q;
+  return record;
 }
 
 [[noreturn]] void fail_file(const std::string& source, const YAML::Node& at, const std::string& message) {
@@ -401,9 +334,9 @@ CatalogData parse_catalog_yaml(std::string_view text, const std::string& source_
       if (item.second.size() > kMaxEntriesPerList)
         fail_file(source_name, item.second, key + ": more than 10000 entries; split the file");
       for (const auto& entry : item.second) {
-        if (key == "hardware") data.hardware.push_back(read_hardware(entry, source_name));
-        if (key == "models") data.models.push_back(read_model(entry, source_name));
-        if (key == "quants") data.quants.push_back(read_quant(entry, source_name));
+        if (key == "hardware") data.hardware.push_back(read_entry<HardwareSpec>(entry, source_name, "hardware"));
+        if (key == "models") data.models.push_back(read_entry<ModelSpec>(entry, source_name, "model"));
+        if (key == "quants") data.quants.push_back(read_entry<QuantSpec>(entry, source_name, "quant"));
       }
     }
   } catch (const YAML::Exception& e) {

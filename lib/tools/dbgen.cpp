@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -14,6 +15,7 @@
 #include "llmfit/errors.hpp"
 #include "llmfit/io/profile_yaml.hpp"
 #include "llmfit/profile.hpp"
+#include "llmfit/spec_fields.hpp"
 
 namespace {
 
@@ -78,10 +80,10 @@ std::string numbers(ListArrays& lists, const std::vector<double>& items) {
   return lists.add("double", literals);
 }
 
-std::string enum_name(std::string_view name) {
+std::string enum_identifier(std::string_view name) {
   std::string out(name);
   for (auto& c : out)
-    if (c == '-') c = '_';
+    if (c == '-' || c == '.') c = '_';
   return out;
 }
 
@@ -90,58 +92,43 @@ std::string builtin_origin(const std::string& origin) {
          std::filesystem::path(origin).filename().string();
 }
 
-void write_hardware(std::ostream& out, ListArrays& lists, const HardwareSpec& h) {
-  std::vector<std::string> api_names;
-  for (DeviceApi api : h.apis) api_names.push_back("DeviceApi::" + enum_name(to_string(api)));
-  const std::string apis = lists.add("DeviceApi", api_names);
-  out << "    {.id = " << quoted(h.id) << ", .name = " << quoted(h.name)
-      << ", .vendor = " << quoted(h.vendor) << ", .kind = HardwareKind::" << enum_name(to_string(h.kind))
-      << ", .memory_options_gib = " << numbers(lists, h.memory_options_gib)
-      << ", .default_memory_gib = " << number(h.default_memory_gib) << ", .bandwidth_gb_s = " << number(h.bandwidth_gb_s)
-      << ", .fp16_tflops = " << number(h.fp16_tflops) << ", .int8_tops = " << number(h.int8_tops)
-      << ", .gpu_cores = " << h.gpu_cores << ", .form_factor = FormFactor::" << enum_name(to_string(h.form_factor))
-      << ", .sustained_fraction = " << number(h.sustained_fraction)
-      << ", .throttle_onset_s = " << number(h.throttle_onset_s)
-      << ", .has_thermal_data = " << (h.has_thermal_data ? "true" : "false") << ", .tdp_w = " << number(h.tdp_w)
-      << ", .price_usd = " << number(h.price_usd) << ", .apis = " << apis
-      << ", .default_host = " << quoted(h.default_host) << ", .gpu_memory_fraction = " << number(h.gpu_memory_fraction)
-      << ", .aliases = " << strings(lists, h.aliases) << ", .source = " << quoted(h.source)
-      << ", .notes = " << quoted(h.notes) << ", .origin = " << quoted(builtin_origin(h.origin)) << "},\n";
+/// One record's fields as BuiltinValue initialisers, in field-list order (spec_fields.hpp), on one line.
+template <typename Record>
+void write_fields(std::ostream& out, ListArrays& lists, const Record& record) {
+  for_each_field(record, [&](const FieldInfo&, const auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (is_field_block<T>) {
+      write_fields(out, lists, value);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      out << "{.text = " << quoted(value) << "}, ";
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      out << "{.texts = " << strings(lists, value) << "}, ";
+    } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      out << "{.numbers = " << numbers(lists, value) << "}, ";
+    } else if constexpr (std::is_same_v<T, std::vector<DeviceApi>>) {
+      std::vector<std::string> names;
+      for (DeviceApi api : value) names.emplace_back(to_string(api));
+      out << "{.texts = " << strings(lists, names) << "}, ";
+    } else if constexpr (std::is_enum_v<T>) {
+      out << "{.text = " << quoted(std::string(enum_name(value))) << "}, ";
+    } else {
+      static_assert(std::is_arithmetic_v<T>, "a field type the generator does not know");
+      out << "{.number = " << number(static_cast<double>(value)) << "}, ";
+    }
+  });
 }
 
-void write_model(std::ostream& out, ListArrays& lists, const ModelSpec& m) {
-  out << "    {.id = " << quoted(m.id) << ", .name = " << quoted(m.name)
-      << ", .family = " << quoted(m.family) << ", .params_b = " << number(m.params_b)
-      << ", .active_params_b = " << number(m.active_params_b) << ", .layers = " << m.layers
-      << ", .hidden_size = " << m.hidden_size << ", .intermediate_size = " << m.intermediate_size
-      << ", .attention_heads = " << m.attention_heads << ", .kv_heads = " << m.kv_heads
-      << ", .head_dim = " << m.head_dim << ", .vocab_size = " << m.vocab_size
-      << ", .tied_embeddings = " << (m.tied_embeddings ? "true" : "false") << ", .max_context = " << m.max_context
-      << ", .default_quant = " << quoted(m.default_quant) << ",\n      .moe = MoeSpec{" << m.moe.experts << ", "
-      << m.moe.experts_per_token << ", " << m.moe.expert_intermediate_size << ", " << m.moe.shared_experts << ", "
-      << m.moe.shared_expert_intermediate_size << ", " << m.moe.dense_layers << "}, .attention = AttentionSpec{"
-      << m.attention.sliding_window_layers << ", " << m.attention.sliding_window << ", "
-      << m.attention.linear_attention_layers << ", " << m.attention.linear_key_heads << ", "
-      << m.attention.linear_value_heads << ", " << m.attention.linear_key_head_dim << ", "
-      << m.attention.linear_value_head_dim << ", " << m.attention.linear_conv_kernel << "}, .mla = MlaSpec{"
-      << m.mla.kv_lora_rank << ", " << m.mla.q_lora_rank << ", " << m.mla.qk_nope_head_dim << ", "
-      << m.mla.qk_rope_head_dim << ", " << m.mla.v_head_dim << "},\n      .aliases = " << strings(lists, m.aliases)
-      << ", .source = " << quoted(m.source) << ", .notes = " << quoted(m.notes)
-      << ", .origin = " << quoted(builtin_origin(m.origin)) << "},\n";
-}
-
-void write_quant(std::ostream& out, ListArrays& lists, const QuantSpec& q) {
-  out << "    {.id = " << quoted(q.id) << ", .name = " << quoted(q.name)
-      << ", .format = QuantFormat::" << enum_name(to_string(q.format))
-      << ", .kernel = QuantKernel::" << (q.kernel == QuantKernel::float_ ? "float_" : enum_name(to_string(q.kernel)))
-      << ", .bits_per_weight = " << number(q.bits_per_weight)
-      << ", .expert_bits_per_weight = " << number(q.expert_bits_per_weight)
-      << ", .embedding_bits_per_weight = " << number(q.embedding_bits_per_weight)
-      << ", .output_bits_per_weight = " << number(q.output_bits_per_weight)
-      << ", .short_forms = " << strings(lists, q.short_forms)
-      << ", .quality_ppl_increase_pct = " << number(q.quality_ppl_increase_pct)
-      << ", .quality_source = " << quoted(q.quality_source) << ", .source = " << quoted(q.source)
-      << ", .notes = " << quoted(q.notes) << ", .origin = " << quoted(builtin_origin(q.origin)) << "},\n";
+/// Every record of a list: one line of values each.
+template <typename Record>
+std::string records(ListArrays& lists, const std::vector<Record>& entries) {
+  std::ostringstream out;
+  for (Record record : entries) {
+    record.origin = builtin_origin(record.origin);
+    out << "    ";
+    write_fields(out, lists, record);
+    out << "\n";
+  }
+  return out.str();
 }
 
 /// `constexpr Row name[] = {rows};`, or an empty span when there are no rows (no zero-size arrays).
@@ -172,9 +159,9 @@ std::string profile_source(const std::vector<std::string>& paths) {
     out << "  profile.name = " << quoted(profile.name) << ";\n  profile.source = " << quoted(profile.source) << ";\n";
     for (const auto& e : profile.entries) {
       const auto& k = e.constants;
-      out << "  {\n    ProfileEntry e;\n    e.backend = Backend::" << enum_name(to_string(e.backend) == "llama.cpp" ? "llama_cpp" : to_string(e.backend)) << ";\n";
-      if (e.api) out << "    e.api = DeviceApi::" << enum_name(to_string(*e.api)) << ";\n";
-      if (e.hardware_class) out << "    e.hardware_class = HardwareClass::" << enum_name(to_string(*e.hardware_class)) << ";\n";
+      out << "  {\n    ProfileEntry e;\n    e.backend = Backend::" << enum_identifier(to_string(e.backend)) << ";\n";
+      if (e.api) out << "    e.api = DeviceApi::" << enum_identifier(to_string(*e.api)) << ";\n";
+      if (e.hardware_class) out << "    e.hardware_class = HardwareClass::" << enum_identifier(to_string(*e.hardware_class)) << ";\n";
       out << "    e.constants.weight_bandwidth_efficiency = " << number(k.weight_bandwidth_efficiency) << ";\n"
           << "    e.constants.kernel_efficiency = {";
       for (std::size_t i = 0; i < k.kernel_efficiency.size(); ++i) out << (i ? ", " : "") << number(k.kernel_efficiency[i]);
@@ -238,21 +225,20 @@ int main(int argc, char** argv) {
     }
     validate_catalog(all, "shipped catalogue", nullptr);
     ListArrays lists;
-    std::ostringstream hardware, models, quants;
-    for (const auto& h : all.hardware) write_hardware(hardware, lists, h);
-    for (const auto& m : all.models) write_model(models, lists, m);
-    for (const auto& q : all.quants) write_quant(quants, lists, q);
+    const std::string hardware = records(lists, all.hardware);
+    const std::string models = records(lists, all.models);
+    const std::string quants = records(lists, all.quants);
     std::ostringstream out;
     out << "// Generated by llmfit-dbgen from hardware-db/ and models-db/. Do not edit.\n"
-        << "// Constant tables (see lib/src/builtin_rows.hpp): nothing runs at start-up.\n"
-        << "#include \"builtin_rows.hpp\"\n\nnamespace llmfit::detail {\nnamespace {\n\n"
+        << "// Constant tables (see lib/core/builtin_catalog.hpp): nothing runs at start-up.\n"
+        << "#include \"builtin_catalog.hpp\"\n\nnamespace llmfit::detail {\nnamespace {\n\n"
         << lists.text() << "\n"
-        << table("HardwareRow", "kHardware", hardware.str()) << "\n"
-        << table("ModelRow", "kModels", models.str()) << "\n"
-        << table("QuantRow", "kQuants", quants.str()) << "\n"
+        << table("BuiltinValue", "kHardware", hardware) << "\n"
+        << table("BuiltinValue", "kModels", models) << "\n"
+        << table("BuiltinValue", "kQuants", quants) << "\n"
         << "}  // namespace\n\n"
         << "void fill_builtin_catalog(CatalogData& data) {\n"
-        << "  append_builtin_rows(data, kHardware, kModels, kQuants);\n}\n\n"
+        << "  append_builtin_records(data, kHardware, kModels, kQuants);\n}\n\n"
         << "}  // namespace llmfit::detail\n";
     write_atomically(argv[1], out.str());
     std::cout << "llmfit-dbgen: " << all.hardware.size() << " hardware, " << all.models.size() << " models, "

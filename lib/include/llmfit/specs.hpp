@@ -51,6 +51,8 @@ struct MoeSpec {
   int shared_experts = 0;
   int shared_expert_intermediate_size = 0;  // 0 = expert_intermediate_size
   int dense_layers = 0;                     // leading layers with a dense FFN
+
+  [[nodiscard]] bool present() const noexcept { return experts > 0; }
 };
 
 struct AttentionSpec {
@@ -71,6 +73,8 @@ struct MlaSpec {
   int qk_nope_head_dim = 0;
   int qk_rope_head_dim = 0;
   int v_head_dim = 0;
+
+  [[nodiscard]] bool present() const noexcept { return kv_lora_rank > 0; }
 };
 
 /// Weights as a model file stores them (a GGUF tensor table), valid in one quantisation: when a
