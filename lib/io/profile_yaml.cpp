@@ -63,26 +63,6 @@ int read_whole_number(const std::string& source, const YAML::Node& node, const s
   return static_cast<int>(value);
 }
 
-struct ConstantField {
-  const char* name;
-  double EfficiencyConstants::*member;
-  double low;
-  double high;
-};
-constexpr ConstantField kConstantFields[] = {
-    {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
-    {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
-    {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
-    {"expert_overhead_us", &EfficiencyConstants::expert_overhead_us, 0, 1e5},
-    {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
-    {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
-    {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
-    {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
-    {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
-    {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
-    {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
-};
-
 std::string format_number(double value) {
   std::ostringstream out;
   out.precision(6);
@@ -173,18 +153,19 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
       }
       if (const YAML::Node constants = node["constants"]) {
         std::set<std::string> allowed{"kernel_efficiency", "micro_batch_tokens"};
-        for (const auto& field : kConstantFields) allowed.insert(field.name);
+        for (const auto& field : kConstantFields) allowed.emplace(field.name);
         check_keys(source, constants, where + ".constants", allowed);
         for (const auto& field : kConstantFields)
-          if (constants[field.name])
-            entry.constants.*(field.member) = read_number(source, constants[field.name],
-                                                          where + ".constants." + field.name, field.low, field.high);
+          if (const std::string name(field.name); constants[name])
+            entry.constants.*(field.member) =
+                read_number(source, constants[name], where + ".constants." + name, field.low, field.high);
         // Profiles written before attention had its own constant: attention ran at compute_efficiency.
         if (constants["compute_efficiency"] && !constants["attention_compute_efficiency"])
           entry.constants.attention_compute_efficiency = entry.constants.compute_efficiency;
         if (constants["micro_batch_tokens"])
           entry.constants.micro_batch_tokens = read_whole_number(
-              source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens", 1, 1 << 20);
+              source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens",
+              kMicroBatchTokensRange.first, kMicroBatchTokensRange.second);
         if (const YAML::Node kernels = constants["kernel_efficiency"]) {
           std::set<std::string> names;
           for (QuantKernel k : kAllQuantKernels) names.insert(std::string(to_string(k)));
@@ -193,7 +174,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
             const std::string name(to_string(k));
             if (kernels[name])
               entry.constants.kernel_efficiency[static_cast<std::size_t>(k)] =
-                  read_number(source, kernels[name], where + ".constants.kernel_efficiency." + name, 0.01, 2);
+                  read_number(source, kernels[name], where + ".constants.kernel_efficiency." + name,
+                              kKernelEfficiencyRange.first, kKernelEfficiencyRange.second);
           }
         }
       }

@@ -162,20 +162,11 @@ std::string profile_source(const std::vector<std::string>& paths) {
       out << "  {\n    ProfileEntry e;\n    e.backend = Backend::" << enum_identifier(to_string(e.backend)) << ";\n";
       if (e.api) out << "    e.api = DeviceApi::" << enum_identifier(to_string(*e.api)) << ";\n";
       if (e.hardware_class) out << "    e.hardware_class = HardwareClass::" << enum_identifier(to_string(*e.hardware_class)) << ";\n";
-      out << "    e.constants.weight_bandwidth_efficiency = " << number(k.weight_bandwidth_efficiency) << ";\n"
-          << "    e.constants.kernel_efficiency = {";
+      for (const ConstantField& field : kConstantFields)
+        out << "    e.constants." << field.name << " = " << number(k.*(field.member)) << ";\n";
+      out << "    e.constants.kernel_efficiency = {";
       for (std::size_t i = 0; i < k.kernel_efficiency.size(); ++i) out << (i ? ", " : "") << number(k.kernel_efficiency[i]);
       out << "};\n"
-          << "    e.constants.kv_bandwidth_efficiency = " << number(k.kv_bandwidth_efficiency) << ";\n"
-          << "    e.constants.layer_overhead_us = " << number(k.layer_overhead_us) << ";\n"
-          << "    e.constants.expert_overhead_us = " << number(k.expert_overhead_us) << ";\n"
-          << "    e.constants.token_overhead_us = " << number(k.token_overhead_us) << ";\n"
-          << "    e.constants.compute_efficiency = " << number(k.compute_efficiency) << ";\n"
-          << "    e.constants.attention_compute_efficiency = " << number(k.attention_compute_efficiency) << ";\n"
-          << "    e.constants.prefill_layer_overhead_us = " << number(k.prefill_layer_overhead_us) << ";\n"
-          << "    e.constants.prefill_dequant_passes = " << number(k.prefill_dequant_passes) << ";\n"
-          << "    e.constants.host_bandwidth_efficiency = " << number(k.host_bandwidth_efficiency) << ";\n"
-          << "    e.constants.runtime_overhead_gib = " << number(k.runtime_overhead_gib) << ";\n"
           << "    e.constants.micro_batch_tokens = " << k.micro_batch_tokens << ";\n"
           << "    e.uncertainty.known = " << (e.uncertainty.known ? "true" : "false") << ";\n"
           << "    e.uncertainty.decode_relative_error = " << number(e.uncertainty.decode_relative_error) << ";\n"

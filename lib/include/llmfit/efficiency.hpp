@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "llmfit/engines.hpp"
@@ -45,6 +46,31 @@ struct EfficiencyConstants {
     return kernel_efficiency[static_cast<std::size_t>(k)];
   }
 };
+
+/// The constants as profiles name them, with the range a profile may set: one list for the profile reader
+/// and writer and the generator of the compiled-in profile. kernel_efficiency (one value per kernel
+/// family, by its name) and micro_batch_tokens (a whole number) are the two constants outside it.
+struct ConstantField {
+  std::string_view name;
+  double EfficiencyConstants::*member;
+  double low;
+  double high;
+};
+inline constexpr std::array<ConstantField, 11> kConstantFields{{
+    {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
+    {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
+    {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
+    {"expert_overhead_us", &EfficiencyConstants::expert_overhead_us, 0, 1e5},
+    {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
+    {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
+    {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
+    {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
+    {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
+    {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
+    {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
+}};
+inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
+inline constexpr std::pair<int, int> kMicroBatchTokensRange{1, 1 << 20};
 
 /// Relative standard errors from a calibration fit, used to draw uncertainty ranges.
 struct EfficiencyUncertainty {
