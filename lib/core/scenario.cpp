@@ -215,4 +215,19 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   return a;
 }
 
+std::string hardware_label(const Scenario& s) {
+  if (s.hardware == nullptr) return "";
+  return s.device_count > 1 ? fmt::format("{}:{}", s.hardware->id, s.device_count) : s.hardware->id;
+}
+
+double scenario_price_usd(const Scenario& s) noexcept {
+  if (s.hardware == nullptr || !(s.hardware->price_usd > 0)) return 0;
+  return std::max(1, s.device_count) * s.hardware->price_usd;
+}
+
+double scenario_power_w(const Scenario& s) noexcept {
+  if (s.hardware == nullptr || !(s.hardware->tdp_w > 0)) return 0;
+  return std::max(1, s.device_count) * s.hardware->tdp_w;
+}
+
 }  // namespace llmfit

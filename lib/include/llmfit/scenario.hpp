@@ -53,4 +53,12 @@ struct Answer {
 
 [[nodiscard]] Answer answer_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile);
 
+/// "rtx-3090" or "rtx-3090:2": how a scenario's hardware is named in tables and JSON.
+[[nodiscard]] std::string hardware_label(const Scenario& scenario);
+/// Catalogue price of the scenario's devices (count x price_usd); 0 when the entry has no price.
+[[nodiscard]] double scenario_price_usd(const Scenario& scenario) noexcept;
+/// Catalogue power of the scenario's devices (count x tdp_w); 0 when not given.
+[[nodiscard]] double scenario_power_w(const Scenario& scenario) noexcept;
+
+
 }  // namespace llmfit

@@ -1,0 +1,134 @@
+// fit: what fits on one machine (fit_search.hpp).
+#include "llmfit/fit_search.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "llmfit/errors.hpp"
+#include "plan_common.hpp"
+
+namespace llmfit {
+
+using detail::finite_in;
+using detail::quant_applies;
+
+std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
+                                             double quality_tolerance_pct) {
+  auto qualifies = [](const QuantCandidate& c) {
+    return c.quant != nullptr && c.prediction.in_range && c.prediction.fit.fits && c.meets_speed;
+  };
+  std::optional<double> least_loss;
+  for (const QuantCandidate& c : candidates)
+    if (qualifies(c) && (!least_loss || c.quant->quality_ppl_increase_pct < *least_loss))
+      least_loss = c.quant->quality_ppl_increase_pct;
+  if (!least_loss) return std::nullopt;
+  const double tolerance = std::isfinite(quality_tolerance_pct) ? std::max(0.0, quality_tolerance_pct) : 0.0;
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const QuantCandidate& c = candidates[i];
+    if (!qualifies(c) || c.quant->quality_ppl_increase_pct > *least_loss + tolerance) continue;
+    if (!best || c.prediction.decode_tok_s > candidates[*best].prediction.decode_tok_s) best = i;
+  }
+  return best;
+}
+
+FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& options, const EfficiencyProfile& profile) {
+  if (options.base.hardware.empty()) throw InputError(fmt::format("{0}: missing; name a chip, e.g. {0} rtx-4090", field("hardware")));
+  if (!finite_in(options.min_decode_tok_s, 0, 1e9))
+    throw InputError(fmt::format("{}: {} is out of range (expected 0 to 1e9 tok/s)", field("min_decode_tok_s"),
+                                 options.min_decode_tok_s));
+  if (!finite_in(options.quality_tolerance_pct, 0, 100))
+    throw InputError(fmt::format("{}: {} is out of range (0 to 100 percentage points)", field("quality_tolerance_pct"),
+                                 options.quality_tolerance_pct));
+  if (options.base.context_tokens < 0)
+    throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), options.base.context_tokens));
+  const HardwareChoice choice = catalog.resolve_hardware(options.base.hardware);
+  std::optional<Backend> backend;
+  if (!options.base.backend.empty()) {
+    backend = backend_or_throw(options.base.backend);
+    require_runs_on(*backend, *choice.hardware, nullptr);  // a named engine that cannot run here is an error
+  }
+
+  FitSearchResult result;
+  result.hardware_label = choice.count > 1 ? fmt::format("{}:{}", choice.hardware->id, choice.count)
+                                           : choice.hardware->id;
+  result.requested_context = options.base.context_tokens;
+  result.quality_tolerance_pct = options.quality_tolerance_pct;
+  for (const ModelSpec& model : catalog.models()) {
+    if (!options.model_ids.empty() &&
+        std::find(options.model_ids.begin(), options.model_ids.end(), model.id) == options.model_ids.end())
+      continue;
+    if (options.base.context_tokens > model.max_context) {
+      result.skipped.push_back(fmt::format("{}: maximum context {} is below the requested {}", model.id,
+                                           model.max_context, options.base.context_tokens));
+      continue;
+    }
+    ModelFit fit;
+    fit.model = &model;
+    for (const QuantSpec& quant : catalog.quants()) {
+      if (!quant_applies(catalog, model, quant, *choice.hardware, backend)) continue;
+      Query query = options.base;
+      query.model = model.id + "-" + quant.id;
+      const ResolvedQuery resolved = resolve_query(catalog, query, profile);
+      QuantCandidate candidate;
+      candidate.quant = resolved.scenario.quant;
+      candidate.backend = resolved.scenario.backend;
+      candidate.prediction = predict(resolved.scenario, resolved.efficiency->constants);
+      candidate.meets_speed = candidate.prediction.in_range &&
+                              candidate.prediction.decode_tok_s >= options.min_decode_tok_s;
+      fit.context_tokens = resolved.scenario.context_tokens;
+      fit.candidates.push_back(candidate);
+    }
+    if (fit.candidates.empty()) continue;
+    fit.best = choose_best_quant(fit.candidates, options.quality_tolerance_pct);
+    (fit.best ? result.models : result.rejected).push_back(std::move(fit));
+  }
+  return result;
+}
+
+std::optional<FitSort> parse_fit_sort(std::string_view text) noexcept {
+  for (FitSort sort : {FitSort::speed, FitSort::quality, FitSort::size, FitSort::context})
+    if (to_string(sort) == text) return sort;
+  return std::nullopt;
+}
+
+std::string_view to_string(FitSort sort) noexcept {
+  switch (sort) {
+    case FitSort::speed: return "speed";
+    case FitSort::quality: return "quality";
+    case FitSort::size: return "size";
+    case FitSort::context: return "context";
+  }
+  return "?";
+}
+
+void sort_model_fits(std::vector<ModelFit>& fits, FitSort sort) {
+  std::stable_sort(fits.begin(), fits.end(), [sort](const ModelFit& a, const ModelFit& b) {
+    const QuantCandidate& ca = a.best_candidate();
+    const QuantCandidate& cb = b.best_candidate();
+    const double speed_a = ca.prediction.decode_tok_s;
+    const double speed_b = cb.prediction.decode_tok_s;
+    switch (sort) {
+      case FitSort::speed:
+        break;
+      case FitSort::quality:
+        if (ca.quant->quality_ppl_increase_pct != cb.quant->quality_ppl_increase_pct)
+          return ca.quant->quality_ppl_increase_pct < cb.quant->quality_ppl_increase_pct;
+        if (a.model->params_b != b.model->params_b) return a.model->params_b > b.model->params_b;
+        break;
+      case FitSort::size:
+        if (a.model->params_b != b.model->params_b) return a.model->params_b > b.model->params_b;
+        break;
+      case FitSort::context:
+        if (ca.prediction.fit.max_context != cb.prediction.fit.max_context)
+          return ca.prediction.fit.max_context > cb.prediction.fit.max_context;
+        break;
+    }
+    if (speed_a != speed_b) return speed_a > speed_b;
+    return a.model->id < b.model->id;
+  });
+}
+
+}  // namespace llmfit

@@ -1,0 +1,242 @@
+// recommend: a buyer's shortlist (recommend.hpp).
+#include "llmfit/recommend.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
+#include "plan_common.hpp"
+
+namespace llmfit {
+
+using detail::finite_in;
+using detail::kVerdictRankDoesNotFit;
+using detail::quant_applies;
+using detail::verdict_rank;
+namespace {
+
+std::string dollars(double usd) {
+  std::string out = "$";  // appended: GCC 12 warns falsely on "$" + std::string&&
+  out += with_thousands(static_cast<std::int64_t>(std::llround(usd)));
+  return out;
+}
+
+}  // namespace
+
+double parse_model_size_b(std::string_view text) {
+  std::string lower = to_lower(text);
+  double scale = 1;  // billions
+  if (!lower.empty() && lower.back() == 'b') {
+    lower.pop_back();
+  } else if (!lower.empty() && lower.back() == 'm') {
+    lower.pop_back();
+    scale = 1e-3;
+  } else if (!lower.empty() && lower.back() == 't') {
+    lower.pop_back();
+    scale = 1e3;
+  }
+  double value = 0;
+  const auto [end, error] = std::from_chars(lower.data(), lower.data() + lower.size(), value);
+  if (lower.empty() || error != std::errc() || end != lower.data() + lower.size() || !finite_in(value * scale, 0.01, 5000))
+    throw InputError(field("model_size_b") + ": '" + std::string(text.substr(0, 40)) +
+                     "' is not a model size; write it like 8b, 30b, 1.5b or 500m (0.01 to 5000 billion)");
+  return value * scale;
+}
+
+const ModelSpec* yardstick_model(const Catalog& catalog, double size_b) {
+  const ModelSpec* best = nullptr;
+  double best_distance = 0;
+  for (const ModelSpec& m : catalog.models()) {
+    if (m.is_moe() || !(m.params_b > 0)) continue;
+    const double distance = std::abs(std::log(m.params_b / size_b));
+    if (best == nullptr || distance < best_distance) {
+      best = &m;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+namespace {
+
+void check_options(const RecommendOptions& o) {
+  if (!finite_in(o.budget_usd, 1, 1e8))
+    throw InputError(fmt::format("{}: {} is out of range (1 to 1e8 USD)", field("budget_usd"), o.budget_usd));
+  if (o.users < 1 || o.users > 4096)
+    throw InputError(fmt::format("{}: {} is out of range (1 to 4096)", field("users"), o.users));
+  if (!finite_in(o.min_tok_s_per_user, 0, 1e6))
+    throw InputError(
+        fmt::format("{}: {} is out of range (0 to 1e6 tok/s)", field("min_tok_s_per_user"), o.min_tok_s_per_user));
+  if (o.max_devices_per_box < 1 || o.max_devices_per_box > 16)
+    throw InputError(
+        fmt::format("{}: {} is out of range (1 to 16)", field("max_devices_per_box"), o.max_devices_per_box));
+  if (o.top < 1 || o.top > 1000)
+    throw InputError(fmt::format("{}: {} is out of range (1 to 1000)", field("top"), o.top));
+}
+
+/// The model the shortlist is measured with: the one named, or the dense model closest to the size asked.
+void choose_yardstick(const Catalog& catalog, const RecommendOptions& o, RecommendResult& result) {
+  if (!o.model.empty()) {
+    const ModelChoice choice = catalog.resolve_model(o.model);
+    result.yardstick = choice.model;
+    result.quant = choice.quant_was_default ? &catalog.quant_or_throw(o.quant) : choice.quant;
+    result.yardstick_reason = fmt::format("{} as named", choice.model->id);
+  } else if (o.model_size_b > 0) {
+    result.yardstick = yardstick_model(catalog, o.model_size_b);
+    if (result.yardstick == nullptr)
+      throw InputError(field("model_size_b") + ": the catalogue has no dense model to measure by");
+    result.quant = &catalog.quant_or_throw(o.quant);
+    result.yardstick_reason = fmt::format(
+        "{} ({:g}B, dense) is the catalogue's dense model closest to {:g}B; an MoE model of that size runs faster",
+        result.yardstick->id, result.yardstick->params_b, o.model_size_b);
+  } else {
+    throw InputError(fmt::format("{0}: missing; say what size of model you want to run, e.g. {0} 30b (or {1} ID)",
+                                 field("model_size_b"), field("model")));
+  }
+  const ModelSpec& model = *result.yardstick;
+  if (o.context_tokens > model.max_context)
+    throw InputError(fmt::format("{}: {} exceeds the maximum context of {} ({} tokens)", field("context_tokens"),
+                                 o.context_tokens, model.id, model.max_context));
+}
+
+struct Ranked {
+  Recommendation rec;
+  int verdict = 3;
+};
+
+/// `count` devices of `hw` running the yardstick for the users, with the reasons and concerns in numbers.
+Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const EfficiencyProfile& profile,
+                const RecommendResult& result, const HardwareSpec& hw, int count) {
+  const ModelSpec& model = *result.yardstick;
+  const QuantSpec& quant = *result.quant;
+  const double price = count * hw.price_usd;
+  Query query;
+  query.hardware = count > 1 ? fmt::format("{}:{}", hw.id, count) : hw.id;
+  query.model = model.id + "-" + quant.id;
+  query.batch = o.users;
+  query.context_tokens = o.context_tokens;
+  Ranked r;
+  Recommendation& rec = r.rec;
+  rec.resolved = resolve_query(catalog, query, profile);
+  rec.label = hardware_label(rec.resolved.scenario);
+  rec.prediction = predict(rec.resolved.scenario, rec.resolved.efficiency->constants);
+  rec.price_usd = price;
+  const Prediction& p = rec.prediction;
+  const MemoryFit& fit = p.fit;
+  const Scenario& s = rec.resolved.scenario;
+  r.verdict = verdict_rank(p);
+
+  const std::string who = o.users > 1 ? fmt::format("{} users", o.users) : "1 user";
+  if (fit.fits) {
+    rec.reasons.push_back(fmt::format("fits {} {} with {} x {}-token context: {:.1f} of {:.1f} GB usable", model.id,
+                                      quant.name, o.users, with_thousands(s.context_tokens),
+                                      fit.total_bytes / units::kBytesPerGB, fit.available_bytes / units::kBytesPerGB));
+  } else if (fit.verdict == FitVerdict::partial_offload) {
+    rec.concerns.push_back(fmt::format("needs CPU offload for {} {} ({:.1f} GB needed, {:.1f} GB usable): slow",
+                                       model.id, quant.name, fit.total_bytes / units::kBytesPerGB,
+                                       fit.available_bytes / units::kBytesPerGB));
+  } else {
+    rec.concerns.push_back(fmt::format("does not fit {} {}: needs {:.1f} GB, {:.1f} GB usable", model.id, quant.name,
+                                       fit.total_bytes / units::kBytesPerGB, fit.available_bytes / units::kBytesPerGB));
+  }
+  const bool runs = p.in_range && fit.verdict != FitVerdict::does_not_fit;
+  const bool fast_enough = runs && p.decode_tok_s >= o.min_tok_s_per_user;
+  if (runs) {
+    const std::string speed = fmt::format("{}: {:.1f} tok/s each, {:.1f} tok/s aggregate", who, p.decode_tok_s,
+                                          p.aggregate_decode_tok_s);
+    if (fast_enough)
+      rec.reasons.push_back(speed + fmt::format(" (at least {:g} tok/s per user)", o.min_tok_s_per_user));
+    else
+      rec.concerns.push_back(speed + fmt::format(" (below {:g} tok/s per user)", o.min_tok_s_per_user));
+    if (p.thermal_data && p.sustained_decode_tok_s < p.decode_tok_s)
+      (p.sustained_decode_tok_s >= o.min_tok_s_per_user ? rec.reasons : rec.concerns)
+          .push_back(fmt::format("sustained {:.1f} tok/s per user once throttled ({})", p.sustained_decode_tok_s,
+                                 to_string(hw.form_factor)));
+  }
+  rec.reasons.push_back(fmt::format("{} within the {} budget{}", dollars(price), dollars(o.budget_usd),
+                                    hw.kind == HardwareKind::gpu ? " (graphics cards only: add a host PC)" : ""));
+  if (count > 1 && fit.fits)
+    rec.reasons.push_back(fmt::format("{} cards: fewer do not hold the model and {} KV caches", count, o.users));
+  else if (count > 1)
+    rec.reasons.push_back(fmt::format("{} cards: the most within the budget and {}", count, field("max_devices_per_box")));
+  if (o.portable) rec.reasons.push_back("laptop (portable)");
+  rec.meets_all = fit.fits && fast_enough;
+  return r;
+}
+
+/// Drops what is both slower and dearer than another configuration that meets every requirement: no
+/// choice at all.
+std::vector<Ranked> without_dominated(std::vector<Ranked> ranked, RecommendResult& result) {
+  std::vector<bool> dominated(ranked.size(), false);
+  for (std::size_t i = 0; i < ranked.size(); ++i) {
+    const Recommendation& a = ranked[i].rec;
+    if (!a.meets_all) continue;
+    for (std::size_t j = 0; j < ranked.size() && !dominated[i]; ++j) {
+      const Recommendation& b = ranked[j].rec;
+      if (i == j || !b.meets_all) continue;
+      const double speed_a = a.prediction.decode_tok_s;
+      const double speed_b = b.prediction.decode_tok_s;
+      dominated[i] = speed_b >= speed_a && b.price_usd <= a.price_usd && (speed_b > speed_a || b.price_usd < a.price_usd);
+    }
+  }
+  std::vector<Ranked> kept;
+  for (std::size_t i = 0; i < ranked.size(); ++i) {
+    if (dominated[i]) {
+      ++result.candidates_dominated;
+      continue;
+    }
+    if (ranked[i].rec.meets_all) ++result.candidates_meeting_all;
+    kept.push_back(std::move(ranked[i]));
+  }
+  return kept;
+}
+
+/// Meeting every requirement first; then by how it runs (fits, offload, not at all); then the fastest per
+/// user (for what does not fit: the most usable memory); then the cheaper; then the label.
+void rank(std::vector<Ranked>& ranked) {
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.rec.meets_all != b.rec.meets_all) return a.rec.meets_all;
+    if (a.verdict != b.verdict) return a.verdict < b.verdict;
+    if (a.verdict == kVerdictRankDoesNotFit &&
+        a.rec.prediction.fit.available_bytes != b.rec.prediction.fit.available_bytes)
+      return a.rec.prediction.fit.available_bytes > b.rec.prediction.fit.available_bytes;
+    if (a.rec.prediction.decode_tok_s != b.rec.prediction.decode_tok_s)
+      return a.rec.prediction.decode_tok_s > b.rec.prediction.decode_tok_s;
+    if (a.rec.price_usd != b.rec.price_usd) return a.rec.price_usd < b.rec.price_usd;
+    return a.rec.label < b.rec.label;
+  });
+}
+
+}  // namespace
+
+RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, const EfficiencyProfile& profile) {
+  check_options(o);
+  RecommendResult result;
+  choose_yardstick(catalog, o, result);
+  std::vector<Ranked> ranked;
+  for (const HardwareSpec& hw : catalog.hardware()) {
+    if (!(hw.price_usd > 0)) continue;  // cannot be bought alone: no price to weigh
+    if (o.portable && hw.form_factor != FormFactor::laptop) continue;
+    if (!quant_applies(catalog, *result.yardstick, *result.quant, hw, std::nullopt)) continue;
+    const int max_count = hw.kind == HardwareKind::gpu ? o.max_devices_per_box : 1;
+    // Another card is worth its price only when fewer cards do not hold the model (a layer split adds
+    // memory, not speed): keep the fewest cards that fit, else the most the budget allows.
+    std::optional<Ranked> chosen;
+    for (int count = 1; count <= max_count && count * hw.price_usd <= o.budget_usd; ++count) {
+      chosen = evaluate(catalog, o, profile, result, hw, count);
+      ++result.candidates_considered;
+      if (chosen->rec.prediction.fit.fits) break;
+    }
+    if (chosen) ranked.push_back(std::move(*chosen));
+  }
+  ranked = without_dominated(std::move(ranked), result);
+  rank(ranked);
+  for (std::size_t i = 0; i < ranked.size() && i < o.top; ++i) result.shortlist.push_back(std::move(ranked[i].rec));
+  return result;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,79 @@
+// scale: batch and context sweeps (scale.hpp).
+#include "llmfit/scale.hpp"
+
+
+#include <vector>
+
+
+namespace llmfit {
+
+std::vector<int> batch_ladder(int max_batch) {
+  std::vector<int> ladder;
+  if (max_batch < 1) return ladder;
+  for (int b = 1; b < max_batch; b *= 2) ladder.push_back(b);
+  ladder.push_back(max_batch);
+  return ladder;
+}
+
+std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants, int max_batch) {
+  std::vector<BatchPoint> points;
+  if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr) return points;
+  bool first_fits = false;
+  for (int batch : batch_ladder(max_batch)) {
+    Scenario at = scenario;
+    at.batch = batch;
+    const Prediction p = predict(at, constants);
+    BatchPoint point;
+    point.batch = batch;
+    point.per_sequence_tok_s = p.decode_tok_s;
+    point.aggregate_tok_s = p.aggregate_decode_tok_s;
+    point.compute_bound = p.compute_bound_decode;
+    point.fits = p.fit.fits;
+    point.total_bytes = p.fit.total_bytes;
+    points.push_back(point);
+    if (batch == 1) first_fits = point.fits;
+    if (point.compute_bound) break;
+    if (first_fits && !point.fits) break;
+  }
+  return points;
+}
+
+int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants, int limit) {
+  if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr || limit < 1) return 0;
+  auto fits_at = [&](int batch) {
+    Scenario at = scenario;
+    at.batch = batch;
+    return fit_memory(at, constants).fits;
+  };
+  if (!fits_at(1)) return 0;
+  int low = 1;  // fits
+  int high = 2;
+  while (high <= limit && fits_at(high)) {
+    low = high;
+    high *= 2;
+  }
+  if (high > limit) {
+    if (fits_at(limit)) return limit;
+    high = limit;
+  }
+  while (high - low > 1) {  // KV grows with the batch: bisect
+    const int mid = low + (high - low) / 2;
+    (fits_at(mid) ? low : high) = mid;
+  }
+  return low;
+}
+
+std::vector<FitVerdict> context_verdicts(const Scenario& scenario, const EfficiencyConstants& constants,
+                                         const std::vector<ContextPoint>& points) {
+  std::vector<FitVerdict> verdicts;
+  verdicts.reserve(points.size());
+  for (const ContextPoint& point : points) {
+    Scenario at = scenario;
+    at.context_tokens = point.context;
+    at.prompt_tokens = point.context;
+    verdicts.push_back(fit_memory(at, constants).verdict);
+  }
+  return verdicts;
+}
+
+}  // namespace llmfit

@@ -1,0 +1,73 @@
+#pragma once
+/// fit: which models and quantisations fit on one machine, and how fast.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/efficiency.hpp"
+#include "llmfit/predict.hpp"
+#include "llmfit/scenario.hpp"
+
+namespace llmfit {
+
+struct QuantCandidate {
+  const QuantSpec* quant = nullptr;
+  Backend backend = Backend::llama_cpp;
+  Prediction prediction;
+  bool meets_speed = false;  // decode_tok_s >= the requested minimum
+};
+
+/// Quality losses this close (percentage points of perplexity increase) count as equal: the llama.cpp
+/// scoreboard the quant table comes from gives PPL 6.77 +/- 0.04 (0.6 %), so 0.1 points is well inside
+/// what it resolves (Q8_0's 0.004 % is no reason to pick F16 at half the speed).
+inline constexpr double kDefaultQualityTolerancePct = 0.1;
+
+/// Index of the best candidate among those that run fully on the accelerator and meet the speed: the
+/// fastest decode among those within `quality_tolerance_pct` of the smallest quality loss
+/// (QuantSpec::quality_ppl_increase_pct); ties in speed go to catalogue order. nullopt when none qualifies.
+[[nodiscard]] std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
+                                                           double quality_tolerance_pct = kDefaultQualityTolerancePct);
+
+struct ModelFit {
+  const ModelSpec* model = nullptr;
+  std::int64_t context_tokens = 0;       // KV cache allocated for the verdict
+  std::vector<QuantCandidate> candidates;  // every quantisation the hardware's engines can load
+  std::optional<std::size_t> best;
+
+  [[nodiscard]] const QuantCandidate& best_candidate() const { return candidates.at(best.value()); }
+};
+
+struct FitSearchOptions {
+  Query base;  // hardware (required), backend, kv_type, context_tokens, prompt_tokens, memory, host
+  double min_decode_tok_s = 0;
+  double quality_tolerance_pct = kDefaultQualityTolerancePct;
+  std::vector<std::string> model_ids;  // only these models (a --model-file model); empty = every model
+};
+
+struct FitSearchResult {
+  std::string hardware_label;
+  std::int64_t requested_context = 0;  // 0 = default per model (8192 or the model's maximum)
+  double quality_tolerance_pct = kDefaultQualityTolerancePct;
+  std::vector<ModelFit> models;        // models with a best quantisation
+  std::vector<ModelFit> rejected;      // models with none that fits fully and meets the speed
+  std::vector<std::string> skipped;    // "<model>: <reason>" (context beyond the model's maximum)
+};
+
+/// Tries every catalogue model in every quantisation the hardware can run. MXFP4 (a format models are
+/// trained in, recorded with no quality loss) is tried only for models that ship in it.
+[[nodiscard]] FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& options,
+                                         const EfficiencyProfile& profile);
+
+enum class FitSort { speed, quality, size, context };
+[[nodiscard]] std::optional<FitSort> parse_fit_sort(std::string_view text) noexcept;
+[[nodiscard]] std::string_view to_string(FitSort sort) noexcept;
+/// speed: decode tok/s, fastest first; quality: smallest quality loss, then largest model; size:
+/// largest model (total parameters) first; context: largest context that fits first. Ties: faster,
+/// then model id.
+void sort_model_fits(std::vector<ModelFit>& fits, FitSort sort);
+
+}  // namespace llmfit
