@@ -950,9 +950,11 @@ ValidationReport validate_runs(const std::vector<RunCase>& cases, const Efficien
   return report;
 }
 
-CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyProfile& before,
-                            const CalibrationOptions& options) {
-  CalibrationReport report;
+namespace {
+
+/// Runs that fit on the accelerator (offloaded runs are predicted, not fitted); refuses what determines
+/// nothing: fewer than 3 runs, or runs of one chip.
+std::vector<char> usable_runs(const std::vector<RunCase>& cases, CalibrationReport& report) {
   std::vector<char> usable(cases.size(), 0);
   std::set<std::string> chips;
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -971,26 +973,24 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
     throw InputError("calibrate: all runs are from one chip (" + *chips.begin() +
                      "); the constants describe a class of hardware and need runs from 2 or more chips "
                      "(leave-one-hardware-out cross-validation needs them too)");
+  return usable;
+}
 
-  const Data data = build_data(cases, usable, before);
-  Workspace ws;
-  const std::vector<char> everything(data.hardware.size(), 1);
-  const Hierarchy h = fit_hierarchy(data, everything, before, options, ws);
-  if (std::none_of(h.backend_fitted.begin(), h.backend_fitted.end(), [](char f) { return f != 0; })) {
-    std::string why;
-    for (std::size_t b = 0; b < data.backends.size(); ++b)
-      for (int test = 0; test < kTests; ++test)
-        if (!h.determination[static_cast<std::size_t>(test)][b].refusal.empty())
-          why += std::string(why.empty() ? "" : "; ") + std::string(to_string(data.backends[b])) + " " +
-                 (test == 0 ? "decode" : "prefill") + ": " + h.determination[static_cast<std::size_t>(test)][b].refusal;
-    throw InputError("calibrate: the runs determine no constants (" + why + ")");
-  }
-  report.profile = build_profile(data, h, before, options);
-  report.decode_runs = static_cast<int>(data.rows[0].size());
-  report.prefill_runs = static_cast<int>(data.rows[1].size());
-  report.hardware_count = static_cast<int>(data.hardware.size());
+/// Refuses a fit in which no backend's constants are determined, saying why for each.
+void require_something_fitted(const Data& data, const Hierarchy& h) {
+  if (std::any_of(h.backend_fitted.begin(), h.backend_fitted.end(), [](char f) { return f != 0; })) return;
+  std::string why;
+  for (std::size_t b = 0; b < data.backends.size(); ++b)
+    for (int test = 0; test < kTests; ++test)
+      if (!h.determination[static_cast<std::size_t>(test)][b].refusal.empty())
+        why += std::string(why.empty() ? "" : "; ") + std::string(to_string(data.backends[b])) + " " +
+               (test == 0 ? "decode" : "prefill") + ": " + h.determination[static_cast<std::size_t>(test)][b].refusal;
+  throw InputError("calibrate: the runs determine no constants (" + why + ")");
+}
 
-  // Groups for the report.
+/// The report's groups: backend-wide fits first, then classes, then eras, each with its constants and
+/// estimates; notes for backends whose constants stay at literature values.
+void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile& before, CalibrationReport& report) {
   for (std::size_t b = 0; b < data.backends.size(); ++b) {
     GroupFit g;
     g.backend = data.backends[b];
@@ -1048,13 +1048,15 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
                           data.class_groups[static_cast<std::size_t>(g)].hw_class, ""),
               [e](const Row& r) { return r.era_group == static_cast<int>(e); });
   }
+}
 
-  // Errors before (the given profile) and after (the fit), over the fitted runs.
+/// Errors before (the given profile) and after (the fit), over the fitted runs, and the worst ten.
+void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>& usable,
+                      const EfficiencyProfile& before, CalibrationReport& report) {
   std::array<std::vector<double>, kTests> before_ape, after_ape;
   std::vector<RunError> after_errors;
   report.predicted_before.assign(cases.size(), 0.0);
   report.predicted_after.assign(cases.size(), 0.0);
-  report.predicted_cv.assign(cases.size(), 0.0);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
@@ -1078,42 +1080,55 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
   std::sort(after_errors.begin(), after_errors.end(), [](const RunError& a, const RunError& b) { return a.ape_pct > b.ape_pct; });
   after_errors.resize(std::min<std::size_t>(after_errors.size(), 10));
   report.worst = after_errors;
+}
 
-  // Leave one hardware out: refit without a chip's runs, predict them.
-  std::vector<std::array<double, kTests>> class_cv_sum(data.class_groups.size(), {0, 0});
-  std::vector<std::array<int, kTests>> class_cv_n(data.class_groups.size(), {0, 0});
-  if (options.cross_validate) {
-    std::array<std::vector<double>, kTests> cv_ape;
-    for (std::size_t held = 0; held < data.hardware.size(); ++held) {
-      std::vector<char> include(data.hardware.size(), 1);
-      include[held] = 0;
-      const Hierarchy fold = fit_hierarchy(data, include, before, options, ws);
-      const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
-      for (int test = 0; test < kTests; ++test) {
-        for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
-          if (r.hardware != static_cast<int>(held)) continue;
-          const RunCase& c = cases[r.case_index];
-          const auto b = static_cast<std::size_t>(r.backend);
-          if (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable) {
-            ++report.cv_unpredicted;
-            continue;
-          }
-          const double predicted = predict_run_tok_s(
-              c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
-          const double error = ape_pct(predicted, c.run->tok_s);
-          report.predicted_cv[r.case_index] = predicted;
-          cv_ape[static_cast<std::size_t>(test)].push_back(error);
-          class_cv_sum[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)] += error;
-          ++class_cv_n[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)];
+/// Cross-validated errors, pooled and per class group.
+struct CrossValidation {
+  std::vector<std::array<double, kTests>> class_sum;
+  std::vector<std::array<int, kTests>> class_n;
+};
+
+/// Leave one hardware out: refit without a chip's runs, predict them.
+CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& data, const EfficiencyProfile& before,
+                               const CalibrationOptions& options, Workspace& ws, CalibrationReport& report) {
+  CrossValidation cv{std::vector<std::array<double, kTests>>(data.class_groups.size(), {0, 0}),
+                     std::vector<std::array<int, kTests>>(data.class_groups.size(), {0, 0})};
+  report.predicted_cv.assign(cases.size(), 0.0);
+  if (!options.cross_validate) return cv;
+  std::array<std::vector<double>, kTests> cv_ape;
+  for (std::size_t held = 0; held < data.hardware.size(); ++held) {
+    std::vector<char> include(data.hardware.size(), 1);
+    include[held] = 0;
+    const Hierarchy fold = fit_hierarchy(data, include, before, options, ws);
+    const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
+    for (int test = 0; test < kTests; ++test) {
+      for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
+        if (r.hardware != static_cast<int>(held)) continue;
+        const RunCase& c = cases[r.case_index];
+        const auto b = static_cast<std::size_t>(r.backend);
+        if (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable) {
+          ++report.cv_unpredicted;
+          continue;
         }
+        const double predicted = predict_run_tok_s(
+            c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+        const double error = ape_pct(predicted, c.run->tok_s);
+        report.predicted_cv[r.case_index] = predicted;
+        cv_ape[static_cast<std::size_t>(test)].push_back(error);
+        cv.class_sum[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)] += error;
+        ++cv.class_n[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)];
       }
     }
-    report.decode_cv = summarise_errors(cv_ape[0]);
-    report.prefill_cv = summarise_errors(cv_ape[1]);
   }
+  report.decode_cv = summarise_errors(cv_ape[0]);
+  report.prefill_cv = summarise_errors(cv_ape[1]);
+  return cv;
+}
 
-  // Uncertainty ranges on the entries: the cross-validated error of the class (≥ 5 held-out runs), else
-  // of the whole fit; without cross-validation, the in-sample error.
+/// Uncertainty ranges on the entries: the cross-validated error of the class (≥ 5 held-out runs), else of
+/// the whole fit; without cross-validation, the in-sample error.
+void set_uncertainty(const Data& data, const CrossValidation& cv, const CalibrationOptions& options,
+                     CalibrationReport& report) {
   for (ProfileEntry& entry : report.profile.entries) {
     double decode = (options.cross_validate ? report.decode_cv : report.decode_after).mape_pct;
     double prefill = (options.cross_validate ? report.prefill_cv : report.prefill_after).mape_pct;
@@ -1124,13 +1139,33 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
       if (!same_engine || !entry.hardware_class || *entry.hardware_class != key.hw_class ||
           (entry.api && *entry.api != key.api))
         continue;
-      if (class_cv_n[g][0] >= 5) decode = class_cv_sum[g][0] / class_cv_n[g][0];
-      if (class_cv_n[g][1] >= 5) prefill = class_cv_sum[g][1] / class_cv_n[g][1];
+      if (cv.class_n[g][0] >= 5) decode = cv.class_sum[g][0] / cv.class_n[g][0];
+      if (cv.class_n[g][1] >= 5) prefill = cv.class_sum[g][1] / cv.class_n[g][1];
     }
     entry.uncertainty.known = true;
     entry.uncertainty.decode_relative_error = decode / 100.0;
     entry.uncertainty.prefill_relative_error = prefill / 100.0;
   }
+}
+
+}  // namespace
+
+CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyProfile& before,
+                            const CalibrationOptions& options) {
+  CalibrationReport report;
+  const std::vector<char> usable = usable_runs(cases, report);
+  const Data data = build_data(cases, usable, before);
+  Workspace ws;
+  const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.hardware.size(), 1), before, options, ws);
+  require_something_fitted(data, h);
+  report.profile = build_profile(data, h, before, options);
+  report.decode_runs = static_cast<int>(data.rows[0].size());
+  report.prefill_runs = static_cast<int>(data.rows[1].size());
+  report.hardware_count = static_cast<int>(data.hardware.size());
+  report_groups(data, h, before, report);
+  in_sample_errors(cases, usable, before, report);
+  const CrossValidation cv = cross_validate(cases, data, before, options, ws, report);
+  set_uncertainty(data, cv, options, report);
   if (report.offloaded_runs > 0)
     report.notes.push_back(std::to_string(report.offloaded_runs) +
                            " run(s) do not fit on the accelerator per the catalogue: predicted with offload, not fitted");

@@ -302,32 +302,25 @@ int dense_layer_count(int layers, IsMoe is_moe, std::vector<std::string>& notes,
   return dense;
 }
 
-HfConfigModel build(const json& config, const std::string& source, const std::string& id) {
-  if (!config.is_object()) throw InputError(source + ": not a config.json: the top level must be a JSON object");
-  const Fields root(config, source, "");
-  const ArchInfo& info = resolve_arch(root);
-  HfConfigModel out;
-  auto& notes = out.notes;
-  ModelSpec& m = out.model;
+/// What the per-aspect readers below share: the architecture, the language model's keys (`f`; the top
+/// level, or text_config for multimodal Gemma 3), the model being filled in and the notes on what was assumed.
+struct HfRead {
+  const ArchInfo& info;
+  const Fields& root;
+  const Fields& f;
+  ModelSpec& m;
+  std::vector<std::string>& notes;
+  bool gemma3 = false;  // gemma3 or gemma3_text: Gemma3TextConfig defaults apply
+};
 
-  // Multimodal Gemma 3 nests the language model under text_config.
-  const json* lm_object = &config;
-  std::string prefix;
-  if (info.arch == Arch::gemma3) {
-    lm_object = root.optional_object("text_config");
-    if (lm_object == nullptr) root.fail("text_config", "missing (a multimodal gemma3 config nests the language model there)");
-    prefix = "text_config.";
-    notes.push_back("text_config of a multimodal model: vision tower and projector not counted");
-  }
-  const Fields f(*lm_object, source, prefix);
-  if (info.arch == Arch::gemma3)
-    if (const auto inner = f.optional_text("model_type"); inner && *inner != "gemma3_text")
-      f.fail("model_type", "expected 'gemma3_text' inside a gemma3 config, not '" + clip(*inner) + "'");
-  const bool gemma3 = info.arch == Arch::gemma3 || info.arch == Arch::gemma3_text;
-  const bool is_moe_arch = info.arch == Arch::mixtral || info.arch == Arch::qwen3_moe ||
-                           info.arch == Arch::deepseek_v3 || info.arch == Arch::gpt_oss;
-
-  // ---- shape
+/// Layers, widths, heads, vocabulary, context and tied embeddings.
+void read_shape(HfRead& c) {
+  const ArchInfo& info = c.info;
+  const Fields& f = c.f;
+  const Fields& root = c.root;
+  ModelSpec& m = c.m;
+  auto& notes = c.notes;
+  const bool gemma3 = c.gemma3;
   m.hidden_size = f.whole_int("hidden_size", 1, kMaxDim);
   m.layers = f.whole_int("num_hidden_layers", 1, kMaxLayers);
   auto defaulted = [&](std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback,
@@ -370,7 +363,16 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
     f.fail("intermediate_size", "missing");
   }
 
-  // ---- MLA (DeepSeek-V3): the KV cache holds one latent per token; head_dim is v_head_dim as in models-db.
+}
+
+/// MLA (DeepSeek-V3): the KV cache holds one latent per token; head_dim is v_head_dim as in models-db.
+/// Other architectures: head_dim as given, or its config-class default.
+void read_attention_heads(HfRead& c) {
+  const ArchInfo& info = c.info;
+  const Fields& f = c.f;
+  ModelSpec& m = c.m;
+  auto& notes = c.notes;
+  const bool gemma3 = c.gemma3;
   if (info.arch == Arch::deepseek_v3) {
     m.mla.kv_lora_rank = f.whole_int("kv_lora_rank", 1, kMaxDim);
     if (const auto q_rank = f.optional_whole("q_lora_rank", 1, kMaxDim)) {
@@ -401,60 +403,75 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
       notes.push_back("head_dim absent: hidden_size / num_attention_heads rounded down to " + std::to_string(m.head_dim));
   }
 
-  // ---- MoE
-  if (is_moe_arch) {
-    auto& moe = m.moe;
-    if (info.arch == Arch::mixtral || info.arch == Arch::gpt_oss) {
-      moe.experts = f.whole_int("num_local_experts", 1, kMaxHeads);
-      std::optional<std::int64_t> per_token = f.optional_whole("num_experts_per_tok", 1, moe.experts);
-      if (info.arch == Arch::gpt_oss)
-        if (const auto alias = f.optional_whole("experts_per_token", 1, moe.experts)) {
-          if (per_token && *per_token != *alias)
-            f.fail("experts_per_token", std::to_string(*alias) + " disagrees with num_experts_per_tok " +
-                                            std::to_string(*per_token));
-          per_token = alias;
-        }
-      if (!per_token) f.fail("num_experts_per_tok", "missing");
-      moe.experts_per_token = static_cast<int>(*per_token);
-      moe.expert_intermediate_size = m.intermediate_size;  // every layer is MoE; no dense FFN
-      notes.push_back("every layer is MoE: intermediate_size " + std::to_string(m.intermediate_size) +
-                      " is the expert width");
-    } else if (info.arch == Arch::qwen3_moe) {
-      moe.experts = f.whole_int("num_experts", 1, kMaxHeads);
-      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
-      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
-      const int step = static_cast<int>(f.optional_whole("decoder_sparse_step", 1, m.layers).value_or(1));
-      std::set<int> mlp_only;
-      if (const json* list = f.optional_array("mlp_only_layers"))
-        for (const json& entry : *list) mlp_only.insert(static_cast<int>(f.whole_value("mlp_only_layers", entry, 0, m.layers - 1)));
-      // transformers Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers or off the sparse step.
-      moe.dense_layers = dense_layer_count(
-          m.layers, [&](int i) { return mlp_only.count(i) == 0 && (i + 1) % step == 0; }, notes,
-          "mlp_only_layers / decoder_sparse_step");
-      if (moe.dense_layers == 0 && m.intermediate_size > 0)
-        notes.push_back("every layer is MoE (intermediate_size " + std::to_string(m.intermediate_size) + " unused)");
-    } else {  // deepseek_v3
-      moe.experts = f.whole_int("n_routed_experts", 1, kMaxHeads);
-      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
-      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
-      moe.shared_experts = f.whole_int("n_shared_experts", 0, 1024);
-      // One shared MLP of width moe_intermediate_size × n_shared_experts = n_shared experts of the routed width.
-      moe.shared_expert_intermediate_size = moe.expert_intermediate_size;
-      const int first_dense = f.whole_int("first_k_dense_replace", 0, m.layers);
-      const int freq = static_cast<int>(f.optional_whole("moe_layer_freq", 1, m.layers).value_or(1));
-      moe.dense_layers = dense_layer_count(
-          m.layers, [&](int i) { return i >= first_dense && i % freq == 0; }, notes, "moe_layer_freq");
-    }
-    if (moe.dense_layers >= m.layers) f.fail("num_hidden_layers", "no layer is MoE with these settings");
-    if (moe.dense_layers > 0 && m.intermediate_size <= 0)
-      f.fail("intermediate_size", "missing (needed for the " + std::to_string(moe.dense_layers) + " dense layers)");
-    if (moe.dense_layers > 0)
-      notes.push_back(std::to_string(moe.dense_layers) + " dense layers (intermediate_size " +
-                      std::to_string(m.intermediate_size) + "), then " + std::to_string(m.layers - moe.dense_layers) +
-                      " MoE layers");
-  }
+}
 
-  // ---- sliding-window attention
+/// Routed experts, experts per token, their width, shared experts and the dense leading layers.
+void read_moe(HfRead& c) {
+  const ArchInfo& info = c.info;
+  const Fields& f = c.f;
+  ModelSpec& m = c.m;
+  auto& notes = c.notes;
+  const bool is_moe_arch = info.arch == Arch::mixtral || info.arch == Arch::qwen3_moe ||
+                           info.arch == Arch::deepseek_v3 || info.arch == Arch::gpt_oss;
+  if (!is_moe_arch) return;
+  auto& moe = m.moe;
+  if (info.arch == Arch::mixtral || info.arch == Arch::gpt_oss) {
+    moe.experts = f.whole_int("num_local_experts", 1, kMaxHeads);
+    std::optional<std::int64_t> per_token = f.optional_whole("num_experts_per_tok", 1, moe.experts);
+    if (info.arch == Arch::gpt_oss)
+      if (const auto alias = f.optional_whole("experts_per_token", 1, moe.experts)) {
+        if (per_token && *per_token != *alias)
+          f.fail("experts_per_token", std::to_string(*alias) + " disagrees with num_experts_per_tok " +
+                                          std::to_string(*per_token));
+        per_token = alias;
+      }
+    if (!per_token) f.fail("num_experts_per_tok", "missing");
+    moe.experts_per_token = static_cast<int>(*per_token);
+    moe.expert_intermediate_size = m.intermediate_size;  // every layer is MoE; no dense FFN
+    notes.push_back("every layer is MoE: intermediate_size " + std::to_string(m.intermediate_size) +
+                    " is the expert width");
+  } else if (info.arch == Arch::qwen3_moe) {
+    moe.experts = f.whole_int("num_experts", 1, kMaxHeads);
+    moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+    moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+    const int step = static_cast<int>(f.optional_whole("decoder_sparse_step", 1, m.layers).value_or(1));
+    std::set<int> mlp_only;
+    if (const json* list = f.optional_array("mlp_only_layers"))
+      for (const json& entry : *list) mlp_only.insert(static_cast<int>(f.whole_value("mlp_only_layers", entry, 0, m.layers - 1)));
+    // transformers Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers or off the sparse step.
+    moe.dense_layers = dense_layer_count(
+        m.layers, [&](int i) { return mlp_only.count(i) == 0 && (i + 1) % step == 0; }, notes,
+        "mlp_only_layers / decoder_sparse_step");
+    if (moe.dense_layers == 0 && m.intermediate_size > 0)
+      notes.push_back("every layer is MoE (intermediate_size " + std::to_string(m.intermediate_size) + " unused)");
+  } else {  // deepseek_v3
+    moe.experts = f.whole_int("n_routed_experts", 1, kMaxHeads);
+    moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+    moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+    moe.shared_experts = f.whole_int("n_shared_experts", 0, 1024);
+    // One shared MLP of width moe_intermediate_size × n_shared_experts = n_shared experts of the routed width.
+    moe.shared_expert_intermediate_size = moe.expert_intermediate_size;
+    const int first_dense = f.whole_int("first_k_dense_replace", 0, m.layers);
+    const int freq = static_cast<int>(f.optional_whole("moe_layer_freq", 1, m.layers).value_or(1));
+    moe.dense_layers = dense_layer_count(
+        m.layers, [&](int i) { return i >= first_dense && i % freq == 0; }, notes, "moe_layer_freq");
+  }
+  if (moe.dense_layers >= m.layers) f.fail("num_hidden_layers", "no layer is MoE with these settings");
+  if (moe.dense_layers > 0 && m.intermediate_size <= 0)
+    f.fail("intermediate_size", "missing (needed for the " + std::to_string(moe.dense_layers) + " dense layers)");
+  if (moe.dense_layers > 0)
+    notes.push_back(std::to_string(moe.dense_layers) + " dense layers (intermediate_size " +
+                    std::to_string(m.intermediate_size) + "), then " + std::to_string(m.layers - moe.dense_layers) +
+                    " MoE layers");
+}
+
+/// Layers with a sliding attention window, and the window, from layer_types or the architecture's pattern.
+void read_sliding_window(HfRead& c) {
+  const ArchInfo& info = c.info;
+  const Fields& f = c.f;
+  ModelSpec& m = c.m;
+  auto& notes = c.notes;
+  const bool gemma3 = c.gemma3;
   int sliding = 0;
   std::int64_t window = 0;
   std::string pattern;
@@ -542,6 +559,36 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
     notes.push_back("sliding_window " + std::to_string(window) + " on " + std::to_string(sliding) + " of " +
                     std::to_string(m.layers) + " layers (" + pattern + ")");
   }
+
+}
+
+HfConfigModel build(const json& config, const std::string& source, const std::string& id) {
+  if (!config.is_object()) throw InputError(source + ": not a config.json: the top level must be a JSON object");
+  const Fields root(config, source, "");
+  const ArchInfo& info = resolve_arch(root);
+  HfConfigModel out;
+  auto& notes = out.notes;
+  ModelSpec& m = out.model;
+
+  // Multimodal Gemma 3 nests the language model under text_config.
+  const json* lm_object = &config;
+  std::string prefix;
+  if (info.arch == Arch::gemma3) {
+    lm_object = root.optional_object("text_config");
+    if (lm_object == nullptr) root.fail("text_config", "missing (a multimodal gemma3 config nests the language model there)");
+    prefix = "text_config.";
+    notes.push_back("text_config of a multimodal model: vision tower and projector not counted");
+  }
+  const Fields f(*lm_object, source, prefix);
+  if (info.arch == Arch::gemma3)
+    if (const auto inner = f.optional_text("model_type"); inner && *inner != "gemma3_text")
+      f.fail("model_type", "expected 'gemma3_text' inside a gemma3 config, not '" + clip(*inner) + "'");
+
+  HfRead read{info, root, f, m, notes, info.arch == Arch::gemma3 || info.arch == Arch::gemma3_text};
+  read_shape(read);
+  read_attention_heads(read);
+  read_moe(read);
+  read_sliding_window(read);
 
   if (info.arch == Arch::qwen2) notes.push_back("q/k/v projection biases not counted (< 0.1 %)");
   if (info.arch == Arch::gpt_oss) notes.push_back("attention biases and sinks, expert biases not counted");
