@@ -105,7 +105,7 @@ void BM_AnswerCard(benchmark::State& state) {
   q.model = "qwen3-coder-q4";
   for (auto _ : state) {
     const Answer a = answer_query(Catalog::builtin(), q, shipped_efficiency_profile());
-    benchmark::DoNotOptimize(render_card(a));
+    benchmark::DoNotOptimize(render_answer(a, Format::text));
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -51,7 +51,7 @@ void BM_SweepCsv(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     bytes = 0;
-    write_sweep(plan, points, SweepFormat::csv, [&](std::string_view chunk) { bytes += chunk.size(); });
+    write_sweep(plan, points, Format::csv, [&](std::string_view chunk) { bytes += chunk.size(); });
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(evaluated_points(points)));

@@ -13,7 +13,7 @@ struct CalibrateOptions {
   std::vector<std::string> files;
   std::string output;  // profile YAML; empty = report only
   RunDefaults defaults;
-  std::string format = "text";
+  Format format = Format::text;
 };
 
 void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
@@ -33,9 +33,7 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
-  const std::string text = options.format == "json"
-                               ? calibration_report_json(report, resolved.cases, skipped).dump(2) + "\n"
-                               : calibration_report_text(report, resolved.cases, skipped);
+  const std::string text = render_calibration(report, resolved.cases, skipped, options.format);
   if (!options.output.empty()) {
     const std::string yaml = "# Written by 'llmfit calibrate'; read with --calibration. Efficiencies are shares of\n"
                              "# peak bandwidth or tensor FLOPs, costs are microseconds; see docs/calibration.md.\n" +
@@ -46,7 +44,7 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
     std::cerr << spelled(text);
   } else {
     write_output(text, "");
-    if (!options.output.empty() && options.format != "json") std::cout << "profile written to " << options.output << "\n";
+    if (!options.output.empty() && options.format != Format::json) std::cout << "profile written to " << options.output << "\n";
   }
 }
 
@@ -65,7 +63,7 @@ void setup_calibrate(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--model", options->defaults.model,
                   "Model with quantisation of runs whose file does not name it, e.g. llama-3.1-8b-q4_k_m");
   sub->add_flag("--strict", options->defaults.strict, "A run that cannot be used is an error, not a skip");
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCalibrationFormats);
   sub->callback([options, &global] { run_calibrate(*options, global); });
 }
 

@@ -12,7 +12,7 @@ namespace {
 struct CheckOptions {
   Query query;
   double claimed_tok_s = 0;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -21,8 +21,7 @@ void run_check(const CheckOptions& o, const GlobalOptions& global) {
   const ResolvedQuery resolved = resolve_query(catalog(global), o.query, profile(global));
   const ClaimCheck check = check_claim(resolved.scenario, resolved.efficiency->constants,
                                        resolved.efficiency->uncertainty, o.claimed_tok_s);
-  const std::string text = o.format == "json" ? check_to_json(check, resolved).dump(2) + "\n"
-                                              : render_check_text(check, resolved);
+  const std::string text = render_check(check, resolved, o.format);
   write_outputs(text, o.output, o.svg, [&] { return svg::render(check_chart(check, resolved)); });
 }
 
@@ -38,7 +37,7 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
       ->required();
   add_scenario_options(*sub, q, {.memory = true, .api = true});
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCheckFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen2-1.5b-q4");

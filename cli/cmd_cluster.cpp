@@ -21,7 +21,7 @@ struct ClusterOptions {
   bool latency_given = false;  // else the link table's
   bool bandwidth_given = false;
   bool list_links = false;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -63,8 +63,7 @@ void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
     nodes.push_back(resolve_query(c, q, profile(global)));
   }
   const ClusterPlan plan = plan_cluster(nodes, link);
-  const std::string text = o.format == "json" ? cluster_to_json(plan, nodes).dump(2) + "\n"
-                                              : render_cluster_text(plan, nodes);
+  const std::string text = render_cluster(plan, nodes, o.format);
   write_outputs(text, o.output, o.svg, [&] { return svg::render(cluster_chart(plan, nodes)); });
 }
 
@@ -85,7 +84,7 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
       sub->add_option("--link-bandwidth-gb-s", options->link_bandwidth_gb_s, "Override the link's bandwidth (GB/s)");
   sub->add_flag("--list-links", options->list_links, "Print the link table with its sources");
   add_scenario_options(*sub, q, {.memory = true});
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kClusterFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, latency, bandwidth, &global] {
     if (!options->list_links) options->query.model = model_name_or_file(options->query.model, global, "deepseek-v3-q4");

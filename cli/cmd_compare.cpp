@@ -16,7 +16,7 @@ struct CompareOptions {
   std::string kind;
   std::size_t top = 0;
   unsigned threads = 0;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -62,11 +62,7 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   rank_compare_rows(rows);
   if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
 
-  std::string text;
-  if (o.format == "json") text = compare_to_json(rows).dump(2) + "\n";
-  else if (o.format == "csv") text = render_csv(compare_table(rows, true));
-  else if (o.format == "markdown") text = "**" + compare_heading(rows) + "**\n\n" + render_markdown(compare_table(rows, false));
-  else text = render_compare_text(rows, scenarios.skipped);
+  const std::string text = render_compare(rows, scenarios.skipped, o.format);
   write_outputs(text, o.output, o.svg, [&rows] { return svg::render(compare_chart(rows)); });
 }
 
@@ -85,7 +81,7 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();
   add_scenario_options(*sub, options->query, {.batch = true, .api = false});
-  add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
+  add_format_option(*sub, options->format, kCompareFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");

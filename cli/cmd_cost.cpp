@@ -16,7 +16,7 @@ struct CostOptions {
   double watts = 0;
   bool price_given = false;  // else the catalogue's
   bool watts_given = false;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -47,7 +47,7 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
     report.inputs.decode_tok_s = 0;
   }
 
-  const std::string text = o.format == "json" ? cost_to_json(report).dump(2) + "\n" : render_cost_text(report);
+  const std::string text = render_cost(report, o.format);
   write_outputs(text, o.output, o.svg, [&report] { return svg::render(cost_chart(report)); });
 }
 
@@ -70,7 +70,7 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
   CLI::Option* watts = sub->add_option("--watts", options->watts,
                                        "Power while generating (default: catalogue tdp_w x devices)");
   add_scenario_options(*sub, q, {.batch = true, .memory = true});
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCostFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, price, watts, &global] {
     options->price_given = price->count() > 0;

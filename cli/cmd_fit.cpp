@@ -14,7 +14,7 @@ struct FitOptions {
   std::string sort = "size";
   bool all_quants = false;
   std::size_t top = 0;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -28,11 +28,7 @@ void run_fit(const FitOptions& o, const GlobalOptions& global) {
   sort_model_fits(result.models, *sort);
   if (o.top > 0 && result.models.size() > o.top) result.models.resize(o.top);
 
-  std::string text;
-  if (o.format == "json") text = fit_search_to_json(result, o.search.min_decode_tok_s).dump(2) + "\n";
-  else if (o.format == "csv") text = render_csv(fit_search_table(result, true));
-  else if (o.format == "markdown") text = render_markdown(fit_search_table(result, false));
-  else text = render_fit_search_text(result, *sort, o.search.min_decode_tok_s, o.all_quants);
+  const std::string text = render_fit_search(result, *sort, o.search.min_decode_tok_s, o.all_quants, o.format);
   write_outputs(text, o.output, o.svg, [&result] { return svg::render(fit_search_chart(result)); });
 }
 
@@ -51,7 +47,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--all-quants", options->all_quants, "Also list every quantisation tried (text output)");
   sub->add_option("--top", options->top, "Show only the first N models");
   add_scenario_options(*sub, q, {.memory = true, .host = true});
-  add_format_option(*sub, options->format, {"text", "json", "csv", "markdown"});
+  add_format_option(*sub, options->format, kFitFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] { run_fit(*options, global); });
 }

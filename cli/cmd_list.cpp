@@ -16,7 +16,7 @@ struct ListOptions {
   std::string family;
   std::string kind;
   double min_memory_gib = 0;
-  std::string format = "text";
+  Format format = Format::text;
 };
 
 bool contains_ignore_case(const std::string& haystack, const std::string& needle) {
@@ -33,24 +33,7 @@ std::string list_hardware(const ListOptions& o, const Catalog& c) {
     if (largest < o.min_memory_gib) continue;
     rows.push_back(&h);
   }
-  if (o.format == "json") {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const auto* h : rows) doc.push_back(spec_to_json(*h));
-    return json_text(doc);
-  }
-  std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
-                                "GB/s", "TFLOPS", "USD");
-  for (const auto* h : rows) {
-    std::vector<std::string> capacities;
-    for (double gib : h->memory_options_gib) capacities.push_back(fmt::format("{:g}", gib));
-    std::string memory = join(capacities, "/");
-    if (memory.size() > 14) memory = fmt::format("{:g}-{:g}", h->memory_options_gib.front(), h->memory_options_gib.back());
-    out += fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}\n", h->id, h->name.substr(0, 40), to_string(h->kind),
-                       memory, h->bandwidth_gb_s, h->fp16_tflops,
-                       h->price_usd > 0 ? fmt::format("{:g}", h->price_usd) : "-");
-  }
-  out += fmt::format("{} entries (memory in GiB as sold; bandwidth 1e9 B/s)\n", rows.size());
-  return out;
+  return render_hardware_list(rows, o.format);
 }
 
 std::string list_models(const ListOptions& o, const Catalog& c) {
@@ -59,88 +42,32 @@ std::string list_models(const ListOptions& o, const Catalog& c) {
     if (!o.family.empty() && !contains_ignore_case(m.family, o.family)) continue;
     rows.push_back(&m);
   }
-  if (o.format == "json") {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const auto* m : rows) doc.push_back(spec_to_json(*m));
-    return json_text(doc);
-  }
-  std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}\n", "id", "family", "params", "active",
-                                "layers", "context", "default");
-  for (const auto* m : rows)
-    out += fmt::format("{:<26} {:<14} {:>7g}B {:>7g}B {:>7} {:>9} {:<8}\n", m->id, m->family.substr(0, 14), m->params_b,
-                       m->active_params_b, m->layers, with_thousands(m->max_context), m->default_quant);
-  out += fmt::format("{} entries; name a quantisation as <model>-<quant>, e.g. llama-3.1-8b-q4_k_m or -q4\n", rows.size());
-  return out;
+  return render_model_list(rows, o.format);
 }
 
 std::string list_quants(const ListOptions& o, const Catalog& c) {
-  if (o.format == "json") {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const auto& q : c.quants()) doc.push_back(spec_to_json(q));
-    return json_text(doc);
-  }
-  // Columns as wide as their longest entry: names such as "MLX 8-bit (group 64)" and the format
-  // "safetensors" would otherwise push the rows out of line.
-  std::size_t id_width = 2, name_width = 4, format_width = 6, kernel_width = 6;
-  for (const auto& q : c.quants()) {
-    id_width = std::max(id_width, q.id.size());
-    name_width = std::max(name_width, q.name.size());
-    format_width = std::max(format_width, to_string(q.format).size());
-    kernel_width = std::max(kernel_width, to_string(q.kernel).size());
-  }
-  const auto row = [&](std::string_view id, std::string_view name, std::string_view format, std::string_view kernel,
-                       std::string_view bits, std::string_view expert_bits, std::string_view ppl,
-                       std::string_view forms) {
-    std::string line = fmt::format("{:<{}} {:<{}} {:<{}} {:<{}} {:>6} {:>7} {:>7}  {}", id, id_width, name, name_width,
-                                   format, format_width, kernel, kernel_width, bits, expert_bits, ppl, forms);
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    return line + "\n";
-  };
-  std::string out = row("id", "name", "format", "kernel", "bits", "experts", "ppl +%", "short forms");
-  for (const auto& q : c.quants()) {
-    const std::string experts = q.expert_bits_per_weight > 0 ? fmt::format("{:.2f}", q.expert_bits_per_weight) : "-";
-    out += row(q.id, q.name, to_string(q.format), to_string(q.kernel), fmt::format("{:.2f}", q.bits_per_weight),
-               experts, fmt::format("{:.2f}", q.quality_ppl_increase_pct), join(q.short_forms, ","));
-  }
-  out += "bits: the repeating layers' weights; experts: routed-expert weights when stored differently\n";
-  return out;
+  std::vector<const QuantSpec*> rows;
+  for (const auto& q : c.quants()) rows.push_back(&q);
+  return render_quant_list(rows, o.format);
 }
 
 struct ShowOptions {
   std::string what;
   std::string id;
-  std::string format = "text";
+  Format format = Format::text;
 };
 
 std::string show(const ShowOptions& o, const Catalog& c, const GlobalOptions& global) {
   const std::string what = to_lower(o.what);
-  nlohmann::json doc;
-  std::string text;
   if (o.id.empty() && what != "model" && what != "models") throw InputError("show " + what + ": name an entry id");
-  if (what == "hw" || what == "hardware") {
-    const HardwareSpec& h = c.hardware_or_throw(o.id);
-    doc = spec_to_json(h);
-    text = h.name + "\n" + describe(h);
-  } else if (what == "model" || what == "models") {
-    const ModelChoice choice = c.resolve_model(o.id.empty() ? model_name_or_file({}, global, "qwen3-8b") : o.id);
-    doc = spec_to_json(*choice.model);
-    text = choice.model->name + "\n" + describe(*choice.model);
-    const ModelFileInfo* file = model_file(global);
-    const bool from_file = file != nullptr && choice.model->id == file->model.id;
-    if (!choice.quant_was_default || (from_file && file->quant)) {
-      doc["quant"] = spec_to_json(*choice.quant);
-      text += "quantisation " + choice.quant->name + "\n" + describe(*choice.quant);
-    }
-    if (from_file) {
-      doc["file"] = model_file_to_json(*file);
-      text += "\n" + describe_model_file(*file);
-    }
-  } else {
-    const QuantSpec& q = c.quant_or_throw(o.id);
-    doc = spec_to_json(q);
-    text = q.name + "\n" + describe(q);
-  }
-  return o.format == "json" ? json_text(doc) : text;
+  if (what == "hw" || what == "hardware") return render_entry(c.hardware_or_throw(o.id), o.format);
+  if (what != "model" && what != "models") return render_entry(c.quant_or_throw(o.id), o.format);
+  const ModelChoice choice = c.resolve_model(o.id.empty() ? model_name_or_file({}, global, "qwen3-8b") : o.id);
+  const ModelFileInfo* file = model_file(global);
+  const bool from_file = file != nullptr && choice.model->id == file->model.id;
+  // The quantisation is shown when named, or when it is the file's own (not in the catalogue before).
+  const QuantSpec* quant = !choice.quant_was_default || (from_file && file->quant) ? choice.quant : nullptr;
+  return render_model_entry(*choice.model, quant, from_file ? file : nullptr, o.format);
 }
 
 }  // namespace
@@ -156,7 +83,7 @@ void setup_list(CLI::App& app, GlobalOptions& global) {
                   "Model family (substring), or hardware class: " + enum_choices<HardwareClass>());
   sub->add_option("--kind", options->kind, "Hardware kind: " + enum_choices<HardwareKind>());
   sub->add_option("--min-memory", options->min_memory_gib, "Hardware with at least this many GiB in some configuration");
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCatalogFormats);
   sub->callback([options, &global] {
     if (!std::isfinite(options->min_memory_gib) || options->min_memory_gib < 0)
       throw InputError(fmt::format("--min-memory: {} is out of range (a capacity of 0 GiB or more)",
@@ -176,7 +103,7 @@ void setup_show(CLI::App& app, GlobalOptions& global) {
       ->required()
       ->transform(CLI::IsMember({"hw", "hardware", "model", "models", "quant", "quants"}, CLI::ignore_case));
   sub->add_option("id", options->id, "Entry id or alias (show model: omit it with --model-file / --hf-config)");
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCatalogFormats);
   sub->callback([options, &global] { write_output(show(*options, catalog(global), global), ""); });
 }
 

@@ -8,7 +8,7 @@ namespace {
 
 struct PredictOptions {
   Query query;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
 };
 
@@ -16,7 +16,7 @@ void run_predict(const PredictOptions& options, const GlobalOptions& global) {
   Query query = options.query;
   query.model = model_name_or_file(query.model, global, "qwen3-coder-q4");
   const Answer answer = answer_query(catalog(global), query, profile(global));
-  const std::string text = options.format == "json" ? json_text(answer_to_json(answer)) : render_card(answer);
+  const std::string text = render_answer(answer, options.format);
   write_output(text, options.output);
 }
 
@@ -39,7 +39,7 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   app.add_option("--batch", q.batch, "Concurrent sequences")->capture_default_str();
   app.add_option("--prompt-tokens", q.prompt_tokens, "Prompt length for prefill and TTFT")->capture_default_str();
   app.add_flag("!--no-offload", q.allow_offload, "Do not consider CPU offload when the model does not fit");
-  add_format_option(app, options->format, {"text", "json"});
+  add_format_option(app, options->format, kAnswerFormats);
   app.add_option("-o,--output", options->output, "Write to this file instead of stdout");
   app.callback([&app, options, &global] {
     if (app.get_subcommands().empty()) {

@@ -13,7 +13,7 @@ struct ScaleOptions {
   Query query;
   bool batch_sweep = false;
   int max_batch = 256;
-  std::string format = "text";
+  Format format = Format::text;
   std::string output;
   std::string svg;
 };
@@ -31,10 +31,7 @@ void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
     report.batch = batch_sweep(report.resolved.scenario, k, o.max_batch);
     report.largest_batch_that_fits = largest_batch_that_fits(report.resolved.scenario, k);
   }
-  std::string text;
-  if (o.format == "json") text = scale_to_json(report).dump(2) + "\n";
-  else if (o.format == "csv") text = render_csv(scale_table(report, true));
-  else text = render_scale_text(report);
+  const std::string text = render_scale(report, o.format);
   write_outputs(text, o.output, o.svg, [&report] { return svg::render(scale_chart(report)); });
 }
 
@@ -49,7 +46,7 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
   sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
   add_scenario_options(*sub, q, {.memory = true, .api = true, .host = true});
-  add_format_option(*sub, options->format, {"text", "json", "csv"});
+  add_format_option(*sub, options->format, kScaleFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");

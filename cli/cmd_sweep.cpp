@@ -9,7 +9,7 @@ namespace llmfit::cli {
 namespace {
 
 struct SweepCommandOptions {
-  std::string format = "csv";
+  Format format = Format::csv;
   unsigned threads = 0;
   std::vector<std::int64_t> contexts = default_sweep_contexts();
   std::string backend = "llama.cpp";
@@ -82,7 +82,7 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
   const std::vector<SweepPoint> points = run_sweep(plan, options.threads);
 
   StreamedOutput out(options.output);
-  write_sweep(plan, points, options.format == "json" ? SweepFormat::json : SweepFormat::csv,
+  write_sweep(plan, points, options.format,
               [&out](std::string_view chunk) { out.write(chunk); });
   out.commit();
   std::fprintf(stderr,
@@ -98,7 +98,7 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<SweepCommandOptions>();
   CLI::App* sub = app.add_subcommand(
       "sweep", "Predict every hardware x model x quantisation x context of the catalogue (CSV or JSON)");
-  add_format_option(*sub, options->format, {"csv", "json"});
+  add_format_option(*sub, options->format, kSweepFormats);
   sub->add_option("--threads", options->threads, "Threads (0 = every core when the sweep is large)")
       ->capture_default_str();
   sub->add_option("--contexts", options->contexts,

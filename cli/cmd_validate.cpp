@@ -11,7 +11,7 @@ namespace {
 struct ValidateOptions {
   std::vector<std::string> files;
   RunDefaults defaults;
-  std::string format = "text";
+  Format format = Format::text;
   std::string write_runs;  // the usable runs in llmfit's schema
 };
 
@@ -39,9 +39,7 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
     for (const RunCase& c : resolved.cases) usable.push_back(*c.run);
     write_output(runs_to_json_text(usable), options.write_runs);
   }
-  write_output(options.format == "json" ? validation_report_json(report, resolved.cases, skipped, name).dump(2) + "\n"
-                                        : validation_report_text(report, resolved.cases, skipped, name),
-               "");
+  write_output(render_validation(report, resolved.cases, skipped, name, options.format), "");
 }
 
 }  // namespace
@@ -58,7 +56,7 @@ void setup_validate(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--strict", options->defaults.strict, "A run that cannot be used is an error, not a skip");
   sub->add_option("--write-runs", options->write_runs, "Also write the usable runs in llmfit's run schema (JSON)")
       ->type_name("RUNS.json");
-  add_format_option(*sub, options->format, {"text", "json"});
+  add_format_option(*sub, options->format, kCalibrationFormats);
   sub->callback([options, &global] { run_validate(*options, global); });
 }
 

@@ -108,17 +108,16 @@ const EfficiencyProfile& profile(const GlobalOptions& options) {
   return *loaded;
 }
 
-CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices) {
-  std::string help = "Output format: ";
-  for (std::size_t i = 0; i < choices.size(); ++i) {
-    if (i > 0) help += '|';
-    help += choices[i];
-  }
-  return app.add_option("--format", format, help)->check(CLI::IsMember(choices))->capture_default_str();
-}
-
-std::string json_text(const nlohmann::json& doc) {
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Format> formats) {
+  std::vector<std::string> names;
+  for (Format f : formats) names.emplace_back(enum_name(f));
+  format = formats.front();
+  // Parsed by name, shown by name (CLI11 would print an enum as its number).
+  return app.add_option_function<std::string>("--format", [&format](const std::string& name) {
+                format = *parse_enum_name<Format>(name);
+              }, "Output format: " + join(names, "|"))
+      ->check(CLI::IsMember(names))
+      ->default_str(names.front());
 }
 
 void write_output(const std::string& unspelled, const std::string& path) {

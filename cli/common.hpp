@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,8 @@ std::string model_name_or_file(const std::string& model, const GlobalOptions& op
 /// The efficiency profile: --calibration, else the shipped default profile.
 const EfficiencyProfile& profile(const GlobalOptions& options);
 
-/// `--format text|json|…` validator.
-CLI::Option* add_format_option(CLI::App& app, std::string& format, std::vector<std::string> choices);
-/// A JSON document as text (indent 2, trailing newline). Invalid UTF-8 (a file path in `origin`) is
-/// replaced by U+FFFD instead of throwing mid-output.
-std::string json_text(const nlohmann::json& doc);
+/// `--format` with the formats a command writes (the first is the default).
+CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Format> formats);
 /// Writes `text` to stdout, or atomically to `path` (temporary file + rename) when given.
 void write_output(const std::string& text, const std::string& path);
 

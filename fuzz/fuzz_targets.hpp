@@ -5,6 +5,8 @@
 // llmfit::InputError with a one-line message; whatever it accepts must predict finite numbers or
 // say "out of range". Anything else (another exception, a broken invariant, a sanitizer report, a
 // hang) is a finding.
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -90,11 +92,14 @@ inline void check_answer(const Catalog& catalog, const Query& query, const Effic
   check_prediction(answer.prediction, roofline);
   check_context_scaling(answer.context_scaling);
   // The card is rendered for the sanitizers' sake; its numbers come from the checked prediction.
-  (void)render_card(answer);
-  // nlohmann::json prints inf and nan as null, silently: check the numbers before they are dumped.
-  const nlohmann::json doc = answer_to_json(answer);
+  (void)render_answer(answer, Format::text);
+  // The JSON document must parse; nlohmann::json writes inf and nan as null silently, so the speeds of an
+  // answer in range must have stayed numbers.
+  const nlohmann::json doc = nlohmann::json::parse(render_answer(answer, Format::json));
   check_json_numbers(doc);
-  (void)doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (answer.prediction.in_range)
+    for (const char* key : {"decode_tok_s", "prefill_tok_s", "ttft_s", "decode_ceiling_tok_s"})
+      require(doc[key].is_number(), "an in-range speed written as null in the JSON");
 }
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {

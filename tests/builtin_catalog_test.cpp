@@ -1,6 +1,7 @@
 // The compiled-in catalogue (constant tables from llmfit-dbgen) holds exactly what the shipped YAML says,
 // and its name index finds every id and alias in any letter case.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -11,6 +12,13 @@
 
 namespace llmfit {
 namespace {
+
+/// The `show --format json` object of an entry.
+inline nlohmann::json entry_json(const HardwareSpec& h) { return nlohmann::json::parse(render_entry(h, Format::json)); }
+inline nlohmann::json entry_json(const QuantSpec& q) { return nlohmann::json::parse(render_entry(q, Format::json)); }
+inline nlohmann::json entry_json(const ModelSpec& m) {
+  return nlohmann::json::parse(render_model_entry(m, nullptr, nullptr, Format::json));
+}
 
 /// The shipped YAML, parsed at run time with yaml-cpp (the slow path the tables replace).
 CatalogData shipped_yaml() {
@@ -27,7 +35,7 @@ CatalogData shipped_yaml() {
 /// Every field as JSON, with the origin reduced to "<folder>/<file>" (the tables say "builtin:<folder>/<file>").
 template <typename Spec>
 nlohmann::json comparable(const Spec& spec) {
-  nlohmann::json doc = spec_to_json(spec);
+  nlohmann::json doc = entry_json(spec);
   const std::filesystem::path origin(spec.origin.rfind("builtin:", 0) == 0 ? spec.origin.substr(8) : spec.origin);
   doc["origin"] = (origin.parent_path().filename() / origin.filename()).string();
   return doc;
@@ -54,7 +62,7 @@ TEST(BuiltinCatalog, FreshCopyEqualsTheSharedOne) {
   const Catalog& shared = Catalog::builtin();
   ASSERT_EQ(shared.hardware().size(), fresh.hardware().size());
   for (std::size_t i = 0; i < fresh.hardware().size(); ++i)
-    EXPECT_EQ(spec_to_json(shared.hardware()[i]), spec_to_json(fresh.hardware()[i]));
+    EXPECT_EQ(entry_json(shared.hardware()[i]), entry_json(fresh.hardware()[i]));
   EXPECT_EQ(&fresh.hardware()[3], fresh.find_hardware(fresh.hardware()[3].id));
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "llmfit/plan.hpp"
@@ -54,6 +55,51 @@ class CliPlan : public ::testing::Test {
 
   fs::path dir_;
 };
+
+// ------------------------------------------------------------------------------------- every format
+
+/// The CSV header line's columns.
+std::vector<std::string> csv_header(const std::string& csv) {
+  std::vector<std::string> columns;
+  std::istringstream line(csv.substr(0, csv.find('\r')));
+  for (std::string column; std::getline(line, column, ',');) columns.push_back(column);
+  return columns;
+}
+
+// One field list per tool feeds every format: the CSV has a column for each field of a JSON row (nested
+// lists aside), and nothing else.
+TEST_F(CliPlan, CsvAndJsonCarryTheSameFields) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string rows_key;  // where the rows are in the JSON ("" = the document is the array of rows)
+  };
+  for (const Case& c : {Case{{"compare", "--hw", "m2-max,rtx-4090", "--model", "llama-3.1-8b-q4"}, ""},
+                        Case{{"fit", "--hw", "m2-max"}, ""},
+                        Case{{"scale", "--hw", "m2-max", "--model", "qwen3-coder-q4"}, "context_scaling"},
+                        Case{{"scale", "--hw", "m2-max", "--model", "qwen3-coder-q4", "--batch-sweep"}, "batch_sweep"}}) {
+    const json doc = run_json(c.args);
+    const json& rows = c.rows_key.empty() ? doc : doc[c.rows_key];
+    ASSERT_TRUE(rows.is_array() && !rows.empty()) << c.args[0];
+    std::set<std::string> json_keys;
+    for (const auto& [key, value] : rows[0].items())
+      if (!(value.is_array() && !value.empty() && value[0].is_object())) json_keys.insert(key);
+    std::vector<std::string> with = c.args;
+    with.insert(with.end(), {"--format", "csv"});
+    const RunResult csv = run(with);
+    ASSERT_EQ(csv.status, 0) << csv.err;
+    const std::vector<std::string> header = csv_header(csv.out);
+    EXPECT_EQ(std::set<std::string>(header.begin(), header.end()), json_keys) << c.args[0];
+    EXPECT_EQ(header.size(), json_keys.size()) << c.args[0] << ": a column twice";
+    // Every row has a cell per column.
+    std::istringstream lines(csv.out);
+    int rows_seen = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (rows_seen++ == 0 || line.find('"') != std::string::npos) continue;  // quoted cells may hold commas
+      EXPECT_EQ(std::count(line.begin(), line.end(), ',') + 1, static_cast<long>(header.size())) << line;
+    }
+    EXPECT_EQ(rows_seen - 1, static_cast<int>(rows.size())) << c.args[0];
+  }
+}
 
 // ------------------------------------------------------------------------------------------ compare
 

@@ -3,6 +3,7 @@
 // Folders per target: fuzz/corpus/<name>/, fuzz/regressions/<name>/ and the target's extra seed
 // folders (the shipped catalogues for catalog_yaml).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>

@@ -1,6 +1,7 @@
 // Hugging Face config.json → ModelSpec: real config files (tests/data/hf-configs/, provenance in
 // SOURCES.md) against the shipped catalogue entry of the same model, then bad input.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <cctype>
@@ -191,11 +192,11 @@ json minimal(const std::string& model_type) {
 
 TEST(HfConfig, TiedEmbeddingDefaultsFollowTheArchitecture) {
   // Absent key: Gemma ties (Gemma2Config default true), Llama does not (LlamaConfig default false).
-  EXPECT_TRUE(model_from_hf_config(minimal("gemma2"), "g.json", "g").model.tied_embeddings);
-  EXPECT_FALSE(model_from_hf_config(minimal("llama"), "l.json", "l").model.tied_embeddings);
+  EXPECT_TRUE(model_from_hf_config_text(minimal("gemma2").dump(), "g.json", "g").model.tied_embeddings);
+  EXPECT_FALSE(model_from_hf_config_text(minimal("llama").dump(), "l.json", "l").model.tied_embeddings);
   json tied = minimal("llama");
   tied["tie_word_embeddings"] = true;
-  const ModelSpec m = model_from_hf_config(tied, "l.json", "l").model;
+  const ModelSpec m = model_from_hf_config_text(tied.dump(), "l.json", "l").model;
   EXPECT_TRUE(m.tied_embeddings);
   // 12 × (2 × 1024 × 1024 + 2 × 1024 × 1024) + 12 × 3 × 1024 × 4096 + 32000 × 1024 (one matrix)
   // = 50,331,648 + 150,994,944 + 32,768,000 = 234,094,592
@@ -205,35 +206,35 @@ TEST(HfConfig, TiedEmbeddingDefaultsFollowTheArchitecture) {
 TEST(HfConfig, SlidingWindowRules) {
   json mistral = minimal("mistral");
   mistral["sliding_window"] = 4096;  // Mistral 7B v0.1: every layer
-  EXPECT_EQ(model_from_hf_config(mistral, "m.json", "m").model.attention.sliding_window_layers, 12);
+  EXPECT_EQ(model_from_hf_config_text(mistral.dump(), "m.json", "m").model.attention.sliding_window_layers, 12);
   mistral["sliding_window"] = nullptr;  // v0.3
-  EXPECT_EQ(model_from_hf_config(mistral, "m.json", "m").model.attention.sliding_window_layers, 0);
+  EXPECT_EQ(model_from_hf_config_text(mistral.dump(), "m.json", "m").model.attention.sliding_window_layers, 0);
 
   json gemma2 = minimal("gemma2");
   gemma2["num_hidden_layers"] = 13;  // layers 0, 2, …, 12 slide: 7
-  EXPECT_EQ(model_from_hf_config(gemma2, "g.json", "g").model.attention.sliding_window_layers, 7);
+  EXPECT_EQ(model_from_hf_config_text(gemma2.dump(), "g.json", "g").model.attention.sliding_window_layers, 7);
 
   json gemma3 = minimal("gemma3_text");
   gemma3["num_hidden_layers"] = 26;
   gemma3["sliding_window_pattern"] = 6;  // global at 5, 11, 17, 23: 22 sliding
   gemma3["sliding_window"] = 512;
-  EXPECT_EQ(model_from_hf_config(gemma3, "g.json", "g").model.attention.sliding_window_layers, 22);
+  EXPECT_EQ(model_from_hf_config_text(gemma3.dump(), "g.json", "g").model.attention.sliding_window_layers, 22);
 
   json qwen = minimal("qwen2");
   qwen["sliding_window"] = 4096;
   qwen["use_sliding_window"] = true;
   qwen["max_window_layers"] = 8;  // layers 8..11 slide
-  EXPECT_EQ(model_from_hf_config(qwen, "q.json", "q").model.attention.sliding_window_layers, 4);
+  EXPECT_EQ(model_from_hf_config_text(qwen.dump(), "q.json", "q").model.attention.sliding_window_layers, 4);
   qwen["use_sliding_window"] = false;
-  EXPECT_EQ(model_from_hf_config(qwen, "q.json", "q").model.attention.sliding_window_layers, 0);
+  EXPECT_EQ(model_from_hf_config_text(qwen.dump(), "q.json", "q").model.attention.sliding_window_layers, 0);
 
   json typed = minimal("gpt_oss");
   typed["num_local_experts"] = 4;
   typed["num_experts_per_tok"] = 2;
   typed["num_hidden_layers"] = 3;
   typed["layer_types"] = {"full_attention", "sliding_attention", "sliding_attention"};
-  EXPECT_EQ(model_from_hf_config(typed, "o.json", "o").model.attention.sliding_window_layers, 2);
-  EXPECT_EQ(model_from_hf_config(typed, "o.json", "o").model.attention.sliding_window, 128);  // GptOssConfig default
+  EXPECT_EQ(model_from_hf_config_text(typed.dump(), "o.json", "o").model.attention.sliding_window_layers, 2);
+  EXPECT_EQ(model_from_hf_config_text(typed.dump(), "o.json", "o").model.attention.sliding_window, 128);  // GptOssConfig default
 }
 
 TEST(HfConfig, Qwen3MoeDenseLayersFromMlpOnlyLayers) {
@@ -242,7 +243,7 @@ TEST(HfConfig, Qwen3MoeDenseLayersFromMlpOnlyLayers) {
   moe["num_experts_per_tok"] = 2;
   moe["moe_intermediate_size"] = 512;
   moe["mlp_only_layers"] = {0, 5};
-  const HfConfigModel read = model_from_hf_config(moe, "q.json", "q");
+  const HfConfigModel read = model_from_hf_config_text(moe.dump(), "q.json", "q");
   EXPECT_EQ(read.model.moe.dense_layers, 2);
   // Counts do not depend on position: 2 dense FFN layers, 10 MoE layers.
   // attention 12 × 4 × 1024² = 50,331,648; dense FFN 2 × 3 × 1024 × 4096 = 25,165,824;
@@ -258,33 +259,42 @@ TEST(HfConfig, ModelTypeFromArchitecturesWhenAbsent) {
   json config = minimal("llama");
   config.erase("model_type");
   config["architectures"] = {"MistralForCausalLM"};
-  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").model.family, "mistral");
+  EXPECT_EQ(model_from_hf_config_text(config.dump(), "a.json", "a").model.family, "mistral");
 }
 
 TEST(HfConfig, QuantisationFromTheConfig) {
   json config = minimal("llama");
   config["torch_dtype"] = "float16";
-  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "f16");
+  EXPECT_EQ(model_from_hf_config_text(config.dump(), "a.json", "a").suggested_quant, "f16");
   config["quantization_config"] = {{"quant_method", "awq"}, {"bits", 4}, {"group_size", 128}};
-  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "awq-4bit");
+  EXPECT_EQ(model_from_hf_config_text(config.dump(), "a.json", "a").suggested_quant, "awq-4bit");
   config["quantization_config"] = {{"quant_method", "bitsandbytes"}};
-  const HfConfigModel bnb = model_from_hf_config(config, "a.json", "a");
+  const HfConfigModel bnb = model_from_hf_config_text(config.dump(), "a.json", "a");
   EXPECT_EQ(bnb.suggested_quant, "f16");  // no catalogue quant: torch_dtype, and a note says so
   ASSERT_FALSE(bnb.notes.empty());
   EXPECT_NE(bnb.notes.back().find("bitsandbytes"), std::string::npos);
   config.erase("quantization_config");
   config["quantization"] = {{"group_size", 64}, {"bits", 4}};  // mlx-lm
-  EXPECT_EQ(model_from_hf_config(config, "a.json", "a").suggested_quant, "mlx-4bit");
+  EXPECT_EQ(model_from_hf_config_text(config.dump(), "a.json", "a").suggested_quant, "mlx-4bit");
 }
 
 TEST(HfConfig, NameStaysValidUtf8) {
   json config = minimal("llama");
   // 119 ASCII bytes then "é" (2 bytes) straddling the 120-byte cut: the cut drops the whole character.
   config["_name_or_path"] = std::string(119, 'a') + "\xC3\xA9tail";
-  const std::string name = model_from_hf_config(config, "n.json", "n").model.name;
+  const std::string name = model_from_hf_config_text(config.dump(), "n.json", "n").model.name;
   EXPECT_EQ(name, std::string(119, 'a') + "...");
-  config["_name_or_path"] = "bad \xFF byte";  // JSON built in code is not checked by the parser: use the id
-  EXPECT_EQ(model_from_hf_config(config, "n.json", "fallback-id").model.name, "fallback-id");
+  // A name that is not UTF-8 in the file: the file is refused as JSON, naming it (never a name that breaks
+  // the JSON output).
+  config["_name_or_path"] = "bad MARK byte";
+  std::string text = config.dump();
+  text.replace(text.find("MARK"), 4, "\xFF");
+  try {
+    (void)model_from_hf_config_text(text, "n.json", "fallback-id");
+    ADD_FAILURE() << "invalid UTF-8 accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("n.json: not valid JSON", 0), 0u) << e.what();
+  }
 }
 
 TEST(HfConfig, IdFromThePath) {
@@ -311,7 +321,7 @@ TEST(HfConfig, ReadsAModelFolder) {
 
 void expect_error(const json& config, const std::string& source, const std::string& needle) {
   try {
-    (void)model_from_hf_config(config, source, "bad");
+    (void)model_from_hf_config_text(config.dump(), source, "bad");
     ADD_FAILURE() << "accepted; expected an error containing: " << needle;
   } catch (const InputError& e) {
     const std::string message = e.what();

@@ -1,6 +1,7 @@
 // The sweep API: every hardware × model × quantisation × context, identical on any number of threads.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,7 +208,7 @@ TEST(SweepReport, CsvHasOneRowPerEvaluatedPointWithThePredictedNumbers) {
   const std::vector<SweepPoint> points = run_sweep(plan, 1);
   std::string csv;
   int chunks = 0;
-  write_sweep(plan, points, SweepFormat::csv, [&](std::string_view chunk) {
+  write_sweep(plan, points, Format::csv, [&](std::string_view chunk) {
     csv += chunk;
     ++chunks;
   });
@@ -239,7 +240,7 @@ TEST(SweepReport, JsonIsOneDocumentWithEveryEvaluatedPoint) {
   const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
   const std::vector<SweepPoint> points = run_sweep(plan, 2);
   std::string text;
-  write_sweep(plan, points, SweepFormat::json, [&](std::string_view chunk) { text += chunk; });
+  write_sweep(plan, points, Format::json, [&](std::string_view chunk) { text += chunk; });
   const nlohmann::json doc = nlohmann::json::parse(text);  // throws when malformed
   EXPECT_EQ("llama.cpp", doc["backend"]);
   EXPECT_EQ(evaluated_points(points), doc["points"].size());

@@ -3,6 +3,8 @@
 // formulas apply to a config as to the catalogue entry of the same model. Accepted keys: docs/model-files.md.
 #include "llmfit/io/hf_config.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -676,13 +678,17 @@ const std::vector<std::string>& hf_supported_model_types() {
   return names;
 }
 
-HfConfigModel model_from_hf_config(const nlohmann::json& config, const std::string& source_name, const std::string& id) {
+namespace {
+
+HfConfigModel model_from_hf_config(const json& config, const std::string& source_name, const std::string& id) {
   try {
     return build(config, source_name, id);
   } catch (const json::exception& e) {  // a shape the typed readers did not anticipate
     throw InputError(source_name + ": unexpected JSON content: " + clip(e.what(), 160));
   }
 }
+
+}  // namespace
 
 HfConfigModel model_from_hf_config_text(std::string_view text, const std::string& source_name, const std::string& id) {
   if (text.size() > kMaxConfigBytes)

@@ -8,6 +8,7 @@
 
 #include "llmfit/errors.hpp"
 #include "llmfit/report/format.hpp"
+#include "table.hpp"
 
 namespace llmfit {
 namespace {
@@ -107,9 +108,8 @@ std::string skipped_text(const std::vector<SkippedRun>& skipped) {
   return out;
 }
 
-}  // namespace
 
-std::string calibration_report_text(const CalibrationReport& report, const std::vector<RunCase>& cases,
+std::string calibration_text(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                     const std::vector<SkippedRun>& skipped) {
   std::string out = fmt::format("Calibration from {} runs ({} decode, {} prefill) on {} chips", report.decode_runs + report.prefill_runs,
                                 report.decode_runs, report.prefill_runs, report.hardware_count);
@@ -160,7 +160,7 @@ std::string calibration_report_text(const CalibrationReport& report, const std::
   return out;
 }
 
-nlohmann::json calibration_report_json(const CalibrationReport& report, const std::vector<RunCase>& cases,
+nlohmann::json calibration_json(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                        const std::vector<SkippedRun>& skipped) {
   nlohmann::json j;
   j["n"] = report.decode_runs + report.prefill_runs;
@@ -215,7 +215,7 @@ nlohmann::json calibration_report_json(const CalibrationReport& report, const st
   return j;
 }
 
-std::string validation_report_text(const ValidationReport& report, const std::vector<RunCase>& cases,
+std::string validation_text(const ValidationReport& report, const std::vector<RunCase>& cases,
                                    const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
   std::string out = fmt::format("Validation of {} runs against profile '{}'\n", report.runs.size(), profile_name);
   out += fmt::format("  {:>9} {:>9} {:>7}  {:<14} {}\n", "measured", "predicted", "error", "test", "run");
@@ -232,7 +232,7 @@ std::string validation_report_text(const ValidationReport& report, const std::ve
   return out;
 }
 
-nlohmann::json validation_report_json(const ValidationReport& report, const std::vector<RunCase>& cases,
+nlohmann::json validation_json(const ValidationReport& report, const std::vector<RunCase>& cases,
                                       const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
   nlohmann::json j;
   j["profile"] = profile_name;
@@ -249,6 +249,20 @@ nlohmann::json validation_report_json(const ValidationReport& report, const std:
   j["skipped_runs"] = skipped.size();
   j["skipped"] = skipped_json(skipped);
   return j;
+}
+
+}  // namespace
+
+std::string render_calibration(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                               const std::vector<SkippedRun>& skipped, Format format) {
+  return format == Format::json ? report::json_text(calibration_json(report, cases, skipped))
+                                : calibration_text(report, cases, skipped);
+}
+
+std::string render_validation(const ValidationReport& report, const std::vector<RunCase>& cases,
+                              const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format) {
+  return format == Format::json ? report::json_text(validation_json(report, cases, skipped, profile_name))
+                                : validation_text(report, cases, skipped, profile_name);
 }
 
 }  // namespace llmfit

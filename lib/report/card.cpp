@@ -7,6 +7,7 @@
 
 #include "llmfit/report/format.hpp"
 #include "llmfit/units.hpp"
+#include "table.hpp"
 
 namespace llmfit {
 namespace {
@@ -57,9 +58,8 @@ std::string usable_note(const Answer& a) {
   return fmt::format("{} VRAM", format_gb(fit.device_memory_bytes));
 }
 
-}  // namespace
 
-std::string render_card(const Answer& a) {
+std::string card_text(const Answer& a) {
   const Scenario& s = a.resolved.scenario;
   const Prediction& p = a.prediction;
   const MemoryFit& fit = p.fit;
@@ -174,7 +174,7 @@ std::string render_card(const Answer& a) {
   return out;
 }
 
-nlohmann::json answer_to_json(const Answer& a) {
+nlohmann::json answer_json(const Answer& a) {
   const Scenario& s = a.resolved.scenario;
   const Prediction& p = a.prediction;
   const MemoryFit& fit = p.fit;
@@ -249,6 +249,12 @@ nlohmann::json answer_to_json(const Answer& a) {
   doc["assumptions"] = a.resolved.assumptions;
   doc["warnings"] = a.resolved.warnings;
   return doc;
+}
+
+}  // namespace
+
+std::string render_answer(const Answer& answer, Format format) {
+  return format == Format::json ? report::json_text(answer_json(answer)) : card_text(answer);
 }
 
 }  // namespace llmfit

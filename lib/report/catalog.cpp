@@ -2,14 +2,19 @@
 #include "llmfit/report/catalog.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <vector>
 #include <type_traits>
 
 #include "llmfit/predict.hpp"
+#include "llmfit/report/model_file.hpp"
 #include "llmfit/spec_fields.hpp"
 #include "llmfit/text.hpp"
 #include "llmfit/units.hpp"
+#include "model_file_json.hpp"
+#include "table.hpp"
 
 namespace llmfit {
 
@@ -57,9 +62,7 @@ json record_json(const Record& record) {
   return doc;
 }
 
-}  // namespace
-
-nlohmann::json spec_to_json(const HardwareSpec& h) {
+json spec_json(const HardwareSpec& h) {
   json doc = record_json(h);
   // Derived: the calibration class, capacity in 10^9 bytes, the thermal figures only when measured, and the
   // share of unified memory the GPU gets (the macOS rule when the entry gives none).
@@ -73,7 +76,7 @@ nlohmann::json spec_to_json(const HardwareSpec& h) {
   return doc;
 }
 
-nlohmann::json spec_to_json(const ModelSpec& m) {
+json spec_json(const ModelSpec& m) {
   json doc = record_json(m);
   doc["moe"] = m.is_moe();
   doc["full_attention_layers"] = m.full_attention_layers();
@@ -83,7 +86,7 @@ nlohmann::json spec_to_json(const ModelSpec& m) {
   return doc;
 }
 
-nlohmann::json spec_to_json(const QuantSpec& q) {
+json spec_json(const QuantSpec& q) {
   json doc = record_json(q);
   // Effective widths: 0 in the catalogue means "as bits_per_weight".
   doc["expert_bits_per_weight"] = q.expert_bits();
@@ -92,7 +95,6 @@ nlohmann::json spec_to_json(const QuantSpec& q) {
   return doc;
 }
 
-namespace {
 std::string describe_json(const nlohmann::json& doc) {
   std::string out;
   std::size_t width = 0;
@@ -121,10 +123,107 @@ std::string describe_json(const nlohmann::json& doc) {
   }
   return out;
 }
+
+template <typename Spec>
+std::string entry_text(const Spec& spec) {
+  return spec.name + "\n" + describe_json(spec_json(spec));
+}
+
+std::string hardware_list_text(const std::vector<const HardwareSpec*>& rows) {
+  std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
+                                "GB/s", "TFLOPS", "USD");
+  for (const auto* h : rows) {
+    std::vector<std::string> capacities;
+    for (double gib : h->memory_options_gib) capacities.push_back(fmt::format("{:g}", gib));
+    std::string memory = join(capacities, "/");
+    if (memory.size() > 14) memory = fmt::format("{:g}-{:g}", h->memory_options_gib.front(), h->memory_options_gib.back());
+    out += fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}\n", h->id, h->name.substr(0, 40), to_string(h->kind),
+                       memory, h->bandwidth_gb_s, h->fp16_tflops,
+                       h->price_usd > 0 ? fmt::format("{:g}", h->price_usd) : "-");
+  }
+  out += fmt::format("{} entries (memory in GiB as sold; bandwidth 1e9 B/s)\n", rows.size());
+  return out;
+}
+
+std::string model_list_text(const std::vector<const ModelSpec*>& rows) {
+  std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}\n", "id", "family", "params", "active",
+                                "layers", "context", "default");
+  for (const auto* m : rows)
+    out += fmt::format("{:<26} {:<14} {:>7g}B {:>7g}B {:>7} {:>9} {:<8}\n", m->id, m->family.substr(0, 14), m->params_b,
+                       m->active_params_b, m->layers, with_thousands(m->max_context), m->default_quant);
+  out += fmt::format("{} entries; name a quantisation as <model>-<quant>, e.g. llama-3.1-8b-q4_k_m or -q4\n", rows.size());
+  return out;
+}
+
+std::string quant_list_text(const std::vector<const QuantSpec*>& rows) {
+  // Columns as wide as their longest entry: names such as "MLX 8-bit (group 64)" and the format
+  // "safetensors" would otherwise push the rows out of line.
+  std::size_t id_width = 2, name_width = 4, format_width = 6, kernel_width = 6;
+  for (const QuantSpec* entry : rows) {
+    const QuantSpec& q = *entry;
+    id_width = std::max(id_width, q.id.size());
+    name_width = std::max(name_width, q.name.size());
+    format_width = std::max(format_width, to_string(q.format).size());
+    kernel_width = std::max(kernel_width, to_string(q.kernel).size());
+  }
+  const auto row = [&](std::string_view id, std::string_view name, std::string_view format, std::string_view kernel,
+                       std::string_view bits, std::string_view expert_bits, std::string_view ppl,
+                       std::string_view forms) {
+    std::string line = fmt::format("{:<{}} {:<{}} {:<{}} {:<{}} {:>6} {:>7} {:>7}  {}", id, id_width, name, name_width,
+                                   format, format_width, kernel, kernel_width, bits, expert_bits, ppl, forms);
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line + "\n";
+  };
+  std::string out = row("id", "name", "format", "kernel", "bits", "experts", "ppl +%", "short forms");
+  for (const QuantSpec* entry : rows) {
+    const QuantSpec& q = *entry;
+    const std::string experts = q.expert_bits_per_weight > 0 ? fmt::format("{:.2f}", q.expert_bits_per_weight) : "-";
+    out += row(q.id, q.name, to_string(q.format), to_string(q.kernel), fmt::format("{:.2f}", q.bits_per_weight),
+               experts, fmt::format("{:.2f}", q.quality_ppl_increase_pct), join(q.short_forms, ","));
+  }
+  out += "bits: the repeating layers' weights; experts: routed-expert weights when stored differently\n";
+  return out;
+}
+
+template <typename Spec>
+std::string list_json(const std::vector<const Spec*>& entries) {
+  json doc = json::array();
+  for (const Spec* entry : entries) doc.push_back(spec_json(*entry));
+  return report::json_text(doc);
+}
+
 }  // namespace
 
-std::string describe(const HardwareSpec& h) { return describe_json(spec_to_json(h)); }
-std::string describe(const ModelSpec& m) { return describe_json(spec_to_json(m)); }
-std::string describe(const QuantSpec& q) { return describe_json(spec_to_json(q)); }
+std::string render_hardware_list(const std::vector<const HardwareSpec*>& entries, Format format) {
+  return format == Format::json ? list_json(entries) : hardware_list_text(entries);
+}
+std::string render_model_list(const std::vector<const ModelSpec*>& entries, Format format) {
+  return format == Format::json ? list_json(entries) : model_list_text(entries);
+}
+std::string render_quant_list(const std::vector<const QuantSpec*>& entries, Format format) {
+  return format == Format::json ? list_json(entries) : quant_list_text(entries);
+}
+
+std::string render_entry(const HardwareSpec& hardware, Format format) {
+  return format == Format::json ? report::json_text(spec_json(hardware)) : entry_text(hardware);
+}
+std::string render_entry(const QuantSpec& quant, Format format) {
+  return format == Format::json ? report::json_text(spec_json(quant)) : entry_text(quant);
+}
+
+std::string render_model_entry(const ModelSpec& model, const QuantSpec* quant, const ModelFileInfo* file,
+                               Format format) {
+  json doc = spec_json(model);
+  std::string text = entry_text(model);
+  if (quant != nullptr) {
+    doc["quant"] = spec_json(*quant);
+    text += "quantisation " + entry_text(*quant);
+  }
+  if (file != nullptr) {
+    doc["file"] = report::model_file_json(*file);
+    text += "\n" + describe_model_file(*file);
+  }
+  return format == Format::json ? report::json_text(doc) : text;
+}
 
 }  // namespace llmfit

@@ -1,9 +1,10 @@
-// Presentation of a model read from a file (see model_file_report.hpp).
+// Presentation of a model read from a file (model_file.hpp, model_file_json.hpp).
 #include "llmfit/report/model_file.hpp"
 
 #include <fmt/format.h>
 
 #include "llmfit/units.hpp"
+#include "model_file_json.hpp"
 
 namespace llmfit {
 namespace {
@@ -12,7 +13,9 @@ double bits_per_weight(double bytes, double params) { return params > 0 ? bytes 
 
 }  // namespace
 
-nlohmann::json model_file_to_json(const ModelFileInfo& info) {
+namespace report {
+
+nlohmann::json model_file_json(const ModelFileInfo& info) {
   nlohmann::json doc = {{"format", info.format}, {"paths", info.paths}, {"architecture", info.architecture},
                         {"quant", info.quant_id}, {"notes", info.notes}};
   if (info.format != "gguf") return doc;
@@ -41,6 +44,8 @@ nlohmann::json model_file_to_json(const ModelFileInfo& info) {
                     {"total", part(f.total_bytes(), f.total_params())}};
   return doc;
 }
+
+}  // namespace report
 
 std::string describe_model_file(const ModelFileInfo& info) {
   std::string out = fmt::format("read from {} ({})\n", info.paths.front(), info.format);

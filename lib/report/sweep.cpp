@@ -32,19 +32,19 @@ std::string csv_field(std::string_view text) {
 }
 
 template <typename Spec>
-std::vector<std::string> quoted_ids(const std::vector<const Spec*>& specs, SweepFormat format) {
+std::vector<std::string> quoted_ids(const std::vector<const Spec*>& specs, Format format) {
   std::vector<std::string> ids;
   ids.reserve(specs.size());
   for (const Spec* spec : specs)
-    ids.push_back(format == SweepFormat::json ? json_string(spec->id) : csv_field(spec->id));
+    ids.push_back(format == Format::json ? json_string(spec->id) : csv_field(spec->id));
   return ids;
 }
 
 /// A speed or time: shortest round-trip text, empty (CSV) or null (JSON) when out of range.
-void append_number(fmt::memory_buffer& out, float value, bool valid, SweepFormat format) {
+void append_number(fmt::memory_buffer& out, float value, bool valid, Format format) {
   if (valid && std::isfinite(value))
     fmt::format_to(std::back_inserter(out), "{}", value);
-  else if (format == SweepFormat::json)
+  else if (format == Format::json)
     fmt::format_to(std::back_inserter(out), "null");
 }
 
@@ -56,7 +56,7 @@ std::size_t evaluated_points(std::span<const SweepPoint> points) noexcept {
   return n;
 }
 
-void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, SweepFormat format, const TextSink& sink) {
+void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Format format, const TextSink& sink) {
   const auto hardware = quoted_ids(plan.hardware, format);
   const auto models = quoted_ids(plan.models, format);
   const auto quants = quoted_ids(plan.quants, format);
@@ -71,7 +71,7 @@ void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Swee
   };
   auto text = [&](std::string_view s) { out.append(s.data(), s.data() + s.size()); };
 
-  if (format == SweepFormat::csv) {
+  if (format != Format::json) {
     text("hardware,model,quant,context,verdict,offload,total_gb,max_context,decode_tok_s,prefill_tok_s,ttft_s\n");
   } else {
     fmt::format_to(std::back_inserter(out), "{{\n  \"backend\": {},\n  \"kv_type\": \"{}\",\n  \"batch\": {},\n",
@@ -91,7 +91,7 @@ void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Swee
           if (!p.evaluated) continue;
           const std::string_view verdict = to_string(p.verdict());
           const std::string_view offload = to_string(p.offload());
-          if (format == SweepFormat::csv) {
+          if (format != Format::json) {
             fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", hardware[h], models[m], quants[q],
                            contexts[c], verdict, offload);
             append_number(out, p.total_gb, true, format);
@@ -122,7 +122,7 @@ void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Swee
       }
     }
   }
-  if (format == SweepFormat::json) text(first ? "]\n}\n" : "\n  ]\n}\n");
+  if (format == Format::json) text(first ? "]\n}\n" : "\n  ]\n}\n");
   flush(true);
 }
 

@@ -2,8 +2,6 @@
 /// A Hugging Face `config.json` read as a model description: the same ModelSpec the catalogue holds,
 /// with the parameter counts computed from the shape (shape_params in predict.hpp). Accepted keys per
 /// architecture, defaults and what is not counted: docs/model-files.md.
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,13 +19,9 @@ struct HfConfigModel {
 /// The architectures (`model_type` values) a config may name.
 [[nodiscard]] const std::vector<std::string>& hf_supported_model_types();
 
-/// Pure: the config as parsed JSON. `source_name` (file path) goes into every error and into
+/// Pure: the text of a config.json. `source_name` (file path) goes into every error and into
 /// model.source/origin; `id` becomes model.id (lowercase, catalogue id syntax). Throws InputError
-/// "<source_name>: <field>: <problem>" on bad input.
-[[nodiscard]] HfConfigModel model_from_hf_config(const nlohmann::json& config, const std::string& source_name,
-                                                 const std::string& id);
-
-/// Pure: the text of a config.json. Malformed JSON → InputError "<source_name>: not valid JSON: ...".
+/// "<source_name>: <field>: <problem>" on bad input, "<source_name>: not valid JSON: ..." on malformed JSON.
 [[nodiscard]] HfConfigModel model_from_hf_config_text(std::string_view text, const std::string& source_name,
                                                       const std::string& id);
 

@@ -1,15 +1,14 @@
 #pragma once
 /// Presentation of answers: the terminal card and the JSON document (schema in docs/json.md).
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "llmfit/report/format.hpp"
 #include "llmfit/scenario.hpp"
 
 namespace llmfit {
 
-/// The compact answer card printed by `llmfit --hw X --model Y`.
-[[nodiscard]] std::string render_card(const Answer& answer);
-/// The `--format json` document of one answer.
-[[nodiscard]] nlohmann::json answer_to_json(const Answer& answer);
+inline constexpr std::array kAnswerFormats = kDocumentFormats;
+/// Text: the compact card `llmfit --hw X --model Y` prints; JSON: the document of docs/json.md.
+[[nodiscard]] std::string render_answer(const Answer& answer, Format format);
 
 }  // namespace llmfit

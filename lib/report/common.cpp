@@ -1,0 +1,72 @@
+// What the presentation of the planning tools shares (common.hpp).
+#include "common.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "llmfit/report/format.hpp"
+#include "llmfit/text.hpp"
+
+namespace llmfit::report {
+
+std::string usd(double value) {
+  if (!std::isfinite(value)) return "-";
+  if (value >= 100) return "$" + with_thousands(static_cast<std::int64_t>(std::llround(value)));
+  return fmt::format("${:.2f}", value);
+}
+
+std::string signed_gb(double bytes) {
+  const std::string magnitude = format_gb(std::abs(bytes));
+  return (bytes < 0 ? "-" : "+") + magnitude;
+}
+
+std::string verdict_text(const Prediction& p) {
+  if (!p.in_range) return "out of range";
+  switch (p.fit.verdict) {
+    case FitVerdict::fits: return "fits";
+    case FitVerdict::partial_offload: return p.fit.offload == OffloadKind::experts ? "expert offload" : "CPU offload";
+    case FitVerdict::does_not_fit: return "no fit";
+  }
+  return "?";
+}
+
+std::string precise_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "out of range";
+  if (seconds < 1e-3) return fmt::format("{:.0f} µs", seconds * 1e6);
+  if (seconds < 0.01) return fmt::format("{:.2f} ms", seconds * 1e3);
+  if (seconds < 0.1) return fmt::format("{:.1f} ms", seconds * 1e3);
+  return format_duration(seconds);
+}
+
+bool runs(const Prediction& p) { return p.in_range && p.fit.verdict != FitVerdict::does_not_fit; }
+
+std::string devices_name(const Scenario& s) {
+  return s.device_count > 1 ? fmt::format("{} x {}", s.device_count, s.hardware->name) : s.hardware->name;
+}
+
+std::string scenario_heading(const Scenario& s) {
+  return fmt::format("{} ({}) · {} · KV {} · context {} · {}-token prompt · batch {}", s.model->name, s.quant->name,
+                     to_string(s.backend), to_string(s.kv_type), with_thousands(s.context_tokens),
+                     with_thousands(s.prompt_tokens), s.batch);
+}
+
+const Columns<Scenario>& scenario_columns() {
+  static const Columns<Scenario> columns = {
+      {"hardware", [](const Scenario& s) { return json(s.hardware->id); }},
+      {"count", [](const Scenario& s) { return json(s.device_count); }},
+      {"label", [](const Scenario& s) { return json(hardware_label(s)); }},
+      {"model", [](const Scenario& s) { return json(s.model->id); }},
+      {"quant", [](const Scenario& s) { return json(s.quant->id); }},
+      {"backend", [](const Scenario& s) { return json(std::string(to_string(s.backend))); }},
+      {"kv_type", [](const Scenario& s) { return json(std::string(to_string(s.kv_type))); }},
+      {"context", [](const Scenario& s) { return json(s.context_tokens); }},
+      {"prompt_tokens", [](const Scenario& s) { return json(s.prompt_tokens); }},
+      {"batch", [](const Scenario& s) { return json(s.batch); }},
+  };
+  return columns;
+}
+
+json scenario_json(const Scenario& s) { return row_json(scenario_columns(), s); }
+
+}  // namespace llmfit::report

@@ -1,0 +1,179 @@
+// scale: speed over context lengths and concurrent users (report/plan.hpp).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "common.hpp"
+#include "llmfit/errors.hpp"
+#include "llmfit/report/format.hpp"
+#include "llmfit/report/plan.hpp"
+
+namespace llmfit {
+namespace {
+
+using namespace report;
+
+/// A point of the context sweep, with its memory verdict when the report has one.
+struct ContextLine {
+  const ContextPoint* point = nullptr;
+  std::optional<FitVerdict> verdict;
+};
+
+std::vector<ContextLine> context_lines(const ScaleReport& report) {
+  std::vector<ContextLine> lines;
+  for (std::size_t i = 0; i < report.context.size(); ++i)
+    lines.push_back({&report.context[i], i < report.context_verdicts.size()
+                                             ? std::optional<FitVerdict>(report.context_verdicts[i])
+                                             : std::nullopt});
+  return lines;
+}
+
+const Columns<ContextLine>& context_columns() {
+  static const Columns<ContextLine> columns = {
+      {"context", [](const ContextLine& l) { return json(l.point->context); }, "context",
+       [](const ContextLine& l) { return with_thousands(l.point->context); }, true},
+      {"decode_tok_s", [](const ContextLine& l) { return number(l.point->decode_tok_s); }, "decode tok/s",
+       [](const ContextLine& l) { return format_rate(l.point->decode_tok_s); }, true},
+      {"ttft_s", [](const ContextLine& l) { return number(l.point->ttft_s); }, "first token",
+       [](const ContextLine& l) { return format_duration(l.point->ttft_s); }, true},
+      {"fits", [](const ContextLine& l) { return json(l.point->fits); }},
+      {"verdict", [](const ContextLine& l) { return l.verdict ? json(std::string(to_string(*l.verdict))) : json(nullptr); },
+       "notes",
+       [](const ContextLine& l) -> std::string {
+         if (l.point->fits) return "";
+         if (!l.verdict) return "KV cache does not fit";
+         return *l.verdict == FitVerdict::partial_offload ? "runs with CPU offload" : "does not fit (speed if it did)";
+       }},
+  };
+  return columns;
+}
+constexpr std::string_view kContextHeadings[] = {"context", "decode tok/s", "first token", "notes"};
+const std::vector<std::string_view> kContextReadable(std::begin(kContextHeadings), std::end(kContextHeadings));
+
+const Columns<BatchPoint>& batch_columns() {
+  static const Columns<BatchPoint> columns = {
+      {"batch", [](const BatchPoint& p) { return json(p.batch); }, "users",
+       [](const BatchPoint& p) { return std::to_string(p.batch); }, true},
+      {"per_sequence_tok_s", [](const BatchPoint& p) { return number(p.per_sequence_tok_s); }, "each tok/s",
+       [](const BatchPoint& p) { return format_rate(p.per_sequence_tok_s); }, true},
+      {"aggregate_tok_s", [](const BatchPoint& p) { return number(p.aggregate_tok_s); }, "aggregate tok/s",
+       [](const BatchPoint& p) { return format_rate(p.aggregate_tok_s); }, true},
+      {"compute_bound", [](const BatchPoint& p) { return json(p.compute_bound); }, "notes",
+       [](const BatchPoint& p) {
+         std::string notes = p.compute_bound ? "compute-bound" : "bandwidth-bound";
+         if (!p.fits) notes += ", KV cache does not fit";
+         return notes;
+       }},
+      {"fits", [](const BatchPoint& p) { return json(p.fits); }},
+      {"total_gb", [](const BatchPoint& p) { return number(gb(p.total_bytes)); }, "memory",
+       [](const BatchPoint& p) { return format_gb(p.total_bytes); }, true},
+  };
+  return columns;
+}
+constexpr std::string_view kBatchHeadings[] = {"users", "each tok/s", "aggregate tok/s", "memory", "notes"};
+const std::vector<std::string_view> kBatchReadable(std::begin(kBatchHeadings), std::end(kBatchHeadings));
+
+json scale_json(const ScaleReport& report) {
+  json doc = scenario_json(report.resolved.scenario);
+  doc["context_scaling"] = rows_json(context_columns(), context_lines(report));
+  if (!report.batch_sweep) {
+    doc["batch_sweep"] = nullptr;
+    return doc;
+  }
+  doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
+  json compute_bound_batch = nullptr;
+  for (const BatchPoint& point : report.batch)
+    if (point.compute_bound && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
+  doc["compute_bound_batch"] = compute_bound_batch;
+  doc["largest_batch_that_fits"] = report.largest_batch_that_fits;
+  return doc;
+}
+
+std::string scale_text(const ScaleReport& report) {
+  const Scenario& s = report.resolved.scenario;
+  std::string out = fmt::format("{} on {}\n  {}\n\n", s.model->name, devices_name(s), scenario_heading(s));
+  {
+    TextTable t = readable_table(context_columns(), context_lines(report), kContextReadable);
+    double top = 0;
+    for (const ContextPoint& p : report.context) top = std::max(top, p.decode_tok_s);
+    std::vector<std::string> bars;
+    for (const ContextPoint& p : report.context) bars.push_back(unicode_bar(p.decode_tok_s, top, kBarWidth));
+    t.insert_column(2, "", bars);
+    out += "CONTEXT: decode speed with the KV cache filled to the context; first token = prefill of a prompt that long\n";
+    out += render_aligned(t);
+  }
+  if (report.batch_sweep) {
+    TextTable t = readable_table(batch_columns(), report.batch, kBatchReadable);
+    double top = 0;
+    for (const BatchPoint& p : report.batch) top = std::max(top, p.aggregate_tok_s);
+    std::vector<std::string> bars;
+    for (const BatchPoint& p : report.batch) bars.push_back(unicode_bar(p.aggregate_tok_s, top, kBarWidth));
+    t.insert_column(3, "", bars);
+    out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt\n",
+                       with_thousands(s.context_tokens), with_thousands(s.prompt_tokens));
+    out += render_aligned(t);
+    int compute_bound = 0;
+    for (const BatchPoint& p : report.batch)
+      if (p.compute_bound && compute_bound == 0) compute_bound = p.batch;
+    if (compute_bound > 0)
+      out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
+    else if (!report.batch.empty() && report.batch.back().fits)
+      out += "still bandwidth-bound at the largest batch tried (" + field("max_batch") + " to go further).\n";
+    out += fmt::format("largest number of users whose KV caches fit: {}\n", report.largest_batch_that_fits);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_scale(const ScaleReport& report, Format format) {
+  switch (format) {
+    case Format::json: return json_text(scale_json(report));
+    case Format::csv:  // the batch sweep when there is one, else the context sweep
+      return report.batch_sweep ? render_csv(machine_table(batch_columns(), report.batch))
+                                : render_csv(machine_table(context_columns(), context_lines(report)));
+    case Format::markdown:
+      return report.batch_sweep ? render_markdown(readable_table(batch_columns(), report.batch, kBatchReadable))
+                                : render_markdown(readable_table(context_columns(), context_lines(report),
+                                                                 kContextReadable));
+    case Format::text: break;
+  }
+  return scale_text(report);
+}
+
+svg::LineChart scale_chart(const ScaleReport& report) {
+  const Scenario& s = report.resolved.scenario;
+  svg::LineChart chart;
+  chart.subtitle = fmt::format("{} ({}) on {} · {}", s.model->name, s.quant->name, devices_name(s), to_string(s.backend));
+  if (report.batch_sweep) {
+    chart.title = "Decode speed over concurrent users";
+    chart.x = {"concurrent sequences (batch)", svg::AxisScale::log2};
+    chart.y = {"decode speed (tokens/s)", svg::AxisScale::linear};
+    svg::Series aggregate{"aggregate tok/s", {}, false, false};
+    svg::Series each{"tok/s per user", {}, false, true};
+    for (const BatchPoint& p : report.batch) {
+      aggregate.points.push_back({static_cast<double>(p.batch), p.aggregate_tok_s, !p.fits});
+      each.points.push_back({static_cast<double>(p.batch), p.per_sequence_tok_s, !p.fits});
+    }
+    chart.series = {aggregate, each};
+    chart.footnote = fmt::format("each user holds a {}-token KV cache; hollow markers: the KV caches do not fit",
+                                 with_thousands(s.context_tokens));
+    return chart;
+  }
+  chart.title = "Decode speed and time to first token over context length";
+  chart.x = {"context (tokens)", svg::AxisScale::log2};
+  chart.y = {"decode speed (tokens/s)", svg::AxisScale::linear};
+  chart.y_right = {"time to first token (s)", svg::AxisScale::log10};
+  svg::Series decode{"decode tok/s", {}, false, false};
+  svg::Series ttft{"time to first token, s", {}, true, true};
+  for (const ContextPoint& p : report.context) {
+    decode.points.push_back({static_cast<double>(p.context), p.decode_tok_s, !p.fits});
+    ttft.points.push_back({static_cast<double>(p.context), p.ttft_s, !p.fits});
+  }
+  chart.series = {decode, ttft};
+  chart.footnote = "prompt = context; hollow markers: the KV cache of that context does not fit on the accelerator";
+  return chart;
+}
+
+}  // namespace llmfit
