@@ -68,6 +68,21 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
 }
 
 
+std::string excerpt(std::string_view text, std::size_t max) {
+  std::string out(text.substr(0, max));
+  if (text.size() > max) {
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
+  }
+  const bool utf8 = valid_utf8(out);  // text from JSON built in code is not checked by the parser
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) c = ' ';
+    else if (!utf8 && byte >= 0x80) c = '?';
+  }
+  return text.size() > max ? out + "..." : out;
+}
+
 std::string to_lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out)

@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "llmfit/errors.hpp"
+#include "text_input.hpp"
 #include "llmfit/spec_fields.hpp"
 
 namespace llmfit {
@@ -26,32 +27,6 @@ constexpr std::uintmax_t kMaxCatalogFileBytes = 16u * 1024u * 1024u;
 // Entries per list in one file (the shipped lists hold under 100). YAML aliases can repeat one entry
 // millions of times in a small file; this bounds the work.
 constexpr std::size_t kMaxEntriesPerList = 10'000;
-
-/// Strict UTF-8 (no overlong forms, no surrogates): text values end up in JSON output.
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if (lead < 0x80) { ++i; continue; }
-    if (lead >= 0xC2 && lead <= 0xDF) { length = 2; code = lead & 0x1Fu; }
-    else if (lead >= 0xE0 && lead <= 0xEF) { length = 3; code = lead & 0x0Fu; }
-    else if (lead >= 0xF0 && lead <= 0xF4) { length = 4; code = lead & 0x07u; }
-    else return false;
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0u) != 0x80u) return false;
-      code = (code << 6) | (next & 0x3Fu);
-    }
-    if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
-        (length == 4 && (code < 0x10000 || code > 0x10FFFF)))
-      return false;
-    i += length;
-  }
-  return true;
-}
 
 /// Reads typed fields of one entry, naming the file, line, entry and field in every error.
 class EntryReader {
@@ -99,7 +74,7 @@ class EntryReader {
     const YAML::Node value = node_[field];
     if (!value.IsScalar()) fail(field, "must be a text value");
     if (value.Scalar().size() > 4096) fail(field, "longer than 4096 characters");
-    if (!is_valid_utf8(value.Scalar())) fail(field, "not valid UTF-8 text");
+    if (!valid_utf8(value.Scalar())) fail(field, "not valid UTF-8 text");
     return value.Scalar();
   }
 
@@ -138,7 +113,7 @@ class EntryReader {
     if (value.size() > 1000) fail(field, "more than 1000 items");
     for (const auto& item : value) {
       if (!item.IsScalar()) fail_at(item, field, "items must be text values");
-      if (item.Scalar().size() > 4096 || !is_valid_utf8(item.Scalar()))
+      if (item.Scalar().size() > 4096 || !valid_utf8(item.Scalar()))
         fail_at(item, field, "items must be UTF-8 text of at most 4096 characters");
       out.push_back(item.Scalar());
     }
@@ -298,20 +273,7 @@ Record read_entry(const YAML::Node& node, const std::string& source, const std::
 }  // namespace
 
 CatalogData parse_catalog_yaml(std::string_view text, const std::string& source_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    std::ostringstream out;
-    out << source_name;
-    if (e.mark.line >= 0) out << ':' << e.mark.line + 1 << ':' << e.mark.column + 1;
-    // yaml-cpp stops at 500 nested collections (its DepthGuard) with the bare message "bad file".
-    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
-      out << ": nested too deeply (yaml-cpp's limit is 500 levels; a catalogue needs 3)";
-    else
-      out << ": not valid YAML: " << e.msg;
-    throw InputError(out.str());
-  }
+  const YAML::Node root = io::load_yaml(text, source_name, "a catalogue needs 3");
   if (!root || root.IsNull()) throw InputError(source_name + ": empty file; expected 'schema: 1' and entries");
   if (!root.IsMap()) fail_file(source_name, root, "expected a mapping with 'schema: 1' and hardware/models/quants lists");
   CatalogData data;
@@ -364,15 +326,9 @@ CatalogData load_catalog_path(const std::string& path) {
   }
   CatalogData all;
   for (const auto& file : files) {
-    // A FIFO or device would block or never end: only regular files are read.
+    // A FIFO or device would block or never end: only regular files (or folders of them) are read.
     if (!fs::is_regular_file(file, error)) throw InputError(file + ": not a regular file or folder");
-    const auto size = fs::file_size(file, error);
-    if (error) throw InputError(file + ": cannot read: " + error.message());
-    if (size > kMaxCatalogFileBytes) throw InputError(file + ": larger than 16 MiB; not a catalogue file");
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError(file + ": cannot open for reading");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    CatalogData data = parse_catalog_yaml(text, file);
+    CatalogData data = parse_catalog_yaml(io::read_text_file(file, kMaxCatalogFileBytes, "not a catalogue file"), file);
     for (auto& h : data.hardware) all.hardware.push_back(std::move(h));
     for (auto& m : data.models) all.models.push_back(std::move(m));
     for (auto& q : data.quants) all.quants.push_back(std::move(q));

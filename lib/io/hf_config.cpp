@@ -17,6 +17,7 @@
 
 #include "llmfit/catalog.hpp"
 #include "llmfit/errors.hpp"
+#include "text_input.hpp"
 #include "llmfit/predict.hpp"
 
 namespace llmfit {
@@ -71,22 +72,7 @@ constexpr std::int64_t kGptOssWindow = 128;
 constexpr std::int64_t kQwenMaxWindowLayers = 28;  // Qwen2Config default
 
 
-/// Printable and short, for quoting a bad value in a one-line message. A cut never splits a UTF-8
-/// sequence (the text ends up in JSON output, which must stay valid UTF-8).
-std::string clip(std::string_view text, std::size_t max = 40) {
-  std::string out(text.substr(0, max));
-  if (text.size() > max) {
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
-    if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
-  }
-  const bool utf8 = valid_utf8(out);  // text from JSON built in code is not checked by the parser
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-    else if (!utf8 && byte >= 0x80) c = '?';
-  }
-  return text.size() > max ? out + "..." : out;
-}
+std::string clip(std::string_view text, std::size_t max = 40) { return excerpt(text, max); }
 
 std::string show(const json& value) {
   return clip(value.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -618,27 +604,6 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
   return out;
 }
 
-/// Deepest nesting of arrays and objects outside strings: refusing deep documents before parsing keeps
-/// the recursive parser's stack bounded.
-int nesting_depth(std::string_view text) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
-  }
-  return deepest;
-}
-
 bool is_hex_hash(std::string_view text) {
   return text.size() == 40 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -693,18 +658,9 @@ HfConfigModel model_from_hf_config(const json& config, const std::string& source
 HfConfigModel model_from_hf_config_text(std::string_view text, const std::string& source_name, const std::string& id) {
   if (text.size() > kMaxConfigBytes)
     throw InputError(source_name + ": not a config.json: " + std::to_string(text.size()) + " bytes");
-  if (nesting_depth(text) > kMaxNesting)
+  if (io::json_nesting_depth(text) > kMaxNesting)
     throw InputError(source_name + ": not a config.json: nested deeper than " + std::to_string(kMaxNesting) + " levels");
-  json config;
-  try {
-    config = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    std::string message = e.what();
-    if (const auto at = message.find("parse error"); at != std::string::npos) message = message.substr(at);
-    throw InputError(source_name + ": not valid JSON: " + clip(message, 160));
-  } catch (const json::exception& e) {  // e.g. a number beyond a double (1e400)
-    throw InputError(source_name + ": unusable JSON: " + clip(e.what(), 160));
-  }
+  const json config = io::parse_json_text(text, source_name);
   return model_from_hf_config(config, source_name, id);
 }
 
@@ -726,16 +682,11 @@ std::string hf_config_id_from_path(const std::string& path) {
 }
 
 HfConfigModel read_hf_config(const std::string& path) {
-  namespace fs = std::filesystem;
   std::string file = path;
   std::error_code error;
-  if (fs::is_directory(path, error)) file = (fs::path(path) / "config.json").string();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file + ": cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(file + ": cannot read the file");
-  return model_from_hf_config_text(text.str(), file, hf_config_id_from_path(file));
+  if (std::filesystem::is_directory(path, error)) file = (std::filesystem::path(path) / "config.json").string();
+  return model_from_hf_config_text(io::read_text_file(file, kMaxConfigBytes, "not a config.json"), file,
+                                   hf_config_id_from_path(file));
 }
 
 }  // namespace llmfit

@@ -13,6 +13,7 @@
 
 #include "llmfit/catalog.hpp"
 #include "llmfit/errors.hpp"
+#include "text_input.hpp"
 
 namespace llmfit {
 namespace {
@@ -73,20 +74,7 @@ std::string format_number(double value) {
 }  // namespace
 
 EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& source) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    std::ostringstream out;
-    out << source;
-    if (e.mark.line >= 0) out << ':' << e.mark.line + 1 << ':' << e.mark.column + 1;
-    // yaml-cpp stops at 500 nested collections (its DepthGuard) with the bare message "bad file".
-    if (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr)
-      out << ": nested too deeply (yaml-cpp's limit is 500 levels; a profile needs 5)";
-    else
-      out << ": not valid YAML: " << e.msg;
-    throw InputError(out.str());
-  }
+  const YAML::Node root = io::load_yaml(text, source, "a profile needs 5");
   if (!root || !root.IsMap()) throw InputError(source + ": expected a mapping with 'schema: 1' and 'profile:'");
   EfficiencyProfile profile;
   try {
@@ -188,16 +176,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
 }
 
 EfficiencyProfile load_profile_path(const std::string& path) {
-  std::error_code error;
-  if (!std::filesystem::exists(path, error)) throw InputError(path + ": no such file");
-  if (!std::filesystem::is_regular_file(path, error)) throw InputError(path + ": not a regular file");
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) throw InputError(path + ": cannot read: " + error.message());
-  if (size > kMaxProfileBytes) throw InputError(path + ": larger than 16 MiB; not a profile");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open for reading");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_profile_yaml(text, path);
+  return parse_profile_yaml(io::read_text_file(path, kMaxProfileBytes, "not a profile"), path);
 }
 
 std::string profile_to_yaml(const EfficiencyProfile& profile) {

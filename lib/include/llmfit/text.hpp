@@ -17,6 +17,11 @@ namespace llmfit {
 /// from a user's file into JSON output must be valid UTF-8: names that are not fall back to an id.
 [[nodiscard]] bool valid_utf8(std::string_view text) noexcept;
 
+/// A short, printable quote of someone's text for a one-line message: at most `max` bytes (the cut never
+/// splits a UTF-8 sequence; "..." marks it), control characters as spaces, and '?' for the bytes of text
+/// that is not UTF-8, so the message stays valid in JSON output.
+[[nodiscard]] std::string excerpt(std::string_view text, std::size_t max);
+
 /// Lowercase ASCII copy.
 [[nodiscard]] std::string to_lower(std::string_view text);
 /// ASCII case-insensitive equality.

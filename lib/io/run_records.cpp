@@ -1,0 +1,134 @@
+// What every run reader shares (run_records.hpp).
+#include "run_records.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "llmfit/errors.hpp"
+
+namespace llmfit::io {
+
+std::string format_double(double value) {
+  std::ostringstream out;
+  out.precision(6);
+  out << value;
+  return out.str();
+}
+
+const json* member(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+double number_value(const json& value, const char* key) {
+  if (!value.is_number()) reject(std::string(key) + ": must be a number, not " + clip(value.dump(), 40));
+  const double x = value.get<double>();
+  if (!std::isfinite(x)) reject(std::string(key) + ": must be finite");
+  return x;
+}
+
+std::optional<double> optional_number(const json& object, const char* key) {
+  const json* value = member(object, key);
+  if (value == nullptr) return std::nullopt;
+  return number_value(*value, key);
+}
+
+/// A token count: a whole number from 0 to 10^9.
+std::optional<std::int64_t> optional_count(const json& object, const char* key) {
+  const auto x = optional_number(object, key);
+  if (!x) return std::nullopt;
+  if (*x < 0 || *x > 1e9 || std::floor(*x) != *x)
+    reject(std::string(key) + ": must be a whole number of tokens from 0 to 10^9, not " + format_double(*x));
+  return static_cast<std::int64_t>(*x);
+}
+
+std::int64_t required_count(const json& object, const char* key) {
+  const auto x = optional_count(object, key);
+  if (!x) reject(std::string(key) + ": missing");
+  return *x;
+}
+
+std::optional<std::string> optional_string(const json& object, const char* key) {
+  const json* value = member(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) reject(std::string(key) + ": must be a string");
+  return value->get<std::string>();
+}
+
+/// A throughput: finite and > 0 tokens per second.
+double checked_rate(double tok_s, const char* key) {
+  if (!std::isfinite(tok_s) || tok_s <= 0) reject(std::string(key) + ": must be > 0 tokens/s, not " + format_double(tok_s));
+  if (tok_s > 1e8) reject(std::string(key) + ": " + format_double(tok_s) + " tokens/s is not a plausible measurement");
+  return tok_s;
+}
+
+/// "2024-05-10T12:00:00Z" → "2024".
+std::string year_of(std::string_view timestamp) {
+  if (timestamp.size() >= 4 && std::all_of(timestamp.begin(), timestamp.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }))
+    return std::string(timestamp.substr(0, 4));
+  return "";
+}
+
+/// `--model`: must name a quantisation, since runs are measured with one.
+ModelQuant model_from_flag(const Catalog& catalog, const std::string& text) {
+  const ModelChoice choice = catalog.resolve_model(text);
+  if (choice.quant_was_default)
+    throw InputError(field("model") + " '" + clip(text) + "': name the quantisation the runs used, e.g. " + choice.model->id +
+                     "-q4_k_m");
+  return {choice.model, choice.quant};
+}
+
+HardwareSlugMatch hardware_from_flag(const Catalog& catalog, const std::string& text) {
+  const HardwareChoice choice = catalog.resolve_hardware(text);
+  return {choice.hardware, choice.count};
+}
+
+/// A model named by a file stem or an Ollama tag ("meta-llama-3.1-8b-instruct-q4_k_m"): the longest
+/// prefix (cut at '-', '.', '_' or ':') that is a catalogue model, and a quantisation in what follows.
+ModelQuant model_from_name(const Catalog& catalog, std::string_view name) {
+  std::string text = to_lower(name);
+  std::replace(text.begin(), text.end(), ':', '-');
+  ModelQuant found;
+  std::size_t model_end = 0;
+  for (std::size_t pos = 1; pos <= text.size(); ++pos) {
+    if (pos < text.size() && text[pos] != '-' && text[pos] != '.' && text[pos] != '_') continue;
+    if (const ModelSpec* m = map_model_slug(std::string_view(text).substr(0, pos), catalog)) {
+      found.model = m;
+      model_end = pos;
+    }
+  }
+  if (found.model == nullptr) return found;
+  // The quantisation: a separator-delimited suffix of what follows ("-instruct-q4_k_m" → q4_k_m).
+  const std::string rest = text.substr(model_end);
+  for (std::size_t pos = 0; pos < rest.size(); ++pos) {
+    if (rest[pos] != '-' && rest[pos] != '.' && rest[pos] != '_') continue;
+    if (const QuantSpec* q = catalog.find_quant(std::string_view(rest).substr(pos + 1))) {
+      found.quant = q;
+      break;
+    }
+  }
+  return found;
+}
+
+/// Model parameters stated by the file must agree with the catalogue entry (guards a wrong --model).
+void check_params(double stated, const ModelSpec& model) {
+  if (stated <= 0) return;
+  const double catalogue = model.params_b * 1e9;
+  if (std::abs(stated - catalogue) > 0.1 * catalogue)
+    reject("model_n_params: " + format_double(stated / 1e9) + " B parameters, but catalogue model '" + model.id +
+           "' has " + format_double(model.params_b) + " B; pass the right " + field("model"));
+}
+
+void check_backend(const MeasuredRun& run, const Catalog& catalog) {
+  const QuantSpec* quant = catalog.find_quant(run.quant_id);
+  if (quant != nullptr && !backend_supports(run.backend, *quant))
+    reject("backend: " + std::string(to_string(run.backend)) + " cannot load " + quant->name + " weights");
+}
+
+void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match) {
+  run.hardware_id = match.hardware->id;
+  run.device_count = match.device_count;
+}
+
+}  // namespace llmfit::io

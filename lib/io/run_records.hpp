@@ -1,0 +1,109 @@
+#pragma once
+// The measured-run readers (internal to the io layer): what every format's reader shares, and the registry
+// of JSON record formats. One file per format: runs_llmfit.cpp, runs_llama_bench.cpp, runs_ollama.cpp,
+// runs_csv.cpp; runs_read.cpp detects the format and dispatches.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "llmfit/catalog.hpp"
+#include "llmfit/io/runs.hpp"
+#include "llmfit/runs.hpp"
+#include "llmfit/text.hpp"
+
+namespace llmfit::io {
+
+using nlohmann::json;
+
+/// A record that cannot be used; the message names the field.
+struct RecordError {
+  std::string message;
+};
+
+[[noreturn]] inline void reject(std::string message) { throw RecordError{std::move(message)}; }
+
+/// A short printable quote of a value for a reason.
+inline std::string clip(std::string_view text, std::size_t max = 60) { return excerpt(text, max); }
+
+/// A number with 6 significant digits, for a message.
+std::string format_double(double value);
+
+/// The member, or null when absent or JSON null.
+const json* member(const json& object, const char* key);
+
+/// A finite number, else RecordError naming the key.
+double number_value(const json& value, const char* key);
+
+std::optional<double> optional_number(const json& object, const char* key);
+
+/// A token count: a whole number from 0 to 10^9.
+std::optional<std::int64_t> optional_count(const json& object, const char* key);
+
+/// optional_count, or RecordError "key: missing".
+std::int64_t required_count(const json& object, const char* key);
+
+std::optional<std::string> optional_string(const json& object, const char* key);
+
+/// A throughput: finite and > 0 tokens per second.
+double checked_rate(double tok_s, const char* key);
+
+/// "2024-05-10T12:00:00Z" → "2024".
+std::string year_of(std::string_view timestamp);
+
+/// A catalogue model and quantisation.
+struct ModelQuant {
+  const ModelSpec* model = nullptr;
+  const QuantSpec* quant = nullptr;
+};
+
+/// `--model`: must name a quantisation, since runs are measured with one.
+ModelQuant model_from_flag(const Catalog& catalog, const std::string& text);
+
+/// `--hw`: id[:count].
+HardwareSlugMatch hardware_from_flag(const Catalog& catalog, const std::string& text);
+
+/// A model named by a file stem or an Ollama tag ("meta-llama-3.1-8b-instruct-q4_k_m"): the longest
+/// prefix (cut at '-', '.', '_' or ':') that is a catalogue model, and a quantisation in what follows.
+ModelQuant model_from_name(const Catalog& catalog, std::string_view name);
+
+/// Model parameters stated by the file must agree with the catalogue entry (guards a wrong --model).
+void check_params(double stated, const ModelSpec& model);
+
+/// The run's engine must load its quantisation.
+void check_backend(const MeasuredRun& run, const Catalog& catalog);
+
+/// What a reader is reading against: the catalogue, the defaults of the command line, the file.
+struct Context {
+  const Catalog& catalog;
+  const RunDefaults& defaults;
+  const std::string& file;
+};
+
+void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match);
+
+/// Reads one record of a format, appending 0, 1 or 2 runs (a record may hold a prefill and a decode
+/// measurement); a record that cannot be used throws RecordError.
+using RecordReader = void (*)(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+
+/// A JSON record format: whether a record is in it, and its reader.
+struct JsonRecordFormat {
+  RunFormat format;
+  bool (*claims)(const json& record);
+  RecordReader read;
+};
+/// llama-bench, then Ollama, then llmfit's own schema, which takes any other object: the first format that
+/// claims a record reads it.
+[[nodiscard]] std::span<const JsonRecordFormat> json_record_formats();
+
+void read_llmfit_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+void read_llama_bench_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+void read_ollama_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+/// The public tables' CSV (hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source).
+void read_csv(std::string_view text, const Context& ctx, RunSet& set);
+
+}  // namespace llmfit::io

@@ -1,0 +1,227 @@
+// llama-bench `-o json` / `-o jsonl` results, the current and the mid-2024 schema (see
+// ../shared/design/conventions.md for the fields).
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "llmfit/errors.hpp"
+#include "run_records.hpp"
+
+namespace llmfit::io {
+namespace {
+
+/// ggml file-type names as llama.cpp prints them at the end of `model_type` ("llama 8B Q4_K - Medium").
+constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kGgmlFileTypes{{
+    {"IQ4_XS - 4.25 bpw", "iq4_xs"},
+    {"Q4_K - Medium", "q4_k_m"},
+    {"Q4_K - Small", "q4_k_s"},
+    {"Q5_K - Medium", "q5_k_m"},
+    {"Q5_K - Small", "q5_k_s"},
+    {"Q3_K - Medium", "q3_k_m"},
+    {"Q3_K - Small", "q3_k_s"},
+    {"Q3_K - Large", "q3_k_l"},
+    {"Q2_K - Medium", "q2_k"},
+    {"Q2_K - Small", "q2_k_s"},
+    {"MXFP4 MoE", "mxfp4_moe"},
+    {"all F32", "f32"},
+    {"Q6_K", "q6_k"},
+    {"Q8_0", "q8_0"},
+    {"Q4_0", "q4_0"},
+    {"Q4_1", "q4_1"},
+    {"Q5_0", "q5_0"},
+    {"Q5_1", "q5_1"},
+    {"BF16", "bf16"},
+    {"F16", "f16"},
+}};
+
+/// The quantisation named at the end of llama-bench's `model_type`; null when not recognised or not in
+/// the catalogue.
+const QuantSpec* quant_from_model_type(const Catalog& catalog, std::string_view model_type, std::string& ftype) {
+  for (const auto& [name, id] : kGgmlFileTypes) {
+    if (model_type.size() > name.size() && model_type.substr(model_type.size() - name.size()) == name &&
+        model_type[model_type.size() - name.size() - 1] == ' ') {
+      ftype = std::string(name);
+      return catalog.find_quant(id);
+    }
+  }
+  return nullptr;
+}
+
+/// A llama-bench / CUDA device name ("NVIDIA GeForce RTX 4090", "Apple M2 Max") as a catalogue entry.
+/// Rejects a name that fits no entry or, for Apple chips sold with several GPU sizes, more than one.
+HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_view name) {
+  std::string slug;
+  std::istringstream words{to_lower(name)};
+  for (std::string word; words >> word;) {
+    if (word == "nvidia" || word == "geforce" || word == "amd" || word == "radeon" || word == "apple" ||
+        word == "intel(r)" || word == "intel" || word == "gpu")
+      continue;
+    if (!slug.empty()) slug += '-';
+    slug += word;
+  }
+  HardwareSlugMatch match = map_hardware_slug(slug, catalog);
+  if (match.hardware == nullptr) reject("gpu_info: '" + clip(name) + "' matches no catalogue entry; pass " + field("hardware"));
+  if (match.hardware->vendor != "apple") return match;
+  // Apple names the chip, not its GPU bin: "Apple M2 Max" may be the 30- or the 38-core part.
+  for (const auto& other : catalog.hardware()) {
+    if (&other == match.hardware || other.id.size() <= match.hardware->id.size() + 1) continue;
+    const std::string_view id = other.id;
+    if (id.substr(0, match.hardware->id.size() + 1) != match.hardware->id + "-") continue;
+    const std::string_view tail = id.substr(match.hardware->id.size() + 1);
+    if (tail.size() >= 2 && tail.back() == 'c' &&
+        std::all_of(tail.begin(), tail.end() - 1, [](char c) { return c >= '0' && c <= '9'; }))
+      reject("gpu_info: '" + clip(name) + "' names the chip but not its GPU size (" + match.hardware->id + " or " +
+             other.id + "); pass " + field("hardware"));
+  }
+  return match;
+}
+
+/// The device API from llama-bench's `backends` ("CUDA", "Metal,BLAS") or the old per-backend booleans.
+DeviceApi llama_bench_api(const json& record) {
+  if (const auto backends = optional_string(record, "backends")) {
+    std::optional<DeviceApi> api;
+    std::istringstream parts(*backends);
+    for (std::string part; std::getline(parts, part, ',');) {
+      part.erase(std::remove(part.begin(), part.end(), ' '), part.end());
+      const std::string lower = to_lower(part);
+      if (lower == "blas" || lower == "rpc" || lower.empty()) continue;
+      const auto parsed = lower == "hip" ? std::optional<DeviceApi>(DeviceApi::rocm) : parse_device_api(lower);
+      if (!parsed) reject("backends: unknown backend '" + clip(part) + "'");
+      if (!api || *api == DeviceApi::cpu) api = parsed;
+    }
+    return api.value_or(DeviceApi::cpu);
+  }
+  // Mid-2024 schema: one boolean per backend.
+  constexpr std::array<std::pair<const char*, DeviceApi>, 5> kFlags{{{"cuda", DeviceApi::cuda},
+                                                                     {"metal", DeviceApi::metal},
+                                                                     {"vulkan", DeviceApi::vulkan},
+                                                                     {"kompute", DeviceApi::vulkan},
+                                                                     {"sycl", DeviceApi::sycl}}};
+  for (const auto& [key, api] : kFlags) {
+    const json* flag = member(record, key);
+    if (flag != nullptr && flag->is_boolean() && flag->get<bool>()) return api;
+  }
+  return DeviceApi::cpu;
+}
+
+}  // namespace
+
+/// One llama-bench result (`-o json` element or `-o jsonl` line).
+void read_llama_bench_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out) {
+  MeasuredRun run;
+  run.file = ctx.file;
+  run.index = index;
+  run.backend = Backend::llama_cpp;
+  run.api = llama_bench_api(record);
+
+  const std::int64_t n_prompt = required_count(record, "n_prompt");
+  const std::int64_t n_gen = required_count(record, "n_gen");
+  run.n_depth = optional_count(record, "n_depth").value_or(0);  // the mid-2024 schema has none: depth 0
+  if (n_prompt > 0 && n_gen == 0) {
+    run.test = RunTest::prefill;
+    run.n_prompt = n_prompt;
+  } else if (n_gen > 0 && n_prompt == 0) {
+    run.test = RunTest::decode;
+    run.n_gen = n_gen;
+  } else {
+    reject("n_prompt/n_gen: a combined pp+tg test (" + std::to_string(n_prompt) + "+" + std::to_string(n_gen) +
+           ") mixes prefill and decode in one rate; run llama-bench with separate -p and -n tests");
+  }
+  const json* avg = member(record, "avg_ts");
+  if (avg == nullptr) reject("avg_ts: missing");
+  run.tok_s = checked_rate(number_value(*avg, "avg_ts"), "avg_ts");
+  run.stddev_tok_s = std::max(0.0, optional_number(record, "stddev_ts").value_or(0));
+
+  // Model: --model, else the file name and model_type (checked against model_n_params).
+  const std::string model_type = optional_string(record, "model_type").value_or("");
+  const std::string filename = optional_string(record, "model_filename").value_or("");
+  std::string ftype;
+  const QuantSpec* type_quant = quant_from_model_type(ctx.catalog, model_type, ftype);
+  if (const auto size = optional_number(record, "model_size")) {
+    if (*size <= 0 || *size > 1e14) reject("model_size: must be > 0 bytes");
+    run.weight_bytes = *size;
+  }
+  if (const auto params = optional_number(record, "model_n_params")) {
+    if (*params <= 0 || *params > 1e14) reject("model_n_params: must be > 0");
+    run.params = *params;
+  }
+  ModelQuant mq;
+  if (!ctx.defaults.model.empty()) {
+    mq = model_from_flag(ctx.catalog, ctx.defaults.model);
+    if (type_quant != nullptr && type_quant != mq.quant)
+      reject("model_type: the file says " + ftype + ", " + field("model") + " says " + mq.quant->name);
+  } else {
+    std::string stem = std::filesystem::path(filename).filename().string();
+    if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") stem.resize(stem.size() - 5);
+    mq = model_from_name(ctx.catalog, stem);
+    // model_type comes from the file's general.file_type: it outranks a name ("gpt-oss-20b-mxfp4.gguf" is
+    // llama.cpp's MXFP4 MoE build, not the safetensors release the bare name would read as).
+    if (mq.model != nullptr && type_quant != nullptr) mq.quant = type_quant;
+    if (mq.model == nullptr || mq.quant == nullptr || (run.params <= 0 && mq.quant != type_quant))
+      reject("model: cannot map '" + clip(model_type, 40) + "' (file '" + clip(stem, 60) +
+             "') to a catalogue model and quantisation; pass " + field("model") + ", e.g. " + field("model") +
+             " llama-3.1-8b-q4_k_m");
+  }
+  check_params(run.params, *mq.model);
+  run.model_id = mq.model->id;
+  run.quant_id = mq.quant->id;
+
+  // Hardware: --hw, else the GPU names llama-bench printed.
+  const std::string gpu_info = optional_string(record, "gpu_info").value_or("");
+  HardwareSlugMatch hw;
+  if (!ctx.defaults.hardware.empty()) {
+    hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
+  } else if (run.api == DeviceApi::cpu) {
+    reject("hardware: a CPU run names no catalogue entry; pass " + field("hardware") + " with the CPU/RAM entry");
+  } else {
+    std::vector<std::string> names;
+    std::istringstream parts(gpu_info);
+    for (std::string part; std::getline(parts, part, ',');) {
+      const auto first = part.find_first_not_of(' ');
+      if (first != std::string::npos) names.push_back(part.substr(first, part.find_last_not_of(' ') - first + 1));
+    }
+    if (names.empty()) reject("gpu_info: missing or empty; pass " + field("hardware"));
+    for (const auto& name : names)
+      if (name != names.front()) reject("gpu_info: different devices (" + clip(gpu_info) + ") are not modelled");
+    hw = hardware_from_device_name(ctx.catalog, names.front());
+    hw.device_count = static_cast<int>(names.size());
+  }
+  if (const auto split = optional_string(record, "split_mode")) {
+    if (*split == "none") hw.device_count = 1;
+    else if (*split == "row" && hw.device_count > 1)
+      reject("split_mode: row split across devices is not modelled (llmfit models layer split)");
+  }
+  set_hardware(run, hw);
+  if (const auto ngl = optional_count(record, "n_gpu_layers"); ngl && run.api != DeviceApi::cpu) {
+    if (*ngl < mq.model->layers)
+      reject("n_gpu_layers: " + std::to_string(*ngl) + " of " + std::to_string(mq.model->layers) +
+             " layers on the GPU; partial offload is not used for calibration");
+  }
+  if (const json* nkvo = member(record, "no_kv_offload"); nkvo != nullptr && nkvo->is_boolean() && nkvo->get<bool>())
+    reject("no_kv_offload: a KV cache held on the host is not modelled");
+  if (const auto cpu_moe = optional_count(record, "n_cpu_moe"); cpu_moe && *cpu_moe > 0)
+    reject("n_cpu_moe: experts offloaded to the CPU are not used for calibration");
+
+  if (const auto kv = optional_string(record, "type_k")) {
+    const auto type = parse_kv_cache_type(*kv);
+    if (!type) reject("type_k: KV cache type '" + clip(*kv) + "' is not modelled");
+    run.kv_type = *type;
+  }
+  if (const json* fa = member(record, "flash_attn")) {
+    if (fa->is_boolean()) run.flash_attn = fa->get<bool>();
+    else if (fa->is_number_integer() && fa->get<int>() >= 0) run.flash_attn = fa->get<int>() != 0;  // -1 = auto
+  }
+  const std::string commit = optional_string(record, "build_commit").value_or("");
+  run.build = commit;
+  if (const auto number = optional_count(record, "build_number"))
+    run.build += (run.build.empty() ? "b" : " b") + std::to_string(*number);
+  run.era = year_of(optional_string(record, "test_time").value_or(""));
+  run.source = "llama-bench" + (commit.empty() ? std::string() : " " + commit) + " (" + ctx.file + ")";
+  check_backend(run, ctx.catalog);
+  out.push_back(std::move(run));
+}
+
+}  // namespace llmfit::io

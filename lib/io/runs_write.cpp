@@ -1,0 +1,45 @@
+// llmfit's run schema written out (runs_to_json_text, io/runs.hpp).
+#include <nlohmann/json.hpp>
+
+#include "llmfit/io/runs.hpp"
+
+namespace llmfit {
+
+using nlohmann::json;
+
+std::string runs_to_json_text(const std::vector<MeasuredRun>& runs) {
+  std::string out = "[\n";
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const MeasuredRun& r = runs[i];
+    json record = json::object();
+    record["hardware"] = r.hardware_id;
+    if (r.device_count > 1) record["devices"] = r.device_count;
+    record["model"] = r.model_id;
+    record["quant"] = r.quant_id;
+    record["backend"] = std::string(to_string(r.backend));
+    record["api"] = std::string(to_string(r.api));
+    record["n_prompt"] = r.n_prompt;
+    record["n_gen"] = r.n_gen;
+    record["n_depth"] = r.n_depth;
+    if (r.test == RunTest::decode) {
+      record["decode_tok_s"] = r.tok_s;
+      if (r.stddev_tok_s > 0) record["decode_stddev_tok_s"] = r.stddev_tok_s;
+    } else {
+      record["prefill_tok_s"] = r.tok_s;
+      if (r.stddev_tok_s > 0) record["prefill_stddev_tok_s"] = r.stddev_tok_s;
+    }
+    if (r.kv_type != KvCacheType::f16) record["kv_type"] = std::string(to_string(r.kv_type));
+    if (r.flash_attn) record["flash_attn"] = *r.flash_attn;
+    if (r.weight_bytes > 0) record["weight_bytes"] = r.weight_bytes;
+    if (r.params > 0) record["params"] = r.params;
+    if (!r.build.empty()) record["build"] = r.build;
+    if (!r.era.empty()) record["era"] = r.era;
+    if (!r.source.empty()) record["source"] = r.source;
+    if (!r.note.empty()) record["note"] = r.note;
+    // CSV text (source, note) is not checked for UTF-8: replace invalid bytes with U+FFFD rather than throw.
+    out += "  " + record.dump(-1, ' ', false, json::error_handler_t::replace) + (i + 1 < runs.size() ? ",\n" : "\n");
+  }
+  return out + "]\n";
+}
+
+}  // namespace llmfit

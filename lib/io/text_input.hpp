@@ -1,0 +1,30 @@
+#pragma once
+// What every text reader of the io layer shares (internal): the one bounded file reader, the JSON depth
+// check and parser with one-line errors, and the YAML loader with its errors.
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace llmfit::io {
+
+/// The text of a regular file of at most `max_bytes`, checked before reading: "<path>: no such file",
+/// "<path>: not a regular file", "<path>: larger than <N> MiB; <too_large>". Throws InputError.
+[[nodiscard]] std::string read_text_file(const std::string& path, std::uintmax_t max_bytes, std::string_view too_large);
+
+/// Deepest nesting of arrays and objects outside strings. Refusing deep documents before parsing keeps the
+/// recursive parser's stack bounded.
+[[nodiscard]] int json_nesting_depth(std::string_view text) noexcept;
+
+/// The parsed document, or InputError "<where>: not valid JSON: …" ("unusable JSON" for a number beyond a
+/// double, 1e400).
+[[nodiscard]] nlohmann::json parse_json_text(std::string_view text, const std::string& where);
+
+/// The parsed YAML document, or InputError "<source>:<line>:<column>: not valid YAML: …" ("nested too deeply"
+/// past yaml-cpp's 500 levels; `depth_needed` says how deep the format nests: "a catalogue needs 3").
+[[nodiscard]] YAML::Node load_yaml(std::string_view text, const std::string& source, std::string_view depth_needed);
+
+}  // namespace llmfit::io
