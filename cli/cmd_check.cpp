@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -36,7 +36,7 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4");
   sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
       ->required();
-  add_scenario_options(*sub, q, {.memory = true, .api = true});
+  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::api});
   add_format_option(*sub, options->format, kCheckFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {

@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -39,24 +39,14 @@ void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
     write_output(links_text(), o.output);
     return;
   }
-  if (o.nodes.empty()) throw InputError("--hw: missing; name the machines, e.g. --hw m4-pro:4 or m4-max-40c,m4-pro:2");
   const Catalog& c = catalog(global);
-  LinkSpec link = link_or_throw(o.link);
-  if (o.latency_given && !(std::isfinite(o.link_latency_us) && o.link_latency_us >= 0 && o.link_latency_us <= 1e7))
-    throw InputError(fmt::format("--link-latency-us: {} is out of range (0 to 1e7 µs)", o.link_latency_us));
-  if (o.bandwidth_given &&
-      !(std::isfinite(o.link_bandwidth_gb_s) && o.link_bandwidth_gb_s >= 1e-6 && o.link_bandwidth_gb_s <= 1e6))
-    throw InputError(fmt::format("--link-bandwidth-gb-s: {} is out of range (1e-6 to 1e6 GB/s)", o.link_bandwidth_gb_s));
-  if (o.latency_given || o.bandwidth_given) {
-    link.id = "custom";
-    link.name = "custom link (" + o.link + " with the figures given)";
-    link.source = "--link-latency-us / --link-bandwidth-gb-s";
-    if (o.latency_given) link.latency_us = o.link_latency_us;
-    if (o.bandwidth_given) link.bandwidth_gb_s = o.link_bandwidth_gb_s;
-  }
+  const std::vector<ClusterNodeSpec> machines = parse_cluster_nodes(c, o.nodes);
+  const LinkSpec link =
+      custom_link(link_or_throw(o.link), o.latency_given ? std::optional<double>(o.link_latency_us) : std::nullopt,
+                  o.bandwidth_given ? std::optional<double>(o.link_bandwidth_gb_s) : std::nullopt);
 
   std::vector<ResolvedQuery> nodes;
-  for (const ClusterNodeSpec& node : parse_cluster_nodes(c, o.nodes)) {
+  for (const ClusterNodeSpec& node : machines) {
     Query q = o.query;
     q.hardware = node.hardware->id;
     if (node.memory_gib > 0) q.memory_gib = node.memory_gib;
@@ -83,7 +73,7 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
   CLI::Option* bandwidth =
       sub->add_option("--link-bandwidth-gb-s", options->link_bandwidth_gb_s, "Override the link's bandwidth (GB/s)");
   sub->add_flag("--list-links", options->list_links, "Print the link table with its sources");
-  add_scenario_options(*sub, q, {.memory = true});
+  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib});
   add_format_option(*sub, options->format, kClusterFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, latency, bandwidth, &global] {

@@ -3,7 +3,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -80,7 +80,7 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--top", options->top, "Show only the best N rows");
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();
-  add_scenario_options(*sub, options->query, {.batch = true, .api = false});
+  add_scenario_options(*sub, options->query, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::batch});
   add_format_option(*sub, options->format, kCompareFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {

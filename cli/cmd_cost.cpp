@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -42,9 +42,7 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
     report.inputs.decode_tok_s = p.aggregate_decode_tok_s;
     report.estimate = estimate_cost(report.inputs);
   } else {
-    report.inputs.decode_tok_s = 1;  // validates the other inputs the same way; the estimate is not shown
-    (void)estimate_cost(report.inputs);
-    report.inputs.decode_tok_s = 0;
+    check_cost_inputs(report.inputs);  // no speed, no estimate: the inputs are checked all the same
   }
 
   const std::string text = render_cost(report, o.format);
@@ -69,7 +67,7 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
                                        "Hardware price (default: catalogue price x devices)");
   CLI::Option* watts = sub->add_option("--watts", options->watts,
                                        "Power while generating (default: catalogue tdp_w x devices)");
-  add_scenario_options(*sub, q, {.batch = true, .memory = true});
+  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::batch, ScenarioFlag::memory_gib});
   add_format_option(*sub, options->format, kCostFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, price, watts, &global] {

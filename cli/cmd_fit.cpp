@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -46,7 +46,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--sort", options->sort, "Order: speed | quality | size | context")->capture_default_str();
   sub->add_flag("--all-quants", options->all_quants, "Also list every quantisation tried (text output)");
   sub->add_option("--top", options->top, "Show only the first N models");
-  add_scenario_options(*sub, q, {.memory = true, .host = true});
+  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::host});
   add_format_option(*sub, options->format, kFitFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] { run_fit(*options, global); });

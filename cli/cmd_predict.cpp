@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -27,20 +28,14 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   Query& q = options->query;
   app.add_option("--hw", q.hardware, "Hardware id, e.g. m2-max or rtx-3090:2 (see 'llmfit list hardware')");
   app.add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4 (see 'llmfit list models')");
-  app.add_option("--context", q.context_tokens, "Context length to fit (default 8192 or the model's maximum)");
-  app.add_option("--backend", q.backend, "Engine: " + enum_choices<Backend>(" | "));
-  app.add_option("--api", q.api, "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
-  app.add_option("--memory", q.memory_gib, "Memory per device in GiB: a capacity variant or what is free");
-  app.add_option("--gpu-memory-fraction", q.gpu_memory_fraction,
-                 "Unified memory: share the GPU may use (default: macOS rule or catalogue)");
-  app.add_option("--host", q.host, "CPU/RAM entry that runs offloaded layers (GPUs)");
-  app.add_option("--host-memory", q.host_memory_gib, "Host RAM in GiB (default: the host entry's)");
-  app.add_option("--kv-type", q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))->capture_default_str();
-  app.add_option("--batch", q.batch, "Concurrent sequences")->capture_default_str();
-  app.add_option("--prompt-tokens", q.prompt_tokens, "Prompt length for prefill and TTFT")->capture_default_str();
-  app.add_flag("!--no-offload", q.allow_offload, "Do not consider CPU offload when the model does not fit");
+  {
+    using enum ScenarioFlag;
+    add_scenario_options(app, q,
+                         {context_tokens, backend, api, memory_gib, gpu_memory_fraction, host, host_memory_gib, kv_type,
+                          batch, prompt_tokens, allow_offload});
+  }
   add_format_option(app, options->format, kAnswerFormats);
-  app.add_option("-o,--output", options->output, "Write to this file instead of stdout");
+  add_output_options(app, options->output, nullptr);
   app.callback([&app, options, &global] {
     if (app.get_subcommands().empty()) {
       if (options->query.hardware.empty() && options->query.model.empty() && global.model_file.empty() &&

@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {

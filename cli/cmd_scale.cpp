@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "llmfit/report/plan.hpp"
-#include "plan_options.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -45,7 +45,7 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4");
   sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
   sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
-  add_scenario_options(*sub, q, {.memory = true, .api = true, .host = true});
+  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::api, ScenarioFlag::host});
   add_format_option(*sub, options->format, kScaleFormats);
   add_output_options(*sub, options->output, &options->svg);
   sub->callback([options, &global] {

@@ -1,6 +1,6 @@
 // `llmfit sweep`: every hardware × model × quantisation × context of the catalogue, as CSV or JSON.
 #include <cstdio>
-#include <filesystem>
+#include <optional>
 #include <memory>
 
 #include "commands.hpp"
@@ -18,53 +18,23 @@ struct SweepCommandOptions {
   std::string output;
 };
 
-/// Streams text to stdout, or to `path` through a temporary file renamed at the end, so a failed
-/// run never leaves half a file (the same contract as write_output, for output too big for a string).
+/// Streams text to stdout, or whole to a file (OutputFile): output too big for one string.
 class StreamedOutput {
  public:
-  explicit StreamedOutput(const std::string& path) : path_(path == "-" ? "" : path) {
-    if (path_.empty()) {
-      file_ = stdout;
-      return;
-    }
-    temporary_ = path_ + ".tmp-llmfit";
-    file_ = std::fopen(temporary_.c_str(), "wb");
-    if (file_ == nullptr) throw InputError(path_ + ": cannot open for writing");
+  explicit StreamedOutput(const std::string& path) {
+    if (!path.empty() && path != "-") file_.emplace(path);
   }
-  StreamedOutput(const StreamedOutput&) = delete;
-  StreamedOutput& operator=(const StreamedOutput&) = delete;
-  ~StreamedOutput() {
-    if (!path_.empty() && file_ != nullptr) {  // not committed: drop the partial file
-      std::fclose(file_);
-      std::error_code ignored;
-      std::filesystem::remove(temporary_, ignored);
-    }
-  }
-
   void write(std::string_view chunk) {
-    if (std::fwrite(chunk.data(), 1, chunk.size(), file_) != chunk.size())
-      throw InputError((path_.empty() ? std::string("stdout") : path_) + ": write failed");
+    if (file_) return file_->write(chunk);
+    if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size()) throw InputError("stdout: write failed");
   }
-
   void commit() {
-    if (path_.empty()) {
-      if (std::fflush(stdout) != 0) throw InputError("stdout: write failed");
-      return;
-    }
-    const bool closed = std::fclose(file_) == 0;
-    file_ = nullptr;
-    std::error_code error;
-    if (closed) std::filesystem::rename(temporary_, path_, error);
-    if (!closed || error) {
-      std::filesystem::remove(temporary_, error);
-      throw InputError(path_ + ": cannot write" + (closed ? ": " + error.message() : std::string()));
-    }
+    if (file_) return file_->commit();
+    if (std::fflush(stdout) != 0) throw InputError("stdout: write failed");
   }
 
  private:
-  std::string path_;
-  std::string temporary_;
-  std::FILE* file_ = nullptr;
+  std::optional<OutputFile> file_;
 };
 
 constexpr unsigned kMaxThreads = 1024;

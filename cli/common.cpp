@@ -127,24 +127,7 @@ void write_output(const std::string& unspelled, const std::string& path) {
     std::cout.flush();
     return;
   }
-  const std::string temporary = path + ".tmp-llmfit";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot open for writing");
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw InputError(path + ": write failed");
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw InputError(path + ": cannot write: " + error.message());
-  }
+  write_file_atomically(path, text);
 }
 
 }  // namespace llmfit::cli

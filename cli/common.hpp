@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "llmfit/io.hpp"
+#include "llmfit/io/output_file.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/report.hpp"
 
@@ -37,10 +38,7 @@ const EfficiencyProfile& profile(const GlobalOptions& options);
 
 /// `--format` with the formats a command writes (the first is the default).
 CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Format> formats);
-/// Writes `text` to stdout, or atomically to `path` (temporary file + rename) when given.
+/// Writes `text` (its field references spelt as options) to stdout, or whole to `path` (OutputFile).
 void write_output(const std::string& text, const std::string& path);
-
-/// A subcommand registers itself with this: setup adds options and a callback.
-using CommandSetup = std::function<void(CLI::App& app, GlobalOptions& options)>;
 
 }  // namespace llmfit::cli

@@ -64,6 +64,22 @@ const LinkSpec& link_or_throw(std::string_view id) {
                    ", or give " + field("link_latency_us") + " and " + field("link_bandwidth_gb_s"));
 }
 
+LinkSpec custom_link(const LinkSpec& base, std::optional<double> latency_us, std::optional<double> bandwidth_gb_s) {
+  if (latency_us && !finite_in(*latency_us, 0, 1e7))
+    throw InputError(fmt::format("{}: {} is out of range (0 to 1e7 µs)", field("link_latency_us"), *latency_us));
+  if (bandwidth_gb_s && !finite_in(*bandwidth_gb_s, 1e-6, 1e6))
+    throw InputError(
+        fmt::format("{}: {} is out of range (1e-6 to 1e6 GB/s)", field("link_bandwidth_gb_s"), *bandwidth_gb_s));
+  if (!latency_us && !bandwidth_gb_s) return base;
+  LinkSpec link = base;
+  link.id = "custom";
+  link.name = "custom link (" + base.id + " with the figures given)";
+  link.source = field("link_latency_us") + " / " + field("link_bandwidth_gb_s");
+  if (latency_us) link.latency_us = *latency_us;
+  if (bandwidth_gb_s) link.bandwidth_gb_s = *bandwidth_gb_s;
+  return link;
+}
+
 std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::string_view text) {
   std::vector<ClusterNodeSpec> nodes;
   if (text.empty())

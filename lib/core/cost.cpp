@@ -10,10 +10,9 @@ namespace llmfit {
 
 using detail::finite_in;
 
-CostEstimate estimate_cost(const CostInputs& in) {
+void check_cost_inputs(const CostInputs& in) {
   if (!finite_in(in.price_usd, 0, 1e9)) throw InputError(fmt::format("{}: {} is out of range (0 to 1e9)", field("price_usd"), in.price_usd));
   if (!finite_in(in.power_w, 0, 1e6)) throw InputError(fmt::format("{}: {} is out of range (0 to 1e6 W)", field("power_w"), in.power_w));
-  if (!finite_in(in.decode_tok_s, 1e-9, 1e12)) throw InputError(fmt::format("decode speed {} tok/s is not usable for a cost", in.decode_tok_s));
   if (!finite_in(in.years, 0.01, 50)) throw InputError(fmt::format("{}: {} is out of range (0.01 to 50)", field("years"), in.years));
   if (!finite_in(in.utilization, 1e-6, 1)) throw InputError(fmt::format("{}: {} is out of range (above 0, at most 1)", field("utilization"), in.utilization));
   if (!finite_in(in.power_price_usd_per_kwh, 0, 100))
@@ -22,6 +21,12 @@ CostEstimate estimate_cost(const CostInputs& in) {
   if (!finite_in(in.api_usd_per_mtok, 0, 1e5))
     throw InputError(
         fmt::format("{}: {} is out of range (0 to 100000 USD)", field("api_usd_per_mtok"), in.api_usd_per_mtok));
+}
+
+CostEstimate estimate_cost(const CostInputs& in) {
+  check_cost_inputs(in);
+  if (!finite_in(in.decode_tok_s, 1e-9, 1e12))
+    throw InputError(fmt::format("decode speed {} tok/s is not usable for a cost", in.decode_tok_s));
 
   CostEstimate e;
   const double lifetime_mtok = in.decode_tok_s * in.utilization * in.years * kSecondsPerYear / 1e6;

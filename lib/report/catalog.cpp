@@ -221,7 +221,8 @@ std::string render_model_entry(const ModelSpec& model, const QuantSpec* quant, c
   }
   if (file != nullptr) {
     doc["file"] = report::model_file_json(*file);
-    text += "\n" + describe_model_file(*file);
+    text += '\n';
+    text += describe_model_file(*file);
   }
   return format == Format::json ? report::json_text(doc) : text;
 }

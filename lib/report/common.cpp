@@ -12,7 +12,7 @@ namespace llmfit::report {
 
 std::string usd(double value) {
   if (!std::isfinite(value)) return "-";
-  if (value >= 100) return "$" + with_thousands(static_cast<std::int64_t>(std::llround(value)));
+  if (value >= 100) return fmt::format("${}", with_thousands(static_cast<std::int64_t>(std::llround(value))));
   return fmt::format("${:.2f}", value);
 }
 

@@ -43,7 +43,7 @@ const Columns<Ranked>& compare_columns() {
          [](const Ranked& r) {
            const Prediction& p = prediction(r);
            return !p.in_range ? std::string("-") : runs(p) ? format_rate(p.decode_tok_s)
-                                                           : "(" + format_rate(p.decode_tok_s) + ")";
+                                                           : fmt::format("({})", format_rate(p.decode_tok_s));
          },
          true},
         {"prefill_tok_s",

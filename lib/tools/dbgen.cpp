@@ -13,6 +13,7 @@
 #include "llmfit/catalog.hpp"
 #include "llmfit/io/catalog_yaml.hpp"
 #include "llmfit/errors.hpp"
+#include "llmfit/io/output_file.hpp"
 #include "llmfit/io/profile_yaml.hpp"
 #include "llmfit/profile.hpp"
 #include "llmfit/spec_fields.hpp"
@@ -137,17 +138,6 @@ std::string table(const char* row_type, const char* name, const std::string& row
   return std::string("constexpr ") + row_type + " " + name + "[] = {\n" + rows + "};\n";
 }
 
-void write_atomically(const std::string& output, const std::string& text) {
-  // Write to a temporary file and rename, so a failed run never leaves half a table.
-  const std::string temporary = output + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file << text;
-    if (!file) throw std::runtime_error("cannot write " + temporary);
-  }
-  std::filesystem::rename(temporary, output);
-}
-
 /// The shipped calibration profile as C++ statements.
 std::string profile_source(const std::vector<std::string>& paths) {
   std::ostringstream out;
@@ -200,7 +190,7 @@ int guarded(Work&& work) {
 
 int main(int argc, char** argv) {
   if (argc >= 3 && std::string(argv[1]) == "--profile") {
-    return guarded([&] { write_atomically(argv[2], profile_source(std::vector<std::string>(argv + 3, argv + argc))); });
+    return guarded([&] { write_file_atomically(argv[2], profile_source(std::vector<std::string>(argv + 3, argv + argc))); });
   }
   if (argc < 3) {
     std::cerr << "usage: llmfit-dbgen OUTPUT.cpp FILE.yaml... | llmfit-dbgen --profile OUTPUT.cpp [PROFILE.yaml]\n";
@@ -231,7 +221,7 @@ int main(int argc, char** argv) {
         << "void fill_builtin_catalog(CatalogData& data) {\n"
         << "  append_builtin_records(data, kHardware, kModels, kQuants);\n}\n\n"
         << "}  // namespace llmfit::detail\n";
-    write_atomically(argv[1], out.str());
+    write_file_atomically(argv[1], out.str());
     std::cout << "llmfit-dbgen: " << all.hardware.size() << " hardware, " << all.models.size() << " models, "
               << all.quants.size() << " quants\n";
   });

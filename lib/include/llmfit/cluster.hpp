@@ -25,6 +25,10 @@ struct LinkSpec {
 [[nodiscard]] const std::vector<LinkSpec>& builtin_links();
 /// A link by id (case-insensitive); throws InputError with a suggestion when unknown.
 [[nodiscard]] const LinkSpec& link_or_throw(std::string_view id);
+/// `base` with the latency and bandwidth given in its place (then named "custom"); InputError naming the
+/// field (link_latency_us, link_bandwidth_gb_s) when one is out of range.
+[[nodiscard]] LinkSpec custom_link(const LinkSpec& base, std::optional<double> latency_us,
+                                   std::optional<double> bandwidth_gb_s);
 
 /// One machine of a cluster.
 struct ClusterNodeSpec {

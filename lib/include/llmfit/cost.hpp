@@ -35,7 +35,10 @@ struct CostEstimate {
 inline constexpr double kSecondsPerYear = 365.25 * 86400;  // Julian year
 inline constexpr double kSecondsPerMonth = kSecondsPerYear / 12;
 
-/// Throws InputError for out-of-range inputs (negative prices, utilisation outside (0, 1], …).
+/// Throws InputError naming the field for out-of-range inputs (negative prices, utilisation outside (0, 1],
+/// …); the decode speed is not checked.
+void check_cost_inputs(const CostInputs& inputs);
+/// Throws InputError for out-of-range inputs (check_cost_inputs, and a decode speed that is not usable).
 [[nodiscard]] CostEstimate estimate_cost(const CostInputs& inputs);
 
 }  // namespace llmfit

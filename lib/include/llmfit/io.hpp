@@ -5,6 +5,7 @@
 #include "llmfit/io/gguf.hpp"
 #include "llmfit/io/hf_config.hpp"
 #include "llmfit/io/model_files.hpp"
+#include "llmfit/io/output_file.hpp"
 #include "llmfit/io/profile_yaml.hpp"
 #include "llmfit/io/runs.hpp"
 #include "llmfit/llmfit.hpp"

@@ -1,27 +1,31 @@
 #pragma once
-// Flags and output handling shared by the planning commands (compare, fit, scale, cluster, cost,
-// recommend, check).
+// What the commands share: the scenario flags (one help text each, named by the field table of
+// flags.cpp), and the output files.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common.hpp"
 
 namespace llmfit::cli {
 
-/// Which scenario flags a command offers.
-struct ScenarioFlagSet {
-  bool context = true;
-  bool backend = true;
-  bool kv_type = true;
-  bool prompt_tokens = true;
-  bool batch = false;
-  bool memory = false;
-  bool api = false;
-  bool host = false;
+/// The scenario flags, by the Query field each sets.
+enum class ScenarioFlag {
+  context_tokens,
+  backend,
+  api,
+  kv_type,
+  prompt_tokens,
+  batch,
+  memory_gib,
+  gpu_memory_fraction,
+  host,
+  host_memory_gib,
+  allow_offload,
 };
 
-/// Adds --context, --backend, --kv-type, --prompt-tokens (and the others asked for) bound to `query`.
-void add_scenario_options(CLI::App& app, Query& query, const ScenarioFlagSet& flags);
+/// Adds each flag of `flags` bound to its field of `query`.
+void add_scenario_options(CLI::App& app, Query& query, const std::vector<ScenarioFlag>& flags);
 
 /// Where a command writes: -o FILE for the main output, --svg FILE for a chart (when `svg_path`).
 void add_output_options(CLI::App& app, std::string& output_path, std::string* svg_path);

@@ -1,0 +1,87 @@
+#include "options.hpp"
+
+#include "flags.hpp"
+
+namespace llmfit::cli {
+
+void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFlag>& flags) {
+  for (ScenarioFlag flag : flags) {
+    switch (flag) {
+      case ScenarioFlag::context_tokens:
+        app.add_option(flag_for("context_tokens"), q.context_tokens,
+                       "Context length: the KV cache per sequence (default 8192 or the model's maximum)");
+        break;
+      case ScenarioFlag::backend:
+        app.add_option(flag_for("backend"), q.backend, "Engine: " + enum_choices<Backend>(" | "));
+        break;
+      case ScenarioFlag::api:
+        app.add_option(flag_for("api"), q.api, "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
+        break;
+      case ScenarioFlag::kv_type:
+        app.add_option(flag_for("kv_type"), q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))
+            ->capture_default_str();
+        break;
+      case ScenarioFlag::prompt_tokens:
+        app.add_option(flag_for("prompt_tokens"), q.prompt_tokens,
+                       "Prompt length: prefill, TTFT, and the depth decode starts at")
+            ->capture_default_str();
+        break;
+      case ScenarioFlag::batch:
+        app.add_option(flag_for("batch"), q.batch, "Concurrent sequences")->capture_default_str();
+        break;
+      case ScenarioFlag::memory_gib:
+        app.add_option(flag_for("memory_gib"), q.memory_gib,
+                       "Memory per device in GiB: a capacity variant or what is free (default: the catalogue's)");
+        break;
+      case ScenarioFlag::gpu_memory_fraction:
+        app.add_option(flag_for("gpu_memory_fraction"), q.gpu_memory_fraction,
+                       "Unified memory: share the GPU may use (default: macOS rule or catalogue)");
+        break;
+      case ScenarioFlag::host:
+        app.add_option(flag_for("host"), q.host, "CPU/RAM entry that runs offloaded layers (GPUs)");
+        break;
+      case ScenarioFlag::host_memory_gib:
+        app.add_option(flag_for("host_memory_gib"), q.host_memory_gib, "Host RAM in GiB (default: the host entry's)");
+        break;
+      case ScenarioFlag::allow_offload:
+        app.add_flag("!" + flag_for("allow_offload"), q.allow_offload,
+                     "Do not consider CPU offload when the model does not fit");
+        break;
+    }
+  }
+}
+
+void add_output_options(CLI::App& app, std::string& output_path, std::string* svg_path) {
+  app.add_option("-o,--output", output_path, "Write the output to this file instead of stdout");
+  if (svg_path != nullptr) app.add_option("--svg", *svg_path, "Also write an SVG chart to this file");
+}
+
+void write_outputs(const std::string& text, const std::string& output_path, const std::string& svg_path,
+                   const std::function<std::string()>& render_svg) {
+  if (!svg_path.empty()) {
+    if (svg_path == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
+    write_output(render_svg(), svg_path);
+  }
+  write_output(text, output_path);
+}
+
+std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag) {
+  std::vector<std::string> names;
+  for (const std::string& value : values) {
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      const std::size_t comma = value.find(',', start);
+      std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      const auto first = name.find_first_not_of(" \t");
+      const auto last = name.find_last_not_of(" \t");
+      name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
+      if (name.empty()) throw InputError(flag + ": empty name in '" + value.substr(0, 100) + "' (stray comma?)");
+      names.push_back(name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return names;
+}
+
+}  // namespace llmfit::cli
