@@ -12,17 +12,15 @@ namespace {
 struct CheckOptions {
   Query query;
   double claimed_tok_s = 0;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 void run_check(const CheckOptions& o, const GlobalOptions& global) {
   const ResolvedQuery resolved = resolve_query(catalog(global), o.query, profile(global));
   const ClaimCheck check = check_claim(resolved.scenario, resolved.efficiency->constants,
                                        resolved.efficiency->uncertainty, o.claimed_tok_s);
-  const std::string text = render_check(check, resolved, o.format);
-  write_outputs(text, o.output, o.svg, [&] { return svg::render(check_chart(check, resolved)); });
+  const std::string text = render_check(check, resolved, o.output.format);
+  write_outputs(o.output, text, [&] { return svg::render(check_chart(check, resolved)); });
 }
 
 }  // namespace
@@ -36,9 +34,8 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4");
   sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
       ->required();
-  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::api});
-  add_format_option(*sub, options->format, kCheckFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::api}));
+  add_output_options(*sub, options->output, kCheckFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen2-1.5b-q4");
     run_check(*options, global);

@@ -21,9 +21,7 @@ struct ClusterOptions {
   bool latency_given = false;  // else the link table's
   bool bandwidth_given = false;
   bool list_links = false;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 std::string links_text() {
@@ -36,7 +34,7 @@ std::string links_text() {
 
 void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
   if (o.list_links) {
-    write_output(links_text(), o.output);
+    write_output(links_text(), o.output.path);
     return;
   }
   const Catalog& c = catalog(global);
@@ -53,8 +51,8 @@ void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
     nodes.push_back(resolve_query(c, q, profile(global)));
   }
   const ClusterPlan plan = plan_cluster(nodes, link);
-  const std::string text = render_cluster(plan, nodes, o.format);
-  write_outputs(text, o.output, o.svg, [&] { return svg::render(cluster_chart(plan, nodes)); });
+  const std::string text = render_cluster(plan, nodes, o.output.format);
+  write_outputs(o.output, text, [&] { return svg::render(cluster_chart(plan, nodes)); });
 }
 
 }  // namespace
@@ -73,9 +71,8 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
   CLI::Option* bandwidth =
       sub->add_option("--link-bandwidth-gb-s", options->link_bandwidth_gb_s, "Override the link's bandwidth (GB/s)");
   sub->add_flag("--list-links", options->list_links, "Print the link table with its sources");
-  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib});
-  add_format_option(*sub, options->format, kClusterFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib}));
+  add_output_options(*sub, options->output, kClusterFormats, true);
   sub->callback([options, latency, bandwidth, &global] {
     if (!options->list_links) options->query.model = model_name_or_file(options->query.model, global, "deepseek-v3-q4");
     options->latency_given = latency->count() > 0;

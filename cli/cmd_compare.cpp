@@ -16,9 +16,7 @@ struct CompareOptions {
   std::string kind;
   std::size_t top = 0;
   unsigned threads = 0;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 constexpr unsigned kMaxCompareThreads = 1024;  // as sweep --threads
@@ -62,8 +60,8 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   rank_compare_rows(rows);
   if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
 
-  const std::string text = render_compare(rows, scenarios.skipped, o.format);
-  write_outputs(text, o.output, o.svg, [&rows] { return svg::render(compare_chart(rows)); });
+  const std::string text = render_compare(rows, scenarios.skipped, o.output.format);
+  write_outputs(o.output, text, [&rows] { return svg::render(compare_chart(rows)); });
 }
 
 }  // namespace
@@ -80,9 +78,8 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--top", options->top, "Show only the best N rows");
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();
-  add_scenario_options(*sub, options->query, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::batch});
-  add_format_option(*sub, options->format, kCompareFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, options->query, planning_flags({ScenarioFlag::batch}));
+  add_output_options(*sub, options->output, kCompareFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");
     run_compare(*options, global);

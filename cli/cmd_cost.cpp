@@ -16,9 +16,7 @@ struct CostOptions {
   double watts = 0;
   bool price_given = false;  // else the catalogue's
   bool watts_given = false;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 void run_cost(const CostOptions& o, const GlobalOptions& global) {
@@ -45,8 +43,8 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
     check_cost_inputs(report.inputs);  // no speed, no estimate: the inputs are checked all the same
   }
 
-  const std::string text = render_cost(report, o.format);
-  write_outputs(text, o.output, o.svg, [&report] { return svg::render(cost_chart(report)); });
+  const std::string text = render_cost(report, o.output.format);
+  write_outputs(o.output, text, [&report] { return svg::render(cost_chart(report)); });
 }
 
 }  // namespace
@@ -67,9 +65,8 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
                                        "Hardware price (default: catalogue price x devices)");
   CLI::Option* watts = sub->add_option("--watts", options->watts,
                                        "Power while generating (default: catalogue tdp_w x devices)");
-  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::batch, ScenarioFlag::memory_gib});
-  add_format_option(*sub, options->format, kCostFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::batch, ScenarioFlag::memory_gib}));
+  add_output_options(*sub, options->output, kCostFormats, true);
   sub->callback([options, price, watts, &global] {
     options->price_given = price->count() > 0;
     options->watts_given = watts->count() > 0;

@@ -14,9 +14,7 @@ struct FitOptions {
   std::string sort = "size";
   bool all_quants = false;
   std::size_t top = 0;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 void run_fit(const FitOptions& o, const GlobalOptions& global) {
@@ -28,8 +26,8 @@ void run_fit(const FitOptions& o, const GlobalOptions& global) {
   sort_model_fits(result.models, *sort);
   if (o.top > 0 && result.models.size() > o.top) result.models.resize(o.top);
 
-  const std::string text = render_fit_search(result, *sort, o.search.min_decode_tok_s, o.all_quants, o.format);
-  write_outputs(text, o.output, o.svg, [&result] { return svg::render(fit_search_chart(result)); });
+  const std::string text = render_fit_search(result, *sort, o.search.min_decode_tok_s, o.all_quants, o.output.format);
+  write_outputs(o.output, text, [&result] { return svg::render(fit_search_chart(result)); });
 }
 
 }  // namespace
@@ -46,9 +44,8 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--sort", options->sort, "Order: speed | quality | size | context")->capture_default_str();
   sub->add_flag("--all-quants", options->all_quants, "Also list every quantisation tried (text output)");
   sub->add_option("--top", options->top, "Show only the first N models");
-  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::host});
-  add_format_option(*sub, options->format, kFitFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::host}));
+  add_output_options(*sub, options->output, kFitFormats, true);
   sub->callback([options, &global] { run_fit(*options, global); });
 }
 

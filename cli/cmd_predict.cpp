@@ -9,16 +9,15 @@ namespace {
 
 struct PredictOptions {
   Query query;
-  Format format = Format::text;
-  std::string output;
+  OutputOptions output;
 };
 
 void run_predict(const PredictOptions& options, const GlobalOptions& global) {
   Query query = options.query;
   query.model = model_name_or_file(query.model, global, "qwen3-coder-q4");
   const Answer answer = answer_query(catalog(global), query, profile(global));
-  const std::string text = render_answer(answer, options.format);
-  write_output(text, options.output);
+  const std::string text = render_answer(answer, options.output.format);
+  write_output(text, options.output.path);
 }
 
 }  // namespace
@@ -34,8 +33,7 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
                          {context_tokens, backend, api, memory_gib, gpu_memory_fraction, host, host_memory_gib, kv_type,
                           batch, prompt_tokens, allow_offload});
   }
-  add_format_option(app, options->format, kAnswerFormats);
-  add_output_options(app, options->output, nullptr);
+  add_output_options(app, options->output, kAnswerFormats, false);
   app.callback([&app, options, &global] {
     if (app.get_subcommands().empty()) {
       if (options->query.hardware.empty() && options->query.model.empty() && global.model_file.empty() &&

@@ -12,9 +12,7 @@ namespace {
 struct RecommendCliOptions {
   RecommendOptions recommend;
   std::string model_size;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 void run_recommend(RecommendCliOptions o, const GlobalOptions& global) {
@@ -22,8 +20,8 @@ void run_recommend(RecommendCliOptions o, const GlobalOptions& global) {
     o.recommend.model = model_name_or_file({}, global, {});
   if (!o.model_size.empty()) o.recommend.model_size_b = parse_model_size_b(o.model_size);
   const RecommendResult result = recommend(catalog(global), o.recommend, profile(global));
-  const std::string text = render_recommend(result, o.recommend, o.format);
-  write_outputs(text, o.output, o.svg, [&] { return svg::render(recommend_chart(result, o.recommend)); });
+  const std::string text = render_recommend(result, o.recommend, o.output.format);
+  write_outputs(o.output, text, [&] { return svg::render(recommend_chart(result, o.recommend)); });
 }
 
 }  // namespace
@@ -44,8 +42,7 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--max-gpus", r.max_devices_per_box, "Also consider up to N graphics cards in one box")
       ->capture_default_str();
   sub->add_option("--top", r.top, "Length of the shortlist")->capture_default_str();
-  add_format_option(*sub, options->format, kRecommendFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_output_options(*sub, options->output, kRecommendFormats, true);
   sub->callback([options, &global] { run_recommend(*options, global); });
 }
 

@@ -13,9 +13,7 @@ struct ScaleOptions {
   Query query;
   bool batch_sweep = false;
   int max_batch = 256;
-  Format format = Format::text;
-  std::string output;
-  std::string svg;
+  OutputOptions output;
 };
 
 void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
@@ -31,8 +29,8 @@ void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
     report.batch = batch_sweep(report.resolved.scenario, k, o.max_batch);
     report.largest_batch_that_fits = largest_batch_that_fits(report.resolved.scenario, k);
   }
-  const std::string text = render_scale(report, o.format);
-  write_outputs(text, o.output, o.svg, [&report] { return svg::render(scale_chart(report)); });
+  const std::string text = render_scale(report, o.output.format);
+  write_outputs(o.output, text, [&report] { return svg::render(scale_chart(report)); });
 }
 
 }  // namespace
@@ -45,9 +43,8 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4");
   sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
   sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
-  add_scenario_options(*sub, q, {ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type, ScenarioFlag::prompt_tokens, ScenarioFlag::memory_gib, ScenarioFlag::api, ScenarioFlag::host});
-  add_format_option(*sub, options->format, kScaleFormats);
-  add_output_options(*sub, options->output, &options->svg);
+  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::api, ScenarioFlag::host}));
+  add_output_options(*sub, options->output, kScaleFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");
     run_scale(*options, global);

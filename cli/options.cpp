@@ -51,18 +51,25 @@ void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFla
   }
 }
 
-void add_output_options(CLI::App& app, std::string& output_path, std::string* svg_path) {
-  app.add_option("-o,--output", output_path, "Write the output to this file instead of stdout");
-  if (svg_path != nullptr) app.add_option("--svg", *svg_path, "Also write an SVG chart to this file");
+std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more) {
+  std::vector<ScenarioFlag> flags{ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type,
+                                  ScenarioFlag::prompt_tokens};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
 }
 
-void write_outputs(const std::string& text, const std::string& output_path, const std::string& svg_path,
-                   const std::function<std::string()>& render_svg) {
-  if (!svg_path.empty()) {
-    if (svg_path == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
-    write_output(render_svg(), svg_path);
+void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart) {
+  add_format_option(app, output.format, formats);
+  app.add_option("-o,--output", output.path, "Write the output to this file instead of stdout");
+  if (chart) app.add_option("--svg", output.svg, "Also write an SVG chart to this file");
+}
+
+void write_outputs(const OutputOptions& output, const std::string& text, const std::function<std::string()>& render_svg) {
+  if (!output.svg.empty()) {
+    if (output.svg == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
+    write_output(render_svg(), output.svg);
   }
-  write_output(text, output_path);
+  write_output(text, output.path);
 }
 
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag) {

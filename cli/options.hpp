@@ -2,6 +2,8 @@
 // What the commands share: the scenario flags (one help text each, named by the field table of
 // flags.cpp), and the output files.
 #include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,13 +28,20 @@ enum class ScenarioFlag {
 
 /// Adds each flag of `flags` bound to its field of `query`.
 void add_scenario_options(CLI::App& app, Query& query, const std::vector<ScenarioFlag>& flags);
+/// The flags every planning command offers (context, backend, KV type, prompt) and then `more`.
+[[nodiscard]] std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more);
 
-/// Where a command writes: -o FILE for the main output, --svg FILE for a chart (when `svg_path`).
-void add_output_options(CLI::App& app, std::string& output_path, std::string* svg_path);
+/// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE.
+struct OutputOptions {
+  Format format = Format::text;
+  std::string path;  // empty or "-": stdout
+  std::string svg;   // empty: no chart
+};
+/// Registers --format (the formats the command writes), -o and, when `chart`, --svg.
+void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart);
 
-/// Writes the chart first (when asked), then the main output; each atomically (temporary + rename).
-void write_outputs(const std::string& text, const std::string& output_path, const std::string& svg_path,
-                   const std::function<std::string()>& render_svg);
+/// Writes the chart first (when asked), then the document; each whole (write_output).
+void write_outputs(const OutputOptions& output, const std::string& text, const std::function<std::string()>& render_svg);
 
 /// Splits "a,b,c" (CLI11 gives one string per --hw occurrence) into trimmed, non-empty names.
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag);

@@ -164,6 +164,15 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   return k;
 }
 
+/// A column of the design matrix: the time one unit of a coefficient adds to the time with every
+/// coefficient at zero (`offset`); an efficiency of 1 is a coefficient of 1.
+template <typename Time>
+double unit_column(Time time, const EfficiencyConstants& zero, double offset, double EfficiencyConstants::*member) {
+  EfficiencyConstants k = zero;
+  k.*member = 1;
+  return time(k) - offset;
+}
+
 Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   Probe p;
   const Scenario s = c.scenario();
@@ -173,38 +182,22 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     const double depth = run.mean_depth_tokens();
     auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, c.fit, k, depth); };
     p.offset = time(zero);
-    EfficiencyConstants k = zero;
-    k.weight_bandwidth_efficiency = 1;
-    p.decode[static_cast<std::size_t>(c.quant.kernel)] = time(k) - p.offset;
-    k = zero;
-    k.kv_bandwidth_efficiency = 1;
-    p.decode[kKv] = time(k) - p.offset;
-    k = zero;
-    k.layer_overhead_us = 1;
-    p.decode[kLayer] = time(k) - p.offset;
-    k = zero;
-    k.expert_overhead_us = 1;
-    p.decode[kExpert] = time(k) - p.offset;
-    k = zero;
-    k.token_overhead_us = 1;
-    p.decode[kToken] = time(k) - p.offset;
+    auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
+    p.decode[static_cast<std::size_t>(c.quant.kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
+    p.decode[kKv] = column(&EfficiencyConstants::kv_bandwidth_efficiency);
+    p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
+    p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
+    p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
     auto time = [&](const EfficiencyConstants& k) { return prefill_seconds(s, c.fit, k, tokens, depth); };
     p.offset = time(zero);
-    EfficiencyConstants k = zero;
-    k.compute_efficiency = 1;
-    p.prefill[kCompute] = time(k) - p.offset;
-    k = zero;
-    k.attention_compute_efficiency = 1;
-    p.prefill[kAttention] = time(k) - p.offset;
-    k = zero;
-    k.prefill_layer_overhead_us = 1;
-    p.prefill[kPrefillLayer] = time(k) - p.offset;
-    k = zero;
-    k.prefill_dequant_passes = 1;
-    p.prefill[kDequant] = time(k) - p.offset;
+    auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
+    p.prefill[kCompute] = column(&EfficiencyConstants::compute_efficiency);
+    p.prefill[kAttention] = column(&EfficiencyConstants::attention_compute_efficiency);
+    p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
+    p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
