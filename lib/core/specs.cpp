@@ -24,8 +24,6 @@ std::string check_id(const std::string& id) {
   return {};
 }
 
-constexpr int kMaxDim = 1 << 20;
-
 /// The first field of `record` (in schema order) outside its range, or a required text or list left empty,
 /// as "field: problem" (nested fields as "moe.experts").
 template <typename Record>
@@ -97,7 +95,7 @@ std::string validate(const ModelSpec& m) {
   if (moe.experts > 0) {
     if (moe.experts_per_token <= 0 || moe.experts_per_token > moe.experts)
       return "moe.experts_per_token: must be in [1, experts]";
-    if (moe.expert_intermediate_size <= 0 || moe.expert_intermediate_size > kMaxDim)
+    if (moe.expert_intermediate_size <= 0 || moe.expert_intermediate_size > limits::kMaxWidth)
       return "moe.expert_intermediate_size: must be > 0";
     if (moe.dense_layers < 0 || moe.dense_layers >= m.layers) return "moe.dense_layers: must be < layers";
     if (moe.dense_layers > 0 && m.intermediate_size <= 0)

@@ -18,7 +18,7 @@
 namespace llmfit {
 namespace {
 
-constexpr std::uint64_t kMaxDimension = 1 << 20;  // as validate(ModelSpec): hidden sizes up to 2^20
+constexpr std::uint64_t kMaxDimension = limits::kMaxWidth;
 
 /// llama.cpp's default sliding-window layout when the file has no per-layer pattern: one full
 /// attention layer in every `period` (llama-model.cpp: gemma2 2, gemma3 6, cohere2 4, gpt-oss 2).
@@ -127,7 +127,7 @@ class GgufModelReader {
   void read_shape(ModelFileInfo& info) {
     ModelSpec& m = info.model;
     const GgufFile& head = parts_.front();
-    m.layers = static_cast<int>(required("block_count", 10'000));
+    m.layers = static_cast<int>(required("block_count", limits::kMaxLayers));
     m.hidden_size = static_cast<int>(required("embedding_length"));
     std::uint64_t fewest_heads = 0;
     const auto heads = per_layer_max("attention.head_count", &fewest_heads);
@@ -150,18 +150,18 @@ class GgufModelReader {
     m.intermediate_size = static_cast<int>(per_layer_max("feed_forward_length").value_or(0));
 
     // Vocabulary: the explicit key, else the tokenizer's list, else the embedding's second dimension.
-    if (const auto vocab = dimension("vocab_size", 1 << 24)) {
+    if (const auto vocab = dimension("vocab_size", limits::kMaxVocab)) {
       m.vocab_size = static_cast<int>(*vocab);
     } else if (const GgufArray* tokens = head.array_value("tokenizer.ggml.tokens"); tokens && tokens->length > 0) {
-      if (tokens->length > (1u << 24)) fail("tokenizer.ggml.tokens", "more than 2^24 tokens");
+      if (tokens->length > static_cast<std::uint64_t>(limits::kMaxVocab)) fail("tokenizer.ggml.tokens", "more than 2^24 tokens");
       m.vocab_size = static_cast<int>(tokens->length);
     } else if (const GgufTensorInfo* embedding = tensor("token_embd.weight"); embedding && embedding->dims.size() >= 2) {
-      if (embedding->dims[1] > (1u << 24)) fail("token_embd.weight", "more than 2^24 rows");
+      if (embedding->dims[1] > static_cast<std::uint64_t>(limits::kMaxVocab)) fail("token_embd.weight", "more than 2^24 rows");
       m.vocab_size = static_cast<int>(embedding->dims[1]);
     } else {
       fail(key("vocab_size"), "missing, and neither tokenizer.ggml.tokens nor token_embd.weight gives it");
     }
-    if (const auto context = dimension("context_length", std::uint64_t{1} << 26)) {
+    if (const auto context = dimension("context_length", limits::kMaxContext)) {
       m.max_context = static_cast<std::int64_t>(*context);
     } else {
       m.max_context = 4096;
@@ -178,10 +178,10 @@ class GgufModelReader {
 
   void read_moe(ModelFileInfo& info) {
     ModelSpec& m = info.model;
-    const auto experts = dimension("expert_count", 65'536);
+    const auto experts = dimension("expert_count", limits::kMaxHeads);
     if (!experts || *experts == 0) return;
     m.moe.experts = static_cast<int>(*experts);
-    const auto used = dimension("expert_used_count", 65'536);
+    const auto used = dimension("expert_used_count", limits::kMaxHeads);
     if (!used || *used == 0) fail(key("expert_used_count"), "missing for a model with experts");
     m.moe.experts_per_token = static_cast<int>(*used);
     // Routed experts are 3-D tensors [n_embd, n_ff, n_expert] (down: [n_ff, n_embd, n_expert]).
@@ -204,7 +204,7 @@ class GgufModelReader {
     } else {
       fail(key("expert_feed_forward_length"), "missing, and no ffn_gate_exps tensor gives it");
     }
-    if (const auto dense = dimension("leading_dense_block_count", 10'000)) {
+    if (const auto dense = dimension("leading_dense_block_count", limits::kMaxLayers)) {
       m.moe.dense_layers = static_cast<int>(*dense);
     } else if (first_expert_layer > 0) {
       m.moe.dense_layers = first_expert_layer;
@@ -252,7 +252,7 @@ class GgufModelReader {
 
   void read_sliding_window(ModelFileInfo& info) {
     ModelSpec& m = info.model;
-    const auto window = dimension("attention.sliding_window", std::uint64_t{1} << 26);
+    const auto window = dimension("attention.sliding_window", limits::kMaxContext);
     if (!window || *window == 0) return;
     int sliding_layers = 0;
     const std::string pattern_key = key("attention.sliding_window_pattern");
@@ -263,7 +263,7 @@ class GgufModelReader {
       for (double is_sliding : pattern->numbers) sliding_layers += is_sliding != 0 ? 1 : 0;
     } else {
       int period = default_sliding_period(arch_);
-      if (const auto n = dimension(std::string_view("attention.sliding_window_pattern"), 10'000)) period = static_cast<int>(*n);
+      if (const auto n = dimension(std::string_view("attention.sliding_window_pattern"), limits::kMaxLayers)) period = static_cast<int>(*n);
       if (period <= 0) {
         info.notes.push_back(fmt::format("sliding window {} given without a per-layer pattern for '{}': every layer "
                                          "counted as full attention (an upper bound on the KV cache)",

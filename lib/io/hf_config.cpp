@@ -25,11 +25,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::int64_t kMaxDim = std::int64_t{1} << 20;       // as validate(ModelSpec)
-constexpr std::int64_t kMaxHeads = 65'536;
-constexpr std::int64_t kMaxLayers = 10'000;
-constexpr std::int64_t kMaxVocab = std::int64_t{1} << 24;
-constexpr std::int64_t kMaxContext = std::int64_t{1} << 26;
+constexpr std::int64_t kMaxDim = limits::kMaxWidth;
+constexpr std::int64_t kMaxHeads = limits::kMaxHeads;
+constexpr std::int64_t kMaxLayers = limits::kMaxLayers;
+constexpr std::int64_t kMaxVocab = limits::kMaxVocab;
+constexpr std::int64_t kMaxContext = limits::kMaxContext;
 constexpr std::int64_t kMaxWindow = std::numeric_limits<std::int32_t>::max();
 constexpr std::size_t kMaxConfigBytes = std::size_t{64} << 20;  // real configs are a few KB
 constexpr int kMaxNesting = 64;                                  // real configs nest 3 deep

@@ -116,8 +116,8 @@ void for_each_field(Record& h, Visitor&& v) {
 template <typename Record, typename Visitor>
   requires RecordOf<Record, MoeSpec>
 void for_each_field(Record& moe, Visitor&& v) {
-  constexpr FieldRange kWidth{.low = 0, .high = 1 << 20};
-  v(FieldInfo{.key = "experts", .required = true, .range = {.low = 0, .high = 65'536}, .rule = "out of range"},
+  constexpr FieldRange kWidth{.low = 0, .high = limits::kMaxWidth};
+  v(FieldInfo{.key = "experts", .required = true, .range = {.low = 0, .high = limits::kMaxHeads}, .rule = "out of range"},
     moe.experts);
   v(FieldInfo{.key = "experts_per_token", .required = true}, moe.experts_per_token);
   v(FieldInfo{.key = "expert_intermediate_size", .required = true}, moe.expert_intermediate_size);
@@ -131,10 +131,10 @@ template <typename Record, typename Visitor>
   requires RecordOf<Record, AttentionSpec>
 void for_each_field(Record& a, Visitor&& v) {
   // The linear-attention shape is checked as one: a message names the block, not each dimension.
-  constexpr FieldRange kHeads{.low = 0, .high = 65'536};
+  constexpr FieldRange kHeads{.low = 0, .high = limits::kMaxHeads};
   constexpr std::string_view kShape = "linear-attention shape out of range";
   v(FieldInfo{.key = "sliding_window_layers"}, a.sliding_window_layers);
-  v(FieldInfo{.key = "sliding_window", .range = {.low = 0, .high = 1 << 26}, .rule = "out of range"},
+  v(FieldInfo{.key = "sliding_window", .range = {.low = 0, .high = limits::kMaxContext}, .rule = "out of range"},
     a.sliding_window);
   v(FieldInfo{.key = "linear_attention_layers"}, a.linear_attention_layers);
   v(FieldInfo{.key = "linear_key_heads", .range = kHeads, .rule = kShape, .rule_key = "attention"}, a.linear_key_heads);
@@ -151,8 +151,8 @@ void for_each_field(Record& a, Visitor&& v) {
 template <typename Record, typename Visitor>
   requires RecordOf<Record, MlaSpec>
 void for_each_field(Record& mla, Visitor&& v) {
-  constexpr FieldRange kWidth{.low = 0, .high = 1 << 20};
-  constexpr FieldRange kHeadDim{.low = 0, .high = 65'536};
+  constexpr FieldRange kWidth{.low = 0, .high = limits::kMaxWidth};
+  constexpr FieldRange kHeadDim{.low = 0, .high = limits::kMaxHeads};
   constexpr std::string_view kShape = "shape out of range";
   v(FieldInfo{.key = "kv_lora_rank", .required = true, .range = kWidth, .rule = kShape, .rule_key = "mla"},
     mla.kv_lora_rank);
@@ -168,8 +168,8 @@ void for_each_field(Record& mla, Visitor&& v) {
 template <typename Record, typename Visitor>
   requires RecordOf<Record, ModelSpec>
 void for_each_field(Record& m, Visitor&& v) {
-  constexpr FieldRange kWidth{.low = 1, .high = 1 << 20};
-  constexpr FieldRange kHeads{.low = 1, .high = 65'536};
+  constexpr FieldRange kWidth{.low = 1, .high = limits::kMaxWidth};
+  constexpr FieldRange kHeads{.low = 1, .high = limits::kMaxHeads};
   v(FieldInfo{.key = "id", .required = true}, m.id);
   v(FieldInfo{.key = "name", .required = true}, m.name);
   v(FieldInfo{.key = "family", .required = true}, m.family);
@@ -177,21 +177,21 @@ void for_each_field(Record& m, Visitor&& v) {
               .rule = "must be in (0, 100000]"},
     m.params_b);
   v(FieldInfo{.key = "active_params_b"}, m.active_params_b);  // default: params_b (derived_defaults)
-  v(FieldInfo{.key = "layers", .required = true, .range = {.low = 1, .high = 10'000}, .rule = "must be in [1, 10000]"},
+  v(FieldInfo{.key = "layers", .required = true, .range = {.low = 1, .high = limits::kMaxLayers}, .rule = "must be in [1, 10000]"},
     m.layers);
   v(FieldInfo{.key = "hidden_size", .required = true, .range = kWidth, .rule = "must be in [1, 2^20]"}, m.hidden_size);
-  v(FieldInfo{.key = "intermediate_size", .range = {.low = 0, .high = 1 << 20}, .rule = "out of range"},
+  v(FieldInfo{.key = "intermediate_size", .range = {.low = 0, .high = limits::kMaxWidth}, .rule = "out of range"},
     m.intermediate_size);
   v(FieldInfo{.key = "attention_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"},
     m.attention_heads);
   v(FieldInfo{.key = "kv_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"}, m.kv_heads);
   // Default: hidden_size / attention_heads (derived_defaults).
   v(FieldInfo{.key = "head_dim", .range = kHeads, .rule = "must be in [1, 65536]"}, m.head_dim);
-  v(FieldInfo{.key = "vocab_size", .required = true, .range = {.low = 1, .high = 1 << 24},
+  v(FieldInfo{.key = "vocab_size", .required = true, .range = {.low = 1, .high = limits::kMaxVocab},
               .rule = "must be in [1, 2^24]"},
     m.vocab_size);
   v(FieldInfo{.key = "tied_embeddings"}, m.tied_embeddings);
-  v(FieldInfo{.key = "max_context", .required = true, .range = {.low = 1, .high = 1 << 26},
+  v(FieldInfo{.key = "max_context", .required = true, .range = {.low = 1, .high = limits::kMaxContext},
               .rule = "must be in [1, 2^26] tokens"},
     m.max_context);
   v(FieldInfo{.key = "default_quant", .required = true, .lowercase = true}, m.default_quant);

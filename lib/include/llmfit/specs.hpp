@@ -44,6 +44,15 @@ struct HardwareSpec {
   std::string origin;  // where the entry came from: "builtin:<file>" or a user file path
 };
 
+/// The largest shape a model may have, whatever describes it (catalogue, GGUF, config.json).
+namespace limits {
+inline constexpr int kMaxWidth = 1 << 20;     // hidden, intermediate and latent sizes
+inline constexpr int kMaxHeads = 65'536;      // attention and KV heads, head dimensions, experts
+inline constexpr int kMaxLayers = 10'000;
+inline constexpr int kMaxVocab = 1 << 24;
+inline constexpr int kMaxContext = 1 << 26;   // tokens (max_context, sliding windows)
+}  // namespace limits
+
 struct MoeSpec {
   int experts = 0;  // routed experts per MoE layer; 0 = dense model
   int experts_per_token = 0;
