@@ -9,16 +9,10 @@
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/report.hpp"
+#include "entry_json.hpp"
 
 namespace llmfit {
 namespace {
-
-/// The `show --format json` object of an entry.
-inline nlohmann::json entry_json(const HardwareSpec& h) { return nlohmann::json::parse(render_entry(h, Format::json)); }
-inline nlohmann::json entry_json(const QuantSpec& q) { return nlohmann::json::parse(render_entry(q, Format::json)); }
-inline nlohmann::json entry_json(const ModelSpec& m) {
-  return nlohmann::json::parse(render_model_entry(m, nullptr, nullptr, Format::json));
-}
 
 /// The shipped YAML, parsed at run time with yaml-cpp (the slow path the tables replace).
 CatalogData shipped_yaml() {
