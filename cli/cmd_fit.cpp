@@ -18,8 +18,10 @@ struct FitOptions {
 };
 
 void run_fit(const FitOptions& o, const GlobalOptions& global) {
-  const auto sort = parse_fit_sort(to_lower(o.sort));
-  if (!sort) throw InputError("--sort: unknown key '" + o.sort.substr(0, 40) + "'; choose speed, quality, size or context");
+  const auto sort = parse_fit_sort(o.sort);
+  if (!sort)
+    throw InputError("--sort: unknown key '" + o.sort.substr(0, 40) + "'; choose " +
+                     enum_choices<FitSort>(", ", " or "));
   FitSearchOptions search = o.search;
   if (const ModelFileInfo* file = model_file(global)) search.model_ids = {file->model.id};  // its quantisations
   FitSearchResult result = fit_search(catalog(global), search, profile(global));
@@ -41,7 +43,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--quality-tolerance", options->search.quality_tolerance_pct,
                   "Perplexity increases this close (percentage points) count as equal quality")
       ->capture_default_str();
-  sub->add_option("--sort", options->sort, "Order: speed | quality | size | context")->capture_default_str();
+  sub->add_option("--sort", options->sort, "Order: " + enum_choices<FitSort>(" | "))->capture_default_str();
   sub->add_flag("--all-quants", options->all_quants, "Also list every quantisation tried (text output)");
   sub->add_option("--top", options->top, "Show only the first N models");
   add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::host}));

@@ -15,7 +15,8 @@ void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFla
         app.add_option(flag_for("backend"), q.backend, "Engine: " + enum_choices<Backend>(" | "));
         break;
       case ScenarioFlag::api:
-        app.add_option(flag_for("api"), q.api, "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
+        app.add_option(flag_for("api"), q.api,
+                       "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
         break;
       case ScenarioFlag::kv_type:
         app.add_option(flag_for("kv_type"), q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))
@@ -64,7 +65,8 @@ void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Fo
   if (chart) app.add_option("--svg", output.svg, "Also write an SVG chart to this file");
 }
 
-void write_outputs(const OutputOptions& output, const std::string& text, const std::function<std::string()>& render_svg) {
+void write_outputs(const OutputOptions& output, const std::string& text,
+                   const std::function<std::string()>& render_svg) {
   if (!output.svg.empty()) {
     if (output.svg == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
     write_output(render_svg(), output.svg);

@@ -41,7 +41,8 @@ struct OutputOptions {
 void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart);
 
 /// Writes the chart first (when asked), then the document; each whole (write_output).
-void write_outputs(const OutputOptions& output, const std::string& text, const std::function<std::string()>& render_svg);
+void write_outputs(const OutputOptions& output, const std::string& text,
+                   const std::function<std::string()>& render_svg);
 
 /// Splits "a,b,c" (CLI11 gives one string per --hw occurrence) into trimmed, non-empty names.
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag);

@@ -88,22 +88,6 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   return result;
 }
 
-std::optional<FitSort> parse_fit_sort(std::string_view text) noexcept {
-  for (FitSort sort : {FitSort::speed, FitSort::quality, FitSort::size, FitSort::context})
-    if (to_string(sort) == text) return sort;
-  return std::nullopt;
-}
-
-std::string_view to_string(FitSort sort) noexcept {
-  switch (sort) {
-    case FitSort::speed: return "speed";
-    case FitSort::quality: return "quality";
-    case FitSort::size: return "size";
-    case FitSort::context: return "context";
-  }
-  return "?";
-}
-
 void sort_model_fits(std::vector<ModelFit>& fits, FitSort sort) {
   std::stable_sort(fits.begin(), fits.end(), [sort](const ModelFit& a, const ModelFit& b) {
     const QuantCandidate& ca = a.best_candidate();

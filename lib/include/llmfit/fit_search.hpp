@@ -1,10 +1,12 @@
 #pragma once
 /// fit: which models and quantisations fit on one machine, and how fast.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -63,8 +65,15 @@ struct FitSearchResult {
                                          const EfficiencyProfile& profile);
 
 enum class FitSort { speed, quality, size, context };
-[[nodiscard]] std::optional<FitSort> parse_fit_sort(std::string_view text) noexcept;
-[[nodiscard]] std::string_view to_string(FitSort sort) noexcept;
+template <>
+struct NameTable<FitSort> {
+  static constexpr std::array<std::pair<FitSort, std::string_view>, 4> entries{
+      {{FitSort::speed, "speed"}, {FitSort::quality, "quality"}, {FitSort::size, "size"}, {FitSort::context, "context"}}};
+};
+[[nodiscard]] inline std::optional<FitSort> parse_fit_sort(std::string_view text) noexcept {
+  return parse_enum_name<FitSort>(text);
+}
+[[nodiscard]] constexpr std::string_view to_string(FitSort sort) noexcept { return enum_name(sort); }
 /// speed: decode tok/s, fastest first; quality: smallest quality loss, then largest model; size:
 /// largest model (total parameters) first; context: largest context that fits first. Ties: faster,
 /// then model id.
