@@ -4,6 +4,7 @@
 /// MlaSpec blocks), in schema order. The YAML reader, the JSON writer, the build-time generator of the
 /// compiled-in catalogue and validate() all walk these lists, so a field added here (and to the struct)
 /// is read, written, compiled in and range-checked everywhere; docs/catalogue-schema.md describes it.
+/// ModelSpec::file_weights (the exact sums of a model file, never in a catalogue) is outside the list.
 #include <cmath>
 #include <limits>
 #include <string_view>
