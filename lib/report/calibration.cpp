@@ -52,45 +52,58 @@ nlohmann::json summary_json(const ErrorSummary& s) {
   return j;
 }
 
-nlohmann::json estimates_json(const std::vector<ConstantEstimate>& list) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : list) {
-    nlohmann::json j;
-    j["name"] = e.name;
-    j["label"] = e.label;
-    j["value"] = e.value;
-    j["unit"] = e.unit;
-    j["standard_error"] = e.standard_error;
-    j["fitted"] = e.fitted;
-    j["data_share"] = e.data_share;
-    j["status"] = e.status;
-    out.push_back(j);
-  }
-  return out;
+using report::Columns;
+using report::json;
+
+/// Every field of a fitted constant in the report.
+const Columns<ConstantEstimate>& estimate_columns() {
+  static const Columns<ConstantEstimate> columns = {
+      {"name", [](const ConstantEstimate& e) { return json(e.name); }},
+      {"label", [](const ConstantEstimate& e) { return json(e.label); }},
+      {"value", [](const ConstantEstimate& e) { return json(e.value); }},
+      {"unit", [](const ConstantEstimate& e) { return json(e.unit); }},
+      {"standard_error", [](const ConstantEstimate& e) { return json(e.standard_error); }},
+      {"fitted", [](const ConstantEstimate& e) { return json(e.fitted); }},
+      {"data_share", [](const ConstantEstimate& e) { return json(e.data_share); }},
+      {"status", [](const ConstantEstimate& e) { return json(e.status); }},
+  };
+  return columns;
 }
 
-nlohmann::json run_json(const RunCase& c, const RunError& e) {
-  const MeasuredRun& r = *c.run;
-  nlohmann::json j;
-  j["file"] = r.file;
-  j["index"] = r.index;
-  j["hardware"] = c.hardware->id;
-  j["devices"] = c.device_count;
-  j["model"] = c.model->id;
-  j["quant"] = r.quant_id;
-  j["backend"] = std::string(to_string(r.backend));
-  j["api"] = std::string(to_string(r.api));
-  j["era"] = r.era;
-  j["test"] = std::string(to_string(r.test));
-  j["n_prompt"] = r.n_prompt;
-  j["n_gen"] = r.n_gen;
-  j["n_depth"] = r.n_depth;
-  j["predicted"] = e.predicted_tok_s;
-  j["measured"] = e.measured_tok_s;
-  j["error_pct"] = e.ape_pct;
-  j["offloaded"] = c.offloaded;
-  return j;
+json estimates_json(const std::vector<ConstantEstimate>& list) { return report::rows_json(estimate_columns(), list); }
+
+/// A run with its prediction.
+struct RunLine {
+  const RunCase* c = nullptr;
+  RunError e;
+  [[nodiscard]] const MeasuredRun& run() const { return *c->run; }
+};
+
+/// Every field of a run in the calibration and validation JSON.
+const Columns<RunLine>& run_columns() {
+  static const Columns<RunLine> columns = {
+      {"file", [](const RunLine& l) { return json(l.run().file); }},
+      {"index", [](const RunLine& l) { return json(l.run().index); }},
+      {"hardware", [](const RunLine& l) { return json(l.c->hardware->id); }},
+      {"devices", [](const RunLine& l) { return json(l.c->device_count); }},
+      {"model", [](const RunLine& l) { return json(l.c->model->id); }},
+      {"quant", [](const RunLine& l) { return json(l.run().quant_id); }},
+      {"backend", [](const RunLine& l) { return json(std::string(to_string(l.run().backend))); }},
+      {"api", [](const RunLine& l) { return json(std::string(to_string(l.run().api))); }},
+      {"era", [](const RunLine& l) { return json(l.run().era); }},
+      {"test", [](const RunLine& l) { return json(std::string(to_string(l.run().test))); }},
+      {"n_prompt", [](const RunLine& l) { return json(l.run().n_prompt); }},
+      {"n_gen", [](const RunLine& l) { return json(l.run().n_gen); }},
+      {"n_depth", [](const RunLine& l) { return json(l.run().n_depth); }},
+      {"predicted", [](const RunLine& l) { return json(l.e.predicted_tok_s); }},
+      {"measured", [](const RunLine& l) { return json(l.e.measured_tok_s); }},
+      {"error_pct", [](const RunLine& l) { return json(l.e.ape_pct); }},
+      {"offloaded", [](const RunLine& l) { return json(l.c->offloaded); }},
+  };
+  return columns;
 }
+
+json run_json(const RunCase& c, const RunError& e) { return report::row_json(run_columns(), RunLine{&c, e}); }
 
 nlohmann::json skipped_json(const std::vector<SkippedRun>& skipped) {
   nlohmann::json out = nlohmann::json::array();
