@@ -34,17 +34,13 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
   const std::string text = render_calibration(report, resolved.cases, skipped, options.format);
-  if (!options.output.empty()) {
-    const std::string yaml = "# Written by 'llmfit calibrate'; read with --calibration. Efficiencies are shares of\n"
-                             "# peak bandwidth or tensor FLOPs, costs are microseconds; see docs/calibration.md.\n" +
-                             profile_to_yaml(report.profile) + calibration_report_yaml(report);
-    write_output(yaml, options.output);
-  }
+  if (!options.output.empty()) write_output(calibrated_profile_document(report, resolved.cases), options.output);
   if (options.output == "-") {
     std::cerr << spelled(text);
   } else {
     write_output(text, "");
-    if (!options.output.empty() && options.format != Format::json) std::cout << "profile written to " << options.output << "\n";
+    if (!options.output.empty() && options.format != Format::json)
+      write_stdout("profile written to " + options.output + "\n");
   }
 }
 

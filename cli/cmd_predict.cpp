@@ -38,7 +38,7 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
     if (app.get_subcommands().empty()) {
       if (options->query.hardware.empty() && options->query.model.empty() && global.model_file.empty() &&
           global.hf_config.empty()) {
-        std::cout << app.help();
+        write_stdout(app.help());
         return;
       }
       run_predict(*options, global);

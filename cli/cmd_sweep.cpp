@@ -1,4 +1,5 @@
 // `llmfit sweep`: every hardware × model × quantisation × context of the catalogue, as CSV or JSON.
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 #include <memory>
@@ -22,15 +23,15 @@ struct SweepCommandOptions {
 class StreamedOutput {
  public:
   explicit StreamedOutput(const std::string& path) {
-    if (!path.empty() && path != "-") file_.emplace(path);
+    if (!is_stdout(path)) file_.emplace(path);
   }
   void write(std::string_view chunk) {
     if (file_) return file_->write(chunk);
-    if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size()) throw InputError("stdout: write failed");
+    if (std::fwrite(chunk.data(), 1, chunk.size(), stdout) != chunk.size()) throw StandardOutputError(errno);
   }
   void commit() {
     if (file_) return file_->commit();
-    if (std::fflush(stdout) != 0) throw InputError("stdout: write failed");
+    write_stdout("");
   }
 
  private:

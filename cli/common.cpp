@@ -1,8 +1,8 @@
 #include "common.hpp"
 
-#include <filesystem>
-#include <fstream>
-#include <iostream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -120,13 +120,26 @@ CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Fo
       ->default_str(names.front());
 }
 
+void write_stdout(std::string_view text) {
+  if (!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
+    throw StandardOutputError(errno);
+  if (std::fflush(stdout) != 0) throw StandardOutputError(errno);
+}
+
+void check_stdout_at_exit() {
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) throw StandardOutputError(errno);
+}
+
+StandardOutputError::StandardOutputError(int error)
+    : std::runtime_error(std::string("standard output: ") + (error != 0 ? std::strerror(error) : "write error")),
+      broken_pipe(error == EPIPE) {}
+
+bool is_stdout(const std::string& path) { return path.empty() || path == "-"; }
+
 void write_output(const std::string& unspelled, const std::string& path) {
   const std::string text = spelled(unspelled);
-  if (path.empty() || path == "-") {
-    std::cout << text;
-    std::cout.flush();
-    return;
-  }
+  if (is_stdout(path)) return write_stdout(text);
   write_file_atomically(path, text);
 }
 

@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <span>
+#include <stdexcept>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,18 @@ const EfficiencyProfile& profile(const GlobalOptions& options);
 
 /// `--format` with the formats a command writes (the first is the default).
 CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Format> formats);
+/// A write to standard output failed: exit 1 with "standard output: <errno text>", except a closed pipe
+/// (`llmfit … | head`), which ends quietly.
+struct StandardOutputError : std::runtime_error {
+  explicit StandardOutputError(int error);
+  bool broken_pipe = false;
+};
+/// Writes to standard output and flushes; StandardOutputError when the write fails.
+void write_stdout(std::string_view text);
+/// Flushes standard output at exit (what CLI11 printed, too); StandardOutputError when it failed.
+void check_stdout_at_exit();
+/// True for an output path that means standard output (empty or "-").
+[[nodiscard]] bool is_stdout(const std::string& path);
 /// Writes `text` (its field references spelt as options) to stdout, or whole to `path` (OutputFile).
 void write_output(const std::string& text, const std::string& path);
 

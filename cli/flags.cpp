@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -47,6 +47,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kFlags{{
     {"max_devices_per_box", "--max-gpus"},
     {"top", "--top"},
     {"claimed_tok_s", "--claimed-tok-s"},
+    {"calibration_profile", "--calibration"},
 }};
 
 }  // namespace

@@ -3,6 +3,19 @@
 
 #include "commands.hpp"
 #include "flags.hpp"
+#include "options.hpp"
+
+namespace {
+
+/// A reader that went away (`| head`) is not an error worth a message; 141 is what a shell reports for
+/// a process that SIGPIPE ended.
+int report_stdout_error(const llmfit::cli::StandardOutputError& error) {
+  if (error.broken_pipe) return 141;
+  std::cerr << "llmfit: error: " << error.what() << '\n';
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace llmfit::cli;
@@ -25,11 +38,21 @@ int main(int argc, char** argv) {
   setup_check(app, global);
   setup_calibrate(app, global);
   setup_validate(app, global);
+  add_value_checks(app);
   try {
     app.parse(argc, argv);
+    check_stdout_at_exit();
     return 0;
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    const int status = app.exit(e);
+    try {
+      check_stdout_at_exit();
+    } catch (const StandardOutputError& error) {
+      return report_stdout_error(error);
+    }
+    return status;
+  } catch (const StandardOutputError& e) {
+    return report_stdout_error(e);
   } catch (const CLI::ParseError& e) {
     // One line like every other error (CLI11's own printer adds a second "Run with --help" line).
     std::cerr << "llmfit: error: " << llmfit::one_line(e.what()) << " (see 'llmfit --help')\n";

@@ -1,5 +1,9 @@
 #include "options.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+
 #include "flags.hpp"
 
 namespace llmfit::cli {
@@ -67,11 +71,43 @@ void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Fo
 
 void write_outputs(const OutputOptions& output, const std::string& text,
                    const std::function<std::string()>& render_svg) {
+  std::vector<std::pair<std::string, std::string>> files;
   if (!output.svg.empty()) {
     if (output.svg == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
-    write_output(render_svg(), output.svg);
+    files.emplace_back(output.svg, spelled(render_svg()));
   }
-  write_output(text, output.path);
+  if (!is_stdout(output.path)) files.emplace_back(output.path, spelled(text));
+  write_files_atomically(files);  // all or none: a failed -o leaves no chart behind
+  if (is_stdout(output.path)) write_output(text, output.path);
+}
+
+namespace {
+
+/// An empty value is never "not given", and a whole number beyond 64 bits is quoted as typed (CLI11 would
+/// saturate it to 9223372036854775807 before any range check sees it).
+std::string value_problem(const std::string& value, const std::string& type_name) {
+  if (value.empty()) return "empty value; give one, or leave the option out";
+  if (type_name == "INT" || type_name == "UINT") {
+    const char* begin = value.data() + (value.front() == '-' || value.front() == '+' ? 1 : 0);
+    const char* end = value.data() + value.size();
+    const bool digits = begin != end && std::all_of(begin, end, [](char c) { return c >= '0' && c <= '9'; });
+    std::int64_t parsed = 0;
+    const char* start = value.front() == '+' ? value.data() + 1 : value.data();
+    if (digits && std::from_chars(start, end, parsed).ec == std::errc::result_out_of_range)
+      return excerpt(value, 40) + " is out of range (beyond a 64-bit integer)";
+  }
+  return "";
+}
+
+}  // namespace
+
+void add_value_checks(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_expected_min() == 0) continue;  // a flag takes no value
+    const std::string type_name = option->get_type_name();
+    option->check(CLI::Validator([type_name](std::string& value) { return value_problem(value, type_name); }, ""));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_value_checks(*sub);
 }
 
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag) {

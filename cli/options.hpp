@@ -45,6 +45,10 @@ void write_outputs(const OutputOptions& output, const std::string& text,
                    const std::function<std::string()>& render_svg);
 
 /// Splits "a,b,c" (CLI11 gives one string per --hw occurrence) into trimmed, non-empty names.
+/// Adds to every option of `app` and its subcommands the checks every value gets: not empty, and a whole
+/// number within 64 bits. Called once, after every command is set up.
+void add_value_checks(CLI::App& app);
+
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag);
 
 }  // namespace llmfit::cli

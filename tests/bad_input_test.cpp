@@ -195,7 +195,7 @@ TEST(BadInputs, FolderWithoutCatalogues) {
 TEST(BadInputs, UnwritableOutputPath) {
   const fs::path out = scratch() / "missing-folder" / "card.txt";
   expect_clean_failure({"--hw", "m2-max", "--model", "qwen3-coder-q4", "-o", out.string()},
-                       "card.txt: cannot open for writing", 2, out, "output in a missing folder");
+                       "card.txt: cannot write: the folder", 2, out, "output in a missing folder");
 }
 
 }  // namespace

@@ -375,7 +375,16 @@ TEST(GgufModel, MultiHeadLatentAttentionShape) {
   w.u32(a + ".attention.value_length", 32);
   w.tensor("token_embd.weight", {256, 1000}, test::kQ8_0);
   for (int layer = 0; layer < 2; ++layer) {
-    attention_block(w, layer);
+    // MLA projections of 4 heads (DeepSeek-V2's llama.cpp tensor names): the file must hold the shape
+    // its metadata declares, or the reader refuses it.
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    w.tensor(b + "attn_norm.weight", {256}, test::kF32);
+    w.tensor(b + "attn_q_a.weight", {256, 96}, test::kQ8_0);
+    w.tensor(b + "attn_q_b.weight", {96, 4 * 48}, test::kQ8_0);
+    w.tensor(b + "attn_kv_a_mqa.weight", {256, 64 + 16}, test::kQ8_0);
+    w.tensor(b + "attn_kv_b.weight", {64, 4 * (32 + 32)}, test::kQ8_0);
+    w.tensor(b + "attn_output.weight", {4 * 32, 256}, test::kQ8_0);
+    w.tensor(b + "ffn_norm.weight", {256}, test::kF32);
     dense_ffn(w, layer);
   }
   const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-mla");

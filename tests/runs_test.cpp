@@ -285,7 +285,7 @@ TEST(LlmfitSchema, JsonLinesReportsEveryBadRecordWithFileIndexAndField) {
   EXPECT_EQ(set.runs[0].device_count, 2);  // "rtx-4090:2"
   ASSERT_EQ(set.skipped.size(), 6u);
   const std::vector<std::pair<std::size_t, std::string>> expected{
-      {2, "decode_tok_s: must be > 0"},   {3, "decode_tok_s: must be > 0"},
+      {2, "decode_tok_s: a decode rate must be from 0.01"}, {3, "decode_tok_s: a decode rate must be from 0.01"},
       {4, "decode_tok_s: must be a number"}, {5, "did you mean 'decode_tok_s'"},
       {6, "hardware: 'rtx-9999'"},        {7, "not a JSON object"}};
   for (std::size_t i = 0; i < expected.size(); ++i) {

@@ -824,8 +824,12 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       skip("hardware, model or quant id not in the catalogue");
       continue;
     }
-    if (!(run.tok_s > 0) || !std::isfinite(run.tok_s)) {
-      skip("tokens/s must be > 0");
+    if (const auto problem = measured_rate_problem(run.test, run.tok_s)) {
+      skip("tok_s: " + *problem);
+      continue;
+    }
+    if (!std::isfinite(run.stddev_tok_s) || run.stddev_tok_s < 0) {
+      skip("stddev_tok_s: must be finite and >= 0");
       continue;
     }
     if ((run.test == RunTest::decode && run.n_gen <= 0) || (run.test == RunTest::prefill && run.n_prompt <= 0)) {

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
 #include <string>
 
 #include "llmfit/runs.hpp"
@@ -59,6 +62,13 @@ int device_suffix(std::string_view slug, std::string_view& base) {
 }  // namespace
 
 std::string_view to_string(RunTest test) noexcept { return test == RunTest::decode ? "decode" : "prefill"; }
+
+std::optional<std::string> measured_rate_problem(RunTest test, double tok_s) {
+  const double high = test == RunTest::decode ? limits::kMaxDecodeTokS : limits::kMaxPrefillTokS;
+  if (std::isfinite(tok_s) && tok_s >= limits::kMinMeasuredTokS && tok_s <= high) return std::nullopt;
+  return fmt::format("a {} rate must be from {:g} to {:g} tokens/s, not {:g}", to_string(test),
+                     limits::kMinMeasuredTokS, high, tok_s);
+}
 
 double MeasuredRun::mean_depth_tokens() const noexcept {
   return test == RunTest::decode ? static_cast<double>(n_depth) + static_cast<double>(n_gen) / 2.0

@@ -6,6 +6,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "llmfit/predict.hpp"
 #include "llmfit/spec_fields.hpp"
 #include "llmfit/text.hpp"
 
@@ -107,6 +110,20 @@ std::string validate(const ModelSpec& m) {
   }
   if (m.mla.kv_lora_rank > 0 && (m.mla.qk_nope_head_dim <= 0 || m.mla.v_head_dim <= 0))
     return "mla: kv_lora_rank needs qk_nope_head_dim and v_head_dim";
+  // A published count far from what the shape holds is a typo in one of them (params_b 0.000001 with an
+  // 8B shape gave 40 million bits per weight).
+  const ParamBreakdown shape = shape_params(m);
+  const double shape_total_b = shape.total() / 1e9;
+  if (!(std::abs(m.params_b / shape_total_b - 1.0) <= limits::kParamsShapeTolerance))
+    return fmt::format("params_b: {:g} B, but the shape (layers, widths, vocabulary, experts) holds {:.4g} B; they "
+                       "must agree within {:g} %",
+                       m.params_b, shape_total_b, limits::kParamsShapeTolerance * 100);
+  const double shape_active_b = shape.active() / 1e9;
+  if (m.is_moe() && !(m.active_params_b / shape_active_b >= 1.0 / limits::kActiveParamsShapeFactor &&
+                      m.active_params_b / shape_active_b <= limits::kActiveParamsShapeFactor))
+    return fmt::format("active_params_b: {:g} B, but the shape activates {:.4g} B per token; they must agree within a "
+                       "factor {:g}",
+                       m.active_params_b, shape_active_b, limits::kActiveParamsShapeFactor);
   return {};
 }
 

@@ -35,11 +35,10 @@ class EntryReader {
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)) {
     if (!node_.IsMap()) fail_at(node_, "", "an entry must be a mapping of keys to values");
     if (const YAML::Node id = node_["id"]; id && id.IsScalar()) id_ = id.Scalar();
-    std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
-    for (const auto& item : node_) {
+    for (const auto& item : node_) {  // a repeated key was refused by io::load_yaml
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
-      if (!seen.insert(key).second) fail_at(item.first, key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
+        if (!io::is_plain_name(key)) fail_at(item.first, "", io::quoted_name(key) + ": not a field of this entry");
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);
         fail_at(item.first, key, "unknown key" + (hints.empty() ? std::string() : " (did you mean '" + hints[0] + "'?)"));
@@ -147,11 +146,10 @@ class EntryReader {
               std::string id, const std::string& prefix)
       : node_(node), source_(std::move(source)), kind_(std::move(kind)), allowed_(std::move(allowed)),
         id_(std::move(id)) {
-    std::set<std::string> seen;
-    for (const auto& item : node_) {
+    for (const auto& item : node_) {  // a repeated key was refused by io::load_yaml
       const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
-      if (!seen.insert(key).second) fail_at(item.first, prefix + "." + key, "appears twice in this entry");
       if (allowed_.count(key) == 0) {
+        if (!io::is_plain_name(key)) fail_at(item.first, prefix, io::quoted_name(key) + ": not a field of this entry");
         std::vector<std::string> names(allowed_.begin(), allowed_.end());
         const auto hints = closest_matches(key, names, 1);
         fail_at(item.first, prefix + "." + key,
@@ -309,6 +307,7 @@ CatalogData parse_catalog_yaml(std::string_view text, const std::string& source_
 
 CatalogData load_catalog_path(const std::string& path) {
   namespace fs = std::filesystem;
+  if (path.empty()) throw InputError("an empty catalogue path");
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error || !fs::exists(status)) throw InputError(path + ": no such file or folder");
@@ -326,8 +325,6 @@ CatalogData load_catalog_path(const std::string& path) {
   }
   CatalogData all;
   for (const auto& file : files) {
-    // A FIFO or device would block or never end: only regular files (or folders of them) are read.
-    if (!fs::is_regular_file(file, error)) throw InputError(file + ": not a regular file or folder");
     CatalogData data = parse_catalog_yaml(io::read_text_file(file, kMaxCatalogFileBytes, "not a catalogue file"), file);
     for (auto& h : data.hardware) all.hardware.push_back(std::move(h));
     for (auto& m : data.models) all.models.push_back(std::move(m));

@@ -8,13 +8,14 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <fstream>
+#include <istream>
 #include <limits>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "llmfit/errors.hpp"
+#include "input_file.hpp"
 
 namespace llmfit {
 namespace {
@@ -368,13 +369,10 @@ GgufFile parse_gguf(std::istream& in, std::uint64_t file_bytes, const std::strin
 }
 
 GgufFile read_gguf_header(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw InputError(path + ": cannot read its size");
-  in.seekg(0, std::ios::beg);
-  return parse_gguf(in, static_cast<std::uint64_t>(size), path);
+  io::InputFile file(path, io::InputKind::seekable);  // refuses a FIFO or device before it can block
+  io::InputFileBuffer buffer(file);
+  std::istream in(&buffer);
+  return parse_gguf(in, file.size_bytes(), path);
 }
 
 }  // namespace llmfit

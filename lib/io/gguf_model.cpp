@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <regex>
 
 #include <fmt/format.h>
@@ -283,6 +284,7 @@ class GgufModelReader {
     FileWeights& f = info.model.file_weights;
     std::map<std::string, TensorTypeTally> by_type;
     int beyond_blocks = 0;
+    std::set<int> blocks_present;
     for (const auto& part : parts_) {
       for (const auto& t : part.tensors) {
         const double params = static_cast<double>(t.elements);
@@ -299,6 +301,7 @@ class GgufModelReader {
           (routed ? f.routed_expert_params : f.layer_params) += params;
           const int layer = std::atoi(t.name.c_str() + 4);
           if (layer >= info.model.layers) ++beyond_blocks;
+          else blocks_present.insert(layer);
         } else {
           f.other_bytes += bytes;
           f.other_params += params;
@@ -312,6 +315,10 @@ class GgufModelReader {
     }
     if (!(f.embedding_params > 0)) fail("token_embd.weight", "tensor missing");
     if (!(f.layer_params > 0)) fail("blk.0", "no block tensors in the file");
+    // A declared count the tensors do not bear out would size a model that is not in the file.
+    if (static_cast<int>(blocks_present.size()) != info.model.layers)
+      fail(key("block_count"), fmt::format("says {} blocks, but the file holds tensors for {} of them", info.model.layers,
+                                           blocks_present.size()));
     if (info.model.is_moe() && !(f.routed_expert_params > 0))
       fail(key("expert_count"), "set, but no ffn_*_exps tensors hold the experts");
     if (beyond_blocks > 0)

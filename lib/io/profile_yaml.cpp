@@ -32,11 +32,11 @@ constexpr std::uintmax_t kMaxProfileBytes = 16u * 1024u * 1024u;
 void check_keys(const std::string& source, const YAML::Node& node, const std::string& where,
                 const std::set<std::string>& allowed) {
   if (!node.IsMap()) fail(source, node, where, "must be a mapping");
-  std::set<std::string> seen;  // yaml-cpp keeps a repeated key and lookups return the first: refuse it
-  for (const auto& item : node) {
+  for (const auto& item : node) {  // a repeated key was refused by io::load_yaml
     const std::string key = item.first.IsScalar() ? item.first.Scalar() : "?";
-    if (!seen.insert(key).second) fail(source, item.first, where + "." + key, "appears twice");
     if (allowed.count(key) == 0) {
+      if (!io::is_plain_name(key))  // another file's line (a password file's) is never echoed
+        fail(source, item.first, where, io::quoted_name(key) + ": not a profile key");
       const auto hint = closest_matches(key, std::vector<std::string>(allowed.begin(), allowed.end()), 1);
       fail(source, item.first, where + "." + key,
            "unknown key" + (hint.empty() ? std::string() : " (did you mean '" + hint[0] + "'?)"));
@@ -53,7 +53,7 @@ double read_number(const std::string& source, const YAML::Node& node, const std:
   if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
     fail(source, node, where, "must be a finite number, not '" + text.substr(0, 40) + "'");
   if (value < low || value > high)
-    fail(source, node, where, "out of range [" + std::to_string(low) + ", " + std::to_string(high) + "]");
+    fail(source, node, where, fmt::format("{:g} is out of range [{:g}, {:g}]", value, low, high));
   return value;
 }
 
@@ -173,6 +173,27 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
     throw InputError(source + ": " + e.msg);
   }
   return profile;
+}
+
+std::string calibrated_profile_document(const CalibrationReport& report, const std::vector<RunCase>& cases) {
+  const std::string document =
+      "# Written by 'llmfit calibrate'; read with " + field("calibration_profile") + ". Efficiencies are shares of\n"
+      "# peak bandwidth or tensor FLOPs, costs are microseconds; see docs/calibration.md.\n" +
+      profile_to_yaml(report.profile) + calibration_report_yaml(report);
+  try {
+    (void)parse_profile_yaml(document, "the fitted profile");
+  } catch (const InputError& e) {
+    std::string worst;
+    if (!report.worst.empty() && report.worst.front().case_index < cases.size()) {
+      const RunError& w = report.worst.front();
+      const MeasuredRun& run = *cases[w.case_index].run;
+      worst = fmt::format("; the worst-fitting run is {} record {} (measured {:.3g} tokens/s, fitted {:.3g}): check "
+                          "its units or leave it out",
+                          run.file, run.index, w.measured_tok_s, w.predicted_tok_s);
+    }
+    throw InputError("calibrate: no profile written, it would not be readable: " + e.message() + worst);
+  }
+  return document;
 }
 
 EfficiencyProfile load_profile_path(const std::string& path) {

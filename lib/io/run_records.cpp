@@ -56,11 +56,15 @@ std::optional<std::string> optional_string(const json& object, const char* key) 
   return value->get<std::string>();
 }
 
-/// A throughput: finite and > 0 tokens per second.
-double checked_rate(double tok_s, const char* key) {
-  if (!std::isfinite(tok_s) || tok_s <= 0) reject(std::string(key) + ": must be > 0 tokens/s, not " + format_double(tok_s));
-  if (tok_s > 1e8) reject(std::string(key) + ": " + format_double(tok_s) + " tokens/s is not a plausible measurement");
+double checked_rate(double tok_s, RunTest test, const char* key) {
+  if (const auto problem = measured_rate_problem(test, tok_s)) reject(std::string(key) + ": " + *problem);
   return tok_s;
+}
+
+double optional_stddev(const json& object, const char* key) {
+  const double stddev = optional_number(object, key).value_or(0);
+  if (stddev < 0) reject(std::string(key) + ": a standard deviation must be >= 0, not " + format_double(stddev));
+  return stddev;
 }
 
 /// "2024-05-10T12:00:00Z" → "2024".

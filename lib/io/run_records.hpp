@@ -49,8 +49,11 @@ std::int64_t required_count(const json& object, const char* key);
 
 std::optional<std::string> optional_string(const json& object, const char* key);
 
-/// A throughput: finite and > 0 tokens per second.
-double checked_rate(double tok_s, const char* key);
+/// A measured throughput within measured_rate_bounds(test), else RecordError naming `key` and the bounds.
+double checked_rate(double tok_s, RunTest test, const char* key);
+
+/// A stated standard deviation of a rate: finite and >= 0 (0 when absent).
+double optional_stddev(const json& object, const char* key);
 
 /// "2024-05-10T12:00:00Z" → "2024".
 std::string year_of(std::string_view timestamp);

@@ -105,7 +105,6 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
       char* end = nullptr;
       const double tok_s = std::strtod(f[c_tok].c_str(), &end);
       if (f[c_tok].empty() || end != f[c_tok].c_str() + f[c_tok].size()) reject("tok_s: '" + clip(f[c_tok], 20) + "' is not a number");
-      run.tok_s = checked_rate(tok_s, "tok_s");
       if (f[c_test] == "pp") {
         if (!n_prompt) reject("n_prompt: blank; the prompt length of this prefill run is not stated");
         if (n_gen.value_or(0) != 0) reject("n_gen: a pp row must have n_gen 0");
@@ -122,6 +121,7 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
       } else {
         reject("test: '" + clip(f[c_test], 20) + "' is not pp or tg");
       }
+      run.tok_s = checked_rate(tok_s, run.test, "tok_s");
       run.source = f[c_source];
       if (const auto b = run.source.find("(build "); b != std::string::npos) {
         const auto e = run.source.find_first_of(";)", b);

@@ -132,8 +132,8 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
   }
   const json* avg = member(record, "avg_ts");
   if (avg == nullptr) reject("avg_ts: missing");
-  run.tok_s = checked_rate(number_value(*avg, "avg_ts"), "avg_ts");
-  run.stddev_tok_s = std::max(0.0, optional_number(record, "stddev_ts").value_or(0));
+  run.tok_s = checked_rate(number_value(*avg, "avg_ts"), run.test, "avg_ts");
+  run.stddev_tok_s = optional_stddev(record, "stddev_ts");
 
   // Model: --model, else the file name and model_type (checked against model_n_params).
   const std::string model_type = optional_string(record, "model_type").value_or("");

@@ -130,8 +130,8 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     p.n_prompt = n_prompt;
     p.n_gen = 0;
     p.n_depth = n_depth;
-    p.tok_s = checked_rate(*prefill, "prefill_tok_s");
-    p.stddev_tok_s = std::max(0.0, optional_number(record, "prefill_stddev_tok_s").value_or(0));
+    p.tok_s = checked_rate(*prefill, RunTest::prefill, "prefill_tok_s");
+    p.stddev_tok_s = optional_stddev(record, "prefill_stddev_tok_s");
     out.push_back(std::move(p));
   }
   if (decode) {
@@ -141,8 +141,8 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     d.n_prompt = 0;
     d.n_gen = n_gen;
     d.n_depth = n_depth + n_prompt;  // generation starts once the prompt is in the cache
-    d.tok_s = checked_rate(*decode, "decode_tok_s");
-    d.stddev_tok_s = std::max(0.0, optional_number(record, "decode_stddev_tok_s").value_or(0));
+    d.tok_s = checked_rate(*decode, RunTest::decode, "decode_tok_s");
+    d.stddev_tok_s = optional_stddev(record, "decode_stddev_tok_s");
     out.push_back(std::move(d));
   }
 }

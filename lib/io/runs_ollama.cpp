@@ -40,19 +40,20 @@ void read_ollama_record(const json& record, std::size_t index, const Context& ct
   const std::int64_t gen_tokens = optional_count(record, "eval_count").value_or(0);
   const double prompt_ns = optional_number(record, "prompt_eval_duration").value_or(0);
   const double gen_ns = optional_number(record, "eval_duration").value_or(0);
-  if (prompt_ns < 0 || gen_ns < 0) reject("eval_duration: durations must be >= 0 ns");
+  if (prompt_ns < 0) reject("prompt_eval_duration: must be >= 0 ns, not " + format_double(prompt_ns));
+  if (gen_ns < 0) reject("eval_duration: must be >= 0 ns, not " + format_double(gen_ns));
   if (gen_tokens <= 0 || gen_ns <= 0) reject("eval_count/eval_duration: the response holds no generation timing");
   if (prompt_tokens > 0 && prompt_ns > 0) {
     MeasuredRun p = run;
     p.test = RunTest::prefill;
     p.n_prompt = prompt_tokens;
-    p.tok_s = checked_rate(prompt_tokens / (prompt_ns * 1e-9), "prompt_eval_duration");
+    p.tok_s = checked_rate(prompt_tokens / (prompt_ns * 1e-9), RunTest::prefill, "prompt_eval_duration");
     out.push_back(std::move(p));
   }
   run.test = RunTest::decode;
   run.n_gen = gen_tokens;
   run.n_depth = prompt_tokens;
-  run.tok_s = checked_rate(gen_tokens / (gen_ns * 1e-9), "eval_duration");
+  run.tok_s = checked_rate(gen_tokens / (gen_ns * 1e-9), RunTest::decode, "eval_duration");
   out.push_back(std::move(run));
 }
 

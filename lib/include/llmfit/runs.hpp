@@ -53,6 +53,18 @@ struct MeasuredRun {
   [[nodiscard]] std::int64_t context_tokens() const noexcept { return n_depth + n_prompt + n_gen; }
 };
 
+namespace limits {
+/// Measured rates a run may state. Beyond them a figure is a unit or transcription error, not a
+/// measurement (no engine decodes 10⁶ tokens/s for one sequence, or prefills 10⁸), and relative errors
+/// against it would print as inf or 300-digit percentages.
+inline constexpr double kMinMeasuredTokS = 0.01;
+inline constexpr double kMaxDecodeTokS = 1e6;
+inline constexpr double kMaxPrefillTokS = 1e8;
+}  // namespace limits
+
+/// Why `tok_s` cannot be a measured `test` rate ("must be from 0.01 to 1e+06 tokens/s, not 1e-308"), or none.
+[[nodiscard]] std::optional<std::string> measured_rate_problem(RunTest test, double tok_s);
+
 /// A record that was not used, and why.
 struct SkippedRun {
   std::string file;

@@ -51,6 +51,11 @@ inline constexpr int kMaxHeads = 65'536;      // attention and KV heads, head di
 inline constexpr int kMaxLayers = 10'000;
 inline constexpr int kMaxVocab = 1 << 24;
 inline constexpr int kMaxContext = 1 << 26;   // tokens (max_context, sliding windows)
+/// How far a model's published parameter count may be from its shape's (shape_params): the formula
+/// leaves out biases, norms and small gating weights, 1.5 % at most in the shipped catalogue (Qwen3.5 9B).
+inline constexpr double kParamsShapeTolerance = 0.02;
+/// Published active counts are rounded names ("A3B" for 3.8 B): only a factor this large is refused.
+inline constexpr double kActiveParamsShapeFactor = 1.5;
 }  // namespace limits
 
 struct MoeSpec {

@@ -18,5 +18,11 @@ namespace llmfit {
 /// The fit statistics of a calibration as a top-level YAML `report:` section, appended to the profile
 /// document `llmfit calibrate -o` writes (profile readers skip it).
 [[nodiscard]] std::string calibration_report_yaml(const CalibrationReport& report);
+/// The document `llmfit calibrate -o` writes: a header, the profile and its report, checked with
+/// parse_profile_yaml before it is returned, so no profile is written that --calibration refuses. Throws
+/// InputError with the reader's reason and the worst-fitting run of `cases` (file, record, measured and
+/// fitted tokens/s).
+[[nodiscard]] std::string calibrated_profile_document(const CalibrationReport& report,
+                                                      const std::vector<RunCase>& cases);
 
 }  // namespace llmfit
