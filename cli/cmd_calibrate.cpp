@@ -1,5 +1,6 @@
 // `llmfit calibrate FILE... -o profile.yaml`: fit the efficiency constants to measured runs.
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "flags.hpp"
@@ -19,6 +20,10 @@ struct CalibrateOptions {
 void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
   const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  // Opened once the inputs are read and before the fit: an output that is an input, or cannot be
+  // written, is refused at once.
+  std::optional<OutputFile> profile_out;
+  if (!is_stdout(options.output)) profile_out.emplace(options.output);
   ResolvedRuns resolved = resolve_runs(set.runs, cat);
   if (options.defaults.strict && !resolved.skipped.empty()) {
     const SkippedRun& first = resolved.skipped.front();
@@ -34,7 +39,12 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
   const std::string text = render_calibration(report, resolved.cases, skipped, options.format);
-  if (!options.output.empty()) write_output(calibrated_profile_document(report, resolved.cases), options.output);
+  if (profile_out) {
+    profile_out->write(spelled(calibrated_profile_document(report, resolved.cases)));
+    profile_out->commit();
+  } else if (!options.output.empty()) {
+    write_output(calibrated_profile_document(report, resolved.cases), options.output);
+  }
   if (options.output == "-") {
     std::cerr << spelled(text);
   } else {

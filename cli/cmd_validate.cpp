@@ -1,5 +1,6 @@
 // `llmfit validate FILE...`: predict every measured run and report the errors.
 #include <memory>
+#include <optional>
 
 #include "commands.hpp"
 #include "llmfit/calibrate.hpp"
@@ -18,6 +19,10 @@ struct ValidateOptions {
 void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
   const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  // Opened once the inputs are read and before any work: an output that is an input, or cannot be
+  // written, is refused at once.
+  std::optional<OutputFile> runs_out;
+  if (!is_stdout(options.write_runs)) runs_out.emplace(options.write_runs);
   const ResolvedRuns resolved = resolve_runs(set.runs, cat);
   if (options.defaults.strict && !resolved.skipped.empty()) {
     const SkippedRun& first = resolved.skipped.front();
@@ -37,7 +42,12 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
     std::vector<MeasuredRun> usable;
     usable.reserve(resolved.cases.size());
     for (const RunCase& c : resolved.cases) usable.push_back(*c.run);
-    write_output(runs_to_json_text(usable), options.write_runs);
+    if (runs_out) {
+      runs_out->write(runs_to_json_text(usable));
+      runs_out->commit();
+    } else {
+      write_output(runs_to_json_text(usable), options.write_runs);
+    }
   }
   write_output(render_validation(report, resolved.cases, skipped, name, options.format), "");
 }

@@ -19,7 +19,14 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "llmfit/io/hf_config.hpp"
+#include "llmfit/io/output_file.hpp"
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/report.hpp"
@@ -39,6 +46,12 @@ inline void require(bool condition, const std::string& what) {
 }
 
 /// A user-facing error is one non-empty line without control characters.
+/// A file's text ("" when it cannot be read).
+inline std::string test_read(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 inline void check_error_text(std::string_view message) {
   require(!message.empty(), "empty error message");
   for (const char c : message)
@@ -383,6 +396,131 @@ inline void gguf(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+/// Target `yaml_budget`: any text as a catalogue and as a profile. Whatever is accepted holds one YAML
+/// document, no key twice in a mapping, and at most a million nodes with its aliases expanded (the
+/// reader's budget); the time and memory limits of the fuzzer catch an expansion that is not counted.
+inline std::uint64_t expanded_nodes(const YAML::Node& node, std::uint64_t cap) {
+  std::uint64_t count = 1;
+  if (node.IsSequence() || node.IsMap()) {
+    for (const auto& item : node) {
+      if (count > cap) break;
+      if (node.IsMap()) {
+        count += expanded_nodes(item.first, cap) + expanded_nodes(item.second, cap);
+      } else {
+        count += expanded_nodes(item, cap);
+      }
+    }
+  }
+  return count;
+}
+
+inline bool has_repeated_key(const YAML::Node& node, int depth = 0) {
+  if (depth > 600) return false;
+  if (node.IsMap()) {
+    std::vector<std::string> keys;
+    for (const auto& item : node) {
+      if (item.first.IsScalar()) keys.push_back(item.first.Scalar());
+      if (has_repeated_key(item.second, depth + 1)) return true;
+    }
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 1; i < keys.size(); ++i)
+      if (keys[i] == keys[i - 1] && keys[i] != "<<") return true;
+  } else if (node.IsSequence()) {
+    for (const auto& item : node)
+      if (has_repeated_key(item, depth + 1)) return true;
+  }
+  return false;
+}
+
+inline void yaml_budget(const std::uint8_t* data, std::size_t size) {
+  const std::string text(as_text(data, size));
+  for (int reader = 0; reader < 2; ++reader) {
+    try {
+      if (reader == 0) (void)parse_catalog_yaml(text, "fuzz.yaml");
+      else (void)parse_profile_yaml(text, "fuzz.yaml");
+    } catch (const InputError& e) {
+      check_error_text(e.what());
+      continue;
+    }
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    require(documents.size() <= 1, "a text of several YAML documents was accepted");
+    if (documents.empty()) continue;
+    require(expanded_nodes(documents.front(), 2'000'000) <= 1'000'000, "more than 10^6 expanded nodes accepted");
+    require(!has_repeated_key(documents.front()), "a mapping with a repeated key was accepted");
+  }
+}
+
+/// Target `output_file`: the output writer's decisions on a scratch folder the input sets up: what the
+/// target is (absent, a file of some mode, a link to one, a dangling link, a folder, /dev/null, a file
+/// this process read as an input), what is planted beside it (links at temporary-like names), one or two
+/// outputs. Whatever happens, nothing but the named outputs changes, a device stays a device, no
+/// temporary is left, a replaced file keeps its mode, and an error leaves every output as it was.
+inline void output_file(const std::uint8_t* data, std::size_t size) {
+  namespace fs = std::filesystem;
+  if (size < 3) return;
+  static const fs::path root = fs::temp_directory_path() / ("llmfit-fuzz-output-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "d");
+  const fs::path dir = root / "d";
+  const std::string content(as_text(data + 3, size - 3));
+  const auto write_text = [](const fs::path& path, const std::string& text) { std::ofstream(path) << text; };
+  write_text(root / "victim", "victim");
+  const fs::path target = dir / "out.txt";
+  const int kind = data[0] % 8;
+  switch (kind) {
+    case 1: write_text(target, "old"); fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write); break;
+    case 2: write_text(target, "old"); fs::permissions(target, fs::perms::owner_read | fs::perms::group_read); break;
+    case 3: write_text(dir / "real.txt", "old"); fs::create_symlink(dir / "real.txt", target); break;
+    case 4: fs::create_symlink(dir / "missing.txt", target); break;
+    case 5: fs::create_directory(target); break;
+    case 6: break;  // /dev/null below
+    case 7: write_text(target, "schema: 1\n"); (void)load_catalog_path(target.string()); break;
+    default: break;
+  }
+  if (data[1] & 1) fs::create_symlink(root / "victim", dir / "out.txt.tmp-llmfit");
+  if (data[1] & 2) fs::create_symlink(root / "victim", dir / ".out.txt.llmfit-tmp");
+  const std::string path = kind == 6 ? "/dev/null" : target.string();
+  std::vector<fs::path> before;
+  for (const auto& entry : fs::directory_iterator(dir)) before.push_back(entry.path());
+  std::sort(before.begin(), before.end());
+  const fs::path resolved = kind == 3 ? dir / "real.txt" : target;
+  const auto mode_before = fs::exists(resolved) ? fs::status(resolved).permissions() : fs::perms::none;
+  const bool two = (data[2] & 1) != 0;
+  const std::string second = (data[2] & 2) ? path : (dir / "second.txt").string();
+  bool ok = true;
+  try {
+    if (two) {
+      const std::vector<std::pair<std::string, std::string>> outputs{{path, content}, {second, "second"}};
+      write_files_atomically(outputs);
+    } else {
+      write_file_atomically(path, content);
+    }
+  } catch (const InputError& e) {
+    check_error_text(e.what());
+    ok = false;
+  }
+  require(test_read(root / "victim") == "victim", "a file beside the output changed");
+  require(fs::is_character_file("/dev/null"), "/dev/null is no longer a device");
+  std::vector<fs::path> after;
+  for (const auto& entry : fs::directory_iterator(dir)) after.push_back(entry.path());
+  std::sort(after.begin(), after.end());
+  std::vector<fs::path> expected = before;
+  if (ok && kind != 6 && std::find(before.begin(), before.end(), target) == before.end()) expected.push_back(target);
+  if (ok && two && second != path && std::find(expected.begin(), expected.end(), fs::path(second)) == expected.end())
+    expected.push_back(second);
+  std::sort(expected.begin(), expected.end());
+  require(after == expected, "the folder holds other files than the outputs (a temporary left behind?)");
+  if (kind == 3) require(fs::is_symlink(target), "a link output was replaced by a file");
+  if (ok && kind != 6) {
+    require(test_read(resolved) == content, "the output does not hold what was written");
+    if (mode_before != fs::perms::none)
+      require(fs::status(resolved).permissions() == mode_before, "a replaced file changed its mode");
+  }
+  if (!ok && (kind == 1 || kind == 2 || kind == 3 || kind == 7))
+    require(test_read(resolved) == (kind == 7 ? "schema: 1\n" : "old"), "a failed write changed the output");
+  if (!ok && two && second != path) require(!fs::exists(second), "a failed command published one of its outputs");
+}
+
 /// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
 /// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
 struct Target {
@@ -399,6 +537,8 @@ inline const std::vector<Target>& targets() {
       {"runs", &runs, {"tests/data/runs"}},
       {"hf_config", &hf_config, {"tests/data/hf-configs"}},
       {"gguf", &gguf, {}},
+      {"yaml_budget", &yaml_budget, {"hardware-db", "profiles"}},
+      {"output_file", &output_file, {}},
   };
   return all;
 }

@@ -364,6 +364,29 @@ TEST(GgufModel, QuantisationMissingFromTheCatalogueIsMeasured) {
   EXPECT_GT(answer.prediction.decode_tok_s, 0);
 }
 
+// Issue 17 row 15: a declared block count the tensors do not bear out (80 blocks declared, tensors for
+// 2, or for blocks 0 and 2 of 3) is refused, not sized as an 80-block model.
+TEST(GgufModel, BlockCountTheTensorsDoNotHoldIsRefused) {
+  for (const auto& [declared, written] : std::vector<std::pair<int, std::vector<int>>>{{80, {0, 1}}, {3, {0, 2}}}) {
+    GgufWriter w;
+    llama_metadata(w, "llama", declared);
+    w.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+    for (int layer : written) {
+      attention_block(w, layer);
+      dense_ffn(w, layer);
+    }
+    w.tensor("output.weight", {256, 1000}, test::kQ6_K);
+    try {
+      (void)model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny");
+      ADD_FAILURE() << declared << " blocks declared, " << written.size() << " written: accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("block_count: says " + std::to_string(declared) + " blocks"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(GgufModel, MultiHeadLatentAttentionShape) {
   GgufWriter w;
   const std::string a = "deepseek2";
