@@ -1,4 +1,8 @@
 // llmfit: will this model fit on this machine, and how fast will it run?
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <iostream>
 
 #include "commands.hpp"
@@ -15,9 +19,24 @@ int report_stdout_error(const llmfit::cli::StandardOutputError& error) {
   return 1;
 }
 
+/// A closed standard stream would let the next file opened take its number, so that output meant for the
+/// terminal lands in a file: each is reopened on /dev/null, stdout read-only so that writing to it still
+/// fails ("standard output: Bad file descriptor").
+void hold_standard_streams() {
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int opened = ::open("/dev/null", fd == STDOUT_FILENO ? O_RDONLY : O_RDWR);
+    if (opened >= 0 && opened != fd) {
+      ::dup2(opened, fd);
+      ::close(opened);
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  hold_standard_streams();
   using namespace llmfit::cli;
   CLI::App app{"llmfit: will this LLM fit on this machine, and how fast will it run?", "llmfit"};
   app.set_version_flag("--version", "llmfit 0.1.0");

@@ -132,4 +132,22 @@ TEST(Architecture, LibraryMessagesNameNoOption) {
   }
 }
 
+// Every file is opened in one place each way (issue 17): inputs by io::InputFile, outputs by OutputFile,
+// so the checks on devices, pipes, links, modes and inputs cannot be bypassed by a stray stream.
+TEST(Architecture, FilesAreOpenedOnlyByTheInputAndOutputClasses) {
+  const std::regex opening(R"re(std::(i|o)?fstream|\bfopen\(|::open\()re");
+  for (const char* folder : {"lib", "cli"})
+    for (const auto& file : sources_under(kSource / folder)) {
+      const std::string name = file.filename().string();
+      // main.cpp opens only /dev/null, to hold closed standard streams.
+      if (name == "input_file.cpp" || name == "output_file.cpp" || file == kSource / "cli" / "main.cpp") continue;
+      std::istringstream lines(read_text(file));
+      int number = 0;
+      for (std::string line; std::getline(lines, line);) {
+        ++number;
+        EXPECT_FALSE(std::regex_search(line, opening)) << fs::relative(file, kSource).string() << ":" << number << ": " << line;
+      }
+    }
+}
+
 }  // namespace

@@ -125,6 +125,11 @@ TEST_F(SafeFiles, StandardOutputErrorsExitOneWithTheCause) {
   expect_one_line_error(run_cli(kCard + " > /dev/full"), 1, "standard output: No space left on device");
   expect_one_line_error(run_cli(kCard + " >&-"), 1, "standard output: Bad file descriptor");
   expect_one_line_error(run_cli("list models >&-"), 1, "standard output:");
+  // With stdout closed, the next file opened must not take its number: the profile holds only the profile.
+  const std::string runs = shell_quoted(std::string(LLMFIT_SOURCE_DIR) + "/examples/runs") + "/*.json";
+  expect_one_line_error(run_cli("calibrate " + runs + " -o " + q("p.yaml") + " >&-"), 1, "standard output:");
+  EXPECT_EQ(read_file(at("p.yaml")).find("ACCURACY"), std::string::npos);
+  EXPECT_EQ(run_cli("--calibration " + q("p.yaml") + " " + kCard).exit_code, 0);
   const auto quiet = run_cli("sweep | head -c 10 >/dev/null");
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;
 }
