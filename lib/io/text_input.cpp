@@ -89,6 +89,7 @@ class YamlShapeCheck : public YAML::EventHandler {
     std::uint64_t nodes = 1;
     std::string path;         // "hardware[2]": where the collection is, for messages
     std::string current_key;  // a map's key whose value comes next
+    std::string id;           // an entry's `id`, once read, to name it in messages
     std::size_t children = 0;
     std::map<std::string, int> key_lines;
   };
@@ -149,8 +150,11 @@ class YamlShapeCheck : public YAML::EventHandler {
         const auto [first, inserted] = parent.key_lines.emplace(*scalar, mark.line + 1);
         if (!inserted && *scalar != "<<")
           fail(mark, (is_plain_name(*scalar) ? child_path() : std::string("a key")) +
+                         (parent.id.empty() ? std::string() : " (entry " + quoted_name(parent.id) + ")") +
                          ": appears twice in one mapping (first on line " + std::to_string(first->second) + ")");
       }
+    } else if (parent.current_key == "id" && scalar != nullptr) {
+      parent.id = *scalar;
     }
     parent.at_key = !parent.at_key;
   }
