@@ -183,7 +183,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, c.fit, k, depth); };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
-    p.decode[static_cast<std::size_t>(c.quant.kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
+    p.decode[static_cast<std::size_t>(c.quant->kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
     p.decode[kKv] = column(&EfficiencyConstants::kv_bandwidth_efficiency);
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
@@ -793,7 +793,7 @@ Scenario RunCase::scenario() const noexcept {
   s.hardware = hardware;
   s.device_count = device_count;
   s.model = model;
-  s.quant = &quant;
+  s.quant = quant.get();
   s.backend = run->backend;
   s.api = run->api;
   s.kv_type = run->kv_type;
@@ -815,6 +815,7 @@ double RunCase::measured_seconds() const noexcept {
 ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& catalog) {
   ResolvedRuns out;
   out.cases.reserve(runs.size());
+  std::map<std::pair<const QuantSpec*, double>, std::shared_ptr<const QuantSpec>> rescaled;
   for (const MeasuredRun& run : runs) {
     auto skip = [&](std::string reason) { out.skipped.push_back({run.file, run.index, std::move(reason)}); };
     const HardwareSpec* hw = catalog.find_hardware(run.hardware_id);
@@ -841,13 +842,7 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
     c.hardware = hw;
     c.host = hw->kind == HardwareKind::gpu ? catalog.default_host(*hw) : nullptr;
     c.model = model;
-    // Numbers only (no strings): the case owns its quantisation so stated weight bytes can rescale it.
-    c.quant.format = quant->format;
-    c.quant.kernel = quant->kernel;
-    c.quant.bits_per_weight = quant->bits_per_weight;
-    c.quant.expert_bits_per_weight = quant->expert_bits_per_weight;
-    c.quant.embedding_bits_per_weight = quant->embedding_bits_per_weight;
-    c.quant.output_bits_per_weight = quant->output_bits_per_weight;
+    c.quant = std::shared_ptr<const QuantSpec>(std::shared_ptr<const QuantSpec>(), quant);  // not owned
     c.device_count = std::max(1, run.device_count);
     c.hardware_class = hardware_class(*hw);
     if (run.weight_bytes > 0) {
@@ -862,10 +857,19 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
         skip(reason.str());
         continue;
       }
-      c.quant.bits_per_weight *= ratio;
-      c.quant.expert_bits_per_weight *= ratio;
-      c.quant.embedding_bits_per_weight *= ratio;
-      c.quant.output_bits_per_weight *= ratio;
+      std::shared_ptr<const QuantSpec>& scaled = rescaled[{quant, ratio}];
+      if (!scaled) {
+        // Numbers only (no strings): the bits the stated bytes imply.
+        auto copy = std::make_shared<QuantSpec>();
+        copy->format = quant->format;
+        copy->kernel = quant->kernel;
+        copy->bits_per_weight = quant->bits_per_weight * ratio;
+        copy->expert_bits_per_weight = quant->expert_bits_per_weight * ratio;
+        copy->embedding_bits_per_weight = quant->embedding_bits_per_weight * ratio;
+        copy->output_bits_per_weight = quant->output_bits_per_weight * ratio;
+        scaled = std::move(copy);
+      }
+      c.quant = scaled;
     }
     const EfficiencyConstants& prior = default_efficiency_profile().lookup(run.backend, run.api, c.hardware_class).constants;
     c.fit = fit_memory(c.scenario(), prior);
@@ -882,7 +886,7 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
     std::ostringstream reason;
     reason.precision(4);
     if (run.test == RunTest::decode) {
-      const double floor_s = p.decode[static_cast<std::size_t>(c.quant.kernel)] + p.decode[kKv];
+      const double floor_s = p.decode[static_cast<std::size_t>(c.quant->kernel)] + p.decode[kKv];
       if (!c.offloaded && floor_s > 0 && run.tok_s > 1.0 / floor_s) {
         reason << "above the bandwidth roofline: measured " << run.tok_s << " tok/s, peak bandwidth allows at most "
                << 1.0 / floor_s << " tok/s";

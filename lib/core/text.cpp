@@ -2,6 +2,12 @@
 #include "llmfit/text.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <unordered_map>
 #include <cstdio>
 #include <utility>
 
@@ -160,6 +166,102 @@ std::string with_thousands(std::int64_t value) {
     out += digits[i];
   }
   return value < 0 ? "-" + out : out;
+}
+
+// ---------------------------------------------------------------------------------------------- SharedText
+
+struct SharedText::Node {
+  std::atomic<std::size_t> references{0};
+  std::string text;
+};
+
+namespace {
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+};
+
+// Keys view the text of their own node. Copies take a reference without the lock (the copier holds one, so
+// the count cannot reach zero meanwhile); interning and the last release take the lock, so a node is
+// erased only while no one can find it.
+struct SharedTextPool {
+  std::mutex mutex;
+  std::unordered_map<std::string_view, void*, TextHash, std::equal_to<>> nodes;
+};
+
+SharedTextPool& shared_text_pool() {
+  static SharedTextPool* const pool = new SharedTextPool;  // never destroyed: static runs may outlive main
+  return *pool;
+}
+
+}  // namespace
+
+SharedText::SharedText(std::string_view text) {
+  if (text.empty()) return;
+  SharedTextPool& pool = shared_text_pool();
+  const std::lock_guard lock(pool.mutex);
+  if (const auto it = pool.nodes.find(text); it != pool.nodes.end()) {
+    node_ = static_cast<Node*>(it->second);
+  } else {
+    auto node = std::make_unique<Node>();
+    node->text = std::string(text);
+    node_ = node.release();
+    pool.nodes.emplace(std::string_view(node_->text), node_);
+  }
+  node_->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+SharedText::SharedText(const SharedText& other) noexcept : node_(other.node_) {
+  if (node_ != nullptr) node_->references.fetch_add(1, std::memory_order_relaxed);
+}
+
+SharedText& SharedText::operator=(const SharedText& other) noexcept {
+  if (node_ != other.node_) {
+    if (other.node_ != nullptr) other.node_->references.fetch_add(1, std::memory_order_relaxed);
+    release();
+    node_ = other.node_;
+  }
+  return *this;
+}
+
+SharedText& SharedText::operator=(SharedText&& other) noexcept {
+  if (this != &other) {
+    release();
+    node_ = other.node_;
+    other.node_ = nullptr;
+  }
+  return *this;
+}
+
+SharedText::~SharedText() { release(); }
+
+void SharedText::release() noexcept {
+  if (node_ == nullptr) return;
+  SharedTextPool& pool = shared_text_pool();
+  {
+    const std::lock_guard lock(pool.mutex);
+    if (node_->references.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+      node_ = nullptr;
+      return;
+    }
+    pool.nodes.erase(std::string_view(node_->text));
+  }
+  delete node_;
+  node_ = nullptr;
+}
+
+const std::string& SharedText::str() const noexcept {
+  static const std::string empty;
+  return node_ == nullptr ? empty : node_->text;
+}
+
+std::ostream& operator<<(std::ostream& out, const SharedText& text) { return out << text.str(); }
+
+std::size_t SharedText::distinct_count() noexcept {
+  SharedTextPool& pool = shared_text_pool();
+  const std::lock_guard lock(pool.mutex);
+  return pool.nodes.size();
 }
 
 }  // namespace llmfit

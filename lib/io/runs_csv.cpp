@@ -122,10 +122,11 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
         reject("test: '" + clip(f[c_test], 20) + "' is not pp or tg");
       }
       run.tok_s = checked_rate(tok_s, run.test, "tok_s");
-      run.source = f[c_source];
-      if (const auto b = run.source.find("(build "); b != std::string::npos) {
-        const auto e = run.source.find_first_of(";)", b);
-        run.build = run.source.substr(b + 7, e == std::string::npos ? std::string::npos : e - b - 7);
+      const std::string& source = f[c_source];
+      run.source = source;
+      if (const auto b = source.find("(build "); b != std::string::npos) {
+        const auto e = source.find_first_of(";)", b);
+        run.build = source.substr(b + 7, e == std::string::npos ? std::string::npos : e - b - 7);
       }
       set.runs.push_back(std::move(run));
     } catch (const RecordError& e) {

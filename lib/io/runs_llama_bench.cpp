@@ -215,9 +215,10 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     else if (fa->is_number_integer() && fa->get<int>() >= 0) run.flash_attn = fa->get<int>() != 0;  // -1 = auto
   }
   const std::string commit = optional_string(record, "build_commit").value_or("");
-  run.build = commit;
+  std::string build = commit;
   if (const auto number = optional_count(record, "build_number"))
-    run.build += (run.build.empty() ? "b" : " b") + std::to_string(*number);
+    build += (build.empty() ? "b" : " b") + std::to_string(*number);
+  run.build = build;
   run.era = year_of(optional_string(record, "test_time").value_or(""));
   run.source = "llama-bench" + (commit.empty() ? std::string() : " " + commit) + " (" + ctx.file + ")";
   check_backend(run, ctx.catalog);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -27,7 +28,9 @@ struct RunCase {
   const HardwareSpec* hardware = nullptr;
   const HardwareSpec* host = nullptr;  // GPUs: the CPU/RAM entry for offloaded layers (catalogue default)
   const ModelSpec* model = nullptr;
-  QuantSpec quant;  // the catalogue's numbers, bits scaled to the run's stated weight bytes (no strings)
+  /// The catalogue entry, or a copy with its bits scaled to the run's stated weight bytes (shared by the
+  /// runs of one file: a million cases hold a handful).
+  std::shared_ptr<const QuantSpec> quant;
   int device_count = 1;
   HardwareClass hardware_class = HardwareClass::nvidia_consumer;
   MemoryFit fit;            // memory verdict at the largest capacity the chip is sold with

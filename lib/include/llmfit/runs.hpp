@@ -12,6 +12,7 @@
 #include "llmfit/catalog.hpp"
 #include "llmfit/efficiency.hpp"
 #include "llmfit/predict.hpp"
+#include "llmfit/text.hpp"
 
 namespace llmfit {
 
@@ -24,10 +25,10 @@ enum class RunTest { decode, prefill };
 /// cache of n_depth .. n_depth + n_gen tokens (mean depth n_depth + n_gen / 2).
 /// Prefill: n_prompt tokens processed after n_depth tokens already cached.
 struct MeasuredRun {
-  std::string hardware_id;  // catalogue id
+  SharedText hardware_id;  // catalogue id
   int device_count = 1;     // identical devices, layer split
-  std::string model_id;     // catalogue id
-  std::string quant_id;     // catalogue id
+  SharedText model_id;     // catalogue id
+  SharedText quant_id;     // catalogue id
   Backend backend = Backend::llama_cpp;
   DeviceApi api = DeviceApi::cuda;
   RunTest test = RunTest::decode;
@@ -40,11 +41,11 @@ struct MeasuredRun {
   double params = 0;         // parameters as the file states them (model_n_params); 0 = not stated
   KvCacheType kv_type = KvCacheType::f16;
   std::optional<bool> flash_attn;
-  std::string build;   // engine build (commit or number), when stated
-  std::string era;     // year of the engine build the run was measured with ("2024"); empty = unknown
-  std::string source;  // where the measurement was published
-  std::string note;    // anything a reader of the run should know
-  std::string file;    // file it was read from
+  SharedText build;   // engine build (commit or number), when stated
+  SharedText era;     // year of the engine build the run was measured with ("2024"); empty = unknown
+  SharedText source;  // where the measurement was published
+  SharedText note;    // anything a reader of the run should know
+  SharedText file;    // file it was read from
   std::size_t index = 0;  // record number in that file (0-based; CSV: data row; JSON lines: line)
 
   /// Mean number of tokens in the KV cache while the measured tokens were processed.
@@ -67,7 +68,7 @@ inline constexpr double kMaxPrefillTokS = 1e8;
 
 /// A record that was not used, and why.
 struct SkippedRun {
-  std::string file;
+  SharedText file;
   std::size_t index = 0;
   std::string reason;
 };

@@ -3,6 +3,7 @@
 /// suggestions and thousands separators.
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +40,48 @@ namespace llmfit {
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
 /// 12345 → "12,345".
 [[nodiscard]] std::string with_thousands(std::int64_t value);
+
+/// Text many records repeat (run files, sources, notes, catalogue ids): each distinct text is held once
+/// per process and shared, reference-counted, by every value that holds it, so a million runs read from
+/// one file cost 8 bytes per field instead of a string each. Immutable; copies are cheap; thread-safe.
+class SharedText {
+ public:
+  SharedText() noexcept = default;
+  SharedText(std::string_view text);  // NOLINT(google-explicit-constructor): a drop-in for std::string fields
+  SharedText(const std::string& text) : SharedText(std::string_view(text)) {}  // NOLINT
+  SharedText(const char* text) : SharedText(std::string_view(text)) {}         // NOLINT
+  SharedText(const SharedText& other) noexcept;
+  SharedText(SharedText&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+  SharedText& operator=(const SharedText& other) noexcept;
+  SharedText& operator=(SharedText&& other) noexcept;
+  ~SharedText();
+
+  [[nodiscard]] const std::string& str() const noexcept;
+  operator const std::string&() const noexcept { return str(); }  // NOLINT
+  operator std::string_view() const noexcept { return str(); }    // NOLINT
+  [[nodiscard]] bool empty() const noexcept { return str().empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return str().size(); }
+  [[nodiscard]] const char* c_str() const noexcept { return str().c_str(); }
+
+  friend bool operator==(const SharedText& a, const SharedText& b) noexcept {
+    return a.node_ == b.node_ || a.str() == b.str();
+  }
+  friend bool operator==(const SharedText& a, std::string_view b) noexcept { return a.str() == b; }
+  friend bool operator==(const SharedText& a, const char* b) noexcept { return a.str() == b; }
+  friend bool operator==(const SharedText& a, const std::string& b) noexcept { return a.str() == b; }
+  friend std::string operator+(const std::string& a, const SharedText& b) { return a + b.str(); }
+  friend std::string operator+(const SharedText& a, const std::string& b) { return a.str() + b; }
+  friend std::string operator+(const char* a, const SharedText& b) { return a + b.str(); }
+  friend std::string operator+(const SharedText& a, const char* b) { return a.str() + b; }
+  friend std::ostream& operator<<(std::ostream& out, const SharedText& text);
+
+  /// Distinct texts held now (for tests of the sharing).
+  [[nodiscard]] static std::size_t distinct_count() noexcept;
+
+ private:
+  struct Node;
+  void release() noexcept;
+  Node* node_ = nullptr;  // null = empty text
+};
 
 }  // namespace llmfit
