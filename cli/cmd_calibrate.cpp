@@ -1,4 +1,5 @@
 // `llmfit calibrate FILE... -o profile.yaml`: fit the efficiency constants to measured runs.
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -19,7 +20,7 @@ struct CalibrateOptions {
 
 void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
-  const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  RunSet set = load_runs_paths(options.files, cat, options.defaults);
   // Opened once the inputs are read and before the fit: an output that is an input, or cannot be
   // written, is refused at once.
   std::optional<OutputFile> profile_out;
@@ -29,8 +30,9 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
     const SkippedRun& first = resolved.skipped.front();
     throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
   }
-  std::vector<SkippedRun> skipped = set.skipped;
-  skipped.insert(skipped.end(), resolved.skipped.begin(), resolved.skipped.end());
+  std::vector<SkippedRun> skipped = std::move(set.skipped);
+  skipped.insert(skipped.end(), std::make_move_iterator(resolved.skipped.begin()),
+                 std::make_move_iterator(resolved.skipped.end()));
 
   CalibrationOptions fit_options;
   fit_options.profile_name = "calibrated";

@@ -1,4 +1,5 @@
 // `llmfit validate FILE...`: predict every measured run and report the errors.
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -18,18 +19,19 @@ struct ValidateOptions {
 
 void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
-  const RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  RunSet set = load_runs_paths(options.files, cat, options.defaults);
   // Opened once the inputs are read and before any work: an output that is an input, or cannot be
   // written, is refused at once.
   std::optional<OutputFile> runs_out;
   if (!is_stdout(options.write_runs)) runs_out.emplace(options.write_runs);
-  const ResolvedRuns resolved = resolve_runs(set.runs, cat);
+  ResolvedRuns resolved = resolve_runs(set.runs, cat);
   if (options.defaults.strict && !resolved.skipped.empty()) {
     const SkippedRun& first = resolved.skipped.front();
     throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
   }
-  std::vector<SkippedRun> skipped = set.skipped;
-  skipped.insert(skipped.end(), resolved.skipped.begin(), resolved.skipped.end());
+  std::vector<SkippedRun> skipped = std::move(set.skipped);
+  skipped.insert(skipped.end(), std::make_move_iterator(resolved.skipped.begin()),
+                 std::make_move_iterator(resolved.skipped.end()));
   if (resolved.cases.empty())
     throw InputError("validate: no usable runs in " + std::to_string(options.files.size()) + " file(s)" +
                      (skipped.empty() ? std::string() : "; first skipped: " + skipped.front().file + ":" +

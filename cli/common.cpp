@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -138,9 +139,17 @@ StandardOutputError::StandardOutputError(int error)
 bool is_stdout(const std::string& path) { return path.empty() || path == "-"; }
 
 void write_output(const std::string& unspelled, const std::string& path) {
-  const std::string text = spelled(unspelled);
-  if (is_stdout(path)) return write_stdout(text);
-  write_file_atomically(path, text);
+  if (!is_stdout(path)) return write_file_atomically(path, spelled(unspelled));
+  // Spelled a block of whole lines at a time (a field reference never spans a line): a 50 MB table is
+  // not copied whole to be printed.
+  constexpr std::size_t kBlockBytes = 1 << 16;
+  std::size_t begin = 0;
+  while (begin < unspelled.size()) {
+    std::size_t end = unspelled.find('\n', std::min(unspelled.size(), begin + kBlockBytes));
+    end = end == std::string::npos ? unspelled.size() : end + 1;
+    write_stdout(spelled(std::string_view(unspelled).substr(begin, end - begin)));
+    begin = end;
+  }
 }
 
 }  // namespace llmfit::cli
