@@ -51,7 +51,8 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
       write_output(runs_to_json_text(usable), options.write_runs);
     }
   }
-  write_output(render_validation(report, resolved.cases, skipped, name, options.format), "");
+  render_validation_to(report, resolved.cases, skipped, name, options.format,
+                       [](std::string_view block) { write_output(std::string(block), ""); });
 }
 
 }  // namespace

@@ -228,8 +228,10 @@ nlohmann::json calibration_json(const CalibrationReport& report, const std::vect
   return j;
 }
 
-std::string validation_text(const ValidationReport& report, const std::vector<RunCase>& cases,
-                                   const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
+void validation_text(const ValidationReport& report, const std::vector<RunCase>& cases,
+                     const std::vector<SkippedRun>& skipped, const std::string& profile_name,
+                     const std::function<void(std::string_view)>& sink) {
+  constexpr std::size_t kBlockBytes = 1 << 16;
   std::string out = fmt::format("Validation of {} runs against profile '{}'\n", report.runs.size(), profile_name);
   out += fmt::format("  {:>9} {:>9} {:>7}  {:<14} {}\n", "measured", "predicted", "error", "test", "run");
   for (const RunError& e : report.runs) {
@@ -237,12 +239,16 @@ std::string validation_text(const ValidationReport& report, const std::vector<Ru
     out += fmt::format("  {:>9} {:>9} {:>6.1f}%  {:<14} {}{}  {}\n", format_rate(e.measured_tok_s),
                        format_rate(e.predicted_tok_s), e.ape_pct, run_shape(*c.run), run_what(c),
                        c.offloaded ? " (offloaded)" : "", run_where(*c.run));
+    if (out.size() >= kBlockBytes) {
+      sink(out);
+      out.clear();
+    }
   }
   out += "\nSUMMARY (error of tokens/s)      n     MAPE   median APE\n";
   out += summary_line("decode", "", report.decode, "");
   out += summary_line("prefill", "", report.prefill, "");
   out += skipped_text(skipped);
-  return out;
+  sink(out);
 }
 
 nlohmann::json validation_json(const ValidationReport& report, const std::vector<RunCase>& cases,
@@ -272,10 +278,18 @@ std::string render_calibration(const CalibrationReport& report, const std::vecto
                                 : calibration_text(report, cases, skipped);
 }
 
+void render_validation_to(const ValidationReport& report, const std::vector<RunCase>& cases,
+                          const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format,
+                          const std::function<void(std::string_view)>& sink) {
+  if (format == Format::json) return sink(report::json_text(validation_json(report, cases, skipped, profile_name)));
+  validation_text(report, cases, skipped, profile_name, sink);
+}
+
 std::string render_validation(const ValidationReport& report, const std::vector<RunCase>& cases,
                               const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format) {
-  return format == Format::json ? report::json_text(validation_json(report, cases, skipped, profile_name))
-                                : validation_text(report, cases, skipped, profile_name);
+  std::string out;
+  render_validation_to(report, cases, skipped, profile_name, format, [&](std::string_view block) { out += block; });
+  return out;
 }
 
 }  // namespace llmfit

@@ -2,7 +2,9 @@
 /// Presentation of calibration and validation results: terminal text and JSON (the profile file's YAML
 /// `report:` section is written by llmfit/io/profile_yaml.hpp).
 #include <array>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmfit/calibrate.hpp"
@@ -20,5 +22,10 @@ inline constexpr std::array kCalibrationFormats = kDocumentFormats;
 [[nodiscard]] std::string render_validation(const ValidationReport& report, const std::vector<RunCase>& cases,
                                             const std::vector<SkippedRun>& skipped, const std::string& profile_name,
                                             Format format);
+/// render_validation handed to `sink` in blocks of whole lines as it is made, so a table of a million runs
+/// is never held whole (text; JSON is handed over in one piece).
+void render_validation_to(const ValidationReport& report, const std::vector<RunCase>& cases,
+                          const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format,
+                          const std::function<void(std::string_view)>& sink);
 
 }  // namespace llmfit
