@@ -384,3 +384,41 @@ TEST(RunLimits, MalformedJsonNamesTheFile) {
 
 }  // namespace
 }  // namespace llmfit
+
+// ------------------------------------------------------------------------------------------ shared text
+
+namespace llmfit {
+namespace {
+
+// Runs read from one file share one copy of each repeated text (file name, source, ids): a million rows
+// must not hold a million copies. Held texts are released with their last holder.
+TEST(SharedTextSharing, RepeatedRunTextsAreHeldOnceAndReleasedWithTheirLastHolder) {
+  const std::string unique = "shared-text-test-source-" + std::to_string(reinterpret_cast<std::uintptr_t>(&cat()));
+  const std::size_t before = SharedText::distinct_count();
+  {
+    std::string csv = "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source\n";
+    for (int i = 0; i < 500; ++i) csv += "rtx-4090,,cuda,llama-3-8b,Q4_K_M,tg,0,128," + std::to_string(100 + i % 7) + "," + unique + "\n";
+    const RunSet set = parse_runs(csv, "many-rows.csv", cat(), {});
+    ASSERT_EQ(set.runs.size(), 500u);
+    // The file name, the source and the three ids: a handful of new texts, not 500 × 5.
+    EXPECT_LE(SharedText::distinct_count(), before + 5);
+    EXPECT_EQ(set.runs.front().source, unique);
+    EXPECT_EQ(&set.runs.front().source.str(), &set.runs.back().source.str());
+    const MeasuredRun copy = set.runs[7];
+    EXPECT_EQ(copy.file, "many-rows.csv");
+    EXPECT_EQ("at " + copy.file + ":" + std::to_string(copy.index), "at many-rows.csv:7");
+  }
+  EXPECT_EQ(SharedText::distinct_count(), before) << "texts outlived every run that held them";
+  EXPECT_TRUE(SharedText().empty());
+  EXPECT_EQ(SharedText(""), SharedText());
+  SharedText a = "x-shared";
+  SharedText b = a;
+  a = SharedText("y-shared");
+  EXPECT_EQ(b, "x-shared");
+  EXPECT_EQ(a, "y-shared");
+  b = std::move(a);
+  EXPECT_EQ(b, "y-shared");
+}
+
+}  // namespace
+}  // namespace llmfit

@@ -2,6 +2,7 @@
 // format (run_records.hpp), mapped to catalogue ids or reported with the reason it could not be.
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -148,8 +149,13 @@ RunSet load_runs_paths(const std::vector<std::string>& paths, const Catalog& cat
   RunSet all;
   for (const auto& path : paths) {
     RunSet one = load_runs_path(path, catalog, defaults);
+    if (all.runs.empty() && all.skipped.empty() && all.formats.empty()) {
+      all = std::move(one);  // one file (the usual case) is not copied
+      continue;
+    }
     all.runs.insert(all.runs.end(), std::make_move_iterator(one.runs.begin()), std::make_move_iterator(one.runs.end()));
-    all.skipped.insert(all.skipped.end(), one.skipped.begin(), one.skipped.end());
+    all.skipped.insert(all.skipped.end(), std::make_move_iterator(one.skipped.begin()),
+                       std::make_move_iterator(one.skipped.end()));
     all.formats.insert(all.formats.end(), one.formats.begin(), one.formats.end());
   }
   return all;
