@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <random>
 
@@ -384,6 +385,41 @@ TEST(ShippedProfile, KeepsTheQwen3CoderOnM2MaxAnchor) {
   // No MoE runs in the shipped data: the expert cost is the literature value.
   const auto& lit = default_efficiency_profile().lookup(Backend::ollama, DeviceApi::metal, HardwareClass::apple);
   EXPECT_DOUBLE_EQ(a.resolved.efficiency->constants.expert_overhead_us, lit.constants.expert_overhead_us);
+}
+
+}  // namespace
+}  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+// A case keeps only the layer placement of its memory verdict: the time model must read nothing else of
+// it, so every shipped run (offloaded ones included) predicts the same with the whole verdict.
+TEST(RunCasePlacement, PredictsAsTheWholeMemoryVerdict) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(LLMFIT_SOURCE_DIR) + "/examples/runs"))
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  const RunSet set = load_runs_paths(files, Catalog::builtin(), {});
+  const ResolvedRuns resolved = resolve_runs(set.runs, Catalog::builtin());
+  ASSERT_GT(resolved.cases.size(), 500u);
+  int offloaded = 0;
+  for (const RunCase& c : resolved.cases) {
+    const Scenario s = c.scenario();
+    const EfficiencyConstants& k =
+        default_efficiency_profile().lookup(c.run->backend, c.run->api, c.hardware_class).constants;
+    const MemoryFit whole = fit_memory(s, k);
+    ASSERT_EQ(whole.fits, !c.offloaded);
+    offloaded += c.offloaded ? 1 : 0;
+    const double depth = static_cast<double>(c.run->n_depth);
+    const double with_whole = c.run->test == RunTest::decode
+                                  ? decode_seconds_per_token(s, whole, k, c.run->mean_depth_tokens())
+                                  : prefill_seconds(s, whole, k, static_cast<double>(c.run->n_prompt), depth);
+    const double with_placement = c.run->test == RunTest::decode
+                                      ? decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens())
+                                      : prefill_seconds(s, c.placement(), k, static_cast<double>(c.run->n_prompt), depth);
+    EXPECT_EQ(with_whole, with_placement) << c.run->file << ":" << c.run->index;
+  }
+  EXPECT_GT(offloaded, 0) << "no offloaded run among the shipped runs: the placement is not exercised";
 }
 
 }  // namespace

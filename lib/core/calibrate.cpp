@@ -176,11 +176,12 @@ double unit_column(Time time, const EfficiencyConstants& zero, double offset, do
 Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   Probe p;
   const Scenario s = c.scenario();
+  const MemoryFit fit = c.placement();
   const MeasuredRun& run = *c.run;
   const EfficiencyConstants zero = zero_time(prior);
   if (run.test == RunTest::decode) {
     const double depth = run.mean_depth_tokens();
-    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, c.fit, k, depth); };
+    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth); };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
     p.decode[static_cast<std::size_t>(c.quant->kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
@@ -191,7 +192,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
-    auto time = [&](const EfficiencyConstants& k) { return prefill_seconds(s, c.fit, k, tokens, depth); };
+    auto time = [&](const EfficiencyConstants& k) { return prefill_seconds(s, fit, k, tokens, depth); };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
     p.prefill[kCompute] = column(&EfficiencyConstants::compute_efficiency);
@@ -788,6 +789,15 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
 
 // ------------------------------------------------------------------------------------------------
 
+MemoryFit RunCase::placement() const noexcept {
+  MemoryFit fit;
+  fit.fits = !offloaded;
+  fit.offload = offload;
+  fit.gpu_layers = gpu_layers;
+  fit.cpu_layers = cpu_layers;
+  return fit;
+}
+
 Scenario RunCase::scenario() const noexcept {
   Scenario s;
   s.hardware = hardware;
@@ -872,8 +882,11 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       c.quant = scaled;
     }
     const EfficiencyConstants& prior = default_efficiency_profile().lookup(run.backend, run.api, c.hardware_class).constants;
-    c.fit = fit_memory(c.scenario(), prior);
-    c.offloaded = !c.fit.fits;
+    const MemoryFit fit = fit_memory(c.scenario(), prior);
+    c.offload = fit.offload;
+    c.gpu_layers = fit.gpu_layers;
+    c.cpu_layers = fit.cpu_layers;
+    c.offloaded = !fit.fits;
     // Physics: nothing beats the peak bandwidth (decode) or the fastest arithmetic (prefill).
     const Probe p = probe_case(c, prior);
     const bool finite = std::isfinite(p.offset) &&
@@ -912,11 +925,11 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
 double predict_run_tok_s(const RunCase& c, const EfficiencyConstants& k) noexcept {
   const Scenario s = c.scenario();
   if (c.run->test == RunTest::decode) {
-    const double t = decode_seconds_per_token(s, c.fit, k, c.run->mean_depth_tokens());
+    const double t = decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens());
     return t > 0 && std::isfinite(t) ? 1.0 / t : 0.0;
   }
   const double tokens = static_cast<double>(c.run->n_prompt);
-  const double t = prefill_seconds(s, c.fit, k, tokens, static_cast<double>(c.run->n_depth));
+  const double t = prefill_seconds(s, c.placement(), k, tokens, static_cast<double>(c.run->n_depth));
   return t > 0 && std::isfinite(t) ? tokens / t : 0.0;
 }
 

@@ -33,8 +33,15 @@ struct RunCase {
   std::shared_ptr<const QuantSpec> quant;
   int device_count = 1;
   HardwareClass hardware_class = HardwareClass::nvidia_consumer;
-  MemoryFit fit;            // memory verdict at the largest capacity the chip is sold with
+  // Of the memory verdict at the largest capacity the chip is sold with, what the time model reads: where
+  // the layers are (12 bytes, not a whole MemoryFit, per case of a million).
+  OffloadKind offload = OffloadKind::none;
+  int gpu_layers = 0;
+  int cpu_layers = 0;
   bool offloaded = false;   // does not fit fully on the accelerator: predicted with offload, not fitted
+
+  /// The layer placement as a MemoryFit for the time model (the byte totals are not kept: zero).
+  [[nodiscard]] MemoryFit placement() const noexcept;
 
   /// The scenario as the engine ran it (batch 1, context = depth + prompt + generated tokens).
   [[nodiscard]] Scenario scenario() const noexcept;
