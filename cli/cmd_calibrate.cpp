@@ -1,5 +1,4 @@
 // `llmfit calibrate FILE... -o profile.yaml`: fit the efficiency constants to measured runs.
-#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -26,13 +25,7 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   std::optional<OutputFile> profile_out;
   if (!is_stdout(options.output)) profile_out.emplace(options.output);
   ResolvedRuns resolved = resolve_runs(set.runs, cat);
-  if (options.defaults.strict && !resolved.skipped.empty()) {
-    const SkippedRun& first = resolved.skipped.front();
-    throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
-  }
-  std::vector<SkippedRun> skipped = std::move(set.skipped);
-  skipped.insert(skipped.end(), std::make_move_iterator(resolved.skipped.begin()),
-                 std::make_move_iterator(resolved.skipped.end()));
+  const std::vector<SkippedRun> skipped = all_skipped(set, resolved, options.defaults.strict);
 
   CalibrationOptions fit_options;
   fit_options.profile_name = "calibrated";

@@ -1,5 +1,4 @@
 // `llmfit validate FILE...`: predict every measured run and report the errors.
-#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -25,13 +24,7 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   std::optional<OutputFile> runs_out;
   if (!is_stdout(options.write_runs)) runs_out.emplace(options.write_runs);
   ResolvedRuns resolved = resolve_runs(set.runs, cat);
-  if (options.defaults.strict && !resolved.skipped.empty()) {
-    const SkippedRun& first = resolved.skipped.front();
-    throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
-  }
-  std::vector<SkippedRun> skipped = std::move(set.skipped);
-  skipped.insert(skipped.end(), std::make_move_iterator(resolved.skipped.begin()),
-                 std::make_move_iterator(resolved.skipped.end()));
+  const std::vector<SkippedRun> skipped = all_skipped(set, resolved, options.defaults.strict);
   if (resolved.cases.empty())
     throw InputError("validate: no usable runs in " + std::to_string(options.files.size()) + " file(s)" +
                      (skipped.empty() ? std::string() : "; first skipped: " + skipped.front().file + ":" +

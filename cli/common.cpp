@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <optional>
 
@@ -150,6 +151,17 @@ void write_output(const std::string& unspelled, const std::string& path) {
     write_stdout(spelled(std::string_view(unspelled).substr(begin, end - begin)));
     begin = end;
   }
+}
+
+std::vector<SkippedRun> all_skipped(RunSet& set, ResolvedRuns& resolved, bool strict) {
+  if (strict && !resolved.skipped.empty()) {
+    const SkippedRun& first = resolved.skipped.front();
+    throw InputError(first.file + ": record " + std::to_string(first.index) + ": " + first.reason);
+  }
+  std::vector<SkippedRun> skipped = std::move(set.skipped);
+  skipped.insert(skipped.end(), std::make_move_iterator(resolved.skipped.begin()),
+                 std::make_move_iterator(resolved.skipped.end()));
+  return skipped;
 }
 
 }  // namespace llmfit::cli

@@ -55,4 +55,8 @@ void check_stdout_at_exit();
 /// Writes `text` (its field references spelt as options) to stdout, or whole to `path` (OutputFile).
 void write_output(const std::string& text, const std::string& path);
 
+/// The runs skipped while reading, then while resolving (moved, not copied: a million rows may be
+/// skipped). With `strict`, the first run that did not resolve is an InputError.
+[[nodiscard]] std::vector<SkippedRun> all_skipped(RunSet& set, ResolvedRuns& resolved, bool strict);
+
 }  // namespace llmfit::cli

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <ostream>
 #include <unordered_map>
-#include <cstdio>
 #include <utility>
 
 

@@ -10,9 +10,9 @@
 /// The columns are measured by probing decode_seconds_per_token / prefill_seconds themselves, so the fit
 /// and the prediction cannot drift apart. See docs/calibration.md.
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
-#include <memory>
 #include <vector>
 
 #include "llmfit/catalog.hpp"

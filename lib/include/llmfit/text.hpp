@@ -63,9 +63,8 @@ class SharedText {
   [[nodiscard]] std::size_t size() const noexcept { return str().size(); }
   [[nodiscard]] const char* c_str() const noexcept { return str().c_str(); }
 
-  friend bool operator==(const SharedText& a, const SharedText& b) noexcept {
-    return a.node_ == b.node_ || a.str() == b.str();
-  }
+  // One node per distinct text: equal texts are the same node.
+  friend bool operator==(const SharedText& a, const SharedText& b) noexcept { return a.node_ == b.node_; }
   friend bool operator==(const SharedText& a, std::string_view b) noexcept { return a.str() == b; }
   friend bool operator==(const SharedText& a, const char* b) noexcept { return a.str() == b; }
   friend bool operator==(const SharedText& a, const std::string& b) noexcept { return a.str() == b; }
