@@ -82,6 +82,13 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "bandwidth_gb_s", .required = true, .range = {.low = 1, .high = 1e5},
               .rule = "must be in [1, 100000] GB/s"},
     h.bandwidth_gb_s);
+  v(FieldInfo{.key = "memory_type", .zero_is_unknown = true, .lowercase = true}, h.memory_type);
+  v(FieldInfo{.key = "memory_bus_bits", .range = {.low = 0, .high = 65'536}, .rule = "must be in [0, 65536] bits",
+              .zero_is_unknown = true},
+    h.memory_bus_bits);
+  v(FieldInfo{.key = "memory_data_rate_mt_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] MT/s",
+              .zero_is_unknown = true},
+    h.memory_data_rate_mt_s);
   v(FieldInfo{.key = "fp16_tflops", .required = true, .range = {.low = 0.001, .high = 1e5},
               .rule = "must be in [0.001, 100000]"},
     h.fp16_tflops);
@@ -90,6 +97,15 @@ void for_each_field(Record& h, Visitor&& v) {
     h.int8_tops);
   v(FieldInfo{.key = "gpu_cores", .range = {.low = 0, .high = 1e6}, .rule = "out of range", .zero_is_unknown = true},
     h.gpu_cores);
+  v(FieldInfo{.key = "cpu_cores", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
+              .zero_is_unknown = true},
+    h.cpu_cores);
+  v(FieldInfo{.key = "cpu_simd_bits", .range = {.low = 0, .high = 4096}, .rule = "must be in [0, 4096] bits",
+              .zero_is_unknown = true},
+    h.cpu_simd_bits);
+  v(FieldInfo{.key = "cpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
+              .zero_is_unknown = true},
+    h.cpu_clock_ghz);
   v(FieldInfo{.key = "form_factor", .required = true}, h.form_factor);
   v(FieldInfo{.key = "sustained_fraction", .range = {.low = 0, .high = 1, .low_open = true},
               .rule = "must be in (0, 1]"},
@@ -108,6 +124,7 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "default_host", .zero_is_unknown = true, .lowercase = true}, h.default_host);
   v(FieldInfo{.key = "gpu_memory_fraction", .range = {.low = 0, .high = 1}, .rule = "must be in (0, 1]"},
     h.gpu_memory_fraction);
+  v(FieldInfo{.key = "pci_ids", .lowercase = true}, h.pci_ids);
   v(FieldInfo{.key = "aliases", .lowercase = true}, h.aliases);
   v(FieldInfo{.key = "source", .required = true}, h.source);
   v(FieldInfo{.key = "notes"}, h.notes);
@@ -196,6 +213,14 @@ void for_each_field(Record& m, Visitor&& v) {
               .rule = "must be in [1, 2^26] tokens"},
     m.max_context);
   v(FieldInfo{.key = "default_quant", .required = true, .lowercase = true}, m.default_quant);
+  v(FieldInfo{.key = "api_input_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
+              .zero_is_unknown = true},
+    m.api_input_usd_per_mtok);
+  v(FieldInfo{.key = "api_output_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
+              .zero_is_unknown = true},
+    m.api_output_usd_per_mtok);
+  v(FieldInfo{.key = "api_price_source", .zero_is_unknown = true}, m.api_price_source);
+  v(FieldInfo{.key = "api_price_date", .zero_is_unknown = true}, m.api_price_date);
   v(FieldInfo{.key = "moe", .json_key = "experts", .nesting = JsonNesting::object}, m.moe);
   v(FieldInfo{.key = "attention", .nesting = JsonNesting::flatten}, m.attention);
   v(FieldInfo{.key = "mla", .nesting = JsonNesting::object}, m.mla);
