@@ -78,7 +78,7 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--top", options->top, "Show only the best N rows");
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();
-  add_scenario_options(*sub, options->query, planning_flags({ScenarioFlag::batch}));
+  add_scenario_options(*sub, options->query);
   add_output_options(*sub, options->output, kCompareFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");

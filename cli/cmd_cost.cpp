@@ -65,7 +65,7 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
                                        "Hardware price (default: catalogue price x devices)");
   CLI::Option* watts = sub->add_option("--watts", options->watts,
                                        "Power while generating (default: catalogue tdp_w x devices)");
-  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::batch, ScenarioFlag::memory_gib}));
+  add_scenario_options(*sub, q);
   add_output_options(*sub, options->output, kCostFormats, true);
   sub->callback([options, price, watts, &global] {
     options->price_given = price->count() > 0;

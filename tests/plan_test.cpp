@@ -307,21 +307,59 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhenComputeBound) {
   EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
 }
 
-TEST(PlanScale, ContextVerdictsAgreeWithTheSweep) {
+TEST(PlanScale, ContextPointsAreTheOneSpeedDefinition) {
   // Llama 3.3 70B Q4 (~42.5 GB of weights) on 2 x 24 GiB: short contexts fit, long ones spill layers to
   // the host, the longest do not fit at all.
-  const ResolvedQuery r = resolve("rtx-3090:2", "llama-3.3-70b-q4");
+  ResolvedQuery r = resolve("rtx-3090:2", "llama-3.3-70b-q4");
+  r.scenario.prompt_tokens = 3000;  // not a power of two: the table gains the row
   const auto& k = r.efficiency->constants;
   const std::vector<ContextPoint> points = context_scaling(r.scenario, k);
-  const std::vector<FitVerdict> verdicts = context_verdicts(r.scenario, k, points);
-  ASSERT_EQ(points.size(), verdicts.size());
   std::set<FitVerdict> seen;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    EXPECT_EQ(points[i].fits, verdicts[i] == FitVerdict::fits) << points[i].context;
-    seen.insert(verdicts[i]);
+  bool has_prompt = false;
+  for (const ContextPoint& point : points) {
+    // Each row is predict() at that prompt, in the scenario's KV cache widened to the prompt.
+    const Scenario at = at_prompt(r.scenario, point.context);
+    EXPECT_EQ(at.context_tokens, std::max(r.scenario.context_tokens, point.context));
+    EXPECT_EQ(point.kv_tokens, at.context_tokens);
+    const Prediction p = predict(at, k);
+    EXPECT_EQ(point.verdict, p.fit.verdict) << point.context;
+    EXPECT_EQ(point.fits, p.fit.fits) << point.context;
+    if (p.fit.verdict != FitVerdict::does_not_fit) {
+      EXPECT_DOUBLE_EQ(point.decode_tok_s, p.decode_tok_s) << point.context;
+      EXPECT_DOUBLE_EQ(point.ttft_s, p.ttft_s) << point.context;
+    } else {
+      EXPECT_EQ(point.decode_tok_s, 0.0);
+    }
+    seen.insert(point.verdict);
+    has_prompt = has_prompt || point.context == 3000;
   }
-  EXPECT_EQ(verdicts.front(), FitVerdict::fits);
+  EXPECT_TRUE(has_prompt);
+  EXPECT_EQ(points.front().verdict, FitVerdict::fits);
   EXPECT_EQ(seen.count(FitVerdict::partial_offload), 1u);
+  EXPECT_EQ(seen.count(FitVerdict::does_not_fit), 1u);
+  // The row of the scenario's own prompt is the speed block.
+  const ContextPoint own = speed_at_prompt(r.scenario, k, 3000);
+  const Prediction p = predict(r.scenario, k);
+  EXPECT_DOUBLE_EQ(own.decode_tok_s, p.decode_tok_s);
+  EXPECT_DOUBLE_EQ(own.ttft_s, p.ttft_s);
+}
+
+TEST(PlanScale, BothContextLimits) {
+  // 70B Q4 on one 24 GiB card: no context fits fully, a long one runs with CPU offload.
+  const ResolvedQuery r = resolve("rtx-4090", "llama-3.3-70b-q4");
+  const auto& k = r.efficiency->constants;
+  EXPECT_EQ(fit_memory(r.scenario, k).max_context, 0);
+  const std::int64_t with_offload = max_context_with_offload(r.scenario, k);
+  ASSERT_GT(with_offload, 8192);
+  EXPECT_LT(with_offload, r.scenario.model->max_context);
+  Scenario at = r.scenario;
+  at.context_tokens = with_offload;
+  EXPECT_NE(fit_memory(at, k).verdict, FitVerdict::does_not_fit);
+  at.context_tokens = with_offload + 1;
+  EXPECT_EQ(fit_memory(at, k).verdict, FitVerdict::does_not_fit);
+  Scenario no_offload = r.scenario;
+  no_offload.allow_offload = false;
+  EXPECT_EQ(max_context_with_offload(no_offload, k), 0);
 }
 
 TEST(PlanScale, LargestBatchThatFitsIsTheBoundary) {
@@ -380,7 +418,7 @@ std::vector<ResolvedQuery> cluster_nodes(const std::string& text, const std::str
     Query q;
     q.hardware = n.hardware->id;
     q.model = model;
-    q.memory_gib = n.memory_gib > 0 ? n.memory_gib : memory_gib;
+    if (n.memory_gib > 0 || memory_gib > 0) q.memory_gib = n.memory_gib > 0 ? n.memory_gib : memory_gib;
     nodes.push_back(resolve_query(cat(), q, prof()));
   }
   return nodes;

@@ -118,7 +118,7 @@ Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const Efficie
   query.hardware = count > 1 ? fmt::format("{}:{}", hw.id, count) : hw.id;
   query.model = model.id + "-" + quant.id;
   query.batch = o.users;
-  query.context_tokens = o.context_tokens;
+  if (o.context_tokens > 0) query.context_tokens = o.context_tokens;  // 0: the default
   Ranked r;
   Recommendation& rec = r.rec;
   rec.resolved = resolve_query(catalog, query, profile);

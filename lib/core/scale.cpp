@@ -1,9 +1,7 @@
 // scale: batch and context sweeps (scale.hpp).
 #include "llmfit/scale.hpp"
 
-
 #include <vector>
-
 
 namespace llmfit {
 
@@ -61,19 +59,6 @@ int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants&
     (fits_at(mid) ? low : high) = mid;
   }
   return low;
-}
-
-std::vector<FitVerdict> context_verdicts(const Scenario& scenario, const EfficiencyConstants& constants,
-                                         const std::vector<ContextPoint>& points) {
-  std::vector<FitVerdict> verdicts;
-  verdicts.reserve(points.size());
-  for (const ContextPoint& point : points) {
-    Scenario at = scenario;
-    at.context_tokens = point.context;
-    at.prompt_tokens = point.context;
-    verdicts.push_back(fit_memory(at, constants).verdict);
-  }
-  return verdicts;
 }
 
 }  // namespace llmfit

@@ -55,6 +55,7 @@ const Columns<Ranked>& compare_columns() {
          [](const Ranked& r) { return prediction(r).in_range ? format_duration(prediction(r).ttft_s) : "-"; }, true},
         {"headroom_gb", [](const Ranked& r) { return number(gb(r.row->headroom_bytes)); }, "headroom",
          [](const Ranked& r) { return signed_gb(r.row->headroom_bytes); }, true},
+        {"margin_gb", [](const Ranked& r) { return number(gb(prediction(r).fit.margin_bytes)); }},
         {"max_context", [](const Ranked& r) { return json(prediction(r).fit.max_context); }},
         {"price_usd", [](const Ranked& r) { return positive(r.row->price_usd); }, "price",
          [](const Ranked& r) { return r.row->price_usd > 0 ? usd(r.row->price_usd) : "-"; }, true},
@@ -114,8 +115,14 @@ std::string compare_text(const std::vector<CompareRow>& rows, const std::vector<
                      rows.size());
   if (not_fitting > 0)
     out += "(speed) in parentheses: what it would reach with enough memory; it does not fit as configured.\n";
-  out += "headroom = usable memory minus weights, KV cache and overheads; price = catalogue price x devices "
-         "(graphics cards alone); tok/s per W uses the catalogue power (tdp_w).\n";
+  out += "headroom = usable memory minus weights, KV cache and overheads; it fits when the headroom keeps the safety "
+         "margin (" + (rows.empty() ? std::string("none") : describe_fit_margin(rows.front().resolved.scenario.margin)) +
+         "); price = catalogue price x devices (graphics cards alone); tok/s per W uses the catalogue power (tdp_w).\n";
+  std::vector<std::string> notes;  // each once, however many rows share it
+  for (const CompareRow& r : rows)
+    for (const std::string& warning : r.resolved.warnings)
+      if (std::find(notes.begin(), notes.end(), warning) == notes.end()) notes.push_back(warning);
+  for (const auto& note : notes) out += "note: " + note + "\n";
   for (const auto& s : skipped) out += "skipped " + s + "\n";
   return out;
 }

@@ -27,11 +27,6 @@ struct BatchPoint {
 /// grows beyond it) or the first batch whose KV cache no longer fits (when batch 1 fits).
 [[nodiscard]] std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants,
                                                   int max_batch);
-/// The memory verdict at each point of a context sweep (context_scaling says only whether it fits fully;
-/// its speeds are CPU-offload speeds where layers spill, and what it would reach with enough memory
-/// where it does not fit at all).
-[[nodiscard]] std::vector<FitVerdict> context_verdicts(const Scenario& scenario, const EfficiencyConstants& constants,
-                                                       const std::vector<ContextPoint>& points);
 /// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one).
 [[nodiscard]] int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants,
                                           int limit = 4096);

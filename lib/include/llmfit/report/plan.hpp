@@ -22,15 +22,17 @@ inline constexpr std::array kCompareFormats = kTableFormats;
 
 // fit --------------------------------------------------------------------------------------------
 inline constexpr std::array kFitFormats = kTableFormats;
+/// The first `top` models (0 = all); the text counts every model that fits.
 [[nodiscard]] std::string render_fit_search(const FitSearchResult& result, FitSort sort, double min_decode_tok_s,
-                                            bool show_all_quants, Format format);
-[[nodiscard]] svg::BarChart fit_search_chart(const FitSearchResult& result);
+                                            bool show_all_quants, std::size_t top, Format format);
+[[nodiscard]] svg::BarChart fit_search_chart(const FitSearchResult& result, std::size_t top = 0);
 
 // scale ------------------------------------------------------------------------------------------
 struct ScaleReport {
   ResolvedQuery resolved;
-  std::vector<ContextPoint> context;
-  std::vector<FitVerdict> context_verdicts;  // per point; empty = only ContextPoint::fits is known
+  std::vector<ContextPoint> context;          // context_scaling
+  std::int64_t max_context = 0;               // fully on the accelerator (MemoryFit::max_context)
+  std::int64_t max_context_with_offload = 0;  // at all (max_context_with_offload)
   bool batch_sweep = false;
   std::vector<BatchPoint> batch;
   int largest_batch_that_fits = 0;
