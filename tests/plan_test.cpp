@@ -267,6 +267,60 @@ TEST(PlanFit, SortOrders) {
   EXPECT_FALSE(parse_fit_sort("fastest").has_value());
 }
 
+TEST(PlanFit, EveryFitKeepsTheMarginAndTheQualityFloor) {
+  // Without them, a 36 GiB M4 Max "fitted" 70B models at 3 bits (Q3_K_M +10.1 %, MLX 3-bit +28 %
+  // perplexity), and a 32 GiB M2 Max Qwen3 30B-A3B Q5_K_M with 17 MB to spare.
+  for (const char* hardware : {"m4-max-40c", "m2-max"}) {
+    FitSearchOptions o;
+    o.base.hardware = hardware;
+    const FitSearchResult r = fit_search(cat(), o, prof());
+    ASSERT_FALSE(r.models.empty());
+    for (const auto& f : r.models) {
+      for (const auto& c : f.candidates) {
+        if (!c.qualifies()) continue;
+        const MemoryFit& fit = c.prediction.fit;
+        EXPECT_GE(fit.available_bytes - fit.total_bytes, fit.margin_bytes) << f.model->id << " " << c.quant->id;
+        EXPECT_GE(fit.margin_bytes, std::max(0.05 * fit.available_bytes, 0.5e9));
+        EXPECT_LE(c.quant->quality_ppl_increase_pct, kDefaultMaxPplIncreasePct) << f.model->id << " " << c.quant->id;
+      }
+    }
+  }
+  FitSearchOptions o;
+  o.base.hardware = "m4-max-40c";
+  const FitSearchResult strict = fit_search(cat(), o, prof());
+  EXPECT_EQ(find_fit(strict.models, "llama-3.1-70b"), nullptr);
+  o.max_ppl_increase_pct = 30;  // asked for
+  const FitSearchResult loose = fit_search(cat(), o, prof());
+  ASSERT_NE(find_fit(loose.models, "llama-3.1-70b"), nullptr);
+  EXPECT_GT(find_fit(loose.models, "llama-3.1-70b")->best_candidate().quant->quality_ppl_increase_pct, 10);
+
+  FitSearchOptions edge;
+  edge.base.hardware = "m2-max";
+  const FitSearchResult with_margin = fit_search(cat(), edge, prof());
+  const ModelFit* qwen = find_fit(with_margin.models, "qwen3-30b-a3b");
+  ASSERT_NE(qwen, nullptr);
+  EXPECT_NE(qwen->best_candidate().quant->id, "q5_k_m");
+  FitSearchOptions no_margin = edge;
+  no_margin.base.fit_margin.push_back('0');  // asked for
+  const FitSearchResult without_margin = fit_search(cat(), no_margin, prof());
+  qwen = find_fit(without_margin.models, "qwen3-30b-a3b");
+  ASSERT_NE(qwen, nullptr);
+  EXPECT_EQ(qwen->best_candidate().quant->id, "q5_k_m");
+}
+
+TEST(PlanFit, MarginsAsTyped) {
+  EXPECT_EQ(parse_fit_margin(""), kDefaultFitMargin);
+  EXPECT_EQ(parse_fit_margin("8%"), (FitMargin{0.08, 0}));
+  EXPECT_EQ(parse_fit_margin("1.5"), (FitMargin{0, 1.5e9}));
+  EXPECT_EQ(parse_fit_margin("2GB"), (FitMargin{0, 2e9}));
+  EXPECT_EQ(parse_fit_margin("0"), (FitMargin{0, 0}));
+  for (const char* bad : {"-1", "60%", "x", "%", "1.5 GiB", "nan"})
+    expect_field_error([&] { (void)parse_fit_margin(bad); }, "fit_margin");
+  EXPECT_DOUBLE_EQ(fit_margin_bytes(kDefaultFitMargin, 100e9), 5e9);
+  EXPECT_DOUBLE_EQ(fit_margin_bytes(kDefaultFitMargin, 4e9), 0.5e9);
+  EXPECT_EQ(describe_fit_margin(kNoFitMargin), "none");
+}
+
 TEST(PlanFit, BadOptionsAreInputErrors) {
   FitSearchOptions o;
   o.base.hardware = "rtx-4909";
@@ -274,6 +328,12 @@ TEST(PlanFit, BadOptionsAreInputErrors) {
   o.base.hardware = "rtx-4090";
   o.min_decode_tok_s = std::nan("");
   expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "min_decode_tok_s");
+  o.min_decode_tok_s = 0;
+  o.max_ppl_increase_pct = -1;
+  expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "max_ppl_increase_pct");
+  o.max_ppl_increase_pct = 10;
+  o.base.context_tokens = 0;
+  expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "context_tokens");
 }
 
 // -------------------------------------------------------------------------------------------- scale
