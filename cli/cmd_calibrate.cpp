@@ -68,6 +68,7 @@ void setup_calibrate(CLI::App& app, GlobalOptions& global) {
                   "'-' = stdout")
       ->type_name("PROFILE");
   refuse_option(*sub, "--calibration", true, "calibrate fits its profile from the literature defaults");
+  refuse_option(*sub, "--quant", true, "each run names its quantisation (or --model does)");
   sub->add_option("--hw", options->defaults.hardware,
                   "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
   sub->add_option("--model", options->defaults.model,

@@ -57,6 +57,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
                         {ScenarioFlag::host_memory_gib, fully},
                         {ScenarioFlag::allow_offload, fully}});
   add_output_options(*sub, options->output, kFitFormats, true);
+  refuse_option(*sub, "--quant", true, "fit tries every quantisation of the --model-file / --hf-config model");
   sub->callback([options, &global] { run_fit(*options, global); });
 }
 

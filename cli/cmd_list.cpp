@@ -105,6 +105,7 @@ void setup_list(CLI::App& app, GlobalOptions& global) {
   add_format_option(*sub, options->format, kCatalogFormats);
   sub->add_option("-o,--output", options->output, "Write the list to this file instead of stdout");
   refuse_option(*sub, "--calibration", true, "a list of the catalogue predicts nothing");
+  refuse_option(*sub, "--quant", true, "the list shows every quantisation");
   sub->callback([options, filters, &global] {
     const std::string what = to_lower(options->what);
     check_filters(what, filters);

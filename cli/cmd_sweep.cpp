@@ -82,6 +82,7 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_option("--batch", options->batch, "Concurrent sequences")->capture_default_str();
   sub->add_option("-o,--output", options->output, "Write to this file instead of stdout");
+  refuse_option(*sub, "--quant", true, "the sweep runs every quantisation");
   // The scenario flags of one prediction that a sweep over the catalogue does not take.
   const std::string each = "the sweep runs every chip with its own default";
   refuse_scenario_flags(*sub, {{ScenarioFlag::context_tokens, "the sweep takes --contexts (each the KV size and the prompt)"},

@@ -434,7 +434,9 @@ TEST_F(CliFlags, FlagsThatOnlyApplyWithAnotherAreRefusedWithout) {
        {Args{"scale", "--hw", "m2-max", "--model", "qwen3-coder-q4", "--max-batch", "16"},
         Args{"scale", "--hw", "m2-max", "--model", "qwen3-coder-q4", "--batch-sweep", "--batch", "4"},
         Args{"fit", "--hw", "m2-max", "--all-quants", "--format", "json"}, Args{"list", "models", "--vendor", "apple"},
-        Args{"list", "quants", "--family", "llama"}, Args{"list", "models", "--min-memory", "64"}}) {
+        Args{"list", "quants", "--family", "llama"}, Args{"list", "models", "--min-memory", "64"},
+        Args{"cluster", "--list-links", "--hw", "m4-pro:4"}, Args{"cluster", "--list-links", "--format", "json"},
+        Args{"fit", "--hw", "m2-max", "--quant", "q8_0"}, Args{"validate", kRuns, "--quant", "q8_0"}}) {
     const test::CommandResult r = test::run_cli_args(args);
     EXPECT_EQ(r.exit_code, 2) << shown(args) << ": " << r.out.substr(0, 200);
     EXPECT_EQ(test::line_count(r.err), 1) << r.err;
