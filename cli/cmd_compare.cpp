@@ -58,10 +58,9 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   const CompareScenarios scenarios = resolve_compare_scenarios(c, o.query, names, o.all, profile(global));
   std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved, o.threads);
   rank_compare_rows(rows);
-  if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
 
-  const std::string text = render_compare(rows, scenarios.skipped, o.output.format);
-  write_outputs(o.output, text, [&rows] { return svg::render(compare_chart(rows)); });
+  const std::string text = render_compare(rows, scenarios.skipped, o.output.format, o.top);
+  write_outputs(o.output, text, [&rows, &o] { return svg::render(compare_chart(rows, o.top)); });
 }
 
 }  // namespace

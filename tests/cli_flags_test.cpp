@@ -413,6 +413,24 @@ TEST_F(CliFlags, ScaleRowsThatDoNotRunAreNullAndGaps) {
   for (std::size_t at = chart.find("<circle"); at != std::string::npos; at = chart.find("<circle", at + 1)) ++markers;
   EXPECT_EQ(markers, 2 * running);
   EXPECT_EQ(chart.find("decode tok/s: 0 at"), std::string::npos);
+
+  // The batch sweep: a batch that does not run has no speed, and the sweep stops there.
+  Args sweep_args = json_args;
+  sweep_args.push_back("--batch-sweep");
+  const json sweep = run_json(sweep_args);
+  ASSERT_FALSE(sweep["batch_sweep"].empty());
+  std::size_t batches_not_running = 0;
+  for (const json& row : sweep["batch_sweep"]) {
+    if (row["verdict"] != "does_not_fit") {
+      EXPECT_GT(row["aggregate_tok_s"].get<double>(), 0) << row;
+      continue;
+    }
+    ++batches_not_running;
+    EXPECT_TRUE(row["aggregate_tok_s"].is_null()) << row;
+    EXPECT_TRUE(row["per_sequence_tok_s"].is_null()) << row;
+    EXPECT_EQ(row, sweep["batch_sweep"].back());
+  }
+  EXPECT_EQ(batches_not_running, 1u);
 }
 
 TEST_F(CliFlags, FitCountsEveryModelThatFits) {
@@ -427,6 +445,14 @@ TEST_F(CliFlags, FitCountsEveryModelThatFits) {
     EXPECT_GE(row["headroom_gb"].get<double>(), 0.5) << row["model"];
     EXPECT_LE(row["quality_ppl_increase_pct"].get<double>(), 10.0) << row["model"];
   }
+  // compare --top: the same rule.
+  const json machines = run_json({"compare", "--all", "--model", "llama-3.1-8b-q4_k_m", "--format", "json"});
+  ASSERT_GT(machines.size(), 3u);
+  const test::CommandResult compare_top =
+      test::run_cli_args({"compare", "--all", "--model", "llama-3.1-8b-q4_k_m", "--top", "3"});
+  EXPECT_NE(compare_top.out.find(std::to_string(machines.size()) + " machines ranked (the first 3 shown"),
+            std::string::npos)
+      << compare_top.out;
 }
 
 TEST_F(CliFlags, FlagsThatOnlyApplyWithAnotherAreRefusedWithout) {

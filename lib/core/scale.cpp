@@ -27,11 +27,13 @@ std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyCo
     point.aggregate_tok_s = p.aggregate_decode_tok_s;
     point.compute_bound = p.compute_bound_decode;
     point.fits = p.fit.fits;
+    point.verdict = p.fit.verdict;
     point.total_bytes = p.fit.total_bytes;
     points.push_back(point);
     if (batch == 1) first_fits = point.fits;
     if (point.compute_bound) break;
     if (first_fits && !point.fits) break;
+    if (point.verdict == FitVerdict::does_not_fit) break;  // more users need more memory still
   }
   return points;
 }

@@ -60,21 +60,26 @@ const Columns<ContextLine>& context_columns() {
 constexpr std::string_view kContextHeadings[] = {"prompt", "KV cache", "decode tok/s", "first token", "notes"};
 const std::vector<std::string_view> kContextReadable(std::begin(kContextHeadings), std::end(kContextHeadings));
 
+bool runs(const BatchPoint& p) { return p.verdict != FitVerdict::does_not_fit; }
+
 const Columns<BatchPoint>& batch_columns() {
   static const Columns<BatchPoint> columns = {
       {"batch", [](const BatchPoint& p) { return json(p.batch); }, "users",
        [](const BatchPoint& p) { return std::to_string(p.batch); }, true},
-      {"per_sequence_tok_s", [](const BatchPoint& p) { return number(p.per_sequence_tok_s); }, "each tok/s",
-       [](const BatchPoint& p) { return format_rate(p.per_sequence_tok_s); }, true},
-      {"aggregate_tok_s", [](const BatchPoint& p) { return number(p.aggregate_tok_s); }, "aggregate tok/s",
-       [](const BatchPoint& p) { return format_rate(p.aggregate_tok_s); }, true},
+      // A batch that does not run at all has no speed: null, never a number it would reach with more memory.
+      {"per_sequence_tok_s", [](const BatchPoint& p) { return runs(p) ? number(p.per_sequence_tok_s) : json(nullptr); },
+       "each tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.per_sequence_tok_s) : "-"; }, true},
+      {"aggregate_tok_s", [](const BatchPoint& p) { return runs(p) ? number(p.aggregate_tok_s) : json(nullptr); },
+       "aggregate tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.aggregate_tok_s) : "-"; }, true},
       {"compute_bound", [](const BatchPoint& p) { return json(p.compute_bound); }, "notes",
        [](const BatchPoint& p) {
+         if (!runs(p)) return std::string("does not fit");
          std::string notes = p.compute_bound ? "compute-bound" : "bandwidth-bound";
-         if (!p.fits) notes += ", KV cache does not fit";
+         if (!p.fits) notes += ", KV caches need CPU offload";
          return notes;
        }},
       {"fits", [](const BatchPoint& p) { return json(p.fits); }},
+      {"verdict", [](const BatchPoint& p) { return json(std::string(to_string(p.verdict))); }},
       {"total_gb", [](const BatchPoint& p) { return number(gb(p.total_bytes)); }, "memory",
        [](const BatchPoint& p) { return format_gb(p.total_bytes); }, true},
   };
@@ -95,7 +100,7 @@ json scale_json(const ScaleReport& report) {
   doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
   json compute_bound_batch = nullptr;
   for (const BatchPoint& point : report.batch)
-    if (point.compute_bound && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
+    if (point.compute_bound && runs(point) && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
   doc["compute_bound_batch"] = compute_bound_batch;
   doc["largest_batch_that_fits"] = report.largest_batch_that_fits;
   return doc;
@@ -120,21 +125,23 @@ std::string scale_text(const ScaleReport& report) {
   if (report.batch_sweep) {
     TextTable t = readable_table(batch_columns(), report.batch, kBatchReadable);
     double top = 0;
-    for (const BatchPoint& p : report.batch) top = std::max(top, p.aggregate_tok_s);
+    for (const BatchPoint& p : report.batch)
+      if (runs(p)) top = std::max(top, p.aggregate_tok_s);
     std::vector<std::string> bars;
-    for (const BatchPoint& p : report.batch) bars.push_back(unicode_bar(p.aggregate_tok_s, top, kBarWidth));
+    for (const BatchPoint& p : report.batch) bars.push_back(runs(p) ? unicode_bar(p.aggregate_tok_s, top, kBarWidth) : "");
     t.insert_column(3, "", bars);
     out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt\n",
                        with_thousands(s.context_tokens), with_thousands(s.prompt_tokens));
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)
-      if (p.compute_bound && compute_bound == 0) compute_bound = p.batch;
+      if (p.compute_bound && runs(p) && compute_bound == 0) compute_bound = p.batch;
     if (compute_bound > 0)
       out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)
       out += "still bandwidth-bound at the largest batch tried (" + field("max_batch") + " to go further).\n";
-    out += fmt::format("largest number of users whose KV caches fit: {}\n", report.largest_batch_that_fits);
+    out += fmt::format("largest number of users whose KV caches fit fully on the accelerator: {}\n",
+                       report.largest_batch_that_fits);
   }
   return out;
 }
@@ -167,11 +174,11 @@ svg::LineChart scale_chart(const ScaleReport& report) {
     svg::Series aggregate{"aggregate tok/s", {}, false, false};
     svg::Series each{"tok/s per user", {}, false, true};
     for (const BatchPoint& p : report.batch) {
-      aggregate.points.push_back({static_cast<double>(p.batch), p.aggregate_tok_s, !p.fits});
-      each.points.push_back({static_cast<double>(p.batch), p.per_sequence_tok_s, !p.fits});
+      aggregate.points.push_back({static_cast<double>(p.batch), runs(p) ? p.aggregate_tok_s : svg::kNoValue, !p.fits});
+      each.points.push_back({static_cast<double>(p.batch), runs(p) ? p.per_sequence_tok_s : svg::kNoValue, !p.fits});
     }
     chart.series = {aggregate, each};
-    chart.footnote = fmt::format("each user holds a {}-token KV cache; hollow markers: the KV caches do not fit",
+    chart.footnote = fmt::format("each user holds a {}-token KV cache; hollow markers: CPU offload; gaps: does not fit",
                                  with_thousands(s.context_tokens));
     return chart;
   }

@@ -15,10 +15,11 @@ namespace llmfit {
 
 // compare ----------------------------------------------------------------------------------------
 inline constexpr std::array kCompareFormats = kTableFormats;
-/// Rows ranked (rank_compare_rows); `skipped`: "<id>: <reason>" lines of the text.
+/// Rows ranked (rank_compare_rows); `skipped`: "<id>: <reason>" lines of the text. The first `top` rows (0 =
+/// all) are shown; the text counts every row.
 [[nodiscard]] std::string render_compare(const std::vector<CompareRow>& rows, const std::vector<std::string>& skipped,
-                                         Format format);
-[[nodiscard]] svg::BarChart compare_chart(const std::vector<CompareRow>& rows);
+                                         Format format, std::size_t top = 0);
+[[nodiscard]] svg::BarChart compare_chart(const std::vector<CompareRow>& rows, std::size_t top = 0);
 
 // fit --------------------------------------------------------------------------------------------
 inline constexpr std::array kFitFormats = kTableFormats;
