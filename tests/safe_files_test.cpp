@@ -1,6 +1,7 @@
 // Issue 17: llmfit never destroys what it was not asked to write and never hangs on what it reads.
 // One test per class of the hostile-input table; the reproducers are the cases. A case that needs root
 // (mknod) says so when it skips, and a skip is reported as skipped, never as a pass.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -143,8 +144,13 @@ TEST_F(SafeFiles, InputsAreBoundedWhileReading) {
   expect_one_line_error(run_cli("--hf-config " + q("big.json") + " --hw m2-max --quant q4_k_m"), 2,
                         "big.json: larger than 64 MiB");
   ASSERT_EQ(::mkfifo(at("pipe").c_str(), 0600), 0);
+  // Held open here (read-write never waits), so the FIFO has a writer before llmfit opens it however the
+  // background writer is scheduled: llmfit reads a FIFO without a writer as an empty file.
+  const int held = ::open(at("pipe").c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(held, 0);
   const auto piped = test::run_cli_env("(head -c 70000000 /dev/zero > " + q("pipe") + " 2>/dev/null &);",
                                        "--hf-config " + q("pipe") + " --hw m2-max --quant q4_k_m");
+  ::close(held);  // the writer, blocked on a full FIFO, now ends with SIGPIPE
   expect_one_line_error(piped, 2, "pipe: larger than 64 MiB");
 }
 
