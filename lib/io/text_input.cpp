@@ -64,7 +64,7 @@ TextStream::~TextStream() = default;
 bool TextStream::read_block() {
   if (!file_) return false;
   const auto unread = static_cast<std::size_t>(egptr() - gptr());
-  if (unread >= kBlockBytes) return true;  // a full block is unread: nothing to append
+  if (unread >= kBlockBytes) return true;  // never: callers read more with at most 2 bytes unread
   char* const begin = block_.get();
   if (unread > 0 && gptr() != begin) std::memmove(begin, gptr(), unread);
   const std::size_t got = file_->read_some(begin + unread, kBlockBytes - unread);

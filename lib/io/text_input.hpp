@@ -57,8 +57,8 @@ class TextStream : public std::streambuf {
   /// Bytes the input holds when known (a regular file, a text in memory), else 0 (a pipe): for reserving.
   [[nodiscard]] std::uint64_t size_hint() const noexcept { return size_hint_; }
 
-  /// Skips a UTF-8 byte-order mark at the start and then spaces, tabs and line ends: the next byte (not
-  /// consumed), or -1 at the end of the input.
+  /// At the start of the input: skips a UTF-8 byte-order mark, then spaces, tabs and line ends; the next
+  /// byte (not consumed), or -1 at the end of the input.
   int skip_bom_and_space();
   /// The next line, without its '\n' (a '\r' before it is kept); false at the end. The view is valid until
   /// the stream is read again. A last line without '\n' is a line; a final '\n' does not start one.
@@ -77,7 +77,7 @@ class TextStream : public std::streambuf {
   int_type underflow() override;
 
  private:
-  /// Appends the next block of the input to what is unread; false at its end.
+  /// Appends the next block of the input to what is unread (at most 2 bytes); false at its end.
   bool read_block();
   void measure(std::string_view block);
 
