@@ -75,6 +75,24 @@ std::string validate(const HardwareSpec& hw) {
   if (hw.gpu_memory_fraction > 0 && hw.kind != HardwareKind::unified)
     return "gpu_memory_fraction: only for unified memory";
   if (!hw.default_host.empty() && hw.kind != HardwareKind::gpu) return "default_host: only for kind gpu";
+  if ((hw.cpu_cores > 0 || hw.cpu_simd_bits > 0 || hw.cpu_clock_ghz > 0) && hw.kind == HardwareKind::gpu)
+    return "cpu_cores: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
+  if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
+  if (hw.memory_bus_bits > 0 && hw.memory_data_rate_mt_s > 0) {
+    // Peak bandwidth is the bus width in bytes times the transfer rate (JEDEC); vendors round it.
+    const double derived_gb_s = hw.memory_bus_bits / 8.0 * hw.memory_data_rate_mt_s / 1000.0;
+    if (std::abs(derived_gb_s / hw.bandwidth_gb_s - 1.0) > limits::kBandwidthBusTolerance)
+      return fmt::format("bandwidth_gb_s: {:g} GB/s, but memory_bus_bits x memory_data_rate_mt_s gives {:.4g} GB/s; "
+                         "they must agree within {:g} %",
+                         hw.bandwidth_gb_s, derived_gb_s, limits::kBandwidthBusTolerance * 100);
+  }
+  for (const auto& pci : hw.pci_ids) {
+    const bool shaped = pci.size() == 9 && pci[4] == ':' &&
+                        std::all_of(pci.begin(), pci.end(), [](char c) {
+                          return c == ':' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                        });
+    if (!shaped) return "pci_ids: '" + pci.substr(0, 40) + "' must be vendor:device in hex (10de:2684)";
+  }
   return {};
 }
 
@@ -84,6 +102,15 @@ std::string validate(const ModelSpec& m) {
   if (!positive_finite(m.active_params_b) || m.active_params_b > m.params_b * 1.0001)
     return "active_params_b: must be > 0 and <= params_b";
   if (m.attention_heads % m.kv_heads != 0) return "kv_heads: attention_heads must be a multiple of kv_heads";
+  if ((m.api_input_usd_per_mtok > 0 || m.api_output_usd_per_mtok > 0) &&
+      (m.api_price_source.empty() || m.api_price_date.empty()))
+    return "api_price_source: an API price needs its source and api_price_date";
+  if (!m.api_price_date.empty()) {
+    const auto& d = m.api_price_date;
+    const bool iso = d.size() == 10 && d[4] == '-' && d[7] == '-' &&
+                     std::all_of(d.begin(), d.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+    if (!iso) return "api_price_date: '" + d.substr(0, 40) + "' must be a date, YYYY-MM-DD";
+  }
   const auto& a = m.attention;
   if (a.sliding_window_layers < 0 || a.linear_attention_layers < 0 ||
       a.sliding_window_layers + a.linear_attention_layers > m.layers)

@@ -2,6 +2,7 @@
 #include "input_file.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/vfs.h>
@@ -83,6 +84,11 @@ InputFile::InputFile(const std::string& path, InputKind kind) : path_(path) {
   if (type == S_IFIFO) {
     const int flags = ::fcntl(fd_, F_GETFL);
     if (flags >= 0) (void)::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);  // a pipe's writer may be slow
+    // A named pipe whose writer has not opened it yet reads as empty: wait for the writer, as `cat` does
+    // (Linux reports POLLHUP only once a writer that came after this open has gone).
+    pollfd writer{.fd = fd_, .events = POLLIN, .revents = 0};
+    while (::poll(&writer, 1, -1) < 0 && errno == EINTR) {
+    }
   } else {
     remember_input(status_);
   }

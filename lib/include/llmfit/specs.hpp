@@ -26,9 +26,15 @@ struct HardwareSpec {
   std::vector<double> memory_options_gib;
   double default_memory_gib = 0;
   double bandwidth_gb_s = 0;
+  std::string memory_type;          // gddr6x | hbm3 | lpddr5x | ddr5 ...; empty = not given
+  int memory_bus_bits = 0;          // total bus width (CPU: channels x 64); 0 = not given
+  double memory_data_rate_mt_s = 0; // per pin, megatransfers/s; 0 = not given
   double fp16_tflops = 0;
   double int8_tops = 0;  // 0 = not given
   int gpu_cores = 0;     // 0 = not given
+  int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
+  int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
+  double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
   FormFactor form_factor = FormFactor::desktop;
   double sustained_fraction = 1.0;  // share of peak decode speed once throttled
   double throttle_onset_s = 0;      // 0 = not known / never
@@ -38,10 +44,16 @@ struct HardwareSpec {
   std::vector<DeviceApi> apis;
   std::string default_host;          // gpu only: id of a cpu entry
   double gpu_memory_fraction = 0;    // unified only: 0 = default rule
+  std::vector<std::string> pci_ids;  // "vendor:device" in lowercase hex (10de:2684), for detection
   std::vector<std::string> aliases;
   std::string source;
   std::string notes;
   std::string origin;  // where the entry came from: "builtin:<file>" or a user file path
+  /// A product built on another entry's chip (a Mac Studio on the M4 Max): it inherits that entry's chip
+  /// fields and states its own product fields (FieldInfo::per_product). Empty = a chip or product of its own.
+  std::string variant_of;
+  /// Chip fields a variant states itself, as read (resolve_variants() fills the rest); empty once resolved.
+  std::vector<std::string> variant_stated_fields;
 };
 
 /// The largest shape a model may have, whatever describes it (catalogue, GGUF, config.json).
@@ -56,6 +68,9 @@ inline constexpr int kMaxContext = 1 << 26;   // tokens (max_context, sliding wi
 inline constexpr double kParamsShapeTolerance = 0.02;
 /// Published active counts are rounded names ("A3B" for 3.8 B): only a factor this large is refused.
 inline constexpr double kActiveParamsShapeFactor = 1.5;
+/// How far a stated peak bandwidth may be from bus width x data rate (Apple states 400 GB/s for 512-bit
+/// LPDDR5-6400, 409.6 GB/s: 2.4 %).
+inline constexpr double kBandwidthBusTolerance = 0.03;
 }  // namespace limits
 
 struct MoeSpec {
@@ -131,6 +146,10 @@ struct ModelSpec {
   bool tied_embeddings = false;
   std::int64_t max_context = 0;
   std::string default_quant;
+  double api_input_usd_per_mtok = 0;   // a hosted API's price per 10^6 prompt tokens; 0 = none known
+  double api_output_usd_per_mtok = 0;  // and per 10^6 generated tokens
+  std::string api_price_source;        // where the prices were read (provider page)
+  std::string api_price_date;          // when (YYYY-MM-DD)
   MoeSpec moe;
   AttentionSpec attention;
   MlaSpec mla;
