@@ -1,21 +1,19 @@
 // Properties of the performance model over the shipped catalogue: every hardware entry and every model (each
-// with a probe set of the other, see kProbeModels) × every quant an engine can load, resolved by name exactly
+// with the probes of the other axis, probe_catalogue.hpp) × every quant an engine can load, resolved by name exactly
 // as the CLI does (resolve_query picks the backend).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <limits>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/report.hpp"
+#include "probe_catalogue.hpp"
 
 namespace llmfit {
 namespace {
@@ -36,22 +34,9 @@ struct Sweep {
   std::vector<std::string> misresolved;
 };
 
-// The sweep is bounded as the catalogues grow (issue 19): every hardware entry meets a model of each
-// architecture (dense small and large, MoE, MLA, sliding window, hybrid linear attention, one that fits
-// nowhere), and every model meets a chip of each hardware class and kind (Apple, GeForce desktop and laptop,
-// Pascal without tensor cores, data-center, unified NVIDIA and AMD, Radeon, Instinct, Arc, desktop and
-// embedded CPU); every quantisation with both. It grows with hardware + models, not hardware × models.
-constexpr std::array<std::string_view, 9> kProbeModels{"llama-3.2-1b", "llama-3.1-70b", "llama-3.1-405b",
-                                                       "qwen3-30b-a3b", "deepseek-v3", "gemma-3-27b",
-                                                       "gpt-oss-120b", "qwen3.5-9b", "qwen3-next-80b-a3b"};
-constexpr std::array<std::string_view, 13> kProbeHardware{
-    "m2-max", "m4", "rtx-4090", "rtx-4090-laptop", "gtx-1080-ti", "h100-sxm", "dgx-spark",
-    "rx-7900-xtx", "mi300x", "ryzen-ai-max-395", "arc-b580", "ddr5-5600-dual", "raspberry-pi-5"};
-
-bool probed(const HardwareSpec& hw, const ModelSpec& model) {
-  return std::find(kProbeHardware.begin(), kProbeHardware.end(), hw.id) != kProbeHardware.end() ||
-         std::find(kProbeModels.begin(), kProbeModels.end(), model.id) != kProbeModels.end();
-}
+// Bounded as the catalogues grow (issue 19): every hardware entry meets the probe models and every model the
+// probe chips (probe_catalogue.hpp), with every quantisation; the work grows with hardware + models.
+bool probed(const HardwareSpec& hw, const ModelSpec& model) { return test::is_probe(hw) || test::is_probe(model); }
 
 /// Every probed combination resolved once (the resolution is the slow part), shared by the properties.
 const Sweep& sweep() {
@@ -118,12 +103,10 @@ TEST(CatalogueProperties, EveryNameResolvesToItself) {
       expected_refused += h.kind == HardwareKind::cpu ? safetensors_quants : 0;
     }
   }
-  for (const auto& m : Catalog::builtin().models())
-    probe_models += std::find(kProbeModels.begin(), kProbeModels.end(), m.id) != kProbeModels.end();
-  for (const auto& h : Catalog::builtin().hardware())
-    probe_hardware += std::find(kProbeHardware.begin(), kProbeHardware.end(), h.id) != kProbeHardware.end();
-  EXPECT_EQ(probe_models, kProbeModels.size()) << "a probe model left the catalogue";
-  EXPECT_EQ(probe_hardware, kProbeHardware.size()) << "a probe chip left the catalogue";
+  for (const auto& m : Catalog::builtin().models()) probe_models += test::is_probe(m);
+  for (const auto& h : Catalog::builtin().hardware()) probe_hardware += test::is_probe(h);
+  EXPECT_EQ(probe_models, test::kProbeModels.size()) << "a probe model left the catalogue";
+  EXPECT_EQ(probe_hardware, test::kProbeHardware.size()) << "a probe chip left the catalogue";
   EXPECT_EQ(s.refused, expected_refused);
   EXPECT_EQ(s.combinations, pairs * Catalog::builtin().quants().size());
   EXPECT_EQ(s.cases.size() + s.refused, s.combinations);
