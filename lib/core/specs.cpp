@@ -78,6 +78,7 @@ std::string validate(const HardwareSpec& hw) {
   if ((hw.cpu_cores > 0 || hw.cpu_simd_bits > 0 || hw.cpu_clock_ghz > 0) && hw.kind == HardwareKind::gpu)
     return "cpu_cores: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
   if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
+  if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
   if (hw.memory_bus_bits > 0 && hw.memory_data_rate_mt_s > 0) {
     // Peak bandwidth is the bus width in bytes times the transfer rate (JEDEC); vendors round it.
     const double derived_gb_s = hw.memory_bus_bits / 8.0 * hw.memory_data_rate_mt_s / 1000.0;
