@@ -34,7 +34,6 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
-  const std::string text = render_calibration(report, resolved.cases, skipped, options.format);
   // The profile in the format asked for: JSON with --format json, else YAML (--calibration reads both).
   auto profile_document = [&] {
     return options.format == Format::json ? calibrated_profile_json(report, resolved.cases)
@@ -47,9 +46,11 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
     write_output(profile_document(), options.output);
   }
   if (options.output == "-") {
-    std::cerr << spelled(text);
+    render_calibration_to(report, resolved.cases, skipped, options.format,
+                          [](std::string_view block) { std::cerr << spelled(std::string(block)); });
   } else {
-    write_output(text, "");
+    render_calibration_to(report, resolved.cases, skipped, options.format,
+                          [](std::string_view block) { write_output(std::string(block), ""); });
     if (!options.output.empty() && options.format != Format::json)
       write_stdout("profile written to " + options.output + "\n");
   }
