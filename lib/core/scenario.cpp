@@ -29,7 +29,8 @@ const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant
 
 void check_range(double value, double low, double high, const char* name, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
-    throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", field(name), value, low, high, unit));
+    throw InputError(fmt::format("{}: {} is out of range (expected {} to {}{}{})", field(name), value, low, high,
+                                 *unit != '\0' ? " " : "", unit));
 }
 
 /// The weights: the named quantisation, or the model's default; a default that this engine or chip
