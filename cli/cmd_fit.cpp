@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "llmfit/report/plan.hpp"
 #include "options.hpp"
 
@@ -42,10 +43,8 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   CLI::App* sub = app.add_subcommand("fit", "Which models and quantisations fit on one machine, and how fast");
   sub->add_option("--hw", q.hardware, "Hardware id, e.g. rtx-4090 or rtx-3090:2")->required();
   sub->add_option("--min-tok-s", options->search.min_decode_tok_s, "Only quantisations that decode at least this fast");
-  sub->add_option("--quality-tolerance", options->search.quality_tolerance_pct,
-                  "Perplexity increases this close (percentage points) count as equal quality")
-      ->capture_default_str();
-  sub->add_option("--max-ppl-increase", options->search.max_ppl_increase_pct,
+  // One quality flag (issue 18): the floor. Quantisations within 0.1 points of the best still count as equal.
+  sub->add_option(flag_for("max_ppl_increase_pct"), options->search.max_ppl_increase_pct,
                   "Quality floor: no quantisation that raises perplexity by more than this percentage (Q3_K_M: 10.1)")
       ->capture_default_str();
   sub->add_option("--sort", options->sort, "Order: " + enum_choices<FitSort>(" | "))->capture_default_str();

@@ -445,6 +445,17 @@ TEST_F(CliFlags, FitCountsEveryModelThatFits) {
     EXPECT_GE(row["headroom_gb"].get<double>(), 0.5) << row["model"];
     EXPECT_LE(row["quality_ppl_increase_pct"].get<double>(), 10.0) << row["model"];
   }
+  // One quality flag, --quality-tolerance, is the floor: 70B fits on a 48 GB M4 Max only below +10 % quality.
+  const auto has_model = [](const json& rows, const std::string& id) {
+    for (const json& row : rows)
+      if (row["model"] == id) return true;
+    return false;
+  };
+  EXPECT_FALSE(has_model(all, "llama-3.1-70b"));
+  const json loose = run_json({"fit", "--hw", "m4-max-40c", "--quality-tolerance", "30", "--format", "json"});
+  EXPECT_TRUE(has_model(loose, "llama-3.1-70b"));
+  EXPECT_GT(loose.size(), all.size());
+  EXPECT_EQ(test::run_cli_args({"fit", "--hw", "m4-max-40c", "--max-ppl-increase", "30"}).exit_code, 2);
   // compare --top: the same rule.
   const json machines = run_json({"compare", "--all", "--model", "llama-3.1-8b-q4_k_m", "--format", "json"});
   ASSERT_GT(machines.size(), 3u);

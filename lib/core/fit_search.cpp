@@ -38,7 +38,8 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
     throw InputError(fmt::format("{}: {} is out of range (expected 0 to 1e9 tok/s)", field("min_decode_tok_s"),
                                  options.min_decode_tok_s));
   if (!finite_in(options.quality_tolerance_pct, 0, 100))
-    throw InputError(fmt::format("{}: {} is out of range (0 to 100 percentage points)", field("quality_tolerance_pct"),
+    // A library setting with no flag (--quality-tolerance is the floor, max_ppl_increase_pct).
+    throw InputError(fmt::format("quality_tolerance_pct: {} is out of range (0 to 100 percentage points)",
                                  options.quality_tolerance_pct));
   if (!finite_in(options.max_ppl_increase_pct, 0, 1000))
     throw InputError(fmt::format("{}: {} is out of range (0 to 1000 percent)", field("max_ppl_increase_pct"),
