@@ -1,5 +1,6 @@
-// `llmfit recommend --budget 4000 --users 3 --model-size 30b [--portable]`: the buyer's four questions
-// answered with a ranked shortlist and the reasons.
+// `llmfit recommend --budget 4000 --users 3 --model-size 30b [--portable] [--host-usd 1200]`: the buyer's
+// four questions answered with ranked shortlists (whole computers; graphics cards alone) and the reasons.
+// The model is sized in its own quantisation unless one is named (in --model, or --quant for a file).
 #include <memory>
 
 #include "commands.hpp"
@@ -33,15 +34,20 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--budget", r.budget_usd, "Budget in US dollars")->required();
   sub->add_option("--users", r.users, "People using it at the same time")->capture_default_str();
   sub->add_option("--model-size", options->model_size, "Size of model to run: 8b, 30b, 70b, …");
-  sub->add_option("--model", r.model, "Or a specific model (with quantisation), e.g. qwen3-coder-q4");
-  sub->add_option("--quant", r.quant, "Quantisation to size for")->capture_default_str();
+  sub->add_option("--model", r.model,
+                  "Or a specific model, e.g. gpt-oss-120b (its own quantisation) or qwen3-coder-q8_0");
   sub->add_flag("--portable", r.portable, "Laptops only");
   sub->add_option("--min-tok-s", r.min_tok_s_per_user, "Decode speed each user needs (default: ~2x reading speed)")
       ->capture_default_str();
   sub->add_option("--context", r.context_tokens, "KV cache per user (default 8192 or the model's maximum)");
   sub->add_option("--max-gpus", r.max_devices_per_box, "Also consider up to N graphics cards in one box")
       ->capture_default_str();
-  sub->add_option("--top", r.top, "Length of the shortlist")->capture_default_str();
+  sub->add_option_function<double>(
+         "--host-usd", [options](double usd) { options->recommend.host_price_usd = usd; },
+         "Price of the computer that holds the graphics cards, added to each (default: the host entry's price; "
+         "without one, cards are ranked only against each other)")
+      ->type_name("USD");
+  sub->add_option("--top", r.top, "Length of each shortlist")->capture_default_str();
   add_output_options(*sub, options->output, kRecommendFormats, true);
   sub->callback([options, &global] { run_recommend(*options, global); });
 }

@@ -53,6 +53,37 @@ std::string check_fields(const Record& record, const std::string& prefix = "") {
   return problem;
 }
 
+/// "" when `date` is a date written YYYY-MM-DD, else the problem with `key`.
+std::string iso_date_problem(const char* key, const std::string& date) {
+  const bool iso = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                   std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  return iso ? std::string() : std::string(key) + ": '" + date.substr(0, 40) + "' must be a date, YYYY-MM-DD";
+}
+
+/// A price, power or rental figure without its source is not a catalogue figure.
+std::string hardware_sources_problem(const HardwareSpec& hw) {
+  if (!hw.memory_prices_usd.empty()) {
+    if (hw.memory_prices_usd.size() != hw.memory_options_gib.size())
+      return fmt::format("memory_prices_usd: {} prices for {} capacities in memory_gib; give one per capacity (0 for "
+                         "one with no known price)",
+                         hw.memory_prices_usd.size(), hw.memory_options_gib.size());
+    if (hw.memory_prices_source.empty()) return "memory_prices_source: memory_prices_usd needs its source";
+    for (std::size_t i = 0; i < hw.memory_options_gib.size(); ++i)
+      if (hw.memory_options_gib[i] == hw.default_memory_gib && hw.price_usd > 0 && hw.memory_prices_usd[i] > 0 &&
+          hw.memory_prices_usd[i] != hw.price_usd)
+        return fmt::format("memory_prices_usd: ${:g} for the default {:g} GiB, but price_usd is ${:g}; they are the "
+                           "same product",
+                           hw.memory_prices_usd[i], hw.default_memory_gib, hw.price_usd);
+  }
+  if (hw.idle_w > 0 && hw.idle_w_source.empty()) return "idle_w_source: idle_w needs its source";
+  if (hw.idle_w >= hw.tdp_w && hw.tdp_w > 0)
+    return fmt::format("idle_w: {:g} W is not below tdp_w ({:g} W)", hw.idle_w, hw.tdp_w);
+  if (hw.rental_usd_per_hour > 0 && (hw.rental_price_source.empty() || hw.rental_price_date.empty()))
+    return "rental_price_source: a rental price needs its source and rental_price_date";
+  if (!hw.rental_price_date.empty()) return iso_date_problem("rental_price_date", hw.rental_price_date);
+  return {};
+}
+
 }  // namespace
 
 HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
@@ -87,6 +118,7 @@ std::string validate(const HardwareSpec& hw) {
                          "they must agree within {:g} %",
                          hw.bandwidth_gb_s, derived_gb_s, limits::kBandwidthBusTolerance * 100);
   }
+  if (auto problem = hardware_sources_problem(hw); !problem.empty()) return problem;
   for (const auto& pci : hw.pci_ids) {
     const bool shaped = pci.size() == 9 && pci[4] == ':' &&
                         std::all_of(pci.begin(), pci.end(), [](char c) {
@@ -106,12 +138,8 @@ std::string validate(const ModelSpec& m) {
   if ((m.api_input_usd_per_mtok > 0 || m.api_output_usd_per_mtok > 0) &&
       (m.api_price_source.empty() || m.api_price_date.empty()))
     return "api_price_source: an API price needs its source and api_price_date";
-  if (!m.api_price_date.empty()) {
-    const auto& d = m.api_price_date;
-    const bool iso = d.size() == 10 && d[4] == '-' && d[7] == '-' &&
-                     std::all_of(d.begin(), d.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-    if (!iso) return "api_price_date: '" + d.substr(0, 40) + "' must be a date, YYYY-MM-DD";
-  }
+  if (!m.api_price_date.empty())
+    if (auto problem = iso_date_problem("api_price_date", m.api_price_date); !problem.empty()) return problem;
   const auto& a = m.attention;
   if (a.sliding_window_layers < 0 || a.linear_attention_layers < 0 || a.mamba_layers < 0 || a.short_conv_layers < 0)
     return "attention: layer counts must be >= 0";

@@ -55,7 +55,10 @@ struct Answer {
 
 /// "rtx-3090" or "rtx-3090:2": how a scenario's hardware is named in tables and JSON.
 [[nodiscard]] std::string hardware_label(const Scenario& scenario);
-/// Catalogue price of the scenario's devices (count x price_usd); 0 when the entry has no price.
+/// Catalogue price of one device with `memory_gib` (0 or the default: price_usd; another capacity: its
+/// memory_prices_usd entry); 0 when that capacity has no known price.
+[[nodiscard]] double device_price_usd(const HardwareSpec& hardware, double memory_gib) noexcept;
+/// Catalogue price of the scenario's devices (count x device_price_usd at its capacity); 0 when unknown.
 [[nodiscard]] double scenario_price_usd(const Scenario& scenario) noexcept;
 /// Catalogue power of the scenario's devices (count x tdp_w); 0 when not given.
 [[nodiscard]] double scenario_power_w(const Scenario& scenario) noexcept;

@@ -123,6 +123,20 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "price_usd", .required = true, .range = {.low = 0, .high = 1e8}, .rule = "must be in [0, 1e8]",
               .zero_is_unknown = true, .per_product = true},
     h.price_usd);
+  v(FieldInfo{.key = "memory_prices_usd", .range = {.low = 0, .high = 1e8}, .rule = "prices must be in [0, 1e8]",
+              .per_product = true},
+    h.memory_prices_usd);
+  v(FieldInfo{.key = "memory_prices_source", .zero_is_unknown = true, .per_product = true}, h.memory_prices_source);
+  // Idle and rental figures belong to the product: a Mac Studio idles differently from a MacBook Pro.
+  v(FieldInfo{.key = "idle_w", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000] W",
+              .zero_is_unknown = true, .per_product = true},
+    h.idle_w);
+  v(FieldInfo{.key = "idle_w_source", .zero_is_unknown = true, .per_product = true}, h.idle_w_source);
+  v(FieldInfo{.key = "rental_usd_per_hour", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
+              .zero_is_unknown = true, .per_product = true},
+    h.rental_usd_per_hour);
+  v(FieldInfo{.key = "rental_price_source", .zero_is_unknown = true, .per_product = true}, h.rental_price_source);
+  v(FieldInfo{.key = "rental_price_date", .zero_is_unknown = true, .per_product = true}, h.rental_price_date);
   v(FieldInfo{.key = "apis", .required = true, .empty_rule = "needs at least one device API"}, h.apis);
   v(FieldInfo{.key = "default_host", .zero_is_unknown = true, .lowercase = true}, h.default_host);
   v(FieldInfo{.key = "gpu_memory_fraction", .range = {.low = 0, .high = 1}, .rule = "must be in (0, 1]"},

@@ -41,6 +41,15 @@ struct HardwareSpec {
   bool has_thermal_data = false;    // sustained_fraction or throttle_onset_s given
   double tdp_w = 0;
   double price_usd = 0;  // 0 = unknown / not sold alone
+  /// Price of the product with each capacity of memory_options_gib (same order); 0 = that capacity has no
+  /// known price; empty = only price_usd (the default capacity's) is known.
+  std::vector<double> memory_prices_usd;
+  std::string memory_prices_source;  // where memory_prices_usd were read
+  double idle_w = 0;                 // measured draw at idle (wall or board); 0 = not published
+  std::string idle_w_source;
+  double rental_usd_per_hour = 0;    // on-demand cloud price of one device per hour; 0 = none known
+  std::string rental_price_source;   // the provider's pricing page
+  std::string rental_price_date;     // when it was read (YYYY-MM-DD)
   std::vector<DeviceApi> apis;
   std::string default_host;          // gpu only: id of a cpu entry
   double gpu_memory_fraction = 0;    // unified only: 0 = default rule
