@@ -21,6 +21,7 @@ void run_check(const CheckOptions& o, const GlobalOptions& global) {
                                        resolved.efficiency->uncertainty, o.claimed_tok_s);
   const std::string text = render_check(check, resolved, o.output.format);
   write_outputs(o.output, text, [&] { return svg::render(check_chart(check, resolved)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 }  // namespace

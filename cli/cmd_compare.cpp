@@ -62,6 +62,7 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_compare(rows, scenarios.skipped, o.output.format);
   write_outputs(o.output, text, [&rows] { return svg::render(compare_chart(rows)); });
+  if (!o.all) note_name_readings(global, names, o.query.model);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_cost(report, o.output.format);
   write_outputs(o.output, text, [&report] { return svg::render(cost_chart(report)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 }  // namespace

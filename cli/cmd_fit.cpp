@@ -30,6 +30,7 @@ void run_fit(const FitOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_fit_search(result, *sort, o.search.min_decode_tok_s, o.all_quants, o.output.format);
   write_outputs(o.output, text, [&result] { return svg::render(fit_search_chart(result)); });
+  note_name_readings(global, {search.base.hardware}, "");
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
   }
   const std::string text = render_scale(report, o.output.format);
   write_outputs(o.output, text, [&report] { return svg::render(scale_chart(report)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 }  // namespace
