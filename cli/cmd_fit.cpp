@@ -39,7 +39,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<FitOptions>();
   Query& q = options->search.base;
   CLI::App* sub = app.add_subcommand("fit", "Which models and quantisations fit on one machine, and how fast");
-  sub->add_option("--hw", q.hardware, "Hardware id, e.g. rtx-4090 or rtx-3090:2")->required();
+  sub->add_option("--hw", q.hardware, hardware_help("rtx-4090 or rtx-3090:2"))->required();
   sub->add_option("--min-tok-s", options->search.min_decode_tok_s, "Only quantisations that decode at least this fast");
   sub->add_option("--quality-tolerance", options->search.quality_tolerance_pct,
                   "Perplexity increases this close (percentage points) count as equal quality")
