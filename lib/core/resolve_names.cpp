@@ -539,11 +539,10 @@ ModelLookup Catalog::look_up_model(std::string_view text) const {
     switch (source) {
       case QuantSource::named: reading += ", " + quant->name; break;
       case QuantSource::ollama_default:
-        reading += fmt::format(", {}: the build Ollama's tag holds (name another as tag-<quant>)", quant->name);
+        reading += fmt::format(", {} (the build Ollama's tag holds)", quant->name);
         break;
       case QuantSource::format_default:
-        reading += fmt::format(", {}: the model's default quantisation as GGUF (name another as …-<quant>)",
-                               quant->name);
+        reading += fmt::format(", {} (the model's default quantisation, as GGUF)", quant->name);
         break;
       case QuantSource::model_default: break;
     }

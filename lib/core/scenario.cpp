@@ -216,9 +216,15 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   return a;
 }
 
+std::string hardware_label(const HardwareSpec& hardware, int count, double memory_gib) {
+  std::string label = hardware.id;
+  if (count > 1) label += fmt::format(":{}", count);
+  if (memory_gib > 0 && memory_gib != hardware.default_memory_gib) label += fmt::format("@{:g}", memory_gib);
+  return label;
+}
+
 std::string hardware_label(const Scenario& s) {
-  if (s.hardware == nullptr) return "";
-  return s.device_count > 1 ? fmt::format("{}:{}", s.hardware->id, s.device_count) : s.hardware->id;
+  return s.hardware == nullptr ? "" : hardware_label(*s.hardware, s.device_count, s.memory_gib);
 }
 
 double scenario_price_usd(const Scenario& s) noexcept {

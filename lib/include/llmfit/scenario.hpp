@@ -56,8 +56,10 @@ struct Answer {
 
 [[nodiscard]] Answer answer_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile);
 
-/// "rtx-3090" or "rtx-3090:2": how a scenario's hardware is named in tables and JSON.
+/// "rtx-3090", "rtx-3090:2", "m3-ultra@512": how a scenario's hardware is named in tables and JSON, in the
+/// grammar the resolver reads (the capacity only when it is not the entry's default).
 [[nodiscard]] std::string hardware_label(const Scenario& scenario);
+[[nodiscard]] std::string hardware_label(const HardwareSpec& hardware, int count, double memory_gib);
 /// Catalogue price of the scenario's devices (count x price_usd); 0 when the entry has no price.
 [[nodiscard]] double scenario_price_usd(const Scenario& scenario) noexcept;
 /// Catalogue power of the scenario's devices (count x tdp_w); 0 when not given.
