@@ -230,6 +230,7 @@ namespace {
 struct WordMatch {
   std::vector<std::uint32_t> entries;  // catalogue order
   bool closest = false;                // words of a longer name, not a name's exact words
+  std::size_t added = 0;               // words the closest names add
   std::vector<std::uint32_t> others;   // further entries that hold every word but add more
 };
 
@@ -259,6 +260,7 @@ WordMatch match_words(const detail::WordIndex& index, const std::vector<std::str
   for (const auto& [entry, added] : fewest) least = std::min(least, added);
   for (const auto& [entry, added] : fewest) (added == least ? match.entries : match.others).push_back(entry);
   match.closest = true;
+  match.added = least;
   return match;
 }
 
@@ -388,9 +390,12 @@ HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
     };
     // The words as they are; then with a capacity word taken as the capacity (an entry sold with it);
     // then with a device count ("2x", "x2") taken off.
+    // Both readings of a capacity word are weighed: "RTX 4060 8GB" is the rtx-4060 sold with 8 GiB (no word
+    // added), not the "RTX 4060 Ti 8GB" (one added); a tie names every entry.
     auto attempt = [&](const std::vector<std::string>& attempt_words) -> std::optional<std::string> {
       match = match_words(indexes_->hardware_words, attempt_words, sold_with(0));
-      if (!match.entries.empty()) return std::nullopt;
+      if (!match.entries.empty() && !match.closest) return std::nullopt;
+      const WordMatch as_written = match;
       std::vector<std::string> rest;
       double gib = 0;
       int capacities = 0;
@@ -405,7 +410,22 @@ HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
       if (capacities != 1 || rest.empty()) return std::nullopt;
       match = match_words(indexes_->hardware_words, rest, sold_with(gib));
       if (!match.entries.empty()) {
-        name_gib = gib;
+        const std::size_t capacity_added = match.closest ? match.added : 0;
+        if (!as_written.entries.empty() && as_written.added < capacity_added) {
+          match = as_written;
+        } else if (!as_written.entries.empty() && as_written.added == capacity_added) {
+          for (const std::uint32_t entry : as_written.entries)
+            if (std::find(match.entries.begin(), match.entries.end(), entry) == match.entries.end())
+              match.entries.push_back(entry);
+          std::sort(match.entries.begin(), match.entries.end());
+          name_gib = gib;
+        } else {
+          name_gib = gib;
+        }
+        return std::nullopt;
+      }
+      if (!as_written.entries.empty()) {
+        match = as_written;
         return std::nullopt;
       }
       const WordMatch any = match_words(indexes_->hardware_words, rest, sold_with(0));
