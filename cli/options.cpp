@@ -56,6 +56,16 @@ void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFla
   }
 }
 
+std::string hardware_help(const std::string& example) {
+  return "Hardware: id[:count][@GiB] or as written (\"RTX 4090\", \"M3 Ultra 512GB\"), e.g. " + example +
+         " (see 'llmfit list hardware')";
+}
+
+std::string model_help(const std::string& example) {
+  return "Model: id[-quant], an Ollama tag, a Hugging Face repo or a GGUF file name, e.g. " + example +
+         " (see 'llmfit list models')";
+}
+
 std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more) {
   std::vector<ScenarioFlag> flags{ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type,
                                   ScenarioFlag::prompt_tokens};

@@ -543,7 +543,8 @@ TEST(GgufModel, SplitFilesAreSummedAcrossParts) {
   // Any part may be named.
   const ModelFileInfo split = read_gguf_model((dir.path / "tiny-00002-of-00003.gguf").string(), Catalog::builtin());
   EXPECT_EQ(split.paths.size(), 3u);
-  EXPECT_EQ(split.model.id, "tiny");
+  // The split suffix goes; the stem then gets the usual suffix if it reads as a catalogue model.
+  EXPECT_EQ(split.model.id, unique_model_id(Catalog::builtin(), "tiny", ".gguf"));
   EXPECT_EQ(split.tensor_count, 21u);
   EXPECT_DOUBLE_EQ(split.model.file_weights.total_bytes(), single.model.file_weights.total_bytes());
   EXPECT_DOUBLE_EQ(split.model.params_b, single.model.params_b);

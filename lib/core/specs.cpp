@@ -27,6 +27,28 @@ std::string check_id(const std::string& id) {
   return {};
 }
 
+/// Aliases are written like ids; a model's may also be an Ollama tag (one ':', "llama3.1:8b") or a Hugging
+/// Face repository id (one '/', "qwen/qwen3-8b"). A hardware name's ':' and '@' are its count and capacity.
+std::string check_aliases(const std::vector<std::string>& aliases, bool repository_names) {
+  for (const std::string& alias : aliases) {
+    const char* rule = repository_names ? "lowercase letters, digits, '-', '.', '_', one ':' and one '/'"
+                                        : "lowercase letters, digits, '-', '.', '_'";
+    bool ok = !alias.empty() && alias.size() <= 120 && alias.front() != ':' && alias.front() != '/' &&
+              alias.back() != ':' && alias.back() != '/';
+    int colons = 0;
+    int slashes = 0;
+    for (char c : alias) {
+      colons += c == ':';
+      slashes += c == '/';
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                  (repository_names && (c == ':' || c == '/')));
+    }
+    if (!ok || colons > 1 || slashes > 1)
+      return "aliases: '" + excerpt(alias, 60) + "' must be 1 to 120 characters: " + rule;
+  }
+  return {};
+}
+
 /// The first field of `record` (in schema order) outside its range, or a required text or list left empty,
 /// as "field: problem" (nested fields as "moe.experts").
 template <typename Record>
@@ -100,6 +122,7 @@ HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
 std::string validate(const HardwareSpec& hw) {
   if (auto problem = check_id(hw.id); !problem.empty()) return problem;
   if (auto problem = check_fields(hw); !problem.empty()) return problem;
+  if (auto problem = check_aliases(hw.aliases, false); !problem.empty()) return problem;
   if (std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), hw.default_memory_gib) ==
       hw.memory_options_gib.end())
     return "default_memory_gib: must be one of memory_gib";
@@ -132,6 +155,7 @@ std::string validate(const HardwareSpec& hw) {
 std::string validate(const ModelSpec& m) {
   if (auto problem = check_id(m.id); !problem.empty()) return problem;
   if (auto problem = check_fields(m); !problem.empty()) return problem;
+  if (auto problem = check_aliases(m.aliases, true); !problem.empty()) return problem;
   if (!positive_finite(m.active_params_b) || m.active_params_b > m.params_b * 1.0001)
     return "active_params_b: must be > 0 and <= params_b";
   if (m.attention_heads % m.kv_heads != 0) return "kv_heads: attention_heads must be a multiple of kv_heads";

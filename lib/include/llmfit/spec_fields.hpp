@@ -251,6 +251,7 @@ void for_each_field(Record& m, Visitor&& v) {
               .rule = "must be in [1, 2^26] tokens"},
     m.max_context);
   v(FieldInfo{.key = "default_quant", .required = true, .lowercase = true}, m.default_quant);
+  v(FieldInfo{.key = "ollama_quant", .zero_is_unknown = true, .lowercase = true}, m.ollama_quant);
   v(FieldInfo{.key = "api_input_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
               .zero_is_unknown = true},
     m.api_input_usd_per_mtok);

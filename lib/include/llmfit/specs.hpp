@@ -176,6 +176,7 @@ struct ModelSpec {
   bool tied_embeddings = false;
   std::int64_t max_context = 0;
   std::string default_quant;
+  std::string ollama_quant;  // quantisation of Ollama's default tag when not the GGUF default (resolve_names.hpp)
   double api_input_usd_per_mtok = 0;   // a hosted API's price per 10^6 prompt tokens; 0 = none known
   double api_output_usd_per_mtok = 0;  // and per 10^6 generated tokens
   std::string api_price_source;        // where the prices were read (provider page)
