@@ -48,6 +48,7 @@ struct FieldInfo {
   bool zero_is_unknown = false;    // JSON: 0 or "" is written as null
   bool lowercase = false;          // text folded to lowercase when read
   JsonNesting nesting = JsonNesting::object;  // nested blocks only
+  bool per_product = false;  // hardware: a property of the product, never inherited through variant_of
 
   [[nodiscard]] constexpr std::string_view json_name() const noexcept { return json_key.empty() ? key : json_key; }
   [[nodiscard]] constexpr std::string_view message_key() const noexcept { return rule_key.empty() ? key : rule_key; }
@@ -64,8 +65,8 @@ concept RecordOf = std::is_same_v<std::remove_const_t<Record>, Base>;
 template <typename Record, typename Visitor>
   requires RecordOf<Record, HardwareSpec>
 void for_each_field(Record& h, Visitor&& v) {
-  v(FieldInfo{.key = "id", .required = true}, h.id);
-  v(FieldInfo{.key = "name", .required = true}, h.name);
+  v(FieldInfo{.key = "id", .required = true, .per_product = true}, h.id);
+  v(FieldInfo{.key = "name", .required = true, .per_product = true}, h.name);
   v(FieldInfo{.key = "vendor", .required = true}, h.vendor);
   v(FieldInfo{.key = "kind", .required = true}, h.kind);
   v(FieldInfo{.key = "memory_gib",
@@ -106,29 +107,34 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "cpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
               .zero_is_unknown = true},
     h.cpu_clock_ghz);
-  v(FieldInfo{.key = "form_factor", .required = true}, h.form_factor);
+  v(FieldInfo{.key = "form_factor", .required = true, .per_product = true}, h.form_factor);
+  // Thermals belong to the enclosure: a Mac Studio does not inherit a MacBook Pro's throttling.
   v(FieldInfo{.key = "sustained_fraction", .range = {.low = 0, .high = 1, .low_open = true},
-              .rule = "must be in (0, 1]"},
+              .rule = "must be in (0, 1]", .per_product = true},
     h.sustained_fraction);
-  v(FieldInfo{.key = "throttle_onset_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] seconds"},
+  v(FieldInfo{.key = "throttle_onset_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] seconds",
+              .per_product = true},
     h.throttle_onset_s);
   // Whether sustained_fraction or throttle_onset_s was given (derived_defaults).
-  v(FieldInfo{.key = "has_thermal_data", .yaml = false, .json = false}, h.has_thermal_data);
+  v(FieldInfo{.key = "has_thermal_data", .yaml = false, .json = false, .per_product = true}, h.has_thermal_data);
   v(FieldInfo{.key = "tdp_w", .required = true, .range = {.low = 0, .high = 1e5, .low_open = true},
               .rule = "must be in (0, 100000] W"},
     h.tdp_w);
   v(FieldInfo{.key = "price_usd", .required = true, .range = {.low = 0, .high = 1e8}, .rule = "must be in [0, 1e8]",
-              .zero_is_unknown = true},
+              .zero_is_unknown = true, .per_product = true},
     h.price_usd);
   v(FieldInfo{.key = "apis", .required = true, .empty_rule = "needs at least one device API"}, h.apis);
   v(FieldInfo{.key = "default_host", .zero_is_unknown = true, .lowercase = true}, h.default_host);
   v(FieldInfo{.key = "gpu_memory_fraction", .range = {.low = 0, .high = 1}, .rule = "must be in (0, 1]"},
     h.gpu_memory_fraction);
-  v(FieldInfo{.key = "pci_ids", .lowercase = true}, h.pci_ids);
-  v(FieldInfo{.key = "aliases", .lowercase = true}, h.aliases);
-  v(FieldInfo{.key = "source", .required = true}, h.source);
-  v(FieldInfo{.key = "notes"}, h.notes);
-  v(FieldInfo{.key = "origin", .yaml = false}, h.origin);
+  v(FieldInfo{.key = "pci_ids", .lowercase = true, .per_product = true}, h.pci_ids);
+  v(FieldInfo{.key = "aliases", .lowercase = true, .per_product = true}, h.aliases);
+  v(FieldInfo{.key = "source", .required = true, .per_product = true}, h.source);
+  v(FieldInfo{.key = "notes", .per_product = true}, h.notes);
+  v(FieldInfo{.key = "origin", .yaml = false, .per_product = true}, h.origin);
+  v(FieldInfo{.key = "variant_of", .zero_is_unknown = true, .lowercase = true, .per_product = true}, h.variant_of);
+  v(FieldInfo{.key = "variant_stated_fields", .yaml = false, .json = false, .per_product = true},
+    h.variant_stated_fields);
 }
 
 template <typename Record, typename Visitor>

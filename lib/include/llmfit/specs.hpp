@@ -49,6 +49,11 @@ struct HardwareSpec {
   std::string source;
   std::string notes;
   std::string origin;  // where the entry came from: "builtin:<file>" or a user file path
+  /// A product built on another entry's chip (a Mac Studio on the M4 Max): it inherits that entry's chip
+  /// fields and states its own product fields (FieldInfo::per_product). Empty = a chip or product of its own.
+  std::string variant_of;
+  /// Chip fields a variant states itself, as read (resolve_variants() fills the rest); empty once resolved.
+  std::vector<std::string> variant_stated_fields;
 };
 
 /// The largest shape a model may have, whatever describes it (catalogue, GGUF, config.json).
