@@ -48,7 +48,7 @@ std::int64_t max_context_closed_form(const ModelQuantTerms& t, KvCacheType type,
   // exact boundary of fits_at (rounding moves it by at most a token or two).
   const double full_per_token = t.kv.full_elements_per_token * element_bytes;
   const double sliding_per_token = t.kv.sliding_elements_per_token * element_bytes;
-  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.kv.linear_state_bytes;
+  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.kv.recurrent_state_bytes;
   const double window = t.kv.sliding_window_tokens;
   double solved = 0;
   if (full_per_token + sliding_per_token > 0 && kv_budget / (full_per_token + sliding_per_token) <= window) {

@@ -111,10 +111,12 @@ std::size_t InputFile::read_some(char* buffer, std::size_t capacity) {
   }
 }
 
+void InputFile::refuse_larger_than(std::uint64_t max_bytes, std::string_view too_large) const {
+  refuse(path_, "larger than " + std::to_string(max_bytes >> 20) + " MiB; " + std::string(too_large));
+}
+
 std::string InputFile::read_all(std::uint64_t max_bytes, std::string_view too_large) {
-  const auto refuse_size = [&] {
-    refuse(path_, "larger than " + std::to_string(max_bytes >> 20) + " MiB; " + std::string(too_large));
-  };
+  const auto refuse_size = [&] { refuse_larger_than(max_bytes, too_large); };
   if (size_bytes() > max_bytes) refuse_size();
   std::string text;
   text.reserve(static_cast<std::size_t>(size_bytes()));

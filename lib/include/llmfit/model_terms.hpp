@@ -48,7 +48,7 @@ struct ModelQuantTerms {
 namespace detail {
 /// Largest context in [1, max_context] whose total (weights + batch × KV + fixed) fits in
 /// `available_bytes`, 0 when even one token does not fit. Closed form: KV is piecewise linear in the
-/// context (full layers linear, sliding layers linear up to the window then flat, linear-attention
+/// context (full layers linear, sliding layers linear up to the window then flat, recurrent
 /// state constant), so the answer is one division per piece, then checked against the exact sum.
 [[nodiscard]] std::int64_t max_context_closed_form(const ModelQuantTerms& terms, KvCacheType type, int batch,
                                                    double weights_bytes, double fixed_bytes,

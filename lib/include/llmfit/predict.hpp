@@ -88,7 +88,7 @@ struct KvLayout {
   double full_elements_per_token = 0;     // all full-attention layers: K and V, or the MLA latent, plus indexer keys
   double sliding_elements_per_token = 0;  // all sliding-window layers: K and V
   double sliding_window_tokens = 0;
-  double linear_state_bytes = 0;          // recurrent f32 state of all linear-attention layers (any cache type)
+  double recurrent_state_bytes = 0;       // f32 state of all recurrent layers (any cache type)
   // Read per decode token: every attention layer reads a cache, its own or a shared one.
   double full_read_elements_per_token = 0;     // K and V (or the latent) of all full-attention layers
   double indexer_read_elements_per_token = 0;  // indexer keys: scored for every cached token
@@ -103,9 +103,15 @@ struct KvLayout {
   const double window =  // std::min(context, window) without <algorithm>
       kv.sliding_window_tokens < context_tokens ? kv.sliding_window_tokens : context_tokens;
   return element_bytes * (kv.full_elements_per_token * context_tokens + kv.sliding_elements_per_token * window) +
-         kv.linear_state_bytes;
+         kv.recurrent_state_bytes;
 }
 [[nodiscard]] double kv_cache_bytes(const ModelSpec& model, KvCacheType type, double context_tokens) noexcept;
+/// Fixed-size f32 state of all recurrent layers (Gated DeltaNet, Mamba-2, short convolution) for one
+/// sequence, whatever the context and the KV cache type (llama.cpp keeps recurrent state in f32).
+[[nodiscard]] double recurrent_state_bytes(const ModelSpec& model) noexcept;
+/// FLOPs per token of the recurrent layers' state updates and reads, beyond their weights' 2 per parameter
+/// (independent of the context: these layers are linear in the tokens).
+[[nodiscard]] double recurrent_state_flops_per_token(const ModelSpec& model) noexcept;
 
 /// KV (and recurrent state) bytes one decode token reads at a depth: layers sharing a cache read it too, and a
 /// sparse-attention layer reads its top-k tokens plus the indexer keys of all of them.
@@ -118,7 +124,7 @@ struct KvLayout {
   return element_bytes * (kv.full_read_elements_per_token * attended +
                           kv.indexer_read_elements_per_token * depth_tokens +
                           kv.sliding_read_elements_per_token * window) +
-         kv.linear_state_bytes;
+         kv.recurrent_state_bytes;
 }
 [[nodiscard]] double kv_read_bytes(const ModelSpec& model, KvCacheType type, double depth_tokens) noexcept;
 

@@ -149,12 +149,13 @@ void for_each_field(Record& moe, Visitor&& v) {
   v(FieldInfo{.key = "shared_expert_intermediate_size", .range = kWidth, .rule = "out of range"},
     moe.shared_expert_intermediate_size);
   v(FieldInfo{.key = "dense_layers"}, moe.dense_layers);
+  v(FieldInfo{.key = "latent_size", .range = kWidth, .rule = "out of range"}, moe.latent_size);
 }
 
 template <typename Record, typename Visitor>
   requires RecordOf<Record, AttentionSpec>
 void for_each_field(Record& a, Visitor&& v) {
-  // The linear-attention shape is checked as one: a message names the block, not each dimension.
+  // Each recurrent shape is checked as one: a message names the block, not each dimension.
   constexpr FieldRange kHeads{.low = 0, .high = limits::kMaxHeads};
   constexpr std::string_view kShape = "linear-attention shape out of range";
   v(FieldInfo{.key = "sliding_window_layers"}, a.sliding_window_layers);
@@ -170,6 +171,18 @@ void for_each_field(Record& a, Visitor&& v) {
     a.linear_value_head_dim);
   v(FieldInfo{.key = "linear_conv_kernel", .range = {.low = 0, .high = 64}, .rule = kShape, .rule_key = "attention"},
     a.linear_conv_kernel);
+  constexpr std::string_view kMamba = "Mamba-2 shape out of range";
+  v(FieldInfo{.key = "mamba_layers"}, a.mamba_layers);
+  v(FieldInfo{.key = "mamba_heads", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_heads);
+  v(FieldInfo{.key = "mamba_head_dim", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_head_dim);
+  v(FieldInfo{.key = "mamba_state_size", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_state_size);
+  v(FieldInfo{.key = "mamba_groups", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_groups);
+  v(FieldInfo{.key = "mamba_conv_kernel", .range = {.low = 0, .high = 64}, .rule = kMamba, .rule_key = "attention"},
+    a.mamba_conv_kernel);
+  v(FieldInfo{.key = "short_conv_layers"}, a.short_conv_layers);
+  v(FieldInfo{.key = "short_conv_kernel", .range = {.low = 0, .high = 64}, .rule = "short-convolution kernel out of range",
+              .rule_key = "attention"},
+    a.short_conv_kernel);
   v(FieldInfo{.key = "output_gate"}, a.output_gate);
   v(FieldInfo{.key = "global_kv_heads", .range = kHeads, .rule = "out of range"}, a.global_kv_heads);
   v(FieldInfo{.key = "global_head_dim", .range = kHeads, .rule = "out of range"}, a.global_head_dim);
@@ -219,6 +232,11 @@ void for_each_field(Record& m, Visitor&& v) {
   v(FieldInfo{.key = "hidden_size", .required = true, .range = kWidth, .rule = "must be in [1, 2^20]"}, m.hidden_size);
   v(FieldInfo{.key = "intermediate_size", .range = {.low = 0, .high = limits::kMaxWidth}, .rule = "out of range"},
     m.intermediate_size);
+  v(FieldInfo{.key = "gated_ffn"}, m.gated_ffn);
+  v(FieldInfo{.key = "ffn_only_layers", .range = {.low = 0, .high = limits::kMaxLayers}, .rule = "out of range"},
+    m.ffn_only_layers);
+  v(FieldInfo{.key = "mixer_only_layers", .range = {.low = 0, .high = limits::kMaxLayers}, .rule = "out of range"},
+    m.mixer_only_layers);
   v(FieldInfo{.key = "attention_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"},
     m.attention_heads);
   v(FieldInfo{.key = "kv_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"}, m.kv_heads);

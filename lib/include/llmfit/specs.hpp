@@ -79,20 +79,35 @@ struct MoeSpec {
   int expert_intermediate_size = 0;
   int shared_experts = 0;                   // always-active FFNs beside the routed experts of each MoE layer
   int shared_expert_intermediate_size = 0;  // 0 = expert_intermediate_size
-  int dense_layers = 0;  // layers with a dense FFN instead of experts, wherever they sit (no formula needs where)
+  int dense_layers = 0;  // FFN layers with a dense FFN instead of experts, wherever they sit (no formula needs where)
+  int latent_size = 0;   // LatentMoE (Nemotron 3 Super): routed experts work in this width; 0 = hidden_size
 
   [[nodiscard]] bool present() const noexcept { return experts > 0; }
 };
 
+/// How the layers mix tokens. Layers not listed here have full (global) attention. Recurrent layers keep a
+/// fixed-size state instead of a KV cache; each kind has its own shape (docs/catalogue-schema.md).
 struct AttentionSpec {
   int sliding_window_layers = 0;  // local attention: a sliding window, or fixed chunks (Llama 4): KV <= window
   int sliding_window = 0;
+  // Gated DeltaNet (Qwen3-Next): state value_heads x key_dim x value_dim.
   int linear_attention_layers = 0;
   int linear_key_heads = 0;
   int linear_value_heads = 0;
   int linear_key_head_dim = 0;
   int linear_value_head_dim = 0;
   int linear_conv_kernel = 4;
+  // Mamba-2 SSM (Dao & Gu 2024): state heads x head_dim x state_size; B and C shared within a group.
+  int mamba_layers = 0;
+  int mamba_heads = 0;
+  int mamba_head_dim = 0;
+  int mamba_state_size = 0;
+  int mamba_groups = 1;
+  int mamba_conv_kernel = 4;
+  // Gated short convolution (LFM2): a depthwise convolution over hidden_size, kernel in tokens.
+  int short_conv_layers = 0;
+  int short_conv_kernel = 3;
+  // Shape of the softmax-attention layers where it departs from the plain GQA block.
   bool output_gate = false;          // gated attention (Qwen3-Next, Qwen3.5): q_proj also emits a per-channel gate
   int global_kv_heads = 0;           // KV heads of the full-attention layers when they differ (Gemma 4); 0 = kv_heads
   int global_head_dim = 0;           // head dim of the full-attention layers (Gemma 4: 512); 0 = head_dim
@@ -102,6 +117,9 @@ struct AttentionSpec {
   int indexer_head_dim = 0;          // its key width, cached per token and full-attention layer
   int indexer_topk = 0;              // tokens each query attends to (the rest are only scored); 0 = all
 
+  [[nodiscard]] int recurrent_layers() const noexcept {
+    return linear_attention_layers + mamba_layers + short_conv_layers;
+  }
   [[nodiscard]] int global_kv_heads_or(int kv_heads) const noexcept {
     return global_kv_heads > 0 ? global_kv_heads : kv_heads;
   }
@@ -156,6 +174,9 @@ struct ModelSpec {
   int layers = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
+  bool gated_ffn = true;      // gate, up and down (SwiGLU); false: up and down only (Nemotron-H relu^2)
+  int ffn_only_layers = 0;    // layers with an FFN and no token mixer (Nemotron-H '-' and 'E' layers)
+  int mixer_only_layers = 0;  // layers with a token mixer and no FFN (Nemotron-H 'M' and '*' layers)
   int attention_heads = 0;
   int kv_heads = 0;
   int head_dim = 0;
@@ -179,9 +200,18 @@ struct ModelSpec {
   std::string origin;
 
   [[nodiscard]] bool is_moe() const noexcept { return moe.experts > 0; }
-  [[nodiscard]] int full_attention_layers() const noexcept {
-    return layers - attention.sliding_window_layers - attention.linear_attention_layers;
+  /// Layers with softmax attention, full or sliding (they hold a KV cache).
+  [[nodiscard]] int attention_layers() const noexcept {
+    return layers - ffn_only_layers - attention.recurrent_layers();
   }
+  [[nodiscard]] int full_attention_layers() const noexcept {
+    return attention_layers() - attention.sliding_window_layers;
+  }
+  /// Layers with an FFN (dense or MoE), and of them the MoE ones.
+  [[nodiscard]] int ffn_layers() const noexcept { return layers - mixer_only_layers; }
+  [[nodiscard]] int moe_layers() const noexcept { return is_moe() ? ffn_layers() - moe.dense_layers : 0; }
+  /// Weight matrices per FFN (and per expert): 3 gated, 2 plain.
+  [[nodiscard]] int ffn_matrices() const noexcept { return gated_ffn ? 3 : 2; }
 };
 
 enum class QuantFormat { gguf, mlx, safetensors };
