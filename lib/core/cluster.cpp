@@ -177,7 +177,7 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
   const double layer_read_bytes = (w.per_token - output_bytes) / layers;  // active weights of one layer
   const double layer_params = (w.active_params - vocab_hidden) / layers;
   const double kv_total = kv_cache_bytes(m, kv_type, context);
-  const double kv_read_total = kv_cache_bytes(m, kv_type, depth);
+  const double kv_read_total = kv_read_bytes(m, kv_type, depth);
 
   ClusterPlan plan;
   plan.link = link;

@@ -186,6 +186,18 @@ std::string validate(const ModelSpec& m) {
   }
   if (a.short_conv_layers > 0 && a.short_conv_kernel <= 0)
     return "attention.short_conv_kernel: must be > 0 when short_conv_layers > 0";
+  if (a.global_kv_heads > 0 && m.attention_heads % a.global_kv_heads != 0)
+    return "attention.global_kv_heads: attention_heads must be a multiple of it";
+  if (a.kv_shared_layers < 0 || (a.kv_shared_layers > 0 && a.kv_shared_layers >= m.attention_layers()))
+    return "attention.kv_shared_layers: must leave at least one attention layer with a cache of its own";
+  const bool indexer = a.indexer_heads > 0 || a.indexer_head_dim > 0 || a.indexer_topk > 0;
+  if (indexer && (a.indexer_heads <= 0 || a.indexer_head_dim <= 0))
+    return "attention: a sparse-attention indexer needs indexer_heads and indexer_head_dim";
+  if (m.mla.kv_lora_rank > 0 && (a.output_gate || a.global_kv_heads > 0 || a.global_head_dim > 0 ||
+                                 a.global_value_is_key))
+    return "attention: output_gate and the global_* shape apply to multi-head attention, not MLA";
+  if ((m.per_layer_embedding_size > 0) != (m.per_layer_vocab_size > 0))
+    return "per_layer_embedding_size: per-layer embeddings need both per_layer_embedding_size and per_layer_vocab_size";
   const auto& moe = m.moe;
   if (moe.experts > 0) {
     if (moe.experts_per_token <= 0 || moe.experts_per_token > moe.experts)
