@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -41,6 +41,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kFlags{{
     {"utilization", "--utilization"},
     {"power_price_usd_per_kwh", "--power-price"},
     {"api_usd_per_mtok", "--api-price-per-mtok"},
+    {"idle_w", "--idle-watts"},
+    {"prompt_tokens_per_output_token", "--prompt-ratio"},
+    {"rent_usd_per_hour", "--rent-usd-per-hour"},
+    {"host_price_usd", "--host-usd"},
     {"budget_usd", "--budget"},
     {"users", "--users"},
     {"model_size_b", "--model-size"},

@@ -130,6 +130,16 @@ CLI::Option* accept_token_suffixes(CLI::Option* option) {
       ""));
 }
 
+std::string hardware_help(const std::string& example) {
+  return "Hardware: id[:count][@GiB] or as written (\"RTX 4090\", \"M3 Ultra 512GB\"), e.g. " + example +
+         " (see 'llmfit list hardware')";
+}
+
+std::string model_help(const std::string& example) {
+  return "Model: id[-quant], an Ollama tag, a Hugging Face repo or a GGUF file name, e.g. " + example +
+         " (see 'llmfit list models')";
+}
+
 void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart) {
   add_format_option(app, output.format, formats);
   app.add_option("-o,--output", output.path, "Write the output to this file instead of stdout");

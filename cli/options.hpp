@@ -33,6 +33,9 @@ CLI::Option* accept_token_suffixes(CLI::Option* option);
 /// "32k" → 32768 …: the whole number a token count with a suffix stands for; nullopt when `text` has no
 /// suffix, InputError when it is not a whole number of tokens.
 [[nodiscard]] std::optional<std::int64_t> parse_token_suffix(const std::string& text);
+/// Help of --hw and --model: the names the resolver reads (docs/commands.md "Names"), then `example`.
+[[nodiscard]] std::string hardware_help(const std::string& example);
+[[nodiscard]] std::string model_help(const std::string& example);
 
 /// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE.
 struct OutputOptions {

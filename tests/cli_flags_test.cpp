@@ -49,7 +49,13 @@ Args command_args(const std::string& command, const Scene& s) {
       {"fit", [](const Scene& s) { return Args{"fit", "--hw", s.hardware, "--format", "json"}; }},
       {"scale", [](const Scene& s) { return Args{"scale", "--hw", s.hardware, "--model", s.model, "--format", "json"}; }},
       {"cluster", [](const Scene& s) { return Args{"cluster", "--hw", s.hardware, "--model", s.model, "--format", "json"}; }},
-      {"cost", [](const Scene& s) { return Args{"cost", "--hw", s.hardware, "--model", s.model, "--format", "json"}; }},
+      // Prices given: a capacity (--memory) or a model without catalogue prices would otherwise be refused
+      // for the price, not for the flag.
+      {"cost",
+       [](const Scene& s) {
+         return Args{"cost", "--hw", s.hardware, "--model", s.model, "--price-usd", "2000",
+                     "--api-price-per-mtok", "1", "--format", "json"};
+       }},
       {"check",
        [](const Scene& s) {
          return Args{"check", "--hw", s.hardware, "--model", s.model, "--claimed-tok-s", "10", "--format", "json"};

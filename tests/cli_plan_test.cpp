@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -325,24 +326,43 @@ TEST_F(CliPlan, ClusterLinkTableAndBadOverrides) {
 
 TEST_F(CliPlan, CostJsonFollowsTheFormula) {
   const json doc = run_json({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--years", "3", "--utilization",
-                             "0.25", "--power-price", "0.30", "--api-price-per-mtok", "3"});
+                             "0.25", "--power-price", "0.30", "--api-price-per-mtok", "3", "--prompt-ratio", "2"});
   const double tok_s = doc["decode_tok_s"].get<double>();
+  const double prefill = doc["prefill_tok_s"].get<double>();
   ASSERT_GT(tok_s, 0);
-  // $1,599 over tok/s x 0.25 x 3 x 31,557,600 s; 450 W x (1e6 / tok/s) s / 3.6e6 J/kWh x $0.30.
-  const double hardware = 1599 / (tok_s * 0.25 * 3 * 31557600 / 1e6);
-  const double power = 450 * (1e6 / tok_s) / 3.6e6 * 0.30;
-  EXPECT_NEAR(doc["usd_per_mtok"].get<double>(), hardware + power, 1e-9);
-  EXPECT_DOUBLE_EQ(doc["api_usd_per_mtok"].get<double>(), 3);
-  const double per_month_mtok = tok_s * 0.25 * 31557600 / 12 / 1e6;
-  EXPECT_NEAR(doc["breakeven_months"].get<double>(), 1599 / (per_month_mtok * (3 - power)), 1e-6);
+  ASSERT_GT(prefill, 0);
+  // Each generated token brings 2 prompt tokens: 1/decode + 2/prefill seconds.
+  const double out_tok_s = 1 / (1 / tok_s + 2 / prefill);
+  EXPECT_NEAR(doc["output_tok_s"].get<double>(), out_tok_s, 1e-9 * out_tok_s);
+  // $1,599 (cards only) over out tok/s x 0.25 x 3 x 31,557,600 s; 450 W generating and the idle draw the rest of
+  // the month (6 % of tdp_w: no published figure for the card), at $0.30/kWh.
+  EXPECT_DOUBLE_EQ(doc["price_usd"].get<double>(), 1599);
+  EXPECT_NE(doc["price_source"].get<std::string>().find("cards only"), std::string::npos);
+  EXPECT_DOUBLE_EQ(doc["idle_w"].get<double>(), 0.06 * 450);
+  const double hardware = 1599 / (out_tok_s * 0.25 * 3 * 31557600 / 1e6);
+  const double month_mtok = out_tok_s * 0.25 * 31557600 / 12 / 1e6;
+  const double power_month = (450 * 0.25 + 27 * 0.75) * 31557600 / 12 / 3.6e6 * 0.30;
+  EXPECT_NEAR(doc["usd_per_mtok"].get<double>(), hardware + power_month / month_mtok, 1e-9);
+  // One stated API price for prompt and generated tokens: $3 + 2 x $3 per million generated tokens.
+  EXPECT_DOUBLE_EQ(doc["api_usd_per_mtok"].get<double>(), 9);
+  EXPECT_NEAR(doc["breakeven_months"].get<double>(), 1599 / (month_mtok * 9 - power_month), 1e-6);
+  EXPECT_TRUE(doc["rent_usd_per_mtok"].is_null());  // no rental price for a GeForce card
   // An API cheaper than the electricity: no break-even.
-  const json never = run_json({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--api-price-per-mtok", "0.01"});
+  const json never = run_json({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--api-price-per-mtok", "0.001"});
   EXPECT_TRUE(never["breakeven_months"].is_null());
   // Price and power overrides, several cards.
   const json two = run_json({"cost", "--hw", "rtx-3090:2", "--model", "llama-3.3-70b-q4", "--price-usd", "1400"});
   EXPECT_DOUBLE_EQ(two["price_usd"].get<double>(), 1400);
-  EXPECT_EQ(two["price_source"], "given");
+  EXPECT_EQ(two["price_source"].get<std::string>().rfind("as given", 0), 0u);
   EXPECT_DOUBLE_EQ(two["power_w"].get<double>(), 700);  // 2 x 350 W
+  // The model's own API prices, and a rented GPU where the catalogue has a price.
+  const json own = run_json({"cost", "--hw", "h100-sxm", "--model", "llama-3.1-8b-q4", "--price-usd", "30000"});
+  EXPECT_GT(own["api_input_usd_per_mtok"].get<double>(), 0);
+  EXPECT_NE(own["api_source"].get<std::string>().find("openrouter.ai"), std::string::npos);
+  EXPECT_GT(own["rent_usd_per_mtok"].get<double>(), 0);
+  const json rented = run_json({"cost", "--hw", "h100-sxm", "--model", "llama-3.1-8b-q4", "--price-usd", "30000",
+                                "--rent-usd-per-hour", "1"});
+  EXPECT_NEAR(rented["rent_usd_per_mtok"].get<double>(), 1 / (rented["output_tok_s"].get<double>() * 3600 / 1e6), 1e-9);
 }
 
 TEST_F(CliPlan, CostWhenItDoesNotFitOrHasNoPrice) {
@@ -356,6 +376,11 @@ TEST_F(CliPlan, CostWhenItDoesNotFitOrHasNoPrice) {
   const RunResult bad = run({"cost", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4", "--utilization", "2"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--utilization"), std::string::npos);
+  // A model no provider prices: refused with the option that states one, never a silent default.
+  const RunResult no_api = run({"cost", "--hw", "rtx-4090", "--model", "tinyllama-1.1b"});
+  EXPECT_EQ(no_api.status, 2);
+  EXPECT_NE(no_api.err.find("--api-price-per-mtok"), std::string::npos) << no_api.err;
+  EXPECT_EQ(run({"cost", "--hw", "rtx-4090", "--model", "tinyllama-1.1b", "--api-price-per-mtok", "0.05"}).status, 0);
 }
 
 // ---------------------------------------------------------------------------------------- recommend
@@ -364,8 +389,10 @@ TEST_F(CliPlan, RecommendJsonHasHardwareAndReasons) {
   const json rows = run_json({"recommend", "--budget", "4000", "--users", "3", "--model-size", "30b"});
   ASSERT_TRUE(rows.is_array());
   ASSERT_FALSE(rows.empty());
-  EXPECT_LE(rows.size(), 5u);
+  EXPECT_LE(rows.size(), 10u);  // at most --top (5) whole computers and 5 graphics-card configurations
+  std::map<std::string, int> per_scope;
   for (const json& row : rows) {
+    EXPECT_EQ(row["rank"], ++per_scope[row["price_scope"].get<std::string>()]);
     EXPECT_TRUE(row["hardware"].is_string());
     ASSERT_TRUE(row["reasons"].is_array());
     EXPECT_FALSE(row["reasons"].empty());
@@ -378,6 +405,89 @@ TEST_F(CliPlan, RecommendJsonHasHardwareAndReasons) {
   for (const json& row : portable) { EXPECT_EQ(row["form_factor"], "laptop"); }
   const RunResult bad = run({"recommend", "--budget", "4000", "--model-size", "huge"});
   EXPECT_EQ(bad.status, 2);
+}
+
+TEST_F(CliPlan, RecommendPricesGraphicsCardsInsideAComputerOrApart) {
+  // The case: loose cards are ranked apart from whole computers, and the DGX Spark stays listed.
+  const json rows = run_json({"recommend", "--budget", "5000", "--model", "gpt-oss-120b-mxfp4"});
+  bool spark = false;
+  bool seen_cards = false;
+  for (const json& row : rows) {
+    const std::string scope = row["price_scope"];
+    if (scope == "cards_only") {
+      seen_cards = true;
+      EXPECT_TRUE(row["host_price_usd"].is_null());
+    } else {
+      EXPECT_FALSE(seen_cards) << "a whole computer after the cards";
+      spark |= row["hardware"] == "dgx-spark";
+    }
+    // vLLM on several cards only where the 64 heads divide (2 or 4, never 3).
+    if (row["backend"] == "vllm" && row["count"].get<int>() > 1) {
+      EXPECT_EQ(64 % row["count"].get<int>(), 0) << row["label"];
+    }
+  }
+  EXPECT_TRUE(spark);
+  EXPECT_TRUE(seen_cards);
+  // With a stated host price every graphics card is priced inside a computer and ranked with the rest.
+  const json priced = run_json({"recommend", "--budget", "5000", "--model", "gpt-oss-120b-mxfp4", "--host-usd", "1000"});
+  for (const json& row : priced) {
+    EXPECT_EQ(row["price_scope"], "system");
+    if (!row["host"].is_null()) {
+      EXPECT_DOUBLE_EQ(row["price_usd"].get<double>(),
+                       row["devices_price_usd"].get<double>() + row["host_price_usd"].get<double>());
+    }
+  }
+  const RunResult text = run({"recommend", "--budget", "5000", "--model", "gpt-oss-120b-mxfp4"});
+  EXPECT_NE(text.out.find("GRAPHICS CARDS ALONE"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("--host-usd"), std::string::npos) << text.out;
+}
+
+// One --quant: recommend reads the same option as every command, with the same meaning (the quantisation
+// of a --model-file / --hf-config model; a catalogue model names its own in --model) and the same refusal.
+TEST_F(CliPlan, RecommendQuantMeansWhatTheMainQuantMeans) {
+  const RunResult main_quant = run({"--hw", "m2-max", "--model", "qwen3-8b", "--quant", "q8_0"});
+  const RunResult recommend_quant = run({"recommend", "--budget", "3000", "--model", "qwen3-8b", "--quant", "q8_0"});
+  EXPECT_EQ(main_quant.status, 2);
+  EXPECT_EQ(recommend_quant.status, 2);
+  EXPECT_EQ(main_quant.err, recommend_quant.err);
+  const RunResult size_quant = run({"recommend", "--budget", "3000", "--model-size", "8b", "--quant", "q8_0"});
+  EXPECT_EQ(size_quant.err, main_quant.err);
+  // Named in the model, the quantisation is the one sized.
+  for (const json& row : run_json({"recommend", "--budget", "3000", "--model", "qwen3-8b-q8_0"})) {
+    EXPECT_EQ(row["quant"], "q8_0");
+  }
+}
+
+// The model's own default quantisation wins unless the user names one, in every command that sizes a
+// model: every catalogue model whose default is not Q4_K_M is answered in it (or in the GGUF build of it
+// that the machine's engine runs), never in a fixed Q4_K_M.
+TEST_F(CliPlan, EveryCommandSizesAModelInItsOwnDefaultQuantisation) {
+  const Catalog& c = Catalog::builtin();
+  int models = 0;
+  for (const ModelSpec& model : c.models()) {
+    if (model.default_quant == "q4_k_m") continue;
+    ++models;
+    const QuantSpec& release = *c.find_quant(model.default_quant);
+    auto expect_own = [&](const json& row, const std::string& command) {
+      const QuantSpec* q = c.find_quant(row["quant"].get<std::string>());
+      ASSERT_NE(q, nullptr) << command;
+      EXPECT_EQ(q->kernel, release.kernel) << command << ": " << q->id << " for " << model.id;
+      EXPECT_NE(q->id, "q4_k_m") << command;
+    };
+    const std::string id = model.id;
+    const std::vector<std::string> api = {"--api-price-per-mtok", "1"};
+    expect_own(run_json({"--hw", "h100-sxm", "--model", id}), "predict");
+    for (const json& row : run_json({"compare", "--hw", "h100-sxm,m3-ultra,rtx-4090:4", "--model", id}))
+      expect_own(row, "compare");
+    expect_own(run_json({"scale", "--hw", "h100-sxm", "--model", id}), "scale");
+    std::vector<std::string> cost = {"cost", "--hw", "m3-ultra", "--model", id};
+    if (!(model.api_input_usd_per_mtok > 0 || model.api_output_usd_per_mtok > 0)) cost.insert(cost.end(), api.begin(), api.end());
+    expect_own(run_json(cost), "cost");
+    expect_own(run_json({"check", "--hw", "h100-sxm", "--model", id, "--claimed-tok-s", "10"}), "check");
+    expect_own(run_json({"cluster", "--hw", "m3-ultra:2", "--model", id}), "cluster");
+    for (const json& row : run_json({"recommend", "--budget", "20000", "--model", id})) expect_own(row, "recommend");
+  }
+  EXPECT_GT(models, 0);
 }
 
 // -------------------------------------------------------------------------------------------- check

@@ -130,7 +130,8 @@ TEST(ModelFileCli, EveryPlanningCommandTakesTheFileModel) {
   EXPECT_EQ(fit[0]["model"], "tiny-test-q4_k_m");
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"scale", "--hw", "m2-max", "--model-file", file},
-        std::vector<std::string>{"cost", "--hw", "rtx-4090", "--model-file", file},
+        // A file's model has no hosted API price: the comparison needs one stated.
+        std::vector<std::string>{"cost", "--hw", "rtx-4090", "--model-file", file, "--api-price-per-mtok", "0.1"},
         std::vector<std::string>{"check", "--hw", "rtx-4090", "--model-file", file, "--claimed-tok-s", "100"},
         std::vector<std::string>{"cluster", "--hw", "m4-pro:2", "--model-file", file},
         std::vector<std::string>{"recommend", "--budget", "3000", "--model-file", file}}) {

@@ -62,6 +62,19 @@ TEST(PlanCompare, MultiGpuPriceAndPowerScaleWithTheCount) {
   EXPECT_EQ(hardware_label(resolve("rtx-3090", "llama-3.1-8b-q4").scenario), "rtx-3090");
 }
 
+TEST(PlanCompare, LabelNamesACapacityOnlyWhenNotTheDefaultAndReadsBack) {
+  // Two M3 Ultras (default 96 GiB) at 512 GiB and at the default: the rows must not share a label.
+  const ResolvedQuery big = resolve("M3 Ultra 512GB", "llama-3.1-8b-q4");
+  EXPECT_EQ(hardware_label(big.scenario), "m3-ultra@512");
+  EXPECT_EQ(hardware_label(resolve("m3-ultra@96", "llama-3.1-8b-q4").scenario), "m3-ultra");
+  for (const std::string name : {"m3-ultra@512", "M3 Ultra 256GB", "2x RTX 3090", "M2 Max 64GB"}) {
+    const std::string label = hardware_label(resolve(name, "llama-3.1-8b-q4").scenario);
+    const ResolvedQuery again = resolve(label, "llama-3.1-8b-q4");
+    EXPECT_EQ(hardware_label(again.scenario), label) << name;
+    EXPECT_DOUBLE_EQ(again.scenario.memory_gib, resolve(name, "llama-3.1-8b-q4").scenario.memory_gib) << name;
+  }
+}
+
 TEST(PlanCompare, RowFiguresFollowFromThePrediction) {
   const CompareRow row = evaluate_compare_row(resolve("rtx-4090", "qwen3-coder-q4"));
   const Prediction& p = row.prediction;
@@ -576,17 +589,23 @@ TEST(PlanCost, DollarsPerMillionTokensByHand) {
   CostInputs in;
   in.price_usd = 1599;  // rtx-4090
   in.power_w = 450;
+  in.idle_w = 0;
   in.decode_tok_s = 100;
+  in.prefill_tok_s = 0;  // prompt time not counted
+  in.prompt_tokens_per_output_token = 3;
   in.years = 3;
   in.utilization = 0.25;
   in.power_price_usd_per_kwh = 0.30;
-  in.api_usd_per_mtok = 3;
+  in.api_input_usd_per_mtok = 0.5;
+  in.api_output_usd_per_mtok = 1.5;
   const CostEstimate e = estimate_cost(in);
+  EXPECT_DOUBLE_EQ(e.output_tok_s, 100);
   // Lifetime tokens: 100 tok/s x 0.25 x 3 x 31,557,600 s = 2,366.82 Mtok; 1599 / 2366.82 = 0.67559 $/Mtok.
   EXPECT_NEAR(e.hardware_usd_per_mtok, 0.6755900321950972, 1e-12);
-  // Energy: 450 W x 10,000 s per Mtok = 4.5 MJ = 1.25 kWh; x $0.30 = $0.375.
+  // Energy while generating only (idle 0): 450 W x 10,000 s per Mtok = 4.5 MJ = 1.25 kWh; x $0.30 = $0.375.
   EXPECT_NEAR(e.power_usd_per_mtok, 0.375, 1e-12);
   EXPECT_NEAR(e.usd_per_mtok, 0.6755900321950972 + 0.375, 1e-12);
+  // API: $1.5 per M generated + 3 x $0.5 per M prompt tokens = $3 per M generated tokens with their prompts.
   EXPECT_DOUBLE_EQ(e.api_usd_per_mtok, 3);
   // Monthly: 100 x 0.25 x 2,629,800 s = 65.745 Mtok: API $197.235, power $24.654375.
   EXPECT_NEAR(e.tokens_per_month, 65745000, 1e-6);
@@ -596,6 +615,38 @@ TEST(PlanCost, DollarsPerMillionTokensByHand) {
   ASSERT_TRUE(e.breakeven_months.has_value());
   EXPECT_NEAR(*e.breakeven_months, 9.265234727247048, 1e-9);
   EXPECT_TRUE(e.breakeven_within_life);
+  EXPECT_FALSE(e.rent_usd_per_mtok.has_value());
+}
+
+TEST(PlanCost, IdlePowerPromptTimeAndRentalByHand) {
+  CostInputs in;
+  in.price_usd = 3000;
+  in.power_w = 300;
+  in.idle_w = 30;
+  in.decode_tok_s = 50;
+  in.prefill_tok_s = 600;  // 3 prompt tokens per generated token: 1/50 + 3/600 = 0.025 s each, 40 tok/s
+  in.prompt_tokens_per_output_token = 3;
+  in.utilization = 0.5;
+  in.power_price_usd_per_kwh = 0.2;
+  in.api_input_usd_per_mtok = 0.1;
+  in.api_output_usd_per_mtok = 0.4;
+  in.rent_usd_per_hour = 1.44;
+  const CostEstimate e = estimate_cost(in);
+  EXPECT_NEAR(e.output_tok_s, 40, 1e-12);
+  // Mean draw: 300 W x 0.5 + 30 W x 0.5 = 165 W all month: 165 x 2,629,800 s / 3.6e6 = 120.5325 kWh.
+  EXPECT_NEAR(e.energy_kwh_per_month, 120.5325, 1e-9);
+  EXPECT_NEAR(e.power_usd_per_month, 24.1065, 1e-9);
+  // 40 tok/s x 0.5 x 2,629,800 s = 52.596 Mtok a month.
+  EXPECT_NEAR(e.tokens_per_month, 52596000, 1e-6);
+  EXPECT_NEAR(e.power_usd_per_mtok, 24.1065 / 52.596, 1e-12);
+  EXPECT_NEAR(e.api_usd_per_mtok, 0.4 + 3 * 0.1, 1e-12);
+  // Rented by the hour while generating: $1.44 / (40 x 3600 / 1e6 Mtok) = $10 per Mtok.
+  ASSERT_TRUE(e.rent_usd_per_mtok.has_value());
+  EXPECT_NEAR(*e.rent_usd_per_mtok, 10, 1e-12);
+  EXPECT_NEAR(*e.rent_usd_per_month, 10 * 52.596, 1e-9);
+  // Idle power is paid even at low utilisation: per token it grows as utilisation falls.
+  in.utilization = 0.05;
+  EXPECT_GT(estimate_cost(in).power_usd_per_mtok, e.power_usd_per_mtok);
 }
 
 TEST(PlanCost, NoBreakEvenWhenPowerAloneCostsMore) {
@@ -603,12 +654,13 @@ TEST(PlanCost, NoBreakEvenWhenPowerAloneCostsMore) {
   in.price_usd = 1599;
   in.power_w = 450;
   in.decode_tok_s = 100;
-  in.api_usd_per_mtok = 0.30;  // below the $0.375/Mtok of power
+  in.prompt_tokens_per_output_token = 0;
+  in.api_output_usd_per_mtok = 0.30;  // below the $0.375/Mtok of power
   const CostEstimate e = estimate_cost(in);
   EXPECT_FALSE(e.breakeven_months.has_value());
   EXPECT_FALSE(e.breakeven_within_life);
   // $0.40/Mtok saves 65.745 Mtok x $0.025 = $1.64 a month: 972 months, beyond the 3-year life.
-  in.api_usd_per_mtok = 0.40;
+  in.api_output_usd_per_mtok = 0.40;
   const CostEstimate far = estimate_cost(in);
   ASSERT_TRUE(far.breakeven_months.has_value());
   EXPECT_NEAR(*far.breakeven_months, 1599 / (65.745 * 0.025), 1e-6);
@@ -631,8 +683,105 @@ TEST(PlanCost, OutOfRangeInputsAreInputErrors) {
   in.power_price_usd_per_kwh = std::nan("");
   expect_field_error([&] { (void)estimate_cost(in); }, "power_price_usd_per_kwh");
   in.power_price_usd_per_kwh = 0.3;
-  in.api_usd_per_mtok = -3;
+  in.api_output_usd_per_mtok = -3;
   expect_field_error([&] { (void)estimate_cost(in); }, "api_usd_per_mtok");
+  in.api_output_usd_per_mtok = 3;
+  in.prompt_tokens_per_output_token = -1;
+  expect_field_error([&] { (void)estimate_cost(in); }, "prompt_tokens_per_output_token");
+  in.prompt_tokens_per_output_token = 3;
+  in.idle_w = -5;
+  expect_field_error([&] { (void)estimate_cost(in); }, "idle_w");
+  in.idle_w = 0;
+  in.rent_usd_per_hour = std::nan("");
+  expect_field_error([&] { (void)estimate_cost(in); }, "rent_usd_per_hour");
+}
+
+// Every catalogue model is priced from its own API price (input and output apart, with source and date),
+// or refused with the option to give one: never a price it does not have.
+TEST(PlanCost, EveryModelIsPricedFromItsOwnApiPriceOrRefused) {
+  int priced = 0;
+  int refused = 0;
+  for (const ModelSpec& model : cat().models()) {
+    const ResolvedQuery r = resolve("h100-sxm", model.id);
+    const Prediction p = predict(r.scenario, r.efficiency->constants);
+    CostGiven given;
+    given.price_usd = 30000;  // h100-sxm has no catalogue price
+    if (model.api_input_usd_per_mtok > 0 || model.api_output_usd_per_mtok > 0) {
+      const CostSetup setup = cost_setup(r.scenario, p, CostInputs{}, given);
+      EXPECT_DOUBLE_EQ(setup.inputs.api_input_usd_per_mtok, model.api_input_usd_per_mtok) << model.id;
+      EXPECT_DOUBLE_EQ(setup.inputs.api_output_usd_per_mtok, model.api_output_usd_per_mtok) << model.id;
+      EXPECT_NE(setup.api_source.find(model.api_price_date), std::string::npos) << setup.api_source;
+      EXPECT_NE(setup.api_source.find(model.api_price_source), std::string::npos) << setup.api_source;
+      ++priced;
+    } else {
+      expect_field_error([&] { (void)cost_setup(r.scenario, p, CostInputs{}, given); }, "api_usd_per_mtok");
+      ++refused;
+    }
+    given.api_usd_per_mtok = 0.25;
+    const CostSetup stated = cost_setup(r.scenario, p, CostInputs{}, given);
+    EXPECT_DOUBLE_EQ(stated.inputs.api_input_usd_per_mtok, 0.25) << model.id;
+    EXPECT_DOUBLE_EQ(stated.inputs.api_output_usd_per_mtok, 0.25) << model.id;
+  }
+  EXPECT_GT(priced, 30);
+  EXPECT_GT(refused, 0);
+}
+
+// Every machine's cost draws its idle power from a published figure or the stated rule, below its
+// active draw, and says which; rental prices come from the catalogue with their date, or are absent.
+TEST(PlanCost, EveryMachineHasItsIdlePowerAndRentalFromASource) {
+  int published = 0;
+  int rented = 0;
+  for (const HardwareSpec& hw : cat().hardware()) {
+    const ResolvedQuery r = resolve(hw.id, "qwen3-0.6b");
+    const Prediction p = predict(r.scenario, r.efficiency->constants);
+    CostGiven given;
+    given.price_usd = 1000;
+    given.api_usd_per_mtok = 0.1;
+    const CostSetup setup = cost_setup(r.scenario, p, CostInputs{}, given);
+    EXPECT_LT(setup.inputs.idle_w, setup.inputs.power_w) << hw.id;
+    if (hw.idle_w > 0) {
+      EXPECT_DOUBLE_EQ(setup.inputs.idle_w, hw.idle_w) << hw.id;
+      EXPECT_EQ(setup.idle_source.rfind("published: ", 0), 0u) << setup.idle_source;
+      ++published;
+    } else {
+      EXPECT_DOUBLE_EQ(setup.inputs.idle_w, kIdleShareOfTdp * hw.tdp_w) << hw.id;
+      EXPECT_EQ(setup.idle_source.rfind("rule: ", 0), 0u) << setup.idle_source;
+    }
+    if (hw.rental_usd_per_hour > 0) {
+      EXPECT_DOUBLE_EQ(setup.inputs.rent_usd_per_hour, hw.rental_usd_per_hour) << hw.id;
+      EXPECT_NE(setup.rent_source.find(hw.rental_price_date), std::string::npos) << setup.rent_source;
+      ++rented;
+    } else {
+      EXPECT_DOUBLE_EQ(setup.inputs.rent_usd_per_hour, 0) << hw.id;
+      EXPECT_TRUE(setup.rent_source.empty()) << hw.id;
+      EXPECT_FALSE(setup.rent_missing.empty()) << hw.id;
+    }
+  }
+  EXPECT_GT(published, 0);
+  EXPECT_GT(rented, 0);
+}
+
+// A graphics card's price is the card's alone, and says so, unless its host entry has a price; a
+// capacity other than the default is priced at its own price, or refused when it has none.
+TEST(PlanCost, PricesSayWhatTheyCover) {
+  const ResolvedQuery two = resolve("rtx-3090:2", "llama-3.1-8b-q4");
+  const Prediction p = predict(two.scenario, two.efficiency->constants);
+  const CostSetup setup = cost_setup(two.scenario, p, CostInputs{}, CostGiven{});
+  EXPECT_DOUBLE_EQ(setup.inputs.price_usd, 2 * 1499);
+  EXPECT_NE(setup.price_source.find("cards only"), std::string::npos) << setup.price_source;
+  Query q;
+  q.hardware = "m4-max-40c";
+  q.model = "llama-3.1-8b-q4";
+  q.memory_gib = 128;
+  const ResolvedQuery big = resolve_query(cat(), q, prof());
+  const HardwareSpec& mac = *big.scenario.hardware;
+  const double price_128 = device_price_usd(mac, 128);
+  const Prediction pb = predict(big.scenario, big.efficiency->constants);
+  if (price_128 > 0) {
+    EXPECT_DOUBLE_EQ(cost_setup(big.scenario, pb, CostInputs{}, CostGiven{}).inputs.price_usd, price_128);
+  } else {
+    expect_field_error([&] { (void)cost_setup(big.scenario, pb, CostInputs{}, CostGiven{}); }, "price_usd");
+  }
 }
 
 // ---------------------------------------------------------------------------------------- recommend
@@ -659,6 +808,14 @@ TEST(PlanRecommend, YardstickIsTheNearestDenseModel) {
   EXPECT_EQ(yardstick_model(cat(), 8)->params_b, 8.03);
 }
 
+/// Every row of a recommendation: the whole computers, then the graphics cards alone.
+std::vector<const Recommendation*> all_rows(const RecommendResult& r) {
+  std::vector<const Recommendation*> rows;
+  for (const auto* list : {&r.shortlist, &r.cards_only})
+    for (const Recommendation& rec : *list) rows.push_back(&rec);
+  return rows;
+}
+
 TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
   RecommendOptions o;
   o.budget_usd = 4000;
@@ -667,28 +824,190 @@ TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
   const RecommendResult r = recommend(cat(), o, prof());
   ASSERT_FALSE(r.shortlist.empty());
   EXPECT_LE(r.shortlist.size(), o.top);
-  bool seen_short = false;
-  for (const Recommendation& rec : r.shortlist) {
-    EXPECT_LE(rec.price_usd, 4000) << rec.label;
-    EXPECT_EQ(rec.resolved.scenario.batch, 3);
-    EXPECT_FALSE(rec.reasons.empty());
-    if (rec.meets_all) {
-      EXPECT_FALSE(seen_short) << "a qualifying configuration after one that falls short: " << rec.label;
-      EXPECT_TRUE(rec.prediction.fit.fits);
-      EXPECT_GE(rec.prediction.decode_tok_s, o.min_tok_s_per_user);
-    } else {
-      seen_short = true;
-    }
-    // Several cards only when fewer do not hold the model.
-    if (rec.resolved.scenario.device_count > 1) {
-      Scenario fewer = rec.resolved.scenario;
-      fewer.device_count -= 1;
-      EXPECT_FALSE(fit_memory(fewer, rec.resolved.efficiency->constants).fits) << rec.label;
+  EXPECT_LE(r.cards_only.size(), o.top);
+  for (const auto* list : {&r.shortlist, &r.cards_only}) {
+    bool seen_short = false;
+    for (const Recommendation& rec : *list) {
+      EXPECT_LE(rec.price_usd, 4000) << rec.label;
+      EXPECT_EQ(rec.resolved.scenario.batch, 3);
+      EXPECT_FALSE(rec.reasons.empty());
+      if (rec.meets_all) {
+        EXPECT_FALSE(seen_short) << "a qualifying configuration after one that falls short: " << rec.label;
+        EXPECT_TRUE(rec.prediction.fit.fits);
+        EXPECT_GE(rec.prediction.decode_tok_s, o.min_tok_s_per_user);
+      } else {
+        seen_short = true;
+      }
+      // Several cards only when fewer do not hold the model.
+      if (rec.resolved.scenario.device_count > 1) {
+        Scenario fewer = rec.resolved.scenario;
+        fewer.device_count -= 1;
+        EXPECT_FALSE(fit_memory(fewer, rec.resolved.efficiency->constants).fits) << rec.label;
+      }
     }
   }
   o.portable = true;
-  for (const Recommendation& rec : recommend(cat(), o, prof()).shortlist)
-    EXPECT_EQ(rec.resolved.scenario.hardware->form_factor, FormFactor::laptop) << rec.label;
+  const RecommendResult portable = recommend(cat(), o, prof());  // alive while all_rows points into it
+  for (const Recommendation* rec : all_rows(portable))
+    EXPECT_EQ(rec->resolved.scenario.hardware->form_factor, FormFactor::laptop) << rec->label;
+}
+
+/// Recommendations over a grid of budgets, models and team sizes (the class, not one example).
+std::vector<std::pair<RecommendOptions, RecommendResult>> recommend_grid(std::optional<double> host_price = {}) {
+  std::vector<std::pair<RecommendOptions, RecommendResult>> out;
+  for (double budget : {1500.0, 5000.0, 12000.0})
+    for (const char* model : {"gpt-oss-120b-mxfp4", "gpt-oss-120b", "llama-3.3-70b", "qwen3-8b"})
+      for (int users : {1, 8}) {
+        RecommendOptions o;
+        o.budget_usd = budget;
+        o.model = model;
+        o.users = users;
+        o.top = 1000;
+        o.host_price_usd = host_price;
+        out.emplace_back(o, recommend(cat(), o, prof()));
+      }
+  return out;
+}
+
+// A graphics card needs a computer: every row that prices a GPU either includes its host's price (a
+// system, ranked with whole computers) or is flagged as cards alone and ranked only among cards; whole
+// computers are never left out for loose cards.
+TEST(PlanRecommend, EveryGpuRowIncludesItsHostOrIsCardsOnly) {
+  for (const std::optional<double> host : {std::optional<double>(), std::optional<double>(1200.0)}) {
+    for (const auto& [o, r] : recommend_grid(host)) {
+      for (const Recommendation& rec : r.shortlist) {
+        EXPECT_EQ(rec.price_scope, PriceScope::system) << rec.label;
+        if (rec.resolved.scenario.hardware->kind == HardwareKind::gpu) {
+          ASSERT_TRUE(host.has_value()) << rec.label << ": a GPU among whole computers without a host price";
+          EXPECT_DOUBLE_EQ(rec.host_price_usd, *host) << rec.label;
+          EXPECT_DOUBLE_EQ(rec.price_usd, rec.devices_price_usd + rec.host_price_usd) << rec.label;
+        } else {
+          EXPECT_DOUBLE_EQ(rec.price_usd, rec.devices_price_usd) << rec.label;
+        }
+        EXPECT_LE(rec.price_usd, o.budget_usd) << rec.label;
+      }
+      for (const Recommendation& rec : r.cards_only) {
+        EXPECT_FALSE(host.has_value()) << rec.label;
+        EXPECT_EQ(rec.price_scope, PriceScope::cards_only) << rec.label;
+        EXPECT_EQ(rec.resolved.scenario.hardware->kind, HardwareKind::gpu) << rec.label;
+        EXPECT_DOUBLE_EQ(rec.host_price_usd, 0) << rec.label;
+        EXPECT_DOUBLE_EQ(rec.price_usd, rec.devices_price_usd) << rec.label;
+        bool says_so = false;
+        for (const std::string& reason : rec.reasons) says_so |= reason.find("no computer included") != std::string::npos;
+        EXPECT_TRUE(says_so) << rec.label;
+      }
+    }
+  }
+  // The case: three loose cards no longer push a whole computer off the list.
+  RecommendOptions o;
+  o.budget_usd = 5000;
+  o.model = "gpt-oss-120b-mxfp4";
+  const RecommendResult r = recommend(cat(), o, prof());
+  bool spark = false;
+  for (const Recommendation& rec : r.shortlist) spark |= rec.resolved.scenario.hardware->id == "dgx-spark";
+  EXPECT_TRUE(spark);
+}
+
+// Engine constraints apply to what is recommended: every multi-GPU vLLM configuration divides the
+// model's attention heads (and KV heads) over the GPUs; the others are left out and said so.
+TEST(PlanRecommend, EveryMultiGpuVllmConfigurationSplitsTheHeads) {
+  int multi_vllm = 0;
+  bool said = false;
+  for (const auto& [o, r] : recommend_grid()) {
+    for (const Recommendation* rec : all_rows(r)) {
+      const Scenario& s = rec->resolved.scenario;
+      if (s.backend != Backend::vllm || s.device_count < 2) continue;
+      ++multi_vllm;
+      EXPECT_EQ(s.model->attention_heads % s.device_count, 0) << rec->label;
+      EXPECT_TRUE(s.model->kv_heads % s.device_count == 0 || s.device_count % s.model->kv_heads == 0) << rec->label;
+      EXPECT_EQ(multi_device_problem(s.backend, *s.model, s.device_count), "") << rec->label;
+    }
+    for (const std::string& skip : r.skipped) said |= skip.find("tensor parallelism") != std::string::npos;
+  }
+  EXPECT_GT(multi_vllm, 0);
+  EXPECT_TRUE(said);
+}
+
+// The capacities a product is sold with are tried at their own prices: each configuration is the cheapest
+// priced capacity that holds the model, else the largest the budget allows.
+TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
+  Catalog c = cat();
+  CatalogData data;
+  HardwareSpec studio;
+  studio.id = "test-studio-m4-max";
+  studio.variant_of = "m4-max-40c";  // [48, 64, 128] GiB
+  studio.variant_stated_fields = {};
+  studio.name = "Test desktop with the M4 Max";
+  studio.form_factor = FormFactor::desktop;
+  studio.price_usd = 2499;
+  studio.memory_prices_usd = {2499, 2699, 3499};
+  studio.memory_prices_source = "test";
+  studio.source = "test";
+  studio.origin = "test.yaml";
+  data.hardware.push_back(studio);
+  c.add_source(data, "test.yaml");
+  for (const char* model : {"qwen3-8b", "llama-3.3-70b", "llama-3.3-70b-q8_0"}) {
+    RecommendOptions o;
+    o.budget_usd = 4000;
+    o.model = model;
+    o.top = 1000;
+    const RecommendResult r = recommend(c, o, prof());
+    const Recommendation* row = nullptr;
+    for (const Recommendation* rec : all_rows(r))
+      if (rec->resolved.scenario.hardware->id == studio.id) row = rec;
+    ASSERT_NE(row, nullptr) << model;
+    EXPECT_DOUBLE_EQ(row->price_usd, device_price_usd(*row->resolved.scenario.hardware, row->memory_gib)) << model;
+    for (const PricedCapacity& cheaper : priced_capacities(*row->resolved.scenario.hardware)) {
+      if (cheaper.price_usd >= row->price_usd) continue;
+      Scenario smaller = row->resolved.scenario;
+      smaller.memory_gib = cheaper.memory_gib;
+      EXPECT_FALSE(fit_memory(smaller, row->resolved.efficiency->constants).fits)
+          << model << ": " << cheaper.memory_gib << " GiB would have held it";
+    }
+  }
+  // Llama 3.3 70B at Q8_0 (~75 GB) needs the 128 GiB configuration.
+  RecommendOptions o;
+  o.budget_usd = 4000;
+  o.model = "llama-3.3-70b-q8_0";
+  const RecommendResult large = recommend(c, o, prof());  // alive while all_rows points into it
+  for (const Recommendation* rec : all_rows(large))
+    if (rec->resolved.scenario.hardware->id == studio.id) {
+      EXPECT_DOUBLE_EQ(rec->memory_gib, 128);
+      EXPECT_DOUBLE_EQ(rec->price_usd, 3499);
+    }
+  // Laptops only: the desktop product of a laptop chip is left out, the chip's own (laptop) entry is not.
+  o.portable = true;
+  o.top = 1000;
+  o.model = "qwen3-8b";
+  bool chip = false;
+  const RecommendResult laptops = recommend(c, o, prof());
+  for (const Recommendation* rec : all_rows(laptops)) {
+    EXPECT_NE(rec->resolved.scenario.hardware->id, studio.id);
+    chip |= rec->resolved.scenario.hardware->id == "m4-max-40c";
+  }
+  EXPECT_TRUE(chip);
+}
+
+// The model's own quantisation unless one is named: the yardstick of a size and a named model are both
+// measured in their default (or the GGUF build of it that a machine's engine runs), never a fixed Q4_K_M.
+TEST(PlanRecommend, TheModelsOwnQuantisationUnlessNamed) {
+  for (const ModelSpec& model : cat().models()) {
+    if (model.default_quant == "q4_k_m") continue;
+    RecommendOptions o;
+    o.budget_usd = 12000;
+    o.model = model.id;
+    const RecommendResult r = recommend(cat(), o, prof());
+    EXPECT_EQ(r.quant->id, model.default_quant) << model.id;
+    const QuantSpec& release = *cat().find_quant(model.default_quant);
+    for (const Recommendation* rec : all_rows(r))
+      EXPECT_EQ(rec->resolved.scenario.quant->kernel, release.kernel) << model.id << " " << rec->label;
+  }
+  RecommendOptions o;
+  o.budget_usd = 12000;
+  o.model = "gpt-oss-120b-mxfp4_moe";
+  const RecommendResult named = recommend(cat(), o, prof());
+  for (const Recommendation* rec : all_rows(named))
+    EXPECT_EQ(rec->resolved.scenario.quant->id, "mxfp4_moe") << rec->label;
 }
 
 TEST(PlanRecommend, NeedsAModel) {

@@ -300,6 +300,9 @@ TEST(SpecFields, RulesBetweenFieldsNameTheField) {
   EXPECT_EQ(validate(cpu), "");
 
   ModelSpec model = *c.find_model("llama-3.1-8b");
+  model.api_input_usd_per_mtok = 0;
+  model.api_price_source.clear();
+  model.api_price_date.clear();
   model.api_output_usd_per_mtok = 0.05;
   EXPECT_EQ(validate(model).rfind("api_price_source: ", 0), 0u) << validate(model);
   model.api_price_source = "https://example.org/pricing";
@@ -308,6 +311,34 @@ TEST(SpecFields, RulesBetweenFieldsNameTheField) {
   EXPECT_EQ(validate(model).rfind("api_price_date: ", 0), 0u) << validate(model);
   model.api_price_date = "2026-11-01";
   EXPECT_EQ(validate(model), "");
+
+  // Prices per capacity: one per capacity, sourced, the default's equal to price_usd.
+  HardwareSpec mac = *c.find_hardware("m4-max-40c");  // [48, 64, 128] GiB, 48 the default
+  ASSERT_EQ(mac.memory_options_gib.size(), 3u);
+  mac.memory_prices_usd = {mac.price_usd, mac.price_usd + 200};
+  EXPECT_EQ(validate(mac).rfind("memory_prices_usd: ", 0), 0u) << validate(mac);
+  mac.memory_prices_usd = {mac.price_usd, mac.price_usd + 200, mac.price_usd + 1000};
+  EXPECT_EQ(validate(mac).rfind("memory_prices_source: ", 0), 0u) << validate(mac);
+  mac.memory_prices_source = "https://example.org/configure";
+  EXPECT_EQ(validate(mac), "");
+  mac.memory_prices_usd[0] = mac.price_usd + 1;  // another price for the default capacity
+  EXPECT_EQ(validate(mac).rfind("memory_prices_usd: ", 0), 0u) << validate(mac);
+  mac.memory_prices_usd[0] = 0;  // unknown: price_usd stands
+  EXPECT_EQ(validate(mac), "");
+  // Idle power below the board power, with its source; a rental price with its source and date.
+  mac.idle_w = mac.tdp_w;
+  EXPECT_EQ(validate(mac).rfind("idle_w", 0), 0u) << validate(mac);
+  mac.idle_w = 10;
+  EXPECT_EQ(validate(mac).rfind("idle_w_source: ", 0), 0u) << validate(mac);
+  mac.idle_w_source = "https://example.org/power";
+  EXPECT_EQ(validate(mac), "");
+  mac.rental_usd_per_hour = 1.5;
+  EXPECT_EQ(validate(mac).rfind("rental_price_source: ", 0), 0u) << validate(mac);
+  mac.rental_price_source = "https://example.org/rent";
+  mac.rental_price_date = "last week";
+  EXPECT_EQ(validate(mac).rfind("rental_price_date: ", 0), 0u) << validate(mac);
+  mac.rental_price_date = "2026-11-01";
+  EXPECT_EQ(validate(mac), "");
 }
 
 }  // namespace

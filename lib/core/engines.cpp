@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "llmfit/errors.hpp"
 
 namespace llmfit {
@@ -42,7 +44,10 @@ bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept {
   const bool apple = hardware.vendor == "apple";
   switch (backend) {
     case Backend::mlx: return apple;
-    case Backend::vllm: return !apple && hardware.kind != HardwareKind::cpu;
+    case Backend::vllm:
+      return !apple && hardware.kind != HardwareKind::cpu &&
+             std::any_of(hardware.apis.begin(), hardware.apis.end(),
+                         [](DeviceApi api) { return backend_drives(Backend::vllm, api); });
     case Backend::llama_cpp:
     case Backend::ollama:
     case Backend::transformers: return true;
@@ -73,6 +78,72 @@ DeviceApi default_api(Backend backend, const HardwareSpec& hardware) noexcept {
   return hardware.apis.empty() ? DeviceApi::cpu : hardware.apis.front();
 }
 
+bool backend_drives(Backend backend, DeviceApi api) noexcept {
+  switch (backend) {
+    // CUDA, ROCm, and SYCL through its Intel XPU backend (docs.vllm.ai, GPU installation: Intel XPU).
+    case Backend::vllm: return api == DeviceApi::cuda || api == DeviceApi::rocm || api == DeviceApi::sycl;
+    case Backend::mlx: return api == DeviceApi::metal;
+    case Backend::llama_cpp:
+    case Backend::ollama:
+    case Backend::transformers: return true;
+  }
+  return false;
+}
+
+bool backend_offloads(Backend backend) noexcept { return backend != Backend::vllm; }
+
+std::string multi_device_problem(Backend backend, const ModelSpec& model, int devices) {
+  if (devices <= 1 || backend != Backend::vllm) return {};
+  // vLLM's QKVParallelLinear (vllm/model_executor/layers/linear.py) divides the query heads by the
+  // tensor-parallel size, and the KV heads too, or replicates them when there are more GPUs than KV heads.
+  const int heads = model.attention_heads;
+  const int kv = model.kv_heads;
+  if (heads % devices != 0)
+    return fmt::format("vLLM splits a model over GPUs by tensor parallelism, and {}'s {} attention heads do not "
+                       "divide over {} GPUs",
+                       model.id, heads, devices);
+  if (kv > 0 && (devices >= kv ? devices % kv != 0 : kv % devices != 0))
+    return fmt::format("vLLM splits a model over GPUs by tensor parallelism, and {}'s {} KV heads do not divide over "
+                       "{} GPUs",
+                       model.id, kv, devices);
+  return {};
+}
+
+EngineChoice default_engine(const EngineSituation& situation, const QuantSpec& weights, const QuantSpec* gguf_build,
+                            const FitsFully& fits_fully) {
+  const HardwareSpec& hw = *situation.hardware;
+  const Backend by_format = default_backend(weights, hw);
+  if (weights.format != QuantFormat::safetensors || by_format != Backend::vllm)
+    return {by_format, &weights,
+            fmt::format("the engine for {} weights",
+                        weights.format == QuantFormat::safetensors ? "16-bit safetensors on Apple Silicon"
+                                                                   : std::string(to_string(weights.format)))};
+  if (gguf_build == nullptr)
+    return {Backend::vllm, &weights, fmt::format("the engine that serves {} safetensors weights", weights.name)};
+
+  if (situation.concurrent_sequences <= 1)
+    return {Backend::llama_cpp, gguf_build,
+            fmt::format("one user: the GGUF build, as single users run it (llama.cpp, Ollama, LM Studio); vLLM "
+                        "serves the safetensors release to several ({} above 1)",
+                        field("batch"))};
+  std::string problem;
+  if (!backend_runs_on(Backend::vllm, hw)) {
+    problem = fmt::format("vLLM does not run on {}", hw.id);
+  } else if (situation.api && !backend_drives(Backend::vllm, *situation.api)) {
+    problem = fmt::format("vLLM does not drive {}", to_string(*situation.api));
+  } else if (std::string split = multi_device_problem(Backend::vllm, *situation.model, situation.devices);
+             !split.empty()) {
+    problem = std::move(split);
+  } else if (fits_fully && !fits_fully(Backend::vllm, weights)) {
+    problem = "vLLM does not offload to the CPU, and the release does not fit in the accelerator's memory";
+  }
+  if (problem.empty())
+    return {Backend::vllm, &weights,
+            fmt::format("it serves the {} release to {} concurrent sequences", weights.name,
+                        situation.concurrent_sequences)};
+  return {Backend::llama_cpp, gguf_build, problem + ": the GGUF build instead"};
+}
+
 std::string_view quant_suggestion(Backend backend) noexcept {
   switch (backend) {
     case Backend::mlx: return "an MLX quantisation such as -mlx-4bit";
@@ -97,10 +168,14 @@ void require_runs_on(Backend backend, const HardwareSpec& hw, const QuantSpec* d
     throw InputError(
         fmt::format("{} mlx runs on Apple Silicon only; '{}' is {} hardware", field("backend"), hw.id, hw.vendor));
   throw InputError(fmt::format(
-      "{}vLLM runs on CUDA/ROCm GPUs only and '{}' is {}; use llama.cpp with a GGUF quantisation (-q4_k_m){}",
+      "{}vLLM runs on CUDA, ROCm and SYCL GPUs only and '{}' is {}; use llama.cpp with a GGUF quantisation "
+      "(-q4_k_m){}",
       defaulted_for != nullptr ? fmt::format("{} weights default to vLLM, but ", defaulted_for->name)
                                : field("backend") + " vllm: ",
-      hw.id, apple ? "Apple Silicon (Metal)" : "a CPU entry",
+      hw.id,
+      apple                              ? "Apple Silicon (Metal)"
+      : hw.kind == HardwareKind::cpu     ? "a CPU entry"
+                                         : "a GPU with none of them",
       apple ? std::string(" or mlx with an MLX one (-mlx-4bit)") : " or " + field("backend") + " transformers"));
 }
 

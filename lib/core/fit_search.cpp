@@ -59,8 +59,8 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   }
 
   FitSearchResult result;
-  result.hardware_label = choice.count > 1 ? fmt::format("{}:{}", choice.hardware->id, choice.count)
-                                           : choice.hardware->id;
+  const double memory_gib = choice.memory_gib > 0 ? choice.memory_gib : options.base.memory_gib.value_or(0);
+  result.hardware_label = hardware_label(*choice.hardware, choice.count, memory_gib);
   result.requested_context = options.base.context_tokens.value_or(0);
   result.quality_tolerance_pct = options.quality_tolerance_pct;
   result.max_ppl_increase_pct = options.max_ppl_increase_pct;

@@ -1,6 +1,19 @@
 #include "plan_common.hpp"
 
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "llmfit/text.hpp"
+
 namespace llmfit::detail {
+
+std::string dollars(double usd) {
+  if (!(usd >= 100)) return fmt::format("${:.2f}", usd);
+  std::string out = "$";  // appended: GCC 12 warns falsely on "$" + std::string&&
+  out += with_thousands(static_cast<std::int64_t>(std::llround(usd)));
+  return out;
+}
 
 int verdict_rank(const Prediction& p) noexcept {
   if (!p.in_range) return 3;

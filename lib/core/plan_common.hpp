@@ -2,6 +2,7 @@
 // What the planning tools share (compare.cpp, fit_search.cpp, recommend.cpp …): internal to the core.
 #include <cmath>
 #include <optional>
+#include <string>
 
 #include "llmfit/catalog.hpp"
 #include "llmfit/engines.hpp"
@@ -16,6 +17,9 @@ inline constexpr double kMicro = units::kSecondsPerMicrosecond;
 /// the model's range (3).
 inline constexpr int kVerdictRankDoesNotFit = 2;
 [[nodiscard]] int verdict_rank(const Prediction& prediction) noexcept;
+
+/// "$1,499" (whole dollars from $100), "$0.42" below: prices in the planning tools' sentences.
+[[nodiscard]] std::string dollars(double usd);
 
 [[nodiscard]] inline bool finite_in(double value, double low, double high) noexcept {
   return std::isfinite(value) && value >= low && value <= high;

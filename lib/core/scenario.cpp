@@ -13,53 +13,66 @@
 namespace llmfit {
 namespace {
 
-/// The catalogue's GGUF build of a non-GGUF quantisation's kernel family (MXFP4 safetensors → llama.cpp's
-/// MXFP4 MoE), the nearest in bits; null when it has none.
-const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant) {
-  if (quant.format == QuantFormat::gguf) return nullptr;
-  const QuantSpec* best = nullptr;
-  for (const QuantSpec& candidate : catalog.quants()) {
-    if (candidate.format != QuantFormat::gguf || candidate.kernel != quant.kernel) continue;
-    if (best == nullptr || std::abs(candidate.bits_per_weight - quant.bits_per_weight) <
-                               std::abs(best->bits_per_weight - quant.bits_per_weight))
-      best = &candidate;
-  }
-  return best;
-}
-
 void check_range(double value, double low, double high, const char* name, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
     throw InputError(fmt::format("{}: {} is out of range (expected {} to {}{}{})", field(name), value, low, high,
                                  *unit != '\0' ? " " : "", unit));
 }
 
-/// The weights: the named quantisation, or the model's default; a default that this engine or chip
-/// cannot load (gpt-oss's MXFP4 safetensors need vLLM, which needs CUDA/ROCm) gives way to the
-/// catalogue's GGUF build of the same kernel family. Notes say which and why.
-void choose_weights(const Catalog& catalog, const ModelChoice& choice, std::optional<Backend> named_backend,
-                    ResolvedQuery& r) {
+/// The device API a query names, parsed (nullopt when none is named).
+std::optional<DeviceApi> named_device_api(const Query& query) {
+  if (query.api.empty()) return std::nullopt;
+  const auto api = parse_device_api(query.api);
+  if (!api)
+    throw InputError(field("api") + ": unknown device API '" + query.api.substr(0, 40) + "'; choose one of " +
+                     enum_choices<DeviceApi>());
+  return api;
+}
+
+/// The weights and the engine. A named engine runs the named quantisation or the model's default, which
+/// gives way to the catalogue's GGUF build of the same kernel family when that engine cannot load or run it
+/// (gpt-oss's MXFP4 safetensors under Ollama, or on a Mac). Without one, default_engine (engines.hpp)
+/// chooses from the weights, the machine, the sequences served and whether the model fits without offload.
+/// Notes say which and why.
+void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice, const Backend* named_backend,
+                               std::optional<DeviceApi> named_api, const EfficiencyProfile& profile, ResolvedQuery& r) {
   Scenario& s = r.scenario;
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& model = *s.model;
-  const QuantSpec* chosen = choice.quant;
+  const QuantSpec& release = *choice.quant;
+  const QuantSpec* build = choice.quant_was_default ? catalog.gguf_build_of(release) : nullptr;
   std::string default_replaced;
-  if (choice.quant_was_default) {
-    const QuantSpec& release = *choice.quant;
-    const Backend engine = chosen_backend(named_backend, release, hw);
-    const bool engine_runs_here = backend_runs_on(engine, hw);
-    const QuantSpec* counterpart =
-        backend_can_run(engine, release, hw) ? nullptr : gguf_counterpart(catalog, release);
-    if (counterpart != nullptr && (!named_backend || backend_supports(*named_backend, *counterpart))) {
-      chosen = counterpart;
+  if (named_backend != nullptr) {
+    s.backend = *named_backend;
+    s.quant = &release;
+    if (build != nullptr && !backend_can_run(s.backend, release, hw) && backend_supports(s.backend, *build)) {
+      s.quant = build;
       default_replaced = fmt::format(
-          "quantisation {}, the GGUF build of the model's default {} ({}): {}", counterpart->name, release.name,
+          "quantisation {}, the GGUF build of the model's default {} ({}): {}", build->name, release.name,
           to_string(release.format),
-          engine_runs_here ? fmt::format("{} cannot load that format", to_string(engine))
-                           : fmt::format("that needs {}, which does not run on {}", to_string(engine), hw.id));
+          backend_runs_on(s.backend, hw) ? fmt::format("{} cannot load that format", to_string(s.backend))
+                                         : fmt::format("{} does not run on {}", to_string(s.backend), hw.id));
     }
+  } else {
+    const EngineSituation situation{&hw, &model, s.device_count, s.batch, named_api};
+    // Whether an engine holds the model on the accelerator(s) without offload, with its own constants.
+    const FitsFully fits_fully = [&](Backend engine, const QuantSpec& quant) {
+      Scenario trial = s;
+      trial.backend = engine;
+      trial.quant = &quant;
+      trial.api = named_api.value_or(default_api(engine, hw));
+      trial.allow_offload = false;
+      return fit_memory(trial, profile.lookup(engine, trial.api, hardware_class(hw)).constants).fits;
+    };
+    const EngineChoice engine = default_engine(situation, release, build, fits_fully);
+    s.backend = engine.backend;
+    s.quant = engine.quant;
+    r.assumptions.push_back(fmt::format("backend {} ({})", to_string(engine.backend), engine.reason));
+    if (engine.quant != &release)
+      default_replaced = fmt::format("quantisation {}, the GGUF build of the model's default {} ({})",
+                                     engine.quant->name, release.name, to_string(release.format));
   }
-  s.quant = chosen;
-  const QuantSpec& quant = *chosen;
+  const QuantSpec& quant = *s.quant;
   const FileWeights& file = model.file_weights;
   if (file.present() && file.quant_id == quant.id) {
     r.assumptions.push_back(fmt::format("weights {:.2f} GB: the tensor table of {} (exact; {} the file's quantisation)",
@@ -72,39 +85,41 @@ void choose_weights(const Catalog& catalog, const ModelChoice& choice, std::opti
   } else if (choice.quant_was_default) {
     r.assumptions.push_back(fmt::format("quantisation {} (the model's default)", quant.name));
   }
+  require_loads(s.backend, quant);
+  require_runs_on(s.backend, hw, named_backend != nullptr ? nullptr : &quant);
+  if (const std::string problem = multi_device_problem(s.backend, model, s.device_count); !problem.empty()) {
+    std::vector<std::string> counts;
+    for (int n = 2; n <= 16 && counts.size() < 3; ++n)
+      if (multi_device_problem(s.backend, model, n).empty()) counts.push_back(fmt::format("{}", n));
+    throw InputError(fmt::format("{} {}:{}: {}; use {} GPUs, or llama.cpp with a GGUF quantisation (-q4_k_m)",
+                                 field("hardware"), hw.id, s.device_count, problem,
+                                 counts.empty() ? std::string("one") : join(counts, ", ")));
+  }
 }
 
-/// The engine (named, else the weights' default) and the device API it drives.
-void choose_engine(const Query& query, std::optional<Backend> named_backend, ResolvedQuery& r) {
+/// The device API: named (and driven by the engine), else the engine's default on this chip.
+void choose_api(std::optional<DeviceApi> named_api, const Query& query, ResolvedQuery& r) {
   Scenario& s = r.scenario;
   const HardwareSpec& hw = *s.hardware;
-  const QuantSpec& quant = *s.quant;
-  s.backend = chosen_backend(named_backend, quant, hw);
-  if (!named_backend)
-    r.assumptions.push_back(fmt::format("backend {} (default for {} weights)", to_string(s.backend),
-                                        to_string(quant.format)));
-  require_loads(s.backend, quant);
-  require_runs_on(s.backend, hw, named_backend ? nullptr : &quant);
-
-  if (query.api.empty()) {
+  if (!named_api) {
     s.api = default_api(s.backend, hw);
     if (hw.apis.size() > 1)
       r.assumptions.push_back(fmt::format("device API {} ({} to choose)", to_string(s.api), field("api")));
     return;
   }
-  const auto api = parse_device_api(query.api);
-  if (!api)
-    throw InputError(field("api") + ": unknown device API '" + query.api.substr(0, 40) + "'; choose one of " +
-                     enum_choices<DeviceApi>());
-  if (*api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), *api) == hw.apis.end())
+  const DeviceApi api = *named_api;
+  if (api != DeviceApi::cpu && std::find(hw.apis.begin(), hw.apis.end(), api) == hw.apis.end())
     throw InputError(fmt::format("{} {}: '{}' does not support it", field("api"), query.api, hw.id));
   // Only the efficiency constants would change: the GPU's bandwidth and memory would still be used.
-  if (*api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
+  if (api == DeviceApi::cpu && hw.kind == HardwareKind::gpu)
     throw InputError(fmt::format("{} cpu: '{}' is a GPU and its memory bandwidth would still be used; to predict "
                                  "CPU-only inference name a cpu entry (e.g. {} ddr5-5600-dual), or use {} for "
                                  "layers offloaded to host RAM",
                                  field("api"), hw.id, field("hardware"), field("host")));
-  s.api = *api;
+  if (!backend_drives(s.backend, api))
+    throw InputError(fmt::format("{} {}: {} does not drive it; use {} llama.cpp", field("api"), query.api,
+                                 to_string(s.backend), field("backend")));
+  s.api = api;
 }
 
 /// The context, and the prompt within it. A prompt longer than a context that was not given widens the
@@ -190,7 +205,11 @@ void choose_host(const Catalog& catalog, const Query& query, ResolvedQuery& r) {
     return;
   }
   if (!query.host.empty()) {
-    const HardwareSpec& host = catalog.hardware_or_throw(query.host);
+    const HardwareChoice host_choice = catalog.resolve_hardware(query.host);
+    if (host_choice.count > 1 || host_choice.memory_gib > 0)
+      throw InputError(fmt::format("{}: name the CPU/RAM entry alone (its RAM: {})", field("host"),
+                                   field("host_memory_gib")));
+    const HardwareSpec& host = *host_choice.hardware;
     if (host.kind != HardwareKind::cpu)
       throw InputError(field("host") + ": '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
     s.host = &host;
@@ -266,17 +285,35 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     throw InputError(fmt::format("{0}: missing; name a model, e.g. {0} qwen3-coder-q4", field("model")));
   const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
   const ModelChoice model_choice = catalog.resolve_model(query.model);
+  // A capacity in the hardware name ("M3 Ultra 512GB", "m3-ultra@512") is the memory per device.
+  Query sized = query;
+  if (hw_choice.memory_gib > 0) {
+    if (query.memory_gib && *query.memory_gib != hw_choice.memory_gib)
+      throw InputError(fmt::format("{} {:g} and {} '{}' ({:g} GiB) disagree; give the capacity once",
+                                   field("memory_gib"), *query.memory_gib, field("hardware"), query.hardware,
+                                   hw_choice.memory_gib));
+    sized.memory_gib = hw_choice.memory_gib;
+  }
   const std::optional<Backend> named_backend =
       query.backend.empty() ? std::nullopt : std::optional<Backend>(backend_or_throw(query.backend));
+
+  const std::optional<DeviceApi> named_api = named_device_api(query);
 
   ResolvedQuery r;
   r.scenario.hardware = hw_choice.hardware;
   r.scenario.device_count = hw_choice.count;
   r.scenario.model = model_choice.model;
-  choose_weights(catalog, model_choice, named_backend, r);
-  choose_engine(query, named_backend, r);
-  choose_sizes(query, r);
+  // Sizes and host first: the default engine depends on the sequences served and on what fits.
+  choose_sizes(sized, r);
   choose_host(catalog, query, r);
+  choose_weights_and_engine(catalog, model_choice, named_backend ? &*named_backend : nullptr, named_api, profile, r);
+  choose_api(named_api, query, r);
+  if (r.scenario.allow_offload && !backend_offloads(r.scenario.backend)) {
+    r.scenario.allow_offload = false;
+    r.assumptions.push_back(fmt::format("no CPU offload: {} holds every weight on the GPUs", to_string(r.scenario.backend)));
+  }
+  r.hardware_reading = hw_choice.reading;
+  r.model_reading = model_choice.reading;
 
   r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, hardware_class(*hw_choice.hardware));
   for (const auto& override_note : catalog.overrides())
@@ -302,14 +339,28 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   return a;
 }
 
+std::string hardware_label(const HardwareSpec& hardware, int count, double memory_gib) {
+  std::string label = hardware.id;
+  if (count > 1) label += fmt::format(":{}", count);
+  if (memory_gib > 0 && memory_gib != hardware.default_memory_gib) label += fmt::format("@{:g}", memory_gib);
+  return label;
+}
+
 std::string hardware_label(const Scenario& s) {
-  if (s.hardware == nullptr) return "";
-  return s.device_count > 1 ? fmt::format("{}:{}", s.hardware->id, s.device_count) : s.hardware->id;
+  return s.hardware == nullptr ? "" : hardware_label(*s.hardware, s.device_count, s.memory_gib);
+}
+
+double device_price_usd(const HardwareSpec& hw, double memory_gib) noexcept {
+  if (memory_gib <= 0) memory_gib = hw.default_memory_gib;
+  if (memory_gib == hw.default_memory_gib && hw.price_usd > 0) return hw.price_usd;
+  for (std::size_t i = 0; i < hw.memory_options_gib.size() && i < hw.memory_prices_usd.size(); ++i)
+    if (hw.memory_options_gib[i] == memory_gib && hw.memory_prices_usd[i] > 0) return hw.memory_prices_usd[i];
+  return 0;
 }
 
 double scenario_price_usd(const Scenario& s) noexcept {
-  if (s.hardware == nullptr || !(s.hardware->price_usd > 0)) return 0;
-  return std::max(1, s.device_count) * s.hardware->price_usd;
+  if (s.hardware == nullptr) return 0;
+  return std::max(1, s.device_count) * device_price_usd(*s.hardware, s.memory_gib);
 }
 
 double scenario_power_w(const Scenario& s) noexcept {

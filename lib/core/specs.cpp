@@ -27,6 +27,28 @@ std::string check_id(const std::string& id) {
   return {};
 }
 
+/// Aliases are written like ids; a model's may also be an Ollama tag (one ':', "llama3.1:8b") or a Hugging
+/// Face repository id (one '/', "qwen/qwen3-8b"). A hardware name's ':' and '@' are its count and capacity.
+std::string check_aliases(const std::vector<std::string>& aliases, bool repository_names) {
+  for (const std::string& alias : aliases) {
+    const char* rule = repository_names ? "lowercase letters, digits, '-', '.', '_', one ':' and one '/'"
+                                        : "lowercase letters, digits, '-', '.', '_'";
+    bool ok = !alias.empty() && alias.size() <= 120 && alias.front() != ':' && alias.front() != '/' &&
+              alias.back() != ':' && alias.back() != '/';
+    int colons = 0;
+    int slashes = 0;
+    for (char c : alias) {
+      colons += c == ':';
+      slashes += c == '/';
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                  (repository_names && (c == ':' || c == '/')));
+    }
+    if (!ok || colons > 1 || slashes > 1)
+      return "aliases: '" + excerpt(alias, 60) + "' must be 1 to 120 characters: " + rule;
+  }
+  return {};
+}
+
 /// The first field of `record` (in schema order) outside its range, or a required text or list left empty,
 /// as "field: problem" (nested fields as "moe.experts").
 template <typename Record>
@@ -53,6 +75,37 @@ std::string check_fields(const Record& record, const std::string& prefix = "") {
   return problem;
 }
 
+/// "" when `date` is a date written YYYY-MM-DD, else the problem with `key`.
+std::string iso_date_problem(const char* key, const std::string& date) {
+  const bool iso = date.size() == 10 && date[4] == '-' && date[7] == '-' &&
+                   std::all_of(date.begin(), date.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  return iso ? std::string() : std::string(key) + ": '" + date.substr(0, 40) + "' must be a date, YYYY-MM-DD";
+}
+
+/// A price, power or rental figure without its source is not a catalogue figure.
+std::string hardware_sources_problem(const HardwareSpec& hw) {
+  if (!hw.memory_prices_usd.empty()) {
+    if (hw.memory_prices_usd.size() != hw.memory_options_gib.size())
+      return fmt::format("memory_prices_usd: {} prices for {} capacities in memory_gib; give one per capacity (0 for "
+                         "one with no known price)",
+                         hw.memory_prices_usd.size(), hw.memory_options_gib.size());
+    if (hw.memory_prices_source.empty()) return "memory_prices_source: memory_prices_usd needs its source";
+    for (std::size_t i = 0; i < hw.memory_options_gib.size(); ++i)
+      if (hw.memory_options_gib[i] == hw.default_memory_gib && hw.price_usd > 0 && hw.memory_prices_usd[i] > 0 &&
+          hw.memory_prices_usd[i] != hw.price_usd)
+        return fmt::format("memory_prices_usd: ${:g} for the default {:g} GiB, but price_usd is ${:g}; they are the "
+                           "same product",
+                           hw.memory_prices_usd[i], hw.default_memory_gib, hw.price_usd);
+  }
+  if (hw.idle_w > 0 && hw.idle_w_source.empty()) return "idle_w_source: idle_w needs its source";
+  if (hw.idle_w >= hw.tdp_w && hw.tdp_w > 0)
+    return fmt::format("idle_w: {:g} W is not below tdp_w ({:g} W)", hw.idle_w, hw.tdp_w);
+  if (hw.rental_usd_per_hour > 0 && (hw.rental_price_source.empty() || hw.rental_price_date.empty()))
+    return "rental_price_source: a rental price needs its source and rental_price_date";
+  if (!hw.rental_price_date.empty()) return iso_date_problem("rental_price_date", hw.rental_price_date);
+  return {};
+}
+
 }  // namespace
 
 HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
@@ -69,6 +122,7 @@ HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
 std::string validate(const HardwareSpec& hw) {
   if (auto problem = check_id(hw.id); !problem.empty()) return problem;
   if (auto problem = check_fields(hw); !problem.empty()) return problem;
+  if (auto problem = check_aliases(hw.aliases, false); !problem.empty()) return problem;
   if (std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), hw.default_memory_gib) ==
       hw.memory_options_gib.end())
     return "default_memory_gib: must be one of memory_gib";
@@ -87,6 +141,7 @@ std::string validate(const HardwareSpec& hw) {
                          "they must agree within {:g} %",
                          hw.bandwidth_gb_s, derived_gb_s, limits::kBandwidthBusTolerance * 100);
   }
+  if (auto problem = hardware_sources_problem(hw); !problem.empty()) return problem;
   for (const auto& pci : hw.pci_ids) {
     const bool shaped = pci.size() == 9 && pci[4] == ':' &&
                         std::all_of(pci.begin(), pci.end(), [](char c) {
@@ -100,18 +155,15 @@ std::string validate(const HardwareSpec& hw) {
 std::string validate(const ModelSpec& m) {
   if (auto problem = check_id(m.id); !problem.empty()) return problem;
   if (auto problem = check_fields(m); !problem.empty()) return problem;
+  if (auto problem = check_aliases(m.aliases, true); !problem.empty()) return problem;
   if (!positive_finite(m.active_params_b) || m.active_params_b > m.params_b * 1.0001)
     return "active_params_b: must be > 0 and <= params_b";
   if (m.attention_heads % m.kv_heads != 0) return "kv_heads: attention_heads must be a multiple of kv_heads";
   if ((m.api_input_usd_per_mtok > 0 || m.api_output_usd_per_mtok > 0) &&
       (m.api_price_source.empty() || m.api_price_date.empty()))
     return "api_price_source: an API price needs its source and api_price_date";
-  if (!m.api_price_date.empty()) {
-    const auto& d = m.api_price_date;
-    const bool iso = d.size() == 10 && d[4] == '-' && d[7] == '-' &&
-                     std::all_of(d.begin(), d.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-    if (!iso) return "api_price_date: '" + d.substr(0, 40) + "' must be a date, YYYY-MM-DD";
-  }
+  if (!m.api_price_date.empty())
+    if (auto problem = iso_date_problem("api_price_date", m.api_price_date); !problem.empty()) return problem;
   const auto& a = m.attention;
   if (a.sliding_window_layers < 0 || a.linear_attention_layers < 0 || a.mamba_layers < 0 || a.short_conv_layers < 0)
     return "attention: layer counts must be >= 0";
@@ -134,6 +186,18 @@ std::string validate(const ModelSpec& m) {
   }
   if (a.short_conv_layers > 0 && a.short_conv_kernel <= 0)
     return "attention.short_conv_kernel: must be > 0 when short_conv_layers > 0";
+  if (a.global_kv_heads > 0 && m.attention_heads % a.global_kv_heads != 0)
+    return "attention.global_kv_heads: attention_heads must be a multiple of it";
+  if (a.kv_shared_layers < 0 || (a.kv_shared_layers > 0 && a.kv_shared_layers >= m.attention_layers()))
+    return "attention.kv_shared_layers: must leave at least one attention layer with a cache of its own";
+  const bool indexer = a.indexer_heads > 0 || a.indexer_head_dim > 0 || a.indexer_topk > 0;
+  if (indexer && (a.indexer_heads <= 0 || a.indexer_head_dim <= 0))
+    return "attention: a sparse-attention indexer needs indexer_heads and indexer_head_dim";
+  if (m.mla.kv_lora_rank > 0 && (a.output_gate || a.global_kv_heads > 0 || a.global_head_dim > 0 ||
+                                 a.global_value_is_key))
+    return "attention: output_gate and the global_* shape apply to multi-head attention, not MLA";
+  if ((m.per_layer_embedding_size > 0) != (m.per_layer_vocab_size > 0))
+    return "per_layer_embedding_size: per-layer embeddings need both per_layer_embedding_size and per_layer_vocab_size";
   const auto& moe = m.moe;
   if (moe.experts > 0) {
     if (moe.experts_per_token <= 0 || moe.experts_per_token > moe.experts)

@@ -97,7 +97,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
   plan.options = std::move(options);
   const Backend backend = plan.options.backend;
   for (const HardwareSpec& hw : catalog.hardware()) {
-    if (!backend_runs_on(backend, hw)) continue;  // MLX: Apple Silicon only; vLLM: CUDA/ROCm GPUs only
+    if (!backend_runs_on(backend, hw)) continue;  // MLX: Apple Silicon only; vLLM: CUDA, ROCm and SYCL GPUs only
     SweepPlan::HardwareSetup setup;
     setup.api = default_api(backend, hw);
     setup.host = catalog.default_host(hw);

@@ -3,6 +3,7 @@
 /// a scenario gets by default, which device API it drives, and why it cannot run a combination.
 /// Every command, the sweep, the run readers and the calibration ask these functions.
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,49 @@ struct NameTable<Backend> {
                                      const HardwareSpec& hardware) noexcept;
 /// The device API an engine drives on a chip when none is named: Metal for MLX, else the chip's first.
 [[nodiscard]] DeviceApi default_api(Backend backend, const HardwareSpec& hardware) noexcept;
+/// Does the engine drive this device API? vLLM: CUDA and ROCm; MLX: Metal; llama.cpp, Ollama and
+/// transformers: any the chip has.
+[[nodiscard]] bool backend_drives(Backend backend, DeviceApi api) noexcept;
+
+/// Can the engine keep part of a model in host memory when the accelerator is full? llama.cpp and Ollama
+/// (-ngl, --n-cpu-moe), transformers (accelerate's device map) and MLX (unified memory the GPU may not
+/// wire) can; vLLM cannot (it holds every weight on the GPUs).
+[[nodiscard]] bool backend_offloads(Backend backend) noexcept;
+/// Why the engine cannot split `model` over `devices` identical GPUs in one box, or "" when it can.
+/// llama.cpp, Ollama and transformers split by layers; vLLM by tensor parallelism, so the attention heads
+/// must divide over the GPUs, and the KV heads too (or the GPUs over the KV heads, which it replicates).
+[[nodiscard]] std::string multi_device_problem(Backend backend, const ModelSpec& model, int devices);
+
+/// What the default engine depends on beyond the weights' format.
+struct EngineSituation {
+  const HardwareSpec* hardware = nullptr;
+  const ModelSpec* model = nullptr;
+  int devices = 1;               // identical GPUs in one box
+  int concurrent_sequences = 1;  // more than one: serving several users
+  std::optional<DeviceApi> api;  // a device API that was named
+};
+
+/// The engine a scenario gets when none is named, the weights it runs and why.
+struct EngineChoice {
+  Backend backend = Backend::llama_cpp;
+  const QuantSpec* quant = nullptr;
+  std::string reason;  // for the assumptions: "llama.cpp: the engine for GGUF weights"
+};
+
+/// Does `engine` hold the whole model on the accelerator with `quant`? (scenario.cpp asks the memory model.)
+using FitsFully = std::function<bool(Backend engine, const QuantSpec& quant)>;
+
+/// The engine a person with this machine and these weights would run, when none is named:
+/// - GGUF weights: llama.cpp; MLX weights: mlx; 16-bit safetensors on Apple Silicon: mlx.
+/// - The model's default release in safetensors (gpt-oss's MXFP4) with a GGUF build of it (`gguf_build`,
+///   null when the quantisation was named or there is none): one sequence runs the GGUF build in
+///   llama.cpp (what single users run: llama.cpp, Ollama, LM Studio; on a DGX Spark it also decodes
+///   gpt-oss-120b faster than vLLM); several sequences run the release in vLLM, unless vLLM cannot run
+///   here (no CUDA, ROCm or SYCL; another device API named), cannot split the model over the GPUs, or would need
+///   offload, which it does not do: then the GGUF build in llama.cpp.
+/// - Other safetensors weights: vLLM (the caller refuses what it cannot do, naming why).
+[[nodiscard]] EngineChoice default_engine(const EngineSituation& situation, const QuantSpec& weights,
+                                          const QuantSpec* gguf_build, const FitsFully& fits_fully);
 
 /// Throws InputError when the engine cannot load `quant` ("«backend» vllm cannot load MLX 4-bit (mlx
 /// format); use …").

@@ -54,11 +54,9 @@ inline constexpr std::array kClusterFormats = kDocumentFormats;
 struct CostReport {
   ResolvedQuery resolved;
   Prediction prediction;
-  CostInputs inputs;
+  CostSetup setup;  // the inputs and where each came from
   CostEstimate estimate;
   bool runs = true;  // false: the model does not fit; estimate not computed, costs shown as null
-  bool price_from_catalogue = true;
-  bool power_from_catalogue = true;
 };
 inline constexpr std::array kCostFormats = kDocumentFormats;
 [[nodiscard]] std::string render_cost(const CostReport& report, Format format);
