@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -48,6 +48,8 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 37> kFlags{{
     {"top", "--top"},
     {"claimed_tok_s", "--claimed-tok-s"},
     {"calibration_profile", "--calibration"},
+    {"bandwidth_gb_s", "--bandwidth-gb-s"},
+    {"weight_bandwidth_efficiency", "--weight-bandwidth-efficiency"},
 }};
 
 }  // namespace

@@ -1,10 +1,12 @@
 #pragma once
 // What the commands share: the scenario flags (one help text each, named by the field table of
 // flags.cpp), and the output files.
+#include <array>
 #include <functional>
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common.hpp"
@@ -31,13 +33,18 @@ void add_scenario_options(CLI::App& app, Query& query, const std::vector<Scenari
 /// The flags every planning command offers (context, backend, KV type, prompt) and then `more`.
 [[nodiscard]] std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more);
 
-/// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE.
+/// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE; or
+/// with --url, the link to the same view on the page.
 struct OutputOptions {
   Format format = Format::text;
   std::string path;  // empty or "-": stdout
   std::string svg;   // empty: no chart
+  bool url = false;
+  const CLI::App* command = nullptr;  // whose options the link carries
 };
-/// Registers --format (the formats the command writes), -o and, when `chart`, --svg.
+/// The options of add_output_options: how to write, not what to answer (a page link leaves them out).
+inline constexpr std::array<std::string_view, 4> kOutputOptions{"--format", "--output", "--svg", "--url"};
+/// Registers --format (the formats the command writes), -o, --url and, when `chart`, --svg.
 void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart);
 
 /// Writes the chart first (when asked), then the document; each whole (write_output).
