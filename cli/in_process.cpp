@@ -46,6 +46,21 @@ Failure current_failure() {
   }
 }
 
+namespace {
+
+/// The options whose value names an enum's value: the choices come from the enum's NameTable.
+std::vector<std::string> choices_of(std::string_view option) {
+  const auto is = [option](std::string_view field) { return "--" + std::string(option) == flag_for(field); };
+  if (is("kv_type")) return enum_names<KvCacheType>();
+  if (is("backend")) return enum_names<Backend>();
+  if (is("api")) return enum_names<DeviceApi>();
+  if (option == "kind") return enum_names<HardwareKind>();
+  if (option == "sort") return enum_names<FitSort>();
+  return {};
+}
+
+}  // namespace
+
 std::vector<OptionInfo> describe_options(const CommandSetup& command) {
   CLI::App app{"", "llmfit"};
   GlobalOptions global;
@@ -67,6 +82,7 @@ std::vector<OptionInfo> describe_options(const CommandSetup& command) {
                 : type == "FLOAT"                 ? "number"
                                                   : "string";
     info.required = option->get_required();
+    info.choices = choices_of(name);
     options.push_back(std::move(info));
   }
   return options;

@@ -50,6 +50,7 @@ struct OptionInfo {
   std::string description;
   std::string type;  // "boolean" (a flag), "integer", "number" or "string"
   bool required = false;
+  std::vector<std::string> choices;  // the names an option takes (from the enum's NameTable); empty: any value
 };
 [[nodiscard]] std::vector<OptionInfo> describe_options(const CommandSetup& command);
 

@@ -116,6 +116,36 @@ TEST(InProcess, BadInputIsTheCommandLinesMessageWithStatusTwo) {
   }
 }
 
+TEST(InProcess, OptionChoicesAreWhatTheCommandAccepts) {
+  // The page's selects and the MCP schemas offer an option's choices: each one must be accepted, and the
+  // options that name an enum's value must list them.
+  struct Case {
+    std::string command, option, base_query;
+  };
+  const std::vector<Case> cases{{"predict", "kv-type", "hw=m2-max&model=qwen3-coder-q4"},
+                                {"predict", "backend", "hw=m2-max&model=qwen3-coder-q4"},
+                                {"predict", "api", "hw=m2-max&model=qwen3-coder-q4"},
+                                {"compare", "kind", "model=qwen3-coder-q4&all"},
+                                {"fit", "sort", "hw=rtx-4090&top=2"}};
+  for (const Case& c : cases) {
+    const cli::CommandSetup* setup = cli::find_command(cli::page_commands(), c.command);
+    ASSERT_NE(setup, nullptr);
+    std::vector<std::string> choices;
+    for (const cli::OptionInfo& option : cli::describe_options(*setup))
+      if (option.name == c.option) choices = option.choices;
+    ASSERT_GE(choices.size(), 2U) << c.command << " --" << c.option;
+    for (const std::string& choice : choices) {
+      const InProcessResult result = run(c.command, c.base_query + "&" + c.option + "=" + choice);
+      EXPECT_NE(result.status, 1) << c.command << " --" << c.option << " " << choice << ": " << result.error;
+      if (result.status == 2) {  // a valid choice refused only for the machine, never as an unknown name
+        EXPECT_EQ(result.error.find("did you mean"), std::string::npos) << choice << ": " << result.error;
+      }
+    }
+    const InProcessResult unknown = run(c.command, c.base_query + "&" + c.option + "=not-a-choice");
+    EXPECT_EQ(unknown.status, 2) << c.command << " --" << c.option;
+  }
+}
+
 TEST(InProcess, OptionsThatWriteOrReadFilesAreRefused) {
   for (const std::string query : {"hw=m2-max&model=qwen3-coder-q4&output=%2Ftmp%2Fx.json", "hw=m2-max&format=text",
                                   "hw=m2-max&db=%2Fetc", "hw=m2-max&calibration=x.yaml", "hw=m2-max&model-file=x.gguf"}) {
