@@ -54,6 +54,7 @@ json input_schema(const cli::CommandSetup& command) {
   json required = json::array();
   for (const cli::OptionInfo& option : cli::describe_options(command)) {
     properties[option.name] = {{"type", option.type}, {"description", option.description}};
+    if (!option.choices.empty()) properties[option.name]["enum"] = option.choices;
     if (option.required) required.push_back(option.name);
   }
   json schema = {{"type", "object"}, {"properties", properties}};

@@ -65,7 +65,8 @@ std::string index_document() {
     if (command.name == "show") endpoint += "/{hw|model|quant}/{id}";
     nlohmann::json options = nlohmann::json::array();
     for (const cli::OptionInfo& option : cli::describe_options(command))
-      options.push_back({{"name", option.name}, {"type", option.type}, {"required", option.required}, {"description", option.description}});
+      options.push_back({{"name", option.name}, {"type", option.type}, {"required", option.required},
+                         {"description", option.description}, {"choices", option.choices}});
     commands.push_back({{"command", command.name}, {"method", "GET"}, {"endpoint", endpoint}, {"options", options}});
   }
   commands.push_back({{"command", "validate"},
