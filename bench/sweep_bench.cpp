@@ -26,8 +26,12 @@ void BM_Sweep(benchmark::State& state) {
   }
   const auto evaluated = static_cast<std::int64_t>(evaluated_points(points));
   state.SetItemsProcessed(state.iterations() * evaluated);
-  // A label, not counters: the CSV reporter bench/run reads needs the same columns in every row.
-  state.SetLabel(std::to_string(evaluated) + " of " + std::to_string(plan.size()) + " points evaluated");
+  // A label, not counters: the CSV reporter bench/run reads needs the same columns in every row. It states the
+  // sweep's size, which grows with the catalogues.
+  state.SetLabel(std::to_string(plan.hardware.size()) + " hardware x " + std::to_string(plan.models.size()) +
+                 " models x " + std::to_string(plan.quants.size()) + " quants x " +
+                 std::to_string(plan.options.contexts.size()) + " contexts: " + std::to_string(evaluated) + " of " +
+                 std::to_string(plan.size()) + " points evaluated");
 }
 BENCHMARK(BM_Sweep)
     ->ArgName("threads")

@@ -33,7 +33,6 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
-  const std::string text = render_calibration(report, resolved.cases, skipped, options.format);
   if (profile_out) {
     profile_out->write(spelled(calibrated_profile_document(report, resolved.cases)));
     profile_out->commit();
@@ -41,9 +40,11 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
     write_output(calibrated_profile_document(report, resolved.cases), options.output);
   }
   if (options.output == "-") {
-    std::cerr << spelled(text);
+    render_calibration_to(report, resolved.cases, skipped, options.format,
+                          [](std::string_view block) { std::cerr << spelled(std::string(block)); });
   } else {
-    write_output(text, "");
+    render_calibration_to(report, resolved.cases, skipped, options.format,
+                          [](std::string_view block) { write_output(std::string(block), ""); });
     if (!options.output.empty() && options.format != Format::json)
       write_stdout("profile written to " + options.output + "\n");
   }

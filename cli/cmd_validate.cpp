@@ -34,14 +34,13 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   const ValidationReport report = validate_runs(resolved.cases, used);
   const std::string name = global.calibration_path.empty() ? used.name : global.calibration_path;
   if (!options.write_runs.empty()) {
-    std::vector<MeasuredRun> usable;
-    usable.reserve(resolved.cases.size());
-    for (const RunCase& c : resolved.cases) usable.push_back(*c.run);
+    const auto usable = [&](std::size_t i) -> const MeasuredRun& { return *resolved.cases[i].run; };
     if (runs_out) {
-      runs_out->write(runs_to_json_text(usable));
+      runs_to_json_text_to(resolved.cases.size(), usable, [&](std::string_view block) { runs_out->write(block); });
       runs_out->commit();
     } else {
-      write_output(runs_to_json_text(usable), options.write_runs);
+      runs_to_json_text_to(resolved.cases.size(), usable,
+                           [&](std::string_view block) { write_output(std::string(block), options.write_runs); });
     }
   }
   render_validation_to(report, resolved.cases, skipped, name, options.format,

@@ -2,6 +2,9 @@
 // degenerate inputs, eras, cross-validation, the profile round trip, and the shipped profile's anchor.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -12,6 +15,7 @@
 #include "llmfit/errors.hpp"
 #include "llmfit/profile.hpp"
 #include "llmfit/scenario.hpp"
+#include "llmfit/report/calibration.hpp"
 
 namespace llmfit {
 namespace {
@@ -420,6 +424,43 @@ TEST(RunCasePlacement, PredictsAsTheWholeMemoryVerdict) {
     EXPECT_EQ(with_whole, with_placement) << c.run->file << ":" << c.run->index;
   }
   EXPECT_GT(offloaded, 0) << "no offloaded run among the shipped runs: the placement is not exercised";
+}
+
+// The JSON of validate and calibrate is made a run at a time and handed over in blocks; it must be the
+// document nlohmann would print whole: parsed and printed again, it is the same bytes.
+TEST(CalibrationReports, StreamedJsonIsTheWholeDocumentByteForByte) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(LLMFIT_SOURCE_DIR) + "/examples/runs"))
+    if (entry.path().extension() == ".json") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  const RunSet set = load_runs_paths(files, Catalog::builtin(), {});
+  const ResolvedRuns resolved = resolve_runs(set.runs, Catalog::builtin());
+  const std::vector<SkippedRun> skipped = [&] {
+    std::vector<SkippedRun> all = resolved.skipped;
+    all.push_back({"odd.csv", 3, "text that is not UTF-8: \xff\xfe"});
+    return all;
+  }();
+  const auto reprinted = [](const std::string& text) {
+    return nlohmann::json::parse(text).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
+  const ValidationReport validation = validate_runs(resolved.cases, default_efficiency_profile());
+  const std::vector<SkippedRun> none;
+  for (const std::vector<SkippedRun>* list : {&skipped, &none}) {
+    std::size_t blocks = 0;
+    std::string text;
+    render_validation_to(validation, resolved.cases, *list, "shipped", Format::json,
+                         [&](std::string_view block) {
+                           ++blocks;
+                           text += block;
+                         });
+    EXPECT_GT(blocks, 2u) << "the runs were not streamed";
+    EXPECT_EQ(text, reprinted(text));
+    EXPECT_NE(text.find(list == &skipped ? "\"skipped\": [\n    {" : "\"skipped\": [],"), std::string::npos);
+  }
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile());
+  const std::string calibration = render_calibration(report, resolved.cases, skipped, Format::json);
+  EXPECT_GT(calibration.size(), 1u << 17);
+  EXPECT_EQ(calibration, reprinted(calibration));
 }
 
 }  // namespace

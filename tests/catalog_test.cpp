@@ -188,3 +188,85 @@ TEST(UserCatalogue, ErrorsNameFileLineEntryAndField) {
 
 }  // namespace
 }  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+// A product on another entry's chip (variant_of): chip fields inherited unless stated, product fields its own.
+TEST(HardwareVariants, InheritTheChipAndStateTheProduct) {
+  const std::string yaml = R"(schema: 1
+hardware:
+  - id: my-studio
+    variant_of: m4-max-40c
+    name: "Desktop M4 Max"
+    form_factor: desktop
+    price_usd: 1999
+    memory_gib: [64, 128]
+    aliases: [my-desk]
+    source: "https://example.org/desktop"
+  - id: my-studio-cut
+    variant_of: my-studio
+    name: "Cut-down desktop M4 Max"
+    form_factor: desktop
+    price_usd: 1499
+    bandwidth_gb_s: 410
+    source: "https://example.org/cut"
+)";
+  Catalog catalog = Catalog::builtin();
+  catalog.add_source(parse_catalog_yaml(yaml, "variants.yaml"), "variants.yaml");
+  const HardwareSpec& chip = *catalog.find_hardware("m4-max-40c");
+  ASSERT_TRUE(chip.has_thermal_data);  // the MacBook Pro entry throttles
+  const HardwareSpec& studio = *catalog.find_hardware("my-desk");
+  EXPECT_EQ(studio.id, "my-studio");
+  EXPECT_EQ(studio.variant_of, "m4-max-40c");
+  EXPECT_EQ(studio.bandwidth_gb_s, chip.bandwidth_gb_s);
+  EXPECT_EQ(studio.fp16_tflops, chip.fp16_tflops);
+  EXPECT_EQ(studio.vendor, chip.vendor);
+  EXPECT_EQ(studio.kind, chip.kind);
+  EXPECT_EQ(studio.apis, chip.apis);
+  EXPECT_EQ(studio.form_factor, FormFactor::desktop);
+  EXPECT_FALSE(studio.has_thermal_data);  // thermals belong to the enclosure
+  EXPECT_EQ(studio.sustained_fraction, 1.0);
+  EXPECT_EQ(studio.price_usd, 1999);
+  EXPECT_EQ(studio.memory_options_gib, (std::vector<double>{64, 128}));
+  EXPECT_EQ(studio.default_memory_gib, 64);  // the first of its own capacities
+  EXPECT_TRUE(std::find(studio.aliases.begin(), studio.aliases.end(), "my-desk") != studio.aliases.end());
+  EXPECT_EQ(studio.aliases.size(), 1u);  // the chip's names stay the chip's
+  const HardwareSpec& cut = *catalog.find_hardware("my-studio-cut");
+  EXPECT_EQ(cut.bandwidth_gb_s, 410);
+  EXPECT_EQ(cut.memory_options_gib, studio.memory_options_gib);  // a variant of a variant
+  EXPECT_TRUE(cut.variant_stated_fields.empty());
+  EXPECT_EQ(validate(cut), "");
+}
+
+TEST(HardwareVariants, BadVariantsNameTheEntryAndField) {
+  const auto refusal = [](const std::string& entries) {
+    try {
+      Catalog catalog = Catalog::builtin();
+      catalog.add_source(parse_catalog_yaml("schema: 1\nhardware:\n" + entries, "v.yaml"), "v.yaml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string product = "    name: X\n    form_factor: desktop\n    price_usd: 0\n    source: s\n";
+  EXPECT_NE(refusal("  - id: a\n    variant_of: m4-max-4oc\n" + product).find("hardware 'a': variant_of: unknown hardware "
+                                                                          "'m4-max-4oc' (did you mean 'm4-max-40c'"),
+            std::string::npos)
+      << refusal("  - id: a\n    variant_of: m4-max-4oc\n" + product);
+  EXPECT_NE(refusal("  - id: a\n    variant_of: b\n" + product + "  - id: b\n    variant_of: a\n" + product)
+                .find("circular variant_of"),
+            std::string::npos);
+  EXPECT_NE(refusal("  - id: a\n    variant_of: m4-max-40c\n    name: X\n    price_usd: 0\n    source: s\n")
+                .find("hardware 'a': form_factor: missing"),
+            std::string::npos);  // product fields are the variant's own to state
+  EXPECT_NE(refusal("  - id: a\n    variant_of: m4-max-40c\n" + product + "    bandwidth_gb_s: 0.5\n")
+                .find("hardware 'a': bandwidth_gb_s: must be in"),
+            std::string::npos);  // the merged entry is validated
+  EXPECT_NE(refusal("  - id: a\n    variant_of: m4-max-40c\n" + product + "    memory_gib: [8]\n    default_memory_gib: 128\n")
+                .find("default_memory_gib: must be one of memory_gib"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace llmfit

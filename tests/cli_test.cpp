@@ -239,6 +239,12 @@ TEST(Cli, ListsAndShowAsJson) {
   EXPECT_EQ(doc["id"], "qwen3-coder-30b-a3b");
   EXPECT_EQ(doc["layers"], 48);
   EXPECT_FALSE(doc["source"].get<std::string>().empty());
+  // A hybrid model: the KV entry of one more token (6 attention layers) apart from the fixed Mamba-2 state.
+  const auto nano = nlohmann::json::parse(run_cli("show model nemotron-3-nano-30b-a3b --format json").out);
+  EXPECT_DOUBLE_EQ(nano["kv_bytes_per_token"].get<double>(), 6 * 2 * 2 * 128 * 2.0);
+  EXPECT_DOUBLE_EQ(nano["recurrent_state_bytes"].get<double>(), 49'930'240.0);
+  EXPECT_EQ(nano["mamba_layers"], 23);
+  EXPECT_EQ(nano["full_attention_layers"], 6);
   const auto quants = run_cli("list quants");
   EXPECT_EQ(quants.exit_code, 0);
   EXPECT_NE(quants.out.find("q4_k_m"), std::string::npos);

@@ -419,6 +419,105 @@ TEST(GgufModel, MultiHeadLatentAttentionShape) {
   EXPECT_DOUBLE_EQ(kv_cache_bytes(info.model, KvCacheType::f16, 1), 320.0);
 }
 
+// Nemotron-H-style blocks (llama.cpp nemotron_h_moe): each block is a Mamba-2 mixer, attention or an MoE
+// FFN, read from the tensors it holds; the Mamba-2 shape from ssm.*; LatentMoE from the experts' width.
+TEST(GgufModel, HybridMambaMoeBlocksAreCountedByTheirTensors) {
+  GgufWriter w;
+  const std::string a = "nemotron_h_moe";
+  llama_metadata(w, a, 4);
+  w.u32(a + ".ssm.conv_kernel", 4);
+  w.u32(a + ".ssm.state_size", 16);
+  w.u32(a + ".ssm.group_count", 2);
+  w.u32(a + ".ssm.inner_size", 512);  // 8 heads × 64
+  w.u32(a + ".ssm.time_step_rank", 8);
+  w.u32(a + ".expert_count", 8);
+  w.u32(a + ".expert_used_count", 2);
+  w.tensor("token_embd.weight", {256, 1000}, test::kQ8_0);
+  auto moe_block = [&](int layer) {
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    w.tensor(b + "ffn_norm.weight", {256}, test::kF32);
+    w.tensor(b + "ffn_gate_inp.weight", {256, 8}, test::kF32);
+    w.tensor(b + "ffn_latent_in.weight", {256, 64}, test::kQ8_0);  // to the 64-wide latent and back
+    w.tensor(b + "ffn_latent_out.weight", {64, 256}, test::kQ8_0);
+    w.tensor(b + "ffn_up_exps.weight", {64, 128, 8}, test::kQ8_0);  // relu²: no gate
+    w.tensor(b + "ffn_down_exps.weight", {128, 64, 8}, test::kQ8_0);
+    w.tensor(b + "ffn_up_shexp.weight", {256, 256}, test::kQ8_0);
+    w.tensor(b + "ffn_down_shexp.weight", {256, 256}, test::kQ8_0);
+  };
+  // Block 0: Mamba-2 (in_proj to z, x, B, C, dt: 512 + 576 + 8; conv over x, B, C: 512 + 2 × 2 × 16).
+  w.tensor("blk.0.attn_norm.weight", {256}, test::kF32);
+  w.tensor("blk.0.ssm_in.weight", {256, 1096}, test::kQ8_0);
+  w.tensor("blk.0.ssm_conv1d.weight", {4, 576}, test::kF32);
+  w.tensor("blk.0.ssm_conv1d.bias", {576}, test::kF32);
+  w.tensor("blk.0.ssm_a", {8}, test::kF32);
+  w.tensor("blk.0.ssm_d", {8}, test::kF32);
+  w.tensor("blk.0.ssm_dt.bias", {8}, test::kF32);
+  w.tensor("blk.0.ssm_norm.weight", {512}, test::kF32);
+  w.tensor("blk.0.ssm_out.weight", {512, 256}, test::kQ8_0);
+  moe_block(1);
+  attention_block(w, 2);  // attention only
+  moe_block(3);
+  w.tensor("output.weight", {256, 1000}, test::kQ8_0);
+  const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-hybrid");
+  const ModelSpec& m = info.model;
+  EXPECT_EQ(m.attention.mamba_layers, 1);
+  EXPECT_EQ(m.attention.mamba_heads, 8);
+  EXPECT_EQ(m.attention.mamba_head_dim, 64);
+  EXPECT_EQ(m.attention.mamba_state_size, 16);
+  EXPECT_EQ(m.attention.mamba_groups, 2);
+  EXPECT_EQ(m.full_attention_layers(), 1);
+  EXPECT_EQ(m.mixer_only_layers, 2);
+  EXPECT_EQ(m.ffn_only_layers, 2);
+  EXPECT_EQ(m.moe_layers(), 2);
+  EXPECT_EQ(m.moe.dense_layers, 0);  // the first expert block is 1, but block 0 has no dense FFN
+  EXPECT_EQ(m.moe.latent_size, 64);
+  EXPECT_EQ(m.moe.shared_experts, 1);
+  EXPECT_EQ(m.moe.shared_expert_intermediate_size, 256);
+  EXPECT_FALSE(m.gated_ffn);
+  // The shape holds what the tensors hold (validate() checks 2 %; the norms are the difference).
+  EXPECT_NEAR(shape_params(m).total() / 1e9 / m.params_b, 1.0, 0.002);
+  // KV of the one attention layer (2 × 2 heads × 64 × 2 B per token) and the Mamba-2 state
+  // (8 × 64 × 16 + 3 × 576) × 4 B.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 10), 10 * 2 * 2 * 64 * 2.0 + (8 * 64 * 16 + 3 * 576) * 4.0);
+}
+
+TEST(GgufModel, Lfm2ShortConvolutionLayers) {
+  GgufWriter w;
+  const std::string a = "lfm2";
+  w.string("general.architecture", a);
+  w.u32("general.file_type", 15);
+  w.u32(a + ".block_count", 3);
+  w.u32(a + ".embedding_length", 256);
+  w.u32(a + ".feed_forward_length", 512);
+  w.u32(a + ".attention.head_count", 4);
+  w.u32_array(a + ".attention.head_count_kv", {0, 0, 2});  // llama.cpp: 0 on the convolution layers
+  w.u32(a + ".context_length", 2048);
+  w.u32(a + ".shortconv.l_cache", 3);
+  w.string_array("tokenizer.ggml.tokens", vocabulary(1000));
+  w.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 2; ++layer) {
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    w.tensor(b + "attn_norm.weight", {256}, test::kF32);
+    w.tensor(b + "shortconv.in_proj.weight", {256, 768}, test::kQ4_K);
+    w.tensor(b + "shortconv.conv.weight", {3, 256}, test::kF32);
+    w.tensor(b + "shortconv.out_proj.weight", {256, 256}, test::kQ4_K);
+    dense_ffn(w, layer);
+  }
+  attention_block(w, 2);
+  dense_ffn(w, 2);
+  const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-lfm2");
+  const ModelSpec& m = info.model;
+  EXPECT_EQ(m.attention.short_conv_layers, 2);
+  EXPECT_EQ(m.attention.short_conv_kernel, 3);
+  EXPECT_EQ(m.full_attention_layers(), 1);
+  EXPECT_EQ(m.kv_heads, 2);
+  EXPECT_TRUE(m.gated_ffn);
+  EXPECT_TRUE(m.tied_embeddings);
+  EXPECT_NEAR(shape_params(m).total() / 1e9 / m.params_b, 1.0, 0.005);
+  // One attention layer's KV plus 2 layers × (3 − 1) × 256 f32 of convolution window.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 10), 10 * 2 * 2 * 64 * 2.0 + 2 * 2 * 256 * 4.0);
+}
+
 TEST(GgufModel, SplitFilesAreSummedAcrossParts) {
   TempDir dir;
   const GgufWriter whole = tiny_llama();

@@ -60,6 +60,13 @@ const Sample kAll[] = {
     {"deepseek-v3", "deepseek-v3", 163840, "fp8", 0.5, 0.5, true},
     // gpt-oss model card: 3.61B active, without the input embedding (models-db/gpt-oss.yaml notes).
     {"gpt-oss-20b", "gpt-oss-20b", 131072, "mxfp4", 0, 0, true},
+    // Hybrid stacks: short convolutions (LFM2) and Mamba-2 + attention + MoE blocks (Nemotron-H). The
+    // LFM2 config gives max_position_embeddings 128000; the catalogue records the card's 32,768.
+    {"lfm2-1.2b", "lfm2-1.2b", 128000, "bf16", 0, 0, false},
+    // NVIDIA: 3.6B active with the embeddings (3.2B without); the shape gives 3.58B.
+    {"nemotron-3-nano-30b-a3b", "nemotron-3-nano-30b-a3b", 262144, "bf16", 0, 0, false},
+    {"smollm3-3b", "smollm3-3b", 65536, "bf16", 0, 0, false},
+    {"devstral-small-2507", "devstral-small-2507", 131072, "bf16", 0, 0, false},
 };
 
 HfConfigModel read_sample(const Sample& sample) {
@@ -106,6 +113,29 @@ TEST_P(HfSample, MatchesTheCatalogueEntry) {
   EXPECT_EQ(m.mla.qk_nope_head_dim, c.mla.qk_nope_head_dim);
   EXPECT_EQ(m.mla.qk_rope_head_dim, c.mla.qk_rope_head_dim);
   EXPECT_EQ(m.mla.v_head_dim, c.mla.v_head_dim);
+  EXPECT_EQ(m.moe.latent_size, c.moe.latent_size);
+  // Layer layout and recurrent shapes, kind by kind.
+  EXPECT_EQ(m.gated_ffn, c.gated_ffn);
+  EXPECT_EQ(m.ffn_only_layers, c.ffn_only_layers);
+  EXPECT_EQ(m.mixer_only_layers, c.mixer_only_layers);
+  const AttentionSpec& ma = m.attention;
+  const AttentionSpec& ca = c.attention;
+  EXPECT_EQ(ma.linear_attention_layers, ca.linear_attention_layers);
+  EXPECT_EQ(ma.mamba_layers, ca.mamba_layers);
+  if (ca.mamba_layers > 0) {
+    EXPECT_EQ(ma.mamba_heads, ca.mamba_heads);
+    EXPECT_EQ(ma.mamba_head_dim, ca.mamba_head_dim);
+    EXPECT_EQ(ma.mamba_state_size, ca.mamba_state_size);
+    EXPECT_EQ(ma.mamba_groups, ca.mamba_groups);
+    EXPECT_EQ(ma.mamba_conv_kernel, ca.mamba_conv_kernel);
+  }
+  EXPECT_EQ(ma.short_conv_layers, ca.short_conv_layers);
+  if (ca.short_conv_layers > 0) {
+    EXPECT_EQ(ma.short_conv_kernel, ca.short_conv_kernel);
+  }
+  EXPECT_EQ(m.full_attention_layers(), c.full_attention_layers());
+  // The KV cache and recurrent state of one sequence are the catalogue's.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 4096), kv_cache_bytes(c, KvCacheType::f16, 4096));
 
   // Parameters from the shape within 1 % of the published total.
   EXPECT_NEAR(m.params_b, c.params_b, 0.01 * c.params_b) << "shape " << m.params_b << " B vs catalogue " << c.params_b;
@@ -331,6 +361,131 @@ void expect_error(const json& config, const std::string& source, const std::stri
   }
 }
 
+// LFM2: 10 short-convolution + 6 attention layers; the FFN is 2/3 of block_ff_dim, rounded up to 256.
+TEST(HfConfig, Lfm2ShortConvolutionsCountEveryMatrix) {
+  const ModelSpec m = read_hf_config((kSamples / "lfm2-1.2b.json").string()).model;
+  EXPECT_EQ(m.attention.short_conv_layers, 10);
+  EXPECT_EQ(m.attention.short_conv_kernel, 3);
+  EXPECT_EQ(m.full_attention_layers(), 6);
+  EXPECT_EQ(m.intermediate_size, 8192);  // block_ff_dim 12288 × 2/3
+  EXPECT_TRUE(m.tied_embeddings);
+  // embedding 65536 × 2048 = 134,217,728 (tied); conv 10 × (4 × 2048² + 3 × 2048) = 167,833,600;
+  // attention 6 × (2 × 2048² + 2 × 2048 × 512) = 62,914,560; FFN 16 × 3 × 2048 × 8192 = 805,306,368.
+  // Sum 1,170,272,256 = the card's 1,170,340,608 minus the norms (16 × 2 × 2048 + 6 × 2 × 64 + 2048).
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 134'217'728.0 + 167'833'600.0 + 62'914'560.0 + 805'306'368.0);
+  // State: 10 layers × (3 − 1) × 2048 f32; KV per token: 6 × 2 × 8 × 64 × 2 B (f16).
+  EXPECT_DOUBLE_EQ(recurrent_state_bytes(m), 10 * 2 * 2048 * 4.0);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 100), 100 * 6 * 2 * 8 * 64 * 2.0 + 10 * 2 * 2048 * 4.0);
+}
+
+// Nemotron-H: each layer is one block (23 Mamba-2, 6 attention, 23 MoE); FFNs are up and down only.
+TEST(HfConfig, NemotronHybridBlocksCountEveryMatrix) {
+  const ModelSpec m = read_hf_config((kSamples / "nemotron-3-nano-30b-a3b.json").string()).model;
+  EXPECT_EQ(m.attention.mamba_layers, 23);
+  EXPECT_EQ(m.full_attention_layers(), 6);
+  EXPECT_EQ(m.mixer_only_layers, 29);
+  EXPECT_EQ(m.ffn_only_layers, 23);
+  EXPECT_EQ(m.moe_layers(), 23);
+  EXPECT_FALSE(m.gated_ffn);
+  // Mamba-2 per layer, inner 64 × 64 = 4096, conv 4096 + 2 × 8 × 128 = 6144: in_proj 2688 × (4096 + 6144
+  // + 64), out_proj 4096 × 2688, conv (4 + 1) × 6144, dt/A/D 3 × 64, norm 4096 = 38,742,208 (× 23).
+  // Attention 6 × (2 × 2688 × 4096 + 2 × 2688 × 256) = 140,378,112. Experts 23 × 128 × 2 × 2688 × 1856 =
+  // 29,374,808,064 (6 per token: 1,376,944,128); shared experts and routers 23 × (2 × 2688 × 3712 + 2688
+  // × 128) = 466,894,848; embeddings 2 × 131072 × 2688 = 704,643,072.
+  const double common = 23 * 38'742'208.0 + 140'378'112.0 + 466'894'848.0 + 704'643'072.0;
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, common + 29'374'808'064.0);
+  EXPECT_DOUBLE_EQ(m.active_params_b * 1e9, common + 1'376'944'128.0);
+  // State 23 × (4096 × 128 + 3 × 6144) × 4 B = 49,930,240; KV 6 × 2 × 2 × 128 × 2 B per token (f16).
+  EXPECT_DOUBLE_EQ(recurrent_state_bytes(m), 49'930'240.0);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::q8_0, 10), 10 * 6 * 2 * 2 * 128 * (34.0 / 32.0) + 49'930'240.0);
+}
+
+TEST(HfConfig, Lfm2FfnWidthAndLayerKinds) {
+  json lfm2 = minimal("lfm2");
+  lfm2.erase("intermediate_size");
+  lfm2["block_ff_dim"] = 6656;  // LFM2-350M: 6656 × 2/3 = 4437 → 4608
+  lfm2["layer_types"] = json::array();
+  for (int i = 0; i < 12; ++i) lfm2["layer_types"].push_back(i % 3 == 2 ? "full_attention" : "conv");
+  ModelSpec m = model_from_hf_config_text(lfm2.dump(), "l.json", "l").model;
+  EXPECT_EQ(m.intermediate_size, 4608);
+  EXPECT_EQ(m.attention.short_conv_layers, 8);
+  EXPECT_EQ(m.full_attention_layers(), 4);
+  lfm2["block_auto_adjust_ff_dim"] = false;  // LFM2-2.6B: the width as given
+  EXPECT_EQ(model_from_hf_config_text(lfm2.dump(), "l.json", "l").model.intermediate_size, 6656);
+  lfm2["block_auto_adjust_ff_dim"] = true;
+  lfm2["block_ffn_dim_multiplier"] = 1.5;  // 4437 × 1.5 = 6655 → 6656
+  EXPECT_EQ(model_from_hf_config_text(lfm2.dump(), "l.json", "l").model.intermediate_size, 6656);
+  // full_attn_idxs instead of layer_types; repeated indices count once.
+  lfm2.erase("layer_types");
+  lfm2["full_attn_idxs"] = {2, 5, 5, 8};
+  m = model_from_hf_config_text(lfm2.dump(), "l.json", "l").model;
+  EXPECT_EQ(m.full_attention_layers(), 3);
+  EXPECT_EQ(m.attention.short_conv_layers, 9);
+  EXPECT_TRUE(m.tied_embeddings);  // Lfm2Config default; tie_embedding false unties
+  lfm2["tie_embedding"] = false;
+  EXPECT_FALSE(model_from_hf_config_text(lfm2.dump(), "l.json", "l").model.tied_embeddings);
+}
+
+TEST(HfConfig, Lfm2MoeDenseLayersAndExperts) {
+  json moe = minimal("lfm2_moe");
+  moe["intermediate_size"] = 7168;
+  moe["num_experts"] = 32;
+  moe["num_experts_per_tok"] = 4;
+  moe["moe_intermediate_size"] = 1792;
+  moe["num_dense_layers"] = 2;
+  moe["full_attn_idxs"] = {2, 6, 10};
+  const ModelSpec m = model_from_hf_config_text(moe.dump(), "m.json", "m").model;
+  EXPECT_EQ(m.intermediate_size, 7168);  // Lfm2MoeMLP: no 2/3 adjustment
+  EXPECT_EQ(m.moe.dense_layers, 2);
+  EXPECT_EQ(m.moe_layers(), 10);
+  EXPECT_EQ(m.attention.short_conv_layers, 9);
+}
+
+TEST(HfConfig, GraniteHybridDenseAndMoe) {
+  json granite = minimal("granitemoehybrid");
+  granite["layer_types"] = json::array();
+  for (int i = 0; i < 12; ++i) granite["layer_types"].push_back(i == 5 ? "attention" : "mamba");
+  granite["mamba_n_heads"] = 32;
+  granite["mamba_d_head"] = "auto";  // mamba_expand (2) × 1024 / 32 = 64
+  granite["mamba_d_state"] = 128;
+  granite["mamba_n_groups"] = 1;
+  granite["mamba_d_conv"] = 4;
+  granite["num_local_experts"] = 0;
+  granite["shared_intermediate_size"] = 2048;
+  ModelSpec m = model_from_hf_config_text(granite.dump(), "g.json", "g").model;
+  EXPECT_EQ(m.attention.mamba_layers, 11);
+  EXPECT_EQ(m.attention.mamba_head_dim, 64);
+  EXPECT_EQ(m.full_attention_layers(), 1);
+  EXPECT_EQ(m.intermediate_size, 2048);  // dense: the shared MLP is the FFN
+  EXPECT_FALSE(m.is_moe());
+  EXPECT_TRUE(m.gated_ffn);
+  granite["num_local_experts"] = 16;
+  granite["num_experts_per_tok"] = 4;
+  granite["intermediate_size"] = 512;
+  m = model_from_hf_config_text(granite.dump(), "g.json", "g").model;
+  EXPECT_EQ(m.moe.experts, 16);
+  EXPECT_EQ(m.moe.expert_intermediate_size, 512);
+  EXPECT_EQ(m.moe.shared_experts, 1);
+  EXPECT_EQ(m.moe.shared_expert_intermediate_size, 2048);
+  EXPECT_EQ(m.moe_layers(), 12);
+  // Mamba-2 state: 11 × (32 × 64 × 128 + 3 × (2048 + 2 × 128)) × 4 B.
+  EXPECT_DOUBLE_EQ(recurrent_state_bytes(m), 11 * (32 * 64 * 128 + 3 * (2048 + 256)) * 4.0);
+}
+
+TEST(HfConfig, MultimodalMistral3ReadsItsTextConfig) {
+  json text = minimal("ministral3");
+  text["head_dim"] = 128;
+  json config = {{"model_type", "mistral3"}, {"text_config", text}, {"torch_dtype", "bfloat16"}};
+  const HfConfigModel read = model_from_hf_config_text(config.dump(), "m.json", "m");
+  EXPECT_EQ(read.model.hidden_size, 1024);
+  EXPECT_EQ(read.model.head_dim, 128);
+  EXPECT_EQ(read.model.family, "mistral3");
+  config["text_config"]["model_type"] = "llama";
+  expect_error(config, "m.json", "text_config.model_type: expected 'mistral' or 'ministral3'");
+  config.erase("text_config");
+  expect_error(config, "m.json", "text_config: missing (a multimodal mistral3 config");
+}
+
 TEST(HfConfigBadInput, MalformedJsonFile) {
   const fs::path path = fs::temp_directory_path() / ("llmfit-hf-" + std::to_string(::getpid()) + "-truncated.json");
   {
@@ -404,6 +559,25 @@ TEST(HfConfigBadInput, InconsistentShapes) {
   types["num_experts_per_tok"] = 2;
   types["layer_types"] = {"full_attention"};
   expect_error(types, "t.json", "layer_types: has 1 entries for 12 layers");
+  json pattern = minimal("nemotron_h");
+  pattern["hybrid_override_pattern"] = "M*E";
+  expect_error(pattern, "n.json", "hybrid_override_pattern: has 3 characters for 12 layers");
+  pattern["hybrid_override_pattern"] = "M*-M*-M*-M*X";
+  expect_error(pattern, "n.json", "hybrid_override_pattern: character 11 'X' is not M (Mamba-2)");
+  pattern["hybrid_override_pattern"] = "M*-M*-M*-M*-";
+  pattern["mamba_num_heads"] = 30;
+  pattern["mamba_head_dim"] = 64;
+  pattern["ssm_state_size"] = 128;
+  pattern["n_groups"] = 8;
+  pattern["conv_kernel"] = 4;
+  expect_error(pattern, "n.json", "n_groups: 8 does not divide mamba_num_heads 30");
+  pattern["mamba_num_heads"] = 32;
+  pattern["hybrid_override_pattern"] = "M*M*M*M*M*M*";
+  expect_error(pattern, "n.json", "hybrid_override_pattern: has no MLP (-) or MoE (E) layer");
+  json kinds = minimal("lfm2");
+  kinds["layer_types"] = json::array();
+  for (int i = 0; i < 12; ++i) kinds["layer_types"].push_back(i == 3 ? "sliding_attention" : "conv");
+  expect_error(kinds, "k.json", "layer_types: entry 3: unsupported 'sliding_attention' (full_attention, conv)");
   json multimodal = minimal("gemma3");
   expect_error(multimodal, "g.json", "text_config: missing");
   multimodal["text_config"] = {{"hidden_size", "wide"}};

@@ -1,14 +1,21 @@
 // Run ingest: format detection, the four readers on real-shaped sample files, slug mapping, limits.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "llmfit/io.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/runs.hpp"
+#include "text_input.hpp"
 
 namespace llmfit {
 namespace {
@@ -379,6 +386,244 @@ TEST(RunLimits, MalformedJsonNamesTheFile) {
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("broken.json: not valid JSON", 0), 0u) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace llmfit
+
+// ------------------------------------------------------------------------------------------ streaming
+
+namespace llmfit {
+namespace {
+
+/// A pipe whose writer thread sends `text` in writes of the given sizes (cycled), so a reader sees short
+/// reads that split records anywhere; path() names its read end as a file (/dev/fd/N), as `<(command)` does.
+class PipeFeed {
+ public:
+  PipeFeed(std::string text, std::vector<std::size_t> chunks) : text_(std::move(text)) {
+    previous_sigpipe_ = std::signal(SIGPIPE, SIG_IGN);  // a refused input closes the pipe on its writer
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    writer_ = std::thread([this, chunks = std::move(chunks)] {
+      for (std::size_t at = 0, k = 0; at < text_.size(); ++k) {
+        const ssize_t n = ::write(write_fd_, text_.data() + at, std::min(chunks[k % chunks.size()], text_.size() - at));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // EPIPE: the reader is gone
+        at += static_cast<std::size_t>(n);
+        written_ = at;
+      }
+      ::close(write_fd_);
+    });
+  }
+  PipeFeed(const PipeFeed&) = delete;
+  PipeFeed& operator=(const PipeFeed&) = delete;
+  ~PipeFeed() { (void)finish(); }
+
+  [[nodiscard]] std::string path() const { return "/dev/fd/" + std::to_string(read_fd_); }
+  /// Closes the read end (ending a writer blocked on a full pipe) and returns the bytes written.
+  std::size_t finish() {
+    if (writer_.joinable()) {
+      ::close(read_fd_);
+      writer_.join();
+      std::signal(SIGPIPE, previous_sigpipe_);
+    }
+    return written_;
+  }
+
+ private:
+  std::string text_;
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+  std::atomic<std::size_t> written_{0};
+  std::thread writer_;
+  void (*previous_sigpipe_)(int) = SIG_DFL;
+};
+
+const std::vector<std::size_t> kOddWrites{1, 2, 3, 7, 4096, 65537, 13};  // splits a BOM, lines, records, blocks
+
+/// Everything a reader produced, file names and record numbers included.
+std::string describe(const RunSet& set) {
+  std::string out = runs_to_json_text(set.runs);
+  for (const MeasuredRun& r : set.runs) out += r.file + ":" + std::to_string(r.index) + "\n";
+  for (const SkippedRun& s : set.skipped) out += s.file + ":" + std::to_string(s.index) + ": " + s.reason + "\n";
+  for (const std::string& f : set.formats) out += f + "\n";
+  return out;
+}
+
+std::string table_csv(int rows) {
+  std::string csv = "\xEF\xBB\xBF\nhardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source\r\n";
+  for (int i = 0; i < rows; ++i)
+    csv += std::string(i % 97 == 5 ? "gpu-x" : "rtx-4090") + ",,cuda,llama-3-8b,Q4_K_M,tg,0,128," +
+           std::to_string(100 + i % 50) + ".5,https://example.org/r" + std::to_string(i % 13) + (i % 2 ? "\r\n" : "\n") +
+           (i % 500 == 0 ? "\n" : "");
+  // A row longer than a read block: its source spans blocks.
+  csv += "rtx-4090,,cuda,llama-3-8b,Q4_K_M,pp,512,0,9000,https://example.org/" + std::string(150000, 'l');
+  return csv;  // no final newline
+}
+
+std::string llama_bench_record(int i) {
+  return R"({"build_commit": "0104b15", "build_number": )" + std::to_string(i) + R"(, "gpu_info": ")" +
+         (i % 89 == 7 ? "NVIDIA GeForce GTX 903" : "NVIDIA GeForce RTX 4090") +
+         R"(", "backends": "CUDA", "model_filename": "llama-3-8b-Q4_K_M.gguf", "model_n_params": 8030261248, )" +
+         (i % 2 ? R"("n_prompt": 0, "n_gen": 128, "avg_ts": )" + std::to_string(90 + i % 40)
+                : R"("n_prompt": 512, "n_gen": 0, "avg_ts": )" + std::to_string(5000 + i % 400)) +
+         R"(, "test_time": "2025-08-20T10:00:00Z"})";
+}
+
+std::string llama_bench_array(int records) {
+  std::string json = "[\n";
+  for (int i = 0; i < records; ++i) json += "  " + llama_bench_record(i) + (i + 1 < records ? ",\n" : "\n");
+  return json + "]\n";
+}
+
+std::string llama_bench_lines(int records) {
+  std::string lines;
+  for (int i = 0; i < records; ++i) lines += llama_bench_record(i) + (i % 300 == 0 ? "\n\n" : "\n");
+  return lines;
+}
+
+/// The same runs from the text in memory, the text in a file, and the text through a pipe (written in odd
+/// sizes), all read under the same name.
+void expect_same_runs_every_way(const std::string& text, const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmfit-stream-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / name).string();
+  const std::string from_memory = describe(parse_runs(text, path, cat(), {}));
+  {
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  const std::string from_file = describe(load_runs_path(path, cat(), {}));
+  std::filesystem::remove(path);
+  PipeFeed feed(text, kOddWrites);
+  std::filesystem::create_symlink(feed.path(), path);  // the pipe under the file's name
+  const std::string from_pipe = describe(load_runs_path(path, cat(), {}));
+  EXPECT_EQ(feed.finish(), text.size());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(from_file, from_memory) << name;
+  EXPECT_EQ(from_pipe, from_memory) << name;
+}
+
+TEST(StreamingReader, APipeLargerThanAnyBufferGivesTheRunsOfTheFile) {
+  const std::string csv = table_csv(6000);
+  const std::string array = llama_bench_array(3000);
+  const std::string lines = llama_bench_lines(3000);
+  for (const std::string* text : {&csv, &array, &lines}) ASSERT_GT(text->size(), 256u << 10);
+  expect_same_runs_every_way(csv, "table.csv");
+  expect_same_runs_every_way(array, "bench.json");
+  expect_same_runs_every_way(lines, "bench.jsonl");
+  // What was read: every row and record, the skipped ones by their number.
+  const RunSet table = parse_runs(csv, "table.csv", cat(), {});
+  EXPECT_EQ(table.runs.size() + table.skipped.size(), 6001u);
+  EXPECT_EQ(table.runs.back().source.size(), 20u + 150000u);  // the row that spans read blocks, whole
+  EXPECT_EQ(table.skipped.front().index, 5u);
+  const RunSet bench = parse_runs(lines, "bench.jsonl", cat(), {});
+  EXPECT_EQ(bench.runs.size() + bench.skipped.size(), 3000u);
+  EXPECT_EQ(bench.skipped.front().index, 8u);  // record 7 on line 9: a blank line follows line 1
+  EXPECT_EQ(bench.formats.front(), "bench.jsonl: llama-bench (JSON lines)");
+}
+
+TEST(StreamingReader, TheCapRefusesAPipeMidStream) {
+  std::string text;
+  while (text.size() < (3u << 20)) text += "a line of text that is not blank and not short\n";  // 47 bytes
+  PipeFeed feed(text, {4096});
+  std::size_t lines = 0;
+  try {
+    io::TextStream in(feed.path(), 1u << 20, "split it");
+    for (std::string_view line; in.next_line(line);) ++lines;
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), feed.path() + ": larger than 1 MiB; split it");
+  }
+  EXPECT_GT(lines, 1000u) << "refused before reading lines: not while streaming";
+  EXPECT_LE(lines * 47, 1u << 20) << "read past the cap";
+  EXPECT_LT(feed.finish(), text.size()) << "the pipe was read to its end before it was refused";
+}
+
+TEST(StreamingReader, LinesAreTheSameWhateverTheReadsSplit) {
+  const std::string text = "\xEF\xBB\xBF \n\t\r\n{first\r\n\n" + std::string(200000, 'x') + "\nlast";
+  const auto lines_of = [](io::TextStream& in) {
+    std::vector<std::string> out{std::string(1, static_cast<char>(in.skip_bom_and_space()))};
+    for (std::string_view line; in.next_line(line);) out.emplace_back(line);
+    out.push_back(in.line_had_newline() ? "newline" : "no newline");
+    return out;
+  };
+  const std::vector<std::string> expected{"{", "{first\r", "", std::string(200000, 'x'), "last", "no newline"};
+  io::TextStream memory(text, "memory");
+  EXPECT_EQ(lines_of(memory), expected);
+  PipeFeed feed(text, kOddWrites);
+  io::TextStream piped(feed.path(), 1u << 20, "too large");
+  EXPECT_EQ(lines_of(piped), expected);
+  io::TextStream empty(std::string_view(" \n\n\xEF\xBB\xBF"), "spaces");
+  EXPECT_EQ(empty.skip_bom_and_space(), 0xEF);  // a BOM only counts at the start
+}
+
+TEST(StreamingReader, AMalformedElementMidArrayIsNamedByItsIndexAndLine) {
+  std::string array = llama_bench_array(5000);
+  // Element 2500 (on line 2502): a rate that is not a number.
+  const std::size_t at = array.find(llama_bench_record(2500));
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t rate = array.find("\"avg_ts\": ", at) + 10;
+  array.replace(rate, array.find(',', rate) - rate, "\"fast\"");
+  PipeFeed feed(array, kOddWrites);
+  const RunSet set = load_runs_path(feed.path(), cat(), {});
+  ASSERT_EQ(feed.finish(), array.size());
+  EXPECT_EQ(set.runs.size() + set.skipped.size(), 5000u);
+  const auto bad = std::find_if(set.skipped.begin(), set.skipped.end(), [](const SkippedRun& s) { return s.index == 2500; });
+  ASSERT_NE(bad, set.skipped.end());
+  EXPECT_EQ(bad->reason.rfind("avg_ts: must be a number", 0), 0u) << bad->reason;
+  RunDefaults strict;
+  strict.strict = true;
+  try {
+    (void)parse_runs(array, "big.json", cat(), strict);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    // Record 7 (an unknown GPU) comes first in the file.
+    EXPECT_EQ(std::string(e.what()).rfind("big.json: record 7: gpu_info:", 0), 0u) << e.what();
+  }
+  // A syntax error mid-array stops the file there, naming its line; --strict does not hide it behind a
+  // record error earlier in the file.
+  std::string broken = llama_bench_array(5000);
+  broken.insert(broken.find(llama_bench_record(3000)) + 1, "oops ");
+  for (const RunDefaults& defaults : {RunDefaults{}, strict}) {
+    PipeFeed pipe(broken, kOddWrites);
+    try {
+      (void)load_runs_path(pipe.path(), cat(), defaults);
+      FAIL() << "expected InputError";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(": not valid JSON: parse error at line 3002, column"), std::string::npos)
+          << e.what();
+    }
+  }
+  // JSON lines: a broken line is a record that is skipped, by its line.
+  std::string lines = llama_bench_lines(3000);
+  const std::size_t line_at = lines.find(llama_bench_record(2000));
+  lines.insert(line_at + 1, "oops ");
+  const RunSet from_lines = parse_runs(lines, "big.jsonl", cat(), {});
+  const auto broken_line = std::find_if(from_lines.skipped.begin(), from_lines.skipped.end(),
+                                        [](const SkippedRun& s) { return s.reason.find("not a JSON object") != std::string::npos; });
+  ASSERT_NE(broken_line, from_lines.skipped.end());
+  const auto line_number = static_cast<std::size_t>(std::count(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(line_at), '\n')) + 1;
+  EXPECT_EQ(broken_line->reason, "line " + std::to_string(line_number) + " is not a JSON object");
+  EXPECT_EQ(broken_line->index, line_number - 1);
+}
+
+TEST(StreamingReader, NestingDeepInABigInputIsMeasuredBeforeItIsParsed) {
+  // Past the first read block: 40 levels deep, then more records the parser never sees.
+  std::string array = llama_bench_array(2000);
+  array.insert(array.find(llama_bench_record(1000)), std::string(40, '[') + std::string(40, ']') + ",\n  ");
+  ASSERT_GT(array.find(std::string(40, '[')), 65536u);
+  for (int way = 0; way < 2; ++way) {
+    PipeFeed feed(array, kOddWrites);
+    try {
+      (void)(way == 0 ? parse_runs(array, "deep.json", cat(), {}) : load_runs_path(feed.path(), cat(), {}));
+      FAIL() << "expected InputError";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(": JSON nested 41 levels deep; run files nest at most 32"), std::string::npos)
+          << e.what();
+    }
   }
 }
 

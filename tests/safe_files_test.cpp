@@ -143,9 +143,19 @@ TEST_F(SafeFiles, InputsAreBoundedWhileReading) {
   expect_one_line_error(run_cli("--hf-config " + q("big.json") + " --hw m2-max --quant q4_k_m"), 2,
                         "big.json: larger than 64 MiB");
   ASSERT_EQ(::mkfifo(at("pipe").c_str(), 0600), 0);
-  const auto piped = test::run_cli_env("(head -c 70000000 /dev/zero > " + q("pipe") + " 2>/dev/null &);",
+  const auto piped = test::run_cli_env("(head -c 70000000 /dev/zero > " + q("pipe") + " 2>/dev/null &) >/dev/null;",
                                        "--hf-config " + q("pipe") + " --hw m2-max --quant q4_k_m");
   expect_one_line_error(piped, 2, "pipe: larger than 64 MiB");
+}
+
+// A named pipe is read once its writer comes, however late (it read as empty before the writer opened it).
+TEST_F(SafeFiles, NamedPipeWaitsForItsWriter) {
+  ASSERT_EQ(::mkfifo(at("runs.fifo").c_str(), 0600), 0);
+  const std::string runs = shell_quoted(std::string(LLMFIT_SOURCE_DIR) + "/tests/data/runs/llmfit-runs.json");
+  const auto run = test::run_cli_env("(sleep 1; cat " + runs + " > " + q("runs.fifo") + ") >/dev/null 2>&1 &",
+                                     "validate " + q("runs.fifo") + " --format json");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("\"decode\""), std::string::npos) << run.out.substr(0, 300);
 }
 
 TEST_F(SafeFiles, TextInputsMayBePipes) {
@@ -287,7 +297,10 @@ TEST_F(SafeFiles, MessagesStateTheRealInputAndCause) {
   expect_one_line_error(run_cli("--hw m2-max --model-file ''"), 2, "--model-file: empty value");
   expect_one_line_error(run_cli("--db '' " + kCard), 2, "--db: empty value");
   ASSERT_EQ(::mkfifo(at("runs-fifo").c_str(), 0600), 0);
-  expect_one_line_error(test::run_cli_env("timeout 20", "calibrate " + q("runs-fifo")), 2, "runs-fifo: empty file");
+  // A writer that opens the pipe and closes it without writing (a named pipe waits for its writer).
+  expect_one_line_error(test::run_cli_env("(: > " + q("runs-fifo") + ") >/dev/null 2>&1 & timeout 20",
+                                          "calibrate " + q("runs-fifo")),
+                        2, "runs-fifo: empty file");
   write("secret", "root:$6$saltsalt$hash:20228:0:99999:7:::\n");
   const auto secret = run_cli("--calibration " + q("secret") + " " + kCard);
   EXPECT_EQ(secret.exit_code, 2);

@@ -143,6 +143,7 @@ void expect_yaml_round_trip(const std::vector<Record>& records, const char* list
     CatalogData data;
     try {
       data = parse_catalog_yaml(text, "round-trip.yaml");
+      resolve_variants(data, "round-trip.yaml", &Catalog::builtin());  // a variant states every field it has
     } catch (const InputError& e) {
       ADD_FAILURE() << record.id << ": " << e.what() << "\n" << text;
       continue;
@@ -172,6 +173,7 @@ TEST(SpecFields, CompiledInRecordsEqualTheShippedYamlFieldByField) {
     yaml.models.insert(yaml.models.end(), data.models.begin(), data.models.end());
     yaml.quants.insert(yaml.quants.end(), data.quants.begin(), data.quants.end());
   }
+  resolve_variants(yaml, "shipped catalogue", nullptr);
   const Catalog& c = Catalog::builtin();
   ASSERT_EQ(yaml.hardware.size(), c.hardware().size());
   ASSERT_EQ(yaml.models.size(), c.models().size());
@@ -262,6 +264,50 @@ TEST(SpecFields, EveryRangeIsEnforcedNamingTheField) {
   expect_ranges_enforced(model, [](ModelSpec& m) -> MlaSpec& { return m.mla; }, "mla.", checked);
   expect_ranges_enforced(quant, [](QuantSpec& q) -> QuantSpec& { return q; }, "", checked);
   EXPECT_GT(checked, 30);
+}
+
+}  // namespace
+}  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+// Rules between fields (validate()), each named by the field a fix belongs to.
+TEST(SpecFields, RulesBetweenFieldsNameTheField) {
+  const Catalog& c = Catalog::builtin();
+  HardwareSpec gpu = *c.find_hardware("rtx-4090");  // 1008 GB/s: 384-bit GDDR6X at 21 Gbps
+  gpu.memory_bus_bits = 384;
+  gpu.memory_data_rate_mt_s = 21000;
+  EXPECT_EQ(validate(gpu), "");
+  gpu.memory_data_rate_mt_s = 19000;  // 912 GB/s: 10 % short of the stated figure
+  EXPECT_EQ(validate(gpu).rfind("bandwidth_gb_s: ", 0), 0u) << validate(gpu);
+  gpu.memory_data_rate_mt_s = 0;  // one of the two alone states nothing to check
+  EXPECT_EQ(validate(gpu), "");
+  gpu.cpu_cores = 16;
+  EXPECT_EQ(validate(gpu).rfind("cpu_cores: ", 0), 0u) << validate(gpu);
+  gpu.cpu_cores = 0;
+  for (const char* bad : {"10de2684", "10DE:2684", "10de:26845", "xyzw:2684", ""}) {
+    gpu.pci_ids = {bad};
+    EXPECT_EQ(validate(gpu).rfind("pci_ids: ", 0), 0u) << bad;
+  }
+  gpu.pci_ids = {"10de:2684"};
+  EXPECT_EQ(validate(gpu), "");
+
+  HardwareSpec cpu = *c.find_hardware("ddr5-5600-dual");
+  cpu.cpu_simd_bits = 200;
+  EXPECT_EQ(validate(cpu).rfind("cpu_simd_bits: ", 0), 0u) << validate(cpu);
+  cpu.cpu_simd_bits = 512;
+  EXPECT_EQ(validate(cpu), "");
+
+  ModelSpec model = *c.find_model("llama-3.1-8b");
+  model.api_output_usd_per_mtok = 0.05;
+  EXPECT_EQ(validate(model).rfind("api_price_source: ", 0), 0u) << validate(model);
+  model.api_price_source = "https://example.org/pricing";
+  EXPECT_EQ(validate(model).rfind("api_price_source: ", 0), 0u) << validate(model);  // no date yet
+  model.api_price_date = "Nov 2026";
+  EXPECT_EQ(validate(model).rfind("api_price_date: ", 0), 0u) << validate(model);
+  model.api_price_date = "2026-11-01";
+  EXPECT_EQ(validate(model), "");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -232,17 +233,22 @@ struct GroupKey {
   }
 };
 
+/// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, and the three fixed costs
+/// (prefill: 4).
+constexpr int kMaxNonzero = 5;
+
+/// One run's row of the design matrix, sparse: a million runs hold 88 bytes each, not a dense row.
 struct Row {
-  std::size_t case_index = 0;
-  int backend = 0;      // index into Data::backends
-  int class_group = 0;  // index into Data::class_groups
-  int era_group = -1;   // index into Data::era_groups; -1 when the run states no era
-  int hardware = 0;     // index into Data::hardware
-  double t = 0;         // measured seconds
+  std::uint32_t case_index = 0;  // index into the cases (build_data refuses more than 2^32)
+  std::int32_t backend = 0;      // index into Data::backends
+  std::int32_t class_group = 0;  // index into Data::class_groups
+  std::int32_t era_group = -1;   // index into Data::era_groups; -1 when the run states no era
+  std::int32_t hardware = 0;     // index into Data::hardware
+  double t = 0;                  // measured seconds
   double offset = 0;
-  std::array<double, kDecodeParams> x{};  // prefill uses the first kPrefillParams
-  std::array<std::uint8_t, 6> nonzero{};  // columns with x ≠ 0
-  int nonzero_count = 0;
+  std::array<double, kMaxNonzero> value{};         // the nonzero entries, in column order
+  std::array<std::uint8_t, kMaxNonzero> column{};  // their columns
+  std::uint8_t nonzero_count = 0;
 };
 
 struct Data {
@@ -255,17 +261,24 @@ struct Data {
 };
 
 Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before) {
+  if (cases.size() > std::numeric_limits<std::uint32_t>::max())
+    throw InputError("calibrate: " + std::to_string(cases.size()) + " runs; at most 2^32 can be fitted at once");
   Data d;
   std::map<Backend, int> backend_index;
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
   std::map<std::string, int> hardware_index;
+  // Reserved exactly: growing by doubling would hold the old and the new rows at once.
+  std::array<std::size_t, kTests> rows_of_test{};
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    if (usable[i]) ++rows_of_test[static_cast<std::size_t>(test_index(cases[i].run->test))];
+  for (std::size_t test = 0; test < kTests; ++test) d.rows[test].reserve(rows_of_test[test]);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
     const MeasuredRun& run = *c.run;
     Row row;
-    row.case_index = i;
+    row.case_index = static_cast<std::uint32_t>(i);
     const auto b = backend_index.try_emplace(run.backend, static_cast<int>(d.backends.size()));
     if (b.second) d.backends.push_back(run.backend);
     row.backend = b.first->second;
@@ -290,9 +303,11 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     row.offset = p.offset;
     const int test = test_index(run.test);
     for (int j = 0; j < param_count(test); ++j) {
-      row.x[static_cast<std::size_t>(j)] = test == 0 ? p.decode[static_cast<std::size_t>(j)] : p.prefill[static_cast<std::size_t>(j)];
-      if (row.x[static_cast<std::size_t>(j)] != 0 && row.nonzero_count < static_cast<int>(row.nonzero.size()))
-        row.nonzero[static_cast<std::size_t>(row.nonzero_count++)] = static_cast<std::uint8_t>(j);
+      const double x = test == 0 ? p.decode[static_cast<std::size_t>(j)] : p.prefill[static_cast<std::size_t>(j)];
+      if (x == 0 || row.nonzero_count == kMaxNonzero) continue;
+      row.value[row.nonzero_count] = x;
+      row.column[row.nonzero_count] = static_cast<std::uint8_t>(j);
+      ++row.nonzero_count;
     }
     d.rows[static_cast<std::size_t>(test)].push_back(row);
   }
@@ -351,14 +366,11 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
       const Row& r = *rows[i];
       const double w = ws.huber[i] / (r.t * r.t);
       const double target = r.t - r.offset;
-      for (int u = 0; u < r.nonzero_count; ++u) {
-        const int ju = r.nonzero[static_cast<std::size_t>(u)];
-        const double xu = r.x[static_cast<std::size_t>(ju)];
+      for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+        const int ju = r.column[u];
+        const double xu = r.value[u];
         b[ju] += w * xu * target;
-        for (int v = 0; v < r.nonzero_count; ++v) {
-          const int jv = r.nonzero[static_cast<std::size_t>(v)];
-          a(ju, jv) += w * xu * r.x[static_cast<std::size_t>(jv)];
-        }
+        for (std::size_t v = 0; v < r.nonzero_count; ++v) a(ju, r.column[v]) += w * xu * r.value[v];
       }
     }
     // Bounded solve: columns that leave their bounds are held at the bound and the rest re-solved.
@@ -407,10 +419,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     for (std::size_t i = 0; i < n; ++i) {
       const Row& r = *rows[i];
       double predicted = r.offset;
-      for (int u = 0; u < r.nonzero_count; ++u) {
-        const int j = r.nonzero[static_cast<std::size_t>(u)];
-        predicted += r.x[static_cast<std::size_t>(j)] * s.theta[j];
-      }
+      for (std::size_t u = 0; u < r.nonzero_count; ++u) predicted += r.value[u] * s.theta[r.column[u]];
       ws.residual[i] = (predicted - r.t) / r.t;
     }
     ws.scratch.assign(ws.residual.begin(), ws.residual.end());
@@ -478,13 +487,10 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
   std::vector<int> count(static_cast<std::size_t>(p), 0);
   for (const Row* r : rows) {
     const double w = 1.0 / (r->t * r->t);
-    for (int u = 0; u < r->nonzero_count; ++u) {
-      const int ju = r->nonzero[static_cast<std::size_t>(u)];
+    for (std::size_t u = 0; u < r->nonzero_count; ++u) {
+      const int ju = r->column[u];
       ++count[static_cast<std::size_t>(ju)];
-      for (int v = 0; v < r->nonzero_count; ++v) {
-        const int jv = r->nonzero[static_cast<std::size_t>(v)];
-        a(ju, jv) += w * r->x[static_cast<std::size_t>(ju)] * r->x[static_cast<std::size_t>(jv)];
-      }
+      for (std::size_t v = 0; v < r->nonzero_count; ++v) a(ju, r->column[v]) += w * r->value[u] * r->value[v];
     }
   }
   if (test == 0)
@@ -1068,7 +1074,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
 void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>& usable,
                       const EfficiencyProfile& before, CalibrationReport& report) {
   std::array<std::vector<double>, kTests> before_ape, after_ape;
-  std::vector<RunError> after_errors;
+  std::vector<std::uint32_t> fitted;  // case indices (build_data refuses more than 2^32 cases)
   report.predicted_before.assign(cases.size(), 0.0);
   report.predicted_after.assign(cases.size(), 0.0);
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -1083,17 +1089,21 @@ void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>
     report.predicted_before[i] = predicted_before;
     report.predicted_after[i] = predicted_after;
     before_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_before, measured));
-    const double after = ape_pct(predicted_after, measured);
-    after_ape[static_cast<std::size_t>(test)].push_back(after);
-    after_errors.push_back({i, predicted_after, measured, after});
+    after_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_after, measured));
+    fitted.push_back(static_cast<std::uint32_t>(i));
   }
-  report.decode_before = summarise_errors(before_ape[0]);
-  report.prefill_before = summarise_errors(before_ape[1]);
-  report.decode_after = summarise_errors(after_ape[0]);
-  report.prefill_after = summarise_errors(after_ape[1]);
-  std::sort(after_errors.begin(), after_errors.end(), [](const RunError& a, const RunError& b) { return a.ape_pct > b.ape_pct; });
-  after_errors.resize(std::min<std::size_t>(after_errors.size(), 10));
-  report.worst = after_errors;
+  report.decode_before = summarise_errors(std::move(before_ape[0]));
+  report.prefill_before = summarise_errors(std::move(before_ape[1]));
+  report.decode_after = summarise_errors(std::move(after_ape[0]));
+  report.prefill_after = summarise_errors(std::move(after_ape[1]));
+  // The worst ten: indices sorted by the error recomputed from the stored prediction (4 bytes a run, not a
+  // RunError each); the comparisons are those of sorting whole RunErrors, so ties fall the same way.
+  const auto after_error = [&](std::uint32_t i) { return ape_pct(report.predicted_after[i], cases[i].run->tok_s); };
+  std::sort(fitted.begin(), fitted.end(), [&](std::uint32_t a, std::uint32_t b) { return after_error(a) > after_error(b); });
+  for (std::size_t k = 0; k < fitted.size() && k < 10; ++k) {
+    const std::uint32_t i = fitted[k];
+    report.worst.push_back({i, report.predicted_after[i], cases[i].run->tok_s, after_error(i)});
+  }
 }
 
 /// Cross-validated errors, pooled and per class group.

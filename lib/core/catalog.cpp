@@ -198,6 +198,7 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
 }
 
 void Catalog::add_source(CatalogData data, const std::string& source_name) {
+  resolve_variants(data, source_name, this);
   validate_catalog(data, source_name, this);
   layer_entries(data_.hardware, std::move(data.hardware), "hardware", overrides_);
   layer_entries(data_.models, std::move(data.models), "model", overrides_);

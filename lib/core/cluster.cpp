@@ -20,6 +20,8 @@ namespace {
 
 double touched_moe_layers(const ModelSpec& m, int first, int count) {
   if (!m.is_moe()) return 0;
+  // Layers with and without an FFN alternate (Nemotron-H): the MoE layers are spread over the stack.
+  if (m.ffn_layers() < m.layers) return m.moe_layers() * static_cast<double>(count) / std::max(1, m.layers);
   const int begin = std::max(first, m.moe.dense_layers);
   const int end = first + count;
   return std::max(0, end - begin);

@@ -19,12 +19,7 @@ ModelQuantTerms prepare_model_quant(const ModelSpec& m, const QuantSpec& q) noex
   t.full_attention_layers = m.full_attention_layers();
   t.sliding_window_layers = a.sliding_window_layers;
   t.sliding_window_tokens = a.sliding_window;
-  const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
-  const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
-  const double state = (static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim +
-                        std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width)) *
-                       4.0;
-  t.linear_state_bytes = a.linear_attention_layers * state;
+  t.recurrent_state_bytes = recurrent_state_bytes(m);
   return t;
 }
 
@@ -62,7 +57,7 @@ std::int64_t max_context_closed_form(const ModelQuantTerms& t, KvCacheType type,
   const double per_layer_token = t.kv_elements_per_layer_token * element_bytes;
   const double full_per_token = t.full_attention_layers * per_layer_token;
   const double sliding_per_token = t.sliding_window_layers * per_layer_token;
-  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.linear_state_bytes;
+  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.recurrent_state_bytes;
   const double window = t.sliding_window_tokens;
   double solved = 0;
   if (full_per_token + sliding_per_token > 0 && kv_budget / (full_per_token + sliding_per_token) <= window) {

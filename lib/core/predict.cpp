@@ -37,13 +37,15 @@ double tensor_peak_flops(const HardwareSpec& hw) {
   return std::max(hw.fp16_tflops, hw.int8_tops / 2.0) * units::kFlopsPerTflop;
 }
 
-/// Active weights plus attention per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
-/// parameter per token; QK^T and attention·V each 2·context·head_dim per head).
+/// Token mixing beyond the weights, per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
+/// parameter per token are counted apart; QK^T and attention·V each 2·context·head_dim per head), plus
+/// the recurrent layers' state updates, which do not grow with the context.
 double attention_flops_per_token(const ModelSpec& m, double context) {
   const double per_layer = 4.0 * m.attention_heads * static_cast<double>(m.head_dim);
   const double window = m.attention.sliding_window;
   return per_layer * (m.full_attention_layers() * context +
-                      m.attention.sliding_window_layers * std::min(context, window));
+                      m.attention.sliding_window_layers * std::min(context, window)) +
+         recurrent_state_flops_per_token(m);
 }
 
 /// Distinct experts a batch of B tokens touches in one MoE layer: E·(1 − (1 − k/E)^B) for uniform
@@ -65,7 +67,7 @@ Placement placement_of(const ModelSpec& m, const MemoryFit& fit) {
   if (fit.offload == OffloadKind::layers && m.layers > 0)
     p.device_fraction = static_cast<double>(fit.gpu_layers) / m.layers;
   if (fit.offload == OffloadKind::experts && m.is_moe()) {
-    const int moe_layers = m.layers - m.moe.dense_layers;
+    const int moe_layers = m.moe_layers();
     p.host_routed_fraction = moe_layers > 0 ? static_cast<double>(fit.cpu_layers) / moe_layers : 0;
   }
   return p;
@@ -150,20 +152,32 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
   const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
   const double linear_layer = hidden * (2 * key_width + 2 * value_width) + 2 * hidden * a.linear_value_heads +
                               value_width * hidden + a.linear_conv_kernel * (2 * key_width + value_width);
-  p.attention = (m.layers - a.linear_attention_layers) * attention_layer + a.linear_attention_layers * linear_layer;
+  // Mamba-2 (Dao & Gu 2024, sec. 7; transformers Mamba2Mixer): in_proj to z, x, B, C and dt; the causal
+  // conv (weights and bias) over x, B and C; dt_bias, A_log and D per head; the gated norm; out_proj.
+  const double inner = static_cast<double>(a.mamba_heads) * a.mamba_head_dim;
+  const double conv_width = inner + 2.0 * a.mamba_groups * a.mamba_state_size;
+  const double mamba_layer = hidden * (inner + conv_width + a.mamba_heads) + inner * hidden +
+                             (a.mamba_conv_kernel + 1) * conv_width + 3.0 * a.mamba_heads + inner;
+  // LFM2 gated short convolution: in_proj to B, C and x, a depthwise conv over hidden, out_proj.
+  const double short_conv_layer = 4.0 * hidden * hidden + a.short_conv_kernel * hidden;
+  p.attention = m.attention_layers() * attention_layer + a.linear_attention_layers * linear_layer +
+                a.mamba_layers * mamba_layer + a.short_conv_layers * short_conv_layer;
 
-  const double gated_ffn = 3.0 * hidden;  // gate, up, down
+  const double ffn = m.ffn_matrices() * hidden;  // gate (when gated), up, down
   if (m.is_moe()) {
-    p.moe_layers = m.layers - m.moe.dense_layers;
-    const double expert = gated_ffn * m.moe.expert_intermediate_size;
+    p.moe_layers = m.moe_layers();
+    // LatentMoE: the routed experts work in a narrower width, with a projection down and one back up.
+    const double expert_width = m.moe.latent_size > 0 ? m.moe.latent_size : hidden;
+    const double expert = m.ffn_matrices() * expert_width * m.moe.expert_intermediate_size;
+    const double latent_projections = m.moe.latent_size > 0 ? 2.0 * hidden * m.moe.latent_size : 0.0;
     const double shared_inter = m.moe.shared_expert_intermediate_size > 0 ? m.moe.shared_expert_intermediate_size
                                                                          : m.moe.expert_intermediate_size;
-    p.dense_ffn = m.moe.dense_layers * gated_ffn * m.intermediate_size +
-                  p.moe_layers * (m.moe.shared_experts * gated_ffn * shared_inter + hidden * m.moe.experts);
+    p.dense_ffn = m.moe.dense_layers * ffn * m.intermediate_size +
+                  p.moe_layers * (m.moe.shared_experts * ffn * shared_inter + hidden * m.moe.experts + latent_projections);
     p.routed_experts = p.moe_layers * m.moe.experts * expert;
     p.active_routed_experts = p.moe_layers * m.moe.experts_per_token * expert;
   } else {
-    p.dense_ffn = m.layers * gated_ffn * m.intermediate_size;
+    p.dense_ffn = m.ffn_layers() * ffn * m.intermediate_size;
   }
   return p;
 }
@@ -234,13 +248,36 @@ double kv_cache_bytes(const ModelSpec& m, KvCacheType type, double context) noex
   const auto& a = m.attention;
   const double full = m.full_attention_layers() * per_layer_token * context;
   const double sliding = a.sliding_window_layers * per_layer_token * std::min<double>(context, a.sliding_window);
-  // Linear attention keeps a fixed f32 state: value_heads × key_dim × value_dim, plus the conv window.
+  return full + sliding + recurrent_state_bytes(m);
+}
+
+double recurrent_state_bytes(const ModelSpec& m) noexcept {
+  const auto& a = m.attention;
+  // Each recurrent layer keeps its state matrix and the last kernel - 1 inputs of its causal conv, in f32
+  // (llama.cpp n_embd_s and n_embd_r).
+  // Gated DeltaNet: value_heads × key_dim × value_dim; the conv sees q, k and v.
   const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
   const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
-  const double state = (static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim +
-                        std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width)) *
-                       4.0;
-  return full + sliding + a.linear_attention_layers * state;
+  const double linear = static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim +
+                        std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width);
+  // Mamba-2: heads × head_dim × state_size (Dao & Gu 2024, eq. 1 per head); the conv sees x, B and C.
+  const double inner = static_cast<double>(a.mamba_heads) * a.mamba_head_dim;
+  const double mamba = inner * a.mamba_state_size +
+                       std::max(0, a.mamba_conv_kernel - 1) * (inner + 2.0 * a.mamba_groups * a.mamba_state_size);
+  // Short convolution: no state matrix, only the conv window over hidden_size.
+  const double short_conv = std::max(0, a.short_conv_kernel - 1) * static_cast<double>(m.hidden_size);
+  return 4.0 * (a.linear_attention_layers * linear + a.mamba_layers * mamba + a.short_conv_layers * short_conv);
+}
+
+double recurrent_state_flops_per_token(const ModelSpec& m) noexcept {
+  const auto& a = m.attention;
+  // Per state element and token, in the recurrent form: Mamba-2 h = a·h + x·Bᵀ, y = h·C (decay 1, rank-1
+  // update 2, read 2: 5; Dao & Gu 2024, eq. 1); Gated DeltaNet S = α·S·(I − β·k·kᵀ) + β·v·kᵀ, o = S·q (decay
+  // 1, S·k 2, rank-1 update 2, read 2: 7; the gated delta rule of Yang et al. 2024). Short convolutions
+  // have no state matrix: their work is the 2 FLOPs per weight counted with the parameters.
+  const double linear = static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim;
+  const double mamba = static_cast<double>(a.mamba_heads) * a.mamba_head_dim * a.mamba_state_size;
+  return 7.0 * a.linear_attention_layers * linear + 5.0 * a.mamba_layers * mamba;
 }
 
 double unified_gpu_fraction(const HardwareSpec& hw, double memory_gib) noexcept {
@@ -331,7 +368,7 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   // Expert offload (llama.cpp --n-cpu-moe): routed experts of some MoE layers stay in host RAM,
   // attention and shared weights stay on the accelerator. Preferred: the host reads only active experts.
   if (m.is_moe() && w.routed_experts > 0) {
-    const int moe_layers = m.layers - m.moe.dense_layers;
+    const int moe_layers = m.moe_layers();
     const double routed_per_layer = w.routed_experts / moe_layers;
     // Compared in double before the int conversion: the ratio can exceed any int (or be NaN).
     const double layers_needed = std::ceil(overflow / routed_per_layer);
@@ -408,7 +445,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
-  const int moe_layers = m.is_moe() ? m.layers - m.moe.dense_layers : 0;
+  const int moe_layers = m.moe_layers();
   const double experts_touched = m.is_moe() ? m.moe.experts * touched : 0.0;
   const int hops = std::max(1, s.device_count) - 1 + (fit.offload != OffloadKind::none ? 1 : 0);
   const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +

@@ -75,6 +75,25 @@ std::string validate(const HardwareSpec& hw) {
   if (hw.gpu_memory_fraction > 0 && hw.kind != HardwareKind::unified)
     return "gpu_memory_fraction: only for unified memory";
   if (!hw.default_host.empty() && hw.kind != HardwareKind::gpu) return "default_host: only for kind gpu";
+  if ((hw.cpu_cores > 0 || hw.cpu_simd_bits > 0 || hw.cpu_clock_ghz > 0) && hw.kind == HardwareKind::gpu)
+    return "cpu_cores: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
+  if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
+  if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
+  if (hw.memory_bus_bits > 0 && hw.memory_data_rate_mt_s > 0) {
+    // Peak bandwidth is the bus width in bytes times the transfer rate (JEDEC); vendors round it.
+    const double derived_gb_s = hw.memory_bus_bits / 8.0 * hw.memory_data_rate_mt_s / 1000.0;
+    if (std::abs(derived_gb_s / hw.bandwidth_gb_s - 1.0) > limits::kBandwidthBusTolerance)
+      return fmt::format("bandwidth_gb_s: {:g} GB/s, but memory_bus_bits x memory_data_rate_mt_s gives {:.4g} GB/s; "
+                         "they must agree within {:g} %",
+                         hw.bandwidth_gb_s, derived_gb_s, limits::kBandwidthBusTolerance * 100);
+  }
+  for (const auto& pci : hw.pci_ids) {
+    const bool shaped = pci.size() == 9 && pci[4] == ':' &&
+                        std::all_of(pci.begin(), pci.end(), [](char c) {
+                          return c == ':' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                        });
+    if (!shaped) return "pci_ids: '" + pci.substr(0, 40) + "' must be vendor:device in hex (10de:2684)";
+  }
   return {};
 }
 
@@ -84,29 +103,52 @@ std::string validate(const ModelSpec& m) {
   if (!positive_finite(m.active_params_b) || m.active_params_b > m.params_b * 1.0001)
     return "active_params_b: must be > 0 and <= params_b";
   if (m.attention_heads % m.kv_heads != 0) return "kv_heads: attention_heads must be a multiple of kv_heads";
+  if ((m.api_input_usd_per_mtok > 0 || m.api_output_usd_per_mtok > 0) &&
+      (m.api_price_source.empty() || m.api_price_date.empty()))
+    return "api_price_source: an API price needs its source and api_price_date";
+  if (!m.api_price_date.empty()) {
+    const auto& d = m.api_price_date;
+    const bool iso = d.size() == 10 && d[4] == '-' && d[7] == '-' &&
+                     std::all_of(d.begin(), d.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+    if (!iso) return "api_price_date: '" + d.substr(0, 40) + "' must be a date, YYYY-MM-DD";
+  }
   const auto& a = m.attention;
-  if (a.sliding_window_layers < 0 || a.linear_attention_layers < 0 ||
-      a.sliding_window_layers + a.linear_attention_layers > m.layers)
-    return "attention: sliding_window_layers + linear_attention_layers must be within layers";
+  if (a.sliding_window_layers < 0 || a.linear_attention_layers < 0 || a.mamba_layers < 0 || a.short_conv_layers < 0)
+    return "attention: layer counts must be >= 0";
+  if (a.sliding_window_layers + a.recurrent_layers() + m.ffn_only_layers > m.layers)
+    return "attention: sliding_window_layers + linear_attention_layers + mamba_layers + short_conv_layers + "
+           "ffn_only_layers must be within layers";
+  if (m.mixer_only_layers > m.layers - m.ffn_only_layers)
+    return "mixer_only_layers: with ffn_only_layers, more than layers (a layer needs a mixer or an FFN)";
+  if (m.ffn_layers() < 1) return "mixer_only_layers: no layer is left with an FFN";
   if (a.sliding_window_layers > 0 && a.sliding_window <= 0)
     return "attention.sliding_window: must be > 0 when sliding_window_layers > 0";
   if (a.linear_attention_layers > 0 &&
       (a.linear_key_heads <= 0 || a.linear_value_heads <= 0 || a.linear_key_head_dim <= 0 ||
        a.linear_value_head_dim <= 0))
     return "attention: linear_attention_layers needs linear_key_heads, linear_value_heads and head dims";
+  if (a.mamba_layers > 0) {
+    if (a.mamba_heads <= 0 || a.mamba_head_dim <= 0 || a.mamba_state_size <= 0 || a.mamba_groups <= 0)
+      return "attention: mamba_layers needs mamba_heads, mamba_head_dim, mamba_state_size and mamba_groups";
+    if (a.mamba_heads % a.mamba_groups != 0) return "attention.mamba_groups: must divide mamba_heads";
+  }
+  if (a.short_conv_layers > 0 && a.short_conv_kernel <= 0)
+    return "attention.short_conv_kernel: must be > 0 when short_conv_layers > 0";
   const auto& moe = m.moe;
   if (moe.experts > 0) {
     if (moe.experts_per_token <= 0 || moe.experts_per_token > moe.experts)
       return "moe.experts_per_token: must be in [1, experts]";
     if (moe.expert_intermediate_size <= 0 || moe.expert_intermediate_size > limits::kMaxWidth)
       return "moe.expert_intermediate_size: must be > 0";
-    if (moe.dense_layers < 0 || moe.dense_layers >= m.layers) return "moe.dense_layers: must be < layers";
+    if (moe.dense_layers < 0 || moe.dense_layers >= m.ffn_layers())
+      return "moe.dense_layers: must be < the layers with an FFN";
     if (moe.dense_layers > 0 && m.intermediate_size <= 0)
       return "intermediate_size: needed for the dense layers of an MoE model";
   } else {
     if (m.intermediate_size <= 0) return "intermediate_size: must be > 0 for a dense model";
     if (std::abs(m.active_params_b - m.params_b) > 1e-9 * m.params_b)
       return "active_params_b: differs from params_b but the model has no moe block";
+    if (moe.latent_size > 0) return "moe.latent_size: only for a model with experts";
   }
   if (m.mla.kv_lora_rank > 0 && (m.mla.qk_nope_head_dim <= 0 || m.mla.v_head_dim <= 0))
     return "mla: kv_lora_rank needs qk_nope_head_dim and v_head_dim";

@@ -199,11 +199,13 @@ std::set<std::string> yaml_keys() {
 }
 
 /// Reads every YAML field of the record (spec_fields.hpp) into `record`, whose members hold the defaults.
+/// A variant (variant_of) need not state the chip fields it inherits.
 template <typename Record>
-void read_fields(const EntryReader& r, Record& record) {
-  for_each_field(record, [&](const FieldInfo& f, auto& value) {
+void read_fields(const EntryReader& r, Record& record, bool variant = false) {
+  for_each_field(record, [&](FieldInfo f, auto& value) {
     using T = std::decay_t<decltype(value)>;
     if (!f.yaml) return;
+    if (variant && !f.per_product) f.required = false;
     const std::string key(f.key);
     if constexpr (is_field_block<T>) {
       if (r.has(key)) read_fields(r.nested(key, yaml_keys<T>()), value);
@@ -250,9 +252,19 @@ template <typename Record>
 Record read_entry(const YAML::Node& node, const std::string& source, const std::string& kind) {
   const EntryReader r(node, source, kind, yaml_keys<Record>());
   Record record;
-  read_fields(r, record);
+  bool variant = false;
+  if constexpr (std::is_same_v<Record, HardwareSpec>) variant = r.has("variant_of");
+  read_fields(r, record, variant);
   derived_defaults(record, [&](std::string_view key) { return r.has(std::string(key)); });
   record.origin = source;
+  if constexpr (std::is_same_v<Record, HardwareSpec>) {
+    if (variant) {  // checked once resolve_variants() has filled in the chip's fields
+      for_each_field(record, [&](const FieldInfo& f, const auto&) {
+        if (f.yaml && !f.per_product && r.has(std::string(f.key))) record.variant_stated_fields.emplace_back(f.key);
+      });
+      return record;
+    }
+  }
   if (std::string problem = validate(record); !problem.empty()) {
     const auto colon = problem.find(':');
     r.fail(problem.substr(0, colon), problem.substr(colon + 2));

@@ -8,8 +8,9 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <set>
+#include <initializer_list>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -172,9 +173,71 @@ class GgufModelReader {
     read_moe(info);
     read_mla(info);
     read_sliding_window(info);
-    if (dimension("ssm.state_size") || dimension("ssm.inner_size"))
-      info.notes.push_back("recurrent (SSM) layers: their state is not counted in the KV cache; every layer is "
-                           "counted as attention");
+    read_hybrid_layers(info);
+  }
+
+  /// Hybrid stacks (llama.cpp's lfm2, lfm2moe, nemotron_h, nemotron_h_moe, granitehybrid, mamba2): what each
+  /// block holds comes from its tensors (attn_q, ssm_in, shortconv.in_proj; ffn_down, ffn_down_exps), the
+  /// recurrent shapes from `<arch>.ssm.*` (inner_size = heads x head_dim, time_step_rank = heads, state_size,
+  /// group_count, conv_kernel) and `<arch>.shortconv.l_cache`.
+  void read_hybrid_layers(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const bool ssm = dimension("ssm.state_size") || dimension("ssm.inner_size");
+    const bool short_conv = dimension("shortconv.l_cache").has_value();
+    if (!ssm && !short_conv) return;
+    static const std::set<std::string> kMamba2 = {"mamba2", "nemotron_h", "nemotron_h_moe", "granitehybrid"};
+    if (ssm && kMamba2.count(arch_) == 0) {
+      info.notes.push_back("recurrent (SSM) layers of '" + one_line(arch_) +
+                           "': their state is not counted in the KV cache; every layer is counted as attention");
+      return;
+    }
+    auto has = [&](int layer, std::initializer_list<const char*> names) {
+      for (const char* name : names)
+        if (tensor(fmt::format("blk.{}.{}", layer, name)) != nullptr) return true;
+      return false;
+    };
+    int attention = 0, mamba = 0, conv = 0, mixer_only = 0, ffn_only = 0, gated = 0, plain = 0;
+    for (int layer = 0; layer < m.layers; ++layer) {
+      const bool attn = has(layer, {"attn_q.weight", "attn_qkv.weight"});
+      const bool state = has(layer, {"ssm_in.weight"});
+      const bool shortconv = has(layer, {"shortconv.in_proj.weight"});
+      const bool ffn = has(layer, {"ffn_down.weight", "ffn_down_exps.weight"});
+      if (static_cast<int>(attn) + static_cast<int>(state) + static_cast<int>(shortconv) > 1)
+        fail(fmt::format("blk.{}", layer), "holds more than one token mixer (attention, SSM, short convolution)");
+      attention += attn ? 1 : 0;
+      mamba += state ? 1 : 0;
+      conv += shortconv ? 1 : 0;
+      const bool mixer = attn || state || shortconv;
+      if (!mixer && !ffn) fail(fmt::format("blk.{}", layer), "holds neither a token mixer nor an FFN");
+      mixer_only += mixer && !ffn ? 1 : 0;
+      ffn_only += ffn && !mixer ? 1 : 0;
+      if (ffn) (has(layer, {"ffn_gate.weight", "ffn_gate_exps.weight", "ffn_gate_up_exps.weight"}) ? gated : plain) += 1;
+    }
+    auto& a = m.attention;
+    a.short_conv_layers = conv;
+    if (conv > 0) a.short_conv_kernel = static_cast<int>(required("shortconv.l_cache", 64));
+    a.mamba_layers = mamba;
+    if (mamba > 0) {
+      const auto inner = required("ssm.inner_size");
+      const auto heads = required("ssm.time_step_rank", limits::kMaxHeads);
+      if (inner % heads != 0)
+        fail(key("ssm.inner_size"), fmt::format("{} is not a multiple of ssm.time_step_rank {}", inner, heads));
+      a.mamba_heads = static_cast<int>(heads);
+      a.mamba_head_dim = static_cast<int>(inner / heads);
+      a.mamba_state_size = static_cast<int>(required("ssm.state_size", limits::kMaxHeads));
+      a.mamba_groups = static_cast<int>(dimension("ssm.group_count", limits::kMaxHeads).value_or(1));
+      a.mamba_conv_kernel = static_cast<int>(required("ssm.conv_kernel", 64));
+      if (a.mamba_groups == 0 || a.mamba_heads % a.mamba_groups != 0)
+        fail(key("ssm.group_count"), fmt::format("{} does not divide the {} SSM heads", a.mamba_groups, a.mamba_heads));
+    }
+    m.mixer_only_layers = mixer_only;
+    m.ffn_only_layers = ffn_only;
+    m.gated_ffn = plain == 0;
+    if (gated > 0 && plain > 0) fail("blk", "some FFNs have a gate projection and some do not");
+    info.notes.push_back(fmt::format("{} attention + {} Mamba-2 + {} short-convolution layers{}{}", attention, mamba,
+                                     conv,
+                                     ffn_only > 0 ? fmt::format(", {} FFN-only layers", ffn_only) : std::string(),
+                                     m.gated_ffn ? "" : "; FFNs up and down only"));
   }
 
   void read_moe(ModelFileInfo& info) {
@@ -207,12 +270,19 @@ class GgufModelReader {
     }
     if (const auto dense = dimension("leading_dense_block_count", limits::kMaxLayers)) {
       m.moe.dense_layers = static_cast<int>(*dense);
-    } else if (first_expert_layer > 0) {
-      m.moe.dense_layers = first_expert_layer;
+    } else {
+      // Blocks with a dense FFN (DeepSeek's leading ones; Nemotron-H's MLP layers between MoE ones).
+      for (int layer = 0; layer < m.layers; ++layer)
+        m.moe.dense_layers += tensor(fmt::format("blk.{}.ffn_down.weight", layer)) != nullptr ? 1 : 0;
     }
+    // LatentMoE (Nemotron 3 Super): the experts' input width is narrower than the model's.
+    if (gate != nullptr && gate->dims[0] != static_cast<std::uint64_t>(m.hidden_size) && gate->dims[0] <= kMaxDimension)
+      m.moe.latent_size = static_cast<int>(gate->dims[0]);
     const GgufTensorInfo* shared = nullptr;
-    for (int layer = m.moe.dense_layers; layer < m.layers && shared == nullptr; ++layer)
+    for (int layer = first_expert_layer > 0 ? first_expert_layer : 0; layer < m.layers && shared == nullptr; ++layer) {
       shared = tensor(fmt::format("blk.{}.ffn_gate_shexp.weight", layer));
+      if (shared == nullptr) shared = tensor(fmt::format("blk.{}.ffn_up_shexp.weight", layer));
+    }
     if (const auto count = dimension("expert_shared_count", 1024)) {
       m.moe.shared_experts = static_cast<int>(*count);
     } else if (shared != nullptr) {

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "llmfit/catalog.hpp"
 #include "llmfit/errors.hpp"
@@ -34,7 +36,11 @@ constexpr std::int64_t kMaxWindow = std::numeric_limits<std::int32_t>::max();
 constexpr std::size_t kMaxConfigBytes = std::size_t{64} << 20;  // real configs are a few KB
 constexpr int kMaxNesting = 64;                                  // real configs nest 3 deep
 
-enum class Arch { llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, phi3, deepseek_v3, gpt_oss };
+enum class Arch {
+  llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, phi3, deepseek_v3, gpt_oss,
+  // Hybrid recurrent stacks (read_hybrid_layers) and further dense transformers.
+  lfm2, lfm2_moe, nemotron_h, granitemoehybrid, mistral3, ministral3, olmo2, smollm3,
+};
 
 struct ArchInfo {
   Arch arch;
@@ -56,7 +62,24 @@ constexpr ArchInfo kArchs[] = {
     {Arch::phi3, "phi3", "Phi3ForCausalLM", false},
     {Arch::deepseek_v3, "deepseek_v3", "DeepseekV3ForCausalLM", false},
     {Arch::gpt_oss, "gpt_oss", "GptOssForCausalLM", false},
+    {Arch::lfm2, "lfm2", "Lfm2ForCausalLM", true},
+    {Arch::lfm2_moe, "lfm2_moe", "Lfm2MoeForCausalLM", true},
+    {Arch::nemotron_h, "nemotron_h", "NemotronHForCausalLM", false},
+    {Arch::granitemoehybrid, "granitemoehybrid", "GraniteMoeHybridForCausalLM", false},
+    {Arch::mistral3, "mistral3", "Mistral3ForConditionalGeneration", false},
+    {Arch::ministral3, "ministral3", "Ministral3ForCausalLM", false},
+    {Arch::olmo2, "olmo2", "Olmo2ForCausalLM", false},
+    {Arch::smollm3, "smollm3", "SmolLM3ForCausalLM", true},
 };
+
+/// Stacks whose layers are not all attention + FFN: their layer kinds and recurrent shapes come from
+/// read_hybrid_layers, not from layer_types' attention kinds or the sliding-window rules.
+constexpr bool is_hybrid_recurrent(Arch arch) {
+  return arch == Arch::lfm2 || arch == Arch::lfm2_moe || arch == Arch::nemotron_h || arch == Arch::granitemoehybrid;
+}
+
+/// Multimodal checkpoints that nest the language model under text_config, and the model_type(s) it may carry.
+constexpr bool nests_text_config(Arch arch) { return arch == Arch::gemma3 || arch == Arch::mistral3; }
 
 // Gemma3TextConfig defaults (transformers configuration_gemma3.py): the published multimodal configs
 // (gemma-3-4b/12b/27b-it) leave these keys out of text_config.
@@ -140,6 +163,17 @@ class Fields {
     if (!std::isfinite(x) || std::floor(x) != x) fail(key, range(show(value)));
     if (x < static_cast<double>(lo) || x > static_cast<double>(hi)) fail(key, range(show(value)));
     return static_cast<std::int64_t>(x);
+  }
+
+  /// A number that need not be whole (LFM2's block_ffn_dim_multiplier), in [lo, hi].
+  [[nodiscard]] std::optional<double> optional_real(std::string_view key, double lo, double hi) const {
+    const json* value = find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_number()) fail(key, "must be a number, not " + show(*value));
+    const double x = value->get<double>();
+    if (!std::isfinite(x) || x < lo || x > hi)
+      fail(key, "must be a number from " + show(json(lo)) + " to " + show(json(hi)) + ", not " + show(*value));
+    return x;
   }
 
   [[nodiscard]] std::optional<bool> optional_flag(std::string_view key) const {
@@ -335,7 +369,9 @@ void read_shape(HfRead& c) {
 
   // Tied input/output embeddings: the config class default when the key is absent (Gemma ties).
   std::optional<bool> tied = f.optional_flag("tie_word_embeddings");
-  if (!tied && info.arch == Arch::gemma3) tied = root.optional_flag("tie_word_embeddings");
+  if (!tied && nests_text_config(info.arch)) tied = root.optional_flag("tie_word_embeddings");
+  if (!tied && (info.arch == Arch::lfm2 || info.arch == Arch::lfm2_moe))
+    tied = f.optional_flag("tie_embedding");  // Lfm2Config's own name for it
   if (!tied) {
     tied = info.tied_by_default;
     notes.push_back(std::string("tie_word_embeddings absent: ") + (info.tied_by_default ? "true" : "false") + " (" +
@@ -344,7 +380,8 @@ void read_shape(HfRead& c) {
   m.tied_embeddings = *tied;
 
   // Intermediate size: the dense FFN width; Mixtral and gpt-oss use it for the expert width.
-  const bool ffn_width_optional = info.arch == Arch::qwen3_moe;
+  // qwen3_moe without dense layers has none; the hybrid stacks name their widths their own way.
+  const bool ffn_width_optional = info.arch == Arch::qwen3_moe || is_hybrid_recurrent(info.arch);
   if (const auto width = f.optional_whole("intermediate_size", 1, kMaxDim)) {
     m.intermediate_size = static_cast<int>(*width);
   } else if (!ffn_width_optional) {
@@ -463,6 +500,7 @@ void read_sliding_window(HfRead& c) {
   int sliding = 0;
   std::int64_t window = 0;
   std::string pattern;
+  if (is_hybrid_recurrent(info.arch)) return;  // layer_types names recurrent kinds there (read_hybrid_layers)
   const auto window_key = [&](std::int64_t fallback) -> std::int64_t {
     if (const auto w = f.optional_whole("sliding_window", 1, kMaxWindow)) return *w;
     return fallback;
@@ -483,6 +521,8 @@ void read_sliding_window(HfRead& c) {
       case Arch::mistral:
       case Arch::mixtral:
       case Arch::phi3:
+      case Arch::mistral3:
+      case Arch::ministral3:
         // One window on every layer when sliding_window is set (Mistral 7B v0.1: 4096; v0.3: null).
         if ((window = window_key(0)) > 0) {
           sliding = m.layers;
@@ -532,6 +572,12 @@ void read_sliding_window(HfRead& c) {
         break;
       case Arch::llama:
       case Arch::deepseek_v3:
+      case Arch::olmo2:
+      case Arch::smollm3:
+      case Arch::lfm2:
+      case Arch::lfm2_moe:
+      case Arch::nemotron_h:
+      case Arch::granitemoehybrid:
         break;
     }
   }
@@ -550,6 +596,244 @@ void read_sliding_window(HfRead& c) {
 
 }
 
+/// What each layer of a hybrid stack is: its token mixer (attention or a recurrent kind) or, in Nemotron-H,
+/// an FFN-only layer.
+enum class LayerKind { attention, mamba, short_conv, mlp, moe };
+
+struct LayerMix {
+  int attention = 0;
+  int mamba = 0;
+  int short_conv = 0;
+  int mlp = 0;  // FFN-only, dense (Nemotron-H '-')
+  int moe = 0;  // FFN-only, experts (Nemotron-H 'E')
+
+  void add(LayerKind kind) {
+    switch (kind) {
+      case LayerKind::attention: ++attention; break;
+      case LayerKind::mamba: ++mamba; break;
+      case LayerKind::short_conv: ++short_conv; break;
+      case LayerKind::mlp: ++mlp; break;
+      case LayerKind::moe: ++moe; break;
+    }
+  }
+};
+
+using KindNames = std::initializer_list<std::pair<std::string_view, LayerKind>>;
+
+/// One kind per layer from a list of names (layer_types, layers_block_type).
+LayerMix layer_mix_from_names(const Fields& f, std::string_view key, const json& list, int layers, KindNames names) {
+  if (list.size() != static_cast<std::size_t>(layers))
+    f.fail(key, "has " + std::to_string(list.size()) + " entries for " + std::to_string(layers) +
+                    " layers (num_hidden_layers)");
+  std::vector<std::string> known;
+  for (const auto& [name, kind] : names) known.emplace_back(name);
+  LayerMix mix;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const json& entry = list[i];
+    if (!entry.is_string()) f.fail(key, "entry " + std::to_string(i) + " must be a string, not " + show(entry));
+    const std::string name = entry.get<std::string>();
+    const auto it = std::find_if(names.begin(), names.end(), [&](const auto& pair) { return pair.first == name; });
+    if (it == names.end())
+      f.fail(key, "entry " + std::to_string(i) + ": unsupported '" + clip(name) + "' (" + join(known, ", ") + ")");
+    mix.add(it->second);
+  }
+  return mix;
+}
+
+/// Nemotron-H's hybrid_override_pattern: one character per layer, M Mamba-2, * attention, - MLP, E MoE.
+LayerMix layer_mix_from_pattern(const Fields& f, std::string_view key, const std::string& pattern, int layers) {
+  if (pattern.size() != static_cast<std::size_t>(layers))
+    f.fail(key, "has " + std::to_string(pattern.size()) + " characters for " + std::to_string(layers) +
+                    " layers (num_hidden_layers)");
+  LayerMix mix;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    switch (pattern[i]) {
+      case 'M': mix.add(LayerKind::mamba); break;
+      case '*': mix.add(LayerKind::attention); break;
+      case '-': mix.add(LayerKind::mlp); break;
+      case 'E': mix.add(LayerKind::moe); break;
+      default:
+        f.fail(key, "character " + std::to_string(i) + " '" + clip(pattern.substr(i, 1)) +
+                        "' is not M (Mamba-2), * (attention), - (MLP) or E (MoE)");
+    }
+  }
+  return mix;
+}
+
+/// LFM2's FFN width (transformers Lfm2MLP): block_ff_dim (alias of intermediate_size), with
+/// block_auto_adjust_ff_dim 2/3 of it, times block_ffn_dim_multiplier, rounded up to block_multiple_of.
+int lfm2_ffn_width(const Fields& f, std::vector<std::string>& notes) {
+  std::string key = "block_ff_dim";
+  auto width = f.optional_whole(key, 1, kMaxDim);
+  if (!width) {
+    key = "intermediate_size";
+    width = f.optional_whole(key, 1, kMaxDim);
+  }
+  if (!width) f.fail("block_ff_dim", "missing (and no intermediate_size)");
+  if (!f.optional_flag("block_auto_adjust_ff_dim").value_or(true)) return static_cast<int>(*width);
+  std::int64_t adjusted = static_cast<std::int64_t>(2.0 * static_cast<double>(*width) / 3.0);
+  const auto multiplier = f.find("block_ffn_dim_multiplier") == nullptr
+                              ? std::optional<double>(1.0)  // Lfm2Config default
+                              : f.optional_real("block_ffn_dim_multiplier", 0.01, 100);
+  if (multiplier) adjusted = static_cast<std::int64_t>(*multiplier * static_cast<double>(adjusted));
+  const std::int64_t multiple = f.optional_whole("block_multiple_of", 1, kMaxDim).value_or(256);
+  adjusted = multiple * ((adjusted + multiple - 1) / multiple);
+  if (adjusted < 1 || adjusted > kMaxDim) f.fail(key, "gives an FFN width out of range");
+  notes.push_back("FFN width " + std::to_string(adjusted) + ": " + key + " " + std::to_string(*width) +
+                  " x 2/3, rounded up to a multiple of " + std::to_string(multiple) + " (Lfm2MLP)");
+  return static_cast<int>(adjusted);
+}
+
+/// The layer mix, recurrent shapes, FFN widths and experts of the hybrid stacks: LFM2 (gated short
+/// convolutions, transformers configuration_lfm2.py / configuration_lfm2_moe.py), Nemotron-H (Mamba-2,
+/// attention, MLP and MoE layers, configuration_nemotron_h.py) and Granite 4 (Mamba-2 or attention, each
+/// with an FFN, configuration_granitemoehybrid.py).
+void read_hybrid_layers(HfRead& c) {
+  const ArchInfo& info = c.info;
+  const Fields& f = c.f;
+  ModelSpec& m = c.m;
+  auto& notes = c.notes;
+  if (!is_hybrid_recurrent(info.arch)) return;
+  auto& a = m.attention;
+  auto& moe = m.moe;
+  LayerMix mix;
+  const auto mamba_shape = [&](std::string_view heads, std::string_view head_dim, std::string_view state,
+                               std::string_view groups, std::string_view kernel) {
+    a.mamba_heads = f.whole_int(heads, 1, kMaxHeads);
+    a.mamba_head_dim = f.whole_int(head_dim, 1, kMaxHeads);
+    a.mamba_state_size = f.whole_int(state, 1, kMaxHeads);
+    a.mamba_groups = f.whole_int(groups, 1, kMaxHeads);
+    a.mamba_conv_kernel = f.whole_int(kernel, 1, 64);
+    if (a.mamba_heads % a.mamba_groups != 0)
+      f.fail(groups, std::to_string(a.mamba_groups) + " does not divide " + std::string(heads) + " " +
+                         std::to_string(a.mamba_heads));
+  };
+
+  if (info.arch == Arch::lfm2 || info.arch == Arch::lfm2_moe) {
+    if (const json* types = f.optional_array("layer_types")) {
+      mix = layer_mix_from_names(f, "layer_types", *types, m.layers,
+                                 {{"full_attention", LayerKind::attention}, {"conv", LayerKind::short_conv}});
+    } else if (const json* indices = f.optional_array("full_attn_idxs")) {
+      std::set<std::int64_t> attention;
+      for (const json& entry : *indices) attention.insert(f.whole_value("full_attn_idxs", entry, 0, m.layers - 1));
+      mix.attention = static_cast<int>(attention.size());
+      mix.short_conv = m.layers - mix.attention;
+    } else {
+      mix.attention = m.layers;
+      notes.push_back("layer_types and full_attn_idxs absent: every layer has attention (Lfm2Config default)");
+    }
+    a.short_conv_layers = mix.short_conv;
+    if (const auto kernel = f.optional_whole("conv_L_cache", 1, 64)) {
+      a.short_conv_kernel = static_cast<int>(*kernel);
+    } else {
+      a.short_conv_kernel = 3;
+      notes.push_back("conv_L_cache absent: 3 (Lfm2Config default)");
+    }
+    if (info.arch == Arch::lfm2) {
+      m.intermediate_size = lfm2_ffn_width(f, notes);
+    } else {
+      // Lfm2MoeMLP takes intermediate_size as it is (no 2/3 adjustment).
+      m.intermediate_size = f.whole_int("intermediate_size", 1, kMaxDim);
+      moe.experts = f.whole_int("num_experts", 1, kMaxHeads);
+      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+      if (const auto dense = f.optional_whole("num_dense_layers", 0, m.layers - 1)) {
+        moe.dense_layers = static_cast<int>(*dense);
+      } else {
+        moe.dense_layers = 2;
+        notes.push_back("num_dense_layers absent: 2 (Lfm2MoeConfig default)");
+      }
+    }
+    notes.push_back(std::to_string(mix.attention) + " attention + " + std::to_string(mix.short_conv) +
+                    " gated short-convolution layers (kernel " + std::to_string(a.short_conv_kernel) + ")");
+  } else if (info.arch == Arch::nemotron_h) {
+    if (const auto pattern = f.optional_text("hybrid_override_pattern")) {
+      mix = layer_mix_from_pattern(f, "hybrid_override_pattern", *pattern, m.layers);
+    } else if (const json* types = f.optional_array("layers_block_type")) {
+      mix = layer_mix_from_names(f, "layers_block_type", *types, m.layers,
+                                 {{"mamba", LayerKind::mamba},
+                                  {"attention", LayerKind::attention},
+                                  {"mlp", LayerKind::mlp},
+                                  {"moe", LayerKind::moe}});
+    } else {
+      f.fail("hybrid_override_pattern", "missing (and no layers_block_type)");
+    }
+    if (mix.mamba > 0) mamba_shape("mamba_num_heads", "mamba_head_dim", "ssm_state_size", "n_groups", "conv_kernel");
+    if (!f.find("head_dim"))
+      if (const auto head_dim = f.optional_whole("attention_head_dim", 1, kMaxHeads))
+        m.head_dim = static_cast<int>(*head_dim);  // older Nemotron-H configs
+    // Each layer is one block: a mixer (M, *) or an FFN (-, E), never both.
+    m.mixer_only_layers = mix.mamba + mix.attention;
+    m.ffn_only_layers = mix.mlp + mix.moe;
+    m.gated_ffn = false;  // NemotronHMLP: up and down projections, relu^2
+    if (mix.mlp + mix.moe == 0) f.fail("hybrid_override_pattern", "has no MLP (-) or MoE (E) layer");
+    if (mix.moe > 0) {
+      moe.experts = f.whole_int("n_routed_experts", 1, kMaxHeads);
+      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+      moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+      moe.shared_experts = static_cast<int>(f.optional_whole("n_shared_experts", 0, 1024).value_or(0));
+      if (moe.shared_experts > 0)
+        moe.shared_expert_intermediate_size =
+            static_cast<int>(f.optional_whole("moe_shared_expert_intermediate_size", 1, kMaxDim).value_or(0));
+      if (const auto latent = f.optional_whole("moe_latent_size", 1, kMaxDim)) {
+        moe.latent_size = static_cast<int>(*latent);
+        notes.push_back("LatentMoE: routed experts work in a " + std::to_string(*latent) + "-wide latent");
+      }
+      moe.dense_layers = mix.mlp;
+    }
+    if (mix.mlp > 0 && m.intermediate_size <= 0) f.fail("intermediate_size", "missing (needed for the MLP layers)");
+    if (const auto mtp = f.optional_whole("num_nextn_predict_layers", 0, kMaxLayers); mtp && *mtp > 0)
+      notes.push_back(std::to_string(*mtp) + " MTP layer" + (*mtp == 1 ? "" : "s") +
+                      " (num_nextn_predict_layers) not counted");
+    notes.push_back(std::to_string(mix.mamba) + " Mamba-2 + " + std::to_string(mix.attention) + " attention + " +
+                    std::to_string(mix.mlp) + " MLP + " + std::to_string(mix.moe) +
+                    " MoE layers, one block each; FFNs up and down only (relu^2)");
+  } else {  // granitemoehybrid
+    std::string key = "layer_types";
+    const json* types = f.optional_array(key);
+    if (types == nullptr) types = f.optional_array(key = "layers_block_type");
+    if (types == nullptr) f.fail("layer_types", "missing (and no layers_block_type)");
+    mix = layer_mix_from_names(f, key, *types, m.layers,
+                               {{"mamba", LayerKind::mamba}, {"attention", LayerKind::attention}});
+    if (mix.mamba > 0) {
+      if (const json* head_dim = f.find("mamba_d_head"); head_dim != nullptr && head_dim->is_string()) {
+        // "auto": mamba_expand × hidden_size / mamba_n_heads (GraniteMoeHybridConfig).
+        if (head_dim->get<std::string>() != "auto") f.fail("mamba_d_head", "must be a number or \"auto\"");
+        const auto heads = f.whole("mamba_n_heads", 1, kMaxHeads);
+        const auto expand = f.optional_whole("mamba_expand", 1, 64).value_or(2);
+        if ((expand * m.hidden_size) % heads != 0)
+          f.fail("mamba_d_head", "\"auto\": mamba_expand x hidden_size is not a multiple of mamba_n_heads");
+        a.mamba_heads = static_cast<int>(heads);
+        a.mamba_head_dim = static_cast<int>(expand * m.hidden_size / heads);
+        a.mamba_state_size = f.whole_int("mamba_d_state", 1, kMaxHeads);
+        a.mamba_groups = f.whole_int("mamba_n_groups", 1, kMaxHeads);
+        a.mamba_conv_kernel = f.whole_int("mamba_d_conv", 1, 64);
+      } else {
+        mamba_shape("mamba_n_heads", "mamba_d_head", "mamba_d_state", "mamba_n_groups", "mamba_d_conv");
+      }
+    }
+    const int experts = static_cast<int>(f.optional_whole("num_local_experts", 0, kMaxHeads).value_or(0));
+    const int shared_width = static_cast<int>(f.optional_whole("shared_intermediate_size", 0, kMaxDim).value_or(0));
+    if (experts == 0) {
+      // Dense: the shared MLP is the FFN of every layer.
+      if (shared_width <= 0) f.fail("shared_intermediate_size", "missing (the FFN width of a dense Granite 4 model)");
+      m.intermediate_size = shared_width;
+    } else {
+      moe.experts = experts;
+      moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, experts);
+      moe.expert_intermediate_size = f.whole_int("intermediate_size", 1, kMaxDim);
+      if (shared_width > 0) {
+        moe.shared_experts = 1;
+        moe.shared_expert_intermediate_size = shared_width;
+      }
+    }
+    notes.push_back(std::to_string(mix.attention) + " attention + " + std::to_string(mix.mamba) + " Mamba-2 layers" +
+                    (experts > 0 ? ", MoE with a shared expert on every layer" : ""));
+  }
+  a.mamba_layers = mix.mamba;
+  if (mix.attention == 0 && m.layers > 0) notes.push_back("no attention layer: no KV cache, only recurrent state");
+}
+
 HfConfigModel build(const json& config, const std::string& source, const std::string& id) {
   if (!config.is_object()) throw InputError(source + ": not a config.json: the top level must be a JSON object");
   const Fields root(config, source, "");
@@ -558,12 +842,14 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
   auto& notes = out.notes;
   ModelSpec& m = out.model;
 
-  // Multimodal Gemma 3 nests the language model under text_config.
+  // Multimodal Gemma 3 and Mistral 3 nest the language model under text_config.
   const json* lm_object = &config;
   std::string prefix;
-  if (info.arch == Arch::gemma3) {
+  if (nests_text_config(info.arch)) {
     lm_object = root.optional_object("text_config");
-    if (lm_object == nullptr) root.fail("text_config", "missing (a multimodal gemma3 config nests the language model there)");
+    if (lm_object == nullptr)
+      root.fail("text_config", "missing (a multimodal " + std::string(info.model_type) +
+                                   " config nests the language model there)");
     prefix = "text_config.";
     notes.push_back("text_config of a multimodal model: vision tower and projector not counted");
   }
@@ -571,12 +857,16 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
   if (info.arch == Arch::gemma3)
     if (const auto inner = f.optional_text("model_type"); inner && *inner != "gemma3_text")
       f.fail("model_type", "expected 'gemma3_text' inside a gemma3 config, not '" + clip(*inner) + "'");
+  if (info.arch == Arch::mistral3)
+    if (const auto inner = f.optional_text("model_type"); inner && *inner != "mistral" && *inner != "ministral3")
+      f.fail("model_type", "expected 'mistral' or 'ministral3' inside a mistral3 config, not '" + clip(*inner) + "'");
 
   HfRead read{info, root, f, m, notes, info.arch == Arch::gemma3 || info.arch == Arch::gemma3_text};
   read_shape(read);
   read_attention_heads(read);
   read_moe(read);
   read_sliding_window(read);
+  read_hybrid_layers(read);
 
   if (info.arch == Arch::qwen2) notes.push_back("q/k/v projection biases not counted (< 0.1 %)");
   if (info.arch == Arch::gpt_oss) notes.push_back("attention biases and sinks, expert biases not counted");

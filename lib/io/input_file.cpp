@@ -2,6 +2,7 @@
 #include "input_file.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/vfs.h>
@@ -83,6 +84,11 @@ InputFile::InputFile(const std::string& path, InputKind kind) : path_(path) {
   if (type == S_IFIFO) {
     const int flags = ::fcntl(fd_, F_GETFL);
     if (flags >= 0) (void)::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);  // a pipe's writer may be slow
+    // A named pipe whose writer has not opened it yet reads as empty: wait for the writer, as `cat` does
+    // (Linux reports POLLHUP only once a writer that came after this open has gone).
+    pollfd writer{.fd = fd_, .events = POLLIN, .revents = 0};
+    while (::poll(&writer, 1, -1) < 0 && errno == EINTR) {
+    }
   } else {
     remember_input(status_);
   }
@@ -105,10 +111,12 @@ std::size_t InputFile::read_some(char* buffer, std::size_t capacity) {
   }
 }
 
+void InputFile::refuse_larger_than(std::uint64_t max_bytes, std::string_view too_large) const {
+  refuse(path_, "larger than " + std::to_string(max_bytes >> 20) + " MiB; " + std::string(too_large));
+}
+
 std::string InputFile::read_all(std::uint64_t max_bytes, std::string_view too_large) {
-  const auto refuse_size = [&] {
-    refuse(path_, "larger than " + std::to_string(max_bytes >> 20) + " MiB; " + std::string(too_large));
-  };
+  const auto refuse_size = [&] { refuse_larger_than(max_bytes, too_large); };
   if (size_bytes() > max_bytes) refuse_size();
   std::string text;
   text.reserve(static_cast<std::size_t>(size_bytes()));

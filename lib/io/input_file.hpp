@@ -38,6 +38,8 @@ class InputFile {
   /// All of it, at most `max_bytes`: refused at once when a regular file is larger, and while reading when a
   /// pipe passes the cap ("<path>: larger than <N> MiB; <too_large>").
   [[nodiscard]] std::string read_all(std::uint64_t max_bytes, std::string_view too_large);
+  /// InputError "<path>: larger than <N> MiB; <too_large>": the one message of every reader's byte cap.
+  [[noreturn]] void refuse_larger_than(std::uint64_t max_bytes, std::string_view too_large) const;
 
  private:
   std::string path_;

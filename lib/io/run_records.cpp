@@ -130,6 +130,14 @@ void check_backend(const MeasuredRun& run, const Catalog& catalog) {
     reject("backend: " + std::string(to_string(run.backend)) + " cannot load " + quant->name + " weights");
 }
 
+void skip_record(const Context& ctx, RunSet& set, std::size_t index, const std::string& reason, std::string_view where) {
+  if (!ctx.defaults.strict) {
+    set.skipped.push_back({ctx.file, index, reason});
+  } else if (ctx.strict_error.empty()) {
+    ctx.strict_error = ctx.file + ": " + (where.empty() ? std::string() : std::string(where) + ": ") + reason;
+  }
+}
+
 void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match) {
   run.hardware_id = match.hardware->id;
   run.device_count = match.device_count;

@@ -1,7 +1,7 @@
 #pragma once
 // The measured-run readers (internal to the io layer): what every format's reader shares, and the registry
-// of JSON record formats. One file per format: runs_llmfit.cpp, runs_llama_bench.cpp, runs_ollama.cpp,
-// runs_csv.cpp; runs_read.cpp detects the format and dispatches.
+// of formats. One file per format: runs_llmfit.cpp, runs_llama_bench.cpp, runs_ollama.cpp, runs_csv.cpp;
+// runs_read.cpp reads the file in one streaming pass, detects its format and dispatches.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "llmfit/io/runs.hpp"
 #include "llmfit/runs.hpp"
 #include "llmfit/text.hpp"
+#include "text_input.hpp"
 
 namespace llmfit::io {
 
@@ -85,7 +86,14 @@ struct Context {
   const Catalog& catalog;
   const RunDefaults& defaults;
   const std::string& file;
+  std::string& strict_error;  // --strict: the file's first record error, raised once the file is read
 };
+
+/// A record that cannot be used: skipped with its reason, or with --strict the error of the file
+/// ("<file>: <where>: <reason>", or "<file>: <reason>" when `where` is empty). That error is raised once
+/// the whole file has been read, so the file's own problems (its syntax, nesting or size) come first, as
+/// when the file was read whole before its records.
+void skip_record(const Context& ctx, RunSet& set, std::size_t index, const std::string& reason, std::string_view where);
 
 void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match);
 
@@ -100,13 +108,26 @@ struct JsonRecordFormat {
   RecordReader read;
 };
 /// llama-bench, then Ollama, then llmfit's own schema, which takes any other object: the first format that
-/// claims a record reads it.
+/// claims a record reads it. runs_read.cpp streams every JSON file (an array element by element, JSON lines
+/// line by line) and hands each record here, so a JSON format never sees the file.
 [[nodiscard]] std::span<const JsonRecordFormat> json_record_formats();
+
+/// A format read line by line (a CSV table): whether a file's first line (its header, after a UTF-8 BOM and
+/// blank space) is its, and its reader, which takes the header and pulls the remaining lines from `lines`
+/// one at a time — never the whole file — appending runs and skipped records to `set`.
+struct LineRunFormat {
+  RunFormat format;
+  bool (*claims)(std::string_view header);
+  void (*read)(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
+};
+/// The line formats, tried in order on files that do not start with '[' or '{' (JSON).
+[[nodiscard]] std::span<const LineRunFormat> line_run_formats();
 
 void read_llmfit_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 void read_llama_bench_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 void read_ollama_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 /// The public tables' CSV (hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source).
-void read_csv(std::string_view text, const Context& ctx, RunSet& set);
+bool is_public_csv_header(std::string_view header);
+void read_public_csv(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
 
 }  // namespace llmfit::io

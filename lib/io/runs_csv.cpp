@@ -48,20 +48,14 @@ std::optional<std::int64_t> csv_count(const std::string& text, const char* colum
 
 }  // namespace
 
-void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
-  std::size_t pos = 0;
-  auto next_line = [&](std::string_view& line) {
-    if (pos >= text.size()) return false;
-    const std::size_t end = text.find('\n', pos);
-    line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    pos = end == std::string_view::npos ? text.size() : end + 1;
-    return true;
-  };
-  std::string_view line;
-  next_line(line);
+bool is_public_csv_header(std::string_view header) {
+  return header.substr(0, 9) == "hardware," && header.find("tok_s") != std::string_view::npos;
+}
+
+void read_public_csv(const std::string& header_line, TextStream& lines, const Context& ctx, RunSet& set) {
   std::vector<std::string> header;
   try {
-    header = split_csv_line(line);
+    header = split_csv_line(header_line);
   } catch (const RecordError& e) {
     throw InputError(ctx.file + ": header: " + e.message);
   }
@@ -73,16 +67,9 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
   const std::size_t c_hw = column("hardware"), c_backend = column("backend"), c_model = column("model"),
                     c_quant = column("quant"), c_test = column("test"), c_prompt = column("n_prompt"),
                     c_gen = column("n_gen"), c_tok = column("tok_s"), c_source = column("source");
-  // One row per line at most: reserved once, so the lists never reallocate (pages never filled stay
-  // unmapped, so rows that are skipped cost no memory here).
-  // Bounded so a file of blank lines reserves little: real rows are over 32 bytes, and past 4·10⁶ the
-  // lists grow as usual.
-  const auto lines = std::min({static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1,
-                               text.size() / 32 + 1, std::size_t{4'000'000}});
-  set.runs.reserve(set.runs.size() + lines);
-  set.skipped.reserve(set.skipped.size() + lines);
   std::size_t index = 0;
-  while (next_line(line)) {
+  std::string_view line;
+  while (lines.next_line(line)) {
     if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
     const std::size_t this_index = index++;
     try {
@@ -138,8 +125,7 @@ void read_csv(std::string_view text, const Context& ctx, RunSet& set) {
       }
       set.runs.push_back(std::move(run));
     } catch (const RecordError& e) {
-      if (ctx.defaults.strict) throw InputError(ctx.file + ": row " + std::to_string(this_index + 1) + ": " + e.message);
-      set.skipped.push_back({ctx.file, this_index, e.message});
+      skip_record(ctx, set, this_index, e.message, "row " + std::to_string(this_index + 1));
     }
   }
 }

@@ -1,7 +1,10 @@
-// Reading measured-run files (io/runs.hpp): the format of a file, then each record by the reader of its
-// format (run_records.hpp), mapped to catalogue ids or reported with the reason it could not be.
+// Reading measured-run files (io/runs.hpp) in one streaming pass: the format of a file from its first
+// bytes, then each record by the reader of its format (run_records.hpp) as it is read — a JSON array element
+// by element, JSON lines and CSV line by line — mapped to catalogue ids or reported with the reason it could
+// not be. No reader holds the file's text; what it keeps is the runs.
 #include <algorithm>
 #include <array>
+#include <istream>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -31,6 +34,13 @@ std::span<const JsonRecordFormat> json_record_formats() {
   return kFormats;
 }
 
+std::span<const LineRunFormat> line_run_formats() {
+  static constexpr std::array<LineRunFormat, 1> kFormats{{
+      {RunFormat::public_csv, is_public_csv_header, read_public_csv},
+  }};
+  return kFormats;
+}
+
 }  // namespace io
 
 namespace {
@@ -48,19 +58,121 @@ void read_json_record(const json& record, std::size_t index, const Context& ctx,
       break;
     }
   } catch (const RecordError& e) {
-    if (ctx.defaults.strict) throw InputError(ctx.file + ": record " + std::to_string(index) + ": " + e.message);
-    set.skipped.push_back({ctx.file, index, e.message});
+    skip_record(ctx, set, index, e.message, "record " + std::to_string(index));
   } catch (const json::exception& e) {
-    const std::string message = std::string("unexpected JSON content: ") + e.what();
-    if (ctx.defaults.strict) throw InputError(ctx.file + ": record " + std::to_string(index) + ": " + message);
-    set.skipped.push_back({ctx.file, index, message});
+    skip_record(ctx, set, index, std::string("unexpected JSON content: ") + e.what(), "record " + std::to_string(index));
   }
 }
 
-std::string_view skip_bom_and_space(std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  const auto first = text.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos ? std::string_view() : text.substr(first);
+/// A JSON array: each element is read into runs as soon as the parser has it, then dropped, so the array
+/// never holds more than the element being read. Errors in the array's syntax stop the file where they are
+/// ("not valid JSON: parse error at line L, column C"); an element that is not a run is a record error.
+std::string read_json_array(TextStream& in, const Context& ctx, RunSet& set, std::vector<RunFormat>& seen) {
+  std::size_t index = 0;
+  const json::parser_callback_t read_and_drop = [&](int depth, json::parse_event_t event, json& parsed) {
+    // Depth 1 is an element of the top-level array; it is complete at its end (or as a plain value).
+    if (depth != 1 || (event != json::parse_event_t::object_end && event != json::parse_event_t::array_end &&
+                       event != json::parse_event_t::value))
+      return true;
+    read_json_record(parsed, index++, ctx, set, seen);
+    return false;
+  };
+  std::istream stream(&in);
+  (void)parse_json_stream(stream, ctx.file, read_and_drop);
+  if (index == 0) throw InputError(ctx.file + ": the JSON array holds no runs");
+  return "JSON array";
+}
+
+/// JSON lines from `lines`, numbered from `first_index` (blank lines count); the number of records read.
+std::size_t read_json_lines(TextStream& lines, std::size_t first_index, const Context& ctx, RunSet& set,
+                            std::vector<RunFormat>& seen) {
+  std::size_t records = 0;
+  std::size_t index = first_index;
+  for (std::string_view line; lines.next_line(line); ++index) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    ++records;
+    const json record = json::parse(line.begin(), line.end(), nullptr, false);
+    if (record.is_discarded()) {
+      skip_record(ctx, set, index, "line " + std::to_string(index + 1) + " is not a JSON object", "");
+      continue;
+    }
+    read_json_record(record, index, ctx, set, seen);
+  }
+  return records;
+}
+
+/// A file that starts with '{': JSON lines (one object per line), or one object (a response). When its first
+/// line is a whole JSON value, the lines are streamed; it is one object when nothing else follows. Otherwise
+/// (a pretty-printed object, or a broken first line) the text is held and read as one value, or else line by
+/// line — such a file is one response, not a table of runs.
+std::string read_json_objects(TextStream& in, const Context& ctx, RunSet& set, std::vector<RunFormat>& seen) {
+  std::string_view line;
+  in.next_line(line);
+  const json first = json::parse(line.begin(), line.end(), nullptr, false);
+  if (!first.is_discarded()) {
+    read_json_record(first, 0, ctx, set, seen);
+    return read_json_lines(in, 1, ctx, set, seen) == 0 ? "JSON object" : "JSON lines";
+  }
+  std::string text(line);
+  if (in.line_had_newline()) text += '\n';
+  text += in.read_rest();
+  const json whole = json::parse(text.begin(), text.end(), nullptr, false);
+  if (!whole.is_discarded()) {
+    read_json_record(whole, 0, ctx, set, seen);
+    return "JSON object";
+  }
+  TextStream held(text, ctx.file);
+  (void)read_json_lines(held, 0, ctx, set, seen);
+  return "JSON lines";
+}
+
+/// What a file's first bytes say it is: JSON ('[' or '{'), or the line format whose header it starts with
+/// (the header is then read from `in`). Throws InputError for an empty file or an unknown one.
+struct Layout {
+  bool json = false;
+  const LineRunFormat* line_format = nullptr;
+  std::string header;
+};
+
+Layout detect_layout(TextStream& in) {
+  const int first = in.skip_bom_and_space();
+  if (first < 0) throw InputError(in.name() + ": empty file; expected runs as JSON, JSON lines or CSV");
+  if (first == '[' || first == '{') return {true, nullptr, {}};
+  std::string_view header;
+  in.next_line(header);
+  for (const LineRunFormat& format : line_run_formats())
+    if (format.claims(header)) return {false, &format, std::string(header)};
+  throw InputError(in.name() + ": not a run file: expected a JSON array, JSON lines, or a CSV with the header "
+                               "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source");
+}
+
+/// The runs of one input, read in one pass.
+RunSet read_runs(TextStream& in, const Catalog& catalog, const RunDefaults& defaults) {
+  RunSet set;
+  const std::string& file_name = in.name();
+  std::string strict_error;
+  const Context ctx{catalog, defaults, file_name, strict_error};
+  const Layout layout = detect_layout(in);
+  // At most one run per 32 bytes (a CSV row is longer; a JSON record longer still, though one may hold two
+  // runs): reserved once, so the lists rarely reallocate while they grow. Pages never filled stay
+  // unmapped, so rows that are skipped cost nothing here; past 4·10⁶ the lists grow as usual.
+  const auto expected = static_cast<std::size_t>(std::min<std::uint64_t>(in.size_hint() / 32 + 1, 4'000'000));
+  set.runs.reserve(expected);
+  set.skipped.reserve(expected);
+  if (!layout.json) {
+    layout.line_format->read(layout.header, in, ctx, set);
+    if (!strict_error.empty()) throw InputError(strict_error);
+    set.formats.push_back(file_name + ": " + std::string(to_string(layout.line_format->format)));
+    return set;
+  }
+  in.limit_json_nesting(kMaxRunJsonDepth, "run files nest at most " + std::to_string(kMaxRunJsonDepth));
+  std::vector<RunFormat> seen;
+  const std::string layout_name = in.sgetc() == '[' ? read_json_array(in, ctx, set, seen) : read_json_objects(in, ctx, set, seen);
+  if (!strict_error.empty()) throw InputError(strict_error);
+  std::string names;
+  for (RunFormat f : seen) names += (names.empty() ? "" : " + ") + std::string(to_string(f));
+  set.formats.push_back(file_name + ": " + (names.empty() ? "no records" : names) + " (" + layout_name + ")");
+  return set;
 }
 
 }  // namespace
@@ -76,73 +188,20 @@ std::string_view to_string(RunFormat format) noexcept {
 }
 
 RunFormat detect_run_format(std::string_view text, const std::string& file_name) {
-  const std::string_view body = skip_bom_and_space(text);
-  if (body.empty()) throw InputError(file_name + ": empty file; expected runs as JSON, JSON lines or CSV");
-  if (body.front() == '[' || body.front() == '{') return RunFormat::llmfit;  // refined per record
-  const std::string_view first_line = body.substr(0, body.find('\n'));
-  if (first_line.substr(0, 9) == "hardware," && first_line.find("tok_s") != std::string_view::npos)
-    return RunFormat::public_csv;
-  throw InputError(file_name + ": not a run file: expected a JSON array, JSON lines, or a CSV with the header "
-                               "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source");
+  TextStream in(text, file_name);
+  const Layout layout = detect_layout(in);
+  return layout.json ? RunFormat::llmfit : layout.line_format->format;  // JSON: refined per record
 }
 
 RunSet parse_runs(std::string_view text, const std::string& file_name, const Catalog& catalog,
                   const RunDefaults& defaults) {
-  RunSet set;
-  const Context ctx{catalog, defaults, file_name};
-  const RunFormat format = detect_run_format(text, file_name);
-  if (format == RunFormat::public_csv) {
-    read_csv(skip_bom_and_space(text), ctx, set);
-    set.formats.push_back(file_name + ": " + std::string(to_string(format)));
-    return set;
-  }
-  if (const int depth = io::json_nesting_depth(text); depth > kMaxRunJsonDepth)
-    throw InputError(file_name + ": JSON nested " + std::to_string(depth) + " levels deep; run files nest at most " +
-                     std::to_string(kMaxRunJsonDepth));
-  std::vector<RunFormat> seen;
-  const std::string_view body = skip_bom_and_space(text);
-  std::string layout;
-  if (body.front() == '[') {
-    const json doc = io::parse_json_text(body, file_name);
-    if (doc.empty()) throw InputError(file_name + ": the JSON array holds no runs");
-    for (std::size_t i = 0; i < doc.size(); ++i) read_json_record(doc[i], i, ctx, set, seen);
-    layout = "JSON array";
-  } else {
-    // One object (a pretty-printed response), or JSON lines (one object per line).
-    const json whole = json::parse(body.begin(), body.end(), nullptr, false);
-    if (!whole.is_discarded()) {
-      read_json_record(whole, 0, ctx, set, seen);
-      layout = "JSON object";
-    } else {
-      std::size_t line_number = 0;
-      std::size_t pos = 0;
-      while (pos < body.size()) {
-        const std::size_t end = body.find('\n', pos);
-        const std::string_view line = body.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-        pos = end == std::string_view::npos ? body.size() : end + 1;
-        const std::size_t index = line_number++;
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        const json record = json::parse(line.begin(), line.end(), nullptr, false);
-        if (record.is_discarded()) {
-          const std::string message = "line " + std::to_string(index + 1) + " is not a JSON object";
-          if (defaults.strict) throw InputError(file_name + ": " + message);
-          set.skipped.push_back({file_name, index, message});
-          continue;
-        }
-        read_json_record(record, index, ctx, set, seen);
-      }
-      layout = "JSON lines";
-    }
-  }
-  std::string names;
-  for (RunFormat f : seen) names += (names.empty() ? "" : " + ") + std::string(to_string(f));
-  set.formats.push_back(file_name + ": " + (names.empty() ? "no records" : names) + " (" + layout + ")");
-  return set;
+  TextStream in(text, file_name);
+  return read_runs(in, catalog, defaults);
 }
 
 RunSet load_runs_path(const std::string& path, const Catalog& catalog, const RunDefaults& defaults) {
-  return parse_runs(io::read_text_file(path, kMaxRunFileBytes, "split the runs into smaller files"), path, catalog,
-                    defaults);
+  TextStream in(path, kMaxRunFileBytes, "split the runs into smaller files");
+  return read_runs(in, catalog, defaults);
 }
 
 RunSet load_runs_paths(const std::vector<std::string>& paths, const Catalog& catalog, const RunDefaults& defaults) {

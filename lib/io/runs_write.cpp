@@ -1,16 +1,22 @@
 // llmfit's run schema written out (runs_to_json_text, io/runs.hpp).
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <string>
+#include <string_view>
+
 #include "llmfit/io/runs.hpp"
 
 namespace llmfit {
 
 using nlohmann::json;
 
-std::string runs_to_json_text(const std::vector<MeasuredRun>& runs) {
+void runs_to_json_text_to(std::size_t count, const std::function<const MeasuredRun&(std::size_t)>& run_at,
+                          const std::function<void(std::string_view)>& sink) {
+  constexpr std::size_t kBlockBytes = 1 << 16;
   std::string out = "[\n";
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const MeasuredRun& r = runs[i];
+  for (std::size_t i = 0; i < count; ++i) {
+    const MeasuredRun& r = run_at(i);
     json record = json::object();
     record["hardware"] = r.hardware_id;
     if (r.device_count > 1) record["devices"] = r.device_count;
@@ -37,9 +43,21 @@ std::string runs_to_json_text(const std::vector<MeasuredRun>& runs) {
     if (!r.source.empty()) record["source"] = r.source;
     if (!r.note.empty()) record["note"] = r.note;
     // CSV text (source, note) is not checked for UTF-8: replace invalid bytes with U+FFFD rather than throw.
-    out += "  " + record.dump(-1, ' ', false, json::error_handler_t::replace) + (i + 1 < runs.size() ? ",\n" : "\n");
+    out += "  " + record.dump(-1, ' ', false, json::error_handler_t::replace) + (i + 1 < count ? ",\n" : "\n");
+    if (out.size() >= kBlockBytes) {
+      sink(out);
+      out.clear();
+    }
   }
-  return out + "]\n";
+  out += "]\n";
+  sink(out);
+}
+
+std::string runs_to_json_text(const std::vector<MeasuredRun>& runs) {
+  std::string out;
+  runs_to_json_text_to(runs.size(), [&](std::size_t i) -> const MeasuredRun& { return runs[i]; },
+                       [&](std::string_view block) { out += block; });
+  return out;
 }
 
 }  // namespace llmfit

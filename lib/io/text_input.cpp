@@ -5,6 +5,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -19,28 +20,149 @@ std::string read_text_file(const std::string& path, std::uintmax_t max_bytes, st
   return file.read_all(max_bytes, too_large);
 }
 
-int json_nesting_depth(std::string_view text) noexcept {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+void JsonNesting::feed(std::string_view piece) noexcept {
+  for (const char c : piece) {
+    if (in_string_) {
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
+    if (c == '"') in_string_ = true;
+    else if (c == '[' || c == '{') deepest_ = std::max(deepest_, ++depth_);
+    else if ((c == ']' || c == '}') && depth_ > 0) --depth_;
   }
-  return deepest;
 }
 
-nlohmann::json parse_json_text(std::string_view text, const std::string& where) {
+int json_nesting_depth(std::string_view text) noexcept {
+  JsonNesting nesting;
+  nesting.feed(text);
+  return nesting.deepest();
+}
+
+namespace {
+constexpr std::size_t kBlockBytes = 1 << 16;
+}  // namespace
+
+TextStream::TextStream(const std::string& path, std::uint64_t max_bytes, std::string_view too_large)
+    : name_(path),
+      file_(std::make_unique<InputFile>(path, InputKind::stream)),
+      max_bytes_(max_bytes),
+      too_large_(too_large),
+      size_hint_(file_->size_bytes()),
+      block_(std::make_unique<char[]>(kBlockBytes)) {
+  if (file_->size_bytes() > max_bytes_) file_->refuse_larger_than(max_bytes_, too_large_);
+}
+
+TextStream::TextStream(std::string_view text, std::string name) : name_(std::move(name)), size_hint_(text.size()) {
+  char* begin = const_cast<char*>(text.data());  // NOLINT: the get area is only read
+  setg(begin, begin, begin + text.size());
+}
+
+TextStream::~TextStream() = default;
+
+bool TextStream::read_block() {
+  if (!file_) return false;
+  const auto unread = static_cast<std::size_t>(egptr() - gptr());
+  if (unread >= kBlockBytes) return true;  // never: callers read more with at most 2 bytes unread
+  char* const begin = block_.get();
+  if (unread > 0 && gptr() != begin) std::memmove(begin, gptr(), unread);
+  const std::size_t got = file_->read_some(begin + unread, kBlockBytes - unread);
+  setg(begin, begin, begin + unread + got);
+  if (got == 0) return false;
+  // The cap is checked as the bytes arrive: a pipe (or a file that grows) is never read beyond it.
+  bytes_read_ += got;
+  if (bytes_read_ > max_bytes_) file_->refuse_larger_than(max_bytes_, too_large_);
+  if (nesting_) measure({begin + unread, got});
+  return true;
+}
+
+void TextStream::measure(std::string_view block) {
+  nesting_->feed(block);
+  if (nesting_->deepest() <= max_depth_) return;
+  if (file_) {
+    // The input is refused: measure the rest to name its deepest nesting, as measuring the whole text
+    // before parsing would (still under the cap).
+    char* const scratch = block_.get();
+    setg(scratch, scratch, scratch);
+    while (const std::size_t got = file_->read_some(scratch, kBlockBytes)) {
+      bytes_read_ += got;
+      if (bytes_read_ > max_bytes_) file_->refuse_larger_than(max_bytes_, too_large_);
+      nesting_->feed({scratch, got});
+    }
+  }
+  throw InputError(name_ + ": JSON nested " + std::to_string(nesting_->deepest()) + " levels deep; " + depth_limit_);
+}
+
+TextStream::int_type TextStream::underflow() {
+  if (gptr() < egptr() || read_block()) return traits_type::to_int_type(*gptr());
+  return traits_type::eof();
+}
+
+int TextStream::skip_bom_and_space() {
+  while (egptr() - gptr() < 3 && read_block()) {
+  }
+  if (egptr() - gptr() >= 3 && std::memcmp(gptr(), "\xEF\xBB\xBF", 3) == 0) setg(eback(), gptr() + 3, egptr());
+  for (;;) {
+    const int_type c = sgetc();
+    if (traits_type::eq_int_type(c, traits_type::eof())) return -1;
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c;
+    setg(eback(), gptr() + 1, egptr());
+  }
+}
+
+bool TextStream::next_line(std::string_view& line) {
+  line_.clear();
+  bool spans = false;  // the line began in an earlier block: it is gathered in line_
+  for (;;) {
+    if (gptr() == egptr() && !read_block()) {
+      if (!spans) return false;
+      line = line_;
+      line_had_newline_ = false;
+      return true;
+    }
+    char* const start = gptr();
+    const auto available = static_cast<std::size_t>(egptr() - start);
+    if (auto* end = static_cast<char*>(std::memchr(start, '\n', available))) {
+      if (spans) {
+        line_.append(start, end);
+        line = line_;
+      } else {
+        line = std::string_view(start, static_cast<std::size_t>(end - start));
+      }
+      setg(eback(), end + 1, egptr());
+      line_had_newline_ = true;
+      return true;
+    }
+    line_.append(start, available);
+    spans = true;
+    setg(eback(), egptr(), egptr());
+  }
+}
+
+std::string TextStream::read_rest() {
+  std::string rest;
+  rest.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(size_hint_, max_bytes_)));
+  do {
+    rest.append(gptr(), egptr());
+    setg(eback(), egptr(), egptr());
+  } while (read_block());
+  return rest;
+}
+
+void TextStream::limit_json_nesting(int max_depth, std::string limit) {
+  nesting_.emplace();
+  max_depth_ = max_depth;
+  depth_limit_ = std::move(limit);
+  measure({gptr(), static_cast<std::size_t>(egptr() - gptr())});
+}
+
+namespace {
+
+template <typename Parse>
+nlohmann::json parse_reporting(const Parse& parse, const std::string& where) {
   try {
-    return nlohmann::json::parse(text.begin(), text.end());
+    return parse();
   } catch (const nlohmann::json::parse_error& e) {
     std::string message = e.what();
     if (const auto at = message.find("parse error"); at != std::string::npos) message = message.substr(at);
@@ -48,6 +170,17 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& where) 
   } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range 406: a number beyond a double (1e400)
     throw InputError(where + ": unusable JSON: " + excerpt(e.what(), 160));
   }
+}
+
+}  // namespace
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& where) {
+  return parse_reporting([&] { return nlohmann::json::parse(text.begin(), text.end()); }, where);
+}
+
+nlohmann::json parse_json_stream(std::istream& in, const std::string& where,
+                                 const nlohmann::json::parser_callback_t& callback) {
+  return parse_reporting([&] { return nlohmann::json::parse(in, callback); }, where);
 }
 
 namespace {

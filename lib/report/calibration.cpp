@@ -105,10 +105,11 @@ const Columns<RunLine>& run_columns() {
 
 json run_json(const RunCase& c, const RunError& e) { return report::row_json(run_columns(), RunLine{&c, e}); }
 
-nlohmann::json skipped_json(const std::vector<SkippedRun>& skipped) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : skipped) out.push_back({{"file", s.file}, {"index", s.index}, {"reason", s.reason}});
-  return out;
+/// The skipped records, streamed one at a time (report::json_text_to).
+report::StreamedArray skipped_json(const std::vector<SkippedRun>& skipped) {
+  return {"skipped", [&skipped](const auto& emit) {
+            for (const auto& s : skipped) emit({{"file", s.file}, {"index", s.index}, {"reason", s.reason}});
+          }};
 }
 
 std::string skipped_text(const std::vector<SkippedRun>& skipped) {
@@ -173,8 +174,9 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   return out;
 }
 
-nlohmann::json calibration_json(const CalibrationReport& report, const std::vector<RunCase>& cases,
-                                       const std::vector<SkippedRun>& skipped) {
+/// The calibration report as JSON, its runs and skipped records streamed to `sink`.
+void calibration_json_to(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                         const std::vector<SkippedRun>& skipped, const std::function<void(std::string_view)>& sink) {
   nlohmann::json j;
   j["n"] = report.decode_runs + report.prefill_runs;
   j["decode_runs"] = report.decode_runs;
@@ -212,20 +214,20 @@ nlohmann::json calibration_json(const CalibrationReport& report, const std::vect
   nlohmann::json worst = nlohmann::json::array();
   for (const RunError& e : report.worst) worst.push_back(run_json(cases[e.case_index], e));
   j["worst"] = worst;
-  nlohmann::json runs = nlohmann::json::array();
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    if (i >= report.predicted_after.size() || report.predicted_after[i] <= 0) continue;
-    RunError e{i, report.predicted_after[i], cases[i].run->tok_s, 0};
-    e.ape_pct = 100.0 * std::abs(e.predicted_tok_s - e.measured_tok_s) / e.measured_tok_s;
-    nlohmann::json rj = run_json(cases[i], e);
-    rj["predicted_before"] = report.predicted_before[i];
-    rj["predicted_cv"] = report.predicted_cv[i] > 0 ? nlohmann::json(report.predicted_cv[i]) : nlohmann::json(nullptr);
-    runs.push_back(rj);
-  }
-  j["runs"] = runs;
+  const report::StreamedArray runs{"runs", [&](const auto& emit) {
+                                      for (std::size_t i = 0; i < cases.size(); ++i) {
+                                        if (i >= report.predicted_after.size() || report.predicted_after[i] <= 0) continue;
+                                        RunError e{i, report.predicted_after[i], cases[i].run->tok_s, 0};
+                                        e.ape_pct = 100.0 * std::abs(e.predicted_tok_s - e.measured_tok_s) / e.measured_tok_s;
+                                        nlohmann::json rj = run_json(cases[i], e);
+                                        rj["predicted_before"] = report.predicted_before[i];
+                                        rj["predicted_cv"] = report.predicted_cv[i] > 0 ? nlohmann::json(report.predicted_cv[i])
+                                                                                        : nlohmann::json(nullptr);
+                                        emit(rj);
+                                      }
+                                    }};
   j["notes"] = report.notes;
-  j["skipped"] = skipped_json(skipped);
-  return j;
+  report::json_text_to(j, {runs, skipped_json(skipped)}, sink);
 }
 
 void validation_text(const ValidationReport& report, const std::vector<RunCase>& cases,
@@ -251,8 +253,10 @@ void validation_text(const ValidationReport& report, const std::vector<RunCase>&
   sink(out);
 }
 
-nlohmann::json validation_json(const ValidationReport& report, const std::vector<RunCase>& cases,
-                                      const std::vector<SkippedRun>& skipped, const std::string& profile_name) {
+/// The validation report as JSON, its runs and skipped records streamed to `sink`.
+void validation_json_to(const ValidationReport& report, const std::vector<RunCase>& cases,
+                        const std::vector<SkippedRun>& skipped, const std::string& profile_name,
+                        const std::function<void(std::string_view)>& sink) {
   nlohmann::json j;
   j["profile"] = profile_name;
   j["n"] = report.runs.size();
@@ -262,26 +266,33 @@ nlohmann::json validation_json(const ValidationReport& report, const std::vector
   j["prefill_mape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.mape_pct) : nlohmann::json(nullptr);
   j["decode_median_ape"] = report.decode.n > 0 ? nlohmann::json(report.decode.median_ape_pct) : nlohmann::json(nullptr);
   j["prefill_median_ape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.median_ape_pct) : nlohmann::json(nullptr);
-  nlohmann::json runs = nlohmann::json::array();
-  for (const RunError& e : report.runs) runs.push_back(run_json(cases[e.case_index], e));
-  j["runs"] = runs;
+  const report::StreamedArray runs{"runs", [&](const auto& emit) {
+                                      for (const RunError& e : report.runs) emit(run_json(cases[e.case_index], e));
+                                    }};
   j["skipped_runs"] = skipped.size();
-  j["skipped"] = skipped_json(skipped);
-  return j;
+  report::json_text_to(j, {runs, skipped_json(skipped)}, sink);
 }
 
 }  // namespace
 
+void render_calibration_to(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                           const std::vector<SkippedRun>& skipped, Format format,
+                           const std::function<void(std::string_view)>& sink) {
+  if (format == Format::json) return calibration_json_to(report, cases, skipped, sink);
+  sink(calibration_text(report, cases, skipped));
+}
+
 std::string render_calibration(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                const std::vector<SkippedRun>& skipped, Format format) {
-  return format == Format::json ? report::json_text(calibration_json(report, cases, skipped))
-                                : calibration_text(report, cases, skipped);
+  std::string out;
+  render_calibration_to(report, cases, skipped, format, [&](std::string_view block) { out += block; });
+  return out;
 }
 
 void render_validation_to(const ValidationReport& report, const std::vector<RunCase>& cases,
                           const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format,
                           const std::function<void(std::string_view)>& sink) {
-  if (format == Format::json) return sink(report::json_text(validation_json(report, cases, skipped, profile_name)));
+  if (format == Format::json) return validation_json_to(report, cases, skipped, profile_name, sink);
   validation_text(report, cases, skipped, profile_name, sink);
 }
 

@@ -25,7 +25,7 @@ std::string verdict_line(const Answer& a) {
     case FitVerdict::partial_offload:
       if (fit.offload == OffloadKind::experts)
         return fmt::format("FITS WITH EXPERT OFFLOAD: routed experts of {} of {} MoE layers ({}) in host RAM",
-                           fit.cpu_layers, m.layers - m.moe.dense_layers, format_gb(fit.offloaded_bytes));
+                           fit.cpu_layers, m.moe_layers(), format_gb(fit.offloaded_bytes));
       return fmt::format("FITS WITH CPU OFFLOAD: {} of {} layers on the accelerator, {} on the CPU ({})",
                          fit.gpu_layers, m.layers, fit.cpu_layers, format_gb(fit.offloaded_bytes));
     case FitVerdict::does_not_fit:

@@ -82,7 +82,10 @@ json spec_json(const ModelSpec& m) {
   doc["full_attention_layers"] = m.full_attention_layers();
   const ParamBreakdown shape = shape_params(m);
   doc["shape_params_b"] = shape.total() / 1e9;
-  doc["kv_bytes_per_token"] = kv_cache_bytes(m, KvCacheType::f16, 1.0);
+  // The f16 KV entry one more token adds, and the fixed state of the recurrent layers (f32, per sequence).
+  const double state = recurrent_state_bytes(m);
+  doc["kv_bytes_per_token"] = kv_cache_bytes(m, KvCacheType::f16, 1.0) - state;
+  doc["recurrent_state_bytes"] = state;
   return doc;
 }
 

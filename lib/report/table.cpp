@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace llmfit::report {
 namespace {
@@ -109,6 +110,63 @@ std::string render_markdown(const TextTable& t) {
 }
 
 std::string json_text(const json& doc) { return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+namespace {
+
+/// `value` as json_text() prints it `depth` levels down: its own lines indented by two spaces a level
+/// (a dumped string holds no raw line break, so every '\n' starts a line of the value).
+void append_nested(std::string& out, const json& value, int depth) {
+  const std::string text = value.dump(2, ' ', false, json::error_handler_t::replace);
+  const std::string indent(static_cast<std::size_t>(2 * depth), ' ');
+  std::size_t from = 0;
+  for (std::size_t end; (end = text.find('\n', from)) != std::string::npos; from = end + 1) {
+    out.append(text, from, end + 1 - from);
+    out += indent;
+  }
+  out.append(text, from, std::string::npos);
+}
+
+}  // namespace
+
+void json_text_to(const json& head, const std::vector<StreamedArray>& arrays,
+                  const std::function<void(std::string_view)>& sink) {
+  constexpr std::size_t kBlockBytes = 1 << 16;
+  // The members in the order of nlohmann's object (std::map, std::less<>): head's and the streamed ones.
+  std::map<std::string, const StreamedArray*, std::less<>> streamed;
+  for (const StreamedArray& array : arrays) streamed.emplace(array.key, &array);
+  std::vector<std::pair<std::string_view, const json*>> members;
+  for (const auto& [key, value] : head.items()) members.emplace_back(key, &value);
+  for (const auto& [key, array] : streamed) members.emplace_back(key, nullptr);
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (members.empty()) return sink("{}\n");
+
+  std::string out = "{\n";
+  const auto flush_full = [&] {
+    if (out.size() < kBlockBytes) return;
+    sink(out);
+    out.clear();
+  };
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    const auto& [key, value] = members[m];
+    out += "  " + json(key).dump(-1, ' ', false, json::error_handler_t::replace) + ": ";
+    if (value != nullptr) {
+      append_nested(out, *value, 1);
+    } else {
+      bool first = true;
+      streamed.find(key)->second->for_each([&](const json& element) {
+        out += first ? "[\n    " : ",\n    ";
+        first = false;
+        append_nested(out, element, 2);
+        flush_full();
+      });
+      out += first ? "[]" : "\n  ]";
+    }
+    out += m + 1 < members.size() ? ",\n" : "\n";
+    flush_full();
+  }
+  out += "}\n";
+  sink(out);
+}
 
 json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 json positive(double value) { return std::isfinite(value) && value > 0 ? json(value) : json(nullptr); }

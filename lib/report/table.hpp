@@ -29,6 +29,17 @@ struct TextTable {
 /// A JSON document as text: indent 2, a trailing newline, invalid UTF-8 (a path in a file's name) replaced
 /// by U+FFFD instead of throwing mid-output.
 [[nodiscard]] std::string json_text(const json& doc);
+/// A member of a JSON object whose elements are made one at a time: `for_each` calls its argument with each
+/// element, in order.
+struct StreamedArray {
+  std::string key;
+  std::function<void(const std::function<void(const json&)>&)> for_each;
+};
+/// json_text() of `head` with the `arrays` added as members, byte for byte, handed to `sink` in blocks of
+/// about 64 KB as it is made: an array of a million runs is never a document in memory, only one element
+/// at a time. Members come in nlohmann's key order, whichever of the two holds them.
+void json_text_to(const json& head, const std::vector<StreamedArray>& arrays,
+                  const std::function<void(std::string_view)>& sink);
 /// A number, or null when it is not finite (JSON has no inf or nan).
 [[nodiscard]] json number(double value);
 /// A number, or null when it is not finite or not above 0 (0 = unknown).

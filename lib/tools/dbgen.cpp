@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
       for (auto& m : data.models) all.models.push_back(std::move(m));
       for (auto& q : data.quants) all.quants.push_back(std::move(q));
     }
+    resolve_variants(all, "shipped catalogue", nullptr);
     validate_catalog(all, "shipped catalogue", nullptr);
     ListArrays lists;
     const std::string hardware = records(lists, all.hardware);

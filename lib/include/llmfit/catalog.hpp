@@ -84,6 +84,12 @@ class Catalog {
   std::vector<std::string> overrides_;
 };
 
+/// Fills every hardware variant of `data` (variant_of) from the entry it names — in `data` (variants of
+/// variants too) or else in `base` (may be null): the chip fields it does not state are the named entry's,
+/// its product fields (FieldInfo::per_product) its own. Throws InputError naming the source, entry and field
+/// for an unknown or circular variant_of. Call before validate_catalog.
+void resolve_variants(CatalogData& data, const std::string& source_name, const Catalog* base);
+
 /// Checks a whole source: every entry valid, no id/alias repeated, references resolvable within
 /// `data` plus `base` (may be null). Throws InputError naming the source, entry and field.
 void validate_catalog(const CatalogData& data, const std::string& source_name, const Catalog* base);

@@ -15,12 +15,12 @@ struct ModelQuantTerms {
 
   // KV cache of one sequence (kv_cache_bytes): element_bytes × elements_per_layer_token ×
   // (full_attention_layers × context + sliding_window_layers × min(context, sliding_window_tokens))
-  // + linear_state_bytes.
+  // + recurrent_state_bytes.
   double kv_elements_per_layer_token = 0;  // K and V (GQA), or the MLA latent plus the RoPE key
   int full_attention_layers = 0;
   int sliding_window_layers = 0;
   double sliding_window_tokens = 0;
-  double linear_state_bytes = 0;  // recurrent f32 state of all linear-attention layers (any cache type)
+  double recurrent_state_bytes = 0;  // f32 state of all recurrent layers (any cache type)
 };
 
 /// Computes the terms of `model` in `quant` (references both; they must outlive the terms).
@@ -36,7 +36,7 @@ struct ModelQuantTerms {
   const double window =  // std::min(context, window) without <algorithm>
       terms.sliding_window_tokens < context_tokens ? terms.sliding_window_tokens : context_tokens;
   const double sliding = terms.sliding_window_layers * per_layer_token * window;
-  return full + sliding + terms.linear_state_bytes;
+  return full + sliding + terms.recurrent_state_bytes;
 }
 [[nodiscard]] inline double kv_cache_bytes(const ModelQuantTerms& terms, KvCacheType type,
                                            double context_tokens) noexcept {
@@ -58,7 +58,7 @@ struct ModelQuantTerms {
 namespace detail {
 /// Largest context in [1, max_context] whose total (weights + batch × KV + fixed) fits in
 /// `available_bytes`, 0 when even one token does not fit. Closed form: KV is piecewise linear in the
-/// context (full layers linear, sliding layers linear up to the window then flat, linear-attention
+/// context (full layers linear, sliding layers linear up to the window then flat, recurrent
 /// state constant), so the answer is one division per piece, then checked against the exact sum.
 [[nodiscard]] std::int64_t max_context_closed_form(const ModelQuantTerms& terms, KvCacheType type, int batch,
                                                    double weights_bytes, double fixed_bytes,

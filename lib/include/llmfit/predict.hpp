@@ -81,6 +81,12 @@ struct WeightBytes {
 
 /// KV cache (and recurrent state) bytes for one sequence at a context length.
 [[nodiscard]] double kv_cache_bytes(const ModelSpec& model, KvCacheType type, double context_tokens) noexcept;
+/// Fixed-size f32 state of all recurrent layers (Gated DeltaNet, Mamba-2, short convolution) for one
+/// sequence, whatever the context and the KV cache type (llama.cpp keeps recurrent state in f32).
+[[nodiscard]] double recurrent_state_bytes(const ModelSpec& model) noexcept;
+/// FLOPs per token of the recurrent layers' state updates and reads, beyond their weights' 2 per parameter
+/// (independent of the context: these layers are linear in the tokens).
+[[nodiscard]] double recurrent_state_flops_per_token(const ModelSpec& model) noexcept;
 
 enum class FitVerdict { fits, partial_offload, does_not_fit };
 [[nodiscard]] std::string_view to_string(FitVerdict verdict) noexcept;

@@ -48,6 +48,7 @@ struct FieldInfo {
   bool zero_is_unknown = false;    // JSON: 0 or "" is written as null
   bool lowercase = false;          // text folded to lowercase when read
   JsonNesting nesting = JsonNesting::object;  // nested blocks only
+  bool per_product = false;  // hardware: a property of the product, never inherited through variant_of
 
   [[nodiscard]] constexpr std::string_view json_name() const noexcept { return json_key.empty() ? key : json_key; }
   [[nodiscard]] constexpr std::string_view message_key() const noexcept { return rule_key.empty() ? key : rule_key; }
@@ -64,8 +65,8 @@ concept RecordOf = std::is_same_v<std::remove_const_t<Record>, Base>;
 template <typename Record, typename Visitor>
   requires RecordOf<Record, HardwareSpec>
 void for_each_field(Record& h, Visitor&& v) {
-  v(FieldInfo{.key = "id", .required = true}, h.id);
-  v(FieldInfo{.key = "name", .required = true}, h.name);
+  v(FieldInfo{.key = "id", .required = true, .per_product = true}, h.id);
+  v(FieldInfo{.key = "name", .required = true, .per_product = true}, h.name);
   v(FieldInfo{.key = "vendor", .required = true}, h.vendor);
   v(FieldInfo{.key = "kind", .required = true}, h.kind);
   v(FieldInfo{.key = "memory_gib",
@@ -82,6 +83,13 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "bandwidth_gb_s", .required = true, .range = {.low = 1, .high = 1e5},
               .rule = "must be in [1, 100000] GB/s"},
     h.bandwidth_gb_s);
+  v(FieldInfo{.key = "memory_type", .zero_is_unknown = true, .lowercase = true}, h.memory_type);
+  v(FieldInfo{.key = "memory_bus_bits", .range = {.low = 0, .high = 65'536}, .rule = "must be in [0, 65536] bits",
+              .zero_is_unknown = true},
+    h.memory_bus_bits);
+  v(FieldInfo{.key = "memory_data_rate_mt_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] MT/s",
+              .zero_is_unknown = true},
+    h.memory_data_rate_mt_s);
   v(FieldInfo{.key = "fp16_tflops", .required = true, .range = {.low = 0.001, .high = 1e5},
               .rule = "must be in [0.001, 100000]"},
     h.fp16_tflops);
@@ -90,28 +98,43 @@ void for_each_field(Record& h, Visitor&& v) {
     h.int8_tops);
   v(FieldInfo{.key = "gpu_cores", .range = {.low = 0, .high = 1e6}, .rule = "out of range", .zero_is_unknown = true},
     h.gpu_cores);
-  v(FieldInfo{.key = "form_factor", .required = true}, h.form_factor);
+  v(FieldInfo{.key = "cpu_cores", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
+              .zero_is_unknown = true},
+    h.cpu_cores);
+  v(FieldInfo{.key = "cpu_simd_bits", .range = {.low = 0, .high = 4096}, .rule = "must be in [0, 4096] bits",
+              .zero_is_unknown = true},
+    h.cpu_simd_bits);
+  v(FieldInfo{.key = "cpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
+              .zero_is_unknown = true},
+    h.cpu_clock_ghz);
+  v(FieldInfo{.key = "form_factor", .required = true, .per_product = true}, h.form_factor);
+  // Thermals belong to the enclosure: a Mac Studio does not inherit a MacBook Pro's throttling.
   v(FieldInfo{.key = "sustained_fraction", .range = {.low = 0, .high = 1, .low_open = true},
-              .rule = "must be in (0, 1]"},
+              .rule = "must be in (0, 1]", .per_product = true},
     h.sustained_fraction);
-  v(FieldInfo{.key = "throttle_onset_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] seconds"},
+  v(FieldInfo{.key = "throttle_onset_s", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6] seconds",
+              .per_product = true},
     h.throttle_onset_s);
   // Whether sustained_fraction or throttle_onset_s was given (derived_defaults).
-  v(FieldInfo{.key = "has_thermal_data", .yaml = false, .json = false}, h.has_thermal_data);
+  v(FieldInfo{.key = "has_thermal_data", .yaml = false, .json = false, .per_product = true}, h.has_thermal_data);
   v(FieldInfo{.key = "tdp_w", .required = true, .range = {.low = 0, .high = 1e5, .low_open = true},
               .rule = "must be in (0, 100000] W"},
     h.tdp_w);
   v(FieldInfo{.key = "price_usd", .required = true, .range = {.low = 0, .high = 1e8}, .rule = "must be in [0, 1e8]",
-              .zero_is_unknown = true},
+              .zero_is_unknown = true, .per_product = true},
     h.price_usd);
   v(FieldInfo{.key = "apis", .required = true, .empty_rule = "needs at least one device API"}, h.apis);
   v(FieldInfo{.key = "default_host", .zero_is_unknown = true, .lowercase = true}, h.default_host);
   v(FieldInfo{.key = "gpu_memory_fraction", .range = {.low = 0, .high = 1}, .rule = "must be in (0, 1]"},
     h.gpu_memory_fraction);
-  v(FieldInfo{.key = "aliases", .lowercase = true}, h.aliases);
-  v(FieldInfo{.key = "source", .required = true}, h.source);
-  v(FieldInfo{.key = "notes"}, h.notes);
-  v(FieldInfo{.key = "origin", .yaml = false}, h.origin);
+  v(FieldInfo{.key = "pci_ids", .lowercase = true, .per_product = true}, h.pci_ids);
+  v(FieldInfo{.key = "aliases", .lowercase = true, .per_product = true}, h.aliases);
+  v(FieldInfo{.key = "source", .required = true, .per_product = true}, h.source);
+  v(FieldInfo{.key = "notes", .per_product = true}, h.notes);
+  v(FieldInfo{.key = "origin", .yaml = false, .per_product = true}, h.origin);
+  v(FieldInfo{.key = "variant_of", .zero_is_unknown = true, .lowercase = true, .per_product = true}, h.variant_of);
+  v(FieldInfo{.key = "variant_stated_fields", .yaml = false, .json = false, .per_product = true},
+    h.variant_stated_fields);
 }
 
 template <typename Record, typename Visitor>
@@ -126,12 +149,13 @@ void for_each_field(Record& moe, Visitor&& v) {
   v(FieldInfo{.key = "shared_expert_intermediate_size", .range = kWidth, .rule = "out of range"},
     moe.shared_expert_intermediate_size);
   v(FieldInfo{.key = "dense_layers"}, moe.dense_layers);
+  v(FieldInfo{.key = "latent_size", .range = kWidth, .rule = "out of range"}, moe.latent_size);
 }
 
 template <typename Record, typename Visitor>
   requires RecordOf<Record, AttentionSpec>
 void for_each_field(Record& a, Visitor&& v) {
-  // The linear-attention shape is checked as one: a message names the block, not each dimension.
+  // Each recurrent shape is checked as one: a message names the block, not each dimension.
   constexpr FieldRange kHeads{.low = 0, .high = limits::kMaxHeads};
   constexpr std::string_view kShape = "linear-attention shape out of range";
   v(FieldInfo{.key = "sliding_window_layers"}, a.sliding_window_layers);
@@ -147,6 +171,18 @@ void for_each_field(Record& a, Visitor&& v) {
     a.linear_value_head_dim);
   v(FieldInfo{.key = "linear_conv_kernel", .range = {.low = 0, .high = 64}, .rule = kShape, .rule_key = "attention"},
     a.linear_conv_kernel);
+  constexpr std::string_view kMamba = "Mamba-2 shape out of range";
+  v(FieldInfo{.key = "mamba_layers"}, a.mamba_layers);
+  v(FieldInfo{.key = "mamba_heads", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_heads);
+  v(FieldInfo{.key = "mamba_head_dim", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_head_dim);
+  v(FieldInfo{.key = "mamba_state_size", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_state_size);
+  v(FieldInfo{.key = "mamba_groups", .range = kHeads, .rule = kMamba, .rule_key = "attention"}, a.mamba_groups);
+  v(FieldInfo{.key = "mamba_conv_kernel", .range = {.low = 0, .high = 64}, .rule = kMamba, .rule_key = "attention"},
+    a.mamba_conv_kernel);
+  v(FieldInfo{.key = "short_conv_layers"}, a.short_conv_layers);
+  v(FieldInfo{.key = "short_conv_kernel", .range = {.low = 0, .high = 64}, .rule = "short-convolution kernel out of range",
+              .rule_key = "attention"},
+    a.short_conv_kernel);
 }
 
 template <typename Record, typename Visitor>
@@ -183,6 +219,11 @@ void for_each_field(Record& m, Visitor&& v) {
   v(FieldInfo{.key = "hidden_size", .required = true, .range = kWidth, .rule = "must be in [1, 2^20]"}, m.hidden_size);
   v(FieldInfo{.key = "intermediate_size", .range = {.low = 0, .high = limits::kMaxWidth}, .rule = "out of range"},
     m.intermediate_size);
+  v(FieldInfo{.key = "gated_ffn"}, m.gated_ffn);
+  v(FieldInfo{.key = "ffn_only_layers", .range = {.low = 0, .high = limits::kMaxLayers}, .rule = "out of range"},
+    m.ffn_only_layers);
+  v(FieldInfo{.key = "mixer_only_layers", .range = {.low = 0, .high = limits::kMaxLayers}, .rule = "out of range"},
+    m.mixer_only_layers);
   v(FieldInfo{.key = "attention_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"},
     m.attention_heads);
   v(FieldInfo{.key = "kv_heads", .required = true, .range = kHeads, .rule = "must be in [1, 65536]"}, m.kv_heads);
@@ -196,6 +237,14 @@ void for_each_field(Record& m, Visitor&& v) {
               .rule = "must be in [1, 2^26] tokens"},
     m.max_context);
   v(FieldInfo{.key = "default_quant", .required = true, .lowercase = true}, m.default_quant);
+  v(FieldInfo{.key = "api_input_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
+              .zero_is_unknown = true},
+    m.api_input_usd_per_mtok);
+  v(FieldInfo{.key = "api_output_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
+              .zero_is_unknown = true},
+    m.api_output_usd_per_mtok);
+  v(FieldInfo{.key = "api_price_source", .zero_is_unknown = true}, m.api_price_source);
+  v(FieldInfo{.key = "api_price_date", .zero_is_unknown = true}, m.api_price_date);
   v(FieldInfo{.key = "moe", .json_key = "experts", .nesting = JsonNesting::object}, m.moe);
   v(FieldInfo{.key = "attention", .nesting = JsonNesting::flatten}, m.attention);
   v(FieldInfo{.key = "mla", .nesting = JsonNesting::object}, m.mla);

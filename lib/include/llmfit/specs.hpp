@@ -26,9 +26,15 @@ struct HardwareSpec {
   std::vector<double> memory_options_gib;
   double default_memory_gib = 0;
   double bandwidth_gb_s = 0;
+  std::string memory_type;          // gddr6x | hbm3 | lpddr5x | ddr5 ...; empty = not given
+  int memory_bus_bits = 0;          // total bus width (CPU: channels x 64); 0 = not given
+  double memory_data_rate_mt_s = 0; // per pin, megatransfers/s; 0 = not given
   double fp16_tflops = 0;
   double int8_tops = 0;  // 0 = not given
   int gpu_cores = 0;     // 0 = not given
+  int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
+  int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
+  double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
   FormFactor form_factor = FormFactor::desktop;
   double sustained_fraction = 1.0;  // share of peak decode speed once throttled
   double throttle_onset_s = 0;      // 0 = not known / never
@@ -38,10 +44,16 @@ struct HardwareSpec {
   std::vector<DeviceApi> apis;
   std::string default_host;          // gpu only: id of a cpu entry
   double gpu_memory_fraction = 0;    // unified only: 0 = default rule
+  std::vector<std::string> pci_ids;  // "vendor:device" in lowercase hex (10de:2684), for detection
   std::vector<std::string> aliases;
   std::string source;
   std::string notes;
   std::string origin;  // where the entry came from: "builtin:<file>" or a user file path
+  /// A product built on another entry's chip (a Mac Studio on the M4 Max): it inherits that entry's chip
+  /// fields and states its own product fields (FieldInfo::per_product). Empty = a chip or product of its own.
+  std::string variant_of;
+  /// Chip fields a variant states itself, as read (resolve_variants() fills the rest); empty once resolved.
+  std::vector<std::string> variant_stated_fields;
 };
 
 /// The largest shape a model may have, whatever describes it (catalogue, GGUF, config.json).
@@ -56,6 +68,9 @@ inline constexpr int kMaxContext = 1 << 26;   // tokens (max_context, sliding wi
 inline constexpr double kParamsShapeTolerance = 0.02;
 /// Published active counts are rounded names ("A3B" for 3.8 B): only a factor this large is refused.
 inline constexpr double kActiveParamsShapeFactor = 1.5;
+/// How far a stated peak bandwidth may be from bus width x data rate (Apple states 400 GB/s for 512-bit
+/// LPDDR5-6400, 409.6 GB/s: 2.4 %).
+inline constexpr double kBandwidthBusTolerance = 0.03;
 }  // namespace limits
 
 struct MoeSpec {
@@ -64,20 +79,38 @@ struct MoeSpec {
   int expert_intermediate_size = 0;
   int shared_experts = 0;
   int shared_expert_intermediate_size = 0;  // 0 = expert_intermediate_size
-  int dense_layers = 0;                     // leading layers with a dense FFN
+  int dense_layers = 0;                     // FFN layers with a dense FFN instead of experts (leading)
+  int latent_size = 0;  // LatentMoE (Nemotron 3 Super): routed experts work in this width; 0 = hidden_size
 
   [[nodiscard]] bool present() const noexcept { return experts > 0; }
 };
 
+/// How the layers mix tokens. Layers not listed here have full (global) attention. Recurrent layers keep a
+/// fixed-size state instead of a KV cache; each kind has its own shape (docs/catalogue-schema.md).
 struct AttentionSpec {
   int sliding_window_layers = 0;
   int sliding_window = 0;
+  // Gated DeltaNet (Qwen3-Next): state value_heads x key_dim x value_dim.
   int linear_attention_layers = 0;
   int linear_key_heads = 0;
   int linear_value_heads = 0;
   int linear_key_head_dim = 0;
   int linear_value_head_dim = 0;
   int linear_conv_kernel = 4;
+  // Mamba-2 SSM (Dao & Gu 2024): state heads x head_dim x state_size; B and C shared within a group.
+  int mamba_layers = 0;
+  int mamba_heads = 0;
+  int mamba_head_dim = 0;
+  int mamba_state_size = 0;
+  int mamba_groups = 1;
+  int mamba_conv_kernel = 4;
+  // Gated short convolution (LFM2): a depthwise convolution over hidden_size, kernel in tokens.
+  int short_conv_layers = 0;
+  int short_conv_kernel = 3;
+
+  [[nodiscard]] int recurrent_layers() const noexcept {
+    return linear_attention_layers + mamba_layers + short_conv_layers;
+  }
 };
 
 /// Multi-head latent attention (DeepSeek-V2/V3): the KV cache holds one compressed latent per token.
@@ -124,6 +157,9 @@ struct ModelSpec {
   int layers = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
+  bool gated_ffn = true;      // gate, up and down (SwiGLU); false: up and down only (Nemotron-H relu^2)
+  int ffn_only_layers = 0;    // layers with an FFN and no token mixer (Nemotron-H '-' and 'E' layers)
+  int mixer_only_layers = 0;  // layers with a token mixer and no FFN (Nemotron-H 'M' and '*' layers)
   int attention_heads = 0;
   int kv_heads = 0;
   int head_dim = 0;
@@ -131,6 +167,10 @@ struct ModelSpec {
   bool tied_embeddings = false;
   std::int64_t max_context = 0;
   std::string default_quant;
+  double api_input_usd_per_mtok = 0;   // a hosted API's price per 10^6 prompt tokens; 0 = none known
+  double api_output_usd_per_mtok = 0;  // and per 10^6 generated tokens
+  std::string api_price_source;        // where the prices were read (provider page)
+  std::string api_price_date;          // when (YYYY-MM-DD)
   MoeSpec moe;
   AttentionSpec attention;
   MlaSpec mla;
@@ -141,9 +181,18 @@ struct ModelSpec {
   std::string origin;
 
   [[nodiscard]] bool is_moe() const noexcept { return moe.experts > 0; }
-  [[nodiscard]] int full_attention_layers() const noexcept {
-    return layers - attention.sliding_window_layers - attention.linear_attention_layers;
+  /// Layers with softmax attention, full or sliding (they hold a KV cache).
+  [[nodiscard]] int attention_layers() const noexcept {
+    return layers - ffn_only_layers - attention.recurrent_layers();
   }
+  [[nodiscard]] int full_attention_layers() const noexcept {
+    return attention_layers() - attention.sliding_window_layers;
+  }
+  /// Layers with an FFN (dense or MoE), and of them the MoE ones.
+  [[nodiscard]] int ffn_layers() const noexcept { return layers - mixer_only_layers; }
+  [[nodiscard]] int moe_layers() const noexcept { return is_moe() ? ffn_layers() - moe.dense_layers : 0; }
+  /// Weight matrices per FFN (and per expert): 3 gated, 2 plain.
+  [[nodiscard]] int ffn_matrices() const noexcept { return gated_ffn ? 3 : 2; }
 };
 
 enum class QuantFormat { gguf, mlx, safetensors };

@@ -4,6 +4,7 @@
 /// Runs that cannot be mapped or are malformed are reported, never guessed.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,5 +53,9 @@ inline constexpr int kMaxRunJsonDepth = 32;
 
 /// llmfit's own run schema (docs/runs-schema.md) as a JSON array of records, one test per record.
 [[nodiscard]] std::string runs_to_json_text(const std::vector<MeasuredRun>& runs);
+/// runs_to_json_text of `run_at(0)` … `run_at(count - 1)`, handed to `sink` in blocks of whole records (about
+/// 64 KB), so a million runs are never one string.
+void runs_to_json_text_to(std::size_t count, const std::function<const MeasuredRun&(std::size_t)>& run_at,
+                          const std::function<void(std::string_view)>& sink);
 
 }  // namespace llmfit

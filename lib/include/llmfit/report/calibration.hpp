@@ -17,13 +17,18 @@ inline constexpr std::array kCalibrationFormats = kDocumentFormats;
 /// skipped runs.
 [[nodiscard]] std::string render_calibration(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                              const std::vector<SkippedRun>& skipped, Format format);
+/// render_calibration handed to `sink` as it is made (JSON: the runs and skipped records one at a time, in
+/// blocks of about 64 KB), so the report on a million runs is never held whole.
+void render_calibration_to(const CalibrationReport& report, const std::vector<RunCase>& cases,
+                           const std::vector<SkippedRun>& skipped, Format format,
+                           const std::function<void(std::string_view)>& sink);
 /// `llmfit validate`: every run predicted vs measured, then the summary errors (JSON: n, decode_mape,
 /// prefill_mape in percent, runs[], skipped[]).
 [[nodiscard]] std::string render_validation(const ValidationReport& report, const std::vector<RunCase>& cases,
                                             const std::vector<SkippedRun>& skipped, const std::string& profile_name,
                                             Format format);
-/// render_validation handed to `sink` in blocks of whole lines as it is made, so a table of a million runs
-/// is never held whole (text; JSON is handed over in one piece).
+/// render_validation handed to `sink` in blocks of whole lines (JSON: of whole runs) as it is made, so a
+/// report on a million runs is never held whole.
 void render_validation_to(const ValidationReport& report, const std::vector<RunCase>& cases,
                           const std::vector<SkippedRun>& skipped, const std::string& profile_name, Format format,
                           const std::function<void(std::string_view)>& sink);
