@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan+UBSan, see fuzz/README.md) and runs each for
-# FUZZ_SECONDS (default 60). Any finding fails the run: a crash, a sanitizer report, an uncaught
+# Builds the libFuzzer targets (clang, ASan+UBSan, see fuzz/README.md) and runs them within one time budget,
+# FUZZ_BUDGET_SECONDS (default 480) shared equally between the targets. Any finding fails the run: a crash, a sanitizer report, an uncaught
 # exception or broken invariant (fuzz/fuzz_targets.hpp), an input slower than 10 s, or more than
 # 2 GB of memory. The reproducer is written to fuzz/regressions/<target>/: commit it with the fix,
 # and tests/fuzz_regression_test.cpp replays it in every build from then on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-60}
+budget=${FUZZ_BUDGET_SECONDS:-480}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 
 # libFuzzer ships in Debian's clang runtime package (libclang-rt-14-dev), which a bare machine lacks.
@@ -25,13 +25,23 @@ rm -f /tmp/llmfit-fuzz-probe
 CC=clang CXX=clang++ cmake -S . -B "$build" -DLLMFIT_FUZZ=ON -DLLMFIT_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   >/dev/null
 cmake --build "$build" -j2 --target fuzz_targets
+binaries=()
+for binary in "$build"/fuzz/fuzz_*; do
+  [ -f "$binary" ] && [ -x "$binary" ] && binaries+=("$binary")
+done
+if [ "${#binaries[@]}" -eq 0 ]; then
+  echo "fuzz.sh: no fuzz targets were built" >&2
+  exit 1
+fi
+seconds=$(( budget / ${#binaries[@]} ))
+[ "$seconds" -ge 5 ] || seconds=5
+echo "fuzz.sh: ${budget}s for ${#binaries[@]} targets: ${seconds}s each"
 
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 failed=()
 summary=()
-for binary in "$build"/fuzz/fuzz_*; do
-  [ -f "$binary" ] && [ -x "$binary" ] || continue
+for binary in "${binaries[@]}"; do
   target=${binary##*/fuzz_}
   work="fuzz/corpus-work/$target"  # new inputs found by this run (git-ignored)
   mkdir -p "$work" "fuzz/regressions/$target"
@@ -59,10 +69,6 @@ for binary in "$build"/fuzz/fuzz_*; do
   summary+=("$(printf '%-14s %-8s %10s execs %8s execs/s' "$target" "$result" "${runs:-?}" "${rate:-?}")")
 done
 printf '%s\n' "${summary[@]}"
-if [ "${#summary[@]}" -eq 0 ]; then
-  echo "fuzz.sh: no fuzz targets were built" >&2
-  exit 1
-fi
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "fuzz.sh: findings in ${failed[*]}; reproducers in fuzz/regressions/<target>/ (logs: $build/fuzz-*.log)" >&2
   exit 1

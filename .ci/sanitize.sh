@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 build=${SANITIZE_BUILD_DIR:-build-sanitize}
 reports="$PWD/$build/sanitizer-reports"
 
-# -O1 keeps the build and the run quick with useful stack traces.
+# -O1 keeps the build and the run quick with useful stack traces; only what the tests run is built.
 cmake -S . -B "$build" -DLLMFIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
-cmake --build "$build" -j2
+cmake --build "$build" -j2 --target llmfit_cli llmfit_tests
 
 rm -rf "$reports" && mkdir -p "$reports"
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:log_path=$reports/asan"

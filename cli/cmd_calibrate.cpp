@@ -20,7 +20,7 @@ struct CalibrateOptions {
 
 void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
-  RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  RunSet set = load_run_files(options.files, cat, options.defaults);
   // Opened once the inputs are read and before the fit: an output that is an input, or cannot be
   // written, is refused at once.
   std::optional<OutputFile> profile_out;
@@ -63,7 +63,9 @@ void setup_calibrate(CLI::App& app, GlobalOptions& global) {
   CLI::App* sub = app.add_subcommand(
       "calibrate", "Fit the efficiency constants to measured runs (llmfit runs JSON, llama-bench JSON/JSONL, Ollama "
                    "responses, public-table CSV) and report the cross-validated error");
-  sub->add_option("files", options->files, "Run files")->required()->check(CLI::ExistingFile);
+  sub->add_option("files", options->files, "Run files (- : standard input)")
+      ->required()
+      ->check(existing_file_or_stdin());
   sub->add_option("-o,--output", options->output,
                   "Write the fitted profile here: YAML, or JSON with --format json (--calibration reads both); "
                   "'-' = stdout")

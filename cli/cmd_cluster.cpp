@@ -1,6 +1,5 @@
 // `llmfit cluster --hw m4-pro:4 --model deepseek-v3-q4 [--link thunderbolt5]`: one model on separate
 // machines, pipeline (exo-style layer split) and tensor parallel.
-#include <fmt/format.h>
 
 #include <cmath>
 #include <memory>
@@ -24,17 +23,9 @@ struct ClusterOptions {
   OutputOptions output;
 };
 
-std::string links_text() {
-  std::string out = "links (latency one-way per message, bandwidth 1e9 B/s):\n";
-  for (const LinkSpec& l : builtin_links())
-    out += fmt::format("  {:<18} {:>6g} µs  {:>7g} GB/s  {}\n      source: {}\n", l.id, l.latency_us, l.bandwidth_gb_s,
-                       l.name, l.source);
-  return out;
-}
-
 void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
   if (o.list_links) {
-    write_output(links_text(), o.output.path);
+    write_output(render_links(builtin_links(), o.output.format), o.output.path);
     return;
   }
   const Catalog& c = catalog(global);

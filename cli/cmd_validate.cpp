@@ -19,7 +19,7 @@ struct ValidateOptions {
 
 void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
-  RunSet set = load_runs_paths(options.files, cat, options.defaults);
+  RunSet set = load_run_files(options.files, cat, options.defaults);
   // Opened once the inputs are read and before any work: an output that is an input, or cannot be
   // written, is refused at once.
   std::optional<OutputFile> runs_out;
@@ -54,7 +54,9 @@ void setup_validate(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* sub = app.add_subcommand(
       "validate", "Predict measured runs with the current profile (--calibration) and report per-run and summary errors");
-  sub->add_option("files", options->files, "Run files")->required()->check(CLI::ExistingFile);
+  sub->add_option("files", options->files, "Run files (- : standard input)")
+      ->required()
+      ->check(existing_file_or_stdin());
   sub->add_option("--hw", options->defaults.hardware,
                   "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
   sub->add_option("--model", options->defaults.model,

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "files.hpp"
 #include "flags.hpp"
 
 namespace llmfit::cli {
@@ -33,60 +34,25 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
 
 namespace {
 
-struct LoadedCatalog {
-  std::optional<Catalog> catalog;
-  std::optional<ModelFileInfo> model_file;
-};
-
-/// `--quant` names a quantisation of `catalog` (empty = not given), else "--quant: unknown ... (did you mean".
-void check_quant(const Catalog& catalog, const std::string& quant) {
-  if (quant.empty() || catalog.find_quant(quant) != nullptr) return;
-  try {
-    (void)catalog.quant_or_throw(quant);
-  } catch (const InputError& e) {
-    throw InputError(std::string("--quant: ") + e.message());
-  }
-}
-
-LoadedCatalog& load(const GlobalOptions& options) {
-  static LoadedCatalog loaded;
-  static bool done = false;
-  if (done) return loaded;
-  std::vector<std::string> paths = db_paths_from_environment();
-  paths.insert(paths.end(), options.db_paths.begin(), options.db_paths.end());
-  if (!paths.empty()) loaded.catalog = load_catalog(paths);
-  const Catalog& base = loaded.catalog ? *loaded.catalog : Catalog::builtin();
-  if (!options.model_file.empty() && !options.hf_config.empty())
-    throw InputError("--model-file and --hf-config: give one model file, not both");
-  if (!options.file_quant.empty() && options.model_file.empty() && options.hf_config.empty())
-    throw InputError("--quant: applies to a --model-file or --hf-config model; for a catalogue model put it in the "
-                     "name, e.g. --model qwen3-8b-q8_0");
-  const std::string& path = options.model_file.empty() ? options.hf_config : options.model_file;
-  if (!path.empty()) {
-    // --quant is checked against the base catalogue for a config, and after layering for a GGUF, whose own
-    // quantisation may be a new entry ("q3_k_s" measured from the file).
-    if (!options.hf_config.empty()) check_quant(base, options.file_quant);
-    ModelFileInfo info = options.model_file.empty() ? read_hf_config_model(path, base, options.file_quant)
-                                                    : read_gguf_model(path, base);
-    Catalog layered = base;
-    layered.add_source(info.catalog_data(), path);
-    check_quant(layered, options.file_quant);
-    loaded.catalog = std::move(layered);
-    loaded.model_file = std::move(info);
-  }
-  done = true;
+/// What the process's own options load, once (the command line runs one command).
+const LoadedInputs& load(const GlobalOptions& options) {
+  static const LoadedInputs loaded = load_inputs(options);
   return loaded;
 }
+
+thread_local InProcess* current_in_process = nullptr;
 
 }  // namespace
 
 const Catalog& catalog(const GlobalOptions& options) {
-  const LoadedCatalog& loaded = load(options);
+  if (options.preloaded_catalog != nullptr) return *options.preloaded_catalog;
+  const LoadedInputs& loaded = load(options);
   return loaded.catalog ? *loaded.catalog : Catalog::builtin();
 }
 
 const ModelFileInfo* model_file(const GlobalOptions& options) {
-  const LoadedCatalog& loaded = load(options);
+  if (options.preloaded_catalog != nullptr) return nullptr;
+  const LoadedInputs& loaded = load(options);
   return loaded.model_file ? &*loaded.model_file : nullptr;
 }
 
@@ -113,11 +79,10 @@ void note_name_readings(const GlobalOptions& options, const std::vector<std::str
 }
 
 const EfficiencyProfile& profile(const GlobalOptions& options) {
-  static std::optional<EfficiencyProfile> loaded;
-  if (loaded) return *loaded;
+  if (options.preloaded_profile != nullptr) return *options.preloaded_profile;
   if (options.calibration_path.empty()) return shipped_efficiency_profile();
-  loaded = load_profile_path(options.calibration_path);
-  return *loaded;
+  static const EfficiencyProfile loaded = load_profile_file(options.calibration_path);
+  return loaded;
 }
 
 CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Format> formats) {
@@ -133,6 +98,10 @@ CLI::Option* add_format_option(CLI::App& app, Format& format, std::span<const Fo
 }
 
 void write_stdout(std::string_view text) {
+  if (InProcess* run = in_process()) {
+    run->document += text;
+    return;
+  }
   if (!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
     throw StandardOutputError(errno);
   if (std::fflush(stdout) != 0) throw StandardOutputError(errno);
@@ -150,7 +119,10 @@ StandardOutputError::StandardOutputError(int error)
 bool is_stdout(const std::string& path) { return path.empty() || path == "-"; }
 
 void write_output(const std::string& unspelled, const std::string& path) {
-  if (!is_stdout(path)) return write_file_atomically(path, spelled(unspelled));
+  if (!is_stdout(path)) {
+    if (in_process() != nullptr) throw InputError("--output: " + std::string(kNoFilesInProcess));
+    return write_file(path, spelled(unspelled));
+  }
   // Spelled a block of whole lines at a time (a field reference never spans a line): a 50 MB table is
   // not copied whole to be printed.
   constexpr std::size_t kBlockBytes = 1 << 16;
@@ -161,6 +133,17 @@ void write_output(const std::string& unspelled, const std::string& path) {
     write_stdout(spelled(std::string_view(unspelled).substr(begin, end - begin)));
     begin = end;
   }
+}
+
+InProcess* in_process() noexcept { return current_in_process; }
+
+InProcessScope::InProcessScope(InProcess& run) noexcept : previous_(current_in_process) { current_in_process = &run; }
+
+InProcessScope::~InProcessScope() { current_in_process = previous_; }
+
+CLI::Validator existing_file_or_stdin() {
+  return CLI::Validator([](std::string& path) { return path == "-" ? std::string() : CLI::ExistingFile(path); },
+                        "FILE");
 }
 
 std::vector<SkippedRun> all_skipped(RunSet& set, ResolvedRuns& resolved, bool strict) {

@@ -2,6 +2,7 @@
 // Shared pieces of the command line: global options, catalogue loading, output.
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <functional>
 #include <span>
 #include <stdexcept>
@@ -23,8 +24,15 @@ struct GlobalOptions {
   std::string model_file;             // --model-file model.gguf (any part of a split model)
   std::string hf_config;              // --hf-config config.json
   std::string file_quant;             // --quant: quantisation for the --hf-config / --model-file model
+  // Set instead of the options above when a command runs inside a process that loaded its catalogue and
+  // profile once (llmfit serve, the page): every command then uses these and reads no file.
+  const Catalog* preloaded_catalog = nullptr;
+  const EfficiencyProfile* preloaded_profile = nullptr;
 };
 
+/// The options that name files the process reads for every command (a page link cannot carry them).
+inline constexpr std::array<std::string_view, 5> kFileOptions{"--db", "--calibration", "--model-file", "--hf-config",
+                                                              "--quant"};
 /// Registers --db and --calibration on `app` (top level, inherited by subcommands).
 void add_global_options(CLI::App& app, GlobalOptions& options);
 /// The shipped catalogue with LLMFIT_DB_PATH and --db layered on top (loaded once).
@@ -60,6 +68,36 @@ void check_stdout_at_exit();
 [[nodiscard]] bool is_stdout(const std::string& path);
 /// Writes `text` (its field references spelt as options) to stdout, or whole to `path` (OutputFile).
 void write_output(const std::string& text, const std::string& path);
+
+/// A command run inside this process (llmfit serve, the page) rather than as `llmfit`: what it would print
+/// is kept here, and it writes no file. Set for the thread that runs the command by InProcessScope (each
+/// request of the server runs on one thread, start to end).
+struct InProcess {
+  std::string document;  // what standard output would have received
+  bool keep_charts = false;  // the page draws `--svg NAME` charts; the server refuses --svg
+  std::vector<std::pair<std::string, std::string>> charts;  // NAME and the SVG
+  const std::string* standard_input = nullptr;  // what the run file "-" holds (the server's POST body)
+};
+/// The in-process run of this thread, or null (the command line).
+[[nodiscard]] InProcess* in_process() noexcept;
+/// Makes `run` this thread's in-process run for its lifetime.
+class InProcessScope {
+ public:
+  explicit InProcessScope(InProcess& run) noexcept;
+  InProcessScope(const InProcessScope&) = delete;
+  InProcessScope& operator=(const InProcessScope&) = delete;
+  ~InProcessScope();
+
+ private:
+  InProcess* previous_;
+};
+
+/// Measured runs from files (`-`: standard input, or the in-process run's standard_input), as
+/// load_runs_paths reads them.
+[[nodiscard]] RunSet load_run_files(const std::vector<std::string>& paths, const Catalog& catalog,
+                                    const RunDefaults& defaults);
+/// The check of a run-file argument: an existing file, or `-`.
+[[nodiscard]] CLI::Validator existing_file_or_stdin();
 
 /// The runs skipped while reading, then while resolving (moved, not copied: a million rows may be
 /// skipped). With `strict`, the first run that did not resolve is an InputError.

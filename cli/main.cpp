@@ -9,7 +9,9 @@
 
 #include "commands.hpp"
 #include "flags.hpp"
+#include "in_process.hpp"
 #include "options.hpp"
+#include "serve/serve.hpp"
 
 namespace {
 
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
   setup_check(app, global);
   setup_calibrate(app, global);
   setup_validate(app, global);
+  setup_serve(app, global);
   add_value_checks(app);
   refuse_fallthrough(app, shared);
   try {
@@ -80,14 +83,9 @@ int main(int argc, char** argv) {
     // One line like every other error (CLI11's own printer adds a second "Run with --help" line).
     std::cerr << "llmfit: error: " << llmfit::one_line(e.what()) << " (see 'llmfit --help')\n";
     return 2;
-  } catch (const llmfit::InputError& e) {
-    std::cerr << "llmfit: error: " << spelled(e.message()) << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "llmfit: internal error: " << llmfit::one_line(e.what()) << '\n';
-    return 1;
   } catch (...) {
-    std::cerr << "llmfit: internal error\n";
-    return 1;
+    const Failure failure = current_failure();
+    std::cerr << "llmfit: " << (failure.status == 2 ? "error: " : "") << failure.message << '\n';
+    return failure.status;
   }
 }

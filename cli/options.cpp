@@ -7,7 +7,9 @@
 #include <system_error>
 #include <utility>
 
+#include "files.hpp"
 #include "flags.hpp"
+#include "page_link.hpp"
 
 namespace llmfit::cli {
 
@@ -144,17 +146,29 @@ void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Fo
   add_format_option(app, output.format, formats);
   app.add_option("-o,--output", output.path, "Write the output to this file instead of stdout");
   if (chart) app.add_option("--svg", output.svg, "Also write an SVG chart to this file");
+  app.add_flag("--url", output.url,
+               "Print the link to this view on the page instead (llmfit serve's address, or $LLMFIT_PAGE_URL)");
+  output.command = &app;
 }
 
 void write_outputs(const OutputOptions& output, const std::string& text,
                    const std::function<std::string()>& render_svg) {
+  if (output.url) return write_output(page_link(*output.command) + "\n", output.path);
+  InProcess* run = in_process();
+  if (run != nullptr && !is_stdout(output.path))
+    throw InputError("--output: " + std::string(kNoFilesInProcess));
   std::vector<std::pair<std::string, std::string>> files;
   if (!output.svg.empty()) {
     if (output.svg == "-") throw InputError("--svg: give a file name (stdout is for the main output)");
-    files.emplace_back(output.svg, spelled(render_svg()));
+    if (run != nullptr && !run->keep_charts) throw InputError("--svg: " + std::string(kNoFilesInProcess));
+    if (run != nullptr) {
+      run->charts.emplace_back(output.svg, spelled(render_svg()));
+    } else {
+      files.emplace_back(output.svg, spelled(render_svg()));
+    }
   }
   if (!is_stdout(output.path)) files.emplace_back(output.path, spelled(text));
-  write_files_atomically(files);  // all or none: a failed -o leaves no chart behind
+  if (!files.empty()) write_files(files);  // all or none: a failed -o leaves no chart behind
   if (is_stdout(output.path)) write_output(text, output.path);
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 // What the commands share: the scenario flags (one help text each, named by the field table of
 // flags.cpp), and the output files.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common.hpp"
@@ -37,13 +39,18 @@ CLI::Option* accept_token_suffixes(CLI::Option* option);
 [[nodiscard]] std::string hardware_help(const std::string& example);
 [[nodiscard]] std::string model_help(const std::string& example);
 
-/// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE.
+/// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE; or
+/// with --url, the link to the same view on the page.
 struct OutputOptions {
   Format format = Format::text;
   std::string path;  // empty or "-": stdout
   std::string svg;   // empty: no chart
+  bool url = false;
+  const CLI::App* command = nullptr;  // whose options the link carries
 };
-/// Registers --format (the formats the command writes), -o and, when `chart`, --svg.
+/// The options of add_output_options: how to write, not what to answer (a page link leaves them out).
+inline constexpr std::array<std::string_view, 4> kOutputOptions{"--format", "--output", "--svg", "--url"};
+/// Registers --format (the formats the command writes), -o, --url and, when `chart`, --svg.
 void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart);
 
 /// Writes the chart first (when asked), then the document; each whole (write_output).

@@ -136,7 +136,7 @@ TEST(Architecture, LibraryMessagesNameNoOption) {
 // so the checks on devices, pipes, links, modes and inputs cannot be bypassed by a stray stream.
 TEST(Architecture, FilesAreOpenedOnlyByTheInputAndOutputClasses) {
   const std::regex opening(R"re(std::(i|o)?fstream|\bfopen\(|::open\()re");
-  for (const char* folder : {"lib", "cli"})
+  for (const char* folder : {"lib", "cli", "serve"})
     for (const auto& file : sources_under(kSource / folder)) {
       const std::string name = file.filename().string();
       // main.cpp opens only /dev/null, to hold closed standard streams.
@@ -148,6 +148,35 @@ TEST(Architecture, FilesAreOpenedOnlyByTheInputAndOutputClasses) {
         EXPECT_FALSE(std::regex_search(line, opening)) << fs::relative(file, kSource).string() << ":" << number << ": " << line;
       }
     }
+}
+
+// HTTP is the server's business: only serve/ (and the load benchmark's client) includes cpp-httplib, and the
+// commands, which the page also compiles, include nothing of the server.
+TEST(Architecture, OnlyTheServerSpeaksHttp) {
+  for (const char* folder : {"lib", "cli"})
+    for (const auto& file : sources_under(kSource / folder))
+      for (const auto& target : includes_of(file)) {
+        EXPECT_FALSE(starts_with(target, "httplib")) << fs::relative(file, kSource).string() << " includes " << target;
+        if (file != kSource / "cli" / "main.cpp") {
+          EXPECT_FALSE(starts_with(target, "serve/") || target == "server.hpp" || target == "mcp.hpp")
+              << fs::relative(file, kSource).string() << " includes " << target;
+        }
+      }
+}
+
+// The server runs commands only through the in-process runner (cli/in_process.hpp), with the command line's
+// own option parsing: it names no library function that answers a query itself.
+TEST(Architecture, TheServerAnswersThroughTheCommands) {
+  const std::regex library_call(R"re(\b(answer_query|resolve_query|predict|fit_search|recommend|plan_cluster|render_\w+)\()re");
+  for (const auto& file : sources_under(kSource / "serve")) {
+    std::istringstream lines(read_text(file));
+    int number = 0;
+    for (std::string line; std::getline(lines, line);) {
+      ++number;
+      EXPECT_FALSE(std::regex_search(line, library_call)) << fs::relative(file, kSource).string() << ":" << number
+                                                          << ": " << line;
+    }
+  }
 }
 
 }  // namespace

@@ -317,6 +317,15 @@ TEST_F(CliPlan, ClusterLinkTableAndBadOverrides) {
   const RunResult links = run({"cluster", "--list-links"});
   ASSERT_EQ(links.status, 0) << links.err;
   for (const LinkSpec& l : builtin_links()) { EXPECT_NE(links.out.find(l.id), std::string::npos) << l.id; }
+  const json table = run_json({"cluster", "--list-links"});
+  ASSERT_EQ(table.size(), builtin_links().size());
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const LinkSpec& l = builtin_links()[i];
+    EXPECT_EQ(table[i]["id"], l.id);
+    EXPECT_EQ(table[i]["latency_us"].get<double>(), l.latency_us);
+    EXPECT_EQ(table[i]["bandwidth_gb_s"].get<double>(), l.bandwidth_gb_s);
+    EXPECT_EQ(table[i]["source"], l.source);
+  }
   const RunResult bad = run({"cluster", "--hw", "m4-pro:2", "--model", "llama-3.1-8b-q4", "--link-latency-us", "-5"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--link-latency-us"), std::string::npos);

@@ -101,9 +101,8 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
     if (const auto at = id.find('@'); at != std::string_view::npos) {
       const std::string_view memory_text = id.substr(at + 1);
       id = id.substr(0, at);
-      const auto [end, error] =
-          std::from_chars(memory_text.data(), memory_text.data() + memory_text.size(), memory_gib);
-      if (error != std::errc() || end != memory_text.data() + memory_text.size() || !finite_in(memory_gib, 0.1, 1e5))
+      memory_gib = parse_decimal(memory_text).value_or(0);
+      if (!finite_in(memory_gib, 0.1, 1e5))
         throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
                          "': the memory after '@' must be a number of GiB from 0.1 to 100000");
     }

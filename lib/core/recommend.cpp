@@ -30,9 +30,8 @@ double parse_model_size_b(std::string_view text) {
     lower.pop_back();
     scale = 1e3;
   }
-  double value = 0;
-  const auto [end, error] = std::from_chars(lower.data(), lower.data() + lower.size(), value);
-  if (lower.empty() || error != std::errc() || end != lower.data() + lower.size() || !finite_in(value * scale, 0.01, 5000))
+  const double value = parse_decimal(lower).value_or(0);
+  if (!finite_in(value * scale, 0.01, 5000))
     throw InputError(field("model_size_b") + ": '" + std::string(text.substr(0, 40)) +
                      "' is not a model size; write it like 8b, 30b, 1.5b or 500m (0.01 to 5000 billion)");
   return value * scale;

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -262,6 +265,36 @@ std::size_t SharedText::distinct_count() noexcept {
   SharedTextPool& pool = shared_text_pool();
   const std::lock_guard lock(pool.mutex);
   return pool.nodes.size();
+}
+
+std::optional<double> parse_decimal(std::string_view text) {
+  // The grammar is checked here, so strtod (correctly rounded in glibc and musl) sees nothing of its own
+  // extensions, and the text has no locale-dependent radix character to meet.
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const std::size_t from = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    return i - from;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  std::size_t mantissa = digits();
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return std::nullopt;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (digits() == 0) return std::nullopt;
+  }
+  if (i != text.size() || text.size() > 400) return std::nullopt;
+  const std::string copy(text);
+  errno = 0;
+  const double value = std::strtod(copy.c_str(), nullptr);
+  // Beyond a double (1e400, 1e-400) is out of range, as std::from_chars says; a subnormal result is a value.
+  if (errno == ERANGE && (std::isinf(value) || value == 0)) return std::nullopt;
+  return value;
 }
 
 }  // namespace llmfit

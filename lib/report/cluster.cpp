@@ -123,6 +123,22 @@ std::string cluster_text(const ClusterPlan& plan, const std::vector<ResolvedQuer
 
 }  // namespace
 
+std::string render_links(const std::vector<LinkSpec>& links, Format format) {
+  static const Columns<LinkSpec> columns = {
+      {"id", [](const LinkSpec& l) { return json(l.id); }},
+      {"name", [](const LinkSpec& l) { return json(l.name); }},
+      {"latency_us", [](const LinkSpec& l) { return json(l.latency_us); }},
+      {"bandwidth_gb_s", [](const LinkSpec& l) { return json(l.bandwidth_gb_s); }},
+      {"source", [](const LinkSpec& l) { return json(l.source); }},
+  };
+  if (format == Format::json) return json_text(rows_json(columns, links));
+  std::string out = "links (latency one-way per message, bandwidth 1e9 B/s):\n";
+  for (const LinkSpec& l : links)
+    out += fmt::format("  {:<18} {:>6g} µs  {:>7g} GB/s  {}\n      source: {}\n", l.id, l.latency_us, l.bandwidth_gb_s,
+                       l.name, l.source);
+  return out;
+}
+
 std::string render_cluster(const ClusterPlan& plan, const std::vector<ResolvedQuery>& nodes, Format format) {
   return format == Format::json ? json_text(cluster_json(plan, nodes)) : cluster_text(plan, nodes);
 }

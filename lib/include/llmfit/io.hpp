@@ -8,4 +8,5 @@
 #include "llmfit/io/output_file.hpp"
 #include "llmfit/io/profile_yaml.hpp"
 #include "llmfit/io/runs.hpp"
+#include "llmfit/io/text_file.hpp"
 #include "llmfit/llmfit.hpp"

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,10 @@ namespace llmfit {
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
 /// 12345 → "12,345".
 [[nodiscard]] std::string with_thousands(std::int64_t value);
+/// The whole of `text` as a decimal number (`[-]digits[.digits][e[+-]digits]`, as std::from_chars reads one,
+/// correctly rounded, whatever the locale), or nullopt: no space, '+', hex, "inf" or "nan". The page's
+/// WebAssembly build (clang 14's libc++) has no std::from_chars for double: this parses one everywhere.
+[[nodiscard]] std::optional<double> parse_decimal(std::string_view text);
 
 /// Text many records repeat (run files, sources, notes, catalogue ids): each distinct text is held once
 /// per process and shared, reference-counted, by every value that holds it, so a million runs read from

@@ -49,6 +49,8 @@ inline constexpr std::array kClusterFormats = kDocumentFormats;
 [[nodiscard]] std::string render_cluster(const ClusterPlan& plan, const std::vector<ResolvedQuery>& nodes,
                                          Format format);
 [[nodiscard]] svg::BarChart cluster_chart(const ClusterPlan& plan, const std::vector<ResolvedQuery>& nodes);
+/// The links `cluster --link` names, with their sources (`cluster --list-links`).
+[[nodiscard]] std::string render_links(const std::vector<LinkSpec>& links, Format format);
 
 // cost -------------------------------------------------------------------------------------------
 struct CostReport {
