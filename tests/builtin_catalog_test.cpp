@@ -23,6 +23,7 @@ CatalogData shipped_yaml() {
     for (auto& m : data.models) all.models.push_back(std::move(m));
     for (auto& q : data.quants) all.quants.push_back(std::move(q));
   }
+  resolve_variants(all, "shipped catalogue", nullptr);  // as llmfit-dbgen does: products on another file's chip
   return all;
 }
 

@@ -313,6 +313,7 @@ hardware:
     form_factor: desktop
     price_usd: 1499
     bandwidth_gb_s: 410
+    memory_bus_bits: 384
     source: "https://example.org/cut"
 )";
   Catalog catalog = Catalog::builtin();

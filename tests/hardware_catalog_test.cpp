@@ -94,6 +94,24 @@ constexpr Datasheet kDatasheets[] = {
     {"raspberry-pi-4", 12.8, 4},       // Raspberry Pi 4 product brief: LPDDR4-3200, 32-bit
     {"raspberry-pi-5", 17.1, 8},       // Raspberry Pi 5 product brief: LPDDR4X-4267, 32-bit
     {"threadripper-pro-9995wx", 409.6, 512},  // AMD: 8 channels DDR5-6400
+    {"arc-140v", 136.5, 32},           // Intel ARK Core Ultra 7 258V: LPDDR5X-8533, 128-bit
+    {"arc-130v", 136.5, 16},           // Intel Core Ultra Series 2 brief: LPDDR5X-8533
+    {"arc-140t", 134.4, 32},           // Intel ARK Core Ultra 9 285H: LPDDR5X-8400
+    {"iris-xe-lpddr4x", 68.3, 16},     // Intel ARK i7-1165G7: LPDDR4x-4266
+    {"iris-xe-ddr4", 51.2, 16},        // Intel ARK i7-1165G7: DDR4-3200 dual channel
+    {"radeon-780m", 120, 32},          // AMD Ryzen 7 7840U: LPDDR5X-7500
+    {"radeon-780m-ddr5", 89.6, 32},    // AMD Ryzen 7 7840HS: DDR5-5600 dual channel
+    {"radeon-890m", 120, 32},          // AMD Ryzen AI 9 HX 370: LPDDR5X-7500
+    {"jetson-agx-orin-64gb", 204.8, 64},   // NVIDIA Jetson Orin module table
+    {"jetson-agx-orin-32gb", 204.8, 32},   // NVIDIA Jetson Orin module table
+    {"jetson-orin-nano-8gb", 68, 8},       // NVIDIA Orin Nano datasheet: 68 GB/s
+    {"jetson-orin-nano-super", 102, 8},    // NVIDIA Orin Nano Super datasheet: 102 GB/s
+    {"snapdragon-x-elite-x1e-78-100", 135, 16},  // Notebookcheck / Qualcomm: LPDDR5X-8448, ~135 GB/s
+    {"m5-ultra-64c", 1200, 96},        // Mac Studio 2026 specs (via sunkcost): 1.2 TB/s, 96 GB
+    {"m3-max-30c", 300, 36},           // Apple: the 30-core M3 Max is 300 GB/s, the 40-core 400
+    {"m4-pro-16c", 273, 24},           // Apple Mac mini 2024 specs: 273 GB/s
+    {"m4-max-32c", 410, 36},           // Apple Mac Studio 2025 specs: 410 GB/s with 36 GB
+    {"mac-studio-m4-max-40c", 546, 48},  // Apple Mac Studio 2025 specs: 546 GB/s, 48 GB base
 };
 
 TEST(HardwareCatalogue, DatasheetSpotChecks) {
@@ -107,13 +125,46 @@ TEST(HardwareCatalogue, DatasheetSpotChecks) {
   }
 }
 
+// Products on a shared chip (variant_of, hardware-db/apple-macs.yaml) carry the chip's memory and compute but their
+// own enclosure: a desktop never takes a laptop's throttling, and each product states its own form factor.
+TEST(HardwareCatalogue, ProductsOnASharedChipKeepTheChipAndTheirOwnThermals) {
+  std::size_t products = 0;
+  for (const HardwareSpec& product : shipped().hardware()) {
+    if (product.variant_of.empty()) continue;
+    ++products;
+    const HardwareSpec* chip = shipped().find_hardware(product.variant_of);
+    ASSERT_NE(chip, nullptr) << product.id;
+    EXPECT_EQ(product.bandwidth_gb_s, chip->bandwidth_gb_s) << product.id;
+    EXPECT_EQ(product.memory_bus_bits, chip->memory_bus_bits) << product.id;
+    EXPECT_EQ(product.apis, chip->apis) << product.id;
+    if (product.form_factor == FormFactor::desktop && product.has_thermal_data) {
+      EXPECT_GE(product.sustained_fraction, 0.95) << product.id << ": a desktop with a laptop's throttling";
+    }
+    if (!product.memory_prices_usd.empty()) {
+      EXPECT_FALSE(product.memory_prices_source.empty()) << product.id;
+    }
+  }
+  EXPECT_GE(products, 40u);
+  // The case issue 18 names: the M4 Max in a Mac Studio does not throttle, in a MacBook Pro it does.
+  const HardwareSpec& studio = *shipped().find_hardware("mac-studio-m4-max");
+  const HardwareSpec& laptop = *shipped().find_hardware("macbook-pro-m4-max");
+  EXPECT_EQ(studio.id, "mac-studio-m4-max-40c");
+  EXPECT_EQ(studio.fp16_tflops, laptop.fp16_tflops);
+  EXPECT_EQ(studio.form_factor, FormFactor::desktop);
+  EXPECT_EQ(laptop.form_factor, FormFactor::laptop);
+  EXPECT_EQ(studio.sustained_fraction, 1.0);
+  EXPECT_LT(laptop.sustained_fraction, 0.8);
+  // A product on a chip's smaller GPU bin states that bin's compute.
+  EXPECT_LT(shipped().find_hardware("macbook-air-m2")->fp16_tflops, shipped().find_hardware("m2")->fp16_tflops);
+}
+
 // The devices of the wave2 measured runs (../shared/data/wave2/README.md) are in the catalogue, counted as the
 // runs name them.
 TEST(HardwareCatalogue, Wave2DevicesResolve) {
   for (const char* slug : {"tesla-p40", "rtx-3060-12gb", "rtx-4060-ti-8gb", "rtx-4060-ti-16gb", "mi100:4",
                            "ryzen-7-pro-4750g", "epyc-9355", "xeon-gold-6138-2s", "ryzen-9-7950x", "ryzen-9-5950x",
                            "raspberry-pi-4", "raspberry-pi-5", "radeon-ai-pro-r9700:2", "h100-pcie", "h200", "b200",
-                           "mi300x"}) {
+                           "mi300x", "macbook-air-m2"}) {
     const HardwareSlugMatch match = map_hardware_slug(slug, shipped());
     EXPECT_NE(match.hardware, nullptr) << slug;
   }
