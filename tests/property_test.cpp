@@ -3,6 +3,7 @@
 // as the CLI does (resolve_query picks the backend).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -87,12 +88,15 @@ TEST(CatalogueProperties, EveryNameResolvesToItself) {
   const Sweep& s = sweep();
   // The refusals are MLX-format quants on non-Apple chips, and safetensors quants whose default engine,
   // vLLM, cannot run there: on Apple Silicon (all but 16-bit weights, which default to MLX) and on cpu
-  // entries. Every other combination must resolve.
-  std::size_t mlx_quants = 0, safetensors_quants = 0, safetensors_not_float = 0;
+  // entries; and formats whose kernels are missing on a chip: NVFP4 on GPUs without CUDA, ternary TQ types
+  // anywhere but a CPU entry. Every other combination must resolve.
+  std::size_t mlx_quants = 0, safetensors_quants = 0, safetensors_not_float = 0, nvfp4_quants = 0, ternary_quants = 0;
   for (const auto& q : Catalog::builtin().quants()) {
     mlx_quants += q.format == QuantFormat::mlx;
     safetensors_quants += q.format == QuantFormat::safetensors;
     safetensors_not_float += q.format == QuantFormat::safetensors && q.kernel != QuantKernel::float_;
+    nvfp4_quants += q.kernel == QuantKernel::nvfp4;
+    ternary_quants += q.kernel == QuantKernel::ternary;
   }
   std::size_t expected_refused = 0, pairs = 0, probe_models = 0, probe_hardware = 0;
   for (const auto& h : Catalog::builtin().hardware()) {
@@ -100,7 +104,9 @@ TEST(CatalogueProperties, EveryNameResolvesToItself) {
       if (!probed(h, m)) continue;
       ++pairs;
       expected_refused += h.vendor == "apple" ? safetensors_not_float : mlx_quants;
-      expected_refused += h.kind == HardwareKind::cpu ? safetensors_quants : 0;
+      expected_refused += h.kind == HardwareKind::cpu ? safetensors_quants : ternary_quants;
+      const bool cuda = std::find(h.apis.begin(), h.apis.end(), DeviceApi::cuda) != h.apis.end();
+      expected_refused += h.vendor != "apple" && h.kind != HardwareKind::cpu && !cuda ? nvfp4_quants : 0;
     }
   }
   for (const auto& m : Catalog::builtin().models()) probe_models += test::is_probe(m);

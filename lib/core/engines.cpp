@@ -25,17 +25,21 @@ Backend backend_or_throw(std::string_view text) {
 }
 
 bool backend_supports(Backend backend, const QuantSpec& quant) noexcept {
+  // Ternary TQ1_0/TQ2_0 kernels are llama.cpp's own (ggml-quants, llama.cpp #8151); vLLM's GGUF loader and
+  // Ollama are not modelled with them.
+  const bool ternary = quant.kernel == QuantKernel::ternary;
   switch (backend) {
-    case Backend::llama_cpp:
-    case Backend::ollama:
-      return quant.format == QuantFormat::gguf;
+    case Backend::llama_cpp: return quant.format == QuantFormat::gguf;
+    case Backend::ollama: return quant.format == QuantFormat::gguf && !ternary;
     case Backend::mlx:
       return quant.format == QuantFormat::mlx ||
              (quant.format == QuantFormat::safetensors && quant.kernel == QuantKernel::float_);
     case Backend::vllm:
-      return quant.format == QuantFormat::safetensors || quant.format == QuantFormat::gguf;
+      return quant.format == QuantFormat::safetensors || (quant.format == QuantFormat::gguf && !ternary);
     case Backend::transformers:
-      return quant.format == QuantFormat::safetensors;
+      // transformers' NVFP4 kernel needs a Blackwell GPU (compute capability >= 10.0), which the catalogue does
+      // not record (huggingface.co/docs/transformers/quantization/nvfp4).
+      return quant.format == QuantFormat::safetensors && quant.kernel != QuantKernel::nvfp4;
   }
   return false;
 }
@@ -56,7 +60,17 @@ bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept {
 }
 
 bool backend_can_run(Backend backend, const QuantSpec& quant, const HardwareSpec& hardware) noexcept {
-  return backend_supports(backend, quant) && backend_runs_on(backend, hardware);
+  if (!backend_supports(backend, quant) || !backend_runs_on(backend, hardware)) return false;
+  switch (quant.kernel) {
+    // NVFP4 runs through CUDA only: natively (W4A4) on Blackwell, weight-only through vLLM's FP4 Marlin kernel
+    // on earlier NVIDIA GPUs (llm-compressor's NVFP4 example: "< SM100 ... only weight-only quantization").
+    case QuantKernel::nvfp4:
+      return std::find(hardware.apis.begin(), hardware.apis.end(), DeviceApi::cuda) != hardware.apis.end();
+    // TQ1_0 has CPU kernels only (no CUDA, Metal or Vulkan mat-vec): on a GPU llama.cpp would run those
+    // matmuls on the host, which the accelerator model does not describe.
+    case QuantKernel::ternary: return hardware.kind == HardwareKind::cpu;
+    default: return true;
+  }
 }
 
 Backend default_backend(const QuantSpec& quant, const HardwareSpec& hardware) noexcept {

@@ -27,10 +27,14 @@ int verdict_rank(const Prediction& p) noexcept {
 
 bool quant_applies(const Catalog& catalog, const ModelSpec& model, const QuantSpec& quant, const HardwareSpec& hw,
                    std::optional<Backend> backend) {
-  if (quant.kernel == QuantKernel::mxfp4) {
+  // Formats that only hold weights a model was trained in (gpt-oss's MXFP4 experts; BitNet b1.58 and TriLM
+  // ternary weights, which TQ1_0/TQ2_0 store losslessly) apply only to models released in them.
+  if (quant.kernel == QuantKernel::mxfp4 || quant.kernel == QuantKernel::ternary) {
     const QuantSpec* released = catalog.find_quant(model.default_quant);
-    if (released == nullptr || released->kernel != QuantKernel::mxfp4) return false;
+    if (released == nullptr || released->kernel != quant.kernel) return false;
   }
+  // Mixes that store the routed experts below the other layers (Unsloth's UD-IQ1_S) describe MoE models only.
+  if (quant.expert_bits() < quant.bits_per_weight && !model.is_moe()) return false;
   return backend_can_run(chosen_backend(backend, quant, hw), quant, hw);
 }
 

@@ -27,8 +27,8 @@ inline constexpr int kVerdictRankDoesNotFit = 2;
 
 /// Is the quantisation one to try for this model on this hardware? The engine that would run it
 /// (named, else the default for its format: engines.hpp) must load it and run there; MXFP4 (safetensors or
-/// its GGUF build) records no quality loss only for models trained in it (gpt-oss), and elsewhere it is
-/// not a published format.
+/// its GGUF build) and the ternary TQ types record no quality loss only for models trained in them (gpt-oss;
+/// BitNet, TriLM), and elsewhere they are not published formats; expert-only mixes need a MoE model.
 [[nodiscard]] bool quant_applies(const Catalog& catalog, const ModelSpec& model, const QuantSpec& quant,
                                  const HardwareSpec& hw, std::optional<Backend> backend);
 

@@ -87,6 +87,12 @@ void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice
   }
   require_loads(s.backend, quant);
   require_runs_on(s.backend, hw, named_backend != nullptr ? nullptr : &quant);
+  // The engine loads the format and runs on the machine, but the format's kernels may not exist there.
+  if (!backend_can_run(s.backend, quant, hw))
+    throw InputError(fmt::format("{} {}: {} has no {} kernels on '{}' ({})", field("model"), quant.id, quant.name,
+                                 to_string(s.backend), hw.id,
+                                 quant.kernel == QuantKernel::nvfp4 ? "NVFP4 runs on NVIDIA GPUs through CUDA"
+                                                                    : "TQ1_0/TQ2_0 run on llama.cpp's CPU back end"));
   if (const std::string problem = multi_device_problem(s.backend, model, s.device_count); !problem.empty()) {
     std::vector<std::string> counts;
     for (int n = 2; n <= 16 && counts.size() < 3; ++n)

@@ -234,8 +234,23 @@ std::string validate(const ModelSpec& m) {
 }
 
 std::string validate(const QuantSpec& q) {
+  constexpr double kStatedBitsRounding = 0.005;  // catalogue bits are rounded to 2-3 decimals
   if (auto problem = check_id(q.id); !problem.empty()) return problem;
-  return check_fields(q);
+  if (auto problem = check_fields(q); !problem.empty()) return problem;
+  // A block layout is two numbers or none; one alone cannot give bits per weight.
+  if ((q.block_bytes > 0) != (q.block_weights > 0))
+    return q.block_bytes > 0 ? "block_weights: must be given with block_bytes"
+                             : "block_bytes: must be given with block_weights";
+  // Whole bytes, and at least one bit per weight (IQ1_S: 50 bytes per 256 weights).
+  if (q.block_weights > 0 && 8 * q.block_bytes < q.block_weights)
+    return "block_bytes: fewer than 1 bit per weight of block_weights";
+  // A mix only raises tensors above its base type, so no layer weight is stored in fewer bits than the block.
+  if (const double block = q.block_bits_per_weight();
+      block > 0 && std::min(q.bits_per_weight, q.expert_bits()) < block - kStatedBitsRounding)
+    return fmt::format("bits_per_weight: {} is below the {:.4g} bits per weight of its block layout "
+                       "(block_bytes {} / block_weights {})",
+                       std::min(q.bits_per_weight, q.expert_bits()), block, q.block_bytes, q.block_weights);
+  return {};
 }
 
 }  // namespace llmfit

@@ -543,7 +543,8 @@ class GgufModelReader {
     if (name.find("_k") != std::string::npos) return QuantKernel::k_quant;
     if (name == "f32" || name == "f16" || name == "bf16") return QuantKernel::float_;
     if (name.rfind("mxfp4", 0) == 0 || name == "nvfp4") return QuantKernel::mxfp4;
-    return QuantKernel::legacy;  // q4_0, q4_1, q5_0, q5_1, q8_0, tq1_0, tq2_0
+    if (name.rfind("tq", 0) == 0) return QuantKernel::ternary;  // tq1_0, tq2_0
+    return QuantKernel::legacy;  // q4_0, q4_1, q5_0, q5_1, q8_0
   }
 
   void choose_quant(ModelFileInfo& info) {

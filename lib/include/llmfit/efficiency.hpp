@@ -13,9 +13,10 @@
 
 namespace llmfit {
 
-inline constexpr std::array<QuantKernel, 9> kAllQuantKernels = {
+inline constexpr std::array<QuantKernel, 11> kAllQuantKernels = {
     QuantKernel::legacy, QuantKernel::k_quant, QuantKernel::i_quant, QuantKernel::float_, QuantKernel::mlx,
-    QuantKernel::fp8,    QuantKernel::mxfp4,   QuantKernel::awq,     QuantKernel::gptq};
+    QuantKernel::fp8,    QuantKernel::mxfp4,   QuantKernel::awq,     QuantKernel::gptq,   QuantKernel::nvfp4,
+    QuantKernel::ternary};
 
 /// The constants of the speed model for one engine on one class of hardware.
 /// Decode: seconds per token = weight_bytes / (weight_bw_eff * kernel_eff * BW)
@@ -24,7 +25,7 @@ inline constexpr std::array<QuantKernel, 9> kAllQuantKernels = {
 struct EfficiencyConstants {
   double weight_bandwidth_efficiency = 0.75;  // achieved share of peak bandwidth streaming weights
   /// Relative bandwidth efficiency of each quantisation kernel family (index: QuantKernel).
-  std::array<double, kAllQuantKernels.size()> kernel_efficiency = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  std::array<double, kAllQuantKernels.size()> kernel_efficiency = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
   double kv_bandwidth_efficiency = 0.6;  // reading the KV cache (attention kernels)
   double layer_overhead_us = 30;         // fixed time per layer per token: launches, synchronisation
   double expert_overhead_us = 0;         // per active routed expert per MoE layer per token

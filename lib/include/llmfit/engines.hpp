@@ -29,13 +29,14 @@ struct NameTable<Backend> {
 /// parse_backend, or InputError "«backend»: unknown engine 'x' (did you mean 'y'?); choose one of …".
 [[nodiscard]] Backend backend_or_throw(std::string_view text);
 
-/// Can this engine load weights in this format? llama.cpp and Ollama: GGUF; MLX: MLX quantisations and
-/// 16-bit safetensors; vLLM: safetensors and GGUF; transformers: safetensors.
+/// Can this engine load weights in this format? llama.cpp and Ollama: GGUF (ternary TQ types: llama.cpp
+/// only); MLX: MLX quantisations and 16-bit safetensors; vLLM: safetensors and GGUF but TQ; transformers:
+/// safetensors but NVFP4.
 [[nodiscard]] bool backend_supports(Backend backend, const QuantSpec& quant) noexcept;
 /// Can the engine run on this hardware at all? MLX needs Apple Silicon (Metal); vLLM needs a CUDA or
 /// ROCm GPU (it has no Metal backend, and the catalogue's cpu entries are for llama.cpp-style engines).
 [[nodiscard]] bool backend_runs_on(Backend backend, const HardwareSpec& hardware) noexcept;
-/// Both: the engine loads the weights and runs on the hardware.
+/// Both, and the format's kernels exist on the hardware: NVFP4 needs CUDA, ternary TQ types a CPU host.
 [[nodiscard]] bool backend_can_run(Backend backend, const QuantSpec& quant, const HardwareSpec& hardware) noexcept;
 
 /// The engine a scenario gets when none is named: from the weights' format (GGUF → llama.cpp, MLX →

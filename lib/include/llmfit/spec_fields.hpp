@@ -302,6 +302,12 @@ void for_each_field(Record& q, Visitor&& v) {
   v(FieldInfo{.key = "expert_bits_per_weight", .range = kBits, .rule = kBitsOrZero}, q.expert_bits_per_weight);
   v(FieldInfo{.key = "embedding_bits_per_weight", .range = kBits, .rule = kBitsOrZero}, q.embedding_bits_per_weight);
   v(FieldInfo{.key = "output_bits_per_weight", .range = kBits, .rule = kBitsOrZero}, q.output_bits_per_weight);
+  v(FieldInfo{.key = "block_bytes", .range = {.low = 0, .high = 65'536}, .rule = "must be in [0, 65536] bytes",
+              .zero_is_unknown = true},
+    q.block_bytes);
+  v(FieldInfo{.key = "block_weights", .range = {.low = 0, .high = 65'536}, .rule = "must be in [0, 65536] weights",
+              .zero_is_unknown = true},
+    q.block_weights);
   v(FieldInfo{.key = "short_forms", .lowercase = true}, q.short_forms);
   v(FieldInfo{.key = "quality_ppl_increase_pct", .range = {.low = 0, .high = 1000}, .rule = "must be in [0, 1000]"},
     q.quality_ppl_increase_pct);

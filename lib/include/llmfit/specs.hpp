@@ -226,7 +226,7 @@ struct ModelSpec {
 
 enum class QuantFormat { gguf, mlx, safetensors };
 /// Kernel family: decides which matmul kernels run and how close they get to peak bandwidth.
-enum class QuantKernel { legacy, k_quant, i_quant, float_, mlx, fp8, mxfp4, awq, gptq };
+enum class QuantKernel { legacy, k_quant, i_quant, float_, mlx, fp8, mxfp4, awq, gptq, nvfp4, ternary };
 
 struct QuantSpec {
   std::string id;  // lowercase format name, e.g. q4_k_m
@@ -237,6 +237,10 @@ struct QuantSpec {
   double expert_bits_per_weight = 0;     // routed experts; 0 = bits_per_weight
   double embedding_bits_per_weight = 0;  // 0 = bits_per_weight
   double output_bits_per_weight = 0;     // 0 = bits_per_weight
+  // Storage block of the format's base tensor type (ggml-common.h block structs, MLX/MX groups):
+  // block_bytes hold block_weights weights, scales included. 0 = not stated.
+  int block_bytes = 0;
+  int block_weights = 0;
   std::vector<std::string> short_forms;
   double quality_ppl_increase_pct = 0;
   std::string quality_source;
@@ -252,6 +256,10 @@ struct QuantSpec {
   }
   [[nodiscard]] double output_bits() const noexcept {
     return output_bits_per_weight > 0 ? output_bits_per_weight : bits_per_weight;
+  }
+  /// Bits per weight of one storage block; 0 when no block layout is stated.
+  [[nodiscard]] double block_bits_per_weight() const noexcept {
+    return block_bytes > 0 && block_weights > 0 ? 8.0 * block_bytes / block_weights : 0.0;
   }
 };
 
@@ -294,7 +302,7 @@ struct NameTable<QuantFormat> {
 };
 template <>
 struct NameTable<QuantKernel> {
-  static constexpr std::array<std::pair<QuantKernel, std::string_view>, 9> entries{{{QuantKernel::legacy, "legacy"},
+  static constexpr std::array<std::pair<QuantKernel, std::string_view>, 11> entries{{{QuantKernel::legacy, "legacy"},
                                                                                    {QuantKernel::k_quant, "k-quant"},
                                                                                    {QuantKernel::i_quant, "i-quant"},
                                                                                    {QuantKernel::float_, "float"},
@@ -302,7 +310,9 @@ struct NameTable<QuantKernel> {
                                                                                    {QuantKernel::fp8, "fp8"},
                                                                                    {QuantKernel::mxfp4, "mxfp4"},
                                                                                    {QuantKernel::awq, "awq"},
-                                                                                   {QuantKernel::gptq, "gptq"}}};
+                                                                                   {QuantKernel::gptq, "gptq"},
+                                                                                   {QuantKernel::nvfp4, "nvfp4"},
+                                                                                   {QuantKernel::ternary, "ternary"}}};
 };
 
 [[nodiscard]] constexpr std::string_view to_string(HardwareKind kind) noexcept { return enum_name(kind); }
