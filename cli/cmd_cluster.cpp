@@ -71,10 +71,12 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
   add_output_options(*sub, options->output, kClusterFormats, true);
   sub->callback([options, latency, bandwidth, sub, &global] {
     if (options->list_links) {
-      // The link table is all --list-links prints: anything else given with it would be ignored.
-      for (const CLI::Option* option : sub->get_options())
-        if (option->count() > 0 && option->get_name() != "--list-links")
-          throw InputError(option->get_name() + ": not used with --list-links, which prints the link table alone");
+      // The link table is all --list-links prints (in --format, to -o): anything else would be ignored.
+      for (const CLI::Option* option : sub->get_options()) {
+        const std::string& name = option->get_name();
+        if (option->count() > 0 && name != "--list-links" && name != "--format" && name != "--output")
+          throw InputError(name + ": not used with --list-links, which prints the link table alone");
+      }
     }
     if (!options->list_links) options->query.model = model_name_or_file(options->query.model, global, "deepseek-v3-q4");
     options->latency_given = latency->count() > 0;

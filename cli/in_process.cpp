@@ -119,6 +119,7 @@ InProcessResult run_in_process(const CommandSetup& command, const InProcessReque
         std::none_of(pairs.begin(), pairs.end(), [](const QueryPair& p) { return p.key == "url"; }))
       arguments.emplace_back("--svg=chart");
     std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last first
+    refuse_unreadable_numbers(arguments);
     app.parse(arguments);
     result.is_json = std::none_of(pairs.begin(), pairs.end(), [](const QueryPair& p) { return p.key == "url"; });
     result.document = std::move(run.document);

@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   add_value_checks(app);
   refuse_fallthrough(app, shared);
   try {
+    refuse_unreadable_numbers(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
     app.parse(argc, argv);
     check_stdout_at_exit();
     return 0;

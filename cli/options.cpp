@@ -1,9 +1,14 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -96,7 +101,12 @@ void refuse_option(CLI::App& app, const std::string& name, bool takes_value, con
     app.add_option_function<std::string>(name, [message](const std::string&) { throw InputError(message); })
         ->group("");
   } else {
-    app.add_flag_function(name, [message](std::int64_t) { throw InputError(message); })->group("");
+    // Stored as text, not a number: CLI11 converts a flag function's value ("--no-offload=abc") with std::stoll,
+    // whose exception escapes its error handling.
+    auto given = std::make_shared<std::string>();
+    app.add_flag(name, *given, "")
+        ->each([message, given](const std::string&) { throw InputError(message); })
+        ->group("");
   }
 }
 
@@ -191,6 +201,20 @@ std::string value_problem(const std::string& value, const std::string& type_name
 }
 
 }  // namespace
+
+void refuse_unreadable_numbers(const std::vector<std::string>& arguments) {
+  for (const std::string& argument : arguments) {
+    const std::size_t equals = argument.find('=');
+    if (argument.rfind("--", 0) != 0 || equals == std::string::npos) continue;
+    std::string_view value = std::string_view(argument).substr(equals + 1);
+    if (!value.empty() && (value[0] == '-' || value[0] == '+')) value.remove_prefix(1);
+    // CLI11 reads a switch's number with std::stoll, whose out_of_range escapes its own error handling; no
+    // option of llmfit takes an integer of 19 digits or more.
+    if (value.size() >= 19 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      throw InputError(argument.substr(0, equals) + ": " + std::string(value.substr(0, 40)) +
+                       (value.size() > 40 ? "..." : "") + " is out of range");
+  }
+}
 
 void add_value_checks(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {

@@ -60,6 +60,8 @@ void write_outputs(const OutputOptions& output, const std::string& text,
 /// Splits "a,b,c" (CLI11 gives one string per --hw occurrence) into trimmed, non-empty names.
 /// Adds to every option of `app` and its subcommands the checks every value gets: not empty, and a whole
 /// number within 64 bits. Called once, after every command is set up.
+/// Refuses "--flag=<19 or more digits>" with exit 2 before CLI11 reads it (it would throw past its errors).
+void refuse_unreadable_numbers(const std::vector<std::string>& arguments);
 void add_value_checks(CLI::App& app);
 
 /// An option of the prediction (the top-level command) given to a subcommand that does not define it would

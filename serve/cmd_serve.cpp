@@ -1,4 +1,4 @@
-// `llmfit serve [--host 127.0.0.1] [--port 8080] [--page build-web/llmfit.html]`: the page and the JSON API.
+// `llmfit serve [--bind 127.0.0.1] [--port 8080] [--page build-web/llmfit.html]`: the page and the JSON API.
 #include <pthread.h>
 #include <signal.h>
 
@@ -7,6 +7,8 @@
 #include <memory>
 #include <thread>
 
+#include "options.hpp"
+#include "scenario_flags.hpp"
 #include "serve.hpp"
 #include "server.hpp"
 
@@ -76,13 +78,21 @@ void run_serve(const ServeOptions& o, const GlobalOptions& global) {
 void setup_serve(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* sub = app.add_subcommand("serve", "Serve the page and a JSON API (one endpoint per command) over HTTP");
-  sub->add_option("--host", options->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
+  // --bind, not --host: --host names the CPU/RAM entry of a scenario in every other command.
+  sub->add_option("--bind", options->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
   sub->add_option("--port", options->port, "Port (0: any free port, printed)")->capture_default_str();
   sub->add_option("--page", options->page, "The page's HTML (default: installed, or built in build-web/)")
       ->type_name("llmfit.html");
   sub->add_option("--threads", options->threads,
                   "Worker threads: each open connection holds one until it has been idle 5 s")
       ->capture_default_str();
+  // Each request names its own scenario and output (its query string): a scenario flag or an output file given
+  // to the server would be ignored, so it is refused.
+  std::vector<RefusedFlag> refused;
+  for (const ScenarioFlagInfo& info : kScenarioFlags)
+    refused.push_back({info.flag, "each request names its scenario in its query string"});
+  refuse_scenario_flags(*sub, refused);
+  refuse_option(*sub, "-o,--output", true, "answers go to the HTTP client");
   sub->callback([options, &global] { run_serve(*options, global); });
 }
 

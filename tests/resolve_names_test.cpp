@@ -228,7 +228,7 @@ TEST(ResolveNames, AmbiguousModelsListTheCandidatesAndUnknownOnesSuggest) {
   EXPECT_NE(unknown.problem.find("did you mean"), std::string::npos) << unknown.problem;
   // Every word must match: an unknown word is not skipped.
   EXPECT_EQ(cat().look_up_model("qwen3-8b-abliterated").status, NameStatus::unknown);
-  const ModelLookup bad_quant = cat().look_up_model("Qwen3-8B-UD-Q4_K_XL.gguf");
+  const ModelLookup bad_quant = cat().look_up_model("Qwen3-8B-UD-Q3_K_XL.gguf");
   EXPECT_EQ(bad_quant.status, NameStatus::unknown);
   EXPECT_NE(bad_quant.problem.find("unknown quantisation"), std::string::npos) << bad_quant.problem;
 }

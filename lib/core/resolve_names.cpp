@@ -598,7 +598,10 @@ ModelLookup Catalog::look_up_model(std::string_view text) const {
     return bits ? find_quant("mlx-" + suffix) : nullptr;
   };
   std::optional<WordMatch> ambiguous_prefix;
-  for (const std::size_t pos : splits) {
+  // The longest quantisation first: "qwen3-8b-mlx-mxfp4" is MLX's MXFP4, not MXFP4 after a model "qwen3-8b-mlx"
+  // (whose "mlx" the model words would drop).
+  for (auto split = splits.rbegin(); split != splits.rend(); ++split) {
+    const std::size_t pos = *split;
     const QuantSpec* quant = quant_after(pos);
     if (quant == nullptr) continue;
     const std::string_view prefix_text = std::string_view(model_part).substr(0, pos);
