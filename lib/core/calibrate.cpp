@@ -32,20 +32,25 @@ constexpr int kKv = kKernels;
 constexpr int kLayer = kKernels + 1;
 constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
-constexpr int kDecodeParams = kKernels + 4;
+constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
+constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
+constexpr int kDecodeParams = kKernels + 6;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
 constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
-constexpr int kPrefillParams = 4;
+constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
+constexpr int kPrefillParams = 5;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
-bool is_efficiency_param(int test, int j) { return test == 0 ? j <= kKv : j == kCompute || j == kAttention; }
+bool is_efficiency_param(int test, int j) {
+  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention;
+}
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
 bool is_bandwidth_param(int test, int j) { return test == 0 && j <= kKv; }
@@ -54,30 +59,37 @@ double lower_bound(int test, int j) {
 }
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
 std::string param_unit(int test, int j) {
-  return is_efficiency_param(test, j) ? "share of peak" : test == 1 && j == kDequant ? "passes" : "us";
+  return is_efficiency_param(test, j)   ? "share of peak"
+         : test == 1 && j == kDequant   ? "passes"
+         : test == 0 && (j == kCpuCycles || j == kCpuAttention) ? "cycles"
+                                        : "us";
 }
 
 std::string param_name(int test, int j) {
   if (test == 1)
-    return j == kCompute     ? "compute_efficiency"
-           : j == kAttention ? "attention_compute_efficiency"
-           : j == kDequant   ? "prefill_dequant_passes"
-                             : "prefill_layer_overhead_us";
+    return j == kCompute          ? "compute_efficiency"
+           : j == kAttention      ? "attention_compute_efficiency"
+           : j == kFlashAttention ? "flash_attention_compute_efficiency"
+           : j == kDequant        ? "prefill_dequant_passes"
+                                  : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   switch (j) {
     case kKv: return "kv_bandwidth_efficiency";
     case kLayer: return "layer_overhead_us";
     case kExpert: return "expert_overhead_us";
+    case kCpuCycles: return "cpu_cycles_per_weight";
+    case kCpuAttention: return "cpu_attention_cycles_per_mac";
     default: return "token_overhead_us";
   }
 }
 
 std::string param_label(int test, int j) {
   if (test == 1)
-    return j == kCompute     ? "prefill weight-GEMM share of tensor peak"
-           : j == kAttention ? "prefill attention share of tensor peak"
-           : j == kDequant   ? "dequantisation passes per micro-batch"
-                             : "prefill cost per layer per micro-batch (µs)";
+    return j == kCompute          ? "prefill weight-GEMM share of tensor peak"
+           : j == kAttention      ? "prefill attention share of tensor peak (no flash attention)"
+           : j == kFlashAttention ? "prefill attention share of tensor peak (flash attention)"
+           : j == kDequant        ? "dequantisation passes per micro-batch"
+                                  : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
            " kernels";
@@ -85,6 +97,8 @@ std::string param_label(int test, int j) {
     case kKv: return "KV-cache bandwidth efficiency";
     case kLayer: return "cost per layer per token (µs)";
     case kExpert: return "cost per active expert per MoE layer (µs)";
+    case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
+    case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     default: return "cost per token (µs)";
   }
 }
@@ -101,9 +115,12 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kLayer] = k.layer_overhead_us;
     th[kExpert] = k.expert_overhead_us;
     th[kToken] = k.token_overhead_us;
+    th[kCpuCycles] = k.cpu_cycles_per_weight;
+    th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
+    th[kFlashAttention] = 1.0 / k.flash_attention_compute_efficiency;
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
   }
@@ -134,8 +151,11 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.layer_overhead_us = decode[kLayer];
   base.expert_overhead_us = decode[kExpert];
   base.token_overhead_us = decode[kToken];
+  base.cpu_cycles_per_weight = decode[kCpuCycles];
+  base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
+  base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
   return base;
@@ -158,8 +178,11 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.layer_overhead_us = 0;
   k.expert_overhead_us = 0;
   k.token_overhead_us = 0;
+  k.cpu_cycles_per_weight = 0;
+  k.cpu_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
+  k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   return k;
@@ -190,6 +213,8 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
+    p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
+    p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -200,6 +225,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.prefill[kAttention] = column(&EfficiencyConstants::attention_compute_efficiency);
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
+    p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -233,11 +259,11 @@ struct GroupKey {
   }
 };
 
-/// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, and the three fixed costs
-/// (prefill: 4).
-constexpr int kMaxNonzero = 5;
+/// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
+/// CPU compute roof for weights and attention (prefill: 4, attention with or without flash attention).
+constexpr int kMaxNonzero = 7;
 
-/// One run's row of the design matrix, sparse: a million runs hold 88 bytes each, not a dense row.
+/// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
   std::uint32_t case_index = 0;  // index into the cases (build_data refuses more than 2^32)
   std::int32_t backend = 0;      // index into Data::backends
@@ -246,6 +272,7 @@ struct Row {
   std::int32_t hardware = 0;     // index into Data::hardware
   double t = 0;                  // measured seconds
   double offset = 0;
+  double weight = 1;             // 1 / runs of the same configuration (repeated builds count once)
   std::array<double, kMaxNonzero> value{};         // the nonzero entries, in column order
   std::array<std::uint8_t, kMaxNonzero> column{};  // their columns
   std::uint8_t nonzero_count = 0;
@@ -260,6 +287,19 @@ struct Data {
   std::array<std::vector<Row>, kTests> rows;  // decode, prefill
 };
 
+/// What makes two runs the same configuration: everything the model sees, not the build or the source.
+/// A table that measured one configuration with many near-identical builds (the R9700 toolboxes: five ROCm
+/// builds × hipBLASLt on/off) then weighs as much as one run of it, not as its row count.
+std::string configuration_key(const RunCase& c) {
+  const MeasuredRun& r = *c.run;
+  std::ostringstream key;
+  key << c.hardware->id << '|' << c.device_count << '|' << c.model->id << '|' << r.quant_id << '|'
+      << static_cast<int>(r.backend) << '|' << static_cast<int>(r.api) << '|' << static_cast<int>(r.test) << '|'
+      << r.n_prompt << '|' << r.n_gen << '|' << r.n_depth << '|' << r.n_ubatch << '|' << r.n_threads << '|'
+      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era;
+  return key.str();
+}
+
 Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before) {
   if (cases.size() > std::numeric_limits<std::uint32_t>::max())
     throw InputError("calibrate: " + std::to_string(cases.size()) + " runs; at most 2^32 can be fitted at once");
@@ -273,6 +313,9 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (usable[i]) ++rows_of_test[static_cast<std::size_t>(test_index(cases[i].run->test))];
   for (std::size_t test = 0; test < kTests; ++test) d.rows[test].reserve(rows_of_test[test]);
+  std::map<std::string, int> repeats;
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    if (usable[i]) ++repeats[configuration_key(cases[i])];
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
@@ -299,6 +342,7 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     if (h.second) d.hardware.push_back(c.hardware->id);
     row.hardware = h.first->second;
     row.t = c.measured_seconds();
+    row.weight = 1.0 / repeats[configuration_key(c)];
     const Probe p = probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class));
     row.offset = p.offset;
     const int test = test_index(run.test);
@@ -332,6 +376,31 @@ struct Workspace {
   std::vector<double> scratch;
 };
 
+/// Median of |residual| over the rows, each counted with its configuration weight (a configuration measured
+/// with five builds is one observation of the scale, as in the fit).
+double weighted_median_abs(const std::vector<const Row*>& rows, Workspace& ws) {
+  const std::size_t n = rows.size();
+  ws.scratch.assign(ws.residual.begin(), ws.residual.end());
+  for (double& v : ws.scratch) v = std::abs(v);
+  if (std::all_of(rows.begin(), rows.end(), [](const Row* r) { return r->weight == 1.0; })) {
+    std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
+    return ws.scratch[n / 2];
+  }
+  std::vector<std::pair<double, double>> weighted(n);
+  double total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    weighted[i] = {ws.scratch[i], rows[i]->weight};
+    total += rows[i]->weight;
+  }
+  std::sort(weighted.begin(), weighted.end());
+  double below = 0;
+  for (const auto& [value, weight] : weighted) {
+    below += weight;
+    if (below >= 0.5 * total) return value;
+  }
+  return weighted.back().first;
+}
+
 /// Minimises Σ h_i ((x_i·θ + o_i − t_i)/t_i)² + (θ − m)ᵀ P (θ − m) over the free columns, with Huber
 /// weights h_i from iteratively reweighted least squares and θ kept within its physical bounds.
 Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& prior_mean, const MatrixXd& prior_precision,
@@ -364,7 +433,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     b.setZero();
     for (std::size_t i = 0; i < n; ++i) {
       const Row& r = *rows[i];
-      const double w = ws.huber[i] / (r.t * r.t);
+      const double w = r.weight * ws.huber[i] / (r.t * r.t);
       const double target = r.t - r.offset;
       for (std::size_t u = 0; u < r.nonzero_count; ++u) {
         const int ju = r.column[u];
@@ -422,10 +491,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
       for (std::size_t u = 0; u < r.nonzero_count; ++u) predicted += r.value[u] * s.theta[r.column[u]];
       ws.residual[i] = (predicted - r.t) / r.t;
     }
-    ws.scratch.assign(ws.residual.begin(), ws.residual.end());
-    for (double& v : ws.scratch) v = std::abs(v);
-    std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
-    const double scale = std::max(1.4826 * ws.scratch[n / 2], 0.005);  // floor: 0.5 % measurement noise
+    const double scale = std::max(1.4826 * weighted_median_abs(rows, ws), 0.005);  // floor: 0.5 % measurement noise
     s.sigma = scale;
     const double threshold = options.huber_k * scale;
     double weighted = 0;
@@ -433,8 +499,8 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     for (std::size_t i = 0; i < n; ++i) {
       const double r = std::abs(ws.residual[i]);
       ws.huber[i] = r <= threshold ? 1.0 : threshold / r;
-      weighted += ws.huber[i] * ws.residual[i] * ws.residual[i];
-      weight_sum += ws.huber[i];
+      weighted += rows[i]->weight * ws.huber[i] * ws.residual[i] * ws.residual[i];
+      weight_sum += rows[i]->weight * ws.huber[i];
     }
     const int parameters = static_cast<int>(free_columns.size() - active.size());
     sigma2 = weighted / std::max(1.0, weight_sum - parameters);
@@ -486,7 +552,7 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
   MatrixXd a = MatrixXd::Zero(p, p);
   std::vector<int> count(static_cast<std::size_t>(p), 0);
   for (const Row* r : rows) {
-    const double w = 1.0 / (r->t * r->t);
+    const double w = r->weight / (r->t * r->t);
     for (std::size_t u = 0; u < r->nonzero_count; ++u) {
       const int ju = r->column[u];
       ++count[static_cast<std::size_t>(ju)];
@@ -501,9 +567,9 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert});
+    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
   } else {
-    order = {kCompute, kPrefillLayer, kDequant, kAttention};
+    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -588,8 +654,8 @@ struct Hierarchy {
 /// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
-  if (test == 0) return j == kToken ? 100.0 : 10.0;   // µs per token; per layer, per expert
-  return j == kDequant ? 1.0 : 50.0;                   // passes; µs per layer per micro-batch
+  if (test == 0) return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention ? 1.0 : 10.0;  // µs; cycles; µs
+  return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
 /// Prior precision pulling a group toward its parent: each constant is a priori within
@@ -821,6 +887,11 @@ Scenario RunCase::scenario() const noexcept {
                      : *std::max_element(hardware->memory_options_gib.begin(), hardware->memory_options_gib.end());
   s.host = hardware->kind == HardwareKind::gpu ? host : nullptr;
   s.allow_offload = true;
+  s.micro_batch_tokens = run->n_ubatch;
+  // llama-bench left flash attention off unless asked (-fa 1) until its auto mode: a run that does not say
+  // is taken as off.
+  s.flash_attention = run->flash_attn.value_or(false);
+  s.cpu_threads = run->n_threads;
   return s;
 }
 
