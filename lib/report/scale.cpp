@@ -84,7 +84,8 @@ json scale_json(const ScaleReport& report) {
   doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
   json compute_bound_batch = nullptr;
   for (const BatchPoint& point : report.batch)
-    if (point.compute_bound && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
+    // A batch that does not fit is limited by memory first, whatever its arithmetic.
+    if (point.compute_bound && point.fits && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
   doc["compute_bound_batch"] = compute_bound_batch;
   doc["largest_batch_that_fits"] = report.largest_batch_that_fits;
   return doc;
@@ -115,7 +116,7 @@ std::string scale_text(const ScaleReport& report) {
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)
-      if (p.compute_bound && compute_bound == 0) compute_bound = p.batch;
+      if (p.compute_bound && p.fits && compute_bound == 0) compute_bound = p.batch;
     if (compute_bound > 0)
       out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)
