@@ -102,6 +102,16 @@ std::string model_name_or_file(const std::string& model, const GlobalOptions& op
   return file->model.id + "-" + quant.id;
 }
 
+void note_name_readings(const GlobalOptions& options, const std::vector<std::string>& hardware,
+                        const std::string& model) {
+  const Catalog& c = catalog(options);
+  std::vector<std::string> readings;
+  for (const std::string& name : hardware) readings.push_back(c.resolve_hardware(name).reading);
+  if (!model.empty()) readings.push_back(c.resolve_model(model).reading);
+  for (const std::string& reading : readings)
+    if (!reading.empty()) std::fprintf(stderr, "llmfit: %s\n", one_line(reading).c_str());
+}
+
 const EfficiencyProfile& profile(const GlobalOptions& options) {
   static std::optional<EfficiencyProfile> loaded;
   if (loaded) return *loaded;

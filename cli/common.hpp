@@ -35,6 +35,12 @@ const ModelFileInfo* model_file(const GlobalOptions& options);
 /// "--model: missing; name a model, e.g. <example>".
 std::string model_name_or_file(const std::string& model, const GlobalOptions& options, const std::string& example);
 
+/// Writes to standard error how each name typed was read when it was not a catalogue id ("llmfit: 'RTX 4090'
+/// read as rtx-4090 (…)"), for the commands whose output shows ids only; called after the output is
+/// written, so that a failing command prints its one error line alone.
+void note_name_readings(const GlobalOptions& options, const std::vector<std::string>& hardware,
+                        const std::string& model);
+
 /// The efficiency profile: --calibration, else the shipped default profile.
 const EfficiencyProfile& profile(const GlobalOptions& options);
 

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "flags.hpp"
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   GlobalOptions global;
   add_global_options(app, global);
+  const std::vector<const CLI::Option*> shared = std::as_const(app).get_options();  // and --help, --version
   setup_predict(app, global);
   setup_list(app, global);
   setup_show(app, global);
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
   setup_calibrate(app, global);
   setup_validate(app, global);
   add_value_checks(app);
+  refuse_fallthrough(app, shared);
   try {
     app.parse(argc, argv);
     check_stdout_at_exit();

@@ -31,20 +31,39 @@ struct NameTable<KvCacheType> {  // in the order choices are offered: the defaul
 struct ParamBreakdown {
   double embedding = 0;          // token embedding matrix
   double output = 0;             // output head (shares storage with the embedding when tied)
-  double attention = 0;          // all layers
-  double dense_ffn = 0;          // all dense FFN layers, plus MoE shared experts and routers
+  double per_layer_embedding = 0;  // per-layer embedding table (Gemma 3n): row lookups, like the embedding
+  double attention = 0;          // all layers (sparse-attention indexers included)
+  double dense_ffn = 0;          // all dense FFN layers, plus MoE shared experts, routers, per-layer-input projections
   double routed_experts = 0;     // all routed experts of all MoE layers
   double active_routed_experts = 0;  // routed experts one token uses
   int moe_layers = 0;
 
   [[nodiscard]] double total() const noexcept {
-    return embedding + output + attention + dense_ffn + routed_experts;
+    return embedding + output + per_layer_embedding + attention + dense_ffn + routed_experts;
   }
+  /// Parameters a token uses: the per-layer table is left out like the rows of the embedding it does not look up,
+  /// the embedding itself kept as published active counts do (see the catalogue notes).
   [[nodiscard]] double active() const noexcept {
     return embedding + output + attention + dense_ffn + active_routed_experts;
   }
 };
 [[nodiscard]] ParamBreakdown shape_params(const ModelSpec& model) noexcept;
+
+/// Memory a "fits" verdict keeps free: the larger of a share of usable memory and a fixed amount. The
+/// estimate of weights, KV cache and buffers is not exact (allocator granularity, driver and framework
+/// allocations it does not count), so a fit with a few MB to spare is not one. llama.cpp's own automatic
+/// fitting keeps 1 GiB per device free by default (`--fit-target`, tools/fit-params/README.md).
+struct FitMargin {
+  double share_of_usable = 0.05;
+  double bytes = 0.5e9;
+  bool operator==(const FitMargin&) const = default;
+};
+/// The default: 5 % of usable memory or 0.5 GB, whichever is larger.
+inline constexpr FitMargin kDefaultFitMargin{};
+/// None: what a runner that loaded the model did (measured runs), not a plan.
+inline constexpr FitMargin kNoFitMargin{0, 0};
+/// Bytes `margin` keeps free of `available_bytes`.
+[[nodiscard]] double fit_margin_bytes(const FitMargin& margin, double available_bytes) noexcept;
 
 /// What one configuration asks of the model.
 struct Scenario {
@@ -63,6 +82,7 @@ struct Scenario {
   double gpu_memory_fraction = 0;        // unified memory share usable by the GPU; 0 = rule
   double host_memory_gib = 0;            // 0 = host's default
   bool allow_offload = true;             // allow CPU layers / experts when the accelerator is full
+  FitMargin margin = kDefaultFitMargin;  // kept free by every verdict and layer split
   // Run conditions (measured runs state them; predictions use the engine's current defaults).
   int micro_batch_tokens = 0;            // prefill micro-batch (llama.cpp n_ubatch); 0 = the profile's
   bool flash_attention = true;           // fused attention (llama.cpp -fa auto by default since Aug 2025, PR #15434)
@@ -83,7 +103,29 @@ struct WeightBytes {
 };
 [[nodiscard]] WeightBytes weight_bytes(const ModelSpec& model, const QuantSpec& quant) noexcept;
 
-/// KV cache (and recurrent state) bytes for one sequence at a context length.
+/// What one sequence caches and reads per token of context (docs/model.md, "KV cache"), in cache elements.
+struct KvLayout {
+  // Held in memory: the layers with a cache of their own (kv_shared_layers hold none).
+  double full_elements_per_token = 0;     // all full-attention layers: K and V, or the MLA latent, plus indexer keys
+  double sliding_elements_per_token = 0;  // all sliding-window layers: K and V
+  double sliding_window_tokens = 0;
+  double recurrent_state_bytes = 0;       // f32 state of all recurrent layers (any cache type)
+  // Read per decode token: every attention layer reads a cache, its own or a shared one.
+  double full_read_elements_per_token = 0;     // K and V (or the latent) of all full-attention layers
+  double indexer_read_elements_per_token = 0;  // indexer keys: scored for every cached token
+  double sliding_read_elements_per_token = 0;
+  double attention_topk_tokens = 0;            // sparse attention: tokens a query reads; 0 = all
+};
+[[nodiscard]] KvLayout kv_layout(const ModelSpec& model) noexcept;
+
+/// KV cache (and recurrent state) bytes held for one sequence at a context length.
+[[nodiscard]] inline double kv_cache_bytes(const KvLayout& kv, double element_bytes, double context_tokens) noexcept {
+  if (!(context_tokens > 0)) return 0;
+  const double window =  // std::min(context, window) without <algorithm>
+      kv.sliding_window_tokens < context_tokens ? kv.sliding_window_tokens : context_tokens;
+  return element_bytes * (kv.full_elements_per_token * context_tokens + kv.sliding_elements_per_token * window) +
+         kv.recurrent_state_bytes;
+}
 [[nodiscard]] double kv_cache_bytes(const ModelSpec& model, KvCacheType type, double context_tokens) noexcept;
 /// Fixed-size f32 state of all recurrent layers (Gated DeltaNet, Mamba-2, short convolution) for one
 /// sequence, whatever the context and the KV cache type (llama.cpp keeps recurrent state in f32).
@@ -91,6 +133,21 @@ struct WeightBytes {
 /// FLOPs per token of the recurrent layers' state updates and reads, beyond their weights' 2 per parameter
 /// (independent of the context: these layers are linear in the tokens).
 [[nodiscard]] double recurrent_state_flops_per_token(const ModelSpec& model) noexcept;
+
+/// KV (and recurrent state) bytes one decode token reads at a depth: layers sharing a cache read it too, and a
+/// sparse-attention layer reads its top-k tokens plus the indexer keys of all of them.
+[[nodiscard]] inline double kv_read_bytes(const KvLayout& kv, double element_bytes, double depth_tokens) noexcept {
+  if (!(depth_tokens > 0)) return 0;
+  const double window = kv.sliding_window_tokens < depth_tokens ? kv.sliding_window_tokens : depth_tokens;
+  const double attended = kv.attention_topk_tokens > 0 && kv.attention_topk_tokens < depth_tokens
+                              ? kv.attention_topk_tokens
+                              : depth_tokens;
+  return element_bytes * (kv.full_read_elements_per_token * attended +
+                          kv.indexer_read_elements_per_token * depth_tokens +
+                          kv.sliding_read_elements_per_token * window) +
+         kv.recurrent_state_bytes;
+}
+[[nodiscard]] double kv_read_bytes(const ModelSpec& model, KvCacheType type, double depth_tokens) noexcept;
 
 enum class FitVerdict { fits, partial_offload, does_not_fit };
 [[nodiscard]] std::string_view to_string(FitVerdict verdict) noexcept;
@@ -109,11 +166,12 @@ struct MemoryFit {
   double available_bytes = 0;      // usable by the accelerator(s)
   double os_reserved_bytes = 0;    // unified memory the OS keeps
   double host_available_bytes = 0; // host RAM usable for offload (0 = none)
+  double margin_bytes = 0;         // of available_bytes, kept free (Scenario::margin): fits = total + margin <= available
   OffloadKind offload = OffloadKind::none;
   int gpu_layers = 0;              // layers on the accelerator
   int cpu_layers = 0;              // layers offloaded to the host
   double offloaded_bytes = 0;      // weights held by the host
-  std::int64_t max_context = 0;    // largest context that fits fully on the accelerator (0: none)
+  std::int64_t max_context = 0;    // largest context that fits fully on the accelerator, margin kept (0: none)
   bool unified_rule_applied = false;  // available came from the macOS wired-memory rule
   bool operator==(const MemoryFit&) const = default;
 };
@@ -151,18 +209,30 @@ struct Prediction {
 /// Fit, decode, prefill, TTFT and sustained speed for one scenario.
 [[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
 
+/// The speed at one prompt length, by the one definition every output uses: predict() of the scenario with
+/// that prompt, in the scenario's KV cache (widened to the prompt when the prompt is longer).
 struct ContextPoint {
-  std::int64_t context = 0;
-  double decode_tok_s = 0;  // 0 when the context does not fit at all
-  double ttft_s = 0;        // prefill of a prompt this long; 0 when it does not fit
-  bool fits = false;        // weights and KV of this context fit on the accelerator
+  std::int64_t context = 0;    // prompt length: the depth decode starts at and the prefill TTFT counts
+  std::int64_t kv_tokens = 0;  // KV cache allocated: max(scenario context, context)
+  double decode_tok_s = 0;     // per sequence; 0 when it does not fit at all
+  double ttft_s = 0;           // prefill of the prompt plus the first decoded token; 0 when it does not fit
+  bool fits = false;           // fully on the accelerator
   FitVerdict verdict = FitVerdict::does_not_fit;
 };
-/// Decode speed and TTFT over context lengths (512, 1k, 2k, … up to the model's maximum).
+/// `scenario` with a `prompt`-token prompt, its context widened to hold it.
+[[nodiscard]] Scenario at_prompt(const Scenario& scenario, std::int64_t prompt) noexcept;
+/// The speed at one prompt length (ContextPoint); predict(at_prompt(scenario, prompt)).
+[[nodiscard]] ContextPoint speed_at_prompt(const Scenario& scenario, const EfficiencyConstants& constants,
+                                           std::int64_t prompt);
+/// The speed over prompt lengths: the ladder of 512, 1k, 2k, … up to the model's maximum, with the
+/// scenario's own prompt and context among them.
 [[nodiscard]] std::vector<ContextPoint> context_scaling(const Scenario& scenario,
                                                         const EfficiencyConstants& constants);
 /// The default context ladder: powers of two from 512 to max_context (and max_context itself).
 [[nodiscard]] std::vector<std::int64_t> context_ladder(std::int64_t max_context);
+/// The largest context that runs at all (fully, or with CPU offload when the scenario allows it), margin
+/// kept; 0 when none does. MemoryFit::max_context is the largest fully on the accelerator.
+[[nodiscard]] std::int64_t max_context_with_offload(const Scenario& scenario, const EfficiencyConstants& constants);
 
 /// Usable share of unified memory for the GPU: macOS lets Metal wire about 2/3 of RAM up to 36 GiB
 /// and 3/4 above (recommendedMaxWorkingSetSize); other unified chips use their catalogue fraction.
