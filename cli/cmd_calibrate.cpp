@@ -1,6 +1,7 @@
 // `llmfit calibrate FILE... -o profile.yaml`: fit the efficiency constants to measured runs.
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "commands.hpp"
 #include "options.hpp"
@@ -32,7 +33,11 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   fit_options.profile_name = "calibrated";
   fit_options.profile_source = "llmfit calibrate";
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
-  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
+  // Runs of one machine calibrate the profile in use (shipped or --calibration) rather than replace it.
+  std::set<std::string> chips;
+  for (const RunCase& c : resolved.cases) chips.insert(c.hardware->id);
+  const EfficiencyProfile& before = chips.size() == 1 ? profile(global) : default_efficiency_profile();
+  const CalibrationReport report = calibrate(resolved.cases, before, fit_options);
 
   // The profile in the format asked for: JSON with --format json, else YAML (--calibration reads both).
   auto profile_document = [&] {

@@ -182,15 +182,42 @@ TEST(Calibrate, RefusesASingleRun) {
   EXPECT_THROW((void)calibrate(one, default_efficiency_profile(), quick()), InputError);
 }
 
-TEST(Calibrate, RefusesRunsFromOneChip) {
-  const Synthetic s = make_runs(true_constants(), 0.01, 1, {"rtx-4090"});
-  ASSERT_GT(s.resolved.cases.size(), 20u);
-  try {
-    (void)calibrate(s.resolved.cases, default_efficiency_profile(), quick());
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("one chip (rtx-4090)"), std::string::npos) << e.what();
-  }
+TEST(Calibrate, OneChipsRunsImproveItsHeldOutRunsAndKeepTheRest) {
+  // A user's own machine runs its engine with a higher per-layer cost and a lower bandwidth share than the
+  // shipped profile says. Fitted on three models, the profile must predict the fourth better than before,
+  // keep every other entry of the profile it started from, and say what moved.
+  const EfficiencyProfile& shipped = shipped_efficiency_profile();
+  EfficiencyConstants mine = shipped.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer).constants;
+  mine.layer_overhead_us *= 1.6;
+  mine.weight_bandwidth_efficiency *= 0.85;
+  const Synthetic s = make_runs(mine, 0.01, 21, {"rtx-4090"});
+  std::vector<RunCase> train, held_out;
+  for (const RunCase& c : s.resolved.cases) (c.model->id == "qwen2.5-14b" ? held_out : train).push_back(c);
+  ASSERT_GT(train.size(), 20u);
+  ASSERT_GT(held_out.size(), 4u);
+  const CalibrationReport report = calibrate(train, shipped, quick());
+  EXPECT_EQ(report.cross_validation_unit, "model");
+  const ValidationReport before = validate_runs(held_out, shipped);
+  const ValidationReport after = validate_runs(held_out, report.profile);
+  EXPECT_LT(after.decode.mape_pct, 0.5 * before.decode.mape_pct);
+  EXPECT_LT(after.decode.mape_pct, 3.0);
+  // Layered over the shipped profile: another class's entry is the shipped one, untouched.
+  const auto& apple = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple);
+  const auto& shipped_apple = shipped.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple);
+  EXPECT_DOUBLE_EQ(apple.constants.layer_overhead_us, shipped_apple.constants.layer_overhead_us);
+  EXPECT_EQ(apple.note, shipped_apple.note);
+  const bool says_moved = std::any_of(report.notes.begin(), report.notes.end(), [](const std::string& n) {
+    return n.find("moved by the runs of rtx-4090") != std::string::npos && n.find("layer_overhead_us") != std::string::npos;
+  });
+  EXPECT_TRUE(says_moved);
+}
+
+TEST(Calibrate, OneChipsCrossValidationLeavesOneModelOut) {
+  const Synthetic s = make_runs(true_constants(), 0.01, 22, {"rtx-4090"});
+  const CalibrationReport report = calibrate(s.resolved.cases, shipped_efficiency_profile());
+  EXPECT_EQ(report.cross_validation_unit, "model");
+  EXPECT_EQ(report.decode_cv.n + report.cv_unpredicted, report.decode_runs);
+  EXPECT_GT(report.decode_cv.n, 0);
 }
 
 TEST(Calibrate, RefusesCollinearRuns) {
@@ -310,6 +337,7 @@ double gemm_only_prefill(const char* hardware, int devices, const char* quant, d
   EfficiencyConstants k;
   k.compute_efficiency = passes > 0 ? std::numeric_limits<double>::infinity() : 1.0;
   k.attention_compute_efficiency = std::numeric_limits<double>::infinity();
+  k.flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
   k.weight_bandwidth_efficiency = std::numeric_limits<double>::infinity();
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = passes;
@@ -386,9 +414,11 @@ TEST(ShippedProfile, KeepsTheQwen3CoderOnM2MaxAnchor) {
   const Answer a = answer_query(cat(), q, shipped_efficiency_profile());
   EXPECT_GT(a.prediction.decode_tok_s, 48.8 * 0.75);
   EXPECT_LT(a.prediction.decode_tok_s, 48.8 * 1.25);
-  // No MoE runs in the shipped data: the expert cost is the literature value.
+  // No Apple llama.cpp MoE run in the shipped data: the Apple per-expert cost is shrunk toward the engine's,
+  // which the MoE runs on other chips (R9700, CPUs) determine; it stays within 2x of the literature value.
   const auto& lit = default_efficiency_profile().lookup(Backend::ollama, DeviceApi::metal, HardwareClass::apple);
-  EXPECT_DOUBLE_EQ(a.resolved.efficiency->constants.expert_overhead_us, lit.constants.expert_overhead_us);
+  EXPECT_GT(a.resolved.efficiency->constants.expert_overhead_us, 0.5 * lit.constants.expert_overhead_us);
+  EXPECT_LT(a.resolved.efficiency->constants.expert_overhead_us, 2.0 * lit.constants.expert_overhead_us);
 }
 
 }  // namespace
@@ -461,6 +491,109 @@ TEST(CalibrationReports, StreamedJsonIsTheWholeDocumentByteForByte) {
   const std::string calibration = render_calibration(report, resolved.cases, skipped, Format::json);
   EXPECT_GT(calibration.size(), 1u << 17);
   EXPECT_EQ(calibration, reprinted(calibration));
+}
+
+}  // namespace
+}  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+// ------------------------------------------------------------------------------------------------ run conditions
+
+Scenario condition_scenario(const char* hw, const char* model, const char* quant, DeviceApi api) {
+  Scenario s;
+  s.hardware = cat().find_hardware(hw);
+  s.model = cat().find_model(model);
+  s.quant = cat().find_quant(quant);
+  s.api = api;
+  s.context_tokens = 8192;
+  return s;
+}
+
+TEST(RunConditions, LargerMicroBatchesPayThePerLayerCostFewerTimes) {
+  Scenario s = condition_scenario("rtx-4090", "llama-3-8b", "q4_k_m", DeviceApi::cuda);
+  EfficiencyConstants k = true_constants();
+  const MemoryFit fit = fit_memory(s, k);
+  s.micro_batch_tokens = 512;
+  const double t512 = prefill_seconds(s, fit, k, 4096, 0);
+  s.micro_batch_tokens = 2048;
+  const double t2048 = prefill_seconds(s, fit, k, 4096, 0);
+  // 8 vs 2 micro-batches: the per-layer cost and the dequantisation traffic fall by 4x; the GEMMs (which
+  // outlast the weights' streaming here) take as long.
+  constexpr double kFree = std::numeric_limits<double>::infinity();
+  k.compute_efficiency = k.attention_compute_efficiency = k.flash_attention_compute_efficiency = kFree;
+  k.weight_bandwidth_efficiency = kFree;
+  s.micro_batch_tokens = 512;
+  const double overhead512 = prefill_seconds(s, fit, k, 4096, 0);
+  s.micro_batch_tokens = 2048;
+  const double overhead2048 = prefill_seconds(s, fit, k, 4096, 0);
+  EXPECT_NEAR(overhead512 / overhead2048, 4.0, 1e-9);
+  EXPECT_NEAR(t512 - t2048, overhead512 - overhead2048, 1e-9 * t512);
+}
+
+TEST(RunConditions, FlashAttentionRunsAttentionAtItsOwnShareOfPeak) {
+  Scenario s = condition_scenario("rtx-4090", "llama-3-8b", "f16", DeviceApi::cuda);
+  EfficiencyConstants k = true_constants();
+  k.attention_compute_efficiency = 0.1;
+  k.flash_attention_compute_efficiency = 0.5;
+  const MemoryFit fit = fit_memory(s, k);
+  s.flash_attention = false;
+  const double off = prefill_seconds(s, fit, k, 512, 16384);
+  s.flash_attention = true;
+  const double on = prefill_seconds(s, fit, k, 512, 16384);
+  EXPECT_LT(on, off);
+  // Only the attention term changes (compute-bound here): 1/0.1 − 1/0.5 = 8 × attention FLOPs / tensor peak.
+  const double attention_flops = 512.0 * 4 * 32 * 128 * 32 * (16384 + 256);  // heads, head_dim, layers, mean context
+  const double peak = std::max(s.hardware->fp16_tflops, s.hardware->int8_tops / 2) * 1e12;
+  EXPECT_NEAR(off - on, 8 * attention_flops / peak, 1e-6 * off);
+}
+
+TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 4;
+  const MemoryFit fit = fit_memory(s, k);
+  s.cpu_threads = 2;
+  const double two = decode_seconds_per_token(s, fit, k, 0);
+  s.cpu_threads = 16;
+  const double sixteen = decode_seconds_per_token(s, fit, k, 0);
+  s.cpu_threads = 32;  // SMT siblings share a core's SIMD units: no faster than 16 threads on 16 cores
+  const double thirty_two = decode_seconds_per_token(s, fit, k, 0);
+  EXPECT_DOUBLE_EQ(sixteen, thirty_two);
+  const double params = weight_bytes(*s.model, *s.quant).active_params;
+  const double per_thread = params * 4 / (4.8e9 * (512 / 128.0));
+  EXPECT_NEAR(two - sixteen, per_thread / 2 - per_thread / 16, 1e-9 * two);
+  // A GPU backend has no CPU roof.
+  Scenario gpu = condition_scenario("rtx-4090", "llama-3-8b", "q4_k_m", DeviceApi::cuda);
+  EfficiencyConstants none = k;
+  none.cpu_cycles_per_weight = 0;
+  EXPECT_DOUBLE_EQ(decode_seconds_per_token(gpu, fit_memory(gpu, k), k, 0),
+                   decode_seconds_per_token(gpu, fit_memory(gpu, none), none, 0));
+}
+
+TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {
+  // One chip's runs repeated five times (five builds of one configuration) must not pull the fit toward it.
+  EfficiencyConstants odd = true_constants();
+  odd.layer_overhead_us = 70;
+  Synthetic common = make_runs(true_constants(), 0.01, 7, {"rtx-3070", "rtx-3080", "rtx-4070", "rtx-4080"});
+  Synthetic repeated = make_runs(odd, 0.0, 8, {"rtx-4090"});
+  std::vector<RunCase> once = common.resolved.cases;
+  once.insert(once.end(), repeated.resolved.cases.begin(), repeated.resolved.cases.end());
+  std::vector<RunCase> five = once;
+  std::vector<MeasuredRun> builds;
+  builds.reserve(repeated.runs.size() * 4);
+  for (int b = 0; b < 4; ++b)
+    for (const MeasuredRun& r : repeated.runs) {
+      builds.push_back(r);
+      builds.back().build = std::to_string(7000 + b);  // four builds of one configuration
+    }
+  const ResolvedRuns more = resolve_runs(builds, cat());
+  five.insert(five.end(), more.cases.begin(), more.cases.end());
+  const CalibrationReport a = calibrate(once, default_efficiency_profile(), quick());
+  const CalibrationReport b = calibrate(five, default_efficiency_profile(), quick());
+  EXPECT_NEAR(fitted(a).layer_overhead_us, fitted(b).layer_overhead_us, 1e-6 * fitted(a).layer_overhead_us);
+  EXPECT_NEAR(fitted(a).compute_efficiency, fitted(b).compute_efficiency, 2e-5);  // counted five times: 3e-4 apart
 }
 
 }  // namespace

@@ -702,3 +702,86 @@ TEST(SharedTextSharing, RepeatedRunTextsAreHeldOnceAndReleasedWithTheirLastHolde
 
 }  // namespace
 }  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+// ------------------------------------------------------------------------------------------------ text logs
+
+TEST(TextLogs, MlxLmBenchmarkGivesPrefillAndDecodeAfterThePrompt) {
+  RunDefaults defaults;
+  defaults.hardware = "m2-max";
+  defaults.model = "llama-3.1-8b-mlx-4bit";
+  const RunSet set = load("mlx-lm-benchmark.txt", defaults);
+  ASSERT_EQ(set.runs.size(), 2u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].test, RunTest::prefill);
+  EXPECT_EQ(set.runs[0].n_prompt, 512);
+  EXPECT_DOUBLE_EQ(set.runs[0].tok_s, 1400.0);
+  EXPECT_NEAR(set.runs[0].stddev_tok_s, 1.7678, 1e-3);  // sample deviation of the two trials
+  EXPECT_EQ(set.runs[1].test, RunTest::decode);
+  EXPECT_EQ(set.runs[1].n_gen, 128);
+  EXPECT_EQ(set.runs[1].n_depth, 512);
+  EXPECT_DOUBLE_EQ(set.runs[1].tok_s, 62.0);
+  EXPECT_EQ(set.runs[1].backend, Backend::mlx);
+  EXPECT_EQ(set.runs[1].api, DeviceApi::metal);
+  EXPECT_EQ(detect_run_format(read_text(kRuns + "mlx-lm-benchmark.txt"), "a"), RunFormat::mlx_benchmark);
+}
+
+TEST(TextLogs, MlxLmBenchmarkWithoutMachineOrModelIsSkippedSayingWhich) {
+  RunDefaults no_hw;
+  no_hw.model = "llama-3.1-8b-mlx-4bit";
+  const RunSet a = load("mlx-lm-benchmark.txt", no_hw);
+  ASSERT_EQ(a.skipped.size(), 1u);
+  EXPECT_EQ(referenced_fields(a.skipped[0].reason), std::vector<std::string>{"hardware"}) << a.skipped[0].reason;
+  RunDefaults no_model;
+  no_model.hardware = "m2-max";
+  const RunSet b = load("mlx-lm-benchmark.txt", no_model);
+  ASSERT_EQ(b.skipped.size(), 1u);
+  EXPECT_NE(b.skipped[0].reason.find("model"), std::string::npos) << b.skipped[0].reason;
+  const RunSet batched = parse_runs("Timing with prompt_tokens=512, generation_tokens=128, batch_size=8.\n"
+                                    "Averages: prompt_tps=1.0, generation_tps=2.0, peak_memory=3.0\n",
+                                    "b.txt", cat(), RunDefaults{"m2-max", "llama-3.1-8b-mlx-4bit", false});
+  ASSERT_EQ(batched.skipped.size(), 1u);
+  EXPECT_NE(batched.skipped[0].reason.find("batch_size"), std::string::npos);
+}
+
+TEST(TextLogs, OllamaVerboseRatesComeFromCountsAndGoDurations) {
+  RunDefaults defaults;
+  defaults.hardware = "m2-max";
+  defaults.model = "llama-3.1-8b-q4_k_m";
+  const RunSet set = load("ollama-verbose.txt", defaults);
+  ASSERT_EQ(set.runs.size(), 4u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].test, RunTest::prefill);
+  EXPECT_NEAR(set.runs[0].tok_s, 26 / 0.130, 1e-9);
+  EXPECT_EQ(set.runs[1].test, RunTest::decode);
+  EXPECT_NEAR(set.runs[1].tok_s, 50.0, 1e-9);
+  EXPECT_EQ(set.runs[1].n_depth, 26);
+  EXPECT_EQ(set.runs[1].backend, Backend::ollama);
+  EXPECT_NEAR(set.runs[2].tok_s, 10 / 0.050, 1e-9);
+  EXPECT_NEAR(set.runs[3].tok_s, 50.0, 1e-9);
+  const RunSet bad = parse_runs("total duration: 1s\neval count: 10 token(s)\neval duration: 3 parsecs\n", "v.txt", cat(),
+                                defaults);
+  ASSERT_EQ(bad.skipped.size(), 1u);
+  EXPECT_NE(bad.skipped[0].reason.find("eval duration"), std::string::npos) << bad.skipped[0].reason;
+}
+
+TEST(RunConditions, NUbatchAndThreadsAreReadCheckedAndWritten) {
+  const std::string text =
+      R"([{"hardware": "ryzen-9-7950x", "model": "llama-3.1-8b", "quant": "q4_0", "backend": "llama.cpp", "api": "cpu",)"
+      R"( "n_gen": 128, "decode_tok_s": 20, "n_ubatch": 2048, "n_threads": 2, "flash_attn": true}])";
+  const RunSet set = parse_runs(text, "c.json", cat(), {});
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].n_ubatch, 2048);
+  EXPECT_EQ(set.runs[0].n_threads, 2);
+  const std::string written = runs_to_json_text(set.runs);
+  EXPECT_NE(written.find("\"n_ubatch\":2048"), std::string::npos) << written;
+  EXPECT_NE(written.find("\"n_threads\":2"), std::string::npos) << written;
+  std::string bad = text;
+  bad.replace(bad.find("\"n_threads\": 2"), 14, "\"n_threads\": 0.5");
+  const RunSet refused = parse_runs(bad, "c.json", cat(), {});
+  ASSERT_EQ(refused.skipped.size(), 1u);
+  EXPECT_NE(refused.skipped[0].reason.find("n_threads"), std::string::npos) << refused.skipped[0].reason;
+}
+
+}  // namespace
+}  // namespace llmfit

@@ -99,6 +99,197 @@ def convert_xiongjiedai(rows, keep3, keep2, drop):
                                      "(a few dozen prompt tokens change the KV read by under 1 %)")))
 
 
+# ------------------------------------------------------------------------------------------------
+# wave2 (../shared/data/wave2, README there): one schema for all files, hardware in the source's own words.
+
+W2_HARDWARE = [  # (substring of the `hardware` column, catalogue id, devices, note)
+    ("2x AMD Radeon AI PRO R9700", "radeon-ai-pro-r9700", 2, ""),
+    ("AMD Radeon AI PRO R9700", "radeon-ai-pro-r9700", 1, ""),
+    ("AMD Ryzen 9 7950X", "ryzen-9-7950x", 1, ""),
+    ("AMD EPYC 9355", "epyc-9355", 1,
+     "the box ran 12 channels of DDR5-6000 (576 GB/s), the catalogue entry DDR5-6400 (614 GB/s)"),
+    ("Apple M2 Max CPU cores", "m2-max", 1, "CPU cores of the M2 Max (both GPU bins have the same CPU)"),
+    ("Apple M3 Ultra Mac Studio, 512GB, 80-core GPU; topology=SINGLE", "m3-ultra", 1, ""),
+]
+
+# Model names of the wave2 tables -> catalogue ids.
+W2_MODELS = {
+    "Ministral-3-14B-Instruct-2512": "ministral-3-14b", "Ministral-3-8B-Instruct-2512": "ministral-3-8b",
+    "Nemotron-3-Nano-30B-A3B": "nemotron-3-nano-30b-a3b", "Qwen3-Coder-30B-A3B-Instruct": "qwen3-coder-30b-a3b",
+    "Qwen3-Next-80B-A3B-Instruct": "qwen3-next-80b-a3b", "gemma-3-12b-it": "gemma-3-12b", "gemma-3-4b-it": "gemma-3-4b",
+    "gemma-3-27b-it": "gemma-3-27b", "gpt-oss-20b": "gpt-oss-20b", "gpt-oss-120b": "gpt-oss-120b",
+    "llama-2-7b": "llama-2-7b", "Qwen3-30B-A3B": "qwen3-30b-a3b", "Qwen3-235B-A22B": "qwen3-235b-a22b",
+    "LLaMA-3.1-8B-Instruct": "llama-3.1-8b", "Llama-3.1-405B-Instruct": "llama-3.1-405b", "Qwen2.5-32B": "qwen2.5-32b",
+    "Meta-Llama-3.1-8B-Instruct": "llama-3.1-8b", "Mixtral-8x7B-Instruct": "mixtral-8x7b", "Gemma-2-9B-It": "gemma-2-9b",
+    "Mistral-7B-Instruct-v0.3": "mistral-7b", "Qwen2.5-14B-Instruct": "qwen2.5-14b",
+}
+
+# Quantisations -> (catalogue id, note). The catalogue's own types map directly; a variant of a type llmfit
+# knows (an unsloth "UD" dynamic mix, a K-quant "Small" mix) runs the same kernels and is mapped to it
+# together with the run's stated file size (weight_bytes), which llmfit checks within 25 % of the catalogue's.
+W2_QUANTS = {
+    "BF16": ("bf16", ""), "F16": ("f16", ""), "Q8_0": ("q8_0", ""), "Q4_0": ("q4_0", ""), "Q4_K_M": ("q4_k_m", ""),
+    "Q6_K": ("q6_k", ""), "MXFP4": ("mxfp4_moe", "llama.cpp's MXFP4 MoE GGUF"),
+    "Q8_K_XL": ("q8_0", "unsloth UD-Q8_K_XL: Q8_0 tensors with some kept in BF16; mapped to q8_0 with the stated file size"),
+    "Q4_K_XL": ("q4_k_m", "unsloth UD-Q4_K_XL: a K-quant mix; mapped to q4_k_m with the stated file size"),
+    "Q3_K_S": ("q3_k_m", "Q3_K_S: K-quant kernels as q3_k_m; mapped to it with the stated file size"),
+    "Q3_K - Small": ("q3_k_m", "Q3_K_S: K-quant kernels as q3_k_m; mapped to it with the stated file size"),
+    "Q2_K - Small": ("q2_k", "Q2_K_S: mapped to q2_k with the stated file size"),
+    "Q4_K - Small": ("q4_k_s", ""), "Q5_K - Small": ("q5_k_s", ""), "IQ4_XS - 4.25 bpw": ("iq4_xs", ""),
+    "MLX 8-bit": ("mlx-8bit", ""), "MLX 6-bit": ("mlx-6bit", ""), "MLX 4-bit": ("mlx-4bit", ""), "MLX 3-bit": ("mlx-3bit", ""),
+}
+GIB = 1024 ** 3
+
+
+def w2_hardware(text):
+    for key, hw, devices, note in W2_HARDWARE:
+        if key in text:
+            return hw, devices, note
+    return None, 0, ""
+
+
+def w2_model(name):
+    for key in sorted(W2_MODELS, key=len, reverse=True):
+        if name.startswith(key):
+            return W2_MODELS[key]
+    return None
+
+
+def w2_record(row, hw, devices, model, quant, backend, api, era, build, notes):
+    rec = {"hardware": hw, "model": model, "quant": quant, "backend": backend, "api": api}
+    if devices > 1:
+        rec["devices"] = devices
+    depth = int(row["n_depth_or_context"] or 0)
+    if row["test"] == "pp":
+        rec.update({"n_prompt": int(row["n_prompt"]), "n_gen": 0, "n_depth": depth, "prefill_tok_s": float(row["tok_s"])})
+    else:
+        rec.update({"n_prompt": 0, "n_gen": int(row["n_gen"]), "n_depth": depth, "decode_tok_s": float(row["tok_s"])})
+    rec["era"] = era
+    if build:
+        rec["build"] = build
+    rec["source"] = row["source_url"]
+    notes = [n for n in notes if n]
+    if notes:
+        rec["note"] = "; ".join(notes)
+    return rec
+
+
+def convert_r9700(rows, keep, drop):
+    """kyuz0's R9700 toolboxes: llama-bench, fa=1, five ROCm builds (x hipBLASLt on/off) and two Vulkan drivers."""
+    # A configuration measured on many builds of one API: a row below a third of the builds' median is a
+    # broken build for that model (Qwen3-Next decodes at 0.78 tok/s on two ROCm nightlies, 33-37 on the rest).
+    same = {}
+    for row in rows:
+        key = (row["backend"], row["hardware"], row["model"], row["test"], row["n_prompt"], row["n_gen"],
+               row["n_depth_or_context"])
+        same.setdefault(key, []).append(float(row["tok_s"]))
+    for i, row in enumerate(rows):
+        key = (row["backend"], row["hardware"], row["model"], row["test"], row["n_prompt"], row["n_gen"],
+               row["n_depth_or_context"])
+        rates = sorted(same[key])
+        median = rates[len(rates) // 2]
+        if len(rates) >= 4 and float(row["tok_s"]) < median / 3:
+            drop.append((i, row, f"below a third of the median of the same configuration on the other builds "
+                                 f"({median:g} tok/s): a broken build for this model"))
+            continue
+        hw, devices, hw_note = w2_hardware(row["hardware"])
+        model = w2_model(row["model"])
+        quant, q_note = W2_QUANTS.get(row["quant"], (None, ""))
+        if model is None:
+            drop.append((i, row, "model not in the catalogue"))
+            continue
+        if quant is None:
+            drop.append((i, row, "quantisation not in the catalogue"))
+            continue
+        notes = row["notes"]
+        rec = w2_record(row, hw, devices, model, quant, "llama.cpp", "rocm" if "rocm" in row["backend"] else "vulkan",
+                        "2025", "b7423 2aa45ef9e", [q_note, notes])
+        rec["flash_attn"] = "fa=1" in notes
+        ub = re.search(r"ubatch=(\d+)", notes)
+        rec["n_ubatch"] = int(ub.group(1)) if ub else 512  # llama-bench's default n_ubatch
+        size = re.search(r"file_GiB=([0-9.]+)", notes)
+        if size:
+            rec["weight_bytes"] = round(float(size.group(1)) * GIB)
+        keep.append((i, rec))
+
+
+def convert_cpu(rows, keep, drop):
+    """CPU-only mainline llama.cpp; the ik_llama.cpp fork and hybrid CPU+GPU rows are other engines/setups."""
+    for i, row in enumerate(rows):
+        backend, notes = row["backend"], row["notes"]
+        if backend.startswith("ik_llama"):
+            drop.append((i, row, "ik_llama.cpp fork: its CPU kernels (repacked, fused MoE) are not mainline llama.cpp's; "
+                                 "llmfit has no engine for it"))
+            continue
+        if "hybrid" in backend or "+ NVIDIA" in row["hardware"] or "+ 1x RTX" in row["hardware"]:
+            drop.append((i, row, "hybrid CPU+GPU (experts on the CPU, --n-cpu-moe / -ot): not used for calibration"))
+            continue
+        hw, devices, hw_note = w2_hardware(row["hardware"])
+        if hw is None:
+            drop.append((i, row, "hardware not in the catalogue"))
+            continue
+        if "OpenBLAS" in notes and row["test"] == "pp":
+            drop.append((i, row, "built with OpenBLAS: prefill goes through BLAS, not llama.cpp's CPU kernels "
+                                 "(the wave2 README calls this table's pp odd)"))
+            continue
+        model = w2_model(row["model"])
+        if model is None:
+            drop.append((i, row, "model not in the catalogue"))
+            continue
+        q = row["quant"]
+        if q.startswith("custom: experts IQ4_XS"):
+            quant, q_note = "iq4_xs", "experts IQ4_XS, attention Q5_K, output Q6_K; mapped to iq4_xs with the stated size"
+        else:
+            quant, q_note = W2_QUANTS.get(q.split(" (")[0], (None, ""))
+        if quant is None:
+            drop.append((i, row, "quantisation not in the catalogue"))
+            continue
+        threads = re.search(r"(\d+) threads", row["hardware"]) or re.search(r"-t (\d+)", notes)
+        era = "2024" if "2024" in row["engine_version_or_date"] else "2025"
+        build = re.search(r"build ([0-9a-f]+) \((\d+)\)", row["engine_version_or_date"])
+        rec = w2_record(row, hw, devices, model, quant, "llama.cpp", "cpu", era,
+                        f"{build.group(1)} b{build.group(2)}" if build else "", [hw_note, q_note, notes])
+        fa = "-fa" in notes
+        rec["flash_attn"] = fa
+        if "-ctk q8_0 -ctv q8_0" in notes:
+            rec["kv_type"] = "q8_0"
+        if "56 of 64 threads" in row["hardware"]:
+            rec["n_threads"] = 56
+        elif threads:
+            rec["n_threads"] = int(threads.group(1))
+        size = re.search(r"size ([0-9.]+) GiB", notes) or re.search(r"\(([0-9.]+) GiB\)", q)
+        if size:
+            rec["weight_bytes"] = round(float(size.group(1)) * GIB)
+        keep.append((i, rec))
+
+
+def convert_mlx(rows, keep, drop):
+    """mlx_lm.benchmark on one M3 Ultra; the multi-node (Thunderbolt TP/PP) rows are clusters."""
+    for i, row in enumerate(rows):
+        if "topology=SINGLE" not in row["hardware"]:
+            drop.append((i, row, "several Macs over Thunderbolt 5 (tensor or pipeline parallel): not a single-node run"))
+            continue
+        model = w2_model(row["model"])
+        if model is None:
+            drop.append((i, row, "model not in the catalogue"))
+            continue
+        quant, q_note = W2_QUANTS.get(row["quant"], (None, ""))
+        if quant is None:
+            drop.append((i, row, "quantisation not in the catalogue"))
+            continue
+        rec = w2_record(row, "m3-ultra", 1, model, quant, "mlx", "metal", "2026", "MLX 0.30.7",
+                        ["mlx_lm.benchmark; M3 Ultra 512 GB " + row["hardware"].split("node=")[-1], row["notes"]])
+        rec["flash_attn"] = True  # MLX's fused scaled_dot_product_attention
+        keep.append((i, rec))
+
+
+def convert_ollama(rows, keep, drop):
+    """Ollama eval rates: the tables name a tag without its quantisation and do not give the tokens generated."""
+    for i, row in enumerate(rows):
+        drop.append((i, row, "quantisation not stated (an Ollama default tag; llmfit does not guess it) and "
+                             "tokens generated not stated"))
+
+
 def run_llmfit(llmfit, draft_records, final_path):
     """Writes the draft, lets llmfit map and check it, returns the runs it skipped {index: reason}."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,6 +302,18 @@ def run_llmfit(llmfit, draft_records, final_path):
             sys.exit("llmfit validate failed: " + result.stderr.strip())
         report = json.loads(result.stdout)
     return {s["index"]: s["reason"] for s in report["skipped"]}
+
+
+def ranges(indices):
+    """[1, 2, 3, 7] -> "1-3, 7"."""
+    out, start = [], None
+    for k, i in enumerate(indices):
+        if start is None:
+            start = i
+        if k + 1 == len(indices) or indices[k + 1] != i + 1:
+            out.append(str(start) if start == i else f"{start}-{i}")
+            start = None
+    return ", ".join(out)
 
 
 def main():
@@ -133,10 +336,27 @@ def main():
     x = sources["xiongjiedai-llama3-2024.json"]
     convert_xiongjiedai(tables[x], keep["xiongjiedai-llama3-2024.json"], keep["xiongjiedai-llama2-2023.json"], drops[x])
 
+    w2 = os.path.join(args.data, "wave2")
+    wave2 = {
+        "wave2-r9700-rocm-vulkan.json": ("rocm_vulkan_r9700_kyuz0.csv", convert_r9700),
+        "wave2-cpu-llamacpp.json": ("cpu_moe_ik_llama_discussions.csv", convert_cpu),
+        "wave2-mlx-m3-ultra.json": ("mlx_m3ultra_cluster_guruswami.csv", convert_mlx),
+        "wave2-ollama.json": ("ollama_repo_data.csv", convert_ollama),
+    }
+    for out, (csv_name, convert) in wave2.items():
+        name = "wave2/" + csv_name
+        tables[name] = read(os.path.join(w2, csv_name))
+        drops[name] = []
+        keep[out] = []
+        sources[out] = name
+        convert(tables[name], keep[out], drops[name])
+
     lines = []
     total_kept = 0
     for out, csv_name in sources.items():
         final_path = os.path.join(HERE, out)
+        if not keep[out]:
+            continue
         skipped = run_llmfit(args.llmfit, [rec for _, rec in keep[out]], final_path)
         for draft_index, reason in sorted(skipped.items()):
             row_index, _ = keep[out][draft_index]
@@ -152,6 +372,15 @@ def main():
         f.write("| files written | from | runs |\n|---|---|---|\n" + "\n".join(lines) + "\n\n")
         for csv_name, dropped in drops.items():
             if not dropped:
+                continue
+            if csv_name.startswith("wave2/"):  # thousands of rows: one line per reason, rows as ranges
+                f.write(f"## {csv_name}: {len(dropped)} rows\n\n| reason | rows | count |\n|---|---|---|\n")
+                by_reason = {}
+                for i, _, reason in dropped:
+                    by_reason.setdefault(reason, []).append(i)
+                for reason, idx in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+                    f.write(f"| {reason} | {ranges(sorted(idx))} | {len(idx)} |\n")
+                f.write("\n")
                 continue
             f.write(f"## {csv_name}: {len(dropped)} rows\n\n| row | hardware | model | quant | test | n_prompt | n_gen | tok/s | reason |\n")
             f.write("|---|---|---|---|---|---|---|---|---|\n")

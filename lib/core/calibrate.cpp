@@ -32,52 +32,72 @@ constexpr int kKv = kKernels;
 constexpr int kLayer = kKernels + 1;
 constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
-constexpr int kDecodeParams = kKernels + 4;
+constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
+constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
+constexpr int kDecodeParams = kKernels + 6;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
 constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
-constexpr int kPrefillParams = 4;
+constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
+constexpr int kPrefillParams = 5;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
-bool is_efficiency_param(int test, int j) { return test == 0 ? j <= kKv : j == kCompute || j == kAttention; }
+bool is_efficiency_param(int test, int j) {
+  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention;
+}
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
 bool is_bandwidth_param(int test, int j) { return test == 0 && j <= kKv; }
 double lower_bound(int test, int j) {
   return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
 }
+/// Columns that describe the engine (its kernels' fixed costs, attention algorithm, dequantisation, CPU
+/// compute per weight) rather than the chip: fitted per engine × device API × era and shared by every chip
+/// that software runs on. The rest (shares of peak bandwidth and FLOPs) belong to the hardware class.
+bool is_software_param(int test, int j) {
+  if (test == 0) return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention;
+  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
+}
+
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
 std::string param_unit(int test, int j) {
-  return is_efficiency_param(test, j) ? "share of peak" : test == 1 && j == kDequant ? "passes" : "us";
+  return is_efficiency_param(test, j)   ? "share of peak"
+         : test == 1 && j == kDequant   ? "passes"
+         : test == 0 && (j == kCpuCycles || j == kCpuAttention) ? "cycles"
+                                        : "us";
 }
 
 std::string param_name(int test, int j) {
   if (test == 1)
-    return j == kCompute     ? "compute_efficiency"
-           : j == kAttention ? "attention_compute_efficiency"
-           : j == kDequant   ? "prefill_dequant_passes"
-                             : "prefill_layer_overhead_us";
+    return j == kCompute          ? "compute_efficiency"
+           : j == kAttention      ? "attention_compute_efficiency"
+           : j == kFlashAttention ? "flash_attention_compute_efficiency"
+           : j == kDequant        ? "prefill_dequant_passes"
+                                  : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   switch (j) {
     case kKv: return "kv_bandwidth_efficiency";
     case kLayer: return "layer_overhead_us";
     case kExpert: return "expert_overhead_us";
+    case kCpuCycles: return "cpu_cycles_per_weight";
+    case kCpuAttention: return "cpu_attention_cycles_per_mac";
     default: return "token_overhead_us";
   }
 }
 
 std::string param_label(int test, int j) {
   if (test == 1)
-    return j == kCompute     ? "prefill weight-GEMM share of tensor peak"
-           : j == kAttention ? "prefill attention share of tensor peak"
-           : j == kDequant   ? "dequantisation passes per micro-batch"
-                             : "prefill cost per layer per micro-batch (µs)";
+    return j == kCompute          ? "prefill weight-GEMM share of tensor peak"
+           : j == kAttention      ? "prefill attention share of tensor peak (no flash attention)"
+           : j == kFlashAttention ? "prefill attention share of tensor peak (flash attention)"
+           : j == kDequant        ? "dequantisation passes per micro-batch"
+                                  : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
            " kernels";
@@ -85,6 +105,8 @@ std::string param_label(int test, int j) {
     case kKv: return "KV-cache bandwidth efficiency";
     case kLayer: return "cost per layer per token (µs)";
     case kExpert: return "cost per active expert per MoE layer (µs)";
+    case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
+    case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     default: return "cost per token (µs)";
   }
 }
@@ -101,9 +123,12 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kLayer] = k.layer_overhead_us;
     th[kExpert] = k.expert_overhead_us;
     th[kToken] = k.token_overhead_us;
+    th[kCpuCycles] = k.cpu_cycles_per_weight;
+    th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
+    th[kFlashAttention] = 1.0 / k.flash_attention_compute_efficiency;
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
   }
@@ -134,8 +159,11 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.layer_overhead_us = decode[kLayer];
   base.expert_overhead_us = decode[kExpert];
   base.token_overhead_us = decode[kToken];
+  base.cpu_cycles_per_weight = decode[kCpuCycles];
+  base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
+  base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
   return base;
@@ -158,8 +186,11 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.layer_overhead_us = 0;
   k.expert_overhead_us = 0;
   k.token_overhead_us = 0;
+  k.cpu_cycles_per_weight = 0;
+  k.cpu_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
+  k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   return k;
@@ -190,6 +221,8 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
+    p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
+    p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -200,6 +233,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.prefill[kAttention] = column(&EfficiencyConstants::attention_compute_efficiency);
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
+    p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -233,19 +267,21 @@ struct GroupKey {
   }
 };
 
-/// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, and the three fixed costs
-/// (prefill: 4).
-constexpr int kMaxNonzero = 5;
+/// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
+/// CPU compute roof for weights and attention (prefill: 4, attention with or without flash attention).
+constexpr int kMaxNonzero = 7;
 
-/// One run's row of the design matrix, sparse: a million runs hold 88 bytes each, not a dense row.
+/// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
   std::uint32_t case_index = 0;  // index into the cases (build_data refuses more than 2^32)
   std::int32_t backend = 0;      // index into Data::backends
   std::int32_t class_group = 0;  // index into Data::class_groups
-  std::int32_t era_group = -1;   // index into Data::era_groups; -1 when the run states no era
+  std::int32_t era_group = 0;    // index into Data::era_groups (engine × API × era; era may be empty)
   std::int32_t hardware = 0;     // index into Data::hardware
+  std::int32_t fold = 0;         // index into Data::folds (cross-validation unit: the chip, or the model)
   double t = 0;                  // measured seconds
   double offset = 0;
+  double weight = 1;             // 1 / runs of the same configuration (repeated builds count once)
   std::array<double, kMaxNonzero> value{};         // the nonzero entries, in column order
   std::array<std::uint8_t, kMaxNonzero> column{};  // their columns
   std::uint8_t nonzero_count = 0;
@@ -254,11 +290,30 @@ struct Row {
 struct Data {
   std::vector<Backend> backends;
   std::vector<GroupKey> class_groups;  // era empty
+  /// Software groups: engine × device API × era. hw_class is the class of the group's first run, used
+  /// only for the literature prior of the constants the runs do not determine.
   std::vector<GroupKey> era_groups;
-  std::vector<int> era_parent;         // class group of each era group
+  std::vector<int> era_parent;         // backend index of each era group
   std::vector<std::string> hardware;
+  /// Cross-validation units: chips (leave one hardware out); with runs of one chip, models (leave one
+  /// model out), since a chip cannot be held out of its own fit.
+  std::vector<std::string> folds;
+  bool one_chip = false;
   std::array<std::vector<Row>, kTests> rows;  // decode, prefill
 };
+
+/// What makes two runs the same configuration: everything the model sees, not the build or the source.
+/// A table that measured one configuration with many near-identical builds (the R9700 toolboxes: five ROCm
+/// builds × hipBLASLt on/off) then weighs as much as one run of it, not as its row count.
+std::string configuration_key(const RunCase& c) {
+  const MeasuredRun& r = *c.run;
+  std::ostringstream key;
+  key << c.hardware->id << '|' << c.device_count << '|' << c.model->id << '|' << r.quant_id << '|'
+      << static_cast<int>(r.backend) << '|' << static_cast<int>(r.api) << '|' << static_cast<int>(r.test) << '|'
+      << r.n_prompt << '|' << r.n_gen << '|' << r.n_depth << '|' << r.n_ubatch << '|' << r.n_threads << '|'
+      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era;
+  return key.str();
+}
 
 Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before) {
   if (cases.size() > std::numeric_limits<std::uint32_t>::max())
@@ -268,11 +323,21 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
   std::map<std::string, int> hardware_index;
+  std::map<std::string, int> fold_index;
+  {
+    std::set<std::string> chips;
+    for (std::size_t i = 0; i < cases.size(); ++i)
+      if (usable[i]) chips.insert(cases[i].hardware->id);
+    d.one_chip = chips.size() == 1;
+  }
   // Reserved exactly: growing by doubling would hold the old and the new rows at once.
   std::array<std::size_t, kTests> rows_of_test{};
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (usable[i]) ++rows_of_test[static_cast<std::size_t>(test_index(cases[i].run->test))];
   for (std::size_t test = 0; test < kTests; ++test) d.rows[test].reserve(rows_of_test[test]);
+  std::map<std::string, int> repeats;
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    if (usable[i]) ++repeats[configuration_key(cases[i])];
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
@@ -286,19 +351,24 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const auto g = class_index.try_emplace(class_key, static_cast<int>(d.class_groups.size()));
     if (g.second) d.class_groups.push_back(class_key);
     row.class_group = g.first->second;
-    if (!run.era.empty()) {
-      const GroupKey era_key{run.backend, run.api, c.hardware_class, run.era};
+    {
+      const GroupKey era_key{run.backend, run.api, HardwareClass::cpu, run.era};  // class not part of the key
       const auto e = era_index.try_emplace(era_key, static_cast<int>(d.era_groups.size()));
       if (e.second) {
-        d.era_groups.push_back(era_key);
-        d.era_parent.push_back(row.class_group);
+        d.era_groups.push_back({run.backend, run.api, c.hardware_class, run.era});
+        d.era_parent.push_back(row.backend);
       }
       row.era_group = e.first->second;
     }
     const auto h = hardware_index.try_emplace(c.hardware->id, static_cast<int>(d.hardware.size()));
     if (h.second) d.hardware.push_back(c.hardware->id);
     row.hardware = h.first->second;
+    const std::string fold_name = d.one_chip ? c.model->id : c.hardware->id;
+    const auto f = fold_index.try_emplace(fold_name, static_cast<int>(d.folds.size()));
+    if (f.second) d.folds.push_back(fold_name);
+    row.fold = f.first->second;
     row.t = c.measured_seconds();
+    row.weight = 1.0 / repeats[configuration_key(c)];
     const Probe p = probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class));
     row.offset = p.offset;
     const int test = test_index(run.test);
@@ -332,6 +402,31 @@ struct Workspace {
   std::vector<double> scratch;
 };
 
+/// Median of |residual| over the rows, each counted with its configuration weight (a configuration measured
+/// with five builds is one observation of the scale, as in the fit).
+double weighted_median_abs(const std::vector<const Row*>& rows, Workspace& ws) {
+  const std::size_t n = rows.size();
+  ws.scratch.assign(ws.residual.begin(), ws.residual.end());
+  for (double& v : ws.scratch) v = std::abs(v);
+  if (std::all_of(rows.begin(), rows.end(), [](const Row* r) { return r->weight == 1.0; })) {
+    std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
+    return ws.scratch[n / 2];
+  }
+  std::vector<std::pair<double, double>> weighted(n);
+  double total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    weighted[i] = {ws.scratch[i], rows[i]->weight};
+    total += rows[i]->weight;
+  }
+  std::sort(weighted.begin(), weighted.end());
+  double below = 0;
+  for (const auto& [value, weight] : weighted) {
+    below += weight;
+    if (below >= 0.5 * total) return value;
+  }
+  return weighted.back().first;
+}
+
 /// Minimises Σ h_i ((x_i·θ + o_i − t_i)/t_i)² + (θ − m)ᵀ P (θ − m) over the free columns, with Huber
 /// weights h_i from iteratively reweighted least squares and θ kept within its physical bounds.
 Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& prior_mean, const MatrixXd& prior_precision,
@@ -364,7 +459,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     b.setZero();
     for (std::size_t i = 0; i < n; ++i) {
       const Row& r = *rows[i];
-      const double w = ws.huber[i] / (r.t * r.t);
+      const double w = r.weight * ws.huber[i] / (r.t * r.t);
       const double target = r.t - r.offset;
       for (std::size_t u = 0; u < r.nonzero_count; ++u) {
         const int ju = r.column[u];
@@ -422,10 +517,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
       for (std::size_t u = 0; u < r.nonzero_count; ++u) predicted += r.value[u] * s.theta[r.column[u]];
       ws.residual[i] = (predicted - r.t) / r.t;
     }
-    ws.scratch.assign(ws.residual.begin(), ws.residual.end());
-    for (double& v : ws.scratch) v = std::abs(v);
-    std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
-    const double scale = std::max(1.4826 * ws.scratch[n / 2], 0.005);  // floor: 0.5 % measurement noise
+    const double scale = std::max(1.4826 * weighted_median_abs(rows, ws), 0.005);  // floor: 0.5 % measurement noise
     s.sigma = scale;
     const double threshold = options.huber_k * scale;
     double weighted = 0;
@@ -433,8 +525,8 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     for (std::size_t i = 0; i < n; ++i) {
       const double r = std::abs(ws.residual[i]);
       ws.huber[i] = r <= threshold ? 1.0 : threshold / r;
-      weighted += ws.huber[i] * ws.residual[i] * ws.residual[i];
-      weight_sum += ws.huber[i];
+      weighted += rows[i]->weight * ws.huber[i] * ws.residual[i] * ws.residual[i];
+      weight_sum += rows[i]->weight * ws.huber[i];
     }
     const int parameters = static_cast<int>(free_columns.size() - active.size());
     sigma2 = weighted / std::max(1.0, weight_sum - parameters);
@@ -486,7 +578,7 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
   MatrixXd a = MatrixXd::Zero(p, p);
   std::vector<int> count(static_cast<std::size_t>(p), 0);
   for (const Row* r : rows) {
-    const double w = 1.0 / (r->t * r->t);
+    const double w = r->weight / (r->t * r->t);
     for (std::size_t u = 0; u < r->nonzero_count; ++u) {
       const int ju = r->column[u];
       ++count[static_cast<std::size_t>(ju)];
@@ -501,9 +593,9 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert});
+    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
   } else {
-    order = {kCompute, kPrefillLayer, kDequant, kAttention};
+    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -588,8 +680,8 @@ struct Hierarchy {
 /// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
-  if (test == 0) return j == kToken ? 100.0 : 10.0;   // µs per token; per layer, per expert
-  return j == kDequant ? 1.0 : 50.0;                   // passes; µs per layer per micro-batch
+  if (test == 0) return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention ? 1.0 : 10.0;  // µs; cycles; µs
+  return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
 /// Prior precision pulling a group toward its parent: each constant is a priori within
@@ -608,6 +700,9 @@ MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_s
   return precision;
 }
 
+/// Alternating fits of the class and software levels; the constants settle to < 0.1 % within these.
+constexpr int kBackfittingSweeps = 4;
+
 Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware, const EfficiencyProfile& before,
                         const CalibrationOptions& options, Workspace& ws) {
   Hierarchy h;
@@ -620,7 +715,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     auto rows_where = [&](auto predicate) {
       std::vector<const Row*> out;
       for (const Row& r : all_rows)
-        if (include_hardware[static_cast<std::size_t>(r.hardware)] && predicate(r)) out.push_back(&r);
+        if (include_hardware[static_cast<std::size_t>(r.fold)] && predicate(r)) out.push_back(&r);
       return out;
     };
     auto& det = h.determination[static_cast<std::size_t>(test)];
@@ -633,43 +728,103 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       if (dt.fittable) h.backend_fitted[b] = 1;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
-      level0.push_back(solve(test, rows, theta_of(test, backend_prior(before, d.backends[b])), MatrixXd::Zero(p, p), fixed,
+      if (!d.one_chip || rows.empty()) {
+        level0.push_back(solve(test, rows, theta_of(test, backend_prior(before, d.backends[b])), MatrixXd::Zero(p, p),
+                               fixed, options, ws));
+        continue;
+      }
+      // Runs of one machine: what they determine moves from the profile's entry for that machine, within the
+      // profile's own cross-validated error; the rest stays at the profile's value.
+      const Row& first = *rows.front();
+      const GroupKey& key = d.class_groups[static_cast<std::size_t>(first.class_group)];
+      const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
+      Solution prior;
+      prior.theta = theta_of(test, entry.constants);
+      prior.sigma = entry.uncertainty.known
+                        ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
+                        : 0.1;
+      level0.push_back(solve(test, rows, prior.theta, shrinkage_precision(test, prior, options.shrinkage_spread), fixed,
                              options, ws));
     }
-    // Classes shrink toward their backend; columns the backend's runs do not determine keep the class's
-    // literature value.
+    // Two crossed levels under the backend, each shrunk toward it: the hardware class (shares of peak) and
+    // the software, engine × API × era (costs, attention, dequantisation). A run belongs to one of each, so
+    // they are fitted alternately (backfitting): each level with the other's current values moved into the
+    // rows' offsets. Columns the backend's runs do not determine keep their literature value.
     auto& level1 = h.class_fit[static_cast<std::size_t>(test)];
-    for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
-      const GroupKey& key = d.class_groups[g];
-      const std::size_t b = static_cast<std::size_t>(
-          std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
-      const Solution& parent = level0[b];
-      const auto rows = rows_where([&](const Row& r) { return r.class_group == static_cast<int>(g); });
+    auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
+    auto backend_of = [&](Backend backend) {
+      return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
+    };
+    auto start = [&](const GroupKey& key) {
+      const std::size_t b = backend_of(key.backend);
       VectorXd mean = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
+      for (int j = 0; j < p; ++j)
+        if (det[b].determined[static_cast<std::size_t>(j)]) mean[j] = level0[b].theta[j];
+      Solution s0;
+      s0.theta = mean;
+      s0.standard_error = VectorXd::Zero(p);
+      s0.data_share = VectorXd::Zero(p);
+      s0.fixed.assign(static_cast<std::size_t>(p), 1);
+      return s0;
+    };
+    level1.clear();
+    level2.clear();
+    for (const GroupKey& key : d.class_groups) level1.push_back(start(key));
+    for (const GroupKey& key : d.era_groups) level2.push_back(start(key));
+    std::vector<Row> adjusted;
+    std::vector<const Row*> pointers;
+    // One level's solve: its rows with the other level's columns moved into the offset.
+    auto fit_level = [&](bool software, std::size_t group) {
+      const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
+      const std::size_t b = backend_of(key.backend);
+      adjusted.clear();
+      for (const Row& r : all_rows) {
+        if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
+        if (software ? r.era_group != static_cast<int>(group) : r.class_group != static_cast<int>(group)) continue;
+        Row a = r;
+        const VectorXd& other = software ? level1[static_cast<std::size_t>(r.class_group)].theta
+                                         : level2[static_cast<std::size_t>(r.era_group)].theta;
+        a.nonzero_count = 0;
+        for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+          if (is_software_param(test, r.column[u]) == software) {
+            a.value[a.nonzero_count] = r.value[u];
+            a.column[a.nonzero_count] = r.column[u];
+            ++a.nonzero_count;
+          } else {
+            a.offset += r.value[u] * other[r.column[u]];
+          }
+        }
+        adjusted.push_back(a);
+      }
+      pointers.clear();
+      for (const Row& a : adjusted) pointers.push_back(&a);
+      const Solution& current = software ? level2[group] : level1[group];
+      VectorXd mean = current.theta;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) {
-        fixed[static_cast<std::size_t>(j)] = !det[b].determined[static_cast<std::size_t>(j)];
-        if (!fixed[static_cast<std::size_t>(j)]) mean[j] = parent.theta[j];
+        fixed[static_cast<std::size_t>(j)] =
+            !det[b].determined[static_cast<std::size_t>(j)] || is_software_param(test, j) != software;
+        if (!fixed[static_cast<std::size_t>(j)]) mean[j] = level0[b].theta[j];
       }
-      level1.push_back(solve(test, rows, mean, shrinkage_precision(test, parent, options.shrinkage_spread), fixed, options, ws));
-    }
-    auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
-    for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
-      const int g = d.era_parent[e];
-      const Solution& parent = level1[static_cast<std::size_t>(g)];
-      const auto rows = rows_where([&](const Row& r) { return r.era_group == static_cast<int>(e); });
-      level2.push_back(solve(test, rows, parent.theta, shrinkage_precision(test, parent, options.shrinkage_spread), parent.fixed,
-                             options, ws));
+      Solution solved = solve(test, pointers, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), fixed,
+                              options, ws);
+      (software ? level2[group] : level1[group]) = std::move(solved);
+    };
+    for (int sweep = 0; sweep < kBackfittingSweeps; ++sweep) {
+      for (std::size_t g = 0; g < d.class_groups.size(); ++g) fit_level(false, g);
+      for (std::size_t e = 0; e < d.era_groups.size(); ++e) fit_level(true, e);
     }
   }
   return h;
 }
 
-/// The era a class's current (untagged) entry describes: the newest era with runs of the class.
+/// The software a class's current (untagged) entry uses: the newest era with runs of the same engine and
+/// device API, on any chip (an H100 gets the 2025 CUDA costs measured on consumer cards).
 int newest_era(const Data& d, const Hierarchy& h, int class_group) {
   int best = -1;
+  const GroupKey& key = d.class_groups[static_cast<std::size_t>(class_group)];
   for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
-    if (d.era_parent[e] != class_group) continue;
+    if (d.era_groups[e].backend != key.backend || d.era_groups[e].api != key.api) continue;
     if (h.era_fit[0][e].runs + h.era_fit[1][e].runs == 0) continue;
     if (best < 0 || d.era_groups[e].era > d.era_groups[static_cast<std::size_t>(best)].era) best = static_cast<int>(e);
   }
@@ -691,6 +846,14 @@ std::string group_label(Backend backend, std::optional<DeviceApi> api, std::opti
 /// it mixes eras and GPU families, and held-out-class tests (docs/calibration.md) show it predicting a class
 /// without runs no better than the literature defaults, which such classes keep. Ollama embeds llama.cpp:
 /// without Ollama runs, its entries are the llama.cpp fits plus Ollama's literature extras.
+/// A class's hardware columns with an era's software columns.
+VectorXd combined(int test, const VectorXd& hardware, const VectorXd& software) {
+  VectorXd theta = hardware;
+  for (int j = 0; j < theta.size(); ++j)
+    if (is_software_param(test, j)) theta[j] = software[j];
+  return theta;
+}
+
 EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const EfficiencyProfile& before,
                                 const CalibrationOptions& options) {
   EfficiencyProfile profile;
@@ -703,15 +866,18 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     const EfficiencyConstants& base = prior_for(before, key.backend, key.api, key.hw_class);
     const int current = newest_era(d, h, static_cast<int>(g));
     for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
-      if (d.era_parent[e] != static_cast<int>(g) || static_cast<int>(e) == current) continue;
+      if (d.era_groups[e].backend != key.backend || d.era_groups[e].api != key.api || static_cast<int>(e) == current ||
+          d.era_groups[e].era.empty())
+        continue;
       ProfileEntry entry;
       entry.backend = key.backend;
       entry.api = key.api;
       entry.hardware_class = key.hw_class;
       entry.era = d.era_groups[e].era;
-      entry.constants = constants_of(base, h.era_fit[0][e].theta, h.era_fit[1][e].theta, h.kernel_has_data[b]);
-      entry.fitted_runs = h.era_fit[0][e].runs + h.era_fit[1][e].runs;
-      entry.note = "fitted: runs of engine era " + entry.era;
+      entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+      entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
+      entry.note = "fitted: class shares of peak; software constants of engine era " + entry.era;
       profile.entries.push_back(entry);
     }
     ProfileEntry entry;
@@ -720,9 +886,12 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     entry.hardware_class = key.hw_class;
     if (current >= 0) {
       const auto e = static_cast<std::size_t>(current);
-      entry.constants = constants_of(base, h.era_fit[0][e].theta, h.era_fit[1][e].theta, h.kernel_has_data[b]);
-      entry.fitted_runs = h.era_fit[0][e].runs + h.era_fit[1][e].runs;
-      entry.note = "fitted: current engines = newest era with runs (" + d.era_groups[e].era + ")";
+      entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+      entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
+      entry.note = "fitted: class shares of peak; software constants of the newest " +
+                   std::string(to_string(key.backend)) + " " + std::string(to_string(key.api)) + " era with runs (" +
+                   (d.era_groups[e].era.empty() ? std::string("unstated") : d.era_groups[e].era) + ")";
     } else {
       entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b]);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
@@ -756,10 +925,15 @@ double ape_pct(double predicted, double measured) {
   return 100.0 * std::abs(predicted - measured) / measured;
 }
 
+/// Which columns a group's report shows: all (the backend level), the hardware's or the software's.
+enum class Level { backend, hardware, software };
+
 std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Determination& det,
-                                        const std::string& parent_label, bool is_backend_level) {
+                                        const std::string& parent_label, Level level) {
+  const bool is_backend_level = level == Level::backend;
   std::vector<ConstantEstimate> out;
   for (int j = 0; j < param_count(test); ++j) {
+    if (level != Level::backend && is_software_param(test, j) != (level == Level::software)) continue;
     if (test == 0 && j < kKernels && !det.kernel_has_data[static_cast<std::size_t>(j)]) continue;
     ConstantEstimate e;
     e.name = param_name(test, j);
@@ -822,6 +996,11 @@ Scenario RunCase::scenario() const noexcept {
   s.host = hardware->kind == HardwareKind::gpu ? host : nullptr;
   s.allow_offload = true;
   s.margin = kNoFitMargin;  // where the run's layers were, not a plan: the runner used all it could
+  s.micro_batch_tokens = run->n_ubatch;
+  // llama-bench left flash attention off unless asked (-fa 1) until its auto mode: a run that does not say
+  // is taken as off.
+  s.flash_attention = run->flash_attn.value_or(false);
+  s.cpu_threads = run->n_threads;
   return s;
 }
 
@@ -990,10 +1169,6 @@ std::vector<char> usable_runs(const std::vector<RunCase>& cases, CalibrationRepo
   if (usable_count < 3)
     throw InputError("calibrate: " + std::to_string(usable_count) +
                      " usable run(s); fitting needs at least 3 (and runs from 2 or more chips)");
-  if (chips.size() < 2)
-    throw InputError("calibrate: all runs are from one chip (" + *chips.begin() +
-                     "); the constants describe a class of hardware and need runs from 2 or more chips "
-                     "(leave-one-hardware-out cross-validation needs them too)");
   return usable;
 }
 
@@ -1023,8 +1198,8 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
       for (const Row& r : data.rows[static_cast<std::size_t>(test)])
         if (r.backend == static_cast<int>(b)) hw.insert(r.hardware);
     g.hardware_count = static_cast<int>(hw.size());
-    g.decode = estimates(0, h.backend_fit[0][b], h.determination[0][b], "", true);
-    g.prefill = estimates(1, h.backend_fit[1][b], h.determination[1][b], "", true);
+    g.decode = estimates(0, h.backend_fit[0][b], h.determination[0][b], "", Level::backend);
+    g.prefill = estimates(1, h.backend_fit[1][b], h.determination[1][b], "", Level::backend);
     g.decode_condition_number = h.determination[0][b].condition_number;
     g.prefill_condition_number = h.determination[1][b].condition_number;
     g.constants = constants_of(backend_prior(before, g.backend), h.backend_fit[0][b].theta, h.backend_fit[1][b].theta,
@@ -1037,14 +1212,17 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
                                h.determination[static_cast<std::size_t>(test)][b].refusal);
   }
   auto add_group = [&](const GroupKey& key, const Solution& decode, const Solution& prefill, const std::string& parent,
-                       auto in_group) {
+                       Level level, auto in_group) {
     const std::size_t b = static_cast<std::size_t>(std::find(data.backends.begin(), data.backends.end(), key.backend) - data.backends.begin());
     GroupFit g;
     g.backend = key.backend;
     g.api = key.api;
-    g.hardware_class = key.hw_class;
+    if (level == Level::hardware) g.hardware_class = key.hw_class;
     g.era = key.era;
-    g.label = group_label(key.backend, key.api, key.hw_class, key.era);
+    g.label = level == Level::hardware
+                  ? group_label(key.backend, key.api, key.hw_class, "") + " (shares of peak)"
+                  : group_label(key.backend, key.api, std::nullopt, key.era.empty() ? "unstated" : key.era) +
+                        " (software constants, all chips)";
     g.decode_runs = decode.runs;
     g.prefill_runs = prefill.runs;
     std::set<int> hw;
@@ -1052,23 +1230,20 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
       for (const Row& r : data.rows[static_cast<std::size_t>(test)])
         if (in_group(r)) hw.insert(r.hardware);
     g.hardware_count = static_cast<int>(hw.size());
-    g.decode = estimates(0, decode, h.determination[0][b], parent, false);
-    g.prefill = estimates(1, prefill, h.determination[1][b], parent, false);
+    g.decode = estimates(0, decode, h.determination[0][b], parent, level);
+    g.prefill = estimates(1, prefill, h.determination[1][b], parent, level);
     g.constants = constants_of(prior_for(before, key.backend, key.api, key.hw_class), decode.theta, prefill.theta,
                                h.kernel_has_data[b]);
     report.groups.push_back(g);
   };
   for (std::size_t g = 0; g < data.class_groups.size(); ++g)
     add_group(data.class_groups[g], h.class_fit[0][g], h.class_fit[1][g],
-              std::string(to_string(data.class_groups[g].backend)) + " pooled",
+              std::string(to_string(data.class_groups[g].backend)) + " pooled", Level::hardware,
               [g](const Row& r) { return r.class_group == static_cast<int>(g); });
-  for (std::size_t e = 0; e < data.era_groups.size(); ++e) {
-    const int g = data.era_parent[e];
+  for (std::size_t e = 0; e < data.era_groups.size(); ++e)
     add_group(data.era_groups[e], h.era_fit[0][e], h.era_fit[1][e],
-              group_label(data.class_groups[static_cast<std::size_t>(g)].backend, data.class_groups[static_cast<std::size_t>(g)].api,
-                          data.class_groups[static_cast<std::size_t>(g)].hw_class, ""),
+              std::string(to_string(data.era_groups[e].backend)) + " pooled", Level::software,
               [e](const Row& r) { return r.era_group == static_cast<int>(e); });
-  }
 }
 
 /// Errors before (the given profile) and after (the fit), over the fitted runs, and the worst ten.
@@ -1121,14 +1296,14 @@ CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& da
   report.predicted_cv.assign(cases.size(), 0.0);
   if (!options.cross_validate) return cv;
   std::array<std::vector<double>, kTests> cv_ape;
-  for (std::size_t held = 0; held < data.hardware.size(); ++held) {
-    std::vector<char> include(data.hardware.size(), 1);
+  for (std::size_t held = 0; held < data.folds.size(); ++held) {
+    std::vector<char> include(data.folds.size(), 1);
     include[held] = 0;
     const Hierarchy fold = fit_hierarchy(data, include, before, options, ws);
     const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
     for (int test = 0; test < kTests; ++test) {
       for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
-        if (r.hardware != static_cast<int>(held)) continue;
+        if (r.fold != static_cast<int>(held)) continue;
         const RunCase& c = cases[r.case_index];
         const auto b = static_cast<std::size_t>(r.backend);
         if (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable) {
@@ -1173,6 +1348,47 @@ void set_uncertainty(const Data& data, const CrossValidation& cv, const Calibrat
   }
 }
 
+/// Runs of one machine: its entries replace the profile's for its engine × API × class; every other entry
+/// stays the profile's. The notes say which constants the runs moved (by more than 2 % and more than their
+/// standard error would explain by chance).
+void layer_over(const EfficiencyProfile& before, const std::string& chip, CalibrationReport& report) {
+  report.cross_validation_unit = "model";
+  const std::size_t fitted_count = report.profile.entries.size();
+  for (std::size_t i = 0; i < fitted_count; ++i) {
+    ProfileEntry& entry = report.profile.entries[i];
+    const ProfileEntry& old = before.lookup_era(entry.backend, entry.api.value_or(DeviceApi::cuda),
+                                                entry.hardware_class.value_or(HardwareClass::nvidia_consumer), entry.era);
+    entry.note += "; runs of " + chip + " only, other constants kept at '" + before.name + "'";
+    std::ostringstream moved;
+    moved.precision(3);
+    auto compare = [&](std::string_view name, double was, double now) {
+      if (!(std::abs(now - was) > 0.02 * std::max(std::abs(was), 1e-9))) return;
+      moved << (moved.tellp() > 0 ? "; " : "") << name << " " << was << " -> " << now;
+    };
+    for (const ConstantField& f : kConstantFields) compare(f.name, old.constants.*(f.member), entry.constants.*(f.member));
+    for (QuantKernel k : kAllQuantKernels)
+      compare("bandwidth share of " + std::string(to_string(k)) + " kernels",
+              old.constants.weight_bandwidth_efficiency * old.constants.kernel(k),
+              entry.constants.weight_bandwidth_efficiency * entry.constants.kernel(k));
+    const std::string key = std::string(to_string(entry.backend)) +
+                            (entry.api ? " · " + std::string(to_string(*entry.api)) : std::string()) +
+                            (entry.hardware_class ? " · " + std::string(to_string(*entry.hardware_class)) : std::string()) +
+                            (entry.era.empty() ? std::string() : " · era " + entry.era);
+    report.notes.push_back(moved.tellp() > 0 ? "moved by the runs of " + chip + " (" + key + "): " + moved.str()
+                                             : "the runs of " + chip + " moved no constant of " + key + " by 2 % or more");
+  }
+  for (const ProfileEntry& e : before.entries) {
+    const bool replaced = std::any_of(report.profile.entries.begin(), report.profile.entries.begin() + static_cast<std::ptrdiff_t>(fitted_count),
+                                      [&](const ProfileEntry& n) {
+                                        return n.backend == e.backend && n.api == e.api && n.hardware_class == e.hardware_class &&
+                                               n.era == e.era;
+                                      });
+    if (!replaced) report.profile.entries.push_back(e);
+  }
+  report.notes.push_back("runs of one chip (" + chip + "): fitted what they determine, shrunk toward '" + before.name +
+                         "', layered over it; cross-validated by leaving one model out");
+}
+
 }  // namespace
 
 CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyProfile& before,
@@ -1181,9 +1397,10 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
   const std::vector<char> usable = usable_runs(cases, report);
   const Data data = build_data(cases, usable, before);
   Workspace ws;
-  const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.hardware.size(), 1), before, options, ws);
+  const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
   require_something_fitted(data, h);
   report.profile = build_profile(data, h, before, options);
+  if (data.one_chip) layer_over(before, data.hardware.front(), report);
   report.decode_runs = static_cast<int>(data.rows[0].size());
   report.prefill_runs = static_cast<int>(data.rows[1].size());
   report.hardware_count = static_cast<int>(data.hardware.size());

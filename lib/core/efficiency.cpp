@@ -29,6 +29,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.token_overhead_us = 150;
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
+  k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 60;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
@@ -48,6 +49,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.expert_overhead_us = 12;
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
+  k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -71,6 +73,7 @@ EfficiencyConstants mlx_defaults() {
   k.token_overhead_us = 300;
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
+  k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -93,6 +96,7 @@ EfficiencyConstants vllm_defaults() {
   k.token_overhead_us = 400;
   k.compute_efficiency = 0.6;
   k.attention_compute_efficiency = k.compute_efficiency;
+  k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -112,6 +116,7 @@ EfficiencyConstants transformers_defaults() {
   k.token_overhead_us = 2000;
   k.compute_efficiency = 0.35;
   k.attention_compute_efficiency = k.compute_efficiency;
+  k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;

@@ -23,6 +23,25 @@ constexpr double kLogicalBatchTokens = 2048;
 // Share of its FP16 peak a unified chip's CPU cores reach when they run offloaded layers.
 constexpr double kUnifiedCpuComputeShare = 0.15;
 
+/// Prefill micro-batch: the run's (llama-bench n_ubatch) when stated, else the engine's from the profile.
+int micro_batch_tokens(const Scenario& s, const EfficiencyConstants& k) {
+  return s.micro_batch_tokens > 0 ? s.micro_batch_tokens : k.micro_batch_tokens;
+}
+
+/// CPU backends run out of compute before bandwidth: each decoded weight costs `cpu_cycles_per_weight`
+/// core cycles at 128-bit SIMD (dequantise, multiply) beyond streaming it, over the threads the run used
+/// (at most the cores: SMT siblings share a core's SIMD units). 0 when the chip states no CPU figures.
+double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, double weights, double attention_macs) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::cpu || hw.kind == HardwareKind::gpu || hw.cpu_cores <= 0 || hw.cpu_clock_ghz <= 0)
+    return 0.0;
+  const double cycles = weights * k.cpu_cycles_per_weight + attention_macs * k.cpu_attention_cycles_per_mac;
+  if (!(cycles > 0)) return 0.0;
+  const int threads = s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
+  const double simd_lanes = hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0;
+  return cycles / (threads * hw.cpu_clock_ghz * 1e9 * simd_lanes);
+}
+
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
 
 /// OS share of a CPU-only machine's RAM: at least 2 GiB, or 10 %.
@@ -35,6 +54,15 @@ double cpu_os_reserve_bytes(double ram_bytes) {
 /// the FP32-accumulate fp16_tflops figure (GeForce cards run FP32 accumulation at half rate).
 double tensor_peak_flops(const HardwareSpec& hw) {
   return std::max(hw.fp16_tflops, hw.int8_tops / 2.0) * units::kFlopsPerTflop;
+}
+
+/// Usable peak FLOP/s of the processor that runs the model: the tensor peak, or for the CPU backend on a
+/// unified chip the CPU cores' share of it (the catalogue's figure is the GPU's).
+double compute_peak_flops(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api == DeviceApi::cpu && hw.kind == HardwareKind::unified)
+    return hw.fp16_tflops * units::kFlopsPerTflop * kUnifiedCpuComputeShare;
+  return tensor_peak_flops(hw);
 }
 
 /// Token mixing beyond the weights, per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
@@ -389,7 +417,7 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   const double ffn_width = std::max<double>(m.intermediate_size,
                                             static_cast<double>(m.moe.expert_intermediate_size) *
                                                 std::max(1, m.moe.experts_per_token));
-  const double ubatch = std::max(1, k.micro_batch_tokens);
+  const double ubatch = std::max(1, micro_batch_tokens(s, k));
   // Logits rows: per micro-batch token or per sequence, as the engine reserves them (engines.hpp).
   const double logits_rows = reserves_logits_per_token(s.backend) ? ubatch : batch;
   fit.compute_buffer_bytes = 4.0 * (logits_rows * m.vocab_size + ubatch * (4.0 * m.hidden_size + 2.0 * ffn_width));
@@ -503,8 +531,10 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // A large batch turns decode compute-bound: 2 FLOPs per active parameter per token plus attention.
   const double active_params = w.active_params;
   const double flops = batch * (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
-  const double t_compute = flops / (tensor_peak_flops(hw) * k.compute_efficiency * std::max(1, s.device_count));
-  const double t_device = std::max(t_weights + t_kv, t_compute);
+  const double t_compute = flops / (compute_peak_flops(s) * k.compute_efficiency * std::max(1, s.device_count));
+  const double attention_macs = batch * attention_flops_per_token(m, depth) / 2 * layer_share;
+  const double t_device =
+      std::max(t_weights + t_kv, t_compute) + cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
@@ -548,7 +578,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const QuantSpec& q = *s.quant;
   const WeightBytes& w = terms.weights;
   const int devices = std::max(1, s.device_count);
-  const double ubatch = std::max(1, k.micro_batch_tokens);
+  const double ubatch = std::max(1, micro_batch_tokens(s, k));
   const double micro_batches = std::ceil(tokens / ubatch);
 
   const double active_params = w.active_params;
@@ -567,12 +597,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
   const double pipeline = micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
-  const double peak = tensor_peak_flops(hw) * parallel;
+  const double peak = compute_peak_flops(s) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
   // unified chip's CPU cores compute their own share.
   const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
+  const double attention_efficiency =
+      s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   const double t_compute =
-      (weight_flops / k.compute_efficiency + attention_flops / k.attention_compute_efficiency) * compute_share / peak;
+      (weight_flops / k.compute_efficiency + attention_flops / attention_efficiency) * compute_share / peak;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);

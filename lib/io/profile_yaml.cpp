@@ -155,6 +155,9 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         // Profiles written before attention had its own constant: attention ran at compute_efficiency.
         if (constants["compute_efficiency"] && !constants["attention_compute_efficiency"])
           entry.constants.attention_compute_efficiency = entry.constants.compute_efficiency;
+        // ... and before flash attention had one: fused attention ran at the GEMMs' rate.
+        if (constants["compute_efficiency"] && !constants["flash_attention_compute_efficiency"])
+          entry.constants.flash_attention_compute_efficiency = entry.constants.compute_efficiency;
         if (constants["micro_batch_tokens"])
           entry.constants.micro_batch_tokens = read_whole_number(
               source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens",

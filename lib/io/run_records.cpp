@@ -67,6 +67,18 @@ double optional_stddev(const json& object, const char* key) {
   return stddev;
 }
 
+void read_run_conditions(const json& record, MeasuredRun& run) {
+  auto whole = [&](const char* key, double high) -> int {
+    const auto x = optional_number(record, key);
+    if (!x) return 0;
+    if (*x < 1 || *x > high || std::floor(*x) != *x)
+      reject(std::string(key) + ": must be a whole number from 1 to " + format_double(high) + ", not " + format_double(*x));
+    return static_cast<int>(*x);
+  };
+  run.n_ubatch = whole("n_ubatch", kMicroBatchTokensRange.second);
+  run.n_threads = whole("n_threads", 4096);
+}
+
 /// "2024-05-10T12:00:00Z" → "2024".
 std::string year_of(std::string_view timestamp) {
   if (timestamp.size() >= 4 && std::all_of(timestamp.begin(), timestamp.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }))

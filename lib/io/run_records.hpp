@@ -56,6 +56,10 @@ double checked_rate(double tok_s, RunTest test, const char* key);
 /// A stated standard deviation of a rate: finite and >= 0 (0 when absent).
 double optional_stddev(const json& object, const char* key);
 
+/// The run conditions llmfit's schema and llama-bench share: `n_ubatch` (prefill micro-batch, 1 to 2^20
+/// tokens) and `n_threads` (CPU threads, 1 to 4096); absent = 0, the engine's default.
+void read_run_conditions(const json& record, MeasuredRun& run);
+
 /// "2024-05-10T12:00:00Z" → "2024".
 std::string year_of(std::string_view timestamp);
 
@@ -126,6 +130,12 @@ struct LineRunFormat {
 void read_llmfit_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 void read_llama_bench_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 void read_ollama_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+/// mlx_lm.benchmark output ("Running warmup..", "Timing with prompt_tokens=…", "Averages: …"); runs_text_logs.cpp.
+bool is_mlx_benchmark_header(std::string_view header);
+void read_mlx_benchmark(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
+/// The timing block of `ollama run --verbose` ("total duration: …" …); runs_text_logs.cpp.
+bool is_ollama_verbose_header(std::string_view header);
+void read_ollama_verbose(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
 /// The public tables' CSV (hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source).
 bool is_public_csv_header(std::string_view header);
 void read_public_csv(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);

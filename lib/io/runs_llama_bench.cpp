@@ -249,6 +249,7 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     if (fa->is_boolean()) run.flash_attn = fa->get<bool>();
     else if (fa->is_number_integer() && fa->get<int>() >= 0) run.flash_attn = fa->get<int>() != 0;  // -1 = auto
   }
+  read_run_conditions(record, run);
   const std::string commit = optional_string(record, "build_commit").value_or("");
   std::string build = commit;
   if (const auto number = optional_count(record, "build_number"))

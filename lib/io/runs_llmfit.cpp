@@ -13,7 +13,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
   static const std::vector<std::string> kKeys{
       "hardware", "devices", "model", "quant", "backend", "api", "n_prompt", "n_gen", "n_depth", "decode_tok_s",
       "prefill_tok_s", "decode_stddev_tok_s", "prefill_stddev_tok_s", "weight_bytes", "params", "kv_type",
-      "flash_attn", "build", "era", "source", "note"};
+      "flash_attn", "n_ubatch", "n_threads", "build", "era", "source", "note"};
   for (const auto& item : record.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), item.key()) == kKeys.end()) {
       const auto hint = closest_matches(item.key(), kKeys, 1);
@@ -103,6 +103,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     if (!fa->is_boolean()) reject("flash_attn: must be true or false");
     run.flash_attn = fa->get<bool>();
   }
+  read_run_conditions(record, run);
   if (const auto bytes = optional_number(record, "weight_bytes")) {
     if (*bytes <= 0 || *bytes > 1e14) reject("weight_bytes: must be > 0 and below 100 TB");
     run.weight_bytes = *bytes;

@@ -35,8 +35,10 @@ std::span<const JsonRecordFormat> json_record_formats() {
 }
 
 std::span<const LineRunFormat> line_run_formats() {
-  static constexpr std::array<LineRunFormat, 1> kFormats{{
+  static constexpr std::array<LineRunFormat, 3> kFormats{{
       {RunFormat::public_csv, is_public_csv_header, read_public_csv},
+      {RunFormat::mlx_benchmark, is_mlx_benchmark_header, read_mlx_benchmark},
+      {RunFormat::ollama_verbose, is_ollama_verbose_header, read_ollama_verbose},
   }};
   return kFormats;
 }
@@ -142,8 +144,9 @@ Layout detect_layout(TextStream& in) {
   in.next_line(header);
   for (const LineRunFormat& format : line_run_formats())
     if (format.claims(header)) return {false, &format, std::string(header)};
-  throw InputError(in.name() + ": not a run file: expected a JSON array, JSON lines, or a CSV with the header "
-                               "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source");
+  throw InputError(in.name() + ": not a run file: expected a JSON array, JSON lines, a CSV with the header "
+                               "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source, "
+                               "mlx_lm.benchmark output or the 'total duration:' timings of ollama's verbose mode");
 }
 
 /// The runs of one input, read in one pass.
@@ -183,6 +186,8 @@ std::string_view to_string(RunFormat format) noexcept {
     case RunFormat::llama_bench: return "llama-bench";
     case RunFormat::ollama: return "ollama";
     case RunFormat::public_csv: return "public-table CSV";
+    case RunFormat::mlx_benchmark: return "mlx_lm.benchmark output";
+    case RunFormat::ollama_verbose: return "ollama verbose timings";
   }
   return "?";
 }

@@ -130,12 +130,16 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   if (!skipped.empty()) out += fmt::format("; {} skipped", skipped.size());
   if (report.offloaded_runs > 0) out += fmt::format("; {} offloaded (not fitted)", report.offloaded_runs);
   out += "\n\nACCURACY (error of tokens/s)      n     MAPE   median APE\n";
-  out += summary_line("decode", "before", report.decode_before, "literature defaults");
+  const char* before_says = report.cross_validation_unit == "model" ? "the profile it starts from" : "literature defaults";
+  out += summary_line("decode", "before", report.decode_before, before_says);
   out += summary_line("", "after", report.decode_after, "fitted, in sample");
-  out += summary_line("", "LOHO-CV", report.decode_cv, "each chip predicted from the others' runs");
-  out += summary_line("prefill", "before", report.prefill_before, "literature defaults");
+  const bool by_model = report.cross_validation_unit == "model";
+  const char* cv_name = by_model ? "LOMO-CV" : "LOHO-CV";
+  const char* cv_says = by_model ? "each model predicted from the chip's other models" : "each chip predicted from the others' runs";
+  out += summary_line("", cv_name, report.decode_cv, cv_says);
+  out += summary_line("prefill", "before", report.prefill_before, before_says);
   out += summary_line("", "after", report.prefill_after, "fitted, in sample");
-  out += summary_line("", "LOHO-CV", report.prefill_cv, "each chip predicted from the others' runs");
+  out += summary_line("", cv_name, report.prefill_cv, cv_says);
   if (report.cv_unpredicted > 0)
     out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in LOHO-CV)\n",
                        report.cv_unpredicted);

@@ -100,7 +100,8 @@ json scale_json(const ScaleReport& report) {
   doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
   json compute_bound_batch = nullptr;
   for (const BatchPoint& point : report.batch)
-    if (point.compute_bound && runs(point) && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
+    // Compute-bound counts where the batch fits whole: an offloaded batch is limited by its memory first.
+    if (point.compute_bound && point.fits && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
   doc["compute_bound_batch"] = compute_bound_batch;
   doc["largest_batch_that_fits"] = report.largest_batch_that_fits;
   return doc;
@@ -135,7 +136,7 @@ std::string scale_text(const ScaleReport& report) {
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)
-      if (p.compute_bound && runs(p) && compute_bound == 0) compute_bound = p.batch;
+      if (p.compute_bound && p.fits && compute_bound == 0) compute_bound = p.batch;
     if (compute_bound > 0)
       out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)

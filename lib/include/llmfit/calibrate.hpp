@@ -125,6 +125,9 @@ struct CalibrationReport {
   ErrorSummary decode_before, decode_after, decode_cv;
   ErrorSummary prefill_before, prefill_after, prefill_cv;
   int cv_unpredicted = 0;        // held-out runs whose backend had no other runs (not in the CV figure)
+  /// What cross-validation leaves out: "hardware" (each chip predicted from the others), or "model" when all
+  /// runs are of one chip (a personal calibration, layered over the profile it started from).
+  std::string cross_validation_unit = "hardware";
   std::vector<RunError> worst;   // after calibration, largest error first (at most 10)
   /// Per case (index as in the input; 0 = not predicted): before, after, and cross-validated tokens/s.
   std::vector<double> predicted_before, predicted_after, predicted_cv;

@@ -34,11 +34,20 @@ struct EfficiencyConstants {
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
+  /// The same with flash attention (a run condition: llama-bench `fa`): the fused kernel keeps the score
+  /// matrix on chip, so attention runs near the GEMM rate instead of through memory.
+  double flash_attention_compute_efficiency = 0.5;
   double prefill_layer_overhead_us = 100;  // per layer per micro-batch during prefill
   /// Prefill of quantised weights: bytes moved per micro-batch to dequantise them for the GEMM, in stored
   /// weight bytes per pass (llama.cpp's cuBLAS path before MMQ, mid-2024: read q, write and read F16, about
   /// (q + 4)/q ≈ 8 for 4-bit). 0 = kernels read quantised weights in place (MMQ, MLX, Marlin).
   double prefill_dequant_passes = 0;
+  /// CPU backends: core cycles (at 128-bit SIMD) to dequantise and multiply one weight in decode, on top of
+  /// streaming it (a per-core compute roof: time = weights · cycles / (threads · clock · simd_bits/128)).
+  double cpu_cycles_per_weight = 0;
+  /// ... and per multiply-accumulate of decode attention over the KV cache (QKᵀ and ·V; CPU attention runs
+  /// far below the weights' GEMV rate).
+  double cpu_attention_cycles_per_mac = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
@@ -57,7 +66,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 11> kConstantFields{{
+inline constexpr std::array<ConstantField, 14> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -65,6 +74,9 @@ inline constexpr std::array<ConstantField, 11> kConstantFields{{
     {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
     {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
+    {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
+    {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},
+    {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},

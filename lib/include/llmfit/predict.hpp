@@ -83,6 +83,10 @@ struct Scenario {
   double host_memory_gib = 0;            // 0 = host's default
   bool allow_offload = true;             // allow CPU layers / experts when the accelerator is full
   FitMargin margin = kDefaultFitMargin;  // kept free by every verdict and layer split
+  // Run conditions (measured runs state them; predictions use the engine's current defaults).
+  int micro_batch_tokens = 0;            // prefill micro-batch (llama.cpp n_ubatch); 0 = the profile's
+  bool flash_attention = true;           // fused attention (llama.cpp -fa auto by default since Aug 2025, PR #15434)
+  int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
 };
 
 /// Weight bytes of the model in a quantisation.

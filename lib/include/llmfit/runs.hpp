@@ -41,6 +41,8 @@ struct MeasuredRun {
   double params = 0;         // parameters as the file states them (model_n_params); 0 = not stated
   KvCacheType kv_type = KvCacheType::f16;
   std::optional<bool> flash_attn;
+  int n_ubatch = 0;   // prefill micro-batch tokens (llama-bench n_ubatch); 0 = not stated (engine default)
+  int n_threads = 0;  // CPU threads (llama-bench n_threads); 0 = not stated (all cores)
   SharedText build;   // engine build (commit or number), when stated
   SharedText era;     // year of the engine build the run was measured with ("2024"); empty = unknown
   SharedText source;  // where the measurement was published

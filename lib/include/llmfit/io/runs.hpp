@@ -15,7 +15,7 @@
 namespace llmfit {
 
 /// The file formats llmfit reads runs from.
-enum class RunFormat { llmfit, llama_bench, ollama, public_csv };
+enum class RunFormat { llmfit, llama_bench, ollama, public_csv, mlx_benchmark, ollama_verbose };
 [[nodiscard]] std::string_view to_string(RunFormat format) noexcept;
 
 /// Runs read from one or more files.
