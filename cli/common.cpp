@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -29,6 +30,9 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--quant", options.file_quant,
                  "Quantisation of the --hf-config / --model-file model (default: the file's own)")
       ->type_name("QUANT");
+  app.add_option("--machine", options.machine_folder,
+                 "Detect from a captured machine folder (tests/data/machines/*) instead of this one")
+      ->type_name("DIR");
 }
 
 namespace {
@@ -36,7 +40,50 @@ namespace {
 struct LoadedCatalog {
   std::optional<Catalog> catalog;
   std::optional<ModelFileInfo> model_file;
+  std::optional<MachineEvidence> evidence;
+  std::optional<IdentifiedMachine> machine;
+  bool probed = false;        // the host's bandwidth was measured for --hw auto
+  bool auto_layered = false;  // the machine's entries (auto, auto-host) are in `catalog`
 };
+
+LoadedCatalog& loaded_state() {
+  static LoadedCatalog loaded;
+  return loaded;
+}
+
+MachineEvidence& read_machine(const GlobalOptions& options) {
+  LoadedCatalog& loaded = loaded_state();
+  if (!loaded.evidence) {
+    if (!options.machine_folder.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(options.machine_folder, ec))
+        throw InputError("--machine: '" + excerpt(options.machine_folder, 200) + "' is not a folder");
+    }
+    loaded.evidence = detect_machine(options.machine_folder.empty() ? this_machine_sources()
+                                                                    : captured_machine_sources(options.machine_folder));
+  }
+  return *loaded.evidence;
+}
+
+/// Identifies the machine against `base` (the catalogue without the machine's own entries); for --hw auto,
+/// a host whose bandwidth nothing states is measured (on this machine only: a captured one cannot be).
+const IdentifiedMachine& identify(const GlobalOptions& options, const Catalog& base, bool measure_unknown_host) {
+  LoadedCatalog& loaded = loaded_state();
+  MachineEvidence& evidence = read_machine(options);
+  if (!loaded.machine) loaded.machine = identify_machine(base, evidence);
+  const IdentifiedMachine& machine = *loaded.machine;
+  const bool host_unknown = machine.host >= 0 && machine.devices[static_cast<std::size_t>(machine.host)].spec.id.empty();
+  if (measure_unknown_host && host_unknown && options.machine_folder.empty() && !loaded.probed) {
+    loaded.probed = true;
+    const BandwidthProbe probe = probe_bandwidth();
+    if (probe.read_gb_s > 0) {
+      evidence.measured_bandwidth_gb_s = {probe.read_gb_s, "llmfit probe-bandwidth (streaming read, " +
+                                                               std::to_string(probe.threads) + " threads)"};
+      loaded.machine = identify_machine(base, evidence);
+    }
+  }
+  return *loaded.machine;
+}
 
 /// `--quant` names a quantisation of `catalog` (empty = not given), else "--quant: unknown ... (did you mean".
 void check_quant(const Catalog& catalog, const std::string& quant) {
@@ -49,7 +96,7 @@ void check_quant(const Catalog& catalog, const std::string& quant) {
 }
 
 LoadedCatalog& load(const GlobalOptions& options) {
-  static LoadedCatalog loaded;
+  LoadedCatalog& loaded = loaded_state();
   static bool done = false;
   if (done) return loaded;
   std::vector<std::string> paths = db_paths_from_environment();
@@ -81,7 +128,14 @@ LoadedCatalog& load(const GlobalOptions& options) {
 }  // namespace
 
 const Catalog& catalog(const GlobalOptions& options) {
-  const LoadedCatalog& loaded = load(options);
+  LoadedCatalog& loaded = load(options);
+  if (options.hardware_auto && !loaded.auto_layered) {
+    // --hw auto: the detected machine as entries `auto` and `auto-host`, on top of everything else.
+    Catalog layered = loaded.catalog ? *loaded.catalog : Catalog::builtin();
+    layered.add_source(detected_catalog_data(identify(options, layered, true)), "detected machine");
+    loaded.catalog = std::move(layered);
+    loaded.auto_layered = true;
+  }
   return loaded.catalog ? *loaded.catalog : Catalog::builtin();
 }
 
@@ -100,6 +154,15 @@ std::string model_name_or_file(const std::string& model, const GlobalOptions& op
   // The card warns when a GGUF model runs in a quantisation other than the file's.
   const QuantSpec& quant = catalog(options).quant_or_throw(options.file_quant);
   return file->model.id + "-" + quant.id;
+}
+
+const MachineEvidence& machine_evidence(const GlobalOptions& options) { return read_machine(options); }
+
+const IdentifiedMachine& identified_machine(const GlobalOptions& options) {
+  const LoadedCatalog& loaded = loaded_state();
+  if (loaded.machine) return *loaded.machine;
+  const LoadedCatalog& base = load(options);  // not catalog(): the machine's own entries are not matched
+  return identify(options, base.catalog ? *base.catalog : Catalog::builtin(), options.hardware_auto);
 }
 
 const EfficiencyProfile& profile(const GlobalOptions& options) {

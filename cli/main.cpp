@@ -57,7 +57,10 @@ int main(int argc, char** argv) {
   setup_check(app, global);
   setup_calibrate(app, global);
   setup_validate(app, global);
+  setup_detect(app, global);
+  setup_probe_bandwidth(app, global);
   add_value_checks(app);
+  add_machine_values(app, global);
   try {
     app.parse(argc, argv);
     check_stdout_at_exit();

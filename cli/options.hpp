@@ -49,6 +49,10 @@ void write_outputs(const OutputOptions& output, const std::string& text,
 /// number within 64 bits. Called once, after every command is set up.
 void add_value_checks(CLI::App& app);
 
+/// Adds to every --hw, --host and --memory of `app` and its subcommands the values of this machine: `--hw
+/// auto` (the detected devices), `--host auto`, `--memory free`. Called once, after every command is set up.
+void add_machine_values(CLI::App& app, GlobalOptions& global);
+
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag);
 
 }  // namespace llmfit::cli

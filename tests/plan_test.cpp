@@ -736,7 +736,8 @@ TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
     }
   }
   o.portable = true;
-  for (const Recommendation* rec : all_rows(recommend(cat(), o, prof())))
+  const RecommendResult portable = recommend(cat(), o, prof());  // held: all_rows points into it
+  for (const Recommendation* rec : all_rows(portable))
     EXPECT_EQ(rec->resolved.scenario.hardware->form_factor, FormFactor::laptop) << rec->label;
 }
 
@@ -857,7 +858,8 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   RecommendOptions o;
   o.budget_usd = 4000;
   o.model = "llama-3.3-70b-q8_0";
-  for (const Recommendation* rec : all_rows(recommend(c, o, prof())))
+  const RecommendResult held = recommend(c, o, prof());  // held: all_rows points into it
+  for (const Recommendation* rec : all_rows(held))
     if (rec->resolved.scenario.hardware->id == studio.id) {
       EXPECT_DOUBLE_EQ(rec->memory_gib, 128);
       EXPECT_DOUBLE_EQ(rec->price_usd, 3499);
@@ -867,7 +869,8 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   o.top = 1000;
   o.model = "qwen3-8b";
   bool chip = false;
-  for (const Recommendation* rec : all_rows(recommend(c, o, prof()))) {
+  const RecommendResult held_again = recommend(c, o, prof());  // held: all_rows points into it
+  for (const Recommendation* rec : all_rows(held_again)) {
     EXPECT_NE(rec->resolved.scenario.hardware->id, studio.id);
     chip |= rec->resolved.scenario.hardware->id == "m4-max-40c";
   }
@@ -891,7 +894,8 @@ TEST(PlanRecommend, TheModelsOwnQuantisationUnlessNamed) {
   RecommendOptions o;
   o.budget_usd = 12000;
   o.model = "gpt-oss-120b-mxfp4_moe";
-  for (const Recommendation* rec : all_rows(recommend(cat(), o, prof())))
+  const RecommendResult held = recommend(cat(), o, prof());  // held: all_rows points into it
+  for (const Recommendation* rec : all_rows(held))
     EXPECT_EQ(rec->resolved.scenario.quant->id, "mxfp4_moe") << rec->label;
 }
 
