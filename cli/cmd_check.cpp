@@ -21,6 +21,7 @@ void run_check(const CheckOptions& o, const GlobalOptions& global) {
                                        resolved.efficiency->uncertainty, o.claimed_tok_s);
   const std::string text = render_check(check, resolved, o.output.format);
   write_outputs(o.output, text, [&] { return svg::render(check_chart(check, resolved)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 }  // namespace
@@ -30,8 +31,8 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   Query& q = options->query;
   q.prompt_tokens = 1;  // decode from an empty context, as llama-bench tg128 measures it
   CLI::App* sub = app.add_subcommand("check", "Check a claimed decode speed against the physical ceiling");
-  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m1 or rtx-4090")->required();
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen2-1.5b-q4");
+  sub->add_option("--hw", q.hardware, hardware_help("m1 or rtx-4090"))->required();
+  sub->add_option("--model", q.model, model_help("qwen2-1.5b-q4"));
   sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
       ->required();
   add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::api}));

@@ -64,7 +64,7 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
                                                 "tensor-parallel speed");
   sub->add_option("--hw", options->nodes,
                   "Machines: id[:machines][@GiB], comma-separated, e.g. m4-pro:4@64 or m4-max-40c,m4-pro:2");
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. deepseek-v3-q4");
+  sub->add_option("--model", q.model, model_help("deepseek-v3-q4"));
   sub->add_option("--link", options->link, "Link between machines (--list-links)")->capture_default_str();
   CLI::Option* latency =
       sub->add_option("--link-latency-us", options->link_latency_us, "Override the link's one-way latency (µs)");

@@ -62,6 +62,7 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_compare(rows, scenarios.skipped, o.output.format);
   write_outputs(o.output, text, [&rows] { return svg::render(compare_chart(rows)); });
+  if (!o.all) note_name_readings(global, names, o.query.model);
 }
 
 }  // namespace
@@ -69,8 +70,8 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
 void setup_compare(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<CompareOptions>();
   CLI::App* sub = app.add_subcommand("compare", "Rank hardware for one model: fit, speed, headroom, value");
-  sub->add_option("--model", options->query.model, "Model id with quantisation, e.g. qwen3-coder-q4");
-  sub->add_option("--hw", options->hardware, "Hardware to compare: a,b,c (id or id:count for GPUs in one box)")
+  sub->add_option("--model", options->query.model, model_help("qwen3-coder-q4"));
+  sub->add_option("--hw", options->hardware, "Hardware to compare: a,b,c (each id[:count][@GiB] or as written, e.g. \"RTX 4090\")")
       ->delimiter(',');
   sub->add_flag("--all", options->all, "Compare every catalogue entry (those that cannot load the format are skipped)");
   sub->add_option("--vendor", options->vendor, "With --all: only this vendor (apple, nvidia, amd, intel, generic)");

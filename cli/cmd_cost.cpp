@@ -33,6 +33,7 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_cost(report, o.output.format);
   write_outputs(o.output, text, [&report] { return svg::render(cost_chart(report)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 /// An option whose value, when given, replaces the catalogue's figure.
@@ -49,8 +50,8 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
   CostGiven& given = options->given;
   CLI::App* sub = app.add_subcommand(
       "cost", "Dollars per million generated tokens locally, against the model's hosted API and a rented GPU");
-  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m4-max-40c or rtx-3090:2")->required();
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4");
+  sub->add_option("--hw", q.hardware, hardware_help("m4-max-40c or rtx-3090:2"))->required();
+  sub->add_option("--model", q.model, model_help("qwen3-coder-q4"));
   sub->add_option("--years", in.years, "Years to amortise the hardware over")->capture_default_str();
   sub->add_option("--utilization", in.utilization, "Share of the time spent generating (0-1]")->capture_default_str();
   sub->add_option("--power-price", in.power_price_usd_per_kwh, "Electricity price, USD per kWh")->capture_default_str();

@@ -30,6 +30,7 @@ void run_fit(const FitOptions& o, const GlobalOptions& global) {
 
   const std::string text = render_fit_search(result, *sort, o.search.min_decode_tok_s, o.all_quants, o.output.format);
   write_outputs(o.output, text, [&result] { return svg::render(fit_search_chart(result)); });
+  note_name_readings(global, {search.base.hardware}, "");
 }
 
 }  // namespace
@@ -38,7 +39,7 @@ void setup_fit(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<FitOptions>();
   Query& q = options->search.base;
   CLI::App* sub = app.add_subcommand("fit", "Which models and quantisations fit on one machine, and how fast");
-  sub->add_option("--hw", q.hardware, "Hardware id, e.g. rtx-4090 or rtx-3090:2")->required();
+  sub->add_option("--hw", q.hardware, hardware_help("rtx-4090 or rtx-3090:2"))->required();
   sub->add_option("--min-tok-s", options->search.min_decode_tok_s, "Only quantisations that decode at least this fast");
   sub->add_option("--quality-tolerance", options->search.quality_tolerance_pct,
                   "Perplexity increases this close (percentage points) count as equal quality")

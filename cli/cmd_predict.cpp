@@ -25,8 +25,8 @@ void run_predict(const PredictOptions& options, const GlobalOptions& global) {
 void setup_predict(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<PredictOptions>();
   Query& q = options->query;
-  app.add_option("--hw", q.hardware, "Hardware id, e.g. m2-max or rtx-3090:2 (see 'llmfit list hardware')");
-  app.add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4 (see 'llmfit list models')");
+  app.add_option("--hw", q.hardware, hardware_help("m2-max or rtx-3090:2"));
+  app.add_option("--model", q.model, model_help("qwen3-coder-q4 or llama3.1:8b"));
   {
     using enum ScenarioFlag;
     add_scenario_options(app, q,

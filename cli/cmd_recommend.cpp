@@ -23,6 +23,7 @@ void run_recommend(RecommendCliOptions o, const GlobalOptions& global) {
   const RecommendResult result = recommend(catalog(global), o.recommend, profile(global));
   const std::string text = render_recommend(result, o.recommend, o.output.format);
   write_outputs(o.output, text, [&] { return svg::render(recommend_chart(result, o.recommend)); });
+  if (!o.recommend.model.empty()) note_name_readings(global, {}, o.recommend.model);
 }
 
 }  // namespace

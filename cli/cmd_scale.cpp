@@ -31,6 +31,7 @@ void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
   }
   const std::string text = render_scale(report, o.output.format);
   write_outputs(o.output, text, [&report] { return svg::render(scale_chart(report)); });
+  note_name_readings(global, {o.query.hardware}, o.query.model);
 }
 
 }  // namespace
@@ -39,8 +40,8 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ScaleOptions>();
   Query& q = options->query;
   CLI::App* sub = app.add_subcommand("scale", "Speed over context lengths, and over concurrent users (--batch-sweep)");
-  sub->add_option("--hw", q.hardware, "Hardware id, e.g. m2-max or rtx-3090:2")->required();
-  sub->add_option("--model", q.model, "Model id with quantisation, e.g. qwen3-coder-q4");
+  sub->add_option("--hw", q.hardware, hardware_help("m2-max or rtx-3090:2"))->required();
+  sub->add_option("--model", q.model, model_help("qwen3-coder-q4"));
   sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
   sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
   add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::api, ScenarioFlag::host}));

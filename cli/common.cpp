@@ -165,6 +165,16 @@ const IdentifiedMachine& identified_machine(const GlobalOptions& options) {
   return identify(options, base.catalog ? *base.catalog : Catalog::builtin(), options.hardware_auto);
 }
 
+void note_name_readings(const GlobalOptions& options, const std::vector<std::string>& hardware,
+                        const std::string& model) {
+  const Catalog& c = catalog(options);
+  std::vector<std::string> readings;
+  for (const std::string& name : hardware) readings.push_back(c.resolve_hardware(name).reading);
+  if (!model.empty()) readings.push_back(c.resolve_model(model).reading);
+  for (const std::string& reading : readings)
+    if (!reading.empty()) std::fprintf(stderr, "llmfit: %s\n", one_line(reading).c_str());
+}
+
 const EfficiencyProfile& profile(const GlobalOptions& options) {
   static std::optional<EfficiencyProfile> loaded;
   if (loaded) return *loaded;

@@ -42,6 +42,12 @@ const MachineEvidence& machine_evidence(const GlobalOptions& options);
 /// The machine mapped to the catalogue (before its own entries are layered in), once.
 const IdentifiedMachine& identified_machine(const GlobalOptions& options);
 
+/// Writes to standard error how each name typed was read when it was not a catalogue id ("llmfit: 'RTX 4090'
+/// read as rtx-4090 (…)"), for the commands whose output shows ids only; called after the output is
+/// written, so that a failing command prints its one error line alone.
+void note_name_readings(const GlobalOptions& options, const std::vector<std::string>& hardware,
+                        const std::string& model);
+
 /// The efficiency profile: --calibration, else the shipped default profile.
 const EfficiencyProfile& profile(const GlobalOptions& options);
 

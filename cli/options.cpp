@@ -59,6 +59,16 @@ void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFla
   }
 }
 
+std::string hardware_help(const std::string& example) {
+  return "Hardware: id[:count][@GiB] or as written (\"RTX 4090\", \"M3 Ultra 512GB\"), e.g. " + example +
+         " (see 'llmfit list hardware')";
+}
+
+std::string model_help(const std::string& example) {
+  return "Model: id[-quant], an Ollama tag, a Hugging Face repo or a GGUF file name, e.g. " + example +
+         " (see 'llmfit list models')";
+}
+
 std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more) {
   std::vector<ScenarioFlag> flags{ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type,
                                   ScenarioFlag::prompt_tokens};
@@ -123,10 +133,15 @@ void add_machine_values(CLI::App& app, GlobalOptions& global) {
       // GPUs become `auto:N`.
       option->transform(CLI::Validator(
           [&global](std::string& value) {
-            if (!equals_ignore_case(value, kAutoHardwareId)) return std::string();
+            // auto, auto:N, auto@GiB, auto:N@GiB
+            const std::string lower = to_lower(value);
+            if (lower != kAutoHardwareId && !lower.starts_with(std::string(kAutoHardwareId) + ":") &&
+                !lower.starts_with(std::string(kAutoHardwareId) + "@"))
+              return std::string();
             global.hardware_auto = true;
             (void)catalog(global);
-            value = auto_hardware_name(identified_machine(global));
+            if (lower.starts_with(std::string(kAutoHardwareId) + ":")) return std::string();  // a count of its own
+            value = auto_hardware_name(identified_machine(global)) + value.substr(kAutoHardwareId.size());
             return std::string();
           },
           ""));

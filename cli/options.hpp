@@ -26,6 +26,10 @@ enum class ScenarioFlag {
   allow_offload,
 };
 
+/// Help of --hw and --model: the names the resolver reads (docs/commands.md "Names"), then `example`.
+[[nodiscard]] std::string hardware_help(const std::string& example);
+[[nodiscard]] std::string model_help(const std::string& example);
+
 /// Adds each flag of `flags` bound to its field of `query`.
 void add_scenario_options(CLI::App& app, Query& query, const std::vector<ScenarioFlag>& flags);
 /// The flags every planning command offers (context, backend, KV type, prompt) and then `more`.

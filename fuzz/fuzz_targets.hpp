@@ -199,7 +199,7 @@ inline std::vector<std::string> lines_of(std::string_view text) {
 }
 
 /// Target `resolve`: a command line's names and numbers, one per line, in this order: hardware
-/// (`id[:count]`), model (`model[-quant]`), backend, api, host, kv type, context, prompt tokens,
+/// (`id[:count][@GiB]` or a name as people write it), model (`model[-quant]`, an Ollama tag, a repo, a file), backend, api, host, kv type, context, prompt tokens,
 /// batch, memory GiB, GPU memory fraction, host memory GiB, offload (0 = --no-offload). Absent or
 /// unparsable numbers keep their default, as the CLI would refuse them before the library sees them.
 inline void resolve(const std::uint8_t* data, std::size_t size) {

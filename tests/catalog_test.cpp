@@ -1,7 +1,9 @@
 // The shipped catalogues: complete, valid, consistent; lookup, resolution and user overrides.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
@@ -65,6 +67,107 @@ TEST(ShippedCatalogue, ShapeMatchesPublishedParameterCounts) {
       EXPECT_NEAR(shape_b / m.params_b, 1.0, 0.02) << m.id << ": shape " << shape_b << " B vs " << m.params_b;
     } else {
       EXPECT_NEAR(shape_b / m.params_b, 1.0, 0.05) << m.id << ": shape " << shape_b << " B vs " << m.params_b;
+    }
+  }
+}
+
+// Spot checks of the issue-19 model entries against what their publishers print. Totals: a rounded name
+// ("35B") within its rounding, an exact tensor-list count (safetensors total less FP8 block scales, vision
+// towers and MTP layers, as each entry's notes derive it) within 0.01 B. Shapes leave out norms and biases.
+struct PublishedCount {
+  const char* id;
+  double total_b;
+  double tolerance_b;
+  double active_b;  // 0: dense
+};
+
+const PublishedCount kPublished[] = {
+    {"qwen3.6-27b", 27, 0.5, 0},                       // Qwen: "27B"
+    {"qwen3.6-35b-a3b", 35, 0.5, 3},                   // "35B in total and 3B activated"
+    {"qwen3.5-4b", 4, 0.5, 0},
+    {"qwen3.5-27b", 27, 0.5, 0},
+    {"qwen3.5-35b-a3b", 35, 0.5, 3},
+    {"qwen3.5-122b-a10b", 122, 0.5, 10},
+    {"qwen3.5-397b-a17b", 397, 1.0, 17},               // 397B counts the MTP layer (~1B)
+    {"qwen3-4b-instruct-2507", 4.0, 0.05, 0},          // model card: 4.0B
+    {"qwen3-4b-thinking-2507", 4.0, 0.05, 0},
+    {"qwen3-30b-a3b-instruct-2507", 30.5, 0.05, 3.3},  // 30.5B, 3.3B activated
+    {"qwen3-30b-a3b-thinking-2507", 30.5, 0.05, 3.3},
+    {"qwen3-235b-a22b-instruct-2507", 235, 0.5, 22},
+    {"qwen3-235b-a22b-thinking-2507", 235, 0.5, 22},
+    {"gemma-4-31b", 30.7, 0.05, 0},                    // tensor list 31.273B less the 0.576B vision tower
+    {"gemma-4-31b-qat", 30.7, 0.05, 0},
+    {"gemma-4-26b-a4b", 25.2, 0.05, 3.8},              // Google: 25.2B total, 3.8B active (text)
+    {"gemma-4-26b-a4b-qat", 25.2, 0.05, 3.8},
+    {"glm-4.5", 355, 2.5, 32},                         // 355B counts the ~4B MTP layer llama.cpp skips
+    {"glm-4.6", 355, 2.5, 32},
+    {"glm-4.5-air", 106, 1.0, 12},
+    {"glm-4.7-flash", 30, 0.5, 3},                     // "30B-A3B"
+    {"llama-4-scout", 109, 1.5, 17},                   // Meta's 109B includes the vision encoder
+    {"llama-4-maverick", 400, 1.0, 17},
+    {"kimi-k2", 1026.408, 0.01, 32},                   // tensor list 1,026,470,731,056 less 62.5M FP8 scales
+    {"kimi-k2-0905", 1026.408, 0.01, 32},
+    {"deepseek-v3.1", 671, 0.5, 37},
+    {"deepseek-v3.2", 671.878, 0.01, 37},              // tensor list 685.397B less scales and the 13.48B MTP layer
+    {"minimax-m2", 228.690, 0.01, 10},                 // tensor list (M2.7) 228,703,644,928 less 13.9M FP8 scales
+    {"ernie-4.5-0.3b", 0.36, 0.005, 0},
+    {"ernie-4.5-21b-a3b", 21, 1.0, 3},                 // "21B" truncates 21.8B
+    {"ernie-4.5-300b-a47b", 300, 1.0, 47},
+    {"seed-oss-36b", 36, 0.5, 0},
+};
+
+TEST(ShippedCatalogue, NewEntriesMatchPublishedParameterCounts) {
+  EXPECT_GE(std::size(kPublished), 30u);
+  for (const auto& p : kPublished) {
+    const ModelSpec* m = shipped().find_model(p.id);
+    ASSERT_NE(m, nullptr) << p.id;
+    const ParamBreakdown shape = shape_params(*m);
+    EXPECT_NEAR(shape.total() / 1e9, p.total_b, p.tolerance_b) << p.id;
+    EXPECT_NEAR(m->params_b, p.total_b, p.tolerance_b) << p.id;
+    if (p.active_b == 0) {
+      EXPECT_FALSE(m->is_moe()) << p.id;
+      continue;
+    }
+    EXPECT_DOUBLE_EQ(m->active_params_b, p.active_b) << p.id;
+    // Cards round active counts and differ on counting the embeddings: within 10 % or 1.5 B.
+    EXPECT_NEAR(shape.active() / 1e9, p.active_b, std::max(1.5, 0.1 * p.active_b)) << p.id;
+  }
+}
+
+// Weights in GGUF files as llama.cpp prints them ("model size = X GiB (Y BPW)"): X × 2^30 × 8 / Y is the
+// parameter count in the file, the entry's shape plus what the file carries and llama.cpp does not load (GLM's
+// MTP layer: attention, experts, eh_proj, and in the Air file its own embedding and head). Q8_0 files also
+// check the stored bytes of the catalogue's Q8_0 (8.5 bits) against the file's share of the loaded part.
+struct GgufSize {
+  const char* id;
+  const char* file;  // where the size is printed (the catalogue entry's notes cite it)
+  double gib;
+  double bits_per_weight;
+  double skipped_params;  // in the file, not loaded
+  bool q8_0;
+};
+
+const GgufSize kGgufSizes[] = {
+    {"qwen3.6-27b", "sokann/Qwen3.6-27B-GGUF-4.256bpw", 13.327, 4.256, 0, false},
+    {"glm-4.6", "ubergarm/GLM-4.6-GGUF Q8_0", 353.259, 8.505,
+     136'314'880.0 + 3'774'873'600.0 + 23'592'960.0 + 819'200.0 + 52'428'800.0, true},
+    {"glm-4.5-air", "ubergarm/GLM-4.5-Air-GGUF Q8_0", 109.381, 8.505,
+     109'051'904.0 + 2'214'592'512.0 + 17'301'504.0 + 524'288.0 + 33'554'432.0 + 1'241'513'984.0, true},
+    {"kimi-k2", "ubergarm/Kimi-K2-Thinking-GGUF Q4_X (same architecture)", 543.617, 4.549, 0, false},
+};
+
+TEST(ShippedCatalogue, NewEntriesMatchPublishedGgufSizes) {
+  const QuantSpec& q8 = shipped().quant_or_throw("q8_0");
+  for (const auto& g : kGgufSizes) {
+    const ModelSpec* m = shipped().find_model(g.id);
+    ASSERT_NE(m, nullptr) << g.id;
+    const double file_bytes = g.gib * 1024.0 * 1024.0 * 1024.0;
+    const double file_params = file_bytes * 8 / g.bits_per_weight;
+    const double shape = shape_params(*m).total();
+    EXPECT_NEAR((shape + g.skipped_params) / file_params, 1.0, 0.005) << g.id << " " << g.file;
+    if (g.q8_0) {
+      const double loaded_share = file_bytes * (file_params - g.skipped_params) / file_params;
+      EXPECT_NEAR(weight_bytes(*m, q8).stored / loaded_share, 1.0, 0.01) << g.id;
     }
   }
 }

@@ -39,7 +39,8 @@ std::vector<std::string> vocabulary(int size) {
 
 /// file_type 15: LLAMA_FTYPE_MOSTLY_Q4_K_M; nullopt leaves the key out.
 void llama_metadata(GgufWriter& w, const std::string& arch = "llama", int layers = 2,
-                    std::optional<std::uint32_t> file_type = 15) {
+                    std::optional<std::uint32_t> file_type = 15, std::uint32_t context = 2048,
+                    bool kv_heads = true) {
   w.string("general.architecture", arch);
   w.string("general.name", "Tiny Llama Test");
   if (file_type) w.u32("general.file_type", *file_type);
@@ -47,8 +48,8 @@ void llama_metadata(GgufWriter& w, const std::string& arch = "llama", int layers
   w.u32(arch + ".embedding_length", 256);
   w.u32(arch + ".feed_forward_length", 512);
   w.u32(arch + ".attention.head_count", 4);
-  w.u32(arch + ".attention.head_count_kv", 2);
-  w.u32(arch + ".context_length", 2048);
+  if (kv_heads) w.u32(arch + ".attention.head_count_kv", 2);
+  w.u32(arch + ".context_length", context);
   w.string_array("tokenizer.ggml.tokens", vocabulary(1000));
 }
 
@@ -298,6 +299,187 @@ TEST(GgufModel, SlidingWindowLayersFollowTheArchitecturePattern) {
   EXPECT_EQ(patterned.model.attention.sliding_window_layers, 3);
 }
 
+/// Routed experts of one block (8 experts of width 128, 2 per token) and their router.
+void expert_ffn(GgufWriter& w, int layer) {
+  const std::string b = "blk." + std::to_string(layer) + ".";
+  w.tensor(b + "ffn_gate_inp.weight", {256, 8}, test::kF32);
+  w.tensor(b + "ffn_gate_exps.weight", {256, 128, 8}, test::kQ4_K);
+  w.tensor(b + "ffn_up_exps.weight", {256, 128, 8}, test::kQ4_K);
+  w.tensor(b + "ffn_down_exps.weight", {128, 256, 8}, test::kQ8_0);
+}
+
+TEST(GgufModel, InterleavedMoeLayersAndChunkedAttention) {
+  // Llama 4 Maverick's layout on 8 blocks: experts on odd blocks, a dense FFN on even ones; llama.cpp's llama4
+  // attends within 8192-token chunks on 3 of every 4 layers when the file gives no window.
+  GgufWriter w;
+  const std::string a = "llama4";
+  llama_metadata(w, a, 8, 15, 1 << 20);
+  w.u32(a + ".expert_count", 8);
+  w.u32(a + ".expert_used_count", 2);
+  w.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 8; ++layer) {
+    attention_block(w, layer);
+    if (layer % 2 == 1) expert_ffn(w, layer);
+    else dense_ffn(w, layer);
+  }
+  w.tensor("output.weight", {256, 1000}, test::kQ6_K);
+  const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-llama4");
+  EXPECT_EQ(info.model.moe.dense_layers, 4);  // counted, not "the blocks before the first expert" (1)
+  EXPECT_EQ(info.model.attention.sliding_window_layers, 6);
+  EXPECT_EQ(info.model.attention.sliding_window, 8192);
+}
+
+TEST(GgufModel, MultiTokenPredictionBlockIsNotLoaded) {
+  // GLM-4.5 files count their MTP block in block_count and name it in nextn_predict_layers; llama.cpp skips it.
+  GgufWriter w;
+  const std::string a = "glm4moe";
+  llama_metadata(w, a, 3);
+  w.u32(a + ".nextn_predict_layers", 1);
+  w.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 3; ++layer) {
+    attention_block(w, layer);
+    dense_ffn(w, layer);
+  }
+  w.tensor("blk.2.nextn.eh_proj.weight", {512, 256}, test::kQ8_0);
+  w.tensor("output.weight", {256, 1000}, test::kQ6_K);
+  const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-glm");
+  EXPECT_EQ(info.model.layers, 2);
+  // Two blocks of attention 120,064 + norms 2,048... as DenseWeightsAreTheSumOfTheTensors, and not the third.
+  GgufWriter two;
+  llama_metadata(two, a, 2);
+  two.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 2; ++layer) {
+    attention_block(two, layer);
+    dense_ffn(two, layer);
+  }
+  two.tensor("output.weight", {256, 1000}, test::kQ6_K);
+  const ModelFileInfo without = model_from_gguf({parse_bytes(two.bytes())}, Catalog::builtin(), "tiny-glm-2");
+  EXPECT_DOUBLE_EQ(info.model.file_weights.total_bytes(), without.model.file_weights.total_bytes());
+  bool noted = false;
+  for (const auto& note : info.notes) noted = noted || note.find("multi-token-prediction block") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST(GgufModel, HybridSparseAndPerLayerEmbeddingShapes) {
+  // Qwen3-Next / Qwen3.5: one full-attention layer in every 4, Gated DeltaNet shape in ssm.* keys.
+  GgufWriter q;
+  const std::string a = "qwen35";
+  llama_metadata(q, a, 8);
+  q.u32(a + ".full_attention_interval", 4);
+  q.u32(a + ".ssm.group_count", 4);
+  q.u32(a + ".ssm.time_step_rank", 8);
+  q.u32(a + ".ssm.state_size", 32);
+  q.u32(a + ".ssm.inner_size", 8 * 32);
+  q.u32(a + ".ssm.conv_kernel", 4);
+  q.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 8; ++layer) {
+    if (layer % 4 == 3) {
+      attention_block(q, layer);
+    } else {  // Gated DeltaNet: qkvz 2 × 128 + 2 × 256 wide, b and a per value head, out, conv over q, k, v
+      const std::string b = "blk." + std::to_string(layer) + ".";
+      q.tensor(b + "attn_norm.weight", {256}, test::kF32);
+      q.tensor(b + "ssm_in.weight", {256, 768}, test::kQ4_K);
+      q.tensor(b + "ssm_ba.weight", {256, 16}, test::kF32);
+      q.tensor(b + "ssm_out.weight", {256, 256}, test::kQ4_K);
+      q.tensor(b + "ssm_conv1d.weight", {4, 512}, test::kF32);
+    }
+    dense_ffn(q, layer);
+  }
+  const ModelFileInfo hybrid = model_from_gguf({parse_bytes(q.bytes())}, Catalog::builtin(), "tiny-qwen35");
+  const AttentionSpec& h = hybrid.model.attention;
+  EXPECT_EQ(h.linear_attention_layers, 6);
+  EXPECT_EQ(h.linear_key_heads, 4);
+  EXPECT_EQ(h.linear_value_heads, 8);
+  EXPECT_EQ(h.linear_key_head_dim, 32);
+  EXPECT_EQ(h.linear_value_head_dim, 32);
+  // KV: 2 full layers × 2 × 2 × 64 per token (f16) + 6 fixed f32 states of 8 × 32 × 32 + 3 × (2 × 128 + 256).
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(hybrid.model, KvCacheType::f16, 10.0),
+                   2 * 2 * 2 * 64 * 2.0 * 10 + 6 * (8 * 32 * 32 + 3 * (2 * 128 + 256)) * 4.0);
+
+  // DeepSeek-V3.2: the indexer's key width and top-k from attention.indexer.*.
+  GgufWriter d;
+  const std::string ds = "deepseek32";
+  llama_metadata(d, ds, 2);
+  d.u32(ds + ".attention.indexer.head_count", 4);
+  d.u32(ds + ".attention.indexer.key_length", 32);
+  d.u32(ds + ".attention.indexer.top_k", 64);
+  d.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 2; ++layer) {
+    attention_block(d, layer);
+    dense_ffn(d, layer);
+    const std::string b = "blk." + std::to_string(layer) + ".indexer.";
+    d.tensor(b + "attn_q_b.weight", {256, 4 * 32}, test::kF32);
+    d.tensor(b + "attn_k.weight", {256, 32}, test::kF32);
+    d.tensor(b + "proj.weight", {256, 4}, test::kF32);
+  }
+  const ModelFileInfo sparse = model_from_gguf({parse_bytes(d.bytes())}, Catalog::builtin(), "tiny-dsa");
+  EXPECT_EQ(sparse.model.attention.indexer_head_dim, 32);
+  EXPECT_EQ(sparse.model.attention.indexer_topk, 64);
+  // A decode token at depth 1000 reads 64 tokens of K and V and all 1000 indexer keys.
+  EXPECT_DOUBLE_EQ(kv_read_bytes(sparse.model, KvCacheType::f16, 1000.0), 2 * 2.0 * (256 * 64 + 32 * 1000));
+
+  // Gemma 3n: the per-layer embedding table is stored, looked up by the row, never read whole.
+  GgufWriter g;
+  const std::string gn = "gemma3n";
+  llama_metadata(g, gn, 2);
+  g.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  g.tensor("per_layer_token_embd.weight", {2 * 16, 1000}, test::kQ8_0);
+  g.tensor("per_layer_model_proj.weight", {256, 2 * 16}, test::kF32);
+  for (int layer = 0; layer < 2; ++layer) {
+    attention_block(g, layer);
+    dense_ffn(g, layer);
+    const std::string b = "blk." + std::to_string(layer) + ".";
+    g.tensor(b + "inp_gate.weight", {256, 16}, test::kF32);
+    g.tensor(b + "proj.weight", {16, 256}, test::kF32);
+  }
+  const ModelFileInfo ple = model_from_gguf({parse_bytes(g.bytes())}, Catalog::builtin(), "tiny-gemma3n");
+  EXPECT_EQ(ple.model.per_layer_embedding_size, 16);
+  EXPECT_EQ(ple.model.per_layer_vocab_size, 1000);
+  const FileWeights& f = ple.model.file_weights;
+  EXPECT_DOUBLE_EQ(f.lookup_bytes, 32 * 1000 / 32 * 34.0);
+  const QuantSpec& file_quant = ple.quant ? *ple.quant : *Catalog::builtin().find_quant(ple.quant_id);
+  const WeightBytes bytes = weight_bytes(ple.model, file_quant);
+  EXPECT_DOUBLE_EQ(bytes.stored, f.total_bytes());
+  EXPECT_DOUBLE_EQ(bytes.per_token, f.layer_bytes + f.embedding_bytes + f.other_bytes);  // tied: the head is the embedding
+}
+
+TEST(GgufModel, Gemma4SlidingAndGlobalLayersSplitTheirShapes) {
+  // Gemma 4's llama.cpp keys: a KV-head count per layer, key_length for the global layers and key_length_swa
+  // for the sliding ones, a per-layer sliding pattern. 6 layers: 5 sliding of 2 KV heads × 64, 1 global of 1 × 128.
+  GgufWriter w;
+  const std::string a = "gemma4";
+  llama_metadata(w, a, 6, 15, 2048, false);
+  w.u32_array(a + ".attention.head_count_kv", {2, 2, 2, 2, 2, 1});
+  w.u32(a + ".attention.key_length", 128);
+  w.u32(a + ".attention.value_length", 128);
+  w.u32(a + ".attention.key_length_swa", 64);
+  w.u32(a + ".attention.value_length_swa", 64);
+  w.u32(a + ".attention.sliding_window", 512);
+  w.bool_array(a + ".attention.sliding_window_pattern", {true, true, true, true, true, false});
+  w.tensor("token_embd.weight", {256, 1000}, test::kQ4_K);
+  for (int layer = 0; layer < 5; ++layer) {
+    attention_block(w, layer);
+    dense_ffn(w, layer);
+  }
+  // The global layer: 4 query heads of 128, 1 KV head of 128.
+  w.tensor("blk.5.attn_norm.weight", {256}, test::kF32);
+  w.tensor("blk.5.attn_q.weight", {256, 512}, test::kQ4_K);
+  w.tensor("blk.5.attn_k.weight", {256, 128}, test::kQ4_K);
+  w.tensor("blk.5.attn_v.weight", {256, 128}, test::kQ6_K);
+  w.tensor("blk.5.attn_output.weight", {512, 256}, test::kQ4_K);
+  dense_ffn(w, 5);
+  const ModelFileInfo info = model_from_gguf({parse_bytes(w.bytes())}, Catalog::builtin(), "tiny-gemma4");
+  const ModelSpec& m = info.model;
+  EXPECT_EQ(m.kv_heads, 2);
+  EXPECT_EQ(m.head_dim, 64);
+  EXPECT_EQ(m.attention.global_kv_heads, 1);
+  EXPECT_EQ(m.attention.global_head_dim, 128);
+  EXPECT_EQ(m.attention.sliding_window_layers, 5);
+  // KV at 1000 tokens: 5 × 2 × 2 × 64 × 512 + 1 × 2 × 1 × 128 × 1000, f16.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 1000.0), (5 * 256.0 * 512 + 256.0 * 1000) * 2);
+  for (const auto& note : info.notes) EXPECT_EQ(note.find("head counts vary"), std::string::npos) << note;
+}
+
 TEST(GgufModel, PerLayerHeadCountsTakeTheLargestAndSayWhy) {
   GgufWriter w;
   w.string("general.architecture", "llama");
@@ -543,7 +725,8 @@ TEST(GgufModel, SplitFilesAreSummedAcrossParts) {
   // Any part may be named.
   const ModelFileInfo split = read_gguf_model((dir.path / "tiny-00002-of-00003.gguf").string(), Catalog::builtin());
   EXPECT_EQ(split.paths.size(), 3u);
-  EXPECT_EQ(split.model.id, "tiny");
+  // The split suffix goes; the stem then gets the usual suffix if it reads as a catalogue model.
+  EXPECT_EQ(split.model.id, unique_model_id(Catalog::builtin(), "tiny", ".gguf"));
   EXPECT_EQ(split.tensor_count, 21u);
   EXPECT_DOUBLE_EQ(split.model.file_weights.total_bytes(), single.model.file_weights.total_bytes());
   EXPECT_DOUBLE_EQ(split.model.params_b, single.model.params_b);

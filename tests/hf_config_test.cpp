@@ -60,6 +60,22 @@ const Sample kAll[] = {
     {"deepseek-v3", "deepseek-v3", 163840, "fp8", 0.5, 0.5, true},
     // gpt-oss model card: 3.61B active, without the input embedding (models-db/gpt-oss.yaml notes).
     {"gpt-oss-20b", "gpt-oss-20b", 131072, "mxfp4", 0, 0, true},
+    // ---- issue 19 (tests/data/hf-configs/SOURCES.md). Published active counts are names ("A3B", "3B
+    // activated"): [published, published + 1) unless a card gives more digits.
+    {"qwen3.6-27b", "qwen3.6-27b", 262144, "bf16", 0, 0, false},
+    // Qwen3-Next "3B activated" (the catalogue entry records 3): the shape activates 3.87B with both embeddings.
+    {"qwen3-next-80b-a3b", "qwen3-next-80b-a3b", 262144, "bf16", 0, 1, false},
+    {"qwen3.5-35b-a3b", "qwen3.5-35b-a3b", 262144, "bf16", 0, 1, false},
+    {"glm-4.7-flash", "glm-4.7-flash", 202752, "bf16", 0, 1, false},
+    {"glm-4.5-air", "glm-4.5-air", 131072, "bf16", 0, 1, true},
+    // Kimi K2 "32B activated" and DeepSeek-V3.2 "37B", rounded to the unit, without the input embedding as V3's.
+    {"kimi-k2-instruct", "kimi-k2", 131072, "fp8", 0.5, 0.5, true},
+    {"deepseek-v3.2", "deepseek-v3.2", 163840, "fp8", 0.5, 0.5, true},
+    {"minimax-m2.7", "minimax-m2", 204800, "fp8", 0, 1, true},
+    {"gemma-4-31b", "gemma-4-31b", 262144, "bf16", 0, 0, false},
+    {"ernie-4.5-0.3b", "ernie-4.5-0.3b", 131072, "bf16", 0, 0, false},
+    {"ernie-4.5-21b-a3b", "ernie-4.5-21b-a3b", 131072, "bf16", 0, 1, false},
+    {"seed-oss-36b", "seed-oss-36b", 524288, "bf16", 0, 0, false},
     // Hybrid stacks: short convolutions (LFM2) and Mamba-2 + attention + MoE blocks (Nemotron-H). The
     // LFM2 config gives max_position_embeddings 128000; the catalogue records the card's 32,768.
     {"lfm2-1.2b", "lfm2-1.2b", 128000, "bf16", 0, 0, false},
@@ -114,27 +130,46 @@ TEST_P(HfSample, MatchesTheCatalogueEntry) {
   EXPECT_EQ(m.mla.qk_rope_head_dim, c.mla.qk_rope_head_dim);
   EXPECT_EQ(m.mla.v_head_dim, c.mla.v_head_dim);
   EXPECT_EQ(m.moe.latent_size, c.moe.latent_size);
-  // Layer layout and recurrent shapes, kind by kind.
+  // Layer layout and the shape of each kind of layer.
   EXPECT_EQ(m.gated_ffn, c.gated_ffn);
   EXPECT_EQ(m.ffn_only_layers, c.ffn_only_layers);
   EXPECT_EQ(m.mixer_only_layers, c.mixer_only_layers);
-  const AttentionSpec& ma = m.attention;
+  const AttentionSpec& a = m.attention;
   const AttentionSpec& ca = c.attention;
-  EXPECT_EQ(ma.linear_attention_layers, ca.linear_attention_layers);
-  EXPECT_EQ(ma.mamba_layers, ca.mamba_layers);
-  if (ca.mamba_layers > 0) {
-    EXPECT_EQ(ma.mamba_heads, ca.mamba_heads);
-    EXPECT_EQ(ma.mamba_head_dim, ca.mamba_head_dim);
-    EXPECT_EQ(ma.mamba_state_size, ca.mamba_state_size);
-    EXPECT_EQ(ma.mamba_groups, ca.mamba_groups);
-    EXPECT_EQ(ma.mamba_conv_kernel, ca.mamba_conv_kernel);
+  EXPECT_EQ(a.linear_attention_layers, ca.linear_attention_layers);
+  EXPECT_EQ(a.linear_key_heads, ca.linear_key_heads);
+  EXPECT_EQ(a.linear_value_heads, ca.linear_value_heads);
+  EXPECT_EQ(a.linear_key_head_dim, ca.linear_key_head_dim);
+  EXPECT_EQ(a.linear_value_head_dim, ca.linear_value_head_dim);
+  if (a.linear_attention_layers > 0) {
+    EXPECT_EQ(a.linear_conv_kernel, ca.linear_conv_kernel);
   }
-  EXPECT_EQ(ma.short_conv_layers, ca.short_conv_layers);
+  EXPECT_EQ(a.mamba_layers, ca.mamba_layers);
+  if (ca.mamba_layers > 0) {
+    EXPECT_EQ(a.mamba_heads, ca.mamba_heads);
+    EXPECT_EQ(a.mamba_head_dim, ca.mamba_head_dim);
+    EXPECT_EQ(a.mamba_state_size, ca.mamba_state_size);
+    EXPECT_EQ(a.mamba_groups, ca.mamba_groups);
+    EXPECT_EQ(a.mamba_conv_kernel, ca.mamba_conv_kernel);
+  }
+  EXPECT_EQ(a.short_conv_layers, ca.short_conv_layers);
   if (ca.short_conv_layers > 0) {
-    EXPECT_EQ(ma.short_conv_kernel, ca.short_conv_kernel);
+    EXPECT_EQ(a.short_conv_kernel, ca.short_conv_kernel);
   }
   EXPECT_EQ(m.full_attention_layers(), c.full_attention_layers());
-  // The KV cache and recurrent state of one sequence are the catalogue's.
+  EXPECT_EQ(a.output_gate, ca.output_gate);
+  EXPECT_EQ(a.global_kv_heads, ca.global_kv_heads);
+  EXPECT_EQ(a.global_head_dim, ca.global_head_dim);
+  EXPECT_EQ(a.global_value_is_key, ca.global_value_is_key);
+  EXPECT_EQ(a.kv_shared_layers, ca.kv_shared_layers);
+  EXPECT_EQ(a.indexer_heads, ca.indexer_heads);
+  EXPECT_EQ(a.indexer_head_dim, ca.indexer_head_dim);
+  EXPECT_EQ(a.indexer_topk, ca.indexer_topk);
+  EXPECT_EQ(m.per_layer_embedding_size, c.per_layer_embedding_size);
+  EXPECT_EQ(m.per_layer_vocab_size, c.per_layer_vocab_size);
+  // The KV cache and recurrent state of one sequence are the catalogue's: inside any window (100 tokens) and
+  // past the common ones (4096).
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 100.0), kv_cache_bytes(c, KvCacheType::f16, 100.0));
   EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 4096), kv_cache_bytes(c, KvCacheType::f16, 4096));
 
   // Parameters from the shape within 1 % of the published total.
@@ -212,12 +247,88 @@ TEST(HfConfig, NotesSayWhatWasAssumed) {
   for (const auto& note : deepseek.notes) EXPECT_EQ(note.find('\n'), std::string::npos);
 }
 
+// Exact counts of the 2026 architectures: gated attention, the DSA indexer, Gemma 4's global layers.
+TEST(HfConfig, Qwen36GatedAttentionAndDeltaNetCounts) {
+  const ModelSpec m = read_hf_config((kSamples / "qwen3.6-27b.json").string()).model;
+  // 16 full layers: q_proj with gate 5120 × 2 × 6144, k/v 5120 × 1024 each, o 6144 × 5120 = 104,857,600 each
+  // 48 Gated DeltaNet layers: in_proj_qkv 5120 × 10240, in_proj_z 5120 × 6144, in_proj_b/a 5120 × 48 each,
+  //   out_proj 6144 × 5120, conv 4 × 10240 = 115,875,840 each
+  // FFN 64 × 3 × 5120 × 17408; embeddings 2 × 248320 × 5120
+  const double expected = 16 * 104'857'600.0 + 48 * 115'875'840.0 + 64 * 3 * 5120.0 * 17408 + 2 * 248320.0 * 5120;
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, expected);
+  EXPECT_TRUE(m.attention.output_gate);
+  EXPECT_EQ(m.attention.linear_attention_layers, 48);
+  // KV: 16 layers × 2 × 4 × 256 per token, plus the fixed f32 DeltaNet state (48 × (48 × 128 × 128 + 3 × 10240) × 4).
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 1000.0),
+                   16 * 2 * 4 * 256 * 2.0 * 1000 + 48 * (48 * 128 * 128 + 3 * 10240) * 4.0);
+}
+
+TEST(HfConfig, DeepseekV32IndexerCountsAndReads) {
+  const HfConfigModel read = read_hf_config((kSamples / "deepseek-v3.2.json").string());
+  const ModelSpec& m = read.model;
+  EXPECT_EQ(m.attention.indexer_heads, 64);
+  EXPECT_EQ(m.attention.indexer_head_dim, 128);
+  EXPECT_EQ(m.attention.indexer_topk, 2048);
+  // Indexer per layer: wq_b 1536 × 64 × 128 + wk 7168 × 128 + weights_proj 7168 × 64 = 13,959,168; 61 layers
+  // on top of DeepSeek-V3's 671,025,397,760.
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 671'025'397'760.0 + 61 * 13'959'168.0);
+  // Cache: (512 + 64) latent + 128 indexer key per token and layer. A decode token at depth 100k reads every
+  // indexer key but only 2048 latents.
+  const double depth = 100'000;
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, depth), 61 * (576 + 128) * 2.0 * depth);
+  EXPECT_DOUBLE_EQ(kv_read_bytes(m, KvCacheType::f16, depth), 61 * 2.0 * (576 * 2048 + 128 * depth));
+  EXPECT_DOUBLE_EQ(kv_read_bytes(m, KvCacheType::f16, 1000.0), kv_cache_bytes(m, KvCacheType::f16, 1000.0));
+}
+
+TEST(HfConfig, Gemma4GlobalLayersHaveTheirOwnShape) {
+  const ModelSpec m = read_hf_config((kSamples / "gemma-4-31b.json").string()).model;
+  EXPECT_EQ(m.attention.sliding_window_layers, 50);
+  EXPECT_EQ(m.attention.global_kv_heads, 4);
+  EXPECT_EQ(m.attention.global_head_dim, 512);
+  EXPECT_TRUE(m.attention.global_value_is_key);
+  // Sliding layer: q 5376 × 8192, k and v 5376 × 4096 each, o 8192 × 5376 = 132,120,576
+  // Global layer: q 5376 × 16384, k 5376 × 2048 (V = K), o 16384 × 5376 = 187,170,816
+  // The tensor list of gemma-4-31B-it holds exactly these q/k/v/o shapes.
+  const double expected = 50 * 132'120'576.0 + 10 * 187'170'816.0 + 60 * 3 * 5376.0 * 21504 + 262144.0 * 5376;
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, expected);
+  // KV per token: sliding 2 × 16 × 256 (at most 1024 tokens), global 2 × 4 × 512.
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 5000.0), (50 * 8192.0 * 1024 + 10 * 4096.0 * 5000) * 2);
+}
+
+TEST(HfConfig, NotesOnTheNewArchitectures) {
+  auto has_note = [](const HfConfigModel& read, const std::string& text) {
+    for (const auto& note : read.notes)
+      if (note.find(text) != std::string::npos) return true;
+    return false;
+  };
+  const auto glm = read_hf_config((kSamples / "glm-4.7-flash.json").string());
+  EXPECT_TRUE(has_note(glm, "1 MTP layer (num_nextn_predict_layers) not counted"));
+  const auto qwen = read_hf_config((kSamples / "qwen3.5-35b-a3b.json").string());
+  EXPECT_TRUE(has_note(qwen, "text_config of a multimodal model"));
+  EXPECT_TRUE(has_note(qwen, "30 linear-attention (Gated DeltaNet) layers, 10 full-attention layers"));
+  EXPECT_TRUE(has_note(qwen, "1 MTP layer (mtp_num_hidden_layers) not counted"));
+  const auto next = read_hf_config((kSamples / "qwen3-next-80b-a3b.json").string());
+  EXPECT_EQ(next.model.attention.linear_attention_layers, 36);  // full_attention_interval 4, no layer_types
+  const auto ernie = read_hf_config((kSamples / "ernie-4.5-21b-a3b.json").string());
+  EXPECT_TRUE(ernie.model.tied_embeddings);  // Ernie4_5_MoeConfig default
+  EXPECT_TRUE(has_note(ernie, "tie_word_embeddings absent: true"));
+}
+
 // ---------------------------------------------------------------- the rules each architecture follows
 
 json minimal(const std::string& model_type) {
   return json{{"model_type", model_type}, {"hidden_size", 1024},       {"num_hidden_layers", 12},
               {"num_attention_heads", 16}, {"intermediate_size", 4096}, {"vocab_size", 32000},
               {"max_position_embeddings", 8192}};
+}
+
+void expect_error_text(const json& config, const std::string& source, const std::string& needle) {
+  try {
+    (void)model_from_hf_config_text(config.dump(), source, "bad");
+    ADD_FAILURE() << "accepted; expected an error containing: " << needle;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
 }
 
 TEST(HfConfig, TiedEmbeddingDefaultsFollowTheArchitecture) {
@@ -281,8 +392,135 @@ TEST(HfConfig, Qwen3MoeDenseLayersFromMlpOnlyLayers) {
   // embeddings 2 × 32000 × 1024 = 65,536,000
   EXPECT_DOUBLE_EQ(read.model.params_b * 1e9, 50'331'648.0 + 25'165'824.0 + 81'920.0 + 125'829'120.0 + 65'536'000.0);
   bool noted = false;
-  for (const auto& note : read.notes) noted = noted || note.find("not all leading") != std::string::npos;
+  for (const auto& note : read.notes) noted = noted || note.find("interleaved with the MoE layers") != std::string::npos;
   EXPECT_TRUE(noted);
+}
+
+TEST(HfConfig, Llama4InterleavedExpertsAndChunkedAttention) {
+  // Llama 4 Maverick's keys (Llama4TextConfig), 8 layers: MoE every 2nd layer, a shared expert of the expert
+  // width, dense layers of intermediate_size_mlp; chunked attention on 3 of every 4 layers.
+  json text = {{"model_type", "llama4_text"}, {"hidden_size", 512},          {"num_hidden_layers", 8},
+               {"num_attention_heads", 8},      {"num_key_value_heads", 2},    {"head_dim", 64},
+               {"intermediate_size", 256},      {"intermediate_size_mlp", 1024}, {"num_local_experts", 4},
+               {"num_experts_per_tok", 1},      {"interleave_moe_layer_step", 2}, {"vocab_size", 1000},
+               {"max_position_embeddings", 1 << 20}, {"attention_chunk_size", 8192}};
+  json wrapper = {{"model_type", "llama4"}, {"architectures", {"Llama4ForConditionalGeneration"}}, {"text_config", text}};
+  const ModelSpec m = model_from_hf_config_text(wrapper.dump(), "l.json", "l").model;
+  EXPECT_EQ(m.moe.experts, 4);
+  EXPECT_EQ(m.moe.dense_layers, 4);  // layers 0, 2, 4, 6
+  EXPECT_EQ(m.intermediate_size, 1024);
+  EXPECT_EQ(m.moe.expert_intermediate_size, 256);
+  EXPECT_EQ(m.moe.shared_experts, 1);
+  EXPECT_EQ(m.moe.shared_expert_intermediate_size, 256);
+  EXPECT_EQ(m.attention.sliding_window_layers, 6);  // layers 3 and 7 global (no_rope_layer_interval 4)
+  EXPECT_EQ(m.attention.sliding_window, 8192);
+  // 4 dense × 3 × 512 × 1024 + 4 MoE × (4 experts + 1 shared) × 3 × 512 × 256 + routers 4 × 512 × 4
+  // + attention 8 × (2 × 512 × 512 + 2 × 512 × 128) + embeddings 2 × 1000 × 512
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, 4 * 3 * 512.0 * 1024 + 4 * 5 * 3 * 512.0 * 256 + 4 * 512.0 * 4 +
+                                         8 * (2 * 512.0 * 512 + 2 * 512.0 * 128) + 2 * 1000.0 * 512);
+  text["interleave_moe_layer_step"] = 1;  // Scout: every layer MoE, no dense width needed
+  text.erase("intermediate_size_mlp");
+  wrapper["text_config"] = text;
+  EXPECT_EQ(model_from_hf_config_text(wrapper.dump(), "l.json", "l").model.moe.dense_layers, 0);
+}
+
+TEST(HfConfig, Gemma3nPerLayerEmbeddingsAndSharedKv) {
+  // Gemma 3n E2B's text keys, 10 layers: every 5th global, the last 4 reuse earlier KV, per-layer embeddings.
+  json text = {{"model_type", "gemma3n_text"}, {"hidden_size", 256}, {"num_hidden_layers", 10},
+               {"num_attention_heads", 4}, {"num_key_value_heads", 1}, {"head_dim", 64}, {"vocab_size", 500},
+               {"vocab_size_per_layer_input", 400}, {"hidden_size_per_layer_input", 16}, {"num_kv_shared_layers", 4},
+               {"sliding_window", 32}, {"max_position_embeddings", 4096}, {"intermediate_size", json::array()}};
+  for (int i = 0; i < 10; ++i) text["intermediate_size"].push_back(1024);
+  for (int i = 0; i < 10; ++i) text["layer_types"].push_back((i + 1) % 5 == 0 ? "full_attention" : "sliding_attention");
+  const json wrapper = {{"model_type", "gemma3n"}, {"text_config", text}};
+  const ModelSpec m = model_from_hf_config_text(wrapper.dump(), "g.json", "g").model;
+  EXPECT_TRUE(m.tied_embeddings);
+  EXPECT_EQ(m.intermediate_size, 1024);
+  EXPECT_EQ(m.attention.sliding_window_layers, 8);
+  EXPECT_EQ(m.attention.kv_shared_layers, 4);
+  EXPECT_EQ(m.per_layer_embedding_size, 16);
+  EXPECT_EQ(m.per_layer_vocab_size, 400);
+  const ParamBreakdown p = shape_params(m);
+  EXPECT_DOUBLE_EQ(p.per_layer_embedding, 400.0 * 10 * 16);
+  EXPECT_DOUBLE_EQ(p.active(), p.total() - p.per_layer_embedding);  // looked up, not multiplied
+  // 6 of 10 layers cache KV: 1 global + 5 sliding (in proportion); all 10 read one.
+  const double per_layer = 2 * 1 * 64 * 2.0;
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 20.0), 6 * per_layer * 20);
+  EXPECT_DOUBLE_EQ(kv_read_bytes(m, KvCacheType::f16, 20.0), 10 * per_layer * 20);
+  EXPECT_DOUBLE_EQ(kv_cache_bytes(m, KvCacheType::f16, 100.0), (1 * 100 + 5 * 32) * per_layer);
+  // A table row of the per-layer embeddings is read per token, not the table.
+  const QuantSpec& q8 = Catalog::builtin().quant_or_throw("q8_0");
+  const WeightBytes w = weight_bytes(m, q8);
+  // Tied, all Q8_0: stored − read per token is exactly the table (the embedding is read as the output head).
+  EXPECT_NEAR(w.stored - w.per_token, p.per_layer_embedding * 8.5 / 8, 1e-6 * w.stored);
+  EXPECT_DOUBLE_EQ(w.embedding, (500.0 * 256 + p.per_layer_embedding) * 8.5 / 8);  // stored with the embedding
+}
+
+TEST(HfConfig, Gemma4DenseMlpBesideExpertsIsASharedExpert) {
+  json text = {{"model_type", "gemma4_text"}, {"hidden_size", 256}, {"num_hidden_layers", 6},
+               {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"num_global_key_value_heads", 1},
+               {"head_dim", 64}, {"global_head_dim", 128}, {"attention_k_eq_v", true}, {"intermediate_size", 512},
+               {"enable_moe_block", true}, {"num_experts", 8}, {"top_k_experts", 2}, {"moe_intermediate_size", 128},
+               {"vocab_size", 1000}, {"max_position_embeddings", 8192}, {"sliding_window", 64}};
+  for (int i = 0; i < 6; ++i) text["layer_types"].push_back(i == 5 ? "full_attention" : "sliding_attention");
+  const json wrapper = {{"model_type", "gemma4"}, {"text_config", text}};
+  const ModelSpec m = model_from_hf_config_text(wrapper.dump(), "g.json", "g").model;
+  EXPECT_EQ(m.moe.experts, 8);
+  EXPECT_EQ(m.moe.shared_experts, 1);
+  EXPECT_EQ(m.moe.shared_expert_intermediate_size, 512);
+  EXPECT_EQ(m.moe.dense_layers, 0);
+  // 5 sliding: q 256 × 256, k, v 256 × 128, o = 196,608; 1 global: q 256 × 512, k 256 × 128 (V = K), o = 294,912
+  const double attention = 5 * 196'608.0 + 294'912.0;
+  const double ffn = 6 * (3 * 256.0 * 512 + 8 * 3 * 256.0 * 128 + 256.0 * 8);
+  EXPECT_DOUBLE_EQ(m.params_b * 1e9, attention + ffn + 1000.0 * 256);
+}
+
+TEST(HfConfig, ErnieMoeLayerRangeAndGlmMoe) {
+  json ernie = minimal("ernie4_5_moe");
+  ernie["moe_num_experts"] = 8;
+  ernie["moe_k"] = 2;
+  ernie["moe_intermediate_size"] = 256;
+  ernie["moe_num_shared_experts"] = 2;
+  ernie["moe_layer_start_index"] = 2;
+  ernie["moe_layer_end_index"] = 9;
+  ernie["moe_layer_interval"] = 1;
+  const ModelSpec e = model_from_hf_config_text(ernie.dump(), "e.json", "e").model;
+  EXPECT_EQ(e.moe.dense_layers, 4);  // 0, 1, 10, 11
+  EXPECT_EQ(e.moe.shared_experts, 2);
+  EXPECT_TRUE(e.tied_embeddings);
+  ernie["moe_layer_end_index"] = -1;  // to the last layer
+  EXPECT_EQ(model_from_hf_config_text(ernie.dump(), "e.json", "e").model.moe.dense_layers, 2);
+
+  json glm = minimal("glm4_moe");
+  glm["n_routed_experts"] = 8;
+  glm["num_experts_per_tok"] = 2;
+  glm["moe_intermediate_size"] = 256;
+  glm["n_shared_experts"] = 1;
+  glm["first_k_dense_replace"] = 3;
+  glm["head_dim"] = 128;
+  const ModelSpec g = model_from_hf_config_text(glm.dump(), "g.json", "g").model;
+  EXPECT_EQ(g.moe.dense_layers, 3);
+  EXPECT_EQ(g.head_dim, 128);
+  EXPECT_EQ(g.mla.kv_lora_rank, 0);  // GLM-4.5 is GQA, not MLA
+}
+
+TEST(HfConfig, QwenHybridLayersFromTypesOrInterval) {
+  json text = minimal("qwen3_5_text");
+  text["linear_num_key_heads"] = 4;
+  text["linear_num_value_heads"] = 8;
+  text["linear_key_head_dim"] = 32;
+  text["linear_value_head_dim"] = 32;
+  text["head_dim"] = 64;
+  const ModelSpec by_interval = model_from_hf_config_text(text.dump(), "q.json", "q").model;
+  EXPECT_EQ(by_interval.attention.linear_attention_layers, 9);  // full_attention_interval 4 (default): 3 full
+  EXPECT_TRUE(by_interval.attention.output_gate);               // attn_output_gate default
+  for (int i = 0; i < 12; ++i) text["layer_types"].push_back(i % 2 == 0 ? "linear_attention" : "full_attention");
+  text["attn_output_gate"] = false;
+  const ModelSpec by_types = model_from_hf_config_text(text.dump(), "q.json", "q").model;
+  EXPECT_EQ(by_types.attention.linear_attention_layers, 6);
+  EXPECT_FALSE(by_types.attention.output_gate);
+  text["layer_types"][0] = "mamba";
+  expect_error_text(text, "q.json", "layer_types: entry 0: unsupported 'mamba'");
 }
 
 TEST(HfConfig, ModelTypeFromArchitecturesWhenAbsent) {

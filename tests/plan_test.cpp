@@ -62,6 +62,19 @@ TEST(PlanCompare, MultiGpuPriceAndPowerScaleWithTheCount) {
   EXPECT_EQ(hardware_label(resolve("rtx-3090", "llama-3.1-8b-q4").scenario), "rtx-3090");
 }
 
+TEST(PlanCompare, LabelNamesACapacityOnlyWhenNotTheDefaultAndReadsBack) {
+  // Two M3 Ultras (default 96 GiB) at 512 GiB and at the default: the rows must not share a label.
+  const ResolvedQuery big = resolve("M3 Ultra 512GB", "llama-3.1-8b-q4");
+  EXPECT_EQ(hardware_label(big.scenario), "m3-ultra@512");
+  EXPECT_EQ(hardware_label(resolve("m3-ultra@96", "llama-3.1-8b-q4").scenario), "m3-ultra");
+  for (const std::string name : {"m3-ultra@512", "M3 Ultra 256GB", "2x RTX 3090", "M2 Max 64GB"}) {
+    const std::string label = hardware_label(resolve(name, "llama-3.1-8b-q4").scenario);
+    const ResolvedQuery again = resolve(label, "llama-3.1-8b-q4");
+    EXPECT_EQ(hardware_label(again.scenario), label) << name;
+    EXPECT_DOUBLE_EQ(again.scenario.memory_gib, resolve(name, "llama-3.1-8b-q4").scenario.memory_gib) << name;
+  }
+}
+
 TEST(PlanCompare, RowFiguresFollowFromThePrediction) {
   const CompareRow row = evaluate_compare_row(resolve("rtx-4090", "qwen3-coder-q4"));
   const Prediction& p = row.prediction;

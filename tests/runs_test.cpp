@@ -36,11 +36,6 @@ std::string read_text(const std::string& path) {
 // ------------------------------------------------------------------------------------------------ slugs
 
 TEST(SlugTable, EveryEntryNamesACatalogueIdAndShadowsNone) {
-  for (const auto& entry : hardware_slug_table()) {
-    EXPECT_NE(cat().find_hardware(entry.catalogue_id), nullptr) << entry.slug;
-    EXPECT_EQ(cat().find_hardware(entry.slug), nullptr) << entry.slug << " is a catalogue name already";
-    EXPECT_FALSE(entry.note.empty()) << entry.slug;
-  }
   for (const auto& entry : model_slug_table()) {
     EXPECT_NE(cat().find_model(entry.catalogue_id), nullptr) << entry.slug;
     EXPECT_EQ(cat().find_model(entry.slug), nullptr) << entry.slug << " is a catalogue name already";

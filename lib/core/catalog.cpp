@@ -1,18 +1,15 @@
 #include "llmfit/catalog.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <cmath>
 #include <set>
 
+#include "catalog_indexes.hpp"
 #include "llmfit/errors.hpp"
-#include "name_index.hpp"
 #include "llmfit/text.hpp"
 
 namespace llmfit {
 namespace {
-
-// Ids are at most 80 characters; a model-quant name at most about twice that.
-constexpr std::size_t kMaxNameLength = 256;
 
 template <typename Spec>
 void index_entries(const std::vector<Spec>& entries, detail::NameIndex& index) {
@@ -115,12 +112,6 @@ void check_names_free(const std::vector<Spec>& entries, const char* kind, const 
 
 }  // namespace
 
-struct Catalog::Indexes {
-  detail::NameIndex hardware;
-  detail::NameIndex models;
-  detail::NameIndex quants;
-};
-
 Catalog::Catalog() : indexes_(std::make_unique<Indexes>()) {}
 Catalog::Catalog(const Catalog& other)
     : data_(other.data_), indexes_(std::make_unique<Indexes>(*other.indexes_)), overrides_(other.overrides_) {}
@@ -156,6 +147,7 @@ void Catalog::reindex() {
     quant_index.add(data_.quants[i].name, i);
     for (const auto& form : data_.quants[i].short_forms) quant_index.add(form, i);
   }
+  index_words();
 }
 
 void validate_catalog(const CatalogData& data, const std::string& source_name, const Catalog* base) {
@@ -174,10 +166,14 @@ void validate_catalog(const CatalogData& data, const std::string& source_name, c
   auto quant_known = [&](const std::string& id) {
     return quant_ids.count(to_lower(id)) > 0 || (base != nullptr && base->find_quant(id) != nullptr);
   };
-  for (const auto& m : data.models)
+  for (const auto& m : data.models) {
     if (!quant_known(m.default_quant))
       throw InputError((m.origin.empty() ? source_name : m.origin) + ": model '" + m.id +
                        "': default_quant: unknown quant '" + m.default_quant + "'");
+    if (!m.ollama_quant.empty() && !quant_known(m.ollama_quant))
+      throw InputError((m.origin.empty() ? source_name : m.origin) + ": model '" + m.id +
+                       "': ollama_quant: unknown quant '" + m.ollama_quant + "'");
+  }
   std::unordered_map<std::string, HardwareKind> kinds;
   for (const auto& h : data.hardware) kinds.emplace(to_lower(h.id), h.kind);
   auto host_known = [&](const std::string& id) {
@@ -233,8 +229,10 @@ std::vector<std::string> Catalog::suggest_quants(std::string_view text, std::siz
 
 const HardwareSpec& Catalog::hardware_or_throw(std::string_view id) const {
   if (const HardwareSpec* hw = find_hardware(id)) return *hw;
-  throw InputError("unknown hardware '" + std::string(id.substr(0, 100)) + "'" +
-                   did_you_mean(suggest_hardware(id)) + "; see 'llmfit list hardware'");
+  const HardwareChoice choice = resolve_hardware(id);  // a name people write ("RTX 4090"), or its error
+  if (choice.count > 1 || choice.memory_gib > 0)
+    throw InputError("hardware '" + excerpt(id, 100) + "': name one entry, without a device count or capacity");
+  return *choice.hardware;
 }
 
 const QuantSpec& Catalog::quant_or_throw(std::string_view id) const {
@@ -243,72 +241,16 @@ const QuantSpec& Catalog::quant_or_throw(std::string_view id) const {
                    did_you_mean(suggest_quants(id)) + "; see 'llmfit list quants'");
 }
 
-HardwareChoice Catalog::resolve_hardware(std::string_view text) const {
-  HardwareChoice choice;
-  if (text.size() > kMaxNameLength)
-    throw InputError("hardware: name longer than 256 characters; see 'llmfit list hardware'");
-  std::string_view id = text;
-  if (const auto colon = text.find(':'); colon != std::string_view::npos) {
-    id = text.substr(0, colon);
-    const std::string_view count_text = text.substr(colon + 1);
-    int count = 0;
-    const auto [end, error] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
-    if (error != std::errc() || end != count_text.data() + count_text.size() || count < 1 || count > 64)
-      throw InputError("hardware '" + std::string(text.substr(0, 100)) +
-                       "': the device count after ':' must be a whole number from 1 to 64");
-    choice.count = count;
+const QuantSpec* Catalog::gguf_build_of(const QuantSpec& quant) const noexcept {
+  if (quant.format == QuantFormat::gguf) return nullptr;
+  const QuantSpec* best = nullptr;
+  for (const QuantSpec& candidate : data_.quants) {
+    if (candidate.format != QuantFormat::gguf || candidate.kernel != quant.kernel) continue;
+    if (best == nullptr || std::abs(candidate.bits_per_weight - quant.bits_per_weight) <
+                               std::abs(best->bits_per_weight - quant.bits_per_weight))
+      best = &candidate;
   }
-  choice.hardware = &hardware_or_throw(id);
-  if (choice.count > 1 && choice.hardware->kind != HardwareKind::gpu)
-    throw InputError("hardware '" + std::string(text.substr(0, 100)) +
-                     "': several devices in one box apply to GPUs; use 'llmfit cluster' for separate machines");
-  return choice;
-}
-
-ModelChoice Catalog::resolve_model(std::string_view text) const {
-  ModelChoice choice;
-  if (text.empty()) throw InputError("model: empty name; see 'llmfit list models'");
-  // Each '-' is a candidate split point below: bound the name so that search stays small.
-  if (text.size() > kMaxNameLength)
-    throw InputError("model: name longer than 256 characters; see 'llmfit list models'");
-  if (const ModelSpec* m = find_model(text)) {
-    choice.model = m;
-    choice.quant = find_quant(m->default_quant);
-    choice.quant_was_default = true;
-    if (choice.quant == nullptr)
-      throw InputError("model '" + m->id + "': default_quant '" + m->default_quant + "' is not in the catalogue");
-    return choice;
-  }
-  // Try every split point from the right: quant ids may contain '-' (mlx-4bit).
-  std::vector<std::size_t> splits;
-  for (std::size_t pos = text.rfind('-'); pos != std::string_view::npos && pos > 0; pos = text.rfind('-', pos - 1))
-    splits.push_back(pos);
-  for (std::size_t pos : splits) {
-    const ModelSpec* m = find_model(text.substr(0, pos));
-    const QuantSpec* q = find_quant(text.substr(pos + 1));
-    if (m != nullptr && q != nullptr) {
-      choice.model = m;
-      choice.quant = q;
-      return choice;
-    }
-  }
-  // Not found: blame the model part when the suffix is a known quantisation, else the quantisation
-  // when the prefix is a known model, else the whole name.
-  for (std::size_t pos : splits) {
-    if (find_quant(text.substr(pos + 1)) != nullptr)
-      throw InputError("unknown model '" + std::string(text.substr(0, std::min<std::size_t>(pos, 100))) + "'" +
-                       did_you_mean(suggest_models(text.substr(0, pos))) + "; see 'llmfit list models'");
-  }
-  for (std::size_t pos : splits) {
-    if (find_model(text.substr(0, pos)) != nullptr && pos + 1 < text.size()) {
-      const std::string_view quant_part = text.substr(pos + 1, 50);
-      throw InputError("model '" + std::string(text.substr(0, pos)) + "': unknown quantisation '" +
-                       std::string(quant_part) + "'" + did_you_mean(suggest_quants(quant_part)) +
-                       "; see 'llmfit list quants'");
-    }
-  }
-  throw InputError("unknown model '" + std::string(text.substr(0, 100)) + "'" + did_you_mean(suggest_models(text)) +
-                   "; see 'llmfit list models'");
+  return best;
 }
 
 const HardwareSpec* Catalog::default_host(const HardwareSpec& hardware) const noexcept {

@@ -115,8 +115,16 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
         throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
                          "': the machine count after ':' must be a whole number from 1 to 64");
     }
-    const HardwareSpec& hw = catalog.hardware_or_throw(id);
-    for (int i = 0; i < machines; ++i) nodes.push_back({&hw, memory_gib});
+    // The machine's name is read by the resolver ("M4 Pro 64GB": a capacity in it counts like '@').
+    const HardwareChoice choice = catalog.resolve_hardware(id);
+    if (choice.count > 1)
+      throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
+                       "': a cluster machine is one device; ':N' counts machines");
+    if (memory_gib > 0 && choice.memory_gib > 0 && memory_gib != choice.memory_gib)
+      throw InputError(field("hardware") + " '" + std::string(entry.substr(0, 80)) +
+                       "': the capacity in the name and after '@' disagree");
+    if (memory_gib == 0) memory_gib = choice.memory_gib;
+    for (int i = 0; i < machines; ++i) nodes.push_back({choice.hardware, memory_gib});
     if (nodes.size() > 64) throw InputError(field("hardware") + ": at most 64 machines in a cluster");
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -169,7 +177,7 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
   const double layer_read_bytes = (w.per_token - output_bytes) / layers;  // active weights of one layer
   const double layer_params = (w.active_params - vocab_hidden) / layers;
   const double kv_total = kv_cache_bytes(m, kv_type, context);
-  const double kv_read_total = kv_cache_bytes(m, kv_type, depth);
+  const double kv_read_total = kv_read_bytes(m, kv_type, depth);
 
   ClusterPlan plan;
   plan.link = link;

@@ -52,8 +52,8 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   }
 
   FitSearchResult result;
-  result.hardware_label = choice.count > 1 ? fmt::format("{}:{}", choice.hardware->id, choice.count)
-                                           : choice.hardware->id;
+  result.hardware_label = hardware_label(*choice.hardware, choice.count,
+                                         choice.memory_gib > 0 ? choice.memory_gib : options.base.memory_gib);
   result.requested_context = options.base.context_tokens;
   result.quality_tolerance_pct = options.quality_tolerance_pct;
   for (const ModelSpec& model : catalog.models()) {

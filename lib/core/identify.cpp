@@ -481,6 +481,9 @@ IdentifiedMachine identify_machine(const Catalog& catalog, const MachineEvidence
     machine.devices.push_back(identify_host(catalog, e));
     machine.host = static_cast<int>(machine.devices.size() - 1);
     if (machine.primary < 0 && !machine.devices.back().spec.id.empty()) machine.primary = machine.host;
+    if (machine.primary < 0 && machine.devices.back().spec.id.empty())
+      machine.notes.push_back("no device with a known bandwidth: on this machine " + field("hardware") +
+                              " auto measures the CPU and RAM first (probe-bandwidth)");
   }
   int groups = 0;
   for (const auto& d : machine.devices) groups += d.role == DeviceRole::gpu ? 1 : 0;

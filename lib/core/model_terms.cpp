@@ -11,15 +11,7 @@ ModelQuantTerms prepare_model_quant(const ModelSpec& m, const QuantSpec& q) noex
   t.model = &m;
   t.quant = &q;
   t.weights = weight_bytes(m, q);
-  // Same operations, in the same order, as kv_cache_bytes(), so both give identical bits.
-  t.kv_elements_per_layer_token = m.mla.kv_lora_rank > 0
-                                      ? static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim)
-                                      : 2.0 * m.kv_heads * static_cast<double>(m.head_dim);
-  const auto& a = m.attention;
-  t.full_attention_layers = m.full_attention_layers();
-  t.sliding_window_layers = a.sliding_window_layers;
-  t.sliding_window_tokens = a.sliding_window;
-  t.recurrent_state_bytes = recurrent_state_bytes(m);
+  t.kv = kv_layout(m);  // the same layout kv_cache_bytes(model, …) uses, so both give identical bits
   return t;
 }
 
@@ -54,11 +46,10 @@ std::int64_t max_context_closed_form(const ModelQuantTerms& t, KvCacheType type,
   if (fits_at(max_context)) return max_context;
   // Here 1 <= answer < max_context. Solve the piecewise-linear KV for the budget, then step to the
   // exact boundary of fits_at (rounding moves it by at most a token or two).
-  const double per_layer_token = t.kv_elements_per_layer_token * element_bytes;
-  const double full_per_token = t.full_attention_layers * per_layer_token;
-  const double sliding_per_token = t.sliding_window_layers * per_layer_token;
-  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.recurrent_state_bytes;
-  const double window = t.sliding_window_tokens;
+  const double full_per_token = t.kv.full_elements_per_token * element_bytes;
+  const double sliding_per_token = t.kv.sliding_elements_per_token * element_bytes;
+  const double kv_budget = (available_bytes - weights_bytes - fixed_bytes) / batch - t.kv.recurrent_state_bytes;
+  const double window = t.kv.sliding_window_tokens;
   double solved = 0;
   if (full_per_token + sliding_per_token > 0 && kv_budget / (full_per_token + sliding_per_token) <= window) {
     solved = kv_budget / (full_per_token + sliding_per_token);  // below the window: every layer grows

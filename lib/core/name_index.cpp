@@ -1,5 +1,7 @@
 #include "name_index.hpp"
 
+#include <algorithm>
+
 namespace llmfit::detail {
 namespace {
 
@@ -70,6 +72,42 @@ std::size_t NameIndex::find(std::string_view name) const noexcept {
   if (slots_.empty()) return npos;
   const Slot& slot = slots_[probe(lower_hash(name), name)];
   return slot.entry == kEmpty ? npos : slot.entry;
+}
+
+std::vector<std::string> word_set(std::vector<std::string> words) {
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
+}
+
+namespace {
+std::string words_key(const std::vector<std::string>& sorted_words) {
+  std::string key;
+  for (const auto& word : sorted_words) {
+    if (!key.empty()) key += ' ';
+    key += word;
+  }
+  return key;
+}
+}  // namespace
+
+void WordIndex::clear() noexcept {
+  names_.clear();
+  by_key_.clear();
+}
+
+void WordIndex::add(std::vector<std::string> words, std::size_t entry) {
+  words = word_set(std::move(words));
+  if (words.empty()) return;
+  const auto index = static_cast<std::uint32_t>(entry);
+  std::vector<std::uint32_t>& entries = by_key_[words_key(words)];
+  if (std::find(entries.begin(), entries.end(), index) == entries.end()) entries.push_back(index);
+  names_.push_back({std::move(words), index});
+}
+
+const std::vector<std::uint32_t>* WordIndex::exact(const std::vector<std::string>& sorted_words) const {
+  const auto it = by_key_.find(words_key(sorted_words));
+  return it == by_key_.end() ? nullptr : &it->second;
 }
 
 }  // namespace llmfit::detail

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace llmfit::detail {
@@ -39,5 +40,28 @@ class NameIndex {
   std::string names_;
   std::size_t count_ = 0;
 };
+
+/// Names by their words (resolve_names.hpp): every name of every entry with its words sorted and unique,
+/// and the entries whose names have exactly a given set of words.
+class WordIndex {
+ public:
+  struct Name {
+    std::vector<std::string> words;  // sorted, unique
+    std::uint32_t entry = 0;
+  };
+  void clear() noexcept;
+  /// Adds a name of `entry` (its words in any order, repeats allowed). A name without words is skipped.
+  void add(std::vector<std::string> words, std::size_t entry);
+  /// Entries (each once, in catalogue order) with a name of exactly these sorted, unique words.
+  [[nodiscard]] const std::vector<std::uint32_t>* exact(const std::vector<std::string>& sorted_words) const;
+  [[nodiscard]] const std::vector<Name>& names() const noexcept { return names_; }
+
+ private:
+  std::vector<Name> names_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_key_;
+};
+
+/// Sorted, without repeats.
+[[nodiscard]] std::vector<std::string> word_set(std::vector<std::string> words);
 
 }  // namespace llmfit::detail

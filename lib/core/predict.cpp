@@ -39,12 +39,17 @@ double tensor_peak_flops(const HardwareSpec& hw) {
 
 /// Token mixing beyond the weights, per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
 /// parameter per token are counted apart; QK^T and attention·V each 2·context·head_dim per head), plus
-/// the recurrent layers' state updates, which do not grow with the context.
+/// the recurrent layers' state updates, which do not grow with the context. A sparse-attention layer attends
+/// to its top-k tokens and scores every token with its indexer (2·indexer_heads·indexer_head_dim each).
 double attention_flops_per_token(const ModelSpec& m, double context) {
-  const double per_layer = 4.0 * m.attention_heads * static_cast<double>(m.head_dim);
-  const double window = m.attention.sliding_window;
-  return per_layer * (m.full_attention_layers() * context +
-                      m.attention.sliding_window_layers * std::min(context, window)) +
+  const auto& a = m.attention;
+  const double heads = m.attention_heads;
+  const double full_head_dim = m.mla.kv_lora_rank > 0 ? m.head_dim : a.global_head_dim_or(m.head_dim);
+  const double attended = a.indexer_topk > 0 ? std::min<double>(context, a.indexer_topk) : context;
+  const double window = a.sliding_window;
+  return 4.0 * heads * (m.full_attention_layers() * full_head_dim * attended +
+                        a.sliding_window_layers * static_cast<double>(m.head_dim) * std::min(context, window)) +
+         2.0 * m.full_attention_layers() * static_cast<double>(a.indexer_heads) * a.indexer_head_dim * context +
          recurrent_state_flops_per_token(m);
 }
 
@@ -128,8 +133,10 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
   const double vocab_hidden = static_cast<double>(m.vocab_size) * hidden;
   p.embedding = vocab_hidden;
   p.output = m.tied_embeddings ? 0.0 : vocab_hidden;
+  const auto& a = m.attention;
 
-  double attention_layer = 0;
+  double full_layer = 0;     // one full-attention layer
+  double sliding_layer = 0;  // one sliding-window layer
   if (m.mla.kv_lora_rank > 0) {
     // DeepSeek-V2 MLA projections (DeepSeek-V2 paper, sec. 2.1.2).
     const double heads = m.attention_heads;
@@ -140,13 +147,21 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
     const double kv_a = hidden * (m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
     const double kv_b = static_cast<double>(m.mla.kv_lora_rank) * heads * (m.mla.qk_nope_head_dim + m.mla.v_head_dim);
     const double o = heads * m.mla.v_head_dim * hidden;
-    attention_layer = q + kv_a + kv_b + o;
+    full_layer = sliding_layer = q + kv_a + kv_b + o;
   } else {
-    const double q_width = static_cast<double>(m.attention_heads) * m.head_dim;
-    const double kv_width = static_cast<double>(m.kv_heads) * m.head_dim;
-    attention_layer = 2.0 * hidden * q_width + 2.0 * hidden * kv_width;  // Q, O and K, V
+    // Q (and its output gate), K, V, O: hidden·heads·head_dim·(2 or 3) + 2·hidden·kv_heads·head_dim.
+    auto layer = [&](double head_dim, double kv_heads, bool value_is_key) {
+      const double q_width = m.attention_heads * head_dim;
+      return hidden * q_width * (a.output_gate ? 3.0 : 2.0) + (value_is_key ? 1.0 : 2.0) * hidden * kv_heads * head_dim;
+    };
+    sliding_layer = layer(m.head_dim, m.kv_heads, false);
+    full_layer = layer(a.global_head_dim_or(m.head_dim), a.global_kv_heads_or(m.kv_heads), a.global_value_is_key);
   }
-  const auto& a = m.attention;
+  if (a.indexer_heads > 0) {
+    // DSA lightning indexer: query from the query latent (or the hidden state), one key, per-head weights.
+    const double query_in = m.mla.q_lora_rank > 0 ? m.mla.q_lora_rank : hidden;
+    full_layer += query_in * a.indexer_heads * a.indexer_head_dim + hidden * a.indexer_head_dim + hidden * a.indexer_heads;
+  }
   // Gated DeltaNet (Qwen3-Next): in_proj_qkvz, in_proj_ba, out_proj and the causal conv.
   const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
   const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
@@ -160,8 +175,16 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
                              (a.mamba_conv_kernel + 1) * conv_width + 3.0 * a.mamba_heads + inner;
   // LFM2 gated short convolution: in_proj to B, C and x, a depthwise conv over hidden, out_proj.
   const double short_conv_layer = 4.0 * hidden * hidden + a.short_conv_kernel * hidden;
-  p.attention = m.attention_layers() * attention_layer + a.linear_attention_layers * linear_layer +
-                a.mamba_layers * mamba_layer + a.short_conv_layers * short_conv_layer;
+  p.attention = m.full_attention_layers() * full_layer + a.sliding_window_layers * sliding_layer +
+                a.linear_attention_layers * linear_layer + a.mamba_layers * mamba_layer +
+                a.short_conv_layers * short_conv_layer;
+
+  // Per-layer embeddings (Gemma 3n): a table of per_layer_vocab × layers × size, looked up per token, plus the
+  // projection of the hidden state to every layer's slice and each layer's gate and projection back.
+  const double per_layer_size = m.per_layer_embedding_size;
+  const double per_layer_vocab = m.per_layer_vocab_size;
+  p.per_layer_embedding = per_layer_vocab * m.layers * per_layer_size;
+  const double per_layer_projections = 3.0 * hidden * m.layers * per_layer_size;
 
   const double ffn = m.ffn_matrices() * hidden;  // gate (when gated), up, down
   if (m.is_moe()) {
@@ -179,6 +202,7 @@ ParamBreakdown shape_params(const ModelSpec& m) noexcept {
   } else {
     p.dense_ffn = m.ffn_layers() * ffn * m.intermediate_size;
   }
+  p.dense_ffn += per_layer_projections;
   return p;
 }
 
@@ -191,9 +215,9 @@ WeightBytes file_weight_bytes(const ModelSpec& m) noexcept {
       m.is_moe() ? static_cast<double>(m.moe.experts_per_token) / m.moe.experts : 0.0;
   const bool tied = !(f.output_params > 0);
   WeightBytes w;
-  w.embedding = f.embedding_bytes;
+  w.embedding = f.embedding_bytes + f.lookup_bytes;
   w.output_head = tied ? f.embedding_bytes : f.output_bytes;
-  w.non_layer = f.embedding_bytes + f.output_bytes;
+  w.non_layer = f.embedding_bytes + f.output_bytes + f.lookup_bytes;
   w.routed_experts = f.routed_expert_bytes;
   w.active_routed = f.routed_expert_bytes * active_expert_share;
   w.stored = f.total_bytes();
@@ -211,7 +235,7 @@ WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
   const ParamBreakdown shape = shape_params(m);
   // Anchor to the published total: the shape gives the split, the model card the sum.
   const double body_shape = shape.attention + shape.dense_ffn + shape.routed_experts;
-  const double body_published = m.params_b * 1e9 - shape.embedding - shape.output;
+  const double body_published = m.params_b * 1e9 - shape.embedding - shape.output - shape.per_layer_embedding;
   double scale = body_shape > 0 ? body_published / body_shape : 1.0;
   if (!std::isfinite(scale) || scale < 0.5 || scale > 2.0) scale = 1.0;
   const double dense_params = (shape.attention + shape.dense_ffn) * scale;
@@ -225,8 +249,10 @@ WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
   // Tied embeddings: llama.cpp stores the shared matrix once, at the output tensor's type.
   const double non_layer_bits = m.tied_embeddings ? vocab_hidden * q.output_bits()
                                                   : vocab_hidden * (q.embedding_bits() + q.output_bits());
-  w.non_layer = non_layer_bits / 8.0;
-  w.embedding = vocab_hidden * (m.tied_embeddings ? q.output_bits() : q.embedding_bits()) / 8.0;
+  // The per-layer embedding table is stored like the token embedding and, like it, only looked up.
+  const double per_layer_table = shape.per_layer_embedding * q.embedding_bits() / 8.0;
+  w.non_layer = non_layer_bits / 8.0 + per_layer_table;
+  w.embedding = vocab_hidden * (m.tied_embeddings ? q.output_bits() : q.embedding_bits()) / 8.0 + per_layer_table;
   w.output_head = vocab_hidden * q.output_bits() / 8.0;
   w.routed_experts = routed_params * expert_bits / 8.0;
   w.stored = dense_params * bits / 8.0 + w.routed_experts + w.non_layer;
@@ -238,17 +264,44 @@ WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
   return w;
 }
 
-double kv_cache_bytes(const ModelSpec& m, KvCacheType type, double context) noexcept {
-  if (!(context > 0)) return 0;
-  const double element = kv_bytes_per_element(type);
-  // K and V per layer per token (GQA: kv_heads·head_dim each); MLA caches one latent plus the RoPE key.
-  const double per_layer_token = m.mla.kv_lora_rank > 0
-                                     ? (m.mla.kv_lora_rank + m.mla.qk_rope_head_dim) * element
-                                     : 2.0 * m.kv_heads * static_cast<double>(m.head_dim) * element;
+KvLayout kv_layout(const ModelSpec& m) noexcept {
+  KvLayout kv;
   const auto& a = m.attention;
-  const double full = m.full_attention_layers() * per_layer_token * context;
-  const double sliding = a.sliding_window_layers * per_layer_token * std::min<double>(context, a.sliding_window);
-  return full + sliding + recurrent_state_bytes(m);
+  // Per token and layer: K and V (GQA: kv_heads·head_dim each), or the MLA latent plus the RoPE key.
+  const bool mla = m.mla.kv_lora_rank > 0;
+  const double sliding_elements = mla ? static_cast<double>(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim)
+                                      : 2.0 * m.kv_heads * static_cast<double>(m.head_dim);
+  const double full_elements =
+      mla ? sliding_elements
+          : 2.0 * a.global_kv_heads_or(m.kv_heads) * static_cast<double>(a.global_head_dim_or(m.head_dim));
+  const double indexer_elements = a.indexer_heads > 0 ? static_cast<double>(a.indexer_head_dim) : 0.0;
+  const int full_layers = std::max(0, m.full_attention_layers());
+  const int sliding_layers = std::max(0, a.sliding_window_layers);
+  // Layers sharing an earlier layer's KV (the last kv_shared_layers) hold none; the repeating local:global
+  // pattern splits them between the two kinds in proportion (Gemma 3n E2B: 20 of 30 cache, 4 full + 16 sliding).
+  const int attention_layers = full_layers + sliding_layers;
+  const int caching = std::clamp(attention_layers - a.kv_shared_layers, 0, attention_layers);
+  const int full_caching =
+      attention_layers > 0 ? static_cast<int>(std::lround(static_cast<double>(full_layers) * caching / attention_layers))
+                           : 0;
+  const int sliding_caching = caching - full_caching;
+  kv.full_elements_per_token = full_caching * (full_elements + indexer_elements);
+  kv.sliding_elements_per_token = sliding_caching * sliding_elements;
+  kv.sliding_window_tokens = a.sliding_window;
+  kv.full_read_elements_per_token = full_layers * full_elements;
+  kv.indexer_read_elements_per_token = full_layers * indexer_elements;
+  kv.sliding_read_elements_per_token = sliding_layers * sliding_elements;
+  kv.attention_topk_tokens = a.indexer_heads > 0 ? a.indexer_topk : 0;
+  kv.recurrent_state_bytes = recurrent_state_bytes(m);  // fixed, whatever the context
+  return kv;
+}
+
+double kv_cache_bytes(const ModelSpec& m, KvCacheType type, double context) noexcept {
+  return kv_cache_bytes(kv_layout(m), kv_bytes_per_element(type), context);
+}
+
+double kv_read_bytes(const ModelSpec& m, KvCacheType type, double depth) noexcept {
+  return kv_read_bytes(kv_layout(m), kv_bytes_per_element(type), depth);
 }
 
 double recurrent_state_bytes(const ModelSpec& m) noexcept {
@@ -417,7 +470,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double touched = touched_expert_fraction(m, batch);
   const double routed_read = m.is_moe() ? w.routed_experts * touched : 0.0;
   const double weights_read = w.per_token - w.active_routed + routed_read;
-  const double kv_read = batch * kv_cache_bytes(terms, s.kv_type, depth);
+  const double kv_read = batch * kv_read_bytes(terms, s.kv_type, depth);
 
   const Placement place = placement_of(m, fit);
   const double layer_share = place.device_fraction;

@@ -11,20 +11,6 @@
 namespace llmfit {
 namespace {
 
-/// The catalogue's GGUF build of a non-GGUF quantisation's kernel family (MXFP4 safetensors → llama.cpp's
-/// MXFP4 MoE), the nearest in bits; null when it has none.
-const QuantSpec* gguf_counterpart(const Catalog& catalog, const QuantSpec& quant) {
-  if (quant.format == QuantFormat::gguf) return nullptr;
-  const QuantSpec* best = nullptr;
-  for (const QuantSpec& candidate : catalog.quants()) {
-    if (candidate.format != QuantFormat::gguf || candidate.kernel != quant.kernel) continue;
-    if (best == nullptr || std::abs(candidate.bits_per_weight - quant.bits_per_weight) <
-                               std::abs(best->bits_per_weight - quant.bits_per_weight))
-      best = &candidate;
-  }
-  return best;
-}
-
 void check_range(double value, double low, double high, const char* name, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
     throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", field(name), value, low, high, unit));
@@ -51,7 +37,7 @@ void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& model = *s.model;
   const QuantSpec& release = *choice.quant;
-  const QuantSpec* build = choice.quant_was_default ? gguf_counterpart(catalog, release) : nullptr;
+  const QuantSpec* build = choice.quant_was_default ? catalog.gguf_build_of(release) : nullptr;
   std::string default_replaced;
   if (named_backend != nullptr) {
     s.backend = *named_backend;
@@ -187,7 +173,11 @@ void choose_host(const Catalog& catalog, const Query& query, ResolvedQuery& r) {
     return;
   }
   if (!query.host.empty()) {
-    const HardwareSpec& host = catalog.hardware_or_throw(query.host);
+    const HardwareChoice host_choice = catalog.resolve_hardware(query.host);
+    if (host_choice.count > 1 || host_choice.memory_gib > 0)
+      throw InputError(fmt::format("{}: name the CPU/RAM entry alone (its RAM: {})", field("host"),
+                                   field("host_memory_gib")));
+    const HardwareSpec& host = *host_choice.hardware;
     if (host.kind != HardwareKind::cpu)
       throw InputError(field("host") + ": '" + host.id + "' is not a CPU/RAM entry (kind cpu)");
     s.host = &host;
@@ -210,6 +200,15 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     throw InputError(fmt::format("{0}: missing; name a model, e.g. {0} qwen3-coder-q4", field("model")));
   const HardwareChoice hw_choice = catalog.resolve_hardware(query.hardware);
   const ModelChoice model_choice = catalog.resolve_model(query.model);
+  // A capacity in the hardware name ("M3 Ultra 512GB", "m3-ultra@512") is the memory per device.
+  Query sized = query;
+  if (hw_choice.memory_gib > 0) {
+    if (query.memory_gib != 0 && query.memory_gib != hw_choice.memory_gib)
+      throw InputError(fmt::format("{} {:g} and {} '{}' ({:g} GiB) disagree; give the capacity once",
+                                   field("memory_gib"), query.memory_gib, field("hardware"), query.hardware,
+                                   hw_choice.memory_gib));
+    sized.memory_gib = hw_choice.memory_gib;
+  }
   const std::optional<Backend> named_backend =
       query.backend.empty() ? std::nullopt : std::optional<Backend>(backend_or_throw(query.backend));
 
@@ -220,7 +219,7 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   r.scenario.device_count = hw_choice.count;
   r.scenario.model = model_choice.model;
   // Sizes and host first: the default engine depends on the sequences served and on what fits.
-  choose_sizes(query, r);
+  choose_sizes(sized, r);
   choose_host(catalog, query, r);
   choose_weights_and_engine(catalog, model_choice, named_backend ? &*named_backend : nullptr, named_api, profile, r);
   choose_api(named_api, query, r);
@@ -228,6 +227,8 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
     r.scenario.allow_offload = false;
     r.assumptions.push_back(fmt::format("no CPU offload: {} holds every weight on the GPUs", to_string(r.scenario.backend)));
   }
+  r.hardware_reading = hw_choice.reading;
+  r.model_reading = model_choice.reading;
 
   r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, hardware_class(*hw_choice.hardware));
   for (const auto& override_note : catalog.overrides())
@@ -251,9 +252,15 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   return a;
 }
 
+std::string hardware_label(const HardwareSpec& hardware, int count, double memory_gib) {
+  std::string label = hardware.id;
+  if (count > 1) label += fmt::format(":{}", count);
+  if (memory_gib > 0 && memory_gib != hardware.default_memory_gib) label += fmt::format("@{:g}", memory_gib);
+  return label;
+}
+
 std::string hardware_label(const Scenario& s) {
-  if (s.hardware == nullptr) return "";
-  return s.device_count > 1 ? fmt::format("{}:{}", s.hardware->id, s.device_count) : s.hardware->id;
+  return s.hardware == nullptr ? "" : hardware_label(*s.hardware, s.device_count, s.memory_gib);
 }
 
 double device_price_usd(const HardwareSpec& hw, double memory_gib) noexcept {

@@ -27,6 +27,28 @@ std::string check_id(const std::string& id) {
   return {};
 }
 
+/// Aliases are written like ids; a model's may also be an Ollama tag (one ':', "llama3.1:8b") or a Hugging
+/// Face repository id (one '/', "qwen/qwen3-8b"). A hardware name's ':' and '@' are its count and capacity.
+std::string check_aliases(const std::vector<std::string>& aliases, bool repository_names) {
+  for (const std::string& alias : aliases) {
+    const char* rule = repository_names ? "lowercase letters, digits, '-', '.', '_', one ':' and one '/'"
+                                        : "lowercase letters, digits, '-', '.', '_'";
+    bool ok = !alias.empty() && alias.size() <= 120 && alias.front() != ':' && alias.front() != '/' &&
+              alias.back() != ':' && alias.back() != '/';
+    int colons = 0;
+    int slashes = 0;
+    for (char c : alias) {
+      colons += c == ':';
+      slashes += c == '/';
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                  (repository_names && (c == ':' || c == '/')));
+    }
+    if (!ok || colons > 1 || slashes > 1)
+      return "aliases: '" + excerpt(alias, 60) + "' must be 1 to 120 characters: " + rule;
+  }
+  return {};
+}
+
 /// The first field of `record` (in schema order) outside its range, or a required text or list left empty,
 /// as "field: problem" (nested fields as "moe.experts").
 template <typename Record>
@@ -100,6 +122,7 @@ HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
 std::string validate(const HardwareSpec& hw) {
   if (auto problem = check_id(hw.id); !problem.empty()) return problem;
   if (auto problem = check_fields(hw); !problem.empty()) return problem;
+  if (auto problem = check_aliases(hw.aliases, false); !problem.empty()) return problem;
   if (std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), hw.default_memory_gib) ==
       hw.memory_options_gib.end())
     return "default_memory_gib: must be one of memory_gib";
@@ -132,6 +155,7 @@ std::string validate(const HardwareSpec& hw) {
 std::string validate(const ModelSpec& m) {
   if (auto problem = check_id(m.id); !problem.empty()) return problem;
   if (auto problem = check_fields(m); !problem.empty()) return problem;
+  if (auto problem = check_aliases(m.aliases, true); !problem.empty()) return problem;
   if (!positive_finite(m.active_params_b) || m.active_params_b > m.params_b * 1.0001)
     return "active_params_b: must be > 0 and <= params_b";
   if (m.attention_heads % m.kv_heads != 0) return "kv_heads: attention_heads must be a multiple of kv_heads";
@@ -162,6 +186,18 @@ std::string validate(const ModelSpec& m) {
   }
   if (a.short_conv_layers > 0 && a.short_conv_kernel <= 0)
     return "attention.short_conv_kernel: must be > 0 when short_conv_layers > 0";
+  if (a.global_kv_heads > 0 && m.attention_heads % a.global_kv_heads != 0)
+    return "attention.global_kv_heads: attention_heads must be a multiple of it";
+  if (a.kv_shared_layers < 0 || (a.kv_shared_layers > 0 && a.kv_shared_layers >= m.attention_layers()))
+    return "attention.kv_shared_layers: must leave at least one attention layer with a cache of its own";
+  const bool indexer = a.indexer_heads > 0 || a.indexer_head_dim > 0 || a.indexer_topk > 0;
+  if (indexer && (a.indexer_heads <= 0 || a.indexer_head_dim <= 0))
+    return "attention: a sparse-attention indexer needs indexer_heads and indexer_head_dim";
+  if (m.mla.kv_lora_rank > 0 && (a.output_gate || a.global_kv_heads > 0 || a.global_head_dim > 0 ||
+                                 a.global_value_is_key))
+    return "attention: output_gate and the global_* shape apply to multi-head attention, not MLA";
+  if ((m.per_layer_embedding_size > 0) != (m.per_layer_vocab_size > 0))
+    return "per_layer_embedding_size: per-layer embeddings need both per_layer_embedding_size and per_layer_vocab_size";
   const auto& moe = m.moe;
   if (moe.experts > 0) {
     if (moe.experts_per_token <= 0 || moe.experts_per_token > moe.experts)

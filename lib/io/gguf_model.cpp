@@ -27,9 +27,14 @@ constexpr std::uint64_t kMaxDimension = limits::kMaxWidth;
 int default_sliding_period(const std::string& arch) {
   if (arch == "gemma2" || arch == "gpt-oss") return 2;
   if (arch == "gemma3") return 6;
-  if (arch == "cohere2") return 4;
+  if (arch == "gemma3n") return 5;
+  if (arch == "cohere2" || arch == "llama4") return 4;
   return 0;
 }
+
+/// llama.cpp's window when the file gives none: Llama 4 attends within 8192-token chunks (llama-model.cpp,
+/// LLM_ARCH_LLAMA4: n_swa = 8192, chunked, 3 chunked layers and 1 global in every 4).
+std::uint64_t default_sliding_window(const std::string& arch) { return arch == "llama4" ? 8192 : 0; }
 
 class GgufModelReader {
  public:
@@ -130,6 +135,13 @@ class GgufModelReader {
     ModelSpec& m = info.model;
     const GgufFile& head = parts_.front();
     m.layers = static_cast<int>(required("block_count", limits::kMaxLayers));
+    // GLM-4.5 / 4.6 / 4.7-Flash files count their multi-token-prediction block in block_count; llama.cpp skips
+    // its tensors when loading (TENSOR_SKIP), so it is no layer of the model that runs.
+    if (const auto nextn = dimension("nextn_predict_layers", limits::kMaxLayers); nextn && *nextn > 0) {
+      if (*nextn >= static_cast<std::uint64_t>(m.layers)) fail(key("nextn_predict_layers"), "not fewer than block_count");
+      m.layers -= static_cast<int>(*nextn);
+      mtp_blocks_ = static_cast<int>(*nextn);
+    }
     m.hidden_size = static_cast<int>(required("embedding_length"));
     std::uint64_t fewest_heads = 0;
     const auto heads = per_layer_max("attention.head_count", &fewest_heads);
@@ -174,6 +186,12 @@ class GgufModelReader {
     read_mla(info);
     read_sliding_window(info);
     read_hybrid_layers(info);
+    read_sparse_attention(info);
+    if (const auto shared = dimension("attention.shared_kv_layers", limits::kMaxLayers); shared && *shared > 0) {
+      if (*shared >= static_cast<std::uint64_t>(m.layers)) fail(key("attention.shared_kv_layers"), "not fewer than block_count");
+      m.attention.kv_shared_layers = static_cast<int>(*shared);
+      info.notes.push_back(fmt::format("{} layers reuse earlier layers' KV cache (attention.shared_kv_layers)", *shared));
+    }
   }
 
   /// Hybrid stacks (llama.cpp's lfm2, lfm2moe, nemotron_h, nemotron_h_moe, granitehybrid, mamba2): what each
@@ -187,8 +205,7 @@ class GgufModelReader {
     if (!ssm && !short_conv) return;
     static const std::set<std::string> kMamba2 = {"mamba2", "nemotron_h", "nemotron_h_moe", "granitehybrid"};
     if (ssm && kMamba2.count(arch_) == 0) {
-      info.notes.push_back("recurrent (SSM) layers of '" + one_line(arch_) +
-                           "': their state is not counted in the KV cache; every layer is counted as attention");
+      read_linear_attention(info);
       return;
     }
     auto has = [&](int layer, std::initializer_list<const char*> names) {
@@ -240,6 +257,48 @@ class GgufModelReader {
                                      m.gated_ffn ? "" : "; FFNs up and down only"));
   }
 
+  /// Qwen3-Next / Qwen3.5 hybrids: one full-attention layer in every full_attention_interval, Gated DeltaNet on the
+  /// others (convert_hf_to_gguf.py writes the DeltaNet shape as ssm.*: group_count = key heads, time_step_rank =
+  /// value heads, state_size = key head dim, inner_size = value heads × value head dim).
+  void read_linear_attention(ModelFileInfo& info) {
+    ModelSpec& m = info.model;
+    const bool ssm = dimension("ssm.state_size") || dimension("ssm.inner_size");
+    const auto interval = dimension("full_attention_interval", limits::kMaxLayers);
+    if (!ssm) return;
+    const auto key_heads = dimension("ssm.group_count", limits::kMaxHeads);
+    const auto value_heads = dimension("ssm.time_step_rank", limits::kMaxHeads);
+    const auto key_dim = dimension("ssm.state_size", limits::kMaxHeads);
+    const auto inner = dimension("ssm.inner_size");
+    if (!interval || *interval == 0 || !key_heads || !value_heads || !key_dim || !inner || *value_heads == 0 ||
+        *inner % *value_heads != 0) {
+      info.notes.push_back("recurrent (SSM) layers of '" + one_line(arch_) +
+                           "': their state is not counted in the KV cache; every layer is counted as attention");
+      return;
+    }
+    auto& a = m.attention;
+    a.linear_attention_layers = m.layers - static_cast<int>(m.layers / *interval);
+    a.linear_key_heads = static_cast<int>(*key_heads);
+    a.linear_value_heads = static_cast<int>(*value_heads);
+    a.linear_key_head_dim = static_cast<int>(*key_dim);
+    a.linear_value_head_dim = static_cast<int>(*inner / *value_heads);
+    a.linear_conv_kernel = static_cast<int>(dimension("ssm.conv_kernel", 64).value_or(4));
+    info.notes.push_back(fmt::format("{} linear-attention (Gated DeltaNet) layers, one full-attention layer in every {}",
+                                     a.linear_attention_layers, *interval));
+  }
+
+  /// DeepSeek Sparse Attention (V3.2): the lightning indexer's keys are cached, attention reads the top k tokens.
+  void read_sparse_attention(ModelFileInfo& info) {
+    auto& a = info.model.attention;
+    const auto heads = dimension("attention.indexer.head_count", limits::kMaxHeads);
+    const auto width = dimension("attention.indexer.key_length", limits::kMaxHeads);
+    if (!heads || *heads == 0 || !width || *width == 0) return;
+    a.indexer_heads = static_cast<int>(*heads);
+    a.indexer_head_dim = static_cast<int>(*width);
+    a.indexer_topk = static_cast<int>(dimension("attention.indexer.top_k", limits::kMaxContext).value_or(0));
+    info.notes.push_back(fmt::format("sparse attention: indexer keys of {} per token and layer cached, {} tokens attended",
+                                     a.indexer_head_dim, a.indexer_topk));
+  }
+
   void read_moe(ModelFileInfo& info) {
     ModelSpec& m = info.model;
     const auto experts = dimension("expert_count", limits::kMaxHeads);
@@ -268,12 +327,18 @@ class GgufModelReader {
     } else {
       fail(key("expert_feed_forward_length"), "missing, and no ffn_gate_exps tensor gives it");
     }
+    auto has_experts = [&](int layer) {
+      for (const char* name : {"ffn_gate_exps.weight", "ffn_up_exps.weight", "ffn_gate_up_exps.weight", "ffn_down_exps.weight"})
+        if (tensor(fmt::format("blk.{}.{}", layer, name)) != nullptr) return true;
+      return false;
+    };
     if (const auto dense = dimension("leading_dense_block_count", limits::kMaxLayers)) {
       m.moe.dense_layers = static_cast<int>(*dense);
     } else {
-      // Blocks with a dense FFN (DeepSeek's leading ones; Nemotron-H's MLP layers between MoE ones).
+      // Blocks with a dense FFN and no routed experts: DeepSeek's leading ones, Llama 4 Maverick's interleaved
+      // ones, Nemotron-H's MLP layers between MoE ones (mixer-only blocks have no FFN at all).
       for (int layer = 0; layer < m.layers; ++layer)
-        m.moe.dense_layers += tensor(fmt::format("blk.{}.ffn_down.weight", layer)) != nullptr ? 1 : 0;
+        if (!has_experts(layer) && tensor(fmt::format("blk.{}.ffn_down.weight", layer)) != nullptr) ++m.moe.dense_layers;
     }
     // LatentMoE (Nemotron 3 Super): the experts' input width is narrower than the model's.
     if (gate != nullptr && gate->dims[0] != static_cast<std::uint64_t>(m.hidden_size) && gate->dims[0] <= kMaxDimension)
@@ -323,7 +388,12 @@ class GgufModelReader {
 
   void read_sliding_window(ModelFileInfo& info) {
     ModelSpec& m = info.model;
-    const auto window = dimension("attention.sliding_window", limits::kMaxContext);
+    auto window = dimension("attention.sliding_window", limits::kMaxContext);
+    if (!window && default_sliding_window(arch_) > 0) {
+      window = default_sliding_window(arch_);
+      info.notes.push_back(fmt::format("attention.sliding_window absent: {}-token chunks ({} default in llama.cpp)",
+                                       *window, one_line(arch_)));
+    }
     if (!window || *window == 0) return;
     int sliding_layers = 0;
     const std::string pattern_key = key("attention.sliding_window_pattern");
@@ -332,6 +402,7 @@ class GgufModelReader {
       if (pattern->numbers.size() != static_cast<std::size_t>(m.layers))
         fail(pattern_key, fmt::format("{} entries for {} layers", pattern->numbers.size(), m.layers));
       for (double is_sliding : pattern->numbers) sliding_layers += is_sliding != 0 ? 1 : 0;
+      split_by_layer_kind(info, pattern->numbers);
     } else {
       int period = default_sliding_period(arch_);
       if (const auto n = dimension(std::string_view("attention.sliding_window_pattern"), limits::kMaxLayers)) period = static_cast<int>(*n);
@@ -350,10 +421,43 @@ class GgufModelReader {
     info.notes.push_back(fmt::format("{} of {} layers use a {}-token sliding window", sliding_layers, m.layers, *window));
   }
 
+  /// Gemma 4: sliding and full-attention layers differ in KV heads (a per-layer head_count_kv) and head size
+  /// (key_length_swa vs key_length). With the per-layer pattern both split exactly into the sliding shape
+  /// (kv_heads, head_dim) and the global one (attention.global_kv_heads, global_head_dim).
+  void split_by_layer_kind(ModelFileInfo& info, const std::vector<double>& sliding_flags) {
+    ModelSpec& m = info.model;
+    const auto swa_key = dimension("attention.key_length_swa", limits::kMaxHeads);
+    const GgufArray* kv = parts_.front().array_value(key("attention.head_count_kv"));
+    if (!swa_key && kv == nullptr) return;
+    int sliding_kv = 0;
+    int global_kv = 0;
+    if (kv != nullptr && kv->numbers.size() == sliding_flags.size()) {
+      for (std::size_t i = 0; i < sliding_flags.size(); ++i)
+        (sliding_flags[i] != 0 ? sliding_kv : global_kv) =
+            std::max(sliding_flags[i] != 0 ? sliding_kv : global_kv, static_cast<int>(kv->numbers[i]));
+    }
+    const int global_head_dim = m.head_dim;  // key_length / value_length: the full-attention layers' size
+    if (swa_key) {
+      const auto swa_value = dimension("attention.value_length_swa", limits::kMaxHeads).value_or(*swa_key);
+      m.head_dim = static_cast<int>((*swa_key + swa_value + 1) / 2);
+      if (global_head_dim != m.head_dim) m.attention.global_head_dim = global_head_dim;
+    }
+    if (sliding_kv > 0 && global_kv > 0 && m.attention_heads % sliding_kv == 0 && m.attention_heads % global_kv == 0) {
+      m.kv_heads = sliding_kv;
+      if (global_kv != sliding_kv) m.attention.global_kv_heads = global_kv;
+      // The per-kind split replaces the largest-on-every-layer upper bound.
+      std::erase_if(info.notes, [](const std::string& note) { return note.rfind("head counts vary by layer", 0) == 0; });
+    }
+    info.notes.push_back(fmt::format("sliding layers: {} KV heads of {}; full-attention layers: {} of {}", m.kv_heads,
+                                     m.head_dim, m.attention.global_kv_heads_or(m.kv_heads),
+                                     m.attention.global_head_dim_or(m.head_dim)));
+  }
+
   void tally_tensors(ModelFileInfo& info) {
     FileWeights& f = info.model.file_weights;
     std::map<std::string, TensorTypeTally> by_type;
     int beyond_blocks = 0;
+    double mtp_bytes = 0;
     std::set<int> blocks_present;
     for (const auto& part : parts_) {
       for (const auto& t : part.tensors) {
@@ -362,6 +466,18 @@ class GgufModelReader {
         if (t.name == "token_embd.weight") {
           f.embedding_bytes += bytes;
           f.embedding_params += params;
+        } else if (t.name == "per_layer_token_embd.weight") {
+          f.lookup_bytes += bytes;  // Gemma 3n per-layer embeddings: a row per layer and token is read
+          f.lookup_params += params;
+          if (t.dims.size() >= 2 && info.model.layers > 0 && t.dims[0] % static_cast<std::uint64_t>(info.model.layers) == 0 &&
+              t.dims[1] <= static_cast<std::uint64_t>(limits::kMaxVocab)) {
+            info.model.per_layer_embedding_size = static_cast<int>(t.dims[0] / static_cast<std::uint64_t>(info.model.layers));
+            info.model.per_layer_vocab_size = static_cast<int>(t.dims[1]);
+          }
+        } else if (t.name.rfind("blk.", 0) == 0 && mtp_blocks_ > 0 && std::atoi(t.name.c_str() + 4) >= info.model.layers &&
+                   std::atoi(t.name.c_str() + 4) < info.model.layers + mtp_blocks_) {
+          mtp_bytes += bytes;  // skipped by llama.cpp at load: neither stored nor read
+          continue;
         } else if (t.name == "output.weight") {
           f.output_bytes += bytes;
           f.output_params += params;
@@ -383,6 +499,11 @@ class GgufModelReader {
         tally.bytes += bytes;
       }
     }
+    if (mtp_bytes > 0)
+      info.notes.push_back(fmt::format("{} multi-token-prediction block{} ({:.2f} GB) in the file: llama.cpp does not load "
+                                       "{}, so neither does the fit",
+                                       mtp_blocks_, mtp_blocks_ == 1 ? "" : "s", mtp_bytes / 1e9,
+                                       mtp_blocks_ == 1 ? "it" : "them"));
     if (!(f.embedding_params > 0)) fail("token_embd.weight", "tensor missing");
     if (!(f.layer_params > 0)) fail("blk.0", "no block tensors in the file");
     // A declared count the tensors do not bear out would size a model that is not in the file.
@@ -472,6 +593,7 @@ class GgufModelReader {
   const Catalog& catalog_;
   std::string path_;
   std::string arch_;
+  int mtp_blocks_ = 0;  // nextn_predict_layers: trailing blocks llama.cpp does not load
 };
 
 const std::regex& split_pattern() {

@@ -37,7 +37,9 @@ constexpr std::size_t kMaxConfigBytes = std::size_t{64} << 20;  // real configs 
 constexpr int kMaxNesting = 64;                                  // real configs nest 3 deep
 
 enum class Arch {
-  llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, phi3, deepseek_v3, gpt_oss,
+  llama, mistral, mixtral, qwen2, qwen3, qwen3_moe, qwen3_next, qwen3_5, qwen3_5_text, qwen3_5_moe, qwen3_5_moe_text,
+  gemma2, gemma3, gemma3_text, gemma3n, gemma3n_text, gemma4, gemma4_text, phi3, deepseek_v3, deepseek_v32, kimi_k2,
+  glm4_moe, glm4_moe_lite, llama4, llama4_text, minimax_m2, ernie4_5, ernie4_5_moe, seed_oss, gpt_oss,
   // Hybrid recurrent stacks (read_hybrid_layers) and further dense transformers.
   lfm2, lfm2_moe, nemotron_h, granitemoehybrid, mistral3, ministral3, olmo2, smollm3,
 };
@@ -47,6 +49,8 @@ struct ArchInfo {
   std::string_view model_type;
   std::string_view architecture;  // architectures[0] of the published checkpoints
   bool tied_by_default;           // tie_word_embeddings default of the transformers config class
+  std::string_view text_model_type{};  // multimodal wrapper: the language model is text_config, of this type
+  std::string_view alt_text_model_type{};  // or of this one, when text_config says so (Mistral 3: ministral3)
 };
 
 constexpr ArchInfo kArchs[] = {
@@ -56,30 +60,56 @@ constexpr ArchInfo kArchs[] = {
     {Arch::qwen2, "qwen2", "Qwen2ForCausalLM", false},
     {Arch::qwen3, "qwen3", "Qwen3ForCausalLM", false},
     {Arch::qwen3_moe, "qwen3_moe", "Qwen3MoeForCausalLM", false},
+    {Arch::qwen3_next, "qwen3_next", "Qwen3NextForCausalLM", false},
+    {Arch::qwen3_5, "qwen3_5", "Qwen3_5ForConditionalGeneration", false, "qwen3_5_text"},
+    {Arch::qwen3_5_text, "qwen3_5_text", "Qwen3_5ForCausalLM", false},
+    {Arch::qwen3_5_moe, "qwen3_5_moe", "Qwen3_5MoeForConditionalGeneration", false, "qwen3_5_moe_text"},
+    {Arch::qwen3_5_moe_text, "qwen3_5_moe_text", "Qwen3_5MoeForCausalLM", false},
     {Arch::gemma2, "gemma2", "Gemma2ForCausalLM", true},
-    {Arch::gemma3, "gemma3", "Gemma3ForConditionalGeneration", true},
+    {Arch::gemma3, "gemma3", "Gemma3ForConditionalGeneration", true, "gemma3_text"},
     {Arch::gemma3_text, "gemma3_text", "Gemma3ForCausalLM", true},
+    {Arch::gemma3n, "gemma3n", "Gemma3nForConditionalGeneration", true, "gemma3n_text"},
+    {Arch::gemma3n_text, "gemma3n_text", "Gemma3nForCausalLM", true},
+    {Arch::gemma4, "gemma4", "Gemma4ForConditionalGeneration", true, "gemma4_text"},
+    {Arch::gemma4_text, "gemma4_text", "Gemma4ForCausalLM", true},
     {Arch::phi3, "phi3", "Phi3ForCausalLM", false},
     {Arch::deepseek_v3, "deepseek_v3", "DeepseekV3ForCausalLM", false},
+    {Arch::deepseek_v32, "deepseek_v32", "DeepseekV32ForCausalLM", false},
+    {Arch::kimi_k2, "kimi_k2", "DeepseekV3ForCausalLM", false},
+    {Arch::glm4_moe, "glm4_moe", "Glm4MoeForCausalLM", false},
+    {Arch::glm4_moe_lite, "glm4_moe_lite", "Glm4MoeLiteForCausalLM", false},
+    {Arch::llama4, "llama4", "Llama4ForConditionalGeneration", false, "llama4_text"},
+    {Arch::llama4_text, "llama4_text", "Llama4ForCausalLM", false},
+    {Arch::minimax_m2, "minimax_m2", "MiniMaxM2ForCausalLM", false},
+    {Arch::ernie4_5, "ernie4_5", "Ernie4_5_ForCausalLM", true},
+    {Arch::ernie4_5_moe, "ernie4_5_moe", "Ernie4_5_MoeForCausalLM", true},
+    {Arch::seed_oss, "seed_oss", "SeedOssForCausalLM", false},
     {Arch::gpt_oss, "gpt_oss", "GptOssForCausalLM", false},
     {Arch::lfm2, "lfm2", "Lfm2ForCausalLM", true},
     {Arch::lfm2_moe, "lfm2_moe", "Lfm2MoeForCausalLM", true},
     {Arch::nemotron_h, "nemotron_h", "NemotronHForCausalLM", false},
     {Arch::granitemoehybrid, "granitemoehybrid", "GraniteMoeHybridForCausalLM", false},
-    {Arch::mistral3, "mistral3", "Mistral3ForConditionalGeneration", false},
+    {Arch::mistral3, "mistral3", "Mistral3ForConditionalGeneration", false, "mistral", "ministral3"},
     {Arch::ministral3, "ministral3", "Ministral3ForCausalLM", false},
     {Arch::olmo2, "olmo2", "Olmo2ForCausalLM", false},
     {Arch::smollm3, "smollm3", "SmolLM3ForCausalLM", true},
 };
 
+/// Architectures with multi-head latent attention and DeepSeek's MoE keys (n_routed_experts, first_k_dense_replace).
+constexpr bool has_mla(Arch a) {
+  return a == Arch::deepseek_v3 || a == Arch::deepseek_v32 || a == Arch::kimi_k2 || a == Arch::glm4_moe_lite;
+}
+/// Qwen's hybrid Gated DeltaNet + gated attention stack.
+constexpr bool is_qwen_hybrid(Arch a) {
+  return a == Arch::qwen3_next || a == Arch::qwen3_5_text || a == Arch::qwen3_5_moe_text;
+}
+constexpr bool is_gemma3n(Arch a) { return a == Arch::gemma3n_text; }
+constexpr bool is_gemma4(Arch a) { return a == Arch::gemma4_text; }
 /// Stacks whose layers are not all attention + FFN: their layer kinds and recurrent shapes come from
 /// read_hybrid_layers, not from layer_types' attention kinds or the sliding-window rules.
 constexpr bool is_hybrid_recurrent(Arch arch) {
   return arch == Arch::lfm2 || arch == Arch::lfm2_moe || arch == Arch::nemotron_h || arch == Arch::granitemoehybrid;
 }
-
-/// Multimodal checkpoints that nest the language model under text_config, and the model_type(s) it may carry.
-constexpr bool nests_text_config(Arch arch) { return arch == Arch::gemma3 || arch == Arch::mistral3; }
 
 // Gemma3TextConfig defaults (transformers configuration_gemma3.py): the published multimodal configs
 // (gemma-3-4b/12b/27b-it) leave these keys out of text_config.
@@ -93,6 +123,9 @@ constexpr std::int64_t kGemmaHeadDim = 256;  // Gemma2Config and Gemma3TextConfi
 constexpr std::int64_t kGemma2Window = 4'096;
 constexpr std::int64_t kGptOssWindow = 128;
 constexpr std::int64_t kQwenMaxWindowLayers = 28;  // Qwen2Config default
+constexpr std::int64_t kQwenFullAttentionInterval = 4;  // Qwen3NextConfig: one gated-attention layer in 4
+constexpr std::int64_t kLlama4ChunkTokens = 8'192;      // Llama4TextConfig attention_chunk_size
+constexpr std::int64_t kLlama4NoRopeInterval = 4;       // Llama4TextConfig: every 4th layer is global (NoPE)
 
 
 std::string clip(std::string_view text, std::size_t max = 40) { return excerpt(text, max); }
@@ -244,24 +277,30 @@ const ArchInfo& resolve_arch(const Fields& root) {
                               "; supported model_type: " + supported_list());
 }
 
-/// `layer_types` (transformers >= 4.53 writes it for hybrid-attention models): layers per kind.
-std::optional<int> sliding_layers_from_layer_types(const Fields& f, int layers) {
+/// Layers of each kind in `layer_types` (transformers >= 4.53 writes it for hybrid models).
+struct LayerKinds {
+  int sliding = 0;  // sliding_attention, chunked_attention (Llama 4): KV bounded by a window
+  int linear = 0;   // linear_attention (Gated DeltaNet)
+};
+
+std::optional<LayerKinds> layer_kinds(const Fields& f, int layers) {
   const json* types = f.optional_array("layer_types");
   if (types == nullptr) return std::nullopt;
   if (types->size() != static_cast<std::size_t>(layers))
     f.fail("layer_types", "has " + std::to_string(types->size()) + " entries for " + std::to_string(layers) +
                               " layers (num_hidden_layers)");
-  int sliding = 0;
+  LayerKinds kinds;
   for (std::size_t i = 0; i < types->size(); ++i) {
     const json& entry = (*types)[i];
     if (!entry.is_string()) f.fail("layer_types", "entry " + std::to_string(i) + " must be a string, not " + show(entry));
     const std::string kind = entry.get<std::string>();
-    if (kind == "sliding_attention") ++sliding;
+    if (kind == "sliding_attention" || kind == "chunked_attention") ++kinds.sliding;
+    else if (kind == "linear_attention") ++kinds.linear;
     else if (kind != "full_attention")
       f.fail("layer_types", "entry " + std::to_string(i) + ": unsupported '" + clip(kind) +
-                                "' (full_attention or sliding_attention)");
+                                "' (full_attention, sliding_attention, chunked_attention or linear_attention)");
   }
-  return sliding;
+  return kinds;
 }
 
 /// Catalogue quant id from quantization_config / MLX `quantization` / torch_dtype.
@@ -308,7 +347,7 @@ std::string suggest_quant(const Fields& root, const Fields& lm, std::vector<std:
   return dtype_quant;
 }
 
-/// Leading-dense-layer encoding of an MoE stack (ModelSpec::moe.dense_layers): `is_moe(i)` per layer.
+/// Dense-FFN layers of an MoE stack (ModelSpec::moe.dense_layers), from `is_moe(i)` per layer.
 template <typename IsMoe>
 int dense_layer_count(int layers, IsMoe is_moe, std::vector<std::string>& notes, std::string_view why) {
   int dense = 0;
@@ -320,19 +359,20 @@ int dense_layer_count(int layers, IsMoe is_moe, std::vector<std::string>& notes,
   }
   if (dense > 0 && !leading)
     notes.push_back(std::to_string(dense) + " dense-FFN layers (" + std::string(why) +
-                    ") are not all leading: counted as leading dense layers (same parameter count)");
+                    ") are interleaved with the MoE layers: counted by number (no formula depends on where they sit)");
   return dense;
 }
 
-/// What the per-aspect readers below share: the architecture, the language model's keys (`f`; the top
-/// level, or text_config for multimodal Gemma 3), the model being filled in and the notes on what was assumed.
+/// What the per-aspect readers below share: the language model's architecture and keys (`f`; the top level,
+/// or text_config of a multimodal wrapper), the model being filled in and the notes on what was assumed.
 struct HfRead {
-  const ArchInfo& info;
+  const ArchInfo& info;  // the language model's (gemma3_text inside a gemma3 wrapper)
   const Fields& root;
   const Fields& f;
   ModelSpec& m;
   std::vector<std::string>& notes;
-  bool gemma3 = false;  // gemma3 or gemma3_text: Gemma3TextConfig defaults apply
+  bool gemma3 = false;   // gemma3_text: Gemma3TextConfig defaults apply
+  bool wrapped = false;  // read from text_config: the top level may carry tie_word_embeddings
 };
 
 /// Layers, widths, heads, vocabulary, context and tied embeddings.
@@ -369,7 +409,7 @@ void read_shape(HfRead& c) {
 
   // Tied input/output embeddings: the config class default when the key is absent (Gemma ties).
   std::optional<bool> tied = f.optional_flag("tie_word_embeddings");
-  if (!tied && nests_text_config(info.arch)) tied = root.optional_flag("tie_word_embeddings");
+  if (!tied && c.wrapped) tied = root.optional_flag("tie_word_embeddings");
   if (!tied && (info.arch == Arch::lfm2 || info.arch == Arch::lfm2_moe))
     tied = f.optional_flag("tie_embedding");  // Lfm2Config's own name for it
   if (!tied) {
@@ -379,10 +419,30 @@ void read_shape(HfRead& c) {
   }
   m.tied_embeddings = *tied;
 
-  // Intermediate size: the dense FFN width; Mixtral and gpt-oss use it for the expert width.
-  // qwen3_moe without dense layers has none; the hybrid stacks name their widths their own way.
-  const bool ffn_width_optional = info.arch == Arch::qwen3_moe || is_hybrid_recurrent(info.arch);
-  if (const auto width = f.optional_whole("intermediate_size", 1, kMaxDim)) {
+  // Intermediate size: the dense FFN width; Mixtral, gpt-oss, MiniMax-M2 and Llama 4 use it for the expert
+  // width (Llama 4's dense layers: intermediate_size_mlp, read with the experts). Qwen MoE stacks without dense
+  // layers have none; the hybrid stacks name their widths their own way.
+  const bool ffn_width_optional = info.arch == Arch::qwen3_moe || info.arch == Arch::qwen3_next ||
+                                  info.arch == Arch::qwen3_5_moe_text || info.arch == Arch::llama4_text ||
+                                  is_hybrid_recurrent(info.arch);
+  const json* width_list = f.find("intermediate_size");
+  if (is_gemma3n(info.arch) && width_list != nullptr && width_list->is_array()) {
+    // Gemma 3n lists a width per layer; the published ones are uniform.
+    std::int64_t widest = 0;
+    std::int64_t narrowest = 0;
+    if (width_list->size() != static_cast<std::size_t>(m.layers))
+      f.fail("intermediate_size", "lists " + std::to_string(width_list->size()) + " widths for " +
+                                      std::to_string(m.layers) + " layers");
+    for (const json& entry : *width_list) {
+      const std::int64_t w = f.whole_value("intermediate_size", entry, 1, kMaxDim);
+      widest = std::max(widest, w);
+      narrowest = narrowest == 0 ? w : std::min(narrowest, w);
+    }
+    m.intermediate_size = static_cast<int>(widest);
+    if (narrowest != widest)
+      notes.push_back("intermediate_size varies by layer (" + std::to_string(narrowest) + "-" + std::to_string(widest) +
+                      "): the widest counted on every layer, an upper bound");
+  } else if (const auto width = f.optional_whole("intermediate_size", 1, kMaxDim)) {
     m.intermediate_size = static_cast<int>(*width);
   } else if (!ffn_width_optional) {
     f.fail("intermediate_size", "missing");
@@ -398,7 +458,7 @@ void read_attention_heads(HfRead& c) {
   ModelSpec& m = c.m;
   auto& notes = c.notes;
   const bool gemma3 = c.gemma3;
-  if (info.arch == Arch::deepseek_v3) {
+  if (has_mla(info.arch)) {
     m.mla.kv_lora_rank = f.whole_int("kv_lora_rank", 1, kMaxDim);
     if (const auto q_rank = f.optional_whole("q_lora_rank", 1, kMaxDim)) {
       m.mla.q_lora_rank = static_cast<int>(*q_rank);
@@ -427,23 +487,59 @@ void read_attention_heads(HfRead& c) {
     if (m.hidden_size % m.attention_heads != 0)
       notes.push_back("head_dim absent: hidden_size / num_attention_heads rounded down to " + std::to_string(m.head_dim));
   }
+  auto& a = m.attention;
+  if (info.arch == Arch::deepseek_v32) {
+    // DeepSeek Sparse Attention: a lightning indexer scores every cached token, attention reads the top k.
+    a.indexer_heads = f.whole_int("index_n_heads", 1, kMaxHeads);
+    a.indexer_head_dim = f.whole_int("index_head_dim", 1, kMaxHeads);
+    a.indexer_topk = f.whole_int("index_topk", 1, kMaxContext);
+    notes.push_back("sparse attention: " + std::to_string(a.indexer_topk) + " tokens attended per query; indexer keys (" +
+                    std::to_string(a.indexer_head_dim) + " per token and layer) cached beside the latent");
+  }
+  if (is_qwen_hybrid(info.arch)) {
+    // Qwen3-Next always gates; Qwen3.5 says so in attn_output_gate (Qwen3_5TextConfig default true).
+    a.output_gate = info.arch == Arch::qwen3_next || f.optional_flag("attn_output_gate").value_or(true);
+    if (a.output_gate) notes.push_back("gated attention: q_proj also produces the output gate");
+  }
+  if (is_gemma4(info.arch)) {
+    // Gemma 4: full-attention layers have their own KV heads and head dim, and may use K as V.
+    if (const auto heads = f.optional_whole("num_global_key_value_heads", 1, kMaxHeads); heads && *heads != m.kv_heads)
+      a.global_kv_heads = static_cast<int>(*heads);
+    if (const auto dim = f.optional_whole("global_head_dim", 1, kMaxHeads); dim && *dim != m.head_dim)
+      a.global_head_dim = static_cast<int>(*dim);
+    a.global_value_is_key = f.optional_flag("attention_k_eq_v").value_or(false);
+    if (a.global_kv_heads > 0 && m.attention_heads % a.global_kv_heads != 0)
+      f.fail("num_global_key_value_heads", std::to_string(a.global_kv_heads) + " does not divide num_attention_heads " +
+                                               std::to_string(m.attention_heads));
+    if (a.global_kv_heads > 0 || a.global_head_dim > 0 || a.global_value_is_key)
+      notes.push_back("full-attention layers: " + std::to_string(a.global_kv_heads_or(m.kv_heads)) + " KV heads of " +
+                      std::to_string(a.global_head_dim_or(m.head_dim)) + (a.global_value_is_key ? ", V = K" : ""));
+  }
 
 }
 
-/// Routed experts, experts per token, their width, shared experts and the dense leading layers.
+/// Routed experts, experts per token, their width, shared experts and the dense-FFN layers.
 void read_moe(HfRead& c) {
   const ArchInfo& info = c.info;
   const Fields& f = c.f;
   ModelSpec& m = c.m;
   auto& notes = c.notes;
-  const bool is_moe_arch = info.arch == Arch::mixtral || info.arch == Arch::qwen3_moe ||
-                           info.arch == Arch::deepseek_v3 || info.arch == Arch::gpt_oss;
-  if (!is_moe_arch) return;
+  const Arch arch = info.arch;
   auto& moe = m.moe;
-  if (info.arch == Arch::mixtral || info.arch == Arch::gpt_oss) {
+  // Layers listed as dense (mlp_only_layers) or off the sparse step (Qwen MoE decoder layers).
+  auto qwen_dense_layers = [&] {
+    const int step = static_cast<int>(f.optional_whole("decoder_sparse_step", 1, m.layers).value_or(1));
+    std::set<int> mlp_only;
+    if (const json* list = f.optional_array("mlp_only_layers"))
+      for (const json& entry : *list) mlp_only.insert(static_cast<int>(f.whole_value("mlp_only_layers", entry, 0, m.layers - 1)));
+    return dense_layer_count(
+        m.layers, [&](int i) { return mlp_only.count(i) == 0 && (i + 1) % step == 0; }, notes,
+        "mlp_only_layers / decoder_sparse_step");
+  };
+  if (arch == Arch::mixtral || arch == Arch::gpt_oss || arch == Arch::minimax_m2) {
     moe.experts = f.whole_int("num_local_experts", 1, kMaxHeads);
     std::optional<std::int64_t> per_token = f.optional_whole("num_experts_per_tok", 1, moe.experts);
-    if (info.arch == Arch::gpt_oss)
+    if (arch == Arch::gpt_oss)
       if (const auto alias = f.optional_whole("experts_per_token", 1, moe.experts)) {
         if (per_token && *per_token != *alias)
           f.fail("experts_per_token", std::to_string(*alias) + " disagrees with num_experts_per_tok " +
@@ -455,21 +551,24 @@ void read_moe(HfRead& c) {
     moe.expert_intermediate_size = m.intermediate_size;  // every layer is MoE; no dense FFN
     notes.push_back("every layer is MoE: intermediate_size " + std::to_string(m.intermediate_size) +
                     " is the expert width");
-  } else if (info.arch == Arch::qwen3_moe) {
+    if (arch == Arch::minimax_m2)
+      if (const auto shared = f.optional_whole("shared_intermediate_size", 0, kMaxDim); shared && *shared > 0) {
+        moe.shared_experts = 1;
+        moe.shared_expert_intermediate_size = static_cast<int>(*shared);
+      }
+  } else if (arch == Arch::qwen3_moe || arch == Arch::qwen3_next || arch == Arch::qwen3_5_moe_text) {
     moe.experts = f.whole_int("num_experts", 1, kMaxHeads);
     moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
     moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
-    const int step = static_cast<int>(f.optional_whole("decoder_sparse_step", 1, m.layers).value_or(1));
-    std::set<int> mlp_only;
-    if (const json* list = f.optional_array("mlp_only_layers"))
-      for (const json& entry : *list) mlp_only.insert(static_cast<int>(f.whole_value("mlp_only_layers", entry, 0, m.layers - 1)));
-    // transformers Qwen3MoeDecoderLayer: MoE unless listed in mlp_only_layers or off the sparse step.
-    moe.dense_layers = dense_layer_count(
-        m.layers, [&](int i) { return mlp_only.count(i) == 0 && (i + 1) % step == 0; }, notes,
-        "mlp_only_layers / decoder_sparse_step");
+    // Qwen3-Next / Qwen3.5 MoE: one gated shared expert of shared_expert_intermediate_size beside the routed ones.
+    if (const auto shared = f.optional_whole("shared_expert_intermediate_size", 0, kMaxDim); shared && *shared > 0) {
+      moe.shared_experts = 1;
+      moe.shared_expert_intermediate_size = static_cast<int>(*shared);
+    }
+    moe.dense_layers = qwen_dense_layers();
     if (moe.dense_layers == 0 && m.intermediate_size > 0)
       notes.push_back("every layer is MoE (intermediate_size " + std::to_string(m.intermediate_size) + " unused)");
-  } else {  // deepseek_v3
+  } else if (has_mla(arch) || arch == Arch::glm4_moe) {
     moe.experts = f.whole_int("n_routed_experts", 1, kMaxHeads);
     moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
     moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
@@ -480,24 +579,86 @@ void read_moe(HfRead& c) {
     const int freq = static_cast<int>(f.optional_whole("moe_layer_freq", 1, m.layers).value_or(1));
     moe.dense_layers = dense_layer_count(
         m.layers, [&](int i) { return i >= first_dense && i % freq == 0; }, notes, "moe_layer_freq");
+    if (arch == Arch::glm4_moe || arch == Arch::glm4_moe_lite)
+      if (const auto mtp = f.optional_whole("num_nextn_predict_layers", 0, kMaxLayers); mtp && *mtp > 0)
+        notes.push_back(std::to_string(*mtp) + " MTP layer" + (*mtp == 1 ? "" : "s") +
+                        " (num_nextn_predict_layers) not counted: GGUF files carry it, llama.cpp does not load it");
+  } else if (arch == Arch::llama4_text) {
+    // Llama 4: MoE every interleave_moe_layer_step-th layer (Llama4TextConfig.moe_layers), one shared expert of
+    // the expert width; the other layers are dense of width intermediate_size_mlp.
+    moe.experts = f.whole_int("num_local_experts", 1, kMaxHeads);
+    moe.experts_per_token = f.whole_int("num_experts_per_tok", 1, moe.experts);
+    moe.expert_intermediate_size = f.whole_int("intermediate_size", 1, kMaxDim);
+    moe.shared_experts = 1;
+    moe.shared_expert_intermediate_size = moe.expert_intermediate_size;
+    std::set<int> moe_layers;
+    if (const json* list = f.optional_array("moe_layers")) {
+      for (const json& entry : *list) moe_layers.insert(static_cast<int>(f.whole_value("moe_layers", entry, 0, m.layers - 1)));
+    } else {
+      const int step = static_cast<int>(f.optional_whole("interleave_moe_layer_step", 1, m.layers).value_or(1));
+      for (int i = step - 1; i < m.layers; i += step) moe_layers.insert(i);
+    }
+    moe.dense_layers = dense_layer_count(
+        m.layers, [&](int i) { return moe_layers.count(i) > 0; }, notes, "interleave_moe_layer_step");
+    if (const auto dense_width = f.optional_whole("intermediate_size_mlp", 1, kMaxDim))
+      m.intermediate_size = static_cast<int>(*dense_width);
+    else if (moe.dense_layers > 0)
+      f.fail("intermediate_size_mlp", "missing (the width of the dense layers)");
+    else
+      m.intermediate_size = 0;
+  } else if (arch == Arch::ernie4_5_moe) {
+    // ERNIE 4.5: MoE on layers moe_layer_start_index..moe_layer_end_index every moe_layer_interval, with
+    // moe_num_shared_experts shared experts of the expert width.
+    moe.experts = f.whole_int("moe_num_experts", 1, kMaxHeads);
+    moe.experts_per_token = f.whole_int("moe_k", 1, moe.experts);
+    moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+    moe.shared_experts = static_cast<int>(f.optional_whole("moe_num_shared_experts", 0, 1024).value_or(0));
+    if (moe.shared_experts > 0) moe.shared_expert_intermediate_size = moe.expert_intermediate_size;
+    const int start = static_cast<int>(f.optional_whole("moe_layer_start_index", 0, m.layers - 1).value_or(0));
+    int end = m.layers - 1;
+    if (const json* value = f.find("moe_layer_end_index")) {
+      const std::int64_t given = f.whole_value("moe_layer_end_index", *value, -1, m.layers - 1);
+      if (given >= 0) end = static_cast<int>(given);  // -1: the last layer
+    }
+    const int interval = static_cast<int>(f.optional_whole("moe_layer_interval", 1, m.layers).value_or(1));
+    moe.dense_layers = dense_layer_count(
+        m.layers, [&](int i) { return i >= start && i <= end && (i - start) % interval == 0; }, notes,
+        "moe_layer_start_index / moe_layer_end_index / moe_layer_interval");
+  } else if (is_gemma4(arch)) {
+    // Gemma 4 MoE (26B-A4B): every layer runs its dense MLP beside 128 routed experts: the MLP is a shared expert.
+    const auto experts = f.optional_whole("num_experts", 1, kMaxHeads);
+    if (!experts || !f.optional_flag("enable_moe_block").value_or(true)) return;
+    moe.experts = static_cast<int>(*experts);
+    moe.experts_per_token = f.whole_int("top_k_experts", 1, moe.experts);
+    moe.expert_intermediate_size = f.whole_int("moe_intermediate_size", 1, kMaxDim);
+    moe.shared_experts = 1;
+    moe.shared_expert_intermediate_size = m.intermediate_size;
+    notes.push_back("every layer is MoE; its dense MLP (intermediate_size " + std::to_string(m.intermediate_size) +
+                    ") runs beside the experts: counted as a shared expert");
+  } else {
+    return;
   }
   if (moe.dense_layers >= m.layers) f.fail("num_hidden_layers", "no layer is MoE with these settings");
   if (moe.dense_layers > 0 && m.intermediate_size <= 0)
     f.fail("intermediate_size", "missing (needed for the " + std::to_string(moe.dense_layers) + " dense layers)");
   if (moe.dense_layers > 0)
     notes.push_back(std::to_string(moe.dense_layers) + " dense layers (intermediate_size " +
-                    std::to_string(m.intermediate_size) + "), then " + std::to_string(m.layers - moe.dense_layers) +
+                    std::to_string(m.intermediate_size) + "), " + std::to_string(m.layers - moe.dense_layers) +
                     " MoE layers");
 }
 
-/// Layers with a sliding attention window, and the window, from layer_types or the architecture's pattern.
-void read_sliding_window(HfRead& c) {
+/// Which layers attend how: sliding-window or chunked layers (and the window), linear-attention layers (and
+/// their state's shape), layers sharing another's KV, per-layer embeddings. From layer_types when the config
+/// has it, else the architecture's pattern.
+void read_attention_layout(HfRead& c) {
   const ArchInfo& info = c.info;
+  const Arch arch = info.arch;
   const Fields& f = c.f;
   ModelSpec& m = c.m;
   auto& notes = c.notes;
   const bool gemma3 = c.gemma3;
   int sliding = 0;
+  int linear = 0;
   std::int64_t window = 0;
   std::string pattern;
   if (is_hybrid_recurrent(info.arch)) return;  // layer_types names recurrent kinds there (read_hybrid_layers)
@@ -505,19 +666,29 @@ void read_sliding_window(HfRead& c) {
     if (const auto w = f.optional_whole("sliding_window", 1, kMaxWindow)) return *w;
     return fallback;
   };
-  if (const auto from_types = sliding_layers_from_layer_types(f, m.layers)) {
-    sliding = *from_types;
+  // Llama 4's local layers attend within fixed chunks: at most attention_chunk_size tokens of KV, like a window.
+  const auto chunk = [&] {
+    const auto size = f.optional_whole("attention_chunk_size", 1, kMaxWindow);
+    if (!size) notes.push_back("attention_chunk_size absent: 8192 (Llama4TextConfig default)");
+    return size.value_or(kLlama4ChunkTokens);
+  };
+  const auto one_global_in = [&](std::int64_t period) {  // layer i global when (i + 1) % period == 0
+    return m.layers - static_cast<int>(m.layers / period);
+  };
+  if (const auto kinds = layer_kinds(f, m.layers)) {
+    sliding = kinds->sliding;
+    linear = kinds->linear;
     if (sliding > 0) {
-      const std::int64_t fallback = info.arch == Arch::gpt_oss ? kGptOssWindow
-                                    : gemma3                   ? kGemma3Window
-                                    : info.arch == Arch::gemma2 ? kGemma2Window
-                                                                : 0;
-      window = window_key(fallback);
+      const std::int64_t fallback = arch == Arch::gpt_oss ? kGptOssWindow
+                                    : gemma3              ? kGemma3Window
+                                    : arch == Arch::gemma2 ? kGemma2Window
+                                                           : 0;
+      window = arch == Arch::llama4_text ? chunk() : window_key(fallback);
       if (window == 0) f.fail("sliding_window", "missing (layer_types lists sliding_attention layers)");
       pattern = "from layer_types";
     }
   } else {
-    switch (info.arch) {
+    switch (arch) {
       case Arch::mistral:
       case Arch::mixtral:
       case Arch::phi3:
@@ -552,7 +723,6 @@ void read_sliding_window(HfRead& c) {
         sliding = (m.layers + 1) / 2;
         pattern = "alternating with global layers";
         break;
-      case Arch::gemma3:
       case Arch::gemma3_text: {
         // Every pattern-th layer is global: layer i slides unless (i + 1) % pattern == 0.
         auto every = f.optional_whole("sliding_window_pattern", 1, kMaxLayers);
@@ -561,7 +731,19 @@ void read_sliding_window(HfRead& c) {
         const std::int64_t period = every.value_or(kGemma3Pattern);
         window = window_key(kGemma3Window);
         if (!f.find("sliding_window")) notes.push_back("sliding_window absent: 4096 (Gemma3TextConfig default)");
-        sliding = m.layers - static_cast<int>(m.layers / period);
+        sliding = one_global_in(period);
+        pattern = "1 global layer in every " + std::to_string(period);
+        break;
+      }
+      case Arch::gemma3n_text:
+      case Arch::gemma4_text: {
+        // Without layer_types: the config classes' default, one global layer in every 5 (Gemma 3n) or 6 (Gemma 4).
+        const std::int64_t period = arch == Arch::gemma3n_text ? 5 : 6;
+        notes.push_back("layer_types absent: 1 global layer in every " + std::to_string(period) + " (" +
+                        std::string(info.model_type) + " default)");
+        window = window_key(0);
+        if (window == 0) f.fail("sliding_window", "missing");
+        sliding = one_global_in(period);
         pattern = "1 global layer in every " + std::to_string(period);
         break;
       }
@@ -570,14 +752,54 @@ void read_sliding_window(HfRead& c) {
         sliding = (m.layers + 1) / 2;
         pattern = "alternating with full attention (GptOssConfig default)";
         break;
+      case Arch::qwen3_next:
+      case Arch::qwen3_5_text:
+      case Arch::qwen3_5_moe_text: {
+        // One gated-attention layer in every full_attention_interval, Gated DeltaNet on the others.
+        const auto interval = f.optional_whole("full_attention_interval", 1, kMaxLayers);
+        if (!interval) notes.push_back("full_attention_interval absent: 4 (Qwen3NextConfig default)");
+        linear = one_global_in(interval.value_or(kQwenFullAttentionInterval));
+        break;
+      }
+      case Arch::llama4_text: {
+        // Chunked (RoPE) layers and global NoPE layers: no_rope_layers (1 = RoPE, chunked), else one global
+        // layer in every no_rope_layer_interval (Llama4TextConfig).
+        if (const json* list = f.optional_array("no_rope_layers")) {
+          if (list->size() != static_cast<std::size_t>(m.layers))
+            f.fail("no_rope_layers", "has " + std::to_string(list->size()) + " entries for " + std::to_string(m.layers) + " layers");
+          for (const json& entry : *list) sliding += f.whole_value("no_rope_layers", entry, 0, 1) == 1 ? 1 : 0;
+          pattern = "chunked where no_rope_layers is 1";
+        } else {
+          const auto interval = f.optional_whole("no_rope_layer_interval", 1, kMaxLayers).value_or(kLlama4NoRopeInterval);
+          sliding = one_global_in(interval);
+          pattern = "1 global NoPE layer in every " + std::to_string(interval);
+        }
+        if (sliding > 0) window = chunk();
+        break;
+      }
       case Arch::llama:
       case Arch::deepseek_v3:
+      case Arch::deepseek_v32:
+      case Arch::kimi_k2:
+      case Arch::glm4_moe:
+      case Arch::glm4_moe_lite:
+      case Arch::minimax_m2:
+      case Arch::ernie4_5:
+      case Arch::ernie4_5_moe:
+      case Arch::seed_oss:
       case Arch::olmo2:
       case Arch::smollm3:
       case Arch::lfm2:
       case Arch::lfm2_moe:
       case Arch::nemotron_h:
       case Arch::granitemoehybrid:
+        break;
+      case Arch::gemma3:  // wrappers: their text_config is read as the text architecture
+      case Arch::gemma3n:
+      case Arch::gemma4:
+      case Arch::llama4:
+      case Arch::qwen3_5:
+      case Arch::qwen3_5_moe:
         break;
     }
   }
@@ -587,13 +809,41 @@ void read_sliding_window(HfRead& c) {
     sliding = 0;
     window = 0;
   }
+  auto& a = m.attention;
   if (sliding > 0) {
-    m.attention.sliding_window_layers = sliding;
-    m.attention.sliding_window = static_cast<int>(window);
-    notes.push_back("sliding_window " + std::to_string(window) + " on " + std::to_string(sliding) + " of " +
-                    std::to_string(m.layers) + " layers (" + pattern + ")");
+    a.sliding_window_layers = sliding;
+    a.sliding_window = static_cast<int>(window);
+    notes.push_back((arch == Arch::llama4_text ? "attention chunks of " : "sliding_window ") + std::to_string(window) +
+                    " on " + std::to_string(sliding) + " of " + std::to_string(m.layers) + " layers (" + pattern + ")");
   }
-
+  if (linear > 0) {
+    // Gated DeltaNet: state value_heads × key_dim × value_dim per layer, plus the short convolution.
+    a.linear_attention_layers = linear;
+    a.linear_key_heads = f.whole_int("linear_num_key_heads", 1, kMaxHeads);
+    a.linear_value_heads = f.whole_int("linear_num_value_heads", 1, kMaxHeads);
+    a.linear_key_head_dim = f.whole_int("linear_key_head_dim", 1, kMaxHeads);
+    a.linear_value_head_dim = f.whole_int("linear_value_head_dim", 1, kMaxHeads);
+    a.linear_conv_kernel = static_cast<int>(f.optional_whole("linear_conv_kernel_dim", 1, 64).value_or(4));
+    notes.push_back(std::to_string(linear) + " linear-attention (Gated DeltaNet) layers, " +
+                    std::to_string(m.layers - linear - sliding) + " full-attention layers");
+  }
+  if (sliding + linear > m.layers) f.fail("layer_types", "more sliding and linear layers than layers");
+  if (is_gemma3n(arch) || is_gemma4(arch)) {
+    // The last num_kv_shared_layers reuse the KV of earlier layers of their kind and cache none.
+    if (const auto shared = f.optional_whole("num_kv_shared_layers", 0, m.layers - 1); shared && *shared > 0) {
+      a.kv_shared_layers = static_cast<int>(*shared);
+      notes.push_back(std::to_string(*shared) + " layers reuse earlier layers' KV (num_kv_shared_layers): no cache of their own");
+    }
+    // Per-layer embeddings: a table row of hidden_size_per_layer_input per layer and token.
+    if (const auto size = f.optional_whole("hidden_size_per_layer_input", 0, kMaxDim); size && *size > 0) {
+      m.per_layer_embedding_size = static_cast<int>(*size);
+      m.per_layer_vocab_size = static_cast<int>(
+          f.optional_whole("vocab_size_per_layer_input", 1, kMaxVocab).value_or(m.vocab_size));
+      notes.push_back("per-layer embeddings: " + std::to_string(m.per_layer_vocab_size) + " x " +
+                      std::to_string(m.layers) + " x " + std::to_string(*size) +
+                      " table, looked up (not read whole) per token; AltUp and LAuReL weights not counted (< 1 %)");
+    }
+  }
 }
 
 /// What each layer of a hybrid stack is: its token mixer (attention or a recurrent kind) or, in Nemotron-H,
@@ -842,33 +1092,47 @@ HfConfigModel build(const json& config, const std::string& source, const std::st
   auto& notes = out.notes;
   ModelSpec& m = out.model;
 
-  // Multimodal Gemma 3 and Mistral 3 nest the language model under text_config.
+  // Multimodal wrappers (gemma3, gemma3n, gemma4, llama4, qwen3_5, qwen3_5_moe, mistral3) nest the language
+  // model under text_config; it is read as its own architecture (gemma3_text, …).
   const json* lm_object = &config;
   std::string prefix;
-  if (nests_text_config(info.arch)) {
+  const ArchInfo* lm_info = &info;
+  if (!info.text_model_type.empty()) {
     lm_object = root.optional_object("text_config");
     if (lm_object == nullptr)
       root.fail("text_config", "missing (a multimodal " + std::string(info.model_type) +
                                    " config nests the language model there)");
     prefix = "text_config.";
     notes.push_back("text_config of a multimodal model: vision tower and projector not counted");
+    for (const auto& candidate : kArchs)
+      if (candidate.model_type == info.text_model_type) lm_info = &candidate;
   }
   const Fields f(*lm_object, source, prefix);
-  if (info.arch == Arch::gemma3)
-    if (const auto inner = f.optional_text("model_type"); inner && *inner != "gemma3_text")
-      f.fail("model_type", "expected 'gemma3_text' inside a gemma3 config, not '" + clip(*inner) + "'");
-  if (info.arch == Arch::mistral3)
-    if (const auto inner = f.optional_text("model_type"); inner && *inner != "mistral" && *inner != "ministral3")
-      f.fail("model_type", "expected 'mistral' or 'ministral3' inside a mistral3 config, not '" + clip(*inner) + "'");
+  if (lm_info != &info) {
+    // The inner model_type names the text architecture: the wrapper's own, or its alternative (Mistral 3).
+    const auto inner = f.optional_text("model_type");
+    if (inner && *inner != info.text_model_type && *inner != info.alt_text_model_type)
+      f.fail("model_type", "expected '" + std::string(info.text_model_type) + "'" +
+                               (info.alt_text_model_type.empty()
+                                    ? std::string()
+                                    : " or '" + std::string(info.alt_text_model_type) + "'") +
+                               " inside a " + std::string(info.model_type) + " config, not '" + clip(*inner) + "'");
+    if (inner && !info.alt_text_model_type.empty() && *inner == info.alt_text_model_type)
+      for (const auto& candidate : kArchs)
+        if (candidate.model_type == info.alt_text_model_type) lm_info = &candidate;
+  }
 
-  HfRead read{info, root, f, m, notes, info.arch == Arch::gemma3 || info.arch == Arch::gemma3_text};
+  HfRead read{*lm_info, root, f, m, notes, lm_info->arch == Arch::gemma3_text, lm_info != &info};
   read_shape(read);
   read_attention_heads(read);
   read_moe(read);
-  read_sliding_window(read);
+  read_attention_layout(read);
   read_hybrid_layers(read);
+  if (const auto mtp = f.optional_whole("mtp_num_hidden_layers", 0, kMaxLayers); mtp && *mtp > 0)
+    notes.push_back(std::to_string(*mtp) + " MTP layer" + (*mtp == 1 ? "" : "s") + " (mtp_num_hidden_layers) not counted");
 
-  if (info.arch == Arch::qwen2) notes.push_back("q/k/v projection biases not counted (< 0.1 %)");
+  if (lm_info->arch == Arch::qwen2 || lm_info->arch == Arch::seed_oss || lm_info->arch == Arch::glm4_moe)
+    notes.push_back("q/k/v projection biases not counted (< 0.1 %)");
   if (info.arch == Arch::gpt_oss) notes.push_back("attention biases and sinks, expert biases not counted");
 
   // ---- identity and quantisation

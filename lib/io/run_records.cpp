@@ -74,10 +74,10 @@ std::string year_of(std::string_view timestamp) {
   return "";
 }
 
-/// `--model`: must name a quantisation, since runs are measured with one.
+/// `--model`: must name a quantisation (or be an Ollama tag, which holds one), since runs are measured with one.
 ModelQuant model_from_flag(const Catalog& catalog, const std::string& text) {
   const ModelChoice choice = catalog.resolve_model(text);
-  if (choice.quant_was_default)
+  if (!choice.quant_stated())
     throw InputError(field("model") + " '" + clip(text) + "': name the quantisation the runs used, e.g. " + choice.model->id +
                      "-q4_k_m");
   return {choice.model, choice.quant};
@@ -85,34 +85,18 @@ ModelQuant model_from_flag(const Catalog& catalog, const std::string& text) {
 
 HardwareSlugMatch hardware_from_flag(const Catalog& catalog, const std::string& text) {
   const HardwareChoice choice = catalog.resolve_hardware(text);
+  if (choice.memory_gib > 0)
+    throw InputError(field("hardware") + " '" + clip(text) +
+                     "': a capacity does not apply to measured runs (they ran with the machine's memory)");
   return {choice.hardware, choice.count};
 }
 
-/// A model named by a file stem or an Ollama tag ("meta-llama-3.1-8b-instruct-q4_k_m"): the longest
-/// prefix (cut at '-', '.', '_' or ':') that is a catalogue model, and a quantisation in what follows.
+/// A model named by a file stem or an Ollama tag ("Meta-Llama-3.1-8B-Instruct-Q4_K_M", "llama3.1:8b"), read
+/// by the resolver; the quantisation only when the name states one (an Ollama tag's counts).
 ModelQuant model_from_name(const Catalog& catalog, std::string_view name) {
-  std::string text = to_lower(name);
-  std::replace(text.begin(), text.end(), ':', '-');
-  ModelQuant found;
-  std::size_t model_end = 0;
-  for (std::size_t pos = 1; pos <= text.size(); ++pos) {
-    if (pos < text.size() && text[pos] != '-' && text[pos] != '.' && text[pos] != '_') continue;
-    if (const ModelSpec* m = map_model_slug(std::string_view(text).substr(0, pos), catalog)) {
-      found.model = m;
-      model_end = pos;
-    }
-  }
-  if (found.model == nullptr) return found;
-  // The quantisation: a separator-delimited suffix of what follows ("-instruct-q4_k_m" → q4_k_m).
-  const std::string rest = text.substr(model_end);
-  for (std::size_t pos = 0; pos < rest.size(); ++pos) {
-    if (rest[pos] != '-' && rest[pos] != '.' && rest[pos] != '_') continue;
-    if (const QuantSpec* q = catalog.find_quant(std::string_view(rest).substr(pos + 1))) {
-      found.quant = q;
-      break;
-    }
-  }
-  return found;
+  const ModelLookup lookup = catalog.look_up_model(name);
+  if (lookup.status != NameStatus::found) return {};
+  return {lookup.choice.model, lookup.choice.quant_stated() ? lookup.choice.quant : nullptr};
 }
 
 /// Model parameters stated by the file must agree with the catalogue entry (guards a wrong --model).

@@ -68,11 +68,11 @@ struct ModelQuant {
 /// `--model`: must name a quantisation, since runs are measured with one.
 ModelQuant model_from_flag(const Catalog& catalog, const std::string& text);
 
-/// `--hw`: id[:count].
+/// `--hw`: any name the resolver reads, with a device count; no capacity.
 HardwareSlugMatch hardware_from_flag(const Catalog& catalog, const std::string& text);
 
-/// A model named by a file stem or an Ollama tag ("meta-llama-3.1-8b-instruct-q4_k_m"): the longest
-/// prefix (cut at '-', '.', '_' or ':') that is a catalogue model, and a quantisation in what follows.
+/// A model named by a file stem or an Ollama tag ("Meta-Llama-3.1-8B-Instruct-Q4_K_M", "llama3.1:8b"), read
+/// by the resolver; the quantisation only when the name states one (an Ollama tag's counts).
 ModelQuant model_from_name(const Catalog& catalog, std::string_view name);
 
 /// Model parameters stated by the file must agree with the catalogue entry (guards a wrong --model).

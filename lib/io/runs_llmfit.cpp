@@ -66,7 +66,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     } else {
       try {
         const ModelChoice choice = ctx.catalog.resolve_model(*name);
-        if (choice.quant_was_default) reject("quant: missing; the run was measured with some quantisation, name it");
+        if (!choice.quant_stated()) reject("quant: missing; the run was measured with some quantisation, name it");
         mq = {choice.model, choice.quant};
       } catch (const InputError& e) {
         reject(std::string("model: ") + e.message());

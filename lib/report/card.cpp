@@ -79,6 +79,8 @@ std::string card_text(const Answer& a) {
   if (m.is_moe())
     line(fmt::format("  MoE: {} of {} experts per token, {:.1f} B of {:.1f} B parameters active", m.moe.experts_per_token,
                      m.moe.experts, m.active_params_b, m.params_b));
+  for (const std::string* reading : {&a.resolved.hardware_reading, &a.resolved.model_reading})
+    if (!reading->empty()) line("  name " + *reading);
   line("");
 
   line(verdict_line(a));
@@ -246,6 +248,10 @@ nlohmann::json answer_json(const Answer& a) {
                        {"expert_overhead_us", k.expert_overhead_us},
                        {"token_overhead_us", k.token_overhead_us},
                        {"compute_efficiency", k.compute_efficiency}};
+  // How the names typed were read (null: the name was the catalogue id).
+  auto reading = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+  doc["name_readings"] = {{"hardware", reading(a.resolved.hardware_reading)},
+                          {"model", reading(a.resolved.model_reading)}};
   doc["assumptions"] = a.resolved.assumptions;
   doc["warnings"] = a.resolved.warnings;
   return doc;

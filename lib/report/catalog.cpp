@@ -133,28 +133,38 @@ std::string entry_text(const Spec& spec) {
 }
 
 std::string hardware_list_text(const std::vector<const HardwareSpec*>& rows) {
-  std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}\n", "id", "name", "kind", "memory GiB",
-                                "GB/s", "TFLOPS", "USD");
+  std::string out = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8} {:>7} {:>7}  {}\n", "id", "name", "kind",
+                                "memory GiB", "GB/s", "TFLOPS", "USD", "aliases");
   for (const auto* h : rows) {
     std::vector<std::string> capacities;
     for (double gib : h->memory_options_gib) capacities.push_back(fmt::format("{:g}", gib));
     std::string memory = join(capacities, "/");
     if (memory.size() > 14) memory = fmt::format("{:g}-{:g}", h->memory_options_gib.front(), h->memory_options_gib.back());
-    out += fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}\n", h->id, h->name.substr(0, 40), to_string(h->kind),
-                       memory, h->bandwidth_gb_s, h->fp16_tflops,
-                       h->price_usd > 0 ? fmt::format("{:g}", h->price_usd) : "-");
+    std::string line = fmt::format("{:<24} {:<40} {:>8} {:>14} {:>8g} {:>7g} {:>7}  {}", h->id, h->name.substr(0, 40),
+                                   to_string(h->kind), memory, h->bandwidth_gb_s, h->fp16_tflops,
+                                   h->price_usd > 0 ? fmt::format("{:g}", h->price_usd) : "-", join(h->aliases, ", "));
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
   }
-  out += fmt::format("{} entries (memory in GiB as sold; bandwidth 1e9 B/s)\n", rows.size());
+  out += fmt::format("{} entries (memory in GiB as sold; bandwidth 1e9 B/s); name one by id, alias or as written "
+                     "(\"RTX 4090\", \"M3 Ultra 512GB\"), id[:count][@GiB]\n",
+                     rows.size());
   return out;
 }
 
 std::string model_list_text(const std::vector<const ModelSpec*>& rows) {
-  std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}\n", "id", "family", "params", "active",
-                                "layers", "context", "default");
-  for (const auto* m : rows)
-    out += fmt::format("{:<26} {:<14} {:>7g}B {:>7g}B {:>7} {:>9} {:<8}\n", m->id, m->family.substr(0, 14), m->params_b,
-                       m->active_params_b, m->layers, with_thousands(m->max_context), m->default_quant);
-  out += fmt::format("{} entries; name a quantisation as <model>-<quant>, e.g. llama-3.1-8b-q4_k_m or -q4\n", rows.size());
+  std::string out = fmt::format("{:<26} {:<14} {:>8} {:>8} {:>7} {:>9} {:<8}  {}\n", "id", "family", "params", "active",
+                                "layers", "context", "default", "aliases (Ollama tags, Hugging Face repositories)");
+  for (const auto* m : rows) {
+    std::string line = fmt::format("{:<26} {:<14} {:>7g}B {:>7g}B {:>7} {:>9} {:<8}  {}", m->id, m->family.substr(0, 14),
+                                   m->params_b, m->active_params_b, m->layers, with_thousands(m->max_context),
+                                   m->default_quant, join(m->aliases, ", "));
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  out += fmt::format("{} entries; name a quantisation as <model>-<quant>, e.g. llama-3.1-8b-q4_k_m or -q4; Ollama tags "
+                     "(llama3.1:8b), Hugging Face repositories and GGUF file names work too\n",
+                     rows.size());
   return out;
 }
 

@@ -41,6 +41,7 @@ nlohmann::json model_file_json(const ModelFileInfo& info) {
                     {"layers", part(f.layer_bytes, f.layer_params)},
                     {"routed_experts", part(f.routed_expert_bytes, f.routed_expert_params)},
                     {"other", part(f.other_bytes, f.other_params)},
+                    {"per_layer_embeddings", part(f.lookup_bytes, f.lookup_params)},
                     {"total", part(f.total_bytes(), f.total_params())}};
   return doc;
 }
@@ -67,6 +68,7 @@ std::string describe_model_file(const ModelFileInfo& info) {
     row("layers (no experts)", f.layer_bytes, f.layer_params);
     row("routed experts", f.routed_expert_bytes, f.routed_expert_params);
     row("other", f.other_bytes, f.other_params);
+    row("per-layer embeddings", f.lookup_bytes, f.lookup_params);
     out += "\n  tensor type   tensors      params      GB   bits/weight\n";
     for (const auto& t : info.tensor_types)
       out += fmt::format("  {:<12} {:>8} {:>10.3f}B {:>7.3f}   {:>6.3f}\n", t.type_name, t.tensors, t.params / 1e9,

@@ -18,18 +18,48 @@ struct CatalogData {
   std::vector<QuantSpec> quants;
 };
 
-/// A model with its quantisation, as named by `<model>-<quant>` or a model id alone.
+/// Where a model choice's quantisation came from.
+enum class QuantSource {
+  named,           // the name says it ("-q4_k_m", "Q4_K_M.gguf", "-4bit" in an MLX repository)
+  ollama_default,  // an Ollama tag without one: the build Ollama's tag holds (resolve_names.hpp)
+  format_default,  // the name says only the format ("…-GGUF"): the model's default in that format
+  model_default,   // the name says nothing: the model's default_quant
+};
+
+/// A model with its quantisation, as named by `<model>-<quant>`, a model id alone, an Ollama tag, a
+/// Hugging Face repository or a GGUF file name (resolve_names.hpp).
 struct ModelChoice {
   const ModelSpec* model = nullptr;
   const QuantSpec* quant = nullptr;
-  bool quant_was_default = false;  // no quant in the name: the model's default_quant
+  bool quant_was_default = false;  // no quant in the name: the model's default_quant (quant_source model_default)
+  QuantSource quant_source = QuantSource::named;
+  std::string reading;  // how the name was read ("'llama3.1:8b' read as …"); empty when it is an id (and quant)
+  /// The name fixes the weights: a quantisation named or an Ollama tag's (measured runs need one).
+  [[nodiscard]] bool quant_stated() const noexcept {
+    return quant_source == QuantSource::named || quant_source == QuantSource::ollama_default;
+  }
 };
 
-/// Multiple identical devices in one box: `rtx-3090:2`.
+/// Multiple identical devices in one box: `rtx-3090:2`; a capacity: `m3-ultra@512`, "M3 Ultra 512GB".
 struct HardwareChoice {
   const HardwareSpec* hardware = nullptr;
   int count = 1;
+  double memory_gib = 0;  // capacity per device the name gives (0 = none: the entry's default)
+  std::string reading;    // how the name was read; empty when it is the id itself
 };
+
+/// What a look-up found: one entry, several equally close (ambiguous), none, or a malformed name.
+enum class NameStatus { found, ambiguous, unknown, invalid };
+
+template <typename Choice, typename Spec>
+struct NameLookup {
+  NameStatus status = NameStatus::unknown;
+  Choice choice;                        // when found
+  std::vector<const Spec*> candidates;  // when ambiguous: the equally close entries
+  std::string problem;                  // when not found: the one-line message resolve_* throws
+};
+using HardwareLookup = NameLookup<HardwareChoice, HardwareSpec>;
+using ModelLookup = NameLookup<ModelChoice, ModelSpec>;
 
 class Catalog {
  public:
@@ -57,13 +87,22 @@ class Catalog {
   /// Quant id, name or short form (`q4` → q4_k_m), case-insensitive.
   [[nodiscard]] const QuantSpec* find_quant(std::string_view id) const noexcept;
 
-  /// Like find_*, but throws InputError("unknown hardware 'x' (did you mean 'y'?)") when absent.
+  /// Like find_* (hardware: any name the resolver reads, one device, no capacity), but throws
+  /// InputError("unknown hardware 'x' (did you mean 'y'?)") when absent.
   [[nodiscard]] const HardwareSpec& hardware_or_throw(std::string_view id) const;
   [[nodiscard]] const QuantSpec& quant_or_throw(std::string_view id) const;
-  /// `id[:count]`.
+  /// `id[:count][@GiB]`, an alias, or the chip as people write it ("RTX 4090", "M3 Ultra 512GB"); throws
+  /// InputError naming the candidates (ambiguous) or with a suggestion (unknown).
   [[nodiscard]] HardwareChoice resolve_hardware(std::string_view text) const;
-  /// `<model>`, `<model>-<quant>` or `<model>-<short form>`; throws InputError with a suggestion.
+  /// `<model>[-<quant>]`, an Ollama tag, a Hugging Face repository id, a GGUF file name; throws like
+  /// resolve_hardware.
   [[nodiscard]] ModelChoice resolve_model(std::string_view text) const;
+  /// The same without throwing (resolve_names.cpp): for run files, detection and the web page.
+  [[nodiscard]] HardwareLookup look_up_hardware(std::string_view text) const;
+  [[nodiscard]] ModelLookup look_up_model(std::string_view text) const;
+  /// The catalogue's GGUF build of a non-GGUF quantisation's kernel family (MXFP4 safetensors → llama.cpp's
+  /// MXFP4 MoE), the nearest in bits; null when it has none or `quant` is GGUF.
+  [[nodiscard]] const QuantSpec* gguf_build_of(const QuantSpec& quant) const noexcept;
 
   /// Closest ids and aliases to a misspelt name (edit distance), best first.
   [[nodiscard]] std::vector<std::string> suggest_hardware(std::string_view text, std::size_t max = 3) const;
@@ -77,8 +116,9 @@ class Catalog {
   [[nodiscard]] const HardwareSpec* default_host(const HardwareSpec& hardware) const noexcept;
 
  private:
-  struct Indexes;  // name → entry, by hash (core/name_index.hpp)
+  struct Indexes;  // name → entry, by hash and by words (core/catalog_indexes.hpp)
   void reindex();
+  void index_words();  // the word indexes of the resolver (resolve_names.cpp)
   CatalogData data_;
   std::unique_ptr<Indexes> indexes_;
   std::vector<std::string> overrides_;

@@ -13,6 +13,7 @@
 #include "llmfit/plan.hpp"
 #include "llmfit/predict.hpp"
 #include "llmfit/profile.hpp"
+#include "llmfit/resolve_names.hpp"
 #include "llmfit/runs.hpp"
 #include "llmfit/scenario.hpp"
 #include "llmfit/spec_fields.hpp"

@@ -12,15 +12,7 @@ struct ModelQuantTerms {
   const ModelSpec* model = nullptr;
   const QuantSpec* quant = nullptr;
   WeightBytes weights;  // weight_bytes(model, quant)
-
-  // KV cache of one sequence (kv_cache_bytes): element_bytes × elements_per_layer_token ×
-  // (full_attention_layers × context + sliding_window_layers × min(context, sliding_window_tokens))
-  // + recurrent_state_bytes.
-  double kv_elements_per_layer_token = 0;  // K and V (GQA), or the MLA latent plus the RoPE key
-  int full_attention_layers = 0;
-  int sliding_window_layers = 0;
-  double sliding_window_tokens = 0;
-  double recurrent_state_bytes = 0;  // f32 state of all recurrent layers (any cache type)
+  KvLayout kv;          // kv_layout(model): what the KV cache holds and a decode token reads
 };
 
 /// Computes the terms of `model` in `quant` (references both; they must outlive the terms).
@@ -30,17 +22,15 @@ struct ModelQuantTerms {
 /// (bit-identical results; inline because the fit and the largest-context search call it often).
 [[nodiscard]] inline double kv_cache_bytes(const ModelQuantTerms& terms, double element_bytes,
                                            double context_tokens) noexcept {
-  if (!(context_tokens > 0)) return 0;
-  const double per_layer_token = terms.kv_elements_per_layer_token * element_bytes;
-  const double full = terms.full_attention_layers * per_layer_token * context_tokens;
-  const double window =  // std::min(context, window) without <algorithm>
-      terms.sliding_window_tokens < context_tokens ? terms.sliding_window_tokens : context_tokens;
-  const double sliding = terms.sliding_window_layers * per_layer_token * window;
-  return full + sliding + terms.recurrent_state_bytes;
+  return kv_cache_bytes(terms.kv, element_bytes, context_tokens);
 }
 [[nodiscard]] inline double kv_cache_bytes(const ModelQuantTerms& terms, KvCacheType type,
                                            double context_tokens) noexcept {
-  return kv_cache_bytes(terms, kv_bytes_per_element(type), context_tokens);
+  return kv_cache_bytes(terms.kv, kv_bytes_per_element(type), context_tokens);
+}
+/// kv_read_bytes() from precomputed terms.
+[[nodiscard]] inline double kv_read_bytes(const ModelQuantTerms& terms, KvCacheType type, double depth_tokens) noexcept {
+  return kv_read_bytes(terms.kv, kv_bytes_per_element(type), depth_tokens);
 }
 
 // The performance model with precomputed terms: same results as the overloads without `terms`.

@@ -31,15 +31,18 @@ struct NameTable<KvCacheType> {  // in the order choices are offered: the defaul
 struct ParamBreakdown {
   double embedding = 0;          // token embedding matrix
   double output = 0;             // output head (shares storage with the embedding when tied)
-  double attention = 0;          // all layers
-  double dense_ffn = 0;          // all dense FFN layers, plus MoE shared experts and routers
+  double per_layer_embedding = 0;  // per-layer embedding table (Gemma 3n): row lookups, like the embedding
+  double attention = 0;          // all layers (sparse-attention indexers included)
+  double dense_ffn = 0;          // all dense FFN layers, plus MoE shared experts, routers, per-layer-input projections
   double routed_experts = 0;     // all routed experts of all MoE layers
   double active_routed_experts = 0;  // routed experts one token uses
   int moe_layers = 0;
 
   [[nodiscard]] double total() const noexcept {
-    return embedding + output + attention + dense_ffn + routed_experts;
+    return embedding + output + per_layer_embedding + attention + dense_ffn + routed_experts;
   }
+  /// Parameters a token uses: the per-layer table is left out like the rows of the embedding it does not look up,
+  /// the embedding itself kept as published active counts do (see the catalogue notes).
   [[nodiscard]] double active() const noexcept {
     return embedding + output + attention + dense_ffn + active_routed_experts;
   }
@@ -79,7 +82,29 @@ struct WeightBytes {
 };
 [[nodiscard]] WeightBytes weight_bytes(const ModelSpec& model, const QuantSpec& quant) noexcept;
 
-/// KV cache (and recurrent state) bytes for one sequence at a context length.
+/// What one sequence caches and reads per token of context (docs/model.md, "KV cache"), in cache elements.
+struct KvLayout {
+  // Held in memory: the layers with a cache of their own (kv_shared_layers hold none).
+  double full_elements_per_token = 0;     // all full-attention layers: K and V, or the MLA latent, plus indexer keys
+  double sliding_elements_per_token = 0;  // all sliding-window layers: K and V
+  double sliding_window_tokens = 0;
+  double recurrent_state_bytes = 0;       // f32 state of all recurrent layers (any cache type)
+  // Read per decode token: every attention layer reads a cache, its own or a shared one.
+  double full_read_elements_per_token = 0;     // K and V (or the latent) of all full-attention layers
+  double indexer_read_elements_per_token = 0;  // indexer keys: scored for every cached token
+  double sliding_read_elements_per_token = 0;
+  double attention_topk_tokens = 0;            // sparse attention: tokens a query reads; 0 = all
+};
+[[nodiscard]] KvLayout kv_layout(const ModelSpec& model) noexcept;
+
+/// KV cache (and recurrent state) bytes held for one sequence at a context length.
+[[nodiscard]] inline double kv_cache_bytes(const KvLayout& kv, double element_bytes, double context_tokens) noexcept {
+  if (!(context_tokens > 0)) return 0;
+  const double window =  // std::min(context, window) without <algorithm>
+      kv.sliding_window_tokens < context_tokens ? kv.sliding_window_tokens : context_tokens;
+  return element_bytes * (kv.full_elements_per_token * context_tokens + kv.sliding_elements_per_token * window) +
+         kv.recurrent_state_bytes;
+}
 [[nodiscard]] double kv_cache_bytes(const ModelSpec& model, KvCacheType type, double context_tokens) noexcept;
 /// Fixed-size f32 state of all recurrent layers (Gated DeltaNet, Mamba-2, short convolution) for one
 /// sequence, whatever the context and the KV cache type (llama.cpp keeps recurrent state in f32).
@@ -87,6 +112,21 @@ struct WeightBytes {
 /// FLOPs per token of the recurrent layers' state updates and reads, beyond their weights' 2 per parameter
 /// (independent of the context: these layers are linear in the tokens).
 [[nodiscard]] double recurrent_state_flops_per_token(const ModelSpec& model) noexcept;
+
+/// KV (and recurrent state) bytes one decode token reads at a depth: layers sharing a cache read it too, and a
+/// sparse-attention layer reads its top-k tokens plus the indexer keys of all of them.
+[[nodiscard]] inline double kv_read_bytes(const KvLayout& kv, double element_bytes, double depth_tokens) noexcept {
+  if (!(depth_tokens > 0)) return 0;
+  const double window = kv.sliding_window_tokens < depth_tokens ? kv.sliding_window_tokens : depth_tokens;
+  const double attended = kv.attention_topk_tokens > 0 && kv.attention_topk_tokens < depth_tokens
+                              ? kv.attention_topk_tokens
+                              : depth_tokens;
+  return element_bytes * (kv.full_read_elements_per_token * attended +
+                          kv.indexer_read_elements_per_token * depth_tokens +
+                          kv.sliding_read_elements_per_token * window) +
+         kv.recurrent_state_bytes;
+}
+[[nodiscard]] double kv_read_bytes(const ModelSpec& model, KvCacheType type, double depth_tokens) noexcept;
 
 enum class FitVerdict { fits, partial_offload, does_not_fit };
 [[nodiscard]] std::string_view to_string(FitVerdict verdict) noexcept;

@@ -74,7 +74,8 @@ struct SkippedRun {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Names used by public tables, mapped to catalogue ids.
+// Names used by public tables, mapped to catalogue ids: the resolver (Catalog::look_up_hardware,
+// look_up_model; resolve_names.hpp), and the mappings that are not names of an entry.
 
 /// A public-table slug and the catalogue entry it means.
 struct SlugMapping {
@@ -82,10 +83,7 @@ struct SlugMapping {
   std::string_view catalogue_id;
   std::string_view note;
 };
-/// Hardware slugs of the public tables (../shared/data) and of llama-bench `gpu_info` strings that are
-/// not catalogue ids or aliases themselves.
-[[nodiscard]] std::span<const SlugMapping> hardware_slug_table() noexcept;
-/// Model slugs of the public tables.
+/// Model slugs of the public tables that name no catalogue entry but one of the same shape (LLaMA 1).
 [[nodiscard]] std::span<const SlugMapping> model_slug_table() noexcept;
 
 /// A hardware slug resolved to a catalogue entry and a device count.
@@ -93,10 +91,11 @@ struct HardwareSlugMatch {
   const HardwareSpec* hardware = nullptr;
   int device_count = 1;
 };
-/// `rtx-4090-x2` (N cards), `rtx-4090:2`, a table slug, or a catalogue id/alias. Null hardware when
-/// the slug means nothing in the catalogue.
+/// Any name the resolver reads (`rtx-4090-x2`, `rtx-4090:2`, "NVIDIA GeForce RTX 4090"). Null hardware
+/// when the name means no one catalogue entry (unknown or ambiguous).
 [[nodiscard]] HardwareSlugMatch map_hardware_slug(std::string_view slug, const Catalog& catalog);
-/// A model slug from the table, or a catalogue id/alias. Null when unknown.
+/// A model slug from the table, or any name the resolver reads (its quantisation ignored). Null when
+/// unknown or ambiguous.
 [[nodiscard]] const ModelSpec* map_model_slug(std::string_view slug, const Catalog& catalog);
 
 }  // namespace llmfit

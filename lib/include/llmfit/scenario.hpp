@@ -13,8 +13,8 @@ namespace llmfit {
 
 /// What the user asked, by name. Empty / zero fields take defaults.
 struct Query {
-  std::string hardware;  // id[:count]
-  std::string model;     // model[-quant]
+  std::string hardware;  // id[:count][@GiB] or a name people write ("RTX 4090"): Catalog::resolve_hardware
+  std::string model;     // model[-quant], an Ollama tag, a Hugging Face repo, a file name: Catalog::resolve_model
   std::string backend;   // llama.cpp | mlx | ollama | vllm | transformers; empty = by quant format
   std::string api;       // cuda | metal | vulkan | rocm | sycl | cpu; empty = the chip's first
   std::string host;      // cpu entry for offload; empty = the chip's default host
@@ -34,6 +34,9 @@ struct ResolvedQuery {
   const ProfileEntry* efficiency = nullptr;
   std::vector<std::string> assumptions;  // "backend llama.cpp (GGUF quantisation)", …
   std::vector<std::string> warnings;
+  /// How the names typed were read, when they were not ids ("'RTX 4090' read as rtx-4090 (…)"): hardware, model.
+  std::string hardware_reading;
+  std::string model_reading;
 };
 
 /// Resolves names against the catalogue. Throws InputError (one line, with "did you mean").
@@ -53,8 +56,10 @@ struct Answer {
 
 [[nodiscard]] Answer answer_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile);
 
-/// "rtx-3090" or "rtx-3090:2": how a scenario's hardware is named in tables and JSON.
+/// "rtx-3090", "rtx-3090:2", "m3-ultra@512": how a scenario's hardware is named in tables and JSON, in the
+/// grammar the resolver reads (the capacity only when it is not the entry's default).
 [[nodiscard]] std::string hardware_label(const Scenario& scenario);
+[[nodiscard]] std::string hardware_label(const HardwareSpec& hardware, int count, double memory_gib);
 /// Catalogue price of one device with `memory_gib` (0 or the default: price_usd; another capacity: its
 /// memory_prices_usd entry); 0 when that capacity has no known price.
 [[nodiscard]] double device_price_usd(const HardwareSpec& hardware, double memory_gib) noexcept;

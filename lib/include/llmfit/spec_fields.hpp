@@ -197,6 +197,19 @@ void for_each_field(Record& a, Visitor&& v) {
   v(FieldInfo{.key = "short_conv_kernel", .range = {.low = 0, .high = 64}, .rule = "short-convolution kernel out of range",
               .rule_key = "attention"},
     a.short_conv_kernel);
+  v(FieldInfo{.key = "output_gate"}, a.output_gate);
+  v(FieldInfo{.key = "global_kv_heads", .range = kHeads, .rule = "out of range"}, a.global_kv_heads);
+  v(FieldInfo{.key = "global_head_dim", .range = kHeads, .rule = "out of range"}, a.global_head_dim);
+  v(FieldInfo{.key = "global_value_is_key"}, a.global_value_is_key);
+  v(FieldInfo{.key = "kv_shared_layers", .range = {.low = 0, .high = limits::kMaxLayers}, .rule = "out of range"},
+    a.kv_shared_layers);
+  constexpr std::string_view kIndexer = "indexer shape out of range";
+  v(FieldInfo{.key = "indexer_heads", .range = kHeads, .rule = kIndexer, .rule_key = "attention"}, a.indexer_heads);
+  v(FieldInfo{.key = "indexer_head_dim", .range = kHeads, .rule = kIndexer, .rule_key = "attention"},
+    a.indexer_head_dim);
+  v(FieldInfo{.key = "indexer_topk", .range = {.low = 0, .high = limits::kMaxContext}, .rule = kIndexer,
+              .rule_key = "attention"},
+    a.indexer_topk);
 }
 
 template <typename Record, typename Visitor>
@@ -247,10 +260,15 @@ void for_each_field(Record& m, Visitor&& v) {
               .rule = "must be in [1, 2^24]"},
     m.vocab_size);
   v(FieldInfo{.key = "tied_embeddings"}, m.tied_embeddings);
+  v(FieldInfo{.key = "per_layer_embedding_size", .range = {.low = 0, .high = limits::kMaxWidth}, .rule = "out of range"},
+    m.per_layer_embedding_size);
+  v(FieldInfo{.key = "per_layer_vocab_size", .range = {.low = 0, .high = limits::kMaxVocab}, .rule = "out of range"},
+    m.per_layer_vocab_size);
   v(FieldInfo{.key = "max_context", .required = true, .range = {.low = 1, .high = limits::kMaxContext},
               .rule = "must be in [1, 2^26] tokens"},
     m.max_context);
   v(FieldInfo{.key = "default_quant", .required = true, .lowercase = true}, m.default_quant);
+  v(FieldInfo{.key = "ollama_quant", .zero_is_unknown = true, .lowercase = true}, m.ollama_quant);
   v(FieldInfo{.key = "api_input_usd_per_mtok", .range = {.low = 0, .high = 1e4}, .rule = "must be in [0, 10000] USD",
               .zero_is_unknown = true},
     m.api_input_usd_per_mtok);

@@ -86,10 +86,10 @@ struct MoeSpec {
   int experts = 0;  // routed experts per MoE layer; 0 = dense model
   int experts_per_token = 0;
   int expert_intermediate_size = 0;
-  int shared_experts = 0;
+  int shared_experts = 0;                   // always-active FFNs beside the routed experts of each MoE layer
   int shared_expert_intermediate_size = 0;  // 0 = expert_intermediate_size
-  int dense_layers = 0;                     // FFN layers with a dense FFN instead of experts (leading)
-  int latent_size = 0;  // LatentMoE (Nemotron 3 Super): routed experts work in this width; 0 = hidden_size
+  int dense_layers = 0;  // FFN layers with a dense FFN instead of experts, wherever they sit (no formula needs where)
+  int latent_size = 0;   // LatentMoE (Nemotron 3 Super): routed experts work in this width; 0 = hidden_size
 
   [[nodiscard]] bool present() const noexcept { return experts > 0; }
 };
@@ -97,7 +97,7 @@ struct MoeSpec {
 /// How the layers mix tokens. Layers not listed here have full (global) attention. Recurrent layers keep a
 /// fixed-size state instead of a KV cache; each kind has its own shape (docs/catalogue-schema.md).
 struct AttentionSpec {
-  int sliding_window_layers = 0;
+  int sliding_window_layers = 0;  // local attention: a sliding window, or fixed chunks (Llama 4): KV <= window
   int sliding_window = 0;
   // Gated DeltaNet (Qwen3-Next): state value_heads x key_dim x value_dim.
   int linear_attention_layers = 0;
@@ -116,9 +116,24 @@ struct AttentionSpec {
   // Gated short convolution (LFM2): a depthwise convolution over hidden_size, kernel in tokens.
   int short_conv_layers = 0;
   int short_conv_kernel = 3;
+  // Shape of the softmax-attention layers where it departs from the plain GQA block.
+  bool output_gate = false;          // gated attention (Qwen3-Next, Qwen3.5): q_proj also emits a per-channel gate
+  int global_kv_heads = 0;           // KV heads of the full-attention layers when they differ (Gemma 4); 0 = kv_heads
+  int global_head_dim = 0;           // head dim of the full-attention layers (Gemma 4: 512); 0 = head_dim
+  bool global_value_is_key = false;  // full-attention layers project no V: V = K (Gemma 4 attention_k_eq_v)
+  int kv_shared_layers = 0;          // trailing layers that reuse an earlier layer's KV and cache none (Gemma 3n)
+  int indexer_heads = 0;             // sparse attention indexer (DeepSeek-V3.2 DSA): heads of the lightning indexer
+  int indexer_head_dim = 0;          // its key width, cached per token and full-attention layer
+  int indexer_topk = 0;              // tokens each query attends to (the rest are only scored); 0 = all
 
   [[nodiscard]] int recurrent_layers() const noexcept {
     return linear_attention_layers + mamba_layers + short_conv_layers;
+  }
+  [[nodiscard]] int global_kv_heads_or(int kv_heads) const noexcept {
+    return global_kv_heads > 0 ? global_kv_heads : kv_heads;
+  }
+  [[nodiscard]] int global_head_dim_or(int head_dim) const noexcept {
+    return global_head_dim > 0 ? global_head_dim : head_dim;
   }
 };
 
@@ -147,13 +162,15 @@ struct FileWeights {
   double routed_expert_params = 0;
   double other_bytes = 0;  // outside the blocks: final norm, RoPE tables
   double other_params = 0;
+  double lookup_bytes = 0;  // per-layer embedding tables (Gemma 3n): stored, read by the row like the embedding
+  double lookup_params = 0;
 
   [[nodiscard]] bool present() const noexcept { return !quant_id.empty(); }
   [[nodiscard]] double total_bytes() const noexcept {
-    return embedding_bytes + output_bytes + layer_bytes + routed_expert_bytes + other_bytes;
+    return embedding_bytes + output_bytes + layer_bytes + routed_expert_bytes + other_bytes + lookup_bytes;
   }
   [[nodiscard]] double total_params() const noexcept {
-    return embedding_params + output_params + layer_params + routed_expert_params + other_params;
+    return embedding_params + output_params + layer_params + routed_expert_params + other_params + lookup_params;
   }
 };
 
@@ -174,8 +191,11 @@ struct ModelSpec {
   int head_dim = 0;
   int vocab_size = 0;
   bool tied_embeddings = false;
+  int per_layer_embedding_size = 0;  // per-layer embeddings (Gemma 3n): a table row of this width per layer and token
+  int per_layer_vocab_size = 0;      // rows of that table (given with per_layer_embedding_size)
   std::int64_t max_context = 0;
   std::string default_quant;
+  std::string ollama_quant;  // quantisation of Ollama's default tag when not the GGUF default (resolve_names.hpp)
   double api_input_usd_per_mtok = 0;   // a hosted API's price per 10^6 prompt tokens; 0 = none known
   double api_output_usd_per_mtok = 0;  // and per 10^6 generated tokens
   std::string api_price_source;        // where the prices were read (provider page)
