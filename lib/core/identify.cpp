@@ -399,6 +399,15 @@ const HardwareSpec* match_hardware_name(const Catalog& catalog, std::string_view
                                         int gpu_cores) {
   const std::vector<std::string> detected = name_words(name);
   if (detected.empty()) return nullptr;
+  // The resolver of names as people type them first (resolve_names.hpp): it settles "RTX 4090" and
+  // "RTX 4090 Laptop GPU". Detected names carry words entries do not ("w/ Radeon 8060S", "16-Core
+  // Processor"), and one name may be several chips told apart by GPU cores: those fall through to the rule
+  // below, where every word of an entry's name must appear in the detected name.
+  if (const HardwareLookup lookup = catalog.look_up_hardware(name);
+      lookup.status == NameStatus::found && lookup.choice.hardware != nullptr &&
+      lookup.choice.hardware->kind == kind && lookup.choice.count == 1 && lookup.choice.memory_gib == 0 &&
+      (gpu_cores == 0 || lookup.choice.hardware->gpu_cores == gpu_cores))
+    return lookup.choice.hardware;
   const bool laptop = laptop_name(name);
   const HardwareSpec* best = nullptr;
   std::size_t best_words = 0;
