@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "flags.hpp"
 #include "llmfit/calibrate.hpp"
 #include "llmfit/report/calibration.hpp"
@@ -33,11 +34,16 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
   const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), fit_options);
 
+  // The profile in the format asked for: JSON with --format json, else YAML (--calibration reads both).
+  auto profile_document = [&] {
+    return options.format == Format::json ? calibrated_profile_json(report, resolved.cases)
+                                          : calibrated_profile_document(report, resolved.cases);
+  };
   if (profile_out) {
-    profile_out->write(spelled(calibrated_profile_document(report, resolved.cases)));
+    profile_out->write(spelled(profile_document()));
     profile_out->commit();
   } else if (!options.output.empty()) {
-    write_output(calibrated_profile_document(report, resolved.cases), options.output);
+    write_output(profile_document(), options.output);
   }
   if (options.output == "-") {
     render_calibration_to(report, resolved.cases, skipped, options.format,
@@ -58,8 +64,12 @@ void setup_calibrate(CLI::App& app, GlobalOptions& global) {
       "calibrate", "Fit the efficiency constants to measured runs (llmfit runs JSON, llama-bench JSON/JSONL, Ollama "
                    "responses, public-table CSV) and report the cross-validated error");
   sub->add_option("files", options->files, "Run files")->required()->check(CLI::ExistingFile);
-  sub->add_option("-o,--output", options->output, "Write the fitted profile (YAML) here; '-' = stdout")
-      ->type_name("PROFILE.yaml");
+  sub->add_option("-o,--output", options->output,
+                  "Write the fitted profile here: YAML, or JSON with --format json (--calibration reads both); "
+                  "'-' = stdout")
+      ->type_name("PROFILE");
+  refuse_option(*sub, "--calibration", true, "calibrate fits its profile from the literature defaults");
+  refuse_option(*sub, "--quant", true, "each run names its quantisation (or --model does)");
   sub->add_option("--hw", options->defaults.hardware,
                   "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
   sub->add_option("--model", options->defaults.model,

@@ -33,9 +33,10 @@ void setup_check(CLI::App& app, GlobalOptions& global) {
   CLI::App* sub = app.add_subcommand("check", "Check a claimed decode speed against the physical ceiling");
   sub->add_option("--hw", q.hardware, hardware_help("m1 or rtx-4090"))->required();
   sub->add_option("--model", q.model, model_help("qwen2-1.5b-q4"));
-  sub->add_option("--claimed-tok-s", options->claimed_tok_s, "The claimed decode speed, tokens/s, one sequence")
+  sub->add_option("--claimed-tok-s", options->claimed_tok_s,
+                  "The claimed decode speed, tokens/s: one sequence, or all --batch sequences together")
       ->required();
-  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib, ScenarioFlag::api}));
+  add_scenario_options(*sub, q);
   add_output_options(*sub, options->output, kCheckFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen2-1.5b-q4");

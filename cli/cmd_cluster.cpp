@@ -47,7 +47,7 @@ void run_cluster(const ClusterOptions& o, const GlobalOptions& global) {
   for (const ClusterNodeSpec& node : machines) {
     Query q = o.query;
     q.hardware = node.hardware->id;
-    if (node.memory_gib > 0) q.memory_gib = node.memory_gib;
+    if (node.memory_gib > 0) q.memory_gib = node.memory_gib;  // id@GiB outranks --memory
     nodes.push_back(resolve_query(c, q, profile(global)));
   }
   const ClusterPlan plan = plan_cluster(nodes, link);
@@ -71,9 +71,20 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
   CLI::Option* bandwidth =
       sub->add_option("--link-bandwidth-gb-s", options->link_bandwidth_gb_s, "Override the link's bandwidth (GB/s)");
   sub->add_flag("--list-links", options->list_links, "Print the link table with its sources");
-  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::memory_gib}));
+  const std::string no_offload = "cluster splits the layers over the machines; none offloads to a host";
+  add_scenario_options(*sub, q,
+                       {{ScenarioFlag::batch, "cluster models one sequence (pipeline and tensor-parallel speed at batch 1)"},
+                        {ScenarioFlag::host, no_offload},
+                        {ScenarioFlag::host_memory_gib, no_offload},
+                        {ScenarioFlag::allow_offload, no_offload}});
   add_output_options(*sub, options->output, kClusterFormats, true);
-  sub->callback([options, latency, bandwidth, &global] {
+  sub->callback([options, latency, bandwidth, sub, &global] {
+    if (options->list_links) {
+      // The link table is all --list-links prints: anything else given with it would be ignored.
+      for (const CLI::Option* option : sub->get_options())
+        if (option->count() > 0 && option->get_name() != "--list-links")
+          throw InputError(option->get_name() + ": not used with --list-links, which prints the link table alone");
+    }
     if (!options->list_links) options->query.model = model_name_or_file(options->query.model, global, "deepseek-v3-q4");
     options->latency_given = latency->count() > 0;
     options->bandwidth_given = bandwidth->count() > 0;

@@ -58,10 +58,9 @@ void run_compare(const CompareOptions& o, const GlobalOptions& global) {
   const CompareScenarios scenarios = resolve_compare_scenarios(c, o.query, names, o.all, profile(global));
   std::vector<CompareRow> rows = evaluate_compare_rows(scenarios.resolved, o.threads);
   rank_compare_rows(rows);
-  if (o.top > 0 && rows.size() > o.top) rows.resize(o.top);
 
-  const std::string text = render_compare(rows, scenarios.skipped, o.output.format);
-  write_outputs(o.output, text, [&rows] { return svg::render(compare_chart(rows)); });
+  const std::string text = render_compare(rows, scenarios.skipped, o.output.format, o.top);
+  write_outputs(o.output, text, [&rows, &o] { return svg::render(compare_chart(rows, o.top)); });
   if (!o.all) note_name_readings(global, names, o.query.model);
 }
 
@@ -79,7 +78,7 @@ void setup_compare(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--top", options->top, "Show only the best N rows");
   sub->add_option("--threads", options->threads, "Threads (0 = every core when there are 64 rows or more)")
       ->capture_default_str();
-  add_scenario_options(*sub, options->query, planning_flags({ScenarioFlag::batch}));
+  add_scenario_options(*sub, options->query);
   add_output_options(*sub, options->output, kCompareFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");

@@ -69,7 +69,7 @@ void setup_cost(CLI::App& app, GlobalOptions& global) {
   add_given(*sub, "--watts", given.power_w, "Power while generating (default: catalogue tdp_w x devices)");
   add_given(*sub, "--idle-watts", given.idle_w,
             "Power while on and idle, 0 if switched off (default: published idle_w, else 6% of tdp_w)");
-  add_scenario_options(*sub, q, planning_flags({ScenarioFlag::batch, ScenarioFlag::memory_gib}));
+  add_scenario_options(*sub, q);
   add_output_options(*sub, options->output, kCostFormats, true);
   sub->callback([options, &global] {
     options->query.model = model_name_or_file(options->query.model, global, "qwen3-coder-q4");

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -17,7 +18,22 @@ struct ListOptions {
   std::string kind;
   double min_memory_gib = 0;
   Format format = Format::text;
+  std::string output;  // -o: empty or "-" = stdout
 };
+
+/// A filter given for a list it does not filter is refused, not ignored.
+void check_filters(const std::string& what, const std::vector<const CLI::Option*>& given) {
+  const bool hardware = what == "hardware" || what == "hw";
+  const bool models = what == "models" || what == "model";
+  for (const CLI::Option* option : given) {
+    if (option->count() == 0) continue;
+    const std::string name = option->get_name();
+    const bool applies = hardware || (models && name == "--family");
+    if (!applies)
+      throw InputError(name + ": filters " + (name == "--family" ? "hardware and models" : "hardware") +
+                       ", not 'list " + what + "'");
+  }
+}
 
 bool contains_ignore_case(const std::string& haystack, const std::string& needle) {
   return needle.empty() || to_lower(haystack).find(to_lower(needle)) != std::string::npos;
@@ -55,6 +71,7 @@ struct ShowOptions {
   std::string what;
   std::string id;
   Format format = Format::text;
+  std::string output;  // -o: empty or "-" = stdout
 };
 
 std::string show(const ShowOptions& o, const Catalog& c, const GlobalOptions& global) {
@@ -78,21 +95,27 @@ void setup_list(CLI::App& app, GlobalOptions& global) {
   sub->add_option("what", options->what, "hardware | models | quants")
       ->required()
       ->transform(CLI::IsMember({"hardware", "hw", "models", "model", "quants", "quant"}, CLI::ignore_case));
-  sub->add_option("--vendor", options->vendor, "Hardware vendor: apple, nvidia, amd, intel, generic");
-  sub->add_option("--family", options->family,
-                  "Model family (substring), or hardware class: " + enum_choices<HardwareClass>());
-  sub->add_option("--kind", options->kind, "Hardware kind: " + enum_choices<HardwareKind>());
-  sub->add_option("--min-memory", options->min_memory_gib, "Hardware with at least this many GiB in some configuration");
+  const std::vector<const CLI::Option*> filters = {
+      sub->add_option("--vendor", options->vendor, "Hardware vendor: apple, nvidia, amd, intel, generic"),
+      sub->add_option("--family", options->family,
+                      "Model family (substring), or hardware class: " + enum_choices<HardwareClass>()),
+      sub->add_option("--kind", options->kind, "Hardware kind: " + enum_choices<HardwareKind>()),
+      sub->add_option("--min-memory", options->min_memory_gib,
+                      "Hardware with at least this many GiB in some configuration")};
   add_format_option(*sub, options->format, kCatalogFormats);
-  sub->callback([options, &global] {
+  sub->add_option("-o,--output", options->output, "Write the list to this file instead of stdout");
+  refuse_option(*sub, "--calibration", true, "a list of the catalogue predicts nothing");
+  refuse_option(*sub, "--quant", true, "the list shows every quantisation");
+  sub->callback([options, filters, &global] {
+    const std::string what = to_lower(options->what);
+    check_filters(what, filters);
     if (!std::isfinite(options->min_memory_gib) || options->min_memory_gib < 0)
       throw InputError(fmt::format("--min-memory: {} is out of range (a capacity of 0 GiB or more)",
                                    options->min_memory_gib));
     const Catalog& c = catalog(global);
-    const std::string what = to_lower(options->what);
-    if (what == "hardware" || what == "hw") write_output(list_hardware(*options, c), "");
-    else if (what == "models" || what == "model") write_output(list_models(*options, c), "");
-    else write_output(list_quants(*options, c), "");
+    if (what == "hardware" || what == "hw") write_output(list_hardware(*options, c), options->output);
+    else if (what == "models" || what == "model") write_output(list_models(*options, c), options->output);
+    else write_output(list_quants(*options, c), options->output);
   });
 }
 
@@ -104,7 +127,9 @@ void setup_show(CLI::App& app, GlobalOptions& global) {
       ->transform(CLI::IsMember({"hw", "hardware", "model", "models", "quant", "quants"}, CLI::ignore_case));
   sub->add_option("id", options->id, "Entry id or alias (show model: omit it with --model-file / --hf-config)");
   add_format_option(*sub, options->format, kCatalogFormats);
-  sub->callback([options, &global] { write_output(show(*options, catalog(global), global), ""); });
+  sub->add_option("-o,--output", options->output, "Write the entry to this file instead of stdout");
+  refuse_option(*sub, "--calibration", true, "an entry of the catalogue predicts nothing");
+  sub->callback([options, &global] { write_output(show(*options, catalog(global), global), options->output); });
 }
 
 }  // namespace llmfit::cli

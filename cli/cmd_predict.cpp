@@ -27,12 +27,7 @@ void setup_predict(CLI::App& app, GlobalOptions& global) {
   Query& q = options->query;
   app.add_option("--hw", q.hardware, hardware_help("m2-max or rtx-3090:2"));
   app.add_option("--model", q.model, model_help("qwen3-coder-q4 or llama3.1:8b"));
-  {
-    using enum ScenarioFlag;
-    add_scenario_options(app, q,
-                         {context_tokens, backend, api, memory_gib, gpu_memory_fraction, host, host_memory_gib, kv_type,
-                          batch, prompt_tokens, allow_offload});
-  }
+  add_scenario_options(app, q);
   add_output_options(app, options->output, kAnswerFormats, false);
   app.callback([&app, options, &global] {
     if (app.get_subcommands().empty()) {

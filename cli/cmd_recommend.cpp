@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "llmfit/report/plan.hpp"
 #include "options.hpp"
 
@@ -40,7 +41,13 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
   sub->add_flag("--portable", r.portable, "Laptops only");
   sub->add_option("--min-tok-s", r.min_tok_s_per_user, "Decode speed each user needs (default: ~2x reading speed)")
       ->capture_default_str();
-  sub->add_option("--context", r.context_tokens, "KV cache per user (default 8192 or the model's maximum)");
+  accept_token_suffixes(sub->add_option_function<std::int64_t>(
+      flag_for("context_tokens"),
+      [&r](const std::int64_t& tokens) {
+        if (tokens < 1) throw InputError("--context: " + std::to_string(tokens) + " must be at least 1 token");
+        r.context_tokens = tokens;
+      },
+      "KV cache per user, e.g. 32768 or 32k (default 8192 or the model's maximum)"));
   sub->add_option("--max-gpus", r.max_devices_per_box, "Also consider up to N graphics cards in one box")
       ->capture_default_str();
   sub->add_option_function<double>(
@@ -49,6 +56,20 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
          "without one, cards are ranked only against each other)")
       ->type_name("USD");
   sub->add_option("--top", r.top, "Length of each shortlist")->capture_default_str();
+  // The scenario flags recommend does not take: it chooses the machines, and sizes each in its own way.
+  const std::string own_way = "recommend uses each machine's own setting";
+  refuse_scenario_flags(
+      *sub, {{ScenarioFlag::prompt_tokens, "recommend ranks by decode speed per user after a 512-token prompt"},
+             {ScenarioFlag::backend, "recommend runs each machine with its default engine"},
+             {ScenarioFlag::api, own_way},
+             {ScenarioFlag::kv_type, "recommend sizes an f16 KV cache"},
+             {ScenarioFlag::batch, "recommend sizes for the concurrent users; give --users"},
+             {ScenarioFlag::memory_gib, "recommend tries the catalogue's priced capacities of each machine"},
+             {ScenarioFlag::gpu_memory_fraction, own_way},
+             {ScenarioFlag::host, "recommend holds graphics cards in each one's own host; give its price with --host-usd"},
+             {ScenarioFlag::host_memory_gib, own_way},
+             {ScenarioFlag::allow_offload, "recommend ranks configurations that need CPU offload below those that fit"},
+             {ScenarioFlag::fit_margin, "recommend keeps the default safety margin (5% or 0.5 GB)"}});
   add_output_options(*sub, options->output, kRecommendFormats, true);
   sub->callback([options, &global] { run_recommend(*options, global); });
 }

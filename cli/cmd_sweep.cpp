@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "options.hpp"
 
 namespace llmfit::cli {
 namespace {
@@ -72,15 +73,27 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
   add_format_option(*sub, options->format, kSweepFormats);
   sub->add_option("--threads", options->threads, "Threads (0 = every core when the sweep is large)")
       ->capture_default_str();
-  sub->add_option("--contexts", options->contexts,
-                  "Context lengths, comma-separated (each is the KV size and the prompt length); "
-                  "default: 16 from 512 to 262144")
-      ->delimiter(',');
+  accept_token_suffixes(sub->add_option("--contexts", options->contexts,
+                                        "Context lengths, comma-separated, e.g. 4k,32k (each is the KV size and the "
+                                        "prompt length); default: 16 from 512 to 262144")
+                            ->delimiter(','));
   sub->add_option("--backend", options->backend, "Engine; the quantisations it loads are swept")->capture_default_str();
   sub->add_option("--kv-type", options->kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))
       ->capture_default_str();
   sub->add_option("--batch", options->batch, "Concurrent sequences")->capture_default_str();
   sub->add_option("-o,--output", options->output, "Write to this file instead of stdout");
+  refuse_option(*sub, "--quant", true, "the sweep runs every quantisation");
+  // The scenario flags of one prediction that a sweep over the catalogue does not take.
+  const std::string each = "the sweep runs every chip with its own default";
+  refuse_scenario_flags(*sub, {{ScenarioFlag::context_tokens, "the sweep takes --contexts (each the KV size and the prompt)"},
+                               {ScenarioFlag::prompt_tokens, "the sweep takes --contexts (each the KV size and the prompt)"},
+                               {ScenarioFlag::api, each},
+                               {ScenarioFlag::memory_gib, each},
+                               {ScenarioFlag::gpu_memory_fraction, each},
+                               {ScenarioFlag::host, each},
+                               {ScenarioFlag::host_memory_gib, each},
+                               {ScenarioFlag::allow_offload, "the sweep reports the verdict of every point, offload included"},
+                               {ScenarioFlag::fit_margin, "the sweep keeps the default safety margin (5% or 0.5 GB)"}});
   sub->callback([options, &global] { run_sweep_command(*options, global); });
 }
 

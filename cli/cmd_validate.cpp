@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "llmfit/calibrate.hpp"
 #include "llmfit/report/calibration.hpp"
 
@@ -62,6 +63,7 @@ void setup_validate(CLI::App& app, GlobalOptions& global) {
   sub->add_option("--write-runs", options->write_runs, "Also write the usable runs in llmfit's run schema (JSON)")
       ->type_name("RUNS.json");
   add_format_option(*sub, options->format, kCalibrationFormats);
+  refuse_option(*sub, "--quant", true, "each run names its quantisation (or --model does)");
   sub->callback([options, &global] { run_validate(*options, global); });
 }
 

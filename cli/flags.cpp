@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 41> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -25,11 +25,12 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 41> kFlags{{
     {"gpu_memory_fraction", "--gpu-memory-fraction"},
     {"host_memory_gib", "--host-memory"},
     {"allow_offload", "--no-offload"},
+    {"fit_margin", "--margin"},
     {"format", "--format"},
     {"all", "--all"},
     {"threads", "--threads"},
     {"min_decode_tok_s", "--min-tok-s"},
-    {"quality_tolerance_pct", "--quality-tolerance"},
+    {"max_ppl_increase_pct", "--quality-tolerance"},
     {"max_batch", "--max-batch"},
     {"link", "--link"},
     {"link_latency_us", "--link-latency-us"},

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "flags.hpp"
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   GlobalOptions global;
   add_global_options(app, global);
+  const std::vector<const CLI::Option*> shared = std::as_const(app).get_options();  // and --help, --version
   setup_predict(app, global);
   setup_list(app, global);
   setup_show(app, global);
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
   setup_probe_bandwidth(app, global);
   add_value_checks(app);
   add_machine_values(app, global);
+  refuse_fallthrough(app, shared);
   try {
     app.parse(argc, argv);
     check_stdout_at_exit();

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,52 +13,123 @@
 
 namespace llmfit::cli {
 
-void add_scenario_options(CLI::App& app, Query& q, const std::vector<ScenarioFlag>& flags) {
-  for (ScenarioFlag flag : flags) {
-    switch (flag) {
-      case ScenarioFlag::context_tokens:
-        app.add_option(flag_for("context_tokens"), q.context_tokens,
-                       "Context length: the KV cache per sequence (default 8192 or the model's maximum)");
-        break;
-      case ScenarioFlag::backend:
-        app.add_option(flag_for("backend"), q.backend, "Engine: " + enum_choices<Backend>(" | "));
-        break;
-      case ScenarioFlag::api:
-        app.add_option(flag_for("api"), q.api,
-                       "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
-        break;
-      case ScenarioFlag::kv_type:
-        app.add_option(flag_for("kv_type"), q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))
-            ->capture_default_str();
-        break;
-      case ScenarioFlag::prompt_tokens:
-        app.add_option(flag_for("prompt_tokens"), q.prompt_tokens,
-                       "Prompt length: prefill, TTFT, and the depth decode starts at")
-            ->capture_default_str();
-        break;
-      case ScenarioFlag::batch:
-        app.add_option(flag_for("batch"), q.batch, "Concurrent sequences")->capture_default_str();
-        break;
-      case ScenarioFlag::memory_gib:
-        app.add_option(flag_for("memory_gib"), q.memory_gib,
-                       "Memory per device in GiB: a capacity variant or what is free (default: the catalogue's)");
-        break;
-      case ScenarioFlag::gpu_memory_fraction:
-        app.add_option(flag_for("gpu_memory_fraction"), q.gpu_memory_fraction,
-                       "Unified memory: share the GPU may use (default: macOS rule or catalogue)");
-        break;
-      case ScenarioFlag::host:
-        app.add_option(flag_for("host"), q.host, "CPU/RAM entry that runs offloaded layers (GPUs)");
-        break;
-      case ScenarioFlag::host_memory_gib:
-        app.add_option(flag_for("host_memory_gib"), q.host_memory_gib, "Host RAM in GiB (default: the host entry's)");
-        break;
-      case ScenarioFlag::allow_offload:
-        app.add_flag("!" + flag_for("allow_offload"), q.allow_offload,
-                     "Do not consider CPU offload when the model does not fit");
-        break;
-    }
+namespace {
+
+/// Registers one scenario flag bound to its field of `q`.
+void add_scenario_option(CLI::App& app, Query& q, ScenarioFlag flag) {
+  const std::string name = flag_for(scenario_flag_info(flag).field);
+  switch (flag) {
+    case ScenarioFlag::context_tokens:
+      accept_token_suffixes(app.add_option_function<std::int64_t>(
+          name, [&q](const std::int64_t& tokens) { q.context_tokens = tokens; },
+          "Context length: the KV cache per sequence, e.g. 32768 or 32k (default 8192 or the model's maximum, "
+          "widened to a longer --prompt-tokens)"));
+      break;
+    case ScenarioFlag::prompt_tokens:
+      accept_token_suffixes(app.add_option_function<std::int64_t>(
+          name, [&q](const std::int64_t& tokens) { q.prompt_tokens = tokens; },
+          "Prompt length: prefill, TTFT, and the depth decode starts at (default 512, at most --context)"));
+      break;
+    case ScenarioFlag::backend:
+      app.add_option(name, q.backend, "Engine: " + enum_choices<Backend>(" | "));
+      break;
+    case ScenarioFlag::api:
+      app.add_option(name, q.api, "Device API: " + enum_choices<DeviceApi>(" | ") + " (default: the chip's)");
+      break;
+    case ScenarioFlag::kv_type:
+      app.add_option(name, q.kv_type, "KV cache type: " + enum_choices<KvCacheType>(" | "))->capture_default_str();
+      break;
+    case ScenarioFlag::batch:
+      app.add_option(name, q.batch, "Concurrent sequences")->capture_default_str();
+      break;
+    case ScenarioFlag::memory_gib:
+      app.add_option_function<double>(
+          name, [&q](const double& gib) { q.memory_gib = gib; },
+          "Memory per device in GiB: a capacity variant or what is free (default: the catalogue's)");
+      break;
+    case ScenarioFlag::gpu_memory_fraction:
+      app.add_option_function<double>(
+          name, [&q](const double& share) { q.gpu_memory_fraction = share; },
+          "Unified memory: share the GPU may use, 0.05-1 (default: macOS rule or catalogue)");
+      break;
+    case ScenarioFlag::host:
+      app.add_option(name, q.host, "CPU/RAM entry that runs offloaded layers (GPUs)");
+      break;
+    case ScenarioFlag::host_memory_gib:
+      app.add_option_function<double>(
+          name, [&q](const double& gib) { q.host_memory_gib = gib; },
+          "Host RAM in GiB for a GPU's offloaded layers (default: the host entry's)");
+      break;
+    case ScenarioFlag::allow_offload:
+      app.add_flag("!" + name, q.allow_offload, "Do not consider CPU offload when the model does not fit");
+      break;
+    case ScenarioFlag::fit_margin:
+      app.add_option(name, q.fit_margin,
+                     "Memory every 'fits' keeps free: a share of usable memory (8%) or GB (1.5), 0 for none "
+                     "(default: 5% or 0.5 GB, whichever is larger)")
+          ->type_name("MARGIN");
+      break;
   }
+}
+
+}  // namespace
+
+void add_scenario_options(CLI::App& app, Query& q, const std::vector<RefusedFlag>& refused) {
+  for (const ScenarioFlagInfo& info : kScenarioFlags) {
+    const auto refusal = std::find_if(refused.begin(), refused.end(),
+                                      [&info](const RefusedFlag& r) { return r.flag == info.flag; });
+    if (refusal == refused.end()) add_scenario_option(app, q, info.flag);
+  }
+  refuse_scenario_flags(app, refused);
+}
+
+void refuse_scenario_flags(CLI::App& app, const std::vector<RefusedFlag>& refused) {
+  for (const RefusedFlag& r : refused) {
+    const ScenarioFlagInfo& info = scenario_flag_info(r.flag);
+    refuse_option(app, flag_for(info.field), info.takes_value, r.reason);
+  }
+}
+
+void refuse_option(CLI::App& app, const std::string& name, bool takes_value, const std::string& reason) {
+  const std::string message = name + ": not used by '" + app.get_name() + "': " + reason;
+  if (takes_value) {
+    app.add_option_function<std::string>(name, [message](const std::string&) { throw InputError(message); })
+        ->group("");
+  } else {
+    app.add_flag_function(name, [message](std::int64_t) { throw InputError(message); })->group("");
+  }
+}
+
+std::optional<std::int64_t> parse_token_suffix(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const char suffix = text.back();
+  double scale = 0;
+  if (suffix == 'k' || suffix == 'K') scale = 1024;
+  if (suffix == 'm' || suffix == 'M') scale = 1024.0 * 1024.0;
+  if (scale == 0) return std::nullopt;
+  const std::string number = text.substr(0, text.size() - 1);
+  double value = 0;
+  const char* end = number.data() + number.size();
+  const auto [stop, error] = std::from_chars(number.data(), end, value);
+  const double tokens = value * scale;
+  if (number.empty() || error != std::errc() || stop != end || !std::isfinite(tokens) || tokens < 0 ||
+      tokens > 9e15 || tokens != std::floor(tokens))
+    throw InputError("'" + excerpt(text, 40) + "' is not a whole number of tokens (e.g. 8192, 32k = 32768, 1M = " +
+                     "1048576)");
+  return static_cast<std::int64_t>(tokens);
+}
+
+CLI::Option* accept_token_suffixes(CLI::Option* option) {
+  return option->type_name("TOKENS")->transform(CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          if (const auto tokens = parse_token_suffix(value)) value = std::to_string(*tokens);
+        } catch (const InputError& e) {
+          return e.message();
+        }
+        return "";
+      },
+      ""));
 }
 
 std::string hardware_help(const std::string& example) {
@@ -67,13 +140,6 @@ std::string hardware_help(const std::string& example) {
 std::string model_help(const std::string& example) {
   return "Model: id[-quant], an Ollama tag, a Hugging Face repo or a GGUF file name, e.g. " + example +
          " (see 'llmfit list models')";
-}
-
-std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more) {
-  std::vector<ScenarioFlag> flags{ScenarioFlag::context_tokens, ScenarioFlag::backend, ScenarioFlag::kv_type,
-                                  ScenarioFlag::prompt_tokens};
-  flags.insert(flags.end(), more.begin(), more.end());
-  return flags;
 }
 
 void add_output_options(CLI::App& app, OutputOptions& output, std::span<const Format> formats, bool chart) {
@@ -100,7 +166,7 @@ namespace {
 /// saturate it to 9223372036854775807 before any range check sees it).
 std::string value_problem(const std::string& value, const std::string& type_name) {
   if (value.empty()) return "empty value; give one, or leave the option out";
-  if (type_name == "INT" || type_name == "UINT") {
+  if (type_name == "INT" || type_name == "UINT" || type_name == "TOKENS") {
     const char* begin = value.data() + (value.front() == '-' || value.front() == '+' ? 1 : 0);
     const char* end = value.data() + value.size();
     const bool digits = begin != end && std::all_of(begin, end, [](char c) { return c >= '0' && c <= '9'; });
@@ -172,6 +238,19 @@ void add_machine_values(CLI::App& app, GlobalOptions& global) {
     }
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_machine_values(*sub, global);
+}
+
+void refuse_fallthrough(CLI::App& app, const std::vector<const CLI::Option*>& shared) {
+  app.parse_complete_callback([&app, shared] {
+    const std::vector<CLI::App*> chosen = app.get_subcommands();
+    if (chosen.empty()) return;
+    const std::string command = chosen.front()->get_name();
+    for (const CLI::Option* option : std::as_const(app).get_options()) {
+      if (option->count() == 0 || std::find(shared.begin(), shared.end(), option) != shared.end()) continue;
+      throw InputError(option->get_name() + ": not an option of '" + command + "' (see 'llmfit " + command +
+                       " --help')");
+    }
+  });
 }
 
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag) {

@@ -1,39 +1,41 @@
 #pragma once
 // What the commands share: the scenario flags (one help text each, named by the field table of
 // flags.cpp), and the output files.
+#include <cstdint>
 #include <functional>
-#include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common.hpp"
+#include "scenario_flags.hpp"
 
 namespace llmfit::cli {
 
-/// The scenario flags, by the Query field each sets.
-enum class ScenarioFlag {
-  context_tokens,
-  backend,
-  api,
-  kv_type,
-  prompt_tokens,
-  batch,
-  memory_gib,
-  gpu_memory_fraction,
-  host,
-  host_memory_gib,
-  allow_offload,
+/// A scenario flag a command does not honour, and why: the parser accepts it (so that it cannot fall
+/// through to another command's option) and the command refuses it with exit 2.
+struct RefusedFlag {
+  ScenarioFlag flag;
+  std::string reason;  // "recommend sizes for --users concurrent sequences"
 };
 
+/// Adds every scenario flag (kScenarioFlags) bound to its field of `query`, the refused ones refused.
+void add_scenario_options(CLI::App& app, Query& query, const std::vector<RefusedFlag>& refused = {});
+/// Adds the scenario flags of `refused` only, each refused: for a command that takes no Query.
+void refuse_scenario_flags(CLI::App& app, const std::vector<RefusedFlag>& refused);
+/// An option `name` (a switch when !takes_value) that is accepted by the parser, hidden from the help, and
+/// refused with "<name>: <reason>" and exit 2 when given.
+void refuse_option(CLI::App& app, const std::string& name, bool takes_value, const std::string& reason);
+/// Adds the token-count spellings people type to an integer option: 32k, 128K (x 1024), 1M (x 1024²),
+/// 1.5k; what the option then parses is the whole number.
+CLI::Option* accept_token_suffixes(CLI::Option* option);
+/// "32k" → 32768 …: the whole number a token count with a suffix stands for; nullopt when `text` has no
+/// suffix, InputError when it is not a whole number of tokens.
+[[nodiscard]] std::optional<std::int64_t> parse_token_suffix(const std::string& text);
 /// Help of --hw and --model: the names the resolver reads (docs/commands.md "Names"), then `example`.
 [[nodiscard]] std::string hardware_help(const std::string& example);
 [[nodiscard]] std::string model_help(const std::string& example);
-
-/// Adds each flag of `flags` bound to its field of `query`.
-void add_scenario_options(CLI::App& app, Query& query, const std::vector<ScenarioFlag>& flags);
-/// The flags every planning command offers (context, backend, KV type, prompt) and then `more`.
-[[nodiscard]] std::vector<ScenarioFlag> planning_flags(std::initializer_list<ScenarioFlag> more);
 
 /// What a command writes and where: --format, -o FILE and, for a command that draws a chart, --svg FILE.
 struct OutputOptions {
@@ -56,6 +58,11 @@ void add_value_checks(CLI::App& app);
 /// Adds to every --hw, --host and --memory of `app` and its subcommands the values of this machine: `--hw
 /// auto` (the detected devices), `--host auto`, `--memory free`. Called once, after every command is set up.
 void add_machine_values(CLI::App& app, GlobalOptions& global);
+
+/// An option of the prediction (the top-level command) given to a subcommand that does not define it would
+/// fall through to the top level and do nothing: refused with exit 2 before any command runs. `shared`:
+/// the top-level options every command takes (--db, --calibration, …).
+void refuse_fallthrough(CLI::App& app, const std::vector<const CLI::Option*>& shared);
 
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag);
 

@@ -67,7 +67,9 @@ inline void check_prediction(const Prediction& p, bool roofline) {
                    f.device_memory_bytes, f.available_bytes, f.os_reserved_bytes, f.host_available_bytes,
                    f.offloaded_bytes})
     require(std::isfinite(v) && v >= 0, "memory figure not finite and >= 0");
-  require(f.fits == (f.total_bytes <= f.available_bytes), "fits disagrees with total <= available");
+  require(std::isfinite(f.margin_bytes) && f.margin_bytes >= 0, "margin not finite and >= 0");
+  require(f.fits == (f.total_bytes + f.margin_bytes <= f.available_bytes),
+          "fits disagrees with total + margin <= available");
   require(f.fits == (f.verdict == FitVerdict::fits), "fits disagrees with the verdict");
   require(f.gpu_layers >= 0 && f.cpu_layers >= 0, "negative layer count");
   for (double v : {p.decode_tok_s, p.prefill_tok_s, p.ttft_s, p.sustained_decode_tok_s, p.aggregate_decode_tok_s,
@@ -241,13 +243,14 @@ inline void resolve(const std::uint8_t* data, std::size_t size) {
   query.api = text(3);
   query.host = text(4);
   if (field.size() > 5) query.kv_type = text(5);
-  query.context_tokens = integer(6, 0);
-  query.prompt_tokens = integer(7, 512);
+  // 0 stands for "not given" here, so that the defaults are fuzzed too (a given 0 is refused).
+  if (const std::int64_t context = integer(6, 0); context != 0) query.context_tokens = context;
+  if (const std::int64_t prompt = integer(7, 0); prompt != 0) query.prompt_tokens = prompt;
   const std::int64_t batch = integer(8, 1);
   query.batch = batch >= -(1LL << 30) && batch <= (1LL << 30) ? static_cast<int>(batch) : 1;  // CLI int range
-  query.memory_gib = real(9);
-  query.gpu_memory_fraction = real(10);
-  query.host_memory_gib = real(11);
+  if (const double memory = real(9); memory != 0) query.memory_gib = memory;
+  if (const double share = real(10); share != 0) query.gpu_memory_fraction = share;
+  if (const double host = real(11); host != 0) query.host_memory_gib = host;
   query.allow_offload = text(12) != "0";
   check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
 }

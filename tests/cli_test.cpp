@@ -19,7 +19,7 @@ TEST(Cli, AnswerCardForTheReadmeExample) {
   const auto r = run_cli("--hw m2-max --model qwen3-coder-q4");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"Qwen3-Coder-30B-A3B", "Apple M2 Max", "weights", "KV cache", "usable", "decode",
-                           "prefill", "first token", "sustained", "CONTEXT", "assumptions"})
+                           "prefill", "first token", "sustained", "PROMPT", "assumptions"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
 }

@@ -280,6 +280,60 @@ TEST(PlanFit, SortOrders) {
   EXPECT_FALSE(parse_fit_sort("fastest").has_value());
 }
 
+TEST(PlanFit, EveryFitKeepsTheMarginAndTheQualityFloor) {
+  // Without them, a 36 GiB M4 Max "fitted" 70B models at 3 bits (Q3_K_M +10.1 %, MLX 3-bit +28 %
+  // perplexity), and a 32 GiB M2 Max Qwen3 30B-A3B Q5_K_M with 17 MB to spare.
+  for (const char* hardware : {"m4-max-40c", "m2-max"}) {
+    FitSearchOptions o;
+    o.base.hardware = hardware;
+    const FitSearchResult r = fit_search(cat(), o, prof());
+    ASSERT_FALSE(r.models.empty());
+    for (const auto& f : r.models) {
+      for (const auto& c : f.candidates) {
+        if (!c.qualifies()) continue;
+        const MemoryFit& fit = c.prediction.fit;
+        EXPECT_GE(fit.available_bytes - fit.total_bytes, fit.margin_bytes) << f.model->id << " " << c.quant->id;
+        EXPECT_GE(fit.margin_bytes, std::max(0.05 * fit.available_bytes, 0.5e9));
+        EXPECT_LE(c.quant->quality_ppl_increase_pct, kDefaultMaxPplIncreasePct) << f.model->id << " " << c.quant->id;
+      }
+    }
+  }
+  FitSearchOptions o;
+  o.base.hardware = "m4-max-40c";
+  const FitSearchResult strict = fit_search(cat(), o, prof());
+  EXPECT_EQ(find_fit(strict.models, "llama-3.1-70b"), nullptr);
+  o.max_ppl_increase_pct = 30;  // asked for
+  const FitSearchResult loose = fit_search(cat(), o, prof());
+  ASSERT_NE(find_fit(loose.models, "llama-3.1-70b"), nullptr);
+  EXPECT_GT(find_fit(loose.models, "llama-3.1-70b")->best_candidate().quant->quality_ppl_increase_pct, 10);
+
+  FitSearchOptions edge;
+  edge.base.hardware = "m2-max";
+  const FitSearchResult with_margin = fit_search(cat(), edge, prof());
+  const ModelFit* qwen = find_fit(with_margin.models, "qwen3-30b-a3b");
+  ASSERT_NE(qwen, nullptr);
+  EXPECT_NE(qwen->best_candidate().quant->id, "q5_k_m");
+  FitSearchOptions no_margin = edge;
+  no_margin.base.fit_margin.push_back('0');  // asked for
+  const FitSearchResult without_margin = fit_search(cat(), no_margin, prof());
+  qwen = find_fit(without_margin.models, "qwen3-30b-a3b");
+  ASSERT_NE(qwen, nullptr);
+  EXPECT_EQ(qwen->best_candidate().quant->id, "q5_k_m");
+}
+
+TEST(PlanFit, MarginsAsTyped) {
+  EXPECT_EQ(parse_fit_margin(""), kDefaultFitMargin);
+  EXPECT_EQ(parse_fit_margin("8%"), (FitMargin{0.08, 0}));
+  EXPECT_EQ(parse_fit_margin("1.5"), (FitMargin{0, 1.5e9}));
+  EXPECT_EQ(parse_fit_margin("2GB"), (FitMargin{0, 2e9}));
+  EXPECT_EQ(parse_fit_margin("0"), (FitMargin{0, 0}));
+  for (const char* bad : {"-1", "60%", "x", "%", "1.5 GiB", "nan"})
+    expect_field_error([&] { (void)parse_fit_margin(bad); }, "fit_margin");
+  EXPECT_DOUBLE_EQ(fit_margin_bytes(kDefaultFitMargin, 100e9), 5e9);
+  EXPECT_DOUBLE_EQ(fit_margin_bytes(kDefaultFitMargin, 4e9), 0.5e9);
+  EXPECT_EQ(describe_fit_margin(kNoFitMargin), "none");
+}
+
 TEST(PlanFit, BadOptionsAreInputErrors) {
   FitSearchOptions o;
   o.base.hardware = "rtx-4909";
@@ -287,6 +341,12 @@ TEST(PlanFit, BadOptionsAreInputErrors) {
   o.base.hardware = "rtx-4090";
   o.min_decode_tok_s = std::nan("");
   expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "min_decode_tok_s");
+  o.min_decode_tok_s = 0;
+  o.max_ppl_increase_pct = -1;
+  expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "max_ppl_increase_pct");
+  o.max_ppl_increase_pct = 10;
+  o.base.context_tokens = 0;
+  expect_field_error([&] { (void)fit_search(cat(), o, prof()); }, "context_tokens");
 }
 
 // -------------------------------------------------------------------------------------------- scale
@@ -320,21 +380,59 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhenComputeBound) {
   EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
 }
 
-TEST(PlanScale, ContextVerdictsAgreeWithTheSweep) {
+TEST(PlanScale, ContextPointsAreTheOneSpeedDefinition) {
   // Llama 3.3 70B Q4 (~42.5 GB of weights) on 2 x 24 GiB: short contexts fit, long ones spill layers to
   // the host, the longest do not fit at all.
-  const ResolvedQuery r = resolve("rtx-3090:2", "llama-3.3-70b-q4");
+  ResolvedQuery r = resolve("rtx-3090:2", "llama-3.3-70b-q4");
+  r.scenario.prompt_tokens = 3000;  // not a power of two: the table gains the row
   const auto& k = r.efficiency->constants;
   const std::vector<ContextPoint> points = context_scaling(r.scenario, k);
-  const std::vector<FitVerdict> verdicts = context_verdicts(r.scenario, k, points);
-  ASSERT_EQ(points.size(), verdicts.size());
   std::set<FitVerdict> seen;
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    EXPECT_EQ(points[i].fits, verdicts[i] == FitVerdict::fits) << points[i].context;
-    seen.insert(verdicts[i]);
+  bool has_prompt = false;
+  for (const ContextPoint& point : points) {
+    // Each row is predict() at that prompt, in the scenario's KV cache widened to the prompt.
+    const Scenario at = at_prompt(r.scenario, point.context);
+    EXPECT_EQ(at.context_tokens, std::max(r.scenario.context_tokens, point.context));
+    EXPECT_EQ(point.kv_tokens, at.context_tokens);
+    const Prediction p = predict(at, k);
+    EXPECT_EQ(point.verdict, p.fit.verdict) << point.context;
+    EXPECT_EQ(point.fits, p.fit.fits) << point.context;
+    if (p.fit.verdict != FitVerdict::does_not_fit) {
+      EXPECT_DOUBLE_EQ(point.decode_tok_s, p.decode_tok_s) << point.context;
+      EXPECT_DOUBLE_EQ(point.ttft_s, p.ttft_s) << point.context;
+    } else {
+      EXPECT_EQ(point.decode_tok_s, 0.0);
+    }
+    seen.insert(point.verdict);
+    has_prompt = has_prompt || point.context == 3000;
   }
-  EXPECT_EQ(verdicts.front(), FitVerdict::fits);
+  EXPECT_TRUE(has_prompt);
+  EXPECT_EQ(points.front().verdict, FitVerdict::fits);
   EXPECT_EQ(seen.count(FitVerdict::partial_offload), 1u);
+  EXPECT_EQ(seen.count(FitVerdict::does_not_fit), 1u);
+  // The row of the scenario's own prompt is the speed block.
+  const ContextPoint own = speed_at_prompt(r.scenario, k, 3000);
+  const Prediction p = predict(r.scenario, k);
+  EXPECT_DOUBLE_EQ(own.decode_tok_s, p.decode_tok_s);
+  EXPECT_DOUBLE_EQ(own.ttft_s, p.ttft_s);
+}
+
+TEST(PlanScale, BothContextLimits) {
+  // 70B Q4 on one 24 GiB card: no context fits fully, a long one runs with CPU offload.
+  const ResolvedQuery r = resolve("rtx-4090", "llama-3.3-70b-q4");
+  const auto& k = r.efficiency->constants;
+  EXPECT_EQ(fit_memory(r.scenario, k).max_context, 0);
+  const std::int64_t with_offload = max_context_with_offload(r.scenario, k);
+  ASSERT_GT(with_offload, 8192);
+  EXPECT_LT(with_offload, r.scenario.model->max_context);
+  Scenario at = r.scenario;
+  at.context_tokens = with_offload;
+  EXPECT_NE(fit_memory(at, k).verdict, FitVerdict::does_not_fit);
+  at.context_tokens = with_offload + 1;
+  EXPECT_EQ(fit_memory(at, k).verdict, FitVerdict::does_not_fit);
+  Scenario no_offload = r.scenario;
+  no_offload.allow_offload = false;
+  EXPECT_EQ(max_context_with_offload(no_offload, k), 0);
 }
 
 TEST(PlanScale, LargestBatchThatFitsIsTheBoundary) {
@@ -393,7 +491,7 @@ std::vector<ResolvedQuery> cluster_nodes(const std::string& text, const std::str
     Query q;
     q.hardware = n.hardware->id;
     q.model = model;
-    q.memory_gib = n.memory_gib > 0 ? n.memory_gib : memory_gib;
+    if (n.memory_gib > 0 || memory_gib > 0) q.memory_gib = n.memory_gib > 0 ? n.memory_gib : memory_gib;
     nodes.push_back(resolve_query(cat(), q, prof()));
   }
   return nodes;
@@ -749,7 +847,7 @@ TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
     }
   }
   o.portable = true;
-  const RecommendResult portable = recommend(cat(), o, prof());  // held: all_rows points into it
+  const RecommendResult portable = recommend(cat(), o, prof());  // alive while all_rows points into it
   for (const Recommendation* rec : all_rows(portable))
     EXPECT_EQ(rec->resolved.scenario.hardware->form_factor, FormFactor::laptop) << rec->label;
 }
@@ -871,8 +969,8 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   RecommendOptions o;
   o.budget_usd = 4000;
   o.model = "llama-3.3-70b-q8_0";
-  const RecommendResult held = recommend(c, o, prof());  // held: all_rows points into it
-  for (const Recommendation* rec : all_rows(held))
+  const RecommendResult large = recommend(c, o, prof());  // alive while all_rows points into it
+  for (const Recommendation* rec : all_rows(large))
     if (rec->resolved.scenario.hardware->id == studio.id) {
       EXPECT_DOUBLE_EQ(rec->memory_gib, 128);
       EXPECT_DOUBLE_EQ(rec->price_usd, 3499);
@@ -882,8 +980,8 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   o.top = 1000;
   o.model = "qwen3-8b";
   bool chip = false;
-  const RecommendResult held_again = recommend(c, o, prof());  // held: all_rows points into it
-  for (const Recommendation* rec : all_rows(held_again)) {
+  const RecommendResult laptops = recommend(c, o, prof());
+  for (const Recommendation* rec : all_rows(laptops)) {
     EXPECT_NE(rec->resolved.scenario.hardware->id, studio.id);
     chip |= rec->resolved.scenario.hardware->id == "m4-max-40c";
   }
@@ -907,8 +1005,8 @@ TEST(PlanRecommend, TheModelsOwnQuantisationUnlessNamed) {
   RecommendOptions o;
   o.budget_usd = 12000;
   o.model = "gpt-oss-120b-mxfp4_moe";
-  const RecommendResult held = recommend(cat(), o, prof());  // held: all_rows points into it
-  for (const Recommendation* rec : all_rows(held))
+  const RecommendResult named = recommend(cat(), o, prof());
+  for (const Recommendation* rec : all_rows(named))
     EXPECT_EQ(rec->resolved.scenario.quant->id, "mxfp4_moe") << rec->label;
 }
 

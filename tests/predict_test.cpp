@@ -233,6 +233,7 @@ TEST(Fit, VerdictAtTheEdge) {
   const EfficiencyConstants k = simple_constants();
   HardwareSpec hw = test_gpu(100, 24);
   Scenario s{.hardware = &hw, .model = &m, .quant = &q, .context_tokens = 4096};
+  s.margin = kNoFitMargin;  // the edge itself (the margin has its own test)
   const MemoryFit roomy = fit_memory(s, k);
   const double needed_gib = roomy.total_bytes / units::kBytesPerGiB;
   s.memory_gib = needed_gib * (1 + 1e-12);  // just enough
@@ -255,12 +256,14 @@ TEST(Fit, PartialOffloadCountsLayers) {
   Scenario s{.hardware = &gpu, .host = &host, .model = &m, .quant = &q, .context_tokens = 1024};
   const MemoryFit fit = fit_memory(s, k);
   ASSERT_EQ(fit.verdict, FitVerdict::partial_offload);
+  // The default margin: 0.5 GB (5 % of 3 GiB is 0.16 GB).
+  EXPECT_DOUBLE_EQ(fit.margin_bytes, 0.5e9);
   EXPECT_EQ(fit.offload, OffloadKind::layers);
   // Room: 3 GiB − non-layer 181,248,000 − compute buffer 512·4·(32000 + 4·4096 + 2·11008) B (llama.cpp:
   // logits for all 512 micro-batch tokens) − 0.5 GiB;
   // per layer 113,836,032 weights + 16,777,216 KV (1024 tokens) = 130,613,248 B.
   const double compute = 512.0 * 4 * (32000 + 4 * 4096 + 2 * 11008);
-  const double room = 3 * units::kBytesPerGiB - 181'248'000 - compute - 0.5 * units::kBytesPerGiB;
+  const double room = 3 * units::kBytesPerGiB - 181'248'000 - compute - 0.5 * units::kBytesPerGiB - 0.5e9;
   EXPECT_EQ(fit.gpu_layers, static_cast<int>(room / 130'613'248));
   EXPECT_EQ(fit.gpu_layers + fit.cpu_layers, 32);
   const Prediction p = predict(s, k);

@@ -138,14 +138,17 @@ TEST(CatalogueProperties, PredictionIsFiniteAndPositiveOrOutOfRange) {
   }
 }
 
-TEST(CatalogueProperties, FitsExactlyWhenTotalWithinAvailable) {
+TEST(CatalogueProperties, FitsExactlyWhenTotalAndMarginWithinAvailable) {
   Failures failures;
   for (const Case& c : sweep().cases) {
     const MemoryFit f = predict(c.scenario, *c.constants).fit;
-    const bool within = f.total_bytes <= f.available_bytes;
+    // One margin definition: the larger of 5 % of usable memory and 0.5 GB.
+    if (f.margin_bytes != std::max(0.05 * f.available_bytes, 0.5e9))
+      failures.add(c.name() + ": margin " + std::to_string(f.margin_bytes));
+    const bool within = f.total_bytes + f.margin_bytes <= f.available_bytes;
     if (f.fits != within || (f.verdict == FitVerdict::fits) != within)
       failures.add(c.name() + ": fits=" + std::to_string(f.fits) + " total " + std::to_string(f.total_bytes) +
-                   " available " + std::to_string(f.available_bytes));
+                   " margin " + std::to_string(f.margin_bytes) + " available " + std::to_string(f.available_bytes));
     // The largest context that fits is at least the one asked for when it fits, below it otherwise.
     if (within && f.max_context < c.scenario.context_tokens)
       failures.add(c.name() + ": fits but max_context " + std::to_string(f.max_context) + " < context");

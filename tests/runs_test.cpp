@@ -163,26 +163,66 @@ TEST(LlamaBench, Mid2024SchemaWithBackendBooleansAndNoDepth) {
   EXPECT_EQ(set.runs[1].test, RunTest::decode);
 }
 
-TEST(LlamaBench, ModelFlagAppliesAndMustAgreeWithTheFile) {
+TEST(LlamaBench, FlagsApplyOnlyToRunsWhoseFileDoesNotNameThem) {
+  // The file names its GPU (RTX 4090) and its model (Llama 3.1 8B Q4_K_M): --hw and --model leave them be.
   RunDefaults defaults;
-  defaults.model = "llama-3-8b-q4_k_m";  // the file says Llama 3.1 8B (same size, 8.03 B parameters)
-  const RunSet set = load("llama-bench-cuda.json", defaults);
-  ASSERT_EQ(set.runs.size(), 3u);
+  defaults.hardware = "m2-max";
+  defaults.model = "llama-3-8b-q4_k_m";
+  const RunSet named = load("llama-bench-cuda.json", defaults);
+  ASSERT_EQ(named.runs.size(), 3u);
+  for (const MeasuredRun& run : named.runs) {
+    EXPECT_EQ(run.hardware_id, "rtx-4090");
+    EXPECT_EQ(run.model_id, "llama-3.1-8b");
+  }
+
+  // A file name that maps to no catalogue model: --model applies, and must agree with the file.
+  const std::string unnamed = R"([
+    {"gpu_info": "NVIDIA GeForce RTX 4090", "backends": "CUDA", "model_filename": "/models/my-finetune.gguf",
+     "model_type": "llama 8B Q4_K - Medium", "model_n_params": 8030261248, "n_prompt": 0, "n_gen": 128,
+     "avg_ts": 150.0}])";
+  defaults = {};
+  defaults.model = "llama-3-8b-q4_k_m";  // same size as the file's 8.03 B parameters
+  const RunSet set = parse_runs(unnamed, "inline.json", cat(), defaults);
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped[0].reason);
   EXPECT_EQ(set.runs[0].model_id, "llama-3-8b");
 
   defaults.model = "llama-3.1-8b-q8_0";  // model_type says Q4_K - Medium
-  const RunSet wrong_quant = load("llama-bench-cuda.json", defaults);
+  const RunSet wrong_quant = parse_runs(unnamed, "inline.json", cat(), defaults);
   EXPECT_TRUE(wrong_quant.runs.empty());
   ASSERT_FALSE(wrong_quant.skipped.empty());
   EXPECT_NE(wrong_quant.skipped[0].reason.find("model_type"), std::string::npos);
 
   defaults.model = "llama-2-70b-q4_k_m";  // 69 B parameters against the file's 8.03 B
-  const RunSet wrong_size = load("llama-bench-cuda.json", defaults);
+  const RunSet wrong_size = parse_runs(unnamed, "inline.json", cat(), defaults);
   EXPECT_TRUE(wrong_size.runs.empty());
   EXPECT_NE(wrong_size.skipped[0].reason.find("model_n_params"), std::string::npos);
 
   defaults.model = "llama-3.1-8b";  // no quantisation named
-  EXPECT_THROW((void)load("llama-bench-cuda.json", defaults), InputError);
+  EXPECT_THROW((void)parse_runs(unnamed, "inline.json", cat(), defaults), InputError);
+
+  // "Apple M2 Max" names the chip but not its GPU size: --hw completes it, and must be that chip.
+  RunDefaults other_chip;
+  other_chip.hardware = "rtx-4090";
+  const RunSet wrong_chip = load("llama-bench-metal.jsonl", other_chip);
+  EXPECT_TRUE(wrong_chip.runs.empty());
+  ASSERT_FALSE(wrong_chip.skipped.empty());
+  EXPECT_NE(wrong_chip.skipped[0].reason.find("names 'Apple M2 Max'"), std::string::npos) << wrong_chip.skipped[0].reason;
+}
+
+TEST(Ollama, ModelFlagAppliesOnlyWhenTheTagNamesNone) {
+  RunDefaults defaults;
+  defaults.hardware = "m2-max";
+  defaults.model = "qwen3-8b-q8_0";
+  const RunSet tagged = load("ollama-generate.json", defaults);  // tag llama3.1:8b-instruct-q4_K_M
+  ASSERT_EQ(tagged.runs.size(), 2u);
+  EXPECT_EQ(tagged.runs[0].model_id, "llama-3.1-8b");
+  const std::string untagged =
+      "{\"model\":\"my-private-model\",\"done\":true,\"prompt_eval_count\":12,\"prompt_eval_duration\":10000000,"
+      "\"eval_count\":100,\"eval_duration\":800000000}\n";
+  const RunSet set = parse_runs(untagged, "stream.jsonl", cat(), defaults);
+  ASSERT_EQ(set.runs.size(), 2u) << (set.skipped.empty() ? "" : set.skipped[0].reason);
+  EXPECT_EQ(set.runs[0].model_id, "qwen3-8b");
+  EXPECT_EQ(set.runs[0].quant_id, "q8_0");
 }
 
 TEST(LlamaBench, GptOssMxfp4MoeIsTheGgufBuild) {

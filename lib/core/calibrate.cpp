@@ -821,6 +821,7 @@ Scenario RunCase::scenario() const noexcept {
                      : *std::max_element(hardware->memory_options_gib.begin(), hardware->memory_options_gib.end());
   s.host = hardware->kind == HardwareKind::gpu ? host : nullptr;
   s.allow_offload = true;
+  s.margin = kNoFitMargin;  // where the run's layers were, not a plan: the runner used all it could
   return s;
 }
 

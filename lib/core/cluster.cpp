@@ -225,7 +225,7 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
       stage.kv_cache_bytes = kv_total * share;
       stage.fixed_bytes = node_fits[i].compute_buffer_bytes + node_fits[i].runtime_overhead_bytes;
       stage.required_bytes = stage.weights_bytes + stage.kv_cache_bytes + stage.fixed_bytes;
-      stage.fits = stage.required_bytes <= stage.available_bytes;
+      stage.fits = stage.required_bytes + node_fits[i].margin_bytes <= stage.available_bytes;  // margin kept
 
       // Each machine streams its layers' active weights and KV at its own bandwidth with its engine's
       // efficiency (the decode model of predict.hpp applied to a slice of the layers).
@@ -282,7 +282,7 @@ ClusterPlan plan_cluster(const std::vector<ResolvedQuery>& nodes, const LinkSpec
       const double required = w.stored / n + kv_total / kv_split + node_fits[i].compute_buffer_bytes +
                               node_fits[i].runtime_overhead_bytes;
       tp.per_node_required_bytes = std::max(tp.per_node_required_bytes, required);
-      tp.fits = tp.fits && required <= node_fits[i].available_bytes;
+      tp.fits = tp.fits && required + node_fits[i].margin_bytes <= node_fits[i].available_bytes;
       const double bw = hw.bandwidth_gb_s * units::kBytesPerGB;
       const double t_weights = (w.per_token / n) / (bw * k.weight_bandwidth_efficiency * k.kernel(q.kernel));
       const double t_kv = (kv_read_total / kv_split) / (bw * k.kv_bandwidth_efficiency);

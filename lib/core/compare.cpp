@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "llmfit/errors.hpp"
 #include "parallel.hpp"
@@ -63,21 +64,40 @@ CompareScenarios resolve_compare_scenarios(const Catalog& catalog, const Query& 
   (void)catalog.resolve_model(base.model);  // an unknown model fails once, not per machine
   CompareScenarios out;
   std::string first_error;
+  // A setting that applies to none of the machines is refused, not noted as many times.
+  bool host_applies = base.host.empty();
+  bool host_memory_applies = !base.host_memory_gib;
+  bool gpu_share_applies = !base.gpu_memory_fraction;
   for (const std::string& name : hardware) {
-    (void)catalog.resolve_hardware(name);  // unknown ids always fail, with a suggestion
-    Query query = base;
+    const HardwareChoice choice = catalog.resolve_hardware(name);  // unknown ids always fail, with a suggestion
+    // Settings of one kind of machine (a GPU's host, a unified chip's GPU share) apply where they can,
+    // and each row says where they did not.
+    std::vector<std::string> notes;
+    Query query = applicable_to(base, *choice.hardware, notes);
     query.hardware = name;
+    host_applies = host_applies || !query.host.empty();
+    host_memory_applies = host_memory_applies || query.host_memory_gib.has_value();
+    gpu_share_applies = gpu_share_applies || query.gpu_memory_fraction.has_value();
+    auto resolved = [&] {
+      ResolvedQuery r = resolve_query(catalog, query, profile);
+      r.warnings.insert(r.warnings.end(), notes.begin(), notes.end());
+      return r;
+    };
     if (!skip_incompatible) {
-      out.resolved.push_back(resolve_query(catalog, query, profile));
+      out.resolved.push_back(resolved());
       continue;
     }
     try {
-      out.resolved.push_back(resolve_query(catalog, query, profile));
+      out.resolved.push_back(resolved());
     } catch (const InputError& error) {
       if (first_error.empty()) first_error = error.message();
       out.skipped.push_back(name + ": " + error.message());
     }
   }
+  for (const auto& [applies, name, kind] : {std::tuple{host_applies, "host", "graphics cards"},
+                                            std::tuple{host_memory_applies, "host_memory_gib", "graphics cards"},
+                                            std::tuple{gpu_share_applies, "gpu_memory_fraction", "unified-memory chips"}})
+    if (!applies) throw InputError(fmt::format("{} applies to {}; none of the machines compared is one", field(name), kind));
   // Skipping everything means the question itself is wrong (e.g. --context beyond the model's maximum).
   if (out.resolved.empty() && !first_error.empty()) throw InputError(first_error);
   return out;

@@ -16,9 +16,7 @@ using detail::quant_applies;
 
 std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
                                              double quality_tolerance_pct) {
-  auto qualifies = [](const QuantCandidate& c) {
-    return c.quant != nullptr && c.prediction.in_range && c.prediction.fit.fits && c.meets_speed;
-  };
+  auto qualifies = [](const QuantCandidate& c) { return c.qualifies(); };
   std::optional<double> least_loss;
   for (const QuantCandidate& c : candidates)
     if (qualifies(c) && (!least_loss || c.quant->quality_ppl_increase_pct < *least_loss))
@@ -40,10 +38,19 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
     throw InputError(fmt::format("{}: {} is out of range (expected 0 to 1e9 tok/s)", field("min_decode_tok_s"),
                                  options.min_decode_tok_s));
   if (!finite_in(options.quality_tolerance_pct, 0, 100))
-    throw InputError(fmt::format("{}: {} is out of range (0 to 100 percentage points)", field("quality_tolerance_pct"),
+    // A library setting with no flag (--quality-tolerance is the floor, max_ppl_increase_pct).
+    throw InputError(fmt::format("quality_tolerance_pct: {} is out of range (0 to 100 percentage points)",
                                  options.quality_tolerance_pct));
-  if (options.base.context_tokens < 0)
-    throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), options.base.context_tokens));
+  if (!finite_in(options.max_ppl_increase_pct, 0, 1000))
+    throw InputError(fmt::format("{}: {} is out of range (0 to 1000 percent)", field("max_ppl_increase_pct"),
+                                 options.max_ppl_increase_pct));
+  if (options.base.context_tokens && *options.base.context_tokens < 1)
+    throw InputError(fmt::format("{}: {} must be at least 1 token", field("context_tokens"),
+                                 *options.base.context_tokens));
+  if (options.base.prompt_tokens && *options.base.prompt_tokens < 1)
+    throw InputError(fmt::format("{}: {} must be at least 1 token", field("prompt_tokens"), *options.base.prompt_tokens));
+  // A model whose maximum context is below the context (or prompt) asked for is skipped, not an error.
+  const std::int64_t needed = std::max(options.base.context_tokens.value_or(0), options.base.prompt_tokens.value_or(0));
   const HardwareChoice choice = catalog.resolve_hardware(options.base.hardware);
   std::optional<Backend> backend;
   if (!options.base.backend.empty()) {
@@ -52,17 +59,19 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   }
 
   FitSearchResult result;
-  result.hardware_label = hardware_label(*choice.hardware, choice.count,
-                                         choice.memory_gib > 0 ? choice.memory_gib : options.base.memory_gib);
-  result.requested_context = options.base.context_tokens;
+  const double memory_gib = choice.memory_gib > 0 ? choice.memory_gib : options.base.memory_gib.value_or(0);
+  result.hardware_label = hardware_label(*choice.hardware, choice.count, memory_gib);
+  result.requested_context = options.base.context_tokens.value_or(0);
   result.quality_tolerance_pct = options.quality_tolerance_pct;
+  result.max_ppl_increase_pct = options.max_ppl_increase_pct;
+  result.margin = parse_fit_margin(options.base.fit_margin);
   for (const ModelSpec& model : catalog.models()) {
     if (!options.model_ids.empty() &&
         std::find(options.model_ids.begin(), options.model_ids.end(), model.id) == options.model_ids.end())
       continue;
-    if (options.base.context_tokens > model.max_context) {
-      result.skipped.push_back(fmt::format("{}: maximum context {} is below the requested {}", model.id,
-                                           model.max_context, options.base.context_tokens));
+    if (needed > model.max_context) {
+      result.skipped.push_back(
+          fmt::format("{}: maximum context {} is below the requested {}", model.id, model.max_context, needed));
       continue;
     }
     ModelFit fit;
@@ -78,6 +87,7 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
       candidate.prediction = predict(resolved.scenario, resolved.efficiency->constants);
       candidate.meets_speed = candidate.prediction.in_range &&
                               candidate.prediction.decode_tok_s >= options.min_decode_tok_s;
+      candidate.meets_quality = quant.quality_ppl_increase_pct <= options.max_ppl_increase_pct;
       fit.context_tokens = resolved.scenario.context_tokens;
       fit.candidates.push_back(candidate);
     }

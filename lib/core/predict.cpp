@@ -343,6 +343,12 @@ double unified_gpu_fraction(const HardwareSpec& hw, double memory_gib) noexcept 
   return 0.9;
 }
 
+double fit_margin_bytes(const FitMargin& margin, double available_bytes) noexcept {
+  const double share = std::isfinite(margin.share_of_usable) ? std::max(0.0, margin.share_of_usable) : 0.0;
+  const double bytes = std::isfinite(margin.bytes) ? std::max(0.0, margin.bytes) : 0.0;
+  return std::max(share * std::max(0.0, available_bytes), bytes);
+}
+
 MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k) noexcept {
   return fit_memory(s, k, prepare_model_quant(*s.model, *s.quant));
 }
@@ -392,11 +398,15 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   fit.total_bytes = fit.weights_bytes + fit.kv_cache_bytes + fixed_bytes;
   fit.gpu_layers = m.layers;
 
-  // Largest context that fits fully.
-  fit.max_context = detail::max_context_closed_form(terms, s.kv_type, batch, fit.weights_bytes, fixed_bytes,
-                                                    fit.available_bytes);
+  // What the verdicts and the layer split may use: usable memory less the safety margin.
+  fit.margin_bytes = fit_margin_bytes(s.margin, fit.available_bytes);
+  const double plan_bytes = fit.available_bytes - fit.margin_bytes;
 
-  if (fit.total_bytes <= fit.available_bytes) {
+  // Largest context that fits fully.
+  fit.max_context =
+      detail::max_context_closed_form(terms, s.kv_type, batch, fit.weights_bytes, fixed_bytes, plan_bytes);
+
+  if (fit.total_bytes <= plan_bytes) {
     fit.fits = true;
     fit.verdict = FitVerdict::fits;
     return fit;
@@ -417,7 +427,7 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
                                                  cpu_os_reserve_bytes(fit.device_memory_bytes));
   }
 
-  const double overflow = fit.total_bytes - fit.available_bytes;
+  const double overflow = fit.total_bytes - plan_bytes;
   // Expert offload (llama.cpp --n-cpu-moe): routed experts of some MoE layers stay in host RAM,
   // attention and shared weights stay on the accelerator. Preferred: the host reads only active experts.
   if (m.is_moe() && w.routed_experts > 0) {
@@ -438,7 +448,7 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
   }
   // Layer offload (llama.cpp -ngl): whole layers with their KV move to the host.
   const double per_layer = w.per_layer + fit.kv_cache_bytes / m.layers;
-  const double room = fit.available_bytes - w.non_layer - fixed_bytes;
+  const double room = plan_bytes - w.non_layer - fixed_bytes;
   const double layers_that_fit = room > 0 ? std::floor(room / per_layer) : 0.0;
   const int gpu_layers = layers_that_fit >= m.layers ? m.layers : layers_that_fit > 0 ? static_cast<int>(layers_that_fit) : 0;
   const double offloaded = (m.layers - gpu_layers) * per_layer;
@@ -643,27 +653,68 @@ std::vector<std::int64_t> context_ladder(std::int64_t max_context) {
   return ladder;
 }
 
+Scenario at_prompt(const Scenario& s, std::int64_t prompt) noexcept {
+  Scenario at = s;
+  at.prompt_tokens = prompt;
+  at.context_tokens = std::max(s.context_tokens, prompt);
+  return at;
+}
+
+namespace {
+
+ContextPoint point_of(const Scenario& at, const EfficiencyConstants& k, const ModelQuantTerms& terms) {
+  const Prediction p = predict(at, k, terms);
+  ContextPoint point;
+  point.context = at.prompt_tokens;
+  point.kv_tokens = at.context_tokens;
+  point.fits = p.fit.fits;
+  point.verdict = p.fit.verdict;
+  if (p.in_range && p.fit.verdict != FitVerdict::does_not_fit) {
+    point.decode_tok_s = clamp_non_negative(p.decode_tok_s);
+    point.ttft_s = clamp_non_negative(p.ttft_s);
+  }
+  return point;
+}
+
+}  // namespace
+
+ContextPoint speed_at_prompt(const Scenario& s, const EfficiencyConstants& k, std::int64_t prompt) {
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return {};
+  return point_of(at_prompt(s, prompt), k, prepare_model_quant(*s.model, *s.quant));
+}
+
 std::vector<ContextPoint> context_scaling(const Scenario& s, const EfficiencyConstants& k) {
   std::vector<ContextPoint> points;
   if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return points;
   const ModelQuantTerms terms = prepare_model_quant(*s.model, *s.quant);
-  for (std::int64_t context : context_ladder(s.model->max_context)) {
+  std::vector<std::int64_t> lengths = context_ladder(s.model->max_context);
+  for (const std::int64_t own : {s.prompt_tokens, s.context_tokens})
+    if (own >= 1 && own <= s.model->max_context) lengths.push_back(own);
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+  for (const std::int64_t length : lengths) points.push_back(point_of(at_prompt(s, length), k, terms));
+  return points;
+}
+
+std::int64_t max_context_with_offload(const Scenario& s, const EfficiencyConstants& k) {
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr || s.model->max_context < 1) return 0;
+  const ModelQuantTerms terms = prepare_model_quant(*s.model, *s.quant);
+  auto runs_at = [&](std::int64_t context) {
     Scenario at = s;
     at.context_tokens = context;
-    at.prompt_tokens = context;
-    const MemoryFit fit = fit_memory(at, k, terms);
-    ContextPoint point;
-    point.context = context;
-    point.fits = fit.fits;
-    point.verdict = fit.verdict;
-    if (fit.verdict != FitVerdict::does_not_fit) {
-      point.decode_tok_s =
-          clamp_non_negative(1.0 / decode_seconds_per_token(at, terms, fit, k, static_cast<double>(context)));
-      point.ttft_s = clamp_non_negative(prefill_seconds(at, terms, fit, k, static_cast<double>(context), 0));
-    }
-    points.push_back(point);
+    at.prompt_tokens = std::min(s.prompt_tokens, context);
+    return fit_memory(at, k, terms).verdict != FitVerdict::does_not_fit;
+  };
+  // More context never frees memory: bisect for the last length that runs.
+  if (!runs_at(1)) return 0;
+  std::int64_t low = 1;
+  std::int64_t high = s.model->max_context;
+  if (runs_at(high)) return high;
+  while (high - low > 1) {
+    const std::int64_t mid = low + (high - low) / 2;
+    (runs_at(mid) ? low : high) = mid;
   }
-  return points;
+  return low;
 }
 
 }  // namespace llmfit

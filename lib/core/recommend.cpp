@@ -147,7 +147,7 @@ Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const Efficie
   // The model's default stays a default: the engine for this machine may run its GGUF build.
   query.model = result.quant_is_default ? model.id : model.id + "-" + result.quant->id;
   query.batch = o.users;
-  if (o.context_tokens > 0) query.context_tokens = o.context_tokens;
+  if (o.context_tokens > 0) query.context_tokens = o.context_tokens;  // 0: the default
   if (capacity.memory_gib != hw.default_memory_gib) query.memory_gib = capacity.memory_gib;
   Ranked r;
   Recommendation& rec = r.rec;

@@ -27,10 +27,10 @@ constexpr std::size_t kMaxCandidatesShown = 6;
 constexpr std::array<std::string_view, 8> kHardwareNoise{"nvidia", "geforce", "apple",    "amd",
                                                          "radeon", "intel",   "graphics", "gpu"};
 // A fine-tune of the same weights' shape (instruct, chat, base), Meta's repository prefix, Ollama's
-// "latest" tag, and the format words (recorded by model_name_parts).
-// Quantisation-aware training ("qat") keeps the shape too.
-constexpr std::array<std::string_view, 10> kModelNoise{"instruct", "it",     "chat", "hf",  "base",
-                                                       "qat",      "meta",   "latest", "gguf", "mlx"};
+// "latest" tag, and the format words (recorded by model_name_parts). Not "qat": quantisation-aware-trained
+// weights are a checkpoint of their own, and the catalogue gives some their own entry (gemma-4-31b-qat).
+constexpr std::array<std::string_view, 9> kModelNoise{"instruct", "it",     "chat",   "hf",  "base",
+                                                      "meta",     "latest", "gguf", "mlx"};
 
 bool is_letter(char c) noexcept { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }

@@ -1,9 +1,7 @@
 // scale: batch and context sweeps (scale.hpp).
 #include "llmfit/scale.hpp"
 
-
 #include <vector>
-
 
 namespace llmfit {
 
@@ -29,11 +27,13 @@ std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyCo
     point.aggregate_tok_s = p.aggregate_decode_tok_s;
     point.compute_bound = p.compute_bound_decode;
     point.fits = p.fit.fits;
+    point.verdict = p.fit.verdict;
     point.total_bytes = p.fit.total_bytes;
     points.push_back(point);
     if (batch == 1) first_fits = point.fits;
     if (point.compute_bound) break;
     if (first_fits && !point.fits) break;
+    if (point.verdict == FitVerdict::does_not_fit) break;  // more users need more memory still
   }
   return points;
 }
@@ -61,19 +61,6 @@ int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants&
     (fits_at(mid) ? low : high) = mid;
   }
   return low;
-}
-
-std::vector<FitVerdict> context_verdicts(const Scenario& scenario, const EfficiencyConstants& constants,
-                                         const std::vector<ContextPoint>& points) {
-  std::vector<FitVerdict> verdicts;
-  verdicts.reserve(points.size());
-  for (const ContextPoint& point : points) {
-    Scenario at = scenario;
-    at.context_tokens = point.context;
-    at.prompt_tokens = point.context;
-    verdicts.push_back(fit_memory(at, constants).verdict);
-  }
-  return verdicts;
 }
 
 }  // namespace llmfit

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <optional>
+#include <system_error>
 
 #include "llmfit/errors.hpp"
 
@@ -13,7 +15,8 @@ namespace {
 
 void check_range(double value, double low, double high, const char* name, const char* unit) {
   if (!std::isfinite(value) || value < low || value > high)
-    throw InputError(fmt::format("{}: {} is out of range (expected {} to {} {})", field(name), value, low, high, unit));
+    throw InputError(fmt::format("{}: {} is out of range (expected {} to {}{}{})", field(name), value, low, high,
+                                 *unit != '\0' ? " " : "", unit));
 }
 
 /// The device API a query names, parsed (nullopt when none is named).
@@ -119,48 +122,75 @@ void choose_api(std::optional<DeviceApi> named_api, const Query& query, Resolved
   s.api = api;
 }
 
-/// KV cache type, context, prompt, batch and the memory the accelerator may use.
+/// The context, and the prompt within it. A prompt longer than a context that was not given widens the
+/// context (and says so); one longer than a context that was given is refused: the KV cache must hold it.
+void choose_context(const Query& query, ResolvedQuery& r) {
+  Scenario& s = r.scenario;
+  const ModelSpec& model = *s.model;
+  if (query.context_tokens) {
+    if (*query.context_tokens < 1)
+      throw InputError(fmt::format("{}: {} must be at least 1 token", field("context_tokens"), *query.context_tokens));
+    if (*query.context_tokens > model.max_context)
+      throw InputError(fmt::format("{}: {} exceeds the maximum context of {} ({} tokens)", field("context_tokens"),
+                                   *query.context_tokens, model.id, model.max_context));
+    s.context_tokens = *query.context_tokens;
+  } else {
+    s.context_tokens = std::min<std::int64_t>(kDefaultContextTokens, model.max_context);
+  }
+  if (!query.prompt_tokens) {
+    s.prompt_tokens = std::min(kDefaultPromptTokens, s.context_tokens);
+    return;
+  }
+  const std::int64_t prompt = *query.prompt_tokens;
+  if (prompt < 1 || prompt > model.max_context)
+    throw InputError(fmt::format("{}: {} is out of range (expected 1 to {} tokens, the maximum context of {})",
+                                 field("prompt_tokens"), prompt, model.max_context, model.id));
+  if (prompt > s.context_tokens) {
+    if (query.context_tokens)
+      throw InputError(fmt::format("{}: a {}-token prompt does not fit in the {}-token KV cache of {}; raise {} or "
+                                   "leave it out",
+                                   field("prompt_tokens"), prompt, s.context_tokens, field("context_tokens"),
+                                   field("context_tokens")));
+    r.assumptions.push_back(fmt::format("context {} tokens: widened to hold the {}-token prompt ({} not given)",
+                                        prompt, prompt, field("context_tokens")));
+    s.context_tokens = prompt;
+  }
+  s.prompt_tokens = prompt;
+}
+
+/// KV cache type, context, prompt, batch, the memory the accelerator may use and the margin it keeps.
 void choose_sizes(const Query& query, ResolvedQuery& r) {
   Scenario& s = r.scenario;
   const HardwareSpec& hw = *s.hardware;
-  const ModelSpec& model = *s.model;
   s.kv_type = kv_cache_type_or_throw(query.kv_type);
-
-  if (query.context_tokens < 0)
-    throw InputError(fmt::format("{}: {} must be positive", field("context_tokens"), query.context_tokens));
-  if (query.context_tokens == 0) {
-    s.context_tokens = std::min<std::int64_t>(8192, model.max_context);
-  } else {
-    if (query.context_tokens > model.max_context)
-      throw InputError(fmt::format("{}: {} exceeds the maximum context of {} ({} tokens)", field("context_tokens"),
-                                   query.context_tokens, model.id, model.max_context));
-    s.context_tokens = query.context_tokens;
-  }
-  check_range(static_cast<double>(query.prompt_tokens), 1, static_cast<double>(model.max_context), "prompt_tokens",
-              "tokens (the model's maximum context)");
-  s.prompt_tokens = query.prompt_tokens;
+  choose_context(query, r);
   check_range(query.batch, 1, 4096, "batch", "sequences");
   s.batch = query.batch;
-  if (query.memory_gib != 0) {
-    check_range(query.memory_gib, 0.1, 1e5, "memory_gib", "GiB");
-    s.memory_gib = query.memory_gib;
-    const bool is_option = std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), query.memory_gib) !=
+  if (query.memory_gib) {
+    check_range(*query.memory_gib, 0.1, 1e5, "memory_gib", "GiB");
+    s.memory_gib = *query.memory_gib;
+    const bool is_option = std::find(hw.memory_options_gib.begin(), hw.memory_options_gib.end(), s.memory_gib) !=
                            hw.memory_options_gib.end();
-    r.assumptions.push_back(fmt::format("memory {:g} GiB per device ({})", query.memory_gib,
+    r.assumptions.push_back(fmt::format("memory {:g} GiB per device ({})", s.memory_gib,
                                         is_option ? "a shipped configuration" : "as given"));
   }
-  if (query.gpu_memory_fraction != 0) {
-    check_range(query.gpu_memory_fraction, 0.05, 1.0, "gpu_memory_fraction", "");
+  if (query.gpu_memory_fraction) {
+    check_range(*query.gpu_memory_fraction, 0.05, 1.0, "gpu_memory_fraction", "");
     if (hw.kind != HardwareKind::unified)
       throw InputError(field("gpu_memory_fraction") + " applies to unified-memory chips only; '" + hw.id +
                        "' is not one");
-    s.gpu_memory_fraction = query.gpu_memory_fraction;
+    s.gpu_memory_fraction = *query.gpu_memory_fraction;
   }
-  if (query.host_memory_gib != 0) {
-    check_range(query.host_memory_gib, 0.1, 1e5, "host_memory_gib", "GiB");
-    s.host_memory_gib = query.host_memory_gib;
+  if (query.host_memory_gib) {
+    check_range(*query.host_memory_gib, 0.1, 1e5, "host_memory_gib", "GiB");
+    if (hw.kind != HardwareKind::gpu)
+      throw InputError(fmt::format("{} is the RAM of a graphics card's host; '{}' offloads within its own memory "
+                                   "(set that with {})",
+                                   field("host_memory_gib"), hw.id, field("memory_gib")));
+    s.host_memory_gib = *query.host_memory_gib;
   }
   s.allow_offload = query.allow_offload;
+  s.margin = parse_fit_margin(query.fit_margin);
 }
 
 /// The CPU/RAM entry that runs a GPU's offloaded layers: named, else the catalogue's default host.
@@ -169,7 +199,9 @@ void choose_host(const Catalog& catalog, const Query& query, ResolvedQuery& r) {
   const HardwareSpec& hw = *s.hardware;
   if (hw.kind != HardwareKind::gpu) {
     if (!query.host.empty())
-      r.warnings.push_back(field("host") + " ignored: '" + hw.id + "' runs offloaded layers on its own CPU");
+      throw InputError(fmt::format("{} names the CPU/RAM of a graphics card's host; '{}' runs offloaded layers on "
+                                   "its own CPU",
+                                   field("host"), hw.id));
     return;
   }
   if (!query.host.empty()) {
@@ -192,6 +224,59 @@ void choose_host(const Catalog& catalog, const Query& query, ResolvedQuery& r) {
 
 }  // namespace
 
+FitMargin parse_fit_margin(std::string_view text) {
+  if (text.empty()) return kDefaultFitMargin;
+  std::string number(text);
+  bool share = false;
+  const std::string lower = to_lower(number);
+  if (lower.ends_with('%')) {
+    share = true;
+    number.pop_back();
+  } else if (lower.ends_with("gb")) {
+    number.resize(number.size() - 2);
+  }
+  double value = 0;
+  const char* begin = number.data();
+  const char* end = begin + number.size();
+  const auto [stop, error] = std::from_chars(begin, end, value);
+  if (number.empty() || error != std::errc() || stop != end || !std::isfinite(value) || value < 0 ||
+      (share && value > 50) || (!share && value > 1e5))
+    throw InputError(fmt::format("{}: '{}' is not a margin; give a share of usable memory (5%, at most 50%) or "
+                                 "GB (1.5), or 0 for none",
+                                 field("fit_margin"), excerpt(text, 40)));
+  return share ? FitMargin{value / 100, 0} : FitMargin{0, value * 1e9};
+}
+
+std::string describe_fit_margin(const FitMargin& margin) {
+  const bool share = margin.share_of_usable > 0;
+  const bool bytes = margin.bytes > 0;
+  if (share && bytes)
+    return fmt::format("{:g}% of usable memory or {:g} GB, whichever is larger", margin.share_of_usable * 100,
+                       margin.bytes / 1e9);
+  if (share) return fmt::format("{:g}% of usable memory", margin.share_of_usable * 100);
+  if (bytes) return fmt::format("{:g} GB", margin.bytes / 1e9);
+  return "none";
+}
+
+Query applicable_to(const Query& query, const HardwareSpec& hardware, std::vector<std::string>& notes) {
+  Query q = query;
+  if (hardware.kind != HardwareKind::gpu && !q.host.empty()) {
+    notes.push_back(fmt::format("{} does not apply to {}: it offloads to its own CPU", field("host"), hardware.id));
+    q.host.clear();
+  }
+  if (hardware.kind != HardwareKind::gpu && q.host_memory_gib) {
+    notes.push_back(
+        fmt::format("{} does not apply to {}: it offloads within its own memory", field("host_memory_gib"), hardware.id));
+    q.host_memory_gib.reset();
+  }
+  if (hardware.kind != HardwareKind::unified && q.gpu_memory_fraction) {
+    notes.push_back(fmt::format("{} does not apply to {}: not unified memory", field("gpu_memory_fraction"),
+                                hardware.id));
+    q.gpu_memory_fraction.reset();
+  }
+  return q;
+}
+
 ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const EfficiencyProfile& profile) {
   if (query.hardware.empty())
     throw InputError(
@@ -203,9 +288,9 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   // A capacity in the hardware name ("M3 Ultra 512GB", "m3-ultra@512") is the memory per device.
   Query sized = query;
   if (hw_choice.memory_gib > 0) {
-    if (query.memory_gib != 0 && query.memory_gib != hw_choice.memory_gib)
+    if (query.memory_gib && *query.memory_gib != hw_choice.memory_gib)
       throw InputError(fmt::format("{} {:g} and {} '{}' ({:g} GiB) disagree; give the capacity once",
-                                   field("memory_gib"), query.memory_gib, field("hardware"), query.hardware,
+                                   field("memory_gib"), *query.memory_gib, field("hardware"), query.hardware,
                                    hw_choice.memory_gib));
     sized.memory_gib = hw_choice.memory_gib;
   }
@@ -242,6 +327,8 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   const EfficiencyConstants& k = a.resolved.efficiency->constants;
   a.prediction = predict(a.resolved.scenario, k);
   a.context_scaling = context_scaling(a.resolved.scenario, k);
+  a.full_context = speed_at_prompt(a.resolved.scenario, k, a.resolved.scenario.context_tokens);
+  a.max_context_with_offload = max_context_with_offload(a.resolved.scenario, k);
   const EfficiencyUncertainty& u = a.resolved.efficiency->uncertainty;
   if (u.known && a.prediction.in_range) {
     a.decode_low_tok_s = a.prediction.decode_tok_s / (1 + u.decode_relative_error);

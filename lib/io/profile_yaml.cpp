@@ -5,11 +5,16 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 #include "llmfit/catalog.hpp"
 #include "llmfit/errors.hpp"
@@ -194,6 +199,49 @@ std::string calibrated_profile_document(const CalibrationReport& report, const s
     throw InputError("calibrate: no profile written, it would not be readable: " + e.message() + worst);
   }
   return document;
+}
+
+namespace {
+
+/// A YAML node as JSON: scalars that read whole as numbers (or true/false) become numbers (booleans), the
+/// rest strings. For documents llmfit wrote itself, whose scalars are plain.
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& item : node) object[item.first.Scalar()] = yaml_to_json(item.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(yaml_to_json(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() != "!" && (text == "true" || text == "false")) return text == "true";
+      double value = 0;
+      const char* end = text.data() + text.size();
+      const auto [stop, error] = std::from_chars(text.data(), end, value);
+      if (node.Tag() != "!" && !text.empty() && error == std::errc() && stop == end && std::isfinite(value)) {
+        std::int64_t whole = 0;
+        const auto [whole_stop, whole_error] = std::from_chars(text.data(), end, whole);
+        if (whole_error == std::errc() && whole_stop == end) return whole;
+        return value;
+      }
+      return text;
+    }
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string calibrated_profile_json(const CalibrationReport& report, const std::vector<RunCase>& cases) {
+  const nlohmann::json doc = yaml_to_json(YAML::Load(calibrated_profile_document(report, cases)));
+  std::string text = doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  (void)parse_profile_yaml(text, "the fitted profile (JSON)");  // what --calibration will read
+  return text;
 }
 
 EfficiencyProfile load_profile_path(const std::string& path) {

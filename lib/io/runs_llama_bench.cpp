@@ -50,9 +50,17 @@ const QuantSpec* quant_from_model_type(const Catalog& catalog, std::string_view 
   return nullptr;
 }
 
+/// A device name a file gives, as a catalogue entry: `match` when it names one entry; else `problem` says
+/// why not, and `chip` is the entry it names without saying which GPU size ("Apple M2 Max": m2-max or
+/// m2-max-30c), null when it names none.
+struct DeviceNameMatch {
+  HardwareSlugMatch match;
+  const HardwareSpec* chip = nullptr;
+  std::string problem;
+};
+
 /// A llama-bench / CUDA device name ("NVIDIA GeForce RTX 4090", "Apple M2 Max") as a catalogue entry.
-/// Rejects a name that fits no entry or, for Apple chips sold with several GPU sizes, more than one.
-HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_view name) {
+DeviceNameMatch hardware_from_device_name(const Catalog& catalog, std::string_view name) {
   std::string slug;
   std::istringstream words{to_lower(name)};
   for (std::string word; words >> word;) {
@@ -62,21 +70,35 @@ HardwareSlugMatch hardware_from_device_name(const Catalog& catalog, std::string_
     if (!slug.empty()) slug += '-';
     slug += word;
   }
-  HardwareSlugMatch match = map_hardware_slug(slug, catalog);
-  if (match.hardware == nullptr) reject("gpu_info: '" + clip(name) + "' matches no catalogue entry; pass " + field("hardware"));
-  if (match.hardware->vendor != "apple") return match;
-  // Apple names the chip, not its GPU bin: "Apple M2 Max" may be the 30- or the 38-core part.
-  for (const auto& other : catalog.hardware()) {
-    if (&other == match.hardware || other.id.size() <= match.hardware->id.size() + 1) continue;
-    const std::string_view id = other.id;
-    if (id.substr(0, match.hardware->id.size() + 1) != match.hardware->id + "-") continue;
-    const std::string_view tail = id.substr(match.hardware->id.size() + 1);
-    if (tail.size() >= 2 && tail.back() == 'c' &&
-        std::all_of(tail.begin(), tail.end() - 1, [](char c) { return c >= '0' && c <= '9'; }))
-      reject("gpu_info: '" + clip(name) + "' names the chip but not its GPU size (" + match.hardware->id + " or " +
-             other.id + "); pass " + field("hardware"));
+  DeviceNameMatch out;
+  out.match = map_hardware_slug(slug, catalog);
+  if (out.match.hardware == nullptr) {
+    out.problem = "gpu_info: '" + clip(name) + "' matches no catalogue entry; pass " + field("hardware");
+    return out;
   }
-  return match;
+  if (out.match.hardware->vendor != "apple") return out;
+  // Apple names the chip, not its GPU bin: "Apple M2 Max" may be the 30- or the 38-core part.
+  const HardwareSpec& chip = *out.match.hardware;
+  for (const auto& other : catalog.hardware()) {
+    if (&other == &chip || other.id.size() <= chip.id.size() + 1) continue;
+    const std::string_view id = other.id;
+    if (id.substr(0, chip.id.size() + 1) != chip.id + "-") continue;
+    const std::string_view tail = id.substr(chip.id.size() + 1);
+    if (tail.size() >= 2 && tail.back() == 'c' &&
+        std::all_of(tail.begin(), tail.end() - 1, [](char c) { return c >= '0' && c <= '9'; })) {
+      out.problem = "gpu_info: '" + clip(name) + "' names the chip but not its GPU size (" + chip.id + " or " +
+                    other.id + "); pass " + field("hardware");
+      out.chip = &chip;
+      out.match = {};
+      return out;
+    }
+  }
+  return out;
+}
+
+/// True when `hardware` is `chip` or one of its GPU sizes (m2-max-30c of m2-max).
+bool is_size_of(const HardwareSpec& hardware, const HardwareSpec& chip) {
+  return hardware.id == chip.id || std::string_view(hardware.id).starts_with(chip.id + "-");
 }
 
 /// The device API from llama-bench's `backends` ("CUDA", "Metal,BLAS") or the old per-backend booleans.
@@ -148,46 +170,59 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     if (*params <= 0 || *params > 1e14) reject("model_n_params: must be > 0");
     run.params = *params;
   }
-  ModelQuant mq;
-  if (!ctx.defaults.model.empty()) {
+  // Model: the file's, when its name maps to a catalogue model and quantisation; else --model, which
+  // applies only to runs whose file does not name them.
+  std::string stem = std::filesystem::path(filename).filename().string();
+  if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") stem.resize(stem.size() - 5);
+  ModelQuant mq = model_from_name(ctx.catalog, stem);
+  // model_type comes from the file's general.file_type: it outranks a name ("gpt-oss-20b-mxfp4.gguf" is
+  // llama.cpp's MXFP4 MoE build, not the safetensors release the bare name would read as).
+  if (mq.model != nullptr && type_quant != nullptr) mq.quant = type_quant;
+  const bool file_names_model = mq.model != nullptr && mq.quant != nullptr && (run.params > 0 || mq.quant == type_quant);
+  if (!file_names_model && !ctx.defaults.model.empty()) {
     mq = model_from_flag(ctx.catalog, ctx.defaults.model);
     if (type_quant != nullptr && type_quant != mq.quant)
       reject("model_type: the file says " + ftype + ", " + field("model") + " says " + mq.quant->name);
-  } else {
-    std::string stem = std::filesystem::path(filename).filename().string();
-    if (stem.size() > 5 && to_lower(stem.substr(stem.size() - 5)) == ".gguf") stem.resize(stem.size() - 5);
-    mq = model_from_name(ctx.catalog, stem);
-    // model_type comes from the file's general.file_type: it outranks a name ("gpt-oss-20b-mxfp4.gguf" is
-    // llama.cpp's MXFP4 MoE build, not the safetensors release the bare name would read as).
-    if (mq.model != nullptr && type_quant != nullptr) mq.quant = type_quant;
-    if (mq.model == nullptr || mq.quant == nullptr || (run.params <= 0 && mq.quant != type_quant))
-      reject("model: cannot map '" + clip(model_type, 40) + "' (file '" + clip(stem, 60) +
-             "') to a catalogue model and quantisation; pass " + field("model") + ", e.g. " + field("model") +
-             " llama-3.1-8b-q4_k_m");
+  } else if (!file_names_model) {
+    reject("model: cannot map '" + clip(model_type, 40) + "' (file '" + clip(stem, 60) +
+           "') to a catalogue model and quantisation; pass " + field("model") + ", e.g. " + field("model") +
+           " llama-3.1-8b-q4_k_m");
   }
   check_params(run.params, *mq.model);
   run.model_id = mq.model->id;
   run.quant_id = mq.quant->id;
 
-  // Hardware: --hw, else the GPU names llama-bench printed.
+  // Hardware: the GPU names llama-bench printed, when they name a catalogue entry; else --hw, which
+  // applies only to runs whose file does not name their hardware (a CPU run, an Apple chip without its GPU
+  // size, a device the catalogue does not know).
   const std::string gpu_info = optional_string(record, "gpu_info").value_or("");
   HardwareSlugMatch hw;
-  if (!ctx.defaults.hardware.empty()) {
-    hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
-  } else if (run.api == DeviceApi::cpu) {
-    reject("hardware: a CPU run names no catalogue entry; pass " + field("hardware") + " with the CPU/RAM entry");
-  } else {
-    std::vector<std::string> names;
+  std::vector<std::string> names;
+  if (run.api != DeviceApi::cpu) {
     std::istringstream parts(gpu_info);
     for (std::string part; std::getline(parts, part, ',');) {
       const auto first = part.find_first_not_of(' ');
       if (first != std::string::npos) names.push_back(part.substr(first, part.find_last_not_of(' ') - first + 1));
     }
-    if (names.empty()) reject("gpu_info: missing or empty; pass " + field("hardware"));
     for (const auto& name : names)
       if (name != names.front()) reject("gpu_info: different devices (" + clip(gpu_info) + ") are not modelled");
-    hw = hardware_from_device_name(ctx.catalog, names.front());
+  }
+  const DeviceNameMatch named = names.empty() ? DeviceNameMatch{} : hardware_from_device_name(ctx.catalog, names.front());
+  if (named.match.hardware != nullptr) {
+    hw = named.match;
     hw.device_count = static_cast<int>(names.size());
+  } else if (!ctx.defaults.hardware.empty()) {
+    hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
+    if (named.chip != nullptr && !is_size_of(*hw.hardware, *named.chip))
+      reject("gpu_info: the file names '" + clip(names.front()) + "' (" + named.chip->id + "), not " + field("hardware") +
+             " '" + hw.hardware->id + "'");
+    if (hw.device_count == 1 && names.size() > 1) hw.device_count = static_cast<int>(names.size());
+  } else if (run.api == DeviceApi::cpu) {
+    reject("hardware: a CPU run names no catalogue entry; pass " + field("hardware") + " with the CPU/RAM entry");
+  } else if (names.empty()) {
+    reject("gpu_info: missing or empty; pass " + field("hardware"));
+  } else {
+    reject(named.problem);
   }
   if (const auto split = optional_string(record, "split_mode")) {
     if (*split == "none") hw.device_count = 1;

@@ -18,16 +18,15 @@ void read_ollama_record(const json& record, std::size_t index, const Context& ct
   const HardwareSlugMatch hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
   set_hardware(run, hw);
   run.api = default_api(run.backend, *hw.hardware);
-  ModelQuant mq;
+  // Model: the response's tag when it names a catalogue model and quantisation; else --model, which applies
+  // only to runs whose file does not name them.
   const std::string tag = optional_string(record, "model").value_or("");
-  if (!ctx.defaults.model.empty()) {
+  ModelQuant mq = model_from_name(ctx.catalog, tag);
+  if (mq.model == nullptr || mq.quant == nullptr) {
+    if (ctx.defaults.model.empty())
+      reject("model: Ollama tag '" + clip(tag) + "' does not name a catalogue model and quantisation; pass " +
+             field("model") + ", e.g. " + field("model") + " llama-3.1-8b-q4_k_m");
     mq = model_from_flag(ctx.catalog, ctx.defaults.model);
-  } else {
-    mq = model_from_name(ctx.catalog, tag);
-    if (mq.model == nullptr || mq.quant == nullptr)
-      reject("model: Ollama tag '" + clip(tag) +
-             "' does not name a catalogue model and quantisation; pass " + field("model") + ", e.g. " +
-             field("model") + " llama-3.1-8b-q4_k_m");
   }
   run.model_id = mq.model->id;
   run.quant_id = mq.quant->id;

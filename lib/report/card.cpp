@@ -6,6 +6,8 @@
 #include <cstdint>
 
 #include "llmfit/report/format.hpp"
+#include "common.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/units.hpp"
 #include "table.hpp"
 
@@ -21,7 +23,8 @@ std::string verdict_line(const Answer& a) {
   const char* where = hw.kind == HardwareKind::cpu ? "in RAM" : "on the accelerator";
   switch (fit.verdict) {
     case FitVerdict::fits:
-      return fmt::format("FITS {} ({} free)", where, format_gb(fit.available_bytes - fit.total_bytes));
+      return fmt::format("FITS {} ({} free, of which {} is the safety margin)", where,
+                         format_gb(fit.available_bytes - fit.total_bytes), format_gb(fit.margin_bytes));
     case FitVerdict::partial_offload:
       if (fit.offload == OffloadKind::experts)
         return fmt::format("FITS WITH EXPERT OFFLOAD: routed experts of {} of {} MoE layers ({}) in host RAM",
@@ -29,8 +32,8 @@ std::string verdict_line(const Answer& a) {
       return fmt::format("FITS WITH CPU OFFLOAD: {} of {} layers on the accelerator, {} on the CPU ({})",
                          fit.gpu_layers, m.layers, fit.cpu_layers, format_gb(fit.offloaded_bytes));
     case FitVerdict::does_not_fit:
-      return fmt::format("DOES NOT FIT: needs {}, {} usable{}", format_gb(fit.total_bytes),
-                         format_gb(fit.available_bytes),
+      return fmt::format("DOES NOT FIT: needs {} + {} safety margin, {} usable{}", format_gb(fit.total_bytes),
+                         format_gb(fit.margin_bytes), format_gb(fit.available_bytes),
                          fit.host_available_bytes > 0 ? fmt::format(" (+{} host RAM for offload)",
                                                                     format_gb(fit.host_available_bytes))
                                                       : std::string());
@@ -92,11 +95,9 @@ std::string card_text(const Answer& a) {
   line(fmt::format("  runtime overhead  {:>9}", format_gb(fit.runtime_overhead_bytes)));
   line(fmt::format("  total             {:>9}   of {} usable ({})", format_gb(fit.total_bytes),
                    format_gb(fit.available_bytes), usable_note(a)));
-  if (fit.max_context > 0)
-    line(fmt::format("  largest context that fits: {} tokens{}", with_thousands(fit.max_context),
-                     fit.max_context >= m.max_context ? " (the model's maximum)" : ""));
-  else
-    line("  largest context that fits: none (the weights alone exceed usable memory)");
+  line(fmt::format("  safety margin     {:>9}   kept free by every verdict ({}; {} to change)",
+                   format_gb(fit.margin_bytes), describe_fit_margin(s.margin), field("fit_margin")));
+  line("  " + report::context_limits(s, fit.max_context, a.max_context_with_offload));
   line("");
 
   if (!p.in_range) {
@@ -107,11 +108,23 @@ std::string card_text(const Answer& a) {
     std::string range;
     if (a.decode_high_tok_s > 0)
       range = fmt::format("  ({}-{} calibrated range)", format_rate(a.decode_low_tok_s), format_rate(a.decode_high_tok_s));
-    line(fmt::format("  decode        {:>8} tok/s   after a {}-token prompt{}", format_rate(p.decode_tok_s),
-                     with_thousands(s.prompt_tokens), range));
+    line(fmt::format("  decode        {:>8} tok/s   after a {}-token prompt{}{}", format_rate(p.decode_tok_s),
+                     with_thousands(s.prompt_tokens), s.batch > 1 ? ", each sequence" : "", range));
     if (s.batch > 1)
       line(fmt::format("  aggregate     {:>8} tok/s   {} concurrent sequences", format_rate(p.aggregate_decode_tok_s),
                        s.batch));
+    // The context asked about, when it is longer than the prompt: decode slows as the KV cache fills.
+    if (s.context_tokens > s.prompt_tokens) {
+      const ContextPoint& full = a.full_context;
+      if (full.verdict == FitVerdict::does_not_fit)
+        line(fmt::format("  full context  {:>8}         a {}-token prompt does not fit", "-",
+                         with_thousands(s.context_tokens)));
+      else
+        line(fmt::format("  full context  {:>8} tok/s   after a {}-token prompt (the context filled); first token "
+                         "{}",
+                         format_rate(full.decode_tok_s), with_thousands(s.context_tokens),
+                         format_duration(full.ttft_s)));
+    }
     std::string prefill_range;
     if (a.prefill_high_tok_s > 0)
       prefill_range = fmt::format("  ({}-{})", format_rate(a.prefill_low_tok_s), format_rate(a.prefill_high_tok_s));
@@ -135,8 +148,10 @@ std::string card_text(const Answer& a) {
                                      ? fmt::format("{} per token, each share at its memory's peak bandwidth",
                                                    format_gb(p.bytes_per_token))
                                      : fmt::format("peak bandwidth / {} per token", format_gb(p.bytes_per_token));
-    line(fmt::format("  ceiling       {:>8} tok/s   {}; reached {:.0f}%", format_rate(p.decode_ceiling_tok_s),
-                     roofline, 100 * p.decode_tok_s / p.decode_ceiling_tok_s));
+    // Like with like: the ceiling is for all the batch's sequences together, so is the speed it is compared with.
+    line(fmt::format("  ceiling       {:>8} tok/s   {}{}; reached {:.0f}%", format_rate(p.decode_ceiling_tok_s),
+                     roofline, s.batch > 1 ? fmt::format(", all {} sequences", s.batch) : std::string(),
+                     100 * p.aggregate_decode_tok_s / p.decode_ceiling_tok_s));
     line(fmt::format("  one token:    weights {} · KV {} · fixed per-layer/token cost {}{}",
                      format_duration(p.decode_seconds_weights), format_duration(p.decode_seconds_kv),
                      format_duration(p.decode_seconds_overhead),
@@ -149,15 +164,22 @@ std::string card_text(const Answer& a) {
   if (!a.context_scaling.empty() && p.in_range) {
     double top = 0;
     for (const auto& point : a.context_scaling) top = std::max(top, point.decode_tok_s);
-    line("CONTEXT     decode tok/s                          TTFT (prompt = context)");
+    line(fmt::format("PROMPT      decode tok/s                          first token   (KV cache {} tokens, or the "
+                     "prompt when longer)",
+                     with_thousands(s.context_tokens)));
     for (const auto& point : a.context_scaling) {
+      std::string own;
+      if (point.context == s.prompt_tokens) own = "your prompt";
+      if (point.context == s.context_tokens) own += own.empty() ? "your context" : " and context";
+      if (!own.empty()) own = "  ← " + own;
       if (point.verdict == FitVerdict::does_not_fit) {
-        line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}  does not fit", with_thousands(point.context), "-", "", "-"));
+        line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}  does not fit{}", with_thousands(point.context), "-", "", "-",
+                         own));
         continue;
       }
-      line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}{}", with_thousands(point.context), format_rate(point.decode_tok_s),
-                       unicode_bar(point.decode_tok_s, top, 24), format_duration(point.ttft_s),
-                       point.fits ? "" : "  partial offload"));
+      line(fmt::format("  {:>9}  {:>8}  {:<24}  {:>9}{}{}", with_thousands(point.context),
+                       format_rate(point.decode_tok_s), unicode_bar(point.decode_tok_s, top, 24),
+                       format_duration(point.ttft_s), point.fits ? "" : "  partial offload", own));
     }
     line("");
   }
@@ -216,7 +238,9 @@ nlohmann::json answer_json(const Answer& a) {
                 {"os_reserved_gb", gb(fit.os_reserved_bytes)},
                 {"host_available_gb", gb(fit.host_available_bytes)},
                 {"headroom_gb", gb(fit.available_bytes - fit.total_bytes)},
-                {"max_context", fit.max_context}};
+                {"margin_gb", gb(fit.margin_bytes)},
+                {"max_context", fit.max_context},
+                {"max_context_with_offload", a.max_context_with_offload}};
   doc["in_range"] = p.in_range;
   doc["decode_tok_s"] = num(p.decode_tok_s);
   doc["aggregate_decode_tok_s"] = num(p.aggregate_decode_tok_s);
@@ -230,14 +254,18 @@ nlohmann::json answer_json(const Answer& a) {
     doc["decode_range_tok_s"] = {a.decode_low_tok_s, a.decode_high_tok_s};
     doc["prefill_range_tok_s"] = {a.prefill_low_tok_s, a.prefill_high_tok_s};
   }
+  auto point_json = [&num](const ContextPoint& point) {
+    return json{{"context", point.context},
+                {"kv_cache_tokens", point.kv_tokens},
+                {"decode_tok_s", point.decode_tok_s > 0 ? num(point.decode_tok_s) : json(nullptr)},
+                {"ttft_s", point.ttft_s > 0 ? num(point.ttft_s) : json(nullptr)},
+                {"fits", point.fits},
+                {"verdict", std::string(to_string(point.verdict))}};
+  };
   json scaling = json::array();
-  for (const auto& point : a.context_scaling)
-    scaling.push_back({{"context", point.context},
-                       {"decode_tok_s", point.decode_tok_s > 0 ? num(point.decode_tok_s) : json(nullptr)},
-                       {"ttft_s", point.ttft_s > 0 ? num(point.ttft_s) : json(nullptr)},
-                       {"fits", point.fits},
-                       {"verdict", std::string(to_string(point.verdict))}});
+  for (const auto& point : a.context_scaling) scaling.push_back(point_json(point));
   doc["context_scaling"] = scaling;
+  doc["full_context"] = point_json(a.full_context);
   const EfficiencyConstants& k = a.resolved.efficiency->constants;
   doc["efficiency"] = {{"source", a.resolved.efficiency->fitted_runs > 0 ? "calibrated" : "default"},
                        {"fitted_runs", a.resolved.efficiency->fitted_runs},

@@ -37,7 +37,9 @@ json check_json(const ClaimCheck& c, const ResolvedQuery& resolved) {
 std::string check_text(const ClaimCheck& c, const ResolvedQuery& resolved) {
   const Scenario& s = resolved.scenario;
   const double bandwidth = s.hardware->bandwidth_gb_s * std::max(1, s.device_count);
-  std::string out = fmt::format("Claim: {} tok/s for {} ({}) on {}\n\n", svg::format_value(c.claimed_tok_s),
+  // With a batch, every figure is for all its sequences together: the claim, the ceilings, the prediction.
+  const std::string who = s.batch > 1 ? fmt::format("{} sequences together", s.batch) : "one sequence";
+  std::string out = fmt::format("Claim: {} tok/s ({}) for {} ({}) on {}\n\n", svg::format_value(c.claimed_tok_s), who,
                                 s.model->name, s.quant->name, devices_name(s));
   switch (c.verdict) {
     case ClaimVerdict::impossible:
@@ -54,8 +56,8 @@ std::string check_text(const ClaimCheck& c, const ResolvedQuery& resolved) {
                          svg::format_value(c.predicted_tok_s));
       break;
   }
-  out += fmt::format("  bandwidth ceiling {:>12} tok/s = {:g} GB/s peak / {} read per token (batch 1, no overheads)\n",
-                     svg::format_value(c.bandwidth_ceiling_tok_s), bandwidth, format_gb(c.bytes_per_token));
+  out += fmt::format("  bandwidth ceiling {:>12} tok/s = {:g} GB/s peak / {} read per token ({}, no overheads)\n",
+                     svg::format_value(c.bandwidth_ceiling_tok_s), bandwidth, format_gb(c.bytes_per_token), who);
   out += fmt::format("  compute ceiling   {:>12} tok/s = {:g} TFLOPS peak / 2 FLOPs per active parameter\n",
                      svg::format_value(c.compute_ceiling_tok_s), s.hardware->fp16_tflops * std::max(1, s.device_count));
   out += fmt::format("  predicted         {:>12} tok/s ({}, {} efficiency constants)\n",

@@ -45,6 +45,23 @@ std::string devices_name(const Scenario& s) {
   return s.device_count > 1 ? fmt::format("{} x {}", s.device_count, s.hardware->name) : s.hardware->name;
 }
 
+std::string context_limits(const Scenario& s, std::int64_t on_accelerator, std::int64_t with_offload) {
+  const std::int64_t model_max = s.model->max_context;
+  auto tokens = [model_max](std::int64_t n) {
+    return with_thousands(n) + " tokens" + (n >= model_max ? " (the model's maximum)" : "");
+  };
+  const bool cpu = s.hardware->kind == HardwareKind::cpu;
+  const std::string where = cpu ? "in RAM" : "fully on the accelerator";
+  std::string out = "largest context that fits: ";
+  out += on_accelerator > 0 ? tokens(on_accelerator) + " " + where
+                            : "none " + where + " (weights and buffers exceed usable memory less the margin)";
+  if (cpu) return out;
+  if (!s.allow_offload) return out + "; CPU offload not considered";
+  if (with_offload > on_accelerator) return out + "; " + tokens(with_offload) + " with CPU offload";
+  if (on_accelerator < model_max) return out + (on_accelerator > 0 ? "; no more with CPU offload" : "; none with CPU offload either");
+  return out;
+}
+
 std::string scenario_heading(const Scenario& s) {
   return fmt::format("{} ({}) · {} · KV {} · context {} · {}-token prompt · batch {}", s.model->name, s.quant->name,
                      to_string(s.backend), to_string(s.kv_type), with_thousands(s.context_tokens),

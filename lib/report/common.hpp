@@ -1,5 +1,6 @@
 #pragma once
 // What the presentation of the planning tools shares (internal to the report layer).
+#include <cstdint>
 #include <string>
 
 #include "llmfit/predict.hpp"
@@ -24,6 +25,9 @@ inline constexpr int kBarWidth = 24;
 [[nodiscard]] bool runs(const Prediction& prediction);
 /// "2 x NVIDIA GeForce RTX 3090".
 [[nodiscard]] std::string devices_name(const Scenario& scenario);
+/// "largest context that fits: 12,288 tokens fully on the accelerator; 40,960 with CPU offload": both limits
+/// (MemoryFit::max_context, max_context_with_offload), the second where offload is possible and allowed.
+[[nodiscard]] std::string context_limits(const Scenario& scenario, std::int64_t on_accelerator, std::int64_t with_offload);
 /// The settings every row of a table shares, in one line.
 [[nodiscard]] std::string scenario_heading(const Scenario& scenario);
 /// The scenario's fields that every planning tool's JSON carries: hardware, count, label, model, quant,

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/report/format.hpp"
 #include "llmfit/report/plan.hpp"
 
@@ -18,9 +19,10 @@ struct Ranked {
   const CompareRow* row = nullptr;
 };
 
-std::vector<Ranked> ranked(const std::vector<CompareRow>& rows) {
+/// The first `top` rows (0 = all) with their ranks.
+std::vector<Ranked> ranked(const std::vector<CompareRow>& rows, std::size_t top = 0) {
   std::vector<Ranked> out;
-  for (std::size_t i = 0; i < rows.size(); ++i) out.push_back({static_cast<int>(i) + 1, &rows[i]});
+  for (std::size_t i = 0; i < rows.size() && (top == 0 || i < top); ++i) out.push_back({static_cast<int>(i) + 1, &rows[i]});
   return out;
 }
 
@@ -55,6 +57,7 @@ const Columns<Ranked>& compare_columns() {
          [](const Ranked& r) { return prediction(r).in_range ? format_duration(prediction(r).ttft_s) : "-"; }, true},
         {"headroom_gb", [](const Ranked& r) { return number(gb(r.row->headroom_bytes)); }, "headroom",
          [](const Ranked& r) { return signed_gb(r.row->headroom_bytes); }, true},
+        {"margin_gb", [](const Ranked& r) { return number(gb(prediction(r).fit.margin_bytes)); }},
         {"max_context", [](const Ranked& r) { return json(prediction(r).fit.max_context); }},
         {"price_usd", [](const Ranked& r) { return positive(r.row->price_usd); }, "price",
          [](const Ranked& r) { return r.row->price_usd > 0 ? usd(r.row->price_usd) : "-"; }, true},
@@ -96,26 +99,37 @@ std::string compare_heading(const std::vector<CompareRow>& rows) {
   return scenario_heading(rows.front().resolved.scenario);
 }
 
-std::string compare_text(const std::vector<CompareRow>& rows, const std::vector<std::string>& skipped) {
+std::string compare_text(const std::vector<CompareRow>& rows, const std::vector<std::string>& skipped,
+                         std::size_t top_rows) {
   std::string out = compare_heading(rows) + "\n\n";
+  const std::vector<Ranked> shown = ranked(rows, top_rows);
   double top = 0;
-  for (const CompareRow& r : rows)
-    if (runs(r.prediction)) top = std::max(top, r.prediction.decode_tok_s);
-  TextTable t = readable_table(compare_columns(), ranked(rows), kReadable);
+  for (const Ranked& r : shown)
+    if (runs(r.row->prediction)) top = std::max(top, r.row->prediction.decode_tok_s);
+  TextTable t = readable_table(compare_columns(), shown, kReadable);
   // The bar chart sits beside the decode column.
   std::vector<std::string> bars;
-  for (const CompareRow& r : rows)
-    bars.push_back(runs(r.prediction) ? unicode_bar(r.prediction.decode_tok_s, top, kBarWidth) : "");
+  for (const Ranked& r : shown)
+    bars.push_back(runs(r.row->prediction) ? unicode_bar(r.row->prediction.decode_tok_s, top, kBarWidth) : "");
   t.insert_column(4, "", bars);
   out += render_aligned(t);
   std::size_t not_fitting = 0;
-  for (const CompareRow& r : rows) not_fitting += r.prediction.fit.verdict == FitVerdict::does_not_fit ? 1 : 0;
-  out += fmt::format("\n{} machines ranked: fits fully, then with CPU offload, then not at all; by decode speed.\n",
-                     rows.size());
+  for (const Ranked& r : shown) not_fitting += r.row->prediction.fit.verdict == FitVerdict::does_not_fit ? 1 : 0;
+  // Every machine compared is counted, however many are shown.
+  out += fmt::format("\n{} machines ranked{}: fits fully, then with CPU offload, then not at all; by decode speed.\n",
+                     rows.size(),
+                     shown.size() < rows.size() ? fmt::format(" (the first {} shown, {})", shown.size(), field("top"))
+                                                : std::string());
   if (not_fitting > 0)
     out += "(speed) in parentheses: what it would reach with enough memory; it does not fit as configured.\n";
-  out += "headroom = usable memory minus weights, KV cache and overheads; price = catalogue price x devices "
-         "(graphics cards alone); tok/s per W uses the catalogue power (tdp_w).\n";
+  out += "headroom = usable memory minus weights, KV cache and overheads; it fits when the headroom keeps the safety "
+         "margin (" + (rows.empty() ? std::string("none") : describe_fit_margin(rows.front().resolved.scenario.margin)) +
+         "); price = catalogue price x devices (graphics cards alone); tok/s per W uses the catalogue power (tdp_w).\n";
+  std::vector<std::string> notes;  // each once, however many rows share it
+  for (const CompareRow& r : rows)
+    for (const std::string& warning : r.resolved.warnings)
+      if (std::find(notes.begin(), notes.end(), warning) == notes.end()) notes.push_back(warning);
+  for (const auto& note : notes) out += "note: " + note + "\n";
   for (const auto& s : skipped) out += "skipped " + s + "\n";
   return out;
 }
@@ -123,25 +137,27 @@ std::string compare_text(const std::vector<CompareRow>& rows, const std::vector<
 }  // namespace
 
 std::string render_compare(const std::vector<CompareRow>& rows, const std::vector<std::string>& skipped,
-                           Format format) {
+                           Format format, std::size_t top) {
   switch (format) {
-    case Format::json: return json_text(rows_json(compare_columns(), ranked(rows)));
-    case Format::csv: return render_csv(machine_table(compare_columns(), ranked(rows)));
+    case Format::json: return json_text(rows_json(compare_columns(), ranked(rows, top)));
+    case Format::csv: return render_csv(machine_table(compare_columns(), ranked(rows, top)));
     case Format::markdown:
-      return "**" + compare_heading(rows) + "**\n\n" + render_markdown(readable_table(compare_columns(), ranked(rows), kReadable));
+      return "**" + compare_heading(rows) + "**\n\n" +
+             render_markdown(readable_table(compare_columns(), ranked(rows, top), kReadable));
     case Format::text: break;
   }
-  return compare_text(rows, skipped);
+  return compare_text(rows, skipped, top);
 }
 
-svg::BarChart compare_chart(const std::vector<CompareRow>& rows) {
+svg::BarChart compare_chart(const std::vector<CompareRow>& rows, std::size_t top) {
   svg::BarChart chart;
   chart.title = rows.empty() ? "llmfit compare" : "Decode speed: " + rows.front().resolved.scenario.model->name + " (" +
                                                        rows.front().resolved.scenario.quant->name + ")";
   chart.subtitle = compare_heading(rows);
   chart.value_label = "decode speed (tokens/s, one sequence)";
   chart.group_names = {"fits in memory", "runs with CPU offload", "does not fit (speed if it did)"};
-  for (const CompareRow& r : rows) {
+  for (const Ranked& ranked_row : ranked(rows, top)) {
+    const CompareRow& r = *ranked_row.row;
     const Prediction& p = r.prediction;
     svg::Bar bar;
     bar.label = r.label;
@@ -150,7 +166,9 @@ svg::BarChart compare_chart(const std::vector<CompareRow>& rows) {
     bar.group = p.fit.verdict == FitVerdict::fits ? 0 : p.fit.verdict == FitVerdict::partial_offload ? 1 : 2;
     chart.bars.push_back(bar);
   }
-  chart.footnote = "llmfit compare: memory-bandwidth decode model; ranked fits first, then by speed";
+  chart.footnote = fmt::format("llmfit compare: {} machines ranked{}, fits first, then by speed", rows.size(),
+                               chart.bars.size() < rows.size() ? fmt::format(" (the first {} shown)", chart.bars.size())
+                                                               : std::string());
   return chart;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/report/format.hpp"
 #include "llmfit/report/plan.hpp"
 
@@ -18,7 +19,15 @@ struct CandidateLine {
   const QuantCandidate* candidate = nullptr;
 };
 
-bool qualifies(const QuantCandidate& c) { return c.prediction.in_range && c.prediction.fit.fits && c.meets_speed; }
+/// Why a candidate does not count: "CPU offload, too slow, below the quality floor".
+std::string candidate_verdict(const QuantCandidate& c) {
+  std::string text = verdict_text(c.prediction);
+  if (!c.prediction.fit.fits && c.prediction.fit.total_bytes <= c.prediction.fit.available_bytes)
+    text += " (no room for the safety margin)";
+  if (!c.meets_speed) text += ", too slow";
+  if (!c.meets_quality) text += ", below the quality floor";
+  return text;
+}
 
 /// Every field of a quantisation tried: the `candidates` of a model's JSON, and `--all-quants`.
 const Columns<CandidateLine>& candidate_columns() {
@@ -29,10 +38,9 @@ const Columns<CandidateLine>& candidate_columns() {
       {"fits", [](const CandidateLine& l) { return json(l.candidate->prediction.fit.fits); }},
       {"verdict", [](const CandidateLine& l) { return json(std::string(to_string(l.candidate->prediction.fit.verdict))); },
        "verdict",
-       [](const CandidateLine& l) {
-         return verdict_text(l.candidate->prediction) + (l.candidate->meets_speed ? "" : ", too slow");
-       }},
+       [](const CandidateLine& l) { return candidate_verdict(*l.candidate); }},
       {"meets_speed", [](const CandidateLine& l) { return json(l.candidate->meets_speed); }},
+      {"meets_quality", [](const CandidateLine& l) { return json(l.candidate->meets_quality); }},
       {"quality_ppl_increase_pct", [](const CandidateLine& l) { return json(l.candidate->quant->quality_ppl_increase_pct); },
        "ppl +%", [](const CandidateLine& l) { return fmt::format("{:.2f}", l.candidate->quant->quality_ppl_increase_pct); },
        true},
@@ -67,9 +75,13 @@ struct ModelLine {
   [[nodiscard]] const ModelSpec& model() const { return *fit->model; }
 };
 
-std::vector<ModelLine> model_lines(const FitSearchResult& result, double min_decode_tok_s) {
+/// The models shown: the first `top` (0 = all) of those that fit.
+std::vector<ModelLine> model_lines(const FitSearchResult& result, double min_decode_tok_s, std::size_t top) {
   std::vector<ModelLine> lines;
-  for (const ModelFit& f : result.models) lines.push_back({&f, &result, min_decode_tok_s});
+  for (const ModelFit& f : result.models) {
+    if (top > 0 && lines.size() == top) break;
+    lines.push_back({&f, &result, min_decode_tok_s});
+  }
   return lines;
 }
 
@@ -77,7 +89,7 @@ std::vector<ModelLine> model_lines(const FitSearchResult& result, double min_dec
 std::string also_fits(const ModelLine& l) {
   std::vector<const QuantCandidate*> others;
   for (const QuantCandidate& c : l.fit->candidates)
-    if (&c != &l.best() && qualifies(c)) others.push_back(&c);
+    if (&c != &l.best() && c.qualifies()) others.push_back(&c);
   std::stable_sort(others.begin(), others.end(), [](const QuantCandidate* a, const QuantCandidate* b) {
     return a->quant->quality_ppl_increase_pct < b->quant->quality_ppl_increase_pct;
   });
@@ -132,7 +144,7 @@ const Columns<ModelLine>& model_columns() {
        [](const ModelLine& l) {
          json ids = json::array();
          for (const QuantCandidate& c : l.fit->candidates)
-           if (qualifies(c)) ids.push_back(c.quant->id);
+           if (c.qualifies()) ids.push_back(c.quant->id);
          return ids;
        },
        "also fits", also_fits},
@@ -150,23 +162,34 @@ constexpr std::string_view kModelHeadings[] = {"model",       "params",  "best q
                                                "max context", "weights", "headroom",   "also fits"};
 const std::vector<std::string_view> kModelReadable(std::begin(kModelHeadings), std::end(kModelHeadings));
 
+/// "19 models fit (the first 5 shown)": every model that fits is counted, whatever is shown.
+std::string fit_count(const FitSearchResult& result, std::size_t shown) {
+  const std::size_t fit = result.models.size();
+  return fmt::format("{} model{} fit{}", fit, fit == 1 ? "" : "s",
+                     shown < fit ? fmt::format(" (the first {} shown, {})", shown, field("top")) : std::string());
+}
+
 std::string fit_search_text(const FitSearchResult& result, FitSort sort, double min_decode_tok_s,
-                            bool show_all_quants) {
+                            bool show_all_quants, std::size_t top) {
+  const std::vector<ModelLine> lines = model_lines(result, min_decode_tok_s, top);
   std::string out = fmt::format("Models that fit on {}: the best quantisation of each, sorted by {}\n",
                                 result.hardware_label, to_string(sort));
   out += fmt::format("  context {}; best = the fastest of the quantisations within {:g} points of the smallest quality loss\n"
-                     "  (perplexity increase) that fit fully{}\n\n",
+                     "  (perplexity increase) that fit fully with the safety margin kept ({}){}; quality floor: at most "
+                     "+{:g}% perplexity ({})\n\n",
                      result.requested_context > 0 ? with_thousands(result.requested_context) + " tokens"
                                                   : "8,192 tokens (or the model's maximum)",
-                     result.quality_tolerance_pct, min_decode_tok_s > 0 ? fmt::format(" and decodes at least {:g} tok/s", min_decode_tok_s) : "");
+                     result.quality_tolerance_pct, describe_fit_margin(result.margin),
+                     min_decode_tok_s > 0 ? fmt::format(" and decode at least {:g} tok/s", min_decode_tok_s) : "",
+                     result.max_ppl_increase_pct, field("max_ppl_increase_pct"));
   if (result.models.empty()) {
     out += "nothing fits with these requirements.\n";
   } else {
-    TextTable t = readable_table(model_columns(), model_lines(result, min_decode_tok_s), kModelReadable);
-    double top = 0;
-    for (const ModelFit& f : result.models) top = std::max(top, f.best_candidate().prediction.decode_tok_s);
+    TextTable t = readable_table(model_columns(), lines, kModelReadable);
+    double top_speed = 0;
+    for (const ModelLine& l : lines) top_speed = std::max(top_speed, l.prediction().decode_tok_s);
     std::vector<std::string> bars;
-    for (const ModelFit& f : result.models) bars.push_back(unicode_bar(f.best_candidate().prediction.decode_tok_s, top, 16));
+    for (const ModelLine& l : lines) bars.push_back(unicode_bar(l.prediction().decode_tok_s, top_speed, 16));
     t.insert_column(5, "", bars);
     out += render_aligned(t);
   }
@@ -178,8 +201,9 @@ std::string fit_search_text(const FitSearchResult& result, FitSort sort, double 
         for (const QuantCandidate& c : f.candidates) tried.push_back({&f, &c});
     out += render_aligned(readable_table(candidate_columns(), tried, kCandidateReadable));
   }
-  out += fmt::format("\n{} models fit; {} do not fit fully{}", result.models.size(), result.rejected.size(),
-                     min_decode_tok_s > 0 ? " or are too slow" : "");
+  out += fmt::format("\n{}; {} have no quantisation that fits fully{} within the quality floor",
+                     fit_count(result, lines.size()), result.rejected.size(),
+                     min_decode_tok_s > 0 ? ", decodes fast enough" : "");
   if (!result.skipped.empty()) out += fmt::format("; {} skipped (context limit below the request)", result.skipped.size());
   out += ".\nppl +% = perplexity increase of the quantisation over 16-bit weights (quant table); max context = the\n"
          "largest KV cache that still fits with that quantisation.\n";
@@ -189,23 +213,24 @@ std::string fit_search_text(const FitSearchResult& result, FitSort sort, double 
 }  // namespace
 
 std::string render_fit_search(const FitSearchResult& result, FitSort sort, double min_decode_tok_s,
-                              bool show_all_quants, Format format) {
-  const std::vector<ModelLine> lines = model_lines(result, min_decode_tok_s);
+                              bool show_all_quants, std::size_t top, Format format) {
+  const std::vector<ModelLine> lines = model_lines(result, min_decode_tok_s, top);
   switch (format) {
     case Format::json: return json_text(rows_json(model_columns(), lines));
     case Format::csv: return render_csv(machine_table(model_columns(), lines));
     case Format::markdown: return render_markdown(readable_table(model_columns(), lines, kModelReadable));
     case Format::text: break;
   }
-  return fit_search_text(result, sort, min_decode_tok_s, show_all_quants);
+  return fit_search_text(result, sort, min_decode_tok_s, show_all_quants, top);
 }
 
-svg::BarChart fit_search_chart(const FitSearchResult& result) {
+svg::BarChart fit_search_chart(const FitSearchResult& result, std::size_t top) {
   svg::BarChart chart;
   chart.title = "What fits on " + result.hardware_label;
   chart.subtitle = "best quantisation per model (smallest quality loss that fits), predicted decode speed";
   chart.value_label = "decode speed (tokens/s, one sequence)";
-  for (const ModelFit& f : result.models) {
+  for (const ModelLine& l : model_lines(result, 0, top)) {
+    const ModelFit& f = *l.fit;
     const QuantCandidate& best = f.best_candidate();
     svg::Bar bar;
     bar.label = f.model->id + " " + best.quant->name;
@@ -213,7 +238,7 @@ svg::BarChart fit_search_chart(const FitSearchResult& result) {
     bar.value_text = svg::format_value(bar.value) + " tok/s";
     chart.bars.push_back(bar);
   }
-  chart.footnote = fmt::format("llmfit fit: {} models fit", result.models.size());
+  chart.footnote = "llmfit fit: " + fit_count(result, chart.bars.size());
   return chart;
 }
 

@@ -14,58 +14,72 @@ namespace {
 
 using namespace report;
 
-/// A point of the context sweep, with its memory verdict when the report has one.
+/// A point of the context sweep, and what the scenario's own prompt and context are.
 struct ContextLine {
   const ContextPoint* point = nullptr;
-  std::optional<FitVerdict> verdict;
+  const Scenario* scenario = nullptr;
+  [[nodiscard]] bool runs() const { return point->verdict != FitVerdict::does_not_fit; }
 };
 
 std::vector<ContextLine> context_lines(const ScaleReport& report) {
   std::vector<ContextLine> lines;
-  for (std::size_t i = 0; i < report.context.size(); ++i)
-    lines.push_back({&report.context[i], i < report.context_verdicts.size()
-                                             ? std::optional<FitVerdict>(report.context_verdicts[i])
-                                             : std::nullopt});
+  for (const ContextPoint& point : report.context) lines.push_back({&point, &report.resolved.scenario});
   return lines;
+}
+
+/// "your prompt", "your context": the rows of the scenario's own lengths.
+std::string own_lengths(const ContextLine& l) {
+  std::string own;
+  if (l.point->context == l.scenario->prompt_tokens) own = "your prompt";
+  if (l.point->context == l.scenario->context_tokens) own += own.empty() ? "your context" : " and context";
+  return own;
 }
 
 const Columns<ContextLine>& context_columns() {
   static const Columns<ContextLine> columns = {
-      {"context", [](const ContextLine& l) { return json(l.point->context); }, "context",
+      {"context", [](const ContextLine& l) { return json(l.point->context); }, "prompt",
        [](const ContextLine& l) { return with_thousands(l.point->context); }, true},
-      {"decode_tok_s", [](const ContextLine& l) { return number(l.point->decode_tok_s); }, "decode tok/s",
-       [](const ContextLine& l) { return format_rate(l.point->decode_tok_s); }, true},
-      {"ttft_s", [](const ContextLine& l) { return number(l.point->ttft_s); }, "first token",
-       [](const ContextLine& l) { return format_duration(l.point->ttft_s); }, true},
+      {"kv_cache_tokens", [](const ContextLine& l) { return json(l.point->kv_tokens); }, "KV cache",
+       [](const ContextLine& l) { return with_thousands(l.point->kv_tokens); }, true},
+      // Not running is no speed: null (an empty CSV cell), never 0.
+      {"decode_tok_s", [](const ContextLine& l) { return l.runs() ? number(l.point->decode_tok_s) : json(nullptr); },
+       "decode tok/s", [](const ContextLine& l) { return l.runs() ? format_rate(l.point->decode_tok_s) : "-"; }, true},
+      {"ttft_s", [](const ContextLine& l) { return l.runs() ? number(l.point->ttft_s) : json(nullptr); },
+       "first token", [](const ContextLine& l) { return l.runs() ? format_duration(l.point->ttft_s) : "-"; }, true},
       {"fits", [](const ContextLine& l) { return json(l.point->fits); }},
-      {"verdict", [](const ContextLine& l) { return l.verdict ? json(std::string(to_string(*l.verdict))) : json(nullptr); },
-       "notes",
+      {"verdict", [](const ContextLine& l) { return json(std::string(to_string(l.point->verdict))); }, "notes",
        [](const ContextLine& l) -> std::string {
-         if (l.point->fits) return "";
-         if (!l.verdict) return "KV cache does not fit";
-         return *l.verdict == FitVerdict::partial_offload ? "runs with CPU offload" : "does not fit (speed if it did)";
+         std::string note = l.point->fits ? "" : l.runs() ? "runs with CPU offload" : "does not fit";
+         const std::string own = own_lengths(l);
+         if (!own.empty()) note += note.empty() ? "← " + own : "  ← " + own;
+         return note;
        }},
   };
   return columns;
 }
-constexpr std::string_view kContextHeadings[] = {"context", "decode tok/s", "first token", "notes"};
+constexpr std::string_view kContextHeadings[] = {"prompt", "KV cache", "decode tok/s", "first token", "notes"};
 const std::vector<std::string_view> kContextReadable(std::begin(kContextHeadings), std::end(kContextHeadings));
+
+bool runs(const BatchPoint& p) { return p.verdict != FitVerdict::does_not_fit; }
 
 const Columns<BatchPoint>& batch_columns() {
   static const Columns<BatchPoint> columns = {
       {"batch", [](const BatchPoint& p) { return json(p.batch); }, "users",
        [](const BatchPoint& p) { return std::to_string(p.batch); }, true},
-      {"per_sequence_tok_s", [](const BatchPoint& p) { return number(p.per_sequence_tok_s); }, "each tok/s",
-       [](const BatchPoint& p) { return format_rate(p.per_sequence_tok_s); }, true},
-      {"aggregate_tok_s", [](const BatchPoint& p) { return number(p.aggregate_tok_s); }, "aggregate tok/s",
-       [](const BatchPoint& p) { return format_rate(p.aggregate_tok_s); }, true},
+      // A batch that does not run at all has no speed: null, never a number it would reach with more memory.
+      {"per_sequence_tok_s", [](const BatchPoint& p) { return runs(p) ? number(p.per_sequence_tok_s) : json(nullptr); },
+       "each tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.per_sequence_tok_s) : "-"; }, true},
+      {"aggregate_tok_s", [](const BatchPoint& p) { return runs(p) ? number(p.aggregate_tok_s) : json(nullptr); },
+       "aggregate tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.aggregate_tok_s) : "-"; }, true},
       {"compute_bound", [](const BatchPoint& p) { return json(p.compute_bound); }, "notes",
        [](const BatchPoint& p) {
+         if (!runs(p)) return std::string("does not fit");
          std::string notes = p.compute_bound ? "compute-bound" : "bandwidth-bound";
-         if (!p.fits) notes += ", KV cache does not fit";
+         if (!p.fits) notes += ", KV caches need CPU offload";
          return notes;
        }},
       {"fits", [](const BatchPoint& p) { return json(p.fits); }},
+      {"verdict", [](const BatchPoint& p) { return json(std::string(to_string(p.verdict))); }},
       {"total_gb", [](const BatchPoint& p) { return number(gb(p.total_bytes)); }, "memory",
        [](const BatchPoint& p) { return format_gb(p.total_bytes); }, true},
   };
@@ -77,6 +91,8 @@ const std::vector<std::string_view> kBatchReadable(std::begin(kBatchHeadings), s
 json scale_json(const ScaleReport& report) {
   json doc = scenario_json(report.resolved.scenario);
   doc["context_scaling"] = rows_json(context_columns(), context_lines(report));
+  doc["max_context"] = report.max_context;
+  doc["max_context_with_offload"] = report.max_context_with_offload;
   if (!report.batch_sweep) {
     doc["batch_sweep"] = nullptr;
     return doc;
@@ -84,7 +100,7 @@ json scale_json(const ScaleReport& report) {
   doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
   json compute_bound_batch = nullptr;
   for (const BatchPoint& point : report.batch)
-    if (point.compute_bound && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
+    if (point.compute_bound && runs(point) && compute_bound_batch.is_null()) compute_bound_batch = point.batch;
   doc["compute_bound_batch"] = compute_bound_batch;
   doc["largest_batch_that_fits"] = report.largest_batch_that_fits;
   return doc;
@@ -99,28 +115,33 @@ std::string scale_text(const ScaleReport& report) {
     for (const ContextPoint& p : report.context) top = std::max(top, p.decode_tok_s);
     std::vector<std::string> bars;
     for (const ContextPoint& p : report.context) bars.push_back(unicode_bar(p.decode_tok_s, top, kBarWidth));
-    t.insert_column(2, "", bars);
-    out += "CONTEXT: decode speed with the KV cache filled to the context; first token = prefill of a prompt that long\n";
+    t.insert_column(3, "", bars);
+    out += fmt::format("CONTEXT: decode after a prompt this long, first token = its prefill + one decode step; KV cache "
+                       "of {} tokens, or the prompt when longer\n",
+                       with_thousands(s.context_tokens));
     out += render_aligned(t);
+    out += context_limits(s, report.max_context, report.max_context_with_offload) + "\n";
   }
   if (report.batch_sweep) {
     TextTable t = readable_table(batch_columns(), report.batch, kBatchReadable);
     double top = 0;
-    for (const BatchPoint& p : report.batch) top = std::max(top, p.aggregate_tok_s);
+    for (const BatchPoint& p : report.batch)
+      if (runs(p)) top = std::max(top, p.aggregate_tok_s);
     std::vector<std::string> bars;
-    for (const BatchPoint& p : report.batch) bars.push_back(unicode_bar(p.aggregate_tok_s, top, kBarWidth));
+    for (const BatchPoint& p : report.batch) bars.push_back(runs(p) ? unicode_bar(p.aggregate_tok_s, top, kBarWidth) : "");
     t.insert_column(3, "", bars);
     out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt\n",
                        with_thousands(s.context_tokens), with_thousands(s.prompt_tokens));
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)
-      if (p.compute_bound && compute_bound == 0) compute_bound = p.batch;
+      if (p.compute_bound && runs(p) && compute_bound == 0) compute_bound = p.batch;
     if (compute_bound > 0)
       out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)
       out += "still bandwidth-bound at the largest batch tried (" + field("max_batch") + " to go further).\n";
-    out += fmt::format("largest number of users whose KV caches fit: {}\n", report.largest_batch_that_fits);
+    out += fmt::format("largest number of users whose KV caches fit fully on the accelerator: {}\n",
+                       report.largest_batch_that_fits);
   }
   return out;
 }
@@ -153,11 +174,11 @@ svg::LineChart scale_chart(const ScaleReport& report) {
     svg::Series aggregate{"aggregate tok/s", {}, false, false};
     svg::Series each{"tok/s per user", {}, false, true};
     for (const BatchPoint& p : report.batch) {
-      aggregate.points.push_back({static_cast<double>(p.batch), p.aggregate_tok_s, !p.fits});
-      each.points.push_back({static_cast<double>(p.batch), p.per_sequence_tok_s, !p.fits});
+      aggregate.points.push_back({static_cast<double>(p.batch), runs(p) ? p.aggregate_tok_s : svg::kNoValue, !p.fits});
+      each.points.push_back({static_cast<double>(p.batch), runs(p) ? p.per_sequence_tok_s : svg::kNoValue, !p.fits});
     }
     chart.series = {aggregate, each};
-    chart.footnote = fmt::format("each user holds a {}-token KV cache; hollow markers: the KV caches do not fit",
+    chart.footnote = fmt::format("each user holds a {}-token KV cache; hollow markers: CPU offload; gaps: does not fit",
                                  with_thousands(s.context_tokens));
     return chart;
   }
@@ -168,11 +189,15 @@ svg::LineChart scale_chart(const ScaleReport& report) {
   svg::Series decode{"decode tok/s", {}, false, false};
   svg::Series ttft{"time to first token, s", {}, true, true};
   for (const ContextPoint& p : report.context) {
-    decode.points.push_back({static_cast<double>(p.context), p.decode_tok_s, !p.fits});
-    ttft.points.push_back({static_cast<double>(p.context), p.ttft_s, !p.fits});
+    // A length that does not run has no speed: a gap in the line, not a drop to 0.
+    const bool runs = p.verdict != FitVerdict::does_not_fit;
+    decode.points.push_back({static_cast<double>(p.context), runs ? p.decode_tok_s : svg::kNoValue, !p.fits});
+    ttft.points.push_back({static_cast<double>(p.context), runs ? p.ttft_s : svg::kNoValue, !p.fits});
   }
   chart.series = {decode, ttft};
-  chart.footnote = "prompt = context; hollow markers: the KV cache of that context does not fit on the accelerator";
+  chart.footnote = fmt::format("x = prompt length (KV cache {} tokens, or the prompt when longer); hollow markers: CPU "
+                               "offload; gaps: does not fit",
+                               with_thousands(s.context_tokens));
   return chart;
 }
 

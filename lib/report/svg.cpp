@@ -341,7 +341,8 @@ std::string render(const LineChart& chart) {
     for (const Point& p : s.points) {
       if (!usable(p.x, chart.x.scale)) continue;
       xs.push_back(p.x);
-      (s.right_axis ? ys_right : ys_left).push_back(p.y);
+      if (usable(p.y, s.right_axis ? chart.y_right.scale : chart.y.scale))
+        (s.right_axis ? ys_right : ys_left).push_back(p.y);
     }
   }
   const double plot_left = 80;
@@ -391,18 +392,23 @@ std::string render(const LineChart& chart) {
     out += fmt::format("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" fill=\"{2}\" transform=\"rotate(90 {0} {1})\">{3}</text>\n",
                        px(kWidth - 18), px(middle), kInk, escape_xml(chart.y_right.label));
 
-  // Series: a line through the usable points, a marker with a tooltip on each.
+  // Series: a line through each run of usable points (a point without a value is a gap, never a drop
+  // to 0), a marker with a tooltip on each.
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
     const AxisScale y_scale = s.right_axis ? chart.y_right.scale : chart.y.scale;
     const Mapper& map_s = s.right_axis ? map_y2 : map_y;
     const char* stroke = colour(static_cast<int>(i));
-    std::string points;
+    std::vector<std::string> segments(1);
     std::string markers;
     for (const Point& p : s.points) {
-      if (!usable(p.x, chart.x.scale) || !usable(p.y, y_scale)) continue;
+      if (!usable(p.x, chart.x.scale) || !usable(p.y, y_scale)) {
+        if (!segments.back().empty()) segments.emplace_back();
+        continue;
+      }
       const double x = map_x(p.x);
       const double y = map_s(p.y);
+      std::string& points = segments.back();
       if (!points.empty()) points += ' ';
       points += px(x);
       points += ',';
@@ -413,9 +419,10 @@ std::string render(const LineChart& chart) {
                              escape_xml(fmt::format("{}: {} at {}", s.name, format_value(p.y), format_value(p.x))));
     }
     out += fmt::format("<g class=\"series\" data-name=\"{}\">\n", escape_xml(s.name));
-    if (!points.empty())
-      out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", points, stroke,
-                         s.dashed ? " stroke-dasharray=\"6 4\"" : "");
+    for (const std::string& points : segments)
+      if (!points.empty())
+        out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", points,
+                           stroke, s.dashed ? " stroke-dasharray=\"6 4\"" : "");
     out += markers;
     out += "</g>\n";
   }

@@ -34,7 +34,8 @@ struct ClaimCheck {
   bool fits = false;  // the model fits the machine fully (the claim presumes it runs there)
 };
 
-/// Compares a claimed per-sequence decode speed with the scenario's ceilings and its prediction.
+/// Compares a claimed decode speed (one sequence, or the scenario's batch of sequences together) with the
+/// scenario's ceilings and its prediction, all for the same sequences.
 /// Several devices in one box count with their summed bandwidth (the most generous split).
 [[nodiscard]] ClaimCheck check_claim(const Scenario& scenario, const EfficiencyConstants& constants,
                                      const EfficiencyUncertainty& uncertainty, double claimed_tok_s);

@@ -20,15 +20,25 @@ struct QuantCandidate {
   const QuantSpec* quant = nullptr;
   Backend backend = Backend::llama_cpp;
   Prediction prediction;
-  bool meets_speed = false;  // decode_tok_s >= the requested minimum
+  bool meets_speed = false;    // decode_tok_s >= the requested minimum
+  bool meets_quality = true;   // quality loss within the floor (FitSearchOptions::max_ppl_increase_pct)
+
+  /// Counts as fitting: fully on the accelerator with the safety margin kept, fast enough, good enough.
+  [[nodiscard]] bool qualifies() const noexcept {
+    return quant != nullptr && prediction.in_range && prediction.fit.fits && meets_speed && meets_quality;
+  }
 };
 
 /// Quality losses this close (percentage points of perplexity increase) count as equal: the llama.cpp
 /// scoreboard the quant table comes from gives PPL 6.77 +/- 0.04 (0.6 %), so 0.1 points is well inside
 /// what it resolves (Q8_0's 0.004 % is no reason to pick F16 at half the speed).
 inline constexpr double kDefaultQualityTolerancePct = 0.1;
+/// The quality floor: quantisations that raise perplexity by more than this (percent over 16-bit weights)
+/// are not offered unless asked for. 10 % keeps Q3_K_M (+10.1 %), Q2_K (+57 %) and MLX 3-bit (+28 %) out: on
+/// the llama.cpp scoreboard the quant table comes from, that is where answers start to degrade visibly.
+inline constexpr double kDefaultMaxPplIncreasePct = 10.0;
 
-/// Index of the best candidate among those that run fully on the accelerator and meet the speed: the
+/// Index of the best candidate among those that qualify (QuantCandidate::qualifies): the
 /// fastest decode among those within `quality_tolerance_pct` of the smallest quality loss
 /// (QuantSpec::quality_ppl_increase_pct); ties in speed go to catalogue order. nullopt when none qualifies.
 [[nodiscard]] std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
@@ -47,6 +57,7 @@ struct FitSearchOptions {
   Query base;  // hardware (required), backend, kv_type, context_tokens, prompt_tokens, memory, host
   double min_decode_tok_s = 0;
   double quality_tolerance_pct = kDefaultQualityTolerancePct;
+  double max_ppl_increase_pct = kDefaultMaxPplIncreasePct;  // the quality floor
   std::vector<std::string> model_ids;  // only these models (a --model-file model); empty = every model
 };
 
@@ -54,8 +65,10 @@ struct FitSearchResult {
   std::string hardware_label;
   std::int64_t requested_context = 0;  // 0 = default per model (8192 or the model's maximum)
   double quality_tolerance_pct = kDefaultQualityTolerancePct;
+  double max_ppl_increase_pct = kDefaultMaxPplIncreasePct;
+  FitMargin margin;                    // the safety margin the verdicts kept
   std::vector<ModelFit> models;        // models with a best quantisation
-  std::vector<ModelFit> rejected;      // models with none that fits fully and meets the speed
+  std::vector<ModelFit> rejected;      // models with no quantisation that qualifies
   std::vector<std::string> skipped;    // "<model>: <reason>" (context beyond the model's maximum)
 };
 

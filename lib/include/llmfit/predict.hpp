@@ -49,6 +49,22 @@ struct ParamBreakdown {
 };
 [[nodiscard]] ParamBreakdown shape_params(const ModelSpec& model) noexcept;
 
+/// Memory a "fits" verdict keeps free: the larger of a share of usable memory and a fixed amount. The
+/// estimate of weights, KV cache and buffers is not exact (allocator granularity, driver and framework
+/// allocations it does not count), so a fit with a few MB to spare is not one. llama.cpp's own automatic
+/// fitting keeps 1 GiB per device free by default (`--fit-target`, tools/fit-params/README.md).
+struct FitMargin {
+  double share_of_usable = 0.05;
+  double bytes = 0.5e9;
+  bool operator==(const FitMargin&) const = default;
+};
+/// The default: 5 % of usable memory or 0.5 GB, whichever is larger.
+inline constexpr FitMargin kDefaultFitMargin{};
+/// None: what a runner that loaded the model did (measured runs), not a plan.
+inline constexpr FitMargin kNoFitMargin{0, 0};
+/// Bytes `margin` keeps free of `available_bytes`.
+[[nodiscard]] double fit_margin_bytes(const FitMargin& margin, double available_bytes) noexcept;
+
 /// What one configuration asks of the model.
 struct Scenario {
   const HardwareSpec* hardware = nullptr;
@@ -66,6 +82,7 @@ struct Scenario {
   double gpu_memory_fraction = 0;        // unified memory share usable by the GPU; 0 = rule
   double host_memory_gib = 0;            // 0 = host's default
   bool allow_offload = true;             // allow CPU layers / experts when the accelerator is full
+  FitMargin margin = kDefaultFitMargin;  // kept free by every verdict and layer split
 };
 
 /// Weight bytes of the model in a quantisation.
@@ -145,11 +162,12 @@ struct MemoryFit {
   double available_bytes = 0;      // usable by the accelerator(s)
   double os_reserved_bytes = 0;    // unified memory the OS keeps
   double host_available_bytes = 0; // host RAM usable for offload (0 = none)
+  double margin_bytes = 0;         // of available_bytes, kept free (Scenario::margin): fits = total + margin <= available
   OffloadKind offload = OffloadKind::none;
   int gpu_layers = 0;              // layers on the accelerator
   int cpu_layers = 0;              // layers offloaded to the host
   double offloaded_bytes = 0;      // weights held by the host
-  std::int64_t max_context = 0;    // largest context that fits fully on the accelerator (0: none)
+  std::int64_t max_context = 0;    // largest context that fits fully on the accelerator, margin kept (0: none)
   bool unified_rule_applied = false;  // available came from the macOS wired-memory rule
   bool operator==(const MemoryFit&) const = default;
 };
@@ -187,18 +205,30 @@ struct Prediction {
 /// Fit, decode, prefill, TTFT and sustained speed for one scenario.
 [[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
 
+/// The speed at one prompt length, by the one definition every output uses: predict() of the scenario with
+/// that prompt, in the scenario's KV cache (widened to the prompt when the prompt is longer).
 struct ContextPoint {
-  std::int64_t context = 0;
-  double decode_tok_s = 0;  // 0 when the context does not fit at all
-  double ttft_s = 0;        // prefill of a prompt this long; 0 when it does not fit
-  bool fits = false;        // weights and KV of this context fit on the accelerator
+  std::int64_t context = 0;    // prompt length: the depth decode starts at and the prefill TTFT counts
+  std::int64_t kv_tokens = 0;  // KV cache allocated: max(scenario context, context)
+  double decode_tok_s = 0;     // per sequence; 0 when it does not fit at all
+  double ttft_s = 0;           // prefill of the prompt plus the first decoded token; 0 when it does not fit
+  bool fits = false;           // fully on the accelerator
   FitVerdict verdict = FitVerdict::does_not_fit;
 };
-/// Decode speed and TTFT over context lengths (512, 1k, 2k, … up to the model's maximum).
+/// `scenario` with a `prompt`-token prompt, its context widened to hold it.
+[[nodiscard]] Scenario at_prompt(const Scenario& scenario, std::int64_t prompt) noexcept;
+/// The speed at one prompt length (ContextPoint); predict(at_prompt(scenario, prompt)).
+[[nodiscard]] ContextPoint speed_at_prompt(const Scenario& scenario, const EfficiencyConstants& constants,
+                                           std::int64_t prompt);
+/// The speed over prompt lengths: the ladder of 512, 1k, 2k, … up to the model's maximum, with the
+/// scenario's own prompt and context among them.
 [[nodiscard]] std::vector<ContextPoint> context_scaling(const Scenario& scenario,
                                                         const EfficiencyConstants& constants);
 /// The default context ladder: powers of two from 512 to max_context (and max_context itself).
 [[nodiscard]] std::vector<std::int64_t> context_ladder(std::int64_t max_context);
+/// The largest context that runs at all (fully, or with CPU offload when the scenario allows it), margin
+/// kept; 0 when none does. MemoryFit::max_context is the largest fully on the accelerator.
+[[nodiscard]] std::int64_t max_context_with_offload(const Scenario& scenario, const EfficiencyConstants& constants);
 
 /// Usable share of unified memory for the GPU: macOS lets Metal wire about 2/3 of RAM up to 36 GiB
 /// and 3/4 above (recommendedMaxWorkingSetSize); other unified chips use their catalogue fraction.

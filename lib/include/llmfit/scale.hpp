@@ -18,20 +18,17 @@ struct BatchPoint {
   double aggregate_tok_s = 0;     // batch x per_sequence_tok_s
   bool compute_bound = false;     // FLOPs, not memory traffic, set the step time
   bool fits = false;              // weights + batch x KV fit on the accelerator
+  FitVerdict verdict = FitVerdict::does_not_fit;  // does_not_fit: no speed (the report shows none)
   double total_bytes = 0;         // memory needed at this batch
 };
 
 /// 1, 2, 4, … up to max_batch (and max_batch itself).
 [[nodiscard]] std::vector<int> batch_ladder(int max_batch);
 /// Decode over the batch ladder, stopping after the first compute-bound batch (aggregate speed barely
-/// grows beyond it) or the first batch whose KV cache no longer fits (when batch 1 fits).
+/// grows beyond it), the first batch whose KV cache no longer fits (when batch 1 fits), or the first that
+/// does not run at all.
 [[nodiscard]] std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants,
                                                   int max_batch);
-/// The memory verdict at each point of a context sweep (context_scaling says only whether it fits fully;
-/// its speeds are CPU-offload speeds where layers spill, and what it would reach with enough memory
-/// where it does not fit at all).
-[[nodiscard]] std::vector<FitVerdict> context_verdicts(const Scenario& scenario, const EfficiencyConstants& constants,
-                                                       const std::vector<ContextPoint>& points);
 /// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one).
 [[nodiscard]] int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants,
                                           int limit = 4096);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -11,7 +12,12 @@
 
 namespace llmfit {
 
-/// What the user asked, by name. Empty / zero fields take defaults.
+/// The context when none is given (or the model's maximum when that is smaller), and the prompt.
+inline constexpr std::int64_t kDefaultContextTokens = 8192;
+inline constexpr std::int64_t kDefaultPromptTokens = 512;
+
+/// What the user asked, by name. Empty names and absent values take defaults; a value that is given is
+/// used or refused, never taken as "not given" (a context of 0 is an error, not the default).
 struct Query {
   std::string hardware;  // id[:count][@GiB] or a name people write ("RTX 4090"): Catalog::resolve_hardware
   std::string model;     // model[-quant], an Ollama tag, a Hugging Face repo, a file name: Catalog::resolve_model
@@ -19,14 +25,26 @@ struct Query {
   std::string api;       // cuda | metal | vulkan | rocm | sycl | cpu; empty = the chip's first
   std::string host;      // cpu entry for offload; empty = the chip's default host
   std::string kv_type = "f16";
-  std::int64_t context_tokens = 0;  // 0 = min(8192, model max)
-  std::int64_t prompt_tokens = 512;
+  std::optional<std::int64_t> context_tokens;  // absent: min(8192, model max), widened to a longer prompt
+  std::optional<std::int64_t> prompt_tokens;   // absent: min(512, context)
   int batch = 1;
-  double memory_gib = 0;  // 0 = the chip's default capacity
-  double gpu_memory_fraction = 0;
-  double host_memory_gib = 0;
+  std::optional<double> memory_gib;           // absent: the chip's default capacity
+  std::optional<double> gpu_memory_fraction;  // absent: the macOS rule or the catalogue's
+  std::optional<double> host_memory_gib;      // absent: the host entry's default
   bool allow_offload = true;
+  std::string fit_margin;  // "5%" (of usable memory) or "1.5" (GB); empty = the default (fit_margin.hpp)
 };
+
+/// A safety margin as typed: "8%" (a share of usable memory), "1.5" or "1.5GB" (10^9 bytes), "0" (none); empty
+/// = kDefaultFitMargin. Anything else is an InputError naming «fit_margin».
+[[nodiscard]] FitMargin parse_fit_margin(std::string_view text);
+/// "5% of usable memory or 0.5 GB, whichever is larger", "1.5 GB", "none".
+[[nodiscard]] std::string describe_fit_margin(const FitMargin& margin);
+
+/// `query` less the settings that do not apply to `hardware` (a graphics card's host and host RAM on a chip
+/// that offloads within its own memory; the unified-memory share elsewhere), with a note for each in
+/// `notes`: for a command that asks one question of several machines. One machine refuses them.
+[[nodiscard]] Query applicable_to(const Query& query, const HardwareSpec& hardware, std::vector<std::string>& notes);
 
 /// A resolved scenario with the choices made on the user's behalf, spelt out.
 struct ResolvedQuery {
@@ -48,6 +66,8 @@ struct Answer {
   ResolvedQuery resolved;
   Prediction prediction;
   std::vector<ContextPoint> context_scaling;
+  ContextPoint full_context;                  // the speed with the prompt filling the whole context
+  std::int64_t max_context_with_offload = 0;  // largest context that runs at all (max_context_with_offload)
   double decode_low_tok_s = 0;  // uncertainty range from the calibration (0 = none)
   double decode_high_tok_s = 0;
   double prefill_low_tok_s = 0;

@@ -24,5 +24,8 @@ namespace llmfit {
 /// fitted tokens/s).
 [[nodiscard]] std::string calibrated_profile_document(const CalibrationReport& report,
                                                       const std::vector<RunCase>& cases);
+/// The same document as JSON (`llmfit calibrate --format json -o`): --calibration reads it too (a JSON
+/// document is YAML). Throws InputError as calibrated_profile_document.
+[[nodiscard]] std::string calibrated_profile_json(const CalibrationReport& report, const std::vector<RunCase>& cases);
 
 }  // namespace llmfit

@@ -15,22 +15,25 @@ namespace llmfit {
 
 // compare ----------------------------------------------------------------------------------------
 inline constexpr std::array kCompareFormats = kTableFormats;
-/// Rows ranked (rank_compare_rows); `skipped`: "<id>: <reason>" lines of the text.
+/// Rows ranked (rank_compare_rows); `skipped`: "<id>: <reason>" lines of the text. The first `top` rows (0 =
+/// all) are shown; the text counts every row.
 [[nodiscard]] std::string render_compare(const std::vector<CompareRow>& rows, const std::vector<std::string>& skipped,
-                                         Format format);
-[[nodiscard]] svg::BarChart compare_chart(const std::vector<CompareRow>& rows);
+                                         Format format, std::size_t top = 0);
+[[nodiscard]] svg::BarChart compare_chart(const std::vector<CompareRow>& rows, std::size_t top = 0);
 
 // fit --------------------------------------------------------------------------------------------
 inline constexpr std::array kFitFormats = kTableFormats;
+/// The first `top` models (0 = all); the text counts every model that fits.
 [[nodiscard]] std::string render_fit_search(const FitSearchResult& result, FitSort sort, double min_decode_tok_s,
-                                            bool show_all_quants, Format format);
-[[nodiscard]] svg::BarChart fit_search_chart(const FitSearchResult& result);
+                                            bool show_all_quants, std::size_t top, Format format);
+[[nodiscard]] svg::BarChart fit_search_chart(const FitSearchResult& result, std::size_t top = 0);
 
 // scale ------------------------------------------------------------------------------------------
 struct ScaleReport {
   ResolvedQuery resolved;
-  std::vector<ContextPoint> context;
-  std::vector<FitVerdict> context_verdicts;  // per point; empty = only ContextPoint::fits is known
+  std::vector<ContextPoint> context;          // context_scaling
+  std::int64_t max_context = 0;               // fully on the accelerator (MemoryFit::max_context)
+  std::int64_t max_context_with_offload = 0;  // at all (max_context_with_offload)
   bool batch_sweep = false;
   std::vector<BatchPoint> batch;
   int largest_batch_that_fits = 0;

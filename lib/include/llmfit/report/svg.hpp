@@ -3,6 +3,7 @@
 /// axes, ticks, units, labels and a legend. Pure functions: a chart description in, a complete
 /// standalone SVG document (UTF-8 XML) out. Every text and attribute value is XML-escaped; non-finite
 /// numbers are never written.
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +35,12 @@ struct BarChart {
   std::string footnote;
 };
 
+/// A point without a value (e.g. a length that does not run): a gap in its line, no marker.
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
 struct Point {
   double x = 0;
-  double y = 0;
+  double y = 0;  // kNoValue (or any value the axis cannot show): a gap
   bool open = false;  // drawn as a hollow marker (e.g. "does not fit"); the footnote explains it
 };
 
