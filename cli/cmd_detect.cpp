@@ -29,6 +29,8 @@ void setup_detect(CLI::App& app, GlobalOptions& global) {
                                                "match and how each figure is known");
   add_output_options(*sub, options->output, kDetectFormats, false);
   sub->callback([options, &global] {
+    if (!global.calibration_path.empty())
+      throw InputError("--calibration: detect predicts nothing; it has no use for an efficiency profile");
     const IdentifiedMachine& machine = identified_machine(global);
     write_output(render_detected(machine_evidence(global), machine, options->output.format), options->output.path);
   });
@@ -48,6 +50,8 @@ void setup_probe_bandwidth(CLI::App& app, GlobalOptions& global) {
                        std::to_string(kMaxProbeThreads) + "; 0 = every usable CPU)");
     if (!(options->buffer_mib >= 0 && options->buffer_mib <= kMaxProbeBufferMib))
       throw InputError("--buffer-mib: must be between 0 and 2048 (0 = automatic)");
+    if (!global.calibration_path.empty())
+      throw InputError("--calibration: probe-bandwidth predicts nothing; it has no use for an efficiency profile");
     if (!global.machine_folder.empty())
       throw InputError("--machine: probe-bandwidth measures this machine; a captured one cannot be measured");
     const IdentifiedMachine& machine = identified_machine(global);

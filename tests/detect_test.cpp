@@ -369,7 +369,7 @@ TEST(DetectCli, HwAutoOnEveryCommand) {
   EXPECT_EQ(answer["host"], "auto-host");
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"compare", "--model", "qwen3-8b", "--hw", "auto,rtx-4090"},
-        std::vector<std::string>{"fit", "--model", "qwen3-8b", "--hw", "auto"},
+        std::vector<std::string>{"fit", "--hw", "auto"},
         std::vector<std::string>{"check", "--model", "qwen3-8b", "--hw", "auto", "--claimed-tok-s", "50"},
         std::vector<std::string>{"cost", "--model", "qwen3-8b", "--hw", "auto"},
         std::vector<std::string>{"scale", "--model", "qwen3-8b", "--hw", "auto"}}) {
