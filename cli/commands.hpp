@@ -17,5 +17,7 @@ void setup_recommend(CLI::App& app, GlobalOptions& global);
 void setup_check(CLI::App& app, GlobalOptions& global);
 void setup_calibrate(CLI::App& app, GlobalOptions& global);
 void setup_validate(CLI::App& app, GlobalOptions& global);
+void setup_detect(CLI::App& app, GlobalOptions& global);           // what this machine is
+void setup_probe_bandwidth(CLI::App& app, GlobalOptions& global);  // its measured memory bandwidth
 
 }  // namespace llmfit::cli

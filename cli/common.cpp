@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -30,6 +31,9 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_option("--quant", options.file_quant,
                  "Quantisation of the --hf-config / --model-file model (default: the file's own)")
       ->type_name("QUANT");
+  app.add_option("--machine", options.machine_folder,
+                 "Detect from a captured machine folder (tests/data/machines/*) instead of this one")
+      ->type_name("DIR");
 }
 
 namespace {
@@ -40,6 +44,47 @@ const LoadedInputs& load(const GlobalOptions& options) {
   return loaded;
 }
 
+/// The machine llmfit runs on (or --machine's captured one): read and identified once.
+struct MachineState {
+  std::optional<MachineEvidence> evidence;
+  std::optional<IdentifiedMachine> machine;
+  std::optional<Catalog> catalog_with_machine;  // --hw auto: the loaded catalogue with `auto`, `auto-host`
+  bool probed = false;                          // the host's bandwidth was measured for --hw auto
+};
+
+MachineState& machine_state() {
+  static MachineState state;
+  return state;
+}
+
+MachineEvidence& read_machine(const GlobalOptions& options) {
+  MachineState& state = machine_state();
+  if (!state.evidence) state.evidence = read_machine_evidence(options.machine_folder);
+  return *state.evidence;
+}
+
+/// Identifies the machine against `base` (the catalogue without the machine's own entries); for --hw auto,
+/// a host whose bandwidth nothing states is measured (on this machine only: a captured one cannot be).
+const IdentifiedMachine& identify(const GlobalOptions& options, const Catalog& base, bool measure_unknown_host) {
+  MachineState& state = machine_state();
+  MachineEvidence& evidence = read_machine(options);
+  if (!state.machine) state.machine = identify_machine(base, evidence);
+  const IdentifiedMachine& machine = *state.machine;
+  const bool host_unknown = machine.host >= 0 && machine.devices[static_cast<std::size_t>(machine.host)].spec.id.empty();
+  if (measure_unknown_host && host_unknown && options.machine_folder.empty() && !state.probed) {
+    state.probed = true;
+    const BandwidthProbe probe = measure_host_bandwidth();
+    if (probe.read_gb_s > 0) {
+      evidence.measured_bandwidth_gb_s = {probe.read_gb_s, "llmfit probe-bandwidth (streaming read, " +
+                                                               std::to_string(probe.threads) + " threads)"};
+      state.machine = identify_machine(base, evidence);
+    }
+  }
+  return *state.machine;
+}
+  return loaded;
+}
+
 thread_local InProcess* current_in_process = nullptr;
 
 }  // namespace
@@ -47,7 +92,16 @@ thread_local InProcess* current_in_process = nullptr;
 const Catalog& catalog(const GlobalOptions& options) {
   if (options.preloaded_catalog != nullptr) return *options.preloaded_catalog;
   const LoadedInputs& loaded = load(options);
-  return loaded.catalog ? *loaded.catalog : Catalog::builtin();
+  const Catalog& base = loaded.catalog ? *loaded.catalog : Catalog::builtin();
+  if (!options.hardware_auto) return base;
+  MachineState& state = machine_state();
+  if (!state.catalog_with_machine) {
+    // --hw auto: the detected machine as entries `auto` and `auto-host`, on top of everything else.
+    Catalog layered = base;
+    layered.add_source(detected_catalog_data(identify(options, base, true)), "detected machine");
+    state.catalog_with_machine = std::move(layered);
+  }
+  return *state.catalog_with_machine;
 }
 
 const ModelFileInfo* model_file(const GlobalOptions& options) {
@@ -66,6 +120,15 @@ std::string model_name_or_file(const std::string& model, const GlobalOptions& op
   // The card warns when a GGUF model runs in a quantisation other than the file's.
   const QuantSpec& quant = catalog(options).quant_or_throw(options.file_quant);
   return file->model.id + "-" + quant.id;
+}
+
+const MachineEvidence& machine_evidence(const GlobalOptions& options) { return read_machine(options); }
+
+const IdentifiedMachine& identified_machine(const GlobalOptions& options) {
+  const MachineState& state = machine_state();
+  if (state.machine) return *state.machine;
+  const LoadedInputs& base = load(options);  // not catalog(): the machine's own entries are not matched
+  return identify(options, base.catalog ? *base.catalog : Catalog::builtin(), options.hardware_auto);
 }
 
 void note_name_readings(const GlobalOptions& options, const std::vector<std::string>& hardware,

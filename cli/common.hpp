@@ -24,6 +24,8 @@ struct GlobalOptions {
   std::string model_file;             // --model-file model.gguf (any part of a split model)
   std::string hf_config;              // --hf-config config.json
   std::string file_quant;             // --quant: quantisation for the --hf-config / --model-file model
+  std::string machine_folder;         // --machine DIR: a captured machine instead of this one
+  bool hardware_auto = false;         // some --hw (or --host) said auto: the detected machine is layered in
   // Set instead of the options above when a command runs inside a process that loaded its catalogue and
   // profile once (llmfit serve, the page): every command then uses these and reads no file.
   const Catalog* preloaded_catalog = nullptr;
@@ -42,6 +44,11 @@ const ModelFileInfo* model_file(const GlobalOptions& options);
 /// `model` when given, else the --model-file / --hf-config model (with --quant), else InputError
 /// "--model: missing; name a model, e.g. <example>".
 std::string model_name_or_file(const std::string& model, const GlobalOptions& options, const std::string& example);
+
+/// What was read from this machine (or the --machine folder), once.
+const MachineEvidence& machine_evidence(const GlobalOptions& options);
+/// The machine mapped to the catalogue (before its own entries are layered in), once.
+const IdentifiedMachine& identified_machine(const GlobalOptions& options);
 
 /// Writes to standard error how each name typed was read when it was not a catalogue id ("llmfit: 'RTX 4090'
 /// read as rtx-4090 (…)"), for the commands whose output shows ids only; called after the output is

@@ -1,6 +1,8 @@
 #include "files.hpp"
 
+#include <filesystem>
 #include <iterator>
+#include <system_error>
 
 namespace llmfit::cli {
 namespace {
@@ -43,6 +45,16 @@ LoadedInputs load_inputs(const GlobalOptions& options) {
   }
   return loaded;
 }
+
+MachineEvidence read_machine_evidence(const std::string& machine_folder) {
+  if (machine_folder.empty()) return detect_machine(this_machine_sources());
+  std::error_code ec;
+  if (!std::filesystem::is_directory(machine_folder, ec))
+    throw InputError("--machine: '" + excerpt(machine_folder, 200) + "' is not a folder");
+  return detect_machine(captured_machine_sources(machine_folder));
+}
+
+BandwidthProbe measure_host_bandwidth() { return probe_bandwidth(); }
 
 EfficiencyProfile load_profile_file(const std::string& path) { return load_profile_path(path); }
 

@@ -22,6 +22,10 @@ struct LoadedInputs {
   std::optional<ModelFileInfo> model_file;
 };
 [[nodiscard]] LoadedInputs load_inputs(const GlobalOptions& options);
+/// What can be read of the machine llmfit runs on, or of a captured one (`machine_folder`, --machine).
+[[nodiscard]] MachineEvidence read_machine_evidence(const std::string& machine_folder);
+/// The host's streaming read bandwidth, measured now (probe_bandwidth).
+[[nodiscard]] BandwidthProbe measure_host_bandwidth();
 /// The --calibration profile.
 [[nodiscard]] EfficiencyProfile load_profile_file(const std::string& path);
 /// Writes `text` whole to `path` (write_file_atomically).

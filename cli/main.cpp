@@ -65,7 +65,10 @@ int main(int argc, char** argv) {
   setup_calibrate(app, global);
   setup_validate(app, global);
   setup_serve(app, global);
+  setup_detect(app, global);
+  setup_probe_bandwidth(app, global);
   add_value_checks(app);
+  add_machine_values(app, global);
   refuse_fallthrough(app, shared);
   try {
     refuse_unreadable_numbers(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));

@@ -12,6 +12,8 @@
 #include <system_error>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "files.hpp"
 #include "flags.hpp"
 #include "page_link.hpp"
@@ -223,6 +225,57 @@ void add_value_checks(CLI::App& app) {
     option->check(CLI::Validator([type_name](std::string& value) { return value_problem(value, type_name); }, ""));
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_value_checks(*sub);
+}
+
+void add_machine_values(CLI::App& app, GlobalOptions& global) {
+  const std::string hardware_flag = flag_for("hardware");
+  const std::string host_flag = flag_for("host");
+  const std::string memory_flag = flag_for("memory_gib");
+  for (CLI::Option* option : app.get_options()) {
+    if (option->check_lname(hardware_flag.substr(2))) {
+      // `auto` (or `auto:N`): the detected machine, layered into the catalogue as entry `auto`; N identical
+      // GPUs become `auto:N`.
+      option->transform(CLI::Validator(
+          [&global](std::string& value) {
+            // auto, auto:N, auto@GiB, auto:N@GiB
+            const std::string lower = to_lower(value);
+            if (lower != kAutoHardwareId && !lower.starts_with(std::string(kAutoHardwareId) + ":") &&
+                !lower.starts_with(std::string(kAutoHardwareId) + "@"))
+              return std::string();
+            global.hardware_auto = true;
+            (void)catalog(global);
+            if (lower.starts_with(std::string(kAutoHardwareId) + ":")) return std::string();  // a count of its own
+            value = auto_hardware_name(identified_machine(global)) + value.substr(kAutoHardwareId.size());
+            return std::string();
+          },
+          ""));
+    } else if (option->check_lname(host_flag.substr(2))) {
+      option->transform(CLI::Validator(
+          [&global](std::string& value) {
+            if (!equals_ignore_case(value, kAutoHardwareId)) return std::string();
+            global.hardware_auto = true;
+            value = std::string(kAutoHostId);
+            return std::string();
+          },
+          ""));
+    } else if (option->check_lname(memory_flag.substr(2))) {
+      // `free`: what is free now on the device --hw auto plans on (the smallest of identical GPUs).
+      option->transform(CLI::Validator(
+          [&global](std::string& value) {
+            if (!equals_ignore_case(value, "free")) return std::string();
+            const IdentifiedMachine& machine = identified_machine(global);
+            if (machine.primary < 0) throw InputError(field("memory_gib") + ": free: no usable device was detected");
+            const IdentifiedDevice& device = machine.devices[static_cast<std::size_t>(machine.primary)];
+            if (device.memory_free_gib <= 0)
+              throw InputError(field("memory_gib") + ": free: the free memory of " + device.name +
+                               " is unknown here (see 'llmfit detect'); give a size in GiB");
+            value = fmt::format("{:.2f}", std::floor(device.memory_free_gib * 100) / 100);
+            return std::string();
+          },
+          ""));
+    }
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) add_machine_values(*sub, global);
 }
 
 void refuse_fallthrough(CLI::App& app, const std::vector<const CLI::Option*>& shared) {

@@ -64,6 +64,10 @@ void write_outputs(const OutputOptions& output, const std::string& text,
 void refuse_unreadable_numbers(const std::vector<std::string>& arguments);
 void add_value_checks(CLI::App& app);
 
+/// Adds to every --hw, --host and --memory of `app` and its subcommands the values of this machine: `--hw
+/// auto` (the detected devices), `--host auto`, `--memory free`. Called once, after every command is set up.
+void add_machine_values(CLI::App& app, GlobalOptions& global);
+
 /// An option of the prediction (the top-level command) given to a subcommand that does not define it would
 /// fall through to the top level and do nothing: refused with exit 2 before any command runs. `shared`:
 /// the top-level options every command takes (--db, --calibration, …).

@@ -524,6 +524,51 @@ inline void output_file(const std::uint8_t* data, std::size_t size) {
   if (!ok && two && second != path) require(!fs::exists(second), "a failed command published one of its outputs");
 }
 
+/// What detection reads from tools and firmware (`llmfit detect`, `--hw auto`): the bytes go to every parser
+/// (nvidia-smi, lspci, rocm-smi, system_profiler, /proc files, sysctl, dmidecode, the SMBIOS table); none may
+/// throw; every figure kept is finite and positive, every PCI id "vvvv:dddd"; the GPUs found are identified
+/// and, when one is usable, layered onto the shipped catalogue as valid entries, and the report renders.
+inline void detect_parsers(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  MachineEvidence e;
+  auto check_gpus = [](const std::vector<GpuEvidence>& gpus) {
+    for (const auto& g : gpus) {
+      for (const Reading* r : {&g.memory_total_bytes, &g.memory_free_bytes, &g.gtt_total_bytes})
+        require(std::isfinite(r->value) && r->value >= 0, "a GPU figure is not finite and >= 0");
+      require(g.pci_id.empty() || (g.pci_id.size() == 9 && g.pci_id[4] == ':'), "PCI id not vvvv:dddd");
+    }
+  };
+  for (auto parse : {&parse_nvidia_smi, &parse_lspci, &parse_rocm_smi, &parse_system_profiler_displays}) {
+    std::vector<GpuEvidence> gpus = parse(text);
+    check_gpus(gpus);
+    e.gpus.insert(e.gpus.end(), gpus.begin(), gpus.end());
+  }
+  parse_cpuinfo(text, e.cpu);
+  parse_meminfo(text, e.memory);
+  parse_sysctl(text, e);
+  std::vector<MemoryModule> modules = parse_dmidecode_memory(text);
+  const std::vector<MemoryModule> smbios = parse_smbios_memory(text);
+  modules.insert(modules.end(), smbios.begin(), smbios.end());
+  for (const auto& m : modules)
+    require(std::isfinite(m.size_bytes) && m.size_bytes >= 0 && std::isfinite(m.speed_mt_s) && m.speed_mt_s >= 0,
+            "a memory module figure is not finite and >= 0");
+  summarize_memory_modules(modules, "fuzz", e.memory);
+  require(e.memory.bus_bits >= 0 && e.memory.channels >= 0, "negative memory channels");
+  const IdentifiedMachine machine = identify_machine(Catalog::builtin(), e);
+  for (const auto& d : machine.devices)
+    require(std::isfinite(d.memory_total_gib) && std::isfinite(d.bandwidth_gb_s) && d.bandwidth_gb_s >= 0,
+            "an identified figure is not finite");
+  (void)render_detected(e, machine, Format::json);
+  (void)render_detected(e, machine, Format::text);
+  if (machine.primary < 0) return;
+  Catalog layered = Catalog::builtin();
+  try {
+    layered.add_source(detected_catalog_data(machine), "detected");
+  } catch (const InputError& error) {
+    throw InvariantViolation(std::string("the detected entries are not valid: ") + error.what());
+  }
+}
+
 /// Every target, by name: the fuzzer binaries (fuzz_<name>), the corpus folders
 /// (fuzz/corpus/<name>/, fuzz/regressions/<name>/) and the regression test use this table.
 struct Target {
@@ -542,6 +587,7 @@ inline const std::vector<Target>& targets() {
       {"gguf", &gguf, {}},
       {"yaml_budget", &yaml_budget, {"hardware-db", "profiles"}},
       {"output_file", &output_file, {}},
+      {"detect_parsers", &detect_parsers, {}},
   };
   return all;
 }

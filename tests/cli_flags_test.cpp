@@ -66,6 +66,13 @@ Args command_args(const std::string& command, const Scene& s) {
       {"sweep", [](const Scene&) { return Args{"sweep", "--contexts", "512", "--format", "csv"}; }},
       {"calibrate", [](const Scene&) { return Args{"calibrate", kRuns, "--format", "json"}; }},
       {"validate", [](const Scene&) { return Args{"validate", kRuns, "--format", "json"}; }},
+      {"detect",
+       [](const Scene&) {
+         return Args{"detect", "--machine", std::string(LLMFIT_TEST_DATA) + "/machines/rx-7900-xtx-ryzen-igpu",
+                     "--format", "json"};
+       }},
+      {"probe-bandwidth",
+       [](const Scene&) { return Args{"probe-bandwidth", "--buffer-mib", "16", "--threads", "1", "--format", "json"}; }},
   };
   const auto recipe = recipes.find(command);
   if (recipe == recipes.end()) {

@@ -7,6 +7,10 @@ namespace llmfit::cli {
 
 LoadedInputs load_inputs(const GlobalOptions&) { throw InputError(std::string(kNoFilesInProcess)); }
 
+MachineEvidence read_machine_evidence(const std::string&) { throw InputError(std::string(kNoFilesInProcess)); }
+
+BandwidthProbe measure_host_bandwidth() { throw InputError(std::string(kNoFilesInProcess)); }
+
 EfficiencyProfile load_profile_file(const std::string&) { throw InputError(std::string(kNoFilesInProcess)); }
 
 void write_file(const std::string&, std::string_view) { throw InputError(std::string(kNoFilesInProcess)); }

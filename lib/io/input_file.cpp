@@ -75,8 +75,9 @@ InputFile::InputFile(const std::string& path, InputKind kind) : path_(path) {
   else if (type == S_IFCHR || type == S_IFBLK) cause = "is a device, not a file";
   else if (type == S_IFSOCK) cause = "is a socket, not a file";
   else if (type == S_IFIFO && kind == InputKind::seekable) cause = "is a pipe; this input must be a regular, seekable file";
+  else if (type == S_IFIFO && kind == InputKind::machine) cause = "is a pipe, not a file of the machine";
   else if (type != S_IFREG && type != S_IFIFO) cause = "is not a regular file";
-  else if (type == S_IFREG && is_pseudo_file(fd_)) cause = "is a kernel pseudo-file (/proc, /sys), not a file llmfit reads";
+  else if (type == S_IFREG && kind != InputKind::machine && is_pseudo_file(fd_)) cause = "is a kernel pseudo-file (/proc, /sys), not a file llmfit reads";
   if (!cause.empty()) {
     ::close(fd_);
     refuse(path, cause);

@@ -15,6 +15,7 @@ namespace llmfit::io {
 enum class InputKind {
   stream,    // text read front to back: regular files and pipes (`calibrate <(llama-bench -o json)`)
   seekable,  // read by offset (GGUF headers, split parts): regular files only
+  machine,   // what detection reads of the machine: regular files, /proc and /sys files included; no pipes
 };
 
 /// An open input: a file descriptor, closed on destruction.

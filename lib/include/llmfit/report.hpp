@@ -5,6 +5,7 @@
 #include "llmfit/report/calibration.hpp"
 #include "llmfit/report/card.hpp"
 #include "llmfit/report/catalog.hpp"
+#include "llmfit/report/detect.hpp"
 #include "llmfit/report/format.hpp"
 #include "llmfit/report/model_file.hpp"
 #include "llmfit/report/plan.hpp"
