@@ -82,8 +82,6 @@ const IdentifiedMachine& identify(const GlobalOptions& options, const Catalog& b
   }
   return *state.machine;
 }
-  return loaded;
-}
 
 thread_local InProcess* current_in_process = nullptr;
 

@@ -1,4 +1,4 @@
-// `llmfit serve [--bind 127.0.0.1] [--port 8080] [--page build-web/llmfit.html]`: the page and the JSON API.
+// `llmfit serve [--host 127.0.0.1] [--port 8080] [--page build-web/llmfit.html]`: the page and the JSON API.
 #include <pthread.h>
 #include <signal.h>
 
@@ -78,8 +78,8 @@ void run_serve(const ServeOptions& o, const GlobalOptions& global) {
 void setup_serve(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* sub = app.add_subcommand("serve", "Serve the page and a JSON API (one endpoint per command) over HTTP");
-  // --bind, not --host: --host names the CPU/RAM entry of a scenario in every other command.
-  sub->add_option("--bind", options->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
+  // Issue 22 names it --host: here the address to listen on, not the CPU/RAM entry of a scenario.
+  sub->add_option("--host", options->host, "Address to listen on (127.0.0.1: this machine only)")->capture_default_str();
   sub->add_option("--port", options->port, "Port (0: any free port, printed)")->capture_default_str();
   sub->add_option("--page", options->page, "The page's HTML (default: installed, or built in build-web/)")
       ->type_name("llmfit.html");
@@ -90,7 +90,7 @@ void setup_serve(CLI::App& app, GlobalOptions& global) {
   // to the server would be ignored, so it is refused.
   std::vector<RefusedFlag> refused;
   for (const ScenarioFlagInfo& info : kScenarioFlags)
-    refused.push_back({info.flag, "each request names its scenario in its query string"});
+    if (info.flag != ScenarioFlag::host) refused.push_back({info.flag, "each request names its scenario in its query string"});
   refuse_scenario_flags(*sub, refused);
   refuse_option(*sub, "-o,--output", true, "answers go to the HTTP client");
   sub->callback([options, &global] { run_serve(*options, global); });

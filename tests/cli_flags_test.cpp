@@ -219,8 +219,9 @@ TEST_F(CliFlags, EveryScenarioFlagChangesTheAnswerOrIsRefusedByEveryCommand) {
 
 TEST_F(CliFlags, ServeRefusesScenarioFlagsAndOutputFiles) {
   // An address that cannot be bound: were a flag accepted, the server would fail to start rather than run on.
-  const Args server{"serve", "--bind", "256.0.0.1", "--port", "0"};
+  const Args server{"serve", "--host", "256.0.0.1", "--port", "0"};
   for (const cli::ScenarioFlagInfo& info : cli::kScenarioFlags) {
+    if (info.flag == cli::ScenarioFlag::host) continue;  // serve's --host is the address it listens on (issue 22)
     const std::string flag = cli::flag_for(info.field);
     Args with = server;
     with.push_back(flag);

@@ -341,6 +341,10 @@ IdentifiedDevice identify_host(const Catalog& catalog, const MachineEvidence& e)
 /// (the CPU brand string, or a GPU's name such as "NVIDIA GB10").
 std::optional<IdentifiedDevice> identify_unified(const Catalog& catalog, const MachineEvidence& e,
                                                  std::vector<bool>& gpu_used) {
+  // A discrete card is what a machine that has one plans on: its APU's graphics ("Ryzen 9 7940HS w/ Radeon 780M")
+  // are then an integrated GPU beside it, not the machine's memory pool.
+  if (std::any_of(e.gpus.begin(), e.gpus.end(), [&](const GpuEvidence& gpu) { return listed_discrete(catalog, gpu); }))
+    return std::nullopt;
   int cores = 0;
   for (const auto& gpu : e.gpus) cores = std::max(cores, gpu.gpu_cores);
   const HardwareSpec* match = match_hardware_name(catalog, e.cpu.model_name, HardwareKind::unified, cores);
