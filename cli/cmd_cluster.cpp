@@ -74,7 +74,9 @@ void setup_cluster(CLI::App& app, GlobalOptions& global) {
       // The link table is all --list-links prints (in --format, to -o): anything else would be ignored.
       for (const CLI::Option* option : sub->get_options()) {
         const std::string& name = option->get_name();
-        if (option->count() > 0 && name != "--list-links" && name != "--format" && name != "--output")
+        // In process (serve, the page) every command is given --svg for its chart: not the user's flag.
+        const bool internal = name == "--svg" && in_process() != nullptr;
+        if (option->count() > 0 && !internal && name != "--list-links" && name != "--format" && name != "--output")
           throw InputError(name + ": not used with --list-links, which prints the link table alone");
       }
     }

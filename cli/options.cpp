@@ -120,11 +120,9 @@ std::optional<std::int64_t> parse_token_suffix(const std::string& text) {
   if (suffix == 'm' || suffix == 'M') scale = 1024.0 * 1024.0;
   if (scale == 0) return std::nullopt;
   const std::string number = text.substr(0, text.size() - 1);
-  double value = 0;
-  const char* end = number.data() + number.size();
-  const auto [stop, error] = std::from_chars(number.data(), end, value);
-  const double tokens = value * scale;
-  if (number.empty() || error != std::errc() || stop != end || !std::isfinite(tokens) || tokens < 0 ||
+  const std::optional<double> value = parse_decimal(number);
+  const double tokens = value.value_or(-1) * scale;
+  if (!value || !std::isfinite(tokens) || tokens < 0 ||
       tokens > 9e15 || tokens != std::floor(tokens))
     throw InputError("'" + excerpt(text, 40) + "' is not a whole number of tokens (e.g. 8192, 32k = 32768, 1M = " +
                      "1048576)");

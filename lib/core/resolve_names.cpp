@@ -81,14 +81,11 @@ std::vector<std::string> raw_words(std::string_view name) {
   return words;
 }
 
-double number_of(std::string_view text) noexcept {
-  double value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
+/// A word of digits and '.' as a number (0 when it is not one, "1.2.3").
+double number_of(std::string_view text) { return parse_decimal(text).value_or(0); }
 
 /// A capacity word ("512gb") as GiB; nullopt for any other word.
-std::optional<double> capacity_gib(std::string_view word) noexcept {
+std::optional<double> capacity_gib(std::string_view word) {
   if (word.size() < 3 || word.substr(word.size() - 2) != "gb" || !is_number(word)) return std::nullopt;
   const std::string_view digits = word.substr(0, word.size() - 2);
   if (!std::all_of(digits.begin(), digits.end(), [](char c) { return is_digit(c) || c == '.'; })) return std::nullopt;
@@ -359,9 +356,8 @@ HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
         memory.resize(memory.size() - unit.size());
         break;
       }
-    const auto [end, error] = std::from_chars(memory.data(), memory.data() + memory.size(), given_gib);
-    if (error != std::errc() || end != memory.data() + memory.size() || !std::isfinite(given_gib) ||
-        given_gib < 0.1 || given_gib > 1e5)
+    given_gib = parse_decimal(memory).value_or(-1);
+    if (!std::isfinite(given_gib) || given_gib < 0.1 || given_gib > 1e5)
       return fail(NameStatus::invalid,
                   "hardware '" + shown + "': the memory after '@' must be a number of GiB from 0.1 to 100000");
     name = trimmed(name.substr(0, at));

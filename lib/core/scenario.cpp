@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
 
 namespace llmfit {
 namespace {
@@ -241,11 +242,8 @@ FitMargin parse_fit_margin(std::string_view text) {
   } else if (lower.ends_with("gb")) {
     number.resize(number.size() - 2);
   }
-  double value = 0;
-  const char* begin = number.data();
-  const char* end = begin + number.size();
-  const auto [stop, error] = std::from_chars(begin, end, value);
-  if (number.empty() || error != std::errc() || stop != end || !std::isfinite(value) || value < 0 ||
+  const double value = parse_decimal(number).value_or(-1);
+  if (!std::isfinite(value) || value < 0 ||
       (share && value > 50) || (!share && value > 1e5))
     throw InputError(fmt::format("{}: '{}' is not a margin; give a share of usable memory (5%, at most 50%) or "
                                  "GB (1.5), or 0 for none",
