@@ -816,6 +816,29 @@ std::vector<const Recommendation*> all_rows(const RecommendResult& r) {
   return rows;
 }
 
+TEST(PlanRecommend, AChipSoldAsAPricedProductIsRankedOnlyAsThatProduct) {
+  // Chips with a priced product of the same form factor (the M3 Ultra and its Mac Studio, both desktops).
+  std::set<std::string> chips_with_products;
+  for (const HardwareSpec& h : cat().hardware())
+    if (!h.variant_of.empty() && !priced_capacities(h).empty() &&
+        cat().find_hardware(h.variant_of)->form_factor == h.form_factor)
+      chips_with_products.insert(h.variant_of);
+  ASSERT_FALSE(chips_with_products.empty());
+  bool product_ranked = false;
+  for (const double budget : {1500.0, 4000.0, 12000.0}) {
+    RecommendOptions o;
+    o.budget_usd = budget;
+    o.model = "llama-3.3-70b-q4";
+    const RecommendResult result = recommend(cat(), o, prof());  // alive while all_rows points into it
+    for (const Recommendation* rec : all_rows(result)) {
+      const HardwareSpec& hw = *rec->resolved.scenario.hardware;
+      EXPECT_FALSE(chips_with_products.contains(hw.id)) << rec->label << " is sold inside products";
+      product_ranked = product_ranked || !hw.variant_of.empty();
+    }
+  }
+  EXPECT_TRUE(product_ranked);  // the products themselves are ranked
+}
+
 TEST(PlanRecommend, ShortlistRespectsBudgetUsersAndPortability) {
   RecommendOptions o;
   o.budget_usd = 4000;

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
+#include <string_view>
+#include <utility>
 
 #include "llmfit/errors.hpp"
 #include "llmfit/text.hpp"
@@ -151,8 +154,7 @@ Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const Efficie
   Ranked r;
   Recommendation& rec = r.rec;
   rec.resolved = resolve_query(catalog, query, profile);
-  rec.label = hardware_label(rec.resolved.scenario);
-  if (capacity.memory_gib != hw.default_memory_gib) rec.label += fmt::format("@{:g}", capacity.memory_gib);
+  rec.label = hardware_label(rec.resolved.scenario);  // id[:count][@GiB], the capacity when not the default
   rec.prediction = predict(rec.resolved.scenario, rec.resolved.efficiency->constants);
   rec.memory_gib = capacity.memory_gib;
   rec.devices_price_usd = count * capacity.price_usd;
@@ -291,8 +293,15 @@ RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, con
   RecommendResult result;
   choose_yardstick(catalog, o, result);
   result.host_pricing = describe_host_pricing(catalog, o);
+  // A chip sold as a priced product of its own form factor (variant_of: the M3 Ultra as a Mac Studio) is bought as
+  // that product: ranking the chip too would list one machine twice, once without its enclosure's thermals.
+  std::set<std::pair<std::string_view, FormFactor>> sold_as_products;
+  for (const HardwareSpec& product : catalog.hardware())
+    if (!product.variant_of.empty() && !priced_capacities(product).empty())
+      sold_as_products.insert({product.variant_of, product.form_factor});
   std::vector<Ranked> ranked;
   for (const HardwareSpec& hw : catalog.hardware()) {
+    if (sold_as_products.contains({hw.id, hw.form_factor})) continue;
     const std::vector<PricedCapacity> capacities = priced_capacities(hw);
     if (capacities.empty()) continue;  // cannot be bought alone: no price to weigh
     if (o.portable && hw.form_factor != FormFactor::laptop) continue;
@@ -314,9 +323,7 @@ RecommendResult recommend(const Catalog& catalog, const RecommendOptions& o, con
         } catch (const InputError& e) {
           // An engine that cannot run this configuration (vLLM's tensor parallelism over 3 GPUs, weights no
           // engine here loads): skipped, and said so.
-          const std::string label =
-              fmt::format("{}{}", count > 1 ? fmt::format("{}:{}", hw.id, count) : hw.id,
-                          capacities.size() > 1 ? fmt::format("@{:g}", capacity.memory_gib) : std::string());
+          const std::string label = hardware_label(hw, count, capacity.memory_gib);
           result.skipped.push_back(e.message().find(label) != std::string::npos ? e.message()
                                                                                 : label + ": " + e.message());
           continue;
