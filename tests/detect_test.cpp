@@ -214,6 +214,48 @@ TEST(Detect, UnknownGpuIsEstimatedFromItsBusOrReportedUnknown) {
   EXPECT_NO_THROW(layered.add_source(detected_catalog_data(m), "detected"));
 }
 
+// Garbled readings (a few bytes, 10^30 bytes) for every kind of device: whatever is offered to plan on is a
+// valid catalogue entry, and what is not is explained in its evidence rather than thrown later.
+TEST(Detect, ImplausibleReadingsNeverMakeAnInvalidEntry) {
+  for (const double bytes : {6.0, 1e6, 1e30}) {
+    MachineEvidence apple;  // unified memory: an M3 Max named by sysctl
+    apple.cpu.model_name = "Apple M3 Max";
+    apple.cpu.vendor = "apple";
+    apple.memory.total_bytes = {bytes, "test"};
+    MachineEvidence card;  // a listed discrete card
+    GpuEvidence gpu;
+    gpu.vendor = "nvidia";
+    gpu.name = "NVIDIA GeForce RTX 4090";
+    gpu.pci_id = "10de:2684";
+    gpu.memory_total_bytes = {bytes, "test"};
+    card.gpus.push_back(gpu);
+    MachineEvidence host;  // a CPU whose bandwidth comes from its memory bus
+    host.cpu.model_name = "AMD Ryzen 9 7950X 16-Core Processor";
+    host.memory.total_bytes = {bytes, "test"};
+    host.memory.bus_bits = 128;
+    host.memory.data_rate_mt_s = {bytes, "test"};
+    for (const MachineEvidence& e : {apple, card, host}) {
+      const IdentifiedMachine m = identify_machine(Catalog::builtin(), e);
+      bool explained = false;
+      for (const auto& d : m.devices) {
+        if (!d.spec.id.empty()) {
+          EXPECT_EQ(validate(d.spec), "") << d.name << " at " << bytes << " bytes";
+        }
+        for (const auto& line : d.evidence) explained |= line.find("not used to plan") != std::string::npos;
+      }
+      if (m.primary < 0) {
+        EXPECT_THROW((void)detected_catalog_data(m), InputError);
+      } else {
+        Catalog layered = Catalog::builtin();
+        EXPECT_NO_THROW(layered.add_source(detected_catalog_data(m), "detected")) << bytes << " bytes";
+      }
+      if (bytes == 6.0) {
+        EXPECT_TRUE(explained) << "6 bytes of memory is not a machine";
+      }
+    }
+  }
+}
+
 TEST(Detect, BareMachineReportsUnknownsAndNeverThrows) {
   const Found f = detect_captured("bare-container");
   EXPECT_LT(f.machine.primary, 0);

@@ -397,6 +397,19 @@ std::optional<IdentifiedDevice> identify_unified(const Catalog& catalog, const M
   return device;
 }
 
+/// A device is offered to plan on only if its entry passes the catalogue's own field rules (specs.hpp
+/// validate): a garbled reading (6 bytes of RAM, a 10^20-byte card) leaves it unusable, named in its
+/// evidence, rather than making an entry the catalogue would refuse.
+IdentifiedDevice usable_or_explained(IdentifiedDevice device) {
+  if (device.spec.id.empty()) return device;
+  if (const std::string problem = validate(device.spec); !problem.empty()) {
+    device.evidence.push_back("the detected figures do not make a valid entry (" + problem +
+                              "): not used to plan");
+    device.spec = HardwareSpec{};
+  }
+  return device;
+}
+
 }  // namespace
 
 const HardwareSpec* match_hardware_name(const Catalog& catalog, std::string_view name, HardwareKind kind,
@@ -444,6 +457,7 @@ IdentifiedMachine identify_machine(const Catalog& catalog, const MachineEvidence
   machine.unknowns = e.unknowns;
   std::vector<bool> gpu_used(e.gpus.size(), false);
   std::optional<IdentifiedDevice> unified = identify_unified(catalog, e, gpu_used);
+  if (unified) unified = usable_or_explained(std::move(*unified));
 
   std::vector<IdentifiedDevice> integrated;
   for (std::size_t i = 0; i < e.gpus.size(); ++i) {
@@ -461,7 +475,7 @@ IdentifiedMachine identify_machine(const Catalog& catalog, const MachineEvidence
       integrated.push_back(std::move(device));
       continue;
     }
-    IdentifiedDevice device = identify_gpu(catalog, gpu);
+    IdentifiedDevice device = usable_or_explained(identify_gpu(catalog, gpu));
     // Identical cards (same entry, same memory) are one device with a count.
     auto same = std::find_if(machine.devices.begin(), machine.devices.end(), [&](const IdentifiedDevice& d) {
       return !d.catalog_id.empty() && d.catalog_id == device.catalog_id &&
@@ -489,9 +503,10 @@ IdentifiedMachine identify_machine(const Catalog& catalog, const MachineEvidence
       machine.notes.push_back("a discrete GPU next to unified memory: " + field("hardware") +
                               " auto plans on the discrete GPU");
     machine.devices.push_back(std::move(*unified));
-    if (machine.primary < 0) machine.primary = static_cast<int>(machine.devices.size() - 1);
+    if (machine.primary < 0 && !machine.devices.back().spec.id.empty())
+      machine.primary = static_cast<int>(machine.devices.size() - 1);
   } else {
-    machine.devices.push_back(identify_host(catalog, e));
+    machine.devices.push_back(usable_or_explained(identify_host(catalog, e)));
     machine.host = static_cast<int>(machine.devices.size() - 1);
     if (machine.primary < 0 && !machine.devices.back().spec.id.empty()) machine.primary = machine.host;
     if (machine.primary < 0 && machine.devices.back().spec.id.empty())
