@@ -43,6 +43,17 @@ bool one_of(std::string_view word, const std::array<std::string_view, N>& words)
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 
+/// What a look-up returns when it does not find one entry: `fail(status, problem)` sets `out`'s status and
+/// one-line message (an ambiguous look-up sets its candidates first) and returns it.
+template <typename Lookup>
+auto failing(Lookup& out) {
+  return [&out](NameStatus status, std::string problem) {
+    out.status = status;
+    out.problem = std::move(problem);
+    return std::move(out);
+  };
+}
+
 std::string_view trimmed(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -336,11 +347,7 @@ void Catalog::index_words() {
 
 HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
   HardwareLookup out;
-  auto fail = [&out](NameStatus status, std::string problem) {
-    out.status = status;
-    out.problem = std::move(problem);
-    return out;
-  };
+  const auto fail = failing(out);
   const std::string shown = excerpt(text, 100);
   if (trimmed(text).empty()) return fail(NameStatus::invalid, "hardware: empty name; see 'llmfit list hardware'");
   if (text.size() > kMaxNameLength)
@@ -526,11 +533,7 @@ WordMatch match_model_part(const Catalog& catalog, const detail::WordIndex& inde
 
 ModelLookup Catalog::look_up_model(std::string_view text) const {
   ModelLookup out;
-  auto fail = [&out](NameStatus status, std::string problem) {
-    out.status = status;
-    out.problem = std::move(problem);
-    return out;
-  };
+  const auto fail = failing(out);
   const std::string_view name = trimmed(text);
   if (name.empty()) return fail(NameStatus::invalid, "model: empty name; see 'llmfit list models'");
   if (text.size() > kMaxNameLength)
