@@ -1112,6 +1112,9 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     const GroupKey& key = d.class_groups[g];
     const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
     if (!h.backend_fitted[b]) continue;
+    // A class without runs (held out by cross-validation) gets no entry: lookup falls back to the literature
+    // constants, as it does for every class the shipped data lack, so its CV error is what such a class gets.
+    if (h.class_fit[0][g].runs + h.class_fit[1][g].runs == 0) continue;
     const EfficiencyConstants& base = prior_for(before, key.backend, key.api, key.hw_class);
     const int current = newest_era(d, h, static_cast<int>(g));
     for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
@@ -1720,15 +1723,29 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
       if (runs > 0)
         basis = fmt::format("{}, {} decode and {} prefill runs on {} chip{}", scheme, d ? d->n : 0, p ? p->n : 0, chips,
                             chips == 1 ? "" : "s");
-      if (chips == 1 && !data.one_chip) {
+      if (runs == 0 && !data.one_chip) {
+        // No other chip of the engine to hold this one out against: its own runs, one model at a time.
         const GroupError* md = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::decode);
         const GroupError* mp = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::prefill);
-        basis = fmt::format("one chip measured: this is the error of a chip of the class never measured "
-                            "(leave-one-hardware-out){}",
-                            md || mp ? fmt::format("; on the measured chip itself leave-one-model-out gives ±{:.0f} % "
-                                                   "decode, ±{:.0f} % prefill",
-                                                   md ? md->mape_pct : 0.0, mp ? mp->mape_pct : 0.0)
-                                     : std::string());
+        if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
+        if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
+        if (md != nullptr || mp != nullptr)
+          basis = fmt::format("one chip measured and no other chip of the engine: leave-one-model-out on it, {} decode "
+                              "and {} prefill runs; how far another chip is off is not measured",
+                              md ? md->n : 0, mp ? mp->n : 0);
+      } else if (chips == 1 && !data.one_chip) {
+        // One chip of the class: held out, the class has no runs left and gets the literature constants, which
+        // says nothing of another chip with this entry. The range is the measured chip's own leave-one-model-out
+        // error; the words give the other figure.
+        const GroupError* md = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::decode);
+        const GroupError* mp = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::prefill);
+        const double unseen_decode = decode, unseen_prefill = prefill;
+        if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
+        if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
+        basis = fmt::format("one chip measured: leave-one-model-out on it, {} decode and {} prefill runs; another chip "
+                            "of the class is not measured (held out whole, the class falls back to literature "
+                            "constants: ±{:.0f} % decode, ±{:.0f} % prefill)",
+                            md ? md->n : 0, mp ? mp->n : 0, unseen_decode, unseen_prefill);
       }
       if (via_llama) basis += " (llama.cpp runs; no Ollama runs)";
     }
