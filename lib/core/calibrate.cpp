@@ -1825,7 +1825,7 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
   if (data.one_chip && options.cross_validate &&
       (unit == CrossValidationUnit::hardware || unit == CrossValidationUnit::hardware_class))
     throw InputError("calibrate: all runs are of one chip (" + data.hardware.front() + "): leaving one " +
-                     std::string(to_string(unit)) + " out leaves nothing to fit; use --cv model or --cv source");
+                     std::string(to_string(unit)) + " out leaves nothing to fit; use " + field("cross_validation_unit") + " model or source");
   report.cross_validation_unit = std::string(to_string(unit));
   Workspace ws;
   const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
