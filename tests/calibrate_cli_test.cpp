@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -110,6 +111,84 @@ TEST(CalibrateCli, RefusalWritesNothing) {
   EXPECT_NE(r.out.find("llmfit: error: calibrate:"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(profile));
   EXPECT_FALSE(std::filesystem::exists(profile.string() + ".tmp-llmfit"));
+}
+
+TEST(CalibrateCli, CvChoosesWhatIsLeftOutAndReportsEveryGroup) {
+  const Result r = run("calibrate" + examples() + " --cv source --format json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["cross_validation"], "source");
+  // Four publications: the CUDA runs of #15013 and XiongjieDai's two tables, the Apple table of #4167.
+  bool cuda = false;
+  for (const auto& g : doc["cv_groups"])
+    if (g["group"] == "llama.cpp · cuda" && g["test"] == "decode") {
+      cuda = true;
+      EXPECT_EQ(g["folds"].get<int>(), 3) << g.dump();
+      EXPECT_GT(g["n"].get<int>(), 100);
+    }
+  EXPECT_TRUE(cuda) << doc["cv_groups"].dump();
+  // The profile's ranges say where they come from, whatever the report's scheme.
+  ASSERT_FALSE(doc["uncertainty"].empty());
+  for (const auto& u : doc["uncertainty"])
+    EXPECT_NE(u["basis"].get<std::string>().find("leave-one-"), std::string::npos) << u.dump();
+  EXPECT_NE(doc["unmeasured"]["basis"].get<std::string>().find("leave-one-class-out"), std::string::npos);
+  const Result text = run("calibrate" + examples() + " --cv model");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("LOMO-CV"), std::string::npos);
+  EXPECT_NE(text.out.find("BY GROUP, LOMO-CV"), std::string::npos);
+  EXPECT_NE(text.out.find("groups without runs (literature)"), std::string::npos);
+}
+
+TEST(CalibrateCli, AnUnknownCvUnitIsOneLineAndStatus2) {
+  const Result r = run("calibrate" + examples() + " --cv chip", true);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("--cv: unknown unit 'chip'; choose hardware | source | model | class"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(PlanningCli, RowsWithoutMeasuredRunsAreMarkedInEveryFormat) {
+  // The RTX 4090 with llama.cpp rests on measured runs; Intel's Arc on Vulkan has none in the shipped data.
+  const std::string compare = "compare --model llama-3-8b-q4_k_m --hw rtx-4090,arc-a770";
+  const Result json = run(compare + " --format json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  int marked = 0, measured = 0;
+  for (const auto& row : nlohmann::json::parse(json.out)) (row["measured_runs"].get<int>() > 0 ? measured : marked)++;
+  EXPECT_EQ(marked, 1);
+  EXPECT_EQ(measured, 1);
+  const Result csv = run(compare + " --format csv");
+  ASSERT_EQ(csv.status, 0);
+  EXPECT_NE(csv.out.substr(0, csv.out.find('\n')).find("measured_runs"), std::string::npos) << csv.out;
+  const Result text = run(compare);
+  ASSERT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("* no measured runs for this engine"), std::string::npos) << text.out;
+
+  const Result fit = run("fit --hw arc-a770 --format json");
+  ASSERT_EQ(fit.status, 0) << fit.out;
+  const auto fit_doc = nlohmann::json::parse(fit.out);
+  const auto& models = fit_doc.is_array() ? fit_doc : fit_doc["models"];
+  ASSERT_FALSE(models.empty()) << fit.out.substr(0, 400);
+  EXPECT_EQ(models[0]["measured_runs"].get<int>(), 0);
+  const Result fit_text = run("fit --hw arc-a770 --top 3");
+  EXPECT_NE(fit_text.out.find("* no measured runs"), std::string::npos) << fit_text.out;
+
+  const Result rec = run("recommend --budget 3000 --users 1 --model-size 8b --format json");
+  ASSERT_EQ(rec.status, 0) << rec.out;
+  for (const auto& row : nlohmann::json::parse(rec.out)) EXPECT_TRUE(row.contains("measured_runs")) << row.dump();
+}
+
+TEST(PredictCli, TheCardSaysWhereItsRangeComesFrom) {
+  const Result measured = run("--hw rtx-4090 --model llama-3-8b-q4_k_m");
+  ASSERT_EQ(measured.status, 0) << measured.out;
+  EXPECT_NE(measured.out.find("calibrated range"), std::string::npos) << measured.out;
+  EXPECT_NE(measured.out.find("uncertainty: leave-one-hardware-out"), std::string::npos) << measured.out;
+  const Result none = run("--hw arc-a770 --model llama-3-8b-q4_k_m --format json");
+  ASSERT_EQ(none.status, 0) << none.out;
+  const auto doc = nlohmann::json::parse(none.out);
+  EXPECT_EQ(doc["measured_runs"].get<int>(), 0);
+  EXPECT_NE(doc["uncertainty"]["basis"].get<std::string>().find("no measured runs for llama.cpp · "), std::string::npos)
+      << doc["uncertainty"].dump();
+  EXPECT_TRUE(doc.contains("decode_range_tok_s"));
 }
 
 }  // namespace

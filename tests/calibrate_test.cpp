@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <stdexcept>
 
 #include "llmfit/io.hpp"
 #include "llmfit/calibrate.hpp"
@@ -594,6 +595,178 @@ TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {
   const CalibrationReport b = calibrate(five, default_efficiency_profile(), quick());
   EXPECT_NEAR(fitted(a).layer_overhead_us, fitted(b).layer_overhead_us, 1e-6 * fitted(a).layer_overhead_us);
   EXPECT_NEAR(fitted(a).compute_efficiency, fitted(b).compute_efficiency, 2e-5);  // counted five times: 3e-4 apart
+}
+
+// ------------------------------------------------------------------------------------------------
+// Cross-validation schemes, downdating, and the uncertainty each prediction carries (issue 20)
+
+CalibrationOptions cv_by(CrossValidationUnit unit, bool downdate = true) {
+  CalibrationOptions o;
+  o.cross_validation_unit = unit;
+  o.downdate = downdate;
+  return o;
+}
+
+const GroupError& group(const CalibrationReport& r, DeviceApi api, std::optional<HardwareClass> hw_class, RunTest test) {
+  for (const GroupError& g : r.cv_groups)
+    if (g.api == api && g.hardware_class == hw_class && g.test == test) return g;
+  throw std::runtime_error("no such group");
+}
+
+TEST(CrossValidation, UnitNamesReadBack) {
+  for (CrossValidationUnit unit : kAllCrossValidationUnits)
+    EXPECT_EQ(parse_cross_validation_unit(to_string(unit)), unit);
+  EXPECT_EQ(parse_cross_validation_unit("chip"), std::nullopt);
+  EXPECT_EQ(cross_validation_name(CrossValidationUnit::hardware_class), "leave-one-class-out");
+}
+
+TEST(CrossValidation, EachSchemeHoldsOutItsWholeUnit) {
+  // 8 chips × 4 models; the runs of the chips are published by two sources.
+  Synthetic s = make_runs(true_constants(), 0.01, 31);
+  for (MeasuredRun& r : s.runs)
+    r.source = std::string(r.hardware_id).find("rtx-30") == 0 ? "https://a.example/table (build 1)" : "https://b.example/t";
+  s.resolved = resolve_runs(s.runs, cat());
+  const std::pair<CrossValidationUnit, int> expected[] = {
+      {CrossValidationUnit::hardware, 8}, {CrossValidationUnit::model, 4}, {CrossValidationUnit::source, 2}};
+  for (const auto& [unit, folds] : expected) {
+    const CalibrationReport r = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit));
+    EXPECT_EQ(r.cross_validation_unit, to_string(unit));
+    const GroupError& decode = group(r, DeviceApi::cuda, std::nullopt, RunTest::decode);
+    EXPECT_EQ(decode.folds, folds) << to_string(unit);
+    EXPECT_EQ(decode.n, r.decode_cv.n);
+    EXPECT_NEAR(decode.mape_pct, r.decode_cv.mape_pct, 1e-9);
+    // Fewer, larger folds leave less to fit from: never better than in sample on average.
+    EXPECT_GE(r.decode_cv.mape_pct, 0.9 * r.decode_after.mape_pct) << to_string(unit);
+  }
+}
+
+TEST(CrossValidation, AClassHeldOutIsPredictedWithWhatAClassWithoutRunsGets) {
+  // Leave-one-class-out: the held-out class's runs are predicted by a profile that has no entry for it,
+  // i.e. with the literature constants, exactly as a user of an unmeasured class is.
+  Synthetic consumer = make_runs(true_constants(), 0.01, 41, {"rtx-3090", "rtx-4080", "rtx-4090"});
+  Synthetic datacenter = make_runs(true_constants(), 0.01, 42, {"a100-80gb-pcie", "h100-pcie", "l40s"});
+  std::vector<RunCase> cases = consumer.resolved.cases;
+  cases.insert(cases.end(), datacenter.resolved.cases.begin(), datacenter.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile(), cv_by(CrossValidationUnit::hardware_class));
+  int compared = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].offloaded) continue;
+    EXPECT_NEAR(r.predicted_cv[i], r.predicted_before[i], 1e-9 * r.predicted_before[i]);
+    ++compared;
+  }
+  EXPECT_GT(compared, 100);
+  EXPECT_EQ(group(r, DeviceApi::cuda, HardwareClass::nvidia_datacenter, RunTest::decode).folds, 1);
+  // The profile's figure for groups without runs is that leave-one-class-out error, and says so.
+  ASSERT_TRUE(r.profile.unmeasured.known);
+  EXPECT_NE(r.profile.unmeasured.basis.find("leave-one-class-out"), std::string::npos);
+  EXPECT_GT(r.profile.unmeasured.decode_relative_error, 0.0);
+}
+
+TEST(CrossValidation, DowndatingMatchesExactRefitsOnNoiselessRuns) {
+  // Without noise every Huber weight is 1 in every fit, so subtracting a chip's normal equations is exact.
+  const Synthetic s = make_runs(true_constants(), 0.0, 51);
+  const CalibrationReport exact = calibrate(s.resolved.cases, default_efficiency_profile(),
+                                            cv_by(CrossValidationUnit::hardware, false));
+  const CalibrationReport fast = calibrate(s.resolved.cases, default_efficiency_profile(),
+                                           cv_by(CrossValidationUnit::hardware, true));
+  ASSERT_EQ(exact.predicted_cv.size(), fast.predicted_cv.size());
+  for (std::size_t i = 0; i < exact.predicted_cv.size(); ++i)
+    EXPECT_NEAR(fast.predicted_cv[i], exact.predicted_cv[i], 1e-6 * exact.predicted_cv[i] + 1e-12) << i;
+}
+
+TEST(CrossValidation, DowndatingStaysCloseToExactRefitsWithNoiseAndAnOutlier) {
+  // With noise the held Huber weights are an approximation: per group the two CV errors agree closely.
+  Synthetic s = make_runs(true_constants(), 0.03, 52, {"rtx-3060-12gb", "rtx-3070", "rtx-3080", "rtx-4070", "rtx-4090"},
+                          "2025");
+  s.runs[3].tok_s *= 4;  // a mistyped row
+  for (int model = 0; model < 2; ++model) {
+    const CrossValidationUnit unit = model == 0 ? CrossValidationUnit::hardware : CrossValidationUnit::model;
+    const CalibrationReport exact = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit, false));
+    const CalibrationReport fast = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit, true));
+    EXPECT_NEAR(fast.decode_cv.mape_pct, exact.decode_cv.mape_pct, 0.1 * exact.decode_cv.mape_pct) << to_string(unit);
+    EXPECT_NEAR(fast.prefill_cv.mape_pct, exact.prefill_cv.mape_pct, 0.1 * exact.prefill_cv.mape_pct) << to_string(unit);
+    EXPECT_EQ(fast.decode_cv.n, exact.decode_cv.n);
+  }
+}
+
+TEST(CrossValidation, RunsOfOneChipCannotLeaveTheChipOut) {
+  const Synthetic s = make_runs(true_constants(), 0.01, 61, {"rtx-4090"});
+  EXPECT_THROW((void)calibrate(s.resolved.cases, shipped_efficiency_profile(), cv_by(CrossValidationUnit::hardware)),
+               InputError);
+  const CalibrationReport r = calibrate(s.resolved.cases, shipped_efficiency_profile(), cv_by(CrossValidationUnit::model));
+  // The entries the runs replaced say they are leave-one-model-out; the shipped figure for groups without
+  // runs is kept.
+  const ProfileEntry& mine = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_NE(mine.uncertainty.basis.find("leave-one-model-out"), std::string::npos) << mine.uncertainty.basis;
+  EXPECT_EQ(r.profile.unmeasured.known, shipped_efficiency_profile().unmeasured.known);
+  EXPECT_DOUBLE_EQ(r.profile.unmeasured.decode_relative_error,
+                   shipped_efficiency_profile().unmeasured.decode_relative_error);
+}
+
+TEST(Uncertainty, EntriesSayWhereTheirRangeComesFrom) {
+  // Three GeForce cards and one datacenter card: the consumer entry's range is leave-one-hardware-out over
+  // its chips; the one-chip class's range is the measured chip's own leave-one-model-out error, and the words
+  // say what a chip of the class never measured gets.
+  Synthetic consumer = make_runs(true_constants(), 0.01, 71, {"rtx-3090", "rtx-4080", "rtx-4090"});
+  Synthetic datacenter = make_runs(true_constants(), 0.01, 72, {"h100-pcie"});
+  std::vector<RunCase> cases = consumer.resolved.cases;
+  cases.insert(cases.end(), datacenter.resolved.cases.begin(), datacenter.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile());
+  const ProfileEntry& geforce = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_NE(geforce.uncertainty.basis.find("leave-one-hardware-out"), std::string::npos) << geforce.uncertainty.basis;
+  EXPECT_NE(geforce.uncertainty.basis.find("on 3 chips"), std::string::npos) << geforce.uncertainty.basis;
+  EXPECT_NEAR(geforce.uncertainty.decode_relative_error,
+              group(r, DeviceApi::cuda, HardwareClass::nvidia_consumer, RunTest::decode).mape_pct / 100, 1e-12);
+  const ProfileEntry& h100 = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_datacenter);
+  EXPECT_NE(h100.uncertainty.basis.find("one chip measured: leave-one-model-out"), std::string::npos)
+      << h100.uncertainty.basis;
+  EXPECT_NE(h100.uncertainty.basis.find("falls back to literature"), std::string::npos) << h100.uncertainty.basis;
+
+  // A prediction in a group the profile has no runs for says so, with the profile's leave-one-class-out figure.
+  const PredictionUncertainty none =
+      prediction_uncertainty(r.profile, r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd),
+                             Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd);
+  EXPECT_EQ(none.measured_runs, 0);
+  EXPECT_EQ(none.known, r.profile.unmeasured.known);
+  EXPECT_NE(none.basis.find("no measured runs for llama.cpp · vulkan · amd: literature constants"), std::string::npos)
+      << none.basis;
+  const PredictionUncertainty measured =
+      prediction_uncertainty(r.profile, geforce, Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_GT(measured.measured_runs, 0);
+  EXPECT_EQ(measured.basis, geforce.uncertainty.basis);
+
+  // Both survive the profile file.
+  const EfficiencyProfile back = parse_profile_yaml(profile_to_yaml(r.profile), "roundtrip.yaml");
+  EXPECT_EQ(back.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer).uncertainty.basis,
+            geforce.uncertainty.basis);
+  EXPECT_EQ(back.unmeasured.known, r.profile.unmeasured.known);
+  EXPECT_NEAR(back.unmeasured.prefill_relative_error, r.profile.unmeasured.prefill_relative_error,
+              1e-5 * r.profile.unmeasured.prefill_relative_error);  // six significant digits in the file
+  EXPECT_EQ(back.unmeasured.basis, r.profile.unmeasured.basis);
+}
+
+TEST(Uncertainty, TheShippedProfileRangesEveryPredictionAndMarksGroupsWithoutRuns) {
+  const EfficiencyProfile& shipped = shipped_efficiency_profile();
+  ASSERT_TRUE(shipped.unmeasured.known);
+  for (const ProfileEntry& e : shipped.entries) {
+    if (e.fitted_runs > 0) {
+      EXPECT_FALSE(e.uncertainty.basis.empty()) << to_string(e.backend);
+    }
+  }
+  Query q;
+  q.hardware = "rtx-4090";
+  q.model = "llama-3-8b-q4_k_m";
+  const Answer measured = answer_query(cat(), q, shipped);
+  EXPECT_GT(measured.uncertainty.measured_runs, 0);
+  EXPECT_GT(measured.decode_high_tok_s, measured.prediction.decode_tok_s);
+  q.backend = "vllm";  // no vLLM runs in the shipped data
+  q.model = "llama-3-8b-awq-4bit";
+  const Answer literature = answer_query(cat(), q, shipped);
+  EXPECT_EQ(literature.uncertainty.measured_runs, 0);
+  EXPECT_NE(literature.uncertainty.basis.find("no measured runs for vllm · cuda · nvidia-consumer"), std::string::npos)
+      << literature.uncertainty.basis;
+  EXPECT_NEAR(literature.decode_high_tok_s / literature.prediction.decode_tok_s,
+              1 + shipped.unmeasured.decode_relative_error, 1e-9);
 }
 
 }  // namespace

@@ -98,6 +98,7 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
       candidate.quant = resolved.scenario.quant;
       candidate.backend = resolved.scenario.backend;
       candidate.prediction = predict(resolved.scenario, resolved.efficiency->constants);
+      candidate.measured_runs = resolved.efficiency->fitted_runs;
       candidate.meets_speed = candidate.prediction.in_range &&
                               candidate.prediction.decode_tok_s >= options.min_decode_tok_s;
       candidate.meets_quality = quant.quality_ppl_increase_pct <= options.max_ppl_increase_pct;

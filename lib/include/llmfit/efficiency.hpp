@@ -90,6 +90,9 @@ struct EfficiencyUncertainty {
   bool known = false;
   double decode_relative_error = 0;   // cross-validated typical relative error of decode tok/s
   double prefill_relative_error = 0;  // same for prefill
+  /// Where the figures come from, in words: "leave-one-hardware-out, 432 decode and 340 prefill runs on 16
+  /// chips". Empty in profiles written before it was kept.
+  std::string basis;
 };
 
 /// One profile entry: constants for a backend, optionally narrowed to a device API and a hardware
@@ -109,6 +112,9 @@ struct EfficiencyProfile {
   std::string name;
   std::string source;
   std::vector<ProfileEntry> entries;
+  /// How far predictions miss a group the profile has no runs for (literature constants): the
+  /// leave-one-class-out error of the fit that made the profile. Unknown for the literature defaults.
+  EfficiencyUncertainty unmeasured;
 
   /// The most specific current (untagged) entry for (backend, api, class); falls back to the
   /// literature defaults.
@@ -118,6 +124,25 @@ struct EfficiencyProfile {
   [[nodiscard]] const ProfileEntry& lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
                                                std::string_view era) const;
 };
+
+/// The one field name, in every tool's JSON and CSV rows, of the runs a prediction's efficiency constants were
+/// fitted to: 0 marks a row that rests on no measured runs (literature constants).
+inline constexpr std::string_view kMeasuredRunsField = "measured_runs";
+
+/// How sure a prediction made with a profile entry is, and why, for people and programs alike.
+struct PredictionUncertainty {
+  int measured_runs = 0;  // runs the entry's constants were fitted to; 0 = literature constants
+  bool known = false;     // a range can be drawn
+  double decode_relative_error = 0;
+  double prefill_relative_error = 0;
+  /// "leave-one-hardware-out, …" or "no measured runs for llama.cpp · vulkan · nvidia-consumer: literature
+  /// constants, typically ±45 % decode, ±120 % prefill (leave-one-class-out)".
+  std::string basis;
+};
+/// The uncertainty of predictions with `entry` (the one `profile.lookup` chose for the group given): the
+/// entry's own cross-validated figure when it rests on runs, else the profile's figure for groups without runs.
+[[nodiscard]] PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, const ProfileEntry& entry,
+                                                           Backend backend, DeviceApi api, HardwareClass hw_class);
 
 /// Literature-based defaults, one entry per backend (see docs/model.md for the sources).
 [[nodiscard]] const EfficiencyProfile& default_efficiency_profile();

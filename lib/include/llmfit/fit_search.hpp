@@ -20,6 +20,7 @@ struct QuantCandidate {
   const QuantSpec* quant = nullptr;
   Backend backend = Backend::llama_cpp;
   Prediction prediction;
+  int measured_runs = 0;       // runs behind the efficiency constants used (kMeasuredRunsField; 0 = literature)
   bool meets_speed = false;    // decode_tok_s >= the requested minimum
   bool meets_quality = true;   // quality loss within the floor (FitSearchOptions::max_ppl_increase_pct)
 
