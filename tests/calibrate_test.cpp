@@ -416,10 +416,11 @@ TEST(ShippedProfile, KeepsTheQwen3CoderOnM2MaxAnchor) {
   EXPECT_GT(a.prediction.decode_tok_s, 48.8 * 0.75);
   EXPECT_LT(a.prediction.decode_tok_s, 48.8 * 1.25);
   // No Apple llama.cpp MoE run in the shipped data: the Apple per-expert cost is shrunk toward the engine's,
-  // which the MoE runs on other chips (R9700, CPUs) determine; it stays within 2x of the literature value.
+  // which the MoE runs on other chips (R9700, the 7950X's CPU) determine (5.2 ± 1.4 µs against the
+  // literature's 12): it must not run away from the literature value by more than 3x either way.
   const auto& lit = default_efficiency_profile().lookup(Backend::ollama, DeviceApi::metal, HardwareClass::apple);
-  EXPECT_GT(a.resolved.efficiency->constants.expert_overhead_us, 0.5 * lit.constants.expert_overhead_us);
-  EXPECT_LT(a.resolved.efficiency->constants.expert_overhead_us, 2.0 * lit.constants.expert_overhead_us);
+  EXPECT_GT(a.resolved.efficiency->constants.expert_overhead_us, lit.constants.expert_overhead_us / 3);
+  EXPECT_LT(a.resolved.efficiency->constants.expert_overhead_us, 3.0 * lit.constants.expert_overhead_us);
 }
 
 }  // namespace
@@ -563,7 +564,11 @@ TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
   const double thirty_two = decode_seconds_per_token(s, fit, k, 0);
   EXPECT_DOUBLE_EQ(sixteen, thirty_two);
   const double params = weight_bytes(*s.model, *s.quant).active_params;
-  const double per_thread = params * 4 / (4.8e9 * (512 / 128.0));
+  // Zen 4 takes AVX-512 on 256-bit units: its catalogue peak (32 FP32 FLOP per clock) is two 128-bit FMA
+  // pipes' worth twice over, not the four its vector width would say.
+  const double units = s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16);
+  EXPECT_NEAR(units, 2.0, 0.01);
+  const double per_thread = params * 4 / (4.8e9 * units);
   EXPECT_NEAR(two - sixteen, per_thread / 2 - per_thread / 16, 1e-9 * two);
   // A GPU backend has no CPU roof.
   Scenario gpu = condition_scenario("rtx-4090", "llama-3-8b", "q4_k_m", DeviceApi::cuda);
@@ -571,6 +576,47 @@ TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
   none.cpu_cycles_per_weight = 0;
   EXPECT_DOUBLE_EQ(decode_seconds_per_token(gpu, fit_memory(gpu, k), k, 0),
                    decode_seconds_per_token(gpu, fit_memory(gpu, none), none, 0));
+}
+
+TEST(RunConditions, CpuSimdThroughputIsTheCoresExecutionWidthFromTheCatalogue) {
+  // Per core and clock, a Zen 5 server core (512-bit FMA units) dequantises twice what a Zen 4 core does
+  // (AVX-512 on 256-bit units), though both take AVX-512 instructions; a unified chip's CPU goes by its
+  // vector width (its fp16_tflops is the GPU's).
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 4;
+  EfficiencyConstants none = k;
+  none.cpu_cycles_per_weight = 0;
+  auto compute_seconds = [&](const char* chip) {
+    Scenario s = condition_scenario(chip, "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+    s.cpu_threads = 1;
+    const MemoryFit fit = fit_memory(s, k);
+    return (decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0)) *
+           s.hardware->cpu_clock_ghz;  // core-seconds at 1 GHz
+  };
+  const double zen4 = compute_seconds("ryzen-9-7950x");
+  const double zen5 = compute_seconds("epyc-9355");
+  const double neon = compute_seconds("m2-max");
+  EXPECT_NEAR(zen4 / zen5, 2.0, 0.01);  // the catalogue's peaks are rounded to 3 digits
+  EXPECT_NEAR(neon / zen5, 4.0, 0.01);  // cpu_simd_bits 128: one unit
+}
+
+TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  EfficiencyConstants k = true_constants();
+  k.cpu_attention_cycles_per_mac = 1;
+  k.cpu_flash_attention_cycles_per_mac = 3;
+  const MemoryFit fit = fit_memory(s, k);
+  s.flash_attention = false;
+  const double off_deep = decode_seconds_per_token(s, fit, k, 16384);
+  const double off_empty = decode_seconds_per_token(s, fit, k, 0);
+  s.flash_attention = true;
+  const double on_deep = decode_seconds_per_token(s, fit, k, 16384);
+  const double on_empty = decode_seconds_per_token(s, fit, k, 0);
+  EXPECT_DOUBLE_EQ(off_empty, on_empty);  // no cache, no attention cost either way
+  // The depth-dependent part triples: attention multiply-adds × cycles / (cores × clock × SIMD units).
+  const double macs = 2.0 * 32 * 128 * 32 * 16384;  // QKᵀ and ·V, heads × head_dim × layers × depth
+  const double per_cycle = 16 * 4.8e9 * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
+  EXPECT_NEAR((on_deep - on_empty) - (off_deep - off_empty), macs * 2 / per_cycle, 1e-6 * on_deep);
 }
 
 TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {

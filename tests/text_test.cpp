@@ -84,7 +84,8 @@ TEST(SplitOn, PiecesJoinedAreTheText) {
     std::string joined;
     for (std::size_t k = 0; k < pieces.size(); ++k) {
       EXPECT_EQ(pieces[k].find('/'), std::string_view::npos) << "'" << text << "'";
-      joined += (k == 0 ? "" : "/") + std::string(pieces[k]);
+      if (k > 0) joined += '/';
+      joined += pieces[k];
     }
     EXPECT_EQ(joined, text);
     EXPECT_EQ(pieces.size(), static_cast<std::size_t>(std::count(text.begin(), text.end(), '/')) + 1) << "'" << text << "'";

@@ -36,7 +36,8 @@ constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
 constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
 constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
-constexpr int kDecodeParams = kKernels + 6;
+constexpr int kCpuFlashAttention = kKernels + 6;  // ... with flash attention on
+constexpr int kDecodeParams = kKernels + 7;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -63,7 +64,9 @@ double lower_bound(int test, int j) {
 /// compute per weight) rather than the chip: fitted per engine × device API × era and shared by every chip
 /// that software runs on. The rest (shares of peak bandwidth and FLOPs) belong to the hardware class.
 bool is_software_param(int test, int j) {
-  if (test == 0) return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention;
+  if (test == 0)
+    return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention ||
+           j == kCpuFlashAttention;
   return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
 }
 
@@ -71,7 +74,7 @@ double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (te
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
-         : test == 0 && (j == kCpuCycles || j == kCpuAttention) ? "cycles"
+         : test == 0 && (j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention) ? "cycles"
                                         : "us";
 }
 
@@ -89,6 +92,7 @@ std::string param_name(int test, int j) {
     case kExpert: return "expert_overhead_us";
     case kCpuCycles: return "cpu_cycles_per_weight";
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
+    case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     default: return "token_overhead_us";
   }
 }
@@ -109,6 +113,7 @@ std::string param_label(int test, int j) {
     case kExpert: return "cost per active expert per MoE layer (µs)";
     case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
+    case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     default: return "cost per token (µs)";
   }
 }
@@ -127,6 +132,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kToken] = k.token_overhead_us;
     th[kCpuCycles] = k.cpu_cycles_per_weight;
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
+    th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -163,6 +169,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.token_overhead_us = decode[kToken];
   base.cpu_cycles_per_weight = decode[kCpuCycles];
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
+  base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -190,6 +197,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.token_overhead_us = 0;
   k.cpu_cycles_per_weight = 0;
   k.cpu_attention_cycles_per_mac = 0;
+  k.cpu_flash_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
@@ -225,6 +233,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
     p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
+    p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -620,7 +629,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
+    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention});
   } else {
     order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
@@ -706,7 +715,8 @@ struct Hierarchy {
 /// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
-  if (test == 0) return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention ? 1.0 : 10.0;  // µs; cycles; µs
+  if (test == 0)
+    return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
   return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 

@@ -48,6 +48,9 @@ struct EfficiencyConstants {
   /// ... and per multiply-accumulate of decode attention over the KV cache (QKᵀ and ·V; CPU attention runs
   /// far below the weights' GEMV rate).
   double cpu_attention_cycles_per_mac = 0;
+  /// ... the same with flash attention on (a run condition: llama-bench `fa`). llama.cpp's CPU flash-attention
+  /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs.
+  double cpu_flash_attention_cycles_per_mac = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
@@ -66,7 +69,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 14> kConstantFields{{
+inline constexpr std::array<ConstantField, 15> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -77,6 +80,7 @@ inline constexpr std::array<ConstantField, 14> kConstantFields{{
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},
     {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
+    {"cpu_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_flash_attention_cycles_per_mac, 0, 1000},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
