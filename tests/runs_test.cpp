@@ -1146,5 +1146,20 @@ TEST(VllmBenchServe, AnOpenLoopResultIsRefusedSayingWhy) {
   EXPECT_NE(burst.skipped[0].reason.find("max_concurrency: not set"), std::string::npos) << burst.skipped[0].reason;
 }
 
+TEST(VllmBenchServe, ALocalModelPathNamesTheModelByItsLastPart) {
+  RunDefaults d;
+  d.hardware = "h100-sxm";
+  const RunSet set = parse_runs(
+      R"({"model_id": "/models/Meta-Llama-3.1-8B-Instruct-FP8/", "request_rate": "inf", "max_concurrency": 4,)"
+      R"( "num_prompts": 8, "completed": 8, "total_input_tokens": 4096, "total_output_tokens": 1024, "output_throughput": 600})",
+      "local.json", cat(), d);
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].model_id, "llama-3.1-8b");
+  EXPECT_EQ(set.runs[0].quant_id, "fp8");
+  EXPECT_EQ(set.runs[0].batch, 4);
+  EXPECT_EQ(set.runs[0].n_depth, 512);
+  EXPECT_EQ(set.runs[0].n_gen, 128);
+}
+
 }  // namespace
 }  // namespace llmfit

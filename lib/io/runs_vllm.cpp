@@ -15,8 +15,9 @@
 namespace llmfit::io {
 namespace {
 
-/// "meta-llama/Llama-3.1-8B-Instruct" → "Llama-3.1-8B-Instruct".
-std::string repository_name(const std::string& model_id) {
+/// "meta-llama/Llama-3.1-8B-Instruct" or a local "./Qwen2.5-7B-Instruct/" → its last part.
+std::string repository_name(std::string model_id) {
+  while (!model_id.empty() && model_id.back() == '/') model_id.pop_back();
   const auto slash = model_id.find_last_of('/');
   return slash == std::string::npos ? model_id : model_id.substr(slash + 1);
 }
