@@ -1069,7 +1069,20 @@ TEST(BatchedBench, TheLoadLogChecksTheModelFlag) {
   EXPECT_EQ(set.runs[0].build, "7000 (de3ff81)");
   EXPECT_EQ(set.runs[0].api, DeviceApi::cpu);
   EXPECT_FALSE(set.runs[0].flash_attn.has_value());  // -1: auto
+  // Newer llama.cpp prefixes its log lines with a timestamp and a level, and prints the build at trace level.
+  std::string stamped = log;
+  stamped.replace(0, stamped.find(" (de3ff81)"), "0.00.000.120 I common_params_print_info: build 7000");
+  stamped.replace(stamped.find("print_info: file type"), 0, "0.00.101.003 I ");
+  const RunSet newer = parse_runs("main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512, flash_attn = -1, is_pp_shared = 0, "
+                                  "is_tg_separate = 0, n_gpu_layers = -1, n_threads = 2, n_threads_batch = 2\n" + stamped,
+                                  "stamped.txt", cat(), d);
+  ASSERT_EQ(newer.runs.size(), 2u) << (newer.skipped.empty() ? "" : newer.skipped.front().reason);
+  EXPECT_EQ(newer.runs[0].build, "7000 (de3ff81)");
   d.model = "tinyllama-1.1b-q8_0";
+  const RunSet stamped_wrong = parse_runs(stamped, "stamped.txt", cat(), d);
+  ASSERT_EQ(stamped_wrong.skipped.size(), 1u);
+  EXPECT_NE(stamped_wrong.skipped[0].reason.find("file type: the log says Q4_0"), std::string::npos)
+      << stamped_wrong.skipped[0].reason;
   const RunSet wrong_quant = parse_runs(log, "log.txt", cat(), d);
   ASSERT_EQ(wrong_quant.skipped.size(), 1u);
   EXPECT_NE(wrong_quant.skipped[0].reason.find("file type: the log says Q4_0"), std::string::npos)

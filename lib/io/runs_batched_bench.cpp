@@ -82,11 +82,25 @@ void read_settings_line(std::string_view line, BenchSettings& s) {
   }
 }
 
-/// The log lines of llama.cpp's loader llmfit reads when stderr was kept: "build: 6000 (abc1234) with …",
-/// "print_info: file type   = Q4_K - Medium", "print_info: model params     = 8.03 B".
+/// A log line without the prefix llama.cpp's common log may put before it: a timestamp ("0.00.123.456 ")
+/// and a level letter ("I ", "W ", "E ", "D ").
+std::string_view without_log_prefix(std::string_view line) {
+  std::size_t i = 0, dots = 0;
+  while (i < line.size() && (std::isdigit(static_cast<unsigned char>(line[i])) || line[i] == '.')) dots += line[i++] == '.';
+  if (dots == 3 && i < line.size() && line[i] == ' ') line.remove_prefix(i + 1);
+  if (line.size() >= 2 && line[1] == ' ' && (line[0] == 'I' || line[0] == 'W' || line[0] == 'E' || line[0] == 'D'))
+    line.remove_prefix(2);
+  return line;
+}
+
+/// The log lines of llama.cpp's loader llmfit reads when stderr was kept: the build ("build: 6000 (abc1234)
+/// with …", or "common_params_print_info: build 6000 (abc1234) with …"), "print_info: file type   = Q4_K -
+/// Medium", "print_info: model params     = 8.03 B".
 void read_log_line(std::string_view line, BenchSettings& s) {
-  if (line.starts_with("build: ")) {
-    const std::string_view rest = line.substr(7);
+  line = without_log_prefix(line);
+  for (const std::string_view tag : {std::string_view("build: "), std::string_view("common_params_print_info: build ")}) {
+    if (!line.starts_with(tag)) continue;
+    const std::string_view rest = line.substr(tag.size());
     s.build = std::string(trimmed(rest.substr(0, rest.find(" with "))));
     return;
   }
@@ -256,10 +270,12 @@ BenchRow table_row(std::string_view line, const TableColumns& c, std::size_t col
 
 bool is_batched_bench_header(std::string_view header) {
   header = trimmed(header);
-  // Its stdout starts with the settings line or the table; with stderr kept (2>&1), with llama.cpp's build line.
+  // Its stdout starts with the settings line or the table; with stderr kept (2>&1), with llama.cpp's build
+  // line (newer builds: after a timestamp and a level, and only at trace verbosity).
+  const std::string_view log = without_log_prefix(header);
   return is_settings_line(header) || is_table_header(header) ||
-         (header.starts_with("build: ") && header.find(" (") != std::string_view::npos &&
-          header.find(" with ") != std::string_view::npos);
+         ((log.starts_with("build: ") || log.starts_with("common_params_print_info: build ")) &&
+          log.find(" (") != std::string_view::npos && log.find(" with ") != std::string_view::npos);
 }
 
 void read_batched_bench_table(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set) {
