@@ -273,7 +273,11 @@ bool is_batched_bench_header(std::string_view header) {
   // Its stdout starts with the settings line or the table; with stderr kept (2>&1), with llama.cpp's build
   // line (newer builds: after a timestamp and a level, and only at trace verbosity).
   const std::string_view log = without_log_prefix(header);
-  return is_settings_line(header) || is_table_header(header) ||
+  // A newer llama.cpp prints only warnings at its default verbosity, each after a timestamp ("0.01.034.886 W
+  // llama_context: …"): such a first line is its log.
+  const bool timestamped = log.size() < header.size() && std::isdigit(static_cast<unsigned char>(header.front())) &&
+                           header.find(' ') > 8;
+  return timestamped || is_settings_line(header) || is_table_header(header) ||
          ((log.starts_with("build: ") || log.starts_with("common_params_print_info: build ")) &&
           log.find(" (") != std::string_view::npos && log.find(" with ") != std::string_view::npos);
 }
