@@ -1882,7 +1882,10 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
       std::vector<GroupError> groups = group_errors(cases, data, cv.predicted);
       return std::make_pair(std::move(cv), std::move(groups));
     };
-    auto [reported, reported_groups] = run(unit);
+    // Not a structured binding: clang 14 (the page's Emscripten) cannot capture one in the lambda below.
+    auto reported_run = run(unit);
+    CvPredictions& reported = reported_run.first;
+    const std::vector<GroupError>& reported_groups = reported_run.second;
     report.predicted_cv = std::move(reported.predicted);
     report.cv_unpredicted = reported.unpredicted;
     report.cv_groups = reported_groups;
