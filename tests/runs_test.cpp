@@ -745,6 +745,22 @@ TEST(TextLogs, MlxLmBenchmarkWithoutMachineOrModelIsSkippedSayingWhich) {
   EXPECT_NE(batched.skipped[0].reason.find("batch_size"), std::string::npos);
 }
 
+// A stated count that is no count (huge, negative, fractional) is refused naming its key, never cast: found by
+// fuzz_runs (generation_tokens=888…8 was converted to an integer unchecked).
+TEST(TextLogs, MlxLmBenchmarkCountsAreWholeNumbersInRange) {
+  for (const char* timing : {"prompt_tokens=512, generation_tokens=1e300, batch_size=1",
+                             "prompt_tokens=-5, generation_tokens=128, batch_size=1",
+                             "prompt_tokens=512, generation_tokens=12.5, batch_size=1",
+                             "prompt_tokens=512, generation_tokens=128, batch_size=9e99"}) {
+    const std::string text = std::string("Timing with ") + timing + ".\n" +
+                             "Averages: prompt_tps=1.0, generation_tps=2.0, peak_memory=3.0\n";
+    const RunSet set = parse_runs(text, "c.txt", cat(), RunDefaults{"m2-max", "llama-3.1-8b-mlx-4bit", false});
+    EXPECT_TRUE(set.runs.empty()) << timing;  // nor are the block's averages taken with a stale count
+    ASSERT_FALSE(set.skipped.empty()) << timing;
+    EXPECT_NE(set.skipped[0].reason.find("not a whole number"), std::string::npos) << set.skipped[0].reason;
+  }
+}
+
 TEST(TextLogs, OllamaVerboseRatesComeFromCountsAndGoDurations) {
   RunDefaults defaults;
   defaults.hardware = "m2-max";

@@ -246,8 +246,9 @@ double cell_number(std::string_view cell, const char* column) {
 
 std::int64_t cell_count(std::string_view cell, const char* column) {
   const double x = cell_number(cell, column);
-  if (x < 0 || x > 1e9 || std::floor(x) != x) reject(std::string(column) + ": '" + clip(std::string(cell), 20) + "' is not a token count");
-  return static_cast<std::int64_t>(x);
+  const auto count = whole_count(x);
+  if (!count) reject(std::string(column) + ": '" + clip(std::string(cell), 20) + "' is not a token count");
+  return *count;
 }
 
 BenchRow table_row(std::string_view line, const TableColumns& c, std::size_t columns) {

@@ -79,8 +79,18 @@ std::int64_t token_count(std::string_view text, const char* key) {
   const std::string t(trimmed(text));
   char* end = nullptr;
   const double x = std::strtod(t.c_str(), &end);
-  if (end == t.c_str() || x < 0 || x > 1e9 || std::floor(x) != x) reject(std::string(key) + ": not a token count");
-  return static_cast<std::int64_t>(x);
+  const auto count = whole_count(x);
+  if (end == t.c_str() || !count) reject(std::string(key) + ": not a token count");
+  return *count;
+}
+
+/// The count after `key=` (tokens, sequences), or `absent` when the line does not state it.
+std::int64_t keyed_count(std::string_view line, std::string_view key, std::int64_t absent) {
+  const auto x = keyed_number(line, key);
+  if (!x) return absent;
+  const auto count = whole_count(*x);
+  if (!count) reject(std::string(key) + ": not a whole number from 0 to 10^9");
+  return *count;
 }
 
 }  // namespace
@@ -98,11 +108,17 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
   std::int64_t prompt = -1, generated = -1, batch = 1;
   std::vector<double> prompt_trials, generation_trials;
   auto timing = [&](std::string_view line) {
-    prompt = static_cast<std::int64_t>(keyed_number(line, "prompt_tokens").value_or(-1));
-    generated = static_cast<std::int64_t>(keyed_number(line, "generation_tokens").value_or(-1));
-    batch = static_cast<std::int64_t>(keyed_number(line, "batch_size").value_or(1));
+    // A refused timing line leaves no block open: its trials and averages are not taken for another block's.
+    prompt = generated = -1;
+    batch = 1;
     prompt_trials.clear();
     generation_trials.clear();
+    const std::int64_t stated_prompt = keyed_count(line, "prompt_tokens", -1);
+    const std::int64_t stated_generated = keyed_count(line, "generation_tokens", -1);
+    const std::int64_t stated_batch = keyed_count(line, "batch_size", 1);
+    prompt = stated_prompt;
+    generated = stated_generated;
+    batch = stated_batch;
   };
   auto record = [&](std::string_view line) {
     const std::size_t this_index = index++;
