@@ -736,6 +736,18 @@ MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_s
   return precision;
 }
 
+/// Runs of one machine move the profile's entry for that machine within the entry's own cross-validated error
+/// (10 % where it states none): the prior a one-chip fit is shrunk toward.
+Solution machine_prior(int test, const EfficiencyProfile& before, const GroupKey& key) {
+  const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
+  Solution prior;
+  prior.theta = theta_of(test, entry.constants);
+  prior.sigma = entry.uncertainty.known
+                    ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
+                    : 0.1;
+  return prior;
+}
+
 /// Alternating fits of the class and software levels; the constants settle to < 0.1 % within these.
 constexpr int kBackfittingSweeps = 4;
 
@@ -772,13 +784,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       // Runs of one machine: what they determine moves from the profile's entry for that machine, within the
       // profile's own cross-validated error; the rest stays at the profile's value.
       const Row& first = *rows.front();
-      const GroupKey& key = d.class_groups[static_cast<std::size_t>(first.class_group)];
-      const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
-      Solution prior;
-      prior.theta = theta_of(test, entry.constants);
-      prior.sigma = entry.uncertainty.known
-                        ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
-                        : 0.1;
+      const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first.class_group)]);
       level0.push_back(solve(test, rows, prior.theta, shrinkage_precision(test, prior, options.shrinkage_spread), fixed,
                              options, ws));
     }
@@ -989,13 +995,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
         MatrixXd precision = MatrixXd::Zero(p, p);
         if (d.one_chip && runs > 0) {  // as fit_hierarchy: shrunk toward the profile's entry for the machine
-          const GroupKey& key = d.class_groups[static_cast<std::size_t>(first_class)];
-          const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
-          Solution prior;
-          prior.theta = theta_of(test, entry.constants);
-          prior.sigma = entry.uncertainty.known
-                            ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
-                            : 0.1;
+          const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first_class)]);
           s.theta = prior.theta;
           precision = shrinkage_precision(test, prior, options.shrinkage_spread);
         }

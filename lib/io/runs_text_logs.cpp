@@ -9,16 +9,11 @@
 #include <vector>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
 #include "run_records.hpp"
 
 namespace llmfit::io {
 namespace {
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -49,7 +44,7 @@ double stddev(const std::vector<double>& xs) {
 
 /// Go's time.Duration text ("1.5s", "312.4ms", "1m2.5s", "850µs") in seconds.
 double go_duration_seconds(std::string_view text, const char* key) {
-  text = trimmed(text);
+  text = trim(text);
   if (text.empty()) reject(std::string(key) + ": missing duration");
   double seconds = 0;
   while (!text.empty()) {
@@ -76,7 +71,7 @@ double go_duration_seconds(std::string_view text, const char* key) {
 
 /// "26 token(s)" → 26.
 std::int64_t token_count(std::string_view text, const char* key) {
-  const std::string t(trimmed(text));
+  const std::string t(trim(text));
   char* end = nullptr;
   const double x = std::strtod(t.c_str(), &end);
   const auto count = whole_count(x);
@@ -96,7 +91,7 @@ std::int64_t keyed_count(std::string_view line, std::string_view key, std::int64
 }  // namespace
 
 bool is_mlx_benchmark_header(std::string_view header) {
-  header = trimmed(header);
+  header = trim(header);
   return starts_with(header, "Running warmup") || starts_with(header, "Timing with prompt_tokens=");
 }
 
@@ -159,7 +154,7 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
     }
   };
   auto line_of = [&](std::string_view line) {
-    line = trimmed(line);
+    line = trim(line);
     try {
       if (starts_with(line, "Timing with")) {
         timing(line);
@@ -180,7 +175,7 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
     throw InputError(ctx.file + ": mlx_lm.benchmark output without an 'Averages:' line (interrupted?)");
 }
 
-bool is_ollama_verbose_header(std::string_view header) { return starts_with(trimmed(header), "total duration:"); }
+bool is_ollama_verbose_header(std::string_view header) { return starts_with(trim(header), "total duration:"); }
 
 /// The timing block `ollama run --verbose` prints after a response ("total duration: …", "prompt eval
 /// count: 26 token(s)", "prompt eval duration: 312ms", "eval count: …", "eval duration: …", "eval rate: …").
@@ -223,10 +218,10 @@ void read_ollama_verbose(const std::string& header, TextStream& lines, const Con
     block = Block{};
   };
   auto line_of = [&](std::string_view line) {
-    line = trimmed(line);
+    line = trim(line);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return;
-    const std::string_view key = trimmed(line.substr(0, colon));
+    const std::string_view key = trim(line.substr(0, colon));
     const std::string_view value = line.substr(colon + 1);
     try {
       if (key == "total duration") {
