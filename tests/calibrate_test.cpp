@@ -23,6 +23,20 @@ namespace {
 
 const Catalog& cat() { return Catalog::builtin(); }
 
+/// `count` decode runs of Llama 3 8B Q4_K_M on an RTX 4090, 128 tokens at `tok_s`: a case to vary.
+std::vector<MeasuredRun> llama3_8b_decode_runs_on_4090(std::size_t count, double tok_s) {
+  std::vector<MeasuredRun> runs(count);
+  for (auto& r : runs) {
+    r.hardware_id = "rtx-4090";
+    r.model_id = "llama-3-8b";
+    r.quant_id = "q4_k_m";
+    r.test = RunTest::decode;
+    r.n_gen = 128;
+    r.tok_s = tok_s;
+  }
+  return runs;
+}
+
 /// The constants the synthetic runs are generated with (llama.cpp on NVIDIA GeForce cards).
 EfficiencyConstants true_constants() {
   EfficiencyConstants k = default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::cuda,
@@ -295,14 +309,7 @@ TEST(Calibrate, OllamaEntriesAreTheLlamaCppFitPlusOllamasOverhead) {
 }
 
 TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
-  std::vector<MeasuredRun> runs(3);
-  for (auto& r : runs) {
-    r.hardware_id = "rtx-4090";
-    r.model_id = "llama-3-8b";
-    r.quant_id = "q4_k_m";
-    r.test = RunTest::decode;
-    r.n_gen = 128;
-  }
+  std::vector<MeasuredRun> runs = llama3_8b_decode_runs_on_4090(3, 0);
   // Llama 3 8B Q4_K_M reads about 4.9 GB per token; 1008 GB/s allows about 205 tok/s at most.
   runs[0].tok_s = 120;
   runs[1].tok_s = 400;
@@ -316,15 +323,7 @@ TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
 }
 
 TEST(Calibrate, BatchedAndServingRunsAreCountedApartNotFittedAsOneSequence) {
-  std::vector<MeasuredRun> runs(6);
-  for (auto& r : runs) {
-    r.hardware_id = "rtx-4090";
-    r.model_id = "llama-3-8b";
-    r.quant_id = "q4_k_m";
-    r.test = RunTest::decode;
-    r.n_gen = 128;
-    r.tok_s = 120;
-  }
+  std::vector<MeasuredRun> runs = llama3_8b_decode_runs_on_4090(6, 120);
   runs[1].batch = 16;  // 16 sequences at 1000 tok/s aggregate: far above one sequence's roofline
   runs[1].tok_s = 1000;
   runs[2].rate_includes_prefill = true;
