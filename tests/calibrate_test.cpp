@@ -644,6 +644,76 @@ TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
   EXPECT_NEAR((on_deep - on_empty) - (off_deep - off_empty), macs * 2 / per_cycle, 1e-6 * on_deep);
 }
 
+/// CPU decode runs: cores dequantise each weight at the cycles of its kernel family, 2 threads (compute-bound)
+/// and all cores (near the bandwidth), on CPUs of three SIMD widths. tok/s = the prediction with `truth`.
+std::vector<MeasuredRun> cpu_decode_runs(const EfficiencyConstants& truth) {
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"ryzen-9-7950x", "epyc-9355", "ryzen-9-5950x"})
+    for (const char* model : {"llama-3.2-1b", "llama-3-8b"})
+      for (const char* quant : {"q4_0", "q8_0", "q4_k_m", "q6_k", "iq4_xs", "iq2_xxs", "f16"})
+        for (int threads : {2, 16})
+          for (std::int64_t depth : {0, 2048}) {
+            MeasuredRun r;
+            r.hardware_id = chip;
+            r.model_id = model;
+            r.quant_id = quant;
+            r.backend = Backend::llama_cpp;
+            r.api = DeviceApi::cpu;
+            r.test = RunTest::decode;
+            r.n_gen = 128;
+            r.n_depth = depth;
+            r.n_threads = threads;
+            r.tok_s = 1;
+            runs.push_back(r);
+          }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth);
+  return runs;
+}
+
+TEST(RunConditions, CpuCyclesPerWeightAreFittedPerKernelFamily) {
+  // Q8_0 and Q4_0 are integer dot products; K-quants unpack sub-block scales; I-quants look up a grid.
+  EfficiencyConstants truth = true_constants();
+  truth.cpu_cycles_per_weight = 0.2;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::legacy)] = 1.0;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 2.0;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::i_quant)] = 4.0;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::float_)] = 1.5;
+  truth.cpu_attention_cycles_per_mac = 0.5;
+  const std::vector<MeasuredRun> runs = cpu_decode_runs(truth);
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  ASSERT_GT(resolved.cases.size(), 150u);
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k =
+      report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  for (QuantKernel family : {QuantKernel::legacy, QuantKernel::k_quant, QuantKernel::i_quant, QuantKernel::float_})
+    EXPECT_NEAR(k.cpu_cycles(family) / truth.cpu_cycles(family), 1.0, 0.02) << to_string(family);
+  // A family without CPU runs costs the fitted families' mean, not nothing.
+  EXPECT_NEAR(k.cpu_cycles(QuantKernel::mxfp4), 0.2 * (1.0 + 2.0 + 4.0 + 1.5) / 4, 0.01);
+  EXPECT_LT(report.decode_after.mape_pct, 0.5);
+}
+
+TEST(RunConditions, KQuantDequantisationMakesTheSmallerFileNoFasterOnFewCores) {
+  // The case: 16 cores decode an 8B Q4_K_M (4.9 GB) hardly faster than its Q8_0 (8.5 GB) when the
+  // K-quant's unpacking costs its cores what the Q8_0's extra bytes cost the memory. With no compute roof the
+  // speed ratio is the bytes ratio.
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 0.2;
+  k.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 3.0;
+  EfficiencyConstants none = k;
+  none.cpu_cycles_per_weight = 0;
+  auto tok_s = [&](const char* quant, const EfficiencyConstants& c) {
+    Scenario s = condition_scenario("xeon-8400-ddr5-8ch", "llama-3-8b", quant, DeviceApi::cpu);
+    s.cpu_threads = 16;
+    return 1.0 / decode_seconds_per_token(s, fit_memory(s, c), c, 0);
+  };
+  const double bytes_ratio = tok_s("q4_k_m", none) / tok_s("q8_0", none);
+  EXPECT_GT(bytes_ratio, 1.5);
+  EXPECT_LT(tok_s("q4_k_m", k) / tok_s("q8_0", k), 1.15);
+}
+
 TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {
   // One chip's runs repeated five times (five builds of one configuration) must not pull the fit toward it.
   EfficiencyConstants odd = true_constants();

@@ -133,9 +133,12 @@ W2_QUANTS = {
     "Q8_K_XL": ("q8_0", "unsloth UD-Q8_K_XL: Q8_0 tensors with some kept in BF16; mapped to q8_0 with the stated file size"),
     "Q4_K_XL": ("q4_k_m", "unsloth UD-Q4_K_XL: a K-quant mix; mapped to q4_k_m with the stated file size"),
     "Q3_K_S": ("q3_k_m", "Q3_K_S: K-quant kernels as q3_k_m; mapped to it with the stated file size"),
-    "Q3_K - Small": ("q3_k_m", "Q3_K_S: K-quant kernels as q3_k_m; mapped to it with the stated file size"),
+    "Q3_K - Small": ("q3_k_s", ""),
     "Q2_K - Small": ("q2_k", "Q2_K_S: mapped to q2_k with the stated file size"),
     "Q4_K - Small": ("q4_k_s", ""), "Q5_K - Small": ("q5_k_s", ""), "IQ4_XS - 4.25 bpw": ("iq4_xs", ""),
+    "Q5_0": ("q5_0", ""), "IQ4_NL - 4.5 bpw": ("iq4_nl", ""), "IQ3_S - 3.4375 bpw": ("iq3_s", ""),
+    "IQ3_XXS - 3.0625 bpw": ("iq3_xxs", ""), "IQ2_M - 2.7 bpw": ("iq2_m", ""), "IQ2_XS - 2.3125 bpw": ("iq2_xs", ""),
+    "IQ2_XXS - 2.0625 bpw": ("iq2_xxs", ""),
     "MLX 8-bit": ("mlx-8bit", ""), "MLX 6-bit": ("mlx-6bit", ""), "MLX 4-bit": ("mlx-4bit", ""), "MLX 3-bit": ("mlx-3bit", ""),
 }
 GIB = 1024 ** 3

@@ -34,10 +34,14 @@ constexpr int kKv = kKernels;
 constexpr int kLayer = kKernels + 1;
 constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
-constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
-constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
-constexpr int kCpuFlashAttention = kKernels + 6;  // ... with flash attention on
-constexpr int kDecodeParams = kKernels + 7;
+constexpr int kCpuAttention = kKernels + 4;  // CPU backends: core cycles per decode attention multiply-add
+constexpr int kCpuFlashAttention = kKernels + 5;  // ... with flash attention on
+// CPU backends: core cycles per decoded weight (the compute roof), one column per kernel family.
+constexpr int kCpuCycles = kKernels + 6;
+constexpr int kDecodeParams = kCpuCycles + kKernels;
+/// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
+/// cycles column (index kKernels + family).
+using KernelData = std::array<bool, 2 * kAllQuantKernels.size()>;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -48,6 +52,8 @@ constexpr int kPrefillParams = 5;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
+bool is_cpu_cycles(int test, int j) { return test == 0 && j >= kCpuCycles && j < kCpuCycles + kKernels; }
+std::string_view kernel_name(int family) { return to_string(kAllQuantKernels[static_cast<std::size_t>(family)]); }
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
@@ -65,7 +71,7 @@ double lower_bound(int test, int j) {
 /// that software runs on. The rest (shares of peak bandwidth and FLOPs) belong to the hardware class.
 bool is_software_param(int test, int j) {
   if (test == 0)
-    return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention ||
+    return j == kLayer || j == kExpert || j == kToken || is_cpu_cycles(test, j) || j == kCpuAttention ||
            j == kCpuFlashAttention;
   return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
 }
@@ -74,7 +80,7 @@ double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (te
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
-         : test == 0 && (j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention) ? "cycles"
+         : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention)) ? "cycles"
                                         : "us";
 }
 
@@ -86,11 +92,11 @@ std::string param_name(int test, int j) {
            : j == kDequant        ? "prefill_dequant_passes"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
+  if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(j - kCpuCycles));
   switch (j) {
     case kKv: return "kv_bandwidth_efficiency";
     case kLayer: return "layer_overhead_us";
     case kExpert: return "expert_overhead_us";
-    case kCpuCycles: return "cpu_cycles_per_weight";
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
     case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     default: return "token_overhead_us";
@@ -107,11 +113,12 @@ std::string param_label(int test, int j) {
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
            " kernels";
+  if (is_cpu_cycles(test, j))
+    return "CPU core cycles per decoded weight, " + std::string(kernel_name(j - kCpuCycles)) + " kernels (128-bit SIMD)";
   switch (j) {
     case kKv: return "KV-cache bandwidth efficiency";
     case kLayer: return "cost per layer per token (µs)";
     case kExpert: return "cost per active expert per MoE layer (µs)";
-    case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     default: return "cost per token (µs)";
@@ -130,7 +137,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kLayer] = k.layer_overhead_us;
     th[kExpert] = k.expert_overhead_us;
     th[kToken] = k.token_overhead_us;
-    th[kCpuCycles] = k.cpu_cycles_per_weight;
+    for (int j = 0; j < kKernels; ++j) th[kCpuCycles + j] = k.cpu_cycles(kAllQuantKernels[static_cast<std::size_t>(j)]);
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
     th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
   } else {
@@ -146,9 +153,11 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// Fitted coefficients written into a copy of `base`. Kernel families with runs get their fitted
 /// product weight_bandwidth_efficiency × kernel_efficiency; the common factor is the geometric mean of the
 /// fitted products over their literature relative efficiencies, so families without runs keep their
-/// literature efficiency relative to the fitted level.
+/// literature efficiency relative to the fitted level. CPU cycles per weight likewise: families with CPU
+/// runs get their fitted cycles, the others the pooled level (the fitted families' mean) times their
+/// relative cost in `base`.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
-                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data) {
+                                 const KernelData& kernel_has_data) {
   double log_sum = 0;
   int fitted = 0;
   for (int j = 0; j < kKernels; ++j) {
@@ -167,7 +176,19 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.layer_overhead_us = decode[kLayer];
   base.expert_overhead_us = decode[kExpert];
   base.token_overhead_us = decode[kToken];
-  base.cpu_cycles_per_weight = decode[kCpuCycles];
+  double cycles_sum = 0, relative_sum = 0;
+  for (int j = 0; j < kKernels; ++j) {
+    if (!kernel_has_data[static_cast<std::size_t>(kKernels + j)]) continue;
+    cycles_sum += decode[kCpuCycles + j];
+    relative_sum += base.cpu_kernel_cycles[static_cast<std::size_t>(j)];
+  }
+  if (relative_sum > 0) {
+    const double level = cycles_sum / relative_sum;
+    for (int j = 0; j < kKernels; ++j)
+      if (kernel_has_data[static_cast<std::size_t>(kKernels + j)] && level > 0)
+        base.cpu_kernel_cycles[static_cast<std::size_t>(j)] = decode[kCpuCycles + j] / level;
+    base.cpu_cycles_per_weight = level;
+  }
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.compute_efficiency = 1.0 / prefill[kCompute];
@@ -196,6 +217,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.expert_overhead_us = 0;
   k.token_overhead_us = 0;
   k.cpu_cycles_per_weight = 0;
+  k.cpu_kernel_cycles.fill(1.0);
   k.cpu_attention_cycles_per_mac = 0;
   k.cpu_flash_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
@@ -231,7 +253,8 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
-    p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
+    p.decode[static_cast<std::size_t>(kCpuCycles) + static_cast<std::size_t>(c.quant->kernel)] =
+        column(&EfficiencyConstants::cpu_cycles_per_weight);
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
     p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
   } else {
@@ -587,7 +610,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
 struct Determination {
   std::vector<char> determined;       // per column
   std::vector<std::string> why_kept;  // per column, when not determined
-  std::array<bool, kAllQuantKernels.size()> kernel_has_data{};
+  KernelData kernel_has_data{};
   int rank = 0;
   double condition_number = 0;
   bool fittable = false;
@@ -622,14 +645,19 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
   d.determined.assign(static_cast<std::size_t>(p), 0);
   d.why_kept.assign(static_cast<std::size_t>(p), "");
   if (test == 0)
-    for (int j = 0; j < kKernels; ++j) d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
+    for (int j = 0; j < kKernels; ++j) {
+      d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
+      d.kernel_has_data[static_cast<std::size_t>(kKernels + j)] = count[static_cast<std::size_t>(kCpuCycles + j)] > 0;
+    }
   // Priority: the bandwidth terms (kernel families with most runs first), then the fixed costs.
   std::vector<int> order;
   if (test == 0) {
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention});
+    order.insert(order.end(), {kKv, kLayer, kToken, kExpert});
+    for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
+    order.insert(order.end(), {kCpuAttention, kCpuFlashAttention});
   } else {
     order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
@@ -708,7 +736,7 @@ struct Hierarchy {
   std::array<std::vector<Solution>, kTests> backend_fit;
   std::array<std::vector<Solution>, kTests> class_fit;
   std::array<std::vector<Solution>, kTests> era_fit;
-  std::vector<std::array<bool, kAllQuantKernels.size()>> kernel_has_data;  // per backend
+  std::vector<KernelData> kernel_has_data;  // per backend
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -716,7 +744,7 @@ struct Hierarchy {
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
   if (test == 0)
-    return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
+    return j == kToken ? 100.0 : is_cpu_cycles(test, j) || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
   return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
@@ -1197,6 +1225,7 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
   for (int j = 0; j < param_count(test); ++j) {
     if (level != Level::backend && is_software_param(test, j) != (level == Level::software)) continue;
     if (test == 0 && j < kKernels && !det.kernel_has_data[static_cast<std::size_t>(j)]) continue;
+    if (is_cpu_cycles(test, j) && !det.kernel_has_data[static_cast<std::size_t>(kKernels + j - kCpuCycles)]) continue;
     ConstantEstimate e;
     e.name = param_name(test, j);
     e.label = param_label(test, j);

@@ -28,30 +28,44 @@ int micro_batch_tokens(const Scenario& s, const EfficiencyConstants& k) {
   return s.micro_batch_tokens > 0 ? s.micro_batch_tokens : k.micro_batch_tokens;
 }
 
+// One SIMD unit: two 128-bit FMA pipes, 2 × 4 FP32 lanes × 2 FLOP = 16 FP32 FLOP per clock.
+constexpr double kFlopPerClockPerUnit = 16;
+
 /// A core's SIMD throughput in units of two 128-bit FMA pipes (16 FP32 FLOP per clock). A CPU entry's
 /// fp16_tflops is its FP32 FMA peak (cores x FLOP per clock x clock), which says how wide the cores
 /// execute: Zen 4 takes AVX-512 instructions but runs them on 256-bit units (2 units, not 4). Other entries
 /// (a unified chip's figure is its GPU's) go by the vector width.
 double simd_units_per_core(const HardwareSpec& hw) {
-  constexpr double kFlopPerClockPerUnit = 16;
   if (hw.kind == HardwareKind::cpu && hw.fp16_tflops > 0 && hw.cpu_cores > 0 && hw.cpu_clock_ghz > 0)
     return hw.fp16_tflops * units::kFlopsPerTflop / (hw.cpu_cores * hw.cpu_clock_ghz * 1e9 * kFlopPerClockPerUnit);
   return hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0;
 }
 
-/// CPU backends run out of compute before bandwidth: each decoded weight costs `cpu_cycles_per_weight`
-/// core cycles at 128-bit SIMD (dequantise, multiply) beyond streaming it, over the threads the run used
-/// (at most the cores: SMT siblings share a core's SIMD units). 0 when the chip states no CPU figures.
-double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, double weights, double attention_macs) {
+/// The CPU backend on a chip that states its CPU cores and clock (a cpu or unified entry).
+bool runs_on_cpu_cores(const Scenario& s) {
   const HardwareSpec& hw = *s.hardware;
-  if (s.api != DeviceApi::cpu || hw.kind == HardwareKind::gpu || hw.cpu_cores <= 0 || hw.cpu_clock_ghz <= 0)
-    return 0.0;
+  return s.api == DeviceApi::cpu && hw.kind != HardwareKind::gpu && hw.cpu_cores > 0 && hw.cpu_clock_ghz > 0;
+}
+
+/// SIMD throughput of the cores a CPU backend run computes on, in 128-bit-SIMD core cycles per second: the
+/// run's threads (llama.cpp -t) up to the cores (SMT siblings share a core's SIMD units), else all cores.
+double cpu_simd_cycles_per_second(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  const int threads = s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
+  return threads * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw);
+}
+
+/// CPU backends run out of compute before bandwidth: each decoded weight costs the cycles of its kernel
+/// family (`cpu_cycles_per_weight` × `cpu_kernel_cycles`) at 128-bit SIMD (dequantise, multiply) beyond
+/// streaming it, over the threads the run used (at most the cores: SMT siblings share a core's SIMD
+/// units). 0 when the chip states no CPU figures.
+double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, double weights, double attention_macs) {
+  if (!runs_on_cpu_cores(s)) return 0.0;
   const double attention_cycles =
       s.flash_attention ? k.cpu_flash_attention_cycles_per_mac : k.cpu_attention_cycles_per_mac;
-  const double cycles = weights * k.cpu_cycles_per_weight + attention_macs * attention_cycles;
+  const double cycles = weights * k.cpu_cycles(s.quant->kernel) + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
-  const int threads = s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
-  return cycles / (threads * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw));
+  return cycles / cpu_simd_cycles_per_second(s);
 }
 
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
@@ -69,12 +83,24 @@ double tensor_peak_flops(const HardwareSpec& hw) {
 }
 
 /// Usable peak FLOP/s of the processor that runs the model: the tensor peak, or for the CPU backend on a
-/// unified chip the CPU cores' share of it (the catalogue's figure is the GPU's).
+/// unified chip the CPU cores' share of it (the catalogue's figure is the GPU's). Decode on the CPU backend
+/// counts its multiply-adds in the per-weight cycles (cpu_dequant_seconds); this is its large-batch bound.
 double compute_peak_flops(const Scenario& s) {
   const HardwareSpec& hw = *s.hardware;
   if (s.api == DeviceApi::cpu && hw.kind == HardwareKind::unified)
     return hw.fp16_tflops * units::kFlopsPerTflop * kUnifiedCpuComputeShare;
   return tensor_peak_flops(hw);
+}
+
+/// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
+/// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
+/// runs at half of it; else compute_peak_flops. A unified chip keeps its share of the GPU figure: its
+/// catalogue states the CPU's vector width, not its pipes (an Apple P-core has four 128-bit FMA pipes), and
+/// its measured int8 prefill (M2 Max Q4_0, 8 threads: 1.8 TFLOP/s) exceeds what the width alone allows.
+double prefill_peak_flops(const Scenario& s) {
+  return runs_on_cpu_cores(s) && s.hardware->kind == HardwareKind::cpu
+             ? cpu_simd_cycles_per_second(s) * kFlopPerClockPerUnit
+             : compute_peak_flops(s);
 }
 
 /// Token mixing beyond the weights, per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
@@ -609,7 +635,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
   const double pipeline = micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
-  const double peak = compute_peak_flops(s) * parallel;
+  const double peak = prefill_peak_flops(s) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
   // unified chip's CPU cores compute their own share.
   const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;

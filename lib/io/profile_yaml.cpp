@@ -160,7 +160,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         entry.era = node["era"].Scalar();
       }
       if (const YAML::Node constants = node["constants"]) {
-        std::set<std::string> allowed{"kernel_efficiency", "micro_batch_tokens"};
+        std::set<std::string> allowed{"kernel_efficiency", "cpu_kernel_cycles", "micro_batch_tokens"};
         for (const auto& field : kConstantFields) allowed.emplace(field.name);
         check_keys(source, constants, where + ".constants", allowed);
         for (const auto& field : kConstantFields)
@@ -177,18 +177,22 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
           entry.constants.micro_batch_tokens = read_whole_number(
               source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens",
               kMicroBatchTokensRange.first, kMicroBatchTokensRange.second);
-        if (const YAML::Node kernels = constants["kernel_efficiency"]) {
+        // One value per kernel family, by its name: kernel_efficiency and cpu_kernel_cycles.
+        auto read_kernels = [&](const char* key, auto& values, std::pair<double, double> range) {
+          const YAML::Node kernels = constants[key];
+          if (!kernels) return;
           std::set<std::string> names;
           for (QuantKernel k : kAllQuantKernels) names.insert(std::string(to_string(k)));
-          check_keys(source, kernels, where + ".constants.kernel_efficiency", names);
+          check_keys(source, kernels, where + ".constants." + key, names);
           for (QuantKernel k : kAllQuantKernels) {
             const std::string name(to_string(k));
             if (kernels[name])
-              entry.constants.kernel_efficiency[static_cast<std::size_t>(k)] =
-                  read_number(source, kernels[name], where + ".constants.kernel_efficiency." + name,
-                              kKernelEfficiencyRange.first, kKernelEfficiencyRange.second);
+              values[static_cast<std::size_t>(k)] = read_number(
+                  source, kernels[name], where + ".constants." + key + "." + name, range.first, range.second);
           }
-        }
+        };
+        read_kernels("kernel_efficiency", entry.constants.kernel_efficiency, kKernelEfficiencyRange);
+        read_kernels("cpu_kernel_cycles", entry.constants.cpu_kernel_cycles, kCpuKernelCyclesRange);
       }
       profile.entries.push_back(std::move(entry));
     }
@@ -295,13 +299,17 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
     for (const auto& field : kConstantFields)
       out << "        " << field.name << ": " << format_number(entry.constants.*(field.member)) << "\n";
     out << "        micro_batch_tokens: " << entry.constants.micro_batch_tokens << "\n";
-    out << "        kernel_efficiency: {";
-    bool first = true;
-    for (QuantKernel k : kAllQuantKernels) {
-      out << (first ? "" : ", ") << to_string(k) << ": " << format_number(entry.constants.kernel(k));
-      first = false;
-    }
-    out << "}\n";
+    auto write_kernels = [&](const char* key, const auto& values) {
+      out << "        " << key << ": {";
+      bool first = true;
+      for (QuantKernel k : kAllQuantKernels) {
+        out << (first ? "" : ", ") << to_string(k) << ": " << format_number(values[static_cast<std::size_t>(k)]);
+        first = false;
+      }
+      out << "}\n";
+    };
+    write_kernels("kernel_efficiency", entry.constants.kernel_efficiency);
+    write_kernels("cpu_kernel_cycles", entry.constants.cpu_kernel_cycles);
   }
   return out.str();
 }

@@ -41,6 +41,10 @@ std::string estimate_value(const ConstantEstimate& e) {
     const std::string value = fmt::format("{:.1f}%", 100 * e.value);
     return e.standard_error > 0 ? fmt::format("{} ± {:.1f}%", value, 100 * e.standard_error) : value;
   }
+  if (e.unit == "cycles") {  // fractions of a cycle per weight: three significant digits
+    const std::string value = fmt::format("{:.3g}", e.value);
+    return e.standard_error > 0 ? fmt::format("{} ± {:.2g}", value, e.standard_error) : value;
+  }
   const std::string value = fmt::format("{:.1f}{}", e.value, e.unit == "us" ? " µs" : "");
   return e.standard_error > 0 ? fmt::format("{} ± {:.1f}", value, e.standard_error) : value;
 }

@@ -54,15 +54,23 @@ struct EfficiencyConstants {
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
+  /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
+  /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
+  /// I-quants unpack sub-block scales or look up a codebook first; F16/BF16 convert unless the ISA has it.
+  std::array<double, kAllQuantKernels.size()> cpu_kernel_cycles = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
 
   [[nodiscard]] double kernel(QuantKernel k) const noexcept {
     return kernel_efficiency[static_cast<std::size_t>(k)];
   }
+  /// Core cycles (128-bit SIMD) to dequantise and multiply one weight of kernel family k on a CPU backend.
+  [[nodiscard]] double cpu_cycles(QuantKernel k) const noexcept {
+    return cpu_cycles_per_weight * cpu_kernel_cycles[static_cast<std::size_t>(k)];
+  }
 };
 
 /// The constants as profiles name them, with the range a profile may set: one list for the profile reader
-/// and writer and the generator of the compiled-in profile. kernel_efficiency (one value per kernel
-/// family, by its name) and micro_batch_tokens (a whole number) are the two constants outside it.
+/// and writer and the generator of the compiled-in profile. kernel_efficiency and cpu_kernel_cycles (one
+/// value per kernel family, by its name) and micro_batch_tokens (a whole number) are the constants outside it.
 struct ConstantField {
   std::string_view name;
   double EfficiencyConstants::*member;
@@ -87,6 +95,7 @@ inline constexpr std::array<ConstantField, 15> kConstantFields{{
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
+inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};
 inline constexpr std::pair<int, int> kMicroBatchTokensRange{1, 1 << 20};
 
 /// Relative standard errors from a calibration fit, used to draw uncertainty ranges.
