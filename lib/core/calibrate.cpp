@@ -40,19 +40,30 @@ constexpr int kCpuFlashAttention = kKernels + 5;  // ... with flash attention on
 constexpr int kCpuCycles = kKernels + 6;
 constexpr int kDecodeParams = kCpuCycles + kKernels;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
-/// cycles column (index kKernels + family).
-using KernelData = std::array<bool, 2 * kAllQuantKernels.size()>;
+/// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
+using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
 constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
-constexpr int kPrefillParams = 5;
+// CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces kCompute).
+constexpr int kCpuPrefillCycles = 5;
+constexpr int kPrefillParams = kCpuPrefillCycles + kKernels;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
-bool is_cpu_cycles(int test, int j) { return test == 0 && j >= kCpuCycles && j < kCpuCycles + kKernels; }
+bool is_cpu_cycles(int test, int j) {
+  const int first = test == 0 ? kCpuCycles : kCpuPrefillCycles;
+  return j >= first && j < first + kKernels;
+}
+/// The kernel family of a CPU cycles column.
+int cycles_family(int test, int j) { return j - (test == 0 ? kCpuCycles : kCpuPrefillCycles); }
+/// Index of a CPU cycles column in KernelData.
+std::size_t cycles_data_index(int test, int j) {
+  return static_cast<std::size_t>((test == 0 ? 1 : 2) * kKernels + cycles_family(test, j));
+}
 std::string_view kernel_name(int family) { return to_string(kAllQuantKernels[static_cast<std::size_t>(family)]); }
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
@@ -73,7 +84,7 @@ bool is_software_param(int test, int j) {
   if (test == 0)
     return j == kLayer || j == kExpert || j == kToken || is_cpu_cycles(test, j) || j == kCpuAttention ||
            j == kCpuFlashAttention;
-  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
+  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || is_cpu_cycles(test, j);
 }
 
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
@@ -85,6 +96,7 @@ std::string param_unit(int test, int j) {
 }
 
 std::string param_name(int test, int j) {
+  if (is_cpu_cycles(test, j) && test == 1) return "cpu_prefill_cycles." + std::string(kernel_name(cycles_family(test, j)));
   if (test == 1)
     return j == kCompute          ? "compute_efficiency"
            : j == kAttention      ? "attention_compute_efficiency"
@@ -92,7 +104,7 @@ std::string param_name(int test, int j) {
            : j == kDequant        ? "prefill_dequant_passes"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
-  if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(j - kCpuCycles));
+  if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
   switch (j) {
     case kKv: return "kv_bandwidth_efficiency";
     case kLayer: return "layer_overhead_us";
@@ -104,6 +116,9 @@ std::string param_name(int test, int j) {
 }
 
 std::string param_label(int test, int j) {
+  if (is_cpu_cycles(test, j) && test == 1)
+    return "CPU core cycles per weight and prompt token, " + std::string(kernel_name(cycles_family(test, j))) +
+           " kernels (128-bit SIMD)";
   if (test == 1)
     return j == kCompute          ? "prefill weight-GEMM share of tensor peak"
            : j == kAttention      ? "prefill attention share of tensor peak (no flash attention)"
@@ -114,7 +129,8 @@ std::string param_label(int test, int j) {
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
            " kernels";
   if (is_cpu_cycles(test, j))
-    return "CPU core cycles per decoded weight, " + std::string(kernel_name(j - kCpuCycles)) + " kernels (128-bit SIMD)";
+    return "CPU core cycles per decoded weight, " + std::string(kernel_name(cycles_family(test, j))) +
+           " kernels (128-bit SIMD)";
   switch (j) {
     case kKv: return "KV-cache bandwidth efficiency";
     case kLayer: return "cost per layer per token (µs)";
@@ -146,6 +162,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kFlashAttention] = 1.0 / k.flash_attention_compute_efficiency;
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
+    for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
   return th;
 }
@@ -178,7 +195,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.token_overhead_us = decode[kToken];
   double cycles_sum = 0, relative_sum = 0;
   for (int j = 0; j < kKernels; ++j) {
-    if (!kernel_has_data[static_cast<std::size_t>(kKernels + j)]) continue;
+    if (!kernel_has_data[cycles_data_index(0, kCpuCycles + j)]) continue;
     cycles_sum += decode[kCpuCycles + j];
     relative_sum += base.cpu_kernel_cycles[static_cast<std::size_t>(j)];
   }
@@ -196,6 +213,19 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
+  // CPU prefill cycles: families with runs their fitted value, the others the fitted families' mean.
+  double prefill_sum = 0;
+  int prefill_fitted = 0;
+  for (int j = 0; j < kKernels; ++j)
+    if (kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)]) {
+      prefill_sum += prefill[kCpuPrefillCycles + j];
+      ++prefill_fitted;
+    }
+  for (int j = 0; j < kKernels; ++j)
+    base.cpu_prefill_cycles[static_cast<std::size_t>(j)] =
+        kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)] ? prefill[kCpuPrefillCycles + j]
+        : prefill_fitted > 0                                         ? prefill_sum / prefill_fitted
+                                                                     : prefill[kCpuPrefillCycles + j];
   return base;
 }
 
@@ -225,6 +255,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
+  k.cpu_prefill_cycles.fill(0.0);
   return k;
 }
 
@@ -268,6 +299,12 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
+    {
+      EfficiencyConstants k = zero;
+      k.cpu_prefill_cycles[static_cast<std::size_t>(c.quant->kernel)] = 1;
+      p.prefill[static_cast<std::size_t>(kCpuPrefillCycles) + static_cast<std::size_t>(c.quant->kernel)] =
+          time(k) - p.offset;
+    }
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -649,6 +686,9 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
       d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
       d.kernel_has_data[static_cast<std::size_t>(kKernels + j)] = count[static_cast<std::size_t>(kCpuCycles + j)] > 0;
     }
+  if (test == 1)
+    for (int j = 0; j < kKernels; ++j)
+      d.kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)] = count[static_cast<std::size_t>(kCpuPrefillCycles + j)] > 0;
   // Priority: the bandwidth terms (kernel families with most runs first), then the fixed costs.
   std::vector<int> order;
   if (test == 0) {
@@ -659,7 +699,9 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuAttention, kCpuFlashAttention});
   } else {
-    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
+    order = {kCompute};
+    for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
+    order.insert(order.end(), {kPrefillLayer, kDequant, kAttention, kFlashAttention});
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -745,7 +787,7 @@ double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
   if (test == 0)
     return j == kToken ? 100.0 : is_cpu_cycles(test, j) || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
-  return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
+  return j == kDequant || is_cpu_cycles(test, j) ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
 /// Prior precision pulling a group toward its parent: each constant is a priori within
@@ -800,7 +842,8 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       const auto rows = rows_where([&](const Row& r) { return r.backend == static_cast<int>(b); });
       det.push_back(determine(test, rows, options.collinearity_tolerance));
       const Determination& dt = det.back();
-      if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+      for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
+        if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
       if (dt.fittable) h.backend_fitted[b] = 1;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
@@ -1017,7 +1060,8 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         }
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
         const Determination& dt = det.back();
-        if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+        for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
+          if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
         if (dt.fittable) h.backend_fitted[b] = 1;
         Solution s;
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
@@ -1225,7 +1269,7 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
   for (int j = 0; j < param_count(test); ++j) {
     if (level != Level::backend && is_software_param(test, j) != (level == Level::software)) continue;
     if (test == 0 && j < kKernels && !det.kernel_has_data[static_cast<std::size_t>(j)]) continue;
-    if (is_cpu_cycles(test, j) && !det.kernel_has_data[static_cast<std::size_t>(kKernels + j - kCpuCycles)]) continue;
+    if (is_cpu_cycles(test, j) && !det.kernel_has_data[cycles_data_index(test, j)]) continue;
     ConstantEstimate e;
     e.name = param_name(test, j);
     e.label = param_label(test, j);

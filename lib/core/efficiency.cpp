@@ -34,6 +34,8 @@ EfficiencyConstants llama_cpp_defaults() {
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 60;
+  // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
+  k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
   k.micro_batch_tokens = 512;

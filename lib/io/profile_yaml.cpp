@@ -160,7 +160,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         entry.era = node["era"].Scalar();
       }
       if (const YAML::Node constants = node["constants"]) {
-        std::set<std::string> allowed{"kernel_efficiency", "cpu_kernel_cycles", "micro_batch_tokens"};
+        std::set<std::string> allowed{"kernel_efficiency", "cpu_kernel_cycles", "cpu_prefill_cycles",
+                                      "micro_batch_tokens"};
         for (const auto& field : kConstantFields) allowed.emplace(field.name);
         check_keys(source, constants, where + ".constants", allowed);
         for (const auto& field : kConstantFields)
@@ -193,6 +194,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         };
         read_kernels("kernel_efficiency", entry.constants.kernel_efficiency, kKernelEfficiencyRange);
         read_kernels("cpu_kernel_cycles", entry.constants.cpu_kernel_cycles, kCpuKernelCyclesRange);
+        read_kernels("cpu_prefill_cycles", entry.constants.cpu_prefill_cycles, kCpuKernelCyclesRange);
       }
       profile.entries.push_back(std::move(entry));
     }
@@ -310,6 +312,7 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
     };
     write_kernels("kernel_efficiency", entry.constants.kernel_efficiency);
     write_kernels("cpu_kernel_cycles", entry.constants.cpu_kernel_cycles);
+    write_kernels("cpu_prefill_cycles", entry.constants.cpu_prefill_cycles);
   }
   return out.str();
 }

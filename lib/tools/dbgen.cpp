@@ -162,6 +162,8 @@ std::string profile_source(const std::vector<std::string>& paths) {
       for (std::size_t i = 0; i < k.kernel_efficiency.size(); ++i) out << (i ? ", " : "") << number(k.kernel_efficiency[i]);
       out << "};\n    e.constants.cpu_kernel_cycles = {";
       for (std::size_t i = 0; i < k.cpu_kernel_cycles.size(); ++i) out << (i ? ", " : "") << number(k.cpu_kernel_cycles[i]);
+      out << "};\n    e.constants.cpu_prefill_cycles = {";
+      for (std::size_t i = 0; i < k.cpu_prefill_cycles.size(); ++i) out << (i ? ", " : "") << number(k.cpu_prefill_cycles[i]);
       out << "};\n"
           << "    e.constants.micro_batch_tokens = " << k.micro_batch_tokens << ";\n"
           << "    e.uncertainty.known = " << (e.uncertainty.known ? "true" : "false") << ";\n"

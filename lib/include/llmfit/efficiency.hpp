@@ -58,6 +58,12 @@ struct EfficiencyConstants {
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
   /// I-quants unpack sub-block scales or look up a codebook first; F16/BF16 convert unless the ISA has it.
   std::array<double, kAllQuantKernels.size()> cpu_kernel_cycles = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  /// CPU backends, prefill: core cycles (128-bit SIMD) per weight and prompt token of each kernel family. The
+  /// formats without a GEMM kernel (K- and I-quants) dot each weight row with each token in turn, unpacking
+  /// it every time; the others run near the FP32 FMA peak (2 FLOP per weight at 16 FLOP per cycle = 0.125).
+  /// Replaces compute_efficiency for the weights of a run on CPU cores.
+  std::array<double, kAllQuantKernels.size()> cpu_prefill_cycles = {0.25, 0.25, 0.25, 0.25, 0.25, 0.25,
+                                                                    0.25, 0.25, 0.25, 0.25, 0.25};
 
   [[nodiscard]] double kernel(QuantKernel k) const noexcept {
     return kernel_efficiency[static_cast<std::size_t>(k)];
@@ -69,8 +75,8 @@ struct EfficiencyConstants {
 };
 
 /// The constants as profiles name them, with the range a profile may set: one list for the profile reader
-/// and writer and the generator of the compiled-in profile. kernel_efficiency and cpu_kernel_cycles (one
-/// value per kernel family, by its name) and micro_batch_tokens (a whole number) are the constants outside it.
+/// and writer and the generator of the compiled-in profile. kernel_efficiency, cpu_kernel_cycles and
+/// cpu_prefill_cycles (one value per kernel family, by its name) and micro_batch_tokens (a whole number) are the constants outside it.
 struct ConstantField {
   std::string_view name;
   double EfficiencyConstants::*member;
@@ -95,7 +101,7 @@ inline constexpr std::array<ConstantField, 15> kConstantFields{{
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
-inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};
+inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles
 inline constexpr std::pair<int, int> kMicroBatchTokensRange{1, 1 << 20};
 
 /// Relative standard errors from a calibration fit, used to draw uncertainty ranges.
