@@ -77,14 +77,14 @@ bool is_bandwidth_param(int test, int j) { return test == 0 && j <= kKv; }
 double lower_bound(int test, int j) {
   return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
 }
-/// Columns that describe the engine (its kernels' fixed costs, attention algorithm, dequantisation, CPU
-/// compute per weight) rather than the chip: fitted per engine × device API × era and shared by every chip
-/// that software runs on. The rest (shares of peak bandwidth and FLOPs) belong to the hardware class.
+/// Columns that describe the engine (its kernels' fixed costs, attention algorithm, dequantisation) rather
+/// than the chip: fitted per engine × device API × era and shared by every chip that software runs on. The
+/// rest (shares of peak bandwidth and FLOPs, and the CPU cycles per weight of each kernel family, which
+/// follow the instruction set: NEON dot products on Apple cores, AVX2/AVX-512 on x86) belong to the class.
 bool is_software_param(int test, int j) {
   if (test == 0)
-    return j == kLayer || j == kExpert || j == kToken || is_cpu_cycles(test, j) || j == kCpuAttention ||
-           j == kCpuFlashAttention;
-  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || is_cpu_cycles(test, j);
+    return j == kLayer || j == kExpert || j == kToken || j == kCpuAttention || j == kCpuFlashAttention;
+  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
 }
 
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
