@@ -411,10 +411,23 @@ TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
   e.constants.attention_compute_efficiency = 0.085;
   e.constants.prefill_dequant_passes = 4.7;
   e.constants.layer_overhead_us = 80.6;
+  e.constants.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::i_quant)] = 2.75;
+  e.constants.cpu_prefill_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 0.137;
   p.entries.push_back(e);
   const EfficiencyProfile back = parse_profile_yaml(profile_to_yaml(p), "roundtrip.yaml");
   ASSERT_EQ(back.entries.size(), 1u);
   EXPECT_EQ(back.entries[0].era, "2024");
+  EXPECT_EQ(back.entries[0].constants.cpu_kernel_cycles, e.constants.cpu_kernel_cycles);
+  EXPECT_EQ(back.entries[0].constants.cpu_prefill_cycles, e.constants.cpu_prefill_cycles);
+  // A family's value out of range is refused with the field named.
+  std::string bad = profile_to_yaml(p);
+  bad.replace(bad.find("i-quant: 2.75"), 13, "i-quant: -1");
+  try {
+    (void)parse_profile_yaml(bad, "bad.yaml");
+    ADD_FAILURE() << "accepted a negative cycle count";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("cpu_kernel_cycles.i-quant"), std::string::npos) << error.what();
+  }
   EXPECT_DOUBLE_EQ(back.entries[0].constants.attention_compute_efficiency, 0.085);
   EXPECT_DOUBLE_EQ(back.entries[0].constants.prefill_dequant_passes, 4.7);
   // An era entry is not the current one.
