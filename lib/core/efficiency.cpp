@@ -207,6 +207,14 @@ PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, c
     return u;
   }
   const std::string group = fmt::format("{} · {} · {}", to_string(backend), to_string(api), to_string(hw_class));
+  if (entry.uncertainty.known) {  // an entry without runs of its own, its constants borrowed from related groups
+    u.known = true;
+    u.decode_relative_error = entry.uncertainty.decode_relative_error;
+    u.prefill_relative_error = entry.uncertainty.prefill_relative_error;
+    u.basis = fmt::format("no measured runs for {}: typically ±{:.0f} % decode, ±{:.0f} % prefill; {}", group,
+                          100 * u.decode_relative_error, 100 * u.prefill_relative_error, entry.uncertainty.basis);
+    return u;
+  }
   const EfficiencyUncertainty& none = profile.unmeasured;
   u.known = none.known;
   u.decode_relative_error = none.decode_relative_error;
