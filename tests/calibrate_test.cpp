@@ -362,6 +362,7 @@ double gemm_only_prefill(const char* hardware, int devices, const char* quant, d
   s.quant = cat().find_quant(quant);
   EfficiencyConstants k;
   k.compute_efficiency = passes > 0 ? std::numeric_limits<double>::infinity() : 1.0;
+  k.float_compute_efficiency = k.compute_efficiency;
   k.attention_compute_efficiency = std::numeric_limits<double>::infinity();
   k.flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
   k.weight_bandwidth_efficiency = std::numeric_limits<double>::infinity();
@@ -398,6 +399,29 @@ TEST(PrefillModel, DequantisationPassesCostQuantisedWeightsOnly) {
   const WeightBytes w = weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("q4_k_m"));
   EXPECT_NEAR(gemm_only_prefill("rtx-4090", 1, "q4_k_m", 512, 8), 8 * w.stored / 1008e9, 1e-12);
   EXPECT_DOUBLE_EQ(gemm_only_prefill("rtx-4090", 1, "f16", 512, 8), 0.0);  // F16 is multiplied as stored
+}
+
+TEST(PrefillModel, FloatWeightsRunTheirGemmsAtTheirOwnShareOfPeak) {
+  Scenario s;
+  s.hardware = cat().find_hardware("rtx-4090");
+  s.device_count = 1;
+  s.model = cat().find_model("llama-3-8b");
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  EfficiencyConstants k;
+  k.compute_efficiency = 0.6;
+  k.float_compute_efficiency = 0.2;
+  const double inf = std::numeric_limits<double>::infinity();
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  s.quant = cat().find_quant("f16");
+  const double float_time = prefill_seconds(s, fit, k, 512, 0);
+  k.float_compute_efficiency = 0.6;
+  EXPECT_NEAR(float_time / prefill_seconds(s, fit, k, 512, 0), 3.0, 1e-9);  // F16: its own rate
+  s.quant = cat().find_quant("q4_k_m");
+  const double quantised = prefill_seconds(s, fit, k, 512, 0);
+  k.float_compute_efficiency = 0.2;
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, k, 512, 0), quantised);  // quantised weights do not use it
 }
 
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
@@ -768,6 +792,8 @@ TEST(CrossValidation, TheHeadlineScoresOneChipGroupsLeavingOneModelOut) {
   EXPECT_NEAR(loho.decode_headline.mape_pct, sum / n, 1e-9 * sum / n);
   // Whatever scheme the report shows, the headline is the same.
   EXPECT_NEAR(lomo.decode_headline.mape_pct, loho.decode_headline.mape_pct, 1e-9 * sum / n);
+  const CalibrationReport loco = calibrate(cases, default_efficiency_profile(), cv_by(CrossValidationUnit::hardware_class));
+  EXPECT_NEAR(loco.decode_headline.mape_pct, loho.decode_headline.mape_pct, 1e-9 * sum / n);
 }
 
 TEST(CrossValidation, DowndatingMatchesExactRefitsOnNoiselessRuns) {

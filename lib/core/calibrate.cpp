@@ -44,7 +44,8 @@ constexpr int kAttention = 1;
 constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
-constexpr int kPrefillParams = 5;
+constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
+constexpr int kPrefillParams = 6;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -52,7 +53,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention;
+  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -84,6 +85,7 @@ std::string param_name(int test, int j) {
            : j == kAttention      ? "attention_compute_efficiency"
            : j == kFlashAttention ? "flash_attention_compute_efficiency"
            : j == kDequant        ? "prefill_dequant_passes"
+           : j == kFloatCompute   ? "float_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   switch (j) {
@@ -103,6 +105,7 @@ std::string param_label(int test, int j) {
            : j == kAttention      ? "prefill attention share of tensor peak (no flash attention)"
            : j == kFlashAttention ? "prefill attention share of tensor peak (flash attention)"
            : j == kDequant        ? "dequantisation passes per micro-batch"
+           : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -139,6 +142,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kFlashAttention] = 1.0 / k.flash_attention_compute_efficiency;
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
+    th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
   }
   return th;
 }
@@ -147,8 +151,10 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// product weight_bandwidth_efficiency × kernel_efficiency; the common factor is the geometric mean of the
 /// fitted products over their literature relative efficiencies, so families without runs keep their
 /// literature efficiency relative to the fitted level.
+/// Without float-weight prefill runs (`float_gemm_fitted` false) their GEMMs keep the quantised ones' rate.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
-                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data) {
+                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data,
+                                 bool float_gemm_fitted) {
   double log_sum = 0;
   int fitted = 0;
   for (int j = 0; j < kKernels; ++j) {
@@ -175,6 +181,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
+  base.float_compute_efficiency = float_gemm_fitted ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
   return base;
 }
 
@@ -203,6 +210,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
+  k.float_compute_efficiency = kInf;
   return k;
 }
 
@@ -245,6 +253,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
+    p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -285,7 +294,7 @@ constexpr int kMaxNonzero = 7;
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
   std::uint32_t case_index = 0;  // index into the cases (build_data refuses more than 2^32)
-  std::int32_t backend = 0;      // index into Data::backends
+  std::int32_t backend = 0;      // index into Data::backends (engine × device kind)
   std::int32_t class_group = 0;  // index into Data::class_groups
   std::int32_t era_group = 0;    // index into Data::era_groups (engine × API × era; era may be empty)
   std::int32_t hardware = 0;     // index into Data::hardware
@@ -328,7 +337,10 @@ struct ParentKey {
 };
 
 struct Data {
+  /// The top level: engine × device kind (GPU, unified memory, CPU), so that what CPU runs say of attention
+  /// or per-layer costs never becomes the prior of a GPU's. backends[i] and kinds[i] name top group i.
   std::vector<Backend> backends;
+  std::vector<HardwareKind> kinds;
   std::vector<GroupKey> class_groups;  // era empty
   /// Pooled hardware fits a class without runs borrows: engine × API × device kind, then engine × kind.
   std::vector<ParentKey> parent_groups;
@@ -362,7 +374,7 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   if (cases.size() > std::numeric_limits<std::uint32_t>::max())
     throw InputError("calibrate: " + std::to_string(cases.size()) + " runs; at most 2^32 can be fitted at once");
   Data d;
-  std::map<Backend, int> backend_index;
+  std::map<std::pair<Backend, HardwareKind>, int> backend_index;
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
   std::map<std::string, int> hardware_index;
@@ -387,8 +399,12 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const MeasuredRun& run = *c.run;
     Row row;
     row.case_index = static_cast<std::uint32_t>(i);
-    const auto b = backend_index.try_emplace(run.backend, static_cast<int>(d.backends.size()));
-    if (b.second) d.backends.push_back(run.backend);
+    const HardwareKind kind = device_kind(run.api, c.hardware_class);
+    const auto b = backend_index.try_emplace({run.backend, kind}, static_cast<int>(d.backends.size()));
+    if (b.second) {
+      d.backends.push_back(run.backend);
+      d.kinds.push_back(kind);
+    }
     row.backend = b.first->second;
     const GroupKey class_key{run.backend, run.api, c.hardware_class, ""};
     const auto g = class_index.try_emplace(class_key, static_cast<int>(d.class_groups.size()));
@@ -436,6 +452,20 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     d.class_parents.push_back(parents);
   }
   return d;
+}
+
+/// The top group (engine × device kind) of an engine on an API and class; d.backends.size() when none.
+std::size_t top_of(const Data& d, Backend backend, DeviceApi api, HardwareClass hw_class) {
+  const HardwareKind kind = device_kind(api, hw_class);
+  for (std::size_t b = 0; b < d.backends.size(); ++b)
+    if (d.backends[b] == backend && d.kinds[b] == kind) return b;
+  return d.backends.size();
+}
+
+std::size_t top_kind(const Data& d, Backend backend, HardwareKind kind) {
+  for (std::size_t b = 0; b < d.backends.size(); ++b)
+    if (d.backends[b] == backend && d.kinds[b] == kind) return b;
+  return d.backends.size();
 }
 
 int parent_index(const Data& d, const ParentKey& key) {
@@ -679,7 +709,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
     order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention});
   } else {
-    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
+    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute};
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -760,6 +790,7 @@ struct Hierarchy {
   /// software constants at its era's fit; what a class without runs of its own gets.
   std::array<std::vector<Solution>, kTests> parent_fit;
   std::vector<std::array<bool, kAllQuantKernels.size()>> kernel_has_data;  // per backend
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs determined by its runs
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -807,6 +838,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
   Hierarchy h;
   const std::size_t backends = d.backends.size();
   h.kernel_has_data.assign(backends, {});
+  h.float_gemm_fitted.assign(backends, 0);
   h.backend_fitted.assign(backends, 0);
   for (int test = 0; test < kTests; ++test) {
     const int p = param_count(test);
@@ -824,6 +856,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       det.push_back(determine(test, rows, options.collinearity_tolerance));
       const Determination& dt = det.back();
       if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+      if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
       if (dt.fittable) h.backend_fitted[b] = 1;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
@@ -845,11 +878,9 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     // rows' offsets. Columns the backend's runs do not determine keep their literature value.
     auto& level1 = h.class_fit[static_cast<std::size_t>(test)];
     auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
-    auto backend_of = [&](Backend backend) {
-      return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
-    };
+    auto backend_of = [&](const GroupKey& key) { return top_of(d, key.backend, key.api, key.hw_class); };
     auto start = [&](const GroupKey& key) {
-      const std::size_t b = backend_of(key.backend);
+      const std::size_t b = backend_of(key);
       VectorXd mean = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
       for (int j = 0; j < p; ++j)
         if (det[b].determined[static_cast<std::size_t>(j)]) mean[j] = level0[b].theta[j];
@@ -869,7 +900,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     // One level's solve: its rows with the other level's columns moved into the offset.
     auto fit_level = [&](bool software, std::size_t group) {
       const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
-      const std::size_t b = backend_of(key.backend);
+      const std::size_t b = backend_of(key);
       adjusted.clear();
       for (const Row& r : all_rows) {
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
@@ -912,7 +943,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     auto& level3 = h.parent_fit[static_cast<std::size_t>(test)];
     level3.clear();
     for (std::size_t q = 0; q < d.parent_groups.size(); ++q) {
-      const std::size_t b = backend_of(d.parent_groups[q].backend);
+      const std::size_t b = top_kind(d, d.parent_groups[q].backend, d.parent_groups[q].kind);
       adjusted.clear();
       for (const Row& r : all_rows) {
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
@@ -1050,6 +1081,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
     for (const auto& [cell, held] : by_fold[f]) sums[static_cast<std::size_t>(cell)].subtract(held);
     Hierarchy& h = fits[f];
     h.kernel_has_data.assign(d.backends.size(), {});
+    h.float_gemm_fitted.assign(d.backends.size(), 0);
     h.backend_fitted.assign(d.backends.size(), 0);
     for (int test = 0; test < kTests; ++test) {
       const auto t = static_cast<std::size_t>(test);
@@ -1074,6 +1106,8 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
         const Determination& dt = det.back();
         if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+        if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
+      if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
         if (dt.fittable) h.backend_fitted[b] = 1;
         Solution s;
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
@@ -1093,11 +1127,9 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         level0.push_back(std::move(s));
       }
       // The two crossed levels, backfitted on the downdated sums as fit_hierarchy does on the rows.
-      auto backend_of = [&](Backend backend) {
-        return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
-      };
+      auto backend_of = [&](const GroupKey& key) { return top_of(d, key.backend, key.api, key.hw_class); };
       auto start = [&](const GroupKey& key) {
-        const std::size_t b = backend_of(key.backend);
+        const std::size_t b = backend_of(key);
         Solution s0;
         s0.theta = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
         for (int j = 0; j < p; ++j)
@@ -1110,7 +1142,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
       for (const GroupKey& key : d.era_groups) level2.push_back(start(key));
       auto fit_level = [&](bool software, std::size_t group) {
         const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
-        const std::size_t b = backend_of(key.backend);
+        const std::size_t b = backend_of(key);
         Solution& current = software ? level2[group] : level1[group];
         VectorXd mean = current.theta;
         std::vector<int> free_columns;
@@ -1160,7 +1192,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
       // Huber weights, each cell's software at its era's fit.
       auto& level3 = h.parent_fit[t];
       for (std::size_t q = 0; q < d.parent_groups.size(); ++q) {
-        const std::size_t b = backend_of(d.parent_groups[q].backend);
+        const std::size_t b = top_kind(d, d.parent_groups[q].backend, d.parent_groups[q].kind);
         const VectorXd mean = level0[b].theta;
         std::vector<int> free_columns;
         for (int j = 0; j < p; ++j)
@@ -1242,7 +1274,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
   profile.source = options.profile_source;
   for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
     const GroupKey& key = d.class_groups[g];
-    const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
+    const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
     if (!h.backend_fitted[b]) continue;
     // A class without runs (held out by cross-validation) is given its entry below, as every class the data
     // lack is, so its CV error is what such a class gets.
@@ -1259,7 +1291,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       entry.hardware_class = key.hw_class;
       entry.era = d.era_groups[e].era;
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of engine era " + entry.era;
       profile.entries.push_back(entry);
@@ -1271,13 +1303,13 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     if (current >= 0) {
       const auto e = static_cast<std::size_t>(current);
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of the newest " +
                    std::string(to_string(key.backend)) + " " + std::string(to_string(key.api)) + " era with runs (" +
                    (d.era_groups[e].era.empty() ? std::string("unstated") : d.era_groups[e].era) + ")";
     } else {
-      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b]);
+      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted";
     }
@@ -1292,13 +1324,17 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
   constexpr std::array<HardwareClass, 6> classes{HardwareClass::apple, HardwareClass::nvidia_consumer,
                                                  HardwareClass::nvidia_datacenter, HardwareClass::amd,
                                                  HardwareClass::intel, HardwareClass::cpu};
-  for (std::size_t b = 0; b < d.backends.size() && !d.one_chip; ++b) {
-    const Backend backend = d.backends[b];
-    if (!h.backend_fitted[b]) continue;
+  std::vector<Backend> engines;
+  for (const Backend backend : d.backends)
+    if (std::find(engines.begin(), engines.end(), backend) == engines.end()) engines.push_back(backend);
+  for (const Backend backend : engines) {
+    if (d.one_chip) break;
     for (const DeviceApi api : apis) {
       if (!backend_drives(backend, api)) continue;
       for (const HardwareClass hw_class : classes) {
         if (!api_serves_class(api, hw_class)) continue;
+        const std::size_t b = top_of(d, backend, api, hw_class);
+        if (b == d.backends.size() || !h.backend_fitted[b]) continue;  // no runs on this kind of device
         const bool has_runs = std::any_of(d.class_groups.begin(), d.class_groups.end(), [&](const GroupKey& k) {
           const auto g = static_cast<std::size_t>(&k - d.class_groups.data());
           return k.backend == backend && k.api == api && k.hw_class == hw_class &&
@@ -1333,7 +1369,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
           const VectorXd& decode_software = era_group >= 0 ? h.era_fit[0][e].theta : h.backend_fit[0][b].theta;
           const VectorXd& prefill_software = era_group >= 0 ? h.era_fit[1][e].theta : h.backend_fit[1][b].theta;
           entry.constants = constants_of(base, combined(0, h.parent_fit[0][q].theta, decode_software),
-                                         combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b]);
+                                         combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
           entry.fitted_runs = 0;  // none of its own
           entry.note = "no runs of its own: " + parent_words + "; " + software_words;
           return entry;
@@ -1692,7 +1728,11 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
   for (std::size_t b = 0; b < data.backends.size(); ++b) {
     GroupFit g;
     g.backend = data.backends[b];
-    g.label = group_label(g.backend, std::nullopt, std::nullopt, "");
+    g.label = std::string(to_string(g.backend)) + " · " +
+              (data.kinds[b] == HardwareKind::gpu       ? "GPUs"
+               : data.kinds[b] == HardwareKind::unified ? "unified-memory chips"
+                                                        : "CPUs") +
+              " pooled (the shrinkage target of their classes and software)";
     g.decode_runs = h.backend_fit[0][b].runs;
     g.prefill_runs = h.backend_fit[1][b].runs;
     std::set<int> hw;
@@ -1705,7 +1745,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode_condition_number = h.determination[0][b].condition_number;
     g.prefill_condition_number = h.determination[1][b].condition_number;
     g.constants = constants_of(backend_prior(before, g.backend), h.backend_fit[0][b].theta, h.backend_fit[1][b].theta,
-                               h.kernel_has_data[b]);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
     report.groups.push_back(g);
     for (int test = 0; test < kTests; ++test)
       if (!h.determination[static_cast<std::size_t>(test)][b].fittable && h.backend_fit[static_cast<std::size_t>(test)][b].runs > 0)
@@ -1715,7 +1755,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
   }
   auto add_group = [&](const GroupKey& key, const Solution& decode, const Solution& prefill, const std::string& parent,
                        Level level, auto in_group) {
-    const std::size_t b = static_cast<std::size_t>(std::find(data.backends.begin(), data.backends.end(), key.backend) - data.backends.begin());
+    const std::size_t b = top_of(data, key.backend, key.api, key.hw_class);
     GroupFit g;
     g.backend = key.backend;
     g.api = key.api;
@@ -1735,7 +1775,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode = estimates(0, decode, h.determination[0][b], parent, level);
     g.prefill = estimates(1, prefill, h.determination[1][b], parent, level);
     g.constants = constants_of(prior_for(before, key.backend, key.api, key.hw_class), decode.theta, prefill.theta,
-                               h.kernel_has_data[b]);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
     report.groups.push_back(g);
   };
   for (std::size_t g = 0; g < data.class_groups.size(); ++g)
@@ -1991,8 +2031,9 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
   int classes = 0, inherited = 0;
   for (const GroupError& g : loco) {
     if (!g.hardware_class || g.n < kMinGroupRuns) continue;
+    const HardwareKind kind = device_kind(g.api, *g.hardware_class);
     const bool has_parent = std::count_if(data.class_groups.begin(), data.class_groups.end(), [&](const GroupKey& k) {
-                              return k.backend == g.backend;
+                              return k.backend == g.backend && device_kind(k.api, k.hw_class) == kind;
                             }) > 1;
     const std::size_t test = g.test == RunTest::decode ? 0 : 1;
     per_class[test].push_back(g.mape_pct);
@@ -2011,19 +2052,25 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
                     "without its runs",
                     classes);
   }
-  if (!per_inherited[0].empty() && !per_inherited[1].empty()) {
-    const double decode = summarise_errors(per_inherited[0]).median_ape_pct / 100.0;
-    const double prefill = summarise_errors(per_inherited[1]).median_ape_pct / 100.0;
-    for (ProfileEntry& entry : report.profile.entries) {
-      if (entry.fitted_runs > 0 || entry.uncertainty.known) continue;
-      entry.uncertainty.known = true;
-      entry.uncertainty.decode_relative_error = decode;
-      entry.uncertainty.prefill_relative_error = prefill;
-      entry.uncertainty.basis = fmt::format(
-          "constants borrowed from related groups ({}); leave-one-class-out, the median over {} groups each "
-          "predicted that way without its runs",
-          entry.note, inherited);
-    }
+  // Entries without runs of their own: the median over the classes held out that way, else (no class held out
+  // had one) the figure for groups without runs.
+  const bool borrowed_measured = !per_inherited[0].empty() && !per_inherited[1].empty();
+  if (!borrowed_measured && !report.profile.unmeasured.known) return;
+  const double decode = borrowed_measured ? summarise_errors(per_inherited[0]).median_ape_pct / 100.0
+                                          : report.profile.unmeasured.decode_relative_error;
+  const double prefill = borrowed_measured ? summarise_errors(per_inherited[1]).median_ape_pct / 100.0
+                                           : report.profile.unmeasured.prefill_relative_error;
+  const std::string how =
+      borrowed_measured ? fmt::format("leave-one-class-out, the median over {} groups each predicted that way without "
+                                      "its runs",
+                                      inherited)
+                        : "no class here could be held out that way: " + report.profile.unmeasured.basis;
+  for (ProfileEntry& entry : report.profile.entries) {
+    if (entry.fitted_runs > 0 || entry.uncertainty.known) continue;
+    entry.uncertainty.known = true;
+    entry.uncertainty.decode_relative_error = decode;
+    entry.uncertainty.prefill_relative_error = prefill;
+    entry.uncertainty.basis = "constants borrowed from related groups (" + entry.note + "); " + how;
   }
 }
 
@@ -2164,7 +2211,8 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
     std::vector<double> loho_predicted, lomo_predicted;
     auto groups_of = [&](CrossValidationUnit u) {
       if (u == unit) {
-        (u == CrossValidationUnit::hardware ? loho_predicted : lomo_predicted) = report.predicted_cv;
+        if (u == CrossValidationUnit::hardware) loho_predicted = report.predicted_cv;
+        if (u == CrossValidationUnit::model) lomo_predicted = report.predicted_cv;
         return reported_groups;
       }
       auto result = run(u);

@@ -33,6 +33,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
@@ -53,6 +54,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -77,6 +79,7 @@ EfficiencyConstants mlx_defaults() {
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -100,6 +103,7 @@ EfficiencyConstants vllm_defaults() {
   k.compute_efficiency = 0.6;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -120,6 +124,7 @@ EfficiencyConstants transformers_defaults() {
   k.compute_efficiency = 0.35;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;
