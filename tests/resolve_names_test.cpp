@@ -332,6 +332,17 @@ TEST(ResolveNames, AmbiguousModelsListTheCandidatesAndUnknownOnesSuggest) {
   EXPECT_NE(unknown.problem.find("did you mean"), std::string::npos) << unknown.problem;
   // Every word must match: an unknown word is not skipped.
   EXPECT_EQ(cat().look_up_model("qwen3-8b-abliterated").status, NameStatus::unknown);
+  // An Ollama tag the catalogue does not know names the tag and the nearest tags, not a quantisation "99b";
+  // a known tag with an unknown quantisation after it still blames the quantisation.
+  for (const char* tag : {"qwen3:99b", "granite4:huge", "mistral-small3.2:22b"}) {
+    const ModelLookup unknown_tag = cat().look_up_model(tag);
+    EXPECT_EQ(unknown_tag.status, NameStatus::unknown) << tag;
+    EXPECT_NE(unknown_tag.problem.find("unknown Ollama tag '" + std::string(tag) + "' (did you mean '"),
+              std::string::npos) << unknown_tag.problem;
+    EXPECT_EQ(unknown_tag.problem.find("quantisation"), std::string::npos) << unknown_tag.problem;
+  }
+  const ModelLookup tag_bad_quant = cat().look_up_model("qwen3:8b-q9_k_m");
+  EXPECT_NE(tag_bad_quant.problem.find("unknown quantisation"), std::string::npos) << tag_bad_quant.problem;
   const ModelLookup bad_quant = cat().look_up_model("Qwen3-8B-UD-Q3_K_XL.gguf");
   EXPECT_EQ(bad_quant.status, NameStatus::unknown);
   EXPECT_NE(bad_quant.problem.find("unknown quantisation"), std::string::npos) << bad_quant.problem;

@@ -628,6 +628,11 @@ ModelLookup Catalog::look_up_model(std::string_view text) const {
   for (const std::size_t pos : splits) {
     const std::string_view part = std::string_view(model_part).substr(0, pos);
     if (match_model_part(*this, indexes_->model_words, part).entries.size() == 1) {
+      // The whole tag of "qwen3:99b" or "granite4:huge" unknown: a build Ollama does not list (or the catalogue
+      // lacks), not a quantisation; suggest the tags and names nearest to it.
+      if (parts.ollama_tag && parts.owner.empty() && pos == name.find(':'))
+        return fail(NameStatus::unknown, "unknown Ollama tag '" + excerpt(name, 100) + "'" +
+                                             did_you_mean(suggest_models(name)) + "; see 'llmfit list models'");
       const std::string_view quant_part = std::string_view(model_part).substr(pos + 1, 50);
       return fail(NameStatus::unknown, "model '" + excerpt(part, 100) + "': unknown quantisation '" +
                                            excerpt(quant_part, 50) + "'" + did_you_mean(suggest_quants(quant_part)) +
