@@ -202,6 +202,7 @@ constexpr OllamaTag kOllamaTags[] = {
     {"mistral-small3.1:24b", "mistral-small-3.1-24b"},
     {"mistral-small3.2:24b", "mistral-small-3.2-24b"},
     {"magistral:24b", "magistral-small"},
+    {"magistral:24b-small-2506", "magistral-small"},
     {"devstral:24b", "devstral-small-2507"},
     {"devstral-small-2:24b", "devstral-small-2"},
     {"ministral-3:3b", "ministral-3-3b"},
