@@ -349,6 +349,22 @@ TEST(ResolveNames, AmbiguousModelsListTheCandidatesAndUnknownOnesSuggest) {
   EXPECT_NE(bad_quant.problem.find("unknown quantisation"), std::string::npos) << bad_quant.problem;
 }
 
+TEST(ResolveNames, AMistypedQuantisationIsBlamedWholeAfterEveryModel) {
+  // The model words skip what they do not know ("q9", "k"), so the blamed part must be the whole mistyped
+  // quantisation, whatever model it follows, not its last word; and "…-q9_k" is not an owner "…-q9" with a
+  // model "k" (Kimi K2 by a word prefix).
+  for (const ModelSpec& model : cat().models())
+    for (const std::string bad : {"q9_k_m", "q4_k_x", "iq9_xs", "q9_k"}) {
+      const std::string name = model.id + "-" + bad;
+      const ModelLookup lookup = cat().look_up_model(name);
+      ASSERT_EQ(lookup.status, NameStatus::unknown) << name;
+      EXPECT_NE(lookup.problem.find("model '" + model.id + "': unknown quantisation '" + bad + "'"), std::string::npos)
+          << name << ": " << lookup.problem;
+    }
+  const ModelLookup tag = cat().look_up_model("qwen3:8b-q9_k_m");
+  EXPECT_NE(tag.problem.find("unknown quantisation 'q9_k_m'"), std::string::npos) << tag.problem;
+}
+
 // ------------------------------------------------------------------------------------------ hardware
 
 TEST(ResolveNames, HardwareAsPeopleWriteIt) {
