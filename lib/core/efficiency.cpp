@@ -33,6 +33,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
@@ -55,6 +56,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -79,6 +81,7 @@ EfficiencyConstants mlx_defaults() {
   k.compute_efficiency = 0.45;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -102,6 +105,7 @@ EfficiencyConstants vllm_defaults() {
   k.compute_efficiency = 0.6;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -122,6 +126,7 @@ EfficiencyConstants transformers_defaults() {
   k.compute_efficiency = 0.35;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;
@@ -209,6 +214,14 @@ PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, c
     return u;
   }
   const std::string group = fmt::format("{} · {} · {}", to_string(backend), to_string(api), to_string(hw_class));
+  if (entry.uncertainty.known) {  // an entry without runs of its own, its constants borrowed from related groups
+    u.known = true;
+    u.decode_relative_error = entry.uncertainty.decode_relative_error;
+    u.prefill_relative_error = entry.uncertainty.prefill_relative_error;
+    u.basis = fmt::format("no measured runs for {}: typically ±{:.0f} % decode, ±{:.0f} % prefill; {}", group,
+                          100 * u.decode_relative_error, 100 * u.prefill_relative_error, entry.uncertainty.basis);
+    return u;
+  }
   const EfficiencyUncertainty& none = profile.unmeasured;
   u.known = none.known;
   u.decode_relative_error = none.decode_relative_error;

@@ -642,10 +642,11 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double attention_efficiency =
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
+  const double gemm_efficiency = q.kernel == QuantKernel::float_ ? k.float_compute_efficiency : k.compute_efficiency;
   const double t_weight_compute =
       runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
                                  (cpu_simd_cycles_per_second(s) * parallel)
-                           : weight_flops / k.compute_efficiency / peak;
+                           : weight_flops / gemm_efficiency / peak;
   const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
