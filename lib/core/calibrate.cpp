@@ -34,7 +34,8 @@ constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
 constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
 constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
-constexpr int kDecodeParams = kKernels + 6;
+constexpr int kBatchCompute = kKernels + 6;  // batched decode: inverse share of the tensor peak per further sequence
+constexpr int kDecodeParams = kKernels + 7;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -45,11 +46,16 @@ constexpr int kPrefillParams = 5;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
+/// Errors are summarised apart for batch-1 decode (0), prefill (1) and batched or serving decode (2).
+constexpr std::size_t kErrorBuckets = 3;
+std::size_t error_bucket(const RunCase& c) {
+  return c.run->test == RunTest::prefill ? 1 : c.run->batch > 1 ? 2 : 0;
+}
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention;
+  return test == 0 ? j <= kKv || j == kBatchCompute : j == kCompute || j == kAttention || j == kFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -87,6 +93,7 @@ std::string param_name(int test, int j) {
     case kExpert: return "expert_overhead_us";
     case kCpuCycles: return "cpu_cycles_per_weight";
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
+    case kBatchCompute: return "batch_compute_efficiency";
     default: return "token_overhead_us";
   }
 }
@@ -107,6 +114,7 @@ std::string param_label(int test, int j) {
     case kExpert: return "cost per active expert per MoE layer (µs)";
     case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
+    case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
     default: return "cost per token (µs)";
   }
 }
@@ -125,6 +133,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kToken] = k.token_overhead_us;
     th[kCpuCycles] = k.cpu_cycles_per_weight;
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
+    th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -161,6 +170,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.token_overhead_us = decode[kToken];
   base.cpu_cycles_per_weight = decode[kCpuCycles];
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
+  base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -189,6 +199,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.cpu_cycles_per_weight = 0;
   k.cpu_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
+  k.batch_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
@@ -205,6 +216,18 @@ double unit_column(Time time, const EfficiencyConstants& zero, double offset, do
   return time(k) - offset;
 }
 
+/// A decode rate stated over a whole serving benchmark (rate_includes_prefill) also paid for each request's
+/// prefill: B requests' prefills per G output tokens of each, B·t_prefill(prompt)/G per step (the closed loop
+/// of serve_closed_loop, predict.hpp). The prompt is what the request brought before decoding (n_depth).
+double serving_prefill_seconds(const RunCase& c, const EfficiencyConstants& k) {
+  const MeasuredRun& run = *c.run;
+  if (run.test != RunTest::decode || !run.rate_includes_prefill || run.n_depth <= 0 || run.n_gen <= 0) return 0.0;
+  Scenario s = c.scenario();
+  s.prompt_tokens = std::max<std::int64_t>(1, run.n_depth);
+  const double t = prefill_seconds(s, c.placement(), k, static_cast<double>(run.n_depth), 0);
+  return std::max(1, run.batch) * t / static_cast<double>(run.n_gen);
+}
+
 Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   Probe p;
   const Scenario s = c.scenario();
@@ -213,7 +236,10 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   const EfficiencyConstants zero = zero_time(prior);
   if (run.test == RunTest::decode) {
     const double depth = run.mean_depth_tokens();
-    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth); };
+    // A serving rate (output tokens over the whole benchmark) includes each request's prefill: at the prior's
+    // prefill constants, a fixed part of the time here (the decode fit does not move it).
+    const double prefill_part = serving_prefill_seconds(c, prior);
+    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth) + prefill_part; };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
     p.decode[static_cast<std::size_t>(c.quant->kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
@@ -223,6 +249,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
     p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
+    p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -311,7 +338,8 @@ std::string configuration_key(const RunCase& c) {
   key << c.hardware->id << '|' << c.device_count << '|' << c.model->id << '|' << r.quant_id << '|'
       << static_cast<int>(r.backend) << '|' << static_cast<int>(r.api) << '|' << static_cast<int>(r.test) << '|'
       << r.n_prompt << '|' << r.n_gen << '|' << r.n_depth << '|' << r.n_ubatch << '|' << r.n_threads << '|'
-      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era;
+      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era << '|' << r.batch << '|'
+      << (r.rate_includes_prefill ? 1 : 0);
   return key.str();
 }
 
@@ -989,7 +1017,7 @@ Scenario RunCase::scenario() const noexcept {
   s.kv_type = run->kv_type;
   s.context_tokens = std::max<std::int64_t>(1, run->context_tokens());
   s.prompt_tokens = std::max<std::int64_t>(1, run->n_prompt);
-  s.batch = 1;
+  s.batch = std::max(1, run->batch);
   s.memory_gib = hardware->memory_options_gib.empty()
                      ? 0
                      : *std::max_element(hardware->memory_options_gib.begin(), hardware->memory_options_gib.end());
@@ -1005,7 +1033,10 @@ Scenario RunCase::scenario() const noexcept {
 }
 
 double RunCase::measured_seconds() const noexcept {
-  return run->test == RunTest::decode ? 1.0 / run->tok_s : static_cast<double>(run->n_prompt) / run->tok_s;
+  // Decode: one step of the batch (tok_s is the batch's aggregate); with the prefill included, the time per
+  // output token of one request's cycle.
+  return run->test == RunTest::decode ? std::max(1, run->batch) / run->tok_s
+                                      : static_cast<double>(run->n_prompt) / run->tok_s;
 }
 
 ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& catalog) {
@@ -1086,9 +1117,10 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
     reason.precision(4);
     if (run.test == RunTest::decode) {
       const double floor_s = p.decode[static_cast<std::size_t>(c.quant->kernel)] + p.decode[kKv];
-      if (!c.offloaded && floor_s > 0 && run.tok_s > 1.0 / floor_s) {
+      const double batch = std::max(1, run.batch);
+      if (!c.offloaded && floor_s > 0 && run.tok_s > batch / floor_s) {
         reason << "above the bandwidth roofline: measured " << run.tok_s << " tok/s, peak bandwidth allows at most "
-               << 1.0 / floor_s << " tok/s";
+               << batch / floor_s << " tok/s";
         skip(reason.str());
         continue;
       }
@@ -1111,8 +1143,9 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
 double predict_run_tok_s(const RunCase& c, const EfficiencyConstants& k) noexcept {
   const Scenario s = c.scenario();
   if (c.run->test == RunTest::decode) {
-    const double t = decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens());
-    return t > 0 && std::isfinite(t) ? 1.0 / t : 0.0;
+    const double t =
+        decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens()) + serving_prefill_seconds(c, k);
+    return t > 0 && std::isfinite(t) ? std::max(1, c.run->batch) / t : 0.0;
   }
   const double tokens = static_cast<double>(c.run->n_prompt);
   const double t = prefill_seconds(s, c.placement(), k, tokens, static_cast<double>(c.run->n_depth));
@@ -1132,7 +1165,7 @@ ErrorSummary summarise_errors(std::vector<double> ape) {
 
 ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile) {
   ValidationReport report;
-  std::array<std::vector<double>, kTests> ape;
+  std::array<std::vector<double>, kErrorBuckets> ape;
   report.runs.reserve(cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const RunCase& c = cases[i];
@@ -1142,11 +1175,12 @@ ValidationReport validate_runs(const std::vector<RunCase>& cases, const Efficien
     e.measured_tok_s = c.run->tok_s;
     e.predicted_tok_s = predict_run_tok_s(c, entry.constants);
     e.ape_pct = ape_pct(e.predicted_tok_s, e.measured_tok_s);
-    ape[static_cast<std::size_t>(test_index(c.run->test))].push_back(e.ape_pct);
+    ape[error_bucket(c)].push_back(e.ape_pct);
     report.runs.push_back(e);
   }
   report.decode = summarise_errors(std::move(ape[0]));
   report.prefill = summarise_errors(std::move(ape[1]));
+  report.batched_decode = summarise_errors(std::move(ape[2]));
   return report;
 }
 
@@ -1249,14 +1283,13 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
 /// Errors before (the given profile) and after (the fit), over the fitted runs, and the worst ten.
 void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>& usable,
                       const EfficiencyProfile& before, CalibrationReport& report) {
-  std::array<std::vector<double>, kTests> before_ape, after_ape;
+  std::array<std::vector<double>, kErrorBuckets> before_ape, after_ape;
   std::vector<std::uint32_t> fitted;  // case indices (build_data refuses more than 2^32 cases)
   report.predicted_before.assign(cases.size(), 0.0);
   report.predicted_after.assign(cases.size(), 0.0);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
-    const int test = test_index(c.run->test);
     const double measured = c.run->tok_s;
     const double predicted_before =
         predict_run_tok_s(c, before.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
@@ -1264,14 +1297,16 @@ void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>
         predict_run_tok_s(c, report.profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
     report.predicted_before[i] = predicted_before;
     report.predicted_after[i] = predicted_after;
-    before_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_before, measured));
-    after_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_after, measured));
+    before_ape[error_bucket(c)].push_back(ape_pct(predicted_before, measured));
+    after_ape[error_bucket(c)].push_back(ape_pct(predicted_after, measured));
     fitted.push_back(static_cast<std::uint32_t>(i));
   }
   report.decode_before = summarise_errors(std::move(before_ape[0]));
   report.prefill_before = summarise_errors(std::move(before_ape[1]));
   report.decode_after = summarise_errors(std::move(after_ape[0]));
   report.prefill_after = summarise_errors(std::move(after_ape[1]));
+  report.batched_before = summarise_errors(std::move(before_ape[2]));
+  report.batched_after = summarise_errors(std::move(after_ape[2]));
   // The worst ten: indices sorted by the error recomputed from the stored prediction (4 bytes a run, not a
   // RunError each); the comparisons are those of sorting whole RunErrors, so ties fall the same way.
   const auto after_error = [&](std::uint32_t i) { return ape_pct(report.predicted_after[i], cases[i].run->tok_s); };
@@ -1295,7 +1330,7 @@ CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& da
                      std::vector<std::array<int, kTests>>(data.class_groups.size(), {0, 0})};
   report.predicted_cv.assign(cases.size(), 0.0);
   if (!options.cross_validate) return cv;
-  std::array<std::vector<double>, kTests> cv_ape;
+  std::array<std::vector<double>, kErrorBuckets> cv_ape;
   for (std::size_t held = 0; held < data.folds.size(); ++held) {
     std::vector<char> include(data.folds.size(), 1);
     include[held] = 0;
@@ -1314,7 +1349,7 @@ CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& da
             c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
         const double error = ape_pct(predicted, c.run->tok_s);
         report.predicted_cv[r.case_index] = predicted;
-        cv_ape[static_cast<std::size_t>(test)].push_back(error);
+        cv_ape[error_bucket(c)].push_back(error);
         cv.class_sum[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)] += error;
         ++cv.class_n[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)];
       }
@@ -1322,6 +1357,7 @@ CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& da
   }
   report.decode_cv = summarise_errors(cv_ape[0]);
   report.prefill_cv = summarise_errors(cv_ape[1]);
+  report.batched_cv = summarise_errors(cv_ape[2]);
   return cv;
 }
 

@@ -95,6 +95,7 @@ const Columns<RunLine>& run_columns() {
       {"n_prompt", [](const RunLine& l) { return json(l.run().n_prompt); }},
       {"n_gen", [](const RunLine& l) { return json(l.run().n_gen); }},
       {"n_depth", [](const RunLine& l) { return json(l.run().n_depth); }},
+      {"batch", [](const RunLine& l) { return json(l.run().batch); }},
       {"predicted", [](const RunLine& l) { return json(l.e.predicted_tok_s); }},
       {"measured", [](const RunLine& l) { return json(l.e.measured_tok_s); }},
       {"error_pct", [](const RunLine& l) { return json(l.e.ape_pct); }},
@@ -140,6 +141,11 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   out += summary_line("prefill", "before", report.prefill_before, before_says);
   out += summary_line("", "after", report.prefill_after, "fitted, in sample");
   out += summary_line("", cv_name, report.prefill_cv, cv_says);
+  if (report.batched_after.n > 0) {  // batch > 1 apart: the decode lines above are batch 1
+    out += summary_line("batched", "before", report.batched_before, before_says);
+    out += summary_line("", "after", report.batched_after, "fitted, in sample");
+    out += summary_line("", cv_name, report.batched_cv, cv_says);
+  }
   if (report.cv_unpredicted > 0)
     out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in LOHO-CV)\n",
                        report.cv_unpredicted);
@@ -194,6 +200,9 @@ void calibration_json_to(const CalibrationReport& report, const std::vector<RunC
   j["prefill"] = {{"before", summary_json(report.prefill_before)},
                   {"after", summary_json(report.prefill_after)},
                   {"cross_validated", summary_json(report.prefill_cv)}};
+  j["batched_decode"] = {{"before", summary_json(report.batched_before)},
+                         {"after", summary_json(report.batched_after)},
+                         {"cross_validated", summary_json(report.batched_cv)}};
   j["decode_mape"] = report.decode_after.n > 0 ? nlohmann::json(report.decode_after.mape_pct) : nlohmann::json(nullptr);
   j["prefill_mape"] = report.prefill_after.n > 0 ? nlohmann::json(report.prefill_after.mape_pct) : nlohmann::json(nullptr);
   j["decode_cv_mape"] = report.decode_cv.n > 0 ? nlohmann::json(report.decode_cv.mape_pct) : nlohmann::json(nullptr);
@@ -253,6 +262,7 @@ void validation_text(const ValidationReport& report, const std::vector<RunCase>&
   out += "\nSUMMARY (error of tokens/s)      n     MAPE   median APE\n";
   out += summary_line("decode", "", report.decode, "");
   out += summary_line("prefill", "", report.prefill, "");
+  if (report.batched_decode.n > 0) out += summary_line("batched", "", report.batched_decode, "decode of batch > 1");
   out += skipped_text(skipped);
   sink(out);
 }
@@ -270,6 +280,9 @@ void validation_json_to(const ValidationReport& report, const std::vector<RunCas
   j["prefill_mape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.mape_pct) : nlohmann::json(nullptr);
   j["decode_median_ape"] = report.decode.n > 0 ? nlohmann::json(report.decode.median_ape_pct) : nlohmann::json(nullptr);
   j["prefill_median_ape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.median_ape_pct) : nlohmann::json(nullptr);
+  j["batched_decode_n"] = report.batched_decode.n;
+  j["batched_decode_mape"] =
+      report.batched_decode.n > 0 ? nlohmann::json(report.batched_decode.mape_pct) : nlohmann::json(nullptr);
   const report::StreamedArray runs{"runs", [&](const auto& emit) {
                                       for (const RunError& e : report.runs) emit(run_json(cases[e.case_index], e));
                                     }};

@@ -124,6 +124,8 @@ struct CalibrationReport {
   int offloaded_runs = 0;        // predicted but not fitted
   ErrorSummary decode_before, decode_after, decode_cv;
   ErrorSummary prefill_before, prefill_after, prefill_cv;
+  /// Decode of batch > 1 (batched and serving runs), apart: the decode figures above are batch 1.
+  ErrorSummary batched_before, batched_after, batched_cv;
   int cv_unpredicted = 0;        // held-out runs whose backend had no other runs (not in the CV figure)
   /// What cross-validation leaves out: "hardware" (each chip predicted from the others), or "model" when all
   /// runs are of one chip (a personal calibration, layered over the profile it started from).
@@ -143,8 +145,9 @@ struct CalibrationReport {
 
 struct ValidationReport {
   std::vector<RunError> runs;  // one per case, in order
-  ErrorSummary decode;
+  ErrorSummary decode;          // batch 1
   ErrorSummary prefill;
+  ErrorSummary batched_decode;  // batch > 1: batched and serving runs
 };
 /// Predicts every run with the profile (entry of the run's backend, API, class and era).
 [[nodiscard]] ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile);
