@@ -1,4 +1,6 @@
 // `llmfit validate FILE...`: predict every measured run and report the errors.
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -26,7 +28,9 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   if (!is_stdout(options.write_runs)) runs_out.emplace(options.write_runs);
   ResolvedRuns resolved = resolve_runs(set.runs, cat);
   const std::vector<SkippedRun> skipped = all_skipped(set, resolved, options.defaults.strict);
-  if (resolved.cases.empty())
+  // Batched runs are read and listed (with --write-runs, written) though not scored yet: a file of them
+  // alone is a report of 0 scored runs, not an error.
+  if (resolved.cases.empty() && resolved.batched.empty())
     throw InputError("validate: no usable runs in " + std::to_string(options.files.size()) + " file(s)" +
                      (skipped.empty() ? std::string() : "; first skipped: " + skipped.front().file + ":" +
                                                             std::to_string(skipped.front().index) + ": " +
@@ -35,12 +39,19 @@ void run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   const ValidationReport report = validate_runs(resolved.cases, used);
   const std::string name = global.calibration_path.empty() ? used.name : global.calibration_path;
   if (!options.write_runs.empty()) {
-    const auto usable = [&](std::size_t i) -> const MeasuredRun& { return *resolved.cases[i].run; };
+    // The usable runs in input order: the batch-1 cases and the batched runs kept apart from them (both
+    // lists are in input order, so a merge by position in set.runs restores it).
+    std::vector<const MeasuredRun*> usable;
+    usable.reserve(resolved.cases.size() + resolved.batched.size());
+    for (const RunCase& c : resolved.cases) usable.push_back(c.run);
+    const auto middle = usable.insert(usable.end(), resolved.batched.begin(), resolved.batched.end());
+    std::inplace_merge(usable.begin(), middle, usable.end(), std::less<const MeasuredRun*>());
+    const auto run_at = [&](std::size_t i) -> const MeasuredRun& { return *usable[i]; };
     if (runs_out) {
-      runs_to_json_text_to(resolved.cases.size(), usable, [&](std::string_view block) { runs_out->write(block); });
+      runs_to_json_text_to(usable.size(), run_at, [&](std::string_view block) { runs_out->write(block); });
       runs_out->commit();
     } else {
-      runs_to_json_text_to(resolved.cases.size(), usable,
+      runs_to_json_text_to(usable.size(), run_at,
                            [&](std::string_view block) { write_output(std::string(block), options.write_runs); });
     }
   }

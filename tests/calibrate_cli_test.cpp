@@ -81,6 +81,46 @@ TEST(ValidateCli, BadInputIsOneLineAndStatus2) {
   EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
 }
 
+TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsCountedApart) {
+  // llama.cpp's README sample of llama-batched-bench: 12 rows, 2 of them B = 1.
+  const Result r = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md " + kRuns +
+                       "llama-batched-bench-readme.jsonl --format json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  // B = 1: 2 table rows + 1 JSON line, a prefill and a decode each. The rest measured several sequences.
+  EXPECT_EQ(doc["n"], 6);
+  EXPECT_EQ(doc["skipped_runs"], 22);
+  for (const auto& s : doc["skipped"])
+    EXPECT_NE(s["reason"].get<std::string>().find("concurrent sequences; only batch-1 runs are fitted"), std::string::npos) << s;
+  // A vllm bench serve result: its one run is a serving throughput, counted apart too.
+  const Result v = run("validate --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns + "vllm-bench-serve.json --format json");
+  ASSERT_EQ(v.status, 0) << v.out;
+  const auto vdoc = nlohmann::json::parse(v.out);
+  EXPECT_EQ(vdoc["n"], 0);
+  EXPECT_EQ(vdoc["skipped_runs"], 1);
+  // --strict: a malformed row is one line naming the file, the row and the column, status 2.
+  const Result strict = run("validate --strict --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns +
+                                "vllm-bench-serve-append.jsonl",
+                            true);
+  EXPECT_EQ(strict.status, 2);
+  EXPECT_NE(strict.out.find("vllm-bench-serve-append.jsonl: record 2: p99_ttft_ms"), std::string::npos) << strict.out;
+  EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
+}
+
+TEST(ValidateCli, WriteRunsKeepsTheBatchedFields) {
+  const auto out = std::filesystem::temp_directory_path() / "llmfit-batched-runs.json";
+  std::filesystem::remove(out);
+  const Result r = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md --write-runs " +
+                       out.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  const Result again = run("validate " + out.string() + " --format json");
+  ASSERT_EQ(again.status, 0) << again.out;
+  const auto doc = nlohmann::json::parse(again.out);
+  EXPECT_EQ(doc["n"], 4);
+  EXPECT_EQ(doc["skipped_runs"], 20);
+  std::filesystem::remove(out);
+}
+
 TEST(CalibrateCli, SharedDataMeetsTheAccuracyTargetsAndWritesAProfile) {
   const auto profile = std::filesystem::temp_directory_path() / "llmfit-calibrate-test.yaml";
   std::filesystem::remove(profile);

@@ -314,6 +314,32 @@ TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
   EXPECT_NE(resolved.skipped[1].reason.find("weight_bytes"), std::string::npos);
 }
 
+TEST(Calibrate, BatchedAndServingRunsAreCountedApartNotFittedAsOneSequence) {
+  std::vector<MeasuredRun> runs(6);
+  for (auto& r : runs) {
+    r.hardware_id = "rtx-4090";
+    r.model_id = "llama-3-8b";
+    r.quant_id = "q4_k_m";
+    r.test = RunTest::decode;
+    r.n_gen = 128;
+    r.tok_s = 120;
+  }
+  runs[1].batch = 16;  // 16 sequences at 1000 tok/s aggregate: far above one sequence's roofline
+  runs[1].tok_s = 1000;
+  runs[2].rate_includes_prefill = true;
+  runs[3].success_rate = 0.9;
+  runs[4].batch = 0;  // built in code, not read: held to the reader's rules
+  runs[5].ttft_ms = {.mean = 10, .median = 50, .p99 = 40};
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  ASSERT_EQ(resolved.cases.size(), 1u);
+  ASSERT_EQ(resolved.skipped.size(), 5u);
+  EXPECT_NE(resolved.skipped[0].reason.find("batch: 16 concurrent sequences"), std::string::npos) << resolved.skipped[0].reason;
+  EXPECT_NE(resolved.skipped[1].reason.find("rate_includes_prefill"), std::string::npos);
+  EXPECT_NE(resolved.skipped[2].reason.find("success_rate"), std::string::npos);
+  EXPECT_NE(resolved.skipped[3].reason.find("batch: must be"), std::string::npos) << resolved.skipped[3].reason;
+  EXPECT_NE(resolved.skipped[4].reason.find("p99_ttft_ms"), std::string::npos) << resolved.skipped[4].reason;
+}
+
 TEST(Calibrate, SummariesAreMeanAndMedianOfAbsolutePercentErrors) {
   // (10 + 20 + 30 + 40) / 4 = 25; median of an even count = mean of the middle two = (20 + 30) / 2 = 25.
   const ErrorSummary even = summarise_errors({40, 10, 30, 20});

@@ -783,5 +783,396 @@ TEST(RunConditions, NUbatchAndThreadsAreReadCheckedAndWritten) {
   EXPECT_NE(refused.skipped[0].reason.find("n_threads"), std::string::npos) << refused.skipped[0].reason;
 }
 
+// ------------------------------------------------------------------------------------------------ batched
+
+TEST(BatchedFields, AreReadPerTestCheckedAndRoundTripThroughTheWriter) {
+  const std::string text =
+      R"([{"hardware": "h100-sxm", "model": "llama-3.1-8b", "quant": "q4_k_m", "backend": "vllm", "n_prompt": 1000,)"
+      R"( "n_gen": 1000, "batch": 64, "prefill_tok_s": 9000, "decode_tok_s": 3100, "rate_includes_prefill": true,)"
+      R"( "per_user_decode_tok_s": 52.5, "mean_ttft_ms": 420, "median_ttft_ms": 380, "p99_ttft_ms": 1900,)"
+      R"( "mean_tpot_ms": 19.1, "median_tpot_ms": 18.7, "p99_tpot_ms": 30.2, "requests_per_s": 3.1,)"
+      R"( "success_rate": 0.98, "shared_prompt": false},)"
+      R"( {"hardware": "rtx-4090", "model": "llama-3.1-8b-q4_k_m", "backend": "llama.cpp", "n_gen": 128,)"
+      R"( "decode_tok_s": 150}])";
+  const RunSet set = parse_runs(text, "b.json", cat(), {});
+  ASSERT_EQ(set.runs.size(), 3u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  const MeasuredRun& prefill = set.runs[0];
+  const MeasuredRun& decode = set.runs[1];
+  EXPECT_EQ(prefill.test, RunTest::prefill);
+  EXPECT_EQ(prefill.batch, 64);
+  EXPECT_EQ(prefill.n_prompt, 1000);  // per sequence
+  EXPECT_FALSE(prefill.rate_includes_prefill);       // the decode's own figures stay with the decode
+  EXPECT_DOUBLE_EQ(prefill.per_user_decode_tok_s, 0);
+  EXPECT_DOUBLE_EQ(prefill.ttft_ms.median, 380);
+  EXPECT_EQ(decode.test, RunTest::decode);
+  EXPECT_EQ(decode.batch, 64);
+  EXPECT_EQ(decode.n_depth, 1000);
+  EXPECT_TRUE(decode.rate_includes_prefill);
+  EXPECT_DOUBLE_EQ(decode.per_user_decode_tok_s, 52.5);
+  EXPECT_DOUBLE_EQ(decode.ttft_ms.p99, 1900);
+  EXPECT_DOUBLE_EQ(decode.tpot_ms.mean, 19.1);
+  EXPECT_DOUBLE_EQ(decode.requests_per_s, 3.1);
+  EXPECT_DOUBLE_EQ(decode.success_rate, 0.98);
+  // A record that says nothing of batching is a batch-1 run, as before.
+  const MeasuredRun& single = set.runs[2];
+  EXPECT_EQ(single.batch, 1);
+  EXPECT_FALSE(single.ttft_ms.stated());
+  EXPECT_DOUBLE_EQ(single.success_rate, 1);
+
+  const std::string written = runs_to_json_text(set.runs);
+  const RunSet again = parse_runs(written, "again.json", cat(), {});
+  ASSERT_EQ(again.runs.size(), 3u) << written;
+  for (std::size_t i = 0; i < 3; ++i) {
+    const MeasuredRun& a = again.runs[i];
+    const MeasuredRun& b = set.runs[i];
+    EXPECT_EQ(a.batch, b.batch);
+    EXPECT_EQ(a.rate_includes_prefill, b.rate_includes_prefill);
+    EXPECT_DOUBLE_EQ(a.per_user_decode_tok_s, b.per_user_decode_tok_s);
+    EXPECT_DOUBLE_EQ(a.ttft_ms.mean, b.ttft_ms.mean);
+    EXPECT_DOUBLE_EQ(a.ttft_ms.p99, b.ttft_ms.p99);
+    EXPECT_DOUBLE_EQ(a.tpot_ms.median, b.tpot_ms.median);
+    EXPECT_DOUBLE_EQ(a.requests_per_s, b.requests_per_s);
+    EXPECT_DOUBLE_EQ(a.success_rate, b.success_rate);
+  }
+  EXPECT_EQ(written.find("\"batch\":1,"), std::string::npos) << "batch-1 runs are written as before";
+}
+
+TEST(BatchedFields, BadValuesAreRefusedNamingTheField) {
+  const std::string base =
+      R"({"hardware": "rtx-4090", "model": "llama-3.1-8b-q4_k_m", "backend": "llama.cpp", "n_gen": 128, "decode_tok_s": 400)";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {R"(, "batch": 0)", "batch: must be a whole number of sequences from 1 to 65536"},
+      {R"(, "batch": 2.5)", "batch: must be a whole number"},
+      {R"(, "batch": 1e9)", "batch: must be a whole number"},
+      {R"(, "batch": "8")", "batch: must be a number"},
+      {R"(, "shared_prompt": 1)", "shared_prompt: must be true or false"},
+      {R"(, "per_user_decode_tok_s": 0)", "per_user_decode_tok_s: must be above 0"},
+      {R"(, "per_user_decode_tok_s": 1e300)", "per_user_decode_tok_s: a decode rate must be from"},
+      {R"(, "mean_ttft_ms": -3)", "mean_ttft_ms: must be above 0"},
+      {R"(, "p99_tpot_ms": 1e12)", "p99_tpot_ms: must be above 0 and at most"},
+      {R"(, "median_ttft_ms": 50, "p99_ttft_ms": 40)", "p99_ttft_ms: 40 is below the median 50"},
+      {R"(, "requests_per_s": 0)", "requests_per_s: must be above 0"},
+      {R"(, "success_rate": 0)", "success_rate: must be above 0 and at most 1"},
+      {R"(, "success_rate": 1.5)", "success_rate: must be above 0 and at most 1"},
+      {R"(, "batch_size": 4)", "did you mean 'batch'"},
+  };
+  for (const auto& [extra, reason] : cases) {
+    const RunSet set = parse_runs(base + extra + "}\n", "bad.jsonl", cat(), {});
+    EXPECT_TRUE(set.runs.empty()) << extra;
+    ASSERT_EQ(set.skipped.size(), 1u) << extra;
+    EXPECT_EQ(set.skipped[0].file, "bad.jsonl");
+    EXPECT_NE(set.skipped[0].reason.find(reason), std::string::npos) << extra << " -> " << set.skipped[0].reason;
+  }
+  // A prefill-only record cannot carry a decode's figures.
+  const RunSet prefill = parse_runs(
+      R"({"hardware": "rtx-4090", "model": "llama-3.1-8b-q4_k_m", "backend": "llama.cpp", "n_prompt": 512,)"
+      R"( "prefill_tok_s": 9000, "rate_includes_prefill": true})",
+      "p.jsonl", cat(), {});
+  ASSERT_EQ(prefill.skipped.size(), 1u);
+  EXPECT_NE(prefill.skipped[0].reason.find("rate_includes_prefill"), std::string::npos) << prefill.skipped[0].reason;
+}
+
+// ------------------------------------------------------------------------------------------------ llama-batched-bench
+
+RunDefaults batched_bench_flags() {
+  RunDefaults d;
+  d.hardware = "m2-ultra";
+  d.model = "llama-2-7b-f16";  // the README's sample: LLaMA 7B F16
+  return d;
+}
+
+TEST(BatchedBench, ReadmeTableGivesAPrefillAndADecodePerRow) {
+  // llama.cpp tools/batched-bench/README.md, "Sample results": 12 rows, PP 128, TG 128/256, B 1-32.
+  const RunSet set = load("llama-batched-bench-readme.md", batched_bench_flags());
+  ASSERT_TRUE(set.skipped.empty()) << set.skipped.front().reason;
+  ASSERT_EQ(set.runs.size(), 24u);
+  ASSERT_EQ(set.formats.size(), 1u);
+  EXPECT_NE(set.formats[0].find("llama-batched-bench"), std::string::npos) << set.formats[0];
+  // Row 4: PP 128, TG 128, B 8: 8 prompts at 1363.27 t/s, then 8 sequences at 139.43 t/s in all.
+  const MeasuredRun& prefill = set.runs[6];
+  const MeasuredRun& decode = set.runs[7];
+  EXPECT_EQ(prefill.index, 3u);
+  EXPECT_EQ(prefill.test, RunTest::prefill);
+  EXPECT_EQ(prefill.batch, 8);
+  EXPECT_EQ(prefill.n_prompt, 128);
+  EXPECT_DOUBLE_EQ(prefill.tok_s, 1363.27);
+  EXPECT_EQ(decode.test, RunTest::decode);
+  EXPECT_EQ(decode.batch, 8);
+  EXPECT_EQ(decode.n_gen, 128);
+  EXPECT_EQ(decode.n_depth, 128);  // each sequence decodes after its own prompt
+  EXPECT_DOUBLE_EQ(decode.tok_s, 139.43);
+  EXPECT_FALSE(decode.shared_prompt);
+  EXPECT_FALSE(decode.rate_includes_prefill);
+  EXPECT_EQ(decode.hardware_id, "m2-ultra");
+  EXPECT_EQ(decode.model_id, "llama-2-7b");
+  EXPECT_EQ(decode.quant_id, "f16");
+  EXPECT_EQ(decode.backend, Backend::llama_cpp);
+  EXPECT_EQ(decode.api, DeviceApi::metal);
+  // B = 1 rows are batch-1 runs like any other.
+  EXPECT_EQ(set.runs[0].batch, 1);
+  EXPECT_EQ(set.runs[1].batch, 1);
+  EXPECT_EQ(set.runs.back().batch, 32);
+  EXPECT_EQ(set.runs.back().n_gen, 256);
+}
+
+TEST(BatchedBench, WithoutHwOrModelEveryRowIsSkippedSayingWhich) {
+  const RunSet set = load("llama-batched-bench-readme.md");
+  EXPECT_TRUE(set.runs.empty());
+  ASSERT_EQ(set.skipped.size(), 12u);
+  EXPECT_NE(set.skipped[0].reason.find("llama-batched-bench does not name the machine"), std::string::npos)
+      << set.skipped[0].reason;
+  RunDefaults hw_only;
+  hw_only.hardware = "m2-ultra";
+  const RunSet no_model = load("llama-batched-bench-readme.md", hw_only);
+  ASSERT_FALSE(no_model.skipped.empty());
+  EXPECT_NE(no_model.skipped[0].reason.find("llama-3.1-8b-q4_k_m"), std::string::npos) << no_model.skipped[0].reason;
+}
+
+TEST(BatchedBench, JsonLinesCarryTheSettingsOfEachRow) {
+  const RunSet set = load("llama-batched-bench-readme.jsonl", batched_bench_flags());
+  ASSERT_TRUE(set.skipped.empty()) << set.skipped.front().reason;
+  ASSERT_EQ(set.runs.size(), 4u);
+  EXPECT_NE(set.formats[0].find("llama-batched-bench (JSON lines)"), std::string::npos) << set.formats[0];
+  const MeasuredRun& prefill = set.runs[2];
+  const MeasuredRun& decode = set.runs[3];
+  EXPECT_EQ(prefill.batch, 2);
+  EXPECT_NEAR(prefill.tok_s, 605.770935, 1e-9);
+  EXPECT_EQ(prefill.n_ubatch, 512);
+  EXPECT_EQ(prefill.n_threads, 8);
+  EXPECT_EQ(decode.batch, 2);
+  EXPECT_NEAR(decode.tok_s, 23.050371, 1e-9);
+  ASSERT_TRUE(decode.flash_attn.has_value());
+  EXPECT_FALSE(*decode.flash_attn);
+  EXPECT_EQ(decode.index, 1u);
+}
+
+TEST(BatchedBench, IsNotMistakenForLlamaBenchNorTheOtherWay) {
+  EXPECT_EQ(detect_run_format(read_text(kRuns + "llama-batched-bench-readme.md"), "a"), RunFormat::llama_batched_bench);
+  const std::string settings =
+      "\nmain: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512, flash_attn = -1, is_pp_shared = 0, is_tg_separate = 0, "
+      "n_gpu_layers = -1, n_threads = 2, n_threads_batch = 2\n\n";
+  EXPECT_EQ(detect_run_format(settings, "a"), RunFormat::llama_batched_bench);
+  EXPECT_EQ(detect_run_format("build: 7000 (de3ff81) with cc (Debian 12.2.0-14) 12.2.0 for x86_64-linux-gnu\n", "a"),
+            RunFormat::llama_batched_bench);
+  // llama-bench files are still llama-bench, record by record.
+  for (const char* name : {"llama-bench-cuda.json", "llama-bench-metal.jsonl", "llama-bench-2024.json"}) {
+    RunDefaults d;
+    d.hardware = "m2-max";
+    const RunSet set = load(name, d);
+    ASSERT_FALSE(set.formats.empty());
+    EXPECT_EQ(set.formats[0].find("batched"), std::string::npos) << set.formats[0];
+    EXPECT_NE(set.formats[0].find("llama-bench"), std::string::npos) << set.formats[0];
+  }
+  const RunSet jsonl = load("llama-batched-bench-readme.jsonl", batched_bench_flags());
+  EXPECT_EQ(jsonl.formats[0].find("llama-bench +"), std::string::npos) << jsonl.formats[0];
+  // A file that looks like neither is refused naming what was expected.
+  try {
+    (void)parse_runs("build: 7000 (de3ff81) with cc for x86_64\nllama_model_loader: loaded\n", "log.txt", cat(), {});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("log.txt: no llama-batched-bench table"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BatchedBench, SharedPromptAndSeparateDecodeAreReadFromTheSettings) {
+  const std::string text =
+      "main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 256, flash_attn = 1, is_pp_shared = 1, is_tg_separate = 0, "
+      "n_gpu_layers = 99, n_threads = 4, n_threads_batch = 8\n\n"
+      "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |\n"
+      "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|\n"
+      "|   512 |    128 |    4 |   1024 |    0.400 |  1280.00 |    4.000 |   128.00 |    4.400 |   232.73 |\n"
+      "\nmain: n_kv_max = 4096, n_batch = 2048, n_ubatch = 256, flash_attn = 0, is_pp_shared = 0, is_tg_separate = 1, "
+      "n_gpu_layers = 99, n_threads = 4, n_threads_batch = 8\n\n"
+      "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |\n"
+      "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|\n"
+      "|   128 |     64 |    4 |    768 |    0.400 |  1280.00 |    8.000 |    32.00 |    8.400 |    91.43 |\n";
+  const RunSet set = parse_runs(text, "pps.txt", cat(), batched_bench_flags());
+  ASSERT_TRUE(set.skipped.empty()) << set.skipped.front().reason;
+  ASSERT_EQ(set.runs.size(), 4u);
+  // One shared 512-token prompt, prefilled once: a batch-1 prefill; then 4 sequences decode on it.
+  EXPECT_EQ(set.runs[0].batch, 1);
+  EXPECT_EQ(set.runs[0].n_threads, 8);  // prompt batches run on n_threads_batch
+  EXPECT_EQ(set.runs[0].n_ubatch, 256);
+  EXPECT_EQ(set.runs[1].batch, 4);
+  EXPECT_TRUE(set.runs[1].shared_prompt);
+  EXPECT_EQ(set.runs[1].n_threads, 4);
+  EXPECT_TRUE(*set.runs[1].flash_attn);
+  // -tgs: the 4 sequences decoded one after another, each step one token: batch 1.
+  EXPECT_EQ(set.runs[2].batch, 4);
+  EXPECT_EQ(set.runs[3].batch, 1);
+  EXPECT_FALSE(*set.runs[3].flash_attn);
+  EXPECT_NE(set.runs[3].note.str().find("one after another"), std::string::npos);
+}
+
+TEST(BatchedBench, MalformedRowsAreNamedByRowAndColumn) {
+  const std::string header =
+      "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |\n"
+      "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|\n";
+  const std::string good = "|   128 |    128 |    2 |    512 |    0.198 |  1295.19 |    5.029 |    50.90 |    5.227 |    97.95 |\n";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"|   128 |    128 |    2 |    512 |    0.198 |  1295.19 |    5.029 |      abc |    5.227 |    97.95 |\n",
+       "S_TG t/s: 'abc' is not a number"},
+      {"|   128 |    128 |    2 |    999 |    0.198 |  1295.19 |    5.029 |    50.90 |    5.227 |    97.95 |\n",
+       "N_KV: 999 is neither"},
+      {"|   128 |    128 |    2 |    512 |    0.198 |  1295.19 |    5.029 |   509.00 |    5.227 |    97.95 |\n",
+       "S_TG t/s: 509 t/s over 5.029 s is not the 256 tokens"},
+      {"|   128 |    128 |    0 |      0 |    0.198 |  1295.19 |    5.029 |    50.90 |    5.227 |    97.95 |\n", "B: must be"},
+      {"|  -128 |    128 |    2 |    512 |    0.198 |  1295.19 |    5.029 |    50.90 |    5.227 |    97.95 |\n",
+       "PP: '-128' is not a token count"},
+      {"|   128 |    128 |    2 |    512 |    0.198 |  1295.19 |    5.029 |    50.90 |\n", "8 cells, the table header has 10"},
+      {"|   128 |    128 |    2 |    512 |    0.000 |      inf |    5.029 |    50.90 |    5.227 |    97.95 |\n",
+       "S_PP t/s: 'inf' is not a number"},
+      {"|   128 |    128 |    2 |    512 |    0.198 |  1295.19 |    0.000 | 1e300000 |    5.227 |    97.95 |\n",
+       "S_TG t/s"},
+  };
+  for (const auto& [row, reason] : cases) {
+    const RunSet set = parse_runs(header + good + row, "bad.md", cat(), batched_bench_flags());
+    EXPECT_EQ(set.runs.size(), 2u) << row;
+    ASSERT_EQ(set.skipped.size(), 1u) << row;
+    EXPECT_EQ(set.skipped[0].index, 1u);
+    EXPECT_NE(set.skipped[0].reason.find(reason), std::string::npos) << row << " -> " << set.skipped[0].reason;
+    RunDefaults strict = batched_bench_flags();
+    strict.strict = true;
+    try {
+      (void)parse_runs(header + good + row, "bad.md", cat(), strict);
+      ADD_FAILURE() << "expected InputError for " << row;
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      EXPECT_EQ(message.rfind("bad.md: row 2: ", 0), 0u) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  }
+  // A header without a column the reader needs, or a broken settings line, is an error of the file.
+  EXPECT_THROW((void)parse_runs("|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TGX |\n", "h.md", cat(),
+                                batched_bench_flags()),
+               InputError);
+  EXPECT_THROW((void)parse_runs("main: n_kv_max = 4096, n_ubatch = 0, is_pp_shared = 0\n" + header + good, "s.md", cat(),
+                                batched_bench_flags()),
+               InputError);
+}
+
+TEST(BatchedBench, TheLoadLogChecksTheModelFlag) {
+  const std::string log =
+      "build: 7000 (de3ff81) with cc (Debian 12.2.0-14) 12.2.0 for x86_64-linux-gnu\n"
+      "print_info: file type   = Q4_0\n"
+      "print_info: model params = 1.10 B\n"
+      "main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512, flash_attn = -1, is_pp_shared = 0, is_tg_separate = 0, "
+      "n_gpu_layers = -1, n_threads = 2, n_threads_batch = 2\n"
+      "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |\n"
+      "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|\n"
+      "|   128 |     32 |    2 |    320 |    2.560 |   100.00 |    3.200 |    20.00 |    5.760 |    55.56 |\n";
+  RunDefaults d;
+  d.hardware = "ryzen-9-7950x";
+  d.model = "tinyllama-1.1b-q4_0";
+  const RunSet set = parse_runs(log, "log.txt", cat(), d);
+  ASSERT_EQ(set.runs.size(), 2u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].build, "7000 (de3ff81)");
+  EXPECT_EQ(set.runs[0].api, DeviceApi::cpu);
+  EXPECT_FALSE(set.runs[0].flash_attn.has_value());  // -1: auto
+  // Newer llama.cpp prefixes its log lines with a timestamp and a level, and prints the build at trace level.
+  std::string stamped = log;
+  stamped.replace(0, stamped.find(" (de3ff81)"), "0.00.000.120 I common_params_print_info: build 7000");
+  stamped.replace(stamped.find("print_info: file type"), 0, "0.00.101.003 I ");
+  const RunSet newer = parse_runs("main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512, flash_attn = -1, is_pp_shared = 0, "
+                                  "is_tg_separate = 0, n_gpu_layers = -1, n_threads = 2, n_threads_batch = 2\n" + stamped,
+                                  "stamped.txt", cat(), d);
+  ASSERT_EQ(newer.runs.size(), 2u) << (newer.skipped.empty() ? "" : newer.skipped.front().reason);
+  EXPECT_EQ(newer.runs[0].build, "7000 (de3ff81)");
+  d.model = "tinyllama-1.1b-q8_0";
+  const RunSet stamped_wrong = parse_runs(stamped, "stamped.txt", cat(), d);
+  ASSERT_EQ(stamped_wrong.skipped.size(), 1u);
+  EXPECT_NE(stamped_wrong.skipped[0].reason.find("file type: the log says Q4_0"), std::string::npos)
+      << stamped_wrong.skipped[0].reason;
+  const RunSet wrong_quant = parse_runs(log, "log.txt", cat(), d);
+  ASSERT_EQ(wrong_quant.skipped.size(), 1u);
+  EXPECT_NE(wrong_quant.skipped[0].reason.find("file type: the log says Q4_0"), std::string::npos)
+      << wrong_quant.skipped[0].reason;
+  d.model = "llama-3.1-8b-q4_0";
+  const RunSet wrong_model = parse_runs(log, "log.txt", cat(), d);
+  ASSERT_EQ(wrong_model.skipped.size(), 1u);
+  EXPECT_NE(wrong_model.skipped[0].reason.find("model_n_params"), std::string::npos) << wrong_model.skipped[0].reason;
+}
+
+// ------------------------------------------------------------------------------------------------ vllm bench serve
+
+TEST(VllmBenchServe, AClosedLoopResultIsOneBatchedServingRun) {
+  RunDefaults d;
+  d.hardware = "h100-sxm";
+  d.model = "llama-3.1-8b-bf16";  // the repository name states no format: the flag says it
+  const RunSet set = load("vllm-bench-serve.json", d);
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_NE(set.formats[0].find("vllm bench serve (JSON object)"), std::string::npos) << set.formats[0];
+  const MeasuredRun& r = set.runs[0];
+  EXPECT_EQ(r.backend, Backend::vllm);
+  EXPECT_EQ(r.test, RunTest::decode);
+  EXPECT_EQ(r.batch, 16);
+  EXPECT_EQ(r.n_depth, 1024);  // 163840 input tokens over 160 requests
+  EXPECT_EQ(r.n_gen, 128);
+  EXPECT_DOUBLE_EQ(r.tok_s, 1900.0);
+  EXPECT_TRUE(r.rate_includes_prefill);
+  EXPECT_DOUBLE_EQ(r.ttft_ms.mean, 95.2);
+  EXPECT_DOUBLE_EQ(r.ttft_ms.median, 88.4);
+  EXPECT_DOUBLE_EQ(r.ttft_ms.p99, 210.7);
+  EXPECT_DOUBLE_EQ(r.tpot_ms.median, 7.58);
+  EXPECT_DOUBLE_EQ(r.requests_per_s, 14.84);
+  EXPECT_DOUBLE_EQ(r.success_rate, 1.0);
+  EXPECT_EQ(r.era, "2025");
+  EXPECT_EQ(r.model_id, "llama-3.1-8b");
+  // Without --model the repository name alone does not say the format.
+  RunDefaults hw_only;
+  hw_only.hardware = "h100-sxm";
+  const RunSet unnamed = load("vllm-bench-serve.json", hw_only);
+  ASSERT_EQ(unnamed.skipped.size(), 1u);
+  EXPECT_NE(unnamed.skipped[0].reason.find("model: cannot map 'meta-llama/Llama-3.1-8B-Instruct'"), std::string::npos)
+      << unnamed.skipped[0].reason;
+}
+
+TEST(VllmBenchServe, AppendedResultsFailedRequestsAndBadLatencies) {
+  RunDefaults d;
+  d.hardware = "h100-sxm";
+  const RunSet set = load("vllm-bench-serve-append.jsonl", d);
+  ASSERT_EQ(set.runs.size(), 2u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].quant_id, "fp8");  // "…-Instruct-FP8" names the format
+  EXPECT_EQ(set.runs[0].batch, 1);
+  EXPECT_EQ(set.runs[1].batch, 64);
+  EXPECT_DOUBLE_EQ(set.runs[1].success_rate, 608.0 / 640.0);
+  EXPECT_EQ(set.runs[1].n_gen, 256);
+  ASSERT_EQ(set.skipped.size(), 1u);
+  EXPECT_EQ(set.skipped[0].index, 2u);
+  EXPECT_NE(set.skipped[0].reason.find("p99_ttft_ms: 12 is below the median 28"), std::string::npos) << set.skipped[0].reason;
+}
+
+TEST(VllmBenchServe, AnOpenLoopResultIsRefusedSayingWhy) {
+  // A public --save-result file (vllm-ascend tutorial notes): --request-rate 1, no --max-concurrency.
+  RunDefaults d;
+  d.hardware = "h100-sxm";
+  d.model = "llama-3.1-8b-bf16";
+  const RunSet set = load("vllm-bench-serve-open-loop.json", d);
+  EXPECT_TRUE(set.runs.empty());
+  ASSERT_EQ(set.skipped.size(), 1u);
+  EXPECT_NE(set.skipped[0].reason.find("request_rate: 1.0 requests/s arrive at random times"), std::string::npos)
+      << set.skipped[0].reason;
+  const RunSet burst = parse_runs(
+      R"({"request_rate": "inf", "max_concurrency": null, "completed": 10, "total_input_tokens": 100, "total_output_tokens": 100, "output_throughput": 50})",
+      "burst.json", cat(), d);
+  ASSERT_EQ(burst.skipped.size(), 1u);
+  EXPECT_NE(burst.skipped[0].reason.find("max_concurrency: not set"), std::string::npos) << burst.skipped[0].reason;
+}
+
+TEST(VllmBenchServe, ALocalModelPathNamesTheModelByItsLastPart) {
+  RunDefaults d;
+  d.hardware = "h100-sxm";
+  const RunSet set = parse_runs(
+      R"({"model_id": "/models/Meta-Llama-3.1-8B-Instruct-FP8/", "request_rate": "inf", "max_concurrency": 4,)"
+      R"( "num_prompts": 8, "completed": 8, "total_input_tokens": 4096, "total_output_tokens": 1024, "output_throughput": 600})",
+      "local.json", cat(), d);
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  EXPECT_EQ(set.runs[0].model_id, "llama-3.1-8b");
+  EXPECT_EQ(set.runs[0].quant_id, "fp8");
+  EXPECT_EQ(set.runs[0].batch, 4);
+  EXPECT_EQ(set.runs[0].n_depth, 512);
+  EXPECT_EQ(set.runs[0].n_gen, 128);
+}
+
 }  // namespace
 }  // namespace llmfit

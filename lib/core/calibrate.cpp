@@ -1064,6 +1064,30 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       skip("no tokens measured");
       continue;
     }
+    if (const auto problem = batched_run_problem(run)) {
+      skip(*problem);
+      continue;
+    }
+    // The constants fitted here are batch-1 ones (RunCase::scenario runs one sequence): a batched or
+    // serving measurement would be read as one sequence's speed. Counted apart until the batched model
+    // consumes them (issue 21).
+    const auto keep_apart = [&](std::string reason) {
+      skip(std::move(reason));
+      out.batched.push_back(&run);
+    };
+    if (run.batch > 1) {
+      keep_apart("batch: " + std::to_string(run.batch) +
+                 " concurrent sequences; only batch-1 runs are fitted and validated (the batched model is not calibrated yet)");
+      continue;
+    }
+    if (run.rate_includes_prefill) {
+      keep_apart("rate_includes_prefill: a serving throughput (prefill and waiting included) is not a decode rate");
+      continue;
+    }
+    if (run.success_rate < 1) {
+      keep_apart("success_rate: some requests failed, so the throughput understates the engine");
+      continue;
+    }
     RunCase c;
     c.run = &run;
     c.hardware = hw;

@@ -39,6 +39,36 @@ std::optional<std::string> measured_rate_problem(RunTest test, double tok_s) {
                      limits::kMinMeasuredTokS, high, tok_s);
 }
 
+std::optional<std::string> batched_run_problem(const MeasuredRun& run) {
+  if (run.batch < 1 || run.batch > limits::kMaxRunBatch)
+    return fmt::format("batch: must be a whole number of sequences from 1 to {}, not {}", limits::kMaxRunBatch, run.batch);
+  if (run.per_user_decode_tok_s != 0) {
+    if (run.test != RunTest::decode) return std::string("per_user_decode_tok_s: only a decode measurement has one");
+    if (const auto problem = measured_rate_problem(RunTest::decode, run.per_user_decode_tok_s))
+      return "per_user_decode_tok_s: " + *problem;
+  }
+  if (run.rate_includes_prefill && run.test != RunTest::decode)
+    return std::string("rate_includes_prefill: applies to a decode rate only");
+  const auto latency = [](const LatencyMs& l, const char* name) -> std::optional<std::string> {
+    const std::pair<const char*, double> figures[] = {{"mean", l.mean}, {"median", l.median}, {"p99", l.p99}};
+    for (const auto& [stat, ms] : figures)
+      if (!std::isfinite(ms) || ms < 0 || ms > limits::kMaxLatencyMs)
+        return fmt::format("{}_{}_ms: must be above 0 and at most {:g} ms, not {:g}", stat, name, limits::kMaxLatencyMs, ms);
+    if (l.median > 0 && l.p99 > 0 && l.p99 < l.median)
+      return fmt::format("p99_{}_ms: {:g} is below the median {:g}", name, l.p99, l.median);
+    return std::nullopt;
+  };
+  if (auto problem = latency(run.ttft_ms, "ttft")) return problem;
+  if (auto problem = latency(run.tpot_ms, "tpot")) return problem;
+  if (!std::isfinite(run.requests_per_s) || run.requests_per_s < 0 || run.requests_per_s > limits::kMaxRequestsPerS)
+    return fmt::format("requests_per_s: must be above 0 and at most {:g}, not {:g}", limits::kMaxRequestsPerS,
+                       run.requests_per_s);
+  if (!(run.success_rate > 0 && run.success_rate <= 1))
+    return fmt::format("success_rate: must be above 0 and at most 1 (the share of requests that completed), not {:g}",
+                       run.success_rate);
+  return std::nullopt;
+}
+
 double MeasuredRun::mean_depth_tokens() const noexcept {
   return test == RunTest::decode ? static_cast<double>(n_depth) + static_cast<double>(n_gen) / 2.0
                                  : static_cast<double>(n_depth);

@@ -79,6 +79,80 @@ void read_run_conditions(const json& record, MeasuredRun& run) {
   run.n_threads = whole("n_threads", 4096);
 }
 
+namespace {
+
+/// The latency fields of one figure ("ttft" → mean_ttft_ms, median_ttft_ms, p99_ttft_ms), vLLM's names.
+struct LatencyKeys {
+  const char* mean;
+  const char* median;
+  const char* p99;
+  LatencyMs MeasuredRun::*member;
+};
+constexpr LatencyKeys kLatencyKeys[] = {{"mean_ttft_ms", "median_ttft_ms", "p99_ttft_ms", &MeasuredRun::ttft_ms},
+                                        {"mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms", &MeasuredRun::tpot_ms}};
+
+constexpr std::string_view kBatchedFieldNames[] = {
+    "batch", "shared_prompt", "rate_includes_prefill", "per_user_decode_tok_s", "mean_ttft_ms", "median_ttft_ms",
+    "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms", "requests_per_s", "success_rate"};
+
+std::optional<bool> optional_bool(const json& object, const char* key) {
+  const json* value = member(object, key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_boolean()) reject(std::string(key) + ": must be true or false");
+  return value->get<bool>();
+}
+
+/// A stated figure that must be above 0 (0 means "not stated" in MeasuredRun, so a stated 0 is refused).
+double positive_or_absent(const json& object, const char* key) {
+  const auto x = optional_number(object, key);
+  if (!x) return 0;
+  if (*x <= 0) reject(std::string(key) + ": must be above 0, not " + format_double(*x));
+  return *x;
+}
+
+}  // namespace
+
+std::span<const std::string_view> batched_field_names() { return kBatchedFieldNames; }
+
+void read_batched_fields(const json& record, MeasuredRun& run) {
+  if (const auto batch = optional_number(record, "batch")) {
+    if (*batch < 1 || *batch > limits::kMaxRunBatch || std::floor(*batch) != *batch)
+      reject("batch: must be a whole number of sequences from 1 to " + std::to_string(limits::kMaxRunBatch) + ", not " +
+             format_double(*batch));
+    run.batch = static_cast<int>(*batch);
+  }
+  run.shared_prompt = optional_bool(record, "shared_prompt").value_or(false);
+  run.rate_includes_prefill = optional_bool(record, "rate_includes_prefill").value_or(false);
+  run.per_user_decode_tok_s = positive_or_absent(record, "per_user_decode_tok_s");
+  for (const LatencyKeys& keys : kLatencyKeys) {
+    LatencyMs& latency = run.*keys.member;
+    latency.mean = positive_or_absent(record, keys.mean);
+    latency.median = positive_or_absent(record, keys.median);
+    latency.p99 = positive_or_absent(record, keys.p99);
+  }
+  run.requests_per_s = positive_or_absent(record, "requests_per_s");
+  if (const auto rate = optional_number(record, "success_rate")) run.success_rate = *rate;
+}
+
+void write_batched_fields(const MeasuredRun& run, json& record) {
+  if (run.batch != 1) record["batch"] = run.batch;
+  if (run.shared_prompt) record["shared_prompt"] = true;
+  if (run.rate_includes_prefill) record["rate_includes_prefill"] = true;
+  if (run.per_user_decode_tok_s > 0) record["per_user_decode_tok_s"] = run.per_user_decode_tok_s;
+  for (const LatencyKeys& keys : kLatencyKeys) {
+    const LatencyMs& latency = run.*keys.member;
+    if (latency.mean > 0) record[keys.mean] = latency.mean;
+    if (latency.median > 0) record[keys.median] = latency.median;
+    if (latency.p99 > 0) record[keys.p99] = latency.p99;
+  }
+  if (run.requests_per_s > 0) record["requests_per_s"] = run.requests_per_s;
+  if (run.success_rate != 1) record["success_rate"] = run.success_rate;
+}
+
+void check_batched(const MeasuredRun& run) {
+  if (const auto problem = batched_run_problem(run)) reject(*problem);
+}
+
 /// "2024-05-10T12:00:00Z" → "2024".
 std::string year_of(std::string_view timestamp) {
   if (timestamp.size() >= 4 && std::all_of(timestamp.begin(), timestamp.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }))
@@ -137,6 +211,23 @@ void skip_record(const Context& ctx, RunSet& set, std::size_t index, const std::
 void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match) {
   run.hardware_id = match.hardware->id;
   run.device_count = match.device_count;
+}
+
+/// Machine and model of a log that names neither: --hw and --model (with its quantisation).
+void set_machine_and_model(MeasuredRun& run, const Context& ctx, const char* what) {
+  if (ctx.defaults.hardware.empty())
+    reject(std::string("hardware: ") + what + " does not name the machine; pass " + field("hardware"));
+  if (ctx.defaults.model.empty())
+    reject(std::string("model: ") + what + " does not name the model; pass " + field("model") +
+           " with its quantisation, e.g. " + field("model") +
+           (run.backend == Backend::mlx ? " llama-3.1-8b-mlx-4bit" : " llama-3.1-8b-q4_k_m"));
+  const HardwareSlugMatch hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
+  set_hardware(run, hw);
+  const ModelQuant mq = model_from_flag(ctx.catalog, ctx.defaults.model);
+  run.model_id = mq.model->id;
+  run.quant_id = mq.quant->id;
+  run.api = default_api(run.backend, *hw.hardware);
+  check_backend(run, ctx.catalog);
 }
 
 }  // namespace llmfit::io

@@ -1,6 +1,7 @@
 #pragma once
 // The measured-run readers (internal to the io layer): what every format's reader shares, and the registry
-// of formats. One file per format: runs_llmfit.cpp, runs_llama_bench.cpp, runs_ollama.cpp, runs_csv.cpp;
+// of formats. One file per format: runs_llmfit.cpp, runs_llama_bench.cpp, runs_batched_bench.cpp,
+// runs_vllm.cpp, runs_ollama.cpp, runs_csv.cpp, runs_text_logs.cpp;
 // runs_read.cpp reads the file in one streaming pass, detects its format and dispatches.
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,18 @@ double optional_stddev(const json& object, const char* key);
 /// tokens) and `n_threads` (CPU threads, 1 to 4096); absent = 0, the engine's default.
 void read_run_conditions(const json& record, MeasuredRun& run);
 
+/// The batched and serving fields of llmfit's schema (docs/runs-schema.md, "Batched and concurrent runs"):
+/// `batch`, `shared_prompt`, `rate_includes_prefill`, `per_user_decode_tok_s`, `{mean,median,p99}_{ttft,tpot}_ms`,
+/// `requests_per_s`, `success_rate`.
+[[nodiscard]] std::span<const std::string_view> batched_field_names();
+/// Reads them into `run` (absent = the batch-1 defaults); a stated figure must be a number above 0.
+/// batched_run_problem checks them once the run's test is known.
+void read_batched_fields(const json& record, MeasuredRun& run);
+/// Writes the fields that differ from the batch-1 defaults (runs_to_json_text).
+void write_batched_fields(const MeasuredRun& run, json& record);
+/// The run, or RecordError with batched_run_problem's reason.
+void check_batched(const MeasuredRun& run);
+
 /// "2024-05-10T12:00:00Z" → "2024".
 std::string year_of(std::string_view timestamp);
 
@@ -101,6 +114,15 @@ void skip_record(const Context& ctx, RunSet& set, std::size_t index, const std::
 
 void set_hardware(MeasuredRun& run, const HardwareSlugMatch& match);
 
+/// Machine and model of a log that names neither (`what`, e.g. "mlx_lm.benchmark"): --hw and --model (with
+/// its quantisation), the API the chip's first for run.backend; RecordError saying which is missing.
+void set_machine_and_model(MeasuredRun& run, const Context& ctx, const char* what);
+
+/// The quantisation named by a ggml file type as llama.cpp prints it ("Q4_K - Medium", at the end of
+/// llama-bench's `model_type` or after `file type =` in its load log); null when not recognised or not in
+/// the catalogue. `ftype` receives the recognised name.
+const QuantSpec* quant_from_ggml_file_type(const Catalog& catalog, std::string_view text, std::string& ftype);
+
 /// Reads one record of a format, appending 0, 1 or 2 runs (a record may hold a prefill and a decode
 /// measurement); a record that cannot be used throws RecordError.
 using RecordReader = void (*)(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
@@ -111,8 +133,8 @@ struct JsonRecordFormat {
   bool (*claims)(const json& record);
   RecordReader read;
 };
-/// llama-bench, then Ollama, then llmfit's own schema, which takes any other object: the first format that
-/// claims a record reads it. runs_read.cpp streams every JSON file (an array element by element, JSON lines
+/// llama-bench, llama-batched-bench, vllm bench serve, then Ollama, then llmfit's own schema, which takes any
+/// other object: the first format that claims a record reads it. runs_read.cpp streams every JSON file (an array element by element, JSON lines
 /// line by line) and hands each record here, so a JSON format never sees the file.
 [[nodiscard]] std::span<const JsonRecordFormat> json_record_formats();
 
@@ -136,6 +158,15 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
 /// The timing block of `ollama run --verbose` ("total duration: …" …); runs_text_logs.cpp.
 bool is_ollama_verbose_header(std::string_view header);
 void read_ollama_verbose(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
+/// llama-batched-bench (runs_batched_bench.cpp): its markdown table, with the settings line above it and,
+/// when stderr was kept, llama.cpp's load log; and its `--output-format jsonl` lines.
+bool is_batched_bench_header(std::string_view header);
+void read_batched_bench_table(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);
+bool is_batched_bench_record(const json& record);
+void read_batched_bench_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
+/// `vllm bench serve --save-result` JSON (runs_vllm.cpp).
+bool is_vllm_serve_record(const json& record);
+void read_vllm_serve_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out);
 /// The public tables' CSV (hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source).
 bool is_public_csv_header(std::string_view header);
 void read_public_csv(const std::string& header, TextStream& lines, const Context& ctx, RunSet& set);

@@ -37,18 +37,23 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kGgmlFil
     {"F16", "f16"},
 }};
 
-/// The quantisation named at the end of llama-bench's `model_type`; null when not recognised or not in
-/// the catalogue.
-const QuantSpec* quant_from_model_type(const Catalog& catalog, std::string_view model_type, std::string& ftype) {
+
+}  // namespace
+
+const QuantSpec* quant_from_ggml_file_type(const Catalog& catalog, std::string_view text, std::string& ftype) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
   for (const auto& [name, id] : kGgmlFileTypes) {
-    if (model_type.size() > name.size() && model_type.substr(model_type.size() - name.size()) == name &&
-        model_type[model_type.size() - name.size() - 1] == ' ') {
+    // The name ends the text, alone or after a space ("llama 8B Q4_K - Medium").
+    if (text.size() >= name.size() && text.substr(text.size() - name.size()) == name &&
+        (text.size() == name.size() || text[text.size() - name.size() - 1] == ' ')) {
       ftype = std::string(name);
       return catalog.find_quant(id);
     }
   }
   return nullptr;
 }
+
+namespace {
 
 /// A device name a file gives, as a catalogue entry: `match` when it names one entry; else `problem` says
 /// why not, and `chip` is the entry it names without saying which GPU size ("Apple M2 Max": m2-max or
@@ -161,7 +166,7 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
   const std::string model_type = optional_string(record, "model_type").value_or("");
   const std::string filename = optional_string(record, "model_filename").value_or("");
   std::string ftype;
-  const QuantSpec* type_quant = quant_from_model_type(ctx.catalog, model_type, ftype);
+  const QuantSpec* type_quant = quant_from_ggml_file_type(ctx.catalog, model_type, ftype);
   if (const auto size = optional_number(record, "model_size")) {
     if (*size <= 0 || *size > 1e14) reject("model_size: must be > 0 bytes");
     run.weight_bytes = *size;

@@ -10,10 +10,14 @@ namespace llmfit::io {
 
 /// llmfit's own schema (docs/runs-schema.md).
 void read_llmfit_record(const json& record, std::size_t index, const Context& ctx, std::vector<MeasuredRun>& out) {
-  static const std::vector<std::string> kKeys{
-      "hardware", "devices", "model", "quant", "backend", "api", "n_prompt", "n_gen", "n_depth", "decode_tok_s",
-      "prefill_tok_s", "decode_stddev_tok_s", "prefill_stddev_tok_s", "weight_bytes", "params", "kv_type",
-      "flash_attn", "n_ubatch", "n_threads", "build", "era", "source", "note"};
+  static const std::vector<std::string> kKeys = [] {
+    std::vector<std::string> keys{
+        "hardware", "devices", "model", "quant", "backend", "api", "n_prompt", "n_gen", "n_depth", "decode_tok_s",
+        "prefill_tok_s", "decode_stddev_tok_s", "prefill_stddev_tok_s", "weight_bytes", "params", "kv_type",
+        "flash_attn", "n_ubatch", "n_threads", "build", "era", "source", "note"};
+    for (const std::string_view name : batched_field_names()) keys.emplace_back(name);
+    return keys;
+  }();
   for (const auto& item : record.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), item.key()) == kKeys.end()) {
       const auto hint = closest_matches(item.key(), kKeys, 1);
@@ -104,6 +108,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     run.flash_attn = fa->get<bool>();
   }
   read_run_conditions(record, run);
+  read_batched_fields(record, run);
   if (const auto bytes = optional_number(record, "weight_bytes")) {
     if (*bytes <= 0 || *bytes > 1e14) reject("weight_bytes: must be > 0 and below 100 TB");
     run.weight_bytes = *bytes;
@@ -133,6 +138,11 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     p.n_depth = n_depth;
     p.tok_s = checked_rate(*prefill, RunTest::prefill, "prefill_tok_s");
     p.stddev_tok_s = optional_stddev(record, "prefill_stddev_tok_s");
+    if (decode) {  // the decode's own figures stay with the decode
+      p.per_user_decode_tok_s = 0;
+      p.rate_includes_prefill = false;
+    }
+    check_batched(p);
     out.push_back(std::move(p));
   }
   if (decode) {
@@ -144,6 +154,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     d.n_depth = n_depth + n_prompt;  // generation starts once the prompt is in the cache
     d.tok_s = checked_rate(*decode, RunTest::decode, "decode_tok_s");
     d.stddev_tok_s = optional_stddev(record, "decode_stddev_tok_s");
+    check_batched(d);
     out.push_back(std::move(d));
   }
 }

@@ -19,10 +19,12 @@ namespace llmfit {
 namespace io {
 
 std::span<const JsonRecordFormat> json_record_formats() {
-  static constexpr std::array<JsonRecordFormat, 3> kFormats{{
+  static constexpr std::array<JsonRecordFormat, 5> kFormats{{
       {RunFormat::llama_bench,
        [](const json& record) { return record.contains("avg_ts") || record.contains("samples_ts"); },
        read_llama_bench_record},
+      {RunFormat::llama_batched_bench, is_batched_bench_record, read_batched_bench_record},
+      {RunFormat::vllm_bench_serve, is_vllm_serve_record, read_vllm_serve_record},
       {RunFormat::ollama,
        [](const json& record) {
          return record.contains("eval_count") || record.contains("eval_duration") ||
@@ -35,10 +37,11 @@ std::span<const JsonRecordFormat> json_record_formats() {
 }
 
 std::span<const LineRunFormat> line_run_formats() {
-  static constexpr std::array<LineRunFormat, 3> kFormats{{
+  static constexpr std::array<LineRunFormat, 4> kFormats{{
       {RunFormat::public_csv, is_public_csv_header, read_public_csv},
       {RunFormat::mlx_benchmark, is_mlx_benchmark_header, read_mlx_benchmark},
       {RunFormat::ollama_verbose, is_ollama_verbose_header, read_ollama_verbose},
+      {RunFormat::llama_batched_bench, is_batched_bench_header, read_batched_bench_table},
   }};
   return kFormats;
 }
@@ -146,7 +149,8 @@ Layout detect_layout(TextStream& in) {
     if (format.claims(header)) return {false, &format, std::string(header)};
   throw InputError(in.name() + ": not a run file: expected a JSON array, JSON lines, a CSV with the header "
                                "hardware,hardware_detail,backend,model,quant,test,n_prompt,n_gen,tok_s,source, "
-                               "mlx_lm.benchmark output or the 'total duration:' timings of ollama's verbose mode");
+                               "mlx_lm.benchmark output, the 'total duration:' timings of ollama's verbose mode "
+                               "or llama-batched-bench output");
 }
 
 /// The runs of one input, read in one pass.
@@ -188,6 +192,8 @@ std::string_view to_string(RunFormat format) noexcept {
     case RunFormat::public_csv: return "public-table CSV";
     case RunFormat::mlx_benchmark: return "mlx_lm.benchmark output";
     case RunFormat::ollama_verbose: return "ollama verbose timings";
+    case RunFormat::llama_batched_bench: return "llama-batched-bench";
+    case RunFormat::vllm_bench_serve: return "vllm bench serve";
   }
   return "?";
 }

@@ -36,22 +36,6 @@ std::optional<double> keyed_number(std::string_view line, std::string_view key) 
   return x;
 }
 
-/// Machine and model of a log that names neither: --hw and --model (with its quantisation).
-void set_machine_and_model(MeasuredRun& run, const Context& ctx, const char* what) {
-  if (ctx.defaults.hardware.empty())
-    reject(std::string("hardware: ") + what + " does not name the machine; pass " + field("hardware"));
-  if (ctx.defaults.model.empty())
-    reject(std::string("model: ") + what + " does not name the model; pass " + field("model") +
-           " with its quantisation, e.g. " + field("model") + " llama-3.1-8b-mlx-4bit");
-  const HardwareSlugMatch hw = hardware_from_flag(ctx.catalog, ctx.defaults.hardware);
-  set_hardware(run, hw);
-  const ModelQuant mq = model_from_flag(ctx.catalog, ctx.defaults.model);
-  run.model_id = mq.model->id;
-  run.quant_id = mq.quant->id;
-  run.api = default_api(run.backend, *hw.hardware);
-  check_backend(run, ctx.catalog);
-}
-
 /// Standard deviation of the trial rates (sample), 0 with fewer than two.
 double stddev(const std::vector<double>& xs) {
   if (xs.size() < 2) return 0;

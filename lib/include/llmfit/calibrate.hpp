@@ -52,6 +52,10 @@ struct RunCase {
 struct ResolvedRuns {
   std::vector<RunCase> cases;
   std::vector<SkippedRun> skipped;
+  /// Valid runs of several sequences or of a serving benchmark (batch > 1, a throughput that includes
+  /// prefill, failed requests): not batch-1 measurements, so not in `cases`; each is also in `skipped`
+  /// with its reason. In input order; they point into the runs given to resolve_runs.
+  std::vector<const MeasuredRun*> batched;
 };
 
 /// Resolves runs to catalogue entries. Skipped, with the reason: runs whose stated weight bytes disagree

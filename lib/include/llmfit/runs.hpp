@@ -20,10 +20,20 @@ namespace llmfit {
 enum class RunTest { decode, prefill };
 [[nodiscard]] std::string_view to_string(RunTest test) noexcept;
 
+/// Latencies a serving benchmark reports, in milliseconds; 0 = not stated.
+struct LatencyMs {
+  double mean = 0;
+  double median = 0;
+  double p99 = 0;
+  [[nodiscard]] bool stated() const noexcept { return mean > 0 || median > 0 || p99 > 0; }
+};
+
 /// One measurement, mapped to catalogue ids.
 /// Decode: n_gen tokens generated after n_depth tokens already in the KV cache, so the run reads the KV
 /// cache of n_depth .. n_depth + n_gen tokens (mean depth n_depth + n_gen / 2).
 /// Prefill: n_prompt tokens processed after n_depth tokens already cached.
+/// Batched (batch > 1): `batch` sequences at once, each with those token counts; tok_s is the aggregate
+/// over all of them (docs/runs-schema.md, "Batched and concurrent runs").
 struct MeasuredRun {
   SharedText hardware_id;  // catalogue id
   int device_count = 1;     // identical devices, layer split
@@ -47,6 +57,15 @@ struct MeasuredRun {
   SharedText era;     // year of the engine build the run was measured with ("2024"); empty = unknown
   SharedText source;  // where the measurement was published
   SharedText note;    // anything a reader of the run should know
+  // Batched and concurrent runs (llama-batched-bench, vllm bench serve); at batch 1 all keep their defaults.
+  int batch = 1;                       // concurrent sequences (parallel slots, vLLM max_concurrency)
+  bool shared_prompt = false;          // the sequences share one prompt, prefilled once (batched-bench -pps)
+  bool rate_includes_prefill = false;  // decode tok_s = output tokens / whole benchmark time (vllm bench serve)
+  double per_user_decode_tok_s = 0;    // decode tok/s one sequence saw, as stated; 0 = not stated
+  LatencyMs ttft_ms;                   // time to first token under this load (closed loop of `batch` users)
+  LatencyMs tpot_ms;                   // time per output token after the first
+  double requests_per_s = 0;           // completed requests per second; 0 = not stated
+  double success_rate = 1;             // share of the requests that completed; 1 when not stated
   SharedText file;    // file it was read from
   std::size_t index = 0;  // record number in that file (0-based; CSV: data row; JSON lines: line)
 
@@ -63,10 +82,21 @@ namespace limits {
 inline constexpr double kMinMeasuredTokS = 0.01;
 inline constexpr double kMaxDecodeTokS = 1e6;
 inline constexpr double kMaxPrefillTokS = 1e8;
+/// Concurrent sequences a run may state (llama-batched-bench's -npl, vLLM's --max-concurrency).
+inline constexpr int kMaxRunBatch = 65536;
+/// A serving latency (TTFT, TPOT): above 0, at most a day.
+inline constexpr double kMaxLatencyMs = 86'400'000;
+/// Completed requests per second.
+inline constexpr double kMaxRequestsPerS = 1e6;
 }  // namespace limits
 
 /// Why `tok_s` cannot be a measured `test` rate ("must be from 0.01 to 1e+06 tokens/s, not 1e-308"), or none.
 [[nodiscard]] std::optional<std::string> measured_rate_problem(RunTest test, double tok_s);
+
+/// Why the batched and serving figures of a run are inconsistent or out of range ("p99_ttft_ms: 12 is below
+/// the median 40"), naming the field as the run schema does; none when they are usable. Readers and
+/// calibration use it, so a run built in code is held to the same rules as one read from a file.
+[[nodiscard]] std::optional<std::string> batched_run_problem(const MeasuredRun& run);
 
 /// A record that was not used, and why.
 struct SkippedRun {

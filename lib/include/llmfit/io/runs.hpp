@@ -1,6 +1,7 @@
 #pragma once
 /// Reading measured runs from llmfit's own run files (docs/runs-schema.md), llama-bench `-o json` /
-/// `-o jsonl` output, Ollama API responses and the CSV tables of public runs, mapped to catalogue ids.
+/// `-o jsonl` output, llama-batched-bench tables and JSON lines, `vllm bench serve` results, Ollama API
+/// responses, benchmark logs and the CSV tables of public runs, mapped to catalogue ids.
 /// Runs that cannot be mapped or are malformed are reported, never guessed.
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +16,16 @@
 namespace llmfit {
 
 /// The file formats llmfit reads runs from.
-enum class RunFormat { llmfit, llama_bench, ollama, public_csv, mlx_benchmark, ollama_verbose };
+enum class RunFormat {
+  llmfit,
+  llama_bench,
+  ollama,
+  public_csv,
+  mlx_benchmark,
+  ollama_verbose,
+  llama_batched_bench,
+  vllm_bench_serve
+};
 [[nodiscard]] std::string_view to_string(RunFormat format) noexcept;
 
 /// Runs read from one or more files.
