@@ -295,8 +295,9 @@ struct GroupKey {
 };
 
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
-/// CPU compute roof for weights and attention (prefill: 4, attention with or without flash attention).
-constexpr int kMaxNonzero = 7;
+/// CPU compute roof for weights and attention, the batched compute (prefill: 4, attention with or without
+/// flash attention).
+constexpr int kMaxNonzero = 8;
 
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
@@ -621,7 +622,7 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
+    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
   } else {
     order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
@@ -1068,22 +1069,12 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       skip(*problem);
       continue;
     }
-    // The constants fitted here are batch-1 ones (RunCase::scenario runs one sequence): a batched or
-    // serving measurement would be read as one sequence's speed. Counted apart until the batched model
-    // consumes them (issue 21).
+    // Runs whose requests partly failed state a rate of the ones that finished: kept apart (validate --write-runs
+    // still writes them), never fitted.
     const auto keep_apart = [&](std::string reason) {
       skip(std::move(reason));
       out.batched.push_back(&run);
     };
-    if (run.batch > 1) {
-      keep_apart("batch: " + std::to_string(run.batch) +
-                 " concurrent sequences; only batch-1 runs are fitted and validated (the batched model is not calibrated yet)");
-      continue;
-    }
-    if (run.rate_includes_prefill) {
-      keep_apart("rate_includes_prefill: a serving throughput (prefill and waiting included) is not a decode rate");
-      continue;
-    }
     if (run.success_rate < 1) {
       keep_apart("success_rate: some requests failed, so the throughput understates the engine");
       continue;

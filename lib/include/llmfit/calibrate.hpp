@@ -52,9 +52,9 @@ struct RunCase {
 struct ResolvedRuns {
   std::vector<RunCase> cases;
   std::vector<SkippedRun> skipped;
-  /// Valid runs of several sequences or of a serving benchmark (batch > 1, a throughput that includes
-  /// prefill, failed requests): not batch-1 measurements, so not in `cases`; each is also in `skipped`
-  /// with its reason. In input order; they point into the runs given to resolve_runs.
+  /// Valid runs kept out of the fit: serving runs whose requests partly failed (success_rate < 1: the rate
+  /// counts the ones that finished). Not in `cases`; each is also in `skipped` with its reason. In input
+  /// order; they point into the runs given to resolve_runs. Batched and serving runs that succeeded are cases.
   std::vector<const MeasuredRun*> batched;
 };
 
