@@ -1,6 +1,7 @@
 // scale: batch and context sweeps (scale.hpp).
 #include "llmfit/scale.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "llmfit/engines.hpp"
@@ -47,6 +48,7 @@ std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyCo
 
 int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants, int limit) {
   if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr || limit < 1) return 0;
+  if (const int engine = sequence_limit(scenario.backend); engine > 0) limit = std::min(limit, engine);
   auto fits_at = [&](int batch) {
     Scenario at = scenario;
     at.batch = batch;

@@ -31,7 +31,8 @@ struct BatchPoint {
 /// «max_batch» when it is below 1 or above the engine's limit (engines.hpp, sequence_limit).
 [[nodiscard]] std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants,
                                                   int max_batch);
-/// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one).
+/// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one), at most `limit`
+/// and the engine's sequence_limit.
 [[nodiscard]] int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants,
                                           int limit = 4096);
 
