@@ -369,7 +369,7 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhereItStopsFitting) {
   ASSERT_GE(points.size(), 2u);
   for (std::size_t i = 0; i < points.size(); ++i) {
     EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
-    if (i + 1 < points.size()) EXPECT_TRUE(points[i].fits);  // only the last row may not fit
+    if (i + 1 < points.size()) { EXPECT_TRUE(points[i].fits); }  // only the last row may not fit
     if (i > 0 && points[i].fits) {
       EXPECT_GT(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s);
       EXPECT_LT(points[i].per_sequence_tok_s, points[i - 1].per_sequence_tok_s);
