@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan+UBSan, see fuzz/README.md) and runs them within one time budget,
+# Builds the libFuzzer targets (clang, ASan+UBSan, see fuzz/README.md; the build .ci/sanitize.sh shares) and runs them within one time budget,
 # FUZZ_BUDGET_SECONDS (default 480) shared equally between the targets. Any finding fails the run: a crash, a sanitizer report, an uncaught
 # exception or broken invariant (fuzz/fuzz_targets.hpp), an input slower than 10 s, or more than
 # 2 GB of memory. The reproducer is written to fuzz/regressions/<target>/: commit it with the fix,
@@ -7,24 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${FUZZ_BUDGET_SECONDS:-480}
-build=${FUZZ_BUILD_DIR:-build-fuzz}
+build=${SANITIZE_BUILD_DIR:-build-sanitize}
 
-# libFuzzer ships in Debian's clang runtime package (libclang-rt-14-dev), which a bare machine lacks.
-fuzzer_links() {
-  command -v clang++ >/dev/null &&
-    printf 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }\n' |
-      clang++ -x c++ -fsanitize=fuzzer,address,undefined - -o /tmp/llmfit-fuzz-probe 2>/dev/null
-}
-if ! fuzzer_links; then
-  echo "+ apt-get install clang libclang-rt-14-dev (libFuzzer)"
-  apt-get update -qq && apt-get install -y -qq clang libclang-rt-14-dev >/dev/null
-  fuzzer_links || { echo "fuzz.sh: clang cannot link -fsanitize=fuzzer" >&2; exit 1; }
-fi
-rm -f /tmp/llmfit-fuzz-probe
-
-CC=clang CXX=clang++ cmake -S . -B "$build" -DLLMFIT_FUZZ=ON -DLLMFIT_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  >/dev/null
-cmake --build "$build" -j2 --target fuzz_targets
+# The instrumented build .ci/sanitize.sh makes (nothing to compile when it ran first).
+bash .ci/sanitizer-build.sh fuzz_targets
 binaries=()
 for binary in "$build"/fuzz/fuzz_*; do
   [ -f "$binary" ] && [ -x "$binary" ] && binaries+=("$binary")

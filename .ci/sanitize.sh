@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library, the CLI and the whole test
-# suite (-DLLMFIT_SANITIZE=ON), in its own build folder. Fails on a failing test and on any sanitizer
+# suite (-DLLMFIT_SANITIZE=ON, clang; .ci/sanitizer-build.sh), in its own build folder. Fails on a failing test and on any sanitizer
 # report, including one from a CLI process a test started (reports go to files, checked at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${SANITIZE_BUILD_DIR:-build-sanitize}
 reports="$PWD/$build/sanitizer-reports"
 
-# -O1 keeps the build and the run quick with useful stack traces; only what the tests run is built.
-cmake -S . -B "$build" -DLLMFIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
-cmake --build "$build" -j2 --target llmfit_cli llmfit_tests
+# The instrumented build .ci/fuzz.sh shares (clang, ASan + UBSan): its fuzz targets are built here too, in the
+# same parallel make, so the fuzz step only runs them.
+bash .ci/sanitizer-build.sh llmfit_cli llmfit_tests fuzz_targets
 
 rm -rf "$reports" && mkdir -p "$reports"
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:strict_string_checks=1:check_initialization_order=1:log_path=$reports/asan"

@@ -100,11 +100,12 @@ const SyntheticRuns& synthetic_runs(std::size_t n) {
   return out;
 }
 
-void run_calibration(benchmark::State& state, bool cross_validate) {
+void run_calibration(benchmark::State& state, bool cross_validate, bool downdate = true) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const SyntheticRuns& data = synthetic_runs(n);
   CalibrationOptions options;
   options.cross_validate = cross_validate;
+  options.downdate = downdate;
   CalibrationReport report;
   for (auto _ : state) {
     report = calibrate(data.cases, default_efficiency_profile(), options);
@@ -123,9 +124,39 @@ void run_calibration(benchmark::State& state, bool cross_validate) {
 void BM_Calibrate(benchmark::State& state) { run_calibration(state, false); }
 BENCHMARK(BM_Calibrate)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
-// The fit plus leave-one-hardware-out cross-validation (one refit per chip).
+// The fit plus leave-one-hardware-out cross-validation by downdating the normal equations (the default),
+// plus the leave-one-model-out and leave-one-class-out passes the profile's uncertainty ranges need.
 void BM_Calibrate_CrossValidated(benchmark::State& state) { run_calibration(state, true); }
 BENCHMARK(BM_Calibrate_CrossValidated)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// The same with every fold refitted from scratch (IRLS and backfitting per fold): what downdating replaces.
+void BM_Calibrate_CrossValidated_Refit(benchmark::State& state) { run_calibration(state, true, false); }
+BENCHMARK(BM_Calibrate_CrossValidated_Refit)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+/// Everything shipped: the runs of examples/runs/ read, resolved and calibrated as `llmfit calibrate
+/// examples/runs/*.json` does (the fit and every cross-validation pass).
+void BM_CalibrateShipped(benchmark::State& state) {
+  const Catalog& catalog = Catalog::builtin();
+  std::vector<std::string> paths;
+  for (const char* name : {"llamacpp-15013-cuda.json", "llamacpp-4167-apple-silicon.json", "wave2-cpu-llamacpp.json",
+                           "wave2-mlx-m3-ultra.json", "wave2-r9700-rocm-vulkan.json", "xiongjiedai-llama2-2023.json",
+                           "xiongjiedai-llama3-2024.json"})
+    paths.push_back(std::string(LLMFIT_SOURCE_DIR) + "/examples/runs/" + name);
+  const bool read_each_time = state.range(0) != 0;
+  RunSet set = load_runs_paths(paths, catalog, {});
+  CalibrationReport report;
+  for (auto _ : state) {
+    if (read_each_time) set = load_runs_paths(paths, catalog, {});
+    const ResolvedRuns resolved = resolve_runs(set.runs, catalog);
+    report = calibrate(resolved.cases, default_efficiency_profile(), {});
+    benchmark::DoNotOptimize(report.profile);
+  }
+  state.counters["runs"] = report.decode_runs + report.prefill_runs;
+  state.counters["decode_loho_pct"] = report.decode_cv.mape_pct;
+  state.counters["prefill_loho_pct"] = report.prefill_cv.mape_pct;
+}
+// Arg 1: reading the files included; 0: resolve and calibrate only.
+BENCHMARK(BM_CalibrateShipped)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace llmfit

@@ -3,7 +3,9 @@
 is moved step by step with the arrow keys; the page times each update itself (window.llmfitTimings: running the
 command in WebAssembly, drawing the answer and updating the address, from the input event to the end of its
 handler) and this prints the median, 95th percentile and worst case per slider, against one frame (16.7 ms at
-60 Hz). Writes the table to docs/performance.md between the page-bench markers.
+60 Hz), and the medians of its parts (window.llmfitTimingParts: running the command, drawing, the address).
+The address is updated at most four times a second, in a task of its own while a slider moves: those updates are
+timed too (window.llmfitAddressTimings). Writes the table to docs/performance.md between the page-bench markers.
 
 Usage: /usr/bin/python3 bench/page_bench.py [--page build-web/llmfit.html] [--moves 60]"""
 import argparse
@@ -47,7 +49,8 @@ def main():
         for query, slider_id, name in SLIDERS:
             driver.get(page.as_uri() + "?" + query)
             WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
-            driver.execute_script("window.llmfitTimings.length = 0")
+            driver.execute_script("window.llmfitTimings.length = 0; window.llmfitTimingParts.length = 0; "
+                                  "window.llmfitAddressTimings.length = 0")
             if slider_id is None:
                 element = driver.find_element(By.ID, "in-scale-prompt-tokens")
                 for i in range(args.moves):
@@ -59,11 +62,21 @@ def main():
                 keys = [Keys.ARROW_RIGHT] * args.moves
                 element.send_keys(*keys)
             timings = driver.execute_script("return window.llmfitTimings.slice()")
-            timings = sorted(timings[1:]) if len(timings) > 1 else timings  # the first includes warming up
+            parts = driver.execute_script("return window.llmfitTimingParts.slice()")
+            WebDriverWait(driver, 5).until(lambda d: d.execute_script("return !document.body.dataset.addressPending"))
+            addresses = sorted(driver.execute_script("return window.llmfitAddressTimings.slice()"))
+            if len(timings) > 1:  # the first includes warming up
+                timings, parts = timings[1:], parts[1:]
+            timings = sorted(timings)
             median = statistics.median(timings)
             p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
-            rows.append((name, len(timings), median, p95, timings[-1]))
-            print(f"{name:32} {len(timings):4} moves  median {median:6.2f} ms  p95 {p95:6.2f} ms  max {timings[-1]:6.2f} ms")
+            split = {part: statistics.median(p[part] for p in parts) for part in ("run", "draw", "address")}
+            split["updates"] = len(addresses)
+            split["update_ms"] = statistics.median(addresses) if addresses else 0.0
+            rows.append((name, len(timings), median, p95, timings[-1], split))
+            print(f"{name:32} {len(timings):4} moves  median {median:6.2f} ms  p95 {p95:6.2f} ms  max {timings[-1]:6.2f} ms"
+                  f"  (run {split['run']:.2f}, draw {split['draw']:.2f}, address {split['address']:.2f} ms; "
+                  f"{split['updates']} address updates, median {split['update_ms']:.2f} ms)")
         agent = driver.execute_script("return navigator.userAgent")
     finally:
         driver.quit()
@@ -75,8 +88,10 @@ def main():
         version = re.search(r"Chrome/([\d.]+)", agent)
         table = [f"Measured {datetime.date.today()} by `bench/page_bench.py` (headless Chromium "
                  f"{version.group(1) if version else ''}, {os.cpu_count()} cores, load average {' '.join(load)}):",
-                 "", "| slider | moves | median | p95 | worst |", "|---|---|---|---|---|"]
-        table += [f"| {n} | {k} | {m:.2f} ms | {p:.2f} ms | {w:.2f} ms |" for n, k, m, p, w in rows]
+                 "", "| slider | moves | median | p95 | worst | median run / draw / address | address updates (median) |",
+                 "|---|---|---|---|---|---|---|"]
+        table += [f"| {n} | {k} | {m:.2f} ms | {p:.2f} ms | {w:.2f} ms | {s['run']:.2f} / {s['draw']:.2f} / {s['address']:.2f} ms "
+                  f"| {s['updates']} ({s['update_ms']:.2f} ms) |" for n, k, m, p, w, s in rows]
         text = re.sub(r"(<!-- page-bench:begin -->\n).*?(<!-- page-bench:end -->)",
                       lambda m: m.group(1) + "\n".join(table) + "\n" + m.group(2), text, flags=re.S)
         doc.write_text(text, encoding="utf-8")

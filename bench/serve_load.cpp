@@ -5,6 +5,7 @@
 // The targets are taken in turn; each connection is opened and used once before the clock starts (the library's
 // listen backlog is 5, so connecting 8 at once can cost a SYN retry of a second, which is not the server's speed).
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -40,6 +41,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  const auto cpu_seconds = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+  };
+  const double cpu_before = cpu_seconds();
   std::vector<std::vector<double>> latencies_ms(connections);
   std::atomic<long> next{0};
   std::atomic<long> failures{0};
@@ -60,6 +68,7 @@ int main(int argc, char** argv) {
     });
   for (std::thread& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double client_cpu_seconds = cpu_seconds() - cpu_before;
 
   std::vector<double> all;
   for (const auto& one : latencies_ms) all.insert(all.end(), one.begin(), one.end());
@@ -72,5 +81,6 @@ int main(int argc, char** argv) {
   std::printf("throughput_rps %.0f\n", static_cast<double>(all.size()) / seconds);
   std::printf("latency_ms p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", percentile(50), percentile(90), percentile(99),
               all.back());
+  std::printf("client_cpu_us_per_request %.1f\n", client_cpu_seconds * 1e6 / static_cast<double>(all.size()));
   return failures.load() == 0 ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 #include "options.hpp"
 #include "flags.hpp"
 #include "llmfit/calibrate.hpp"
+#include "llmfit/errors.hpp"
 #include "llmfit/report/calibration.hpp"
 
 namespace llmfit::cli {
@@ -17,10 +18,23 @@ struct CalibrateOptions {
   std::string output;  // profile YAML; empty = report only
   RunDefaults defaults;
   Format format = Format::text;
+  std::string cv;  // cross-validation unit; empty = hardware (model for runs of one chip)
 };
+
+/// "hardware | source | model | class".
+std::string cv_choices() {
+  std::string out;
+  for (CrossValidationUnit unit : kAllCrossValidationUnits) out += (out.empty() ? "" : " | ") + std::string(to_string(unit));
+  return out;
+}
 
 void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global) {
   const Catalog& cat = catalog(global);
+  std::optional<CrossValidationUnit> cv_unit;
+  if (!options.cv.empty()) {
+    cv_unit = parse_cross_validation_unit(options.cv);
+    if (!cv_unit) throw InputError("--cv: unknown unit '" + options.cv.substr(0, 40) + "'; choose " + cv_choices());
+  }
   RunSet set = load_run_files(options.files, cat, options.defaults);
   // Opened once the inputs are read and before the fit: an output that is an input, or cannot be
   // written, is refused at once.
@@ -32,6 +46,7 @@ void run_calibrate(const CalibrateOptions& options, const GlobalOptions& global)
   CalibrationOptions fit_options;
   fit_options.profile_name = "calibrated";
   fit_options.profile_source = "llmfit calibrate";
+  fit_options.cross_validation_unit = cv_unit;
   for (const auto& file : options.files) fit_options.profile_source += " " + file;
   // Runs of one machine calibrate the profile in use (shipped or --calibration) rather than replace it.
   std::set<std::string> chips;
@@ -81,6 +96,10 @@ void setup_calibrate(CLI::App& app, GlobalOptions& global) {
                   "Hardware of runs whose file does not name it in catalogue terms (llama-bench, Ollama), e.g. m2-max");
   sub->add_option("--model", options->defaults.model,
                   "Model with quantisation of runs whose file does not name it, e.g. llama-3.1-8b-q4_k_m");
+  sub->add_option("--cv", options->cv,
+                  "What cross-validation leaves out for the reported errors: " + cv_choices() +
+                      " (default: hardware; model for runs of one chip)")
+      ->type_name("UNIT");
   sub->add_flag("--strict", options->defaults.strict, "A run that cannot be used is an error, not a skip");
   add_format_option(*sub, options->format, kCalibrationFormats);
   sub->callback([options, &global] { run_calibrate(*options, global); });

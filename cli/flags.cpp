@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 45> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -55,6 +55,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kFlags{{
     {"calibration_profile", "--calibration"},
     {"bandwidth_gb_s", "--bandwidth-gb-s"},
     {"weight_bandwidth_efficiency", "--weight-bandwidth-efficiency"},
+    {"cross_validation_unit", "--cv"},
 }};
 
 }  // namespace

@@ -291,20 +291,13 @@ void refuse_fallthrough(CLI::App& app, const std::vector<const CLI::Option*>& sh
 
 std::vector<std::string> split_names(const std::vector<std::string>& values, const std::string& flag) {
   std::vector<std::string> names;
-  for (const std::string& value : values) {
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      const std::size_t comma = value.find(',', start);
-      std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string& value : values)
+    for (std::string_view name : split_on(value, ',')) {
       const auto first = name.find_first_not_of(" \t");
-      const auto last = name.find_last_not_of(" \t");
-      name = first == std::string::npos ? "" : name.substr(first, last - first + 1);
+      name = first == std::string_view::npos ? "" : name.substr(first, name.find_last_not_of(" \t") - first + 1);
       if (name.empty()) throw InputError(flag + ": empty name in '" + value.substr(0, 100) + "' (stray comma?)");
-      names.push_back(name);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+      names.emplace_back(name);
     }
-  }
   return names;
 }
 

@@ -98,12 +98,7 @@ std::string page_link(const CLI::App& command) {
 
 std::vector<QueryPair> parse_query(std::string_view query) {
   std::vector<QueryPair> pairs;
-  std::size_t start = 0;
-  while (start < query.size()) {
-    std::size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    const std::string_view part = query.substr(start, end - start);
-    start = end + 1;
+  for (const std::string_view part : split_on(query, '&')) {
     if (part.empty()) continue;
     if (pairs.size() == kMaxQueryPairs)
       throw InputError("query: more than " + std::to_string(kMaxQueryPairs) + " parameters");

@@ -43,7 +43,9 @@ TEST(DistinctExperts, OneTokenReadsItsTopKAndALargeBatchReadsThemAll) {
     double previous = 0;
     for (int b = 1; b <= 4096; b *= 2) {
       const double d = expected_distinct_experts(*m, b);
-      if (previous < e * (1 - 1e-9)) EXPECT_GT(d, previous) << id << " at " << b;  // until it reaches E
+      if (previous < e * (1 - 1e-9)) {  // until it reaches E
+        EXPECT_GT(d, previous) << id << " at " << b;
+      }
       EXPECT_GE(d, previous) << id << " at " << b;
       EXPECT_LE(d, std::min(e, b * k) + 1e-9) << id << " at " << b;
       previous = d;
@@ -92,7 +94,7 @@ TEST(BatchedDecode, AggregateGrowsMonotonicallyTowardTheComputeRoof) {
     Prediction two;
     two.decode_seconds_compute = 0;
     const MemoryFit fit = fit_memory(at, k);
-    decode_seconds_per_token(at, fit, k, static_cast<double>(at.prompt_tokens), &two);
+    (void)decode_seconds_per_token(at, fit, k, static_cast<double>(at.prompt_tokens), &two);
     const double roof = 1.0 / two.decode_seconds_compute;
     EXPECT_LT(previous, roof) << hw << " " << model;
     EXPECT_GT(aggregate_at(r.scenario, k, 1 << 16), 0.5 * roof) << hw << " " << model;
@@ -182,8 +184,8 @@ TEST(Vllm, TensorParallelismSplitsTheStreamALayerSplitDoesNot) {
   const EfficiencyConstants& k = one.efficiency->constants;
   Prediction p1;
   Prediction p2;
-  decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), k, 512, &p1);
-  decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), k, 512, &p2);
+  (void)decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), k, 512, &p1);
+  (void)decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), k, 512, &p2);
   EXPECT_NEAR(p2.decode_seconds_weights, p1.decode_seconds_weights / 2, 1e-12);
   // llama.cpp's layer split streams the halves in turn: the same weight time.
   const ResolvedQuery l1 = resolve("h100-sxm", "llama-3.1-8b-q4_k_m");
@@ -191,8 +193,8 @@ TEST(Vllm, TensorParallelismSplitsTheStreamALayerSplitDoesNot) {
   Prediction q1;
   Prediction q2;
   const EfficiencyConstants& kl = l1.efficiency->constants;
-  decode_seconds_per_token(l1.scenario, fit_memory(l1.scenario, kl), kl, 512, &q1);
-  decode_seconds_per_token(l2.scenario, fit_memory(l2.scenario, kl), kl, 512, &q2);
+  (void)decode_seconds_per_token(l1.scenario, fit_memory(l1.scenario, kl), kl, 512, &q1);
+  (void)decode_seconds_per_token(l2.scenario, fit_memory(l2.scenario, kl), kl, 512, &q2);
   EXPECT_DOUBLE_EQ(q2.decode_seconds_weights, q1.decode_seconds_weights);
 }
 

@@ -3,10 +3,12 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "cli_support.hpp"
 #include "llmfit/io.hpp"
@@ -81,23 +83,37 @@ TEST(ValidateCli, BadInputIsOneLineAndStatus2) {
   EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
 }
 
-TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsCountedApart) {
-  // llama.cpp's README sample of llama-batched-bench: 12 rows, 2 of them B = 1.
+TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsReportedApart) {
+  // llama.cpp's README sample of llama-batched-bench: 12 table rows (2 of them B = 1) and 2 JSON lines (1 of them
+  // B = 1), a prefill and a decode each. Every run is validated; decode of several sequences is reported apart.
   const Result r = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md " + kRuns +
                        "llama-batched-bench-readme.jsonl --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto doc = nlohmann::json::parse(r.out);
-  // B = 1: 2 table rows + 1 JSON line, a prefill and a decode each. The rest measured several sequences.
-  EXPECT_EQ(doc["n"], 6);
-  EXPECT_EQ(doc["skipped_runs"], 22);
-  for (const auto& s : doc["skipped"])
-    EXPECT_NE(s["reason"].get<std::string>().find("concurrent sequences; only batch-1 runs are fitted"), std::string::npos) << s;
-  // A vllm bench serve result: its one run is a serving throughput, counted apart too.
+  EXPECT_EQ(doc["n"], 28);
+  EXPECT_EQ(doc["skipped_runs"], 0);
+  EXPECT_EQ(doc["prefill_n"], 14);
+  EXPECT_EQ(doc["decode_n"], 3);           // batch 1
+  EXPECT_EQ(doc["batched_decode_n"], 11);  // batch > 1, apart from the batch-1 figure
+  int batched = 0;
+  for (const auto& run : doc["runs"]) {
+    EXPECT_GT(run["predicted"].get<double>(), 0) << run;
+    if (run["test"] == "decode" && run["batch"].get<int>() > 1) ++batched;
+  }
+  EXPECT_EQ(batched, 11);
+  // The text report gives the batched line beside the batch-1 ones.
+  const Result text = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("batched               10"), std::string::npos) << text.out;
+  // A vllm bench serve result: its one run is a serving throughput of 16 concurrent requests, a batched run.
   const Result v = run("validate --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns + "vllm-bench-serve.json --format json");
   ASSERT_EQ(v.status, 0) << v.out;
   const auto vdoc = nlohmann::json::parse(v.out);
-  EXPECT_EQ(vdoc["n"], 0);
-  EXPECT_EQ(vdoc["skipped_runs"], 1);
+  EXPECT_EQ(vdoc["n"], 1);
+  EXPECT_EQ(vdoc["skipped_runs"], 0);
+  EXPECT_EQ(vdoc["decode_n"], 0);
+  EXPECT_EQ(vdoc["batched_decode_n"], 1);
+  EXPECT_EQ(vdoc["runs"][0]["batch"], 16);
   // --strict: a malformed row is one line naming the file, the row and the column, status 2.
   const Result strict = run("validate --strict --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns +
                                 "vllm-bench-serve-append.jsonl",
@@ -116,8 +132,16 @@ TEST(ValidateCli, WriteRunsKeepsTheBatchedFields) {
   const Result again = run("validate " + out.string() + " --format json");
   ASSERT_EQ(again.status, 0) << again.out;
   const auto doc = nlohmann::json::parse(again.out);
-  EXPECT_EQ(doc["n"], 4);
-  EXPECT_EQ(doc["skipped_runs"], 20);
+  // Read back, the 24 runs are the same runs: 12 prefills, 2 batch-1 decodes and 10 of several sequences.
+  EXPECT_EQ(doc["n"], 24);
+  EXPECT_EQ(doc["skipped_runs"], 0);
+  EXPECT_EQ(doc["prefill_n"], 12);
+  EXPECT_EQ(doc["decode_n"], 2);
+  EXPECT_EQ(doc["batched_decode_n"], 10);
+  std::multiset<int> batches;
+  for (const auto& run : doc["runs"])
+    if (run["test"] == "decode") batches.insert(run["batch"].get<int>());
+  EXPECT_EQ(batches, (std::multiset<int>{1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 32}));
   std::filesystem::remove(out);
 }
 
@@ -150,6 +174,84 @@ TEST(CalibrateCli, RefusalWritesNothing) {
   EXPECT_NE(r.out.find("llmfit: error: calibrate:"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(profile));
   EXPECT_FALSE(std::filesystem::exists(profile.string() + ".tmp-llmfit"));
+}
+
+TEST(CalibrateCli, CvChoosesWhatIsLeftOutAndReportsEveryGroup) {
+  const Result r = run("calibrate" + examples() + " --cv source --format json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["cross_validation"], "source");
+  // Four publications: the CUDA runs of #15013 and XiongjieDai's two tables, the Apple table of #4167.
+  bool cuda = false;
+  for (const auto& g : doc["cv_groups"])
+    if (g["group"] == "llama.cpp · cuda" && g["test"] == "decode") {
+      cuda = true;
+      EXPECT_EQ(g["folds"].get<int>(), 3) << g.dump();
+      EXPECT_GT(g["n"].get<int>(), 100);
+    }
+  EXPECT_TRUE(cuda) << doc["cv_groups"].dump();
+  // The profile's ranges say where they come from, whatever the report's scheme.
+  ASSERT_FALSE(doc["uncertainty"].empty());
+  for (const auto& u : doc["uncertainty"])
+    EXPECT_NE(u["basis"].get<std::string>().find("leave-one-"), std::string::npos) << u.dump();
+  EXPECT_NE(doc["unmeasured"]["basis"].get<std::string>().find("leave-one-class-out"), std::string::npos);
+  const Result text = run("calibrate" + examples() + " --cv model");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("LOMO-CV"), std::string::npos);
+  EXPECT_NE(text.out.find("BY GROUP, LOMO-CV"), std::string::npos);
+  EXPECT_NE(text.out.find("groups without runs (literature)"), std::string::npos);
+}
+
+TEST(CalibrateCli, AnUnknownCvUnitIsOneLineAndStatus2) {
+  const Result r = run("calibrate" + examples() + " --cv chip", true);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("--cv: unknown unit 'chip'; choose hardware | source | model | class"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(PlanningCli, RowsWithoutMeasuredRunsAreMarkedInEveryFormat) {
+  // The RTX 4090 with llama.cpp rests on measured runs; Intel's Arc on Vulkan has none in the shipped data.
+  const std::string compare = "compare --model llama-3-8b-q4_k_m --hw rtx-4090,arc-a770";
+  const Result json = run(compare + " --format json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  int marked = 0, measured = 0;
+  for (const auto& row : nlohmann::json::parse(json.out)) (row["measured_runs"].get<int>() > 0 ? measured : marked)++;
+  EXPECT_EQ(marked, 1);
+  EXPECT_EQ(measured, 1);
+  const Result csv = run(compare + " --format csv");
+  ASSERT_EQ(csv.status, 0);
+  EXPECT_NE(csv.out.substr(0, csv.out.find('\n')).find("measured_runs"), std::string::npos) << csv.out;
+  const Result text = run(compare);
+  ASSERT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("* no measured runs for this engine"), std::string::npos) << text.out;
+
+  const Result fit = run("fit --hw arc-a770 --format json");
+  ASSERT_EQ(fit.status, 0) << fit.out;
+  const auto fit_doc = nlohmann::json::parse(fit.out);
+  const auto& models = fit_doc.is_array() ? fit_doc : fit_doc["models"];
+  ASSERT_FALSE(models.empty()) << fit.out.substr(0, 400);
+  EXPECT_EQ(models[0]["measured_runs"].get<int>(), 0);
+  const Result fit_text = run("fit --hw arc-a770 --top 3");
+  EXPECT_NE(fit_text.out.find("* no measured runs"), std::string::npos) << fit_text.out;
+
+  const Result rec = run("recommend --budget 3000 --users 1 --model-size 8b --format json");
+  ASSERT_EQ(rec.status, 0) << rec.out;
+  for (const auto& row : nlohmann::json::parse(rec.out)) EXPECT_TRUE(row.contains("measured_runs")) << row.dump();
+}
+
+TEST(PredictCli, TheCardSaysWhereItsRangeComesFrom) {
+  const Result measured = run("--hw rtx-4090 --model llama-3-8b-q4_k_m");
+  ASSERT_EQ(measured.status, 0) << measured.out;
+  EXPECT_NE(measured.out.find("calibrated range"), std::string::npos) << measured.out;
+  EXPECT_NE(measured.out.find("uncertainty: leave-one-hardware-out"), std::string::npos) << measured.out;
+  const Result none = run("--hw arc-a770 --model llama-3-8b-q4_k_m --format json");
+  ASSERT_EQ(none.status, 0) << none.out;
+  const auto doc = nlohmann::json::parse(none.out);
+  EXPECT_EQ(doc["measured_runs"].get<int>(), 0);
+  EXPECT_NE(doc["uncertainty"]["basis"].get<std::string>().find("no measured runs for llama.cpp · "), std::string::npos)
+      << doc["uncertainty"].dump();
+  EXPECT_TRUE(doc.contains("decode_range_tok_s"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <stdexcept>
 
 #include "llmfit/io.hpp"
 #include "llmfit/calibrate.hpp"
@@ -21,6 +22,20 @@ namespace llmfit {
 namespace {
 
 const Catalog& cat() { return Catalog::builtin(); }
+
+/// `count` decode runs of Llama 3 8B Q4_K_M on an RTX 4090, 128 tokens at `tok_s`: a case to vary.
+std::vector<MeasuredRun> llama3_8b_decode_runs_on_4090(std::size_t count, double tok_s) {
+  std::vector<MeasuredRun> runs(count);
+  for (auto& r : runs) {
+    r.hardware_id = "rtx-4090";
+    r.model_id = "llama-3-8b";
+    r.quant_id = "q4_k_m";
+    r.test = RunTest::decode;
+    r.n_gen = 128;
+    r.tok_s = tok_s;
+  }
+  return runs;
+}
 
 /// The constants the synthetic runs are generated with (llama.cpp on NVIDIA GeForce cards).
 EfficiencyConstants true_constants() {
@@ -294,14 +309,7 @@ TEST(Calibrate, OllamaEntriesAreTheLlamaCppFitPlusOllamasOverhead) {
 }
 
 TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
-  std::vector<MeasuredRun> runs(3);
-  for (auto& r : runs) {
-    r.hardware_id = "rtx-4090";
-    r.model_id = "llama-3-8b";
-    r.quant_id = "q4_k_m";
-    r.test = RunTest::decode;
-    r.n_gen = 128;
-  }
+  std::vector<MeasuredRun> runs = llama3_8b_decode_runs_on_4090(3, 0);
   // Llama 3 8B Q4_K_M reads about 4.9 GB per token; 1008 GB/s allows about 205 tok/s at most.
   runs[0].tok_s = 120;
   runs[1].tok_s = 400;
@@ -315,15 +323,7 @@ TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
 }
 
 TEST(Calibrate, BatchedAndServingRunsAreFittedAsBatchesAndFailedOnesKeptApart) {
-  std::vector<MeasuredRun> runs(6);
-  for (auto& r : runs) {
-    r.hardware_id = "rtx-4090";
-    r.model_id = "llama-3-8b";
-    r.quant_id = "q4_k_m";
-    r.test = RunTest::decode;
-    r.n_gen = 128;
-    r.tok_s = 120;
-  }
+  std::vector<MeasuredRun> runs = llama3_8b_decode_runs_on_4090(6, 120);
   runs[1].batch = 16;  // 16 sequences at 1000 tok/s aggregate: above one sequence's roofline, not 16's
   runs[1].tok_s = 1000;
   runs[2].rate_includes_prefill = true;
@@ -445,10 +445,11 @@ TEST(ShippedProfile, KeepsTheQwen3CoderOnM2MaxAnchor) {
   EXPECT_GT(a.prediction.decode_tok_s, 48.8 * 0.75);
   EXPECT_LT(a.prediction.decode_tok_s, 48.8 * 1.25);
   // No Apple llama.cpp MoE run in the shipped data: the Apple per-expert cost is shrunk toward the engine's,
-  // which the MoE runs on other chips (R9700, CPUs) determine; it stays within 2x of the literature value.
+  // which the MoE runs on other chips (R9700, the 7950X's CPU) determine (5.2 ± 1.4 µs against the
+  // literature's 12): it must not run away from the literature value by more than 3x either way.
   const auto& lit = default_efficiency_profile().lookup(Backend::ollama, DeviceApi::metal, HardwareClass::apple);
-  EXPECT_GT(a.resolved.efficiency->constants.expert_overhead_us, 0.5 * lit.constants.expert_overhead_us);
-  EXPECT_LT(a.resolved.efficiency->constants.expert_overhead_us, 2.0 * lit.constants.expert_overhead_us);
+  EXPECT_GT(a.resolved.efficiency->constants.expert_overhead_us, lit.constants.expert_overhead_us / 3);
+  EXPECT_LT(a.resolved.efficiency->constants.expert_overhead_us, 3.0 * lit.constants.expert_overhead_us);
 }
 
 }  // namespace
@@ -592,7 +593,11 @@ TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
   const double thirty_two = decode_seconds_per_token(s, fit, k, 0);
   EXPECT_DOUBLE_EQ(sixteen, thirty_two);
   const double params = weight_bytes(*s.model, *s.quant).active_params;
-  const double per_thread = params * 4 / (4.8e9 * (512 / 128.0));
+  // Zen 4 takes AVX-512 on 256-bit units: its catalogue peak (32 FP32 FLOP per clock) is two 128-bit FMA
+  // pipes' worth twice over, not the four its vector width would say.
+  const double units = s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16);
+  EXPECT_NEAR(units, 2.0, 0.01);
+  const double per_thread = params * 4 / (4.8e9 * units);
   EXPECT_NEAR(two - sixteen, per_thread / 2 - per_thread / 16, 1e-9 * two);
   // A GPU backend has no CPU roof.
   Scenario gpu = condition_scenario("rtx-4090", "llama-3-8b", "q4_k_m", DeviceApi::cuda);
@@ -600,6 +605,47 @@ TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
   none.cpu_cycles_per_weight = 0;
   EXPECT_DOUBLE_EQ(decode_seconds_per_token(gpu, fit_memory(gpu, k), k, 0),
                    decode_seconds_per_token(gpu, fit_memory(gpu, none), none, 0));
+}
+
+TEST(RunConditions, CpuSimdThroughputIsTheCoresExecutionWidthFromTheCatalogue) {
+  // Per core and clock, a Zen 5 server core (512-bit FMA units) dequantises twice what a Zen 4 core does
+  // (AVX-512 on 256-bit units), though both take AVX-512 instructions; a unified chip's CPU goes by its
+  // vector width (its fp16_tflops is the GPU's).
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 4;
+  EfficiencyConstants none = k;
+  none.cpu_cycles_per_weight = 0;
+  auto compute_seconds = [&](const char* chip) {
+    Scenario s = condition_scenario(chip, "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+    s.cpu_threads = 1;
+    const MemoryFit fit = fit_memory(s, k);
+    return (decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0)) *
+           s.hardware->cpu_clock_ghz;  // core-seconds at 1 GHz
+  };
+  const double zen4 = compute_seconds("ryzen-9-7950x");
+  const double zen5 = compute_seconds("epyc-9355");
+  const double neon = compute_seconds("m2-max");
+  EXPECT_NEAR(zen4 / zen5, 2.0, 0.01);  // the catalogue's peaks are rounded to 3 digits
+  EXPECT_NEAR(neon / zen5, 4.0, 0.01);  // cpu_simd_bits 128: one unit
+}
+
+TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  EfficiencyConstants k = true_constants();
+  k.cpu_attention_cycles_per_mac = 1;
+  k.cpu_flash_attention_cycles_per_mac = 3;
+  const MemoryFit fit = fit_memory(s, k);
+  s.flash_attention = false;
+  const double off_deep = decode_seconds_per_token(s, fit, k, 16384);
+  const double off_empty = decode_seconds_per_token(s, fit, k, 0);
+  s.flash_attention = true;
+  const double on_deep = decode_seconds_per_token(s, fit, k, 16384);
+  const double on_empty = decode_seconds_per_token(s, fit, k, 0);
+  EXPECT_DOUBLE_EQ(off_empty, on_empty);  // no cache, no attention cost either way
+  // The depth-dependent part triples: attention multiply-adds × cycles / (cores × clock × SIMD units).
+  const double macs = 2.0 * 32 * 128 * 32 * 16384;  // QKᵀ and ·V, heads × head_dim × layers × depth
+  const double per_cycle = 16 * 4.8e9 * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
+  EXPECT_NEAR((on_deep - on_empty) - (off_deep - off_empty), macs * 2 / per_cycle, 1e-6 * on_deep);
 }
 
 TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {
@@ -624,6 +670,178 @@ TEST(RunConditions, RepeatedConfigurationsWeighAsOne) {
   const CalibrationReport b = calibrate(five, default_efficiency_profile(), quick());
   EXPECT_NEAR(fitted(a).layer_overhead_us, fitted(b).layer_overhead_us, 1e-6 * fitted(a).layer_overhead_us);
   EXPECT_NEAR(fitted(a).compute_efficiency, fitted(b).compute_efficiency, 2e-5);  // counted five times: 3e-4 apart
+}
+
+// ------------------------------------------------------------------------------------------------
+// Cross-validation schemes, downdating, and the uncertainty each prediction carries (issue 20)
+
+CalibrationOptions cv_by(CrossValidationUnit unit, bool downdate = true) {
+  CalibrationOptions o;
+  o.cross_validation_unit = unit;
+  o.downdate = downdate;
+  return o;
+}
+
+const GroupError& group(const CalibrationReport& r, DeviceApi api, std::optional<HardwareClass> hw_class, RunTest test) {
+  for (const GroupError& g : r.cv_groups)
+    if (g.api == api && g.hardware_class == hw_class && g.test == test) return g;
+  throw std::runtime_error("no such group");
+}
+
+TEST(CrossValidation, UnitNamesReadBack) {
+  for (CrossValidationUnit unit : kAllCrossValidationUnits)
+    EXPECT_EQ(parse_cross_validation_unit(to_string(unit)), unit);
+  EXPECT_EQ(parse_cross_validation_unit("chip"), std::nullopt);
+  EXPECT_EQ(cross_validation_name(CrossValidationUnit::hardware_class), "leave-one-class-out");
+}
+
+TEST(CrossValidation, EachSchemeHoldsOutItsWholeUnit) {
+  // 8 chips × 4 models; the runs of the chips are published by two sources.
+  Synthetic s = make_runs(true_constants(), 0.01, 31);
+  for (MeasuredRun& r : s.runs)
+    r.source = std::string(r.hardware_id).find("rtx-30") == 0 ? "https://a.example/table (build 1)" : "https://b.example/t";
+  s.resolved = resolve_runs(s.runs, cat());
+  const std::pair<CrossValidationUnit, int> expected[] = {
+      {CrossValidationUnit::hardware, 8}, {CrossValidationUnit::model, 4}, {CrossValidationUnit::source, 2}};
+  for (const auto& [unit, folds] : expected) {
+    const CalibrationReport r = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit));
+    EXPECT_EQ(r.cross_validation_unit, to_string(unit));
+    const GroupError& decode = group(r, DeviceApi::cuda, std::nullopt, RunTest::decode);
+    EXPECT_EQ(decode.folds, folds) << to_string(unit);
+    EXPECT_EQ(decode.n, r.decode_cv.n);
+    EXPECT_NEAR(decode.mape_pct, r.decode_cv.mape_pct, 1e-9);
+    // Fewer, larger folds leave less to fit from: never better than in sample on average.
+    EXPECT_GE(r.decode_cv.mape_pct, 0.9 * r.decode_after.mape_pct) << to_string(unit);
+  }
+}
+
+TEST(CrossValidation, AClassHeldOutIsPredictedWithWhatAClassWithoutRunsGets) {
+  // Leave-one-class-out: the held-out class's runs are predicted by a profile that has no entry for it,
+  // i.e. with the literature constants, exactly as a user of an unmeasured class is.
+  Synthetic consumer = make_runs(true_constants(), 0.01, 41, {"rtx-3090", "rtx-4080", "rtx-4090"});
+  Synthetic datacenter = make_runs(true_constants(), 0.01, 42, {"a100-80gb-pcie", "h100-pcie", "l40s"});
+  std::vector<RunCase> cases = consumer.resolved.cases;
+  cases.insert(cases.end(), datacenter.resolved.cases.begin(), datacenter.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile(), cv_by(CrossValidationUnit::hardware_class));
+  int compared = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].offloaded) continue;
+    EXPECT_NEAR(r.predicted_cv[i], r.predicted_before[i], 1e-9 * r.predicted_before[i]);
+    ++compared;
+  }
+  EXPECT_GT(compared, 100);
+  EXPECT_EQ(group(r, DeviceApi::cuda, HardwareClass::nvidia_datacenter, RunTest::decode).folds, 1);
+  // The profile's figure for groups without runs is that leave-one-class-out error, and says so.
+  ASSERT_TRUE(r.profile.unmeasured.known);
+  EXPECT_NE(r.profile.unmeasured.basis.find("leave-one-class-out"), std::string::npos);
+  EXPECT_GT(r.profile.unmeasured.decode_relative_error, 0.0);
+}
+
+TEST(CrossValidation, DowndatingMatchesExactRefitsOnNoiselessRuns) {
+  // Without noise every Huber weight is 1 in every fit, so subtracting a chip's normal equations is exact.
+  const Synthetic s = make_runs(true_constants(), 0.0, 51);
+  const CalibrationReport exact = calibrate(s.resolved.cases, default_efficiency_profile(),
+                                            cv_by(CrossValidationUnit::hardware, false));
+  const CalibrationReport fast = calibrate(s.resolved.cases, default_efficiency_profile(),
+                                           cv_by(CrossValidationUnit::hardware, true));
+  ASSERT_EQ(exact.predicted_cv.size(), fast.predicted_cv.size());
+  for (std::size_t i = 0; i < exact.predicted_cv.size(); ++i)
+    EXPECT_NEAR(fast.predicted_cv[i], exact.predicted_cv[i], 1e-6 * exact.predicted_cv[i] + 1e-12) << i;
+}
+
+TEST(CrossValidation, DowndatingStaysCloseToExactRefitsWithNoiseAndAnOutlier) {
+  // With noise the held Huber weights are an approximation: per group the two CV errors agree closely.
+  Synthetic s = make_runs(true_constants(), 0.03, 52, {"rtx-3060-12gb", "rtx-3070", "rtx-3080", "rtx-4070", "rtx-4090"},
+                          "2025");
+  s.runs[3].tok_s *= 4;  // a mistyped row
+  for (int model = 0; model < 2; ++model) {
+    const CrossValidationUnit unit = model == 0 ? CrossValidationUnit::hardware : CrossValidationUnit::model;
+    const CalibrationReport exact = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit, false));
+    const CalibrationReport fast = calibrate(s.resolved.cases, default_efficiency_profile(), cv_by(unit, true));
+    EXPECT_NEAR(fast.decode_cv.mape_pct, exact.decode_cv.mape_pct, 0.1 * exact.decode_cv.mape_pct) << to_string(unit);
+    EXPECT_NEAR(fast.prefill_cv.mape_pct, exact.prefill_cv.mape_pct, 0.1 * exact.prefill_cv.mape_pct) << to_string(unit);
+    EXPECT_EQ(fast.decode_cv.n, exact.decode_cv.n);
+  }
+}
+
+TEST(CrossValidation, RunsOfOneChipCannotLeaveTheChipOut) {
+  const Synthetic s = make_runs(true_constants(), 0.01, 61, {"rtx-4090"});
+  EXPECT_THROW((void)calibrate(s.resolved.cases, shipped_efficiency_profile(), cv_by(CrossValidationUnit::hardware)),
+               InputError);
+  const CalibrationReport r = calibrate(s.resolved.cases, shipped_efficiency_profile(), cv_by(CrossValidationUnit::model));
+  // The entries the runs replaced say they are leave-one-model-out; the shipped figure for groups without
+  // runs is kept.
+  const ProfileEntry& mine = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_NE(mine.uncertainty.basis.find("leave-one-model-out"), std::string::npos) << mine.uncertainty.basis;
+  EXPECT_EQ(r.profile.unmeasured.known, shipped_efficiency_profile().unmeasured.known);
+  EXPECT_DOUBLE_EQ(r.profile.unmeasured.decode_relative_error,
+                   shipped_efficiency_profile().unmeasured.decode_relative_error);
+}
+
+TEST(Uncertainty, EntriesSayWhereTheirRangeComesFrom) {
+  // Three GeForce cards and one datacenter card: the consumer entry's range is leave-one-hardware-out over
+  // its chips; the one-chip class's range is the measured chip's own leave-one-model-out error, and the words
+  // say what a chip of the class never measured gets.
+  Synthetic consumer = make_runs(true_constants(), 0.01, 71, {"rtx-3090", "rtx-4080", "rtx-4090"});
+  Synthetic datacenter = make_runs(true_constants(), 0.01, 72, {"h100-pcie"});
+  std::vector<RunCase> cases = consumer.resolved.cases;
+  cases.insert(cases.end(), datacenter.resolved.cases.begin(), datacenter.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile());
+  const ProfileEntry& geforce = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_NE(geforce.uncertainty.basis.find("leave-one-hardware-out"), std::string::npos) << geforce.uncertainty.basis;
+  EXPECT_NE(geforce.uncertainty.basis.find("on 3 chips"), std::string::npos) << geforce.uncertainty.basis;
+  EXPECT_NEAR(geforce.uncertainty.decode_relative_error,
+              group(r, DeviceApi::cuda, HardwareClass::nvidia_consumer, RunTest::decode).mape_pct / 100, 1e-12);
+  const ProfileEntry& h100 = r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_datacenter);
+  EXPECT_NE(h100.uncertainty.basis.find("one chip measured: leave-one-model-out"), std::string::npos)
+      << h100.uncertainty.basis;
+  EXPECT_NE(h100.uncertainty.basis.find("falls back to literature"), std::string::npos) << h100.uncertainty.basis;
+
+  // A prediction in a group the profile has no runs for says so, with the profile's leave-one-class-out figure.
+  const PredictionUncertainty none =
+      prediction_uncertainty(r.profile, r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd),
+                             Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd);
+  EXPECT_EQ(none.measured_runs, 0);
+  EXPECT_EQ(none.known, r.profile.unmeasured.known);
+  EXPECT_NE(none.basis.find("no measured runs for llama.cpp · vulkan · amd: literature constants"), std::string::npos)
+      << none.basis;
+  const PredictionUncertainty measured =
+      prediction_uncertainty(r.profile, geforce, Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer);
+  EXPECT_GT(measured.measured_runs, 0);
+  EXPECT_EQ(measured.basis, geforce.uncertainty.basis);
+
+  // Both survive the profile file.
+  const EfficiencyProfile back = parse_profile_yaml(profile_to_yaml(r.profile), "roundtrip.yaml");
+  EXPECT_EQ(back.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_consumer).uncertainty.basis,
+            geforce.uncertainty.basis);
+  EXPECT_EQ(back.unmeasured.known, r.profile.unmeasured.known);
+  EXPECT_NEAR(back.unmeasured.prefill_relative_error, r.profile.unmeasured.prefill_relative_error,
+              1e-5 * r.profile.unmeasured.prefill_relative_error);  // six significant digits in the file
+  EXPECT_EQ(back.unmeasured.basis, r.profile.unmeasured.basis);
+}
+
+TEST(Uncertainty, TheShippedProfileRangesEveryPredictionAndMarksGroupsWithoutRuns) {
+  const EfficiencyProfile& shipped = shipped_efficiency_profile();
+  ASSERT_TRUE(shipped.unmeasured.known);
+  for (const ProfileEntry& e : shipped.entries) {
+    if (e.fitted_runs > 0) {
+      EXPECT_FALSE(e.uncertainty.basis.empty()) << to_string(e.backend);
+    }
+  }
+  Query q;
+  q.hardware = "rtx-4090";
+  q.model = "llama-3-8b-q4_k_m";
+  const Answer measured = answer_query(cat(), q, shipped);
+  EXPECT_GT(measured.uncertainty.measured_runs, 0);
+  EXPECT_GT(measured.decode_high_tok_s, measured.prediction.decode_tok_s);
+  q.backend = "vllm";  // no vLLM runs in the shipped data
+  q.model = "llama-3-8b-awq-4bit";
+  const Answer literature = answer_query(cat(), q, shipped);
+  EXPECT_EQ(literature.uncertainty.measured_runs, 0);
+  EXPECT_NE(literature.uncertainty.basis.find("no measured runs for vllm · cuda · nvidia-consumer"), std::string::npos)
+      << literature.uncertainty.basis;
+  EXPECT_NEAR(literature.decode_high_tok_s / literature.prediction.decode_tok_s,
+              1 + shipped.unmeasured.decode_relative_error, 1e-9);
 }
 
 }  // namespace

@@ -107,6 +107,9 @@ constexpr Datasheet kDatasheets[] = {
     {"jetson-orin-nano-8gb", 68, 8},       // NVIDIA Orin Nano datasheet: 68 GB/s
     {"jetson-orin-nano-super", 102, 8},    // NVIDIA Orin Nano Super datasheet: 102 GB/s
     {"snapdragon-x-elite-x1e-78-100", 135, 16},  // Notebookcheck / Qualcomm: LPDDR5X-8448, ~135 GB/s
+    {"snapdragon-x2-elite-extreme-x2e-96-100", 228, 48},  // Qualcomm (windowsreport): 192-bit, 228 GB/s; heise: 48 GB
+    {"snapdragon-x2-elite-x2e-88-100", 152, 32},  // Qualcomm (windowsreport): 128-bit, 152 GB/s
+    {"arrow-lake-s-igpu-285k", 102.4, 64},  // Intel ARK Core Ultra 9 285K: DDR5-6400, two channels
     {"m5-ultra-64c", 1200, 96},        // Mac Studio 2026 specs (via sunkcost): 1.2 TB/s, 96 GB
     {"m3-max-30c", 300, 36},           // Apple: the 30-core M3 Max is 300 GB/s, the 40-core 400
     {"m4-pro-16c", 273, 24},           // Apple Mac mini 2024 specs: 273 GB/s

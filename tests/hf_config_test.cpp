@@ -83,6 +83,10 @@ const Sample kAll[] = {
     {"nemotron-3-nano-30b-a3b", "nemotron-3-nano-30b-a3b", 262144, "bf16", 0, 0, false},
     {"smollm3-3b", "smollm3-3b", 65536, "bf16", 0, 0, false},
     {"devstral-small-2507", "devstral-small-2507", 131072, "bf16", 0, 0, false},
+    // IBM "1B active" for Granite-4.0-H-Tiny: the shape gives 1.31B without the (tied) input embedding.
+    {"granite-4.0-h-tiny", "granite-4.0-h-tiny", 131072, "bf16", 0, 0.5, true},
+    // Meta "17B active" for Scout: attention 3.02 + one routed and the shared expert 12.08 + both embeddings 2.07.
+    {"llama-4-scout", "llama-4-scout", 10485760, "bf16", 0, 1, false},
 };
 
 HfConfigModel read_sample(const Sample& sample) {

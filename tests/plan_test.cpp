@@ -975,6 +975,14 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   studio.source = "test";
   studio.origin = "test.yaml";
   data.hardware.push_back(studio);
+  // A laptop product of the same chip, dearer than the desktop (so it never hides the desktop's rows below).
+  HardwareSpec laptop = studio;
+  laptop.id = "test-laptop-m4-max";
+  laptop.name = "Test laptop with the M4 Max";
+  laptop.form_factor = FormFactor::laptop;
+  laptop.price_usd = 2999;
+  laptop.memory_prices_usd = {2999, 3199, 3999};
+  data.hardware.push_back(laptop);
   c.add_source(data, "test.yaml");
   for (const char* model : {"qwen3-8b", "llama-3.3-70b", "llama-3.3-70b-q8_0"}) {
     RecommendOptions o;
@@ -1005,7 +1013,7 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
       EXPECT_DOUBLE_EQ(rec->memory_gib, 128);
       EXPECT_DOUBLE_EQ(rec->price_usd, 3499);
     }
-  // Laptops only: the desktop product of a laptop chip is left out, the chip's own (laptop) entry is not.
+  // Laptops only: the desktop product of a laptop chip is left out, a laptop product of it is not.
   o.portable = true;
   o.top = 1000;
   o.model = "qwen3-8b";
@@ -1013,7 +1021,7 @@ TEST(PlanRecommend, CapacityVariantsAreTriedAtTheirPrices) {
   const RecommendResult laptops = recommend(c, o, prof());
   for (const Recommendation* rec : all_rows(laptops)) {
     EXPECT_NE(rec->resolved.scenario.hardware->id, studio.id);
-    chip |= rec->resolved.scenario.hardware->id == "m4-max-40c";
+    chip |= rec->resolved.scenario.hardware->id == laptop.id;
   }
   EXPECT_TRUE(chip);
 }

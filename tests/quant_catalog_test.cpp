@@ -1,12 +1,14 @@
 // The shipped quantisation catalogue against the formats' block layouts (ggml-common.h block structs, MLX
 // and OCP/NVIDIA microscaling groups), the engine x format x hardware rule, and issue 19's DeepSeek-R1 at
 // 1.58 bits on a 192 GB M2 Ultra.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <string>
 
 #include "llmfit/llmfit.hpp"
+#include "probe_catalogue.hpp"
 
 namespace llmfit {
 namespace {
@@ -123,6 +125,107 @@ TEST(QuantCatalogue, FormatsRunOnlyWhereTheirKernelsExist) {
   }
   EXPECT_GT(nvfp4_hosts, 10);
   EXPECT_GT(ternary_hosts, 5);
+}
+
+// One rule, one place: predict (resolve_query), fit (fit_search) and sweep (run_sweep) agree with
+// backend_can_run on which formats each engine runs on each chip, over the probe chips, every quantisation and
+// every engine that loads it and runs there. A MoE probe model, so the expert-only mixes apply.
+TEST(QuantCatalogue, EveryCommandAgreesWhichFormatsAChipRuns) {
+  const Catalog& probes = test::probe_catalogue();
+  const std::string model = "qwen3-30b-a3b";
+  int refused = 0;
+  int run = 0;
+  for (Backend backend : {Backend::llama_cpp, Backend::vllm, Backend::mlx}) {
+    SweepOptions sweep_options;
+    sweep_options.backend = backend;
+    sweep_options.contexts = {512};
+    const SweepPlan plan = plan_sweep(probes, prof(), sweep_options);
+    const std::vector<SweepPoint> points = run_sweep(plan, 1);
+    const auto model_at = static_cast<std::size_t>(
+        std::find_if(plan.models.begin(), plan.models.end(), [&](const ModelSpec* m) { return m->id == model; }) -
+        plan.models.begin());
+    ASSERT_LT(model_at, plan.models.size());
+    for (std::size_t h = 0; h < plan.hardware.size(); ++h) {
+      const HardwareSpec& hw = *plan.hardware[h];
+      if (!test::is_probe(hw)) continue;
+      FitSearchOptions fit_options;
+      fit_options.base.hardware = hw.id;
+      fit_options.base.backend = std::string(to_string(backend));
+      fit_options.model_ids = {model};
+      fit_options.max_ppl_increase_pct = 1000;
+      const FitSearchResult fit = fit_search(probes, fit_options, prof());
+      auto fit_tried = [&](const QuantSpec& q) {
+        for (const auto* list : {&fit.models, &fit.rejected})
+          for (const ModelFit& f : *list)
+            for (const QuantCandidate& c : f.candidates)
+              if (c.quant->id == q.id) return true;
+        return false;
+      };
+      for (std::size_t q = 0; q < plan.quants.size(); ++q) {
+        const QuantSpec& quant = *plan.quants[q];
+        const bool can = backend_can_run(backend, quant, hw);
+        const std::string what = fmt::format("{} {} on {}", to_string(backend), quant.id, hw.id);
+        EXPECT_EQ(points[plan.index(h, model_at, q, 0)].evaluated, can) << "sweep: " << what;
+        Query query;
+        query.hardware = hw.id;
+        query.model = model + "-" + quant.id;
+        query.backend = std::string(to_string(backend));
+        bool predicted = true;
+        try {
+          (void)resolve_query(probes, query, prof());
+        } catch (const InputError&) {
+          predicted = false;
+        }
+        EXPECT_EQ(predicted, can) << "predict: " << what;
+        // fit also leaves out formats only a model released in them uses (MXFP4, ternary).
+        const bool model_rule = quant.kernel == QuantKernel::mxfp4 || quant.kernel == QuantKernel::ternary;
+        EXPECT_EQ(fit_tried(quant), can && !model_rule) << "fit: " << what;
+        (can ? run : refused) += 1;
+      }
+    }
+  }
+  EXPECT_GT(refused, 20);  // NVFP4 off CUDA, TQ on GPUs: the rule bites on the probes
+  EXPECT_GT(run, 200);
+}
+
+// Issue 19: a tie in the quality figure breaks before speed, toward the format keeping the always-read layers at
+// more bits (Unsloth's UD mixes borrow the plain quant's figure as an upper bound): DeepSeek-R1 on a 192 GB M2
+// Ultra gets UD-IQ1_S, not the faster plain IQ1_S. A figure of 0 is a true tie: F32 never beats F16.
+TEST(QuantCatalogue, QualityTiesBreakTowardTheMixKeepingMoreBits) {
+  FitSearchOptions options;
+  options.base.hardware = "m2-ultra@192";
+  options.model_ids = {"deepseek-r1"};
+  options.max_ppl_increase_pct = 1000;
+  const FitSearchResult result = fit_search(cat(), options, prof());
+  ASSERT_EQ(result.models.size(), 1u);
+  const ModelFit& r1 = result.models.front();
+  ASSERT_TRUE(r1.best.has_value());
+  EXPECT_EQ(r1.best_candidate().quant->id, "ud-iq1_s");
+  bool plain_fits_and_is_faster = false;
+  for (const QuantCandidate& c : r1.candidates)
+    if (c.quant->id == "iq1_s")
+      plain_fits_and_is_faster = c.qualifies() && c.prediction.decode_tok_s > r1.best_candidate().prediction.decode_tok_s;
+  EXPECT_TRUE(plain_fits_and_is_faster);  // so the tie, not speed, decided
+
+  // The rule over every pair of shipped quantisations on one model: it never points both ways, never lets
+  // a lossless format give way, and crosses neither file formats nor kernel families.
+  FitSearchOptions all;
+  all.base.hardware = "h100-sxm:8";
+  all.model_ids = {"qwen3-30b-a3b"};
+  all.max_ppl_increase_pct = 1000;
+  const FitSearchResult wide = fit_search(cat(), all, prof());
+  ASSERT_EQ(wide.models.size(), 1u);
+  int ties = 0;
+  for (const QuantCandidate& a : wide.models.front().candidates)
+    for (const QuantCandidate& b : wide.models.front().candidates) {
+      if (!quality_tie_gives_way(a, b)) continue;
+      ++ties;
+      EXPECT_FALSE(quality_tie_gives_way(b, a)) << a.quant->id << " " << b.quant->id;
+      EXPECT_GT(a.quant->quality_ppl_increase_pct, 0) << a.quant->id;
+      EXPECT_EQ(a.quant->format, b.quant->format) << a.quant->id << " " << b.quant->id;
+      EXPECT_EQ(a.quant->kernel, b.quant->kernel) << a.quant->id << " " << b.quant->id;
+    }
+  EXPECT_GE(ties, 2);  // IQ1_S → UD-IQ1_S, Q2_K → UD-Q2_K_XL (and MLX 2-bit → mixed 2/6 on Apple only)
 }
 
 Prediction predict_on(const std::string& hardware, double memory_gib, const std::string& model) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -128,6 +129,98 @@ TEST(ResolveNames, NoTwoEntriesShareANormalisedName) {
     EXPECT_EQ(ids.size(), 1u) << "model name '" << key << "' is claimed by " << join({ids.begin(), ids.end()}, ", ");
   EXPECT_GT(hardware_keys.size(), cat().hardware().size());
   EXPECT_GT(model_keys.size(), cat().models().size());
+}
+
+/// The Hugging Face repository a model's own config.json comes from (its `source:`), lowercase; empty when the
+/// source is not a huggingface.co file.
+std::string source_repository(const std::string& source) {
+  const std::string host = "https://huggingface.co/";
+  if (source.rfind(host, 0) != 0) return {};
+  const std::size_t owner_end = source.find('/', host.size());
+  if (owner_end == std::string::npos) return {};
+  const std::size_t repo_end = source.find('/', owner_end + 1);
+  return to_lower(source.substr(host.size(), repo_end == std::string::npos ? std::string::npos : repo_end - host.size()));
+}
+
+// Issue 19, names: every model entry carries the Hugging Face repository id people paste (owner/name), and the
+// repository its own config.json was read from names it, or (a QAT build read from its base model's config)
+// an entry of the same shape.
+TEST(ResolveNames, EveryModelHasItsHuggingFaceRepository) {
+  for (const ModelSpec& m : cat().models()) {
+    const bool has_repository = std::any_of(m.aliases.begin(), m.aliases.end(),
+                                            [](const std::string& a) { return a.find('/') != std::string::npos; });
+    EXPECT_TRUE(has_repository) << m.id << ": no Hugging Face repository id among its aliases";
+    const std::string repository = source_repository(m.source);
+    ASSERT_FALSE(repository.empty()) << m.id << ": source is not a Hugging Face config.json: " << m.source;
+    const ModelLookup lookup = cat().look_up_model(repository);
+    EXPECT_EQ(lookup.status, NameStatus::found) << m.id << ": '" << repository << "': " << lookup.problem;
+    if (lookup.status != NameStatus::found) continue;
+    const ModelSpec& named = *lookup.choice.model;
+    EXPECT_TRUE(&named == &m || (named.layers == m.layers && named.hidden_size == m.hidden_size &&
+                                 named.params_b == m.params_b && named.vocab_size == m.vocab_size))
+        << "'" << repository << "' (source of " << m.id << ") reads as " << named.id << ", another shape";
+  }
+}
+
+// Ollama library tags as ollama.com/library/<name> lists them (checked 2026-12-06: the gemma4 page lists e2b,
+// e4b, 26b, 31b and the tag gemma4:26b-a4b-it-q8_0; qwen3 lists qwen3:30b-a3b-instruct-2507-q4_K_M; the others
+// from their library pages), each an alias of its entry, and read with the quantisation suffix Ollama adds.
+struct OllamaTag {
+  const char* tag;
+  const char* id;
+};
+constexpr OllamaTag kOllamaTags[] = {
+    {"gemma4:31b", "gemma-4-31b"},
+    {"gemma4:26b", "gemma-4-26b-a4b"},
+    {"gemma3n:e2b", "gemma-3n-e2b"},
+    {"gemma3n:e4b", "gemma-3n-e4b"},
+    {"qwen3:4b-instruct-2507", "qwen3-4b-instruct-2507"},
+    {"qwen3:4b-thinking-2507", "qwen3-4b-thinking-2507"},
+    {"qwen3:30b-a3b-instruct-2507", "qwen3-30b-a3b-instruct-2507"},
+    {"qwen3:30b-a3b-thinking-2507", "qwen3-30b-a3b-thinking-2507"},
+    {"qwen3:235b-a22b-instruct-2507", "qwen3-235b-a22b-instruct-2507"},
+    {"qwen3:235b-a22b-thinking-2507", "qwen3-235b-a22b-thinking-2507"},
+    {"qwen3.5:4b", "qwen3.5-4b"},
+    {"qwen3.5:9b", "qwen3.5-9b"},
+    {"qwen3.5:27b", "qwen3.5-27b"},
+    {"qwen3.5:35b-a3b", "qwen3.5-35b-a3b"},
+    {"qwen3.5:122b", "qwen3.5-122b-a10b"},
+    {"nemotron-3-nano:30b", "nemotron-3-nano-30b-a3b"},
+    {"granite4:small-h", "granite-4.0-h-small"},
+    {"granite4:tiny-h", "granite-4.0-h-tiny"},
+    {"granite4:micro-h", "granite-4.0-h-micro"},
+    {"granite4:micro", "granite-4.0-micro"},
+    {"llama4:scout", "llama-4-scout"},
+    {"llama4:maverick", "llama-4-maverick"},
+    {"mistral-small3.1:24b", "mistral-small-3.1-24b"},
+    {"mistral-small3.2:24b", "mistral-small-3.2-24b"},
+    {"magistral:24b", "magistral-small"},
+    {"devstral:24b", "devstral-small-2507"},
+    {"devstral-small-2:24b", "devstral-small-2"},
+    {"ministral-3:8b", "ministral-3-8b"},
+    {"olmo2:7b", "olmo-2-7b"},
+    {"olmo2:13b", "olmo-2-13b"},
+    {"phi4-reasoning:14b", "phi-4-reasoning"},
+    {"phi4-mini-reasoning:3.8b", "phi-4-mini-reasoning"},
+    {"deepseek-v3.1:671b", "deepseek-v3.1"},
+    {"gpt-oss:20b", "gpt-oss-20b"},
+};
+
+TEST(ResolveNames, OllamaLibraryTagsAreAliasesOfTheirEntries) {
+  for (const OllamaTag& t : kOllamaTags) {
+    const ModelSpec* entry = cat().find_model(t.id);
+    ASSERT_NE(entry, nullptr) << t.id;
+    EXPECT_NE(std::find(entry->aliases.begin(), entry->aliases.end(), std::string(t.tag)), entry->aliases.end())
+        << t.tag << " is not an alias of " << t.id;
+    for (const std::string& written : {std::string(t.tag), std::string(t.tag) + "-q4_K_M", std::string(t.tag) + "-q8_0"}) {
+      const ModelLookup lookup = cat().look_up_model(written);
+      ASSERT_EQ(lookup.status, NameStatus::found) << written << ": " << lookup.problem;
+      EXPECT_EQ(lookup.choice.model, entry) << written << " read as " << lookup.choice.model->id;
+      if (written.size() > std::string(t.tag).size()) {
+        EXPECT_EQ(lookup.choice.quant->id, written.substr(written.size() - 4) == "q8_0" ? "q8_0" : "q4_k_m") << written;
+      }
+    }
+  }
 }
 
 TEST(ResolveNames, WordsAreNormalised) {

@@ -745,6 +745,22 @@ TEST(TextLogs, MlxLmBenchmarkWithoutMachineOrModelIsSkippedSayingWhich) {
   EXPECT_NE(batched.skipped[0].reason.find("batch_size"), std::string::npos);
 }
 
+// A stated count that is no count (huge, negative, fractional) is refused naming its key, never cast: found by
+// fuzz_runs (generation_tokens=888…8 was converted to an integer unchecked).
+TEST(TextLogs, MlxLmBenchmarkCountsAreWholeNumbersInRange) {
+  for (const char* timing : {"prompt_tokens=512, generation_tokens=1e300, batch_size=1",
+                             "prompt_tokens=-5, generation_tokens=128, batch_size=1",
+                             "prompt_tokens=512, generation_tokens=12.5, batch_size=1",
+                             "prompt_tokens=512, generation_tokens=128, batch_size=9e99"}) {
+    const std::string text = std::string("Timing with ") + timing + ".\n" +
+                             "Averages: prompt_tps=1.0, generation_tps=2.0, peak_memory=3.0\n";
+    const RunSet set = parse_runs(text, "c.txt", cat(), RunDefaults{"m2-max", "llama-3.1-8b-mlx-4bit", false});
+    EXPECT_TRUE(set.runs.empty()) << timing;  // nor are the block's averages taken with a stale count
+    ASSERT_FALSE(set.skipped.empty()) << timing;
+    EXPECT_NE(set.skipped[0].reason.find("not a whole number"), std::string::npos) << set.skipped[0].reason;
+  }
+}
+
 TEST(TextLogs, OllamaVerboseRatesComeFromCountsAndGoDurations) {
   RunDefaults defaults;
   defaults.hardware = "m2-max";
@@ -1091,6 +1107,35 @@ TEST(BatchedBench, TheLoadLogChecksTheModelFlag) {
   const RunSet wrong_model = parse_runs(log, "log.txt", cat(), d);
   ASSERT_EQ(wrong_model.skipped.size(), 1u);
   EXPECT_NE(wrong_model.skipped[0].reason.find("model_n_params"), std::string::npos) << wrong_model.skipped[0].reason;
+}
+
+TEST(BatchedBench, RealCpuOutputOfANewerBuildWithItsWarningsKept) {
+  // llama-batched-bench built from the llama.cpp source node-llama-cpp 3.22.1 ships, run with 2>&1 on this
+  // project's shared 2-vCPU VM (tests/data/runs/README.md): TinyLlama 1.1B's shape, random Q4_0 weights
+  // (examples/runs/random_weights_gguf.py), PP 64, TG 16, B 1-16. Its first line is a timestamped warning.
+  RunDefaults d;
+  d.hardware = "epyc-9004-ddr5-12ch";  // any CPU entry: the test reads the format; the VM is no catalogue entry
+  d.model = "tinyllama-1.1b-q4_0";
+  const RunSet set = load("llama-batched-bench-cpu-tinyllama.txt", d);
+  ASSERT_TRUE(set.skipped.empty()) << set.skipped.front().reason;
+  ASSERT_EQ(set.runs.size(), 10u);
+  EXPECT_NE(set.formats[0].find("llama-batched-bench"), std::string::npos) << set.formats[0];
+  std::vector<int> batches;
+  for (const MeasuredRun& r : set.runs) {
+    EXPECT_EQ(r.api, DeviceApi::cpu);
+    EXPECT_EQ(r.n_threads, 2);
+    EXPECT_FALSE(r.flash_attn.has_value());  // -1: auto
+    if (r.test == RunTest::decode) {
+      batches.push_back(r.batch);
+      EXPECT_EQ(r.n_gen, 16);
+      EXPECT_EQ(r.n_depth, 64);
+    } else {
+      EXPECT_EQ(r.n_prompt, 64);
+      EXPECT_EQ(r.n_ubatch, 512);  // the prefill micro-batch
+    }
+  }
+  EXPECT_EQ(batches, (std::vector<int>{1, 2, 4, 8, 16}));
+  EXPECT_DOUBLE_EQ(set.runs.back().tok_s, 12.44);
 }
 
 // ------------------------------------------------------------------------------------------------ vllm bench serve

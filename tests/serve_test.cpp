@@ -277,6 +277,37 @@ TEST_F(Serve, MethodsAndUnknownPaths) {
   EXPECT_GE(commands.size(), 10u);
 }
 
+// The HTTP library compresses a body for a client that accepts it (Brotli at its slowest setting: seconds for
+// the page); the server sends every answer as it is, whatever the client accepts.
+TEST_F(Serve, AnswersAreSentUncompressedWhateverTheClientAccepts) {
+  httplib::Client c = client();
+  for (const std::string target : {"/", "/api", "/api/predict?hw=m2-max&model=qwen3-coder-q4", "/api/nope",
+                                   "/api/predict?hw=nope"}) {
+    const httplib::Result plain = c.Get(target);
+    ASSERT_TRUE(plain) << target;
+    for (const std::string accepted : {"gzip, deflate, br", "br", "gzip"}) {
+      const httplib::Result answer = c.Get(target, {{"Accept-Encoding", accepted}});
+      ASSERT_TRUE(answer) << target << " " << accepted;
+      EXPECT_EQ(answer->status, plain->status) << target;
+      EXPECT_FALSE(answer->has_header("Content-Encoding")) << target << " " << accepted;
+      EXPECT_EQ(answer->body, plain->body) << target << " " << accepted;
+      EXPECT_EQ(answer->get_header_value("Content-Length"), std::to_string(plain->body.size())) << target;
+      EXPECT_EQ(answer->get_header_value("X-Content-Type-Options"), "nosniff") << target;
+    }
+    const httplib::Result head = c.Head(target);
+    ASSERT_TRUE(head) << target;
+    EXPECT_EQ(head->status, plain->status) << target;
+    EXPECT_TRUE(head->body.empty()) << target;
+  }
+  // What the library refuses itself still gets its message.
+  const httplib::Result big = c.Post("/api/validate", {{"Accept-Encoding", "br"}},
+                                     std::string(serve::Limits::kMaxBodyBytes + 1, 'a'), "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_FALSE(big->has_header("Content-Encoding"));
+  EXPECT_NE(big->body.find("request body larger than"), std::string::npos) << big->body;
+}
+
 json mcp(httplib::Client& c, const json& message, int* status = nullptr) {
   const httplib::Result answer = c.Post("/mcp", message.dump(), "application/json");
   EXPECT_TRUE(answer);

@@ -1,12 +1,16 @@
 // parse_decimal: the number std::from_chars reads, bit for bit, for every text it accepts, and nothing else
-// (it stands in for std::from_chars where the page's compiler lacks it).
+// (it stands in for std::from_chars where the page's compiler lacks it). split_on: the pieces joined again are
+// the text.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "llmfit/text.hpp"
 
@@ -57,6 +61,34 @@ TEST(ParseDecimal, AgreesWithFromCharsOnRandomDecimals) {
       for (int k = 0; k < length; ++k) text += alphabet[random() % alphabet.size()];
     }
     expect_same(text);
+  }
+}
+
+TEST(SplitOn, KeepsEmptyPieces) {
+  using Pieces = std::vector<std::string_view>;
+  EXPECT_EQ(split_on("", '/'), Pieces{""});
+  EXPECT_EQ(split_on("/", '/'), (Pieces{"", ""}));
+  EXPECT_EQ(split_on("/api/show/hw/m2-max", '/'), (Pieces{"", "api", "show", "hw", "m2-max"}));
+  EXPECT_EQ(split_on("a,,b,", ','), (Pieces{"a", "", "b", ""}));
+  EXPECT_EQ(split_on("hw=m2-max", '&'), Pieces{"hw=m2-max"});
+}
+
+TEST(SplitOn, PiecesJoinedAreTheText) {
+  std::mt19937 random(7);
+  const std::string alphabet = "ab/,";
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    const int length = static_cast<int>(random() % 12);
+    for (int k = 0; k < length; ++k) text += alphabet[random() % alphabet.size()];
+    const std::vector<std::string_view> pieces = split_on(text, '/');
+    std::string joined;
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      EXPECT_EQ(pieces[k].find('/'), std::string_view::npos) << "'" << text << "'";
+      if (k > 0) joined += '/';
+      joined += pieces[k];
+    }
+    EXPECT_EQ(joined, text);
+    EXPECT_EQ(pieces.size(), static_cast<std::size_t>(std::count(text.begin(), text.end(), '/')) + 1) << "'" << text << "'";
   }
 }
 

@@ -785,21 +785,65 @@
   // ---------------------------------------------------------------------------------------------------------
   // Updates: each input runs the view's command at once and draws the answer (timed for bench/page_bench.py).
 
+  // The address follows the inputs at most every ADDRESS_INTERVAL_MS: at once after a pause, else once the
+  // interval has passed (the latest state). history.replaceState costs more than the command and the drawing
+  // together (bench/page_bench.py), and Chromium ignores the calls after 200 in 10 s (whatwg/html#11844): a slider
+  // dragged for a few seconds, one call a frame, would leave the address behind. While an update waits,
+  // body[data-address-pending] is set (the browser tests wait for it to clear).
+  const ADDRESS_INTERVAL_MS = 250;
+  const addressTimings = [];
+  window.llmfitAddressTimings = addressTimings;
+  let addressUpdatedAt = -Infinity;
+  let addressTimer = null;
+  function updateAddress() {
+    const started = performance.now();
+    addressTimer = null;
+    addressUpdatedAt = started;
+    try { history.replaceState(null, '', address()); } catch (e) { /* some file:// contexts refuse; the page still works */ }
+    delete document.body.dataset.addressPending;
+    addressTimings.push(performance.now() - started);
+    if (addressTimings.length > 1000) addressTimings.shift();
+  }
+  // Before the history moves: `write` the waiting update into the entry being left, or drop it (popstate: the
+  // entry is already another).
+  function settleAddress(write) {
+    if (addressTimer === null) return;
+    clearTimeout(addressTimer);
+    if (write) updateAddress();
+    else { addressTimer = null; delete document.body.dataset.addressPending; }
+  }
+  function updateAddressSoon() {
+    if (addressTimer !== null) return;
+    const wait = addressUpdatedAt + ADDRESS_INTERVAL_MS - performance.now();
+    if (wait <= 0) { updateAddress(); return; }
+    document.body.dataset.addressPending = 'true';
+    addressTimer = setTimeout(updateAddress, wait);
+  }
+
+  // llmfitTimings: each update in ms; llmfitTimingParts: the same update's run (WebAssembly and JSON.parse),
+  // draw (the answer and a rebuilt form) and address (history, when not left for later) in ms.
   let buildFormSoon = false;
   const timings = [];
+  const timingParts = [];
   window.llmfitTimings = timings;
+  window.llmfitTimingParts = timingParts;
   function update() {
     const started = performance.now();
     const answer = run(state.view.command, commandQuery());
+    const ran = performance.now();
     render(answer);
     if (buildFormSoon) { buildFormSoon = false; buildForm(); }
-    try { history.replaceState(null, '', address()); } catch (e) { /* some file:// contexts refuse; the page still works */ }
-    timings.push(performance.now() - started);
-    if (timings.length > 1000) timings.shift();
+    const drawn = performance.now();
+    updateAddressSoon();
+    const finished = performance.now();
+    timings.push(finished - started);
+    timingParts.push({ run: ran - started, draw: drawn - ran, address: finished - drawn });
+    if (timings.length > 1000) { timings.shift(); timingParts.shift(); }
     document.body.dataset.ready = 'true';
   }
 
   function selectView(view, push) {
+    settleAddress(true);
     const carried = new URLSearchParams();
     for (const [k, v] of state.params) if (KEYS_CARRIED.includes(k) && view.fields.some((f) => f.key === k)) carried.append(k, v);
     state.view = view;
@@ -874,6 +918,7 @@
     state.params = [...initial.params].length > 0 ? initial.params : new URLSearchParams(initial.view.defaults);
     showView(false);
     window.addEventListener('popstate', () => {
+      settleAddress(false);
       const next = viewFromAddress(location.search);
       state.view = next.view;
       state.params = next.params;

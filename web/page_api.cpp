@@ -7,22 +7,7 @@
 #include <string>
 
 #include "in_process.hpp"
-
-namespace {
-
-/// Splits the path-like `command` ("compare", "list/hardware", "show/hw/m2-max") into the command and its words.
-std::vector<std::string> words_of(const std::string& command) {
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  while (start <= command.size()) {
-    const std::size_t slash = std::min(command.find('/', start), command.size());
-    words.push_back(command.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return words;
-}
-
-}  // namespace
+#include "llmfit/text.hpp"
 
 /// The options of `command` ("compare") as the API index describes them: [{"name", "description", "type",
 /// "required", "choices"}]. The text stays valid until the next call.
@@ -44,7 +29,8 @@ extern "C" EMSCRIPTEN_KEEPALIVE const char* llmfit_run(const char* command, cons
   static std::string answer;
   nlohmann::json out;
   try {
-    std::vector<std::string> words = words_of(command != nullptr ? command : "");
+    // The path-like `command` ("compare", "list/hardware", "show/hw/m2-max"): the command, then its words.
+    const std::vector<std::string_view> words = llmfit::split_on(command != nullptr ? command : "", '/');
     const llmfit::cli::CommandSetup* setup = llmfit::cli::find_command(llmfit::cli::page_commands(), words.front());
     if (setup == nullptr) {
       out = {{"status", 2}, {"error", "no command '" + llmfit::excerpt(words.front(), 40) + "'"}};

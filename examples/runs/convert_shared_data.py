@@ -228,6 +228,12 @@ def convert_cpu(rows, keep, drop):
         if hw is None:
             drop.append((i, row, "hardware not in the catalogue"))
             continue
+        if "table 'llama.cpp CPU logs'" in notes and row["test"] == "tg":
+            drop.append((i, row, "not the CPU backend alone: the post's log of this run (a CUDA build, "
+                                 "`llama-sweep-bench -t 48 -fa -ctk q8_0 -ctv q8_0`) reports 'graph splits = 189 "
+                                 "(with bs=1)', two hand-offs per layer between the CPU and CUDA0 at decode, and "
+                                 "the CSV's notes miss its flash attention, threads and q8_0 cache"))
+            continue
         if "OpenBLAS" in notes and row["test"] == "pp":
             drop.append((i, row, "built with OpenBLAS: prefill goes through BLAS, not llama.cpp's CPU kernels "
                                  "(the wave2 README calls this table's pp odd)"))

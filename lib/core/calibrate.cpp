@@ -4,6 +4,7 @@
 #include "llmfit/calibrate.hpp"
 
 #include <Eigen/Dense>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +15,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "llmfit/errors.hpp"
 #include "llmfit/units.hpp"
@@ -34,8 +36,9 @@ constexpr int kExpert = kKernels + 2;
 constexpr int kToken = kKernels + 3;
 constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per decoded weight (compute roof)
 constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
-constexpr int kBatchCompute = kKernels + 6;  // batched decode: inverse share of the tensor peak per further sequence
-constexpr int kDecodeParams = kKernels + 7;
+constexpr int kCpuFlashAttention = kKernels + 6;  // ... with flash attention on
+constexpr int kBatchCompute = kKernels + 7;  // batched decode: inverse share of the tensor peak per further sequence
+constexpr int kDecodeParams = kKernels + 8;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -67,7 +70,9 @@ double lower_bound(int test, int j) {
 /// compute per weight) rather than the chip: fitted per engine × device API × era and shared by every chip
 /// that software runs on. The rest (shares of peak bandwidth and FLOPs) belong to the hardware class.
 bool is_software_param(int test, int j) {
-  if (test == 0) return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention;
+  if (test == 0)
+    return j == kLayer || j == kExpert || j == kToken || j == kCpuCycles || j == kCpuAttention ||
+           j == kCpuFlashAttention;
   return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
 }
 
@@ -75,7 +80,7 @@ double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (te
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
-         : test == 0 && (j == kCpuCycles || j == kCpuAttention) ? "cycles"
+         : test == 0 && (j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention) ? "cycles"
                                         : "us";
 }
 
@@ -93,6 +98,7 @@ std::string param_name(int test, int j) {
     case kExpert: return "expert_overhead_us";
     case kCpuCycles: return "cpu_cycles_per_weight";
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
+    case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     case kBatchCompute: return "batch_compute_efficiency";
     default: return "token_overhead_us";
   }
@@ -114,6 +120,7 @@ std::string param_label(int test, int j) {
     case kExpert: return "cost per active expert per MoE layer (µs)";
     case kCpuCycles: return "CPU core cycles per decoded weight (128-bit SIMD)";
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
+    case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
     default: return "cost per token (µs)";
   }
@@ -133,6 +140,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kToken] = k.token_overhead_us;
     th[kCpuCycles] = k.cpu_cycles_per_weight;
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
+    th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
     th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
@@ -170,6 +178,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.token_overhead_us = decode[kToken];
   base.cpu_cycles_per_weight = decode[kCpuCycles];
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
+  base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
@@ -198,6 +207,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.token_overhead_us = 0;
   k.cpu_cycles_per_weight = 0;
   k.cpu_attention_cycles_per_mac = 0;
+  k.cpu_flash_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
   k.batch_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
@@ -249,6 +259,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
     p.decode[kCpuCycles] = column(&EfficiencyConstants::cpu_cycles_per_weight);
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
+    p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
@@ -423,6 +434,9 @@ struct Solution {
   std::vector<char> fixed;
   double sigma = 0;  // robust scale of the relative residuals at the solution (0 = no runs)
   int runs = 0;
+  /// Huber weight of each row at the solution, in the order of the rows solved (what cross-validation by
+  /// downdating keeps fixed).
+  std::vector<float> huber;
 };
 
 struct Workspace {
@@ -454,6 +468,54 @@ double weighted_median_abs(const std::vector<const Row*>& rows, Workspace& ws) {
     if (below >= 0.5 * total) return value;
   }
   return weighted.back().first;
+}
+
+/// (A + P) θ = b + P m over the free columns, the others held at their value in `theta`; a column that
+/// leaves its physical bounds is held at the bound (listed in `active`) and the rest re-solved.
+void bounded_solve(int test, const MatrixXd& a, const VectorXd& b, const VectorXd& prior_mean,
+                   const MatrixXd& prior_precision, const std::vector<int>& free_columns, VectorXd& theta,
+                   std::vector<int>& active, MatrixXd& system) {
+  const int p = static_cast<int>(theta.size());
+  active.clear();
+  for (int pass = 0; pass <= p; ++pass) {
+    std::vector<int> solve_columns;
+    for (int j : free_columns)
+      if (std::find(active.begin(), active.end(), j) == active.end()) solve_columns.push_back(j);
+    const int m = static_cast<int>(solve_columns.size());
+    if (m == 0) break;
+    // (A + P)_SS θ_S = b_S + (P m)_S − (A + P)_SX θ_X, X = fixed and bound-held columns.
+    const VectorXd pulled = prior_precision * prior_mean;
+    system.resize(m, m);
+    VectorXd rhs(m);
+    for (int u = 0; u < m; ++u) {
+      const int ju = solve_columns[static_cast<std::size_t>(u)];
+      rhs[u] = b[ju] + pulled[ju];
+      for (int j = 0; j < p; ++j)
+        if (std::find(solve_columns.begin(), solve_columns.end(), j) == solve_columns.end())
+          rhs[u] -= (a(ju, j) + prior_precision(ju, j)) * theta[j];
+      for (int v = 0; v < m; ++v) {
+        const int jv = solve_columns[static_cast<std::size_t>(v)];
+        system(u, v) = a(ju, jv) + prior_precision(ju, jv);
+      }
+    }
+    const VectorXd solved = system.colPivHouseholderQr().solve(rhs);
+    int worst = -1;
+    double worst_excess = 0;
+    for (int u = 0; u < m; ++u) {
+      const int j = solve_columns[static_cast<std::size_t>(u)];
+      theta[j] = solved[u];
+      const double lo = lower_bound(test, j), hi = upper_bound(test, j);
+      const double excess = !std::isfinite(solved[u]) ? kInf : std::max(lo - solved[u], solved[u] - hi) / std::max(1e-12, hi - lo);
+      if (excess > worst_excess) {
+        worst_excess = excess;
+        worst = j;
+      }
+    }
+    if (worst < 0) break;
+    theta[worst] = std::clamp(std::isfinite(theta[worst]) ? theta[worst] : lower_bound(test, worst),
+                              lower_bound(test, worst), upper_bound(test, worst));
+    active.push_back(worst);
+  }
 }
 
 /// Minimises Σ h_i ((x_i·θ + o_i − t_i)/t_i)² + (θ − m)ᵀ P (θ − m) over the free columns, with Huber
@@ -499,46 +561,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     }
     // Bounded solve: columns that leave their bounds are held at the bound and the rest re-solved.
     const VectorXd previous = s.theta;
-    active.clear();
-    for (int pass = 0; pass <= p; ++pass) {
-      std::vector<int> solve_columns;
-      for (int j : free_columns)
-        if (std::find(active.begin(), active.end(), j) == active.end()) solve_columns.push_back(j);
-      const int m = static_cast<int>(solve_columns.size());
-      if (m == 0) break;
-      // (A + P)_SS θ_S = b_S + (P m)_S − (A + P)_SX θ_X, X = fixed and bound-held columns.
-      const VectorXd pulled = prior_precision * prior_mean;
-      system.resize(m, m);
-      VectorXd rhs(m);
-      for (int u = 0; u < m; ++u) {
-        const int ju = solve_columns[static_cast<std::size_t>(u)];
-        rhs[u] = b[ju] + pulled[ju];
-        for (int j = 0; j < p; ++j)
-          if (std::find(solve_columns.begin(), solve_columns.end(), j) == solve_columns.end())
-            rhs[u] -= (a(ju, j) + prior_precision(ju, j)) * s.theta[j];
-        for (int v = 0; v < m; ++v) {
-          const int jv = solve_columns[static_cast<std::size_t>(v)];
-          system(u, v) = a(ju, jv) + prior_precision(ju, jv);
-        }
-      }
-      const VectorXd solved = system.colPivHouseholderQr().solve(rhs);
-      int worst = -1;
-      double worst_excess = 0;
-      for (int u = 0; u < m; ++u) {
-        const int j = solve_columns[static_cast<std::size_t>(u)];
-        s.theta[j] = solved[u];
-        const double lo = lower_bound(test, j), hi = upper_bound(test, j);
-        const double excess = !std::isfinite(solved[u]) ? kInf : std::max(lo - solved[u], solved[u] - hi) / std::max(1e-12, hi - lo);
-        if (excess > worst_excess) {
-          worst_excess = excess;
-          worst = j;
-        }
-      }
-      if (worst < 0) break;
-      s.theta[worst] = std::clamp(std::isfinite(s.theta[worst]) ? s.theta[worst] : lower_bound(test, worst),
-                                  lower_bound(test, worst), upper_bound(test, worst));
-      active.push_back(worst);
-    }
+    bounded_solve(test, a, b, prior_mean, prior_precision, free_columns, s.theta, active, system);
     // Relative residuals, robust scale (MAD) and Huber weights.
     for (std::size_t i = 0; i < n; ++i) {
       const Row& r = *rows[i];
@@ -563,6 +586,7 @@ Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& pr
     for (int j : free_columns) change = std::max(change, std::abs(s.theta[j] - previous[j]) / std::max(1e-9, std::abs(s.theta[j])));
     if (iteration > 0 && change < 1e-7) break;
   }
+  s.huber.assign(ws.huber.begin(), ws.huber.end());
   // Standard errors from the final weighted normal matrix (sandwich-free: σ² (A + P)⁻¹).
   std::vector<int> estimated;
   for (int j : free_columns)
@@ -599,21 +623,33 @@ struct Determination {
   std::string refusal;  // when not fittable
 };
 
+/// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
+/// decide which columns the runs determine.
+void add_plain(const Row& r, MatrixXd& a, std::vector<int>& count) {
+  const double w = r.weight / (r.t * r.t);
+  for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+    const int ju = r.column[u];
+    ++count[static_cast<std::size_t>(ju)];
+    for (std::size_t v = 0; v < r.nonzero_count; ++v) a(ju, r.column[v]) += w * r.value[u] * r.value[v];
+  }
+}
+
+Determination determine_from(int test, const MatrixXd& a, const std::vector<int>& count, int n, double tolerance);
+
 Determination determine(int test, const std::vector<const Row*>& rows, double tolerance) {
+  const int p = param_count(test);
+  MatrixXd a = MatrixXd::Zero(p, p);
+  std::vector<int> count(static_cast<std::size_t>(p), 0);
+  for (const Row* r : rows) add_plain(*r, a, count);
+  return determine_from(test, a, count, static_cast<int>(rows.size()), tolerance);
+}
+
+/// Which columns the normal matrix `a` of n runs determines (`count`: runs with a nonzero in each column).
+Determination determine_from(int test, const MatrixXd& a, const std::vector<int>& count, int n, double tolerance) {
   const int p = param_count(test);
   Determination d;
   d.determined.assign(static_cast<std::size_t>(p), 0);
   d.why_kept.assign(static_cast<std::size_t>(p), "");
-  MatrixXd a = MatrixXd::Zero(p, p);
-  std::vector<int> count(static_cast<std::size_t>(p), 0);
-  for (const Row* r : rows) {
-    const double w = r->weight / (r->t * r->t);
-    for (std::size_t u = 0; u < r->nonzero_count; ++u) {
-      const int ju = r->column[u];
-      ++count[static_cast<std::size_t>(ju)];
-      for (std::size_t v = 0; v < r->nonzero_count; ++v) a(ju, r->column[v]) += w * r->value[u] * r->value[v];
-    }
-  }
   if (test == 0)
     for (int j = 0; j < kKernels; ++j) d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
   // Priority: the bandwidth terms (kernel families with most runs first), then the fixed costs.
@@ -622,7 +658,7 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention});
+    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention});
   } else {
     order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }
@@ -672,7 +708,6 @@ Determination determine(int test, const std::vector<const Row*>& rows, double to
     const double smallest = std::max(eigen.eigenvalues().minCoeff(), 1e-300);
     d.condition_number = std::sqrt(eigen.eigenvalues().maxCoeff() / smallest);
   }
-  const int n = static_cast<int>(rows.size());
   if (n == 0) {
     d.refusal = "no runs";
   } else if (d.rank < 2) {
@@ -709,7 +744,8 @@ struct Hierarchy {
 /// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
-  if (test == 0) return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention ? 1.0 : 10.0;  // µs; cycles; µs
+  if (test == 0)
+    return j == kToken ? 100.0 : j == kCpuCycles || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
   return j == kDequant ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
@@ -727,6 +763,18 @@ MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_s
     precision(j, j) = std::pow(sigma / (relative_spread * size), 2);
   }
   return precision;
+}
+
+/// Runs of one machine move the profile's entry for that machine within the entry's own cross-validated error
+/// (10 % where it states none): the prior a one-chip fit is shrunk toward.
+Solution machine_prior(int test, const EfficiencyProfile& before, const GroupKey& key) {
+  const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
+  Solution prior;
+  prior.theta = theta_of(test, entry.constants);
+  prior.sigma = entry.uncertainty.known
+                    ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
+                    : 0.1;
+  return prior;
 }
 
 /// Alternating fits of the class and software levels; the constants settle to < 0.1 % within these.
@@ -765,13 +813,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       // Runs of one machine: what they determine moves from the profile's entry for that machine, within the
       // profile's own cross-validated error; the rest stays at the profile's value.
       const Row& first = *rows.front();
-      const GroupKey& key = d.class_groups[static_cast<std::size_t>(first.class_group)];
-      const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
-      Solution prior;
-      prior.theta = theta_of(test, entry.constants);
-      prior.sigma = entry.uncertainty.known
-                        ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
-                        : 0.1;
+      const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first.class_group)]);
       level0.push_back(solve(test, rows, prior.theta, shrinkage_precision(test, prior, options.shrinkage_spread), fixed,
                              options, ws));
     }
@@ -847,6 +889,223 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
   return h;
 }
 
+// ------------------------------------------------------------------------------------------------
+// Cross-validation by downdating: the normal equations are sums over runs, so a fit without one fold is
+// the full sums minus the fold's. Each cell (a test's runs of one class group and one era group) keeps
+// its sums per fold; a fold's fit re-solves the small systems of every level. What is exact: the
+// determination of columns, the bounds, the shrinkage and the backfitting sweeps on the downdated sums.
+// What is approximated: each row's Huber weights (level 0, class, software) and the engines' robust
+// scales (which set the shrinkage precision) stay those of the full fit, i.e. one IRLS step from the full
+// fit rather than iterations to the fold's own optimum.
+
+/// One cell's normal equations: with the Huber weights of level 0 (a0, b0), of the class level (a1, b1)
+/// and of the software level (a2, b2), and without Huber weights (plain, count: what determines columns).
+struct CellSums {
+  MatrixXd a0, a1, a2, plain;
+  VectorXd b0, b1, b2;
+  std::vector<int> count;
+  int runs = 0;
+
+  explicit CellSums(int p)
+      : a0(MatrixXd::Zero(p, p)), a1(MatrixXd::Zero(p, p)), a2(MatrixXd::Zero(p, p)), plain(MatrixXd::Zero(p, p)),
+        b0(VectorXd::Zero(p)), b1(VectorXd::Zero(p)), b2(VectorXd::Zero(p)), count(static_cast<std::size_t>(p), 0) {}
+
+  void add(const Row& r, double h0, double h1, double h2) {
+    const double w = r.weight / (r.t * r.t);
+    const double target = r.t - r.offset;
+    for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+      const int ju = r.column[u];
+      const double xu = r.value[u];
+      b0[ju] += w * h0 * xu * target;
+      b1[ju] += w * h1 * xu * target;
+      b2[ju] += w * h2 * xu * target;
+      for (std::size_t v = 0; v < r.nonzero_count; ++v) {
+        const double xx = w * xu * r.value[v];
+        a0(ju, r.column[v]) += h0 * xx;
+        a1(ju, r.column[v]) += h1 * xx;
+        a2(ju, r.column[v]) += h2 * xx;
+      }
+    }
+    add_plain(r, plain, count);
+    ++runs;
+  }
+
+  void subtract(const CellSums& o) {
+    a0 -= o.a0;
+    a1 -= o.a1;
+    a2 -= o.a2;
+    plain -= o.plain;
+    b0 -= o.b0;
+    b1 -= o.b1;
+    b2 -= o.b2;
+    for (std::size_t j = 0; j < count.size(); ++j) count[j] -= o.count[j];
+    runs -= o.runs;
+  }
+};
+
+struct Cell {
+  int test = 0;
+  int class_group = 0;
+  int era_group = 0;
+  int backend = 0;
+};
+
+/// The fits without each fold in turn (index: fold), by downdating the full fit `full`.
+std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, const EfficiencyProfile& before,
+                                      const CalibrationOptions& options) {
+  std::vector<Cell> cells;
+  std::vector<CellSums> total;
+  std::vector<std::vector<std::pair<int, CellSums>>> by_fold(d.folds.size());
+  {
+    std::map<std::tuple<int, int, int>, int> cell_index;
+    std::vector<std::map<int, std::size_t>> fold_cell(d.folds.size());
+    for (int test = 0; test < kTests; ++test) {
+      const auto t = static_cast<std::size_t>(test);
+      const int p = param_count(test);
+      // Position of each row among the rows of its level-0, class and software solves (their Huber weights).
+      std::vector<std::size_t> at0(d.backends.size(), 0), at1(d.class_groups.size(), 0), at2(d.era_groups.size(), 0);
+      auto weight = [](const Solution& s, std::size_t& at) {
+        const std::size_t i = at++;
+        return i < s.huber.size() ? static_cast<double>(s.huber[i]) : 1.0;
+      };
+      for (const Row& r : d.rows[t]) {
+        const double h0 = weight(full.backend_fit[t][static_cast<std::size_t>(r.backend)], at0[static_cast<std::size_t>(r.backend)]);
+        const double h1 = weight(full.class_fit[t][static_cast<std::size_t>(r.class_group)], at1[static_cast<std::size_t>(r.class_group)]);
+        const double h2 = weight(full.era_fit[t][static_cast<std::size_t>(r.era_group)], at2[static_cast<std::size_t>(r.era_group)]);
+        const auto [it, added] = cell_index.try_emplace({test, r.class_group, r.era_group}, static_cast<int>(cells.size()));
+        if (added) {
+          cells.push_back({test, r.class_group, r.era_group, r.backend});
+          total.emplace_back(p);
+        }
+        const int cell = it->second;
+        total[static_cast<std::size_t>(cell)].add(r, h0, h1, h2);
+        auto& mine = fold_cell[static_cast<std::size_t>(r.fold)];
+        const auto [at, fresh] = mine.try_emplace(cell, by_fold[static_cast<std::size_t>(r.fold)].size());
+        if (fresh) by_fold[static_cast<std::size_t>(r.fold)].emplace_back(cell, CellSums(p));
+        by_fold[static_cast<std::size_t>(r.fold)][at->second].second.add(r, h0, h1, h2);
+      }
+    }
+  }
+
+  std::vector<Hierarchy> fits(d.folds.size());
+  std::vector<int> active;
+  MatrixXd system;
+  for (std::size_t f = 0; f < d.folds.size(); ++f) {
+    std::vector<CellSums> sums = total;
+    for (const auto& [cell, held] : by_fold[f]) sums[static_cast<std::size_t>(cell)].subtract(held);
+    Hierarchy& h = fits[f];
+    h.kernel_has_data.assign(d.backends.size(), {});
+    h.backend_fitted.assign(d.backends.size(), 0);
+    for (int test = 0; test < kTests; ++test) {
+      const auto t = static_cast<std::size_t>(test);
+      const int p = param_count(test);
+      auto& det = h.determination[t];
+      auto& level0 = h.backend_fit[t];
+      for (std::size_t b = 0; b < d.backends.size(); ++b) {
+        MatrixXd a = MatrixXd::Zero(p, p), plain = MatrixXd::Zero(p, p);
+        VectorXd rhs = VectorXd::Zero(p);
+        std::vector<int> count(static_cast<std::size_t>(p), 0);
+        int runs = 0;
+        int first_class = -1;  // the class group of the backend's first run (one chip: its profile entry)
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          if (cells[c].test != test || cells[c].backend != static_cast<int>(b) || sums[c].runs == 0) continue;
+          a += sums[c].a0;
+          rhs += sums[c].b0;
+          plain += sums[c].plain;
+          for (int j = 0; j < p; ++j) count[static_cast<std::size_t>(j)] += sums[c].count[static_cast<std::size_t>(j)];
+          runs += sums[c].runs;
+          if (first_class < 0 || cells[c].class_group < first_class) first_class = cells[c].class_group;
+        }
+        det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
+        const Determination& dt = det.back();
+        if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+        if (dt.fittable) h.backend_fitted[b] = 1;
+        Solution s;
+        s.theta = theta_of(test, backend_prior(before, d.backends[b]));
+        MatrixXd precision = MatrixXd::Zero(p, p);
+        if (d.one_chip && runs > 0) {  // as fit_hierarchy: shrunk toward the profile's entry for the machine
+          const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first_class)]);
+          s.theta = prior.theta;
+          precision = shrinkage_precision(test, prior, options.shrinkage_spread);
+        }
+        std::vector<int> free_columns;
+        for (int j = 0; j < p; ++j)
+          if (dt.determined[static_cast<std::size_t>(j)]) free_columns.push_back(j);
+        const VectorXd mean = s.theta;
+        if (runs > 0) bounded_solve(test, a, rhs, mean, precision, free_columns, s.theta, active, system);
+        s.sigma = full.backend_fit[t][b].sigma;
+        s.runs = runs;
+        level0.push_back(std::move(s));
+      }
+      // The two crossed levels, backfitted on the downdated sums as fit_hierarchy does on the rows.
+      auto backend_of = [&](Backend backend) {
+        return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
+      };
+      auto start = [&](const GroupKey& key) {
+        const std::size_t b = backend_of(key.backend);
+        Solution s0;
+        s0.theta = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
+        for (int j = 0; j < p; ++j)
+          if (det[b].determined[static_cast<std::size_t>(j)]) s0.theta[j] = level0[b].theta[j];
+        return s0;
+      };
+      auto& level1 = h.class_fit[t];
+      auto& level2 = h.era_fit[t];
+      for (const GroupKey& key : d.class_groups) level1.push_back(start(key));
+      for (const GroupKey& key : d.era_groups) level2.push_back(start(key));
+      auto fit_level = [&](bool software, std::size_t group) {
+        const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
+        const std::size_t b = backend_of(key.backend);
+        Solution& current = software ? level2[group] : level1[group];
+        VectorXd mean = current.theta;
+        std::vector<int> free_columns;
+        for (int j = 0; j < p; ++j)
+          if (det[b].determined[static_cast<std::size_t>(j)] && is_software_param(test, j) == software) {
+            free_columns.push_back(j);
+            mean[j] = level0[b].theta[j];
+          }
+        MatrixXd a = MatrixXd::Zero(p, p);
+        VectorXd rhs = VectorXd::Zero(p);
+        int runs = 0;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          const Cell& cell = cells[c];
+          if (cell.test != test || (software ? cell.era_group : cell.class_group) != static_cast<int>(group) ||
+              sums[c].runs == 0)
+            continue;
+          const MatrixXd& ac = software ? sums[c].a2 : sums[c].a1;
+          const VectorXd& bc = software ? sums[c].b2 : sums[c].b1;
+          // The other level's columns at its current values: moved into the offset.
+          const VectorXd& other = software ? level1[static_cast<std::size_t>(cell.class_group)].theta
+                                           : level2[static_cast<std::size_t>(cell.era_group)].theta;
+          for (int j = 0; j < p; ++j) {
+            if (is_software_param(test, j) != software) continue;
+            rhs[j] += bc[j];
+            for (int k = 0; k < p; ++k) {
+              if (is_software_param(test, k) == software)
+                a(j, k) += ac(j, k);
+              else
+                rhs[j] -= ac(j, k) * other[k];
+            }
+          }
+          runs += sums[c].runs;
+        }
+        Solution s;
+        s.theta = mean;
+        s.runs = runs;
+        if (runs > 0)
+          bounded_solve(test, a, rhs, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), free_columns,
+                        s.theta, active, system);
+        current = std::move(s);
+      };
+      for (int sweep = 0; sweep < kBackfittingSweeps; ++sweep) {
+        for (std::size_t g = 0; g < d.class_groups.size(); ++g) fit_level(false, g);
+        for (std::size_t e = 0; e < d.era_groups.size(); ++e) fit_level(true, e);
+      }
+    }
+  }
+  return fits;
+}
+
 /// The software a class's current (untagged) entry uses: the newest era with runs of the same engine and
 /// device API, on any chip (an H100 gets the 2025 CUDA costs measured on consumer cards).
 int newest_era(const Data& d, const Hierarchy& h, int class_group) {
@@ -892,6 +1151,9 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     const GroupKey& key = d.class_groups[g];
     const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
     if (!h.backend_fitted[b]) continue;
+    // A class without runs (held out by cross-validation) gets no entry: lookup falls back to the literature
+    // constants, as it does for every class the shipped data lack, so its CV error is what such a class gets.
+    if (h.class_fit[0][g].runs + h.class_fit[1][g].runs == 0) continue;
     const EfficiencyConstants& base = prior_for(before, key.backend, key.api, key.hw_class);
     const int current = newest_era(d, h, static_cast<int>(g));
     for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
@@ -997,6 +1259,26 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
+
+std::string_view to_string(CrossValidationUnit unit) noexcept {
+  switch (unit) {
+    case CrossValidationUnit::hardware: return "hardware";
+    case CrossValidationUnit::source: return "source";
+    case CrossValidationUnit::model: return "model";
+    case CrossValidationUnit::hardware_class: return "class";
+  }
+  return "hardware";
+}
+
+std::optional<CrossValidationUnit> parse_cross_validation_unit(std::string_view name) noexcept {
+  for (CrossValidationUnit unit : kAllCrossValidationUnits)
+    if (to_string(unit) == name) return unit;
+  return std::nullopt;
+}
+
+std::string cross_validation_name(CrossValidationUnit unit) {
+  return "leave-one-" + std::string(to_string(unit)) + "-out";
+}
 
 MemoryFit RunCase::placement() const noexcept {
   MemoryFit fit;
@@ -1332,70 +1614,224 @@ void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>
   }
 }
 
-/// Cross-validated errors, pooled and per class group.
-struct CrossValidation {
-  std::vector<std::array<double, kTests>> class_sum;
-  std::vector<std::array<int, kTests>> class_n;
+/// The cross-validation unit a run belongs to under `unit`.
+std::string fold_name(const RunCase& c, const Data& d, int class_group, CrossValidationUnit unit) {
+  switch (unit) {
+    case CrossValidationUnit::hardware: return c.hardware->id;
+    case CrossValidationUnit::model: return c.model->id;
+    case CrossValidationUnit::hardware_class: return std::to_string(class_group);
+    case CrossValidationUnit::source: {
+      // The publication: a run's source up to its first space (a URL, without the build or transcription
+      // notes after it), else the file it was read from.
+      const std::string& source = c.run->source.str();
+      const std::string publication = source.substr(0, source.find_first_of(" \t"));
+      return publication.empty() ? c.run->file.str() : publication;
+    }
+  }
+  (void)d;
+  return c.hardware->id;
+}
+
+/// Reassigns every row to its fold under `unit`.
+void set_folds(const std::vector<RunCase>& cases, CrossValidationUnit unit, Data& d) {
+  std::map<std::string, int> index;
+  d.folds.clear();
+  for (auto& rows : d.rows)
+    for (Row& r : rows) {
+      const auto f = index.try_emplace(fold_name(cases[r.case_index], d, r.class_group, unit), static_cast<int>(d.folds.size()));
+      if (f.second) d.folds.push_back(f.first->first);
+      r.fold = f.first->second;
+    }
+}
+
+/// Per case (index as in the input): the tokens/s a fit without the case's fold predicts (0 = not predicted).
+struct CvPredictions {
+  std::vector<double> predicted;
+  int unpredicted = 0;  // held-out runs whose engine had no other runs of their test
 };
 
-/// Leave one hardware out: refit without a chip's runs, predict them.
-CrossValidation cross_validate(const std::vector<RunCase>& cases, const Data& data, const EfficiencyProfile& before,
-                               const CalibrationOptions& options, Workspace& ws, CalibrationReport& report) {
-  CrossValidation cv{std::vector<std::array<double, kTests>>(data.class_groups.size(), {0, 0}),
-                     std::vector<std::array<int, kTests>>(data.class_groups.size(), {0, 0})};
-  report.predicted_cv.assign(cases.size(), 0.0);
-  if (!options.cross_validate) return cv;
-  std::array<std::vector<double>, kErrorBuckets> cv_ape;
+/// Refits without each fold in turn (exactly, or by downdating the full fit's normal equations) and
+/// predicts the fold's runs. A held-out run whose engine and test are left with no determined fit is
+/// predicted with the literature defaults when `literature_fallback` (what a class without runs gets: the
+/// leave-one-class-out figure), else not predicted.
+CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data, const Hierarchy& full,
+                             const EfficiencyProfile& before, const CalibrationOptions& options, bool literature_fallback,
+                             Workspace& ws);
+
+/// Mean, median and mean signed error of the predicted runs, per engine × API and per engine × API × class.
+std::vector<GroupError> group_errors(const std::vector<RunCase>& cases, const Data& data,
+                                     const std::vector<double>& predicted) {
+  struct Tally {
+    std::vector<double> ape;
+    double signed_sum = 0;
+    double weight_sum = 0, weighted_ape_sum = 0;
+    std::set<int> chips, folds;
+  };
+  // Key: backend, api, class (-1 = every class), error bucket (decode, prefill, batched decode).
+  std::map<std::tuple<int, int, int, int>, Tally> tallies;
+  for (int test = 0; test < kTests; ++test)
+    for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
+      const double p = predicted[r.case_index];
+      if (!(p > 0)) continue;
+      const RunCase& c = cases[r.case_index];
+      const double measured = c.run->tok_s;
+      const int bucket = static_cast<int>(error_bucket(c));
+      for (const int hw_class : {-1, static_cast<int>(c.hardware_class)}) {
+        Tally& t = tallies[{static_cast<int>(c.run->backend), static_cast<int>(c.run->api), hw_class, bucket}];
+        t.ape.push_back(ape_pct(p, measured));
+        t.signed_sum += 100.0 * (p - measured) / measured;
+        t.weight_sum += r.weight;
+        t.weighted_ape_sum += r.weight * t.ape.back();
+        t.chips.insert(r.hardware);
+        t.folds.insert(r.fold);
+      }
+    }
+  std::vector<GroupError> out;
+  for (auto& [key, t] : tallies) {
+    const auto& [backend, api, hw_class, bucket] = key;
+    GroupError g;
+    g.backend = static_cast<Backend>(backend);
+    g.api = static_cast<DeviceApi>(api);
+    if (hw_class >= 0) g.hardware_class = static_cast<HardwareClass>(hw_class);
+    g.test = bucket == 1 ? RunTest::prefill : RunTest::decode;
+    g.batched = bucket == 2;
+    g.label = std::string(to_string(g.backend)) + " · " + std::string(to_string(g.api)) +
+              (g.hardware_class ? " · " + std::string(to_string(*g.hardware_class)) : std::string());
+    g.n = static_cast<int>(t.ape.size());
+    g.chips = static_cast<int>(t.chips.size());
+    g.folds = static_cast<int>(t.folds.size());
+    g.signed_pct = t.signed_sum / g.n;
+    g.configurations = t.weight_sum;
+    g.configuration_mape_pct = t.weight_sum > 0 ? t.weighted_ape_sum / t.weight_sum : 0;
+    const ErrorSummary s = summarise_errors(std::move(t.ape));
+    g.mape_pct = s.mape_pct;
+    g.median_ape_pct = s.median_ape_pct;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data, const Hierarchy& full,
+                             const EfficiencyProfile& before, const CalibrationOptions& options, bool literature_fallback,
+                             Workspace& ws) {
+  CvPredictions out;
+  out.predicted.assign(cases.size(), 0.0);
+  std::vector<Hierarchy> downdated;
+  if (options.downdate) downdated = downdated_fits(data, full, before, options);
   for (std::size_t held = 0; held < data.folds.size(); ++held) {
-    std::vector<char> include(data.folds.size(), 1);
-    include[held] = 0;
-    const Hierarchy fold = fit_hierarchy(data, include, before, options, ws);
+    Hierarchy refitted;
+    if (!options.downdate) {
+      std::vector<char> include(data.folds.size(), 1);
+      include[held] = 0;
+      refitted = fit_hierarchy(data, include, before, options, ws);
+    }
+    const Hierarchy& fold = options.downdate ? downdated[held] : refitted;
     const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
     for (int test = 0; test < kTests; ++test) {
       for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
         if (r.fold != static_cast<int>(held)) continue;
         const RunCase& c = cases[r.case_index];
         const auto b = static_cast<std::size_t>(r.backend);
-        if (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable) {
-          ++report.cv_unpredicted;
+        // Without a fit of its engine and test the profile falls back to the literature constants.
+        if (!literature_fallback &&
+            (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable)) {
+          ++out.unpredicted;
           continue;
         }
-        const double predicted = predict_run_tok_s(
+        out.predicted[r.case_index] = predict_run_tok_s(
             c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
-        const double error = ape_pct(predicted, c.run->tok_s);
-        report.predicted_cv[r.case_index] = predicted;
-        cv_ape[error_bucket(c)].push_back(error);
-        cv.class_sum[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)] += error;
-        ++cv.class_n[static_cast<std::size_t>(r.class_group)][static_cast<std::size_t>(test)];
       }
     }
   }
-  report.decode_cv = summarise_errors(cv_ape[0]);
-  report.prefill_cv = summarise_errors(cv_ape[1]);
-  report.batched_cv = summarise_errors(cv_ape[2]);
-  return cv;
+  return out;
 }
 
-/// Uncertainty ranges on the entries: the cross-validated error of the class (≥ 5 held-out runs), else of
-/// the whole fit; without cross-validation, the in-sample error.
-void set_uncertainty(const Data& data, const CrossValidation& cv, const CalibrationOptions& options,
-                     CalibrationReport& report) {
+const GroupError* find_group(const std::vector<GroupError>& groups, Backend backend, DeviceApi api,
+                             std::optional<HardwareClass> hw_class, RunTest test) {
+  for (const GroupError& g : groups)
+    if (g.backend == backend && g.api == api && g.hardware_class == hw_class && g.test == test && !g.batched) return &g;
+  return nullptr;
+}
+
+/// The fewest held-out runs a group's own cross-validated figure is drawn from; below it, the pooled one.
+constexpr int kMinGroupRuns = 5;
+
+/// Uncertainty ranges on the entries, each saying where it comes from: the leave-one-hardware-out error of
+/// the entry's engine × API × class (≥ 5 held-out runs; else the pooled one), and for a class measured on one
+/// chip also its leave-one-model-out error on that chip. Groups without runs: the leave-one-class-out error
+/// (the median over the held-out classes), kept as the profile's `unmeasured` figure. Without
+/// cross-validation: the in-sample error, said so.
+void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, const std::vector<GroupError>& lomo,
+                     const std::vector<GroupError>& loco, const CalibrationOptions& options, CalibrationReport& report) {
+  const bool cv = options.cross_validate;
+  // Runs of one chip: the entries' figures are leave-one-model-out (`loho` holds them).
+  const char* scheme = data.one_chip ? "leave-one-model-out" : "leave-one-hardware-out";
   for (ProfileEntry& entry : report.profile.entries) {
-    double decode = (options.cross_validate ? report.decode_cv : report.decode_after).mape_pct;
-    double prefill = (options.cross_validate ? report.prefill_cv : report.prefill_after).mape_pct;
-    for (std::size_t g = 0; g < data.class_groups.size() && options.cross_validate; ++g) {
-      const GroupKey& key = data.class_groups[g];
-      const bool same_engine = key.backend == entry.backend ||
-                               (entry.backend == Backend::ollama && key.backend == Backend::llama_cpp);
-      if (!same_engine || !entry.hardware_class || *entry.hardware_class != key.hw_class ||
-          (entry.api && *entry.api != key.api))
-        continue;
-      if (cv.class_n[g][0] >= 5) decode = cv.class_sum[g][0] / cv.class_n[g][0];
-      if (cv.class_n[g][1] >= 5) prefill = cv.class_sum[g][1] / cv.class_n[g][1];
+    if (entry.fitted_runs == 0) continue;  // layered over another profile: its own figure stays
+    const bool via_llama = entry.backend == Backend::ollama &&
+                           std::none_of(data.backends.begin(), data.backends.end(), [](Backend b) { return b == Backend::ollama; });
+    const Backend fitted_backend = via_llama ? Backend::llama_cpp : entry.backend;
+    double decode = (cv ? report.decode_cv : report.decode_after).mape_pct;
+    double prefill = (cv ? report.prefill_cv : report.prefill_after).mape_pct;
+    std::string basis = cv ? std::string(scheme) + ", all runs pooled" : "in sample (not cross-validated)";
+    const std::optional<HardwareClass> hw_class = entry.hardware_class;
+    if (cv && entry.api && hw_class) {
+      const GroupError* d = find_group(loho, fitted_backend, *entry.api, hw_class, RunTest::decode);
+      const GroupError* p = find_group(loho, fitted_backend, *entry.api, hw_class, RunTest::prefill);
+      if (d != nullptr && d->n >= kMinGroupRuns) decode = d->mape_pct;
+      if (p != nullptr && p->n >= kMinGroupRuns) prefill = p->mape_pct;
+      const int runs = (d ? d->n : 0) + (p ? p->n : 0);
+      const int chips = std::max(d ? d->chips : 0, p ? p->chips : 0);
+      if (runs > 0)
+        basis = fmt::format("{}, {} decode and {} prefill runs on {} chip{}", scheme, d ? d->n : 0, p ? p->n : 0, chips,
+                            chips == 1 ? "" : "s");
+      if (runs == 0 && !data.one_chip) {
+        // No other chip of the engine to hold this one out against: its own runs, one model at a time.
+        const GroupError* md = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::decode);
+        const GroupError* mp = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::prefill);
+        if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
+        if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
+        if (md != nullptr || mp != nullptr)
+          basis = fmt::format("one chip measured and no other chip of the engine: leave-one-model-out on it, {} decode "
+                              "and {} prefill runs; how far another chip is off is not measured",
+                              md ? md->n : 0, mp ? mp->n : 0);
+      } else if (chips == 1 && !data.one_chip) {
+        // One chip of the class: held out, the class has no runs left and gets the literature constants, which
+        // says nothing of another chip with this entry. The range is the measured chip's own leave-one-model-out
+        // error; the words give the other figure.
+        const GroupError* md = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::decode);
+        const GroupError* mp = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::prefill);
+        const double unseen_decode = decode, unseen_prefill = prefill;
+        if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
+        if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
+        basis = fmt::format("one chip measured: leave-one-model-out on it, {} decode and {} prefill runs; another chip "
+                            "of the class is not measured (held out whole, the class falls back to literature "
+                            "constants: ±{:.0f} % decode, ±{:.0f} % prefill)",
+                            md ? md->n : 0, mp ? mp->n : 0, unseen_decode, unseen_prefill);
+      }
+      if (via_llama) basis += " (llama.cpp runs; no Ollama runs)";
     }
     entry.uncertainty.known = true;
     entry.uncertainty.decode_relative_error = decode / 100.0;
     entry.uncertainty.prefill_relative_error = prefill / 100.0;
+    entry.uncertainty.basis = std::move(basis);
+  }
+  // Classes without runs: the typical (median) error over the classes held out whole.
+  std::array<std::vector<double>, kTests> per_class;
+  int classes = 0;
+  for (const GroupError& g : loco) {
+    if (!g.hardware_class || g.n < kMinGroupRuns) continue;
+    per_class[g.test == RunTest::decode ? 0 : 1].push_back(g.mape_pct);
+    if (g.test == RunTest::decode) ++classes;
+  }
+  if (!per_class[0].empty() && !per_class[1].empty()) {
+    report.profile.unmeasured.known = true;
+    report.profile.unmeasured.decode_relative_error = summarise_errors(per_class[0]).median_ape_pct / 100.0;
+    report.profile.unmeasured.prefill_relative_error = summarise_errors(per_class[1]).median_ape_pct / 100.0;
+    report.profile.unmeasured.basis =
+        fmt::format("leave-one-class-out: the median error over {} engine · API · class groups, each predicted "
+                    "without its runs",
+                    classes);
   }
 }
 
@@ -1403,7 +1839,6 @@ void set_uncertainty(const Data& data, const CrossValidation& cv, const Calibrat
 /// stays the profile's. The notes say which constants the runs moved (by more than 2 % and more than their
 /// standard error would explain by chance).
 void layer_over(const EfficiencyProfile& before, const std::string& chip, CalibrationReport& report) {
-  report.cross_validation_unit = "model";
   const std::size_t fitted_count = report.profile.entries.size();
   for (std::size_t i = 0; i < fitted_count; ++i) {
     ProfileEntry& entry = report.profile.entries[i];
@@ -1446,19 +1881,66 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
                             const CalibrationOptions& options) {
   CalibrationReport report;
   const std::vector<char> usable = usable_runs(cases, report);
-  const Data data = build_data(cases, usable, before);
+  Data data = build_data(cases, usable, before);
+  const CrossValidationUnit unit =
+      options.cross_validation_unit.value_or(data.one_chip ? CrossValidationUnit::model : CrossValidationUnit::hardware);
+  if (data.one_chip && options.cross_validate &&
+      (unit == CrossValidationUnit::hardware || unit == CrossValidationUnit::hardware_class))
+    throw InputError("calibrate: all runs are of one chip (" + data.hardware.front() + "): leaving one " +
+                     std::string(to_string(unit)) + " out leaves nothing to fit; use " + field("cross_validation_unit") + " model or source");
+  report.cross_validation_unit = std::string(to_string(unit));
   Workspace ws;
   const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
   require_something_fitted(data, h);
   report.profile = build_profile(data, h, before, options);
-  if (data.one_chip) layer_over(before, data.hardware.front(), report);
   report.decode_runs = static_cast<int>(data.rows[0].size());
   report.prefill_runs = static_cast<int>(data.rows[1].size());
   report.hardware_count = static_cast<int>(data.hardware.size());
   report_groups(data, h, before, report);
   in_sample_errors(cases, usable, before, report);
-  const CrossValidation cv = cross_validate(cases, data, before, options, ws, report);
-  set_uncertainty(data, cv, options, report);
+
+  // Cross-validation: the scheme asked for, for the report; leave-one-hardware-out (or -model-out for one
+  // chip), -model-out and -class-out for the profile's uncertainty ranges.
+  report.predicted_cv.assign(cases.size(), 0.0);
+  std::vector<GroupError> loho, lomo, loco;
+  if (options.cross_validate) {
+    auto run = [&](CrossValidationUnit u) {
+      set_folds(cases, u, data);
+      CvPredictions cv = cross_validate(cases, data, h, before, options, u == CrossValidationUnit::hardware_class, ws);
+      std::vector<GroupError> groups = group_errors(cases, data, cv.predicted);
+      return std::make_pair(std::move(cv), std::move(groups));
+    };
+    // Not a structured binding: clang 14 (the page's Emscripten) cannot capture one in the lambda below.
+    auto reported_run = run(unit);
+    CvPredictions& reported = reported_run.first;
+    const std::vector<GroupError>& reported_groups = reported_run.second;
+    report.predicted_cv = std::move(reported.predicted);
+    report.cv_unpredicted = reported.unpredicted;
+    report.cv_groups = reported_groups;
+    std::array<std::vector<double>, kErrorBuckets> cv_ape;
+    for (int test = 0; test < kTests; ++test)
+      for (const Row& r : data.rows[static_cast<std::size_t>(test)])
+        if (report.predicted_cv[r.case_index] > 0)
+          cv_ape[error_bucket(cases[r.case_index])].push_back(
+              ape_pct(report.predicted_cv[r.case_index], cases[r.case_index].run->tok_s));
+    report.decode_cv = summarise_errors(std::move(cv_ape[0]));
+    report.prefill_cv = summarise_errors(std::move(cv_ape[1]));
+    report.batched_cv = summarise_errors(std::move(cv_ape[2]));
+    auto groups_of = [&](CrossValidationUnit u) { return u == unit ? reported_groups : run(u).second; };
+    if (data.one_chip) {
+      loho = groups_of(CrossValidationUnit::model);
+    } else {
+      loho = groups_of(CrossValidationUnit::hardware);
+      lomo = groups_of(CrossValidationUnit::model);
+      loco = groups_of(CrossValidationUnit::hardware_class);
+    }
+  }
+  set_uncertainty(data, loho, lomo, loco, options, report);
+  if (data.one_chip) {
+    report.layered = true;
+    report.profile.unmeasured = before.unmeasured;
+    layer_over(before, data.hardware.front(), report);
+  }
   if (report.offloaded_runs > 0)
     report.notes.push_back(std::to_string(report.offloaded_runs) +
                            " run(s) do not fit on the accelerator per the catalogue: predicted with offload, not fitted");

@@ -87,12 +87,8 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
   if (text.empty())
     throw InputError(
         fmt::format("{0}: missing; name the machines, e.g. {0} m4-pro:4 or m4-max-40c,m4-pro:2", field("hardware")));
-  std::size_t start = 0;
   int item = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const std::string_view entry = text.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                                      : comma - start);
+  for (const std::string_view entry : split_on(text, ',')) {
     ++item;
     if (entry.empty()) throw InputError(fmt::format("{}: machine {} is empty (stray comma?)", field("hardware"), item));
     std::string_view id = entry;
@@ -125,8 +121,6 @@ std::vector<ClusterNodeSpec> parse_cluster_nodes(const Catalog& catalog, std::st
     if (memory_gib == 0) memory_gib = choice.memory_gib;
     for (int i = 0; i < machines; ++i) nodes.push_back({choice.hardware, memory_gib});
     if (nodes.size() > 64) throw InputError(field("hardware") + ": at most 64 machines in a cluster");
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   return nodes;
 }

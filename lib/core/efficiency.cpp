@@ -1,7 +1,10 @@
 #include "llmfit/efficiency.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 namespace llmfit {
 namespace {
@@ -197,6 +200,32 @@ const ProfileEntry& EfficiencyProfile::lookup_era(Backend backend, DeviceApi api
     }
   }
   return best != nullptr ? *best : lookup(backend, api, hw_class);
+}
+
+PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, const ProfileEntry& entry,
+                                             Backend backend, DeviceApi api, HardwareClass hw_class) {
+  PredictionUncertainty u;
+  u.measured_runs = entry.fitted_runs;
+  if (entry.fitted_runs > 0) {
+    u.known = entry.uncertainty.known;
+    u.decode_relative_error = entry.uncertainty.decode_relative_error;
+    u.prefill_relative_error = entry.uncertainty.prefill_relative_error;
+    u.basis = !entry.uncertainty.basis.empty() ? entry.uncertainty.basis
+              : entry.uncertainty.known        ? "cross-validated error of the calibration"
+                                               : "fitted, error not stated by the profile";
+    return u;
+  }
+  const std::string group = fmt::format("{} · {} · {}", to_string(backend), to_string(api), to_string(hw_class));
+  const EfficiencyUncertainty& none = profile.unmeasured;
+  u.known = none.known;
+  u.decode_relative_error = none.decode_relative_error;
+  u.prefill_relative_error = none.prefill_relative_error;
+  u.basis = none.known ? fmt::format("no measured runs for {}: literature constants, typically ±{:.0f} % decode, ±{:.0f} % "
+                                     "prefill ({})",
+                                     group, 100 * none.decode_relative_error, 100 * none.prefill_relative_error,
+                                     none.basis.empty() ? "leave-one-class-out" : none.basis)
+                       : fmt::format("no measured runs for {}: literature constants, error unknown", group);
+  return u;
 }
 
 const EfficiencyProfile& default_efficiency_profile() {

@@ -14,9 +14,22 @@ namespace llmfit {
 using detail::finite_in;
 using detail::quant_applies;
 
+bool quality_tie_gives_way(const QuantCandidate& candidate, const QuantCandidate& other) noexcept {
+  const QuantSpec& a = *candidate.quant;
+  const QuantSpec& b = *other.quant;
+  return a.quality_ppl_increase_pct > 0 && a.quality_ppl_increase_pct == b.quality_ppl_increase_pct &&
+         a.format == b.format && a.kernel == b.kernel && a.bits_per_weight < b.bits_per_weight;
+}
+
 std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
                                              double quality_tolerance_pct) {
   auto qualifies = [](const QuantCandidate& c) { return c.qualifies(); };
+  // A tie in the quality figure is broken first (quality_tie_gives_way), then speed decides.
+  auto gives_way = [&](const QuantCandidate& c) {
+    return std::any_of(candidates.begin(), candidates.end(), [&](const QuantCandidate& other) {
+      return qualifies(other) && quality_tie_gives_way(c, other);
+    });
+  };
   std::optional<double> least_loss;
   for (const QuantCandidate& c : candidates)
     if (qualifies(c) && (!least_loss || c.quant->quality_ppl_increase_pct < *least_loss))
@@ -26,7 +39,7 @@ std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& 
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const QuantCandidate& c = candidates[i];
-    if (!qualifies(c) || c.quant->quality_ppl_increase_pct > *least_loss + tolerance) continue;
+    if (!qualifies(c) || c.quant->quality_ppl_increase_pct > *least_loss + tolerance || gives_way(c)) continue;
     if (!best || c.prediction.decode_tok_s > candidates[*best].prediction.decode_tok_s) best = i;
   }
   return best;
@@ -85,6 +98,7 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
       candidate.quant = resolved.scenario.quant;
       candidate.backend = resolved.scenario.backend;
       candidate.prediction = predict(resolved.scenario, resolved.efficiency->constants);
+      candidate.measured_runs = resolved.efficiency->fitted_runs;
       candidate.meets_speed = candidate.prediction.in_range &&
                               candidate.prediction.decode_tok_s >= options.min_decode_tok_s;
       candidate.meets_quality = quant.quality_ppl_increase_pct <= options.max_ppl_increase_pct;

@@ -29,6 +29,17 @@ int micro_batch_tokens(const Scenario& s, const EfficiencyConstants& k) {
   return s.micro_batch_tokens > 0 ? s.micro_batch_tokens : k.micro_batch_tokens;
 }
 
+/// A core's SIMD throughput in units of two 128-bit FMA pipes (16 FP32 FLOP per clock). A CPU entry's
+/// fp16_tflops is its FP32 FMA peak (cores x FLOP per clock x clock), which says how wide the cores
+/// execute: Zen 4 takes AVX-512 instructions but runs them on 256-bit units (2 units, not 4). Other entries
+/// (a unified chip's figure is its GPU's) go by the vector width.
+double simd_units_per_core(const HardwareSpec& hw) {
+  constexpr double kFlopPerClockPerUnit = 16;
+  if (hw.kind == HardwareKind::cpu && hw.fp16_tflops > 0 && hw.cpu_cores > 0 && hw.cpu_clock_ghz > 0)
+    return hw.fp16_tflops * units::kFlopsPerTflop / (hw.cpu_cores * hw.cpu_clock_ghz * 1e9 * kFlopPerClockPerUnit);
+  return hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0;
+}
+
 /// CPU backends run out of compute before bandwidth: each decoded weight costs `cpu_cycles_per_weight`
 /// core cycles at 128-bit SIMD (dequantise, multiply) beyond streaming it, over the threads the run used
 /// (at most the cores: SMT siblings share a core's SIMD units). 0 when the chip states no CPU figures.
@@ -36,11 +47,12 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   const HardwareSpec& hw = *s.hardware;
   if (s.api != DeviceApi::cpu || hw.kind == HardwareKind::gpu || hw.cpu_cores <= 0 || hw.cpu_clock_ghz <= 0)
     return 0.0;
-  const double cycles = weights * k.cpu_cycles_per_weight + attention_macs * k.cpu_attention_cycles_per_mac;
+  const double attention_cycles =
+      s.flash_attention ? k.cpu_flash_attention_cycles_per_mac : k.cpu_attention_cycles_per_mac;
+  const double cycles = weights * k.cpu_cycles_per_weight + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   const int threads = s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
-  const double simd_lanes = hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0;
-  return cycles / (threads * hw.cpu_clock_ghz * 1e9 * simd_lanes);
+  return cycles / (threads * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw));
 }
 
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }

@@ -43,10 +43,15 @@ bool one_of(std::string_view word, const std::array<std::string_view, N>& words)
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 
-std::string_view trimmed(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
+/// What a look-up returns when it does not find one entry: `fail(status, problem)` sets `out`'s status and
+/// one-line message (an ambiguous look-up sets its candidates first) and returns it.
+template <typename Lookup>
+auto failing(Lookup& out) {
+  return [&out](NameStatus status, std::string problem) {
+    out.status = status;
+    out.problem = std::move(problem);
+    return std::move(out);
+  };
 }
 
 /// Runs of letters and of numbers (a decimal point inside a number stays: "3.1"), lowercase, in order;
@@ -125,7 +130,7 @@ std::vector<std::string> hardware_name_words(std::string_view name) {
 
 ModelNameParts model_name_parts(std::string_view name) {
   ModelNameParts parts;
-  std::string text(trimmed(name));
+  std::string text(trim(name));
   auto strip_prefix = [&text](std::string_view prefix) {
     if (text.size() >= prefix.size() && equals_ignore_case(std::string_view(text).substr(0, prefix.size()), prefix)) {
       text.erase(0, prefix.size());
@@ -336,21 +341,17 @@ void Catalog::index_words() {
 
 HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
   HardwareLookup out;
-  auto fail = [&out](NameStatus status, std::string problem) {
-    out.status = status;
-    out.problem = std::move(problem);
-    return out;
-  };
+  const auto fail = failing(out);
   const std::string shown = excerpt(text, 100);
-  if (trimmed(text).empty()) return fail(NameStatus::invalid, "hardware: empty name; see 'llmfit list hardware'");
+  if (trim(text).empty()) return fail(NameStatus::invalid, "hardware: empty name; see 'llmfit list hardware'");
   if (text.size() > kMaxNameLength)
     return fail(NameStatus::invalid, "hardware: name longer than 256 characters; see 'llmfit list hardware'");
-  std::string_view name = trimmed(text);
+  std::string_view name = trim(text);
 
   // id[:count][@GiB]: the grammar first.
   double given_gib = 0;
   if (const auto at = name.rfind('@'); at != std::string_view::npos) {
-    std::string memory = to_lower(trimmed(name.substr(at + 1)));
+    std::string memory = to_lower(trim(name.substr(at + 1)));
     for (const std::string_view unit : {"gib", "gb", "g"})
       if (memory.size() > unit.size() && memory.substr(memory.size() - unit.size()) == unit) {
         memory.resize(memory.size() - unit.size());
@@ -360,16 +361,16 @@ HardwareLookup Catalog::look_up_hardware(std::string_view text) const {
     if (!std::isfinite(given_gib) || given_gib < 0.1 || given_gib > 1e5)
       return fail(NameStatus::invalid,
                   "hardware '" + shown + "': the memory after '@' must be a number of GiB from 0.1 to 100000");
-    name = trimmed(name.substr(0, at));
+    name = trim(name.substr(0, at));
   }
   int count = 0;  // 0 = not given
   if (const auto colon = name.find(':'); colon != std::string_view::npos) {
-    const std::string_view count_text = trimmed(name.substr(colon + 1));
+    const std::string_view count_text = trim(name.substr(colon + 1));
     const auto [end, error] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
     if (error != std::errc() || end != count_text.data() + count_text.size() || count < 1 || count > 64)
       return fail(NameStatus::invalid,
                   "hardware '" + shown + "': the device count after ':' must be a whole number from 1 to 64");
-    name = trimmed(name.substr(0, colon));
+    name = trim(name.substr(0, colon));
   }
 
   const HardwareSpec* found = find_hardware(name);
@@ -526,12 +527,8 @@ WordMatch match_model_part(const Catalog& catalog, const detail::WordIndex& inde
 
 ModelLookup Catalog::look_up_model(std::string_view text) const {
   ModelLookup out;
-  auto fail = [&out](NameStatus status, std::string problem) {
-    out.status = status;
-    out.problem = std::move(problem);
-    return out;
-  };
-  const std::string_view name = trimmed(text);
+  const auto fail = failing(out);
+  const std::string_view name = trim(text);
   if (name.empty()) return fail(NameStatus::invalid, "model: empty name; see 'llmfit list models'");
   if (text.size() > kMaxNameLength)
     return fail(NameStatus::invalid, "model: name longer than 256 characters; see 'llmfit list models'");
@@ -587,7 +584,7 @@ ModelLookup Catalog::look_up_model(std::string_view text) const {
     if (model_part[pos] == '-' || model_part[pos] == '_' || model_part[pos] == '.' || model_part[pos] == ' ')
       splits.push_back(pos);
   auto quant_after = [&](std::size_t pos) -> const QuantSpec* {
-    const std::string suffix(trimmed(std::string_view(model_part).substr(pos + 1)));
+    const std::string suffix(trim(std::string_view(model_part).substr(pos + 1)));
     if (const QuantSpec* quant = find_quant(suffix)) return quant;
     // MLX repositories end in "-4bit", "-8bit": mlx-community/Qwen3-8B-4bit.
     const bool bits = parts.mlx && suffix.size() > 3 && equals_ignore_case(suffix.substr(suffix.size() - 3), "bit");

@@ -334,7 +334,9 @@ Answer answer_query(const Catalog& catalog, const Query& query, const Efficiency
   a.context_scaling = context_scaling(a.resolved.scenario, k);
   a.full_context = speed_at_prompt(a.resolved.scenario, k, a.resolved.scenario.context_tokens);
   a.max_context_with_offload = max_context_with_offload(a.resolved.scenario, k);
-  const EfficiencyUncertainty& u = a.resolved.efficiency->uncertainty;
+  a.uncertainty = prediction_uncertainty(profile, *a.resolved.efficiency, a.resolved.scenario.backend,
+                                         a.resolved.scenario.api, hardware_class(*a.resolved.scenario.hardware));
+  const PredictionUncertainty& u = a.uncertainty;
   if (u.known && a.prediction.in_range) {
     a.decode_low_tok_s = a.prediction.decode_tok_s / (1 + u.decode_relative_error);
     a.decode_high_tok_s = a.prediction.decode_tok_s * (1 + u.decode_relative_error);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "llmfit/engines.hpp"
 #include "llmfit/errors.hpp"
 #include "parallel.hpp"
 #include "llmfit/units.hpp"
@@ -47,9 +48,11 @@ void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std
     const EfficiencyConstants& constants = *plan.setups[h].constants;
     Scenario s = plan.scenario(h, m, q, 0);
     SweepPoint* row = out.data() + cell * contexts.size();
+    // The engine x format x chip rule every command applies (engines.hpp): NVFP4 needs CUDA, TQ a CPU.
+    const bool runs = backend_can_run(s.backend, *s.quant, *s.hardware);
     for (std::size_t c = 0; c < contexts.size(); ++c) {
-      if (contexts[c] > s.model->max_context) {
-        row[c] = SweepPoint{};  // beyond the model's maximum: not evaluated
+      if (!runs || contexts[c] > s.model->max_context) {
+        row[c] = SweepPoint{};  // no kernels on this chip, or beyond the model's maximum: not evaluated
         continue;
       }
       s.context_tokens = contexts[c];

@@ -52,10 +52,7 @@ std::optional<std::string> read_text(const fs::path& path) {
   }
 }
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) text.pop_back();
-  return text;
-}
+std::string trimmed(std::string_view text) { return std::string(trim(text)); }
 
 double number_in(const std::optional<std::string>& text) {
   if (!text) return 0;

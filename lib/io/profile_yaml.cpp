@@ -88,9 +88,22 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
       fail(source, root, "schema", "missing or unsupported (this llmfit reads schema 1)");
     const YAML::Node body = root["profile"];
     if (!body) fail(source, root, "profile", "missing");
-    check_keys(source, body, "profile", {"name", "source", "entries"});
+    check_keys(source, body, "profile", {"name", "source", "unmeasured", "entries"});
     if (body["name"] && body["name"].IsScalar()) profile.name = body["name"].Scalar();
     if (body["source"] && body["source"].IsScalar()) profile.source = body["source"].Scalar();
+    if (const YAML::Node none = body["unmeasured"]) {
+      // Groups without runs: how far the fit misses a class it never saw (leave-one-class-out).
+      if (!none.IsMap()) fail(source, none, "profile.unmeasured", "must be a mapping");
+      check_keys(source, none, "profile.unmeasured", {"decode_relative_error", "prefill_relative_error", "basis"});
+      for (const char* name : {"decode_relative_error", "prefill_relative_error"})
+        if (!none[name]) fail(source, none, std::string("profile.unmeasured.") + name, "missing");
+      profile.unmeasured.known = true;
+      profile.unmeasured.decode_relative_error =
+          read_number(source, none["decode_relative_error"], "profile.unmeasured.decode_relative_error", 0, 100);
+      profile.unmeasured.prefill_relative_error =
+          read_number(source, none["prefill_relative_error"], "profile.unmeasured.prefill_relative_error", 0, 100);
+      if (none["basis"] && none["basis"].IsScalar()) profile.unmeasured.basis = none["basis"].Scalar();
+    }
     const YAML::Node entries = body["entries"];
     if (!entries || !entries.IsSequence() || entries.size() == 0)
       fail(source, body, "profile.entries", "must be a non-empty list");
@@ -100,7 +113,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
       const std::string where = "profile.entries[" + std::to_string(index++) + "]";
       check_keys(source, node, where,
                  {"backend", "api", "hardware_class", "era", "fitted_runs", "decode_relative_error",
-                  "prefill_relative_error", "constants", "note"});
+                  "prefill_relative_error", "uncertainty_basis", "constants", "note"});
       ProfileEntry entry;
       if (!node["backend"] || !node["backend"].IsScalar()) fail(source, node, where + ".backend", "missing");
       const auto backend = parse_backend(node["backend"].Scalar());
@@ -138,6 +151,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         entry.uncertainty.prefill_relative_error =
             read_number(source, node["prefill_relative_error"], where + ".prefill_relative_error", 0, 100);
       }
+      if (node["uncertainty_basis"] && node["uncertainty_basis"].IsScalar())
+        entry.uncertainty.basis = node["uncertainty_basis"].Scalar();
       if (node["note"] && node["note"].IsScalar()) entry.note = node["note"].Scalar();
       if (node["era"]) {
         if (!node["era"].IsScalar() || node["era"].Scalar().empty())
@@ -256,6 +271,12 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
   out << "schema: 1\nprofile:\n";
   out << "  name: " << YAML::Dump(YAML::Node(profile.name)) << "\n";
   out << "  source: " << YAML::Dump(YAML::Node(profile.source)) << "\n";
+  if (profile.unmeasured.known) {
+    out << "  unmeasured:\n";
+    out << "    decode_relative_error: " << format_number(profile.unmeasured.decode_relative_error) << "\n";
+    out << "    prefill_relative_error: " << format_number(profile.unmeasured.prefill_relative_error) << "\n";
+    if (!profile.unmeasured.basis.empty()) out << "    basis: " << YAML::Dump(YAML::Node(profile.unmeasured.basis)) << "\n";
+  }
   out << "  entries:\n";
   for (const auto& entry : profile.entries) {
     out << "    - backend: " << to_string(entry.backend) << "\n";
@@ -266,6 +287,8 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
     if (entry.uncertainty.known) {
       out << "      decode_relative_error: " << format_number(entry.uncertainty.decode_relative_error) << "\n";
       out << "      prefill_relative_error: " << format_number(entry.uncertainty.prefill_relative_error) << "\n";
+      if (!entry.uncertainty.basis.empty())
+        out << "      uncertainty_basis: " << YAML::Dump(YAML::Node(entry.uncertainty.basis)) << "\n";
     }
     if (!entry.note.empty()) out << "      note: " << YAML::Dump(YAML::Node(entry.note)) << "\n";
     out << "      constants:\n";
@@ -291,10 +314,19 @@ std::string calibration_report_yaml(const CalibrationReport& report) {
   std::string out = "report:\n";
   out += fmt::format("  runs: {{decode: {}, prefill: {}, chips: {}, offloaded_not_fitted: {}}}\n", report.decode_runs,
                      report.prefill_runs, report.hardware_count, report.offloaded_runs);
-  out += "  decode: {before: " + summary(report.decode_before) + ", after: " + summary(report.decode_after) +
-         ", loho_cv: " + summary(report.decode_cv) + "}\n";
-  out += "  prefill: {before: " + summary(report.prefill_before) + ", after: " + summary(report.prefill_after) +
-         ", loho_cv: " + summary(report.prefill_cv) + "}\n";
+  const std::string cv_key = "leave_one_" + report.cross_validation_unit + "_out";
+  out += "  decode: {before: " + summary(report.decode_before) + ", after: " + summary(report.decode_after) + ", " +
+         cv_key + ": " + summary(report.decode_cv) + "}\n";
+  out += "  prefill: {before: " + summary(report.prefill_before) + ", after: " + summary(report.prefill_after) + ", " +
+         cv_key + ": " + summary(report.prefill_cv) + "}\n";
+  if (!report.cv_groups.empty()) {
+    out += "  " + cv_key + "_by_group:\n";
+    for (const GroupError& g : report.cv_groups)
+      out += fmt::format("    - {{group: {}, test: {}, n: {}, chips: {}, folds: {}, mape_pct: {}, median_ape_pct: {}, "
+                         "signed_pct: {}}}\n",
+                         YAML::Dump(YAML::Node(g.label)), test_name(g), g.n, g.chips, g.folds, number(g.mape_pct),
+                         number(g.median_ape_pct), number(g.signed_pct));
+  }
   out += "  groups:\n";
   for (const GroupFit& g : report.groups) {
     out += "    - group: " + YAML::Dump(YAML::Node(g.label)) + "\n";

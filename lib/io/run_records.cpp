@@ -34,13 +34,18 @@ std::optional<double> optional_number(const json& object, const char* key) {
   return number_value(*value, key);
 }
 
+std::optional<std::int64_t> whole_count(double x) {
+  if (!std::isfinite(x) || x < 0 || x > kMaxRunCount || std::floor(x) != x) return std::nullopt;
+  return static_cast<std::int64_t>(x);
+}
+
 /// A token count: a whole number from 0 to 10^9.
 std::optional<std::int64_t> optional_count(const json& object, const char* key) {
   const auto x = optional_number(object, key);
   if (!x) return std::nullopt;
-  if (*x < 0 || *x > 1e9 || std::floor(*x) != *x)
-    reject(std::string(key) + ": must be a whole number of tokens from 0 to 10^9, not " + format_double(*x));
-  return static_cast<std::int64_t>(*x);
+  const auto count = whole_count(*x);
+  if (!count) reject(std::string(key) + ": must be a whole number of tokens from 0 to 10^9, not " + format_double(*x));
+  return count;
 }
 
 std::int64_t required_count(const json& object, const char* key) {

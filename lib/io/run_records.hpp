@@ -43,6 +43,12 @@ double number_value(const json& value, const char* key);
 
 std::optional<double> optional_number(const json& object, const char* key);
 
+/// The largest count of tokens or sequences a run file may state.
+inline constexpr double kMaxRunCount = 1e9;
+/// `x` as a count: a whole number from 0 to kMaxRunCount, else nullopt (negative, fractional, huge, NaN).
+/// Every reader converts a stated count through this, never by a bare cast of an unchecked double.
+std::optional<std::int64_t> whole_count(double x);
+
 /// A token count: a whole number from 0 to 10^9.
 std::optional<std::int64_t> optional_count(const json& object, const char* key);
 

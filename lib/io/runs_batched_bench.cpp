@@ -11,16 +11,11 @@
 #include <vector>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
 #include "run_records.hpp"
 
 namespace llmfit::io {
 namespace {
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 /// The settings line printed above the table ("main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512,
 /// flash_attn = 0, is_pp_shared = 0, is_tg_separate = 0, n_gpu_layers = -1, n_threads = 8, n_threads_batch = 8")
@@ -47,7 +42,7 @@ struct BenchRow {
 
 /// A setting from the settings line: a whole number in the range an engine setting takes.
 int setting_value(std::string_view text, const std::string& key, int low, int high) {
-  const std::string t(trimmed(text));
+  const std::string t(trim(text));
   char* end = nullptr;
   const double x = std::strtod(t.c_str(), &end);
   if (t.empty() || end != t.c_str() + t.size() || !std::isfinite(x) || std::floor(x) != x || x < low || x > high)
@@ -76,7 +71,7 @@ void read_settings_line(std::string_view line, BenchSettings& s) {
     const auto comma = line.find(',');
     const std::string_view item = line.substr(0, comma);
     const auto eq = item.find('=');
-    if (eq != std::string_view::npos) apply_setting(s, std::string(trimmed(item.substr(0, eq))), item.substr(eq + 1));
+    if (eq != std::string_view::npos) apply_setting(s, std::string(trim(item.substr(0, eq))), item.substr(eq + 1));
     if (comma == std::string_view::npos) break;
     line.remove_prefix(comma + 1);
   }
@@ -101,21 +96,21 @@ void read_log_line(std::string_view line, BenchSettings& s) {
   for (const std::string_view tag : {std::string_view("build: "), std::string_view("common_params_print_info: build ")}) {
     if (!line.starts_with(tag)) continue;
     const std::string_view rest = line.substr(tag.size());
-    s.build = std::string(trimmed(rest.substr(0, rest.find(" with "))));
+    s.build = std::string(trim(rest.substr(0, rest.find(" with "))));
     return;
   }
   if (!line.starts_with("print_info: ")) return;
   const auto eq = line.find('=');
   if (eq == std::string_view::npos) return;
-  const std::string_view key = trimmed(line.substr(12, eq - 12));
-  const std::string_view value = trimmed(line.substr(eq + 1));
+  const std::string_view key = trim(line.substr(12, eq - 12));
+  const std::string_view value = trim(line.substr(eq + 1));
   if (key == "file type") {
     s.file_type = std::string(value);
   } else if (key == "model params") {
     const std::string v(value);
     char* end = nullptr;
     const double x = std::strtod(v.c_str(), &end);
-    const std::string_view unit = trimmed(std::string_view(end));
+    const std::string_view unit = trim(std::string_view(end));
     const double scale = unit == "B" ? 1e9 : unit == "M" ? 1e6 : unit == "K" ? 1e3 : unit == "T" ? 1e12 : 0;
     if (end != v.c_str() && std::isfinite(x) && x > 0 && scale > 0) s.params = x * scale;
   }
@@ -208,12 +203,12 @@ struct TableColumns {
 
 std::vector<std::string_view> table_cells(std::string_view line) {
   std::vector<std::string_view> cells;
-  line = trimmed(line);
+  line = trim(line);
   if (line.starts_with('|')) line.remove_prefix(1);
   if (line.ends_with('|')) line.remove_suffix(1);
   while (true) {
     const auto bar = line.find('|');
-    cells.push_back(trimmed(line.substr(0, bar)));
+    cells.push_back(trim(line.substr(0, bar)));
     if (bar == std::string_view::npos) break;
     line.remove_prefix(bar + 1);
   }
@@ -222,7 +217,7 @@ std::vector<std::string_view> table_cells(std::string_view line) {
 
 bool is_table_header(std::string_view line) {
   const auto cells = table_cells(line);
-  return trimmed(line).starts_with('|') && cells.size() >= 8 && cells[0] == "PP" && cells[1] == "TG" && cells[2] == "B";
+  return trim(line).starts_with('|') && cells.size() >= 8 && cells[0] == "PP" && cells[1] == "TG" && cells[2] == "B";
 }
 
 std::optional<TableColumns> table_columns(std::string_view line) {
@@ -246,8 +241,9 @@ double cell_number(std::string_view cell, const char* column) {
 
 std::int64_t cell_count(std::string_view cell, const char* column) {
   const double x = cell_number(cell, column);
-  if (x < 0 || x > 1e9 || std::floor(x) != x) reject(std::string(column) + ": '" + clip(std::string(cell), 20) + "' is not a token count");
-  return static_cast<std::int64_t>(x);
+  const auto count = whole_count(x);
+  if (!count) reject(std::string(column) + ": '" + clip(std::string(cell), 20) + "' is not a token count");
+  return *count;
 }
 
 BenchRow table_row(std::string_view line, const TableColumns& c, std::size_t columns) {
@@ -269,11 +265,15 @@ BenchRow table_row(std::string_view line, const TableColumns& c, std::size_t col
 }  // namespace
 
 bool is_batched_bench_header(std::string_view header) {
-  header = trimmed(header);
+  header = trim(header);
   // Its stdout starts with the settings line or the table; with stderr kept (2>&1), with llama.cpp's build
   // line (newer builds: after a timestamp and a level, and only at trace verbosity).
   const std::string_view log = without_log_prefix(header);
-  return is_settings_line(header) || is_table_header(header) ||
+  // A newer llama.cpp prints only warnings at its default verbosity, each after a timestamp ("0.01.034.886 W
+  // llama_context: …"): such a first line is its log.
+  const bool timestamped = log.size() < header.size() && std::isdigit(static_cast<unsigned char>(header.front())) &&
+                           header.find(' ') > 8;
+  return timestamped || is_settings_line(header) || is_table_header(header) ||
          ((log.starts_with("build: ") || log.starts_with("common_params_print_info: build ")) &&
           log.find(" (") != std::string_view::npos && log.find(" with ") != std::string_view::npos);
 }
@@ -286,7 +286,7 @@ void read_batched_bench_table(const std::string& header, TextStream& lines, cons
   bool table_seen = false;
   const std::string source = "llama-batched-bench (" + ctx.file + ")";
   auto line_of = [&](std::string_view raw) {
-    const std::string_view line = trimmed(raw);
+    const std::string_view line = trim(raw);
     if (line.empty()) return;
     if (is_settings_line(line)) {
       try {

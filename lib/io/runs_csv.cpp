@@ -41,9 +41,10 @@ std::optional<std::int64_t> csv_count(const std::string& text, const char* colum
   if (text.empty()) return std::nullopt;
   char* end = nullptr;
   const double x = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(x) || x < 0 || x > 1e9 || std::floor(x) != x)
+  const auto count = whole_count(x);
+  if (end != text.c_str() + text.size() || !count)
     reject(std::string(column) + ": '" + clip(text, 20) + "' is not a whole number of tokens");
-  return static_cast<std::int64_t>(x);
+  return count;
 }
 
 }  // namespace

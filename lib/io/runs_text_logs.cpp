@@ -9,16 +9,11 @@
 #include <vector>
 
 #include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
 #include "run_records.hpp"
 
 namespace llmfit::io {
 namespace {
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -49,7 +44,7 @@ double stddev(const std::vector<double>& xs) {
 
 /// Go's time.Duration text ("1.5s", "312.4ms", "1m2.5s", "850µs") in seconds.
 double go_duration_seconds(std::string_view text, const char* key) {
-  text = trimmed(text);
+  text = trim(text);
   if (text.empty()) reject(std::string(key) + ": missing duration");
   double seconds = 0;
   while (!text.empty()) {
@@ -76,17 +71,27 @@ double go_duration_seconds(std::string_view text, const char* key) {
 
 /// "26 token(s)" → 26.
 std::int64_t token_count(std::string_view text, const char* key) {
-  const std::string t(trimmed(text));
+  const std::string t(trim(text));
   char* end = nullptr;
   const double x = std::strtod(t.c_str(), &end);
-  if (end == t.c_str() || x < 0 || x > 1e9 || std::floor(x) != x) reject(std::string(key) + ": not a token count");
-  return static_cast<std::int64_t>(x);
+  const auto count = whole_count(x);
+  if (end == t.c_str() || !count) reject(std::string(key) + ": not a token count");
+  return *count;
+}
+
+/// The count after `key=` (tokens, sequences), or `absent` when the line does not state it.
+std::int64_t keyed_count(std::string_view line, std::string_view key, std::int64_t absent) {
+  const auto x = keyed_number(line, key);
+  if (!x) return absent;
+  const auto count = whole_count(*x);
+  if (!count) reject(std::string(key) + ": not a whole number from 0 to 10^9");
+  return *count;
 }
 
 }  // namespace
 
 bool is_mlx_benchmark_header(std::string_view header) {
-  header = trimmed(header);
+  header = trim(header);
   return starts_with(header, "Running warmup") || starts_with(header, "Timing with prompt_tokens=");
 }
 
@@ -98,11 +103,17 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
   std::int64_t prompt = -1, generated = -1, batch = 1;
   std::vector<double> prompt_trials, generation_trials;
   auto timing = [&](std::string_view line) {
-    prompt = static_cast<std::int64_t>(keyed_number(line, "prompt_tokens").value_or(-1));
-    generated = static_cast<std::int64_t>(keyed_number(line, "generation_tokens").value_or(-1));
-    batch = static_cast<std::int64_t>(keyed_number(line, "batch_size").value_or(1));
+    // A refused timing line leaves no block open: its trials and averages are not taken for another block's.
+    prompt = generated = -1;
+    batch = 1;
     prompt_trials.clear();
     generation_trials.clear();
+    const std::int64_t stated_prompt = keyed_count(line, "prompt_tokens", -1);
+    const std::int64_t stated_generated = keyed_count(line, "generation_tokens", -1);
+    const std::int64_t stated_batch = keyed_count(line, "batch_size", 1);
+    prompt = stated_prompt;
+    generated = stated_generated;
+    batch = stated_batch;
   };
   auto record = [&](std::string_view line) {
     const std::size_t this_index = index++;
@@ -143,7 +154,7 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
     }
   };
   auto line_of = [&](std::string_view line) {
-    line = trimmed(line);
+    line = trim(line);
     try {
       if (starts_with(line, "Timing with")) {
         timing(line);
@@ -164,7 +175,7 @@ void read_mlx_benchmark(const std::string& header, TextStream& lines, const Cont
     throw InputError(ctx.file + ": mlx_lm.benchmark output without an 'Averages:' line (interrupted?)");
 }
 
-bool is_ollama_verbose_header(std::string_view header) { return starts_with(trimmed(header), "total duration:"); }
+bool is_ollama_verbose_header(std::string_view header) { return starts_with(trim(header), "total duration:"); }
 
 /// The timing block `ollama run --verbose` prints after a response ("total duration: …", "prompt eval
 /// count: 26 token(s)", "prompt eval duration: 312ms", "eval count: …", "eval duration: …", "eval rate: …").
@@ -207,10 +218,10 @@ void read_ollama_verbose(const std::string& header, TextStream& lines, const Con
     block = Block{};
   };
   auto line_of = [&](std::string_view line) {
-    line = trimmed(line);
+    line = trim(line);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return;
-    const std::string_view key = trimmed(line.substr(0, colon));
+    const std::string_view key = trim(line.substr(0, colon));
     const std::string_view value = line.substr(colon + 1);
     try {
       if (key == "total duration") {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "llmfit/errors.hpp"
@@ -123,6 +124,59 @@ std::string skipped_text(const std::vector<SkippedRun>& skipped) {
   return out;
 }
 
+/// "llama.cpp · cuda · nvidia-consumer": the group a profile entry is for.
+std::string entry_label(const ProfileEntry& e) {
+  std::string label(to_string(e.backend));
+  if (e.api) label += " · " + std::string(to_string(*e.api));
+  if (e.hardware_class) label += " · " + std::string(to_string(*e.hardware_class));
+  return label;
+}
+
+/// "LOHO-CV" …: the scheme's short name.
+std::string cv_short_name(const std::string& unit) {
+  if (unit == "class") return "LOCO-CV";
+  if (unit.empty()) return "CV";
+  return fmt::format("LO{}O-CV", static_cast<char>(std::toupper(static_cast<unsigned char>(unit.front()))));
+}
+
+std::string cv_explanation(const std::string& unit, bool one_chip) {
+  if (unit == "model")
+    return one_chip ? "each model predicted from the chip's other models" : "each model predicted from the other models' runs";
+  if (unit == "source") return "each publication predicted from the others' runs";
+  if (unit == "class") return "each engine · API · class predicted without its runs";
+  return "each chip predicted from the others' runs";
+}
+
+/// The cross-validated error per engine × API and per class, in the report's scheme.
+std::string cv_groups_text(const CalibrationReport& report) {
+  if (report.cv_groups.empty()) return "";
+  std::string out =
+      fmt::format("\nBY GROUP, {} (signed: + = predicted too fast)\n", cv_short_name(report.cross_validation_unit));
+  out += fmt::format("  {:<40} {:<8} {:>5} {:>6} {:>6} {:>8} {:>8} {:>8} {:>7} {:>8}\n", "engine · API [· class]", "test",
+                     "runs", "chips", "folds", "MAPE", "median", "signed", "configs", "MAPE");
+  for (const GroupError& g : report.cv_groups)
+    out += fmt::format("  {:<40} {:<8} {:>5} {:>6} {:>6} {:>7.1f}% {:>7.1f}% {:>+7.1f}% {:>7.0f} {:>7.1f}%\n",
+                       g.hardware_class ? "  " + g.label : g.label, test_name(g), g.n, g.chips, g.folds, g.mape_pct,
+                       g.median_ape_pct, g.signed_pct, g.configurations, g.configuration_mape_pct);
+  out += "  configs: repeated configurations (same chip, model, quantisation, engine, test, tokens and run conditions;\n"
+         "  another build) counted once, as the fit weighs them; MAPE beside it is over those.\n";
+  return out;
+}
+
+/// The ranges the profile gives predictions, and where each comes from.
+std::string uncertainty_text(const CalibrationReport& report) {
+  std::string out = "\nUNCERTAINTY of predictions with this profile (± decode / prefill: where it comes from)\n";
+  for (const ProfileEntry& e : report.profile.entries) {
+    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs == 0) continue;
+    out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", entry_label(e), 100 * e.uncertainty.decode_relative_error,
+                       100 * e.uncertainty.prefill_relative_error, e.uncertainty.basis);
+  }
+  const EfficiencyUncertainty& none = report.profile.unmeasured;
+  if (none.known)
+    out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", "groups without runs (literature)",
+                       100 * none.decode_relative_error, 100 * none.prefill_relative_error, none.basis);
+  return out;
+}
 
 std::string calibration_text(const CalibrationReport& report, const std::vector<RunCase>& cases,
                                     const std::vector<SkippedRun>& skipped) {
@@ -131,24 +185,25 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   if (!skipped.empty()) out += fmt::format("; {} skipped", skipped.size());
   if (report.offloaded_runs > 0) out += fmt::format("; {} offloaded (not fitted)", report.offloaded_runs);
   out += "\n\nACCURACY (error of tokens/s)      n     MAPE   median APE\n";
-  const char* before_says = report.cross_validation_unit == "model" ? "the profile it starts from" : "literature defaults";
+  const char* before_says = report.layered ? "the profile it starts from" : "literature defaults";
   out += summary_line("decode", "before", report.decode_before, before_says);
   out += summary_line("", "after", report.decode_after, "fitted, in sample");
-  const bool by_model = report.cross_validation_unit == "model";
-  const char* cv_name = by_model ? "LOMO-CV" : "LOHO-CV";
-  const char* cv_says = by_model ? "each model predicted from the chip's other models" : "each chip predicted from the others' runs";
-  out += summary_line("", cv_name, report.decode_cv, cv_says);
+  const std::string cv_name = cv_short_name(report.cross_validation_unit);
+  const std::string cv_says = cv_explanation(report.cross_validation_unit, report.layered);
+  out += summary_line("", cv_name.c_str(), report.decode_cv, cv_says.c_str());
   out += summary_line("prefill", "before", report.prefill_before, before_says);
   out += summary_line("", "after", report.prefill_after, "fitted, in sample");
-  out += summary_line("", cv_name, report.prefill_cv, cv_says);
+  out += summary_line("", cv_name.c_str(), report.prefill_cv, cv_says.c_str());
   if (report.batched_after.n > 0) {  // batch > 1 apart: the decode lines above are batch 1
     out += summary_line("batched", "before", report.batched_before, before_says);
     out += summary_line("", "after", report.batched_after, "fitted, in sample");
-    out += summary_line("", cv_name, report.batched_cv, cv_says);
+    out += summary_line("", cv_name.c_str(), report.batched_cv, cv_says.c_str());
   }
   if (report.cv_unpredicted > 0)
-    out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in LOHO-CV)\n",
-                       report.cv_unpredicted);
+    out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in {})\n",
+                       report.cv_unpredicted, cv_name);
+  out += cv_groups_text(report);
+  out += uncertainty_text(report);
 
   out += "\nCONSTANTS (value ± standard error; efficiencies are shares of peak bandwidth or tensor FLOPs)\n";
   for (const GroupFit& g : report.groups) {
@@ -208,6 +263,37 @@ void calibration_json_to(const CalibrationReport& report, const std::vector<RunC
   j["decode_cv_mape"] = report.decode_cv.n > 0 ? nlohmann::json(report.decode_cv.mape_pct) : nlohmann::json(nullptr);
   j["prefill_cv_mape"] = report.prefill_cv.n > 0 ? nlohmann::json(report.prefill_cv.mape_pct) : nlohmann::json(nullptr);
   j["cv_unpredicted"] = report.cv_unpredicted;
+  j["cross_validation"] = report.cross_validation_unit;
+  nlohmann::json cv_groups = nlohmann::json::array();
+  for (const GroupError& g : report.cv_groups)
+    cv_groups.push_back({{"group", g.label},
+                         {"backend", std::string(to_string(g.backend))},
+                         {"api", std::string(to_string(g.api))},
+                         {"hardware_class", g.hardware_class ? nlohmann::json(std::string(to_string(*g.hardware_class)))
+                                                             : nlohmann::json(nullptr)},
+                         {"test", std::string(test_name(g))},
+                         {"n", g.n},
+                         {"chips", g.chips},
+                         {"folds", g.folds},
+                         {"mape_pct", g.mape_pct},
+                         {"median_ape_pct", g.median_ape_pct},
+                         {"signed_pct", g.signed_pct},
+                         {"configurations", g.configurations},
+                         {"configuration_mape_pct", g.configuration_mape_pct}});
+  j["cv_groups"] = cv_groups;
+  nlohmann::json uncertainty = nlohmann::json::array();
+  for (const ProfileEntry& e : report.profile.entries)
+    if (e.era.empty() && e.uncertainty.known && e.fitted_runs > 0)
+      uncertainty.push_back({{"group", entry_label(e)},
+                             {"decode_relative_error", e.uncertainty.decode_relative_error},
+                             {"prefill_relative_error", e.uncertainty.prefill_relative_error},
+                             {"basis", e.uncertainty.basis}});
+  j["uncertainty"] = uncertainty;
+  const EfficiencyUncertainty& none = report.profile.unmeasured;
+  j["unmeasured"] = none.known ? nlohmann::json{{"decode_relative_error", none.decode_relative_error},
+                                                {"prefill_relative_error", none.prefill_relative_error},
+                                                {"basis", none.basis}}
+                               : nlohmann::json(nullptr);
   nlohmann::json groups = nlohmann::json::array();
   for (const GroupFit& g : report.groups) {
     nlohmann::json gj;

@@ -107,7 +107,8 @@ std::string card_text(const Answer& a) {
     line(fmt::format("SPEED{}", not_fit ? "  (if it had enough memory)" : ""));
     std::string range;
     if (a.decode_high_tok_s > 0)
-      range = fmt::format("  ({}-{} calibrated range)", format_rate(a.decode_low_tok_s), format_rate(a.decode_high_tok_s));
+      range = fmt::format("  ({}-{} {})", format_rate(a.decode_low_tok_s), format_rate(a.decode_high_tok_s),
+                          a.uncertainty.measured_runs > 0 ? "calibrated range" : "range without measured runs");
     line(fmt::format("  decode        {:>8} tok/s   after a {}-token prompt{}{}", format_rate(p.decode_tok_s),
                      with_thousands(s.prompt_tokens), s.batch > 1 ? ", each sequence" : "", range));
     if (s.batch > 1)
@@ -192,6 +193,7 @@ std::string card_text(const Answer& a) {
                        : a.resolved.efficiency->note,
                    k.weight_bandwidth_efficiency * 100, k.kernel(q.kernel), to_string(q.kernel), k.layer_overhead_us,
                    k.compute_efficiency * 100));
+  line("  - uncertainty: " + a.uncertainty.basis);
   for (const auto& note : a.resolved.assumptions) line("  - " + note);
   for (const auto& warning : a.resolved.warnings) line("warning: " + warning);
   line(fmt::format("sources: {} · {}", hw.source, m.source));
@@ -254,6 +256,11 @@ nlohmann::json answer_json(const Answer& a) {
     doc["decode_range_tok_s"] = {a.decode_low_tok_s, a.decode_high_tok_s};
     doc["prefill_range_tok_s"] = {a.prefill_low_tok_s, a.prefill_high_tok_s};
   }
+  doc[std::string(kMeasuredRunsField)] = a.uncertainty.measured_runs;
+  doc["uncertainty"] = {{"known", a.uncertainty.known},
+                        {"decode_relative_error", a.uncertainty.known ? json(a.uncertainty.decode_relative_error) : json(nullptr)},
+                        {"prefill_relative_error", a.uncertainty.known ? json(a.uncertainty.prefill_relative_error) : json(nullptr)},
+                        {"basis", a.uncertainty.basis}};
   auto point_json = [&num](const ContextPoint& point) {
     return json{{"context", point.context},
                 {"kv_cache_tokens", point.kv_tokens},

@@ -39,6 +39,17 @@ std::string precise_duration(double seconds) {
   return format_duration(seconds);
 }
 
+std::string marked_rate(double tok_s, int measured_runs) {
+  return format_rate(tok_s) + (measured_runs > 0 ? "" : std::string(kNoRunsMark));
+}
+
+std::string no_runs_footnote(bool any_marked) {
+  if (!any_marked) return "";
+  return std::string(kNoRunsMark) +
+         " no measured runs for this engine · device API · hardware class: literature constants, a wider error (a "
+         "single prediction's card says how wide; " + std::string(kMeasuredRunsField) + " = 0 in JSON and CSV).\n";
+}
+
 bool runs(const Prediction& p) { return p.in_range && p.fit.verdict != FitVerdict::does_not_fit; }
 
 std::string devices_name(const Scenario& s) {

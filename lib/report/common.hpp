@@ -23,6 +23,13 @@ inline constexpr int kBarWidth = 24;
 [[nodiscard]] std::string precise_duration(double seconds);
 /// Runs at all (fully or with offload) and within the model's range.
 [[nodiscard]] bool runs(const Prediction& prediction);
+/// Text tables mark a speed that rests on no measured runs (kMeasuredRunsField = 0) with this, and say why
+/// once below the table (no_runs_footnote).
+inline constexpr std::string_view kNoRunsMark = "*";
+/// "52.3", or "52.3*" when no measured runs stand behind it.
+[[nodiscard]] std::string marked_rate(double tok_s, int measured_runs);
+/// The line under a table with marked rows ("" when none is marked).
+[[nodiscard]] std::string no_runs_footnote(bool any_marked);
 /// "2 x NVIDIA GeForce RTX 3090".
 [[nodiscard]] std::string devices_name(const Scenario& scenario);
 /// "largest context that fits: 12,288 tokens fully on the accelerator; 40,960 with CPU offload": both limits

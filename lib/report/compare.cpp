@@ -44,10 +44,12 @@ const Columns<Ranked>& compare_columns() {
          "decode tok/s",
          [](const Ranked& r) {
            const Prediction& p = prediction(r);
-           return !p.in_range ? std::string("-") : runs(p) ? format_rate(p.decode_tok_s)
-                                                           : fmt::format("({})", format_rate(p.decode_tok_s));
+           const int measured = r.row->resolved.efficiency->fitted_runs;
+           return !p.in_range ? std::string("-") : runs(p) ? marked_rate(p.decode_tok_s, measured)
+                                                           : fmt::format("({})", marked_rate(p.decode_tok_s, measured));
          },
          true},
+        {kMeasuredRunsField, [](const Ranked& r) { return json(r.row->resolved.efficiency->fitted_runs); }},
         {"prefill_tok_s",
          [](const Ranked& r) { return prediction(r).in_range ? number(prediction(r).prefill_tok_s) : json(nullptr); },
          "prefill tok/s",
@@ -120,6 +122,9 @@ std::string compare_text(const std::vector<CompareRow>& rows, const std::vector<
                      rows.size(),
                      shown.size() < rows.size() ? fmt::format(" (the first {} shown, {})", shown.size(), field("top"))
                                                 : std::string());
+  bool marked = false;
+  for (const Ranked& r : shown) marked = marked || r.row->resolved.efficiency->fitted_runs == 0;
+  out += no_runs_footnote(marked);
   if (not_fitting > 0)
     out += "(speed) in parentheses: what it would reach with enough memory; it does not fit as configured.\n";
   out += "headroom = usable memory minus weights, KV cache and overheads; it fits when the headroom keeps the safety "

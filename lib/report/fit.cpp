@@ -50,9 +50,12 @@ const Columns<CandidateLine>& candidate_columns() {
        },
        "decode tok/s",
        [](const CandidateLine& l) {
-         return l.candidate->prediction.in_range ? format_rate(l.candidate->prediction.decode_tok_s) : "-";
+         return l.candidate->prediction.in_range
+                    ? marked_rate(l.candidate->prediction.decode_tok_s, l.candidate->measured_runs)
+                    : "-";
        },
        true},
+      {kMeasuredRunsField, [](const CandidateLine& l) { return json(l.candidate->measured_runs); }},
       {"max_context", [](const CandidateLine& l) { return json(l.candidate->prediction.fit.max_context); },
        "max context", [](const CandidateLine& l) { return with_thousands(l.candidate->prediction.fit.max_context); },
        true},
@@ -122,7 +125,8 @@ const Columns<ModelLine>& model_columns() {
       {"max_context", [](const ModelLine& l) { return json(l.prediction().fit.max_context); }, "max context",
        [](const ModelLine& l) { return with_thousands(l.prediction().fit.max_context); }, true},
       {"decode_tok_s", [](const ModelLine& l) { return number(l.prediction().decode_tok_s); }, "decode tok/s",
-       [](const ModelLine& l) { return format_rate(l.prediction().decode_tok_s); }, true},
+       [](const ModelLine& l) { return marked_rate(l.prediction().decode_tok_s, l.best().measured_runs); }, true},
+      {kMeasuredRunsField, [](const ModelLine& l) { return json(l.best().measured_runs); }},
       {"prefill_tok_s", [](const ModelLine& l) { return number(l.prediction().prefill_tok_s); }},
       {"weights_gb", [](const ModelLine& l) { return number(gb(l.prediction().fit.weights_bytes)); }, "weights",
        [](const ModelLine& l) { return format_gb(l.prediction().fit.weights_bytes); }, true},
@@ -201,7 +205,14 @@ std::string fit_search_text(const FitSearchResult& result, FitSort sort, double 
         for (const QuantCandidate& c : f.candidates) tried.push_back({&f, &c});
     out += render_aligned(readable_table(candidate_columns(), tried, kCandidateReadable));
   }
-  out += fmt::format("\n{}; {} have no quantisation that fits fully{} within the quality floor",
+  bool marked = false;
+  for (const ModelLine& l : lines) marked = marked || l.best().measured_runs == 0;
+  if (show_all_quants)
+    for (const auto* list : {&result.models, &result.rejected})
+      for (const ModelFit& f : *list)
+        for (const QuantCandidate& c : f.candidates) marked = marked || c.measured_runs == 0;
+  out += "\n" + no_runs_footnote(marked);
+  out += fmt::format("{}; {} have no quantisation that fits fully{} within the quality floor",
                      fit_count(result, lines.size()), result.rejected.size(),
                      min_decode_tok_s > 0 ? ", decodes fast enough" : "");
   if (!result.skipped.empty()) out += fmt::format("; {} skipped (context limit below the request)", result.skipped.size());

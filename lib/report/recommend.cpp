@@ -35,6 +35,7 @@ json recommend_row(const RecommendResult& result, const RecommendOptions& o, con
   const bool ok = runs(p);
   row["per_user_decode_tok_s"] = ok ? number(p.decode_tok_s) : json(nullptr);
   row["aggregate_decode_tok_s"] = ok ? number(p.aggregate_decode_tok_s) : json(nullptr);
+  row[std::string(kMeasuredRunsField)] = r.resolved.efficiency->fitted_runs;
   row["total_gb"] = number(gb(p.fit.total_bytes));
   row["available_gb"] = number(gb(p.fit.available_bytes));
   row["yardstick_model"] = result.yardstick->id;
@@ -67,7 +68,8 @@ std::string entries_text(const std::vector<Recommendation>& list) {
     out += fmt::format("{}. {}  {}  {}  {}\n", ++rank, r.label, usd(r.price_usd),
                        r.meets_all ? "RECOMMENDED" : "falls short",
                        runs(p) ? unicode_bar(p.aggregate_decode_tok_s, top, 20) + " " +
-                                     format_rate(p.aggregate_decode_tok_s) + " tok/s total"
+                                     marked_rate(p.aggregate_decode_tok_s, r.resolved.efficiency->fitted_runs) +
+                                     " tok/s total"
                                : std::string());
     out += fmt::format("   {} · {:g} GiB · {} {}\n", s.hardware->name, r.memory_gib, to_string(s.backend), s.quant->name);
     for (const auto& reason : r.reasons) out += "   + " + reason + "\n";
@@ -104,6 +106,10 @@ std::string recommend_text(const RecommendResult& result, const RecommendOptions
                        "with one)\n",
                        field("host_price_usd")) +
            entries_text(result.cards_only);
+  bool marked = false;
+  for (const auto* list : {&result.shortlist, &result.cards_only})
+    for (const Recommendation& r : *list) marked = marked || r.resolved.efficiency->fitted_runs == 0;
+  if (marked) out += "\n" + no_runs_footnote(true);
   if (!result.skipped.empty()) {
     out += fmt::format("\nnot considered ({}):\n", result.skipped.size());
     for (std::size_t i = 0; i < result.skipped.size() && i < 5; ++i) out += "  " + result.skipped[i] + "\n";

@@ -146,7 +146,11 @@ std::string profile_source(const std::vector<std::string>& paths) {
       << "void fill_shipped_profile([[maybe_unused]] EfficiencyProfile& profile) {\n";
   for (const auto& path : paths) {
     const EfficiencyProfile profile = load_profile_path(path);
-    out << "  profile.name = " << quoted(profile.name) << ";\n  profile.source = " << quoted(profile.source) << ";\n";
+    out << "  profile.name = " << quoted(profile.name) << ";\n  profile.source = " << quoted(profile.source) << ";\n"
+        << "  profile.unmeasured.known = " << (profile.unmeasured.known ? "true" : "false") << ";\n"
+        << "  profile.unmeasured.decode_relative_error = " << number(profile.unmeasured.decode_relative_error) << ";\n"
+        << "  profile.unmeasured.prefill_relative_error = " << number(profile.unmeasured.prefill_relative_error) << ";\n"
+        << "  profile.unmeasured.basis = " << quoted(profile.unmeasured.basis) << ";\n";
     for (const auto& e : profile.entries) {
       const auto& k = e.constants;
       out << "  {\n    ProfileEntry e;\n    e.backend = Backend::" << enum_identifier(to_string(e.backend)) << ";\n";
@@ -161,6 +165,7 @@ std::string profile_source(const std::vector<std::string>& paths) {
           << "    e.uncertainty.known = " << (e.uncertainty.known ? "true" : "false") << ";\n"
           << "    e.uncertainty.decode_relative_error = " << number(e.uncertainty.decode_relative_error) << ";\n"
           << "    e.uncertainty.prefill_relative_error = " << number(e.uncertainty.prefill_relative_error) << ";\n"
+          << "    e.uncertainty.basis = " << quoted(e.uncertainty.basis) << ";\n"
           << "    e.fitted_runs = " << e.fitted_runs << ";\n"
           << "    e.note = " << quoted(e.note) << ";\n"
           << "    e.era = " << quoted(e.era) << ";\n"

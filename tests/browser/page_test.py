@@ -108,8 +108,10 @@ def wait_ready(driver, timeout=60):
 
 
 def settle(driver):
-    """Waits until an input's update has been drawn (the page updates synchronously; one animation frame)."""
+    """Waits until an input's update has been drawn (the page updates synchronously; one animation frame) and the
+    address follows it (the page updates it at most four times a second)."""
     driver.execute_script("return new Promise((resolve) => requestAnimationFrame(() => resolve(true)));")
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script("return !document.body.dataset.addressPending"))
 
 
 def shown_fields(driver):
@@ -119,6 +121,7 @@ def shown_fields(driver):
 
 
 def compare_with_cli(driver, cli, name, required):
+    settle(driver)
     url = driver.current_url
     words, options = command_of(url)
     shown_line = driver.find_element(By.ID, "command-line").text

@@ -9,10 +9,12 @@
 ///   + micro-batches · quantised weight bytes/BW · θ_dequant.
 /// The columns are measured by probing decode_seconds_per_token / prefill_seconds themselves, so the fit
 /// and the prediction cannot drift apart. See docs/calibration.md.
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -67,12 +69,34 @@ struct ResolvedRuns {
 /// Predicted tokens/s of a run with the given constants (the library's own decode / prefill model).
 [[nodiscard]] double predict_run_tok_s(const RunCase& run_case, const EfficiencyConstants& constants) noexcept;
 
+/// What cross-validation holds out together: each fold's runs are predicted by a fit made without them.
+/// hardware: one chip (all its device counts); source: one publication (a run's `source` up to its first
+/// space, else its file); model: one model (all its quantisations); hardware_class: one engine × device API ×
+/// hardware class group, i.e. how far the fit misses a class it never saw.
+enum class CrossValidationUnit { hardware, source, model, hardware_class };
+inline constexpr std::array<CrossValidationUnit, 4> kAllCrossValidationUnits = {
+    CrossValidationUnit::hardware, CrossValidationUnit::source, CrossValidationUnit::model,
+    CrossValidationUnit::hardware_class};
+/// "hardware", "source", "model", "class": the names `calibrate --cv` takes.
+[[nodiscard]] std::string_view to_string(CrossValidationUnit unit) noexcept;
+[[nodiscard]] std::optional<CrossValidationUnit> parse_cross_validation_unit(std::string_view name) noexcept;
+/// "leave-one-hardware-out" …, as reports say it.
+[[nodiscard]] std::string cross_validation_name(CrossValidationUnit unit);
+
 struct CalibrationOptions {
   double huber_k = 1.345;           // Huber threshold in robust standard deviations (95 % efficiency)
   int max_iterations = 50;          // IRLS
   double shrinkage_spread = 0.3;    // prior relative spread of a group's constants around its parent's
   double collinearity_tolerance = 1e-4;  // a column is determined when sin² of its angle to the others exceeds this
-  bool cross_validate = true;       // leave-one-hardware-out
+  bool cross_validate = true;
+  /// The scheme the report's CV figures use; unset: hardware, or model when all runs are of one chip.
+  /// The profile's uncertainty ranges always come from leave-one-hardware-out (per class) and
+  /// leave-one-class-out (classes without runs), whatever the report shows.
+  std::optional<CrossValidationUnit> cross_validation_unit;
+  /// Cross-validation by downdating: each fold's contribution is subtracted from the full fit's normal
+  /// equations (Huber weights and robust scales held at the full fit's) instead of refitting from scratch.
+  /// Off: every fold is refitted exactly (IRLS, backfitting).
+  bool downdate = true;
   std::string profile_name = "calibrated";
   std::string profile_source;
 };
@@ -113,6 +137,29 @@ struct ErrorSummary {
   double median_ape_pct = 0;  // median absolute percentage error
 };
 
+/// Cross-validated error of one group of runs (engine × device API, or engine × API × hardware class).
+struct GroupError {
+  Backend backend = Backend::llama_cpp;
+  DeviceApi api = DeviceApi::cuda;
+  std::optional<HardwareClass> hardware_class;  // unset: the engine × API group over every class
+  RunTest test = RunTest::decode;
+  bool batched = false;   // decode of batch > 1 (batched and serving runs), apart from batch-1 decode
+  std::string label;      // "llama.cpp · rocm" or "llama.cpp · rocm · amd"
+  int n = 0;              // held-out runs predicted
+  int chips = 0;          // distinct chips among them
+  int folds = 0;          // distinct held-out units among them
+  double mape_pct = 0;
+  double median_ape_pct = 0;
+  double signed_pct = 0;  // mean (predicted − measured) / measured: + = predicted too fast
+  /// The same runs with repeated configurations counted once (each run weighted 1 / its repeats, as in the
+  /// fit): how many distinct configurations, and their mean absolute error.
+  double configurations = 0;
+  double configuration_mape_pct = 0;
+};
+
+/// The group's test as reports name it: decode, prefill or batched (decode of batch > 1).
+inline std::string_view test_name(const GroupError& g) { return g.batched ? "batched" : to_string(g.test); }
+
 struct RunError {
   std::size_t case_index = 0;
   double predicted_tok_s = 0;
@@ -131,9 +178,12 @@ struct CalibrationReport {
   /// Decode of batch > 1 (batched and serving runs), apart: the decode figures above are batch 1.
   ErrorSummary batched_before, batched_after, batched_cv;
   int cv_unpredicted = 0;        // held-out runs whose backend had no other runs (not in the CV figure)
-  /// What cross-validation leaves out: "hardware" (each chip predicted from the others), or "model" when all
-  /// runs are of one chip (a personal calibration, layered over the profile it started from).
+  /// What cross-validation leaves out (to_string of CrossValidationUnit): "hardware" by default, "model" when
+  /// all runs are of one chip (a personal calibration, layered over the profile it started from).
   std::string cross_validation_unit = "hardware";
+  bool layered = false;  // runs of one chip: the fit is layered over the profile it started from
+  /// Cross-validated error per engine × API and per engine × API × class, in the scheme above.
+  std::vector<GroupError> cv_groups;
   std::vector<RunError> worst;   // after calibration, largest error first (at most 10)
   /// Per case (index as in the input; 0 = not predicted): before, after, and cross-validated tokens/s.
   std::vector<double> predicted_before, predicted_after, predicted_cv;

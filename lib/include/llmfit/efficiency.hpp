@@ -55,6 +55,9 @@ struct EfficiencyConstants {
   /// ... and per multiply-accumulate of decode attention over the KV cache (QKᵀ and ·V; CPU attention runs
   /// far below the weights' GEMV rate).
   double cpu_attention_cycles_per_mac = 0;
+  /// ... the same with flash attention on (a run condition: llama-bench `fa`). llama.cpp's CPU flash-attention
+  /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs.
+  double cpu_flash_attention_cycles_per_mac = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
@@ -73,7 +76,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 15> kConstantFields{{
+inline constexpr std::array<ConstantField, 16> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -85,6 +88,7 @@ inline constexpr std::array<ConstantField, 15> kConstantFields{{
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},
     {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
+    {"cpu_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_flash_attention_cycles_per_mac, 0, 1000},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
@@ -98,6 +102,9 @@ struct EfficiencyUncertainty {
   bool known = false;
   double decode_relative_error = 0;   // cross-validated typical relative error of decode tok/s
   double prefill_relative_error = 0;  // same for prefill
+  /// Where the figures come from, in words: "leave-one-hardware-out, 432 decode and 340 prefill runs on 16
+  /// chips". Empty in profiles written before it was kept.
+  std::string basis;
 };
 
 /// One profile entry: constants for a backend, optionally narrowed to a device API and a hardware
@@ -117,6 +124,9 @@ struct EfficiencyProfile {
   std::string name;
   std::string source;
   std::vector<ProfileEntry> entries;
+  /// How far predictions miss a group the profile has no runs for (literature constants): the
+  /// leave-one-class-out error of the fit that made the profile. Unknown for the literature defaults.
+  EfficiencyUncertainty unmeasured;
 
   /// The most specific current (untagged) entry for (backend, api, class); falls back to the
   /// literature defaults.
@@ -126,6 +136,25 @@ struct EfficiencyProfile {
   [[nodiscard]] const ProfileEntry& lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
                                                std::string_view era) const;
 };
+
+/// The one field name, in every tool's JSON and CSV rows, of the runs a prediction's efficiency constants were
+/// fitted to: 0 marks a row that rests on no measured runs (literature constants).
+inline constexpr std::string_view kMeasuredRunsField = "measured_runs";
+
+/// How sure a prediction made with a profile entry is, and why, for people and programs alike.
+struct PredictionUncertainty {
+  int measured_runs = 0;  // runs the entry's constants were fitted to; 0 = literature constants
+  bool known = false;     // a range can be drawn
+  double decode_relative_error = 0;
+  double prefill_relative_error = 0;
+  /// "leave-one-hardware-out, …" or "no measured runs for llama.cpp · vulkan · nvidia-consumer: literature
+  /// constants, typically ±45 % decode, ±120 % prefill (leave-one-class-out)".
+  std::string basis;
+};
+/// The uncertainty of predictions with `entry` (the one `profile.lookup` chose for the group given): the
+/// entry's own cross-validated figure when it rests on runs, else the profile's figure for groups without runs.
+[[nodiscard]] PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, const ProfileEntry& entry,
+                                                           Backend backend, DeviceApi api, HardwareClass hw_class);
 
 /// Literature-based defaults, one entry per backend (see docs/model.md for the sources).
 [[nodiscard]] const EfficiencyProfile& default_efficiency_profile();

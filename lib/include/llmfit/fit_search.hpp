@@ -20,6 +20,7 @@ struct QuantCandidate {
   const QuantSpec* quant = nullptr;
   Backend backend = Backend::llama_cpp;
   Prediction prediction;
+  int measured_runs = 0;       // runs behind the efficiency constants used (kMeasuredRunsField; 0 = literature)
   bool meets_speed = false;    // decode_tok_s >= the requested minimum
   bool meets_quality = true;   // quality loss within the floor (FitSearchOptions::max_ppl_increase_pct)
 
@@ -38,9 +39,21 @@ inline constexpr double kDefaultQualityTolerancePct = 0.1;
 /// the llama.cpp scoreboard the quant table comes from, that is where answers start to degrade visibly.
 inline constexpr double kDefaultMaxPplIncreasePct = 10.0;
 
-/// Index of the best candidate among those that qualify (QuantCandidate::qualifies): the
-/// fastest decode among those within `quality_tolerance_pct` of the smallest quality loss
-/// (QuantSpec::quality_ppl_increase_pct); ties in speed go to catalogue order. nullopt when none qualifies.
+/// A tie in quality, broken before speed: `candidate` gives way to `other` when both record the same nonzero
+/// quality figure in the same file format and kernel family and `other` keeps the layers every token reads
+/// (attention, dense and shared FFNs: QuantSpec::bits_per_weight, routed experts apart) at more bits. Such a
+/// tie is one figure standing for two formats (a mix borrows the plain format's figure, an upper bound for
+/// it): the mix that spends its bits on those layers, with the same blocks elsewhere, has the lower loss
+/// (Unsloth's published KL divergence of its dynamic UD mixes is below the plain quant of the same name,
+/// unsloth.ai/docs/basics/unsloth-dynamic-2.0-ggufs; plain 1.58-bit DeepSeek-R1 loops and emits gibberish
+/// where UD-IQ1_S, whose file is smaller, does not, unsloth.ai/blog/deepseekr1-dynamic). A figure of 0
+/// (lossless) is a true tie: more bits cannot lower it, so F16 does not give way to F32.
+[[nodiscard]] bool quality_tie_gives_way(const QuantCandidate& candidate, const QuantCandidate& other) noexcept;
+
+/// Index of the best candidate among those that qualify (QuantCandidate::qualifies): of those within
+/// `quality_tolerance_pct` of the smallest quality loss (QuantSpec::quality_ppl_increase_pct) that give way
+/// to no other in a quality tie (quality_tie_gives_way), the fastest decode; ties in speed go to catalogue
+/// order. nullopt when none qualifies.
 [[nodiscard]] std::optional<std::size_t> choose_best_quant(const std::vector<QuantCandidate>& candidates,
                                                            double quality_tolerance_pct = kDefaultQualityTolerancePct);
 

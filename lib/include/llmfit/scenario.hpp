@@ -68,6 +68,7 @@ struct Answer {
   std::vector<ContextPoint> context_scaling;
   ContextPoint full_context;                  // the speed with the prompt filling the whole context
   std::int64_t max_context_with_offload = 0;  // largest context that runs at all (max_context_with_offload)
+  PredictionUncertainty uncertainty;  // how sure, and where the figure comes from
   double decode_low_tok_s = 0;  // uncertainty range from the calibration (0 = none)
   double decode_high_tok_s = 0;
   double prefill_low_tok_s = 0;

@@ -36,7 +36,8 @@ struct SweepPoint {
   std::uint8_t verdict_code = static_cast<std::uint8_t>(FitVerdict::does_not_fit);
   std::uint8_t offload_code = static_cast<std::uint8_t>(OffloadKind::none);
   bool in_range = false;   // false: inputs outside the model's range, speeds are 0
-  bool evaluated = false;  // false: the context exceeds the model's maximum, nothing computed
+  bool evaluated = false;  // false: nothing computed, because the engine has no kernels for the quantisation
+                           //   on this chip (backend_can_run) or the context exceeds the model's maximum
 
   [[nodiscard]] FitVerdict verdict() const noexcept { return static_cast<FitVerdict>(verdict_code); }
   [[nodiscard]] OffloadKind offload() const noexcept { return static_cast<OffloadKind>(offload_code); }

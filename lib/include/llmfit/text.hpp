@@ -39,6 +39,11 @@ namespace llmfit {
 
 /// Items joined by a separator ("a, b, c").
 [[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
+/// `text` cut at every `separator`, empty pieces kept: "a/b/" → {"a", "b", ""}, "" → {""}. The pieces are
+/// views into `text`.
+[[nodiscard]] std::vector<std::string_view> split_on(std::string_view text, char separator);
+/// `text` without the white space (spaces, tabs, \r, \n) at either end; a view into `text`.
+[[nodiscard]] std::string_view trim(std::string_view text) noexcept;
 /// 12345 → "12,345".
 [[nodiscard]] std::string with_thousands(std::int64_t value);
 /// The whole of `text` as a decimal number (`[-]digits[.digits][e[+-]digits]`, as std::from_chars reads one,
