@@ -38,7 +38,8 @@ constexpr int kCpuCycles = kKernels + 4;     // CPU backends: core cycles per de
 constexpr int kCpuAttention = kKernels + 5;  // CPU backends: core cycles per decode attention multiply-add
 constexpr int kCpuFlashAttention = kKernels + 6;  // ... with flash attention on
 constexpr int kBatchCompute = kKernels + 7;  // batched decode: inverse share of the tensor peak per further sequence
-constexpr int kDecodeParams = kKernels + 8;
+constexpr int kAllReduce = kKernels + 8;     // tensor parallelism: one all-reduce's latency (two per layer)
+constexpr int kDecodeParams = kKernels + 9;
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -100,6 +101,7 @@ std::string param_name(int test, int j) {
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
     case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     case kBatchCompute: return "batch_compute_efficiency";
+    case kAllReduce: return "tp_allreduce_us";
     default: return "token_overhead_us";
   }
 }
@@ -122,6 +124,7 @@ std::string param_label(int test, int j) {
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
+    case kAllReduce: return "tensor-parallel all-reduce, two per layer (µs)";
     default: return "cost per token (µs)";
   }
 }
@@ -142,6 +145,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
     th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
     th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
+    th[kAllReduce] = k.tp_allreduce_us;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -180,6 +184,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
+  base.tp_allreduce_us = decode[kAllReduce];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -205,6 +210,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.layer_overhead_us = 0;
   k.expert_overhead_us = 0;
   k.token_overhead_us = 0;
+  k.tp_allreduce_us = 0;
   k.cpu_cycles_per_weight = 0;
   k.cpu_attention_cycles_per_mac = 0;
   k.cpu_flash_attention_cycles_per_mac = 0;
@@ -261,6 +267,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
     p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
+    p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -306,9 +313,10 @@ struct GroupKey {
 };
 
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
-/// CPU compute roof for weights and attention, the batched compute (prefill: 4, attention with or without
+/// CPU compute roof for weights and attention, the batched compute and the all-reduce cost (prefill: 4,
+/// attention with or without
 /// flash attention).
-constexpr int kMaxNonzero = 8;
+constexpr int kMaxNonzero = 9;
 
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
@@ -658,7 +666,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention});
+    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
     order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
   }

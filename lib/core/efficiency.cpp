@@ -106,6 +106,9 @@ EfficiencyConstants vllm_defaults() {
   // Batched decode runs as one GEMM over the batch's tokens (Marlin, cuBLAS, CUTLASS MoE): a prior of a third of
   // the tensor peak, replaced by the fit to the wave2 concurrency runs (docs/calibration.md).
   k.batch_compute_efficiency = 0.3;
+  // A small-message all-reduce over PCIe or xGMI takes tens of µs (NCCL/RCCL latency floor; vLLM's custom
+  // all-reduce exists to cut it on NVLink): a prior of 30 µs, fitted from multi-GPU runs.
+  k.tp_allreduce_us = 30;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.prefill_layer_overhead_us = 30;

@@ -570,11 +570,14 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
 
   const int moe_layers = m.moe_layers();
   const double experts_touched = expected_distinct_experts(m, batch);
-  // A layer split hands activations from device to device; tensor parallelism's all-reduces are per layer
-  // (in the engine's per-layer cost).
+  // A layer split hands activations from device to device; tensor parallelism runs two all-reduces per layer
+  // (Megatron-LM), latency-bound at decode's few rows.
   const int hops = (splits_by_tensor(s.backend) ? 0 : devices - 1) + (fit.offload != OffloadKind::none ? 1 : 0);
+  const double allreduces = splits_by_tensor(s.backend) && devices > 1 ? 2.0 * m.layers : 0.0;
   const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
-                             k.token_overhead_us) * kMicro + hops * kDeviceHopSeconds;
+                             k.token_overhead_us +
+                             allreduces * k.tp_allreduce_us) * kMicro +
+                            hops * kDeviceHopSeconds;
 
   if (out != nullptr) {
     out->decode_seconds_weights = t_weights;
