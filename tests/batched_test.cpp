@@ -187,6 +187,16 @@ TEST(Vllm, TensorParallelismSplitsTheStreamALayerSplitDoesNot) {
   (void)decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), k, 512, &p1);
   (void)decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), k, 512, &p2);
   EXPECT_NEAR(p2.decode_seconds_weights, p1.decode_seconds_weights / 2, 1e-12);
+  // Tensor parallelism adds two all-reduces per layer to each step (Megatron-LM); one GPU runs none.
+  EfficiencyConstants with_allreduce = k;
+  with_allreduce.tp_allreduce_us = 50;
+  Prediction a1;
+  Prediction a2;
+  (void)decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), with_allreduce, 512, &a1);
+  (void)decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), with_allreduce, 512, &a2);
+  EXPECT_NEAR(a1.decode_seconds_overhead - p1.decode_seconds_overhead, 0.0, 1e-15);
+  EXPECT_NEAR(a2.decode_seconds_overhead - p2.decode_seconds_overhead,
+              2.0 * two.scenario.model->layers * (50.0 - k.tp_allreduce_us) * 1e-6, 1e-12);
   // llama.cpp's layer split streams the halves in turn: the same weight time.
   const ResolvedQuery l1 = resolve("h100-sxm", "llama-3.1-8b-q4_k_m");
   const ResolvedQuery l2 = resolve("h100-sxm:2", "llama-3.1-8b-q4_k_m");
