@@ -199,7 +199,7 @@ TEST(CalibrateCli, CvChoosesWhatIsLeftOutAndReportsEveryGroup) {
   ASSERT_EQ(text.status, 0) << text.out;
   EXPECT_NE(text.out.find("LOMO-CV"), std::string::npos);
   EXPECT_NE(text.out.find("BY GROUP, LOMO-CV"), std::string::npos);
-  EXPECT_NE(text.out.find("groups without runs (literature)"), std::string::npos);
+  EXPECT_NE(text.out.find("groups without runs (any)"), std::string::npos);
 }
 
 TEST(CalibrateCli, AnUnknownCvUnitIsOneLineAndStatus2) {

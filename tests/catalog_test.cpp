@@ -270,6 +270,39 @@ TEST(UserCatalogue, DuplicateIdWithinOneSourceIsAnError) {
   }
 }
 
+// One alias names one entry: two entries of one source claiming it, or a user entry claiming a name of another
+// shipped entry, are refused naming both; in the shipped set every id and alias finds the entry that claims it.
+TEST(UserCatalogue, AnAliasClaimedTwiceIsRefused) {
+  std::string first(kUserHardware);
+  first.replace(first.find("id: m2-max"), 10, "id: my-box-a");
+  first.replace(first.find("    apis:"), 0, "    aliases: [my-box]\n");
+  std::string second = first.substr(first.find("  - id"));
+  second.replace(second.find("id: my-box-a"), 12, "id: my-box-b");
+  Catalog catalog = shipped();
+  try {
+    catalog.add_source(parse_catalog_yaml(first + second, "two.yaml"), "two.yaml");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("'my-box' appears twice"), std::string::npos) << message;
+    EXPECT_NE(message.find("my-box-b"), std::string::npos) << message;
+  }
+  std::string taken = first;
+  taken.replace(taken.find("[my-box]"), 8, "[rtx-4090]");
+  try {
+    catalog.add_source(parse_catalog_yaml(taken, "taken.yaml"), "taken.yaml");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("already names hardware 'rtx-4090'"), std::string::npos) << e.what();
+  }
+  for (const HardwareSpec& h : shipped().hardware())
+    for (const std::string& name : h.aliases) EXPECT_EQ(shipped().find_hardware(name), &h) << h.id << ": " << name;
+  for (const ModelSpec& m : shipped().models()) {
+    EXPECT_EQ(shipped().find_model(m.id), &m) << m.id;
+    for (const std::string& name : m.aliases) EXPECT_EQ(shipped().find_model(name), &m) << m.id << ": " << name;
+  }
+}
+
 TEST(UserCatalogue, ErrorsNameFileLineEntryAndField) {
   std::string text = kUserHardware;
   text.replace(text.find("bandwidth_gb_s: 400"), 19, "bandwidth_gb_s: -4");

@@ -162,9 +162,13 @@ TEST(ResolveNames, EveryModelHasItsHuggingFaceRepository) {
   }
 }
 
-// Ollama library tags as ollama.com/library/<name> lists them (checked 2026-12-06: the gemma4 page lists e2b,
-// e4b, 26b, 31b and the tag gemma4:26b-a4b-it-q8_0; qwen3 lists qwen3:30b-a3b-instruct-2507-q4_K_M; the others
-// from their library pages), each an alias of its entry, and read with the quantisation suffix Ollama adds.
+// Ollama library tags, each an alias of its entry and read with the quantisation suffix Ollama adds (checked
+// 2026-12-06; each entry's notes cite where): the gemma4 page lists e2b, e4b, 26b, 31b and the tag
+// gemma4:26b-a4b-it-q8_0; qwen3 lists qwen3:30b-a3b-instruct-2507-q4_K_M; granite4:latest, granite4:tiny-h and
+// granite4:7b-a1b-h by their blobs' GGUF metadata; glm-4.7-flash:latest is Q4_K_M; olmo2 7b and 13b, phi4-reasoning
+// 14b, devstral-small-2 24b on ollama.com/search; mistral-small3.1/3.2, magistral, devstral, ministral-3,
+// phi4-mini-reasoning and lfm2.5-thinking in the library list of Ollama's integration tests, their size tags as
+// pulled in public code calling the Ollama API. A tag found nowhere is not an alias (no invented tag).
 struct OllamaTag {
   const char* tag;
   const char* id;
@@ -185,19 +189,27 @@ constexpr OllamaTag kOllamaTags[] = {
     {"qwen3.5:27b", "qwen3.5-27b"},
     {"qwen3.5:35b-a3b", "qwen3.5-35b-a3b"},
     {"qwen3.5:122b", "qwen3.5-122b-a10b"},
-    {"nemotron-3-nano:30b", "nemotron-3-nano-30b-a3b"},
-    {"granite4:small-h", "granite-4.0-h-small"},
     {"granite4:tiny-h", "granite-4.0-h-tiny"},
-    {"granite4:micro-h", "granite-4.0-h-micro"},
+    {"granite4:7b-a1b-h", "granite-4.0-h-tiny"},
+    {"granite4:latest", "granite-4.0-micro"},
     {"granite4:micro", "granite-4.0-micro"},
+    {"granite4:micro-h", "granite-4.0-h-micro"},
+    {"granite4:small-h", "granite-4.0-h-small"},
+    {"glm-4.7-flash:latest", "glm-4.7-flash"},
     {"llama4:scout", "llama-4-scout"},
     {"llama4:maverick", "llama-4-maverick"},
+    {"llama4:16x17b", "llama-4-scout"},
     {"mistral-small3.1:24b", "mistral-small-3.1-24b"},
     {"mistral-small3.2:24b", "mistral-small-3.2-24b"},
     {"magistral:24b", "magistral-small"},
+    {"magistral:24b-small-2506", "magistral-small"},
     {"devstral:24b", "devstral-small-2507"},
     {"devstral-small-2:24b", "devstral-small-2"},
+    {"ministral-3:3b", "ministral-3-3b"},
     {"ministral-3:8b", "ministral-3-8b"},
+    {"ministral-3:14b", "ministral-3-14b"},
+    {"nemotron-3-nano:30b", "nemotron-3-nano-30b-a3b"},
+    {"lfm2.5-thinking", "lfm2.5-1.2b"},
     {"olmo2:7b", "olmo-2-7b"},
     {"olmo2:13b", "olmo-2-13b"},
     {"phi4-reasoning:14b", "phi-4-reasoning"},
@@ -321,9 +333,36 @@ TEST(ResolveNames, AmbiguousModelsListTheCandidatesAndUnknownOnesSuggest) {
   EXPECT_NE(unknown.problem.find("did you mean"), std::string::npos) << unknown.problem;
   // Every word must match: an unknown word is not skipped.
   EXPECT_EQ(cat().look_up_model("qwen3-8b-abliterated").status, NameStatus::unknown);
+  // An Ollama tag the catalogue does not know names the tag and the nearest tags, not a quantisation "99b";
+  // a known tag with an unknown quantisation after it still blames the quantisation.
+  for (const char* tag : {"qwen3:99b", "granite4:huge", "mistral-small3.2:22b"}) {
+    const ModelLookup unknown_tag = cat().look_up_model(tag);
+    EXPECT_EQ(unknown_tag.status, NameStatus::unknown) << tag;
+    EXPECT_NE(unknown_tag.problem.find("unknown Ollama tag '" + std::string(tag) + "' (did you mean '"),
+              std::string::npos) << unknown_tag.problem;
+    EXPECT_EQ(unknown_tag.problem.find("quantisation"), std::string::npos) << unknown_tag.problem;
+  }
+  const ModelLookup tag_bad_quant = cat().look_up_model("qwen3:8b-q9_k_m");
+  EXPECT_NE(tag_bad_quant.problem.find("unknown quantisation"), std::string::npos) << tag_bad_quant.problem;
   const ModelLookup bad_quant = cat().look_up_model("Qwen3-8B-UD-Q3_K_XL.gguf");
   EXPECT_EQ(bad_quant.status, NameStatus::unknown);
   EXPECT_NE(bad_quant.problem.find("unknown quantisation"), std::string::npos) << bad_quant.problem;
+}
+
+TEST(ResolveNames, AMistypedQuantisationIsBlamedWholeAfterEveryModel) {
+  // The model words skip what they do not know ("q9", "k"), so the blamed part must be the whole mistyped
+  // quantisation, whatever model it follows, not its last word; and "…-q9_k" is not an owner "…-q9" with a
+  // model "k" (Kimi K2 by a word prefix).
+  for (const ModelSpec& model : cat().models())
+    for (const std::string bad : {"q9_k_m", "q4_k_x", "iq9_xs", "q9_k"}) {
+      const std::string name = model.id + "-" + bad;
+      const ModelLookup lookup = cat().look_up_model(name);
+      ASSERT_EQ(lookup.status, NameStatus::unknown) << name;
+      EXPECT_NE(lookup.problem.find("model '" + model.id + "': unknown quantisation '" + bad + "'"), std::string::npos)
+          << name << ": " << lookup.problem;
+    }
+  const ModelLookup tag = cat().look_up_model("qwen3:8b-q9_k_m");
+  EXPECT_NE(tag.problem.find("unknown quantisation 'q9_k_m'"), std::string::npos) << tag.problem;
 }
 
 // ------------------------------------------------------------------------------------------ hardware

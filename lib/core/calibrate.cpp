@@ -46,7 +46,8 @@ constexpr int kAttention = 1;
 constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
-constexpr int kPrefillParams = 5;
+constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
+constexpr int kPrefillParams = 6;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -59,7 +60,8 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv || j == kBatchCompute : j == kCompute || j == kAttention || j == kFlashAttention;
+  return test == 0 ? j <= kKv || j == kBatchCompute
+                   : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -91,6 +93,7 @@ std::string param_name(int test, int j) {
            : j == kAttention      ? "attention_compute_efficiency"
            : j == kFlashAttention ? "flash_attention_compute_efficiency"
            : j == kDequant        ? "prefill_dequant_passes"
+           : j == kFloatCompute   ? "float_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   switch (j) {
@@ -112,6 +115,7 @@ std::string param_label(int test, int j) {
            : j == kAttention      ? "prefill attention share of tensor peak (no flash attention)"
            : j == kFlashAttention ? "prefill attention share of tensor peak (flash attention)"
            : j == kDequant        ? "dequantisation passes per micro-batch"
+           : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -152,6 +156,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kFlashAttention] = 1.0 / k.flash_attention_compute_efficiency;
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
+    th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
   }
   return th;
 }
@@ -160,8 +165,10 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// product weight_bandwidth_efficiency × kernel_efficiency; the common factor is the geometric mean of the
 /// fitted products over their literature relative efficiencies, so families without runs keep their
 /// literature efficiency relative to the fitted level.
+/// Without float-weight prefill runs (`float_gemm_fitted` false) their GEMMs keep the quantised ones' rate.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
-                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data) {
+                                 const std::array<bool, kAllQuantKernels.size()>& kernel_has_data,
+                                 bool float_gemm_fitted) {
   double log_sum = 0;
   int fitted = 0;
   for (int j = 0; j < kKernels; ++j) {
@@ -190,6 +197,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
+  base.float_compute_efficiency = float_gemm_fitted ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
   return base;
 }
 
@@ -220,6 +228,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
+  k.float_compute_efficiency = kInf;
   return k;
 }
 
@@ -279,6 +288,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
+    p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -321,7 +331,7 @@ constexpr int kMaxNonzero = 9;
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
   std::uint32_t case_index = 0;  // index into the cases (build_data refuses more than 2^32)
-  std::int32_t backend = 0;      // index into Data::backends
+  std::int32_t backend = 0;      // index into Data::backends (engine × device kind)
   std::int32_t class_group = 0;  // index into Data::class_groups
   std::int32_t era_group = 0;    // index into Data::era_groups (engine × API × era; era may be empty)
   std::int32_t hardware = 0;     // index into Data::hardware
@@ -334,9 +344,44 @@ struct Row {
   std::uint8_t nonzero_count = 0;
 };
 
+/// The kind of device that runs an engine on a device API and hardware class: the CPU backend runs on
+/// CPU cores whatever the chip; Apple's GPUs share the SoC's memory; every other API runs on a GPU.
+HardwareKind device_kind(DeviceApi api, HardwareClass hw_class) {
+  if (api == DeviceApi::cpu || hw_class == HardwareClass::cpu) return HardwareKind::cpu;
+  return hw_class == HardwareClass::apple ? HardwareKind::unified : HardwareKind::gpu;
+}
+
+/// Which hardware classes a device API drives (for the entries of classes without runs).
+bool api_serves_class(DeviceApi api, HardwareClass hw_class) {
+  switch (api) {
+    case DeviceApi::cuda: return hw_class == HardwareClass::nvidia_consumer || hw_class == HardwareClass::nvidia_datacenter;
+    case DeviceApi::metal: return hw_class == HardwareClass::apple;
+    case DeviceApi::rocm: return hw_class == HardwareClass::amd;
+    case DeviceApi::sycl: return hw_class == HardwareClass::intel;
+    case DeviceApi::vulkan: return hw_class != HardwareClass::apple && hw_class != HardwareClass::cpu;
+    case DeviceApi::cpu: return hw_class != HardwareClass::nvidia_datacenter;  // chips with CPU cores of their own
+  }
+  return false;
+}
+
+/// The parent of classes without runs: the engine's classes of one device kind pooled, on one device API
+/// (api set) or on all of them.
+struct ParentKey {
+  Backend backend;
+  std::optional<DeviceApi> api;
+  HardwareKind kind;
+  bool operator==(const ParentKey& o) const { return backend == o.backend && api == o.api && kind == o.kind; }
+};
+
 struct Data {
+  /// The top level: engine × device kind (GPU, unified memory, CPU), so that what CPU runs say of attention
+  /// or per-layer costs never becomes the prior of a GPU's. backends[i] and kinds[i] name top group i.
   std::vector<Backend> backends;
+  std::vector<HardwareKind> kinds;
   std::vector<GroupKey> class_groups;  // era empty
+  /// Pooled hardware fits a class without runs borrows: engine × API × device kind, then engine × kind.
+  std::vector<ParentKey> parent_groups;
+  std::vector<std::array<int, 2>> class_parents;  // per class group: its two parent groups
   /// Software groups: engine × device API × era. hw_class is the class of the group's first run, used
   /// only for the literature prior of the constants the runs do not determine.
   std::vector<GroupKey> era_groups;
@@ -367,7 +412,7 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   if (cases.size() > std::numeric_limits<std::uint32_t>::max())
     throw InputError("calibrate: " + std::to_string(cases.size()) + " runs; at most 2^32 can be fitted at once");
   Data d;
-  std::map<Backend, int> backend_index;
+  std::map<std::pair<Backend, HardwareKind>, int> backend_index;
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
   std::map<std::string, int> hardware_index;
@@ -392,8 +437,12 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const MeasuredRun& run = *c.run;
     Row row;
     row.case_index = static_cast<std::uint32_t>(i);
-    const auto b = backend_index.try_emplace(run.backend, static_cast<int>(d.backends.size()));
-    if (b.second) d.backends.push_back(run.backend);
+    const HardwareKind kind = device_kind(run.api, c.hardware_class);
+    const auto b = backend_index.try_emplace({run.backend, kind}, static_cast<int>(d.backends.size()));
+    if (b.second) {
+      d.backends.push_back(run.backend);
+      d.kinds.push_back(kind);
+    }
     row.backend = b.first->second;
     const GroupKey class_key{run.backend, run.api, c.hardware_class, ""};
     const auto g = class_index.try_emplace(class_key, static_cast<int>(d.class_groups.size()));
@@ -429,7 +478,37 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     }
     d.rows[static_cast<std::size_t>(test)].push_back(row);
   }
+  for (const GroupKey& key : d.class_groups) {
+    const HardwareKind kind = device_kind(key.api, key.hw_class);
+    std::array<int, 2> parents{};
+    for (std::size_t level = 0; level < 2; ++level) {
+      const ParentKey parent{key.backend, level == 0 ? std::optional<DeviceApi>(key.api) : std::nullopt, kind};
+      const auto at = std::find(d.parent_groups.begin(), d.parent_groups.end(), parent);
+      parents[level] = static_cast<int>(at - d.parent_groups.begin());
+      if (at == d.parent_groups.end()) d.parent_groups.push_back(parent);
+    }
+    d.class_parents.push_back(parents);
+  }
   return d;
+}
+
+/// The top group (engine × device kind) of an engine on an API and class; d.backends.size() when none.
+std::size_t top_of(const Data& d, Backend backend, DeviceApi api, HardwareClass hw_class) {
+  const HardwareKind kind = device_kind(api, hw_class);
+  for (std::size_t b = 0; b < d.backends.size(); ++b)
+    if (d.backends[b] == backend && d.kinds[b] == kind) return b;
+  return d.backends.size();
+}
+
+std::size_t top_kind(const Data& d, Backend backend, HardwareKind kind) {
+  for (std::size_t b = 0; b < d.backends.size(); ++b)
+    if (d.backends[b] == backend && d.kinds[b] == kind) return b;
+  return d.backends.size();
+}
+
+int parent_index(const Data& d, const ParentKey& key) {
+  const auto at = std::find(d.parent_groups.begin(), d.parent_groups.end(), key);
+  return at == d.parent_groups.end() ? -1 : static_cast<int>(at - d.parent_groups.begin());
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -668,7 +747,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
     order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert, kCpuCycles, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
-    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention};
+    order = {kCompute, kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute};
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -745,7 +824,11 @@ struct Hierarchy {
   std::array<std::vector<Solution>, kTests> backend_fit;
   std::array<std::vector<Solution>, kTests> class_fit;
   std::array<std::vector<Solution>, kTests> era_fit;
+  /// Per parent group (Data::parent_groups): the shares of peak of its classes pooled, with each run's
+  /// software constants at its era's fit; what a class without runs of its own gets.
+  std::array<std::vector<Solution>, kTests> parent_fit;
   std::vector<std::array<bool, kAllQuantKernels.size()>> kernel_has_data;  // per backend
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs determined by its runs
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -793,6 +876,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
   Hierarchy h;
   const std::size_t backends = d.backends.size();
   h.kernel_has_data.assign(backends, {});
+  h.float_gemm_fitted.assign(backends, 0);
   h.backend_fitted.assign(backends, 0);
   for (int test = 0; test < kTests; ++test) {
     const int p = param_count(test);
@@ -810,6 +894,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       det.push_back(determine(test, rows, options.collinearity_tolerance));
       const Determination& dt = det.back();
       if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+      if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
       if (dt.fittable) h.backend_fitted[b] = 1;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
@@ -831,11 +916,9 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     // rows' offsets. Columns the backend's runs do not determine keep their literature value.
     auto& level1 = h.class_fit[static_cast<std::size_t>(test)];
     auto& level2 = h.era_fit[static_cast<std::size_t>(test)];
-    auto backend_of = [&](Backend backend) {
-      return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
-    };
+    auto backend_of = [&](const GroupKey& key) { return top_of(d, key.backend, key.api, key.hw_class); };
     auto start = [&](const GroupKey& key) {
-      const std::size_t b = backend_of(key.backend);
+      const std::size_t b = backend_of(key);
       VectorXd mean = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
       for (int j = 0; j < p; ++j)
         if (det[b].determined[static_cast<std::size_t>(j)]) mean[j] = level0[b].theta[j];
@@ -855,7 +938,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     // One level's solve: its rows with the other level's columns moved into the offset.
     auto fit_level = [&](bool software, std::size_t group) {
       const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
-      const std::size_t b = backend_of(key.backend);
+      const std::size_t b = backend_of(key);
       adjusted.clear();
       for (const Row& r : all_rows) {
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
@@ -892,6 +975,39 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
     for (int sweep = 0; sweep < kBackfittingSweeps; ++sweep) {
       for (std::size_t g = 0; g < d.class_groups.size(); ++g) fit_level(false, g);
       for (std::size_t e = 0; e < d.era_groups.size(); ++e) fit_level(true, e);
+    }
+    // The parents of classes without runs: the hardware columns over all the runs of their classes, each
+    // run's software at its era's final fit (in the offset), shrunk toward the engine's fit.
+    auto& level3 = h.parent_fit[static_cast<std::size_t>(test)];
+    level3.clear();
+    for (std::size_t q = 0; q < d.parent_groups.size(); ++q) {
+      const std::size_t b = top_kind(d, d.parent_groups[q].backend, d.parent_groups[q].kind);
+      adjusted.clear();
+      for (const Row& r : all_rows) {
+        if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
+        const auto& parents = d.class_parents[static_cast<std::size_t>(r.class_group)];
+        if (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) continue;
+        Row a = r;
+        const VectorXd& software = level2[static_cast<std::size_t>(r.era_group)].theta;
+        a.nonzero_count = 0;
+        for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+          if (!is_software_param(test, r.column[u])) {
+            a.value[a.nonzero_count] = r.value[u];
+            a.column[a.nonzero_count] = r.column[u];
+            ++a.nonzero_count;
+          } else {
+            a.offset += r.value[u] * software[r.column[u]];
+          }
+        }
+        adjusted.push_back(a);
+      }
+      pointers.clear();
+      for (const Row& a : adjusted) pointers.push_back(&a);
+      std::vector<char> fixed(static_cast<std::size_t>(p));
+      for (int j = 0; j < p; ++j)
+        fixed[static_cast<std::size_t>(j)] = !det[b].determined[static_cast<std::size_t>(j)] || is_software_param(test, j);
+      level3.push_back(solve(test, pointers, level0[b].theta,
+                             shrinkage_precision(test, level0[b], options.shrinkage_spread), fixed, options, ws));
     }
   }
   return h;
@@ -1003,6 +1119,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
     for (const auto& [cell, held] : by_fold[f]) sums[static_cast<std::size_t>(cell)].subtract(held);
     Hierarchy& h = fits[f];
     h.kernel_has_data.assign(d.backends.size(), {});
+    h.float_gemm_fitted.assign(d.backends.size(), 0);
     h.backend_fitted.assign(d.backends.size(), 0);
     for (int test = 0; test < kTests; ++test) {
       const auto t = static_cast<std::size_t>(test);
@@ -1027,6 +1144,8 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
         const Determination& dt = det.back();
         if (test == 0) h.kernel_has_data[b] = dt.kernel_has_data;
+        if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
+      if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
         if (dt.fittable) h.backend_fitted[b] = 1;
         Solution s;
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
@@ -1046,11 +1165,9 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         level0.push_back(std::move(s));
       }
       // The two crossed levels, backfitted on the downdated sums as fit_hierarchy does on the rows.
-      auto backend_of = [&](Backend backend) {
-        return static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), backend) - d.backends.begin());
-      };
+      auto backend_of = [&](const GroupKey& key) { return top_of(d, key.backend, key.api, key.hw_class); };
       auto start = [&](const GroupKey& key) {
-        const std::size_t b = backend_of(key.backend);
+        const std::size_t b = backend_of(key);
         Solution s0;
         s0.theta = theta_of(test, prior_for(before, key.backend, key.api, key.hw_class));
         for (int j = 0; j < p; ++j)
@@ -1063,7 +1180,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
       for (const GroupKey& key : d.era_groups) level2.push_back(start(key));
       auto fit_level = [&](bool software, std::size_t group) {
         const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
-        const std::size_t b = backend_of(key.backend);
+        const std::size_t b = backend_of(key);
         Solution& current = software ? level2[group] : level1[group];
         VectorXd mean = current.theta;
         std::vector<int> free_columns;
@@ -1109,6 +1226,45 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         for (std::size_t g = 0; g < d.class_groups.size(); ++g) fit_level(false, g);
         for (std::size_t e = 0; e < d.era_groups.size(); ++e) fit_level(true, e);
       }
+      // The parents of classes without runs, as fit_hierarchy: their classes' cells with the class level's
+      // Huber weights, each cell's software at its era's fit.
+      auto& level3 = h.parent_fit[t];
+      for (std::size_t q = 0; q < d.parent_groups.size(); ++q) {
+        const std::size_t b = top_kind(d, d.parent_groups[q].backend, d.parent_groups[q].kind);
+        const VectorXd mean = level0[b].theta;
+        std::vector<int> free_columns;
+        for (int j = 0; j < p; ++j)
+          if (det[b].determined[static_cast<std::size_t>(j)] && !is_software_param(test, j)) free_columns.push_back(j);
+        MatrixXd a = MatrixXd::Zero(p, p);
+        VectorXd rhs = VectorXd::Zero(p);
+        int runs = 0;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          const Cell& cell = cells[c];
+          const auto& parents = d.class_parents[static_cast<std::size_t>(cell.class_group)];
+          if (cell.test != test || (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) ||
+              sums[c].runs == 0)
+            continue;
+          const VectorXd& software = level2[static_cast<std::size_t>(cell.era_group)].theta;
+          for (int j = 0; j < p; ++j) {
+            if (is_software_param(test, j)) continue;
+            rhs[j] += sums[c].b1[j];
+            for (int k = 0; k < p; ++k) {
+              if (is_software_param(test, k))
+                rhs[j] -= sums[c].a1(j, k) * software[k];
+              else
+                a(j, k) += sums[c].a1(j, k);
+            }
+          }
+          runs += sums[c].runs;
+        }
+        Solution s;
+        s.theta = mean;
+        s.runs = runs;
+        if (runs > 0)
+          bounded_solve(test, a, rhs, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), free_columns,
+                        s.theta, active, system);
+        level3.push_back(std::move(s));
+      }
     }
   }
   return fits;
@@ -1116,11 +1272,10 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
 
 /// The software a class's current (untagged) entry uses: the newest era with runs of the same engine and
 /// device API, on any chip (an H100 gets the 2025 CUDA costs measured on consumer cards).
-int newest_era(const Data& d, const Hierarchy& h, int class_group) {
+int newest_era(const Data& d, const Hierarchy& h, Backend backend, DeviceApi api) {
   int best = -1;
-  const GroupKey& key = d.class_groups[static_cast<std::size_t>(class_group)];
   for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
-    if (d.era_groups[e].backend != key.backend || d.era_groups[e].api != key.api) continue;
+    if (d.era_groups[e].backend != backend || d.era_groups[e].api != api) continue;
     if (h.era_fit[0][e].runs + h.era_fit[1][e].runs == 0) continue;
     if (best < 0 || d.era_groups[e].era > d.era_groups[static_cast<std::size_t>(best)].era) best = static_cast<int>(e);
   }
@@ -1137,11 +1292,6 @@ std::string group_label(Backend backend, std::optional<DeviceApi> api, std::opti
   return label;
 }
 
-/// The profile the hierarchy implies: one current entry per engine × API × class with runs, plus entries
-/// tagged with older eras. The engine-wide pooled fit is only the classes' shrinkage target, not an entry:
-/// it mixes eras and GPU families, and held-out-class tests (docs/calibration.md) show it predicting a class
-/// without runs no better than the literature defaults, which such classes keep. Ollama embeds llama.cpp:
-/// without Ollama runs, its entries are the llama.cpp fits plus Ollama's literature extras.
 /// A class's hardware columns with an era's software columns.
 VectorXd combined(int test, const VectorXd& hardware, const VectorXd& software) {
   VectorXd theta = hardware;
@@ -1150,6 +1300,11 @@ VectorXd combined(int test, const VectorXd& hardware, const VectorXd& software) 
   return theta;
 }
 
+/// The profile the hierarchy implies: one current entry per engine × API × class with runs, plus entries
+/// tagged with older eras; the same for every class the engine's APIs drive that has no runs of its own, from
+/// its parent's pooled shares of peak and the API's software constants (the engine-wide fit, which mixes CPU
+/// and GPU runs, is only the shrinkage target). Ollama embeds llama.cpp: without Ollama runs, its entries are
+/// the llama.cpp ones plus Ollama's literature extras.
 EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const EfficiencyProfile& before,
                                 const CalibrationOptions& options) {
   EfficiencyProfile profile;
@@ -1157,13 +1312,13 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
   profile.source = options.profile_source;
   for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
     const GroupKey& key = d.class_groups[g];
-    const std::size_t b = static_cast<std::size_t>(std::find(d.backends.begin(), d.backends.end(), key.backend) - d.backends.begin());
+    const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
     if (!h.backend_fitted[b]) continue;
-    // A class without runs (held out by cross-validation) gets no entry: lookup falls back to the literature
-    // constants, as it does for every class the shipped data lack, so its CV error is what such a class gets.
+    // A class without runs (held out by cross-validation) is given its entry below, as every class the data
+    // lack is, so its CV error is what such a class gets.
     if (h.class_fit[0][g].runs + h.class_fit[1][g].runs == 0) continue;
     const EfficiencyConstants& base = prior_for(before, key.backend, key.api, key.hw_class);
-    const int current = newest_era(d, h, static_cast<int>(g));
+    const int current = newest_era(d, h, key.backend, key.api);
     for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
       if (d.era_groups[e].backend != key.backend || d.era_groups[e].api != key.api || static_cast<int>(e) == current ||
           d.era_groups[e].era.empty())
@@ -1174,7 +1329,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       entry.hardware_class = key.hw_class;
       entry.era = d.era_groups[e].era;
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of engine era " + entry.era;
       profile.entries.push_back(entry);
@@ -1186,17 +1341,95 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     if (current >= 0) {
       const auto e = static_cast<std::size_t>(current);
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b]);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of the newest " +
                    std::string(to_string(key.backend)) + " " + std::string(to_string(key.api)) + " era with runs (" +
                    (d.era_groups[e].era.empty() ? std::string("unstated") : d.era_groups[e].era) + ")";
     } else {
-      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b]);
+      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted";
     }
     profile.entries.push_back(entry);
+  }
+  // Classes without runs of their own (on an engine with runs): the engine · API's software constants of the
+  // newest era with runs (else the engine's pooled ones) and the shares of peak of the parent, the engine's
+  // classes of the same device kind pooled on the same API (else on every API). Not for the runs of one
+  // machine, which move only that machine's entries.
+  constexpr std::array<DeviceApi, 6> apis{DeviceApi::cuda, DeviceApi::metal, DeviceApi::vulkan,
+                                          DeviceApi::rocm, DeviceApi::sycl,  DeviceApi::cpu};
+  constexpr std::array<HardwareClass, 6> classes{HardwareClass::apple, HardwareClass::nvidia_consumer,
+                                                 HardwareClass::nvidia_datacenter, HardwareClass::amd,
+                                                 HardwareClass::intel, HardwareClass::cpu};
+  std::vector<Backend> engines;
+  for (const Backend backend : d.backends)
+    if (std::find(engines.begin(), engines.end(), backend) == engines.end()) engines.push_back(backend);
+  for (const Backend backend : engines) {
+    if (d.one_chip) break;
+    for (const DeviceApi api : apis) {
+      if (!backend_drives(backend, api)) continue;
+      for (const HardwareClass hw_class : classes) {
+        if (!api_serves_class(api, hw_class)) continue;
+        const std::size_t b = top_of(d, backend, api, hw_class);
+        if (b == d.backends.size() || !h.backend_fitted[b]) continue;  // no runs on this kind of device
+        const bool has_runs = std::any_of(d.class_groups.begin(), d.class_groups.end(), [&](const GroupKey& k) {
+          const auto g = static_cast<std::size_t>(&k - d.class_groups.data());
+          return k.backend == backend && k.api == api && k.hw_class == hw_class &&
+                 h.class_fit[0][g].runs + h.class_fit[1][g].runs > 0;
+        });
+        if (has_runs) continue;
+        const HardwareKind kind = device_kind(api, hw_class);
+        int parent = -1;
+        for (const ParentKey& key : {ParentKey{backend, api, kind}, ParentKey{backend, std::nullopt, kind}}) {
+          const int q = parent_index(d, key);
+          if (q >= 0 && h.parent_fit[0][static_cast<std::size_t>(q)].runs + h.parent_fit[1][static_cast<std::size_t>(q)].runs > 0) {
+            parent = q;
+            break;
+          }
+        }
+        if (parent < 0) continue;  // no runs of this engine on this kind of device: the literature constants
+        const auto q = static_cast<std::size_t>(parent);
+        const ParentKey& pk = d.parent_groups[q];
+        const std::string parent_words =
+            fmt::format("shares of peak of {}{} {} pooled ({} runs)", to_string(backend),
+                        pk.api ? " · " + std::string(to_string(*pk.api)) : std::string(" (every API)"),
+                        pk.kind == HardwareKind::gpu ? "GPUs" : pk.kind == HardwareKind::unified ? "unified-memory chips" : "CPUs",
+                        h.parent_fit[0][q].runs + h.parent_fit[1][q].runs);
+        const EfficiencyConstants& base = prior_for(before, backend, api, hw_class);
+        const int current = newest_era(d, h, backend, api);
+        auto inherited = [&](int era_group, const std::string& software_words) {
+          ProfileEntry entry;
+          entry.backend = backend;
+          entry.api = api;
+          entry.hardware_class = hw_class;
+          const auto e = static_cast<std::size_t>(std::max(era_group, 0));
+          const VectorXd& decode_software = era_group >= 0 ? h.era_fit[0][e].theta : h.backend_fit[0][b].theta;
+          const VectorXd& prefill_software = era_group >= 0 ? h.era_fit[1][e].theta : h.backend_fit[1][b].theta;
+          entry.constants = constants_of(base, combined(0, h.parent_fit[0][q].theta, decode_software),
+                                         combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+          entry.fitted_runs = 0;  // none of its own
+          entry.note = "no runs of its own: " + parent_words + "; " + software_words;
+          return entry;
+        };
+        for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
+          if (d.era_groups[e].backend != backend || d.era_groups[e].api != api || static_cast<int>(e) == current ||
+              d.era_groups[e].era.empty())
+            continue;
+          ProfileEntry entry = inherited(static_cast<int>(e), "software constants of engine era " + d.era_groups[e].era);
+          entry.era = d.era_groups[e].era;
+          profile.entries.push_back(std::move(entry));
+        }
+        profile.entries.push_back(inherited(
+            current, current >= 0 ? fmt::format("software constants of the newest {} {} era with runs ({})", to_string(backend),
+                                                to_string(api),
+                                                d.era_groups[static_cast<std::size_t>(current)].era.empty()
+                                                    ? std::string("unstated")
+                                                    : d.era_groups[static_cast<std::size_t>(current)].era)
+                                  : fmt::format("no {} {} runs: the engine's pooled software constants", to_string(backend),
+                                                to_string(api))));
+      }
+    }
   }
   const bool has_ollama = std::find(d.backends.begin(), d.backends.end(), Backend::ollama) != d.backends.end();
   if (!has_ollama) {
@@ -1529,7 +1762,11 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
   for (std::size_t b = 0; b < data.backends.size(); ++b) {
     GroupFit g;
     g.backend = data.backends[b];
-    g.label = group_label(g.backend, std::nullopt, std::nullopt, "");
+    g.label = std::string(to_string(g.backend)) + " · " +
+              (data.kinds[b] == HardwareKind::gpu       ? "GPUs"
+               : data.kinds[b] == HardwareKind::unified ? "unified-memory chips"
+                                                        : "CPUs") +
+              " pooled (the shrinkage target of their classes and software)";
     g.decode_runs = h.backend_fit[0][b].runs;
     g.prefill_runs = h.backend_fit[1][b].runs;
     std::set<int> hw;
@@ -1542,7 +1779,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode_condition_number = h.determination[0][b].condition_number;
     g.prefill_condition_number = h.determination[1][b].condition_number;
     g.constants = constants_of(backend_prior(before, g.backend), h.backend_fit[0][b].theta, h.backend_fit[1][b].theta,
-                               h.kernel_has_data[b]);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
     report.groups.push_back(g);
     for (int test = 0; test < kTests; ++test)
       if (!h.determination[static_cast<std::size_t>(test)][b].fittable && h.backend_fit[static_cast<std::size_t>(test)][b].runs > 0)
@@ -1552,7 +1789,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
   }
   auto add_group = [&](const GroupKey& key, const Solution& decode, const Solution& prefill, const std::string& parent,
                        Level level, auto in_group) {
-    const std::size_t b = static_cast<std::size_t>(std::find(data.backends.begin(), data.backends.end(), key.backend) - data.backends.begin());
+    const std::size_t b = top_of(data, key.backend, key.api, key.hw_class);
     GroupFit g;
     g.backend = key.backend;
     g.api = key.api;
@@ -1572,7 +1809,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode = estimates(0, decode, h.determination[0][b], parent, level);
     g.prefill = estimates(1, prefill, h.determination[1][b], parent, level);
     g.constants = constants_of(prior_for(before, key.backend, key.api, key.hw_class), decode.theta, prefill.theta,
-                               h.kernel_has_data[b]);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
     report.groups.push_back(g);
   };
   for (std::size_t g = 0; g < data.class_groups.size(); ++g)
@@ -1813,8 +2050,8 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
         if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
         if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
         basis = fmt::format("one chip measured: leave-one-model-out on it, {} decode and {} prefill runs; another chip "
-                            "of the class is not measured (held out whole, the class falls back to literature "
-                            "constants: ±{:.0f} % decode, ±{:.0f} % prefill)",
+                            "of the class is not measured (held out whole, the class gets the constants of a class "
+                            "without runs: ±{:.0f} % decode, ±{:.0f} % prefill)",
                             md ? md->n : 0, mp ? mp->n : 0, unseen_decode, unseen_prefill);
       }
       if (via_llama) basis += " (llama.cpp runs; no Ollama runs)";
@@ -1824,13 +2061,24 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
     entry.uncertainty.prefill_relative_error = prefill / 100.0;
     entry.uncertainty.basis = std::move(basis);
   }
-  // Classes without runs: the typical (median) error over the classes held out whole.
-  std::array<std::vector<double>, kTests> per_class;
-  int classes = 0;
+  // Classes without runs: the typical (median) error over the classes held out whole. Held out, a class of an
+  // engine with other classes gets its parent's constants (the entries without runs of their own); the only
+  // class of an engine gets the literature constants. The profile's `unmeasured` figure pools both.
+  std::array<std::vector<double>, kTests> per_class, per_inherited;
+  int classes = 0, inherited = 0;
   for (const GroupError& g : loco) {
     if (!g.hardware_class || g.n < kMinGroupRuns) continue;
-    per_class[g.test == RunTest::decode ? 0 : 1].push_back(g.mape_pct);
-    if (g.test == RunTest::decode) ++classes;
+    const HardwareKind kind = device_kind(g.api, *g.hardware_class);
+    const bool has_parent = std::count_if(data.class_groups.begin(), data.class_groups.end(), [&](const GroupKey& k) {
+                              return k.backend == g.backend && device_kind(k.api, k.hw_class) == kind;
+                            }) > 1;
+    const std::size_t test = g.test == RunTest::decode ? 0 : 1;
+    per_class[test].push_back(g.mape_pct);
+    if (has_parent) per_inherited[test].push_back(g.mape_pct);
+    if (test == 0) {
+      ++classes;
+      if (has_parent) ++inherited;
+    }
   }
   if (!per_class[0].empty() && !per_class[1].empty()) {
     report.profile.unmeasured.known = true;
@@ -1840,6 +2088,71 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
         fmt::format("leave-one-class-out: the median error over {} engine · API · class groups, each predicted "
                     "without its runs",
                     classes);
+  }
+  // Entries without runs of their own: the median over the classes held out that way, else (no class held out
+  // had one) the figure for groups without runs.
+  const bool borrowed_measured = !per_inherited[0].empty() && !per_inherited[1].empty();
+  if (!borrowed_measured && !report.profile.unmeasured.known) return;
+  const double decode = borrowed_measured ? summarise_errors(per_inherited[0]).median_ape_pct / 100.0
+                                          : report.profile.unmeasured.decode_relative_error;
+  const double prefill = borrowed_measured ? summarise_errors(per_inherited[1]).median_ape_pct / 100.0
+                                           : report.profile.unmeasured.prefill_relative_error;
+  const std::string how =
+      borrowed_measured ? fmt::format("leave-one-class-out, the median over {} groups each predicted that way without "
+                                      "its runs",
+                                      inherited)
+                        : "no class here could be held out that way: " + report.profile.unmeasured.basis;
+  for (ProfileEntry& entry : report.profile.entries) {
+    if (entry.fitted_runs > 0 || entry.uncertainty.known) continue;
+    entry.uncertainty.known = true;
+    entry.uncertainty.decode_relative_error = decode;
+    entry.uncertainty.prefill_relative_error = prefill;
+    entry.uncertainty.basis = "constants borrowed from related groups (" + entry.note + "); " + how;
+  }
+}
+
+/// The headline figure: each engine · API group measured on two or more chips by leave-one-hardware-out, one
+/// measured on one chip by leave-one-model-out; runs weighted by their configuration weight (repeats count once).
+void headline_errors(const std::vector<RunCase>& cases, const Data& data, const std::vector<double>& loho,
+                     const std::vector<double>& lomo, CalibrationReport& report) {
+  std::map<std::pair<Backend, DeviceApi>, std::set<int>> chips;
+  for (const auto& rows : data.rows)
+    for (const Row& r : rows) chips[{cases[r.case_index].run->backend, cases[r.case_index].run->api}].insert(r.hardware);
+  for (const auto& [group, set] : chips)
+    if (set.size() == 1)
+      report.headline_one_chip_groups.push_back(std::string(to_string(group.first)) + " · " +
+                                                std::string(to_string(group.second)));
+  for (int test = 0; test < kTests; ++test) {
+    std::vector<std::pair<double, double>> scored;  // (APE, configuration weight)
+    for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
+      const RunCase& c = cases[r.case_index];
+      if (error_bucket(c) == 2) continue;  // batched decode has its own line; the headline is batch 1
+      const bool one_chip = chips[{c.run->backend, c.run->api}].size() == 1;
+      const double p = (one_chip ? lomo : loho)[r.case_index];
+      if (!(p > 0)) continue;
+      scored.emplace_back(ape_pct(p, c.run->tok_s), r.weight);
+    }
+    ErrorSummary s;
+    double weight = 0, sum = 0;
+    for (const auto& [ape, w] : scored) {
+      weight += w;
+      sum += w * ape;
+    }
+    s.n = static_cast<int>(scored.size());
+    if (weight > 0) {
+      s.mape_pct = sum / weight;
+      std::sort(scored.begin(), scored.end());
+      double below = 0;
+      for (const auto& [ape, w] : scored) {
+        below += w;
+        if (below >= weight / 2) {
+          s.median_ape_pct = ape;
+          break;
+        }
+      }
+    }
+    (test == 0 ? report.decode_headline : report.prefill_headline) = s;
+    (test == 0 ? report.decode_headline_configurations : report.prefill_headline_configurations) = weight;
   }
 }
 
@@ -1934,13 +2247,25 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
     report.decode_cv = summarise_errors(std::move(cv_ape[0]));
     report.prefill_cv = summarise_errors(std::move(cv_ape[1]));
     report.batched_cv = summarise_errors(std::move(cv_ape[2]));
-    auto groups_of = [&](CrossValidationUnit u) { return u == unit ? reported_groups : run(u).second; };
+    std::vector<double> loho_predicted, lomo_predicted;
+    auto groups_of = [&](CrossValidationUnit u) {
+      if (u == unit) {
+        if (u == CrossValidationUnit::hardware) loho_predicted = report.predicted_cv;
+        if (u == CrossValidationUnit::model) lomo_predicted = report.predicted_cv;
+        return reported_groups;
+      }
+      auto result = run(u);
+      if (u == CrossValidationUnit::hardware) loho_predicted = std::move(result.first.predicted);
+      if (u == CrossValidationUnit::model) lomo_predicted = std::move(result.first.predicted);
+      return std::move(result.second);
+    };
     if (data.one_chip) {
       loho = groups_of(CrossValidationUnit::model);
     } else {
       loho = groups_of(CrossValidationUnit::hardware);
       lomo = groups_of(CrossValidationUnit::model);
       loco = groups_of(CrossValidationUnit::hardware_class);
+      headline_errors(cases, data, loho_predicted, lomo_predicted, report);
     }
   }
   set_uncertainty(data, loho, lomo, loco, options, report);

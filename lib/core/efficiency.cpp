@@ -37,6 +37,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.batch_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
@@ -57,6 +58,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -82,6 +84,7 @@ EfficiencyConstants mlx_defaults() {
   k.batch_compute_efficiency = 0.1;  // no public batched MLX run: llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -111,6 +114,7 @@ EfficiencyConstants vllm_defaults() {
   k.tp_allreduce_us = 30;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -132,6 +136,7 @@ EfficiencyConstants transformers_defaults() {
   k.batch_compute_efficiency = 0.1;  // eager PyTorch: no public batched run; llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.float_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;
@@ -219,6 +224,14 @@ PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, c
     return u;
   }
   const std::string group = fmt::format("{} · {} · {}", to_string(backend), to_string(api), to_string(hw_class));
+  if (entry.uncertainty.known) {  // an entry without runs of its own, its constants borrowed from related groups
+    u.known = true;
+    u.decode_relative_error = entry.uncertainty.decode_relative_error;
+    u.prefill_relative_error = entry.uncertainty.prefill_relative_error;
+    u.basis = fmt::format("no measured runs for {}: typically ±{:.0f} % decode, ±{:.0f} % prefill; {}", group,
+                          100 * u.decode_relative_error, 100 * u.prefill_relative_error, entry.uncertainty.basis);
+    return u;
+  }
   const EfficiencyUncertainty& none = profile.unmeasured;
   u.known = none.known;
   u.decode_relative_error = none.decode_relative_error;

@@ -640,8 +640,9 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
   const double attention_efficiency =
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
+  const double gemm_efficiency = q.kernel == QuantKernel::float_ ? k.float_compute_efficiency : k.compute_efficiency;
   const double t_compute =
-      (weight_flops / k.compute_efficiency + attention_flops / attention_efficiency) * compute_share / peak;
+      (weight_flops / gemm_efficiency + attention_flops / attention_efficiency) * compute_share / peak;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -518,8 +519,13 @@ WordMatch match_model_part(const Catalog& catalog, const detail::WordIndex& inde
   }
   match = match_words(index, model_name_words(part), [](std::uint32_t) { return true; });
   if (match.entries.empty())
-    if (const auto underscore = part.find('_'); underscore != std::string_view::npos && underscore + 1 < part.size())
-      match = match_words(index, model_name_words(part.substr(underscore + 1)), [](std::uint32_t) { return true; });
+    if (const auto underscore = part.find('_'); underscore != std::string_view::npos && underscore + 1 < part.size()) {
+      // Only a whole name after the owner: "deepseek-v3-q9_k" is not owner "deepseek-v3-q9" and a model "k"
+      // (which a word prefix would take for Kimi K2).
+      WordMatch after_owner =
+          match_words(index, model_name_words(part.substr(underscore + 1)), [](std::uint32_t) { return true; });
+      if (!after_owner.closest) match = std::move(after_owner);
+    }
   return match;
 }
 
@@ -625,14 +631,37 @@ ModelLookup Catalog::look_up_model(std::string_view text) const {
       return fail(NameStatus::unknown, "unknown model '" + excerpt(part, 100) + "'" + suggestions(part) +
                                            "; see 'llmfit list models'");
     }
-  for (const std::size_t pos : splits) {
-    const std::string_view part = std::string_view(model_part).substr(0, pos);
-    if (match_model_part(*this, indexes_->model_words, part).entries.size() == 1) {
-      const std::string_view quant_part = std::string_view(model_part).substr(pos + 1, 50);
-      return fail(NameStatus::unknown, "model '" + excerpt(part, 100) + "': unknown quantisation '" +
-                                           excerpt(quant_part, 50) + "'" + did_you_mean(suggest_quants(quant_part)) +
-                                           "; see 'llmfit list quants'");
+  // The model words skip what they do not know ("q9", "k"), so several prefixes may name one entry: the model
+  // ends where what follows is nearest to a quantisation's name ("qwen3-8b-q9_k_m" blames 'q9_k_m', not 'm';
+  // "gpt-oss-20b-q9" does not read as "gpt"); the longer model on a tie.
+  std::optional<std::size_t> best_pos;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const std::size_t split : splits) {
+    if (match_model_part(*this, indexes_->model_words, std::string_view(model_part).substr(0, split)).entries.size() != 1)
+      continue;
+    const std::string quant_text = to_lower(std::string_view(model_part).substr(split + 1, 50));
+    std::size_t distance = std::numeric_limits<std::size_t>::max();
+    for (const auto& quant : data_.quants) {
+      distance = std::min(distance, edit_distance(quant_text, to_lower(quant.id)));
+      for (const auto& form : quant.short_forms) distance = std::min(distance, edit_distance(quant_text, to_lower(form)));
     }
+    if (distance < best_distance) {
+      best_distance = distance;
+      best_pos = split;
+    }
+  }
+  if (best_pos) {
+    const std::size_t pos = *best_pos;
+    const std::string_view part = std::string_view(model_part).substr(0, pos);
+    // The whole tag of "qwen3:99b" or "granite4:huge" unknown: a build Ollama does not list (or the catalogue
+    // lacks), not a quantisation; suggest the tags and names nearest to it.
+    if (parts.ollama_tag && parts.owner.empty() && pos == name.find(':'))
+      return fail(NameStatus::unknown, "unknown Ollama tag '" + excerpt(name, 100) + "'" +
+                                           did_you_mean(suggest_models(name)) + "; see 'llmfit list models'");
+    const std::string_view quant_part = std::string_view(model_part).substr(pos + 1, 50);
+    return fail(NameStatus::unknown, "model '" + excerpt(part, 100) + "': unknown quantisation '" +
+                                         excerpt(quant_part, 50) + "'" + did_you_mean(suggest_quants(quant_part)) +
+                                         "; see 'llmfit list quants'");
   }
   return fail(NameStatus::unknown,
               "unknown model '" + excerpt(name, 100) + "'" + suggestions(model_part) + "; see 'llmfit list models'");

@@ -171,9 +171,14 @@ std::string uncertainty_text(const CalibrationReport& report) {
     out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", entry_label(e), 100 * e.uncertainty.decode_relative_error,
                        100 * e.uncertainty.prefill_relative_error, e.uncertainty.basis);
   }
+  for (const ProfileEntry& e : report.profile.entries) {
+    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs > 0) continue;
+    out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", entry_label(e), 100 * e.uncertainty.decode_relative_error,
+                       100 * e.uncertainty.prefill_relative_error, e.note);
+  }
   const EfficiencyUncertainty& none = report.profile.unmeasured;
   if (none.known)
-    out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", "groups without runs (literature)",
+    out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", "groups without runs (any)",
                        100 * none.decode_relative_error, 100 * none.prefill_relative_error, none.basis);
   return out;
 }
@@ -202,6 +207,18 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   if (report.cv_unpredicted > 0)
     out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in {})\n",
                        report.cv_unpredicted, cv_name);
+  if (report.decode_headline.n > 0 || report.prefill_headline.n > 0) {
+    std::string one_chip;
+    for (const std::string& g : report.headline_one_chip_groups) one_chip += (one_chip.empty() ? "" : ", ") + g;
+    out += fmt::format("HEADLINE (cross-validated, repeated configurations counted once: {:.0f} decode and {:.0f} prefill "
+                       "configurations)\n",
+                       report.decode_headline_configurations, report.prefill_headline_configurations);
+    out += summary_line("decode", "LOHO+", report.decode_headline, "");
+    out += summary_line("prefill", "LOHO+", report.prefill_headline, "");
+    out += fmt::format("  leave-one-hardware-out where an engine · API has runs on two or more chips; leave-one-model-out "
+                       "where it has one ({}), since holding that chip out holds out the whole group\n",
+                       one_chip.empty() ? "none" : one_chip);
+  }
   out += cv_groups_text(report);
   out += uncertainty_text(report);
 
@@ -263,6 +280,12 @@ void calibration_json_to(const CalibrationReport& report, const std::vector<RunC
   j["decode_cv_mape"] = report.decode_cv.n > 0 ? nlohmann::json(report.decode_cv.mape_pct) : nlohmann::json(nullptr);
   j["prefill_cv_mape"] = report.prefill_cv.n > 0 ? nlohmann::json(report.prefill_cv.mape_pct) : nlohmann::json(nullptr);
   j["cv_unpredicted"] = report.cv_unpredicted;
+  if (report.decode_headline.n > 0 || report.prefill_headline.n > 0)
+    j["headline"] = {{"decode", summary_json(report.decode_headline)},
+                     {"prefill", summary_json(report.prefill_headline)},
+                     {"decode_configurations", report.decode_headline_configurations},
+                     {"prefill_configurations", report.prefill_headline_configurations},
+                     {"one_chip_groups_leave_one_model_out", report.headline_one_chip_groups}};
   j["cross_validation"] = report.cross_validation_unit;
   nlohmann::json cv_groups = nlohmann::json::array();
   for (const GroupError& g : report.cv_groups)

@@ -46,7 +46,8 @@ std::string marked_rate(double tok_s, int measured_runs) {
 std::string no_runs_footnote(bool any_marked) {
   if (!any_marked) return "";
   return std::string(kNoRunsMark) +
-         " no measured runs for this engine · device API · hardware class: literature constants, a wider error (a "
+         " no measured runs for this engine · device API · hardware class: constants borrowed from related groups (or "
+         "literature ones), a wider error (a "
          "single prediction's card says how wide; " + std::string(kMeasuredRunsField) + " = 0 in JSON and CSV).\n";
 }
 

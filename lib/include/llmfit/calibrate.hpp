@@ -189,6 +189,13 @@ struct CalibrationReport {
   std::vector<double> predicted_before, predicted_after, predicted_cv;
   std::vector<std::string> notes;
   EfficiencyProfile profile;     // fitted entries (current engines, plus older eras tagged)
+  /// The headline cross-validated error: leave-one-hardware-out for the engine · API groups measured on two or
+  /// more chips, leave-one-model-out for those measured on one (holding out their chip holds out the whole
+  /// group); each run weighted 1 / its configuration's repeats; the same whatever the reported scheme. n = 0
+  /// without cross-validation or for runs of one chip.
+  ErrorSummary decode_headline, prefill_headline;
+  double decode_headline_configurations = 0, prefill_headline_configurations = 0;
+  std::vector<std::string> headline_one_chip_groups;  // "mlx · metal": the groups scored leave-one-model-out
 };
 
 /// Fits the constants. `before` gives the "before" errors (the literature defaults, normally); groups

@@ -63,6 +63,10 @@ struct EfficiencyConstants {
   double cpu_flash_attention_cycles_per_mac = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
+  /// Prefill GEMMs of float weights (F16, BF16, F32): achieved share of the tensor peak. Quantised weights go
+  /// through their own kernels (llama.cpp's MMQ); float ones through the API's BLAS, which on RDNA has no BF16
+  /// matrix-core path in llama.cpp (ROCm or Vulkan) and falls far below the quantised rate.
+  double float_compute_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
 
   [[nodiscard]] double kernel(QuantKernel k) const noexcept {
@@ -79,7 +83,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 17> kConstantFields{{
+inline constexpr std::array<ConstantField, 18> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -97,6 +101,7 @@ inline constexpr std::array<ConstantField, 17> kConstantFields{{
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
+    {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<int, int> kMicroBatchTokensRange{1, 1 << 20};
