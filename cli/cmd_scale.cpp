@@ -50,7 +50,7 @@ void setup_scale(CLI::App& app, GlobalOptions& global) {
   CLI::App* sub = app.add_subcommand("scale", "Speed over context lengths, and over concurrent users (--batch-sweep)");
   sub->add_option("--hw", q.hardware, hardware_help("m2-max or rtx-3090:2"))->required();
   sub->add_option("--model", q.model, model_help("qwen3-coder-q4"));
-  sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent sequences until compute-bound");
+  sub->add_flag("--batch-sweep", options->batch_sweep, "Also sweep 1, 2, 4, … concurrent users up to --max-batch or until their KV caches no longer fit");
   CLI::Option* max_batch =
       sub->add_option("--max-batch", options->max_batch, "Largest batch of the sweep")->capture_default_str();
   add_scenario_options(*sub, q);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "cli_support.hpp"
 #include "llmfit/io.hpp"
@@ -82,23 +83,37 @@ TEST(ValidateCli, BadInputIsOneLineAndStatus2) {
   EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
 }
 
-TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsCountedApart) {
-  // llama.cpp's README sample of llama-batched-bench: 12 rows, 2 of them B = 1.
+TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsReportedApart) {
+  // llama.cpp's README sample of llama-batched-bench: 12 table rows (2 of them B = 1) and 2 JSON lines (1 of them
+  // B = 1), a prefill and a decode each. Every run is validated; decode of several sequences is reported apart.
   const Result r = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md " + kRuns +
                        "llama-batched-bench-readme.jsonl --format json");
   ASSERT_EQ(r.status, 0) << r.out;
   const auto doc = nlohmann::json::parse(r.out);
-  // B = 1: 2 table rows + 1 JSON line, a prefill and a decode each. The rest measured several sequences.
-  EXPECT_EQ(doc["n"], 6);
-  EXPECT_EQ(doc["skipped_runs"], 22);
-  for (const auto& s : doc["skipped"])
-    EXPECT_NE(s["reason"].get<std::string>().find("concurrent sequences; only batch-1 runs are fitted"), std::string::npos) << s;
-  // A vllm bench serve result: its one run is a serving throughput, counted apart too.
+  EXPECT_EQ(doc["n"], 28);
+  EXPECT_EQ(doc["skipped_runs"], 0);
+  EXPECT_EQ(doc["prefill_n"], 14);
+  EXPECT_EQ(doc["decode_n"], 3);           // batch 1
+  EXPECT_EQ(doc["batched_decode_n"], 11);  // batch > 1, apart from the batch-1 figure
+  int batched = 0;
+  for (const auto& run : doc["runs"]) {
+    EXPECT_GT(run["predicted"].get<double>(), 0) << run;
+    if (run["test"] == "decode" && run["batch"].get<int>() > 1) ++batched;
+  }
+  EXPECT_EQ(batched, 11);
+  // The text report gives the batched line beside the batch-1 ones.
+  const Result text = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("batched               10"), std::string::npos) << text.out;
+  // A vllm bench serve result: its one run is a serving throughput of 16 concurrent requests, a batched run.
   const Result v = run("validate --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns + "vllm-bench-serve.json --format json");
   ASSERT_EQ(v.status, 0) << v.out;
   const auto vdoc = nlohmann::json::parse(v.out);
-  EXPECT_EQ(vdoc["n"], 0);
-  EXPECT_EQ(vdoc["skipped_runs"], 1);
+  EXPECT_EQ(vdoc["n"], 1);
+  EXPECT_EQ(vdoc["skipped_runs"], 0);
+  EXPECT_EQ(vdoc["decode_n"], 0);
+  EXPECT_EQ(vdoc["batched_decode_n"], 1);
+  EXPECT_EQ(vdoc["runs"][0]["batch"], 16);
   // --strict: a malformed row is one line naming the file, the row and the column, status 2.
   const Result strict = run("validate --strict --hw h100-sxm --model llama-3.1-8b-bf16 " + kRuns +
                                 "vllm-bench-serve-append.jsonl",
@@ -117,8 +132,16 @@ TEST(ValidateCli, WriteRunsKeepsTheBatchedFields) {
   const Result again = run("validate " + out.string() + " --format json");
   ASSERT_EQ(again.status, 0) << again.out;
   const auto doc = nlohmann::json::parse(again.out);
-  EXPECT_EQ(doc["n"], 4);
-  EXPECT_EQ(doc["skipped_runs"], 20);
+  // Read back, the 24 runs are the same runs: 12 prefills, 2 batch-1 decodes and 10 of several sequences.
+  EXPECT_EQ(doc["n"], 24);
+  EXPECT_EQ(doc["skipped_runs"], 0);
+  EXPECT_EQ(doc["prefill_n"], 12);
+  EXPECT_EQ(doc["decode_n"], 2);
+  EXPECT_EQ(doc["batched_decode_n"], 10);
+  std::multiset<int> batches;
+  for (const auto& run : doc["runs"])
+    if (run["test"] == "decode") batches.insert(run["batch"].get<int>());
+  EXPECT_EQ(batches, (std::multiset<int>{1, 1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 32}));
   std::filesystem::remove(out);
 }
 

@@ -322,22 +322,26 @@ TEST(Calibrate, ResolveSkipsRunsFasterThanPhysicsAndWrongWeightBytes) {
   EXPECT_NE(resolved.skipped[1].reason.find("weight_bytes"), std::string::npos);
 }
 
-TEST(Calibrate, BatchedAndServingRunsAreCountedApartNotFittedAsOneSequence) {
+TEST(Calibrate, BatchedAndServingRunsAreFittedAsBatchesAndFailedOnesKeptApart) {
   std::vector<MeasuredRun> runs = llama3_8b_decode_runs_on_4090(6, 120);
-  runs[1].batch = 16;  // 16 sequences at 1000 tok/s aggregate: far above one sequence's roofline
+  runs[1].batch = 16;  // 16 sequences at 1000 tok/s aggregate: above one sequence's roofline, not 16's
   runs[1].tok_s = 1000;
   runs[2].rate_includes_prefill = true;
   runs[3].success_rate = 0.9;
   runs[4].batch = 0;  // built in code, not read: held to the reader's rules
   runs[5].ttft_ms = {.mean = 10, .median = 50, .p99 = 40};
   const ResolvedRuns resolved = resolve_runs(runs, cat());
-  ASSERT_EQ(resolved.cases.size(), 1u);
-  ASSERT_EQ(resolved.skipped.size(), 5u);
-  EXPECT_NE(resolved.skipped[0].reason.find("batch: 16 concurrent sequences"), std::string::npos) << resolved.skipped[0].reason;
-  EXPECT_NE(resolved.skipped[1].reason.find("rate_includes_prefill"), std::string::npos);
-  EXPECT_NE(resolved.skipped[2].reason.find("success_rate"), std::string::npos);
-  EXPECT_NE(resolved.skipped[3].reason.find("batch: must be"), std::string::npos) << resolved.skipped[3].reason;
-  EXPECT_NE(resolved.skipped[4].reason.find("p99_ttft_ms"), std::string::npos) << resolved.skipped[4].reason;
+  // The batch of 16 and the serving rate are cases of the batched model: one step of 16 sequences is 16 / 1000 s.
+  ASSERT_EQ(resolved.cases.size(), 3u);
+  EXPECT_EQ(resolved.cases[1].run->batch, 16);
+  EXPECT_DOUBLE_EQ(resolved.cases[1].measured_seconds(), 16.0 / 1000);
+  EXPECT_EQ(resolved.cases[1].scenario().batch, 16);
+  ASSERT_EQ(resolved.skipped.size(), 3u);
+  EXPECT_NE(resolved.skipped[0].reason.find("success_rate"), std::string::npos);
+  EXPECT_NE(resolved.skipped[1].reason.find("batch: must be"), std::string::npos) << resolved.skipped[1].reason;
+  EXPECT_NE(resolved.skipped[2].reason.find("p99_ttft_ms"), std::string::npos) << resolved.skipped[2].reason;
+  ASSERT_EQ(resolved.batched.size(), 1u);  // the failed-requests run: kept apart, written by validate
+  EXPECT_EQ(resolved.batched[0], &runs[3]);
 }
 
 TEST(Calibrate, SummariesAreMeanAndMedianOfAbsolutePercentErrors) {

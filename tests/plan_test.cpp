@@ -358,24 +358,31 @@ TEST(PlanScale, BatchLadder) {
   EXPECT_TRUE(batch_ladder(0).empty());
 }
 
-TEST(PlanScale, BatchSweepAggregatesAndStopsWhenComputeBound) {
-  // Llama 3.1 8B Q4 on an RTX 3060 12GB (25.5 TFLOPS, 360 GB/s): the weights are read once per step for
-  // the whole batch, so the aggregate grows until 2 FLOPs per parameter per sequence catch up (batch 32).
+TEST(PlanScale, BatchSweepAggregatesAndStopsWhereItStopsFitting) {
+  // Llama 3.1 8B Q4 on an RTX 3060 12GB (25.5 TFLOPS, 360 GB/s): the weights are read once per step for the
+  // whole batch and each further sequence adds its compute, so the aggregate grows with every batch, turns
+  // compute-bound, and the sweep ends at the first batch whose KV caches no longer fit beside the weights.
   ResolvedQuery r = resolve("rtx-3060-12gb", "llama-3.1-8b-q4");
-  r.scenario.context_tokens = 1024;
+  r.scenario.context_tokens = 4096;
   const auto& k = r.efficiency->constants;
   const std::vector<BatchPoint> points = batch_sweep(r.scenario, k, 256);
   ASSERT_GE(points.size(), 2u);
   for (std::size_t i = 0; i < points.size(); ++i) {
     EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
-    if (i + 1 < points.size()) {
-      EXPECT_FALSE(points[i].compute_bound);  // the sweep stops at the first one
-      EXPECT_TRUE(points[i].fits);            // or at the first batch whose KV caches do not fit
+    if (i + 1 < points.size()) { EXPECT_TRUE(points[i].fits); }  // only the last row may not fit
+    if (i > 0 && points[i].fits) {
+      EXPECT_GT(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s);
+      EXPECT_LT(points[i].per_sequence_tok_s, points[i - 1].per_sequence_tok_s);
+      EXPECT_GT(points[i].kv_cache_bytes, points[i - 1].kv_cache_bytes);
+      EXPECT_GE(points[i].ttft_s, points[i - 1].ttft_s);
     }
-    if (i > 0 && points[i].fits) { EXPECT_GE(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s); }
   }
-  EXPECT_TRUE(points.back().compute_bound || !points.back().fits);
-  EXPECT_LT(points.back().batch, 256);
+  EXPECT_TRUE(std::any_of(points.begin(), points.end(), [](const BatchPoint& p) { return p.compute_bound; }));
+  EXPECT_FALSE(points.back().fits);
+  // The largest batch that fits lies between the last two rows.
+  const int largest = largest_batch_that_fits(r.scenario, k);
+  EXPECT_GE(largest, points[points.size() - 2].batch);
+  EXPECT_LT(largest, points.back().batch);
   // Batch 1 of the sweep is the plain prediction.
   EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
 }

@@ -299,6 +299,147 @@ def convert_ollama(rows, keep, drop):
                              "tokens generated not stated"))
 
 
+# ------------------------------------------------------------------------------------------------
+# vLLM concurrency rows (issue 21): serving benchmarks, a closed loop of N concurrent requests. A row pair (the
+# system-wide output rate and the per-request speed) becomes one llmfit record: decode_tok_s is the output
+# throughput over the whole benchmark (rate_includes_prefill), per_user_decode_tok_s what one request saw.
+
+VLLM_HARDWARE = [  # (substring of the `hardware` column, catalogue id, devices, api)
+    ("NVIDIA H100 PCIe", "h100-pcie", 1, "cuda"), ("NVIDIA H200", "h200", 1, "cuda"), ("NVIDIA B200", "b200", 1, "cuda"),
+    ("AMD Instinct MI300X", "mi300x", 1, "rocm"), ("4x AMD Instinct MI100", "mi100", 4, "rocm"),
+]
+VLLM_MODELS = {  # model column -> catalogue id (None: not in the catalogue)
+    "openai/gpt-oss-20b": "gpt-oss-20b", "Qwen3-Coder-30B-A3B-Instruct-gptq-4bit": "qwen3-coder-30b-a3b",
+    "Qwen3.5-122B-A10B-GPTQ-4bit": "qwen3.5-122b-a10b", "Qwen3.5-122B-A10B-GPTQ-4bit_phase0_baseline": "qwen3.5-122b-a10b",
+    "Qwen3.5-35B-A3B-GPTQ-4bit": "qwen3.5-35b-a3b", "Qwen3.5-35B-A3B-GPTQ-8bit": "qwen3.5-35b-a3b",
+    "Qwen3.6-27B-GPTQ-4bit": "qwen3.6-27b", "Qwen3.6-27B-GPTQ-8bit": "qwen3.6-27b",
+    "groxaxo-Qwen3.6-27B-GPTQ-Pro-4bit": "qwen3.6-27b",
+    "Qwen3.6-35B-A3B-GPTQ-4bit": "qwen3.6-35b-a3b", "Qwen3.6-35B-A3B-GPTQ-8bit": "qwen3.6-35b-a3b",
+}
+VLLM_QUANTS = {"MXFP4 (native)": "mxfp4", "GPTQ-4bit": "gptq-4bit", "GPTQ-8bit": "gptq-8bit"}
+# A run holds its nominal concurrency when Little's law agrees: requests in flight = completed requests per
+# second x seconds per request. Below this share of the nominal, the client, not the server, set the load.
+LITTLE_MIN_SHARE = 0.85
+
+
+def keyed(notes, key):
+    m = re.search(re.escape(key) + r"=([0-9.]+)", notes)
+    return float(m.group(1)) if m else None
+
+
+def convert_vllm_gpuconc(rows, keep, drop):
+    """sariekr/gpu_conc: gpt-oss-20b on one GPU, concurrency 1-1024, prompt and output 1000 tokens."""
+    pairs = {}
+    for i, row in enumerate(rows):
+        kind = "system" if row["notes"].startswith("system-wide") else "request"
+        pairs.setdefault((row["hardware"], row["batch"]), {})[kind] = (i, row)
+    for (hardware, batch), pair in pairs.items():
+        i, row = pair["system"]
+        j, per_request = pair.get("request", (None, None))
+        notes = row["notes"]
+        indices = [i] + ([j] if j is not None else [])
+        hw = next(((h, d, a) for key, h, d, a in VLLM_HARDWARE if key in hardware), None)
+
+        def drop_all(reason):
+            for k in indices:
+                drop.append((k, rows[k], reason))
+
+        success = re.search(r"success (\d+)/(\d+)", notes)
+        if success and success.group(1) != success.group(2):
+            drop_all(f"requests failed (success {success.group(1)}/{success.group(2)}, 30 s timeout): the rate counts "
+                     "only the requests that finished")
+            continue
+        n, g, p = int(batch), int(row["n_gen"]), int(row["n_prompt"])
+        rate = float(row["tok_s"])
+        e2e_ms = keyed(notes, "median_e2e_ms")
+        in_flight = rate / g * e2e_ms / 1000 if e2e_ms else None
+        if in_flight is not None and in_flight < LITTLE_MIN_SHARE * n:
+            drop_all(f"the client did not hold its concurrency: by Little's law (completed requests/s x median request "
+                     f"time) {in_flight:.1f} requests were in flight, not {n}")
+            continue
+        h, devices, api = hw
+        rec = {"hardware": h, "model": VLLM_MODELS[row["model"]], "quant": VLLM_QUANTS[row["quant"]], "backend": "vllm",
+               "api": api, "n_prompt": p, "n_gen": g, "n_depth": 0, "batch": n, "decode_tok_s": rate,
+               "rate_includes_prefill": True, "era": "2025"}
+        if per_request is not None:
+            rec["per_user_decode_tok_s"] = float(per_request["tok_s"])
+        ttft = keyed(notes, "median_ttft_ms")
+        if ttft:
+            rec["median_ttft_ms"] = ttft
+        rec["source"] = row["source_url"]
+        rec["note"] = "vLLM version not recorded; " + notes
+        keep.append((i, rec))
+        if n == 1 and ttft:
+            # One request alone: its TTFT is its prefill (and one step, under 1 % of it here).
+            pre = {k: v for k, v in rec.items() if k not in ("decode_tok_s", "rate_includes_prefill", "per_user_decode_tok_s",
+                                                            "median_ttft_ms", "batch")}
+            pre.update({"n_gen": 0, "prefill_tok_s": p / (ttft / 1000)})
+            pre["note"] = "prefill derived from the median TTFT of one request alone (prompt / TTFT); " + notes
+            keep.append((i, pre))
+
+
+def convert_vllm_mi100(rows, keep, drop):
+    """btbtyler09/mi100-llm-testing: vLLM ROCm, tensor parallel over 4 MI100s, 19 models, concurrency 1-128."""
+    groups = {}
+    for i, row in enumerate(rows):
+        key = (row["model"], row["notes"].split("scenario=")[1].split(";")[0])
+        groups.setdefault(key, []).append((i, row))
+    for (model_name, scenario), members in groups.items():
+        by_kind = {}
+        for i, row in members:
+            kind = "pp" if row["test"] == "pp" else "aggregate" if row["notes"].startswith("aggregate") else "stream"
+            by_kind[kind] = (i, row)
+        i, row = by_kind["aggregate"]
+        notes = row["notes"]
+
+        def drop_all(reason):
+            for k, r in members:
+                drop.append((k, r, reason))
+
+        if "mtp" in model_name.lower():
+            drop_all("multi-token prediction (speculative decoding) beats the plain decode roofline: another engine mode")
+            continue
+        model = VLLM_MODELS.get(model_name)
+        if model is None:
+            drop_all("model not in the catalogue")
+            continue
+        quant = VLLM_QUANTS.get(row["quant"])
+        if quant is None:
+            drop_all("quantisation not in the catalogue")
+            continue
+        p, g = int(row["n_prompt"]), int(row["n_gen"])
+        prompts = int(keyed(notes, "num_prompts"))
+        # vllm bench serve never has more requests in flight than it sends.
+        n = min(int(row["batch"]), prompts)
+        rps, ttft, tpot = keyed(notes, "request_throughput"), keyed(notes, "ttft_median_ms"), keyed(notes, "tpot_median_ms")
+        in_flight = rps * (ttft + (g - 1) * tpot) / 1000
+        if in_flight < LITTLE_MIN_SHARE * n:
+            drop_all(f"the client did not hold its concurrency: by Little's law (requests/s x median request time) "
+                     f"{in_flight:.1f} requests were in flight, not {n}")
+            continue
+        base = {"hardware": "mi100", "devices": 4, "model": model, "quant": quant, "backend": "vllm", "api": "rocm",
+                "n_prompt": p, "era": "2026", "build": "vLLM v0.20.0rc1.dev, ROCm 7.2.1"}
+        rec = dict(base, n_gen=g, n_depth=0, batch=n, decode_tok_s=float(row["tok_s"]), rate_includes_prefill=True)
+        if "stream" in by_kind:
+            rec["per_user_decode_tok_s"] = float(by_kind["stream"][1]["tok_s"])
+        rec.update({"median_ttft_ms": ttft, "median_tpot_ms": tpot, "requests_per_s": rps, "source": row["source_url"],
+                    "note": ("a " + model_name + " build; " if model_name.startswith("groxaxo") or "phase0" in model_name else "")
+                            + ("num_prompts below the concurrency: batch is the prompts sent; " if n < int(row["batch"]) else "")
+                            + notes})
+        keep.append((i, rec))
+        if "pp" in by_kind:
+            k, pp = by_kind["pp"]
+            if n == 1:
+                keep.append((k, dict(base, n_gen=0, n_depth=0, prefill_tok_s=float(pp["tok_s"]), source=pp["source_url"],
+                                     note="prefill speed the harness derived from the TTFT of one request alone; " + pp["notes"])))
+            else:
+                drop.append((k, pp, "prefill speed derived from TTFT under load (queueing behind other requests "
+                                    "included): not a prefill measurement"))
+        for kind in ("stream",):
+            if kind in by_kind:
+                pass  # folded into the aggregate record (per_user_decode_tok_s)
+
+
 def run_llmfit(llmfit, draft_records, final_path):
     """Writes the draft, lets llmfit map and check it, returns the runs it skipped {index: reason}."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -351,6 +492,8 @@ def main():
         "wave2-cpu-llamacpp.json": ("cpu_moe_ik_llama_discussions.csv", convert_cpu),
         "wave2-mlx-m3-ultra.json": ("mlx_m3ultra_cluster_guruswami.csv", convert_mlx),
         "wave2-ollama.json": ("ollama_repo_data.csv", convert_ollama),
+        "wave2-vllm-concurrency.json": ("vllm_single_gpu_concurrency_gpuconc.csv", convert_vllm_gpuconc),
+        "wave2-vllm-mi100x4.json": ("vllm_rocm_mi100x4_concurrency.csv", convert_vllm_mi100),
     }
     for out, (csv_name, convert) in wave2.items():
         name = "wave2/" + csv_name

@@ -26,9 +26,12 @@ def main():
         if run.get("predicted_cv") is None:
             continue
         pair = (run["predicted_cv"], run["measured"])
-        groups[("engine · API", f"{run['backend']} · {run['api']}", run["test"])].append(pair)
-        groups[("source file", run["file"].split("/")[-1], run["test"])].append(pair)
-        groups[("all", "pooled", run["test"])].append(pair)
+        test = run["test"] + (" B>1" if run.get("batch", 1) > 1 else "")  # batched runs apart from batch 1
+        groups[("engine · API", f"{run['backend']} · {run['api']}", test)].append(pair)
+        groups[("source file", run["file"].split("/")[-1], test)].append(pair)
+        groups[("all", "pooled", test)].append(pair)
+        if run.get("batch", 1) > 1:
+            groups[("hardware", f"{run['backend']} · {run['hardware']}", test)].append(pair)
     print(f"{'by':<13} {'group':<40} {'test':<8} {'runs':>5} {'LOHO MAPE':>10} {'signed':>8}")
     for (kind, name, test), pairs in sorted(groups.items()):
         n, mape, signed = summary(pairs)

@@ -38,7 +38,9 @@ constexpr int kCpuAttention = kKernels + 4;  // CPU backends: core cycles per de
 constexpr int kCpuFlashAttention = kKernels + 5;  // ... with flash attention on
 // CPU backends: core cycles per decoded weight (the compute roof), one column per kernel family.
 constexpr int kCpuCycles = kKernels + 6;
-constexpr int kDecodeParams = kCpuCycles + kKernels;
+constexpr int kBatchCompute = kCpuCycles + kKernels;  // batched decode: inverse share of the tensor peak per further sequence
+constexpr int kAllReduce = kBatchCompute + 1;  // tensor parallelism: one all-reduce's latency (two per layer)
+constexpr int kDecodeParams = kAllReduce + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -67,11 +69,17 @@ std::size_t cycles_data_index(int test, int j) {
   return static_cast<std::size_t>((test == 0 ? 1 : 2) * kKernels + cycles_family(test, j));
 }
 std::string_view kernel_name(int family) { return to_string(kAllQuantKernels[static_cast<std::size_t>(family)]); }
+/// Errors are summarised apart for batch-1 decode (0), prefill (1) and batched or serving decode (2).
+constexpr std::size_t kErrorBuckets = 3;
+std::size_t error_bucket(const RunCase& c) {
+  return c.run->test == RunTest::prefill ? 1 : c.run->batch > 1 ? 2 : 0;
+}
 int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute;
+  return test == 0 ? j <= kKv || j == kBatchCompute
+                   : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -114,6 +122,8 @@ std::string param_name(int test, int j) {
     case kExpert: return "expert_overhead_us";
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
     case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
+    case kBatchCompute: return "batch_compute_efficiency";
+    case kAllReduce: return "tp_allreduce_us";
     default: return "token_overhead_us";
   }
 }
@@ -141,6 +151,8 @@ std::string param_label(int test, int j) {
     case kExpert: return "cost per active expert per MoE layer (µs)";
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
+    case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
+    case kAllReduce: return "tensor-parallel all-reduce, two per layer (µs)";
     default: return "cost per token (µs)";
   }
 }
@@ -160,6 +172,8 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     for (int j = 0; j < kKernels; ++j) th[kCpuCycles + j] = k.cpu_cycles(kAllQuantKernels[static_cast<std::size_t>(j)]);
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
     th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
+    th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
+    th[kAllReduce] = k.tp_allreduce_us;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -214,6 +228,8 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   }
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
+  base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
+  base.tp_allreduce_us = decode[kAllReduce];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -253,11 +269,13 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.layer_overhead_us = 0;
   k.expert_overhead_us = 0;
   k.token_overhead_us = 0;
+  k.tp_allreduce_us = 0;
   k.cpu_cycles_per_weight = 0;
   k.cpu_kernel_cycles.fill(1.0);
   k.cpu_attention_cycles_per_mac = 0;
   k.cpu_flash_attention_cycles_per_mac = 0;
   k.compute_efficiency = kInf;
+  k.batch_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
@@ -276,6 +294,18 @@ double unit_column(Time time, const EfficiencyConstants& zero, double offset, do
   return time(k) - offset;
 }
 
+/// A decode rate stated over a whole serving benchmark (rate_includes_prefill) also paid for each request's
+/// prefill: B requests' prefills per G output tokens of each, B·t_prefill(prompt)/G per step (the closed loop
+/// of serve_closed_loop, predict.hpp). The prompt is what the request brought before decoding (n_depth).
+double serving_prefill_seconds(const RunCase& c, const EfficiencyConstants& k) {
+  const MeasuredRun& run = *c.run;
+  if (run.test != RunTest::decode || !run.rate_includes_prefill || run.n_depth <= 0 || run.n_gen <= 0) return 0.0;
+  Scenario s = c.scenario();
+  s.prompt_tokens = std::max<std::int64_t>(1, run.n_depth);
+  const double t = prefill_seconds(s, c.placement(), k, static_cast<double>(run.n_depth), 0);
+  return std::max(1, run.batch) * t / static_cast<double>(run.n_gen);
+}
+
 Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   Probe p;
   const Scenario s = c.scenario();
@@ -284,7 +314,10 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
   const EfficiencyConstants zero = zero_time(prior);
   if (run.test == RunTest::decode) {
     const double depth = run.mean_depth_tokens();
-    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth); };
+    // A serving rate (output tokens over the whole benchmark) includes each request's prefill: at the prior's
+    // prefill constants, a fixed part of the time here (the decode fit does not move it).
+    const double prefill_part = serving_prefill_seconds(c, prior);
+    auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth) + prefill_part; };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
     p.decode[static_cast<std::size_t>(c.quant->kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
@@ -296,6 +329,8 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
         column(&EfficiencyConstants::cpu_cycles_per_weight);
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
     p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
+    p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
+    p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -348,8 +383,10 @@ struct GroupKey {
 };
 
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
-/// CPU compute roof for weights and attention (prefill: 4, attention with or without flash attention).
-constexpr int kMaxNonzero = 7;
+/// CPU compute roof for weights and attention, the batched compute and the all-reduce cost (prefill: 4,
+/// attention with or without
+/// flash attention).
+constexpr int kMaxNonzero = 9;
 
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
@@ -426,7 +463,8 @@ std::string configuration_key(const RunCase& c) {
   key << c.hardware->id << '|' << c.device_count << '|' << c.model->id << '|' << r.quant_id << '|'
       << static_cast<int>(r.backend) << '|' << static_cast<int>(r.api) << '|' << static_cast<int>(r.test) << '|'
       << r.n_prompt << '|' << r.n_gen << '|' << r.n_depth << '|' << r.n_ubatch << '|' << r.n_threads << '|'
-      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era;
+      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era << '|' << r.batch << '|'
+      << (r.rate_includes_prefill ? 1 : 0);
   return key.str();
 }
 
@@ -773,9 +811,9 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kLayer, kToken, kExpert});
+    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
-    order.insert(order.end(), {kCpuAttention, kCpuFlashAttention});
+    order.insert(order.end(), {kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
     order = {kCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
@@ -1575,7 +1613,7 @@ Scenario RunCase::scenario() const noexcept {
   s.kv_type = run->kv_type;
   s.context_tokens = std::max<std::int64_t>(1, run->context_tokens());
   s.prompt_tokens = std::max<std::int64_t>(1, run->n_prompt);
-  s.batch = 1;
+  s.batch = std::max(1, run->batch);
   s.memory_gib = hardware->memory_options_gib.empty()
                      ? 0
                      : *std::max_element(hardware->memory_options_gib.begin(), hardware->memory_options_gib.end());
@@ -1591,7 +1629,10 @@ Scenario RunCase::scenario() const noexcept {
 }
 
 double RunCase::measured_seconds() const noexcept {
-  return run->test == RunTest::decode ? 1.0 / run->tok_s : static_cast<double>(run->n_prompt) / run->tok_s;
+  // Decode: one step of the batch (tok_s is the batch's aggregate); with the prefill included, the time per
+  // output token of one request's cycle.
+  return run->test == RunTest::decode ? std::max(1, run->batch) / run->tok_s
+                                      : static_cast<double>(run->n_prompt) / run->tok_s;
 }
 
 ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& catalog) {
@@ -1623,22 +1664,12 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       skip(*problem);
       continue;
     }
-    // The constants fitted here are batch-1 ones (RunCase::scenario runs one sequence): a batched or
-    // serving measurement would be read as one sequence's speed. Counted apart until the batched model
-    // consumes them (issue 21).
+    // Runs whose requests partly failed state a rate of the ones that finished: kept apart (validate --write-runs
+    // still writes them), never fitted.
     const auto keep_apart = [&](std::string reason) {
       skip(std::move(reason));
       out.batched.push_back(&run);
     };
-    if (run.batch > 1) {
-      keep_apart("batch: " + std::to_string(run.batch) +
-                 " concurrent sequences; only batch-1 runs are fitted and validated (the batched model is not calibrated yet)");
-      continue;
-    }
-    if (run.rate_includes_prefill) {
-      keep_apart("rate_includes_prefill: a serving throughput (prefill and waiting included) is not a decode rate");
-      continue;
-    }
     if (run.success_rate < 1) {
       keep_apart("success_rate: some requests failed, so the throughput understates the engine");
       continue;
@@ -1696,9 +1727,10 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
     reason.precision(4);
     if (run.test == RunTest::decode) {
       const double floor_s = p.decode[static_cast<std::size_t>(c.quant->kernel)] + p.decode[kKv];
-      if (!c.offloaded && floor_s > 0 && run.tok_s > 1.0 / floor_s) {
+      const double batch = std::max(1, run.batch);
+      if (!c.offloaded && floor_s > 0 && run.tok_s > batch / floor_s) {
         reason << "above the bandwidth roofline: measured " << run.tok_s << " tok/s, peak bandwidth allows at most "
-               << 1.0 / floor_s << " tok/s";
+               << batch / floor_s << " tok/s";
         skip(reason.str());
         continue;
       }
@@ -1721,8 +1753,9 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
 double predict_run_tok_s(const RunCase& c, const EfficiencyConstants& k) noexcept {
   const Scenario s = c.scenario();
   if (c.run->test == RunTest::decode) {
-    const double t = decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens());
-    return t > 0 && std::isfinite(t) ? 1.0 / t : 0.0;
+    const double t =
+        decode_seconds_per_token(s, c.placement(), k, c.run->mean_depth_tokens()) + serving_prefill_seconds(c, k);
+    return t > 0 && std::isfinite(t) ? std::max(1, c.run->batch) / t : 0.0;
   }
   const double tokens = static_cast<double>(c.run->n_prompt);
   const double t = prefill_seconds(s, c.placement(), k, tokens, static_cast<double>(c.run->n_depth));
@@ -1742,7 +1775,7 @@ ErrorSummary summarise_errors(std::vector<double> ape) {
 
 ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile) {
   ValidationReport report;
-  std::array<std::vector<double>, kTests> ape;
+  std::array<std::vector<double>, kErrorBuckets> ape;
   report.runs.reserve(cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const RunCase& c = cases[i];
@@ -1752,11 +1785,12 @@ ValidationReport validate_runs(const std::vector<RunCase>& cases, const Efficien
     e.measured_tok_s = c.run->tok_s;
     e.predicted_tok_s = predict_run_tok_s(c, entry.constants);
     e.ape_pct = ape_pct(e.predicted_tok_s, e.measured_tok_s);
-    ape[static_cast<std::size_t>(test_index(c.run->test))].push_back(e.ape_pct);
+    ape[error_bucket(c)].push_back(e.ape_pct);
     report.runs.push_back(e);
   }
   report.decode = summarise_errors(std::move(ape[0]));
   report.prefill = summarise_errors(std::move(ape[1]));
+  report.batched_decode = summarise_errors(std::move(ape[2]));
   return report;
 }
 
@@ -1863,14 +1897,13 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
 /// Errors before (the given profile) and after (the fit), over the fitted runs, and the worst ten.
 void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>& usable,
                       const EfficiencyProfile& before, CalibrationReport& report) {
-  std::array<std::vector<double>, kTests> before_ape, after_ape;
+  std::array<std::vector<double>, kErrorBuckets> before_ape, after_ape;
   std::vector<std::uint32_t> fitted;  // case indices (build_data refuses more than 2^32 cases)
   report.predicted_before.assign(cases.size(), 0.0);
   report.predicted_after.assign(cases.size(), 0.0);
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
-    const int test = test_index(c.run->test);
     const double measured = c.run->tok_s;
     const double predicted_before =
         predict_run_tok_s(c, before.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
@@ -1878,14 +1911,16 @@ void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>
         predict_run_tok_s(c, report.profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
     report.predicted_before[i] = predicted_before;
     report.predicted_after[i] = predicted_after;
-    before_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_before, measured));
-    after_ape[static_cast<std::size_t>(test)].push_back(ape_pct(predicted_after, measured));
+    before_ape[error_bucket(c)].push_back(ape_pct(predicted_before, measured));
+    after_ape[error_bucket(c)].push_back(ape_pct(predicted_after, measured));
     fitted.push_back(static_cast<std::uint32_t>(i));
   }
   report.decode_before = summarise_errors(std::move(before_ape[0]));
   report.prefill_before = summarise_errors(std::move(before_ape[1]));
   report.decode_after = summarise_errors(std::move(after_ape[0]));
   report.prefill_after = summarise_errors(std::move(after_ape[1]));
+  report.batched_before = summarise_errors(std::move(before_ape[2]));
+  report.batched_after = summarise_errors(std::move(after_ape[2]));
   // The worst ten: indices sorted by the error recomputed from the stored prediction (4 bytes a run, not a
   // RunError each); the comparisons are those of sorting whole RunErrors, so ties fall the same way.
   const auto after_error = [&](std::uint32_t i) { return ape_pct(report.predicted_after[i], cases[i].run->tok_s); };
@@ -1949,7 +1984,7 @@ std::vector<GroupError> group_errors(const std::vector<RunCase>& cases, const Da
     double weight_sum = 0, weighted_ape_sum = 0;
     std::set<int> chips, folds;
   };
-  // Key: backend, api, class (-1 = every class), test.
+  // Key: backend, api, class (-1 = every class), error bucket (decode, prefill, batched decode).
   std::map<std::tuple<int, int, int, int>, Tally> tallies;
   for (int test = 0; test < kTests; ++test)
     for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
@@ -1957,8 +1992,9 @@ std::vector<GroupError> group_errors(const std::vector<RunCase>& cases, const Da
       if (!(p > 0)) continue;
       const RunCase& c = cases[r.case_index];
       const double measured = c.run->tok_s;
+      const int bucket = static_cast<int>(error_bucket(c));
       for (const int hw_class : {-1, static_cast<int>(c.hardware_class)}) {
-        Tally& t = tallies[{static_cast<int>(c.run->backend), static_cast<int>(c.run->api), hw_class, test}];
+        Tally& t = tallies[{static_cast<int>(c.run->backend), static_cast<int>(c.run->api), hw_class, bucket}];
         t.ape.push_back(ape_pct(p, measured));
         t.signed_sum += 100.0 * (p - measured) / measured;
         t.weight_sum += r.weight;
@@ -1969,12 +2005,13 @@ std::vector<GroupError> group_errors(const std::vector<RunCase>& cases, const Da
     }
   std::vector<GroupError> out;
   for (auto& [key, t] : tallies) {
-    const auto& [backend, api, hw_class, test] = key;
+    const auto& [backend, api, hw_class, bucket] = key;
     GroupError g;
     g.backend = static_cast<Backend>(backend);
     g.api = static_cast<DeviceApi>(api);
     if (hw_class >= 0) g.hardware_class = static_cast<HardwareClass>(hw_class);
-    g.test = test == 0 ? RunTest::decode : RunTest::prefill;
+    g.test = bucket == 1 ? RunTest::prefill : RunTest::decode;
+    g.batched = bucket == 2;
     g.label = std::string(to_string(g.backend)) + " · " + std::string(to_string(g.api)) +
               (g.hardware_class ? " · " + std::string(to_string(*g.hardware_class)) : std::string());
     g.n = static_cast<int>(t.ape.size());
@@ -2029,7 +2066,7 @@ CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data
 const GroupError* find_group(const std::vector<GroupError>& groups, Backend backend, DeviceApi api,
                              std::optional<HardwareClass> hw_class, RunTest test) {
   for (const GroupError& g : groups)
-    if (g.backend == backend && g.api == api && g.hardware_class == hw_class && g.test == test) return &g;
+    if (g.backend == backend && g.api == api && g.hardware_class == hw_class && g.test == test && !g.batched) return &g;
   return nullptr;
 }
 
@@ -2161,6 +2198,7 @@ void headline_errors(const std::vector<RunCase>& cases, const Data& data, const 
     std::vector<std::pair<double, double>> scored;  // (APE, configuration weight)
     for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
       const RunCase& c = cases[r.case_index];
+      if (error_bucket(c) == 2) continue;  // batched decode has its own line; the headline is batch 1
       const bool one_chip = chips[{c.run->backend, c.run->api}].size() == 1;
       const double p = (one_chip ? lomo : loho)[r.case_index];
       if (!(p > 0)) continue;
@@ -2272,14 +2310,15 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
     report.predicted_cv = std::move(reported.predicted);
     report.cv_unpredicted = reported.unpredicted;
     report.cv_groups = reported_groups;
-    std::array<std::vector<double>, kTests> cv_ape;
+    std::array<std::vector<double>, kErrorBuckets> cv_ape;
     for (int test = 0; test < kTests; ++test)
       for (const Row& r : data.rows[static_cast<std::size_t>(test)])
         if (report.predicted_cv[r.case_index] > 0)
-          cv_ape[static_cast<std::size_t>(test)].push_back(
+          cv_ape[error_bucket(cases[r.case_index])].push_back(
               ape_pct(report.predicted_cv[r.case_index], cases[r.case_index].run->tok_s));
     report.decode_cv = summarise_errors(std::move(cv_ape[0]));
     report.prefill_cv = summarise_errors(std::move(cv_ape[1]));
+    report.batched_cv = summarise_errors(std::move(cv_ape[2]));
     std::vector<double> loho_predicted, lomo_predicted;
     auto groups_of = [&](CrossValidationUnit u) {
       if (u == unit) {

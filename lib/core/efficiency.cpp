@@ -31,6 +31,10 @@ EfficiencyConstants llama_cpp_defaults() {
   k.expert_overhead_us = 4;
   k.token_overhead_us = 150;
   k.compute_efficiency = 0.45;
+  // Batched decode of quantised weights (MMVQ up to 8 sequences, then MMQ): each further sequence's FLOPs at a
+  // tenth of the tensor peak puts Llama 3.1 8B Q4_K_M on an H200 at ~4,300 tok/s aggregate with 64
+  // sequences, the llama-batched-bench figure issue 21 quotes, not the ~13,000 the bandwidth alone allows.
+  k.batch_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;
@@ -79,6 +83,7 @@ EfficiencyConstants mlx_defaults() {
   k.expert_overhead_us = 8;
   k.token_overhead_us = 300;
   k.compute_efficiency = 0.45;
+  k.batch_compute_efficiency = 0.1;  // no public batched MLX run: llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;
@@ -103,6 +108,12 @@ EfficiencyConstants vllm_defaults() {
   k.expert_overhead_us = 3;
   k.token_overhead_us = 400;
   k.compute_efficiency = 0.6;
+  // Batched decode runs as one GEMM over the batch's tokens (Marlin, cuBLAS, CUTLASS MoE): a prior of a third of
+  // the tensor peak, replaced by the fit to the wave2 concurrency runs (docs/calibration.md).
+  k.batch_compute_efficiency = 0.3;
+  // A small-message all-reduce over PCIe or xGMI takes tens of µs (NCCL/RCCL latency floor; vLLM's custom
+  // all-reduce exists to cut it on NVLink): a prior of 30 µs, fitted from multi-GPU runs.
+  k.tp_allreduce_us = 30;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;
@@ -124,6 +135,7 @@ EfficiencyConstants transformers_defaults() {
   k.expert_overhead_us = 40;
   k.token_overhead_us = 2000;
   k.compute_efficiency = 0.35;
+  k.batch_compute_efficiency = 0.1;  // eager PyTorch: no public batched run; llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;

@@ -106,6 +106,27 @@ bool backend_drives(Backend backend, DeviceApi api) noexcept {
 
 bool backend_offloads(Backend backend) noexcept { return backend != Backend::vllm; }
 
+bool splits_by_tensor(Backend backend) noexcept { return backend == Backend::vllm; }
+
+int sequence_limit(Backend backend) noexcept {
+  return backend == Backend::llama_cpp || backend == Backend::ollama ? 256 : 0;
+}
+
+void require_sequences(Backend backend, int sequences, std::string_view name) {
+  if (sequences < 1) throw InputError(fmt::format("{}: {} sequences; at least 1", field(name), sequences));
+  if (const int limit = sequence_limit(backend); limit > 0 && sequences > limit)
+    throw InputError(fmt::format("{}: {} sequences is above {}'s limit of {} parallel sequences (LLAMA_MAX_SEQ)",
+                                 field(name), sequences, to_string(backend), limit));
+}
+
+int scheduled_sequences(Backend backend, const HardwareSpec& hardware, double memory_gib) noexcept {
+  if (backend != Backend::vllm) return sequence_limit(backend);
+  const bool a100 = hardware.id.find("a100") != std::string::npos;
+  return memory_gib >= 70 && !a100 ? 1024 : 256;
+}
+
+double default_memory_utilization(Backend backend) noexcept { return backend == Backend::vllm ? 0.9 : 1.0; }
+
 std::string multi_device_problem(Backend backend, const ModelSpec& model, int devices) {
   if (devices <= 1 || backend != Backend::vllm) return {};
   // vLLM's QKVParallelLinear (vllm/model_executor/layers/linear.py) divides the query heads by the

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "llmfit/engines.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
@@ -119,14 +120,6 @@ double attention_flops_per_token(const ModelSpec& m, double context) {
          recurrent_state_flops_per_token(m);
 }
 
-/// Distinct experts a batch of B tokens touches in one MoE layer: E·(1 − (1 − k/E)^B) for uniform
-/// routing.
-double touched_expert_fraction(const ModelSpec& m, int batch) {
-  if (!m.is_moe()) return 1.0;
-  const double k_over_e = static_cast<double>(m.moe.experts_per_token) / m.moe.experts;
-  const double miss = 1.0 - k_over_e;
-  return 1.0 - (batch <= 1 ? miss : std::pow(miss, batch));  // pow(x, 1) == x: skip the call
-}
 
 struct Placement {
   double device_fraction = 1;         // share of repeating layers on the accelerator
@@ -157,6 +150,13 @@ bool terms_belong_to(const ModelQuantTerms& terms, const Scenario& s) {
 }
 
 }  // namespace
+
+double expected_distinct_experts(const ModelSpec& m, int batch) noexcept {
+  if (!m.is_moe()) return 0.0;
+  const double experts = m.moe.experts;
+  const double miss = 1.0 - static_cast<double>(m.moe.experts_per_token) / experts;  // one token skips an expert
+  return experts * (1.0 - (batch <= 1 ? miss : std::pow(miss, batch)));  // pow(x, 1) == x: skip the call
+}
 
 KvCacheType kv_cache_type_or_throw(std::string_view text) {
   if (const auto type = parse_kv_cache_type(text)) return *type;
@@ -447,6 +447,14 @@ MemoryFit fit_memory(const Scenario& s, const EfficiencyConstants& k, const Mode
       break;
   }
 
+  // An engine that allocates a fixed share of the GPU up front (vLLM's gpu_memory_utilization) plans in that
+  // share: its paged KV cache gets what the weights and activations leave of it.
+  const double utilization =
+      s.gpu_memory_utilization > 0 ? s.gpu_memory_utilization : default_memory_utilization(s.backend);
+  if (utilization < 1.0 && hw.kind != HardwareKind::cpu) {
+    fit.available_bytes *= utilization;
+  }
+
   const WeightBytes& w = terms.weights;
   fit.weights_bytes = w.stored;
   fit.kv_cache_bytes = batch * kv_cache_bytes(terms, s.kv_type, static_cast<double>(s.context_tokens));
@@ -543,7 +551,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const WeightBytes& w = terms.weights;
 
   // Weights one decode step reads: a batch touches more distinct experts than one token.
-  const double touched = touched_expert_fraction(m, batch);
+  const double touched = m.is_moe() ? expected_distinct_experts(m, batch) / m.moe.experts : 1.0;
   const double routed_read = m.is_moe() ? w.routed_experts * touched : 0.0;
   const double weights_read = w.per_token - w.active_routed + routed_read;
   const double kv_read = batch * kv_read_bytes(terms, s.kv_type, depth);
@@ -562,32 +570,48 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double device_kv = kv_read * layer_share;
   const double host_kv = kv_read * (1.0 - layer_share);
 
-  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB;
+  // Tensor parallelism (vLLM) splits every matrix and the KV heads over the GPUs, which stream their shares at
+  // once; a layer split streams them in turn (one device's bandwidth).
+  const int devices = std::max(1, s.device_count);
+  const double parallel_devices = splits_by_tensor(s.backend) ? devices : 1.0;
+  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * parallel_devices;
   const double weight_bw = bw * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
   const double t_weights = device_weights / weight_bw;
   const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
-  // A large batch turns decode compute-bound: 2 FLOPs per active parameter per token plus attention.
+  // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
+  // the first adds its FLOPs (2 per active parameter plus attention) at the batched kernels' share of the tensor
+  // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
   const double active_params = w.active_params;
-  const double flops = batch * (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
-  const double t_compute = flops / (compute_peak_flops(s) * k.compute_efficiency * std::max(1, s.device_count));
+  const double token_flops = (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
+  const double t_compute =
+      (batch - 1) * token_flops / (compute_peak_flops(s) * k.batch_compute_efficiency * parallel_devices);
+  // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
+  // compute-poor chip, a CPU backend, reaches even at batch 1).
+  const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);
   const double attention_macs = batch * attention_flops_per_token(m, depth) / 2 * layer_share;
-  const double t_device =
-      std::max(t_weights + t_kv, t_compute) + cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs);
+  const double t_device = std::max(t_weights + t_kv + t_compute, t_roof) +
+                          cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
   const int moe_layers = m.moe_layers();
-  const double experts_touched = m.is_moe() ? m.moe.experts * touched : 0.0;
-  const int hops = std::max(1, s.device_count) - 1 + (fit.offload != OffloadKind::none ? 1 : 0);
+  const double experts_touched = expected_distinct_experts(m, batch);
+  // A layer split hands activations from device to device; tensor parallelism runs two all-reduces per layer
+  // (Megatron-LM), latency-bound at decode's few rows.
+  const int hops = (splits_by_tensor(s.backend) ? 0 : devices - 1) + (fit.offload != OffloadKind::none ? 1 : 0);
+  const double allreduces = splits_by_tensor(s.backend) && devices > 1 ? 2.0 * m.layers : 0.0;
   const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
-                             k.token_overhead_us) * kMicro + hops * kDeviceHopSeconds;
+                             k.token_overhead_us +
+                             allreduces * k.tp_allreduce_us) * kMicro +
+                            hops * kDeviceHopSeconds;
 
   if (out != nullptr) {
     out->decode_seconds_weights = t_weights;
     out->decode_seconds_kv = t_kv;
     out->decode_seconds_overhead = t_overhead;
     out->decode_seconds_host = t_host;
-    out->compute_bound_decode = t_compute > t_weights + t_kv;
+    out->compute_bound_decode = t_compute > t_weights + t_kv || t_roof > t_weights + t_kv + t_compute;
+    out->decode_seconds_compute = t_compute;
     out->bytes_per_token = (weights_read + kv_read) / batch;
     // Roofline: every byte read at the peak bandwidth of the memory that holds it (offloaded layers
     // at the host's), no overheads. Device bandwidth alone would put a slow GPU's ceiling below what
@@ -633,7 +657,8 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double full_batches = std::floor(micro_batches / per_batch);
   const double rest = micro_batches - full_batches * per_batch;
   const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
-  const double pipeline = micro_batches / stage_times;
+  // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble.
+  const double pipeline = splits_by_tensor(s.backend) ? 1.0 : micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
   const double peak = prefill_peak_flops(s) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
@@ -716,6 +741,51 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k, const ModelQ
     p.decode_ceiling_tok_s = 0;
   }
   return p;
+}
+
+ServingLoad serve_closed_loop(const Scenario& s, const EfficiencyConstants& k, double gen_tokens) noexcept {
+  ServingLoad load;
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return load;
+  const ModelQuantTerms terms = prepare_model_quant(*s.model, *s.quant);
+  load.users = std::max(1, s.batch);
+  const int scheduled = scheduled_sequences(s.backend, *s.hardware,
+                                            s.memory_gib > 0 ? s.memory_gib : s.hardware->default_memory_gib);
+  load.batch = scheduled > 0 ? std::min(load.users, scheduled) : load.users;
+  Scenario batched = s;
+  batched.batch = load.batch;
+  MemoryFit fit = fit_memory(batched, k, terms);
+  load.fits = fit.fits;
+  load.verdict = fit.verdict;
+  load.kv_cache_bytes = fit.kv_cache_bytes;
+  load.total_bytes = fit.total_bytes;
+  if (fit.verdict == FitVerdict::does_not_fit) {  // what it would be with the memory (as predict() does)
+    fit.offload = OffloadKind::none;
+    fit.gpu_layers = s.model->layers;
+    fit.cpu_layers = 0;
+  }
+  const double prompt = static_cast<double>(std::max<std::int64_t>(0, s.prompt_tokens));
+  const double gen = std::max(1.0, gen_tokens);
+  Prediction breakdown;
+  // Decode steps run at the mean depth of a request's generation.
+  load.step_s = decode_seconds_per_token(batched, terms, fit, k, prompt + gen / 2.0, &breakdown);
+  load.compute_bound = breakdown.compute_bound_decode;
+  load.prefill_s = prefill_seconds(batched, terms, fit, k, prompt, 0);
+  // One request's cycle: its prefill, then `gen` steps, each slowed by the other requests' prefills, one per
+  // request per cycle (continuous batching mixes them into the steps: vLLM's chunked prefill, llama-server's
+  // slots). So N requests take N·t_prefill + G·t_step per cycle.
+  const double n = load.batch;
+  const double cycle_s = n * load.prefill_s + gen * load.step_s;
+  load.aggregate_tok_s = n * gen / cycle_s;
+  load.per_user_tok_s = gen / (gen * load.step_s + (n - 1.0) * load.prefill_s);
+  load.requests_per_s = n / cycle_s;
+  // The first token comes out of a step of the running batch after its own prefill; requests beyond the
+  // scheduler's batch wait their turn in its queue (a closed loop: each slot frees once per cycle).
+  const double queued = load.users - n;
+  load.ttft_s = load.prefill_s + load.step_s + (queued > 0 ? queued / load.requests_per_s : 0.0);
+  for (double v : {load.step_s, load.prefill_s, load.aggregate_tok_s, load.per_user_tok_s, load.ttft_s})
+    if (!std::isfinite(v) || v < 0) load.in_range = false;
+  if (!load.in_range) load.aggregate_tok_s = load.per_user_tok_s = load.ttft_s = load.requests_per_s = 0;
+  return load;
 }
 
 std::vector<std::int64_t> context_ladder(std::int64_t max_context) {

@@ -1,7 +1,12 @@
 // scale: batch and context sweeps (scale.hpp).
 #include "llmfit/scale.hpp"
 
+#include <algorithm>
 #include <vector>
+
+#include "llmfit/engines.hpp"
+#include "llmfit/errors.hpp"
+#include "llmfit/model_terms.hpp"
 
 namespace llmfit {
 
@@ -16,22 +21,25 @@ std::vector<int> batch_ladder(int max_batch) {
 std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants, int max_batch) {
   std::vector<BatchPoint> points;
   if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr) return points;
+  require_sequences(scenario.backend, max_batch, "max_batch");
+  const ModelQuantTerms terms = prepare_model_quant(*scenario.model, *scenario.quant);
   bool first_fits = false;
   for (int batch : batch_ladder(max_batch)) {
     Scenario at = scenario;
     at.batch = batch;
-    const Prediction p = predict(at, constants);
+    const Prediction p = predict(at, constants, terms);
     BatchPoint point;
     point.batch = batch;
     point.per_sequence_tok_s = p.decode_tok_s;
     point.aggregate_tok_s = p.aggregate_decode_tok_s;
+    point.ttft_s = p.ttft_s;
+    point.kv_cache_bytes = p.fit.kv_cache_bytes;
     point.compute_bound = p.compute_bound_decode;
     point.fits = p.fit.fits;
     point.verdict = p.fit.verdict;
     point.total_bytes = p.fit.total_bytes;
     points.push_back(point);
     if (batch == 1) first_fits = point.fits;
-    if (point.compute_bound) break;
     if (first_fits && !point.fits) break;
     if (point.verdict == FitVerdict::does_not_fit) break;  // more users need more memory still
   }
@@ -40,6 +48,7 @@ std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyCo
 
 int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants, int limit) {
   if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr || limit < 1) return 0;
+  if (const int engine = sequence_limit(scenario.backend); engine > 0) limit = std::min(limit, engine);
   auto fits_at = [&](int batch) {
     Scenario at = scenario;
     at.batch = batch;

@@ -94,6 +94,7 @@ void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice
                                  to_string(s.backend), hw.id,
                                  quant.kernel == QuantKernel::nvfp4 ? "NVFP4 runs on NVIDIA GPUs through CUDA"
                                                                     : "TQ1_0/TQ2_0 run on llama.cpp's CPU back end"));
+  require_sequences(s.backend, s.batch, "batch");
   if (const std::string problem = multi_device_problem(s.backend, model, s.device_count); !problem.empty()) {
     std::vector<std::string> counts;
     for (int n = 2; n <= 16 && counts.size() < 3; ++n)

@@ -338,7 +338,7 @@ std::string calibration_report_yaml(const CalibrationReport& report) {
     for (const GroupError& g : report.cv_groups)
       out += fmt::format("    - {{group: {}, test: {}, n: {}, chips: {}, folds: {}, mape_pct: {}, median_ape_pct: {}, "
                          "signed_pct: {}}}\n",
-                         YAML::Dump(YAML::Node(g.label)), to_string(g.test), g.n, g.chips, g.folds, number(g.mape_pct),
+                         YAML::Dump(YAML::Node(g.label)), test_name(g), g.n, g.chips, g.folds, number(g.mape_pct),
                          number(g.median_ape_pct), number(g.signed_pct));
   }
   out += "  groups:\n";

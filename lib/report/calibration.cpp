@@ -100,6 +100,7 @@ const Columns<RunLine>& run_columns() {
       {"n_prompt", [](const RunLine& l) { return json(l.run().n_prompt); }},
       {"n_gen", [](const RunLine& l) { return json(l.run().n_gen); }},
       {"n_depth", [](const RunLine& l) { return json(l.run().n_depth); }},
+      {"batch", [](const RunLine& l) { return json(l.run().batch); }},
       {"predicted", [](const RunLine& l) { return json(l.e.predicted_tok_s); }},
       {"measured", [](const RunLine& l) { return json(l.e.measured_tok_s); }},
       {"error_pct", [](const RunLine& l) { return json(l.e.ape_pct); }},
@@ -159,7 +160,7 @@ std::string cv_groups_text(const CalibrationReport& report) {
                      "runs", "chips", "folds", "MAPE", "median", "signed", "configs", "MAPE");
   for (const GroupError& g : report.cv_groups)
     out += fmt::format("  {:<40} {:<8} {:>5} {:>6} {:>6} {:>7.1f}% {:>7.1f}% {:>+7.1f}% {:>7.0f} {:>7.1f}%\n",
-                       g.hardware_class ? "  " + g.label : g.label, to_string(g.test), g.n, g.chips, g.folds, g.mape_pct,
+                       g.hardware_class ? "  " + g.label : g.label, test_name(g), g.n, g.chips, g.folds, g.mape_pct,
                        g.median_ape_pct, g.signed_pct, g.configurations, g.configuration_mape_pct);
   out += "  configs: repeated configurations (same chip, model, quantisation, engine, test, tokens and run conditions;\n"
          "  another build) counted once, as the fit weighs them; MAPE beside it is over those.\n";
@@ -202,6 +203,11 @@ std::string calibration_text(const CalibrationReport& report, const std::vector<
   out += summary_line("prefill", "before", report.prefill_before, before_says);
   out += summary_line("", "after", report.prefill_after, "fitted, in sample");
   out += summary_line("", cv_name.c_str(), report.prefill_cv, cv_says.c_str());
+  if (report.batched_after.n > 0) {  // batch > 1 apart: the decode lines above are batch 1
+    out += summary_line("batched", "before", report.batched_before, before_says);
+    out += summary_line("", "after", report.batched_after, "fitted, in sample");
+    out += summary_line("", cv_name.c_str(), report.batched_cv, cv_says.c_str());
+  }
   if (report.cv_unpredicted > 0)
     out += fmt::format("  ({} held-out runs had no other runs of their engine and test; not in {})\n",
                        report.cv_unpredicted, cv_name);
@@ -270,6 +276,9 @@ void calibration_json_to(const CalibrationReport& report, const std::vector<RunC
   j["prefill"] = {{"before", summary_json(report.prefill_before)},
                   {"after", summary_json(report.prefill_after)},
                   {"cross_validated", summary_json(report.prefill_cv)}};
+  j["batched_decode"] = {{"before", summary_json(report.batched_before)},
+                         {"after", summary_json(report.batched_after)},
+                         {"cross_validated", summary_json(report.batched_cv)}};
   j["decode_mape"] = report.decode_after.n > 0 ? nlohmann::json(report.decode_after.mape_pct) : nlohmann::json(nullptr);
   j["prefill_mape"] = report.prefill_after.n > 0 ? nlohmann::json(report.prefill_after.mape_pct) : nlohmann::json(nullptr);
   j["decode_cv_mape"] = report.decode_cv.n > 0 ? nlohmann::json(report.decode_cv.mape_pct) : nlohmann::json(nullptr);
@@ -289,7 +298,7 @@ void calibration_json_to(const CalibrationReport& report, const std::vector<RunC
                          {"api", std::string(to_string(g.api))},
                          {"hardware_class", g.hardware_class ? nlohmann::json(std::string(to_string(*g.hardware_class)))
                                                              : nlohmann::json(nullptr)},
-                         {"test", std::string(to_string(g.test))},
+                         {"test", std::string(test_name(g))},
                          {"n", g.n},
                          {"chips", g.chips},
                          {"folds", g.folds},
@@ -366,6 +375,7 @@ void validation_text(const ValidationReport& report, const std::vector<RunCase>&
   out += "\nSUMMARY (error of tokens/s)      n     MAPE   median APE\n";
   out += summary_line("decode", "", report.decode, "");
   out += summary_line("prefill", "", report.prefill, "");
+  if (report.batched_decode.n > 0) out += summary_line("batched", "", report.batched_decode, "decode of batch > 1");
   out += skipped_text(skipped);
   sink(out);
 }
@@ -383,6 +393,9 @@ void validation_json_to(const ValidationReport& report, const std::vector<RunCas
   j["prefill_mape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.mape_pct) : nlohmann::json(nullptr);
   j["decode_median_ape"] = report.decode.n > 0 ? nlohmann::json(report.decode.median_ape_pct) : nlohmann::json(nullptr);
   j["prefill_median_ape"] = report.prefill.n > 0 ? nlohmann::json(report.prefill.median_ape_pct) : nlohmann::json(nullptr);
+  j["batched_decode_n"] = report.batched_decode.n;
+  j["batched_decode_mape"] =
+      report.batched_decode.n > 0 ? nlohmann::json(report.batched_decode.mape_pct) : nlohmann::json(nullptr);
   const report::StreamedArray runs{"runs", [&](const auto& emit) {
                                       for (const RunError& e : report.runs) emit(run_json(cases[e.case_index], e));
                                     }};

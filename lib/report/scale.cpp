@@ -71,6 +71,10 @@ const Columns<BatchPoint>& batch_columns() {
        "each tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.per_sequence_tok_s) : "-"; }, true},
       {"aggregate_tok_s", [](const BatchPoint& p) { return runs(p) ? number(p.aggregate_tok_s) : json(nullptr); },
        "aggregate tok/s", [](const BatchPoint& p) { return runs(p) ? format_rate(p.aggregate_tok_s) : "-"; }, true},
+      {"ttft_s", [](const BatchPoint& p) { return runs(p) ? number(p.ttft_s) : json(nullptr); }, "first token",
+       [](const BatchPoint& p) { return runs(p) ? format_duration(p.ttft_s) : "-"; }, true},
+      {"kv_cache_gb", [](const BatchPoint& p) { return number(gb(p.kv_cache_bytes)); }, "KV cache",
+       [](const BatchPoint& p) { return format_gb(p.kv_cache_bytes); }, true},
       {"compute_bound", [](const BatchPoint& p) { return json(p.compute_bound); }, "notes",
        [](const BatchPoint& p) {
          if (!runs(p)) return std::string("does not fit");
@@ -85,7 +89,8 @@ const Columns<BatchPoint>& batch_columns() {
   };
   return columns;
 }
-constexpr std::string_view kBatchHeadings[] = {"users", "each tok/s", "aggregate tok/s", "memory", "notes"};
+constexpr std::string_view kBatchHeadings[] = {"users", "each tok/s", "aggregate tok/s", "first token", "KV cache",
+                                               "memory", "notes"};
 const std::vector<std::string_view> kBatchReadable(std::begin(kBatchHeadings), std::end(kBatchHeadings));
 
 json scale_json(const ScaleReport& report) {
@@ -131,16 +136,22 @@ std::string scale_text(const ScaleReport& report) {
     std::vector<std::string> bars;
     for (const BatchPoint& p : report.batch) bars.push_back(runs(p) ? unicode_bar(p.aggregate_tok_s, top, kBarWidth) : "");
     t.insert_column(3, "", bars);
-    out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt\n",
+    out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt; first token "
+                       "= the prompt's prefill + one step of the batch\n",
                        with_thousands(s.context_tokens), with_thousands(s.prompt_tokens));
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)
       if (p.compute_bound && p.fits && compute_bound == 0) compute_bound = p.batch;
     if (compute_bound > 0)
-      out += fmt::format("compute-bound from {} users: beyond that, more users share the same FLOPs.\n", compute_bound);
+      out += fmt::format("compute-bound from {} users: each further user adds its FLOPs to every step, so aggregate "
+                         "speed approaches the compute roof while each user's slows.\n",
+                         compute_bound);
     else if (!report.batch.empty() && report.batch.back().fits)
       out += "still bandwidth-bound at the largest batch tried (" + field("max_batch") + " to go further).\n";
+    if (!report.batch.empty() && !report.batch.back().fits)
+      out += fmt::format("stops fitting at {} users: their KV caches no longer fit beside the weights.\n",
+                         report.batch.back().batch);
     out += fmt::format("largest number of users whose KV caches fit fully on the accelerator: {}\n",
                        report.largest_batch_that_fits);
   }

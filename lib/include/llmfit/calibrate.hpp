@@ -54,9 +54,9 @@ struct RunCase {
 struct ResolvedRuns {
   std::vector<RunCase> cases;
   std::vector<SkippedRun> skipped;
-  /// Valid runs of several sequences or of a serving benchmark (batch > 1, a throughput that includes
-  /// prefill, failed requests): not batch-1 measurements, so not in `cases`; each is also in `skipped`
-  /// with its reason. In input order; they point into the runs given to resolve_runs.
+  /// Valid runs kept out of the fit: serving runs whose requests partly failed (success_rate < 1: the rate
+  /// counts the ones that finished). Not in `cases`; each is also in `skipped` with its reason. In input
+  /// order; they point into the runs given to resolve_runs. Batched and serving runs that succeeded are cases.
   std::vector<const MeasuredRun*> batched;
 };
 
@@ -143,6 +143,7 @@ struct GroupError {
   DeviceApi api = DeviceApi::cuda;
   std::optional<HardwareClass> hardware_class;  // unset: the engine × API group over every class
   RunTest test = RunTest::decode;
+  bool batched = false;   // decode of batch > 1 (batched and serving runs), apart from batch-1 decode
   std::string label;      // "llama.cpp · rocm" or "llama.cpp · rocm · amd"
   int n = 0;              // held-out runs predicted
   int chips = 0;          // distinct chips among them
@@ -155,6 +156,9 @@ struct GroupError {
   double configurations = 0;
   double configuration_mape_pct = 0;
 };
+
+/// The group's test as reports name it: decode, prefill or batched (decode of batch > 1).
+inline std::string_view test_name(const GroupError& g) { return g.batched ? "batched" : to_string(g.test); }
 
 struct RunError {
   std::size_t case_index = 0;
@@ -171,6 +175,8 @@ struct CalibrationReport {
   int offloaded_runs = 0;        // predicted but not fitted
   ErrorSummary decode_before, decode_after, decode_cv;
   ErrorSummary prefill_before, prefill_after, prefill_cv;
+  /// Decode of batch > 1 (batched and serving runs), apart: the decode figures above are batch 1.
+  ErrorSummary batched_before, batched_after, batched_cv;
   int cv_unpredicted = 0;        // held-out runs whose backend had no other runs (not in the CV figure)
   /// What cross-validation leaves out (to_string of CrossValidationUnit): "hardware" by default, "model" when
   /// all runs are of one chip (a personal calibration, layered over the profile it started from).
@@ -200,8 +206,9 @@ struct CalibrationReport {
 
 struct ValidationReport {
   std::vector<RunError> runs;  // one per case, in order
-  ErrorSummary decode;
+  ErrorSummary decode;          // batch 1
   ErrorSummary prefill;
+  ErrorSummary batched_decode;  // batch > 1: batched and serving runs
 };
 /// Predicts every run with the profile (entry of the run's backend, API, class and era).
 [[nodiscard]] ValidationReport validate_runs(const std::vector<RunCase>& cases, const EfficiencyProfile& profile);

@@ -22,6 +22,8 @@ inline constexpr std::array<QuantKernel, 11> kAllQuantKernels = {
 /// Decode: seconds per token = weight_bytes / (weight_bw_eff * kernel_eff * BW)
 ///                           + kv_bytes / (kv_bw_eff * BW) + layers * layer_overhead
 ///                           + moe_layers * experts_per_token * expert_overhead + token_overhead.
+/// A batch of B sequences reads the weights once per step and adds (B − 1) sequences' compute at
+/// batch_compute_efficiency (docs/model.md, "Batched decode").
 struct EfficiencyConstants {
   double weight_bandwidth_efficiency = 0.75;  // achieved share of peak bandwidth streaming weights
   /// Relative bandwidth efficiency of each quantisation kernel family (index: QuantKernel).
@@ -30,7 +32,15 @@ struct EfficiencyConstants {
   double layer_overhead_us = 30;         // fixed time per layer per token: launches, synchronisation
   double expert_overhead_us = 0;         // per active routed expert per MoE layer per token
   double token_overhead_us = 200;        // per token: sampling, graph set-up, host round trip
+  /// Tensor parallelism (vLLM over several GPUs): latency of one all-reduce of a step's activations. Each layer
+  /// runs two (after attention and after the MLP: Megatron-LM, Shoeybi et al. 2019, arXiv:1909.08053 §3).
+  double tp_allreduce_us = 0;
   double compute_efficiency = 0.5;       // prefill: achieved share of the tensor peak on weight GEMMs
+  /// Batched decode: share of the tensor peak each further sequence's FLOPs (2 per active weight, plus
+  /// attention) run at in the batched matrix-vector / small-GEMM kernels, dequantisation included. The first
+  /// sequence's compute hides under the weight stream (it is in the bandwidth efficiency), so batch 1 never
+  /// reads this constant.
+  double batch_compute_efficiency = 0.1;
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
@@ -87,13 +97,15 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 16> kConstantFields{{
+inline constexpr std::array<ConstantField, 18> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
     {"expert_overhead_us", &EfficiencyConstants::expert_overhead_us, 0, 1e5},
     {"token_overhead_us", &EfficiencyConstants::token_overhead_us, 0, 1e7},
+    {"tp_allreduce_us", &EfficiencyConstants::tp_allreduce_us, 0, 1e5},
     {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
+    {"batch_compute_efficiency", &EfficiencyConstants::batch_compute_efficiency, 0.001, 1.5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},

@@ -55,6 +55,24 @@ struct NameTable<Backend> {
 /// (-ngl, --n-cpu-moe), transformers (accelerate's device map) and MLX (unified memory the GPU may not
 /// wire) can; vLLM cannot (it holds every weight on the GPUs).
 [[nodiscard]] bool backend_offloads(Backend backend) noexcept;
+/// Does the engine split a model over the GPUs of one box by tensor parallelism (every matrix and the KV heads
+/// divided over them, all streaming at once: vLLM's --tensor-parallel-size) rather than by layers (each device
+/// its own layers in turn: llama.cpp's default --split-mode layer, Ollama, transformers' device map)?
+[[nodiscard]] bool splits_by_tensor(Backend backend) noexcept;
+/// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
+/// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
+[[nodiscard]] int sequence_limit(Backend backend) noexcept;
+/// Throws InputError naming the field `name` («batch», «max_batch») when `sequences` is below 1 or above the
+/// engine's sequence_limit.
+void require_sequences(Backend backend, int sequences, std::string_view name);
+/// The sequences the engine's scheduler batches by default; requests beyond them wait in its queue. vLLM's
+/// max_num_seqs: 1024 on a GPU of 70 GiB or more that is not an A100, else 256 (vllm/engine/arg_utils.py,
+/// get_batch_defaults); other engines batch every sequence up to their limit (0: no limit).
+[[nodiscard]] int scheduled_sequences(Backend backend, const HardwareSpec& hardware, double memory_gib) noexcept;
+/// Share of each GPU's memory the engine allocates for weights, activations and its KV cache: vLLM's
+/// gpu_memory_utilization, 0.9 by default (docs.vllm.ai, engine arguments), which sizes the paged KV cache and
+/// so the concurrency that fits; 1 for engines that allocate as they go.
+[[nodiscard]] double default_memory_utilization(Backend backend) noexcept;
 /// Why the engine cannot split `model` over `devices` identical GPUs in one box, or "" when it can.
 /// llama.cpp, Ollama and transformers split by layers; vLLM by tensor parallelism, so the attention heads
 /// must divide over the GPUs, and the KV heads too (or the GPUs over the KV heads, which it replicates).

@@ -80,6 +80,7 @@ struct Scenario {
   int batch = 1;                         // concurrent sequences
   double memory_gib = 0;                 // per device; 0 = catalogue default
   double gpu_memory_fraction = 0;        // unified memory share usable by the GPU; 0 = rule
+  double gpu_memory_utilization = 0;     // share of that the engine allocates (vLLM); 0 = the engine's default
   double host_memory_gib = 0;            // 0 = host's default
   bool allow_offload = true;             // allow CPU layers / experts when the accelerator is full
   FitMargin margin = kDefaultFitMargin;  // kept free by every verdict and layer split
@@ -88,6 +89,11 @@ struct Scenario {
   bool flash_attention = true;           // fused attention (llama.cpp -fa auto by default since Aug 2025, PR #15434)
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
 };
+
+/// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each
+/// token picks k of E, so an expert is missed by all B with probability (1 − k/E)^B and the step reads
+/// E·(1 − (1 − k/E)^B) — k at batch 1, toward E as the batch grows. 0 for a dense model.
+[[nodiscard]] double expected_distinct_experts(const ModelSpec& model, int batch) noexcept;
 
 /// Weight bytes of the model in a quantisation.
 struct WeightBytes {
@@ -191,6 +197,7 @@ struct Prediction {
   double decode_seconds_kv = 0;
   double decode_seconds_overhead = 0;
   double decode_seconds_host = 0;      // offloaded part on the host
+  double decode_seconds_compute = 0;   // batched decode: the further sequences' FLOPs (0 at batch 1)
   bool compute_bound_decode = false;
   bool in_range = true;                // false: inputs outside the model's range, numbers not trusted
   bool operator==(const Prediction&) const = default;
@@ -208,6 +215,30 @@ struct Prediction {
                                      double depth_tokens) noexcept;
 /// Fit, decode, prefill, TTFT and sustained speed for one scenario.
 [[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
+
+/// A closed loop of concurrent users (as serving benchmarks run: `vllm bench serve --max-concurrency`,
+/// llama-server slots): each sends a prompt of `prompt_tokens`, reads `gen_tokens` output tokens, and sends the
+/// next. The engine batches up to its scheduler's limit (engines.hpp, scheduled_sequences); the rest queue.
+/// docs/model.md, "Concurrent users".
+struct ServingLoad {
+  int users = 1;                 // concurrent users (the scenario's batch)
+  int batch = 1;                 // sequences decoded together: users, at most the engine's scheduler limit
+  double step_s = 0;             // one decode step of the whole batch
+  double prefill_s = 0;          // one request's prefill
+  double per_user_tok_s = 0;     // one user's decode rate (1 / time per output token), others' prefills included
+  double aggregate_tok_s = 0;    // output tokens per second over all users, prefill time included
+  double requests_per_s = 0;     // completed requests per second
+  double ttft_s = 0;             // time to first token under this load (own prefill, one step, queueing)
+  double kv_cache_bytes = 0;     // KV cache of the batch at the scenario's context
+  double total_bytes = 0;        // memory the batch needs
+  bool compute_bound = false;    // the step is set by FLOPs, not memory traffic
+  bool fits = false;             // fully on the accelerator
+  FitVerdict verdict = FitVerdict::does_not_fit;
+  bool in_range = true;
+};
+/// The closed loop of `scenario.batch` users with `scenario.prompt_tokens` prompts and `gen_tokens` outputs.
+[[nodiscard]] ServingLoad serve_closed_loop(const Scenario& scenario, const EfficiencyConstants& constants,
+                                            double gen_tokens) noexcept;
 
 /// The speed at one prompt length, by the one definition every output uses: predict() of the scenario with
 /// that prompt, in the scenario's KV cache (widened to the prompt when the prompt is longer).

@@ -16,6 +16,8 @@ struct BatchPoint {
   int batch = 1;
   double per_sequence_tok_s = 0;  // what each user sees
   double aggregate_tok_s = 0;     // batch x per_sequence_tok_s
+  double ttft_s = 0;              // time to first token under this load: the prompt's prefill + one batched step
+  double kv_cache_bytes = 0;      // the KV caches of all `batch` sequences at the scenario's context
   bool compute_bound = false;     // FLOPs, not memory traffic, set the step time
   bool fits = false;              // weights + batch x KV fit on the accelerator
   FitVerdict verdict = FitVerdict::does_not_fit;  // does_not_fit: no speed (the report shows none)
@@ -24,12 +26,13 @@ struct BatchPoint {
 
 /// 1, 2, 4, … up to max_batch (and max_batch itself).
 [[nodiscard]] std::vector<int> batch_ladder(int max_batch);
-/// Decode over the batch ladder, stopping after the first compute-bound batch (aggregate speed barely
-/// grows beyond it), the first batch whose KV cache no longer fits (when batch 1 fits), or the first that
-/// does not run at all.
+/// Decode over the batch ladder (the batched-step model, docs/model.md), stopping after the first batch whose KV
+/// caches no longer fit (when batch 1 fits), or the first that does not run at all. Throws InputError naming
+/// «max_batch» when it is below 1 or above the engine's limit (engines.hpp, sequence_limit).
 [[nodiscard]] std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants,
                                                   int max_batch);
-/// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one).
+/// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one), at most `limit`
+/// and the engine's sequence_limit.
 [[nodiscard]] int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants,
                                           int limit = 4096);
 

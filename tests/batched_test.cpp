@@ -1,0 +1,242 @@
+// Batched decode and serving (issue 21): the batched-step model, the distinct experts a batch reads, the
+// engine's limits and vLLM's KV budget and tensor parallelism. Behaviour, not figures: each test states the
+// property the model must keep whatever the fitted constants are.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "llmfit/errors.hpp"
+#include "llmfit/model_terms.hpp"
+#include "llmfit/plan.hpp"
+#include "llmfit/profile.hpp"
+
+namespace llmfit {
+namespace {
+
+const Catalog& cat() { return Catalog::builtin(); }
+
+ResolvedQuery resolve(const std::string& hardware, const std::string& model, int batch = 1,
+                      const std::string& backend = "") {
+  Query q;
+  q.hardware = hardware;
+  q.model = model;
+  q.batch = batch;
+  q.backend = backend;
+  return resolve_query(cat(), q, shipped_efficiency_profile());
+}
+
+double aggregate_at(Scenario s, const EfficiencyConstants& k, int batch) {
+  s.batch = batch;
+  return predict(s, k).aggregate_decode_tok_s;
+}
+
+TEST(DistinctExperts, OneTokenReadsItsTopKAndALargeBatchReadsThemAll) {
+  for (const char* id : {"gpt-oss-120b", "gpt-oss-20b", "qwen3-30b-a3b", "deepseek-v3"}) {
+    const ModelSpec* m = cat().find_model(id);
+    ASSERT_NE(m, nullptr) << id;
+    const double k = m->moe.experts_per_token;
+    const double e = m->moe.experts;
+    EXPECT_NEAR(expected_distinct_experts(*m, 1), k, 1e-12 * k) << id;
+    EXPECT_NEAR(expected_distinct_experts(*m, 1 << 20), e, 1e-9 * e) << id;
+    // Grows with the batch, never beyond E nor beyond B·k.
+    double previous = 0;
+    for (int b = 1; b <= 4096; b *= 2) {
+      const double d = expected_distinct_experts(*m, b);
+      if (previous < e * (1 - 1e-9)) {  // until it reaches E
+        EXPECT_GT(d, previous) << id << " at " << b;
+      }
+      EXPECT_GE(d, previous) << id << " at " << b;
+      EXPECT_LE(d, std::min(e, b * k) + 1e-9) << id << " at " << b;
+      previous = d;
+    }
+  }
+  EXPECT_EQ(expected_distinct_experts(*cat().find_model("llama-3.1-8b"), 64), 0.0);  // dense
+}
+
+TEST(BatchedDecode, BatchOneDoesNotReadTheBatchedConstant) {
+  // The first sequence's compute hides under the weight stream: batch 1 is the same whatever the batched
+  // kernels' efficiency, so the batch-1 calibration cannot move.
+  const ResolvedQuery r = resolve("h200", "llama-3.1-8b-q4_k_m");
+  EfficiencyConstants slow = r.efficiency->constants;
+  EfficiencyConstants fast = slow;
+  slow.batch_compute_efficiency = 0.001;
+  fast.batch_compute_efficiency = 1.0;
+  const Prediction a = predict(r.scenario, slow);
+  const Prediction b = predict(r.scenario, fast);
+  EXPECT_EQ(a.decode_tok_s, b.decode_tok_s);
+  EXPECT_EQ(a.ttft_s, b.ttft_s);
+  EXPECT_EQ(a.decode_seconds_compute, 0.0);
+}
+
+TEST(BatchedDecode, AggregateGrowsMonotonicallyTowardTheComputeRoof) {
+  // Dense and MoE, quantised and 16-bit, GPU and unified: aggregate tok/s rises with every sequence added and
+  // stays below the compute roof (one sequence's FLOPs at the batched efficiency), approaching it.
+  for (const auto& [hw, model] : std::vector<std::pair<std::string, std::string>>{
+           {"h200", "llama-3.1-8b-q4_k_m"}, {"dgx-spark", "gpt-oss-120b-mxfp4_moe"}, {"m2-ultra", "qwen3-30b-a3b-q4_k_m"},
+           {"rtx-4090", "llama-3.1-8b-f16"}}) {
+    ResolvedQuery r = resolve(hw, model);
+    r.scenario.context_tokens = 1024;
+    r.scenario.prompt_tokens = 512;
+    const EfficiencyConstants& k = r.efficiency->constants;
+    double previous = 0;
+    for (int b = 1; b <= 256; ++b) {
+      Scenario at_b = r.scenario;
+      at_b.batch = b;
+      if (!fit_memory(at_b, k).fits) break;  // beyond, the KV caches push weights off the GPU: memory, not compute
+      const double aggregate = aggregate_at(r.scenario, k, b);
+      EXPECT_GT(aggregate, previous) << hw << " " << model << " at " << b;
+      previous = aggregate;
+    }
+    // The roof: per further sequence, its FLOPs at the batched kernels' share of the peak.
+    Scenario at = r.scenario;
+    at.batch = 2;
+    Prediction two;
+    two.decode_seconds_compute = 0;
+    const MemoryFit fit = fit_memory(at, k);
+    (void)decode_seconds_per_token(at, fit, k, static_cast<double>(at.prompt_tokens), &two);
+    const double roof = 1.0 / two.decode_seconds_compute;
+    EXPECT_LT(previous, roof) << hw << " " << model;
+    EXPECT_GT(aggregate_at(r.scenario, k, 1 << 16), 0.5 * roof) << hw << " " << model;
+  }
+}
+
+TEST(BatchedDecode, AMoeBatchReadsTheUnionOfItsExperts) {
+  // gpt-oss-120b: a step of 32 sequences reads E·(1 − (1 − k/E)^32) experts per layer, far fewer than 32 · k
+  // separate reads, so the aggregate beats 32 × batch-1 speed's share of the bandwidth.
+  ResolvedQuery r = resolve("dgx-spark", "gpt-oss-120b-mxfp4_moe");
+  r.scenario.context_tokens = 1024;
+  const EfficiencyConstants& k = r.efficiency->constants;
+  Scenario one = r.scenario;
+  Scenario many = r.scenario;
+  many.batch = 32;
+  const Prediction p1 = predict(one, k);
+  const Prediction p32 = predict(many, k);
+  const WeightBytes w = weight_bytes(*r.scenario.model, *r.scenario.quant);
+  const double distinct = expected_distinct_experts(*r.scenario.model, 32) / r.scenario.model->moe.experts;
+  // Bytes per sequence per step: the dense part and the union of experts, shared by the 32.
+  const double weights_per_step = w.per_token - w.active_routed + w.routed_experts * distinct;
+  EXPECT_NEAR(p32.bytes_per_token * 32, weights_per_step + 32 * (p32.bytes_per_token * 32 - weights_per_step) / 32,
+              1e-6 * weights_per_step);
+  EXPECT_LT(weights_per_step, 32 * w.per_token);
+  EXPECT_GT(p32.aggregate_decode_tok_s, p1.decode_tok_s);
+}
+
+TEST(Serving, ClosedLoopCountsEveryRequestsPrefillAndTheSchedulersQueue) {
+  ResolvedQuery r = resolve("h100-sxm", "qwen3.6-27b-gptq-4bit", 1, "vllm");
+  r.scenario.prompt_tokens = 1000;
+  r.scenario.context_tokens = 2000;
+  const EfficiencyConstants& k = r.efficiency->constants;
+  for (int users : {1, 8, 64}) {
+    Scenario s = r.scenario;
+    s.batch = users;
+    const ServingLoad load = serve_closed_loop(s, k, 1000);
+    ASSERT_TRUE(load.in_range);
+    EXPECT_EQ(load.batch, users);
+    // N requests per cycle of N prefills and G steps.
+    EXPECT_NEAR(load.aggregate_tok_s, users * 1000.0 / (users * load.prefill_s + 1000 * load.step_s),
+                1e-9 * load.aggregate_tok_s);
+    EXPECT_LE(load.aggregate_tok_s, users / load.step_s);  // the prefills cost output time
+    EXPECT_LE(load.per_user_tok_s, 1.0 / load.step_s);
+    EXPECT_GE(load.ttft_s, load.prefill_s);
+  }
+  // Beyond vLLM's scheduler (max_num_seqs 1024 on an 80 GB H100), requests queue: the batch stays at the
+  // limit, the throughput stops growing and the first token waits.
+  Scenario at_limit = r.scenario;
+  at_limit.batch = 1024;
+  Scenario beyond = r.scenario;
+  beyond.batch = 2048;
+  const ServingLoad a = serve_closed_loop(at_limit, k, 1000);
+  const ServingLoad b = serve_closed_loop(beyond, k, 1000);
+  EXPECT_EQ(b.batch, 1024);
+  EXPECT_DOUBLE_EQ(b.aggregate_tok_s, a.aggregate_tok_s);
+  EXPECT_GT(b.ttft_s, 2 * a.ttft_s);
+}
+
+TEST(Vllm, GpuMemoryUtilizationSizesTheKvBudgetAndTheConcurrencyThatFits) {
+  ResolvedQuery r = resolve("h100-sxm", "qwen3.6-27b-gptq-4bit", 1, "vllm");
+  r.scenario.context_tokens = 8192;
+  const EfficiencyConstants& k = r.efficiency->constants;
+  Scenario s = r.scenario;
+  const MemoryFit fit = fit_memory(s, k);
+  // 0.9 of the GPU by default (vLLM's gpu_memory_utilization).
+  EXPECT_NEAR(fit.available_bytes, 0.9 * fit.device_memory_bytes, 1.0);
+  const int n = largest_batch_that_fits(s, k);
+  ASSERT_GT(n, 1);
+  // The concurrency that fits is the KV budget over one sequence's KV cache.
+  const double one_kv = kv_cache_bytes(*s.model, s.kv_type, static_cast<double>(s.context_tokens));
+  s.batch = 1;
+  const MemoryFit base = fit_memory(s, k);
+  const double budget = base.available_bytes - base.margin_bytes - (base.total_bytes - base.kv_cache_bytes);
+  EXPECT_EQ(n, static_cast<int>(std::floor(budget / one_kv)));
+  // Less utilisation, fewer sequences; the whole GPU, more.
+  s.gpu_memory_utilization = 0.5;
+  EXPECT_LT(largest_batch_that_fits(s, k), n);
+  s.gpu_memory_utilization = 1.0;
+  EXPECT_GT(largest_batch_that_fits(s, k), n);
+  // llama.cpp allocates as it goes: the whole GPU.
+  EXPECT_DOUBLE_EQ(default_memory_utilization(Backend::llama_cpp), 1.0);
+}
+
+TEST(Vllm, TensorParallelismSplitsTheStreamALayerSplitDoesNot) {
+  const ResolvedQuery one = resolve("h100-sxm", "qwen3.6-27b-gptq-4bit", 1, "vllm");
+  const ResolvedQuery two = resolve("h100-sxm:2", "qwen3.6-27b-gptq-4bit", 1, "vllm");
+  const EfficiencyConstants& k = one.efficiency->constants;
+  Prediction p1;
+  Prediction p2;
+  (void)decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), k, 512, &p1);
+  (void)decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), k, 512, &p2);
+  EXPECT_NEAR(p2.decode_seconds_weights, p1.decode_seconds_weights / 2, 1e-12);
+  // Tensor parallelism adds two all-reduces per layer to each step (Megatron-LM); one GPU runs none.
+  EfficiencyConstants with_allreduce = k;
+  with_allreduce.tp_allreduce_us = 50;
+  Prediction a1;
+  Prediction a2;
+  (void)decode_seconds_per_token(one.scenario, fit_memory(one.scenario, k), with_allreduce, 512, &a1);
+  (void)decode_seconds_per_token(two.scenario, fit_memory(two.scenario, k), with_allreduce, 512, &a2);
+  EXPECT_NEAR(a1.decode_seconds_overhead - p1.decode_seconds_overhead, 0.0, 1e-15);
+  EXPECT_NEAR(a2.decode_seconds_overhead - p2.decode_seconds_overhead,
+              2.0 * two.scenario.model->layers * (50.0 - k.tp_allreduce_us) * 1e-6, 1e-12);
+  // llama.cpp's layer split streams the halves in turn: the same weight time.
+  const ResolvedQuery l1 = resolve("h100-sxm", "llama-3.1-8b-q4_k_m");
+  const ResolvedQuery l2 = resolve("h100-sxm:2", "llama-3.1-8b-q4_k_m");
+  Prediction q1;
+  Prediction q2;
+  const EfficiencyConstants& kl = l1.efficiency->constants;
+  (void)decode_seconds_per_token(l1.scenario, fit_memory(l1.scenario, kl), kl, 512, &q1);
+  (void)decode_seconds_per_token(l2.scenario, fit_memory(l2.scenario, kl), kl, 512, &q2);
+  EXPECT_DOUBLE_EQ(q2.decode_seconds_weights, q1.decode_seconds_weights);
+}
+
+/// Throws InputError whose message names `field_name` and contains `needle`.
+template <typename F>
+void expect_input_error(F&& f, const std::string& field_name, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), field_name) << e.what();
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(BadInput, BatchesOutsideTheEnginesLimitsNameTheOptionAndTheLimit) {
+  expect_input_error([] { (void)resolve("h200", "llama-3.1-8b-q4_k_m", 0); }, "batch", "1 to 4096");
+  expect_input_error([] { (void)resolve("h200", "llama-3.1-8b-q4_k_m", 257); }, "batch", "limit of 256");
+  expect_input_error([] { (void)resolve("h200", "llama-3.1-8b-q4_k_m", 300, "ollama"); }, "batch", "limit of 256");
+  EXPECT_NO_THROW((void)resolve("h200", "qwen3.6-27b-gptq-4bit", 1024, "vllm"));  // vLLM queues, no hard limit
+  const ResolvedQuery r = resolve("h200", "llama-3.1-8b-q4_k_m");
+  const EfficiencyConstants& k = r.efficiency->constants;
+  expect_input_error([&] { (void)batch_sweep(r.scenario, k, 0); }, "max_batch", "at least 1");
+  expect_input_error([&] { (void)batch_sweep(r.scenario, k, 512); }, "max_batch", "limit of 256");
+}
+
+TEST(BadInput, ATensorParallelDegreeTheHeadsDoNotDivideIntoIsRefused) {
+  // Qwen3.6-27B's attention heads do not divide over 5 GPUs: vLLM cannot split it, and the message says which
+  // counts would.
+  expect_input_error([] { (void)resolve("h100-sxm:5", "qwen3.6-27b-gptq-4bit", 1, "vllm"); }, "hardware",
+                     "tensor parallelism");
+}
+
+}  // namespace
+}  // namespace llmfit
