@@ -191,6 +191,18 @@ TEST(Calibrate, ColumnsWithoutDataKeepTheirLiteratureValues) {
   EXPECT_DOUBLE_EQ(fitted(report).kernel(QuantKernel::i_quant), prior.kernel(QuantKernel::i_quant));
 }
 
+TEST(Calibrate, NoKernelFamilyInTheShippedProfileStreamsWeightsAbovePeakBandwidth) {
+  // Families without runs keep their literature ratio to the fitted level; a level above 1 (vLLM's fitted
+  // families beat their ratios) must not carry them past the peak (FP8 on Arc read 111 % × 0.95).
+  const auto& entries = shipped_efficiency_profile().entries;
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    for (std::size_t family = 0; family < kAllQuantKernels.size(); ++family)
+      EXPECT_LE(entries[i].constants.weight_bandwidth_efficiency * entries[i].constants.kernel_efficiency[family],
+                1.0 + 1e-5)  // the profile keeps 6 significant digits
+          << "entry " << i << " (" << to_string(entries[i].backend) << "), kernel family "
+          << to_string(kAllQuantKernels[family]);
+}
+
 TEST(Calibrate, RefusesASingleRun) {
   Synthetic s = make_runs(true_constants(), 0.0, 1, {"rtx-4090"});
   std::vector<RunCase> one(s.resolved.cases.begin(), s.resolved.cases.begin() + 1);
@@ -987,11 +999,22 @@ TEST(Uncertainty, TheShippedProfileRangesEveryPredictionAndMarksGroupsWithoutRun
   const Answer measured = answer_query(cat(), q, shipped);
   EXPECT_GT(measured.uncertainty.measured_runs, 0);
   EXPECT_GT(measured.decode_high_tok_s, measured.prediction.decode_tok_s);
-  q.backend = "vllm";  // no vLLM runs in the shipped data
+  // vLLM has runs on datacenter cards only: a consumer card borrows their constants and carries that range.
+  q.backend = "vllm";
   q.model = "llama-3-8b-awq-4bit";
+  const Answer borrowed = answer_query(cat(), q, shipped);
+  EXPECT_EQ(borrowed.uncertainty.measured_runs, 0);
+  EXPECT_NE(borrowed.uncertainty.basis.find("no measured runs for vllm · cuda · nvidia-consumer"), std::string::npos)
+      << borrowed.uncertainty.basis;
+  EXPECT_NE(borrowed.uncertainty.basis.find("borrowed"), std::string::npos) << borrowed.uncertainty.basis;
+  EXPECT_NEAR(borrowed.decode_high_tok_s / borrowed.prediction.decode_tok_s,
+              1 + borrowed.uncertainty.decode_relative_error, 1e-9);
+  // Transformers has no runs at all: literature constants and the profile's range for groups without runs.
+  q.backend = "transformers";
   const Answer literature = answer_query(cat(), q, shipped);
   EXPECT_EQ(literature.uncertainty.measured_runs, 0);
-  EXPECT_NE(literature.uncertainty.basis.find("no measured runs for vllm · cuda · nvidia-consumer"), std::string::npos)
+  EXPECT_NE(literature.uncertainty.basis.find("no measured runs for transformers · cuda · nvidia-consumer"),
+            std::string::npos)
       << literature.uncertainty.basis;
   EXPECT_NEAR(literature.decode_high_tok_s / literature.prediction.decode_tok_s,
               1 + shipped.unmeasured.decode_relative_error, 1e-9);

@@ -204,9 +204,16 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   }
   if (fitted > 0) {
     const double level = std::exp(log_sum / fitted);
-    for (int j = 0; j < kKernels; ++j)
-      if (kernel_has_data[static_cast<std::size_t>(j)])
-        base.kernel_efficiency[static_cast<std::size_t>(j)] = (1.0 / decode[j]) / level;
+    for (int j = 0; j < kKernels; ++j) {
+      double& relative = base.kernel_efficiency[static_cast<std::size_t>(j)];
+      if (kernel_has_data[static_cast<std::size_t>(j)]) {
+        relative = (1.0 / decode[j]) / level;
+      } else {
+        // A level above 1 (the fitted families beat their literature ratios) must not carry a family without
+        // runs past the peak bandwidth: no kernel streams weights faster than the memory.
+        relative = std::min(relative, 1.0 / level);
+      }
+    }
     base.weight_bandwidth_efficiency = level;
   }
   base.kv_bandwidth_efficiency = 1.0 / decode[kKv];
