@@ -349,6 +349,21 @@ TEST(ResolveNames, AmbiguousModelsListTheCandidatesAndUnknownOnesSuggest) {
   EXPECT_NE(bad_quant.problem.find("unknown quantisation"), std::string::npos) << bad_quant.problem;
 }
 
+TEST(ResolveNames, QuantisationsInsideRepositoryNamesAreNotModelWords) {
+  // "google/gemma-3-1b-it-qat-q4_0-gguf": the q4_0 names the build; its letters read as words made "q" alone
+  // resolve to a Gemma. No fragment of any quantisation's name may name a model.
+  std::set<std::string> fragments;
+  for (const QuantSpec& quant : cat().quants())
+    for (const auto& word : model_name_words(quant.id)) fragments.insert(word);
+  for (const std::string& fragment : fragments) {
+    for (const std::string& name : {fragment, fragment + "-" + fragment + "-" + fragment}) {
+      const ModelLookup lookup = cat().look_up_model(name);
+      EXPECT_NE(lookup.status, NameStatus::found) << name << " read as " << lookup.choice.model->id;
+    }
+  }
+  EXPECT_EQ(cat().look_up_model("google/gemma-3-1b-it-qat-q4_0-gguf").choice.model->id, "gemma-3-1b");
+}
+
 TEST(ResolveNames, AMistypedQuantisationIsBlamedWholeAfterEveryModel) {
   // The model words skip what they do not know ("q9", "k"), so the blamed part must be the whole mistyped
   // quantisation, whatever model it follows, not its last word; and "…-q9_k" is not an owner "…-q9" with a

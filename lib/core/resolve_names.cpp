@@ -196,8 +196,21 @@ std::vector<std::string> model_name_words(std::string_view name) {
   return words;
 }
 
+/// A quantisation inside a repository name ("gemma-3-1b-it-qat-q4_0-gguf") names the build, not the model: its
+/// letters must not become model words ("q" alone read as Gemma 4 31B QAT). Entries and typed names alike.
+std::string without_quant_segments(const Catalog& catalog, std::string_view text) {
+  std::string kept;
+  for (const std::string_view segment : split_on(text, '-'))
+    if (kept.empty() || catalog.find_quant(segment) == nullptr) {
+      if (!kept.empty()) kept.push_back('-');
+      kept.append(segment);
+    }
+  return kept;
+}
+
 std::vector<std::string> model_entry_words(const Catalog& catalog, std::string_view name) {
-  const ModelNameParts parts = model_name_parts(name);
+  ModelNameParts parts = model_name_parts(name);
+  parts.model = without_quant_segments(catalog, parts.model);
   for (std::size_t cut = parts.model.size(); cut-- > 1;) {
     const char c = parts.model[cut];
     if (c != '-' && c != '_' && c != '.') continue;
@@ -517,7 +530,14 @@ WordMatch match_model_part(const Catalog& catalog, const detail::WordIndex& inde
     match.entries.push_back(static_cast<std::uint32_t>(model - catalog.models().data()));
     return match;
   }
-  match = match_words(index, model_name_words(part), [](std::uint32_t) { return true; });
+  const std::vector<std::string> words = model_name_words(without_quant_segments(catalog, part));
+  // Single letters and bare numbers ("k", "m", "1", "16") are parts of names (Kimi K2, MiniMax-M2, R1), not a
+  // name: without a word of two letters only an id or alias as typed names a model.
+  const bool has_name_word = std::any_of(words.begin(), words.end(), [](const std::string& word) {
+    return std::count_if(word.begin(), word.end(), is_letter) >= 2;
+  });
+  if (!has_name_word) return match;
+  match = match_words(index, words, [](std::uint32_t) { return true; });
   if (match.entries.empty())
     if (const auto underscore = part.find('_'); underscore != std::string_view::npos && underscore + 1 < part.size()) {
       // Only a whole name after the owner: "deepseek-v3-q9_k" is not owner "deepseek-v3-q9" and a model "k"
