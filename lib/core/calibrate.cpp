@@ -411,6 +411,23 @@ struct Row {
   std::uint8_t nonzero_count = 0;
 };
 
+/// `r` with only one level's columns (the software ones, or the hardware ones) kept; the other level's columns
+/// enter the offset at `other` (backfitting solves one level with the other held at its current fit).
+Row level_row(const Row& r, int test, bool keep_software, const VectorXd& other) {
+  Row a = r;
+  a.nonzero_count = 0;
+  for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+    if (is_software_param(test, r.column[u]) == keep_software) {
+      a.value[a.nonzero_count] = r.value[u];
+      a.column[a.nonzero_count] = r.column[u];
+      ++a.nonzero_count;
+    } else {
+      a.offset += r.value[u] * other[r.column[u]];
+    }
+  }
+  return a;
+}
+
 /// The kind of device that runs an engine on a device API and hardware class: the CPU backend runs on
 /// CPU cores whatever the chip; Apple's GPUs share the SoC's memory; every other API runs on a GPU.
 HardwareKind device_kind(DeviceApi api, HardwareClass hw_class) {
@@ -1021,20 +1038,9 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       for (const Row& r : all_rows) {
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
         if (software ? r.era_group != static_cast<int>(group) : r.class_group != static_cast<int>(group)) continue;
-        Row a = r;
         const VectorXd& other = software ? level1[static_cast<std::size_t>(r.class_group)].theta
                                          : level2[static_cast<std::size_t>(r.era_group)].theta;
-        a.nonzero_count = 0;
-        for (std::size_t u = 0; u < r.nonzero_count; ++u) {
-          if (is_software_param(test, r.column[u]) == software) {
-            a.value[a.nonzero_count] = r.value[u];
-            a.column[a.nonzero_count] = r.column[u];
-            ++a.nonzero_count;
-          } else {
-            a.offset += r.value[u] * other[r.column[u]];
-          }
-        }
-        adjusted.push_back(a);
+        adjusted.push_back(level_row(r, test, software, other));
       }
       pointers.clear();
       for (const Row& a : adjusted) pointers.push_back(&a);
@@ -1065,19 +1071,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
         const auto& parents = d.class_parents[static_cast<std::size_t>(r.class_group)];
         if (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) continue;
-        Row a = r;
-        const VectorXd& software = level2[static_cast<std::size_t>(r.era_group)].theta;
-        a.nonzero_count = 0;
-        for (std::size_t u = 0; u < r.nonzero_count; ++u) {
-          if (!is_software_param(test, r.column[u])) {
-            a.value[a.nonzero_count] = r.value[u];
-            a.column[a.nonzero_count] = r.column[u];
-            ++a.nonzero_count;
-          } else {
-            a.offset += r.value[u] * software[r.column[u]];
-          }
-        }
-        adjusted.push_back(a);
+        adjusted.push_back(level_row(r, test, false, level2[static_cast<std::size_t>(r.era_group)].theta));
       }
       pointers.clear();
       for (const Row& a : adjusted) pointers.push_back(&a);
