@@ -69,7 +69,8 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
              {ScenarioFlag::host, "recommend holds graphics cards in each one's own host; give its price with --host-usd"},
              {ScenarioFlag::host_memory_gib, own_way},
              {ScenarioFlag::allow_offload, "recommend ranks configurations that need CPU offload below those that fit"},
-             {ScenarioFlag::fit_margin, "recommend keeps the default safety margin (5% or 0.5 GB)"}});
+             {ScenarioFlag::fit_margin, "recommend keeps the default safety margin (5% or 0.5 GB)"},
+             {ScenarioFlag::gpu_memory_utilization, "recommend runs each machine with its default engine"}});
   add_output_options(*sub, options->output, kRecommendFormats, true);
   sub->callback([options, &global] { run_recommend(*options, global); });
 }

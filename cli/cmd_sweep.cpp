@@ -93,7 +93,8 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
                                {ScenarioFlag::host, each},
                                {ScenarioFlag::host_memory_gib, each},
                                {ScenarioFlag::allow_offload, "the sweep reports the verdict of every point, offload included"},
-                               {ScenarioFlag::fit_margin, "the sweep keeps the default safety margin (5% or 0.5 GB)"}});
+                               {ScenarioFlag::fit_margin, "the sweep keeps the default safety margin (5% or 0.5 GB)"},
+                               {ScenarioFlag::gpu_memory_utilization, "the sweep runs vLLM at its default share (0.9)"}});
   sub->callback([options, &global] { run_sweep_command(*options, global); });
 }
 

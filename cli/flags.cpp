@@ -10,7 +10,7 @@ namespace {
 
 // Field (a member of Query, FitSearchOptions, CostInputs, RecommendOptions, RunDefaults, LinkSpec …) →
 // option. A field that several option structs share (model, hardware) is one option everywhere.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 45> kFlags{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 46> kFlags{{
     {"hardware", "--hw"},
     {"model", "--model"},
     {"quant", "--quant"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 45> kFlags{{
     {"memory_gib", "--memory"},
     {"gpu_memory_fraction", "--gpu-memory-fraction"},
     {"host_memory_gib", "--host-memory"},
+    {"gpu_memory_utilization", "--gpu-memory-utilization"},
     {"allow_offload", "--no-offload"},
     {"fit_margin", "--margin"},
     {"format", "--format"},

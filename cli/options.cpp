@@ -76,6 +76,11 @@ void add_scenario_option(CLI::App& app, Query& q, ScenarioFlag flag) {
                      "(default: 5% or 0.5 GB, whichever is larger)")
           ->type_name("MARGIN");
       break;
+    case ScenarioFlag::gpu_memory_utilization:
+      app.add_option_function<double>(
+          name, [&q](const double& share) { q.gpu_memory_utilization = share; },
+          "vLLM: share of each GPU it allocates for weights and KV cache, 0.05-1 (default 0.9)");
+      break;
   }
 }
 

@@ -22,6 +22,7 @@ enum class ScenarioFlag {
   host_memory_gib,
   allow_offload,
   fit_margin,
+  gpu_memory_utilization,
 };
 
 struct ScenarioFlagInfo {
@@ -43,13 +44,14 @@ inline constexpr std::array kScenarioFlags{
     ScenarioFlagInfo{ScenarioFlag::host_memory_gib, "host_memory_gib", true},
     ScenarioFlagInfo{ScenarioFlag::allow_offload, "allow_offload", false},
     ScenarioFlagInfo{ScenarioFlag::fit_margin, "fit_margin", true},
+    ScenarioFlagInfo{ScenarioFlag::gpu_memory_utilization, "gpu_memory_utilization", true},
 };
 
 // Every flag listed once, in the enum's order.
 static_assert([] {
   for (std::size_t i = 0; i < kScenarioFlags.size(); ++i)
     if (static_cast<std::size_t>(kScenarioFlags[i].flag) != i) return false;
-  return kScenarioFlags.size() == static_cast<std::size_t>(ScenarioFlag::fit_margin) + 1;
+  return kScenarioFlags.size() == static_cast<std::size_t>(ScenarioFlag::gpu_memory_utilization) + 1;
 }());
 
 [[nodiscard]] constexpr const ScenarioFlagInfo& scenario_flag_info(ScenarioFlag flag) {

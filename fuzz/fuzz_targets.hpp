@@ -202,7 +202,7 @@ inline std::vector<std::string> lines_of(std::string_view text) {
 
 /// Target `resolve`: a command line's names and numbers, one per line, in this order: hardware
 /// (`id[:count][@GiB]` or a name as people write it), model (`model[-quant]`, an Ollama tag, a repo, a file), backend, api, host, kv type, context, prompt tokens,
-/// batch, memory GiB, GPU memory fraction, host memory GiB, offload (0 = --no-offload). Absent or
+/// batch, memory GiB, GPU memory fraction, host memory GiB, offload (0 = --no-offload), vLLM GPU share. Absent or
 /// unparsable numbers keep their default, as the CLI would refuse them before the library sees them.
 inline void resolve(const std::uint8_t* data, std::size_t size) {
   const std::vector<std::string> field = lines_of(as_text(data, size));
@@ -252,6 +252,7 @@ inline void resolve(const std::uint8_t* data, std::size_t size) {
   if (const double share = real(10); share != 0) query.gpu_memory_fraction = share;
   if (const double host = real(11); host != 0) query.host_memory_gib = host;
   query.allow_offload = text(12) != "0";
+  if (const double share = real(13); share != 0) query.gpu_memory_utilization = share;
   check_answer(catalog, query, shipped_efficiency_profile(), /*roofline=*/true);
 }
 

@@ -37,6 +37,8 @@ struct Scene {
 const Scene kOffloaded{"rtx-4090", "llama-3.3-70b-q4"};
 const Scene kAtTheEdge{"m2-max", "qwen2.5-32b-q4_k_m"};
 const Scene kUnified{"m2-max", "qwen3-coder-q4"};  // Apple Silicon: where an Apple-fitted profile differs
+// Llama 3.1 70B FP8 (80.4 GB) on an H100 runs on vLLM by default; its 0.9 GPU share leaves too little.
+const Scene kServed{"h100-sxm", "llama-3.1-70b-fp8"};
 
 const std::string kRuns = std::string(LLMFIT_SOURCE_DIR) + "/examples/runs/llamacpp-4167-apple-silicon.json";
 
@@ -102,6 +104,7 @@ FlagCase flag_case(cli::ScenarioFlag flag) {
     case ScenarioFlag::host_memory_gib: return {"16"};  // too little for the offloaded layers
     case ScenarioFlag::allow_offload: return {""};
     case ScenarioFlag::fit_margin: return {"0", kAtTheEdge};
+    case ScenarioFlag::gpu_memory_utilization: return {"0.99", kServed};
   }
   return {};
 }
@@ -546,6 +549,42 @@ TEST_F(CliFlags, ValidateAppliesHwOnlyToRunsWhoseFileDoesNotNameIt) {
   for (const json& run : json::parse(test::read_file(written))) ++by_hardware[run["hardware"].get<std::string>()];
   EXPECT_EQ(by_hardware["rtx-4090"], 3);
   EXPECT_EQ(by_hardware["m2-max"], 2);
+}
+
+TEST_F(CliFlags, GpuMemoryUtilizationSizesVllmsShareAndIsRefusedElsewhere) {
+  // Llama 3.1 70B FP8 (80.4 GB) on an 80 GB H100: vLLM's default 0.9 leaves too little, 0.99 fits it.
+  const auto usable_gb = [](const test::CommandResult& r) {
+    return nlohmann::json::parse(r.out)["fit"]["available_gb"].get<double>();
+  };
+  const Args base{"--hw", "h100-sxm", "--model", "llama-3.1-70b-fp8", "--backend", "vllm", "--format", "json"};
+  const test::CommandResult by_default = test::run_cli_args(base);
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+  Args half = base;
+  half.insert(half.end(), {"--gpu-memory-utilization", "0.5"});
+  const test::CommandResult at_half = test::run_cli_args(half);
+  ASSERT_EQ(at_half.exit_code, 0) << at_half.err;
+  EXPECT_NEAR(usable_gb(at_half) / usable_gb(by_default), 0.5 / 0.9, 0.02);
+  Args nearly_all = base;
+  nearly_all.insert(nearly_all.end(), {"--gpu-memory-utilization", "0.99"});
+  const test::CommandResult at_most = test::run_cli_args(nearly_all);
+  ASSERT_EQ(at_most.exit_code, 0) << at_most.err;
+  EXPECT_GT(usable_gb(at_most), usable_gb(by_default));
+  EXPECT_FALSE(nlohmann::json::parse(by_default.out)["fit"]["fits"].get<bool>());
+  EXPECT_TRUE(nlohmann::json::parse(at_most.out)["fit"]["fits"].get<bool>());
+  for (const char* bad : {"0", "-0.5", "1.5", "nan", "inf", "abc"}) {
+    Args with = base;
+    with.insert(with.end(), {"--gpu-memory-utilization", bad});
+    const test::CommandResult r = test::run_cli_args(with);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--gpu-memory-utilization"), std::string::npos) << bad << ": " << r.err;
+    EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  }
+  // Engines that take what they need have no such share: named, with the way out.
+  const test::CommandResult llama = test::run_cli_args(
+      {"--hw", "rtx-4090", "--model", "llama-3-8b-q4_k_m", "--gpu-memory-utilization", "0.8"});
+  EXPECT_EQ(llama.exit_code, 2);
+  EXPECT_NE(llama.err.find("--gpu-memory-utilization is vLLM's share"), std::string::npos) << llama.err;
+  EXPECT_NE(llama.err.find("--backend vllm"), std::string::npos) << llama.err;
 }
 
 }  // namespace

@@ -189,6 +189,10 @@ void choose_sizes(const Query& query, ResolvedQuery& r) {
                        "' is not one");
     s.gpu_memory_fraction = *query.gpu_memory_fraction;
   }
+  if (query.gpu_memory_utilization) {
+    check_range(*query.gpu_memory_utilization, 0.05, 1.0, "gpu_memory_utilization", "");
+    s.gpu_memory_utilization = *query.gpu_memory_utilization;  // the engine is checked once chosen
+  }
   if (query.host_memory_gib) {
     check_range(*query.host_memory_gib, 0.1, 1e5, "host_memory_gib", "GiB");
     if (hw.kind != HardwareKind::gpu)
@@ -313,6 +317,10 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   choose_host(catalog, query, r);
   choose_weights_and_engine(catalog, model_choice, named_backend ? &*named_backend : nullptr, named_api, profile, r);
   choose_api(named_api, query, r);
+  if (query.gpu_memory_utilization && r.scenario.backend != Backend::vllm)
+    throw InputError(fmt::format("{} is vLLM's share of each GPU it allocates up front; {} uses what it needs "
+                                 "(add {} vllm)",
+                                 field("gpu_memory_utilization"), to_string(r.scenario.backend), field("backend")));
   if (r.scenario.allow_offload && !backend_offloads(r.scenario.backend)) {
     r.scenario.allow_offload = false;
     r.assumptions.push_back(fmt::format("no CPU offload: {} holds every weight on the GPUs", to_string(r.scenario.backend)));

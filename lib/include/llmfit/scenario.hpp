@@ -31,6 +31,7 @@ struct Query {
   std::optional<double> memory_gib;           // absent: the chip's default capacity
   std::optional<double> gpu_memory_fraction;  // absent: the macOS rule or the catalogue's
   std::optional<double> host_memory_gib;      // absent: the host entry's default
+  std::optional<double> gpu_memory_utilization;  // vLLM: share of each GPU it allocates; absent: 0.9 (engines.hpp)
   bool allow_offload = true;
   std::string fit_margin;  // "5%" (of usable memory) or "1.5" (GB); empty = the default (fit_margin.hpp)
 };
