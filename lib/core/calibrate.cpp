@@ -428,6 +428,23 @@ Row level_row(const Row& r, int test, bool keep_software, const VectorXd& other)
   return a;
 }
 
+/// The normal equations' sums (X'WX, X'Wy) of one cell added for one level, as level_row does for a row: the
+/// level's block into `a` and `rhs`, the other level's columns at `other` moved to the right-hand side.
+void add_level_sums(int test, bool keep_software, const MatrixXd& cell_a, const VectorXd& cell_b, const VectorXd& other,
+                    MatrixXd& a, VectorXd& rhs) {
+  const auto p = static_cast<int>(rhs.size());
+  for (int j = 0; j < p; ++j) {
+    if (is_software_param(test, j) != keep_software) continue;
+    rhs[j] += cell_b[j];
+    for (int k = 0; k < p; ++k) {
+      if (is_software_param(test, k) == keep_software)
+        a(j, k) += cell_a(j, k);
+      else
+        rhs[j] -= cell_a(j, k) * other[k];
+    }
+  }
+}
+
 /// The kind of device that runs an engine on a device API and hardware class: the CPU backend runs on
 /// CPU cores whatever the chip; Apple's GPUs share the SoC's memory; every other API runs on a GPU.
 HardwareKind device_kind(DeviceApi api, HardwareClass hw_class) {
@@ -1274,16 +1291,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
           // The other level's columns at its current values: moved into the offset.
           const VectorXd& other = software ? level1[static_cast<std::size_t>(cell.class_group)].theta
                                            : level2[static_cast<std::size_t>(cell.era_group)].theta;
-          for (int j = 0; j < p; ++j) {
-            if (is_software_param(test, j) != software) continue;
-            rhs[j] += bc[j];
-            for (int k = 0; k < p; ++k) {
-              if (is_software_param(test, k) == software)
-                a(j, k) += ac(j, k);
-              else
-                rhs[j] -= ac(j, k) * other[k];
-            }
-          }
+          add_level_sums(test, software, ac, bc, other, a, rhs);
           runs += sums[c].runs;
         }
         Solution s;
@@ -1316,17 +1324,8 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
           if (cell.test != test || (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) ||
               sums[c].runs == 0)
             continue;
-          const VectorXd& software = level2[static_cast<std::size_t>(cell.era_group)].theta;
-          for (int j = 0; j < p; ++j) {
-            if (is_software_param(test, j)) continue;
-            rhs[j] += sums[c].b1[j];
-            for (int k = 0; k < p; ++k) {
-              if (is_software_param(test, k))
-                rhs[j] -= sums[c].a1(j, k) * software[k];
-              else
-                a(j, k) += sums[c].a1(j, k);
-            }
-          }
+          add_level_sums(test, false, sums[c].a1, sums[c].b1, level2[static_cast<std::size_t>(cell.era_group)].theta, a,
+                         rhs);
           runs += sums[c].runs;
         }
         Solution s;
