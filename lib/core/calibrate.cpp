@@ -1267,6 +1267,17 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
       auto& level2 = h.era_fit[t];
       for (const GroupKey& key : d.class_groups) level1.push_back(start(key));
       for (const GroupKey& key : d.era_groups) level2.push_back(start(key));
+      // One level's downdated sums solved, shrunk toward the engine's fit; without runs, its prior mean.
+      auto solve_sums = [&](const MatrixXd& a, const VectorXd& rhs, const VectorXd& mean, std::size_t b,
+                            const std::vector<int>& free_columns, int runs) {
+        Solution s;
+        s.theta = mean;
+        s.runs = runs;
+        if (runs > 0)
+          bounded_solve(test, a, rhs, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), free_columns,
+                        s.theta, active, system);
+        return s;
+      };
       auto fit_level = [&](bool software, std::size_t group) {
         const GroupKey& key = software ? d.era_groups[group] : d.class_groups[group];
         const std::size_t b = backend_of(key);
@@ -1294,13 +1305,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
           add_level_sums(test, software, ac, bc, other, a, rhs);
           runs += sums[c].runs;
         }
-        Solution s;
-        s.theta = mean;
-        s.runs = runs;
-        if (runs > 0)
-          bounded_solve(test, a, rhs, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), free_columns,
-                        s.theta, active, system);
-        current = std::move(s);
+        current = solve_sums(a, rhs, mean, b, free_columns, runs);
       };
       for (int sweep = 0; sweep < kBackfittingSweeps; ++sweep) {
         for (std::size_t g = 0; g < d.class_groups.size(); ++g) fit_level(false, g);
@@ -1328,13 +1333,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
                          rhs);
           runs += sums[c].runs;
         }
-        Solution s;
-        s.theta = mean;
-        s.runs = runs;
-        if (runs > 0)
-          bounded_solve(test, a, rhs, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), free_columns,
-                        s.theta, active, system);
-        level3.push_back(std::move(s));
+        level3.push_back(solve_sums(a, rhs, mean, b, free_columns, runs));
       }
     }
   }
