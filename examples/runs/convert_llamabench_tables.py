@@ -37,6 +37,8 @@ FTYPE = {
     "IQ3_S - 3.4375 bpw": "iq3_s", "IQ3_S mix - 3.66 bpw": "iq3_m", "IQ3_XXS - 3.0625 bpw": "iq3_xxs",
     "IQ2_M - 2.7 bpw": "iq2_m", "IQ2_XS - 2.3125 bpw": "iq2_xs", "IQ2_XXS - 2.0625 bpw": "iq2_xxs",
     "IQ1_S - 1.5625 bpw": "iq1_s", "MXFP4 MoE": "mxfp4_moe",
+    # scripts/compare-llama-bench.py abbreviates the K-quant mixes
+    "Q4_K_M": "q4_k_m", "Q4_K_S": "q4_k_s", "Q5_K_M": "q5_k_m", "Q5_K_S": "q5_k_s", "Q3_K_M": "q3_k_m",
 }
 # llama-bench's backend column -> device API (BLAS and RPC are not device APIs).
 APIS = {"vulkan": "vulkan", "rocm": "rocm", "hip": "rocm", "sycl": "sycl", "cuda": "cuda", "metal": "metal", "cpu": "cpu"}
@@ -122,10 +124,12 @@ def convert(text, meta, models, layers, keep, drop, where, line0=None):
             continue
         qm = re.match(r"(.*?)\s+(\d[\d.]*[BM](?:\.A\d[\d.]*[BM])?|\?B)\s+(.*)$", mtype)
         ftype = qm.group(3).replace("mostly ", "") if qm else ""
+        if ftype not in FTYPE:  # a cell "<file name> <type>" (a table that names the file, not the architecture)
+            ftype = next((k for k in sorted(FTYPE, key=len, reverse=True) if mtype.endswith(" " + k)), ftype)
         quant = FTYPE.get(ftype)
         model = None
         for key, target in models:
-            if key == mtype or (key.endswith("*") and mtype.startswith(key[:-1])):
+            if key == mtype or mtype.startswith(key + " ") or (key.endswith("*") and mtype.startswith(key[:-1])):
                 model = target
                 break
         if model is None:
