@@ -839,7 +839,7 @@ TEST(CrossValidation, AClassHeldOutIsPredictedWithWhatAClassWithoutRunsGets) {
   // i.e. with the entry it gives a class without runs of its own (its parent's shares of peak, the API's
   // software), exactly as a user of an unmeasured class is.
   Synthetic consumer = make_runs(true_constants(), 0.01, 41, {"rtx-3090", "rtx-4080", "rtx-4090"});
-  Synthetic datacenter = make_runs(true_constants(), 0.01, 42, {"a100-80gb-pcie", "h100-pcie", "l40s"});
+  Synthetic datacenter = make_runs(true_constants(), 0.01, 42, {"a100-80gb-pcie", "h100-pcie", "a100-80gb"});
   std::vector<RunCase> cases = consumer.resolved.cases;
   cases.insert(cases.end(), datacenter.resolved.cases.begin(), datacenter.resolved.cases.end());
   const CalibrationReport r =

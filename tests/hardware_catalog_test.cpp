@@ -2,6 +2,7 @@
 // that states both, spot checks of datasheet figures, the CPU compute roof, PCI ids for detection.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <map>
@@ -191,6 +192,51 @@ TEST(HardwareCatalogue, CpuComputeRoofMatchesCoresSimdAndClock) {
     EXPECT_LE(h.fp16_tflops, 4 * one_pipe_tflops * 1.05) << h.id;
   }
   EXPECT_GE(cpus, 25u);
+}
+
+// The SM roof (issue 20, docs/model.md): every NVIDIA server GPU that states its SMs states the clock its tensor
+// peak is quoted at, and wherever both are stated the peak per SM and clock is an architecture's power of two
+// (512 GA102 FP32-accumulate, 1024 GA102/AD102/Volta, 2048 GA100, 4096 GH100); validate() rejects a clock 10 %
+// off. Catches a clock, SM count or peak off by a factor.
+TEST(HardwareCatalogue, GpuClockTimesSmsGivesTheTensorPeak) {
+  std::size_t clocked = 0;
+  for (const HardwareSpec& h : shipped().hardware()) {
+    if (h.vendor == "nvidia" && h.kind == HardwareKind::gpu && h.form_factor == FormFactor::server && h.gpu_cores > 0) {
+      EXPECT_GT(h.gpu_clock_ghz, 0) << h.id << ": a server GPU's SMs without its clock";
+    }
+    if (h.gpu_clock_ghz <= 0 || h.gpu_cores <= 0) continue;
+    ++clocked;
+    const double per_sm_clock = std::max(h.fp16_tflops, h.int8_tops / 2) * 1e3 / (h.gpu_cores * h.gpu_clock_ghz);
+    const double power_of_two = std::exp2(std::round(std::log2(per_sm_clock)));
+    EXPECT_NEAR(per_sm_clock / power_of_two, 1.0, limits::kTensorRateTolerance) << h.id << ": " << per_sm_clock;
+    EXPECT_EQ(validate(h), "") << h.id;
+    HardwareSpec off = h;
+    off.gpu_clock_ghz *= 1.1;
+    EXPECT_EQ(validate(off).rfind("gpu_clock_ghz: ", 0), 0u) << h.id << ": " << validate(off);
+  }
+  EXPECT_GE(clocked, 20u);
+}
+
+// NVIDIA calibration classes follow the memory technology (issue 20, docs/calibration.md): HBM parts are
+// nvidia-datacenter, GDDR and LPDDR parts nvidia-consumer, so a server card on a workstation chip (L40S = AD102
+// as the RTX 6000 Ada; A40 = GA102 as the RTX A6000) shares its chip's class, and the class does not change with
+// the form factor.
+TEST(HardwareCatalogue, NvidiaClassFollowsTheMemoryTechnology) {
+  std::size_t hbm = 0;
+  for (const HardwareSpec& h : shipped().hardware()) {
+    if (h.vendor != "nvidia" || h.kind == HardwareKind::cpu) continue;
+    const bool is_hbm = h.memory_type.rfind("hbm", 0) == 0;
+    hbm += is_hbm ? 1 : 0;
+    EXPECT_EQ(hardware_class(h), is_hbm ? HardwareClass::nvidia_datacenter : HardwareClass::nvidia_consumer) << h.id;
+    HardwareSpec moved = h;
+    moved.form_factor = h.form_factor == FormFactor::server ? FormFactor::desktop : FormFactor::server;
+    EXPECT_EQ(hardware_class(moved), hardware_class(h)) << h.id;
+  }
+  EXPECT_GE(hbm, 15u);
+  const Catalog& c = shipped();
+  EXPECT_EQ(hardware_class(*c.find_hardware("l40s")), hardware_class(*c.find_hardware("rtx-6000-ada")));
+  EXPECT_EQ(hardware_class(*c.find_hardware("a40")), hardware_class(*c.find_hardware("rtx-a6000")));
+  EXPECT_NE(hardware_class(*c.find_hardware("a100-80gb")), hardware_class(*c.find_hardware("l40s")));
 }
 
 // A cpu entry's cores are CPU cores (cpu_cores); gpu_cores there is a leftover of the old convention and an error.

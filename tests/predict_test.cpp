@@ -227,6 +227,45 @@ TEST(Prefill, ComputeBoundByHand) {
   EXPECT_NEAR(prefill_seconds(s, fit, k, 512, 0), expected, 1e-9);
 }
 
+// The SM roof (issue 20): llama.cpp's CUDA prefill GEMMs of quantised weights run at SMs x clock x 1024 FLOP
+// where the tensor cores are wider than a consumer SM's (an A100-like SM, 2048 FLOP per clock: half its datasheet
+// peak); on a consumer-like SM (1024 per clock) the roof is the datasheet peak. Attention, float weights, vLLM,
+// other APIs and chips without a stated clock keep the datasheet peak.
+TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  HardwareSpec no_clock = test_gpu(1000, 80);  // 100 TFLOPS
+  no_clock.gpu_cores = 50;
+  HardwareSpec wide = no_clock;
+  wide.gpu_clock_ghz = 100e12 / (50 * 2048 * 1e9);  // the peak is 2048 FLOP per SM and clock
+  HardwareSpec consumer = no_clock;
+  consumer.gpu_clock_ghz = 100e12 / (50 * 1024 * 1e9);  // 1024: the roof is the peak
+  ASSERT_EQ(validate(wide), "");
+  ASSERT_EQ(validate(consumer), "");
+  auto seconds = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api};
+    return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
+  };
+  const double free_s = seconds(no_clock, Backend::llama_cpp, DeviceApi::cuda);
+  // Compute-bound: the weight GEMMs (512 x 2 x 6,607,077,376 FLOP at 0.5 x 100 TFLOPS, Prefill.ComputeBoundByHand)
+  // take twice as long, attention as before.
+  const double weight_gemm_s = 512 * 2 * 6'607'077'376.0 / 50e12;
+  EXPECT_NEAR(seconds(wide, Backend::llama_cpp, DeviceApi::cuda), free_s + weight_gemm_s, 1e-9);
+  EXPECT_DOUBLE_EQ(seconds(wide, Backend::ollama, DeviceApi::cuda), seconds(wide, Backend::llama_cpp, DeviceApi::cuda));
+  EXPECT_DOUBLE_EQ(seconds(consumer, Backend::llama_cpp, DeviceApi::cuda), free_s);
+  EXPECT_DOUBLE_EQ(seconds(wide, Backend::llama_cpp, DeviceApi::vulkan), seconds(no_clock, Backend::llama_cpp, DeviceApi::vulkan));
+  EXPECT_DOUBLE_EQ(seconds(wide, Backend::vllm, DeviceApi::cuda), seconds(no_clock, Backend::vllm, DeviceApi::cuda));
+  QuantSpec f16 = q;
+  f16.id = "f16";
+  f16.kernel = QuantKernel::float_;
+  f16.bits_per_weight = 16;
+  const Scenario wide_f16{.hardware = &wide, .model = &m, .quant = &f16};
+  const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16};
+  EXPECT_DOUBLE_EQ(prefill_seconds(wide_f16, fit_memory(wide_f16, k), k, 512, 0),
+                   prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
+}
+
 TEST(Fit, VerdictAtTheEdge) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();

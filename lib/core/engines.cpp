@@ -108,6 +108,10 @@ bool backend_offloads(Backend backend) noexcept { return backend != Backend::vll
 
 bool splits_by_tensor(Backend backend) noexcept { return backend == Backend::vllm; }
 
+bool prefill_runs_at_sm_rate(Backend backend) noexcept {
+  return backend == Backend::llama_cpp || backend == Backend::ollama;
+}
+
 int sequence_limit(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama ? 256 : 0;
 }

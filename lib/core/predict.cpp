@@ -93,15 +93,32 @@ double compute_peak_flops(const Scenario& s) {
   return tensor_peak_flops(hw);
 }
 
+// FLOP per SM and clock of the warp-level tensor instructions (mma.sync) on consumer Ampere, Ada and Blackwell
+// SMs: 4 tensor cores x 128 dense FP16 FMA (NVIDIA GA102 whitepaper, "Third-generation tensor cores"); GA100's
+// and GH100's tensor cores are 2x and 4x as wide per SM (GA100 and GH100 whitepapers).
+constexpr double kSmRoofFlopPerClock = 1024;
+
+/// The roof of quantised-weight prefill GEMMs of an engine whose CUDA kernels run at the SM's rate
+/// (prefill_runs_at_sm_rate): SMs x clock x kSmRoofFlopPerClock, when the catalogue states both. llama.cpp's MMQ is bound by feeding the tensor cores
+/// (shared-memory loads, unpacking in the CUDA cores), the same per SM and clock on every NVIDIA part since
+/// Volta, so an A100 or H100 prefills like a consumer card of its SMs and clock (2025 pp512: about 500 FLOP
+/// per SM and clock on an RTX 3090, 4090, 5090, A100 and H100 alike). Infinite (no roof) otherwise.
+double sm_roof_flops(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::cuda || !prefill_runs_at_sm_rate(s.backend) || hw.gpu_cores <= 0 || !(hw.gpu_clock_ghz > 0))
+    return std::numeric_limits<double>::infinity();
+  return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kSmRoofFlopPerClock;
+}
+
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
 /// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
 /// runs at half of it; else compute_peak_flops. A unified chip keeps its share of the GPU figure: its
 /// catalogue states the CPU's vector width, not its pipes (an Apple P-core has four 128-bit FMA pipes), and
 /// its measured int8 prefill (M2 Max Q4_0, 8 threads: 1.8 TFLOP/s) exceeds what the width alone allows.
 double prefill_peak_flops(const Scenario& s) {
-  return runs_on_cpu_cores(s) && s.hardware->kind == HardwareKind::cpu
-             ? cpu_simd_cycles_per_second(s) * kFlopPerClockPerUnit
-             : compute_peak_flops(s);
+  if (runs_on_cpu_cores(s) && s.hardware->kind == HardwareKind::cpu)
+    return cpu_simd_cycles_per_second(s) * kFlopPerClockPerUnit;
+  return compute_peak_flops(s);
 }
 
 /// Token mixing beyond the weights, per token (Chinchilla, Hoffmann et al. 2022, App. F: 2 FLOPs per
@@ -667,11 +684,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double attention_efficiency =
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
-  const double gemm_efficiency = q.kernel == QuantKernel::float_ ? k.float_compute_efficiency : k.compute_efficiency;
+  const bool float_weights = q.kernel == QuantKernel::float_;
+  const double gemm_efficiency = float_weights ? k.float_compute_efficiency : k.compute_efficiency;
+  // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
+  const double gemm_peak = float_weights ? peak : std::min(peak, sm_roof_flops(s) * parallel);
   const double t_weight_compute =
       runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
                                  (cpu_simd_cycles_per_second(s) * parallel)
-                           : weight_flops / gemm_efficiency / peak;
+                           : weight_flops / gemm_efficiency / gemm_peak;
   const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);

@@ -111,9 +111,12 @@ std::string hardware_sources_problem(const HardwareSpec& hw) {
 HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
   if (hardware.kind == HardwareKind::cpu) return HardwareClass::cpu;
   if (hardware.vendor == "apple") return HardwareClass::apple;
+  // NVIDIA parts by memory technology: HBM parts (A100, H100, H200, B200) reach about half the share of
+  // peak bandwidth in llama.cpp decode that GDDR and LPDDR parts do, and the GDDR server cards are the
+  // workstation chips (L40S = AD102 as the RTX 6000 Ada, A40 = GA102 as the RTX A6000). docs/calibration.md.
   if (hardware.vendor == "nvidia")
-    return hardware.form_factor == FormFactor::server ? HardwareClass::nvidia_datacenter
-                                                      : HardwareClass::nvidia_consumer;
+    return hardware.memory_type.rfind("hbm", 0) == 0 ? HardwareClass::nvidia_datacenter
+                                                     : HardwareClass::nvidia_consumer;
   if (hardware.vendor == "amd") return HardwareClass::amd;
   if (hardware.vendor == "intel") return HardwareClass::intel;
   return HardwareClass::cpu;
@@ -133,6 +136,17 @@ std::string validate(const HardwareSpec& hw) {
     return "cpu_cores: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
   if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
   if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
+  if (hw.gpu_clock_ghz > 0 && hw.kind == HardwareKind::cpu) return "gpu_clock_ghz: a cpu entry states cpu_clock_ghz";
+  if (hw.gpu_clock_ghz > 0 && hw.gpu_cores > 0) {
+    // The tensor peak is cores x clock x the architecture's FLOP per core and clock, a power of two (NVIDIA
+    // SM: 512 GA102 FP32-accumulate, 1024 GA102/AD102 FP16-accumulate, 2048 GA100, 4096 GH100).
+    const double per_core_clock = std::max(hw.fp16_tflops, hw.int8_tops / 2) * 1e3 / (hw.gpu_cores * hw.gpu_clock_ghz);
+    const double power_of_two = std::exp2(std::round(std::log2(per_core_clock)));
+    if (std::abs(per_core_clock / power_of_two - 1.0) > limits::kTensorRateTolerance)
+      return fmt::format("gpu_clock_ghz: {:g} GHz with {} cores gives {:.0f} FLOP per core and clock for the tensor "
+                         "peak (fp16_tflops, int8_tops / 2); an architecture's rate is a power of two, within {:g} %",
+                         hw.gpu_clock_ghz, hw.gpu_cores, per_core_clock, limits::kTensorRateTolerance * 100);
+  }
   if (hw.memory_bus_bits > 0 && hw.memory_data_rate_mt_s > 0) {
     // Peak bandwidth is the bus width in bytes times the transfer rate (JEDEC); vendors round it.
     const double derived_gb_s = hw.memory_bus_bits / 8.0 * hw.memory_data_rate_mt_s / 1000.0;

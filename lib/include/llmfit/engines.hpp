@@ -59,6 +59,10 @@ struct NameTable<Backend> {
 /// divided over them, all streaming at once: vLLM's --tensor-parallel-size) rather than by layers (each device
 /// its own layers in turn: llama.cpp's default --split-mode layer, Ollama, transformers' device map)?
 [[nodiscard]] bool splits_by_tensor(Backend backend) noexcept;
+/// Do the engine's CUDA prefill GEMMs of quantised weights run at the consumer SM's rate per SM and clock, whatever
+/// the datasheet peak? llama.cpp and Ollama (MMQ's warp-level mma.sync tiles; docs/model.md "Prefill on CUDA: the
+/// SM roof"). Float weights, vLLM and transformers run the vendors' GEMM libraries.
+[[nodiscard]] bool prefill_runs_at_sm_rate(Backend backend) noexcept;
 /// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
 /// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
 [[nodiscard]] int sequence_limit(Backend backend) noexcept;

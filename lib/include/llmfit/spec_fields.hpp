@@ -98,6 +98,9 @@ void for_each_field(Record& h, Visitor&& v) {
     h.int8_tops);
   v(FieldInfo{.key = "gpu_cores", .range = {.low = 0, .high = 1e6}, .rule = "out of range", .zero_is_unknown = true},
     h.gpu_cores);
+  v(FieldInfo{.key = "gpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
+              .zero_is_unknown = true},
+    h.gpu_clock_ghz);
   v(FieldInfo{.key = "cpu_cores", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
               .zero_is_unknown = true},
     h.cpu_cores);

@@ -32,6 +32,7 @@ struct HardwareSpec {
   double fp16_tflops = 0;
   double int8_tops = 0;  // 0 = not given
   int gpu_cores = 0;     // 0 = not given
+  double gpu_clock_ghz = 0;  // gpu/unified: boost clock the vendor's tensor peak is quoted at; 0 = not given
   int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
   int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
   double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
@@ -80,6 +81,9 @@ inline constexpr double kActiveParamsShapeFactor = 1.5;
 /// How far a stated peak bandwidth may be from bus width x data rate (Apple states 400 GB/s for 512-bit
 /// LPDDR5-6400, 409.6 GB/s: 2.4 %).
 inline constexpr double kBandwidthBusTolerance = 0.03;
+/// How far a GPU's tensor peak per core and clock (peak / (gpu_cores x gpu_clock_ghz)) may be from a power of
+/// two: vendors round the peak (the L40S's 362 TFLOPS is 1.2 % under 142 SMs x 2.52 GHz x 1024).
+inline constexpr double kTensorRateTolerance = 0.03;
 }  // namespace limits
 
 struct MoeSpec {
@@ -340,7 +344,8 @@ struct NameTable<QuantKernel> {
   return parse_enum_name<QuantKernel>(text);
 }
 
-/// The calibration class of a chip, derived from vendor, kind and form factor.
+/// The calibration class of a chip, derived from vendor and kind; NVIDIA parts by memory technology (HBM:
+/// nvidia_datacenter; GDDR and LPDDR, the L40S and A40 among them: nvidia_consumer).
 [[nodiscard]] HardwareClass hardware_class(const HardwareSpec& hardware) noexcept;
 
 /// Checks one entry's fields for presence and plausible ranges. Returns the first problem as
