@@ -656,6 +656,61 @@ TEST(RunConditions, CpuDecodeRunsOutOfCoresBeforeBandwidth) {
                    decode_seconds_per_token(gpu, fit_memory(gpu, none), none, 0));
 }
 
+TEST(RunConditions, CpuThreadsStreamAtMostTheirOwnBandwidth) {
+  // Little's law: a thread streams what its core keeps in flight over the memory latency, so 2 threads of a
+  // 16-core chip cannot reach its bandwidth; more threads are never slower, SMT siblings add none.
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q8_0", DeviceApi::cpu);
+  EfficiencyConstants k = true_constants();
+  k.cpu_thread_bandwidth_gb_s = 20;
+  EfficiencyConstants none = k;
+  none.cpu_thread_bandwidth_gb_s = 0;
+  const MemoryFit fit = fit_memory(s, k);
+  double previous = std::numeric_limits<double>::infinity();
+  for (int threads = 1; threads <= 32; ++threads) {
+    s.cpu_threads = threads;
+    const double t = decode_seconds_per_token(s, fit, k, 4096);
+    EXPECT_LE(t, previous) << threads << " threads";
+    EXPECT_GT(t, decode_seconds_per_token(s, fit, none, 4096)) << threads << " threads";
+    previous = t;
+  }
+  s.cpu_threads = 16;
+  const double sixteen = decode_seconds_per_token(s, fit, k, 0);
+  s.cpu_threads = 32;
+  EXPECT_DOUBLE_EQ(sixteen, decode_seconds_per_token(s, fit, k, 0));
+  // The term is the bytes a token reads over threads × b.
+  s.cpu_threads = 2;
+  Prediction parts;
+  const double two = decode_seconds_per_token(s, fit, none, 0, &parts);
+  EXPECT_NEAR(decode_seconds_per_token(s, fit, k, 0) - two, parts.bytes_per_token / (2 * 20e9), 1e-9 * two);
+  // A GPU backend streams no differently.
+  Scenario gpu = condition_scenario("rtx-4090", "llama-3-8b", "q8_0", DeviceApi::cuda);
+  EXPECT_DOUBLE_EQ(decode_seconds_per_token(gpu, fit_memory(gpu, k), k, 0),
+                   decode_seconds_per_token(gpu, fit_memory(gpu, none), none, 0));
+}
+
+TEST(RunConditions, CpuCoresStreamEveryFormatAlikeAndPayItsKernelInCycles) {
+  // On CPU cores a kernel family costs cycles, not a bandwidth share of its own: with no compute roof, Q4_K_M
+  // and Q8_0 take time in proportion to their bytes whatever the K-quant kernels' share on a GPU; a GPU
+  // backend still reads its kernel family's share.
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 0;
+  EfficiencyConstants slow_k = k;
+  slow_k.kernel_efficiency[static_cast<std::size_t>(QuantKernel::k_quant)] = 0.5;
+  auto seconds = [](const char* chip, const char* quant, DeviceApi api, const EfficiencyConstants& c) {
+    Scenario s = condition_scenario(chip, "llama-3-8b", quant, api);
+    Prediction parts;
+    EXPECT_GT(decode_seconds_per_token(s, fit_memory(s, c), c, 0, &parts), 0);
+    return parts.decode_seconds_weights / weight_bytes(*s.model, *s.quant).per_token;
+  };
+  for (const char* chip : {"ryzen-9-7950x", "m2-max"}) {
+    EXPECT_NEAR(seconds(chip, "q4_k_m", DeviceApi::cpu, k) / seconds(chip, "q8_0", DeviceApi::cpu, k), 1.0, 1e-9);
+    EXPECT_DOUBLE_EQ(seconds(chip, "q4_k_m", DeviceApi::cpu, k), seconds(chip, "q4_k_m", DeviceApi::cpu, slow_k));
+  }
+  EXPECT_NEAR(seconds("rtx-4090", "q4_k_m", DeviceApi::cuda, slow_k) /
+                  seconds("rtx-4090", "q4_k_m", DeviceApi::cuda, k),
+              k.kernel(QuantKernel::k_quant) / 0.5, 1e-9);
+}
+
 TEST(RunConditions, CpuSimdThroughputIsTheCoresExecutionWidthFromTheCatalogue) {
   // Per core and clock, a Zen 5 server core (512-bit FMA units) dequantises twice what a Zen 4 core does
   // (AVX-512 on 256-bit units), though both take AVX-512 instructions; a unified chip's CPU goes by its
@@ -745,6 +800,26 @@ TEST(RunConditions, CpuCyclesPerWeightAreFittedPerKernelFamily) {
     EXPECT_NEAR(k.cpu_cycles(family) / truth.cpu_cycles(family), 1.0, 0.02) << to_string(family);
   // A family without CPU runs costs the fitted families' mean, not nothing.
   EXPECT_NEAR(k.cpu_cycles(QuantKernel::mxfp4), 0.2 * (1.0 + 2.0 + 4.0 + 1.5) / 4, 0.01);
+  EXPECT_LT(report.decode_after.mape_pct, 0.5);
+}
+
+TEST(RunConditions, CpuThreadBandwidthIsFittedFromRunsOfDifferentThreadCounts) {
+  // 2-thread and all-core runs tell the per-thread limit from the chip's share of bandwidth and from the cycles
+  // per weight; a fit without it would read the 2-thread runs as a low share of peak.
+  EfficiencyConstants truth = true_constants();
+  truth.cpu_cycles_per_weight = 0.2;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 2.0;
+  truth.cpu_thread_bandwidth_gb_s = 25;
+  const std::vector<MeasuredRun> runs = cpu_decode_runs(truth);
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k =
+      report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  EXPECT_NEAR(k.cpu_thread_bandwidth_gb_s / 25, 1.0, 0.02);
+  // The share of peak the cores stream every format at (the legacy blocks' share: no family pays twice).
+  EXPECT_NEAR(k.weight_bandwidth_efficiency * k.kernel(QuantKernel::legacy) /
+                  (truth.weight_bandwidth_efficiency * truth.kernel(QuantKernel::legacy)),
+              1.0, 0.02);
   EXPECT_LT(report.decode_after.mape_pct, 0.5);
 }
 

@@ -40,7 +40,10 @@ constexpr int kCpuFlashAttention = kKernels + 5;  // ... with flash attention on
 constexpr int kCpuCycles = kKernels + 6;
 constexpr int kBatchCompute = kCpuCycles + kKernels;  // batched decode: inverse share of the tensor peak per further sequence
 constexpr int kAllReduce = kBatchCompute + 1;  // tensor parallelism: one all-reduce's latency (two per layer)
-constexpr int kDecodeParams = kAllReduce + 1;
+// CPU backends: inverse of the bandwidth one thread streams (GB/s per thread; Little's law: the misses a core
+// keeps in flight over the memory latency), so few threads cannot reach the chip's bandwidth.
+constexpr int kCpuThreadBandwidth = kAllReduce + 1;
+constexpr int kDecodeParams = kCpuThreadBandwidth + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -102,6 +105,7 @@ std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
          : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention)) ? "cycles"
+         : test == 0 && j == kCpuThreadBandwidth                                                  ? "GB/s"
                                         : "us";
 }
 
@@ -124,6 +128,7 @@ std::string param_name(int test, int j) {
     case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     case kBatchCompute: return "batch_compute_efficiency";
     case kAllReduce: return "tp_allreduce_us";
+    case kCpuThreadBandwidth: return "cpu_thread_bandwidth_gb_s";
     default: return "token_overhead_us";
   }
 }
@@ -153,6 +158,7 @@ std::string param_label(int test, int j) {
     case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
     case kAllReduce: return "tensor-parallel all-reduce, two per layer (µs)";
+    case kCpuThreadBandwidth: return "CPU bandwidth one thread streams (GB/s; 0 = no per-thread limit)";
     default: return "cost per token (µs)";
   }
 }
@@ -174,6 +180,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
     th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
     th[kAllReduce] = k.tp_allreduce_us;
+    th[kCpuThreadBandwidth] = k.cpu_thread_bandwidth_gb_s > 0 ? 1.0 / k.cpu_thread_bandwidth_gb_s : 0.0;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -237,6 +244,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
   base.tp_allreduce_us = decode[kAllReduce];
+  base.cpu_thread_bandwidth_gb_s = decode[kCpuThreadBandwidth] > 0 ? 1.0 / decode[kCpuThreadBandwidth] : 0.0;
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -281,6 +289,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.cpu_kernel_cycles.fill(1.0);
   k.cpu_attention_cycles_per_mac = 0;
   k.cpu_flash_attention_cycles_per_mac = 0;
+  k.cpu_thread_bandwidth_gb_s = 0;  // no per-thread limit
   k.compute_efficiency = kInf;
   k.batch_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
@@ -327,7 +336,14 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth) + prefill_part; };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
-    p.decode[static_cast<std::size_t>(c.quant->kernel)] = column(&EfficiencyConstants::weight_bandwidth_efficiency);
+    // A run whose stream does not follow its kernel family's share (CPU cores stream every format as the legacy
+    // blocks: predict.cpp, kernel_stream_share) informs the legacy column; probed, not a rule repeated here.
+    EfficiencyConstants halved = zero;
+    halved.weight_bandwidth_efficiency = 1;
+    halved.kernel_efficiency[static_cast<std::size_t>(c.quant->kernel)] = 0.5;
+    const double stream = column(&EfficiencyConstants::weight_bandwidth_efficiency);
+    const bool own_share = std::abs(time(halved) - p.offset - stream) > 1e-9 * stream;
+    p.decode[static_cast<std::size_t>(own_share ? c.quant->kernel : QuantKernel::legacy)] = stream;
     p.decode[kKv] = column(&EfficiencyConstants::kv_bandwidth_efficiency);
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
@@ -338,6 +354,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
     p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
+    p.decode[kCpuThreadBandwidth] = column(&EfficiencyConstants::cpu_thread_bandwidth_gb_s);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -390,10 +407,9 @@ struct GroupKey {
 };
 
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
-/// CPU compute roof for weights and attention, the batched compute and the all-reduce cost (prefill: 4,
-/// attention with or without
-/// flash attention).
-constexpr int kMaxNonzero = 9;
+/// CPU compute roof for weights and attention, the CPU per-thread bandwidth, the batched compute and the
+/// all-reduce cost (prefill: 4, attention with or without flash attention).
+constexpr int kMaxNonzero = 10;
 
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
@@ -854,7 +870,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
     order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
-    order.insert(order.end(), {kCpuAttention, kCpuFlashAttention, kAllReduce});
+    order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
     order = {kCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
@@ -947,7 +963,10 @@ struct Hierarchy {
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
   if (test == 0)
-    return j == kToken ? 100.0 : is_cpu_cycles(test, j) || j == kCpuAttention || j == kCpuFlashAttention ? 1.0 : 10.0;
+    return j == kToken                ? 100.0
+           : j == kCpuThreadBandwidth ? 0.01  // s per GB: 100 GB/s per thread
+           : is_cpu_cycles(test, j) || j == kCpuAttention || j == kCpuFlashAttention ? 1.0
+                                                                                     : 10.0;
   return j == kDequant || is_cpu_cycles(test, j) ? 1.0 : 50.0;                                         // passes; µs per layer per micro-batch
 }
 
@@ -1544,8 +1563,9 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
     e.is_efficiency = is_efficiency_param(test, j);
     e.unit = param_unit(test, j);
     const double theta = s.theta[j];
-    e.value = e.is_efficiency ? 1.0 / theta : theta;
-    e.standard_error = e.is_efficiency ? s.standard_error[j] / (theta * theta) : s.standard_error[j];
+    const bool inverse = e.is_efficiency || (test == 0 && j == kCpuThreadBandwidth);  // θ is 1 / the constant
+    e.value = inverse ? (theta > 0 ? 1.0 / theta : 0.0) : theta;
+    e.standard_error = inverse ? (theta > 0 ? s.standard_error[j] / (theta * theta) : 0.0) : s.standard_error[j];
     e.fitted = det.determined[static_cast<std::size_t>(j)] != 0;
     e.data_share = s.data_share[j];
     if (!e.fitted) {

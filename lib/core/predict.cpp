@@ -48,12 +48,18 @@ bool runs_on_cpu_cores(const Scenario& s) {
   return s.api == DeviceApi::cpu && hw.kind != HardwareKind::gpu && hw.cpu_cores > 0 && hw.cpu_clock_ghz > 0;
 }
 
+/// The threads a CPU backend run computes and streams on: the run's (llama.cpp -t) up to the cores (SMT
+/// siblings share a core's SIMD units and its cache-miss buffers), else all cores.
+int cpu_threads_used(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  return s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
+}
+
 /// SIMD throughput of the cores a CPU backend run computes on, in 128-bit-SIMD core cycles per second: the
 /// run's threads (llama.cpp -t) up to the cores (SMT siblings share a core's SIMD units), else all cores.
 double cpu_simd_cycles_per_second(const Scenario& s) {
   const HardwareSpec& hw = *s.hardware;
-  const int threads = s.cpu_threads > 0 ? std::min(s.cpu_threads, hw.cpu_cores) : hw.cpu_cores;
-  return threads * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw);
+  return cpu_threads_used(s) * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw);
 }
 
 /// CPU backends run out of compute before bandwidth: each decoded weight costs the cycles of its kernel
@@ -67,6 +73,24 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   const double cycles = weights * k.cpu_cycles(s.quant->kernel) + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   return cycles / cpu_simd_cycles_per_second(s);
+}
+
+/// A thread streams at most what its core keeps in flight over the memory latency (Little's law: outstanding
+/// cache-line misses x 64 B / latency), `cpu_thread_bandwidth_gb_s`; the chip's bandwidth is reached only by
+/// enough threads. The two limits add as inverse bandwidths (1/BW_eff = 1/(η·BW) + 1/(threads·b)), which
+/// keeps the calibration linear. 0 when the chip states no CPU figures or the profile sets no limit.
+double cpu_thread_stream_seconds(const Scenario& s, const EfficiencyConstants& k, double bytes) {
+  if (!runs_on_cpu_cores(s) || !(k.cpu_thread_bandwidth_gb_s > 0) || !(bytes > 0)) return 0.0;
+  return bytes / (cpu_threads_used(s) * k.cpu_thread_bandwidth_gb_s * units::kBytesPerGB);
+}
+
+/// The share of the weight stream a quantisation's kernels reach relative to the engine's (kernel_efficiency).
+/// On CPU cores every format streams as the plain blocks do (the legacy family's share): what a kernel family
+/// costs there is cycles (cpu_dequant_seconds), so its files are not also charged a bandwidth share of their
+/// own (that would count the cost twice, and fit a 2-thread run's compute as a low share of the bandwidth
+/// that an all-core run of another chip then inherits).
+double kernel_stream_share(const Scenario& s, const EfficiencyConstants& k) {
+  return k.kernel(runs_on_cpu_cores(s) ? QuantKernel::legacy : s.quant->kernel);
 }
 
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
@@ -563,7 +587,6 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   if (!terms_belong_to(terms, s)) return decode_seconds_per_token(s, fit, k, depth, out);
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& m = *s.model;
-  const QuantSpec& q = *s.quant;
   const int batch = std::max(1, s.batch);
   const WeightBytes& w = terms.weights;
 
@@ -592,7 +615,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const int devices = std::max(1, s.device_count);
   const double parallel_devices = splits_by_tensor(s.backend) ? devices : 1.0;
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * parallel_devices;
-  const double weight_bw = bw * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
+  const double weight_bw = bw * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_weights = device_weights / weight_bw;
   const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
   // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
@@ -607,7 +630,8 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);
   const double attention_macs = batch * attention_flops_per_token(m, depth) / 2 * layer_share;
   const double t_device = std::max(t_weights + t_kv + t_compute, t_roof) +
-                          cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs);
+                          cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs) +
+                          cpu_thread_stream_seconds(s, k, device_weights + device_kv);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
@@ -694,7 +718,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
                            : weight_flops / gemm_efficiency / gemm_peak;
   const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
-  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * k.kernel(q.kernel);
+  const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
   double t_host = 0;
   if (share < 1.0 || place.host_routed_fraction > 0) {

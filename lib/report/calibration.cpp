@@ -45,7 +45,7 @@ std::string estimate_value(const ConstantEstimate& e) {
     const std::string value = fmt::format("{:.3g}", e.value);
     return e.standard_error > 0 ? fmt::format("{} ± {:.2g}", value, e.standard_error) : value;
   }
-  const std::string value = fmt::format("{:.1f}{}", e.value, e.unit == "us" ? " µs" : "");
+  const std::string value = fmt::format("{:.1f}{}", e.value, e.unit == "us" ? " µs" : e.unit == "GB/s" ? " GB/s" : "");
   return e.standard_error > 0 ? fmt::format("{} ± {:.1f}", value, e.standard_error) : value;
 }
 

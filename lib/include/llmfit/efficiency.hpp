@@ -61,6 +61,10 @@ struct EfficiencyConstants {
   /// ... the same with flash attention on (a run condition: llama-bench `fa`). llama.cpp's CPU flash-attention
   /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs.
   double cpu_flash_attention_cycles_per_mac = 0;
+  /// CPU backends: the bandwidth one thread streams (GB/s), what its core keeps in flight over the memory
+  /// latency (Little's law); few threads (llama-bench `n_threads`) cannot reach the chip's bandwidth.
+  /// 0 = no per-thread limit.
+  double cpu_thread_bandwidth_gb_s = 0;
   double host_bandwidth_efficiency = 0.6;  // CPU-offloaded layers or experts, share of host BW
   double runtime_overhead_gib = 0.35;      // engine context, allocator slack (per device)
   /// Prefill GEMMs of float weights (F16, BF16, F32): achieved share of the tensor peak. Quantised weights go
@@ -97,7 +101,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 18> kConstantFields{{
+inline constexpr std::array<ConstantField, 19> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -111,6 +115,7 @@ inline constexpr std::array<ConstantField, 18> kConstantFields{{
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},
     {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
     {"cpu_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_flash_attention_cycles_per_mac, 0, 1000},
+    {"cpu_thread_bandwidth_gb_s", &EfficiencyConstants::cpu_thread_bandwidth_gb_s, 0, 1e4},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
