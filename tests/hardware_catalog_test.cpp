@@ -239,6 +239,30 @@ TEST(HardwareCatalogue, NvidiaClassFollowsTheMemoryTechnology) {
   EXPECT_NE(hardware_class(*c.find_hardware("a100-80gb")), hardware_class(*c.find_hardware("l40s")));
 }
 
+// Matrix engines a device API cannot reach (issue 20): an entry naming vector_only_apis states the vector FP32
+// peak its matrix multiplications run at there (never above its FP16 matrix figure), on APIs it has; and llama.cpp's
+// Vulkan backend reaches Intel's XMX only on Xe2 (ggml-vulkan.cpp, ggml_vk_khr_cooperative_matrix_support), so
+// every other Intel GPU lists Vulkan as vector-only.
+TEST(HardwareCatalogue, MatrixEnginesAnApiCannotReachAreStated) {
+  std::size_t vector_only = 0;
+  for (const HardwareSpec& h : shipped().hardware()) {
+    const auto has = [](const std::vector<DeviceApi>& apis, DeviceApi api) {
+      return std::find(apis.begin(), apis.end(), api) != apis.end();
+    };
+    if (!h.vector_only_apis.empty()) {
+      ++vector_only;
+      EXPECT_GT(h.fp32_tflops, 0) << h.id << ": vector_only_apis needs fp32_tflops";
+      EXPECT_LE(h.fp32_tflops, h.fp16_tflops) << h.id;
+      for (const DeviceApi api : h.vector_only_apis) EXPECT_TRUE(has(h.apis, api)) << h.id << ": " << enum_name(api);
+    }
+    if (h.vendor == "intel" && h.kind != HardwareKind::cpu && has(h.apis, DeviceApi::vulkan) &&
+        h.notes.find("Xe2") == std::string::npos) {
+      EXPECT_TRUE(has(h.vector_only_apis, DeviceApi::vulkan)) << h.id << ": Vulkan has no cooperative matrices before Xe2";
+    }
+  }
+  EXPECT_GE(vector_only, 4u);
+}
+
 // A cpu entry's cores are CPU cores (cpu_cores); gpu_cores there is a leftover of the old convention and an error.
 TEST(HardwareCatalogue, CpuEntryWithGpuCoresIsRejectedNamingTheField) {
   HardwareSpec cpu = *shipped().find_hardware("epyc-9355");

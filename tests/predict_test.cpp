@@ -1,6 +1,7 @@
 // Formulas of the performance model against hand-computed values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "llmfit/io.hpp"
@@ -264,6 +265,36 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16};
   EXPECT_DOUBLE_EQ(prefill_seconds(wide_f16, fit_memory(wide_f16, k), k, 512, 0),
                    prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
+}
+
+// Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector
+// ALUs (vector_only_apis), the shipped profile never predicts prefill FLOPs above the vector FP32 peak at the
+// highest GEMM share a profile may set, whatever the matrix figure fp16_tflops says, for every such entry.
+TEST(Prefill, MatrixEnginesTheApiCannotReachCapPrefillAtTheVectorPeak) {
+  const Catalog& cat = Catalog::builtin();
+  const ModelSpec& m = *cat.find_model("llama-3-8b");
+  double highest_share = 0;
+  for (const ConstantField& f : kConstantFields)
+    if (f.name == "compute_efficiency" || f.name == "float_compute_efficiency") highest_share = std::max(highest_share, f.high);
+  int checked = 0;
+  for (const HardwareSpec& hw : cat.hardware()) {
+    for (const DeviceApi api : hw.vector_only_apis) {
+      for (const char* quant : {"q4_0", "q4_k_m", "f16"}) {
+        const QuantSpec& q = *cat.find_quant(quant);
+        Scenario s{.hardware = &hw, .model = &m, .quant = &q};
+        s.api = api;
+        s.prompt_tokens = 512;
+        const EfficiencyConstants& k =
+            shipped_efficiency_profile().lookup(Backend::llama_cpp, api, hardware_class(hw)).constants;
+        const Prediction p = predict(s, k);
+        ASSERT_GT(p.prefill_tok_s, 0) << hw.id;
+        const double flops_per_s = p.prefill_tok_s * 2.0 * weight_bytes(m, q).active_params;
+        EXPECT_LE(flops_per_s, hw.fp32_tflops * 1e12 * highest_share) << hw.id << " " << enum_name(api) << " " << quant;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GE(checked, 12);
 }
 
 TEST(Fit, VerdictAtTheEdge) {

@@ -134,6 +134,16 @@ double sm_roof_flops(const Scenario& s) {
   return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kSmRoofFlopPerClock;
 }
 
+/// A GPU's matrix multiplications run on its vector ALUs, at its FP32 peak, instead of on the matrix engines
+/// fp16_tflops counts, on the device APIs its catalogue entry lists in vector_only_apis (docs/model.md, "Matrix
+/// engines the device API reaches"; ggml-vulkan.cpp, ggml_vk_khr_cooperative_matrix_support: on Intel only Xe2
+/// gets cooperative matrices). Needs the entry's fp32_tflops; without it the tensor peak stays.
+bool matmul_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (!(hw.fp32_tflops > 0) || s.api == DeviceApi::cpu) return false;
+  return std::find(hw.vector_only_apis.begin(), hw.vector_only_apis.end(), s.api) != hw.vector_only_apis.end();
+}
+
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
 /// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
 /// runs at half of it; else compute_peak_flops. A unified chip keeps its share of the GPU figure: its
@@ -142,6 +152,7 @@ double sm_roof_flops(const Scenario& s) {
 double prefill_peak_flops(const Scenario& s) {
   if (runs_on_cpu_cores(s) && s.hardware->kind == HardwareKind::cpu)
     return cpu_simd_cycles_per_second(s) * kFlopPerClockPerUnit;
+  if (matmul_on_vector_units(s)) return s.hardware->fp32_tflops * units::kFlopsPerTflop;
   return compute_peak_flops(s);
 }
 

@@ -96,6 +96,10 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "int8_tops", .range = {.low = 0, .high = 1e6}, .rule = "must be in [0, 1e6]",
               .zero_is_unknown = true},
     h.int8_tops);
+  v(FieldInfo{.key = "fp32_tflops", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
+              .zero_is_unknown = true},
+    h.fp32_tflops);
+  v(FieldInfo{.key = "vector_only_apis"}, h.vector_only_apis);
   v(FieldInfo{.key = "gpu_cores", .range = {.low = 0, .high = 1e6}, .rule = "out of range", .zero_is_unknown = true},
     h.gpu_cores);
   v(FieldInfo{.key = "gpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",

@@ -31,6 +31,13 @@ struct HardwareSpec {
   double memory_data_rate_mt_s = 0; // per pin, megatransfers/s; 0 = not given
   double fp16_tflops = 0;
   double int8_tops = 0;  // 0 = not given
+  /// Vector (non-matrix) FP32 peak: the rate of matrix multiplications that cannot use the matrix engines
+  /// counted in fp16_tflops (vector_only_apis). 0 = not given.
+  double fp32_tflops = 0;
+  /// Device APIs whose llama.cpp backend runs matrix multiplications on the vector ALUs of this chip, not on
+  /// its matrix engines (Vulkan on Intel before Xe2: ggml-vulkan enables cooperative matrices on Intel only for
+  /// Xe2). Empty = every API of the entry reaches fp16_tflops (docs/catalogue-schema.md).
+  std::vector<DeviceApi> vector_only_apis;
   int gpu_cores = 0;     // 0 = not given
   double gpu_clock_ghz = 0;  // gpu/unified: boost clock the vendor's tensor peak is quoted at; 0 = not given
   int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
