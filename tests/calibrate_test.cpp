@@ -566,6 +566,23 @@ TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured
             1.5 * prefill_seconds(sc, fit, literature_fa, 2048, 16384));
 }
 
+TEST(CalibratedProfile, AProfileWithoutTheFloatExpertShareKeepsTheDenseFloatRateForExperts) {
+  // Profiles written before float routed experts had their own share ran them at the dense float GEMMs' rate.
+  EfficiencyProfile p;
+  p.name = "t";
+  ProfileEntry e;
+  e.constants.float_compute_efficiency = 0.3;
+  e.constants.float_expert_compute_efficiency = 0.04;
+  p.entries.push_back(e);
+  std::string yaml = profile_to_yaml(p);
+  const std::size_t at = yaml.find("float_expert_compute_efficiency");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.float_expert_compute_efficiency, 0.04);
+  const std::size_t line = yaml.rfind('\n', at) + 1;
+  yaml.erase(line, yaml.find('\n', at) - line + 1);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.float_expert_compute_efficiency, 0.3);
+}
+
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
   EfficiencyProfile p;
   p.name = "t";
