@@ -537,11 +537,27 @@ TEST(Calibrate, FitsTheFloatExpertShareFromFloatMoeRunsAndKeepsTheDenseFloatRate
 }
 
 TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured) {
-  // CUDA runs on GeForce cards state no flash attention; a class they do not cover (NVIDIA on Vulkan: no Vulkan
-  // run at all, so the GPU-wide software) gets the attention share the runs measured, not the literature's GEMM
-  // rate, and a flash-attention prefill at depth is predicted accordingly slower than with the literature.
+  // CUDA runs on GeForce cards state no flash attention, CPU-backend runs of the same engine do; a GPU class the
+  // CUDA runs do not cover (NVIDIA on Vulkan: no Vulkan run at all, so the GPU-wide software) gets the attention
+  // share the GPU runs measured, not the literature's GEMM rate, and a flash-attention prefill at depth is
+  // predicted accordingly slower than with the literature. Without any run stating flash attention the literature
+  // stands: nothing measured says otherwise.
   const Synthetic s = make_runs(true_constants(), 0.01, 81, {"rtx-3090", "rtx-4080", "rtx-4090"});
-  const CalibrationReport r = calibrate(s.resolved.cases, default_efficiency_profile(), quick());
+  const CalibrationReport gpu_only = calibrate(s.resolved.cases, default_efficiency_profile(), quick());
+  const ProfileEntry& literature =
+      gpu_only.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer);
+  EXPECT_EQ(literature.note.find("flash attention at the attention share"), std::string::npos) << literature.note;
+  Synthetic cpu = make_runs(true_constants(), 0.0, 82, {"ryzen-9-7950x"});
+  for (MeasuredRun& run : cpu.runs) {
+    run.api = DeviceApi::cpu;
+    run.flash_attn = true;
+  }
+  cpu.resolved = resolve_runs(cpu.runs, cat());
+  for (const RunCase& c : cpu.resolved.cases)
+    cpu.runs[static_cast<std::size_t>(c.run - cpu.runs.data())].tok_s = predict_run_tok_s(c, true_constants());
+  std::vector<RunCase> cases = s.resolved.cases;
+  cases.insert(cases.end(), cpu.resolved.cases.begin(), cpu.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile(), quick());
   const ProfileEntry& borrowed = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer);
   ASSERT_EQ(borrowed.fitted_runs, 0);
   EXPECT_DOUBLE_EQ(borrowed.constants.flash_attention_compute_efficiency,

@@ -1497,11 +1497,17 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
                                          combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b], h.float_gemm_fitted[b]);
           entry.fitted_runs = 0;  // none of its own
           entry.note = "no runs of its own: " + parent_words + "; " + software_words;
-          // No run of the engine on this kind of device states flash attention: its share is the attention share
-          // the runs measured without it, not the literature's GEMM rate (every flash-attention share measured so
-          // far, R9700 ROCm and Vulkan, CPU cores, is at or below the attention share without it).
+          // No run of the engine on this kind of device states flash attention, but runs of it on another kind do:
+          // its share here is the attention share the runs measured without it, not the literature's GEMM rate
+          // (every flash-attention share measured so far, R9700 ROCm and Vulkan, CPU cores, is at or below the
+          // attention share without it). An engine no run of which states it keeps the literature.
           const Determination& top = h.determination[1][b];
-          if (!top.determined[static_cast<std::size_t>(kFlashAttention)] && top.determined[static_cast<std::size_t>(kAttention)]) {
+          bool engine_measures_flash = false;
+          for (std::size_t other = 0; other < d.backends.size(); ++other)
+            if (d.backends[other] == backend && h.determination[1][other].determined[static_cast<std::size_t>(kFlashAttention)])
+              engine_measures_flash = true;
+          if (engine_measures_flash && !top.determined[static_cast<std::size_t>(kFlashAttention)] &&
+              top.determined[static_cast<std::size_t>(kAttention)]) {
             entry.constants.flash_attention_compute_efficiency = entry.constants.attention_compute_efficiency;
             entry.note += "; flash attention at the attention share measured without it (no run states it)";
           }
