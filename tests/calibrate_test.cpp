@@ -440,6 +440,165 @@ TEST(PrefillModel, FloatWeightsRunTheirGemmsAtTheirOwnShareOfPeak) {
   EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, k, 512, 0), quantised);  // quantised weights do not use it
 }
 
+TEST(PrefillModel, FloatRoutedExpertsRunAtTheirOwnShareOfPeak) {
+  // Qwen3-Coder-30B-A3B BF16: its routed experts' FLOPs (512 tokens · 2 · active routed parameters) run at
+  // float_expert_compute_efficiency; the dense float weights, a dense float model and quantised experts do not.
+  Scenario s;
+  s.hardware = cat().find_hardware("h100-pcie");
+  s.device_count = 1;
+  s.model = cat().find_model("qwen3-coder-30b-a3b");
+  s.quant = cat().find_quant("bf16");
+  ASSERT_NE(s.model, nullptr);
+  ASSERT_TRUE(s.model->is_moe());
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  EfficiencyConstants k;
+  const double inf = std::numeric_limits<double>::infinity();
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 0.6;
+  const double same_rate = prefill_seconds(s, fit, k, 512, 0);
+  k.float_expert_compute_efficiency = 0.1;
+  const double slow_experts = prefill_seconds(s, fit, k, 512, 0);
+  const WeightBytes w = weight_bytes(*s.model, *s.quant);
+  ASSERT_GT(w.active_routed_params, 0.5 * w.active_params);  // 8 of 128 experts are most of a token's work
+  EXPECT_GT(slow_experts, same_rate);
+  // Both at one rate, time ∝ all FLOPs / 0.6; the experts' share of them then costs 1/0.1 instead of 1/0.6.
+  EXPECT_NEAR((slow_experts - same_rate) / same_rate,
+              0.6 * (1 / 0.1 - 1 / 0.6) * w.active_routed_params / w.active_params, 1e-9);
+  // Quantised experts (MMQ with the expert ids) and a dense float model do not use it.
+  for (const auto& [model, quant] : {std::pair{"qwen3-coder-30b-a3b", "q8_0"}, std::pair{"llama-3-8b", "f16"}}) {
+    s.model = cat().find_model(model);
+    s.quant = cat().find_quant(quant);
+    fit.gpu_layers = s.model->layers;
+    k.float_expert_compute_efficiency = 0.6;
+    const double before = prefill_seconds(s, fit, k, 512, 0);
+    k.float_expert_compute_efficiency = 0.1;
+    EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, k, 512, 0), before) << model << " " << quant;
+  }
+}
+
+/// Runs of llama.cpp on 80 GB datacenter cards: a dense model and an MoE (Qwen3-Coder-30B-A3B), quantised and
+/// float, decode at two depths and prefill at two lengths, tok/s from `truth` with 1 % noise.
+std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_moe) {
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"h100-pcie", "a100-80gb-pcie", "h100-sxm"})
+    for (const auto& [model, quant] : {std::pair{"llama-3-8b", "q4_k_m"}, std::pair{"llama-3-8b", "f16"},
+                                       std::pair{"qwen3-coder-30b-a3b", "q8_0"}, std::pair{"qwen3-coder-30b-a3b", "bf16"}}) {
+      if (!float_moe && std::string(model) == "qwen3-coder-30b-a3b" && std::string(quant) == "bf16") continue;
+      MeasuredRun base;
+      base.hardware_id = chip;
+      base.model_id = model;
+      base.quant_id = quant;
+      base.backend = Backend::llama_cpp;
+      base.api = DeviceApi::cuda;
+      base.tok_s = 1;
+      for (std::int64_t depth : {0, 4096}) {
+        MeasuredRun d = base;
+        d.test = RunTest::decode;
+        d.n_gen = 128;
+        d.n_depth = depth;
+        runs.push_back(d);
+      }
+      for (std::int64_t prompt : {512, 2048}) {
+        MeasuredRun p = base;
+        p.test = RunTest::prefill;
+        p.n_prompt = prompt;
+        runs.push_back(p);
+      }
+    }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  std::mt19937 rng(17);
+  std::normal_distribution<double> gauss(0.0, 0.01);
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  return runs;
+}
+
+TEST(Calibrate, FitsTheFloatExpertShareFromFloatMoeRunsAndKeepsTheDenseFloatRateWithout) {
+  EfficiencyConstants truth = true_constants();
+  truth.float_compute_efficiency = 0.5;
+  truth.float_expert_compute_efficiency = 0.08;  // one small GEMM per expert, as llama.cpp's BF16 MoE on the R9700
+  const std::vector<MeasuredRun> runs = moe_runs(truth, true);
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k =
+      r.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_datacenter).constants;
+  EXPECT_NEAR(k.float_expert_compute_efficiency, 0.08, 0.01);
+  EXPECT_NEAR(k.float_compute_efficiency, 0.5, 0.06);
+  // Without a float MoE run nothing determines it: the experts keep the dense float rate fitted.
+  const std::vector<MeasuredRun> quantised = moe_runs(truth, false);
+  const ResolvedRuns q = resolve_runs(quantised, cat());
+  const CalibrationReport without = calibrate(q.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& kq =
+      without.profile.lookup(Backend::llama_cpp, DeviceApi::cuda, HardwareClass::nvidia_datacenter).constants;
+  EXPECT_DOUBLE_EQ(kq.float_expert_compute_efficiency, kq.float_compute_efficiency);
+}
+
+TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured) {
+  // CUDA runs on GeForce cards state no flash attention, CPU-backend runs of the same engine do; a GPU class the
+  // CUDA runs do not cover (NVIDIA on Vulkan: no Vulkan run at all, so the GPU-wide software) gets the attention
+  // share the GPU runs measured, not the literature's GEMM rate, and a flash-attention prefill at depth is
+  // predicted accordingly slower than with the literature. Without any run stating flash attention the literature
+  // stands: nothing measured says otherwise.
+  const Synthetic s = make_runs(true_constants(), 0.01, 81, {"rtx-3090", "rtx-4080", "rtx-4090"});
+  const CalibrationReport gpu_only = calibrate(s.resolved.cases, default_efficiency_profile(), quick());
+  const ProfileEntry& literature =
+      gpu_only.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer);
+  EXPECT_EQ(literature.note.find("flash attention at the attention share"), std::string::npos) << literature.note;
+  Synthetic cpu = make_runs(true_constants(), 0.0, 82, {"ryzen-9-7950x"});
+  for (MeasuredRun& run : cpu.runs) {
+    run.api = DeviceApi::cpu;
+    run.flash_attn = true;
+  }
+  cpu.resolved = resolve_runs(cpu.runs, cat());
+  for (const RunCase& c : cpu.resolved.cases)
+    cpu.runs[static_cast<std::size_t>(c.run - cpu.runs.data())].tok_s = predict_run_tok_s(c, true_constants());
+  std::vector<RunCase> cases = s.resolved.cases;
+  cases.insert(cases.end(), cpu.resolved.cases.begin(), cpu.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile(), quick());
+  const ProfileEntry& borrowed = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer);
+  ASSERT_EQ(borrowed.fitted_runs, 0);
+  EXPECT_DOUBLE_EQ(borrowed.constants.flash_attention_compute_efficiency,
+                   borrowed.constants.attention_compute_efficiency);
+  EXPECT_NEAR(borrowed.constants.attention_compute_efficiency, 0.15, 0.03);
+  EXPECT_NE(borrowed.note.find("flash attention at the attention share"), std::string::npos) << borrowed.note;
+  Scenario sc;
+  sc.hardware = cat().find_hardware("rtx-4090");
+  sc.model = cat().find_model("llama-3-8b");
+  sc.quant = cat().find_quant("q4_k_m");
+  sc.backend = Backend::llama_cpp;
+  sc.api = DeviceApi::vulkan;
+  sc.flash_attention = true;
+  MemoryFit fit;
+  fit.gpu_layers = sc.model->layers;
+  EfficiencyConstants literature_fa = borrowed.constants;
+  literature_fa.flash_attention_compute_efficiency =
+      default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer)
+          .constants.flash_attention_compute_efficiency;
+  ASSERT_GT(literature_fa.flash_attention_compute_efficiency, 0.3);
+  EXPECT_GT(prefill_seconds(sc, fit, borrowed.constants, 2048, 16384),
+            1.5 * prefill_seconds(sc, fit, literature_fa, 2048, 16384));
+}
+
+TEST(CalibratedProfile, AProfileWithoutTheFloatExpertShareKeepsTheDenseFloatRateForExperts) {
+  // Profiles written before float routed experts had their own share ran them at the dense float GEMMs' rate.
+  EfficiencyProfile p;
+  p.name = "t";
+  ProfileEntry e;
+  e.constants.float_compute_efficiency = 0.3;
+  e.constants.float_expert_compute_efficiency = 0.04;
+  p.entries.push_back(e);
+  std::string yaml = profile_to_yaml(p);
+  const std::size_t at = yaml.find("float_expert_compute_efficiency");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.float_expert_compute_efficiency, 0.04);
+  const std::size_t line = yaml.rfind('\n', at) + 1;
+  yaml.erase(line, yaml.find('\n', at) - line + 1);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.float_expert_compute_efficiency, 0.3);
+}
+
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
   EfficiencyProfile p;
   p.name = "t";

@@ -179,14 +179,52 @@ def w2_record(row, hw, devices, model, quant, backend, api, era, build, notes):
 
 def convert_r9700(rows, keep, drop):
     """kyuz0's R9700 toolboxes: llama-bench, fa=1, five ROCm builds (x hipBLASLt on/off) and two Vulkan drivers."""
+    # Toolboxes that are not the configuration llmfit predicts (the released ROCm builds with their default BLAS):
+    # the run condition is named in the row's notes, so the rows are dropped with it rather than averaged in.
+    def nondefault(row):
+        env = re.search(r"env=([^;]+)", row["notes"])
+        env = env.group(1) if env else ""
+        if "ROCBLAS_USE_HIPBLASLT=0" in row["notes"]:
+            return ("ROCBLAS_USE_HIPBLASLT=0: rocBLAS's own GEMM kernels instead of hipBLASLt, which the toolboxes "
+                    "without -hblt0 leave on; llama.cpp sends float (BF16) weight GEMMs through hipBLAS, and they run "
+                    "4-9x slower this way (Ministral 3 14B BF16 pp512 on ROCm 7.1.1: 370 against 2,650 tok/s; Gemma 3 "
+                    "27B BF16 176 against 1,580): a non-default setting, not modelled")
+        if env.startswith("rocm-7-nightly"):
+            return ("ROCm 7 nightly, a pre-release: llama.cpp's quantised prefill (MMQ) at half the released ROCm "
+                    "6.4.4 / 7.1.1 / 7.9 builds' rate for every quantised model (Llama 2 7B Q4_0 pp512: 2,407 against "
+                    "4,582-4,764 tok/s) and Qwen3-Next decoding at 1 tok/s: a regression of that build, not the chip")
+        return None
+    dropped = {i: why for i, row in enumerate(rows) if (why := nondefault(row))}
+    # A rate at depth 2d more than 3x below the same build's rate at depth d: decode time is linear in the depth
+    # (t = a + b·d with a, b >= 0, so t(2d) <= 2·t(d)) and prefill attention grows at most with the mean context;
+    # what is left is the device memory running out at that depth and the driver paging to host memory (the ROCm
+    # builds did not complete gpt-oss-120b at 32k at all).
+    at_depth = {}
+    for i, row in enumerate(rows):
+        if i not in dropped:
+            key = (row["backend"], row["hardware"], row["model"], row["test"], row["notes"].split(";")[0])
+            at_depth[key + (int(row["n_depth_or_context"] or 0),)] = float(row["tok_s"])
+    for i, row in enumerate(rows):
+        depth = int(row["n_depth_or_context"] or 0)
+        half = at_depth.get((row["backend"], row["hardware"], row["model"], row["test"], row["notes"].split(";")[0],
+                             depth // 2)) if depth > 0 and i not in dropped else None
+        if half is not None and float(row["tok_s"]) * 3 < half:
+            dropped[i] = (f"{float(row['tok_s']):g} tok/s at depth {depth} against {half:g} at {depth // 2} on the same "
+                          f"build: over 3x slower at twice the depth, which KV reads and attention cannot make "
+                          f"(at most 2x); the cards' memory ran out at this depth and the driver paged to host memory")
     # A configuration measured on many builds of one API: a row below a third of the builds' median is a
-    # broken build for that model (Qwen3-Next decodes at 0.78 tok/s on two ROCm nightlies, 33-37 on the rest).
+    # broken build for that model.
     same = {}
-    for row in rows:
+    for i, row in enumerate(rows):
+        if i in dropped:
+            continue
         key = (row["backend"], row["hardware"], row["model"], row["test"], row["n_prompt"], row["n_gen"],
                row["n_depth_or_context"])
         same.setdefault(key, []).append(float(row["tok_s"]))
     for i, row in enumerate(rows):
+        if i in dropped:
+            drop.append((i, row, dropped[i]))
+            continue
         key = (row["backend"], row["hardware"], row["model"], row["test"], row["n_prompt"], row["n_gen"],
                row["n_depth_or_context"])
         rates = sorted(same[key])

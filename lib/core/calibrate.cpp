@@ -54,9 +54,10 @@ constexpr int kPrefillLayer = 2;
 constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for the GEMM
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
 constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
+constexpr int kFloatExpertCompute = 6;  // ... of the routed experts when they are float (one GEMM per expert)
 // CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces the GEMM
 // efficiencies on CPU cores).
-constexpr int kCpuPrefillCycles = 6;
+constexpr int kCpuPrefillCycles = 7;
 constexpr int kPrefillParams = kCpuPrefillCycles + kKernels;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
@@ -82,7 +83,8 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute
-                   : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute;
+                   : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
+                         j == kFloatExpertCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -117,6 +119,7 @@ std::string param_name(int test, int j) {
            : j == kFlashAttention ? "flash_attention_compute_efficiency"
            : j == kDequant        ? "prefill_dequant_passes"
            : j == kFloatCompute   ? "float_compute_efficiency"
+           : j == kFloatExpertCompute ? "float_expert_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -143,6 +146,7 @@ std::string param_label(int test, int j) {
            : j == kFlashAttention ? "prefill attention share of tensor peak (flash attention)"
            : j == kDequant        ? "dequantisation passes per micro-batch"
            : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
+           : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -188,6 +192,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kPrefillLayer] = k.prefill_layer_overhead_us;
     th[kDequant] = k.prefill_dequant_passes;
     th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
+    th[kFloatExpertCompute] = 1.0 / k.float_expert_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
   return th;
@@ -198,10 +203,11 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// fitted products over their literature relative efficiencies, so families without runs keep their
 /// literature efficiency relative to the fitted level. CPU cycles per weight likewise: families with CPU
 /// runs get their fitted cycles, the others the pooled level (the fitted families' mean) times their
-/// relative cost in `base`. Without float-weight prefill runs (`float_gemm_fitted` false) their GEMMs keep
-/// the quantised ones' rate.
+/// relative cost in `base`. Without float-weight prefill runs (`float_gemm_fitted` bit 0 clear) their GEMMs keep
+/// the quantised ones' rate; without float-expert MoE prefill runs (bit 1 clear) the experts keep the dense
+/// float rate.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
-                                 const KernelData& kernel_has_data, bool float_gemm_fitted) {
+                                 const KernelData& kernel_has_data, int float_gemm_fitted) {
   double log_sum = 0;
   int fitted = 0;
   for (int j = 0; j < kKernels; ++j) {
@@ -263,7 +269,9 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
         kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)] ? prefill[kCpuPrefillCycles + j]
         : prefill_fitted > 0                                         ? prefill_sum / prefill_fitted
                                                                      : prefill[kCpuPrefillCycles + j];
-  base.float_compute_efficiency = float_gemm_fitted ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
+  base.float_compute_efficiency = (float_gemm_fitted & 1) != 0 ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
+  base.float_expert_compute_efficiency =
+      (float_gemm_fitted & 2) != 0 ? 1.0 / prefill[kFloatExpertCompute] : base.float_compute_efficiency;
   return base;
 }
 
@@ -298,6 +306,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.prefill_dequant_passes = 0;
   k.cpu_prefill_cycles.fill(0.0);
   k.float_compute_efficiency = kInf;
+  k.float_expert_compute_efficiency = kInf;
   return k;
 }
 
@@ -373,6 +382,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
           time(k) - p.offset;
     }
     p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
+    p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -827,6 +837,13 @@ struct Determination {
   std::string refusal;  // when not fittable
 };
 
+/// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
+/// weights', bit 1 the float routed experts'.
+char float_fitted(const Determination& dt) {
+  return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0));
+}
+
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
 /// decide which columns the runs determine.
 void add_plain(const Row& r, MatrixXd& a, std::vector<int>& count) {
@@ -874,7 +891,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
   } else {
     order = {kCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
-    order.insert(order.end(), {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute});
+    order.insert(order.end(), {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute});
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -955,7 +972,7 @@ struct Hierarchy {
   /// software constants at its era's fit; what a class without runs of its own gets.
   std::array<std::vector<Solution>, kTests> parent_fit;
   std::vector<KernelData> kernel_has_data;  // per backend
-  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs determined by its runs
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -1025,7 +1042,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       const Determination& dt = det.back();
       for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
         if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
-      if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
+      if (test == 1) h.float_gemm_fitted[b] = float_fitted(dt);
       if (dt.fittable) h.backend_fitted[b] = 1;
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
@@ -1253,7 +1270,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         const Determination& dt = det.back();
         for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
           if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
-        if (test == 1) h.float_gemm_fitted[b] = dt.determined[static_cast<std::size_t>(kFloatCompute)];
+        if (test == 1) h.float_gemm_fitted[b] = float_fitted(dt);
         if (dt.fittable) h.backend_fitted[b] = 1;
         Solution s;
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
@@ -1418,7 +1435,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       entry.hardware_class = key.hw_class;
       entry.era = d.era_groups[e].era;
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b]);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of engine era " + entry.era;
       profile.entries.push_back(entry);
@@ -1430,13 +1447,13 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
     if (current >= 0) {
       const auto e = static_cast<std::size_t>(current);
       entry.constants = constants_of(base, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
-                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+                                     combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), h.kernel_has_data[b], h.float_gemm_fitted[b]);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of the newest " +
                    std::string(to_string(key.backend)) + " " + std::string(to_string(key.api)) + " era with runs (" +
                    (d.era_groups[e].era.empty() ? std::string("unstated") : d.era_groups[e].era) + ")";
     } else {
-      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+      entry.constants = constants_of(base, h.class_fit[0][g].theta, h.class_fit[1][g].theta, h.kernel_has_data[b], h.float_gemm_fitted[b]);
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted";
     }
@@ -1496,9 +1513,23 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
           const VectorXd& decode_software = era_group >= 0 ? h.era_fit[0][e].theta : h.backend_fit[0][b].theta;
           const VectorXd& prefill_software = era_group >= 0 ? h.era_fit[1][e].theta : h.backend_fit[1][b].theta;
           entry.constants = constants_of(base, combined(0, h.parent_fit[0][q].theta, decode_software),
-                                         combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+                                         combined(1, h.parent_fit[1][q].theta, prefill_software), h.kernel_has_data[b], h.float_gemm_fitted[b]);
           entry.fitted_runs = 0;  // none of its own
           entry.note = "no runs of its own: " + parent_words + "; " + software_words;
+          // No run of the engine on this kind of device states flash attention, but runs of it on another kind do:
+          // its share here is the attention share the runs measured without it, not the literature's GEMM rate
+          // (every flash-attention share measured so far, R9700 ROCm and Vulkan, CPU cores, is at or below the
+          // attention share without it). An engine no run of which states it keeps the literature.
+          const Determination& top = h.determination[1][b];
+          bool engine_measures_flash = false;
+          for (std::size_t other = 0; other < d.backends.size(); ++other)
+            if (d.backends[other] == backend && h.determination[1][other].determined[static_cast<std::size_t>(kFlashAttention)])
+              engine_measures_flash = true;
+          if (engine_measures_flash && !top.determined[static_cast<std::size_t>(kFlashAttention)] &&
+              top.determined[static_cast<std::size_t>(kAttention)]) {
+            entry.constants.flash_attention_compute_efficiency = entry.constants.attention_compute_efficiency;
+            entry.note += "; flash attention at the attention share measured without it (no run states it)";
+          }
           return entry;
         };
         for (std::size_t e = 0; e < d.era_groups.size(); ++e) {
@@ -1870,7 +1901,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode_condition_number = h.determination[0][b].condition_number;
     g.prefill_condition_number = h.determination[1][b].condition_number;
     g.constants = constants_of(backend_prior(before, g.backend), h.backend_fit[0][b].theta, h.backend_fit[1][b].theta,
-                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b]);
     report.groups.push_back(g);
     for (int test = 0; test < kTests; ++test)
       if (!h.determination[static_cast<std::size_t>(test)][b].fittable && h.backend_fit[static_cast<std::size_t>(test)][b].runs > 0)
@@ -1900,7 +1931,7 @@ void report_groups(const Data& data, const Hierarchy& h, const EfficiencyProfile
     g.decode = estimates(0, decode, h.determination[0][b], parent, level);
     g.prefill = estimates(1, prefill, h.determination[1][b], parent, level);
     g.constants = constants_of(prior_for(before, key.backend, key.api, key.hw_class), decode.theta, prefill.theta,
-                               h.kernel_has_data[b], h.float_gemm_fitted[b] != 0);
+                               h.kernel_has_data[b], h.float_gemm_fitted[b]);
     report.groups.push_back(g);
   };
   for (std::size_t g = 0; g < data.class_groups.size(); ++g)

@@ -341,6 +341,7 @@ WeightBytes file_weight_bytes(const ModelSpec& m) noexcept {
   w.stored = f.total_bytes();
   w.per_token = f.layer_bytes + w.active_routed + w.output_head + f.other_bytes;
   w.per_layer = m.layers > 0 ? (f.layer_bytes + f.routed_expert_bytes) / m.layers : 0;
+  w.active_routed_params = f.routed_expert_params * active_expert_share;
   w.active_params = f.layer_params + f.routed_expert_params * active_expert_share +
                     (tied ? f.embedding_params : f.output_params) + f.other_params;
   return w;
@@ -379,6 +380,7 @@ WeightBytes weight_bytes(const ModelSpec& m, const QuantSpec& q) noexcept {
   w.per_token = dense_params * bits / 8.0 + w.active_routed + w.output_head;
   w.per_layer = m.layers > 0 ? (w.stored - w.non_layer) / m.layers : 0;
   w.active_params = dense_params + active_routed_params + vocab_hidden;
+  w.active_routed_params = active_routed_params;
   return w;
 }
 
@@ -723,10 +725,13 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double gemm_efficiency = float_weights ? k.float_compute_efficiency : k.compute_efficiency;
   // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
   const double gemm_peak = float_weights ? peak : std::min(peak, sm_roof_flops(s) * parallel);
+  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share.
+  const double expert_flops = float_weights && m.is_moe() ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
       runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
                                  (cpu_simd_cycles_per_second(s) * parallel)
-                           : weight_flops / gemm_efficiency / gemm_peak;
+                           : ((weight_flops - expert_flops) / gemm_efficiency +
+                              expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
   const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);

@@ -71,6 +71,11 @@ struct EfficiencyConstants {
   /// through their own kernels (llama.cpp's MMQ); float ones through the API's BLAS, which on RDNA has no BF16
   /// matrix-core path in llama.cpp (ROCm or Vulkan) and falls far below the quantised rate.
   double float_compute_efficiency = 0.5;
+  /// ... of the routed experts of an MoE model with float experts. llama.cpp's mul_mat_id has a fused kernel
+  /// for quantised experts (MMQ with expert ids) but, for float ones beyond a few tokens, copies the expert ids
+  /// to the host and runs one BLAS GEMM per expert over its ubatch·k/E routed rows (ggml-cuda.cu,
+  /// ggml_cuda_mul_mat_id; docs/model.md): small GEMMs far below the dense float rate.
+  double float_expert_compute_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -101,7 +106,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 19> kConstantFields{{
+inline constexpr std::array<ConstantField, 20> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -121,6 +126,7 @@ inline constexpr std::array<ConstantField, 19> kConstantFields{{
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
     {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
+    {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency, 0.001, 1.5},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles

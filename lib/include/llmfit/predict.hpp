@@ -106,6 +106,7 @@ struct WeightBytes {
   double embedding = 0;        // the token embedding as stored (the shared matrix when tied)
   double output_head = 0;      // output head bytes one token reads (the embedding when tied)
   double active_params = 0;    // parameters one token multiplies (FLOPs = 2 x this)
+  double active_routed_params = 0;  // of which in routed experts (MoE)
 };
 [[nodiscard]] WeightBytes weight_bytes(const ModelSpec& model, const QuantSpec& quant) noexcept;
 
