@@ -1624,6 +1624,7 @@ Scenario RunCase::scenario() const noexcept {
   // is taken as off.
   s.flash_attention = run->flash_attn.value_or(false);
   s.cpu_threads = run->n_threads;
+  s.identical_batch_tokens = run->identical_tokens;
   return s;
 }
 
