@@ -211,8 +211,9 @@ TEST(CalibrateCli, AnUnknownCvUnitIsOneLineAndStatus2) {
 }
 
 TEST(PlanningCli, RowsWithoutMeasuredRunsAreMarkedInEveryFormat) {
-  // The RTX 4090 with llama.cpp rests on measured runs; Intel's Arc on Vulkan has none in the shipped data.
-  const std::string compare = "compare --model llama-3-8b-q4_k_m --hw rtx-4090,arc-a770";
+  // On Vulkan the RTX 4090 rests on measured runs (NVIDIA consumer cards on Vulkan); datacenter NVIDIA cards on
+  // Vulkan have none in the shipped data.
+  const std::string compare = "compare --model llama-3-8b-q4_k_m --hw rtx-4090,a100-80gb --api vulkan";
   const Result json = run(compare + " --format json");
   ASSERT_EQ(json.status, 0) << json.out;
   int marked = 0, measured = 0;
@@ -226,13 +227,13 @@ TEST(PlanningCli, RowsWithoutMeasuredRunsAreMarkedInEveryFormat) {
   ASSERT_EQ(text.status, 0);
   EXPECT_NE(text.out.find("* no measured runs for this engine"), std::string::npos) << text.out;
 
-  const Result fit = run("fit --hw arc-a770 --format json");
+  const Result fit = run("fit --hw a100-80gb --api vulkan --backend llama.cpp --format json");
   ASSERT_EQ(fit.status, 0) << fit.out;
   const auto fit_doc = nlohmann::json::parse(fit.out);
   const auto& models = fit_doc.is_array() ? fit_doc : fit_doc["models"];
   ASSERT_FALSE(models.empty()) << fit.out.substr(0, 400);
   EXPECT_EQ(models[0]["measured_runs"].get<int>(), 0);
-  const Result fit_text = run("fit --hw arc-a770 --top 3");
+  const Result fit_text = run("fit --hw a100-80gb --api vulkan --backend llama.cpp --top 3");
   EXPECT_NE(fit_text.out.find("* no measured runs"), std::string::npos) << fit_text.out;
 
   const Result rec = run("recommend --budget 3000 --users 1 --model-size 8b --format json");
@@ -245,7 +246,7 @@ TEST(PredictCli, TheCardSaysWhereItsRangeComesFrom) {
   ASSERT_EQ(measured.status, 0) << measured.out;
   EXPECT_NE(measured.out.find("calibrated range"), std::string::npos) << measured.out;
   EXPECT_NE(measured.out.find("uncertainty: leave-one-hardware-out"), std::string::npos) << measured.out;
-  const Result none = run("--hw arc-a770 --model llama-3-8b-q4_k_m --format json");
+  const Result none = run("--hw a100-80gb --api vulkan --model llama-3-8b-q4_k_m --format json");
   ASSERT_EQ(none.status, 0) << none.out;
   const auto doc = nlohmann::json::parse(none.out);
   EXPECT_EQ(doc["measured_runs"].get<int>(), 0);
