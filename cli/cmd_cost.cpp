@@ -22,10 +22,11 @@ void run_cost(const CostOptions& o, const GlobalOptions& global) {
   report.resolved = resolve_query(catalog(global), o.query, profile(global));
   const Scenario& s = report.resolved.scenario;
   report.prediction = predict(s, report.resolved.efficiency->constants);
-  report.setup = cost_setup(s, report.prediction, o.inputs, o.given);
+  report.serving = serve_users(s, report.resolved.efficiency->constants, o.inputs.prompt_tokens_per_output_token);
+  report.setup = cost_setup(s, report.serving, o.inputs, o.given);
   const Prediction& p = report.prediction;
   // Not fitting is an answer too: no speed, so no cost per token (fields null in JSON).
-  report.runs = p.in_range && p.fit.verdict != FitVerdict::does_not_fit && p.aggregate_decode_tok_s > 0;
+  report.runs = p.in_range && p.fit.verdict != FitVerdict::does_not_fit && report.setup.inputs.output_tok_s > 0;
   if (report.runs)
     report.estimate = estimate_cost(report.setup.inputs);
   else

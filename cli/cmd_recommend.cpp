@@ -48,6 +48,10 @@ void setup_recommend(CLI::App& app, GlobalOptions& global) {
         r.context_tokens = tokens;
       },
       "KV cache per user, e.g. 32768 or 32k (default 8192 or the model's maximum)"));
+  sub->add_option("--prompt-ratio", r.prompt_tokens_per_output_token,
+                  "Prompt tokens per generated token of each user's requests (default: the 3:1 blend Artificial "
+                  "Analysis prices APIs with, as cost and scale --batch-sweep)")
+      ->capture_default_str();
   sub->add_option("--max-gpus", r.max_devices_per_box, "Also consider up to N graphics cards in one box")
       ->capture_default_str();
   sub->add_option_function<double>(

@@ -192,6 +192,93 @@ TEST(BadInputs, FolderWithoutCatalogues) {
                        "folder holds no .yaml files", 2, out, "folder without .yaml");
 }
 
+// The class "bad batch or serving input" (issue 21): a batch of 0, a batch above the engine's limit (llama.cpp and
+// Ollama 256 parallel sequences; vLLM queues users beyond its max_num_seqs, so only llmfit's own 1-4096), a context
+// that leaves no KV room for one sequence where the engine holds everything on the GPU, and a tensor-parallel degree
+// the model's heads do not divide into: one line naming the option and the limit, exit 2, from every command that
+// takes the option.
+TEST(BadInputs, BatchAndServingInputsAreRefusedByEveryCommandThatTakesThem) {
+  // Each command with what it needs besides the scenario (its own required options).
+  struct Command {
+    std::string name;
+    std::vector<std::string> words;  // the command and its own required options
+  };
+  const std::vector<Command> scenario_commands = {
+      {"prediction", {}},
+      {"compare", {"compare"}},
+      {"scale", {"scale"}},
+      {"cost", {"cost", "--price-usd", "1000", "--api-price-per-mtok", "1"}},
+      {"check", {"check", "--claimed-tok-s", "50"}},
+  };
+  struct Bad {
+    std::vector<std::string> scenario;  // hardware, model and the bad option
+    std::string error;
+  };
+  const std::vector<Bad> bad = {
+      {{"--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--batch", "0"}, "--batch: 0 is out of range (expected 1 to 4096"},
+      {{"--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--batch", "257"},
+       "--batch: 257 sequences is above llama.cpp's limit of 256"},
+      {{"--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--backend", "ollama", "--batch", "300"},
+       "--batch: 300 sequences is above ollama's limit of 256"},
+      {{"--hw", "h100-sxm", "--model", "llama-3.1-8b", "--backend", "vllm", "--batch", "5000"},
+       "--batch: 5000 is out of range (expected 1 to 4096"},
+      {{"--hw", "rtx-4090", "--model", "llama-3.1-8b", "--backend", "vllm", "--context", "128k"},
+       "--context: 131,072 tokens leave no room for one sequence's KV cache"},
+      {{"--hw", "h100-sxm:3", "--model", "llama-3.1-8b", "--backend", "vllm"},
+       "--hw h100-sxm:3: vLLM splits a model over GPUs by tensor parallelism, and llama-3.1-8b's 32 attention heads "
+       "do not divide over 3 GPUs; use 2, 4, 8 GPUs"},
+  };
+  int checked = 0;
+  for (const Command& command : scenario_commands) {
+    for (const Bad& b : bad) {
+      std::vector<std::string> arguments = command.words;
+      arguments.insert(arguments.end(), b.scenario.begin(), b.scenario.end());
+      const fs::path out = scratch() / ("serving-" + std::to_string(checked++) + ".out");
+      arguments.insert(arguments.end(), {"-o", out.string()});
+      expect_clean_failure(arguments, b.error, 2, out, command.name + " " + b.scenario.back());
+    }
+  }
+  // The commands with options of their own for the batch: fit (a listing of models), scale's sweep, sweep, recommend.
+  const fs::path out = scratch() / "serving-own.out";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> own = {
+      {{"fit", "--hw", "rtx-4090", "--batch", "0"}, "--batch: 0 is out of range (expected 1 to 4096"},
+      {{"fit", "--hw", "rtx-4090", "--batch", "257"}, "--batch: 257 sequences is above llama.cpp's limit of 256"},
+      {{"scale", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--batch-sweep", "--max-batch", "0"},
+       "--max-batch: 0 is out of range (1 to 4096)"},
+      {{"scale", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--batch-sweep", "--max-batch", "300"},
+       "--max-batch: 300 sequences is above llama.cpp's limit of 256"},
+      {{"scale", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--batch-sweep", "--prompt-ratio", "-1"},
+       "--prompt-ratio: -1 is out of range (0 to 10000)"},
+      {{"scale", "--hw", "rtx-4090", "--model", "llama-3.1-8b-q4_k_m", "--prompt-ratio", "2"},
+       "--prompt-ratio: not used without --batch-sweep"},
+      {{"sweep", "--batch", "0"}, "batch: 0 is out of range (1 to 4096 sequences)"},
+      {{"sweep", "--backend", "llama.cpp", "--batch", "300"}, "--batch: 300 sequences is above llama.cpp's limit of 256"},
+      {{"recommend", "--budget", "5000", "--model-size", "8b", "--users", "0"}, "--users: 0 is out of range (1 to 4096)"},
+      {{"recommend", "--budget", "5000", "--model-size", "8b", "--users", "5000"},
+       "--users: 5000 is out of range (1 to 4096)"},
+      {{"recommend", "--budget", "5000", "--model-size", "8b", "--prompt-ratio", "-2"},
+       "--prompt-ratio: -2 is out of range (0 to 10000)"},
+  };
+  for (const auto& [words, error] : own) {
+    std::vector<std::string> arguments = words;
+    arguments.insert(arguments.end(), {"-o", out.string()});
+    expect_clean_failure(arguments, error, 2, out, words[0] + " " + words[words.size() - 2] + " " + words.back());
+  }
+}
+
+// fit lists models: one that vLLM cannot split over the GPUs (or whose KV cache does not fit at the context) is
+// skipped and counted, not the end of the listing; when no model can, the refusal is the answer (exit 2).
+TEST(BadInputs, FitSkipsTheModelsAnEngineCannotRunAndRefusesWhenNoneCan) {
+  const CliRun some = run_cli({"fit", "--hw", "rtx-4090", "--backend", "vllm", "--context", "128k"});
+  EXPECT_EQ(some.exit_code, 0) << some.err;
+  EXPECT_NE(some.out.find("skipped (context limit below the request, or what the engine cannot run here)"),
+            std::string::npos)
+      << some.out.substr(0, 2000);
+  const fs::path out = scratch() / "fit-none.out";
+  expect_clean_failure({"fit", "--hw", "h100-sxm:7", "--backend", "vllm", "-o", out.string()},
+                       "do not divide over 7 GPUs", 2, out, "fit over 7 GPUs");
+}
+
 TEST(BadInputs, UnwritableOutputPath) {
   const fs::path out = scratch() / "missing-folder" / "card.txt";
   expect_clean_failure({"--hw", "m2-max", "--model", "qwen3-coder-q4", "-o", out.string()},

@@ -26,6 +26,11 @@ ResolvedQuery resolve(const std::string& hardware, const std::string& model, int
   return resolve_query(cat(), q, shipped_efficiency_profile());
 }
 
+Scenario at_batch(Scenario s, int batch) {
+  s.batch = batch;
+  return s;
+}
+
 double aggregate_at(Scenario s, const EfficiencyConstants& k, int batch) {
   s.batch = batch;
   return predict(s, k).aggregate_decode_tok_s;
@@ -120,6 +125,35 @@ TEST(BatchedDecode, AMoeBatchReadsTheUnionOfItsExperts) {
               1e-6 * weights_per_step);
   EXPECT_LT(weights_per_step, 32 * w.per_token);
   EXPECT_GT(p32.aggregate_decode_tok_s, p1.decode_tok_s);
+}
+
+TEST(BatchedDecode, IdenticalTokensRouteLikeOneToken) {
+  // llama-batched-bench decodes the same token in every sequence: the batch reads one token's k experts per
+  // layer, not the union of B tokens' (a run condition: real serving routes each sequence its own way).
+  ResolvedQuery r = resolve("dgx-spark", "gpt-oss-120b-mxfp4_moe", 32);
+  r.scenario.context_tokens = 1024;
+  const EfficiencyConstants& k = r.efficiency->constants;
+  Scenario bench = r.scenario;
+  bench.identical_batch_tokens = true;
+  const ModelSpec& m = *r.scenario.model;
+  EXPECT_DOUBLE_EQ(step_distinct_experts(bench), m.moe.experts_per_token);
+  EXPECT_DOUBLE_EQ(step_distinct_experts(r.scenario), expected_distinct_experts(m, 32));
+  const Prediction served = predict(r.scenario, k);
+  const Prediction benched = predict(bench, k);
+  const WeightBytes w = weight_bytes(m, *r.scenario.quant);
+  const double routed_step = w.routed_experts * (expected_distinct_experts(m, 32) - m.moe.experts_per_token) /
+                             m.moe.experts;
+  // The step reads fewer expert bytes by exactly the experts the other tokens would have added.
+  EXPECT_NEAR(32 * (served.bytes_per_token - benched.bytes_per_token), routed_step, 1e-6 * routed_step);
+  EXPECT_GT(benched.aggregate_decode_tok_s, served.aggregate_decode_tok_s);
+  // A dense model and one sequence do not care.
+  Scenario one = bench;
+  one.batch = 1;
+  EXPECT_DOUBLE_EQ(predict(one, k).decode_tok_s, predict(at_batch(r.scenario, 1), k).decode_tok_s);
+  ResolvedQuery dense = resolve("dgx-spark", "llama-3.1-8b-q4_k_m", 32);
+  Scenario dense_bench = dense.scenario;
+  dense_bench.identical_batch_tokens = true;
+  EXPECT_DOUBLE_EQ(predict(dense_bench, k).decode_tok_s, predict(dense.scenario, k).decode_tok_s);
 }
 
 TEST(Serving, ClosedLoopCountsEveryRequestsPrefillAndTheSchedulersQueue) {

@@ -267,8 +267,11 @@ TEST_F(CliPlan, ScaleJsonContextAndBatchSweep) {
   const json& sweep = doc["batch_sweep"];
   ASSERT_TRUE(sweep.is_array());
   ASSERT_GE(sweep.size(), 2u);
+  // A closed loop of users: the aggregate pays every request's prefill, each user the others' (serve_users).
   for (const json& p : sweep)
-    EXPECT_NEAR(p["aggregate_tok_s"].get<double>(), p["batch"].get<int>() * p["per_sequence_tok_s"].get<double>(), 1e-9);
+    EXPECT_LT(p["aggregate_tok_s"].get<double>(), p["batch"].get<int>() * p["per_sequence_tok_s"].get<double>());
+  EXPECT_EQ(doc["prompt_tokens_per_output_token"], 3);
+  EXPECT_NEAR(doc["output_tokens_per_request"].get<double>(), 512.0 / 3, 1e-9);
   // The sweep runs past the compute-bound point (more users still add aggregate speed) and stops at the first
   // batch whose KV caches no longer fit (a 12 GB card at 1,024 tokens: well below the default --max-batch 256),
   // which lies past the largest batch that fits and within one doubling of it.
@@ -401,6 +404,50 @@ TEST_F(CliPlan, CostWhenItDoesNotFitOrHasNoPrice) {
   EXPECT_EQ(no_api.status, 2);
   EXPECT_NE(no_api.err.find("--api-price-per-mtok"), std::string::npos) << no_api.err;
   EXPECT_EQ(run({"cost", "--hw", "rtx-4090", "--model", "tinyllama-1.1b", "--api-price-per-mtok", "0.05"}).status, 0);
+}
+
+// ------------------------------------------------------------------------------ concurrent users, one loop
+
+// recommend --users N, cost --batch N and scale --batch-sweep's row at N are one closed loop of N users
+// (serve_users): the same per-user and aggregate speed, across engines, models and N.
+TEST_F(CliPlan, RecommendCostAndTheBatchSweepServeUsersAlike) {
+  std::set<std::string> engines;
+  int compared = 0;
+  for (const std::string model : {"gpt-oss-20b", "llama-3.1-8b-q4"}) {
+    for (const int users : {1, 4, 32}) {
+      const json rows = run_json({"recommend", "--budget", "100000", "--users", std::to_string(users), "--model", model,
+                                  "--top", "1000"});
+      std::map<std::string, int> seen;  // two machines per engine
+      int here = 0;
+      for (const json& row : rows) {
+        if (!row["fits"].get<bool>() || row["per_user_decode_tok_s"].is_null()) continue;
+        const std::string engine = row["backend"];
+        if (++seen[engine] > 2) continue;
+        engines.insert(engine);
+        const std::string label = row["label"];
+        const json sweep = run_json({"scale", "--hw", label, "--model", model, "--backend", engine, "--batch-sweep",
+                                     "--max-batch", std::to_string(users)});
+        EXPECT_EQ(sweep["quant"], row["quant"]) << label;
+        const json& last = sweep["batch_sweep"].back();
+        ASSERT_EQ(last["batch"], users) << label;
+        const double per_user = row["per_user_decode_tok_s"].get<double>();
+        const double aggregate = row["aggregate_decode_tok_s"].get<double>();
+        EXPECT_NEAR(last["per_sequence_tok_s"].get<double>(), per_user, 1e-9 * per_user) << label << " " << users;
+        EXPECT_NEAR(last["aggregate_tok_s"].get<double>(), aggregate, 1e-9 * aggregate) << label << " " << users;
+        const json cost = run_json({"cost", "--hw", label, "--model", model, "--backend", engine, "--batch",
+                                    std::to_string(users), "--price-usd", "1000", "--api-price-per-mtok", "1"});
+        EXPECT_NEAR(cost["output_tok_s"].get<double>(), aggregate, 1e-9 * aggregate) << label << " " << users;
+        // The cost follows from that rate: $1,000 over its tokens of 3 years at 25 %.
+        EXPECT_NEAR(cost["hardware_usd_per_mtok"].get<double>(), 1000 / (aggregate * 0.25 * 3 * 31557600 / 1e6),
+                    1e-9 * cost["hardware_usd_per_mtok"].get<double>());
+        ++compared;
+        if (++here >= 4) break;
+      }
+    }
+  }
+  EXPECT_GE(compared, 12);
+  EXPECT_TRUE(engines.contains("vllm")) << compared;
+  EXPECT_TRUE(engines.contains("llama.cpp")) << compared;
 }
 
 // ---------------------------------------------------------------------------------------- recommend

@@ -368,7 +368,15 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhereItStopsFitting) {
   const std::vector<BatchPoint> points = batch_sweep(r.scenario, k, 256);
   ASSERT_GE(points.size(), 2u);
   for (std::size_t i = 0; i < points.size(); ++i) {
-    EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
+    // Each row is the users' closed loop (serve_users), the formula recommend --users and cost use: the aggregate
+    // pays every request's prefill, each user the others' (so never above batch x each user's rate).
+    Scenario at = r.scenario;
+    at.batch = points[i].batch;
+    const ServingLoad load = serve_users(at, k);
+    EXPECT_DOUBLE_EQ(points[i].per_sequence_tok_s, load.per_user_tok_s);
+    EXPECT_DOUBLE_EQ(points[i].aggregate_tok_s, load.aggregate_tok_s);
+    EXPECT_DOUBLE_EQ(points[i].ttft_s, load.ttft_s);
+    EXPECT_LT(points[i].aggregate_tok_s, points[i].batch * points[i].per_sequence_tok_s);
     if (i + 1 < points.size()) { EXPECT_TRUE(points[i].fits); }  // only the last row may not fit
     if (i > 0 && points[i].fits) {
       EXPECT_GT(points[i].aggregate_tok_s, points[i - 1].aggregate_tok_s);
@@ -383,8 +391,11 @@ TEST(PlanScale, BatchSweepAggregatesAndStopsWhereItStopsFitting) {
   const int largest = largest_batch_that_fits(r.scenario, k);
   EXPECT_GE(largest, points[points.size() - 2].batch);
   EXPECT_LT(largest, points.back().batch);
-  // Batch 1 of the sweep is the plain prediction.
-  EXPECT_DOUBLE_EQ(points.front().per_sequence_tok_s, predict(r.scenario, k).decode_tok_s);
+  // Batch 1 of the sweep is one user decoding: the plain prediction, but at the mean depth of the request's
+  // generation (prompt + a sixth of it at the default 3:1 ratio) rather than right after the prompt.
+  const double plain = predict(r.scenario, k).decode_tok_s;
+  EXPECT_LE(points.front().per_sequence_tok_s, plain);
+  EXPECT_NEAR(points.front().per_sequence_tok_s, plain, 0.02 * plain);
 }
 
 TEST(PlanScale, ContextPointsAreTheOneSpeedDefinition) {
@@ -597,8 +608,7 @@ TEST(PlanCost, DollarsPerMillionTokensByHand) {
   in.price_usd = 1599;  // rtx-4090
   in.power_w = 450;
   in.idle_w = 0;
-  in.decode_tok_s = 100;
-  in.prefill_tok_s = 0;  // prompt time not counted
+  in.output_tok_s = 100;  // the closed loop's generated tokens per second, prompts included
   in.prompt_tokens_per_output_token = 3;
   in.years = 3;
   in.utilization = 0.25;
@@ -630,8 +640,7 @@ TEST(PlanCost, IdlePowerPromptTimeAndRentalByHand) {
   in.price_usd = 3000;
   in.power_w = 300;
   in.idle_w = 30;
-  in.decode_tok_s = 50;
-  in.prefill_tok_s = 600;  // 3 prompt tokens per generated token: 1/50 + 3/600 = 0.025 s each, 40 tok/s
+  in.output_tok_s = 40;  // 3 prompt tokens per generated token: 1/50 + 3/600 = 0.025 s each (serve_closed_loop)
   in.prompt_tokens_per_output_token = 3;
   in.utilization = 0.5;
   in.power_price_usd_per_kwh = 0.2;
@@ -660,7 +669,7 @@ TEST(PlanCost, NoBreakEvenWhenPowerAloneCostsMore) {
   CostInputs in;
   in.price_usd = 1599;
   in.power_w = 450;
-  in.decode_tok_s = 100;
+  in.output_tok_s = 100;
   in.prompt_tokens_per_output_token = 0;
   in.api_output_usd_per_mtok = 0.30;  // below the $0.375/Mtok of power
   const CostEstimate e = estimate_cost(in);
@@ -678,7 +687,7 @@ TEST(PlanCost, OutOfRangeInputsAreInputErrors) {
   CostInputs in;
   in.price_usd = 1000;
   in.power_w = 100;
-  in.decode_tok_s = 50;
+  in.output_tok_s = 50;
   in.utilization = 0;
   expect_field_error([&] { (void)estimate_cost(in); }, "utilization");
   in.utilization = 1.5;
@@ -710,7 +719,7 @@ TEST(PlanCost, EveryModelIsPricedFromItsOwnApiPriceOrRefused) {
   int refused = 0;
   for (const ModelSpec& model : cat().models()) {
     const ResolvedQuery r = resolve("h100-sxm", model.id);
-    const Prediction p = predict(r.scenario, r.efficiency->constants);
+    const ServingLoad p = serve_users(r.scenario, r.efficiency->constants);
     CostGiven given;
     given.price_usd = 30000;  // h100-sxm has no catalogue price
     if (model.api_input_usd_per_mtok > 0 || model.api_output_usd_per_mtok > 0) {
@@ -740,7 +749,7 @@ TEST(PlanCost, EveryMachineHasItsIdlePowerAndRentalFromASource) {
   int rented = 0;
   for (const HardwareSpec& hw : cat().hardware()) {
     const ResolvedQuery r = resolve(hw.id, "qwen3-0.6b");
-    const Prediction p = predict(r.scenario, r.efficiency->constants);
+    const ServingLoad p = serve_users(r.scenario, r.efficiency->constants);
     CostGiven given;
     given.price_usd = 1000;
     given.api_usd_per_mtok = 0.1;
@@ -772,7 +781,7 @@ TEST(PlanCost, EveryMachineHasItsIdlePowerAndRentalFromASource) {
 // capacity other than the default is priced at its own price, or refused when it has none.
 TEST(PlanCost, PricesSayWhatTheyCover) {
   const ResolvedQuery two = resolve("rtx-3090:2", "llama-3.1-8b-q4");
-  const Prediction p = predict(two.scenario, two.efficiency->constants);
+  const ServingLoad p = serve_users(two.scenario, two.efficiency->constants);
   const CostSetup setup = cost_setup(two.scenario, p, CostInputs{}, CostGiven{});
   EXPECT_DOUBLE_EQ(setup.inputs.price_usd, 2 * 1499);
   EXPECT_NE(setup.price_source.find("cards only"), std::string::npos) << setup.price_source;
@@ -783,7 +792,7 @@ TEST(PlanCost, PricesSayWhatTheyCover) {
   const ResolvedQuery big = resolve_query(cat(), q, prof());
   const HardwareSpec& mac = *big.scenario.hardware;
   const double price_128 = device_price_usd(mac, 128);
-  const Prediction pb = predict(big.scenario, big.efficiency->constants);
+  const ServingLoad pb = serve_users(big.scenario, big.efficiency->constants);
   if (price_128 > 0) {
     EXPECT_DOUBLE_EQ(cost_setup(big.scenario, pb, CostInputs{}, CostGiven{}).inputs.price_usd, price_128);
   } else {

@@ -809,9 +809,11 @@ TEST(BatchedFields, AreReadPerTestCheckedAndRoundTripThroughTheWriter) {
       R"( "mean_tpot_ms": 19.1, "median_tpot_ms": 18.7, "p99_tpot_ms": 30.2, "requests_per_s": 3.1,)"
       R"( "success_rate": 0.98, "shared_prompt": false},)"
       R"( {"hardware": "rtx-4090", "model": "llama-3.1-8b-q4_k_m", "backend": "llama.cpp", "n_gen": 128,)"
-      R"( "decode_tok_s": 150}])";
+      R"( "decode_tok_s": 150},)"
+      R"( {"hardware": "rtx-4090", "model": "llama-3.1-8b-q4_k_m", "backend": "llama.cpp", "n_gen": 128,)"
+      R"( "decode_tok_s": 900, "batch": 8, "identical_tokens": true}])";
   const RunSet set = parse_runs(text, "b.json", cat(), {});
-  ASSERT_EQ(set.runs.size(), 3u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  ASSERT_EQ(set.runs.size(), 4u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
   const MeasuredRun& prefill = set.runs[0];
   const MeasuredRun& decode = set.runs[1];
   EXPECT_EQ(prefill.test, RunTest::prefill);
@@ -834,15 +836,20 @@ TEST(BatchedFields, AreReadPerTestCheckedAndRoundTripThroughTheWriter) {
   EXPECT_EQ(single.batch, 1);
   EXPECT_FALSE(single.ttft_ms.stated());
   EXPECT_DOUBLE_EQ(single.success_rate, 1);
+  EXPECT_FALSE(single.identical_tokens);
+  // A batch of identical tokens: llama-batched-bench's run condition.
+  EXPECT_EQ(set.runs[3].batch, 8);
+  EXPECT_TRUE(set.runs[3].identical_tokens);
 
   const std::string written = runs_to_json_text(set.runs);
   const RunSet again = parse_runs(written, "again.json", cat(), {});
-  ASSERT_EQ(again.runs.size(), 3u) << written;
-  for (std::size_t i = 0; i < 3; ++i) {
+  ASSERT_EQ(again.runs.size(), 4u) << written;
+  for (std::size_t i = 0; i < 4; ++i) {
     const MeasuredRun& a = again.runs[i];
     const MeasuredRun& b = set.runs[i];
     EXPECT_EQ(a.batch, b.batch);
     EXPECT_EQ(a.rate_includes_prefill, b.rate_includes_prefill);
+    EXPECT_EQ(a.identical_tokens, b.identical_tokens);
     EXPECT_DOUBLE_EQ(a.per_user_decode_tok_s, b.per_user_decode_tok_s);
     EXPECT_DOUBLE_EQ(a.ttft_ms.mean, b.ttft_ms.mean);
     EXPECT_DOUBLE_EQ(a.ttft_ms.p99, b.ttft_ms.p99);
@@ -862,6 +869,7 @@ TEST(BatchedFields, BadValuesAreRefusedNamingTheField) {
       {R"(, "batch": 1e9)", "batch: must be a whole number"},
       {R"(, "batch": "8")", "batch: must be a number"},
       {R"(, "shared_prompt": 1)", "shared_prompt: must be true or false"},
+      {R"(, "identical_tokens": "yes")", "identical_tokens: must be true or false"},
       {R"(, "per_user_decode_tok_s": 0)", "per_user_decode_tok_s: must be above 0"},
       {R"(, "per_user_decode_tok_s": 1e300)", "per_user_decode_tok_s: a decode rate must be from"},
       {R"(, "mean_ttft_ms": -3)", "mean_ttft_ms: must be above 0"},
@@ -918,6 +926,8 @@ TEST(BatchedBench, ReadmeTableGivesAPrefillAndADecodePerRow) {
   EXPECT_EQ(decode.n_depth, 128);  // each sequence decodes after its own prompt
   EXPECT_DOUBLE_EQ(decode.tok_s, 139.43);
   EXPECT_FALSE(decode.shared_prompt);
+  EXPECT_TRUE(decode.identical_tokens);  // batched-bench decodes token 0 in every sequence
+  EXPECT_FALSE(set.runs[1].identical_tokens) << "batch 1: one sequence, nothing shared";
   EXPECT_FALSE(decode.rate_includes_prefill);
   EXPECT_EQ(decode.hardware_id, "m2-ultra");
   EXPECT_EQ(decode.model_id, "llama-2-7b");
@@ -1016,6 +1026,7 @@ TEST(BatchedBench, SharedPromptAndSeparateDecodeAreReadFromTheSettings) {
   // -tgs: the 4 sequences decoded one after another, each step one token: batch 1.
   EXPECT_EQ(set.runs[2].batch, 4);
   EXPECT_EQ(set.runs[3].batch, 1);
+  EXPECT_FALSE(set.runs[3].identical_tokens);
   EXPECT_FALSE(*set.runs[3].flash_attn);
   EXPECT_NE(set.runs[3].note.str().find("one after another"), std::string::npos);
 }

@@ -331,7 +331,8 @@ double serving_prefill_seconds(const RunCase& c, const EfficiencyConstants& k) {
   return std::max(1, run.batch) * t / static_cast<double>(run.n_gen);
 }
 
-Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
+/// `serving`: the prefill constants a serving rate's prefill part is computed with (the prior's when null).
+Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const EfficiencyConstants* serving = nullptr) {
   Probe p;
   const Scenario s = c.scenario();
   const MemoryFit fit = c.placement();
@@ -341,7 +342,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior) {
     const double depth = run.mean_depth_tokens();
     // A serving rate (output tokens over the whole benchmark) includes each request's prefill: at the prior's
     // prefill constants, a fixed part of the time here (the decode fit does not move it).
-    const double prefill_part = serving_prefill_seconds(c, prior);
+    const double prefill_part = serving_prefill_seconds(c, serving != nullptr ? *serving : prior);
     auto time = [&](const EfficiencyConstants& k) { return decode_seconds_per_token(s, fit, k, depth) + prefill_part; };
     p.offset = time(zero);
     auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
@@ -535,7 +536,9 @@ std::string configuration_key(const RunCase& c) {
   return key.str();
 }
 
-Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before) {
+/// `serving`: the profile whose prefill constants price a serving rate's prefill part (the prior's when null).
+Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usable, const EfficiencyProfile& before,
+                const EfficiencyProfile* serving = nullptr) {
   if (cases.size() > std::numeric_limits<std::uint32_t>::max())
     throw InputError("calibrate: " + std::to_string(cases.size()) + " runs; at most 2^32 can be fitted at once");
   Data d;
@@ -593,7 +596,10 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     row.fold = f.first->second;
     row.t = c.measured_seconds();
     row.weight = 1.0 / repeats[configuration_key(c)];
-    const Probe p = probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class));
+    const Probe p =
+        probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class),
+                   serving != nullptr ? &serving->lookup_era(run.backend, run.api, c.hardware_class, run.era).constants
+                                      : nullptr);
     row.offset = p.offset;
     const int test = test_index(run.test);
     for (int j = 0; j < param_count(test); ++j) {
@@ -1675,6 +1681,7 @@ Scenario RunCase::scenario() const noexcept {
   // is taken as off.
   s.flash_attention = run->flash_attn.value_or(false);
   s.cpu_threads = run->n_threads;
+  s.identical_batch_tokens = run->identical_tokens;
   return s;
 }
 
@@ -2333,9 +2340,22 @@ CalibrationReport calibrate(const std::vector<RunCase>& cases, const EfficiencyP
                      std::string(to_string(unit)) + " out leaves nothing to fit; use " + field("cross_validation_unit") + " model or source");
   report.cross_validation_unit = std::string(to_string(unit));
   Workspace ws;
-  const Hierarchy h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
+  Hierarchy h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
   require_something_fitted(data, h);
   report.profile = build_profile(data, h, before, options);
+  // A serving rate pays each request's prefill (serving_prefill_seconds), a fixed part of the decode fit: priced
+  // with the fitted prefill constants, as every prediction prices it, not the literature's (vLLM on 4x MI100
+  // prefills at a tenth of the tensor peak, not the prior's 45 %). The prefill fit does not depend on the decode
+  // runs, so one refit with the fitted profile settles it.
+  const bool serving_runs = std::any_of(cases.begin(), cases.end(), [&](const RunCase& c) {
+    return usable[static_cast<std::size_t>(&c - cases.data())] && c.run->rate_includes_prefill;
+  });
+  if (serving_runs) {
+    const EfficiencyProfile fitted = report.profile;
+    data = build_data(cases, usable, before, &fitted);
+    h = fit_hierarchy(data, std::vector<char>(data.folds.size(), 1), before, options, ws);
+    report.profile = build_profile(data, h, before, options);
+  }
   report.decode_runs = static_cast<int>(data.rows[0].size());
   report.prefill_runs = static_cast<int>(data.rows[1].size());
   report.hardware_count = static_cast<int>(data.hardware.size());

@@ -38,16 +38,12 @@ void check_cost_inputs(const CostInputs& in) {
 
 CostEstimate estimate_cost(const CostInputs& in) {
   check_cost_inputs(in);
-  if (!finite_in(in.decode_tok_s, 1e-9, 1e12))
-    throw InputError(fmt::format("decode speed {} tok/s is not usable for a cost", in.decode_tok_s));
-  if (!finite_in(in.prefill_tok_s, 0, 1e15))
-    throw InputError(fmt::format("prefill speed {} tok/s is not usable for a cost", in.prefill_tok_s));
+  if (!finite_in(in.output_tok_s, 1e-9, 1e12))
+    throw InputError(fmt::format("generation speed {} tok/s is not usable for a cost", in.output_tok_s));
 
   CostEstimate e;
-  // Each generated token comes with its prompt tokens: the machine spends 1/decode + ratio/prefill seconds on it.
-  const double seconds_per_output = 1 / in.decode_tok_s +
-                                    (in.prefill_tok_s > 0 ? in.prompt_tokens_per_output_token / in.prefill_tok_s : 0.0);
-  e.output_tok_s = 1 / seconds_per_output;
+  // Each generated token comes with its prompt tokens: the closed loop's rate counts the prefill time already.
+  e.output_tok_s = in.output_tok_s;
   const double lifetime_mtok = e.output_tok_s * in.utilization * in.years * kSecondsPerYear / 1e6;
   e.tokens_per_month = e.output_tok_s * in.utilization * kSecondsPerMonth;
   const double mtok_per_month = e.tokens_per_month / 1e6;
@@ -75,7 +71,7 @@ CostEstimate estimate_cost(const CostInputs& in) {
   return e;
 }
 
-CostSetup cost_setup(const Scenario& s, const Prediction& p, const CostInputs& base, const CostGiven& given) {
+CostSetup cost_setup(const Scenario& s, const ServingLoad& serving, const CostInputs& base, const CostGiven& given) {
   const HardwareSpec& hw = *s.hardware;
   const ModelSpec& model = *s.model;
   const int count = std::max(1, s.device_count);
@@ -159,8 +155,7 @@ CostSetup cost_setup(const Scenario& s, const Prediction& p, const CostInputs& b
                                    field("rent_usd_per_hour"));
   }
 
-  in.decode_tok_s = p.aggregate_decode_tok_s;
-  in.prefill_tok_s = p.prefill_tok_s;
+  in.output_tok_s = serving.in_range ? serving.aggregate_tok_s : 0.0;
   return out;
 }
 

@@ -78,6 +78,8 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
   result.quality_tolerance_pct = options.quality_tolerance_pct;
   result.max_ppl_increase_pct = options.max_ppl_increase_pct;
   result.margin = parse_fit_margin(options.base.fit_margin);
+  std::string first_refusal;  // the first model's refusal, the error when no model resolves at all
+  int resolved_models = 0;
   for (const ModelSpec& model : catalog.models()) {
     if (!options.model_ids.empty() &&
         std::find(options.model_ids.begin(), options.model_ids.end(), model.id) == options.model_ids.end())
@@ -89,11 +91,24 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
     }
     ModelFit fit;
     fit.model = &model;
+    std::string refusal;
     for (const QuantSpec& quant : catalog.quants()) {
       if (!quant_applies(catalog, model, quant, *choice.hardware, backend)) continue;
       Query query = options.base;
       query.model = model.id + "-" + quant.id;
-      const ResolvedQuery resolved = resolve_query(catalog, query, profile);
+      // What this model cannot do here (vLLM's tensor parallelism over heads that do not divide; a context that
+      // leaves no KV room) skips the model with the reason; the same refusal for every model is the error.
+      ResolvedQuery resolved;
+      try {
+        resolved = resolve_query(catalog, query, profile);
+      } catch (const InputError& error) {
+        // Only what depends on the model: its heads over the GPUs, its KV cache at the context. A bad option is
+        // bad for every model.
+        if (error.field() != "hardware" && error.field() != "context_tokens") throw;
+        if (first_refusal.empty()) first_refusal = error.message();
+        refusal = model.id + ": " + error.message();
+        continue;
+      }
       QuantCandidate candidate;
       candidate.quant = resolved.scenario.quant;
       candidate.backend = resolved.scenario.backend;
@@ -105,10 +120,15 @@ FitSearchResult fit_search(const Catalog& catalog, const FitSearchOptions& optio
       fit.context_tokens = resolved.scenario.context_tokens;
       fit.candidates.push_back(candidate);
     }
-    if (fit.candidates.empty()) continue;
+    if (fit.candidates.empty()) {
+      if (!refusal.empty()) result.skipped.push_back(refusal);
+      continue;
+    }
+    ++resolved_models;
     fit.best = choose_best_quant(fit.candidates, options.quality_tolerance_pct);
     (fit.best ? result.models : result.rejected).push_back(std::move(fit));
   }
+  if (resolved_models == 0 && !first_refusal.empty()) throw InputError(first_refusal);
   return result;
 }
 

@@ -210,6 +210,11 @@ double expected_distinct_experts(const ModelSpec& m, int batch) noexcept {
   return experts * (1.0 - (batch <= 1 ? miss : std::pow(miss, batch)));  // pow(x, 1) == x: skip the call
 }
 
+double step_distinct_experts(const Scenario& s) noexcept {
+  if (s.model == nullptr) return 0.0;
+  return expected_distinct_experts(*s.model, s.identical_batch_tokens ? 1 : std::max(1, s.batch));
+}
+
 KvCacheType kv_cache_type_or_throw(std::string_view text) {
   if (const auto type = parse_kv_cache_type(text)) return *type;
   throw InputError(field("kv_type") + ": unknown cache type '" + std::string(text.substr(0, 40)) +
@@ -604,7 +609,8 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const WeightBytes& w = terms.weights;
 
   // Weights one decode step reads: a batch touches more distinct experts than one token.
-  const double touched = m.is_moe() ? expected_distinct_experts(m, batch) / m.moe.experts : 1.0;
+  const double experts_touched = step_distinct_experts(s);
+  const double touched = m.is_moe() ? experts_touched / m.moe.experts : 1.0;
   const double routed_read = m.is_moe() ? w.routed_experts * touched : 0.0;
   const double weights_read = w.per_token - w.active_routed + routed_read;
   const double kv_read = batch * kv_read_bytes(terms, s.kv_type, depth);
@@ -649,7 +655,6 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 
   const int moe_layers = m.moe_layers();
-  const double experts_touched = expected_distinct_experts(m, batch);
   // A layer split hands activations from device to device; tensor parallelism runs two all-reduces per layer
   // (Megatron-LM), latency-bound at decode's few rows.
   const int hops = (splits_by_tensor(s.backend) ? 0 : devices - 1) + (fit.offload != OffloadKind::none ? 1 : 0);
@@ -804,9 +809,15 @@ Prediction predict(const Scenario& s, const EfficiencyConstants& k, const ModelQ
 }
 
 ServingLoad serve_closed_loop(const Scenario& s, const EfficiencyConstants& k, double gen_tokens) noexcept {
+  if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return ServingLoad{};
+  return serve_closed_loop(s, k, prepare_model_quant(*s.model, *s.quant), gen_tokens);
+}
+
+ServingLoad serve_closed_loop(const Scenario& s, const EfficiencyConstants& k, const ModelQuantTerms& terms,
+                              double gen_tokens) noexcept {
   ServingLoad load;
   if (s.hardware == nullptr || s.model == nullptr || s.quant == nullptr) return load;
-  const ModelQuantTerms terms = prepare_model_quant(*s.model, *s.quant);
+  if (!terms_belong_to(terms, s)) return serve_closed_loop(s, k, gen_tokens);
   load.users = std::max(1, s.batch);
   const int scheduled = scheduled_sequences(s.backend, *s.hardware,
                                             s.memory_gib > 0 ? s.memory_gib : s.hardware->default_memory_gib);
@@ -824,28 +835,42 @@ ServingLoad serve_closed_loop(const Scenario& s, const EfficiencyConstants& k, d
     fit.cpu_layers = 0;
   }
   const double prompt = static_cast<double>(std::max<std::int64_t>(0, s.prompt_tokens));
-  const double gen = std::max(1.0, gen_tokens);
+  const double gen = std::isnan(gen_tokens) ? 1.0 : std::max(1.0, gen_tokens);
+  // Decode steps run at the mean depth of a request's generation; a request ends where its KV cache does.
+  const double context = static_cast<double>(std::max(s.context_tokens, s.prompt_tokens));
+  const double depth = prompt + std::min(gen, std::max(0.0, context - prompt)) / 2.0;
   Prediction breakdown;
-  // Decode steps run at the mean depth of a request's generation.
-  load.step_s = decode_seconds_per_token(batched, terms, fit, k, prompt + gen / 2.0, &breakdown);
+  load.step_s = decode_seconds_per_token(batched, terms, fit, k, depth, &breakdown);
   load.compute_bound = breakdown.compute_bound_decode;
   load.prefill_s = prefill_seconds(batched, terms, fit, k, prompt, 0);
   // One request's cycle: its prefill, then `gen` steps, each slowed by the other requests' prefills, one per
   // request per cycle (continuous batching mixes them into the steps: vLLM's chunked prefill, llama-server's
-  // slots). So N requests take N·t_prefill + G·t_step per cycle.
+  // slots). So N requests take N·t_prefill + G·t_step per cycle; per output token, N·t_prefill/G + t_step.
   const double n = load.batch;
-  const double cycle_s = n * load.prefill_s + gen * load.step_s;
-  load.aggregate_tok_s = n * gen / cycle_s;
-  load.per_user_tok_s = gen / (gen * load.step_s + (n - 1.0) * load.prefill_s);
-  load.requests_per_s = n / cycle_s;
+  const double prefill_per_output = std::isinf(gen) ? 0.0 : load.prefill_s / gen;
+  load.aggregate_tok_s = n / (n * prefill_per_output + load.step_s);
+  load.per_user_tok_s = 1.0 / (load.step_s + (n - 1.0) * prefill_per_output);
+  load.requests_per_s = std::isinf(gen) ? 0.0 : load.aggregate_tok_s / gen;
   // The first token comes out of a step of the running batch after its own prefill; requests beyond the
-  // scheduler's batch wait their turn in its queue (a closed loop: each slot frees once per cycle).
+  // scheduler's batch wait their turn in its queue (a closed loop: each slot frees once per cycle; requests
+  // that never end free none, and the wait is not counted).
   const double queued = load.users - n;
-  load.ttft_s = load.prefill_s + load.step_s + (queued > 0 ? queued / load.requests_per_s : 0.0);
+  load.ttft_s = load.prefill_s + load.step_s +
+                (queued > 0 && load.requests_per_s > 0 ? queued / load.requests_per_s : 0.0);
   for (double v : {load.step_s, load.prefill_s, load.aggregate_tok_s, load.per_user_tok_s, load.ttft_s})
     if (!std::isfinite(v) || v < 0) load.in_range = false;
   if (!load.in_range) load.aggregate_tok_s = load.per_user_tok_s = load.ttft_s = load.requests_per_s = 0;
   return load;
+}
+
+double output_tokens_per_request(const Scenario& s, double prompt_tokens_per_output_token) noexcept {
+  const double prompt = static_cast<double>(std::max<std::int64_t>(1, s.prompt_tokens));
+  if (!(prompt_tokens_per_output_token > 0)) return std::numeric_limits<double>::infinity();
+  return prompt / prompt_tokens_per_output_token;
+}
+
+ServingLoad serve_users(const Scenario& s, const EfficiencyConstants& k, double prompt_tokens_per_output_token) noexcept {
+  return serve_closed_loop(s, k, output_tokens_per_request(s, prompt_tokens_per_output_token));
 }
 
 std::vector<std::int64_t> context_ladder(std::int64_t max_context) {

@@ -75,6 +75,9 @@ void check_options(const RecommendOptions& o) {
   if (!finite_in(o.min_tok_s_per_user, 0, 1e6))
     throw InputError(
         fmt::format("{}: {} is out of range (0 to 1e6 tok/s)", field("min_tok_s_per_user"), o.min_tok_s_per_user));
+  if (!finite_in(o.prompt_tokens_per_output_token, 0, 1e4))
+    throw InputError(fmt::format("{}: {} is out of range (0 to 10000)", field("prompt_tokens_per_output_token"),
+                                 o.prompt_tokens_per_output_token));
   if (o.max_devices_per_box < 1 || o.max_devices_per_box > 16)
     throw InputError(
         fmt::format("{}: {} is out of range (1 to 16)", field("max_devices_per_box"), o.max_devices_per_box));
@@ -156,6 +159,7 @@ Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const Efficie
   rec.resolved = resolve_query(catalog, query, profile);
   rec.label = hardware_label(rec.resolved.scenario);  // id[:count][@GiB], the capacity when not the default
   rec.prediction = predict(rec.resolved.scenario, rec.resolved.efficiency->constants);
+  rec.serving = serve_users(rec.resolved.scenario, rec.resolved.efficiency->constants, o.prompt_tokens_per_output_token);
   rec.memory_gib = capacity.memory_gib;
   rec.devices_price_usd = count * capacity.price_usd;
   const bool gpu = hw.kind == HardwareKind::gpu;
@@ -192,19 +196,22 @@ Ranked evaluate(const Catalog& catalog, const RecommendOptions& o, const Efficie
                                          "(memory_prices_usd): not weighed",
                                          join(unpriced, ", ")));
   }
-  const bool runs = p.in_range && fit.verdict != FitVerdict::does_not_fit;
-  const bool fast_enough = runs && p.decode_tok_s >= o.min_tok_s_per_user;
+  const ServingLoad& load = rec.serving;
+  const bool runs = p.in_range && load.in_range && fit.verdict != FitVerdict::does_not_fit;
+  const bool fast_enough = runs && load.per_user_tok_s >= o.min_tok_s_per_user;
   if (runs) {
     const std::string speed = fmt::format("{}: {:.1f} tok/s each, {:.1f} tok/s aggregate with {}", who,
-                                          p.decode_tok_s, p.aggregate_decode_tok_s, to_string(s.backend));
+                                          load.per_user_tok_s, load.aggregate_tok_s, to_string(s.backend));
     if (fast_enough)
       rec.reasons.push_back(speed + fmt::format(" (at least {:g} tok/s per user)", o.min_tok_s_per_user));
     else
       rec.concerns.push_back(speed + fmt::format(" (below {:g} tok/s per user)", o.min_tok_s_per_user));
-    if (p.thermal_data && p.sustained_decode_tok_s < p.decode_tok_s)
-      (p.sustained_decode_tok_s >= o.min_tok_s_per_user ? rec.reasons : rec.concerns)
-          .push_back(fmt::format("sustained {:.1f} tok/s per user once throttled ({})", p.sustained_decode_tok_s,
+    if (p.thermal_data && hw.sustained_fraction < 1) {
+      const double sustained = load.per_user_tok_s * hw.sustained_fraction;
+      (sustained >= o.min_tok_s_per_user ? rec.reasons : rec.concerns)
+          .push_back(fmt::format("sustained {:.1f} tok/s per user once throttled ({})", sustained,
                                  to_string(hw.form_factor)));
+    }
   }
   if (!gpu) {
     rec.reasons.push_back(fmt::format("{} within the {} budget: the whole computer with {:g} GiB", dollars(rec.price_usd),
@@ -240,8 +247,8 @@ std::vector<Ranked> without_dominated(std::vector<Ranked> ranked, RecommendResul
     for (std::size_t j = 0; j < ranked.size() && !dominated[i]; ++j) {
       const Recommendation& b = ranked[j].rec;
       if (i == j || !b.meets_all || b.price_scope != a.price_scope) continue;
-      const double speed_a = a.prediction.decode_tok_s;
-      const double speed_b = b.prediction.decode_tok_s;
+      const double speed_a = a.serving.per_user_tok_s;
+      const double speed_b = b.serving.per_user_tok_s;
       dominated[i] = speed_b >= speed_a && b.price_usd <= a.price_usd && (speed_b > speed_a || b.price_usd < a.price_usd);
     }
   }
@@ -266,8 +273,8 @@ void rank(std::vector<Ranked>& ranked) {
     if (a.verdict == kVerdictRankDoesNotFit &&
         a.rec.prediction.fit.available_bytes != b.rec.prediction.fit.available_bytes)
       return a.rec.prediction.fit.available_bytes > b.rec.prediction.fit.available_bytes;
-    if (a.rec.prediction.decode_tok_s != b.rec.prediction.decode_tok_s)
-      return a.rec.prediction.decode_tok_s > b.rec.prediction.decode_tok_s;
+    if (a.rec.serving.per_user_tok_s != b.rec.serving.per_user_tok_s)
+      return a.rec.serving.per_user_tok_s > b.rec.serving.per_user_tok_s;
     if (a.rec.price_usd != b.rec.price_usd) return a.rec.price_usd < b.rec.price_usd;
     return a.rec.label < b.rec.label;
   });

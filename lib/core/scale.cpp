@@ -18,26 +18,29 @@ std::vector<int> batch_ladder(int max_batch) {
   return ladder;
 }
 
-std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants, int max_batch) {
+std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants, int max_batch,
+                                    double prompt_tokens_per_output_token) {
   std::vector<BatchPoint> points;
   if (scenario.hardware == nullptr || scenario.model == nullptr || scenario.quant == nullptr) return points;
   require_sequences(scenario.backend, max_batch, "max_batch");
   const ModelQuantTerms terms = prepare_model_quant(*scenario.model, *scenario.quant);
+  const double gen_tokens = output_tokens_per_request(scenario, prompt_tokens_per_output_token);
   bool first_fits = false;
   for (int batch : batch_ladder(max_batch)) {
     Scenario at = scenario;
     at.batch = batch;
-    const Prediction p = predict(at, constants, terms);
+    // The users' closed loop: the one serving formula (recommend --users and cost use it too).
+    const ServingLoad load = serve_closed_loop(at, constants, terms, gen_tokens);
     BatchPoint point;
     point.batch = batch;
-    point.per_sequence_tok_s = p.decode_tok_s;
-    point.aggregate_tok_s = p.aggregate_decode_tok_s;
-    point.ttft_s = p.ttft_s;
-    point.kv_cache_bytes = p.fit.kv_cache_bytes;
-    point.compute_bound = p.compute_bound_decode;
-    point.fits = p.fit.fits;
-    point.verdict = p.fit.verdict;
-    point.total_bytes = p.fit.total_bytes;
+    point.per_sequence_tok_s = load.in_range ? load.per_user_tok_s : 0.0;
+    point.aggregate_tok_s = load.in_range ? load.aggregate_tok_s : 0.0;
+    point.ttft_s = load.in_range ? load.ttft_s : 0.0;
+    point.kv_cache_bytes = load.kv_cache_bytes;
+    point.compute_bound = load.compute_bound;
+    point.fits = load.fits;
+    point.verdict = load.verdict;
+    point.total_bytes = load.total_bytes;
     points.push_back(point);
     if (batch == 1) first_fits = point.fits;
     if (first_fits && !point.fits) break;

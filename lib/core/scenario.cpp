@@ -105,6 +105,29 @@ void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice
   }
 }
 
+/// A context given for an engine that holds everything on the accelerator (vLLM, or --no-offload) must leave room
+/// for one sequence's KV cache beside the weights: vLLM refuses to start otherwise ("max_model_len ... larger than
+/// the maximum number of tokens that can be stored in KV cache"). Weights that do not fit at all stay a verdict
+/// (does not fit), not an error.
+void require_kv_room(const ResolvedQuery& r) {
+  if (r.scenario.allow_offload) return;
+  Scenario one = r.scenario;
+  one.batch = 1;
+  const MemoryFit fit = fit_memory(one, r.efficiency->constants);
+  if (fit.fits || fit.max_context <= 0 || fit.max_context >= one.context_tokens) return;
+  const std::string share =
+      r.scenario.backend == Backend::vllm
+          ? fmt::format(" within vLLM's {} of {:g}", field("gpu_memory_utilization"),
+                        r.scenario.gpu_memory_utilization > 0 ? r.scenario.gpu_memory_utilization
+                                                              : default_memory_utilization(r.scenario.backend))
+          : std::string();
+  throw InputError(fmt::format("{}: {} tokens leave no room for one sequence's KV cache beside the weights on '{}'{} "
+                               "({} holds everything on the accelerator); at most {} tokens fit, safety margin kept",
+                               field("context_tokens"), with_thousands(one.context_tokens),
+                               hardware_label(r.scenario), share, to_string(r.scenario.backend),
+                               with_thousands(fit.max_context)));
+}
+
 /// The device API: named (and driven by the engine), else the engine's default on this chip.
 void choose_api(std::optional<DeviceApi> named_api, const Query& query, ResolvedQuery& r) {
   Scenario& s = r.scenario;
@@ -329,6 +352,7 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   r.model_reading = model_choice.reading;
 
   r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, hardware_class(*hw_choice.hardware));
+  if (query.context_tokens) require_kv_room(r);
   for (const auto& override_note : catalog.overrides())
     r.warnings.push_back("user catalogue replaces shipped " + override_note);
   return r;

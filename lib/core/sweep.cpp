@@ -95,6 +95,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
                        " is out of range (1 to 2,147,483,647 tokens)");
   if (options.batch < 1 || options.batch > 4096)
     throw InputError("sweep: batch: " + std::to_string(options.batch) + " is out of range (1 to 4096 sequences)");
+  require_sequences(options.backend, options.batch, "batch");  // llama.cpp and Ollama: 256 (LLAMA_MAX_SEQ)
 
   SweepPlan plan;
   plan.options = std::move(options);

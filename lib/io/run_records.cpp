@@ -97,7 +97,7 @@ constexpr LatencyKeys kLatencyKeys[] = {{"mean_ttft_ms", "median_ttft_ms", "p99_
                                         {"mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms", &MeasuredRun::tpot_ms}};
 
 constexpr std::string_view kBatchedFieldNames[] = {
-    "batch", "shared_prompt", "rate_includes_prefill", "per_user_decode_tok_s", "mean_ttft_ms", "median_ttft_ms",
+    "batch", "shared_prompt", "identical_tokens", "rate_includes_prefill", "per_user_decode_tok_s", "mean_ttft_ms", "median_ttft_ms",
     "p99_ttft_ms", "mean_tpot_ms", "median_tpot_ms", "p99_tpot_ms", "requests_per_s", "success_rate"};
 
 std::optional<bool> optional_bool(const json& object, const char* key) {
@@ -127,6 +127,7 @@ void read_batched_fields(const json& record, MeasuredRun& run) {
     run.batch = static_cast<int>(*batch);
   }
   run.shared_prompt = optional_bool(record, "shared_prompt").value_or(false);
+  run.identical_tokens = optional_bool(record, "identical_tokens").value_or(false);
   run.rate_includes_prefill = optional_bool(record, "rate_includes_prefill").value_or(false);
   run.per_user_decode_tok_s = positive_or_absent(record, "per_user_decode_tok_s");
   for (const LatencyKeys& keys : kLatencyKeys) {
@@ -142,6 +143,7 @@ void read_batched_fields(const json& record, MeasuredRun& run) {
 void write_batched_fields(const MeasuredRun& run, json& record) {
   if (run.batch != 1) record["batch"] = run.batch;
   if (run.shared_prompt) record["shared_prompt"] = true;
+  if (run.identical_tokens) record["identical_tokens"] = true;
   if (run.rate_includes_prefill) record["rate_includes_prefill"] = true;
   if (run.per_user_decode_tok_s > 0) record["per_user_decode_tok_s"] = run.per_user_decode_tok_s;
   for (const LatencyKeys& keys : kLatencyKeys) {

@@ -188,6 +188,9 @@ void row_runs(const BenchRow& row, const BenchSettings& s, std::size_t index, co
     // -tgs decodes the sequences one after another: each step is one sequence's token.
     d.batch = s.tg_separate ? 1 : static_cast<int>(row.pl);
     d.shared_prompt = shared_prompt && row.pl > 1;
+    // batched-bench decodes token 0 in every sequence at every step (tools/batched-bench/batched-bench.cpp,
+    // common_batch_add(batch, 0, pp + i, { j }, true)): the batch routes like one token (docs/model.md).
+    d.identical_tokens = d.batch > 1;
     d.n_threads = s.n_threads;
     if (s.tg_separate && row.pl > 1)
       d.note = std::to_string(row.pl) + " sequences decoded one after another (-tgs)";

@@ -16,6 +16,12 @@ using namespace report;
 
 json optional_number(const std::optional<double>& value) { return value ? number(*value) : json(nullptr); }
 
+/// The closed loop's decode steps alone, all its sequences together; and its prompt processing.
+double decode_tok_s(const CostReport& r) { return r.serving.step_s > 0 ? r.serving.batch / r.serving.step_s : 0.0; }
+double prefill_tok_s(const CostReport& r) {
+  return r.serving.prefill_s > 0 ? static_cast<double>(r.resolved.scenario.prompt_tokens) / r.serving.prefill_s : 0.0;
+}
+
 json cost_json(const CostReport& r) {
   const Scenario& s = r.resolved.scenario;
   const CostInputs& in = r.setup.inputs;
@@ -23,8 +29,8 @@ json cost_json(const CostReport& r) {
   json doc = scenario_json(s);
   doc["fits"] = r.prediction.fit.fits;
   doc["verdict"] = std::string(to_string(r.prediction.fit.verdict));
-  doc["decode_tok_s"] = number(in.decode_tok_s);
-  doc["prefill_tok_s"] = number(in.prefill_tok_s);
+  doc["decode_tok_s"] = number(decode_tok_s(r));
+  doc["prefill_tok_s"] = number(prefill_tok_s(r));
   doc["price_usd"] = in.price_usd;
   doc["price_source"] = r.setup.price_source;
   doc["power_w"] = in.power_w;
@@ -71,9 +77,9 @@ std::string cost_text(const CostReport& r) {
                        s.model->name, s.quant->name, devices_name(s), format_gb(r.prediction.fit.total_bytes),
                        format_gb(r.prediction.fit.available_bytes), field("memory_gib"), field("hardware"));
   std::string out = fmt::format("{} ({}) on {}: {} tok/s generated{}, {} tok/s prompt\n", s.model->name,
-                                s.quant->name, devices_name(s), format_rate(in.decode_tok_s),
+                                s.quant->name, devices_name(s), format_rate(decode_tok_s(r)),
                                 s.batch > 1 ? fmt::format(" aggregate over {} sequences", s.batch) : "",
-                                format_rate(in.prefill_tok_s));
+                                format_rate(prefill_tok_s(r)));
   if (r.prediction.fit.verdict == FitVerdict::partial_offload)
     out += "  (runs with CPU offload: the speed above is the offloaded speed)\n";
   out += fmt::format("  every generated token comes with {:g} prompt tokens ({}): {} generated tok/s with the prompts\n\n",

@@ -215,7 +215,9 @@ std::string fit_search_text(const FitSearchResult& result, FitSort sort, double 
   out += fmt::format("{}; {} have no quantisation that fits fully{} within the quality floor",
                      fit_count(result, lines.size()), result.rejected.size(),
                      min_decode_tok_s > 0 ? ", decodes fast enough" : "");
-  if (!result.skipped.empty()) out += fmt::format("; {} skipped (context limit below the request)", result.skipped.size());
+  if (!result.skipped.empty())
+    out += fmt::format("; {} skipped (context limit below the request, or what the engine cannot run here)",
+                       result.skipped.size());
   out += ".\nppl +% = perplexity increase of the quantisation over 16-bit weights (quant table); max context = the\n"
          "largest KV cache that still fits with that quantisation.\n";
   return out;

@@ -14,6 +14,9 @@ namespace {
 
 using namespace report;
 
+/// Runs at all, with a serving speed (the users' closed loop).
+bool serves(const Recommendation& r) { return runs(r.prediction) && r.serving.in_range; }
+
 json recommend_row(const RecommendResult& result, const RecommendOptions& o, const Recommendation& r, int rank) {
   const Scenario& s = r.resolved.scenario;
   const Prediction& p = r.prediction;
@@ -32,9 +35,9 @@ json recommend_row(const RecommendResult& result, const RecommendOptions& o, con
   row["meets_all"] = r.meets_all;
   row["fits"] = p.fit.fits;
   row["verdict"] = std::string(to_string(p.fit.verdict));
-  const bool ok = runs(p);
-  row["per_user_decode_tok_s"] = ok ? number(p.decode_tok_s) : json(nullptr);
-  row["aggregate_decode_tok_s"] = ok ? number(p.aggregate_decode_tok_s) : json(nullptr);
+  const bool ok = serves(r);
+  row["per_user_decode_tok_s"] = ok ? number(r.serving.per_user_tok_s) : json(nullptr);
+  row["aggregate_decode_tok_s"] = ok ? number(r.serving.aggregate_tok_s) : json(nullptr);
   row[std::string(kMeasuredRunsField)] = r.resolved.efficiency->fitted_runs;
   row["total_gb"] = number(gb(p.fit.total_bytes));
   row["available_gb"] = number(gb(p.fit.available_bytes));
@@ -59,16 +62,15 @@ json recommend_json(const RecommendResult& result, const RecommendOptions& o) {
 std::string entries_text(const std::vector<Recommendation>& list) {
   double top = 0;
   for (const Recommendation& r : list)
-    if (runs(r.prediction)) top = std::max(top, r.prediction.aggregate_decode_tok_s);
+    if (serves(r)) top = std::max(top, r.serving.aggregate_tok_s);
   std::string out;
   int rank = 0;
   for (const Recommendation& r : list) {
-    const Prediction& p = r.prediction;
     const Scenario& s = r.resolved.scenario;
     out += fmt::format("{}. {}  {}  {}  {}\n", ++rank, r.label, usd(r.price_usd),
                        r.meets_all ? "RECOMMENDED" : "falls short",
-                       runs(p) ? unicode_bar(p.aggregate_decode_tok_s, top, 20) + " " +
-                                     marked_rate(p.aggregate_decode_tok_s, r.resolved.efficiency->fitted_runs) +
+                       serves(r) ? unicode_bar(r.serving.aggregate_tok_s, top, 20) + " " +
+                                     marked_rate(r.serving.aggregate_tok_s, r.resolved.efficiency->fitted_runs) +
                                      " tok/s total"
                                : std::string());
     out += fmt::format("   {} · {:g} GiB · {} {}\n", s.hardware->name, r.memory_gib, to_string(s.backend), s.quant->name);
@@ -134,11 +136,11 @@ svg::BarChart recommend_chart(const RecommendResult& result, const RecommendOpti
                        "graphics cards alone (no computer)"};
   for (const auto* list : {&result.shortlist, &result.cards_only})
     for (const Recommendation& r : *list) {
-      const bool ok = runs(r.prediction);
+      const bool ok = serves(r);
       const int group = r.price_scope == PriceScope::cards_only ? 2 : r.meets_all ? 0 : 1;
       chart.bars.push_back({fmt::format("{} ({})", r.label, usd(r.price_usd)),
-                            ok ? r.prediction.aggregate_decode_tok_s : 0,
-                            ok ? svg::format_value(r.prediction.aggregate_decode_tok_s) + " tok/s" : "does not fit",
+                            ok ? r.serving.aggregate_tok_s : 0,
+                            ok ? svg::format_value(r.serving.aggregate_tok_s) + " tok/s" : "does not fit",
                             group});
     }
   return chart;

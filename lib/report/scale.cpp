@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "common.hpp"
@@ -103,6 +104,9 @@ json scale_json(const ScaleReport& report) {
     return doc;
   }
   doc["batch_sweep"] = rows_json(batch_columns(), report.batch);
+  doc["prompt_tokens_per_output_token"] = report.prompt_tokens_per_output_token;
+  const double gen = output_tokens_per_request(report.resolved.scenario, report.prompt_tokens_per_output_token);
+  doc["output_tokens_per_request"] = std::isinf(gen) ? json(nullptr) : number(gen);
   json compute_bound_batch = nullptr;
   for (const BatchPoint& point : report.batch)
     // Compute-bound counts where the batch fits whole: an offloaded batch is limited by its memory first.
@@ -136,9 +140,14 @@ std::string scale_text(const ScaleReport& report) {
     std::vector<std::string> bars;
     for (const BatchPoint& p : report.batch) bars.push_back(runs(p) ? unicode_bar(p.aggregate_tok_s, top, kBarWidth) : "");
     t.insert_column(3, "", bars);
-    out += fmt::format("\nCONCURRENT USERS: each with a {}-token KV cache, decoding after a {}-token prompt; first token "
-                       "= the prompt's prefill + one step of the batch\n",
-                       with_thousands(s.context_tokens), with_thousands(s.prompt_tokens));
+    const double gen = output_tokens_per_request(s, report.prompt_tokens_per_output_token);
+    out += fmt::format("\nCONCURRENT USERS in a closed loop: each with a {}-token KV cache sends a {}-token prompt, reads "
+                       "{} generated tokens ({:g} prompt tokens per generated token, {}) and sends the next; each "
+                       "user's speed and the aggregate count the others' prefills; first token = its prefill + one "
+                       "step of the batch (+ the queue beyond the engine's batch)\n",
+                       with_thousands(s.context_tokens), with_thousands(s.prompt_tokens),
+                       std::isinf(gen) ? std::string("endless") : fmt::format("{:.0f}", gen),
+                       report.prompt_tokens_per_output_token, field("prompt_tokens_per_output_token"));
     out += render_aligned(t);
     int compute_bound = 0;
     for (const BatchPoint& p : report.batch)

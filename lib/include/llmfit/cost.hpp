@@ -11,9 +11,6 @@
 
 namespace llmfit {
 
-/// Prompt tokens per generated token when none is stated: the 3:1 input:output blend Artificial Analysis
-/// prices hosted models with (https://artificialanalysis.ai/methodology, "blended price").
-inline constexpr double kDefaultPromptTokensPerOutputToken = 3;
 /// Idle draw as a share of tdp_w where no idle figure is published: the median of the four Mac Studio
 /// configurations Apple publishes (idle / max 10/295, 13/215, 9/145, 11/115 W: 3.4-9.6 %,
 /// https://support.apple.com/en-us/102027); consumer graphics cards idle at 10-25 W on 170-450 W boards.
@@ -23,8 +20,9 @@ struct CostInputs {
   double price_usd = 0;                  // hardware, paid once
   double power_w = 0;                    // drawn while generating
   double idle_w = 0;                     // drawn while switched on and not generating (0: switched off)
-  double decode_tok_s = 0;               // tokens generated per second of use (aggregate over a batch)
-  double prefill_tok_s = 0;              // prompt tokens processed per second (0: prompt time not counted)
+  /// Generated tokens per second of use, prompt processing included: the users' closed loop (serve_users,
+  /// predict.hpp) whose requests bring `prompt_tokens_per_output_token` prompt tokens per generated token.
+  double output_tok_s = 0;
   double prompt_tokens_per_output_token = kDefaultPromptTokensPerOutputToken;
   double years = 3;                      // amortisation period
   double utilization = 0.25;             // share of the time spent generating
@@ -56,7 +54,7 @@ inline constexpr double kSecondsPerMonth = kSecondsPerYear / 12;
 /// Throws InputError naming the field for out-of-range inputs (negative prices, utilisation outside (0, 1],
 /// …); the speeds are not checked.
 void check_cost_inputs(const CostInputs& inputs);
-/// Throws InputError for out-of-range inputs (check_cost_inputs, and speeds that are not usable).
+/// Throws InputError for out-of-range inputs (check_cost_inputs, and a speed that is not usable).
 [[nodiscard]] CostEstimate estimate_cost(const CostInputs& inputs);
 
 /// Figures the user states instead of the catalogue's.
@@ -82,10 +80,11 @@ struct CostSetup {
 /// Fills `base` (years, utilisation, power price, prompt ratio as the user set them) with the scenario's
 /// figures: the devices' price (at the scenario's capacity; graphics cards with their host entry's price
 /// when it has one), power (tdp_w while generating), idle power (published idle_w, else kIdleShareOfTdp of
-/// tdp_w), the model's API prices, the devices' rental price, and the predicted speeds; `given` replaces
-/// any of them. Throws InputError, naming what to give, for a price or an API price that neither the
-/// catalogue nor `given` has: there is no silent default.
-[[nodiscard]] CostSetup cost_setup(const Scenario& scenario, const Prediction& prediction, const CostInputs& base,
+/// tdp_w), the model's API prices, the devices' rental price, and the serving speed (`serving`: the users'
+/// closed loop, serve_users at the base's prompt ratio); `given` replaces any of them. Throws InputError,
+/// naming what to give, for a price or an API price that neither the catalogue nor `given` has: there is no
+/// silent default.
+[[nodiscard]] CostSetup cost_setup(const Scenario& scenario, const ServingLoad& serving, const CostInputs& base,
                                    const CostGiven& given);
 
 }  // namespace llmfit

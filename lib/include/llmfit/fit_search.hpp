@@ -82,7 +82,7 @@ struct FitSearchResult {
   FitMargin margin;                    // the safety margin the verdicts kept
   std::vector<ModelFit> models;        // models with a best quantisation
   std::vector<ModelFit> rejected;      // models with no quantisation that qualifies
-  std::vector<std::string> skipped;    // "<model>: <reason>" (context beyond the model's maximum)
+  std::vector<std::string> skipped;    // "<model>: <reason>" (context beyond the model's maximum, engine refusal)
 };
 
 /// Tries every catalogue model in every quantisation the hardware can run. MXFP4 (a format models are

@@ -44,6 +44,8 @@ struct ModelQuantTerms {
                                      const EfficiencyConstants& constants, double tokens, double depth_tokens) noexcept;
 [[nodiscard]] Prediction predict(const Scenario& scenario, const EfficiencyConstants& constants,
                                  const ModelQuantTerms& terms) noexcept;
+[[nodiscard]] ServingLoad serve_closed_loop(const Scenario& scenario, const EfficiencyConstants& constants,
+                                            const ModelQuantTerms& terms, double gen_tokens) noexcept;
 
 namespace detail {
 /// Largest context in [1, max_context] whose total (weights + batch × KV + fixed) fits in

@@ -88,12 +88,16 @@ struct Scenario {
   int micro_batch_tokens = 0;            // prefill micro-batch (llama.cpp n_ubatch); 0 = the profile's
   bool flash_attention = true;           // fused attention (llama.cpp -fa auto by default since Aug 2025, PR #15434)
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
+  bool identical_batch_tokens = false;   // every sequence decodes the same token (llama-batched-bench): one routing
 };
 
 /// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each
 /// token picks k of E, so an expert is missed by all B with probability (1 − k/E)^B and the step reads
 /// E·(1 − (1 − k/E)^B) — k at batch 1, toward E as the batch grows. 0 for a dense model.
 [[nodiscard]] double expected_distinct_experts(const ModelSpec& model, int batch) noexcept;
+/// Distinct routed experts one MoE layer reads in a decode step of the scenario: expected_distinct_experts at
+/// its batch, or one token's k when every sequence decodes the same token (identical_batch_tokens).
+[[nodiscard]] double step_distinct_experts(const Scenario& scenario) noexcept;
 
 /// Weight bytes of the model in a quantisation.
 struct WeightBytes {
@@ -238,8 +242,24 @@ struct ServingLoad {
   bool in_range = true;
 };
 /// The closed loop of `scenario.batch` users with `scenario.prompt_tokens` prompts and `gen_tokens` outputs.
+/// `gen_tokens` may be infinite (requests that never end: no prefill counted, no queue served). Decode steps
+/// run at the mean depth of a request's generation, within the scenario's context.
 [[nodiscard]] ServingLoad serve_closed_loop(const Scenario& scenario, const EfficiencyConstants& constants,
                                             double gen_tokens) noexcept;
+
+/// Prompt tokens per generated token when none is stated: the 3:1 input:output blend Artificial Analysis
+/// prices hosted models with (https://artificialanalysis.ai/methodology, "blended price"). The request of
+/// every serving answer (`scale --batch-sweep`, `recommend --users`, `cost`): a `prompt_tokens` prompt and
+/// prompt / ratio generated tokens.
+inline constexpr double kDefaultPromptTokensPerOutputToken = 3;
+/// Generated tokens per request of a closed loop whose requests bring `prompt_tokens_per_output_token`
+/// prompt tokens per generated token: prompt / ratio (infinite for a ratio of 0: prompts not counted).
+[[nodiscard]] double output_tokens_per_request(const Scenario& scenario,
+                                               double prompt_tokens_per_output_token) noexcept;
+/// The serving answer of every command (scale --batch-sweep, recommend --users, cost): the closed loop of
+/// `scenario.batch` users, each request a `scenario.prompt_tokens` prompt with prompt / ratio output tokens.
+[[nodiscard]] ServingLoad serve_users(const Scenario& scenario, const EfficiencyConstants& constants,
+                                      double prompt_tokens_per_output_token = kDefaultPromptTokensPerOutputToken) noexcept;
 
 /// The speed at one prompt length, by the one definition every output uses: predict() of the scenario with
 /// that prompt, in the scenario's KV cache (widened to the prompt when the prompt is longer).

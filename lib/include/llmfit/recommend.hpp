@@ -25,6 +25,8 @@ struct RecommendOptions {
   bool portable = false;             // laptops only
   double min_tok_s_per_user = 10;    // about twice reading speed (Brysbaert 2019: ~238 words/min)
   std::int64_t context_tokens = 0;   // per user; 0 = 8192 or the model's maximum
+  /// Each user's requests: the scenario's prompt with prompt / ratio generated tokens (serve_users).
+  double prompt_tokens_per_output_token = kDefaultPromptTokensPerOutputToken;
   int max_devices_per_box = 4;       // GPUs: 2…N cards in one box when fewer do not hold the model
   /// The computer that holds graphics cards (CPU, board, RAM, power supply, case), added to each GPU
   /// configuration; absent: the price_usd of the GPU's host entry (default_host), if it has one.
@@ -46,7 +48,8 @@ struct NameTable<PriceScope> {
 struct Recommendation {
   ResolvedQuery resolved;
   std::string label;
-  Prediction prediction;  // at batch = users
+  Prediction prediction;  // at batch = users: the memory fit (and the step's own decode rate)
+  ServingLoad serving;    // the users' closed loop (serve_users): per-user and aggregate speed
   double price_usd = 0;          // what is weighed against the budget: devices, plus the host when scope is system
   double devices_price_usd = 0;  // count x the price of the device at memory_gib
   double host_price_usd = 0;     // the host computer of graphics cards (0: none counted)

@@ -60,6 +60,7 @@ struct MeasuredRun {
   // Batched and concurrent runs (llama-batched-bench, vllm bench serve); at batch 1 all keep their defaults.
   int batch = 1;                       // concurrent sequences (parallel slots, vLLM max_concurrency)
   bool shared_prompt = false;          // the sequences share one prompt, prefilled once (batched-bench -pps)
+  bool identical_tokens = false;       // every sequence decodes the same token each step (llama-batched-bench)
   bool rate_includes_prefill = false;  // decode tok_s = output tokens / whole benchmark time (vllm bench serve)
   double per_user_decode_tok_s = 0;    // decode tok/s one sequence saw, as stated; 0 = not stated
   LatencyMs ttft_ms;                   // time to first token under this load (closed loop of `batch` users)

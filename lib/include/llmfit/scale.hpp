@@ -12,11 +12,12 @@
 
 namespace llmfit {
 
+/// One row of the batch sweep: `batch` users in a closed loop (serve_closed_loop, predict.hpp).
 struct BatchPoint {
   int batch = 1;
-  double per_sequence_tok_s = 0;  // what each user sees
-  double aggregate_tok_s = 0;     // batch x per_sequence_tok_s
-  double ttft_s = 0;              // time to first token under this load: the prompt's prefill + one batched step
+  double per_sequence_tok_s = 0;  // what each user sees: 1 / time per output token, others' prefills included
+  double aggregate_tok_s = 0;     // output tokens per second over all users, prefills included
+  double ttft_s = 0;              // time to first token under this load: own prefill + one step (+ queueing)
   double kv_cache_bytes = 0;      // the KV caches of all `batch` sequences at the scenario's context
   bool compute_bound = false;     // FLOPs, not memory traffic, set the step time
   bool fits = false;              // weights + batch x KV fit on the accelerator
@@ -26,11 +27,14 @@ struct BatchPoint {
 
 /// 1, 2, 4, … up to max_batch (and max_batch itself).
 [[nodiscard]] std::vector<int> batch_ladder(int max_batch);
-/// Decode over the batch ladder (the batched-step model, docs/model.md), stopping after the first batch whose KV
-/// caches no longer fit (when batch 1 fits), or the first that does not run at all. Throws InputError naming
-/// «max_batch» when it is below 1 or above the engine's limit (engines.hpp, sequence_limit).
-[[nodiscard]] std::vector<BatchPoint> batch_sweep(const Scenario& scenario, const EfficiencyConstants& constants,
-                                                  int max_batch);
+/// The closed loop of 1, 2, 4, … users over the batch ladder (serve_closed_loop: the batched-step model,
+/// docs/model.md), each request a `scenario.prompt_tokens` prompt with prompt / ratio output tokens, stopping
+/// after the first batch whose KV caches no longer fit (when batch 1 fits), or the first that does not run at
+/// all. Throws InputError naming «max_batch» when it is below 1 or above the engine's limit (engines.hpp,
+/// sequence_limit).
+[[nodiscard]] std::vector<BatchPoint> batch_sweep(
+    const Scenario& scenario, const EfficiencyConstants& constants, int max_batch,
+    double prompt_tokens_per_output_token = kDefaultPromptTokensPerOutputToken);
 /// Largest number of concurrent sequences whose KV cache fits with the weights (0: not even one), at most `limit`
 /// and the engine's sequence_limit.
 [[nodiscard]] int largest_batch_that_fits(const Scenario& scenario, const EfficiencyConstants& constants,

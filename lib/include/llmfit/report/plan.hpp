@@ -37,6 +37,7 @@ struct ScaleReport {
   bool batch_sweep = false;
   std::vector<BatchPoint> batch;
   int largest_batch_that_fits = 0;
+  double prompt_tokens_per_output_token = kDefaultPromptTokensPerOutputToken;  // the sweep's requests
 };
 inline constexpr std::array kScaleFormats{Format::text, Format::json, Format::csv};
 /// CSV: the batch sweep when there is one, else the context sweep.
@@ -55,7 +56,8 @@ inline constexpr std::array kClusterFormats = kDocumentFormats;
 // cost -------------------------------------------------------------------------------------------
 struct CostReport {
   ResolvedQuery resolved;
-  Prediction prediction;
+  Prediction prediction;  // the memory fit
+  ServingLoad serving;    // the users' closed loop (serve_users): the speed the cost rests on
   CostSetup setup;  // the inputs and where each came from
   CostEstimate estimate;
   bool runs = true;  // false: the model does not fit; estimate not computed, costs shown as null
