@@ -982,6 +982,16 @@ struct Hierarchy {
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
+/// What a backend's determination for one test tells the hierarchy: the kernel families with data (decode's
+/// columns, then prefill's), the float GEMM flags (prefill) and whether the backend fitted anything. The full fit
+/// and every downdated fold record it alike.
+void record_determination(Hierarchy& h, std::size_t b, int test, const Determination& dt) {
+  for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)
+    if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
+  if (test == 1) h.float_gemm_fitted[b] = float_fitted(dt);
+  if (dt.fittable) h.backend_fitted[b] = 1;
+}
+
 /// Typical size of a coefficient, below which its prior is not tightened further (a cost fitted at 0 µs).
 double coefficient_floor(int test, int j) {
   if (is_efficiency_param(test, j)) return 1.0;
@@ -1046,10 +1056,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       const auto rows = rows_where([&](const Row& r) { return r.backend == static_cast<int>(b); });
       det.push_back(determine(test, rows, options.collinearity_tolerance));
       const Determination& dt = det.back();
-      for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
-        if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
-      if (test == 1) h.float_gemm_fitted[b] = float_fitted(dt);
-      if (dt.fittable) h.backend_fitted[b] = 1;
+      record_determination(h, b, test, dt);
       std::vector<char> fixed(static_cast<std::size_t>(p));
       for (int j = 0; j < p; ++j) fixed[static_cast<std::size_t>(j)] = !dt.determined[static_cast<std::size_t>(j)];
       if (!d.one_chip || rows.empty()) {
@@ -1274,10 +1281,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         }
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
         const Determination& dt = det.back();
-        for (std::size_t i = 0; i < dt.kernel_has_data.size(); ++i)  // decode's columns, then prefill's
-          if (dt.kernel_has_data[i]) h.kernel_has_data[b][i] = true;
-        if (test == 1) h.float_gemm_fitted[b] = float_fitted(dt);
-        if (dt.fittable) h.backend_fitted[b] = 1;
+        record_determination(h, b, test, dt);
         Solution s;
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
         MatrixXd precision = MatrixXd::Zero(p, p);
