@@ -1,7 +1,5 @@
 // `llmfit scale --hw … --model … [--batch-sweep]`: decode speed and time to first token over
 // context lengths, and aggregate speed over concurrent users.
-#include <fmt/format.h>
-
 #include <memory>
 
 #include "commands.hpp"
@@ -29,8 +27,7 @@ void run_scale(const ScaleOptions& o, const GlobalOptions& global) {
   if (o.prompt_ratio_given && !o.batch_sweep)
     throw InputError("--prompt-ratio: not used without --batch-sweep (the users' requests: --prompt-tokens with "
                      "prompt / ratio generated tokens)");
-  if (!(o.prompt_ratio >= 0 && o.prompt_ratio <= 1e4))
-    throw InputError(fmt::format("--prompt-ratio: {} is out of range (0 to 10000)", o.prompt_ratio));
+  check_prompt_tokens_per_output_token(o.prompt_ratio);
   if (o.batch_given && o.batch_sweep)
     throw InputError("--batch: --batch-sweep varies the batch (1, 2, 4, ... up to --max-batch); give one of them");
   if (o.max_batch < 1 || o.max_batch > 4096)

@@ -30,7 +30,7 @@ void check_cost_inputs(const CostInputs& in) {
   check_in(in.years, 0.01, 50, "years", "0.01 to 50");
   check_in(in.utilization, 1e-6, 1, "utilization", "above 0, at most 1");
   check_in(in.power_price_usd_per_kwh, 0, 100, "power_price_usd_per_kwh", "0 to 100 USD/kWh");
-  check_in(in.prompt_tokens_per_output_token, 0, 1e4, "prompt_tokens_per_output_token", "0 to 10000");
+  check_prompt_tokens_per_output_token(in.prompt_tokens_per_output_token);
   check_in(in.api_input_usd_per_mtok, 0, 1e5, "api_usd_per_mtok", "0 to 100000 USD");
   check_in(in.api_output_usd_per_mtok, 0, 1e5, "api_usd_per_mtok", "0 to 100000 USD");
   check_in(in.rent_usd_per_hour, 0, 1e5, "rent_usd_per_hour", "0 to 100000 USD");

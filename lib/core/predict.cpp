@@ -1,5 +1,7 @@
 #include "llmfit/predict.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -861,6 +863,12 @@ ServingLoad serve_closed_loop(const Scenario& s, const EfficiencyConstants& k, c
     if (!std::isfinite(v) || v < 0) load.in_range = false;
   if (!load.in_range) load.aggregate_tok_s = load.per_user_tok_s = load.ttft_s = load.requests_per_s = 0;
   return load;
+}
+
+void check_prompt_tokens_per_output_token(double ratio) {
+  if (!(ratio >= 0 && ratio <= kMaxPromptTokensPerOutputToken))
+    throw InputError(fmt::format("{}: {} is out of range (0 to {:g})", field("prompt_tokens_per_output_token"), ratio,
+                                 kMaxPromptTokensPerOutputToken));
 }
 
 double output_tokens_per_request(const Scenario& s, double prompt_tokens_per_output_token) noexcept {

@@ -75,9 +75,7 @@ void check_options(const RecommendOptions& o) {
   if (!finite_in(o.min_tok_s_per_user, 0, 1e6))
     throw InputError(
         fmt::format("{}: {} is out of range (0 to 1e6 tok/s)", field("min_tok_s_per_user"), o.min_tok_s_per_user));
-  if (!finite_in(o.prompt_tokens_per_output_token, 0, 1e4))
-    throw InputError(fmt::format("{}: {} is out of range (0 to 10000)", field("prompt_tokens_per_output_token"),
-                                 o.prompt_tokens_per_output_token));
+  check_prompt_tokens_per_output_token(o.prompt_tokens_per_output_token);
   if (o.max_devices_per_box < 1 || o.max_devices_per_box > 16)
     throw InputError(
         fmt::format("{}: {} is out of range (1 to 16)", field("max_devices_per_box"), o.max_devices_per_box));

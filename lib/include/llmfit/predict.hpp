@@ -252,6 +252,11 @@ struct ServingLoad {
 /// every serving answer (`scale --batch-sweep`, `recommend --users`, `cost`): a `prompt_tokens` prompt and
 /// prompt / ratio generated tokens.
 inline constexpr double kDefaultPromptTokensPerOutputToken = 3;
+/// The largest prompt-to-output ratio a serving question may state (0 counts no prompts).
+inline constexpr double kMaxPromptTokensPerOutputToken = 1e4;
+/// Refuses a ratio outside 0 … kMaxPromptTokensPerOutputToken (or not a number), naming the field
+/// `prompt_tokens_per_output_token` (`--prompt-ratio` on the command line).
+void check_prompt_tokens_per_output_token(double prompt_tokens_per_output_token);
 /// Generated tokens per request of a closed loop whose requests bring `prompt_tokens_per_output_token`
 /// prompt tokens per generated token: prompt / ratio (infinite for a ratio of 0: prompts not counted).
 [[nodiscard]] double output_tokens_per_request(const Scenario& scenario,
