@@ -55,9 +55,10 @@ constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for 
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
 constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
 constexpr int kFloatExpertCompute = 6;  // ... of the routed experts when they are float (one GEMM per expert)
+constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of weight GEMMs on the vector ALUs
 // CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces the GEMM
 // efficiencies on CPU cores).
-constexpr int kCpuPrefillCycles = 7;
+constexpr int kCpuPrefillCycles = 8;
 constexpr int kPrefillParams = kCpuPrefillCycles + kKernels;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
@@ -84,7 +85,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
-                         j == kFloatExpertCompute;
+                         j == kFloatExpertCompute || j == kVectorCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -120,6 +121,7 @@ std::string param_name(int test, int j) {
            : j == kDequant        ? "prefill_dequant_passes"
            : j == kFloatCompute   ? "float_compute_efficiency"
            : j == kFloatExpertCompute ? "float_expert_compute_efficiency"
+           : j == kVectorCompute  ? "vector_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -147,6 +149,7 @@ std::string param_label(int test, int j) {
            : j == kDequant        ? "dequantisation passes per micro-batch"
            : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
            : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
+           : j == kVectorCompute  ? "prefill weight-GEMM share of vector FP32 peak (GEMMs on the vector ALUs)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -193,6 +196,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kDequant] = k.prefill_dequant_passes;
     th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
     th[kFloatExpertCompute] = 1.0 / k.float_expert_compute_efficiency;
+    th[kVectorCompute] = 1.0 / k.vector_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
   return th;
@@ -272,6 +276,9 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.float_compute_efficiency = (float_gemm_fitted & 1) != 0 ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
   base.float_expert_compute_efficiency =
       (float_gemm_fitted & 2) != 0 ? 1.0 / prefill[kFloatExpertCompute] : base.float_compute_efficiency;
+  // Without runs on the vector ALUs (bit 2 clear) their GEMMs keep the base's share (the literature: the
+  // quantised GEMMs' share, now of the vector peak).
+  if ((float_gemm_fitted & 4) != 0) base.vector_compute_efficiency = 1.0 / prefill[kVectorCompute];
   return base;
 }
 
@@ -307,6 +314,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.cpu_prefill_cycles.fill(0.0);
   k.float_compute_efficiency = kInf;
   k.float_expert_compute_efficiency = kInf;
+  k.vector_compute_efficiency = kInf;
   return k;
 }
 
@@ -384,6 +392,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     }
     p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
     p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
+    p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -844,10 +853,11 @@ struct Determination {
 };
 
 /// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
-/// weights', bit 1 the float routed experts'.
+/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs'.
 char float_fitted(const Determination& dt) {
   return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
-                           (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0));
+                           (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0));
 }
 
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
@@ -895,7 +905,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
-    order = {kCompute};
+    order = {kCompute, kVectorCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
     order.insert(order.end(), {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute});
   }
@@ -1757,8 +1767,10 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       }
       std::shared_ptr<const QuantSpec>& scaled = rescaled[{quant, ratio}];
       if (!scaled) {
-        // Numbers only (no strings): the bits the stated bytes imply.
+        // Numbers only (no other strings): the bits the stated bytes imply; the id names the element type,
+        // which picks a kernel path (BF16 on Vulkan: predict.cpp, bf16_matmul_on_vector_units).
         auto copy = std::make_shared<QuantSpec>();
+        copy->id = quant->id;
         copy->format = quant->format;
         copy->kernel = quant->kernel;
         copy->bits_per_weight = quant->bits_per_weight * ratio;

@@ -146,6 +146,26 @@ bool matmul_on_vector_units(const Scenario& s) {
   return std::find(hw.vector_only_apis.begin(), hw.vector_only_apis.end(), s.api) != hw.vector_only_apis.end();
 }
 
+/// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
+/// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
+/// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
+/// (ggml-org/llama.cpp @ 000651c, ggml/src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_load_shaders and
+/// ggml_vk_get_device). Measured: the Arc Pro B70 and the R9700 reach about half their vector FP32 peak on BF16
+/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
+bool bf16_matmul_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0) || s.quant == nullptr || s.quant->id != "bf16") return false;
+  const HardwareClass c = hardware_class(hw);
+  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+}
+
+/// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
+/// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
+/// matrix path on it (BF16 on Vulkan off NVIDIA). One rule for the peak and the constant.
+bool weight_gemms_on_vector_units(const Scenario& s) {
+  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s);
+}
+
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
 /// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
 /// runs at half of it; else compute_peak_flops. A unified chip keeps its share of the GPU figure: its
@@ -729,11 +749,21 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
   const bool float_weights = q.kernel == QuantKernel::float_;
-  const double gemm_efficiency = float_weights ? k.float_compute_efficiency : k.compute_efficiency;
+  // GEMMs on the vector ALUs (vector_only_apis, BF16 on Vulkan off NVIDIA) run at their own share of the vector
+  // FP32 peak, whatever the weight type; on the matrix engines quantised and float weights have their own.
+  const bool vector_gemms = weight_gemms_on_vector_units(s);
+  const double gemm_efficiency = vector_gemms  ? k.vector_compute_efficiency
+                                 : float_weights ? k.float_compute_efficiency
+                                                 : k.compute_efficiency;
   // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
-  const double gemm_peak = float_weights ? peak : std::min(peak, sm_roof_flops(s) * parallel);
-  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share.
-  const double expert_flops = float_weights && m.is_moe() ? tokens * 2.0 * w.active_routed_params : 0.0;
+  const double gemm_peak = vector_gemms    ? s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel
+                           : float_weights ? peak
+                                           : std::min(peak, sm_roof_flops(s) * parallel);
+  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share of the
+  // matrix peak. On the vector ALUs every GEMM, experts included (ggml-vulkan's fused matmul_id shaders), runs at
+  // the vector share: a share of the vector peak must not enter the matrix-peak expert share's fit.
+  const double expert_flops =
+      float_weights && m.is_moe() && !vector_gemms ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
       runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
                                  (cpu_simd_cycles_per_second(s) * parallel)

@@ -76,6 +76,10 @@ struct EfficiencyConstants {
   /// to the host and runs one BLAS GEMM per expert over its ubatch·k/E routed rows (ggml-cuda.cu,
   /// ggml_cuda_mul_mat_id; docs/model.md): small GEMMs far below the dense float rate.
   double float_expert_compute_efficiency = 0.5;
+  /// Prefill weight GEMMs that run on the vector ALUs instead of the matrix engines (an API that cannot reach
+  /// them, vector_only_apis; BF16 on Vulkan off NVIDIA): achieved share of the vector FP32 peak (fp32_tflops),
+  /// whatever the weight type. llama.cpp's shader matmuls there are the same scalar FP32 kernels.
+  double vector_compute_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -106,7 +110,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 20> kConstantFields{{
+inline constexpr std::array<ConstantField, 21> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -127,6 +131,7 @@ inline constexpr std::array<ConstantField, 20> kConstantFields{{
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
     {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
     {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency, 0.001, 1.5},
+    {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles
