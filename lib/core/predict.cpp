@@ -159,6 +159,18 @@ bool bf16_matmul_on_vector_units(const Scenario& s) {
   return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
 }
 
+/// Prefill attention on Vulkan off NVIDIA scales with the vector FP32 peak, not the matrix figure: measured flash
+/// attention at 16-64k depth reaches 11-19 % of fp32_tflops on the R9700, Strix Halo and Arc Pro B70 alike,
+/// against 1.4-7.7 % of their matrix peaks (docs/calibration.md). ggml-vulkan has a scalar flash-attention path
+/// (FA_SCALAR) beside its cooperative-matrix ones (ggml-vulkan.cpp @ 000651c, ggml_vk_flash_attn); which one a
+/// device runs is tuned per vendor, so this rule is the measured one. Needs the entry's fp32_tflops.
+bool vulkan_attention_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0)) return false;
+  const HardwareClass c = hardware_class(hw);
+  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+}
+
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
 /// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
 /// matrix path on it (BF16 on Vulkan off NVIDIA). One rule for the peak and the constant.
@@ -769,7 +781,13 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
                                  (cpu_simd_cycles_per_second(s) * parallel)
                            : ((weight_flops - expert_flops) / gemm_efficiency +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
-  const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
+  // Attention on the vector ALUs runs at the vector share of the vector peak, like every shader FLOP there: a share
+  // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA).
+  const bool vector_attention = matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s);
+  const double attention_time =
+      vector_attention ? attention_flops / (k.vector_compute_efficiency * s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel)
+                       : attention_flops / attention_efficiency / peak;
+  const double t_compute = (t_weight_compute + attention_time) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
