@@ -55,7 +55,7 @@ constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for 
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
 constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
 constexpr int kFloatExpertCompute = 6;  // ... of the routed experts when they are float (one GEMM per expert)
-constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of weight GEMMs on the vector ALUs
+constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of prefill work on the vector ALUs
 // CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces the GEMM
 // efficiencies on CPU cores).
 constexpr int kCpuPrefillCycles = 8;
@@ -149,7 +149,7 @@ std::string param_label(int test, int j) {
            : j == kDequant        ? "dequantisation passes per micro-batch"
            : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
            : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
-           : j == kVectorCompute  ? "prefill weight-GEMM share of vector FP32 peak (GEMMs on the vector ALUs)"
+           : j == kVectorCompute  ? "prefill share of vector FP32 peak (GEMMs and attention on the vector ALUs)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +

@@ -76,9 +76,9 @@ struct EfficiencyConstants {
   /// to the host and runs one BLAS GEMM per expert over its ubatch·k/E routed rows (ggml-cuda.cu,
   /// ggml_cuda_mul_mat_id; docs/model.md): small GEMMs far below the dense float rate.
   double float_expert_compute_efficiency = 0.5;
-  /// Prefill weight GEMMs that run on the vector ALUs instead of the matrix engines (an API that cannot reach
-  /// them, vector_only_apis; BF16 on Vulkan off NVIDIA): achieved share of the vector FP32 peak (fp32_tflops),
-  /// whatever the weight type. llama.cpp's shader matmuls there are the same scalar FP32 kernels.
+  /// Prefill on the vector ALUs, not the matrix engines (GEMMs of vector_only_apis and of BF16 on Vulkan off
+  /// NVIDIA; attention on Vulkan off NVIDIA: predict.cpp): achieved share of the vector FP32 peak (fp32_tflops),
+  /// whatever the weight type. llama.cpp's shaders there are the same FP32 kernels.
   double vector_compute_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
