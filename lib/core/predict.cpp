@@ -644,8 +644,17 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
   const double active_params = w.active_params;
   const double token_flops = (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
+  // Which kernels run them depends on the step's rows (batched_matvec_max_rows): B tokens, which is also what
+  // llama.cpp's routed-expert product dispatches on (mul_mat_id: n_tokens). Matrix-vector kernels at
+  // batch_compute_efficiency; past their limit the matrix-matrix tiles (llama.cpp's MMQ, Metal's mul_mm) at
+  // batch_gemm_compute_efficiency, quantised ones held to the SM roof as in prefill.
+  const int matvec_rows = batched_matvec_max_rows(s.backend, s.api);
+  const double peak = compute_peak_flops(s);
+  const double gemm_peak = s.quant->kernel == QuantKernel::float_ ? peak : std::min(peak, sm_roof_flops(s));
   const double t_compute =
-      (batch - 1) * token_flops / (compute_peak_flops(s) * k.batch_compute_efficiency * parallel_devices);
+      matvec_rows > 0 && batch > matvec_rows
+          ? (batch - 1) * token_flops / (gemm_peak * k.batch_gemm_compute_efficiency * parallel_devices)
+          : (batch - 1) * token_flops / (peak * k.batch_compute_efficiency * parallel_devices);
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
   const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);
