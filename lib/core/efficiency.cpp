@@ -35,10 +35,9 @@ EfficiencyConstants llama_cpp_defaults() {
   // peak, the prior issue 21's H200 figure gave the whole curve before the kernel switch was modelled (Llama
   // 3.1 8B Q4_K_M at ~4,300 tok/s aggregate with 64 sequences, not the ~13,000 the bandwidth alone allows).
   k.batch_compute_efficiency = 0.1;
-  // Past 8 rows the MMQ tiles (CUDA) and mul_mm (Metal) take the batch, held to the SM roof as in prefill. The
-  // same H200 figure at B = 64 (14.9 ms a step: ~1.3 ms of weights, ~1.5 ms of KV, ~11 ms for 63 sequences'
-  // 16 GFLOP each) puts them at about a third of the H200's SM roof (132 SMs x 1.83 GHz x 1024 FLOP).
-  k.batch_gemm_compute_efficiency = 0.35;
+  // Past 8 rows the MMQ tiles (CUDA) and mul_mm (Metal) take the batch. The same H200 figure is at B = 64, in
+  // this regime: its prior is the tenth that reproduces it.
+  k.batch_gemm_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;
