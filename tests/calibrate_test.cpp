@@ -356,6 +356,52 @@ TEST(Calibrate, BatchedAndServingRunsAreFittedAsBatchesAndFailedOnesKeptApart) {
   EXPECT_EQ(resolved.batched[0], &runs[3]);
 }
 
+/// Batched decode runs (llama-batched-bench's sweep, B = 2 … 64) of two dense models on three GeForce cards,
+/// generated with `truth`: both kernel regimes of llama.cpp on CUDA (MMVQ up to 8 rows, MMQ past them).
+std::vector<MeasuredRun> batched_sweep(const EfficiencyConstants& truth) {
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"rtx-3090", "rtx-4090", "rtx-5090"})
+    for (const char* model : {"llama-3-8b", "qwen2.5-14b"})
+      for (int batch : {2, 4, 8, 16, 32, 64})
+        for (std::int64_t depth : {512, 4096}) {
+          MeasuredRun r;
+          r.hardware_id = chip;
+          r.model_id = model;
+          r.quant_id = "q4_k_m";
+          r.backend = Backend::llama_cpp;
+          r.api = DeviceApi::cuda;
+          r.test = RunTest::decode;
+          r.batch = batch;
+          r.n_gen = 32;
+          r.n_depth = depth;
+          r.tok_s = 1;
+          runs.push_back(r);
+        }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  for (const RunCase& c : resolved.cases) runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth);
+  return runs;
+}
+
+TEST(Calibrate, FitsTheBatchedSharesOfBothKernelRegimes) {
+  // The matrix-vector share (B ≤ 8) and the matrix-matrix one (B > 8) are recovered from sweeps made with them,
+  // and each follows its own regime's runs: slower MMQ tiles in the truth, a lower fitted matrix-matrix share.
+  for (const double gemm : {0.4, 0.05}) {
+    EfficiencyConstants truth = true_constants();
+    truth.batch_compute_efficiency = 0.12;
+    truth.batch_gemm_compute_efficiency = gemm;
+    Synthetic s = make_runs(truth, 0.0, 7);
+    const std::vector<MeasuredRun> batched = batched_sweep(truth);
+    s.runs.insert(s.runs.end(), batched.begin(), batched.end());
+    for (std::size_t i = 0; i < s.runs.size(); ++i) s.runs[i].index = i;
+    const ResolvedRuns resolved = resolve_runs(s.runs, cat());
+    const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+    const EfficiencyConstants& k = fitted(r);
+    EXPECT_NEAR(k.batch_compute_efficiency / 0.12, 1.0, 0.05) << gemm;
+    EXPECT_NEAR(k.batch_gemm_compute_efficiency / gemm, 1.0, 0.05) << gemm;
+  }
+}
+
 TEST(Calibrate, SummariesAreMeanAndMedianOfAbsolutePercentErrors) {
   // (10 + 20 + 30 + 40) / 4 = 25; median of an even count = mean of the middle two = (20 + 30) / 2 = 25.
   const ErrorSummary even = summarise_errors({40, 10, 30, 20});
@@ -801,6 +847,15 @@ TEST(CalibratedProfile, OlderProfilesRunAttentionAtTheComputeEfficiency) {
                           "      constants:\n        compute_efficiency: 0.3\n";
   const EfficiencyProfile p = parse_profile_yaml(old, "old.yaml");
   EXPECT_DOUBLE_EQ(p.entries[0].constants.attention_compute_efficiency, 0.3);
+}
+
+TEST(CalibratedProfile, OlderProfilesRunEveryBatchAtTheirBatchedShare) {
+  // Written before the matrix-matrix share existed, a profile priced every batch at batch_compute_efficiency:
+  // read back, its predictions do not move.
+  const std::string old = "schema: 1\nprofile:\n  name: old\n  entries:\n    - backend: llama.cpp\n"
+                          "      constants:\n        batch_compute_efficiency: 0.07\n";
+  const EfficiencyProfile p = parse_profile_yaml(old, "old.yaml");
+  EXPECT_DOUBLE_EQ(p.entries[0].constants.batch_gemm_compute_efficiency, 0.07);
 }
 
 TEST(ShippedProfile, KeepsTheQwen3CoderOnM2MaxAnchor) {

@@ -39,7 +39,9 @@ constexpr int kCpuFlashAttention = kKernels + 5;  // ... with flash attention on
 // CPU backends: core cycles per decoded weight (the compute roof), one column per kernel family.
 constexpr int kCpuCycles = kKernels + 6;
 constexpr int kBatchCompute = kCpuCycles + kKernels;  // batched decode: inverse share of the tensor peak per further sequence
-constexpr int kAllReduce = kBatchCompute + 1;  // tensor parallelism: one all-reduce's latency (two per layer)
+// ... past the engine's matrix-vector kernels (batched_matvec_max_rows): its matrix-matrix tiles.
+constexpr int kBatchGemm = kBatchCompute + 1;
+constexpr int kAllReduce = kBatchGemm + 1;  // tensor parallelism: one all-reduce's latency (two per layer)
 // CPU backends: inverse of the bandwidth one thread streams (GB/s per thread; Little's law: the misses a core
 // keeps in flight over the memory latency), so few threads cannot reach the chip's bandwidth.
 constexpr int kCpuThreadBandwidth = kAllReduce + 1;
@@ -83,7 +85,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv || j == kBatchCompute
+  return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
                          j == kFloatExpertCompute || j == kVectorCompute;
 }
@@ -132,6 +134,7 @@ std::string param_name(int test, int j) {
     case kCpuAttention: return "cpu_attention_cycles_per_mac";
     case kCpuFlashAttention: return "cpu_flash_attention_cycles_per_mac";
     case kBatchCompute: return "batch_compute_efficiency";
+    case kBatchGemm: return "batch_gemm_compute_efficiency";
     case kAllReduce: return "tp_allreduce_us";
     case kCpuThreadBandwidth: return "cpu_thread_bandwidth_gb_s";
     default: return "token_overhead_us";
@@ -164,6 +167,7 @@ std::string param_label(int test, int j) {
     case kCpuAttention: return "CPU core cycles per decode attention multiply-add (128-bit SIMD)";
     case kCpuFlashAttention: return "CPU core cycles per decode attention multiply-add, flash attention";
     case kBatchCompute: return "batched decode share of tensor peak (each further sequence)";
+    case kBatchGemm: return "batched decode share of tensor peak past the matrix-vector kernels";
     case kAllReduce: return "tensor-parallel all-reduce, two per layer (µs)";
     case kCpuThreadBandwidth: return "CPU bandwidth one thread streams (GB/s; 0 = no per-thread limit)";
     default: return "cost per token (µs)";
@@ -186,6 +190,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kCpuAttention] = k.cpu_attention_cycles_per_mac;
     th[kCpuFlashAttention] = k.cpu_flash_attention_cycles_per_mac;
     th[kBatchCompute] = 1.0 / k.batch_compute_efficiency;
+    th[kBatchGemm] = 1.0 / k.batch_gemm_compute_efficiency;
     th[kAllReduce] = k.tp_allreduce_us;
     th[kCpuThreadBandwidth] = k.cpu_thread_bandwidth_gb_s > 0 ? 1.0 / k.cpu_thread_bandwidth_gb_s : 0.0;
   } else {
@@ -253,6 +258,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
+  base.batch_gemm_compute_efficiency = 1.0 / decode[kBatchGemm];
   base.tp_allreduce_us = decode[kAllReduce];
   base.cpu_thread_bandwidth_gb_s = decode[kCpuThreadBandwidth] > 0 ? 1.0 / decode[kCpuThreadBandwidth] : 0.0;
   base.compute_efficiency = 1.0 / prefill[kCompute];
@@ -307,6 +313,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.cpu_thread_bandwidth_gb_s = 0;  // no per-thread limit
   k.compute_efficiency = kInf;
   k.batch_compute_efficiency = kInf;
+  k.batch_gemm_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
@@ -371,6 +378,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
     p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
+    p.decode[kBatchGemm] = column(&EfficiencyConstants::batch_gemm_compute_efficiency);
     p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
     p.decode[kCpuThreadBandwidth] = column(&EfficiencyConstants::cpu_thread_bandwidth_gb_s);
   } else {
@@ -427,9 +435,9 @@ struct GroupKey {
 };
 
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
-/// CPU compute roof for weights and attention, the CPU per-thread bandwidth, the batched compute and the
-/// all-reduce cost (prefill: 4, attention with or without flash attention).
-constexpr int kMaxNonzero = 10;
+/// CPU compute roof for weights and attention, the CPU per-thread bandwidth, the batched compute of both kernel
+/// families and the all-reduce cost (prefill: 4, attention with or without flash attention).
+constexpr int kMaxNonzero = 11;
 
 /// One run's row of the design matrix, sparse: a million runs hold about 100 bytes each, not a dense row.
 struct Row {
@@ -901,7 +909,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kBatchCompute, kLayer, kToken, kExpert});
+    order.insert(order.end(), {kKv, kBatchCompute, kBatchGemm, kLayer, kToken, kExpert});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {

@@ -31,10 +31,13 @@ EfficiencyConstants llama_cpp_defaults() {
   k.expert_overhead_us = 4;
   k.token_overhead_us = 150;
   k.compute_efficiency = 0.45;
-  // Batched decode of quantised weights (MMVQ up to 8 sequences, then MMQ): each further sequence's FLOPs at a
-  // tenth of the tensor peak puts Llama 3.1 8B Q4_K_M on an H200 at ~4,300 tok/s aggregate with 64
-  // sequences, the llama-batched-bench figure issue 21 quotes, not the ~13,000 the bandwidth alone allows.
+  // Batched decode in the matrix-vector kernels (MMVQ, Metal's mul_mv_ext: up to 8 rows): a tenth of the tensor
+  // peak, the prior issue 21's H200 figure gave the whole curve before the kernel switch was modelled (Llama
+  // 3.1 8B Q4_K_M at ~4,300 tok/s aggregate with 64 sequences, not the ~13,000 the bandwidth alone allows).
   k.batch_compute_efficiency = 0.1;
+  // Past 8 rows the MMQ tiles (CUDA) and mul_mm (Metal) take the batch. The same H200 figure is at B = 64, in
+  // this regime: its prior is the tenth that reproduces it.
+  k.batch_gemm_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.float_compute_efficiency = k.compute_efficiency;

@@ -112,6 +112,11 @@ bool prefill_runs_at_sm_rate(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama;
 }
 
+int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept {
+  const bool llama_kernels = backend == Backend::llama_cpp || backend == Backend::ollama;
+  return llama_kernels && (api == DeviceApi::cuda || api == DeviceApi::metal) ? 8 : 0;
+}
+
 int sequence_limit(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama ? 256 : 0;
 }

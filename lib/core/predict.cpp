@@ -676,8 +676,15 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
   const double active_params = w.active_params;
   const double token_flops = (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
-  const double t_compute =
-      (batch - 1) * token_flops / (compute_peak_flops(s) * k.batch_compute_efficiency * parallel_devices);
+  // Which kernels run them depends on the step's rows (batched_matvec_max_rows): B tokens, which is also what
+  // llama.cpp's routed-expert product dispatches on (mul_mat_id: n_tokens). Matrix-vector kernels at
+  // batch_compute_efficiency; past their limit the matrix-matrix tiles (llama.cpp's MMQ, Metal's mul_mm) at
+  // batch_gemm_compute_efficiency. Both are shares of the same peak, so a profile with one share for every batch
+  // predicts exactly as before.
+  const bool matrix_matrix = batch > batched_matvec_max_rows(s.backend, s.api) &&
+                             batched_matvec_max_rows(s.backend, s.api) > 0;
+  const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
+  const double t_compute = (batch - 1) * token_flops / (compute_peak_flops(s) * batch_efficiency * parallel_devices);
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
   const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);

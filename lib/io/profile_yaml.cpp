@@ -168,6 +168,10 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
           if (const std::string name(field.name); constants[name])
             entry.constants.*(field.member) =
                 read_number(source, constants[name], where + ".constants." + name, field.low, field.high);
+        // Profiles written before batched decode had a constant for the matrix-matrix kernels: every batch ran at
+        // batch_compute_efficiency.
+        if (constants["batch_compute_efficiency"] && !constants["batch_gemm_compute_efficiency"])
+          entry.constants.batch_gemm_compute_efficiency = entry.constants.batch_compute_efficiency;
         // Profiles written before attention had its own constant: attention ran at compute_efficiency.
         if (constants["compute_efficiency"] && !constants["attention_compute_efficiency"])
           entry.constants.attention_compute_efficiency = entry.constants.compute_efficiency;

@@ -23,7 +23,8 @@ inline constexpr std::array<QuantKernel, 11> kAllQuantKernels = {
 ///                           + kv_bytes / (kv_bw_eff * BW) + layers * layer_overhead
 ///                           + moe_layers * experts_per_token * expert_overhead + token_overhead.
 /// A batch of B sequences reads the weights once per step and adds (B − 1) sequences' compute at
-/// batch_compute_efficiency (docs/model.md, "Batched decode").
+/// batch_compute_efficiency, or batch_gemm_compute_efficiency past the engine's matrix-vector kernels
+/// (docs/model.md, "Batched decode").
 struct EfficiencyConstants {
   double weight_bandwidth_efficiency = 0.75;  // achieved share of peak bandwidth streaming weights
   /// Relative bandwidth efficiency of each quantisation kernel family (index: QuantKernel).
@@ -41,6 +42,10 @@ struct EfficiencyConstants {
   /// sequence's compute hides under the weight stream (it is in the bandwidth efficiency), so batch 1 never
   /// reads this constant.
   double batch_compute_efficiency = 0.1;
+  /// ... the same once a weight matrix sees more rows than the engine's matrix-vector kernels take
+  /// (batched_matvec_max_rows, engines.hpp): llama.cpp's MMQ tiles on CUDA, mul_mm on Metal. Engines with one
+  /// kernel family at every batch never read it.
+  double batch_gemm_compute_efficiency = 0.3;
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
@@ -119,6 +124,7 @@ inline constexpr std::array<ConstantField, 21> kConstantFields{{
     {"tp_allreduce_us", &EfficiencyConstants::tp_allreduce_us, 0, 1e5},
     {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
     {"batch_compute_efficiency", &EfficiencyConstants::batch_compute_efficiency, 0.001, 1.5},
+    {"batch_gemm_compute_efficiency", &EfficiencyConstants::batch_gemm_compute_efficiency, 0.001, 1.5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},

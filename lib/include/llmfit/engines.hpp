@@ -63,6 +63,12 @@ struct NameTable<Backend> {
 /// the datasheet peak? llama.cpp and Ollama (MMQ's warp-level mma.sync tiles; docs/model.md "Prefill on CUDA: the
 /// SM roof"). Float weights, vLLM and transformers run the vendors' GEMM libraries.
 [[nodiscard]] bool prefill_runs_at_sm_rate(Backend backend) noexcept;
+/// The most rows (tokens sharing one weight matrix in a decode step) the engine's matrix-vector kernels take;
+/// past it the step runs its matrix-matrix kernels (docs/model.md, "Batched decode"): llama.cpp and Ollama on
+/// CUDA (MMVQ up to MMVQ_MAX_BATCH_SIZE = 8 rows, ggml-cuda/mmvq.cuh; MMQ beyond, ggml_cuda_should_use_mmq) and
+/// on Metal (mul_mv / mul_mv_ext up to ne11_mm_min = 8 rows, mul_mm above, ggml-metal-ops.cpp). 0: one kernel
+/// family at every batch (no switch modelled: the other engines and APIs).
+[[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept;
 /// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
 /// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
 [[nodiscard]] int sequence_limit(Backend backend) noexcept;
