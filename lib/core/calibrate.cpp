@@ -15,6 +15,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <tuple>
 
 #include "llmfit/errors.hpp"
@@ -621,7 +622,11 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const int test = test_index(run.test);
     for (int j = 0; j < param_count(test); ++j) {
       const double x = test == 0 ? p.decode[static_cast<std::size_t>(j)] : p.prefill[static_cast<std::size_t>(j)];
-      if (x == 0 || row.nonzero_count == kMaxNonzero) continue;
+      if (x == 0) continue;
+      // A row wider than kMaxNonzero means a new column was added without widening Row: never drop it silently.
+      if (row.nonzero_count == kMaxNonzero)
+        throw std::logic_error(fmt::format("calibrate: a {} row has more than {} nonzero columns (widen kMaxNonzero)",
+                                           test == 0 ? "decode" : "prefill", kMaxNonzero));
       row.value[row.nonzero_count] = x;
       row.column[row.nonzero_count] = static_cast<std::uint8_t>(j);
       ++row.nonzero_count;
