@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "llmfit/io.hpp"
 #include "llmfit/calibrate.hpp"
@@ -1370,6 +1373,49 @@ TEST(CrossValidation, DowndatingStaysCloseToExactRefitsWithNoiseAndAnOutlier) {
     EXPECT_NEAR(fast.prefill_cv.mape_pct, exact.prefill_cv.mape_pct, 0.1 * exact.prefill_cv.mape_pct) << to_string(unit);
     EXPECT_EQ(fast.decode_cv.n, exact.decode_cv.n);
   }
+}
+
+/// The weighted median as the fit defined it first: sort by (value, weight), sum the weights in that order, the
+/// first value whose running sum reaches half the total.
+double weighted_median_by_sorting(std::vector<std::pair<double, double>> pairs, double total) {
+  std::sort(pairs.begin(), pairs.end());
+  double below = 0;
+  for (const auto& [value, weight] : pairs) {
+    below += weight;
+    if (below >= 0.5 * total) return value;
+  }
+  return pairs.back().first;
+}
+
+TEST(Calibration, WeightedMedianBySelectionIsTheSortedScanToTheBit) {
+  // The robust scale of every IRLS step: selection must give the sorted scan's value exactly, including ties,
+  // weights whose running sum hits half the total exactly (halves, quarters), thirds that round, and one pair.
+  std::mt19937_64 rng(20261207);
+  int exact_hits = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::size_t n = 1 + rng() % (trial % 10 == 0 ? 2000 : 40);
+    std::vector<std::pair<double, double>> pairs(n);
+    double total = 0;
+    for (auto& [value, weight] : pairs) {
+      value = trial % 3 == 0 ? static_cast<double>(rng() % 7) * 0.01                      // many ties
+                             : std::abs(std::normal_distribution<double>(0, 0.05)(rng));
+      const std::uint64_t repeats = trial % 4 == 0 ? 1 + rng() % 2 : 1 + rng() % 5;     // 1 or 1/2; up to 1/5
+      weight = 1.0 / static_cast<double>(trial % 5 == 0 ? 4 : repeats);
+      total += weight;
+    }
+    const double expected = weighted_median_by_sorting(pairs, total);
+    double below = 0;
+    std::vector<std::pair<double, double>> sorted = pairs;
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& pair : sorted)
+      if ((below += pair.second) == 0.5 * total) ++exact_hits;
+    std::shuffle(pairs.begin(), pairs.end(), rng);
+    const double got = detail::weighted_median(pairs, total);
+    ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << "trial " << trial << ": " << got << " vs " << expected;
+  }
+  EXPECT_GT(exact_hits, 100);  // the borderline case (running sum exactly half the total) was exercised
+  std::vector<std::pair<double, double>> none;
+  EXPECT_EQ(detail::weighted_median(none, 0.0), 0.0);
 }
 
 TEST(CrossValidation, RunsOfOneChipCannotLeaveTheChipOut) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -17,6 +18,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "llmfit/errors.hpp"
 #include "llmfit/units.hpp"
@@ -545,13 +548,31 @@ struct Data {
 /// builds × hipBLASLt on/off) then weighs as much as one run of it, not as its row count.
 std::string configuration_key(const RunCase& c) {
   const MeasuredRun& r = *c.run;
-  std::ostringstream key;
-  key << c.hardware->id << '|' << c.device_count << '|' << c.model->id << '|' << r.quant_id << '|'
-      << static_cast<int>(r.backend) << '|' << static_cast<int>(r.api) << '|' << static_cast<int>(r.test) << '|'
-      << r.n_prompt << '|' << r.n_gen << '|' << r.n_depth << '|' << r.n_ubatch << '|' << r.n_threads << '|'
-      << (r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1) << '|' << static_cast<int>(r.kv_type) << '|' << r.era << '|' << r.batch << '|'
-      << (r.rate_includes_prefill ? 1 : 0);
-  return key.str();
+  std::string key;
+  key.reserve(128);
+  auto text = [&](std::string_view part) {
+    key += part;
+    key += '|';
+  };
+  auto number = [&](std::int64_t value) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+    text(std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+  };
+  text(c.hardware->id);
+  number(c.device_count);
+  text(c.model->id);
+  text(r.quant_id.str());
+  for (const std::int64_t value : {std::int64_t{static_cast<int>(r.backend)}, std::int64_t{static_cast<int>(r.api)},
+                                   std::int64_t{static_cast<int>(r.test)}, r.n_prompt, r.n_gen, r.n_depth,
+                                   std::int64_t{r.n_ubatch}, std::int64_t{r.n_threads},
+                                   std::int64_t{r.flash_attn ? (*r.flash_attn ? 1 : 0) : -1},
+                                   std::int64_t{static_cast<int>(r.kv_type)}})
+    number(value);
+  text(r.era.str());
+  number(r.batch);
+  key += r.rate_includes_prefill ? '1' : '0';
+  return key;
 }
 
 /// `serving`: the profile whose prefill constants price a serving rate's prefill part (the prior's when null).
@@ -563,10 +584,11 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   std::map<std::pair<Backend, HardwareKind>, int> backend_index;
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
-  std::map<std::string, int> hardware_index;
-  std::map<std::string, int> fold_index;
+  // Keyed by views of the catalogue's ids, which outlive this call.
+  std::unordered_map<std::string_view, int> hardware_index;
+  std::unordered_map<std::string_view, int> fold_index;
   {
-    std::set<std::string> chips;
+    std::unordered_set<std::string_view> chips;
     for (std::size_t i = 0; i < cases.size(); ++i)
       if (usable[i]) chips.insert(cases[i].hardware->id);
     d.one_chip = chips.size() == 1;
@@ -576,9 +598,20 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (usable[i]) ++rows_of_test[static_cast<std::size_t>(test_index(cases[i].run->test))];
   for (std::size_t test = 0; test < kTests; ++test) d.rows[test].reserve(rows_of_test[test]);
-  std::map<std::string, int> repeats;
-  for (std::size_t i = 0; i < cases.size(); ++i)
-    if (usable[i]) ++repeats[configuration_key(cases[i])];
+  // Each usable case's configuration (an index into `repeats`), keyed once.
+  std::vector<int> configuration(cases.size(), -1);
+  std::vector<int> repeats;
+  {
+    std::unordered_map<std::string, int> index;
+    index.reserve(cases.size());
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      if (!usable[i]) continue;
+      const auto at = index.try_emplace(configuration_key(cases[i]), static_cast<int>(repeats.size()));
+      if (at.second) repeats.push_back(0);
+      configuration[i] = at.first->second;
+      ++repeats[static_cast<std::size_t>(configuration[i])];
+    }
+  }
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!usable[i]) continue;
     const RunCase& c = cases[i];
@@ -608,12 +641,12 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const auto h = hardware_index.try_emplace(c.hardware->id, static_cast<int>(d.hardware.size()));
     if (h.second) d.hardware.push_back(c.hardware->id);
     row.hardware = h.first->second;
-    const std::string fold_name = d.one_chip ? c.model->id : c.hardware->id;
+    const std::string_view fold_name = d.one_chip ? c.model->id : c.hardware->id;
     const auto f = fold_index.try_emplace(fold_name, static_cast<int>(d.folds.size()));
-    if (f.second) d.folds.push_back(fold_name);
+    if (f.second) d.folds.emplace_back(fold_name);
     row.fold = f.first->second;
     row.t = c.measured_seconds();
-    row.weight = 1.0 / repeats[configuration_key(c)];
+    row.weight = 1.0 / repeats[static_cast<std::size_t>(configuration[i])];
     const Probe p =
         probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class),
                    serving != nullptr ? &serving->lookup_era(run.backend, run.api, c.hardware_class, run.era).constants
@@ -685,6 +718,7 @@ struct Workspace {
   std::vector<double> residual;
   std::vector<double> huber;
   std::vector<double> scratch;
+  std::vector<std::pair<double, double>> weighted;  // (|residual|, configuration weight)
 };
 
 /// Median of |residual| over the rows, each counted with its configuration weight (a configuration measured
@@ -697,19 +731,14 @@ double weighted_median_abs(const std::vector<const Row*>& rows, Workspace& ws) {
     std::nth_element(ws.scratch.begin(), ws.scratch.begin() + static_cast<std::ptrdiff_t>(n / 2), ws.scratch.end());
     return ws.scratch[n / 2];
   }
-  std::vector<std::pair<double, double>> weighted(n);
+  std::vector<std::pair<double, double>>& weighted = ws.weighted;
+  weighted.resize(n);
   double total = 0;
   for (std::size_t i = 0; i < n; ++i) {
     weighted[i] = {ws.scratch[i], rows[i]->weight};
     total += rows[i]->weight;
   }
-  std::sort(weighted.begin(), weighted.end());
-  double below = 0;
-  for (const auto& [value, weight] : weighted) {
-    below += weight;
-    if (below >= 0.5 * total) return value;
-  }
-  return weighted.back().first;
+  return detail::weighted_median(weighted, total);
 }
 
 /// (A + P) θ = b + P m over the free columns, the others held at their value in `theta`; a column that
@@ -719,22 +748,27 @@ void bounded_solve(int test, const MatrixXd& a, const VectorXd& b, const VectorX
                    std::vector<int>& active, MatrixXd& system) {
   const int p = static_cast<int>(theta.size());
   active.clear();
+  const VectorXd pulled = prior_precision * prior_mean;
+  std::vector<int> solve_columns;
+  std::vector<char> solved_here(static_cast<std::size_t>(p));  // per column: in solve_columns
   for (int pass = 0; pass <= p; ++pass) {
-    std::vector<int> solve_columns;
+    solve_columns.clear();
+    std::fill(solved_here.begin(), solved_here.end(), 0);
     for (int j : free_columns)
-      if (std::find(active.begin(), active.end(), j) == active.end()) solve_columns.push_back(j);
+      if (std::find(active.begin(), active.end(), j) == active.end()) {
+        solve_columns.push_back(j);
+        solved_here[static_cast<std::size_t>(j)] = 1;
+      }
     const int m = static_cast<int>(solve_columns.size());
     if (m == 0) break;
     // (A + P)_SS θ_S = b_S + (P m)_S − (A + P)_SX θ_X, X = fixed and bound-held columns.
-    const VectorXd pulled = prior_precision * prior_mean;
     system.resize(m, m);
     VectorXd rhs(m);
     for (int u = 0; u < m; ++u) {
       const int ju = solve_columns[static_cast<std::size_t>(u)];
       rhs[u] = b[ju] + pulled[ju];
       for (int j = 0; j < p; ++j)
-        if (std::find(solve_columns.begin(), solve_columns.end(), j) == solve_columns.end())
-          rhs[u] -= (a(ju, j) + prior_precision(ju, j)) * theta[j];
+        if (!solved_here[static_cast<std::size_t>(j)]) rhs[u] -= (a(ju, j) + prior_precision(ju, j)) * theta[j];
       for (int v = 0; v < m; ++v) {
         const int jv = solve_columns[static_cast<std::size_t>(v)];
         system(u, v) = a(ju, jv) + prior_precision(ju, jv);
@@ -1275,9 +1309,18 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
   std::vector<Hierarchy> fits(d.folds.size());
   std::vector<int> active;
   MatrixXd system;
+  std::vector<const CellSums*> sums(cells.size());
+  std::vector<CellSums> downdated;
   for (std::size_t f = 0; f < d.folds.size(); ++f) {
-    std::vector<CellSums> sums = total;
-    for (const auto& [cell, held] : by_fold[f]) sums[static_cast<std::size_t>(cell)].subtract(held);
+    // The fold's sums: the full sums, less the fold's own in the few cells it has runs in.
+    for (std::size_t c = 0; c < cells.size(); ++c) sums[c] = &total[c];
+    downdated.clear();
+    downdated.reserve(by_fold[f].size());  // no reallocation: `sums` points into it
+    for (const auto& [cell, held] : by_fold[f]) {
+      downdated.push_back(total[static_cast<std::size_t>(cell)]);
+      downdated.back().subtract(held);
+      sums[static_cast<std::size_t>(cell)] = &downdated.back();
+    }
     Hierarchy& h = fits[f];
     h.kernel_has_data.assign(d.backends.size(), {});
     h.float_gemm_fitted.assign(d.backends.size(), 0);
@@ -1294,12 +1337,12 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         int runs = 0;
         int first_class = -1;  // the class group of the backend's first run (one chip: its profile entry)
         for (std::size_t c = 0; c < cells.size(); ++c) {
-          if (cells[c].test != test || cells[c].backend != static_cast<int>(b) || sums[c].runs == 0) continue;
-          a += sums[c].a0;
-          rhs += sums[c].b0;
-          plain += sums[c].plain;
-          for (int j = 0; j < p; ++j) count[static_cast<std::size_t>(j)] += sums[c].count[static_cast<std::size_t>(j)];
-          runs += sums[c].runs;
+          if (cells[c].test != test || cells[c].backend != static_cast<int>(b) || sums[c]->runs == 0) continue;
+          a += sums[c]->a0;
+          rhs += sums[c]->b0;
+          plain += sums[c]->plain;
+          for (int j = 0; j < p; ++j) count[static_cast<std::size_t>(j)] += sums[c]->count[static_cast<std::size_t>(j)];
+          runs += sums[c]->runs;
           if (first_class < 0 || cells[c].class_group < first_class) first_class = cells[c].class_group;
         }
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
@@ -1364,15 +1407,15 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         for (std::size_t c = 0; c < cells.size(); ++c) {
           const Cell& cell = cells[c];
           if (cell.test != test || (software ? cell.era_group : cell.class_group) != static_cast<int>(group) ||
-              sums[c].runs == 0)
+              sums[c]->runs == 0)
             continue;
-          const MatrixXd& ac = software ? sums[c].a2 : sums[c].a1;
-          const VectorXd& bc = software ? sums[c].b2 : sums[c].b1;
+          const MatrixXd& ac = software ? sums[c]->a2 : sums[c]->a1;
+          const VectorXd& bc = software ? sums[c]->b2 : sums[c]->b1;
           // The other level's columns at its current values: moved into the offset.
           const VectorXd& other = software ? level1[static_cast<std::size_t>(cell.class_group)].theta
                                            : level2[static_cast<std::size_t>(cell.era_group)].theta;
           add_level_sums(test, software, ac, bc, other, a, rhs);
-          runs += sums[c].runs;
+          runs += sums[c]->runs;
         }
         current = solve_sums(a, rhs, mean, b, free_columns, runs);
       };
@@ -1396,11 +1439,11 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
           const Cell& cell = cells[c];
           const auto& parents = d.class_parents[static_cast<std::size_t>(cell.class_group)];
           if (cell.test != test || (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) ||
-              sums[c].runs == 0)
+              sums[c]->runs == 0)
             continue;
-          add_level_sums(test, false, sums[c].a1, sums[c].b1, level2[static_cast<std::size_t>(cell.era_group)].theta, a,
+          add_level_sums(test, false, sums[c]->a1, sums[c]->b1, level2[static_cast<std::size_t>(cell.era_group)].theta, a,
                          rhs);
-          runs += sums[c].runs;
+          runs += sums[c]->runs;
         }
         level3.push_back(solve_sums(a, rhs, mean, b, free_columns, runs));
       }
@@ -1652,9 +1695,66 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
   return out;
 }
 
+/// detail::weighted_median by selection: halves the range holding the crossing with nth_element. It sums the
+/// weights in another order than the sorted scan, so it answers only where its sums are farther from `half`
+/// than the rounding of either order could move them (nullopt otherwise, and for non-finite values).
+std::optional<double> weighted_median_by_selection(std::vector<std::pair<double, double>>& weighted, double half) {
+  const std::size_t n = weighted.size();
+  if (n == 0 || !std::all_of(weighted.begin(), weighted.end(), [](const auto& x) { return std::isfinite(x.first); }))
+    return std::nullopt;
+  // Invariant: [lo, hi) holds the elements of sorted positions lo..hi-1 and the crossing is among them; `below`
+  // is the weight of the positions before lo.
+  std::size_t lo = 0, hi = n;
+  double below = 0;
+  while (hi - lo > 1) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    const auto first = weighted.begin() + static_cast<std::ptrdiff_t>(lo);
+    const auto middle = weighted.begin() + static_cast<std::ptrdiff_t>(mid);
+    std::nth_element(first, middle, weighted.begin() + static_cast<std::ptrdiff_t>(hi));
+    double left = 0;
+    for (auto it = first; it != middle; ++it) left += it->second;
+    if (below + left >= half) {
+      hi = mid;
+    } else if (below + left + middle->second >= half) {
+      below += left;
+      lo = mid;
+      hi = mid + 1;
+    } else {
+      below += left + middle->second;
+      lo = mid + 1;
+    }
+  }
+  if (hi - lo != 1) return std::nullopt;
+  const double through = below + weighted[lo].second;
+  // Weights that are multiples of 2^-20 (1, 1/2, 1/4 … of a repeated configuration) sum exactly in any order
+  // while the total stays below 2^32: then the comparisons above are the sorted scan's, ties included.
+  constexpr double kDyadicUnits = 1048576.0;
+  const bool exact = 2 * half < 4294967296.0 && std::all_of(weighted.begin(), weighted.end(), [](const auto& x) {
+                       const double units = x.second * kDyadicUnits;
+                       return units == std::floor(units);
+                     });
+  if (exact) return weighted[lo].first;
+  // Otherwise sums of n non-negative terms in any two orders differ by at most about n ulps of the total.
+  const double slack = 4.0 * static_cast<double>(n) * std::numeric_limits<double>::epsilon();
+  if (!(below < half * (1 - slack)) || !(through >= half * (1 + slack))) return std::nullopt;
+  return weighted[lo].first;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
+
+double detail::weighted_median(std::vector<std::pair<double, double>>& pairs, double total) {
+  if (pairs.empty()) return 0.0;
+  if (const auto selected = weighted_median_by_selection(pairs, 0.5 * total)) return *selected;
+  std::sort(pairs.begin(), pairs.end());
+  double below = 0;
+  for (const auto& [value, weight] : pairs) {
+    below += weight;
+    if (below >= 0.5 * total) return value;
+  }
+  return pairs.back().first;
+}
 
 std::string_view to_string(CrossValidationUnit unit) noexcept {
   switch (unit) {
@@ -2121,6 +2221,11 @@ CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data
   out.predicted.assign(cases.size(), 0.0);
   std::vector<Hierarchy> downdated;
   if (options.downdate) downdated = downdated_fits(data, full, before, options);
+  // Each fold's rows (test, row), in the order of the rows.
+  std::vector<std::vector<std::pair<int, const Row*>>> fold_rows(data.folds.size());
+  for (int test = 0; test < kTests; ++test)
+    for (const Row& r : data.rows[static_cast<std::size_t>(test)])
+      fold_rows[static_cast<std::size_t>(r.fold)].emplace_back(test, &r);
   for (std::size_t held = 0; held < data.folds.size(); ++held) {
     Hierarchy refitted;
     if (!options.downdate) {
@@ -2130,20 +2235,18 @@ CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data
     }
     const Hierarchy& fold = options.downdate ? downdated[held] : refitted;
     const EfficiencyProfile fold_profile = build_profile(data, fold, before, options);
-    for (int test = 0; test < kTests; ++test) {
-      for (const Row& r : data.rows[static_cast<std::size_t>(test)]) {
-        if (r.fold != static_cast<int>(held)) continue;
-        const RunCase& c = cases[r.case_index];
-        const auto b = static_cast<std::size_t>(r.backend);
-        // Without a fit of its engine and test the profile falls back to the literature constants.
-        if (!literature_fallback &&
-            (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable)) {
-          ++out.unpredicted;
-          continue;
-        }
-        out.predicted[r.case_index] = predict_run_tok_s(
-            c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+    for (const auto& [test, row] : fold_rows[held]) {
+      const Row& r = *row;
+      const RunCase& c = cases[r.case_index];
+      const auto b = static_cast<std::size_t>(r.backend);
+      // Without a fit of its engine and test the profile falls back to the literature constants.
+      if (!literature_fallback &&
+          (!fold.backend_fitted[b] || !fold.determination[static_cast<std::size_t>(test)][b].fittable)) {
+        ++out.unpredicted;
+        continue;
       }
+      out.predicted[r.case_index] = predict_run_tok_s(
+          c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
     }
   }
   return out;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -215,5 +216,13 @@ struct ValidationReport {
 
 /// Mean and median of absolute percentage errors.
 [[nodiscard]] ErrorSummary summarise_errors(std::vector<double> ape_pct);
+
+namespace detail {
+/// Weighted median of (value, weight) pairs, weights > 0: the value at which the running weight, summed in the
+/// order of the pairs sorted by value then weight, first reaches half the total (`total`, summed by the caller).
+/// Found by selection in linear time; where the selection's sums are too close to half the total to be sure
+/// that the sorted order's rounding agrees, by that sort: the same bits either way. Reorders `pairs`.
+[[nodiscard]] double weighted_median(std::vector<std::pair<double, double>>& pairs, double total);
+}  // namespace detail
 
 }  // namespace llmfit
