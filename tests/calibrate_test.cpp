@@ -1005,6 +1005,23 @@ TEST(RunConditions, CpuDecodeChargesEachFormatItsCostFamilysCycles) {
             2 * prefill_seconds(prefill, fit_memory(prefill, k), k, 512, 0));
 }
 
+TEST(RunConditions, RunsOnAnEmptyCacheLeaveTheCpuAttentionCyclesToRunsAtDepth) {
+  // tg128 on an empty cache attends to 64 tokens on average: far too little attention to measure its cost, so
+  // such runs leave the CPU attention cycles at the prior however their chips' other costs fit.
+  EfficiencyConstants truth = true_constants();
+  truth.cpu_cycles_per_weight = 0.2;
+  truth.cpu_attention_cycles_per_mac = 0.5;
+  std::vector<MeasuredRun> runs = cpu_decode_runs(truth);
+  std::erase_if(runs, [](const MeasuredRun& r) { return r.n_depth > 0; });
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const auto& fitted = report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  const auto& prior = default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  EXPECT_EQ(fitted.cpu_attention_cycles_per_mac, prior.cpu_attention_cycles_per_mac);
+  EXPECT_EQ(fitted.cpu_flash_attention_cycles_per_mac, prior.cpu_flash_attention_cycles_per_mac);
+}
+
 TEST(RunConditions, CpuThreadBandwidthIsFittedFromRunsOfDifferentThreadCounts) {
   // 2-thread and all-core runs tell the per-thread limit from the chip's share of bandwidth and from the cycles
   // per weight; a fit without it would read the 2-thread runs as a low share of peak.

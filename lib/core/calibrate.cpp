@@ -360,8 +360,14 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
     p.decode[static_cast<std::size_t>(kCpuCycles) + static_cast<std::size_t>(cpu_cost_family(*c.quant))] =
         column(&EfficiencyConstants::cpu_cycles_per_weight);
-    p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
-    p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
+    // A run on an empty cache attends only to its own few generated tokens (tg128: 64 on average), a cost far
+    // below what it can measure: it does not inform the CPU attention cycles, which otherwise take whatever
+    // per-token residual its chip has at a thousandfold (one such run set 14.7 cycles per multiply-add for a
+    // fold without depth runs). Runs at depth determine them.
+    if (run.n_depth > 0) {
+      p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
+      p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
+    }
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
     p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
     p.decode[kCpuThreadBandwidth] = column(&EfficiencyConstants::cpu_thread_bandwidth_gb_s);
