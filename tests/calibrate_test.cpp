@@ -1181,6 +1181,66 @@ TEST(RunConditions, CpuCyclesPerWeightAreFittedPerKernelFamily) {
   EXPECT_LT(report.decode_after.mape_pct, 0.5);
 }
 
+TEST(RunConditions, CpuCostFamilyTellsGridIQuantsFromTheFourBitOnes) {
+  // On CPU cores IQ1-IQ3 gather codebook vectors; IQ4_NL decodes as the plain 4-bit blocks, IQ4_XS as the K-quants.
+  auto family = [](const char* quant) { return cpu_cost_family(*cat().find_quant(quant)); };
+  EXPECT_EQ(family("iq2_xxs"), QuantKernel::i_quant);
+  EXPECT_EQ(family("iq3_s"), QuantKernel::i_quant);
+  EXPECT_EQ(family("iq1_s"), QuantKernel::i_quant);
+  EXPECT_EQ(family("iq4_nl"), QuantKernel::legacy);
+  EXPECT_EQ(family("iq4_xs"), QuantKernel::k_quant);
+  EXPECT_EQ(family("q4_k_m"), QuantKernel::k_quant);
+  EXPECT_EQ(family("q8_0"), QuantKernel::legacy);
+  EXPECT_EQ(family("f16"), QuantKernel::float_);
+  // A file whose tensor mix averages under 4 bits keeps its blocks' family (calibration rescales the bits of a
+  // run that states its file size); without stated blocks the bits decide.
+  QuantSpec mixed = *cat().find_quant("iq4_xs");
+  mixed.bits_per_weight = 3.8;
+  EXPECT_EQ(cpu_cost_family(mixed), QuantKernel::k_quant);
+  mixed.block_bytes = 0;
+  mixed.block_weights = 0;
+  EXPECT_EQ(cpu_cost_family(mixed), QuantKernel::i_quant);
+}
+
+TEST(RunConditions, CpuDecodeChargesEachFormatItsCostFamilysCycles) {
+  // Raising the grid I-quants' cycles slows IQ2_XXS on CPU cores and leaves IQ4_XS (K-quant cycles) and IQ4_NL
+  // (legacy cycles) where they were; a GPU backend pays no CPU cycles at all.
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 0.2;
+  EfficiencyConstants grid_slow = k;
+  grid_slow.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::i_quant)] *= 4;
+  auto seconds = [](const char* quant, const EfficiencyConstants& c) {
+    Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", quant, DeviceApi::cpu);
+    s.cpu_threads = 4;
+    return decode_seconds_per_token(s, fit_memory(s, c), c, 0);
+  };
+  EXPECT_GT(seconds("iq2_xxs", grid_slow), 1.5 * seconds("iq2_xxs", k));
+  EXPECT_DOUBLE_EQ(seconds("iq4_xs", grid_slow), seconds("iq4_xs", k));
+  EXPECT_DOUBLE_EQ(seconds("iq4_nl", grid_slow), seconds("iq4_nl", k));
+  Scenario prefill = condition_scenario("ryzen-9-7950x", "llama-3-8b", "iq4_xs", DeviceApi::cpu);
+  EfficiencyConstants k_slow_prefill = k;
+  k_slow_prefill.cpu_prefill_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] *= 3;
+  EXPECT_GT(prefill_seconds(prefill, fit_memory(prefill, k), k_slow_prefill, 512, 0),
+            2 * prefill_seconds(prefill, fit_memory(prefill, k), k, 512, 0));
+}
+
+TEST(RunConditions, RunsOnAnEmptyCacheLeaveTheCpuAttentionCyclesToRunsAtDepth) {
+  // tg128 on an empty cache attends to 64 tokens on average: far too little attention to measure its cost, so
+  // such runs leave the CPU attention cycles at the prior however their chips' other costs fit.
+  EfficiencyConstants truth = true_constants();
+  truth.cpu_cycles_per_weight = 0.2;
+  truth.cpu_attention_cycles_per_mac = 0.5;
+  std::vector<MeasuredRun> runs = cpu_decode_runs(truth);
+  std::erase_if(runs, [](const MeasuredRun& r) { return r.n_depth > 0; });
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const auto& fitted = report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  const auto& prior = default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  EXPECT_EQ(fitted.cpu_attention_cycles_per_mac, prior.cpu_attention_cycles_per_mac);
+  EXPECT_EQ(fitted.cpu_flash_attention_cycles_per_mac, prior.cpu_flash_attention_cycles_per_mac);
+}
+
 TEST(RunConditions, CpuThreadBandwidthIsFittedFromRunsOfDifferentThreadCounts) {
   // 2-thread and all-core runs tell the per-thread limit from the chip's share of bandwidth and from the cycles
   // per weight; a fit without it would read the 2-thread runs as a low share of peak.

@@ -9,11 +9,13 @@ Inputs:
   - examples/runs/public-llamabench-tables.md: tables transcribed from llama.cpp pull requests, discussions
     and issues, each under a heading with its source, machine, era and the model each `model` column names
     (the column says "llama 8B Q4_K - Medium", not which checkpoint; the command lines name the files).
+  - examples/runs/public-llamabench-cpu-tables.md: the same for llama.cpp's CPU backend; every row keeps its
+    thread count (the `threads` column, or a block's `- threads:` line when the source states it once).
   - --strix-halo: a clone of github.com/kyuz0/amd-strix-halo-toolboxes (its benchmark/results/*.log are
     llama-bench's own output, one model x toolbox per file, the model in the file name).
   - --intel-b70: a clone of github.com/kyuz0/intel-b70-ai-toolboxes (benchmark/llamacpp-bench-b70/*.log).
 
-Writes public-llamabench-tables.json (the transcribed tables), kyuz0-strix-halo-rocm-vulkan.json and
+Writes public-llamabench-tables.json and public-llamabench-cpu.json (the transcribed tables), kyuz0-strix-halo-rocm-vulkan.json and
 kyuz0-intel-b70-sycl-vulkan.json, each checked with `llmfit validate --strict` (a record llmfit cannot use is
 an error here, not a skip); rows not converted are listed with their reason in EXCLUDED-llamabench-tables.md.
 Standard library only.
@@ -146,11 +148,22 @@ def convert(text, meta, models, layers, keep, drop, where, line0=None):
         if not api:
             drop.append((loc, label, f"backend '{backend}' names no single device API"))
             continue
-        if api == "cpu":
-            drop.append((loc, label, "CPU backend row (this file collects GPU device APIs)"))
+        if (api == "cpu") != bool(meta.get("cpu_tables")):
+            drop.append((loc, label, "CPU backend row (this file collects GPU device APIs)" if api == "cpu"
+                         else "GPU row in the CPU tables"))
             continue
-        ngl = row.get("ngl", "99")
-        if not ngl.isdigit() or int(ngl) < layers.get(model, 999):
+        if api == "cpu" and "blas" in backend.lower():
+            drop.append((loc, label, "BLAS build: prefill goes through the BLAS library, not llama.cpp's CPU kernels"))
+            continue
+        threads = row.get("threads") or meta.get("threads")
+        if api == "cpu" and not (threads or "").isdigit():
+            drop.append((loc, label, "CPU row without its thread count (llama-bench -t): a run condition of the CPU backend"))
+            continue
+        ngl = row.get("ngl", "0" if api == "cpu" else "99")
+        if api == "cpu" and ngl != "0" and ngl.isdigit():
+            drop.append((loc, label, f"ngl {ngl} on the CPU backend: layers offloaded to an accelerator, not the CPU alone"))
+            continue
+        if api != "cpu" and (not ngl.isdigit() or int(ngl) < layers.get(model, 999)):
             drop.append((loc, label, f"ngl {ngl} below the model's {layers.get(model)} layers: partial offload, not modelled"))
             continue
         tk, tv = row.get("type_k", "f16"), row.get("type_v", "f16")
@@ -171,6 +184,8 @@ def convert(text, meta, models, layers, keep, drop, where, line0=None):
                 rec["decode_stddev_tok_s"] = std
         if tk != "f16":
             rec["kv_type"] = tk
+        if api == "cpu":
+            rec["n_threads"] = int(threads)
         if "fa" in row:
             rec["flash_attn"] = row["fa"] == "1"
         elif "flash_attn" in meta:
@@ -200,7 +215,8 @@ def convert(text, meta, models, layers, keep, drop, where, line0=None):
 # ------------------------------------------------------------------------------------------------
 # examples/runs/public-llamabench-tables.md: '### title' blocks with '- key: value' lines, then the table.
 
-def read_transcribed(path, layers, keep, drop):
+def read_transcribed(path, layers, keep, drop, cpu_tables=False):
+    """cpu_tables: the file holds CPU backend tables (each row keeps its thread count), not GPU ones."""
     text = open(path, encoding="utf-8").read()
     blocks = re.split(r"^### ", text, flags=re.M)[1:]
     line0 = 1 + text[: text.find("### ")].count("\n")
@@ -225,6 +241,7 @@ def read_transcribed(path, layers, keep, drop):
             else:
                 meta[key] = value
         meta["model_note"] = model_note
+        meta["cpu_tables"] = cpu_tables
         for need in ("hardware", "source", "era"):
             if need not in meta:
                 sys.exit(f"{path}: block '{title}' lacks '- {need}:'")
@@ -319,6 +336,11 @@ def main():
     read_transcribed(os.path.join(HERE, "public-llamabench-tables.md"), layers, keep, drop)
     outputs.append(("public-llamabench-tables.json", keep))
     drops.append(("public-llamabench-tables.md", drop))
+
+    keep, drop = [], []
+    read_transcribed(os.path.join(HERE, "public-llamabench-cpu-tables.md"), layers, keep, drop, cpu_tables=True)
+    outputs.append(("public-llamabench-cpu.json", keep))
+    drops.append(("public-llamabench-cpu-tables.md", drop))
 
     if args.strix_halo:
         commit = "08aa7bc"  # 2026-05-18: results of 16 May 2026, llama.cpp b9187-b9193

@@ -377,10 +377,16 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kLayer] = column(&EfficiencyConstants::layer_overhead_us);
     p.decode[kExpert] = column(&EfficiencyConstants::expert_overhead_us);
     p.decode[kToken] = column(&EfficiencyConstants::token_overhead_us);
-    p.decode[static_cast<std::size_t>(kCpuCycles) + static_cast<std::size_t>(c.quant->kernel)] =
+    p.decode[static_cast<std::size_t>(kCpuCycles) + static_cast<std::size_t>(cpu_cost_family(*c.quant))] =
         column(&EfficiencyConstants::cpu_cycles_per_weight);
-    p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
-    p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
+    // A run on an empty cache attends only to its own few generated tokens (tg128: 64 on average), a cost far
+    // below what it can measure: it does not inform the CPU attention cycles, which otherwise take whatever
+    // per-token residual its chip has at a thousandfold (one such run set 14.7 cycles per multiply-add for a
+    // fold without depth runs). Runs at depth determine them.
+    if (run.n_depth > 0) {
+      p.decode[kCpuAttention] = column(&EfficiencyConstants::cpu_attention_cycles_per_mac);
+      p.decode[kCpuFlashAttention] = column(&EfficiencyConstants::cpu_flash_attention_cycles_per_mac);
+    }
     p.decode[kBatchCompute] = column(&EfficiencyConstants::batch_compute_efficiency);
     p.decode[kBatchGemm] = column(&EfficiencyConstants::batch_gemm_compute_efficiency);
     p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
@@ -398,9 +404,9 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
     {
       EfficiencyConstants k = zero;
-      k.cpu_prefill_cycles[static_cast<std::size_t>(c.quant->kernel)] = 1;
-      p.prefill[static_cast<std::size_t>(kCpuPrefillCycles) + static_cast<std::size_t>(c.quant->kernel)] =
-          time(k) - p.offset;
+      const auto family = static_cast<std::size_t>(cpu_cost_family(*c.quant));
+      k.cpu_prefill_cycles[family] = 1;
+      p.prefill[static_cast<std::size_t>(kCpuPrefillCycles) + family] = time(k) - p.offset;
     }
     p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
     p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
@@ -1886,6 +1892,8 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
         copy->id = quant->id;
         copy->format = quant->format;
         copy->kernel = quant->kernel;
+        copy->block_bytes = quant->block_bytes;  // the format's blocks (cpu_cost_family) stay as they are
+        copy->block_weights = quant->block_weights;
         copy->bits_per_weight = quant->bits_per_weight * ratio;
         copy->expert_bits_per_weight = quant->expert_bits_per_weight * ratio;
         copy->embedding_bits_per_weight = quant->embedding_bits_per_weight * ratio;

@@ -72,7 +72,7 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   if (!runs_on_cpu_cores(s)) return 0.0;
   const double attention_cycles =
       s.flash_attention ? k.cpu_flash_attention_cycles_per_mac : k.cpu_attention_cycles_per_mac;
-  const double cycles = weights * k.cpu_cycles(s.quant->kernel) + attention_macs * attention_cycles;
+  const double cycles = weights * k.cpu_cycles(cpu_cost_family(*s.quant)) + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   return cycles / cpu_simd_cycles_per_second(s);
 }
@@ -784,7 +784,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double expert_flops =
       float_weights && m.is_moe() && !vector_gemms ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
-      runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
+      runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(cpu_cost_family(q))] /
                                  (cpu_simd_cycles_per_second(s) * parallel)
                            : ((weight_flops - expert_flops) / gemm_efficiency +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;

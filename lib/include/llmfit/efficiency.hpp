@@ -106,6 +106,21 @@ struct EfficiencyConstants {
   }
 };
 
+/// The kernel family whose CPU cost (cpu_kernel_cycles, cpu_prefill_cycles) a format pays on CPU cores. The
+/// I-quants are two kinds of kernel there: below 4 bits (IQ1-IQ3) each index picks an 8-weight vector from a
+/// lattice codebook of 256-2048 entries (ggml-common.h iq2xxs_grid … iq3s_grid), a table gather per 8 weights;
+/// at 4 bits (IQ4_NL, IQ4_XS) it picks one of 16 values (kvalues_iq4nl), which one register shuffle decodes as
+/// a plain 4-bit block is. So IQ4_NL (blocks of 32 with one scale, as Q4_0) costs as the legacy blocks, IQ4_XS
+/// (super-blocks of 256 with 6-bit sub-block scales, as Q4_K) as the K-quants; every other format as its kernel.
+/// The bits are the base block's (block_bytes, block_weights) where stated: a file's tensor mix moves its
+/// average, not the kernel its blocks take.
+[[nodiscard]] constexpr QuantKernel cpu_cost_family(const QuantSpec& q) noexcept {
+  const bool block_known = q.block_bytes > 0 && q.block_weights > 0;
+  const double block_bits = block_known ? 8.0 * q.block_bytes / q.block_weights : q.bits_per_weight;
+  if (q.kernel != QuantKernel::i_quant || block_bits < 4) return q.kernel;
+  return q.block_weights == 32 ? QuantKernel::legacy : QuantKernel::k_quant;
+}
+
 /// The constants as profiles name them, with the range a profile may set: one list for the profile reader
 /// and writer and the generator of the compiled-in profile. kernel_efficiency, cpu_kernel_cycles and
 /// cpu_prefill_cycles (one value per kernel family, by its name) and micro_batch_tokens (a whole number) are the constants outside it.
