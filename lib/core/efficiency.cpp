@@ -37,6 +37,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.batch_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.prefill_layer_overhead_us = 60;
@@ -61,6 +62,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.runtime_overhead_gib = 0.15;
@@ -88,6 +90,7 @@ EfficiencyConstants mlx_defaults() {
   k.batch_compute_efficiency = 0.1;  // no public batched MLX run: llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.prefill_layer_overhead_us = 60;
@@ -119,6 +122,7 @@ EfficiencyConstants vllm_defaults() {
   k.tp_allreduce_us = 30;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.prefill_layer_overhead_us = 30;
@@ -142,6 +146,7 @@ EfficiencyConstants transformers_defaults() {
   k.batch_compute_efficiency = 0.1;  // eager PyTorch: no public batched run; llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.prefill_layer_overhead_us = 200;

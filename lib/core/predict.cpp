@@ -146,6 +146,40 @@ bool matmul_on_vector_units(const Scenario& s) {
   return std::find(hw.vector_only_apis.begin(), hw.vector_only_apis.end(), s.api) != hw.vector_only_apis.end();
 }
 
+// ggml-cuda's flash-attention kernel choice on AMD (fattn.cu, ggml_cuda_get_best_fattn_kernel, ggml-org/llama.cpp
+// @ 00a2d60): the MMA kernel on RDNA's WMMA needs grouped-query heads and a head dimension of at most 128; on
+// CDNA's MFMA a head dimension of at most 256 (a prompt's micro-batch always clears its row thresholds).
+constexpr int kWmmaFlashAttentionMaxHeadDim = 128;
+constexpr int kMfmaFlashAttentionMaxHeadDim = 256;
+constexpr double kMinGroupedQueryRatio = 2;
+// The first year whose builds run the MMA kernel on RDNA's WMMA: ggml-org/llama.cpp PR #18481 ("HIP: add
+// fattn-mma-f16 for RDNA4", opened 2025-12-30, merged January 2026); before it every RDNA flash attention ran the
+// tile kernel (or rocWMMA's, GGML_HIP_ROCWMMA_FATTN, which the R9700's b7423 toolboxes measure at the same speed).
+constexpr int kFirstYearOfRdnaMmaFlashAttention = 2026;
+
+}  // namespace
+
+bool flash_attention_on_vector_units(const Scenario& s) noexcept {
+  if (!s.flash_attention || s.hardware == nullptr || s.model == nullptr) return false;
+  if ((s.api != DeviceApi::rocm && s.api != DeviceApi::cuda) || !prefill_runs_at_sm_rate(s.backend)) return false;
+  const HardwareSpec& hw = *s.hardware;
+  if (!(hw.fp32_tflops > 0)) return false;
+  if (matmul_on_vector_units(s)) return true;  // no matrix engines this API reaches
+  if (s.api == DeviceApi::cuda) return false;  // Turing and later: the MMA kernel for every head size
+  const ModelSpec& m = *s.model;
+  if (m.full_attention_layers() + m.attention.sliding_window_layers <= 0) return false;
+  // MLA runs flash attention on the latent: K is kv_lora_rank + rope wide, shared by every head.
+  const bool mla = m.mla.kv_lora_rank > 0;
+  const int head_dim = mla ? m.mla.kv_lora_rank + m.mla.qk_rope_head_dim : m.attention.global_head_dim_or(m.head_dim);
+  const double grouped = mla ? m.attention_heads : static_cast<double>(m.attention_heads) / std::max(1, m.kv_heads);
+  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's HBM parts are the CDNA (MFMA) Instincts
+  if (cdna) return head_dim > kMfmaFlashAttentionMaxHeadDim;
+  if (s.engine_year > 0 && s.engine_year < kFirstYearOfRdnaMmaFlashAttention) return true;
+  return grouped < kMinGroupedQueryRatio || head_dim > kWmmaFlashAttentionMaxHeadDim;
+}
+
+namespace {
+
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
 /// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
 /// runs at half of it; else compute_peak_flops. A unified chip keeps its share of the GPU figure: its
@@ -739,7 +773,13 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
                                  (cpu_simd_cycles_per_second(s) * parallel)
                            : ((weight_flops - expert_flops) / gemm_efficiency +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
-  const double t_compute = (t_weight_compute + attention_flops / attention_efficiency / peak) * compute_share;
+  // Flash attention on ggml-cuda's tile kernel runs on the vector ALUs, at its own share of their peak.
+  const bool vector_attention = flash_attention_on_vector_units(s);
+  const double attention_seconds =
+      vector_attention ? attention_flops / k.vector_flash_attention_compute_efficiency /
+                             (hw.fp32_tflops * units::kFlopsPerTflop * parallel)
+                       : attention_flops / attention_efficiency / peak;
+  const double t_compute = (t_weight_compute + attention_seconds) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
