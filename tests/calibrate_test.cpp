@@ -536,6 +536,167 @@ TEST(Calibrate, FitsTheFloatExpertShareFromFloatMoeRunsAndKeepsTheDenseFloatRate
   EXPECT_DOUBLE_EQ(kq.float_expert_compute_efficiency, kq.float_compute_efficiency);
 }
 
+/// Prefill of `quant` on `api` with the weight GEMMs the only cost: every share 1 except the one named by the
+/// test through `k`, attention, bandwidth and fixed costs free.
+double gemm_prefill(const HardwareSpec& hw, DeviceApi api, const char* model, const char* quant, EfficiencyConstants k) {
+  Scenario s;
+  s.hardware = &hw;
+  s.api = api;
+  s.model = cat().find_model(model);
+  s.quant = cat().find_quant(quant);
+  const double inf = std::numeric_limits<double>::infinity();
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  return prefill_seconds(s, fit, k, 512, 0);
+}
+
+TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) {
+  // ggml-vulkan has no BF16 matrix path without bfloat16 cooperative matrices: the R9700's BF16 GEMMs on Vulkan
+  // run at vector_compute_efficiency of its vector FP32 peak (fp32_tflops); on ROCm, BF16 keeps the matrix
+  // peak and float_compute_efficiency, and quantised and F16 weights on Vulkan keep the matrix path.
+  const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
+  ASSERT_GT(r9700.fp32_tflops, 0);
+  ASSERT_GT(r9700.fp16_tflops, 2 * r9700.fp32_tflops);
+  EfficiencyConstants k;
+  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 1.0;
+  k.vector_compute_efficiency = 0.5;
+  const double flops = 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
+  const double matrix_peak = std::max(r9700.fp16_tflops, r9700.int8_tops / 2) * 1e12;  // the tensor peak
+  // Vulkan: the weight FLOPs at half the vector peak (attention, also on the vector ALUs there, adds under 1 %).
+  const double vulkan_bf16 = gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", k);
+  EXPECT_NEAR(vulkan_bf16, flops / (0.5 * r9700.fp32_tflops * 1e12), 0.01 * vulkan_bf16);
+  EXPECT_NEAR(gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", k), flops / matrix_peak, 1e-12);
+  // The vector share, not the float share, moves the Vulkan BF16 prediction; the ROCm one the other way round.
+  EfficiencyConstants slower = k;
+  slower.vector_compute_efficiency = 0.25;
+  EXPECT_NEAR(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", slower), 2 * vulkan_bf16, 1e-9 * vulkan_bf16);
+  EXPECT_DOUBLE_EQ(gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", slower),
+                   gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", k));
+  EfficiencyConstants slow_float = k;
+  slow_float.float_compute_efficiency = 0.25;
+  slow_float.compute_efficiency = 0.25;
+  EXPECT_DOUBLE_EQ(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", slow_float), vulkan_bf16);
+  EXPECT_GT(gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", slow_float),
+            3 * gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", k));
+  // Quantised and F16 weights on Vulkan stay on the matrix engines: their matrix shares move them.
+  for (const char* quant : {"q4_0", "f16"})
+    EXPECT_GT(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", quant, slow_float),
+              3 * gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", quant, k))
+        << quant;
+  // NVIDIA's Vulkan driver has bfloat16 cooperative matrices (cooperative_matrix2): the matrix path stays, even
+  // for an entry that states its vector peak.
+  HardwareSpec rtx = *cat().find_hardware("rtx-4090");
+  rtx.fp32_tflops = 82.6;
+  EXPECT_DOUBLE_EQ(gemm_prefill(rtx, DeviceApi::vulkan, "llama-3-8b", "bf16", slower),
+                   gemm_prefill(rtx, DeviceApi::vulkan, "llama-3-8b", "bf16", k));
+  // An entry without fp32_tflops keeps its matrix peak (nothing to divide by).
+  HardwareSpec unknown = r9700;
+  unknown.fp32_tflops = 0;
+  EXPECT_NEAR(gemm_prefill(unknown, DeviceApi::vulkan, "llama-3-8b", "bf16", k), flops / matrix_peak, 1e-12);
+}
+
+TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtTheVectorShareOfTheVectorPeak) {
+  // Deep-context prefill: attention FLOPs on the R9700's Vulkan run at vector_compute_efficiency of fp32_tflops,
+  // whatever the (matrix-peak) attention shares say; on ROCm, and on NVIDIA's Vulkan, those shares decide.
+  const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
+  Scenario s;
+  s.hardware = &r9700;
+  s.model = cat().find_model("llama-3-8b");
+  s.quant = cat().find_quant("q4_0");
+  s.flash_attention = true;
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  const double inf = std::numeric_limits<double>::infinity();
+  EfficiencyConstants k;  // only attention costs time
+  k.compute_efficiency = k.float_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = 0.1;
+  k.vector_compute_efficiency = 0.2;
+  EfficiencyConstants other_fa = k;
+  other_fa.flash_attention_compute_efficiency = 0.05;
+  EfficiencyConstants slower_vector = k;
+  slower_vector.vector_compute_efficiency = 0.1;
+  s.api = DeviceApi::vulkan;
+  const double vulkan = prefill_seconds(s, fit, k, 2048, 16384);
+  ASSERT_GT(vulkan, 0);
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, other_fa, 2048, 16384), vulkan);
+  EXPECT_NEAR(prefill_seconds(s, fit, slower_vector, 2048, 16384), 2 * vulkan, 1e-9 * vulkan);
+  s.api = DeviceApi::rocm;
+  const double rocm = prefill_seconds(s, fit, k, 2048, 16384);
+  EXPECT_NEAR(prefill_seconds(s, fit, other_fa, 2048, 16384), 2 * rocm, 1e-9 * rocm);
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, slower_vector, 2048, 16384), rocm);
+  HardwareSpec rtx = *cat().find_hardware("rtx-4090");
+  rtx.fp32_tflops = 82.6;
+  s.hardware = &rtx;
+  s.api = DeviceApi::vulkan;
+  const double nvidia = prefill_seconds(s, fit, k, 2048, 16384);
+  EXPECT_NEAR(prefill_seconds(s, fit, other_fa, 2048, 16384), 2 * nvidia, 1e-9 * nvidia);
+}
+
+TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {
+  // Vulkan runs on two AMD chips, quantised (matrix path) and BF16 (vector ALUs), with a vector share far below
+  // the quantised GEMMs' share of the matrix peak: the fit recovers both, each from its own rows.
+  EfficiencyConstants truth = true_constants();
+  truth.compute_efficiency = 0.2;
+  truth.vector_compute_efficiency = 0.45;
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"radeon-ai-pro-r9700", "ryzen-ai-max-395"})
+    for (const char* model : {"llama-3.2-3b", "llama-3-8b"})
+      for (const char* quant : {"q4_0", "q8_0", "bf16"}) {
+        MeasuredRun base;
+        base.hardware_id = chip;
+        base.model_id = model;
+        base.quant_id = quant;
+        base.backend = Backend::llama_cpp;
+        base.api = DeviceApi::vulkan;
+        base.tok_s = 1;
+        for (std::int64_t depth : {0, 4096}) {
+          MeasuredRun d = base;
+          d.test = RunTest::decode;
+          d.n_gen = 128;
+          d.n_depth = depth;
+          runs.push_back(d);
+          MeasuredRun p = base;
+          p.test = RunTest::prefill;
+          p.n_prompt = 512;
+          p.n_depth = depth;
+          runs.push_back(p);
+        }
+      }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  ASSERT_EQ(resolved.cases.size(), runs.size());
+  std::mt19937 rng(23);
+  std::normal_distribution<double> gauss(0.0, 0.01);
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd).constants;
+  EXPECT_NEAR(k.vector_compute_efficiency, 0.45, 0.05);
+  EXPECT_NEAR(k.compute_efficiency, 0.2, 0.03);
+}
+
+TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantisedShare) {
+  // Profiles written before GEMMs on the vector ALUs had their own share ran them at compute_efficiency.
+  EfficiencyProfile p;
+  p.name = "t";
+  ProfileEntry e;
+  e.constants.compute_efficiency = 0.3;
+  e.constants.vector_compute_efficiency = 0.6;
+  p.entries.push_back(e);
+  std::string yaml = profile_to_yaml(p);
+  const std::size_t at = yaml.find("vector_compute_efficiency");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_compute_efficiency, 0.6);
+  const std::size_t line = yaml.rfind('\n', at) + 1;
+  yaml.erase(line, yaml.find('\n', at) - line + 1);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.vector_compute_efficiency, 0.3);
+}
+
 /// Runs of llama.cpp on ROCm (RDNA chips whose entries state fp32_tflops), 2026 builds with flash attention: a
 /// model with grouped-query heads of 128 (the MMA kernel on the matrix units) and one without grouping (the tile
 /// kernel on the vector ALUs), decode at two depths and prefill at depth 0 and 16k; tok/s from `truth`, 1 % noise.

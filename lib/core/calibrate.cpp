@@ -55,9 +55,10 @@ constexpr int kDequant = 3;  // weight passes per micro-batch to dequantise for 
 constexpr int kFlashAttention = 4;  // inverse compute efficiency of attention with flash attention on
 constexpr int kFloatCompute = 5;  // inverse compute efficiency of the weight GEMMs with float weights
 constexpr int kFloatExpertCompute = 6;  // ... of the routed experts when they are float (one GEMM per expert)
+constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of prefill work on the vector ALUs
 // CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces the GEMM
 // efficiencies on CPU cores).
-constexpr int kCpuPrefillCycles = 7;
+constexpr int kCpuPrefillCycles = 8;
 // Inverse share of the vector FP32 peak of flash attention on ggml-cuda's tile kernel (flash_attention_on_vector_units).
 constexpr int kVectorFlashAttention = kCpuPrefillCycles + kKernels;
 constexpr int kPrefillParams = kVectorFlashAttention + 1;
@@ -86,7 +87,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
-                         j == kFloatExpertCompute || j == kVectorFlashAttention;
+                         j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -122,6 +123,7 @@ std::string param_name(int test, int j) {
            : j == kDequant        ? "prefill_dequant_passes"
            : j == kFloatCompute   ? "float_compute_efficiency"
            : j == kFloatExpertCompute ? "float_expert_compute_efficiency"
+           : j == kVectorCompute  ? "vector_compute_efficiency"
            : j == kVectorFlashAttention ? "vector_flash_attention_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
@@ -150,6 +152,7 @@ std::string param_label(int test, int j) {
            : j == kDequant        ? "dequantisation passes per micro-batch"
            : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
            : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
+           : j == kVectorCompute  ? "prefill share of vector FP32 peak (GEMMs and attention on the vector ALUs)"
            : j == kVectorFlashAttention ? "prefill attention share of vector FP32 peak (flash attention, tile kernel)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
@@ -197,6 +200,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kDequant] = k.prefill_dequant_passes;
     th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
     th[kFloatExpertCompute] = 1.0 / k.float_expert_compute_efficiency;
+    th[kVectorCompute] = 1.0 / k.vector_compute_efficiency;
     th[kVectorFlashAttention] = 1.0 / k.vector_flash_attention_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
@@ -210,7 +214,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// runs get their fitted cycles, the others the pooled level (the fitted families' mean) times their
 /// relative cost in `base`. Without float-weight prefill runs (`float_gemm_fitted` bit 0 clear) their GEMMs keep
 /// the quantised ones' rate; without float-expert MoE prefill runs (bit 1 clear) the experts keep the dense
-/// float rate; without runs of flash attention on the tile kernel (bit 2 clear) it runs at the fitted flash
+/// float rate; without runs of flash attention on the tile kernel (bit 3 clear) it runs at the fitted flash
 /// attention share, of the vector peak.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
                                  const KernelData& kernel_has_data, int float_gemm_fitted) {
@@ -260,10 +264,10 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
-  // Without runs of the tile kernel (bit 2 clear) it runs at the share the MMA kernel's runs measured, of the vector
+  // Without runs of the tile kernel (bit 3 clear) it runs at the share the MMA kernel's runs measured, of the vector
   // peak, not the literature's GEMM rate: a class held out whole must not borrow 45 % of its vector peak.
   base.vector_flash_attention_compute_efficiency =
-      (float_gemm_fitted & 4) != 0 ? 1.0 / prefill[kVectorFlashAttention] : base.flash_attention_compute_efficiency;
+      (float_gemm_fitted & 8) != 0 ? 1.0 / prefill[kVectorFlashAttention] : base.flash_attention_compute_efficiency;
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
   // CPU prefill cycles: families with runs their fitted value, the others the fitted families' mean.
@@ -282,6 +286,9 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.float_compute_efficiency = (float_gemm_fitted & 1) != 0 ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
   base.float_expert_compute_efficiency =
       (float_gemm_fitted & 2) != 0 ? 1.0 / prefill[kFloatExpertCompute] : base.float_compute_efficiency;
+  // Without runs on the vector ALUs (bit 2 clear) their GEMMs keep the base's share (the literature: the
+  // quantised GEMMs' share, now of the vector peak).
+  if ((float_gemm_fitted & 4) != 0) base.vector_compute_efficiency = 1.0 / prefill[kVectorCompute];
   return base;
 }
 
@@ -318,6 +325,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.cpu_prefill_cycles.fill(0.0);
   k.float_compute_efficiency = kInf;
   k.float_expert_compute_efficiency = kInf;
+  k.vector_compute_efficiency = kInf;
   return k;
 }
 
@@ -395,6 +403,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     }
     p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
     p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
+    p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
     p.prefill[kVectorFlashAttention] = column(&EfficiencyConstants::vector_flash_attention_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
@@ -856,11 +865,12 @@ struct Determination {
 };
 
 /// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
-/// weights', bit 1 the float routed experts'.
+/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs', bit 3 flash attention on ggml-cuda's tile kernel.
 char float_fitted(const Determination& dt) {
   return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
                            (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0) |
-                           (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 4 : 0));
+                           (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 8 : 0));
 }
 
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
@@ -908,7 +918,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
-    order = {kCompute};
+    order = {kCompute, kVectorCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
     order.insert(order.end(),
                  {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
@@ -992,7 +1002,7 @@ struct Hierarchy {
   /// software constants at its era's fit; what a class without runs of its own gets.
   std::array<std::vector<Solution>, kTests> parent_fit;
   std::vector<KernelData> kernel_has_data;  // per backend
-  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), tile-kernel flash attention (bit 2) determined
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -1784,8 +1794,10 @@ ResolvedRuns resolve_runs(const std::vector<MeasuredRun>& runs, const Catalog& c
       }
       std::shared_ptr<const QuantSpec>& scaled = rescaled[{quant, ratio}];
       if (!scaled) {
-        // Numbers only (no strings): the bits the stated bytes imply.
+        // Numbers only (no other strings): the bits the stated bytes imply; the id names the element type,
+        // which picks a kernel path (BF16 on Vulkan: predict.cpp, bf16_matmul_on_vector_units).
         auto copy = std::make_shared<QuantSpec>();
+        copy->id = quant->id;
         copy->format = quant->format;
         copy->kernel = quant->kernel;
         copy->bits_per_weight = quant->bits_per_weight * ratio;

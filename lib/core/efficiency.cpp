@@ -40,6 +40,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
+  k.vector_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
@@ -65,6 +66,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
+  k.vector_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -93,6 +95,7 @@ EfficiencyConstants mlx_defaults() {
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
+  k.vector_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -125,6 +128,7 @@ EfficiencyConstants vllm_defaults() {
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
+  k.vector_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -149,6 +153,7 @@ EfficiencyConstants transformers_defaults() {
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
+  k.vector_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;

@@ -164,7 +164,7 @@ bool flash_attention_on_vector_units(const Scenario& s) noexcept {
   if ((s.api != DeviceApi::rocm && s.api != DeviceApi::cuda) || !prefill_runs_at_sm_rate(s.backend)) return false;
   const HardwareSpec& hw = *s.hardware;
   if (!(hw.fp32_tflops > 0)) return false;
-  if (matmul_on_vector_units(s)) return true;  // no matrix engines this API reaches
+  if (matmul_on_vector_units(s)) return false;  // no matrix engines: every shader FLOP at vector_compute_efficiency
   if (s.api == DeviceApi::cuda) return false;  // Turing and later: the MMA kernel for every head size
   const ModelSpec& m = *s.model;
   if (m.full_attention_layers() + m.attention.sliding_window_layers <= 0) return false;
@@ -179,6 +179,38 @@ bool flash_attention_on_vector_units(const Scenario& s) noexcept {
 }
 
 namespace {
+
+/// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
+/// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
+/// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
+/// (ggml-org/llama.cpp @ 000651c, ggml/src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_load_shaders and
+/// ggml_vk_get_device). Measured: the Arc Pro B70 and the R9700 reach about half their vector FP32 peak on BF16
+/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
+bool bf16_matmul_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0) || s.quant == nullptr || s.quant->id != "bf16") return false;
+  const HardwareClass c = hardware_class(hw);
+  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+}
+
+/// Prefill attention on Vulkan off NVIDIA scales with the vector FP32 peak, not the matrix figure: measured flash
+/// attention at 16-64k depth reaches 11-19 % of fp32_tflops on the R9700, Strix Halo and Arc Pro B70 alike,
+/// against 1.4-7.7 % of their matrix peaks (docs/calibration.md). ggml-vulkan has a scalar flash-attention path
+/// (FA_SCALAR) beside its cooperative-matrix ones (ggml-vulkan.cpp @ 000651c, ggml_vk_flash_attn); which one a
+/// device runs is tuned per vendor, so this rule is the measured one. Needs the entry's fp32_tflops.
+bool vulkan_attention_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0)) return false;
+  const HardwareClass c = hardware_class(hw);
+  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+}
+
+/// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
+/// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
+/// matrix path on it (BF16 on Vulkan off NVIDIA). One rule for the peak and the constant.
+bool weight_gemms_on_vector_units(const Scenario& s) {
+  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s);
+}
 
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
 /// clock and SIMD unit; the entry's fp16_tflops when every core runs), so a prompt on 8 threads of 16 cores
@@ -763,23 +795,38 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
   const bool float_weights = q.kernel == QuantKernel::float_;
-  const double gemm_efficiency = float_weights ? k.float_compute_efficiency : k.compute_efficiency;
+  // GEMMs on the vector ALUs (vector_only_apis, BF16 on Vulkan off NVIDIA) run at their own share of the vector
+  // FP32 peak, whatever the weight type; on the matrix engines quantised and float weights have their own.
+  const bool vector_gemms = weight_gemms_on_vector_units(s);
+  const double gemm_efficiency = vector_gemms  ? k.vector_compute_efficiency
+                                 : float_weights ? k.float_compute_efficiency
+                                                 : k.compute_efficiency;
   // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
-  const double gemm_peak = float_weights ? peak : std::min(peak, sm_roof_flops(s) * parallel);
-  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share.
-  const double expert_flops = float_weights && m.is_moe() ? tokens * 2.0 * w.active_routed_params : 0.0;
+  const double gemm_peak = vector_gemms    ? s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel
+                           : float_weights ? peak
+                                           : std::min(peak, sm_roof_flops(s) * parallel);
+  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share of the
+  // matrix peak. On the vector ALUs every GEMM, experts included (ggml-vulkan's fused matmul_id shaders), runs at
+  // the vector share: a share of the vector peak must not enter the matrix-peak expert share's fit.
+  const double expert_flops =
+      float_weights && m.is_moe() && !vector_gemms ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
       runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(q.kernel)] /
                                  (cpu_simd_cycles_per_second(s) * parallel)
                            : ((weight_flops - expert_flops) / gemm_efficiency +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
-  // Flash attention on ggml-cuda's tile kernel runs on the vector ALUs, at its own share of their peak.
-  const bool vector_attention = flash_attention_on_vector_units(s);
-  const double attention_seconds =
-      vector_attention ? attention_flops / k.vector_flash_attention_compute_efficiency /
-                             (hw.fp32_tflops * units::kFlopsPerTflop * parallel)
+  // Attention on the vector ALUs runs at the vector share of the vector peak, like every shader FLOP there: a share
+  // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's
+  // flash attention on its tile kernel (a chip with matrix engines, a head shape its MMA kernel does not take) has
+  // a share of its own.
+  const bool vector_attention = matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s);
+  const bool tile_attention = !vector_attention && flash_attention_on_vector_units(s);
+  const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
+  const double attention_time =
+      vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
+      : tile_attention ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                        : attention_flops / attention_efficiency / peak;
-  const double t_compute = (t_weight_compute + attention_seconds) * compute_share;
+  const double t_compute = (t_weight_compute + attention_time) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);

@@ -80,6 +80,10 @@ struct EfficiencyConstants {
   /// to the host and runs one BLAS GEMM per expert over its ubatch·k/E routed rows (ggml-cuda.cu,
   /// ggml_cuda_mul_mat_id; docs/model.md): small GEMMs far below the dense float rate.
   double float_expert_compute_efficiency = 0.5;
+  /// Prefill on the vector ALUs, not the matrix engines (GEMMs of vector_only_apis and of BF16 on Vulkan off
+  /// NVIDIA; attention on Vulkan off NVIDIA: predict.cpp): achieved share of the vector FP32 peak (fp32_tflops),
+  /// whatever the weight type. llama.cpp's shaders there are the same FP32 kernels.
+  double vector_compute_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -110,7 +114,7 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 21> kConstantFields{{
+inline constexpr std::array<ConstantField, 22> kConstantFields{{
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -131,6 +135,7 @@ inline constexpr std::array<ConstantField, 21> kConstantFields{{
     {"runtime_overhead_gib", &EfficiencyConstants::runtime_overhead_gib, 0, 1000},
     {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
     {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency, 0.001, 1.5},
+    {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
     {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
      0.001, 1.5},
 }};

@@ -217,8 +217,8 @@ struct Prediction {
                                               Prediction* breakdown = nullptr) noexcept;
 /// Does the scenario's prefill attention, with flash attention on, run ggml-cuda's tile kernel on the chip's
 /// vector ALUs (at fp32_tflops, vector_flash_attention_compute_efficiency) instead of its MMA kernel on the
-/// matrix units? llama.cpp and Ollama on ROCm (HIP) or CUDA, for chips whose entry states fp32_tflops:
-/// always where the API has no matrix engines (vector_only_apis); on AMD's RDNA WMMA when the model's
+/// matrix units? llama.cpp and Ollama on ROCm (HIP) or CUDA, for chips whose entry states fp32_tflops and whose
+/// matrix engines the API reaches (else every FLOP runs at vector_compute_efficiency); on AMD's RDNA WMMA when the model's
 /// attention is not grouped (heads / KV heads < 2) or its head dimension exceeds 128 (MLA's 576 included); on
 /// CDNA's MFMA (HBM parts) when it exceeds 256; on RDNA for every shape in builds before 2026 (engine_year), which
 /// had no MMA flash attention for RDNA (PR #18481 added it for RDNA4 in January 2026). NVIDIA from Turing runs the
