@@ -746,6 +746,68 @@ TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantis
   EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.vector_compute_efficiency, 0.3);
 }
 
+/// Runs of llama.cpp on ROCm (RDNA chips whose entries state fp32_tflops), 2026 builds with flash attention: a
+/// model with grouped-query heads of 128 (the MMA kernel on the matrix units) and one without grouping (the tile
+/// kernel on the vector ALUs), decode at two depths and prefill at depth 0 and 16k; tok/s from `truth`, 1 % noise.
+std::vector<MeasuredRun> rocm_flash_attention_runs(const EfficiencyConstants& truth) {
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"radeon-ai-pro-r9700", "rx-7900-xtx", "rx-9060-xt-16gb", "ryzen-ai-max-395"})
+    for (const char* model : {"llama-2-7b", "llama-3.1-8b"}) {
+      MeasuredRun base;
+      base.hardware_id = chip;
+      base.model_id = model;
+      base.quant_id = "q4_0";
+      base.backend = Backend::llama_cpp;
+      base.api = DeviceApi::rocm;
+      base.flash_attn = true;
+      base.era = "2026";
+      base.tok_s = 1;
+      for (std::int64_t depth : {0, 4096}) {
+        MeasuredRun d = base;
+        d.test = RunTest::decode;
+        d.n_gen = 128;
+        d.n_depth = depth;
+        runs.push_back(d);
+      }
+      for (const auto& [prompt, depth] : {std::pair<std::int64_t, std::int64_t>{512, 0}, {2048, 0}, {2048, 16384}}) {
+        MeasuredRun p = base;
+        p.test = RunTest::prefill;
+        p.n_prompt = prompt;
+        p.n_depth = depth;
+        runs.push_back(p);
+      }
+    }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  std::mt19937 rng(23);
+  std::normal_distribution<double> gauss(0.0, 0.01);
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  return runs;
+}
+
+// Flash attention on ggml-cuda's tile kernel (the vector ALUs) has its own share, fitted from the runs that take
+// that path (flash_attention_on_vector_units), apart from the MMA kernel's share of the matrix peak: a slower tile
+// kernel in the runs moves the fitted tile share down and leaves the MMA share where it was.
+TEST(Calibrate, FitsTheTileKernelsFlashAttentionShareApartFromTheMatrixKernels) {
+  auto fit = [](double tile_share) {
+    EfficiencyConstants truth = true_constants();
+    truth.flash_attention_compute_efficiency = 0.12;
+    truth.vector_flash_attention_compute_efficiency = tile_share;
+    const std::vector<MeasuredRun> runs = rocm_flash_attention_runs(truth);
+    const ResolvedRuns resolved = resolve_runs(runs, cat());
+    EXPECT_EQ(resolved.cases.size(), runs.size());
+    const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+    return r.profile.lookup(Backend::llama_cpp, DeviceApi::rocm, HardwareClass::amd).constants;
+  };
+  const EfficiencyConstants fast = fit(0.25);
+  const EfficiencyConstants slow = fit(0.08);
+  EXPECT_NEAR(fast.vector_flash_attention_compute_efficiency, 0.25, 0.03);
+  EXPECT_NEAR(slow.vector_flash_attention_compute_efficiency, 0.08, 0.01);
+  EXPECT_NEAR(fast.flash_attention_compute_efficiency, 0.12, 0.015);
+  EXPECT_NEAR(slow.flash_attention_compute_efficiency, fast.flash_attention_compute_efficiency, 0.01);
+}
+
 TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured) {
   // CUDA runs on GeForce cards state no flash attention, CPU-backend runs of the same engine do; a GPU class the
   // CUDA runs do not cover (NVIDIA on Vulkan: no Vulkan run at all, so the GPU-wide software) gets the attention

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
@@ -265,6 +266,85 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16};
   EXPECT_DOUBLE_EQ(prefill_seconds(wide_f16, fit_memory(wide_f16, k), k, 512, 0),
                    prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
+}
+
+// Flash attention's kernel on ggml-cuda (issue 20; fattn.cu, ggml_cuda_get_best_fattn_kernel): on AMD's RDNA the
+// MMA kernel takes grouped-query attention of head dimension up to 128, every other shape the tile kernel on the
+// vector ALUs; CDNA's MFMA head dimensions up to 256; NVIDIA's MMA kernel every shape.
+TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
+  const ModelSpec mha = llama2_7b_shape();  // 32 heads, 32 KV heads: not grouped
+  ModelSpec gqa = mha;
+  gqa.kv_heads = 8;
+  ModelSpec wide_heads = gqa;
+  wide_heads.head_dim = 256;
+  wide_heads.attention_heads = 16;  // same width: 16 x 256 = 32 x 128
+  const QuantSpec q = q4_0();
+  HardwareSpec rdna = test_gpu(640, 32);
+  rdna.vendor = "amd";
+  rdna.memory_type = "gddr6";
+  rdna.fp16_tflops = 200;
+  rdna.fp32_tflops = 50;
+  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  HardwareSpec cdna = rdna;
+  cdna.memory_type = "hbm3";
+  auto scenario = [&](const HardwareSpec& hw, const ModelSpec& m, DeviceApi api, bool flash) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.flash_attention = flash;
+    return s;
+  };
+  EXPECT_TRUE(flash_attention_on_vector_units(scenario(rdna, mha, DeviceApi::rocm, true)));
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(rdna, gqa, DeviceApi::rocm, true)));
+  Scenario build_2025 = scenario(rdna, gqa, DeviceApi::rocm, true);  // before RDNA had the MMA kernel: tile
+  build_2025.engine_year = 2025;
+  EXPECT_TRUE(flash_attention_on_vector_units(build_2025));
+  build_2025.hardware = &cdna;  // CDNA's MFMA path is older
+  EXPECT_FALSE(flash_attention_on_vector_units(build_2025));
+  EXPECT_TRUE(flash_attention_on_vector_units(scenario(rdna, wide_heads, DeviceApi::rocm, true)));
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(cdna, wide_heads, DeviceApi::rocm, true)));
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(cdna, mha, DeviceApi::rocm, true)));  // MFMA: any grouping
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(rdna, mha, DeviceApi::rocm, false)));   // no flash attention
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(rdna, mha, DeviceApi::vulkan, true)));  // ggml-vulkan's own
+  Scenario vllm = scenario(rdna, mha, DeviceApi::rocm, true);
+  vllm.backend = Backend::vllm;
+  EXPECT_FALSE(flash_attention_on_vector_units(vllm));
+  HardwareSpec no_vector_figure = rdna;
+  no_vector_figure.fp32_tflops = 0;
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(no_vector_figure, mha, DeviceApi::rocm, true)));
+  HardwareSpec nvidia = test_gpu(1000, 80);
+  nvidia.fp32_tflops = 50;
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(nvidia, mha, DeviceApi::cuda, true)));
+  // An API without matrix engines runs every shader FLOP on the vector ALUs at vector_compute_efficiency
+  // (matmul_on_vector_units): not this rule's share.
+  HardwareSpec no_matrix_engines = rdna;
+  no_matrix_engines.vector_only_apis = {DeviceApi::rocm};
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(no_matrix_engines, mha, DeviceApi::rocm, true)));
+
+  // The tile path times the attention FLOPs at vector_flash_attention_compute_efficiency of fp32_tflops: with both
+  // shares equal, the MHA model's attention takes fp16/fp32 = 4x as long as on the matrix units.
+  EfficiencyConstants k = simple_constants();
+  k.flash_attention_compute_efficiency = k.vector_flash_attention_compute_efficiency = 0.25;
+  const double depth = 16384;
+  auto attention_seconds = [&](const HardwareSpec& hw) {
+    const Scenario s = scenario(hw, mha, DeviceApi::rocm, true);
+    EfficiencyConstants no_attention = k;
+    no_attention.flash_attention_compute_efficiency = no_attention.vector_flash_attention_compute_efficiency =
+        std::numeric_limits<double>::infinity();
+    const MemoryFit fit = fit_memory(s, k);
+    return prefill_seconds(s, fit, k, 512, depth) - prefill_seconds(s, fit, no_attention, 512, depth);
+  };
+  const double tile = attention_seconds(rdna);
+  const double on_matrix = attention_seconds(no_vector_figure);  // no fp32 figure: the rule cannot apply
+  ASSERT_GT(on_matrix, 0);
+  EXPECT_NEAR(tile / on_matrix, 200.0 / 50.0, 1e-6);
+  // A slower tile kernel (a lower share) makes that prefill slower; the grouped model does not notice.
+  EfficiencyConstants slow_tile = k;
+  slow_tile.vector_flash_attention_compute_efficiency = 0.05;
+  const Scenario mha_s = scenario(rdna, mha, DeviceApi::rocm, true);
+  const Scenario gqa_s = scenario(rdna, gqa, DeviceApi::rocm, true);
+  EXPECT_GT(prefill_seconds(mha_s, fit_memory(mha_s, k), slow_tile, 512, depth),
+            prefill_seconds(mha_s, fit_memory(mha_s, k), k, 512, depth));
+  EXPECT_DOUBLE_EQ(prefill_seconds(gqa_s, fit_memory(gqa_s, k), slow_tile, 512, depth),
+                   prefill_seconds(gqa_s, fit_memory(gqa_s, k), k, 512, depth));
 }
 
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector

@@ -65,7 +65,9 @@ constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of p
 // CPU backends: core cycles per weight and prompt token, one column per kernel family (replaces the GEMM
 // efficiencies on CPU cores).
 constexpr int kCpuPrefillCycles = 8;
-constexpr int kPrefillParams = kCpuPrefillCycles + kKernels;
+// Inverse share of the vector FP32 peak of flash attention on ggml-cuda's tile kernel (flash_attention_on_vector_units).
+constexpr int kVectorFlashAttention = kCpuPrefillCycles + kKernels;
+constexpr int kPrefillParams = kVectorFlashAttention + 1;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -91,7 +93,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
-                         j == kFloatExpertCompute || j == kVectorCompute;
+                         j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -106,7 +108,7 @@ double lower_bound(int test, int j) {
 bool is_software_param(int test, int j) {
   if (test == 0)
     return j == kLayer || j == kExpert || j == kToken || j == kCpuAttention || j == kCpuFlashAttention;
-  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant;
+  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || j == kVectorFlashAttention;
 }
 
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
@@ -128,6 +130,7 @@ std::string param_name(int test, int j) {
            : j == kFloatCompute   ? "float_compute_efficiency"
            : j == kFloatExpertCompute ? "float_expert_compute_efficiency"
            : j == kVectorCompute  ? "vector_compute_efficiency"
+           : j == kVectorFlashAttention ? "vector_flash_attention_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -157,6 +160,7 @@ std::string param_label(int test, int j) {
            : j == kFloatCompute   ? "prefill float-weight (F16/BF16) GEMM share of tensor peak"
            : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
            : j == kVectorCompute  ? "prefill share of vector FP32 peak (GEMMs and attention on the vector ALUs)"
+           : j == kVectorFlashAttention ? "prefill attention share of vector FP32 peak (flash attention, tile kernel)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -206,6 +210,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kFloatCompute] = 1.0 / k.float_compute_efficiency;
     th[kFloatExpertCompute] = 1.0 / k.float_expert_compute_efficiency;
     th[kVectorCompute] = 1.0 / k.vector_compute_efficiency;
+    th[kVectorFlashAttention] = 1.0 / k.vector_flash_attention_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
   return th;
@@ -218,7 +223,8 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
 /// runs get their fitted cycles, the others the pooled level (the fitted families' mean) times their
 /// relative cost in `base`. Without float-weight prefill runs (`float_gemm_fitted` bit 0 clear) their GEMMs keep
 /// the quantised ones' rate; without float-expert MoE prefill runs (bit 1 clear) the experts keep the dense
-/// float rate.
+/// float rate; without runs of flash attention on the tile kernel (bit 3 clear) it runs at the fitted flash
+/// attention share, of the vector peak.
 EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decode, const VectorXd& prefill,
                                  const KernelData& kernel_has_data, int float_gemm_fitted) {
   double log_sum = 0;
@@ -268,6 +274,10 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
+  // Without runs of the tile kernel (bit 3 clear) it runs at the share the MMA kernel's runs measured, of the vector
+  // peak, not the literature's GEMM rate: a class held out whole must not borrow 45 % of its vector peak.
+  base.vector_flash_attention_compute_efficiency =
+      (float_gemm_fitted & 8) != 0 ? 1.0 / prefill[kVectorFlashAttention] : base.flash_attention_compute_efficiency;
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
   // CPU prefill cycles: families with runs their fitted value, the others the fitted families' mean.
@@ -320,6 +330,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.batch_gemm_compute_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
+  k.vector_flash_attention_compute_efficiency = kInf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   k.cpu_prefill_cycles.fill(0.0);
@@ -411,6 +422,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kFloatCompute] = column(&EfficiencyConstants::float_compute_efficiency);
     p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
     p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
+    p.prefill[kVectorFlashAttention] = column(&EfficiencyConstants::vector_flash_attention_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -906,11 +918,12 @@ struct Determination {
 };
 
 /// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
-/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs'.
+/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs', bit 3 flash attention on ggml-cuda's tile kernel.
 char float_fitted(const Determination& dt) {
   return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
                            (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0) |
-                           (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0));
+                           (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 8 : 0));
 }
 
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
@@ -960,7 +973,8 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
   } else {
     order = {kCompute, kVectorCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
-    order.insert(order.end(), {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute});
+    order.insert(order.end(),
+                 {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -1041,7 +1055,7 @@ struct Hierarchy {
   /// software constants at its era's fit; what a class without runs of its own gets.
   std::array<std::vector<Solution>, kTests> parent_fit;
   std::vector<KernelData> kernel_has_data;  // per backend
-  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1) determined
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -1791,6 +1805,18 @@ MemoryFit RunCase::placement() const noexcept {
   return fit;
 }
 
+/// The year of a run's era ("2025"), or 0 when it states none or another form: the engine build's year, for the
+/// kernel rules that changed with llama.cpp's releases (flash_attention_on_vector_units).
+static int engine_year_of(std::string_view era) noexcept {
+  if (era.size() < 4) return 0;
+  int year = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (era[i] < '0' || era[i] > '9') return 0;
+    year = year * 10 + (era[i] - '0');
+  }
+  return year;
+}
+
 Scenario RunCase::scenario() const noexcept {
   Scenario s;
   s.hardware = hardware;
@@ -1815,6 +1841,7 @@ Scenario RunCase::scenario() const noexcept {
   s.flash_attention = run->flash_attn.value_or(false);
   s.cpu_threads = run->n_threads;
   s.identical_batch_tokens = run->identical_tokens;
+  s.engine_year = engine_year_of(run->era);
   return s;
 }
 

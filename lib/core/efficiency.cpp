@@ -40,6 +40,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.batch_gemm_compute_efficiency = 0.1;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
@@ -65,6 +66,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.compute_efficiency = 0.55;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
@@ -93,6 +95,7 @@ EfficiencyConstants mlx_defaults() {
   k.batch_compute_efficiency = 0.1;  // no public batched MLX run: llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
@@ -125,6 +128,7 @@ EfficiencyConstants vllm_defaults() {
   k.tp_allreduce_us = 30;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
@@ -149,6 +153,7 @@ EfficiencyConstants transformers_defaults() {
   k.batch_compute_efficiency = 0.1;  // eager PyTorch: no public batched run; llama.cpp's prior
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
+  k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;

@@ -146,6 +146,40 @@ bool matmul_on_vector_units(const Scenario& s) {
   return std::find(hw.vector_only_apis.begin(), hw.vector_only_apis.end(), s.api) != hw.vector_only_apis.end();
 }
 
+// ggml-cuda's flash-attention kernel choice on AMD (fattn.cu, ggml_cuda_get_best_fattn_kernel, ggml-org/llama.cpp
+// @ 00a2d60): the MMA kernel on RDNA's WMMA needs grouped-query heads and a head dimension of at most 128; on
+// CDNA's MFMA a head dimension of at most 256 (a prompt's micro-batch always clears its row thresholds).
+constexpr int kWmmaFlashAttentionMaxHeadDim = 128;
+constexpr int kMfmaFlashAttentionMaxHeadDim = 256;
+constexpr double kMinGroupedQueryRatio = 2;
+// The first year whose builds run the MMA kernel on RDNA's WMMA: ggml-org/llama.cpp PR #18481 ("HIP: add
+// fattn-mma-f16 for RDNA4", opened 2025-12-30, merged January 2026); before it every RDNA flash attention ran the
+// tile kernel (or rocWMMA's, GGML_HIP_ROCWMMA_FATTN, which the R9700's b7423 toolboxes measure at the same speed).
+constexpr int kFirstYearOfRdnaMmaFlashAttention = 2026;
+
+}  // namespace
+
+bool flash_attention_on_vector_units(const Scenario& s) noexcept {
+  if (!s.flash_attention || s.hardware == nullptr || s.model == nullptr) return false;
+  if ((s.api != DeviceApi::rocm && s.api != DeviceApi::cuda) || !prefill_runs_at_sm_rate(s.backend)) return false;
+  const HardwareSpec& hw = *s.hardware;
+  if (!(hw.fp32_tflops > 0)) return false;
+  if (matmul_on_vector_units(s)) return false;  // no matrix engines: every shader FLOP at vector_compute_efficiency
+  if (s.api == DeviceApi::cuda) return false;  // Turing and later: the MMA kernel for every head size
+  const ModelSpec& m = *s.model;
+  if (m.full_attention_layers() + m.attention.sliding_window_layers <= 0) return false;
+  // MLA runs flash attention on the latent: K is kv_lora_rank + rope wide, shared by every head.
+  const bool mla = m.mla.kv_lora_rank > 0;
+  const int head_dim = mla ? m.mla.kv_lora_rank + m.mla.qk_rope_head_dim : m.attention.global_head_dim_or(m.head_dim);
+  const double grouped = mla ? m.attention_heads : static_cast<double>(m.attention_heads) / std::max(1, m.kv_heads);
+  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's HBM parts are the CDNA (MFMA) Instincts
+  if (cdna) return head_dim > kMfmaFlashAttentionMaxHeadDim;
+  if (s.engine_year > 0 && s.engine_year < kFirstYearOfRdnaMmaFlashAttention) return true;
+  return grouped < kMinGroupedQueryRatio || head_dim > kWmmaFlashAttentionMaxHeadDim;
+}
+
+namespace {
+
 /// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
 /// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
 /// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
@@ -789,10 +823,15 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
                            : ((weight_flops - expert_flops) / gemm_efficiency +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
   // Attention on the vector ALUs runs at the vector share of the vector peak, like every shader FLOP there: a share
-  // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA).
+  // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's
+  // flash attention on its tile kernel (a chip with matrix engines, a head shape its MMA kernel does not take) has
+  // a share of its own.
   const bool vector_attention = matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s);
+  const bool tile_attention = !vector_attention && flash_attention_on_vector_units(s);
+  const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
   const double attention_time =
-      vector_attention ? attention_flops / (k.vector_compute_efficiency * s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel)
+      vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
+      : tile_attention ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                        : attention_flops / attention_efficiency / peak;
   const double t_compute = (t_weight_compute + attention_time) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).

@@ -178,6 +178,9 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         // ... and before flash attention had one: fused attention ran at the GEMMs' rate.
         if (constants["compute_efficiency"] && !constants["flash_attention_compute_efficiency"])
           entry.constants.flash_attention_compute_efficiency = entry.constants.compute_efficiency;
+        // ... and before flash attention on the vector ALUs had one: the same share as on the matrix units.
+        if (!constants["vector_flash_attention_compute_efficiency"])
+          entry.constants.vector_flash_attention_compute_efficiency = entry.constants.flash_attention_compute_efficiency;
         // ... and before float-weight GEMMs had one: they ran at the quantised GEMMs' rate.
         if (constants["compute_efficiency"] && !constants["float_compute_efficiency"])
           entry.constants.float_compute_efficiency = entry.constants.compute_efficiency;

@@ -52,6 +52,10 @@ struct EfficiencyConstants {
   /// The same with flash attention (a run condition: llama-bench `fa`): the fused kernel keeps the score
   /// matrix on chip, so attention runs near the GEMM rate instead of through memory.
   double flash_attention_compute_efficiency = 0.5;
+  /// The same when ggml-cuda's flash attention runs its tile kernel on the vector ALUs rather than its MMA kernel
+  /// on the matrix units (flash_attention_on_vector_units, predict.hpp): achieved share of the vector FP32 peak
+  /// (fp32_tflops).
+  double vector_flash_attention_compute_efficiency = 0.5;
   double prefill_layer_overhead_us = 100;  // per layer per micro-batch during prefill
   /// Prefill of quantised weights: bytes moved per micro-batch to dequantise them for the GEMM, in stored
   /// weight bytes per pass (llama.cpp's cuBLAS path before MMQ, mid-2024: read q, write and read F16, about
@@ -153,6 +157,8 @@ inline constexpr std::array<ConstantField, 22> kConstantFields{{
     {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
     {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency, 0.001, 1.5},
     {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
+    {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
+     0.001, 1.5},
 }};
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles

@@ -89,6 +89,7 @@ struct Scenario {
   bool flash_attention = true;           // fused attention (llama.cpp -fa auto by default since Aug 2025, PR #15434)
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
   bool identical_batch_tokens = false;   // every sequence decodes the same token (llama-batched-bench): one routing
+  int engine_year = 0;                   // year of the engine build a measured run used (its era); 0 = current
 };
 
 /// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each
@@ -214,6 +215,16 @@ struct Prediction {
 [[nodiscard]] double decode_seconds_per_token(const Scenario& scenario, const MemoryFit& fit,
                                               const EfficiencyConstants& constants, double depth_tokens,
                                               Prediction* breakdown = nullptr) noexcept;
+/// Does the scenario's prefill attention, with flash attention on, run ggml-cuda's tile kernel on the chip's
+/// vector ALUs (at fp32_tflops, vector_flash_attention_compute_efficiency) instead of its MMA kernel on the
+/// matrix units? llama.cpp and Ollama on ROCm (HIP) or CUDA, for chips whose entry states fp32_tflops and whose
+/// matrix engines the API reaches (else every FLOP runs at vector_compute_efficiency); on AMD's RDNA WMMA when the model's
+/// attention is not grouped (heads / KV heads < 2) or its head dimension exceeds 128 (MLA's 576 included); on
+/// CDNA's MFMA (HBM parts) when it exceeds 256; on RDNA for every shape in builds before 2026 (engine_year), which
+/// had no MMA flash attention for RDNA (PR #18481 added it for RDNA4 in January 2026). NVIDIA from Turing runs the
+/// MMA kernel for every head size. ggml-org/llama.cpp, ggml/src/ggml-cuda/fattn.cu,
+/// ggml_cuda_get_best_fattn_kernel (docs/model.md).
+[[nodiscard]] bool flash_attention_on_vector_units(const Scenario& scenario) noexcept;
 /// Seconds to prefill `tokens` prompt tokens after `depth_tokens` already cached.
 [[nodiscard]] double prefill_seconds(const Scenario& scenario, const MemoryFit& fit,
                                      const EfficiencyConstants& constants, double tokens,
