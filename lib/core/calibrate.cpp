@@ -1748,8 +1748,8 @@ std::optional<double> weighted_median_by_selection(std::vector<std::pair<double,
   const double through = below + weighted[lo].second;
   // Weights that are multiples of 2^-20 (1, 1/2, 1/4 … of a repeated configuration) sum exactly in any order
   // while the total stays below 2^32: then the comparisons above are the sorted scan's, ties included.
-  constexpr double kDyadicUnits = 1048576.0;
   const bool exact = 2 * half < 4294967296.0 && std::all_of(weighted.begin(), weighted.end(), [](const auto& x) {
+                       constexpr double kDyadicUnits = 1048576.0;  // 2^20
                        const double units = x.second * kDyadicUnits;
                        return units == std::floor(units);
                      });

@@ -134,7 +134,8 @@ struct ConstantField {
   double low;
   double high;
 };
-inline constexpr std::array<ConstantField, 22> kConstantFields{{
+// Sized by its initialiser (std::to_array): adding a field never needs a count edited elsewhere.
+inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"weight_bandwidth_efficiency", &EfficiencyConstants::weight_bandwidth_efficiency, 0.01, 1.5},
     {"kv_bandwidth_efficiency", &EfficiencyConstants::kv_bandwidth_efficiency, 0.01, 1.5},
     {"layer_overhead_us", &EfficiencyConstants::layer_overhead_us, 0, 1e5},
@@ -159,7 +160,7 @@ inline constexpr std::array<ConstantField, 22> kConstantFields{{
     {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
     {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
      0.001, 1.5},
-}};
+});
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles
 inline constexpr std::pair<int, int> kMicroBatchTokensRange{1, 1 << 20};
