@@ -150,6 +150,24 @@ TEST(Architecture, FilesAreOpenedOnlyByTheInputAndOutputClasses) {
     }
 }
 
+// Two test runs share the temporary directory (a sanitizer build beside a release build, two checkouts): a
+// fixed name there lets one run delete or overwrite the other's file. Tests write only to scratch_path()'s
+// names (cli_support.hpp: process id and a counter), or build the process id into the name themselves.
+TEST(Architecture, TestsWriteToNoFixedTemporaryName) {
+  const std::regex fixed_name(R"re(temp_directory_path\(\)\s*/\s*"[^"]*"\s*[;,)])re");
+  for (const char* folder : {"tests", "bench", "fuzz"})
+    for (const auto& file : sources_under(kSource / folder)) {
+      std::istringstream lines(read_text(file));
+      int number = 0;
+      for (std::string line; std::getline(lines, line);) {
+        ++number;
+        // A name read to show that a missing file is refused, never written.
+        if (line.find("no-such") != std::string::npos) continue;
+        EXPECT_FALSE(std::regex_search(line, fixed_name)) << fs::relative(file, kSource).string() << ":" << number << ": " << line;
+      }
+    }
+}
+
 // HTTP is the server's business: only serve/ (and the load benchmark's client) includes cpp-httplib, and the
 // commands, which the page also compiles, include nothing of the server.
 TEST(Architecture, OnlyTheServerSpeaksHttp) {

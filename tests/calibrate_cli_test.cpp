@@ -124,7 +124,7 @@ TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsReportedApart) {
 }
 
 TEST(ValidateCli, WriteRunsKeepsTheBatchedFields) {
-  const auto out = std::filesystem::temp_directory_path() / "llmfit-batched-runs.json";
+  const auto out = llmfit::test::scratch_path("batched-runs.json");
   std::filesystem::remove(out);
   const Result r = run("validate --hw m2-ultra --model llama-2-7b-f16 " + kRuns + "llama-batched-bench-readme.md --write-runs " +
                        out.string());
@@ -146,7 +146,7 @@ TEST(ValidateCli, WriteRunsKeepsTheBatchedFields) {
 }
 
 TEST(CalibrateCli, SharedDataMeetsTheAccuracyTargetsAndWritesAProfile) {
-  const auto profile = std::filesystem::temp_directory_path() / "llmfit-calibrate-test.yaml";
+  const auto profile = llmfit::test::scratch_path("calibrate-test.yaml");
   std::filesystem::remove(profile);
   const Result r = run("calibrate" + examples() + " --format json -o " + profile.string());
   ASSERT_EQ(r.status, 0) << r.out;
@@ -166,7 +166,7 @@ TEST(CalibrateCli, SharedDataMeetsTheAccuracyTargetsAndWritesAProfile) {
 }
 
 TEST(CalibrateCli, RefusalWritesNothing) {
-  const auto profile = std::filesystem::temp_directory_path() / "llmfit-calibrate-refused.yaml";
+  const auto profile = llmfit::test::scratch_path("calibrate-refused.yaml");
   std::filesystem::remove(profile);
   // Two usable runs on one card: nothing to fit.
   const Result r = run("calibrate " + kRuns + "llama-bench-2024.json -o " + profile.string(), true);

@@ -40,11 +40,17 @@ inline std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+/// A path in the temporary directory that no other test, test process or concurrent test run (a sanitizer build
+/// beside a release build) uses: `llmfit-<stem>-<pid>-<n>`. Tests never write to a fixed temporary name.
+inline std::filesystem::path scratch_path(const std::string& stem) {
+  static int counter = 0;
+  return std::filesystem::temp_directory_path() /
+         ("llmfit-" + stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+}
+
 /// Runs `[environment] LLMFIT_CLI <arguments>` through the shell; the caller shell-quotes.
 inline CommandResult run_cli_env(const std::string& environment, const std::string& arguments) {
-  static int counter = 0;
-  const auto err_path = std::filesystem::temp_directory_path() /
-                        ("llmfit-test-stderr-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const auto err_path = scratch_path("test-stderr");
   std::string command = environment;
   if (!command.empty()) command += ' ';
   command += shell_quoted(LLMFIT_CLI);

@@ -258,7 +258,7 @@ TEST(Cli, ListsAndShowAsJson) {
 }
 
 TEST(Cli, UserDatabaseOverridesAndSaysSo) {
-  const std::string path = (std::filesystem::temp_directory_path() / "llmfit-cli-test-db.yaml").string();
+  const std::string path = test::scratch_path("cli-test-db.yaml").string();
   {
     std::ofstream out(path);
     out << "schema: 1\nhardware:\n  - id: m2-max\n    name: My Studio\n    vendor: apple\n    kind: unified\n"
@@ -279,7 +279,7 @@ TEST(Cli, UserDatabaseOverridesAndSaysSo) {
 }
 
 TEST(Cli, OutputFileIsWrittenWholeOrNotAtAll) {
-  const auto dir = std::filesystem::temp_directory_path() / "llmfit-cli-out";
+  const auto dir = test::scratch_path("cli-out");
   std::filesystem::create_directories(dir);
   const auto good = dir / "answer.json";
   std::filesystem::remove(good);

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_support.hpp"
 #include "llmfit/io.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/runs.hpp"
@@ -400,7 +401,7 @@ TEST(RunLimits, DeeplyNestedJsonIsRefusedBeforeParsing) {
 }
 
 TEST(RunLimits, FilesAbove256MiBAreRefusedWithoutReading) {
-  const auto path = std::filesystem::temp_directory_path() / "llmfit-runs-too-large.json";
+  const auto path = test::scratch_path("runs-too-large.json");
   {
     std::ofstream out(path);
     out << "[]";
