@@ -257,6 +257,26 @@ TEST(Cli, ListsAndShowAsJson) {
   EXPECT_NE(quants.out.find("q4_k_m"), std::string::npos);
 }
 
+// The assumptions line names the constant that priced the prompt's GEMMs, on the units that ran them
+// (prefill_gemm_rate): not the quantised matrix share for every scenario.
+TEST(Cli, AssumptionsNameThePrefillUnitsThatRanThePrompt) {
+  const auto assumptions = [](const std::string& arguments) {
+    const auto r = run_cli(arguments);
+    EXPECT_EQ(r.exit_code, 0) << arguments << ": " << r.err;
+    const auto at = r.out.find("assumptions:");
+    return at == std::string::npos ? std::string() : r.out.substr(at, r.out.find('\n', at) - at);
+  };
+  EXPECT_NE(assumptions("--hw radeon-ai-pro-r9700 --model qwen3-8b-bf16 --api vulkan").find("of the vector FP32 peak in prefill"),
+            std::string::npos);
+  EXPECT_NE(assumptions("--hw rtx-4090 --model qwen3-8b-bf16").find("of peak FLOPs in prefill (float weights)"),
+            std::string::npos);
+  const std::string quantised = assumptions("--hw rtx-4090 --model qwen3-8b-q4");
+  EXPECT_NE(quantised.find("of peak FLOPs in prefill"), std::string::npos) << quantised;
+  EXPECT_EQ(quantised.find("float weights"), std::string::npos) << quantised;
+  EXPECT_NE(assumptions("--hw ryzen-9-7950x --model llama-3.1-8b-q4").find("SIMD unit per weight and prompt token"),
+            std::string::npos);
+}
+
 TEST(Cli, UserDatabaseOverridesAndSaysSo) {
   const std::string path = test::scratch_path("cli-test-db.yaml").string();
   {

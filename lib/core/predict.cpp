@@ -759,6 +759,16 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   return t_device + t_host + t_overhead;
 }
 
+PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& k) noexcept {
+  if (runs_on_cpu_cores(s))
+    return {PrefillGemmUnits::cpu_cores, k.cpu_prefill_cycles[static_cast<std::size_t>(cpu_cost_family(*s.quant))]};
+  // GEMMs on the vector ALUs run at their own share of the vector FP32 peak, whatever the weight type; on the
+  // matrix engines quantised and float weights have their own.
+  if (weight_gemms_on_vector_units(s)) return {PrefillGemmUnits::vector_fp32, k.vector_compute_efficiency};
+  if (s.quant->kernel == QuantKernel::float_) return {PrefillGemmUnits::matrix_float, k.float_compute_efficiency};
+  return {PrefillGemmUnits::matrix_quantised, k.compute_efficiency};
+}
+
 double prefill_seconds(const Scenario& s, const MemoryFit& fit, const EfficiencyConstants& k, double tokens,
                        double depth) noexcept {
   if (!(tokens > 0)) return 0;
@@ -802,12 +812,8 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       s.flash_attention ? k.flash_attention_compute_efficiency : k.attention_compute_efficiency;
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
   const bool float_weights = q.kernel == QuantKernel::float_;
-  // GEMMs on the vector ALUs (vector_only_apis, BF16 on Vulkan off NVIDIA) run at their own share of the vector
-  // FP32 peak, whatever the weight type; on the matrix engines quantised and float weights have their own.
+  const PrefillGemmRate gemm_rate = prefill_gemm_rate(s, k);
   const bool vector_gemms = weight_gemms_on_vector_units(s);
-  const double gemm_efficiency = vector_gemms  ? k.vector_compute_efficiency
-                                 : float_weights ? k.float_compute_efficiency
-                                                 : k.compute_efficiency;
   // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
   const double gemm_peak = vector_gemms    ? s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel
                            : float_weights ? peak
@@ -818,9 +824,9 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double expert_flops =
       float_weights && m.is_moe() && !vector_gemms ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
-      runs_on_cpu_cores(s) ? tokens * active_params * k.cpu_prefill_cycles[static_cast<std::size_t>(cpu_cost_family(q))] /
-                                 (cpu_simd_cycles_per_second(s) * parallel)
-                           : ((weight_flops - expert_flops) / gemm_efficiency +
+      gemm_rate.units == PrefillGemmUnits::cpu_cores
+          ? tokens * active_params * gemm_rate.value / (cpu_simd_cycles_per_second(s) * parallel)
+          : ((weight_flops - expert_flops) / gemm_rate.value +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
   // Attention on the vector ALUs runs at the vector share of the vector peak, like every shader FLOP there: a share
   // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's

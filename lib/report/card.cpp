@@ -185,14 +185,24 @@ std::string card_text(const Answer& a) {
     line("");
   }
 
+  // The constant that prices this scenario's prompt GEMMs, as prefill_seconds picks it.
+  const PrefillGemmRate gemm = prefill_gemm_rate(s, k);
+  const std::string prefill_rate =
+      gemm.units == PrefillGemmUnits::cpu_cores
+          ? fmt::format("{:.3g} cycles of a 128-bit SIMD unit per weight and prompt token in prefill", gemm.value)
+      : gemm.units == PrefillGemmUnits::vector_fp32
+          ? fmt::format("{:.0f}% of the vector FP32 peak in prefill", gemm.value * 100)
+      : gemm.units == PrefillGemmUnits::matrix_float
+          ? fmt::format("{:.0f}% of peak FLOPs in prefill (float weights)", gemm.value * 100)
+          : fmt::format("{:.0f}% of peak FLOPs in prefill", gemm.value * 100);
   line(fmt::format("assumptions: efficiency {} ({}): {:.0f}% of peak bandwidth for weights x {:.2f} {} kernel,"
-                   " {:.0f} µs per layer per token, {:.0f}% of peak FLOPs in prefill",
+                   " {:.0f} µs per layer per token, {}",
                    a.resolved.efficiency->fitted_runs > 0 ? "fitted" : "defaults",
                    a.resolved.efficiency->fitted_runs > 0
                        ? fmt::format("{} runs", a.resolved.efficiency->fitted_runs)
                        : a.resolved.efficiency->note,
                    k.weight_bandwidth_efficiency * 100, k.kernel(q.kernel), to_string(q.kernel), k.layer_overhead_us,
-                   k.compute_efficiency * 100));
+                   prefill_rate));
   line("  - uncertainty: " + a.uncertainty.basis);
   for (const auto& note : a.resolved.assumptions) line("  - " + note);
   for (const auto& warning : a.resolved.warnings) line("warning: " + warning);

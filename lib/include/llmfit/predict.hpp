@@ -225,6 +225,19 @@ struct Prediction {
 /// MMA kernel for every head size. ggml-org/llama.cpp, ggml/src/ggml-cuda/fattn.cu,
 /// ggml_cuda_get_best_fattn_kernel (docs/model.md).
 [[nodiscard]] bool flash_attention_on_vector_units(const Scenario& scenario) noexcept;
+/// Which units run a prompt's weight GEMMs, and so which fitted constant prices them (docs/model.md).
+enum class PrefillGemmUnits {
+  cpu_cores,         // the CPU backend: core cycles per weight and token (cpu_prefill_cycles of the cost family)
+  vector_fp32,       // the vector ALUs at fp32_tflops (vector_only_apis; BF16 on Vulkan off NVIDIA)
+  matrix_float,      // the matrix engines, float weights through the vendor's BLAS (float_compute_efficiency)
+  matrix_quantised,  // the matrix engines, quantised weights through the engine's kernels (compute_efficiency)
+};
+struct PrefillGemmRate {
+  PrefillGemmUnits units = PrefillGemmUnits::matrix_quantised;
+  double value = 0;  // the units' share of their peak; on CPU cores the cycles per weight and token
+};
+/// One rule for prefill_seconds and the assumptions an answer prints.
+[[nodiscard]] PrefillGemmRate prefill_gemm_rate(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
 /// Seconds to prefill `tokens` prompt tokens after `depth_tokens` already cached.
 [[nodiscard]] double prefill_seconds(const Scenario& scenario, const MemoryFit& fit,
                                      const EfficiencyConstants& constants, double tokens,
