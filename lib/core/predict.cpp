@@ -180,6 +180,14 @@ bool flash_attention_on_vector_units(const Scenario& s) noexcept {
 
 namespace {
 
+/// Vulkan on a chip off NVIDIA whose entry states its vector FP32 peak: the scope of both vector-unit rules below.
+bool vulkan_off_nvidia_with_vector_peak(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0)) return false;
+  const HardwareClass c = hardware_class(hw);
+  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+}
+
 /// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
 /// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
 /// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
@@ -187,10 +195,7 @@ namespace {
 /// ggml_vk_get_device). Measured: the Arc Pro B70 and the R9700 reach about half their vector FP32 peak on BF16
 /// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
 bool bf16_matmul_on_vector_units(const Scenario& s) {
-  const HardwareSpec& hw = *s.hardware;
-  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0) || s.quant == nullptr || s.quant->id != "bf16") return false;
-  const HardwareClass c = hardware_class(hw);
-  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
+  return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
 }
 
 /// Prefill attention on Vulkan off NVIDIA scales with the vector FP32 peak, not the matrix figure: measured flash
@@ -198,12 +203,7 @@ bool bf16_matmul_on_vector_units(const Scenario& s) {
 /// against 1.4-7.7 % of their matrix peaks (docs/calibration.md). ggml-vulkan has a scalar flash-attention path
 /// (FA_SCALAR) beside its cooperative-matrix ones (ggml-vulkan.cpp @ 000651c, ggml_vk_flash_attn); which one a
 /// device runs is tuned per vendor, so this rule is the measured one. Needs the entry's fp32_tflops.
-bool vulkan_attention_on_vector_units(const Scenario& s) {
-  const HardwareSpec& hw = *s.hardware;
-  if (s.api != DeviceApi::vulkan || !(hw.fp32_tflops > 0)) return false;
-  const HardwareClass c = hardware_class(hw);
-  return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
-}
+bool vulkan_attention_on_vector_units(const Scenario& s) { return vulkan_off_nvidia_with_vector_peak(s); }
 
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
 /// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
@@ -813,7 +813,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // On CPU cores the weights cost their kernel family's cycles per weight and token (docs/model.md).
   const bool float_weights = q.kernel == QuantKernel::float_;
   const PrefillGemmRate gemm_rate = prefill_gemm_rate(s, k);
-  const bool vector_gemms = weight_gemms_on_vector_units(s);
+  const bool vector_gemms = gemm_rate.units == PrefillGemmUnits::vector_fp32;
   // Quantised weights run the engine's own kernels (MMQ), held to the SM roof; float ones the vendor's BLAS.
   const double gemm_peak = vector_gemms    ? s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel
                            : float_weights ? peak
