@@ -268,6 +268,49 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
                    prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
 }
 
+// The power roof (issue 20, docs/model.md): a board held to its power limit cannot run all its SMs at the clock its
+// peak is quoted at through llama.cpp's prefill, so CUDA prefill of llama.cpp and Ollama runs at no more than
+// tdp_w / (energy per SM cycle) SM cycles per second. Below the roof the time of the compute-bound part grows as
+// the power limit falls (half the watts, twice the time); a limit above the roof, none stated, vLLM or another API
+// keep the peak.
+TEST(Prefill, LlamaCppCudaIsHeldToThePowerRoof) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  HardwareSpec free = test_gpu(1000, 80);  // 100 TFLOPS
+  free.gpu_cores = 50;
+  free.tdp_w = 0;  // no power limit stated
+  auto at_watts = [&](double watts) {
+    HardwareSpec hw = free;
+    hw.tdp_w = watts;
+    return hw;
+  };
+  auto seconds = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api};
+    return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
+  };
+  const HardwareSpec w5 = at_watts(5), w10 = at_watts(10), w20 = at_watts(20), ample = at_watts(1e6);
+  const double t5 = seconds(w5, Backend::llama_cpp, DeviceApi::cuda);
+  const double t10 = seconds(w10, Backend::llama_cpp, DeviceApi::cuda);
+  const double t20 = seconds(w20, Backend::llama_cpp, DeviceApi::cuda);
+  const double t_free = seconds(free, Backend::llama_cpp, DeviceApi::cuda);
+  EXPECT_GT(t20, t_free);
+  EXPECT_NEAR(t5 - t10, 2 * (t10 - t20), 1e-9 * t5);  // the compute-bound part scales as 1 / watts
+  EXPECT_DOUBLE_EQ(seconds(ample, Backend::llama_cpp, DeviceApi::cuda), t_free);
+  EXPECT_DOUBLE_EQ(seconds(w5, Backend::ollama, DeviceApi::cuda), t5);
+  EXPECT_DOUBLE_EQ(seconds(w5, Backend::vllm, DeviceApi::cuda), seconds(free, Backend::vllm, DeviceApi::cuda));
+  EXPECT_DOUBLE_EQ(seconds(w5, Backend::llama_cpp, DeviceApi::vulkan), seconds(free, Backend::llama_cpp, DeviceApi::vulkan));
+  // Float weights (cuBLAS) and attention run on the same SMs under the same limit.
+  QuantSpec f16 = q;
+  f16.id = "f16";
+  f16.kernel = QuantKernel::float_;
+  f16.bits_per_weight = 16;
+  const Scenario capped_f16{.hardware = &w5, .model = &m, .quant = &f16};
+  const Scenario free_f16{.hardware = &free, .model = &m, .quant = &f16};
+  EXPECT_GT(prefill_seconds(capped_f16, fit_memory(capped_f16, k), k, 512, 0),
+            1.5 * prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
+}
+
 // Flash attention's kernel on ggml-cuda (issue 20; fattn.cu, ggml_cuda_get_best_fattn_kernel): on AMD's RDNA the
 // MMA kernel takes grouped-query attention of head dimension up to 128, every other shape the tile kernel on the
 // vector ALUs; CDNA's MFMA head dimensions up to 256; NVIDIA's MMA kernel every shape.

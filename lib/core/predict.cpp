@@ -136,6 +136,22 @@ double sm_roof_flops(const Scenario& s) {
   return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kSmRoofFlopPerClock;
 }
 
+// Energy one SM draws per clock cycle running llama.cpp's prefill kernels on its tensor cores, in whole-board watts
+// over SMs x clock (issue 20, docs/model.md "the power roof"). Chosen by the leave-one-hardware-out error of the
+// CUDA prefill runs over 0-2.2 nJ (docs/calibration.md): flat from 1.2 to 1.5, worse outside; at 1.3 nJ a watt
+// keeps 0.77 GHz of SMs (an RTX 4090's 128 SMs at 2.52 GHz need 420 W).
+constexpr double kPrefillJoulesPerSmCycle = 1.3e-9;
+
+/// The power roof of prefill on CUDA for engines whose kernels run at the SM's rate: a board held to its power
+/// limit (tdp_w) runs its SMs at no more than tdp_w / (SMs x energy per SM cycle) cycles per second in all, so
+/// at most tdp_w / energy x kSmRoofFlopPerClock FLOP/s. Infinite when the entry states no power limit.
+double power_roof_flops(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::cuda || !prefill_runs_at_sm_rate(s.backend) || !(hw.tdp_w > 0))
+    return std::numeric_limits<double>::infinity();
+  return hw.tdp_w / kPrefillJoulesPerSmCycle * kSmRoofFlopPerClock;
+}
+
 /// A GPU's matrix multiplications run on its vector ALUs, at its FP32 peak, instead of on the matrix engines
 /// fp16_tflops counts, on the device APIs its catalogue entry lists in vector_only_apis (docs/model.md, "Matrix
 /// engines the device API reaches"; ggml-vulkan.cpp, ggml_vk_khr_cooperative_matrix_support: on Intel only Xe2
@@ -804,7 +820,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble.
   const double pipeline = splits_by_tensor(s.backend) ? 1.0 : micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
-  const double peak = prefill_peak_flops(s) * parallel;
+  const double peak = std::min(prefill_peak_flops(s), power_roof_flops(s)) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
   // unified chip's CPU cores compute their own share.
   const double compute_share = hw.kind == HardwareKind::gpu ? 1.0 : share;
