@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -527,6 +528,44 @@ TEST(PrefillModel, FloatRoutedExpertsRunAtTheirOwnShareOfPeak) {
   }
 }
 
+TEST(PrefillModel, SyclRunsEveryRoutedExpertAsItsOwnGemm) {
+  // ggml_sycl_mul_mat_id loops over the experts for a prompt (one GEMM per expert over its routed rows), whatever
+  // the weight type: quantised experts on SYCL take float_expert_compute_efficiency; the same model on Vulkan and
+  // CUDA (fused mul_mat_id kernels) and a dense model on SYCL do not.
+  Scenario s;
+  s.hardware = cat().find_hardware("arc-pro-b70");
+  s.device_count = 1;
+  MemoryFit fit;
+  EfficiencyConstants k;
+  const double inf = std::numeric_limits<double>::infinity();
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.vector_compute_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  k.compute_efficiency = k.float_compute_efficiency = 0.5;
+  EfficiencyConstants slow_experts = k;
+  k.float_expert_compute_efficiency = 0.5;
+  slow_experts.float_expert_compute_efficiency = 0.05;
+  auto seconds = [&](DeviceApi api, const char* model, const EfficiencyConstants& c) {
+    s.api = api;
+    s.model = cat().find_model(model);
+    s.quant = cat().find_quant("q8_0");
+    fit.gpu_layers = s.model->layers;
+    return prefill_seconds(s, fit, c, 512, 0);
+  };
+  const WeightBytes w = weight_bytes(*cat().find_model("qwen3-coder-30b-a3b"), *cat().find_quant("q8_0"));
+  ASSERT_GT(w.active_routed_params, 0.5 * w.active_params);
+  const double same = seconds(DeviceApi::sycl, "qwen3-coder-30b-a3b", k);
+  EXPECT_NEAR((seconds(DeviceApi::sycl, "qwen3-coder-30b-a3b", slow_experts) - same) / same,
+              0.5 * (1 / 0.05 - 1 / 0.5) * w.active_routed_params / w.active_params, 1e-9);
+  EXPECT_DOUBLE_EQ(seconds(DeviceApi::vulkan, "qwen3-coder-30b-a3b", slow_experts),
+                   seconds(DeviceApi::vulkan, "qwen3-coder-30b-a3b", k));
+  EXPECT_DOUBLE_EQ(seconds(DeviceApi::sycl, "llama-3-8b", slow_experts), seconds(DeviceApi::sycl, "llama-3-8b", k));
+  s.hardware = cat().find_hardware("h100-pcie");
+  EXPECT_DOUBLE_EQ(seconds(DeviceApi::cuda, "qwen3-coder-30b-a3b", slow_experts),
+                   seconds(DeviceApi::cuda, "qwen3-coder-30b-a3b", k));
+}
+
 /// Runs of llama.cpp on 80 GB datacenter cards: a dense model and an MoE (Qwen3-Coder-30B-A3B), quantised and
 /// float, decode at two depths and prefill at two lengths, tok/s from `truth` with 1 % noise.
 std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_moe) {
@@ -684,6 +723,81 @@ TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtTheVectorShareOfTheVectorPeak
   s.api = DeviceApi::vulkan;
   const double nvidia = prefill_seconds(s, fit, k, 2048, 16384);
   EXPECT_NEAR(prefill_seconds(s, fit, other_fa, 2048, 16384), 2 * nvidia, 1e-9 * nvidia);
+}
+
+TEST(DecodeModel, FlashAttentionOnVulkanOffNvidiaCostsItsFlopsOnTheVectorAlus) {
+  // Decode at depth with flash attention: on Vulkan off NVIDIA (ggml-vulkan's scalar shader for one query row) the
+  // attention FLOPs add time at vector_decode_attention_efficiency of fp32_tflops; ROCm, NVIDIA's Vulkan, flash
+  // attention off and an empty cache do not read the constant.
+  const HardwareSpec& b70 = *cat().find_hardware("arc-pro-b70");
+  ASSERT_GT(b70.fp32_tflops, 0);
+  Scenario s;
+  s.hardware = &b70;
+  s.model = cat().find_model("llama-3-8b");
+  s.quant = cat().find_quant("q4_0");
+  s.flash_attention = true;
+  s.api = DeviceApi::vulkan;
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  EfficiencyConstants k;
+  k.vector_decode_attention_efficiency = 0.02;
+  EfficiencyConstants slower = k;
+  slower.vector_decode_attention_efficiency = 0.01;
+  const double depth = 16384;
+  // Llama 3 8B (every layer full attention): QKᵀ and ·V, 4 · heads · head_dim FLOPs per cached token and layer.
+  const ModelSpec& m = *s.model;
+  const double flops = 4.0 * m.attention_heads * m.head_dim * m.layers * depth;
+  // Halving the share adds the attention FLOPs' time once more: flops / (0.02 · peak).
+  const double at_depth = decode_seconds_per_token(s, fit, k, depth);
+  EXPECT_NEAR(decode_seconds_per_token(s, fit, slower, depth) - at_depth, flops / (0.02 * b70.fp32_tflops * 1e12),
+              1e-9);
+  // Without flash attention, on ROCm, and on an NVIDIA chip's Vulkan the constant does not enter.
+  for (const auto& [api, fa, hw] : {std::tuple{DeviceApi::vulkan, false, &b70},
+                                    std::tuple{DeviceApi::rocm, true, cat().find_hardware("radeon-ai-pro-r9700")},
+                                    std::tuple{DeviceApi::vulkan, true, cat().find_hardware("rtx-4090")}}) {
+    Scenario other = s;
+    other.api = api;
+    other.flash_attention = fa;
+    other.hardware = hw;
+    EXPECT_DOUBLE_EQ(decode_seconds_per_token(other, fit, slower, depth), decode_seconds_per_token(other, fit, k, depth))
+        << to_string(api) << " fa " << fa << " " << hw->id;
+  }
+  // The cost grows with the cache: at depth 0 it is the few FLOPs of an empty cache.
+  EXPECT_LT(decode_seconds_per_token(s, fit, slower, 0) - decode_seconds_per_token(s, fit, k, 0),
+            0.01 * (decode_seconds_per_token(s, fit, slower, depth) - at_depth));
+}
+
+TEST(DecodeModel, Bf16ExpertsOnVulkanStreamThroughTheMatrixMatrixShaderAtTheirOwnShare) {
+  // ggml-vulkan has no matrix-vector matmul_id for BF16 experts: at decode their bytes stream at
+  // matmul_id_decode_bandwidth_efficiency; quantised experts, dense BF16 weights and BF16 experts on ROCm do not.
+  Scenario s;
+  s.hardware = cat().find_hardware("ryzen-ai-max-395");
+  s.api = DeviceApi::vulkan;
+  MemoryFit fit;
+  EfficiencyConstants k;
+  k.matmul_id_decode_bandwidth_efficiency = 0.4;
+  EfficiencyConstants slower = k;
+  slower.matmul_id_decode_bandwidth_efficiency = 0.2;
+  auto seconds = [&](DeviceApi api, const char* model, const char* quant, const EfficiencyConstants& c) {
+    s.api = api;
+    s.model = cat().find_model(model);
+    s.quant = cat().find_quant(quant);
+    fit.gpu_layers = s.model->layers;
+    return decode_seconds_per_token(s, fit, c, 0);
+  };
+  const ModelSpec& moe = *cat().find_model("qwen3-coder-30b-a3b");
+  ASSERT_TRUE(moe.is_moe());
+  const WeightBytes w = weight_bytes(moe, *cat().find_quant("bf16"));
+  // One token reads k of E experts per MoE layer: the routed bytes it streams at 0.4, then 0.2, of peak bandwidth.
+  const double routed = w.routed_experts * moe.moe.experts_per_token / moe.moe.experts;
+  const double bw = s.hardware->bandwidth_gb_s * 1e9;
+  EXPECT_NEAR(seconds(DeviceApi::vulkan, "qwen3-coder-30b-a3b", "bf16", slower) -
+                  seconds(DeviceApi::vulkan, "qwen3-coder-30b-a3b", "bf16", k),
+              routed / (0.2 * bw) - routed / (0.4 * bw), 1e-9);
+  for (const auto& [api, model, quant] : {std::tuple{DeviceApi::vulkan, "qwen3-coder-30b-a3b", "q8_0"},
+                                          std::tuple{DeviceApi::vulkan, "llama-3-8b", "bf16"},
+                                          std::tuple{DeviceApi::rocm, "qwen3-coder-30b-a3b", "bf16"}})
+    EXPECT_DOUBLE_EQ(seconds(api, model, quant, slower), seconds(api, model, quant, k)) << model << " " << quant;
 }
 
 TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {

@@ -44,6 +44,10 @@ EfficiencyConstants llama_cpp_defaults() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  // Decode attention on the vector ALUs (Vulkan off NVIDIA): no literature figure; the GEMM share, of the vector peak.
+  k.vector_decode_attention_efficiency = k.compute_efficiency;
+  // BF16 experts through the matrix-matrix shader at decode (Vulkan): no literature figure; the weights' share.
+  k.matmul_id_decode_bandwidth_efficiency = k.weight_bandwidth_efficiency;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);

@@ -221,6 +221,39 @@ bool bf16_matmul_on_vector_units(const Scenario& s) {
 /// device runs is tuned per vendor, so this rule is the measured one. Needs the entry's fp32_tflops.
 bool vulkan_attention_on_vector_units(const Scenario& s) { return vulkan_off_nvidia_with_vector_peak(s); }
 
+/// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
+/// stream: ggml-vulkan runs one query row on its scalar flash-attention shader whatever the device offers
+/// (get_fa_tuning_params: "scalar is faster than coopmat when N==1"), and on Intel with subgroup operations off
+/// (get_fa_tuning_params_scalar: disable_subgroups) (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp,
+/// the llama.cpp sources). Measured: the Arc Pro B70's decode at 16k depth costs 3-5 ms per GFLOP of attention
+/// whatever its KV bytes (GQA models at 4-8 FLOP per cached byte as Llama 2's MHA at 1), a few per cent of its
+/// vector peak (docs/calibration.md). Needs the entry's fp32_tflops.
+bool vulkan_decode_attention_on_vector_units(const Scenario& s) {
+  return s.flash_attention && vulkan_off_nvidia_with_vector_peak(s);
+}
+
+/// BF16 routed experts decode through ggml-vulkan's matrix-matrix matmul_id shader, not a matrix-vector one:
+/// ggml_vk_use_mul_mat_vec_id takes F32, F16 and quantised expert weights only (ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp; unchanged since November 2025, llama.cpp PR #16868, and #18918 of January 2026
+/// only widened the token count), on every vendor. The tiled shader streams the experts' rows for one token at a
+/// share of the bandwidth of its own (matmul_id_decode_bandwidth_efficiency). Measured: Strix Halo decodes
+/// Qwen3.6-35B-A3B at 10.7 tok/s in BF16 against 46 in Q8_0 (docs/calibration.md).
+bool bf16_experts_decode_through_matmul_id(const Scenario& s) {
+  return s.api == DeviceApi::vulkan && s.quant != nullptr && s.quant->id == "bf16" && s.model != nullptr &&
+         s.model->is_moe();
+}
+
+/// The routed experts of a prompt go through one GEMM per expert over its routed rows (ubatch·k/E), at
+/// float_expert_compute_efficiency, instead of one fused kernel with the expert ids: float experts on the matrix
+/// engines (ggml-cuda's mul_mat_id: no fused kernel for float weights beyond a few tokens; docs/model.md), and on
+/// SYCL experts of every type: ggml_sycl_mul_mat_id, for more than one token, copies the expert ids to the host,
+/// waits for the queue, and calls ggml_sycl_mul_mat once per expert with rows (ggml-org/ggml @ d99724f and before
+/// llama.cpp PR #23142, src/ggml-sycl/ggml-sycl.cpp; PR #23142 of May 2026 sorted the rows once, the loop stays).
+bool routed_experts_one_gemm_each(const Scenario& s, bool vector_gemms) {
+  if (s.model == nullptr || !s.model->is_moe() || vector_gemms) return false;
+  return s.quant->kernel == QuantKernel::float_ || s.api == DeviceApi::sycl;
+}
+
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
 /// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
 /// matrix path on it (BF16 on Vulkan off NVIDIA). One rule for the peak and the constant.
@@ -719,7 +752,11 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double parallel_devices = splits_by_tensor(s.backend) ? devices : 1.0;
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * parallel_devices;
   const double weight_bw = bw * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
-  const double t_weights = device_weights / weight_bw;
+  // BF16 experts on Vulkan stream through the matrix-matrix matmul_id shader at its own share of the bandwidth.
+  const double matmul_id_bytes =
+      bf16_experts_decode_through_matmul_id(s) ? routed_read * (layer_share - place.host_routed_fraction) : 0.0;
+  const double t_weights = (device_weights - matmul_id_bytes) / weight_bw +
+                           (matmul_id_bytes > 0 ? matmul_id_bytes / (bw * k.matmul_id_decode_bandwidth_efficiency) : 0.0);
   const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
   // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
   // the first adds its FLOPs (2 per active parameter plus attention) at the batched kernels' share of the tensor
@@ -739,7 +776,13 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // compute-poor chip, a CPU backend, reaches even at batch 1).
   const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);
   const double attention_macs = batch * attention_flops_per_token(m, depth) / 2 * layer_share;
-  const double t_device = std::max(t_weights + t_kv + t_compute, t_roof) +
+  // Flash attention's decode shader on the vector ALUs (Vulkan off NVIDIA): its FLOPs at their own share of the vector
+  // peak, after the KV stream (one device's peak: a layer split runs its devices' layers in turn).
+  const double t_attention = vulkan_decode_attention_on_vector_units(s)
+                                 ? batch * attention_flops_per_token(m, depth) * layer_share /
+                                       (k.vector_decode_attention_efficiency * hw.fp32_tflops * units::kFlopsPerTflop)
+                                 : 0.0;
+  const double t_device = std::max(t_weights + t_kv + t_attention + t_compute, t_roof) +
                           cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs) +
                           cpu_thread_stream_seconds(s, k, device_weights + device_kv);
 
@@ -757,7 +800,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
 
   if (out != nullptr) {
     out->decode_seconds_weights = t_weights;
-    out->decode_seconds_kv = t_kv;
+    out->decode_seconds_kv = t_kv + t_attention;
     out->decode_seconds_overhead = t_overhead;
     out->decode_seconds_host = t_host;
     out->compute_bound_decode = t_compute > t_weights + t_kv || t_roof > t_weights + t_kv + t_compute;
@@ -834,11 +877,12 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double gemm_peak = vector_gemms    ? s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel
                            : float_weights ? peak
                                            : std::min(peak, sm_roof_flops(s) * parallel);
-  // Float routed experts go through one BLAS GEMM per expert (no fused mul_mat_id kernel): their own share of the
-  // matrix peak. On the vector ALUs every GEMM, experts included (ggml-vulkan's fused matmul_id shaders), runs at
-  // the vector share: a share of the vector peak must not enter the matrix-peak expert share's fit.
+  // Float routed experts (and every routed expert on SYCL) go through one GEMM per expert (no fused mul_mat_id
+  // kernel): their own share of the matrix peak. On the vector ALUs every GEMM, experts included (ggml-vulkan's
+  // fused matmul_id shaders), runs at the vector share: a share of the vector peak must not enter the matrix-peak
+  // expert share's fit.
   const double expert_flops =
-      float_weights && m.is_moe() && !vector_gemms ? tokens * 2.0 * w.active_routed_params : 0.0;
+      routed_experts_one_gemm_each(s, vector_gemms) ? tokens * 2.0 * w.active_routed_params : 0.0;
   const double t_weight_compute =
       gemm_rate.units == PrefillGemmUnits::cpu_cores
           ? tokens * active_params * gemm_rate.value / (cpu_simd_cycles_per_second(s) * parallel)

@@ -211,6 +211,11 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         read_kernels("kernel_efficiency", entry.constants.kernel_efficiency, kKernelEfficiencyRange);
         read_kernels("cpu_kernel_cycles", entry.constants.cpu_kernel_cycles, kCpuKernelCyclesRange);
         read_kernels("cpu_prefill_cycles", entry.constants.cpu_prefill_cycles, kCpuKernelCyclesRange);
+        // Profiles written before BF16 experts at decode on Vulkan had a constant: they streamed as the other float
+        // weights.
+        if (!constants["matmul_id_decode_bandwidth_efficiency"])
+          entry.constants.matmul_id_decode_bandwidth_efficiency =
+              entry.constants.weight_bandwidth_efficiency * entry.constants.kernel(QuantKernel::float_);
       }
       profile.entries.push_back(std::move(entry));
     }

@@ -89,6 +89,13 @@ struct EfficiencyConstants {
   /// NVIDIA; attention on Vulkan off NVIDIA: predict.cpp): achieved share of the vector FP32 peak (fp32_tflops),
   /// whatever the weight type. llama.cpp's shaders there are the same FP32 kernels.
   double vector_compute_efficiency = 0.5;
+  /// Decode attention on the vector ALUs (flash attention on Vulkan off NVIDIA: ggml-vulkan runs one query row on
+  /// its scalar shader, predict.cpp): achieved share of the vector FP32 peak (fp32_tflops) of the attention FLOPs
+  /// over the cached context, a compute cost beside streaming the KV cache.
+  double vector_decode_attention_efficiency = 0.5;
+  /// Decode of BF16 routed experts on Vulkan, which ggml-vulkan multiplies in its matrix-matrix matmul_id shader
+  /// (no matrix-vector path for BF16 experts: predict.cpp): achieved share of peak bandwidth streaming them.
+  double matmul_id_decode_bandwidth_efficiency = 0.5;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -160,6 +167,8 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
     {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
      0.001, 1.5},
+    {"vector_decode_attention_efficiency", &EfficiencyConstants::vector_decode_attention_efficiency, 0.001, 1.5},
+    {"matmul_id_decode_bandwidth_efficiency", &EfficiencyConstants::matmul_id_decode_bandwidth_efficiency, 0.01, 1.5},
 });
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles
