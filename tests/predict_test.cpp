@@ -390,6 +390,66 @@ TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
                    prefill_seconds(gqa_s, fit_memory(gqa_s, k), k, 512, depth));
 }
 
+// vLLM on ROCm on an Instinct before gfx90a with matrix cores (an HBM2 AMD part stating its vector figure: the MI100,
+// gfx908): vLLM's prefill GEMMs and its batched step's further sequences run at the vector FP32 peak, with the vector
+// share; llama.cpp on the same chip (MFMA MMQ), vLLM on a later Instinct (HBM2e, gfx90a) and vLLM without a vector
+// figure keep the matrix peak.
+TEST(Prefill, VllmGemmsOnTheVectorUnitsRunAtTheVectorPeak) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.vector_compute_efficiency = k.compute_efficiency;  // one share: the peaks alone differ
+  k.batch_compute_efficiency = 0.5;
+  HardwareSpec gfx908 = test_gpu(1000, 80);
+  gfx908.vendor = "amd";
+  gfx908.apis = {DeviceApi::rocm};
+  gfx908.fp16_tflops = 200;
+  gfx908.memory_type = "hbm2";
+  gfx908.fp32_tflops = 25;
+  HardwareSpec matrix = gfx908;  // gfx90a and later: HBM2e and newer
+  matrix.memory_type = "hbm2e";
+  HardwareSpec no_vector_figure = gfx908;
+  no_vector_figure.fp32_tflops = 0;
+  auto scenario = [&](const HardwareSpec& hw, Backend backend) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = DeviceApi::rocm};
+    s.prompt_tokens = 4096;
+    return s;
+  };
+  // Prefill's weight GEMMs alone (no attention, no overheads): their time scales with the peak they run at.
+  EfficiencyConstants gemms_only = k;
+  gemms_only.attention_compute_efficiency = gemms_only.flash_attention_compute_efficiency =
+      std::numeric_limits<double>::infinity();
+  gemms_only.weight_bandwidth_efficiency = 1e9;
+  gemms_only.prefill_dequant_passes = 0;
+  auto gemm_seconds = [&](const HardwareSpec& hw, Backend backend) {
+    const Scenario s = scenario(hw, backend);
+    return prefill_seconds(s, fit_memory(s, gemms_only), gemms_only, 4096, 0);
+  };
+  EXPECT_EQ(prefill_gemm_rate(scenario(gfx908, Backend::vllm), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(gfx908, Backend::llama_cpp), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(matrix, Backend::vllm), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(no_vector_figure, Backend::vllm), k).units, PrefillGemmUnits::vector_fp32);
+  ASSERT_GT(gemm_seconds(matrix, Backend::vllm), 0);
+  EXPECT_NEAR(gemm_seconds(gfx908, Backend::vllm) / gemm_seconds(matrix, Backend::vllm), 200.0 / 25.0, 1e-6);
+  EXPECT_DOUBLE_EQ(gemm_seconds(gfx908, Backend::llama_cpp), gemm_seconds(matrix, Backend::llama_cpp));
+  // The batched step: B - 1 further sequences' FLOPs at the vector peak, the first one's weight stream unchanged.
+  auto step_compute = [&](const HardwareSpec& hw) {
+    Scenario s = scenario(hw, Backend::vllm);
+    s.batch = 16;
+    Prediction p;
+    (void)decode_seconds_per_token(s, fit_memory(s, k), k, 0, &p);
+    return p.decode_seconds_compute;
+  };
+  ASSERT_GT(step_compute(matrix), 0);
+  EXPECT_NEAR(step_compute(gfx908) / step_compute(matrix), 200.0 / 25.0, 1e-6);
+  // Batch 1 has no further sequences: a batch-1 step bound by its weight stream (not the FLOP roof) is unchanged.
+  auto batch1 = [&](const HardwareSpec& hw) {
+    const Scenario s = scenario(hw, Backend::vllm);
+    return decode_seconds_per_token(s, fit_memory(s, k), k, 0);
+  };
+  EXPECT_DOUBLE_EQ(batch1(gfx908), batch1(matrix));
+}
+
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector
 // ALUs (vector_only_apis), the shipped profile never predicts prefill FLOPs above the vector FP32 peak at the
 // highest GEMM share a profile may set, whatever the matrix figure fp16_tflops says, for every such entry.

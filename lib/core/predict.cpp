@@ -254,11 +254,32 @@ bool routed_experts_one_gemm_each(const Scenario& s, bool vector_gemms) {
   return s.quant->kernel == QuantKernel::float_ || s.api == DeviceApi::sycl;
 }
 
+/// vLLM's GEMMs on ROCm on the AMD Instincts before gfx90a that have matrix cores (gfx908, the MI100: the HBM2
+/// Instincts whose entry states a vector figure; gfx906 has no matrix cores and its fp16_tflops is already its
+/// vector rate) run at the vector FP32 peak: upstream vLLM's ROCm-tuned paths are gated to gfx90a, gfx942 and
+/// gfx950 (vllm/platforms/rocm.py, on_gfx9), its default W4A16 kernel is tuned for gfx942 and dequantises in its
+/// K loop (vllm/model_executor/kernels/linear/mixed_precision/triton_w4a16.py @ 055e47c), and the MI100 box
+/// prefills GPTQ at 8-11 % of its matrix peak, 67-84 % of its vector FP32 one (docs/calibration.md, "vLLM on
+/// gfx908"). Prefill's GEMMs and the batched step's further sequences. Needs the entry's fp32_tflops.
+bool vllm_gemms_on_vector_units(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  return s.backend == Backend::vllm && s.api == DeviceApi::rocm && hw.vendor == "amd" && hw.memory_type == "hbm2" &&
+         hw.fp32_tflops > 0;
+}
+
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
-/// rather than the matrix engines: the API cannot reach them (vector_only_apis) or the weight type has no
-/// matrix path on it (BF16 on Vulkan off NVIDIA). One rule for the peak and the constant.
+/// rather than the matrix engines: the API cannot reach them (vector_only_apis), the weight type has no
+/// matrix path on it (BF16 on Vulkan off NVIDIA) or the engine's kernels do not reach them on this chip (vLLM on
+/// gfx908). One rule for the peak and the constant.
 bool weight_gemms_on_vector_units(const Scenario& s) {
-  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s);
+  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s);
+}
+
+/// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
+/// on the vector ALUs (the same kernels as its prefill), else compute_peak_flops.
+double batched_step_peak_flops(const Scenario& s) {
+  if (vllm_gemms_on_vector_units(s)) return s.hardware->fp32_tflops * units::kFlopsPerTflop;
+  return compute_peak_flops(s);
 }
 
 /// Prefill's peak: on the CPU backend of a CPU entry the FP32 FMA peak of the cores the run uses (16 FLOP per
@@ -771,10 +792,12 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const bool matrix_matrix = batch > batched_matvec_max_rows(s.backend, s.api) &&
                              batched_matvec_max_rows(s.backend, s.api) > 0;
   const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
-  const double t_compute = (batch - 1) * token_flops / (compute_peak_flops(s) * batch_efficiency * parallel_devices);
+  const double step_peak = batched_step_peak_flops(s);
+  const double t_compute = (batch - 1) * token_flops / (step_peak * batch_efficiency * parallel_devices);
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
-  const double t_roof = batch * token_flops / (compute_peak_flops(s) * k.compute_efficiency * devices);
+  const double roof_share = vllm_gemms_on_vector_units(s) ? k.vector_compute_efficiency : k.compute_efficiency;
+  const double t_roof = batch * token_flops / (step_peak * roof_share * devices);
   const double attention_macs = batch * attention_flops_per_token(m, depth) / 2 * layer_share;
   // Flash attention's decode shader on the vector ALUs (Vulkan off NVIDIA): its FLOPs at their own share of the vector
   // peak, after the KV stream (one device's peak: a layer split runs its devices' layers in turn).
