@@ -49,7 +49,9 @@ constexpr int kAllReduce = kBatchGemm + 1;  // tensor parallelism: one all-reduc
 // CPU backends: inverse of the bandwidth one thread streams (GB/s per thread; Little's law: the misses a core
 // keeps in flight over the memory latency), so few threads cannot reach the chip's bandwidth.
 constexpr int kCpuThreadBandwidth = kAllReduce + 1;
-constexpr int kDecodeParams = kCpuThreadBandwidth + 1;
+// Batched MoE decode: inverse share of the bandwidth the engine's expert tiles stream the routed experts at.
+constexpr int kExpertGemmBandwidth = kCpuThreadBandwidth + 1;
+constexpr int kDecodeParams = kExpertGemmBandwidth + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -91,13 +93,13 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
-  return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm
+  return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm || j == kExpertGemmBandwidth
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
                          j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
-bool is_bandwidth_param(int test, int j) { return test == 0 && j <= kKv; }
+bool is_bandwidth_param(int test, int j) { return test == 0 && (j <= kKv || j == kExpertGemmBandwidth); }
 double lower_bound(int test, int j) {
   return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
 }
@@ -144,6 +146,7 @@ std::string param_name(int test, int j) {
     case kBatchGemm: return "batch_gemm_compute_efficiency";
     case kAllReduce: return "tp_allreduce_us";
     case kCpuThreadBandwidth: return "cpu_thread_bandwidth_gb_s";
+    case kExpertGemmBandwidth: return "expert_gemm_bandwidth_efficiency";
     default: return "token_overhead_us";
   }
 }
@@ -178,6 +181,7 @@ std::string param_label(int test, int j) {
     case kBatchGemm: return "batched decode share of tensor peak past the matrix-vector kernels";
     case kAllReduce: return "tensor-parallel all-reduce, two per layer (µs)";
     case kCpuThreadBandwidth: return "CPU bandwidth one thread streams (GB/s; 0 = no per-thread limit)";
+    case kExpertGemmBandwidth: return "batched MoE decode: routed-expert bandwidth efficiency in the expert tiles";
     default: return "cost per token (µs)";
   }
 }
@@ -201,6 +205,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kBatchGemm] = 1.0 / k.batch_gemm_compute_efficiency;
     th[kAllReduce] = k.tp_allreduce_us;
     th[kCpuThreadBandwidth] = k.cpu_thread_bandwidth_gb_s > 0 ? 1.0 / k.cpu_thread_bandwidth_gb_s : 0.0;
+    th[kExpertGemmBandwidth] = 1.0 / k.expert_gemm_bandwidth_efficiency;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -271,6 +276,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.batch_gemm_compute_efficiency = 1.0 / decode[kBatchGemm];
   base.tp_allreduce_us = decode[kAllReduce];
   base.cpu_thread_bandwidth_gb_s = decode[kCpuThreadBandwidth] > 0 ? 1.0 / decode[kCpuThreadBandwidth] : 0.0;
+  base.expert_gemm_bandwidth_efficiency = 1.0 / decode[kExpertGemmBandwidth];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -328,6 +334,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.compute_efficiency = kInf;
   k.batch_compute_efficiency = kInf;
   k.batch_gemm_compute_efficiency = kInf;
+  k.expert_gemm_bandwidth_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.vector_flash_attention_compute_efficiency = kInf;
@@ -402,6 +409,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kBatchGemm] = column(&EfficiencyConstants::batch_gemm_compute_efficiency);
     p.decode[kAllReduce] = column(&EfficiencyConstants::tp_allreduce_us);
     p.decode[kCpuThreadBandwidth] = column(&EfficiencyConstants::cpu_thread_bandwidth_gb_s);
+    p.decode[kExpertGemmBandwidth] = column(&EfficiencyConstants::expert_gemm_bandwidth_efficiency);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -967,7 +975,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kBatchCompute, kBatchGemm, kLayer, kToken, kExpert});
+    order.insert(order.end(), {kKv, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kLayer, kToken, kExpert});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
