@@ -231,6 +231,58 @@ TEST(BatchedDecode, MoeStepsSwitchKernelsWithTheirTokensLikeDenseOnes) {
   }
 }
 
+TEST(BatchedDecode, ExpertsOfA2025CudaBuildLeaveTheVectorKernelAtTwoTokens) {
+  // ggml-cuda's mul_mat_id ran one token through MMVQ and two or more through MMQ's expert tiles until llama/18958
+  // (Feb 2026); current builds keep up to 8 tokens in MMVQ. Only an MoE step in the expert tiles reads their
+  // stream share (expert_gemm_bandwidth_efficiency); one token never does, nor does a dense model.
+  ResolvedQuery r = resolve("dgx-spark", "gpt-oss-120b-mxfp4_moe");
+  ASSERT_EQ(r.scenario.api, DeviceApi::cuda);
+  const EfficiencyConstants k = r.efficiency->constants;
+  EfficiencyConstants slow_tiles = k;
+  slow_tiles.expert_gemm_bandwidth_efficiency = k.expert_gemm_bandwidth_efficiency * 0.5;
+  EXPECT_EQ(batched_expert_matvec_max_rows(Backend::llama_cpp, DeviceApi::cuda, 2025), 1);
+  EXPECT_EQ(batched_expert_matvec_max_rows(Backend::llama_cpp, DeviceApi::cuda, 0), 8);
+  EXPECT_EQ(batched_expert_matvec_max_rows(Backend::vllm, DeviceApi::cuda, 2025), 0);
+  for (const bool identical : {false, true}) {
+    Scenario built_2025 = r.scenario;
+    built_2025.engine_year = 2025;
+    built_2025.identical_batch_tokens = identical;
+    EXPECT_EQ(aggregate_at(built_2025, k, 1), aggregate_at(built_2025, slow_tiles, 1));
+    for (int b : {2, 4, 8, 32}) EXPECT_GT(aggregate_at(built_2025, k, b), aggregate_at(built_2025, slow_tiles, b)) << b;
+    Scenario current = built_2025;
+    current.engine_year = 0;
+    for (int b : {2, 4, 8}) EXPECT_EQ(aggregate_at(current, k, b), aggregate_at(current, slow_tiles, b)) << b;
+    EXPECT_GT(aggregate_at(current, k, 9), aggregate_at(current, slow_tiles, 9));
+  }
+  ResolvedQuery dense = resolve("dgx-spark", "qwen2.5-coder-7b-q8_0");
+  dense.scenario.engine_year = 2025;
+  for (int b : {2, 16, 64})
+    EXPECT_EQ(aggregate_at(dense.scenario, k, b), aggregate_at(dense.scenario, slow_tiles, b)) << b;
+}
+
+TEST(BatchedDecode, MetalExpertsStayInTheVectorKernelBelowThirtyTwoTokens) {
+  // ggml-metal runs mul_mat_id through mul_mv_id below ne21_mm_id_min = 32 tokens and mul_mm_id from there, while
+  // the dense matrices switch past 8 rows: at 16 sequences the experts still run at the matrix-vector share.
+  ResolvedQuery r = resolve("m2-ultra", "gpt-oss-20b-mxfp4_moe");
+  ASSERT_EQ(r.scenario.api, DeviceApi::metal);
+  const int limit = batched_expert_matvec_max_rows(r.scenario.backend, r.scenario.api, 0);
+  ASSERT_EQ(limit, 31);
+  ASSERT_LT(batched_matvec_max_rows(r.scenario.backend, r.scenario.api), limit);
+  const EfficiencyConstants k = r.efficiency->constants;
+  EfficiencyConstants slow_tiles = k;
+  slow_tiles.expert_gemm_bandwidth_efficiency = k.expert_gemm_bandwidth_efficiency * 0.5;
+  EfficiencyConstants slow_matvec = k;
+  slow_matvec.batch_compute_efficiency = k.batch_compute_efficiency * 0.5;
+  for (int b : {2, 16, limit}) {
+    EXPECT_EQ(aggregate_at(r.scenario, k, b), aggregate_at(r.scenario, slow_tiles, b)) << b;
+    EXPECT_GT(aggregate_at(r.scenario, k, b), aggregate_at(r.scenario, slow_matvec, b)) << b;  // the experts' FLOPs
+  }
+  for (int b : {limit + 1, 64}) {
+    EXPECT_GT(aggregate_at(r.scenario, k, b), aggregate_at(r.scenario, slow_tiles, b)) << b;
+    EXPECT_EQ(aggregate_at(r.scenario, k, b), aggregate_at(r.scenario, slow_matvec, b)) << b;
+  }
+}
+
 TEST(Serving, ClosedLoopCountsEveryRequestsPrefillAndTheSchedulersQueue) {
   ResolvedQuery r = resolve("h100-sxm", "qwen3.6-27b-gptq-4bit", 1, "vllm");
   r.scenario.prompt_tokens = 1000;

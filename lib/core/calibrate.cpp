@@ -55,7 +55,9 @@ constexpr int kVectorDecodeAttention = kCpuThreadBandwidth + 1;
 // Inverse share of peak bandwidth of BF16 routed experts at decode on Vulkan (the matrix-matrix matmul_id shader:
 // matmul_id_decode_bandwidth_efficiency).
 constexpr int kMatmulIdStream = kVectorDecodeAttention + 1;
-constexpr int kDecodeParams = kMatmulIdStream + 1;
+// Batched MoE decode: inverse share of the bandwidth the engine's expert tiles stream the routed experts at.
+constexpr int kExpertGemmBandwidth = kMatmulIdStream + 1;
+constexpr int kDecodeParams = kExpertGemmBandwidth + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -98,13 +100,15 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm || j == kVectorDecodeAttention ||
-                         j == kMatmulIdStream
+                         j == kMatmulIdStream || j == kExpertGemmBandwidth
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
                          j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
-bool is_bandwidth_param(int test, int j) { return test == 0 && (j <= kKv || j == kMatmulIdStream); }
+bool is_bandwidth_param(int test, int j) {
+  return test == 0 && (j <= kKv || j == kMatmulIdStream || j == kExpertGemmBandwidth);
+}
 double lower_bound(int test, int j) {
   return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
 }
@@ -153,6 +157,7 @@ std::string param_name(int test, int j) {
     case kCpuThreadBandwidth: return "cpu_thread_bandwidth_gb_s";
     case kVectorDecodeAttention: return "vector_decode_attention_efficiency";
     case kMatmulIdStream: return "matmul_id_decode_bandwidth_efficiency";
+    case kExpertGemmBandwidth: return "expert_gemm_bandwidth_efficiency";
     default: return "token_overhead_us";
   }
 }
@@ -189,6 +194,7 @@ std::string param_label(int test, int j) {
     case kCpuThreadBandwidth: return "CPU bandwidth one thread streams (GB/s; 0 = no per-thread limit)";
     case kVectorDecodeAttention: return "decode attention share of vector FP32 peak (flash attention, scalar shader)";
     case kMatmulIdStream: return "BF16 expert bandwidth efficiency at decode (matrix-matrix matmul_id shader)";
+    case kExpertGemmBandwidth: return "batched MoE decode: routed-expert bandwidth efficiency in the expert tiles";
     default: return "cost per token (µs)";
   }
 }
@@ -214,6 +220,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kCpuThreadBandwidth] = k.cpu_thread_bandwidth_gb_s > 0 ? 1.0 / k.cpu_thread_bandwidth_gb_s : 0.0;
     th[kVectorDecodeAttention] = 1.0 / k.vector_decode_attention_efficiency;
     th[kMatmulIdStream] = 1.0 / k.matmul_id_decode_bandwidth_efficiency;
+    th[kExpertGemmBandwidth] = 1.0 / k.expert_gemm_bandwidth_efficiency;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -286,6 +293,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.cpu_thread_bandwidth_gb_s = decode[kCpuThreadBandwidth] > 0 ? 1.0 / decode[kCpuThreadBandwidth] : 0.0;
   base.vector_decode_attention_efficiency = 1.0 / decode[kVectorDecodeAttention];
   base.matmul_id_decode_bandwidth_efficiency = 1.0 / decode[kMatmulIdStream];
+  base.expert_gemm_bandwidth_efficiency = 1.0 / decode[kExpertGemmBandwidth];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -343,6 +351,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.compute_efficiency = kInf;
   k.batch_compute_efficiency = kInf;
   k.batch_gemm_compute_efficiency = kInf;
+  k.expert_gemm_bandwidth_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.vector_flash_attention_compute_efficiency = kInf;
@@ -421,6 +430,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kCpuThreadBandwidth] = column(&EfficiencyConstants::cpu_thread_bandwidth_gb_s);
     p.decode[kVectorDecodeAttention] = column(&EfficiencyConstants::vector_decode_attention_efficiency);
     p.decode[kMatmulIdStream] = column(&EfficiencyConstants::matmul_id_decode_bandwidth_efficiency);
+    p.decode[kExpertGemmBandwidth] = column(&EfficiencyConstants::expert_gemm_bandwidth_efficiency);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -986,8 +996,8 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(),
-                 {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kLayer, kToken, kExpert, kVectorDecodeAttention});
+    order.insert(order.end(), {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kLayer, kToken,
+                               kExpert, kVectorDecodeAttention});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {

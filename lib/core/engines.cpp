@@ -117,6 +117,15 @@ int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept {
   return llama_kernels && (api == DeviceApi::cuda || api == DeviceApi::metal) ? 8 : 0;
 }
 
+int batched_expert_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept {
+  if (backend != Backend::llama_cpp && backend != Backend::ollama) return 0;
+  constexpr int kFirstYearOfMmvqForExperts = 2026;  // llama/18958, 3 Feb 2026
+  constexpr int kMetalExpertMatrixMinTokens = 32;   // ne21_mm_id_min
+  if (api == DeviceApi::cuda) return engine_year > 0 && engine_year < kFirstYearOfMmvqForExperts ? 1 : 8;
+  if (api == DeviceApi::metal) return kMetalExpertMatrixMinTokens - 1;
+  return 0;
+}
+
 int sequence_limit(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama ? 256 : 0;
 }

@@ -773,17 +773,27 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double parallel_devices = splits_by_tensor(s.backend) ? devices : 1.0;
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * parallel_devices;
   const double weight_bw = bw * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
-  // BF16 experts on Vulkan stream through the matrix-matrix matmul_id shader at its own share of the bandwidth.
-  const double matmul_id_bytes =
-      bf16_experts_decode_through_matmul_id(s) ? routed_read * (layer_share - place.host_routed_fraction) : 0.0;
-  const double t_weights = (device_weights - matmul_id_bytes) / weight_bw +
-                           (matmul_id_bytes > 0 ? matmul_id_bytes / (bw * k.matmul_id_decode_bandwidth_efficiency) : 0.0);
+  // Routed experts streamed by a tiled kernel at that kernel's own share of the bandwidth: an MoE step whose
+  // experts run in the engine's expert tiles (batched_expert_matvec_max_rows), or BF16 experts on Vulkan (the
+  // matrix-matrix matmul_id shader at every batch). The rest of the weights as before.
+  const int expert_matvec_rows = batched_expert_matvec_max_rows(s.backend, s.api, s.engine_year);
+  const bool expert_tiles = m.is_moe() && expert_matvec_rows > 0 && batch > expert_matvec_rows;
+  const double routed_tile_efficiency = expert_tiles ? k.expert_gemm_bandwidth_efficiency
+                                        : bf16_experts_decode_through_matmul_id(s) ? k.matmul_id_decode_bandwidth_efficiency
+                                                                                   : 0.0;
+  const double device_routed = routed_tile_efficiency > 0
+                                   ? routed_read * std::max(0.0, layer_share - place.host_routed_fraction)
+                                   : 0.0;
+  const double t_weights = (device_weights - device_routed) / weight_bw +
+                           (device_routed > 0 ? device_routed / (bw * routed_tile_efficiency) : 0.0);
   const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
   // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
   // the first adds its FLOPs (2 per active parameter plus attention) at the batched kernels' share of the tensor
   // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
   const double active_params = w.active_params;
   const double token_flops = (2.0 * active_params + attention_flops_per_token(m, depth)) * layer_share;
+  // The routed experts' share of them, priced by the experts' own kernel regime.
+  const double expert_flops = 2.0 * w.active_routed_params * layer_share;
   // Which kernels run them depends on the step's rows (batched_matvec_max_rows): B tokens, which is also what
   // llama.cpp's routed-expert product dispatches on (mul_mat_id: n_tokens). Matrix-vector kernels at
   // batch_compute_efficiency; past their limit the matrix-matrix tiles (llama.cpp's MMQ, Metal's mul_mm) at
@@ -792,8 +802,11 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const bool matrix_matrix = batch > batched_matvec_max_rows(s.backend, s.api) &&
                              batched_matvec_max_rows(s.backend, s.api) > 0;
   const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
+  const double expert_efficiency = expert_tiles ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
   const double step_peak = batched_step_peak_flops(s);
-  const double t_compute = (batch - 1) * token_flops / (step_peak * batch_efficiency * parallel_devices);
+  const double t_compute = (batch - 1) *
+                           ((token_flops - expert_flops) / batch_efficiency + expert_flops / expert_efficiency) /
+                           (step_peak * parallel_devices);
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
   const double roof_share = vllm_gemms_on_vector_units(s) ? k.vector_compute_efficiency : k.compute_efficiency;

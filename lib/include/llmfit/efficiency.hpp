@@ -46,6 +46,11 @@ struct EfficiencyConstants {
   /// (batched_matvec_max_rows, engines.hpp): llama.cpp's MMQ tiles on CUDA, mul_mm on Metal. Engines with one
   /// kernel family at every batch never read it.
   double batch_gemm_compute_efficiency = 0.3;
+  /// Batched decode of an MoE model once its routed experts' product runs in the engine's expert tiles
+  /// (batched_expert_matvec_max_rows, engines.hpp: llama.cpp's MMQ with expert ids on CUDA, mul_mm_id on Metal):
+  /// the share of peak bandwidth those tiles stream the routed experts' weights at, in place of the weight
+  /// stream's share (few tokens per expert fill few tiles). Engines without the switch never read it.
+  double expert_gemm_bandwidth_efficiency = 0.3;
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
@@ -152,6 +157,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"compute_efficiency", &EfficiencyConstants::compute_efficiency, 0.001, 1.5},
     {"batch_compute_efficiency", &EfficiencyConstants::batch_compute_efficiency, 0.001, 1.5},
     {"batch_gemm_compute_efficiency", &EfficiencyConstants::batch_gemm_compute_efficiency, 0.001, 1.5},
+    {"expert_gemm_bandwidth_efficiency", &EfficiencyConstants::expert_gemm_bandwidth_efficiency, 0.01, 1.5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},

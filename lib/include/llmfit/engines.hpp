@@ -69,6 +69,14 @@ struct NameTable<Backend> {
 /// on Metal (mul_mv / mul_mv_ext up to ne11_mm_min = 8 rows, mul_mm above, ggml-metal-ops.cpp). 0: one kernel
 /// family at every batch (no switch modelled: the other engines and APIs).
 [[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept;
+/// The same for the routed experts' product (MoE, mul_mat_id), which llama.cpp dispatches on the step's tokens
+/// with its own limits: on CUDA, builds before 2026 (engine_year 1-2025) ran one token through the vector kernel
+/// and two or more through MMQ (ggml_cuda_mul_mat_id, `ne2 == 1`, ggml-cuda.cu at ggml 82b8e269, the sync of
+/// llama.cpp b6918's month); since llama/18958 (Feb 2026) MMVQ takes up to MMVQ_MAX_BATCH_SIZE = 8 tokens
+/// (get_mmvq_mmid_max_batch, mmvq.cu), which current builds (engine_year 0) get. On Metal mul_mv_id takes fewer
+/// than ne21_mm_id_min = 32 tokens and mul_mm_id the rest (ggml_metal_op_mul_mat_id, ggml-metal-ops.cpp). 0: no
+/// switch (as batched_matvec_max_rows).
+[[nodiscard]] int batched_expert_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept;
 /// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
 /// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
 [[nodiscard]] int sequence_limit(Backend backend) noexcept;
