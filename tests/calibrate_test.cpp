@@ -1754,3 +1754,93 @@ TEST(Uncertainty, TheShippedProfileRangesEveryPredictionAndMarksGroupsWithoutRun
 
 }  // namespace
 }  // namespace llmfit
+
+namespace llmfit {
+namespace {
+
+/// Decode runs (and prefill, so both tests fit) of llama.cpp on Metal: every chip with `truth`, the M1 chips (GPU
+/// family apple7) with `m1` instead.
+ResolvedRuns apple_generation_runs(const EfficiencyConstants& truth, const EfficiencyConstants& m1,
+                                   std::vector<MeasuredRun>& runs) {
+  for (const char* chip : {"m1-max", "m1-pro", "m1-ultra", "m2-max", "m2-pro", "m2-ultra", "m3-max-40c", "m3-pro"})
+    for (const char* model : {"llama-3.2-1b", "llama-3.2-3b", "llama-3-8b"})
+      for (const char* quant : {"q4_0", "q4_k_m", "q8_0"})
+        for (const RunTest test : {RunTest::decode, RunTest::prefill}) {
+          MeasuredRun r;
+          r.hardware_id = chip;
+          r.model_id = model;
+          r.quant_id = quant;
+          r.backend = Backend::llama_cpp;
+          r.api = DeviceApi::metal;
+          r.test = test;
+          (test == RunTest::decode ? r.n_gen : r.n_prompt) = test == RunTest::decode ? 128 : 512;
+          r.tok_s = 1;
+          runs.push_back(r);
+        }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  ResolvedRuns resolved = resolve_runs(runs, cat());
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s =
+        predict_run_tok_s(c, c.hardware->gpu_family == "apple7" ? m1 : truth);
+  return resolved;
+}
+
+TEST(Calibrate, AGpuGenerationWithRunsGetsItsOwnFixedCostsAndOneWithoutGetsTheClasss) {
+  EfficiencyConstants truth =
+      default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple).constants;
+  truth.weight_bandwidth_efficiency = 0.85;
+  truth.layer_overhead_us = 100;
+  truth.token_overhead_us = 1000;
+  EfficiencyConstants m1 = truth;
+  m1.token_overhead_us = 3000;  // an older GPU: 2 ms more per token, the same share of peak bandwidth
+  std::vector<MeasuredRun> runs;
+  runs.reserve(512);
+  const ResolvedRuns resolved = apple_generation_runs(truth, m1, runs);
+  ASSERT_GT(resolved.cases.size(), 100u);
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const auto fixed_per_token = [](const ProfileEntry& e) {
+    return 32 * e.constants.layer_overhead_us + e.constants.token_overhead_us;  // Llama 3 8B: 32 layers
+  };
+  const ProfileEntry& apple = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple);
+  const ProfileEntry& apple7 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple7");
+  const ProfileEntry& apple8 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple8");
+  const ProfileEntry& apple10 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple10");
+  EXPECT_EQ(apple7.gpu_family, "apple7");
+  // The generation's own runs move its fixed cost per token toward theirs (2 ms more), the others' toward theirs.
+  EXPECT_GT(fixed_per_token(apple7) - fixed_per_token(apple8), 1000) << fixed_per_token(apple7) << " " << fixed_per_token(apple8);
+  // A generation without runs gets the class's entry.
+  EXPECT_EQ(&apple10, &apple);
+  // The M1 runs are predicted better with their generation's entry than with the class's.
+  const ValidationReport with = validate_runs(resolved.cases, report.profile);
+  double class_error = 0, generation_error = 0;
+  for (const RunError& e : with.runs) {
+    const RunCase& c = resolved.cases[e.case_index];
+    if (c.hardware->gpu_family != "apple7" || c.run->test != RunTest::decode) continue;
+    generation_error += e.ape_pct;
+    class_error += 100 * std::abs(predict_run_tok_s(c, apple.constants) - c.run->tok_s) / c.run->tok_s;
+  }
+  EXPECT_LT(generation_error, 0.5 * class_error);
+}
+
+TEST(CalibratedProfile, AGpuGenerationEntryRoundTripsAndServesOnlyItsGeneration) {
+  EfficiencyProfile p;
+  p.name = "t";
+  ProfileEntry e;
+  e.backend = Backend::llama_cpp;
+  e.api = DeviceApi::metal;
+  e.hardware_class = HardwareClass::apple;
+  e.constants.token_overhead_us = 1111;
+  p.entries.push_back(e);
+  e.gpu_family = "apple7";
+  e.constants.token_overhead_us = 2222;
+  p.entries.push_back(e);
+  const EfficiencyProfile back = parse_profile_yaml(profile_to_yaml(p), "roundtrip.yaml");
+  ASSERT_EQ(back.entries.size(), 2u);
+  EXPECT_EQ(back.entries[1].gpu_family, "apple7");
+  EXPECT_DOUBLE_EQ(back.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple7").constants.token_overhead_us, 2222);
+  EXPECT_DOUBLE_EQ(back.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple9").constants.token_overhead_us, 1111);
+  EXPECT_DOUBLE_EQ(back.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple).constants.token_overhead_us, 1111);
+}
+
+}  // namespace
+}  // namespace llmfit

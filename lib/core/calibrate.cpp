@@ -122,6 +122,12 @@ bool is_software_param(int test, int j) {
   return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || j == kVectorFlashAttention;
 }
 
+/// Columns a GPU generation refits below its hardware class (decode): the fixed costs per layer and per token and
+/// the kernel families' shares of peak bandwidth. On the #4167 Apple table the marginal cost of a byte is 88-98 %
+/// of peak on every generation; what differs is the fixed time per token (M1 6.3-7.5 ms, M2 4.4-5.5, M3 4.3-7.1, M4
+/// 4.3-4.9) and, on XiongjieDai's M1 Max, K-quant decode (the dequantisation ALU rate): docs/calibration.md.
+bool is_generation_param(int test, int j) { return test == 0 && (j < kKernels || j == kLayer || j == kToken); }
+
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
@@ -485,6 +491,17 @@ struct GroupKey {
   }
 };
 
+/// A GPU generation of a hardware class on an engine · API (HardwareSpec::gpu_family: apple7, apple8 …).
+struct GenerationKey {
+  Backend backend;
+  DeviceApi api;
+  HardwareClass hw_class;
+  std::string gpu_family;
+  bool operator<(const GenerationKey& o) const {
+    return std::tie(backend, api, hw_class, gpu_family) < std::tie(o.backend, o.api, o.hw_class, o.gpu_family);
+  }
+};
+
 /// Columns a run's row can have nonzero: one kernel family's bandwidth, KV, the three fixed costs and the
 /// CPU compute roof for weights and attention, the CPU per-thread bandwidth, the batched compute of both kernel
 /// families and the all-reduce cost (prefill: 4, attention with or without flash attention).
@@ -496,6 +513,7 @@ struct Row {
   std::int32_t backend = 0;      // index into Data::backends (engine × device kind)
   std::int32_t class_group = 0;  // index into Data::class_groups
   std::int32_t era_group = 0;    // index into Data::era_groups (engine × API × era; era may be empty)
+  std::int32_t generation_group = -1;  // index into Data::generation_groups; -1: the chip states no GPU generation
   std::int32_t hardware = 0;     // index into Data::hardware
   std::int32_t fold = 0;         // index into Data::folds (cross-validation unit: the chip, or the model)
   double t = 0;                  // measured seconds
@@ -582,6 +600,12 @@ struct Data {
   /// only for the literature prior of the constants the runs do not determine.
   std::vector<GroupKey> era_groups;
   std::vector<int> era_parent;         // backend index of each era group
+  /// GPU generations below the class (engine × API × class × gpu_family) and the class group of each: fitted
+  /// after the two crossed levels, shrunk toward their class with its newest era's software.
+  std::vector<GenerationKey> generation_groups;
+  std::vector<int> generation_class;
+  /// Runs of one chip: its GPU generation (its entries are that generation's).
+  std::string one_chip_family;
   std::vector<std::string> hardware;
   /// Cross-validation units: chips (leave one hardware out); with runs of one chip, models (leave one
   /// model out), since a chip cannot be held out of its own fit.
@@ -631,6 +655,7 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   std::map<std::pair<Backend, HardwareKind>, int> backend_index;
   std::map<GroupKey, int> class_index;
   std::map<GroupKey, int> era_index;
+  std::map<GenerationKey, int> generation_index;
   // Keyed by views of the catalogue's ids, which outlive this call.
   std::unordered_map<std::string_view, int> hardware_index;
   std::unordered_map<std::string_view, int> fold_index;
@@ -639,6 +664,9 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     for (std::size_t i = 0; i < cases.size(); ++i)
       if (usable[i]) chips.insert(cases[i].hardware->id);
     d.one_chip = chips.size() == 1;
+    if (d.one_chip)
+      for (std::size_t i = 0; i < cases.size(); ++i)
+        if (usable[i]) d.one_chip_family = cases[i].hardware->gpu_family;
   }
   // Reserved exactly: growing by doubling would hold the old and the new rows at once.
   std::array<std::size_t, kTests> rows_of_test{};
@@ -676,6 +704,17 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     const auto g = class_index.try_emplace(class_key, static_cast<int>(d.class_groups.size()));
     if (g.second) d.class_groups.push_back(class_key);
     row.class_group = g.first->second;
+    // A GPU generation (not the CPU backend: its cores are not the GPU). Runs of one chip are that chip's
+    // entries already.
+    if (!c.hardware->gpu_family.empty() && kind != HardwareKind::cpu && !d.one_chip) {
+      const GenerationKey generation_key{run.backend, run.api, c.hardware_class, c.hardware->gpu_family};
+      const auto q = generation_index.try_emplace(generation_key, static_cast<int>(d.generation_groups.size()));
+      if (q.second) {
+        d.generation_groups.push_back(generation_key);
+        d.generation_class.push_back(row.class_group);
+      }
+      row.generation_group = q.first->second;
+    }
     {
       const GroupKey era_key{run.backend, run.api, HardwareClass::cpu, run.era};  // class not part of the key
       const auto e = era_index.try_emplace(era_key, static_cast<int>(d.era_groups.size()));
@@ -696,7 +735,9 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
     row.weight = 1.0 / repeats[static_cast<std::size_t>(configuration[i])];
     const Probe p =
         probe_case(c, prior_for(before, run.backend, run.api, c.hardware_class),
-                   serving != nullptr ? &serving->lookup_era(run.backend, run.api, c.hardware_class, run.era).constants
+                   serving != nullptr ? &serving->lookup_era(run.backend, run.api, c.hardware_class, run.era,
+                                                               c.hardware->gpu_family)
+                                             .constants
                                       : nullptr);
     row.offset = p.offset;
     const int test = test_index(run.test);
@@ -1084,6 +1125,10 @@ struct Hierarchy {
   /// Per parent group (Data::parent_groups): the shares of peak of its classes pooled, with each run's
   /// software constants at its era's fit; what a class without runs of its own gets.
   std::array<std::vector<Solution>, kTests> parent_fit;
+  /// Per GPU generation (Data::generation_groups): its constants for the newest era of its engine · API, and the
+  /// class's with that era's software (`generation_reference`) it was shrunk toward.
+  std::array<std::vector<Solution>, kTests> generation_fit;
+  std::array<std::vector<VectorXd>, kTests> generation_reference;
   std::vector<KernelData> kernel_has_data;  // per backend
   std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
@@ -1128,14 +1173,73 @@ MatrixXd shrinkage_precision(int test, const Solution& parent, double relative_s
 
 /// Runs of one machine move the profile's entry for that machine within the entry's own cross-validated error
 /// (10 % where it states none): the prior a one-chip fit is shrunk toward.
-Solution machine_prior(int test, const EfficiencyProfile& before, const GroupKey& key) {
-  const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class);
+Solution machine_prior(int test, const EfficiencyProfile& before, const GroupKey& key, std::string_view gpu_family) {
+  const ProfileEntry& entry = before.lookup(key.backend, key.api, key.hw_class, gpu_family);
   Solution prior;
   prior.theta = theta_of(test, entry.constants);
   prior.sigma = entry.uncertainty.known
                     ? (test == 0 ? entry.uncertainty.decode_relative_error : entry.uncertainty.prefill_relative_error)
                     : 0.1;
   return prior;
+}
+
+int newest_era(const Data& d, const Hierarchy& h, Backend backend, DeviceApi api);
+VectorXd combined(int test, const VectorXd& hardware, const VectorXd& software);
+
+/// `r` for its GPU generation's solve: the generation's columns kept, every other column at `other` (its class's
+/// shares of peak with its era's software) in the offset. The generation's constants are those of the reference
+/// (newest) era, so a run of another era has the generation's columns shifted by its era's difference from the
+/// reference's (`reference`): a generation's extra cost per token is the same under every engine era.
+Row generation_row(const Row& r, int test, const VectorXd& other, const VectorXd& reference) {
+  Row a = r;
+  a.nonzero_count = 0;
+  for (std::size_t u = 0; u < r.nonzero_count; ++u) {
+    const int j = r.column[u];
+    if (is_generation_param(test, j)) {
+      a.value[a.nonzero_count] = r.value[u];
+      a.column[a.nonzero_count] = r.column[u];
+      ++a.nonzero_count;
+      a.offset += r.value[u] * (other[j] - reference[j]);
+    } else {
+      a.offset += r.value[u] * other[j];
+    }
+  }
+  return a;
+}
+
+/// The normal equations' sums of one cell added for a generation's solve, as generation_row does for a row.
+void add_generation_sums(int test, const MatrixXd& cell_a, const VectorXd& cell_b, const VectorXd& other,
+                         const VectorXd& reference, MatrixXd& a, VectorXd& rhs) {
+  const auto p = static_cast<int>(rhs.size());
+  for (int j = 0; j < p; ++j) {
+    if (!is_generation_param(test, j)) continue;
+    rhs[j] += cell_b[j];
+    for (int k = 0; k < p; ++k) {
+      if (is_generation_param(test, k)) {
+        a(j, k) += cell_a(j, k);
+        rhs[j] -= cell_a(j, k) * (other[k] - reference[k]);
+      } else {
+        rhs[j] -= cell_a(j, k) * other[k];
+      }
+    }
+  }
+}
+
+/// The constants a GPU generation is shrunk toward: its class's shares of peak with the newest era's software of
+/// its engine · API (the class's own fit where no era has runs), and that prior's precision (the class-level
+/// spread around it, on the engine's residual scale).
+std::pair<VectorXd, MatrixXd> generation_prior(const Data& d, const Hierarchy& h, int test, std::size_t q,
+                                                const CalibrationOptions& options) {
+  const auto t = static_cast<std::size_t>(test);
+  const GenerationKey& key = d.generation_groups[q];
+  const auto g = static_cast<std::size_t>(d.generation_class[q]);
+  const int current = newest_era(d, h, key.backend, key.api);
+  Solution prior;
+  prior.theta = current >= 0 ? combined(test, h.class_fit[t][g].theta, h.era_fit[t][static_cast<std::size_t>(current)].theta)
+                             : h.class_fit[t][g].theta;
+  prior.sigma = h.backend_fit[t][top_of(d, key.backend, key.api, key.hw_class)].sigma;
+  MatrixXd precision = shrinkage_precision(test, prior, options.shrinkage_spread);
+  return {std::move(prior.theta), std::move(precision)};
 }
 
 /// Alternating fits of the class and software levels; the constants settle to < 0.1 % within these.
@@ -1174,7 +1278,8 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       // Runs of one machine: what they determine moves from the profile's entry for that machine, within the
       // profile's own cross-validated error; the rest stays at the profile's value.
       const Row& first = *rows.front();
-      const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first.class_group)]);
+      const Solution prior =
+          machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first.class_group)], d.one_chip_family);
       level0.push_back(solve(test, rows, prior.theta, shrinkage_precision(test, prior, options.shrinkage_spread), fixed,
                              options, ws));
     }
@@ -1255,6 +1360,37 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
                              shrinkage_precision(test, level0[b], options.shrinkage_spread), fixed, options, ws));
     }
   }
+  // GPU generations below their class: the generation's columns over its own runs, every other column at its
+  // class's and era's final fit, shrunk toward the class with the newest era's software (generation_prior).
+  for (int test = 0; test < kTests; ++test) {
+    const auto t = static_cast<std::size_t>(test);
+    const int p = param_count(test);
+    h.generation_fit[t].clear();
+    h.generation_reference[t].clear();
+    std::vector<Row> adjusted;
+    std::vector<const Row*> pointers;
+    for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
+      const GenerationKey& key = d.generation_groups[q];
+      const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
+      auto [reference, precision] = generation_prior(d, h, test, q, options);
+      adjusted.clear();
+      for (const Row& r : d.rows[t]) {
+        if (!include_hardware[static_cast<std::size_t>(r.fold)] || r.generation_group != static_cast<int>(q)) continue;
+        adjusted.push_back(generation_row(r, test,
+                                          combined(test, h.class_fit[t][static_cast<std::size_t>(r.class_group)].theta,
+                                                   h.era_fit[t][static_cast<std::size_t>(r.era_group)].theta),
+                                          reference));
+      }
+      pointers.clear();
+      for (const Row& a : adjusted) pointers.push_back(&a);
+      std::vector<char> fixed(static_cast<std::size_t>(p));
+      for (int j = 0; j < p; ++j)
+        fixed[static_cast<std::size_t>(j)] = !h.determination[t][b].determined[static_cast<std::size_t>(j)] ||
+                                             !is_generation_param(test, j);
+      h.generation_fit[t].push_back(solve(test, pointers, reference, precision, fixed, options, ws));
+      h.generation_reference[t].push_back(std::move(reference));
+    }
+  }
   return h;
 }
 
@@ -1270,16 +1406,17 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
 /// One cell's normal equations: with the Huber weights of level 0 (a0, b0), of the class level (a1, b1)
 /// and of the software level (a2, b2), and without Huber weights (plain, count: what determines columns).
 struct CellSums {
-  MatrixXd a0, a1, a2, plain;
-  VectorXd b0, b1, b2;
+  MatrixXd a0, a1, a2, a3, plain;  // a3, b3: with the GPU generation level's Huber weights
+  VectorXd b0, b1, b2, b3;
   std::vector<int> count;
   int runs = 0;
 
   explicit CellSums(int p)
-      : a0(MatrixXd::Zero(p, p)), a1(MatrixXd::Zero(p, p)), a2(MatrixXd::Zero(p, p)), plain(MatrixXd::Zero(p, p)),
-        b0(VectorXd::Zero(p)), b1(VectorXd::Zero(p)), b2(VectorXd::Zero(p)), count(static_cast<std::size_t>(p), 0) {}
+      : a0(MatrixXd::Zero(p, p)), a1(MatrixXd::Zero(p, p)), a2(MatrixXd::Zero(p, p)), a3(MatrixXd::Zero(p, p)),
+        plain(MatrixXd::Zero(p, p)), b0(VectorXd::Zero(p)), b1(VectorXd::Zero(p)), b2(VectorXd::Zero(p)),
+        b3(VectorXd::Zero(p)), count(static_cast<std::size_t>(p), 0) {}
 
-  void add(const Row& r, double h0, double h1, double h2) {
+  void add(const Row& r, double h0, double h1, double h2, double h3) {
     const double w = r.weight / (r.t * r.t);
     const double target = r.t - r.offset;
     for (std::size_t u = 0; u < r.nonzero_count; ++u) {
@@ -1288,11 +1425,13 @@ struct CellSums {
       b0[ju] += w * h0 * xu * target;
       b1[ju] += w * h1 * xu * target;
       b2[ju] += w * h2 * xu * target;
+      b3[ju] += w * h3 * xu * target;
       for (std::size_t v = 0; v < r.nonzero_count; ++v) {
         const double xx = w * xu * r.value[v];
         a0(ju, r.column[v]) += h0 * xx;
         a1(ju, r.column[v]) += h1 * xx;
         a2(ju, r.column[v]) += h2 * xx;
+        a3(ju, r.column[v]) += h3 * xx;
       }
     }
     add_plain(r, plain, count);
@@ -1303,10 +1442,12 @@ struct CellSums {
     a0 -= o.a0;
     a1 -= o.a1;
     a2 -= o.a2;
+    a3 -= o.a3;
     plain -= o.plain;
     b0 -= o.b0;
     b1 -= o.b1;
     b2 -= o.b2;
+    b3 -= o.b3;
     for (std::size_t j = 0; j < count.size(); ++j) count[j] -= o.count[j];
     runs -= o.runs;
   }
@@ -1317,6 +1458,7 @@ struct Cell {
   int class_group = 0;
   int era_group = 0;
   int backend = 0;
+  int generation_group = -1;
 };
 
 /// The fits without each fold in turn (index: fold), by downdating the full fit `full`.
@@ -1326,13 +1468,14 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
   std::vector<CellSums> total;
   std::vector<std::vector<std::pair<int, CellSums>>> by_fold(d.folds.size());
   {
-    std::map<std::tuple<int, int, int>, int> cell_index;
+    std::map<std::tuple<int, int, int, int>, int> cell_index;
     std::vector<std::map<int, std::size_t>> fold_cell(d.folds.size());
     for (int test = 0; test < kTests; ++test) {
       const auto t = static_cast<std::size_t>(test);
       const int p = param_count(test);
       // Position of each row among the rows of its level-0, class and software solves (their Huber weights).
-      std::vector<std::size_t> at0(d.backends.size(), 0), at1(d.class_groups.size(), 0), at2(d.era_groups.size(), 0);
+      std::vector<std::size_t> at0(d.backends.size(), 0), at1(d.class_groups.size(), 0), at2(d.era_groups.size(), 0),
+          at3(d.generation_groups.size(), 0);
       auto weight = [](const Solution& s, std::size_t& at) {
         const std::size_t i = at++;
         return i < s.huber.size() ? static_cast<double>(s.huber[i]) : 1.0;
@@ -1341,17 +1484,22 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         const double h0 = weight(full.backend_fit[t][static_cast<std::size_t>(r.backend)], at0[static_cast<std::size_t>(r.backend)]);
         const double h1 = weight(full.class_fit[t][static_cast<std::size_t>(r.class_group)], at1[static_cast<std::size_t>(r.class_group)]);
         const double h2 = weight(full.era_fit[t][static_cast<std::size_t>(r.era_group)], at2[static_cast<std::size_t>(r.era_group)]);
-        const auto [it, added] = cell_index.try_emplace({test, r.class_group, r.era_group}, static_cast<int>(cells.size()));
+        const double h3 = r.generation_group < 0
+                              ? 1.0
+                              : weight(full.generation_fit[t][static_cast<std::size_t>(r.generation_group)],
+                                       at3[static_cast<std::size_t>(r.generation_group)]);
+        const auto [it, added] =
+            cell_index.try_emplace({test, r.class_group, r.era_group, r.generation_group}, static_cast<int>(cells.size()));
         if (added) {
-          cells.push_back({test, r.class_group, r.era_group, r.backend});
+          cells.push_back({test, r.class_group, r.era_group, r.backend, r.generation_group});
           total.emplace_back(p);
         }
         const int cell = it->second;
-        total[static_cast<std::size_t>(cell)].add(r, h0, h1, h2);
+        total[static_cast<std::size_t>(cell)].add(r, h0, h1, h2, h3);
         auto& mine = fold_cell[static_cast<std::size_t>(r.fold)];
         const auto [at, fresh] = mine.try_emplace(cell, by_fold[static_cast<std::size_t>(r.fold)].size());
         if (fresh) by_fold[static_cast<std::size_t>(r.fold)].emplace_back(cell, CellSums(p));
-        by_fold[static_cast<std::size_t>(r.fold)][at->second].second.add(r, h0, h1, h2);
+        by_fold[static_cast<std::size_t>(r.fold)][at->second].second.add(r, h0, h1, h2, h3);
       }
     }
   }
@@ -1402,7 +1550,8 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         s.theta = theta_of(test, backend_prior(before, d.backends[b]));
         MatrixXd precision = MatrixXd::Zero(p, p);
         if (d.one_chip && runs > 0) {  // as fit_hierarchy: shrunk toward the profile's entry for the machine
-          const Solution prior = machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first_class)]);
+          const Solution prior =
+              machine_prior(test, before, d.class_groups[static_cast<std::size_t>(first_class)], d.one_chip_family);
           s.theta = prior.theta;
           precision = shrinkage_precision(test, prior, options.shrinkage_spread);
         }
@@ -1498,6 +1647,39 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         level3.push_back(solve_sums(a, rhs, mean, b, free_columns, runs));
       }
     }
+    // GPU generations, as fit_hierarchy: their cells with the generation level's Huber weights, each cell's other
+    // columns at its class's and era's fit.
+    for (int test = 0; test < kTests; ++test) {
+      const auto t = static_cast<std::size_t>(test);
+      const int p = param_count(test);
+      for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
+        const GenerationKey& key = d.generation_groups[q];
+        const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
+        auto [reference, precision] = generation_prior(d, h, test, q, options);
+        std::vector<int> free_columns;
+        for (int j = 0; j < p; ++j)
+          if (h.determination[t][b].determined[static_cast<std::size_t>(j)] && is_generation_param(test, j))
+            free_columns.push_back(j);
+        MatrixXd a = MatrixXd::Zero(p, p);
+        VectorXd rhs = VectorXd::Zero(p);
+        int runs = 0;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+          const Cell& cell = cells[c];
+          if (cell.test != test || cell.generation_group != static_cast<int>(q) || sums[c]->runs == 0) continue;
+          add_generation_sums(test, sums[c]->a3, sums[c]->b3,
+                              combined(test, h.class_fit[t][static_cast<std::size_t>(cell.class_group)].theta,
+                                       h.era_fit[t][static_cast<std::size_t>(cell.era_group)].theta),
+                              reference, a, rhs);
+          runs += sums[c]->runs;
+        }
+        Solution s;
+        s.theta = reference;
+        s.runs = runs;
+        if (runs > 0) bounded_solve(test, a, rhs, reference, precision, free_columns, s.theta, active, system);
+        h.generation_fit[t].push_back(std::move(s));
+        h.generation_reference[t].push_back(std::move(reference));
+      }
+    }
   }
   return fits;
 }
@@ -1542,6 +1724,27 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
   EfficiencyProfile profile;
   profile.name = options.profile_name;
   profile.source = options.profile_source;
+  // After a class's entry (its decode coefficients `decode`, the base and flags it was built with): one entry per
+  // GPU generation of the class with runs, the class's constants with the generation's columns moved by what the
+  // generation's fit adds to the newest era's (so an era-tagged entry keeps its era's software).
+  auto add_generations = [&](const ProfileEntry& class_entry, std::size_t g, const VectorXd& decode,
+                             const VectorXd& prefill, const EfficiencyConstants& base, std::size_t b) {
+    for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
+      if (d.generation_class[q] != static_cast<int>(g) || h.generation_fit[0][q].runs == 0) continue;
+      VectorXd theta = decode;
+      for (int j = 0; j < theta.size(); ++j)
+        if (is_generation_param(0, j))
+          theta[j] = std::clamp(theta[j] + h.generation_fit[0][q].theta[j] - h.generation_reference[0][q][j],
+                                lower_bound(0, j), upper_bound(0, j));
+      ProfileEntry entry = class_entry;
+      entry.gpu_family = d.generation_groups[q].gpu_family;
+      entry.constants = constants_of(base, theta, prefill, h.kernel_has_data[b], h.float_gemm_fitted[b]);
+      entry.note = fmt::format("fitted: GPU generation {} ({} decode runs of its own: fixed costs and kernel shares of "
+                               "peak, shrunk toward the class); {}",
+                               entry.gpu_family, h.generation_fit[0][q].runs, class_entry.note);
+      profile.entries.push_back(std::move(entry));
+    }
+  };
   for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
     const GroupKey& key = d.class_groups[g];
     const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
@@ -1565,6 +1768,8 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted: class shares of peak; software constants of engine era " + entry.era;
       profile.entries.push_back(entry);
+      add_generations(entry, g, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
+                      combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), base, b);
     }
     ProfileEntry entry;
     entry.backend = key.backend;
@@ -1583,7 +1788,15 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       entry.fitted_runs = h.class_fit[0][g].runs + h.class_fit[1][g].runs;
       entry.note = "fitted";
     }
+    if (d.one_chip) entry.gpu_family = d.one_chip_family;  // one chip's runs: its generation's entry
     profile.entries.push_back(entry);
+    if (current >= 0) {
+      const auto e = static_cast<std::size_t>(current);
+      add_generations(entry, g, combined(0, h.class_fit[0][g].theta, h.era_fit[0][e].theta),
+                      combined(1, h.class_fit[1][g].theta, h.era_fit[1][e].theta), base, b);
+    } else {
+      add_generations(entry, g, h.class_fit[0][g].theta, h.class_fit[1][g].theta, base, b);
+    }
   }
   // Classes without runs of their own (on an engine with runs): the engine · API's software constants of the
   // newest era with runs (else the engine's pooled ones) and the shares of peak of the parent, the engine's
@@ -2030,7 +2243,8 @@ ValidationReport validate_runs(const std::vector<RunCase>& cases, const Efficien
   report.runs.reserve(cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const RunCase& c = cases[i];
-    const ProfileEntry& entry = profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era);
+    const ProfileEntry& entry =
+        profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era, c.hardware->gpu_family);
     RunError e;
     e.case_index = i;
     e.measured_tok_s = c.run->tok_s;
@@ -2157,9 +2371,14 @@ void in_sample_errors(const std::vector<RunCase>& cases, const std::vector<char>
     const RunCase& c = cases[i];
     const double measured = c.run->tok_s;
     const double predicted_before =
-        predict_run_tok_s(c, before.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+        predict_run_tok_s(c, before.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era,
+                                               c.hardware->gpu_family)
+                                 .constants);
     const double predicted_after =
-        predict_run_tok_s(c, report.profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+        predict_run_tok_s(c, report.profile
+                                 .lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era,
+                                             c.hardware->gpu_family)
+                                 .constants);
     report.predicted_before[i] = predicted_before;
     report.predicted_after[i] = predicted_after;
     before_ape[error_bucket(c)].push_back(ape_pct(predicted_before, measured));
@@ -2311,7 +2530,9 @@ CvPredictions cross_validate(const std::vector<RunCase>& cases, const Data& data
         continue;
       }
       out.predicted[r.case_index] = predict_run_tok_s(
-          c, fold_profile.lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era).constants);
+          c, fold_profile
+                 .lookup_era(c.run->backend, c.run->api, c.hardware_class, c.run->era, c.hardware->gpu_family)
+                 .constants);
     }
   }
   return out;
@@ -2490,7 +2711,8 @@ void layer_over(const EfficiencyProfile& before, const std::string& chip, Calibr
   for (std::size_t i = 0; i < fitted_count; ++i) {
     ProfileEntry& entry = report.profile.entries[i];
     const ProfileEntry& old = before.lookup_era(entry.backend, entry.api.value_or(DeviceApi::cuda),
-                                                entry.hardware_class.value_or(HardwareClass::nvidia_consumer), entry.era);
+                                                entry.hardware_class.value_or(HardwareClass::nvidia_consumer), entry.era,
+                                                entry.gpu_family);
     entry.note += "; runs of " + chip + " only, other constants kept at '" + before.name + "'";
     std::ostringstream moved;
     moved.precision(3);
@@ -2506,7 +2728,8 @@ void layer_over(const EfficiencyProfile& before, const std::string& chip, Calibr
     const std::string key = std::string(to_string(entry.backend)) +
                             (entry.api ? " · " + std::string(to_string(*entry.api)) : std::string()) +
                             (entry.hardware_class ? " · " + std::string(to_string(*entry.hardware_class)) : std::string()) +
-                            (entry.era.empty() ? std::string() : " · era " + entry.era);
+                            (entry.era.empty() ? std::string() : " · era " + entry.era) +
+                            (entry.gpu_family.empty() ? std::string() : " · " + entry.gpu_family);
     report.notes.push_back(moved.tellp() > 0 ? "moved by the runs of " + chip + " (" + key + "): " + moved.str()
                                              : "the runs of " + chip + " moved no constant of " + key + " by 2 % or more");
   }
@@ -2514,7 +2737,7 @@ void layer_over(const EfficiencyProfile& before, const std::string& chip, Calibr
     const bool replaced = std::any_of(report.profile.entries.begin(), report.profile.entries.begin() + static_cast<std::ptrdiff_t>(fitted_count),
                                       [&](const ProfileEntry& n) {
                                         return n.backend == e.backend && n.api == e.api && n.hardware_class == e.hardware_class &&
-                                               n.era == e.era;
+                                               n.era == e.era && n.gpu_family == e.gpu_family;
                                       });
     if (!replaced) report.profile.entries.push_back(e);
   }

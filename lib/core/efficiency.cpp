@@ -197,16 +197,22 @@ EfficiencyProfile make_defaults() {
 }
 
 int specificity(const ProfileEntry& entry) {
-  return (entry.api ? 1 : 0) + (entry.hardware_class ? 2 : 0);
+  return (entry.api ? 1 : 0) + (entry.hardware_class ? 2 : 0) + (entry.gpu_family.empty() ? 0 : 4);
+}
+
+/// An entry for a GPU generation serves only chips of that generation.
+bool serves_family(const ProfileEntry& entry, std::string_view gpu_family) {
+  return entry.gpu_family.empty() || entry.gpu_family == gpu_family;
 }
 
 }  // namespace
 
-const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const {
+const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, HardwareClass hw_class,
+                                              std::string_view gpu_family) const {
   const ProfileEntry* best = nullptr;
   int best_score = -1;
   for (const auto& entry : entries) {
-    if (entry.backend != backend || !entry.era.empty()) continue;
+    if (entry.backend != backend || !entry.era.empty() || !serves_family(entry, gpu_family)) continue;
     if (entry.api && *entry.api != api) continue;
     if (entry.hardware_class && *entry.hardware_class != hw_class) continue;
     const int score = specificity(entry);
@@ -216,17 +222,18 @@ const ProfileEntry& EfficiencyProfile::lookup(Backend backend, DeviceApi api, Ha
     }
   }
   if (best != nullptr) return *best;
-  if (this != &default_efficiency_profile()) return default_efficiency_profile().lookup(backend, api, hw_class);
+  if (this != &default_efficiency_profile())
+    return default_efficiency_profile().lookup(backend, api, hw_class, gpu_family);
   return entries.front();
 }
 
 const ProfileEntry& EfficiencyProfile::lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
-                                                  std::string_view era) const {
+                                                  std::string_view era, std::string_view gpu_family) const {
   const ProfileEntry* best = nullptr;
   int best_score = -1;
   if (!era.empty()) {
     for (const auto& entry : entries) {
-      if (entry.backend != backend || entry.era != era) continue;
+      if (entry.backend != backend || entry.era != era || !serves_family(entry, gpu_family)) continue;
       if (entry.api && *entry.api != api) continue;
       if (entry.hardware_class && *entry.hardware_class != hw_class) continue;
       if (const int score = specificity(entry); score > best_score) {
@@ -235,7 +242,7 @@ const ProfileEntry& EfficiencyProfile::lookup_era(Backend backend, DeviceApi api
       }
     }
   }
-  return best != nullptr ? *best : lookup(backend, api, hw_class);
+  return best != nullptr ? *best : lookup(backend, api, hw_class, gpu_family);
 }
 
 PredictionUncertainty prediction_uncertainty(const EfficiencyProfile& profile, const ProfileEntry& entry,

@@ -137,6 +137,14 @@ std::string validate(const HardwareSpec& hw) {
   if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
   if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
   if (hw.gpu_clock_ghz > 0 && hw.kind == HardwareKind::cpu) return "gpu_clock_ghz: a cpu entry states cpu_clock_ghz";
+  if (!hw.gpu_family.empty()) {
+    // Apple's Metal GPU families with Macs in them (Metal feature set tables, developer.apple.com/metal/limits).
+    static constexpr std::array<std::string_view, 4> kAppleFamilies = {"apple7", "apple8", "apple9", "apple10"};
+    if (hw.vendor != "apple" || hw.kind == HardwareKind::cpu)
+      return "gpu_family: only for Apple GPUs (the Metal GPU family, apple7-apple10)";
+    if (std::find(kAppleFamilies.begin(), kAppleFamilies.end(), hw.gpu_family) == kAppleFamilies.end())
+      return "gpu_family: '" + hw.gpu_family.substr(0, 40) + "' must be one of apple7, apple8, apple9, apple10";
+  }
   if (hw.gpu_clock_ghz > 0 && hw.gpu_cores > 0) {
     // The tensor peak is cores x clock x the architecture's FLOP per core and clock, a power of two (NVIDIA
     // SM: 512 GA102 FP32-accumulate, 1024 GA102/AD102 FP16-accumulate, 2048 GA100, 4096 GH100).

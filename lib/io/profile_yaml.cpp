@@ -112,7 +112,7 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
     for (const auto& node : entries) {
       const std::string where = "profile.entries[" + std::to_string(index++) + "]";
       check_keys(source, node, where,
-                 {"backend", "api", "hardware_class", "era", "fitted_runs", "decode_relative_error",
+                 {"backend", "api", "hardware_class", "era", "gpu_family", "fitted_runs", "decode_relative_error",
                   "prefill_relative_error", "uncertainty_basis", "constants", "note"});
       ProfileEntry entry;
       if (!node["backend"] || !node["backend"].IsScalar()) fail(source, node, where + ".backend", "missing");
@@ -158,6 +158,12 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         if (!node["era"].IsScalar() || node["era"].Scalar().empty())
           fail(source, node["era"], where + ".era", "must be a non-empty name such as 2024");
         entry.era = node["era"].Scalar();
+      }
+      if (node["gpu_family"]) {
+        if (!node["gpu_family"].IsScalar() || node["gpu_family"].Scalar().empty() || !entry.hardware_class)
+          fail(source, node["gpu_family"], where + ".gpu_family",
+               "must be a non-empty GPU family such as apple8, in an entry with a hardware_class");
+        entry.gpu_family = node["gpu_family"].Scalar();
       }
       if (const YAML::Node constants = node["constants"]) {
         std::set<std::string> allowed{"kernel_efficiency", "cpu_kernel_cycles", "cpu_prefill_cycles",
@@ -313,6 +319,7 @@ std::string profile_to_yaml(const EfficiencyProfile& profile) {
     if (entry.api) out << "      api: " << to_string(*entry.api) << "\n";
     if (entry.hardware_class) out << "      hardware_class: " << to_string(*entry.hardware_class) << "\n";
     if (!entry.era.empty()) out << "      era: " << YAML::Dump(YAML::Node(entry.era)) << "\n";
+    if (!entry.gpu_family.empty()) out << "      gpu_family: " << YAML::Dump(YAML::Node(entry.gpu_family)) << "\n";
     out << "      fitted_runs: " << entry.fitted_runs << "\n";
     if (entry.uncertainty.known) {
       out << "      decode_relative_error: " << format_number(entry.uncertainty.decode_relative_error) << "\n";

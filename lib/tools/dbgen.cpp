@@ -173,6 +173,7 @@ std::string profile_source(const std::vector<std::string>& paths) {
           << "    e.fitted_runs = " << e.fitted_runs << ";\n"
           << "    e.note = " << quoted(e.note) << ";\n"
           << "    e.era = " << quoted(e.era) << ";\n"
+          << "    e.gpu_family = " << quoted(e.gpu_family) << ";\n"
           << "    profile.entries.push_back(std::move(e));\n  }\n";
     }
   }

@@ -201,6 +201,9 @@ struct ProfileEntry {
   int fitted_runs = 0;  // 0 = literature default
   std::string note;
   std::string era;  // engine era these constants describe ("2024"); empty = current engines
+  /// GPU generation these constants describe (HardwareSpec::gpu_family, "apple7"), below the hardware class: fitted
+  /// from that generation's runs, shrunk toward the class. Empty = every chip of the class.
+  std::string gpu_family;
 };
 
 struct EfficiencyProfile {
@@ -211,13 +214,15 @@ struct EfficiencyProfile {
   /// leave-one-class-out error of the fit that made the profile. Unknown for the literature defaults.
   EfficiencyUncertainty unmeasured;
 
-  /// The most specific current (untagged) entry for (backend, api, class); falls back to the
+  /// The most specific current (untagged) entry for (backend, api, class) and, when the chip states one, its GPU
+  /// generation (HardwareSpec::gpu_family; a generation without an entry gets the class's); falls back to the
   /// literature defaults.
-  [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, HardwareClass hw_class) const;
+  [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, HardwareClass hw_class,
+                                           std::string_view gpu_family = {}) const;
   /// As lookup, but prefers an entry fitted to runs of an older engine era (measured runs say which
   /// era they come from); an empty era, or one without an entry, is the current entry.
   [[nodiscard]] const ProfileEntry& lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
-                                               std::string_view era) const;
+                                               std::string_view era, std::string_view gpu_family = {}) const;
 };
 
 /// The one field name, in every tool's JSON and CSV rows, of the runs a prediction's efficiency constants were

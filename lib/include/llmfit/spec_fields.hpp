@@ -105,6 +105,7 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "gpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
               .zero_is_unknown = true},
     h.gpu_clock_ghz);
+  v(FieldInfo{.key = "gpu_family", .zero_is_unknown = true, .lowercase = true}, h.gpu_family);
   v(FieldInfo{.key = "cpu_cores", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
               .zero_is_unknown = true},
     h.cpu_cores);

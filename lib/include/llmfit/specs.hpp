@@ -40,6 +40,9 @@ struct HardwareSpec {
   std::vector<DeviceApi> vector_only_apis;
   int gpu_cores = 0;     // 0 = not given
   double gpu_clock_ghz = 0;  // gpu/unified: boost clock the vendor's tensor peak is quoted at; 0 = not given
+  /// Apple GPUs: the Metal GPU family of the chip (apple7 = M1, apple8 = M2, apple9 = M3/M4: Apple's "Metal feature
+  /// set tables"), the generation key of the calibration profile (EfficiencyProfile::lookup); empty = not given.
+  std::string gpu_family;
   int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
   int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
   double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
