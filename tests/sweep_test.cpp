@@ -147,7 +147,9 @@ TEST(Sweep, EveryPointIsThePredictionOfItsScenario) {
       continue;
     }
     const EfficiencyConstants& k =
-        shipped_efficiency_profile().lookup(Backend::llama_cpp, s.api, hardware_class(*s.hardware)).constants;
+        shipped_efficiency_profile()
+            .lookup(Backend::llama_cpp, s.api, hardware_class(*s.hardware), s.hardware->gpu_family)
+            .constants;
     EXPECT_EQ(probes().default_host(*s.hardware), s.host) << what;
     const Prediction p = predict(s, k);
     ASSERT_TRUE(point.evaluated) << what;

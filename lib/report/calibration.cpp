@@ -170,13 +170,21 @@ std::string cv_groups_text(const CalibrationReport& report) {
 /// The ranges the profile gives predictions, and where each comes from.
 std::string uncertainty_text(const CalibrationReport& report) {
   std::string out = "\nUNCERTAINTY of predictions with this profile (± decode / prefill: where it comes from)\n";
+  // A GPU generation's entry carries its class's range: listed once, under the class, when the class has an entry.
+  const auto shown_by_its_class = [&](const ProfileEntry& e) {
+    return !e.gpu_family.empty() &&
+           std::any_of(report.profile.entries.begin(), report.profile.entries.end(), [&](const ProfileEntry& c) {
+             return c.gpu_family.empty() && c.era.empty() && c.backend == e.backend && c.api == e.api &&
+                    c.hardware_class == e.hardware_class;
+           });
+  };
   for (const ProfileEntry& e : report.profile.entries) {
-    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs == 0) continue;
+    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs == 0 || shown_by_its_class(e)) continue;
     out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", entry_label(e), 100 * e.uncertainty.decode_relative_error,
                        100 * e.uncertainty.prefill_relative_error, e.uncertainty.basis);
   }
   for (const ProfileEntry& e : report.profile.entries) {
-    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs > 0) continue;
+    if (!e.era.empty() || !e.uncertainty.known || e.fitted_runs > 0 || shown_by_its_class(e)) continue;
     out += fmt::format("  {:<40} ±{:.0f}% / ±{:.0f}%: {}\n", entry_label(e), 100 * e.uncertainty.decode_relative_error,
                        100 * e.uncertainty.prefill_relative_error, e.note);
   }
