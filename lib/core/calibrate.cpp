@@ -109,8 +109,16 @@ bool is_efficiency_param(int test, int j) {
 bool is_bandwidth_param(int test, int j) {
   return test == 0 && (j <= kKv || j == kMatmulIdStream || j == kExpertGemmBandwidth);
 }
+/// Shares of a peak no kernel of that kind can beat: the bandwidth ones, and in prefill the float-weight GEMMs
+/// (BF16/F16 against the FP16 tensor peak), attention, and the vector ALUs' work (against fp32_tflops). Only the
+/// quantised GEMMs (int8 MMQ against the FP16-accumulate peak) and the batched shares may pass 100 %.
+bool is_at_most_peak_param(int test, int j) {
+  return is_bandwidth_param(test, j) ||
+         (test == 1 && (j == kAttention || j == kFlashAttention || j == kFloatCompute || j == kFloatExpertCompute ||
+                        j == kVectorCompute || j == kVectorFlashAttention));
+}
 double lower_bound(int test, int j) {
-  return is_bandwidth_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
+  return is_at_most_peak_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
 }
 /// Columns that describe the engine (its kernels' fixed costs, attention algorithm, dequantisation) rather
 /// than the chip: fitted per engine × device API × era and shared by every chip that software runs on. The
@@ -322,12 +330,16 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
         kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)] ? prefill[kCpuPrefillCycles + j]
         : prefill_fitted > 0                                         ? prefill_sum / prefill_fitted
                                                                      : prefill[kCpuPrefillCycles + j];
-  base.float_compute_efficiency = (float_gemm_fitted & 1) != 0 ? 1.0 / prefill[kFloatCompute] : base.compute_efficiency;
+  // Float GEMMs without runs of their own take the quantised GEMMs' share, up to the float peak itself: int8 MMQ
+  // may pass the FP16-accumulate peak, a BF16 GEMM cannot (is_at_most_peak_param).
+  base.float_compute_efficiency =
+      (float_gemm_fitted & 1) != 0 ? 1.0 / prefill[kFloatCompute] : std::min(1.0, base.compute_efficiency);
   base.float_expert_compute_efficiency =
       (float_gemm_fitted & 2) != 0 ? 1.0 / prefill[kFloatExpertCompute] : base.float_compute_efficiency;
   // Without runs on the vector ALUs (bit 2 clear) their GEMMs keep the base's share (the literature: the
   // quantised GEMMs' share, now of the vector peak).
   if ((float_gemm_fitted & 4) != 0) base.vector_compute_efficiency = 1.0 / prefill[kVectorCompute];
+  base.vector_compute_efficiency = std::min(1.0, base.vector_compute_efficiency);
   return base;
 }
 
@@ -1952,7 +1964,12 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
     }
     if (e.fitted && s.standard_error[j] == 0 && s.runs > 0 &&
         (theta <= lower_bound(test, j) + 1e-12 || theta >= upper_bound(test, j) - 1e-12))
-      e.status = "at its physical bound (" + std::string(e.is_efficiency ? "100 % of peak" : "0") + ")";
+      e.status = "at its physical bound (" +
+                 std::string(!e.is_efficiency                                   ? "0"
+                             : theta >= upper_bound(test, j) - 1e-12            ? "1 % of peak"
+                             : is_at_most_peak_param(test, j)                   ? "100 % of peak"
+                                                                                : "150 % of peak") +
+                 ")";
     out.push_back(e);
   }
   return out;
