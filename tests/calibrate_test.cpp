@@ -858,6 +858,16 @@ TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares
   EXPECT_NEAR(k.compute_efficiency, 0.2, 0.03);
 }
 
+/// A profile's YAML without the line of one constant: what a profile written before that constant holds.
+std::string without_constant(std::string yaml, const std::string& key) {
+  const std::size_t at = yaml.find(key + ":");
+  EXPECT_NE(at, std::string::npos) << key;
+  if (at == std::string::npos) return yaml;
+  const std::size_t line = yaml.rfind('\n', at) + 1;
+  yaml.erase(line, yaml.find('\n', at) - line + 1);
+  return yaml;
+}
+
 TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantisedShare) {
   // Profiles written before GEMMs on the vector ALUs had their own share ran them at compute_efficiency.
   EfficiencyProfile p;
@@ -866,13 +876,10 @@ TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantis
   e.constants.compute_efficiency = 0.3;
   e.constants.vector_compute_efficiency = 0.6;
   p.entries.push_back(e);
-  std::string yaml = profile_to_yaml(p);
-  const std::size_t at = yaml.find("vector_compute_efficiency");
-  ASSERT_NE(at, std::string::npos);
+  const std::string yaml = profile_to_yaml(p);
   EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_compute_efficiency, 0.6);
-  const std::size_t line = yaml.rfind('\n', at) + 1;
-  yaml.erase(line, yaml.find('\n', at) - line + 1);
-  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.vector_compute_efficiency, 0.3);
+  const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, "vector_compute_efficiency"), "old.yaml");
+  EXPECT_DOUBLE_EQ(old.entries[0].constants.vector_compute_efficiency, 0.3);
 }
 
 /// Runs of llama.cpp on ROCm (RDNA chips whose entries state fp32_tflops), 2026 builds with flash attention: a
@@ -991,13 +998,10 @@ TEST(CalibratedProfile, AProfileWithoutTheFloatExpertShareKeepsTheDenseFloatRate
   e.constants.float_compute_efficiency = 0.3;
   e.constants.float_expert_compute_efficiency = 0.04;
   p.entries.push_back(e);
-  std::string yaml = profile_to_yaml(p);
-  const std::size_t at = yaml.find("float_expert_compute_efficiency");
-  ASSERT_NE(at, std::string::npos);
+  const std::string yaml = profile_to_yaml(p);
   EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.float_expert_compute_efficiency, 0.04);
-  const std::size_t line = yaml.rfind('\n', at) + 1;
-  yaml.erase(line, yaml.find('\n', at) - line + 1);
-  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "old.yaml").entries[0].constants.float_expert_compute_efficiency, 0.3);
+  const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, "float_expert_compute_efficiency"), "old.yaml");
+  EXPECT_DOUBLE_EQ(old.entries[0].constants.float_expert_compute_efficiency, 0.3);
 }
 
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
