@@ -581,6 +581,18 @@ TEST(PrefillModel, SyclRunsEveryRoutedExpertAsItsOwnGemm) {
                    seconds(DeviceApi::cuda, "qwen3-coder-30b-a3b", k));
 }
 
+/// Numbers the runs, resolves them, and sets each one's tok/s to `truth`'s prediction with 1 % Gaussian noise
+/// (seeded): synthetic measurements the fit should recover `truth` from.
+ResolvedRuns measure_from(std::vector<MeasuredRun>& runs, const EfficiencyConstants& truth, unsigned seed) {
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  ResolvedRuns resolved = resolve_runs(runs, cat());
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> gauss(0.0, 0.01);
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  return resolved;
+}
+
 /// Runs of llama.cpp on 80 GB datacenter cards: a dense model and an MoE (Qwen3-Coder-30B-A3B), quantised and
 /// float, decode at two depths and prefill at two lengths, tok/s from `truth` with 1 % noise.
 std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_moe) {
@@ -610,12 +622,7 @@ std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_m
         runs.push_back(p);
       }
     }
-  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
-  const ResolvedRuns resolved = resolve_runs(runs, cat());
-  std::mt19937 rng(17);
-  std::normal_distribution<double> gauss(0.0, 0.01);
-  for (const RunCase& c : resolved.cases)
-    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  (void)measure_from(runs, truth, 17);
   return runs;
 }
 
@@ -845,13 +852,8 @@ TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares
           runs.push_back(p);
         }
       }
-  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
-  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  const ResolvedRuns resolved = measure_from(runs, truth, 23);
   ASSERT_EQ(resolved.cases.size(), runs.size());
-  std::mt19937 rng(23);
-  std::normal_distribution<double> gauss(0.0, 0.01);
-  for (const RunCase& c : resolved.cases)
-    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
   const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
   const EfficiencyConstants& k = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd).constants;
   EXPECT_NEAR(k.vector_compute_efficiency, 0.45, 0.05);
@@ -913,12 +915,7 @@ std::vector<MeasuredRun> rocm_flash_attention_runs(const EfficiencyConstants& tr
         runs.push_back(p);
       }
     }
-  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
-  const ResolvedRuns resolved = resolve_runs(runs, cat());
-  std::mt19937 rng(23);
-  std::normal_distribution<double> gauss(0.0, 0.01);
-  for (const RunCase& c : resolved.cases)
-    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth) * (1.0 + gauss(rng));
+  (void)measure_from(runs, truth, 23);
   return runs;
 }
 
