@@ -122,6 +122,7 @@ W2_MODELS = {
     "LLaMA-3.1-8B-Instruct": "llama-3.1-8b", "Llama-3.1-405B-Instruct": "llama-3.1-405b", "Qwen2.5-32B": "qwen2.5-32b",
     "Meta-Llama-3.1-8B-Instruct": "llama-3.1-8b", "Mixtral-8x7B-Instruct": "mixtral-8x7b", "Gemma-2-9B-It": "gemma-2-9b",
     "Mistral-7B-Instruct-v0.3": "mistral-7b", "Qwen2.5-14B-Instruct": "qwen2.5-14b",
+    "Devstral-2-123B-Instruct-2512": "devstral-2-123b",
 }
 
 # Quantisations -> (catalogue id, note). The catalogue's own types map directly; a variant of a type llmfit
