@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "cli_support.hpp"
@@ -275,6 +276,27 @@ TEST(Cli, AssumptionsNameThePrefillUnitsThatRanThePrompt) {
   EXPECT_EQ(quantised.find("float weights"), std::string::npos) << quantised;
   EXPECT_NE(assumptions("--hw ryzen-9-7950x --model llama-3.1-8b-q4").find("SIMD unit per weight and prompt token"),
             std::string::npos);
+}
+
+// The assumptions line states the share of peak bandwidth the weights stream at: the chip's share times the
+// kernel's, each of which may pass 1 alone (vLLM's chip share on an H100 fits at 1.11 beside a 0.90 float
+// kernel). The stated share is a share of a peak: above 0 and at most 100 % for every engine.
+TEST(Cli, AssumptionsStateAWeightShareOfPeakBandwidthNoEngineExceeds) {
+  const std::regex stated(R"(weights stream at (\d+)% of peak bandwidth \(chip ([0-9.]+) x [a-z0-9-]+ kernel ([0-9.]+)\))");
+  for (const std::string arguments :
+       {"--hw h100-sxm --model llama-3.1-8b-bf16 --backend vllm", "--hw h200 --model llama-3.1-8b-q4 --backend vllm",
+        "--hw m2-max --model qwen3-coder-q4", "--hw m3-ultra --model qwen3-coder-mlx-4bit --backend mlx",
+        "--hw rtx-4090 --model llama-3.1-8b-q4 --backend ollama", "--hw ryzen-9-7950x --model llama-3.1-8b-q4",
+        "--hw radeon-ai-pro-r9700 --model qwen3-8b-bf16 --api vulkan"}) {
+    const auto r = run_cli(arguments);
+    ASSERT_EQ(r.exit_code, 0) << arguments << ": " << r.err;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(r.out, match, stated)) << arguments << "\n" << r.out;
+    const int percent = std::stoi(match[1].str());
+    EXPECT_GT(percent, 0) << arguments << ": " << match[0].str();
+    EXPECT_LE(percent, 100) << arguments << ": " << match[0].str();
+    EXPECT_NEAR(percent, std::stod(match[2].str()) * std::stod(match[3].str()) * 100, 1.5) << arguments << ": " << match[0].str();
+  }
 }
 
 TEST(Cli, UserDatabaseOverridesAndSaysSo) {

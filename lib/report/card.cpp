@@ -195,14 +195,17 @@ std::string card_text(const Answer& a) {
       : gemm.units == PrefillGemmUnits::matrix_float
           ? fmt::format("{:.0f}% of peak FLOPs in prefill (float weights)", gemm.value * 100)
           : fmt::format("{:.0f}% of peak FLOPs in prefill", gemm.value * 100);
-  line(fmt::format("assumptions: efficiency {} ({}): {:.0f}% of peak bandwidth for weights x {:.2f} {} kernel,"
-                   " {:.0f} µs per layer per token, {}",
+  // The weights stream at the chip's share times the kernel's (each may pass 1 alone; their product cannot):
+  // the line states the product as a share of peak and the two factors after it.
+  const double kernel_share = k.kernel(q.kernel);
+  line(fmt::format("assumptions: efficiency {} ({}): weights stream at {:.0f}% of peak bandwidth (chip {:.2f} x {} "
+                   "kernel {:.2f}), {:.0f} µs per layer per token, {}",
                    a.resolved.efficiency->fitted_runs > 0 ? "fitted" : "defaults",
                    a.resolved.efficiency->fitted_runs > 0
                        ? fmt::format("{} runs", a.resolved.efficiency->fitted_runs)
                        : a.resolved.efficiency->note,
-                   k.weight_bandwidth_efficiency * 100, k.kernel(q.kernel), to_string(q.kernel), k.layer_overhead_us,
-                   prefill_rate));
+                   k.weight_bandwidth_efficiency * kernel_share * 100, k.weight_bandwidth_efficiency,
+                   to_string(q.kernel), kernel_share, k.layer_overhead_us, prefill_rate));
   line("  - uncertainty: " + a.uncertainty.basis);
   for (const auto& note : a.resolved.assumptions) line("  - " + note);
   for (const auto& warning : a.resolved.warnings) line("warning: " + warning);
