@@ -666,7 +666,7 @@ double gemm_prefill(const HardwareSpec& hw, DeviceApi api, const char* model, co
 TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) {
   // ggml-vulkan has no BF16 matrix path without bfloat16 cooperative matrices: the R9700's BF16 GEMMs on Vulkan
   // run at vector_compute_efficiency of its vector FP32 peak (fp32_tflops); on ROCm, BF16 keeps the matrix
-  // peak and float_compute_efficiency, and quantised and F16 weights on Vulkan keep the matrix path.
+  // peak and float_compute_efficiency, and F16 weights on Vulkan keep the matrix path.
   const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
   ASSERT_GT(r9700.fp32_tflops, 0);
   ASSERT_GT(r9700.fp16_tflops, 2 * r9700.fp32_tflops);
@@ -691,11 +691,12 @@ TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) 
   EXPECT_DOUBLE_EQ(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", slow_float), vulkan_bf16);
   EXPECT_GT(gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", slow_float),
             3 * gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", k));
-  // Quantised and F16 weights on Vulkan stay on the matrix engines: their matrix shares move them.
-  for (const char* quant : {"q4_0", "f16"})
-    EXPECT_GT(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", quant, slow_float),
-              3 * gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", quant, k))
-        << quant;
+  // F16 weights on Vulkan stay on the matrix engines: their matrix share moves them. Quantised ones track the vector
+  // peak at their own share (vulkan_quantised_gemms_track_vector_peak): neither matrix share moves them.
+  EXPECT_GT(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "f16", slow_float),
+            3 * gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "f16", k));
+  EXPECT_DOUBLE_EQ(gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "q4_0", slow_float),
+                   gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "q4_0", k));
   // NVIDIA's Vulkan driver has bfloat16 cooperative matrices (cooperative_matrix2): the matrix path stays, even
   // for an entry that states its vector peak.
   HardwareSpec rtx = *cat().find_hardware("rtx-4090");
@@ -722,6 +723,7 @@ TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtTheVectorShareOfTheVectorPeak
   const double inf = std::numeric_limits<double>::infinity();
   EfficiencyConstants k;  // only attention costs time
   k.compute_efficiency = k.float_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.vector_quantised_compute_efficiency = inf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = 0.1;
@@ -823,41 +825,46 @@ TEST(DecodeModel, Bf16ExpertsOnVulkanStreamThroughTheMatrixMatrixShaderAtTheirOw
 }
 
 TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {
-  // Vulkan runs on two AMD chips, quantised (matrix path) and BF16 (vector ALUs), with a vector share far below
-  // the quantised GEMMs' share of the matrix peak: the fit recovers both, each from its own rows.
+  // Runs on two AMD chips, quantised and BF16, on Vulkan (every GEMM on the vector ALUs: BF16 at the vector share,
+  // quantised weights at their own share of the vector peak) and on ROCm (the matrix peak): the fit recovers the
+  // three shares, each from its own rows, the vector ones far from the quantised GEMMs' share of the matrix peak.
   EfficiencyConstants truth = true_constants();
   truth.compute_efficiency = 0.2;
   truth.vector_compute_efficiency = 0.45;
+  truth.vector_quantised_compute_efficiency = 0.7;
   std::vector<MeasuredRun> runs;
-  for (const char* chip : {"radeon-ai-pro-r9700", "ryzen-ai-max-395"})
-    for (const char* model : {"llama-3.2-3b", "llama-3-8b"})
-      for (const char* quant : {"q4_0", "q8_0", "bf16"}) {
-        MeasuredRun base;
-        base.hardware_id = chip;
-        base.model_id = model;
-        base.quant_id = quant;
-        base.backend = Backend::llama_cpp;
-        base.api = DeviceApi::vulkan;
-        base.tok_s = 1;
-        for (std::int64_t depth : {0, 4096}) {
-          MeasuredRun d = base;
-          d.test = RunTest::decode;
-          d.n_gen = 128;
-          d.n_depth = depth;
-          runs.push_back(d);
-          MeasuredRun p = base;
-          p.test = RunTest::prefill;
-          p.n_prompt = 512;
-          p.n_depth = depth;
-          runs.push_back(p);
+  for (const DeviceApi api : {DeviceApi::vulkan, DeviceApi::rocm})
+    for (const char* chip : {"radeon-ai-pro-r9700", "ryzen-ai-max-395"})
+      for (const char* model : {"llama-3.2-3b", "llama-3-8b"})
+        for (const char* quant : {"q4_0", "q8_0", "bf16"}) {
+          MeasuredRun base;
+          base.hardware_id = chip;
+          base.model_id = model;
+          base.quant_id = quant;
+          base.backend = Backend::llama_cpp;
+          base.api = api;
+          base.tok_s = 1;
+          for (std::int64_t depth : {0, 4096}) {
+            MeasuredRun d = base;
+            d.test = RunTest::decode;
+            d.n_gen = 128;
+            d.n_depth = depth;
+            runs.push_back(d);
+            MeasuredRun p = base;
+            p.test = RunTest::prefill;
+            p.n_prompt = 512;
+            p.n_depth = depth;
+            runs.push_back(p);
+          }
         }
-      }
   const ResolvedRuns resolved = measure_from(runs, truth, 23);
   ASSERT_EQ(resolved.cases.size(), runs.size());
   const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
   const EfficiencyConstants& k = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd).constants;
   EXPECT_NEAR(k.vector_compute_efficiency, 0.45, 0.05);
-  EXPECT_NEAR(k.compute_efficiency, 0.2, 0.03);
+  EXPECT_NEAR(k.vector_quantised_compute_efficiency, 0.7, 0.07);
+  const EfficiencyConstants& rocm = r.profile.lookup(Backend::llama_cpp, DeviceApi::rocm, HardwareClass::amd).constants;
+  EXPECT_NEAR(rocm.compute_efficiency, 0.2, 0.03);
 }
 
 /// A profile's YAML without the line of one constant: what a profile written before that constant holds.
@@ -882,6 +889,21 @@ TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantis
   EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_compute_efficiency, 0.6);
   const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, "vector_compute_efficiency"), "old.yaml");
   EXPECT_DOUBLE_EQ(old.entries[0].constants.vector_compute_efficiency, 0.3);
+}
+
+TEST(CalibratedProfile, AProfileWithoutTheVulkanQuantisedShareRunsThoseGemmsAtTheQuantisedShare) {
+  // Profiles written before Vulkan's quantised GEMMs on AMD had their own share ran them at compute_efficiency.
+  EfficiencyProfile p;
+  p.name = "t";
+  ProfileEntry e;
+  e.constants.compute_efficiency = 0.3;
+  e.constants.vector_quantised_compute_efficiency = 0.7;
+  p.entries.push_back(e);
+  const std::string yaml = profile_to_yaml(p);
+  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_quantised_compute_efficiency, 0.7);
+  const EfficiencyProfile old =
+      parse_profile_yaml(without_constant(yaml, "vector_quantised_compute_efficiency"), "old.yaml");
+  EXPECT_DOUBLE_EQ(old.entries[0].constants.vector_quantised_compute_efficiency, 0.3);
 }
 
 /// Runs of llama.cpp on ROCm (RDNA chips whose entries state fp32_tflops), 2026 builds with flash attention: a

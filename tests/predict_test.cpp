@@ -450,6 +450,66 @@ TEST(Prefill, VllmGemmsOnTheVectorUnitsRunAtTheVectorPeak) {
   EXPECT_DOUBLE_EQ(batch1(gfx908), batch1(matrix));
 }
 
+// Quantised prefill on Vulkan on AMD's RDNA (issue 20): ggml-vulkan multiplies quantised weights either in its
+// integer-dot MMQ shaders (no cooperative matrices) or by dequantising tiles for the coopmat shader, and both track
+// the vector FP32 peak, not the WMMA figure: the weight GEMMs' time scales with fp32_tflops and not at all with
+// fp16_tflops, at vector_quantised_compute_efficiency. ROCm on the same chip, float weights on Vulkan (their own
+// rules), NVIDIA on Vulkan and an entry without a vector figure keep the matrix peak.
+TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  QuantSpec f16 = q4_0();
+  f16.id = "f16";
+  f16.kernel = QuantKernel::float_;
+  f16.bits_per_weight = 16;
+  EfficiencyConstants k = simple_constants();
+  k.vector_quantised_compute_efficiency = 0.25;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
+      std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+  k.weight_bandwidth_efficiency = 1e9;
+  k.prefill_dequant_passes = 0;
+  HardwareSpec rdna4 = test_gpu(640, 32);
+  rdna4.vendor = "amd";
+  rdna4.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  rdna4.fp16_tflops = 200;  // WMMA
+  rdna4.fp32_tflops = 50;   // vector
+  HardwareSpec more_wmma = rdna4;
+  more_wmma.fp16_tflops = 400;
+  HardwareSpec more_vector = rdna4;
+  more_vector.fp32_tflops = 100;
+  HardwareSpec no_vector_figure = rdna4;
+  no_vector_figure.fp32_tflops = 0;
+  HardwareSpec nvidia = rdna4;
+  nvidia.vendor = "nvidia";
+  auto scenario = [&](const HardwareSpec& hw, DeviceApi api, const QuantSpec& quant) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = 4096;
+    return s;
+  };
+  auto gemm_seconds = [&](const HardwareSpec& hw, DeviceApi api, const EfficiencyConstants& c) {
+    const Scenario s = scenario(hw, api, q);
+    return prefill_seconds(s, fit_memory(s, c), c, 4096, 0);
+  };
+  const PrefillGemmRate rate = prefill_gemm_rate(scenario(rdna4, DeviceApi::vulkan, q), k);
+  EXPECT_EQ(rate.units, PrefillGemmUnits::vector_fp32);
+  EXPECT_DOUBLE_EQ(rate.value, k.vector_quantised_compute_efficiency);
+  EXPECT_NE(prefill_gemm_rate(scenario(rdna4, DeviceApi::rocm, q), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(rdna4, DeviceApi::vulkan, f16), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(nvidia, DeviceApi::vulkan, q), k).units, PrefillGemmUnits::vector_fp32);
+  EXPECT_NE(prefill_gemm_rate(scenario(no_vector_figure, DeviceApi::vulkan, q), k).units,
+            PrefillGemmUnits::vector_fp32);
+  // 2·N·P FLOPs at 25 % of 50 TFLOPS.
+  EXPECT_NEAR(gemm_seconds(rdna4, DeviceApi::vulkan, k),
+              4096 * 2.0 * weight_bytes(m, q).active_params / (0.25 * 50e12), 1e-6 * gemm_seconds(rdna4, DeviceApi::vulkan, k));
+  EXPECT_DOUBLE_EQ(gemm_seconds(more_wmma, DeviceApi::vulkan, k), gemm_seconds(rdna4, DeviceApi::vulkan, k));
+  EXPECT_NEAR(gemm_seconds(rdna4, DeviceApi::vulkan, k) / gemm_seconds(more_vector, DeviceApi::vulkan, k), 2.0, 1e-9);
+  EXPECT_LT(gemm_seconds(more_wmma, DeviceApi::rocm, k), gemm_seconds(rdna4, DeviceApi::rocm, k));
+  // The share is its own: the matrix-peak quantised share does not move it.
+  EfficiencyConstants other_matrix_share = k;
+  other_matrix_share.compute_efficiency = 0.1;
+  EXPECT_DOUBLE_EQ(gemm_seconds(rdna4, DeviceApi::vulkan, other_matrix_share), gemm_seconds(rdna4, DeviceApi::vulkan, k));
+}
+
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector
 // ALUs (vector_only_apis), the shipped profile never predicts prefill FLOPs above the vector FP32 peak at the
 // highest GEMM share a profile may set, whatever the matrix figure fp16_tflops says, for every such entry.

@@ -75,7 +75,9 @@ constexpr int kVectorCompute = 7;  // inverse share of the vector FP32 peak of p
 constexpr int kCpuPrefillCycles = 8;
 // Inverse share of the vector FP32 peak of flash attention on ggml-cuda's tile kernel (flash_attention_on_vector_units).
 constexpr int kVectorFlashAttention = kCpuPrefillCycles + kKernels;
-constexpr int kPrefillParams = kVectorFlashAttention + 1;
+// Inverse share of the vector FP32 peak of Vulkan's quantised GEMMs on AMD (vector_quantised_compute_efficiency).
+constexpr int kVectorQuantCompute = kVectorFlashAttention + 1;
+constexpr int kPrefillParams = kVectorQuantCompute + 1;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -102,7 +104,8 @@ bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm || j == kVectorDecodeAttention ||
                          j == kMatmulIdStream || j == kExpertGemmBandwidth
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
-                         j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention;
+                         j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention ||
+                         j == kVectorQuantCompute;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -156,6 +159,7 @@ std::string param_name(int test, int j) {
            : j == kFloatExpertCompute ? "float_expert_compute_efficiency"
            : j == kVectorCompute  ? "vector_compute_efficiency"
            : j == kVectorFlashAttention ? "vector_flash_attention_compute_efficiency"
+           : j == kVectorQuantCompute ? "vector_quantised_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -189,6 +193,7 @@ std::string param_label(int test, int j) {
            : j == kFloatExpertCompute ? "prefill float routed-expert GEMM (MoE, one per expert) share of tensor peak"
            : j == kVectorCompute  ? "prefill share of vector FP32 peak (GEMMs and attention on the vector ALUs)"
            : j == kVectorFlashAttention ? "prefill attention share of vector FP32 peak (flash attention, tile kernel)"
+           : j == kVectorQuantCompute ? "prefill quantised-GEMM share of vector FP32 peak (Vulkan on AMD)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -245,6 +250,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kFloatExpertCompute] = 1.0 / k.float_expert_compute_efficiency;
     th[kVectorCompute] = 1.0 / k.vector_compute_efficiency;
     th[kVectorFlashAttention] = 1.0 / k.vector_flash_attention_compute_efficiency;
+    th[kVectorQuantCompute] = 1.0 / k.vector_quantised_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
   }
   return th;
@@ -340,6 +346,9 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   // quantised GEMMs' share, now of the vector peak).
   if ((float_gemm_fitted & 4) != 0) base.vector_compute_efficiency = 1.0 / prefill[kVectorCompute];
   base.vector_compute_efficiency = std::min(1.0, base.vector_compute_efficiency);
+  // Without Vulkan quantised runs on AMD (bit 4 clear) they keep the base's share (the literature: the quantised
+  // GEMMs' share, of the vector peak).
+  if ((float_gemm_fitted & 16) != 0) base.vector_quantised_compute_efficiency = 1.0 / prefill[kVectorQuantCompute];
   return base;
 }
 
@@ -379,6 +388,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.float_compute_efficiency = kInf;
   k.float_expert_compute_efficiency = kInf;
   k.vector_compute_efficiency = kInf;
+  k.vector_quantised_compute_efficiency = kInf;
   k.vector_decode_attention_efficiency = kInf;
   k.matmul_id_decode_bandwidth_efficiency = kInf;
   return k;
@@ -470,6 +480,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kFloatExpertCompute] = column(&EfficiencyConstants::float_expert_compute_efficiency);
     p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
     p.prefill[kVectorFlashAttention] = column(&EfficiencyConstants::vector_flash_attention_compute_efficiency);
+    p.prefill[kVectorQuantCompute] = column(&EfficiencyConstants::vector_quantised_compute_efficiency);
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -1000,12 +1011,14 @@ struct Determination {
 };
 
 /// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
-/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs', bit 3 flash attention on ggml-cuda's tile kernel.
+/// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs', bit 3 flash attention on ggml-cuda's
+/// tile kernel, bit 4 Vulkan's quantised GEMMs on AMD (of the vector peak).
 char float_fitted(const Determination& dt) {
   return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
                            (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0) |
                            (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0) |
-                           (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 8 : 0));
+                           (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 8 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kVectorQuantCompute)] != 0 ? 16 : 0));
 }
 
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
@@ -1054,7 +1067,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
-    order = {kCompute, kVectorCompute};
+    order = {kCompute, kVectorCompute, kVectorQuantCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
     order.insert(order.end(),
                  {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
@@ -1142,7 +1155,7 @@ struct Hierarchy {
   std::array<std::vector<Solution>, kTests> generation_fit;
   std::array<std::vector<VectorXd>, kTests> generation_reference;
   std::vector<KernelData> kernel_has_data;  // per backend
-  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3) determined
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3), Vulkan quantised GEMMs on AMD (bit 4) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 

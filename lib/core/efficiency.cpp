@@ -48,6 +48,7 @@ EfficiencyConstants llama_cpp_defaults() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  k.vector_quantised_compute_efficiency = k.compute_efficiency;
   // Decode attention on the vector ALUs (Vulkan off NVIDIA): no literature figure; the GEMM share, of the vector peak.
   k.vector_decode_attention_efficiency = k.compute_efficiency;
   // BF16 experts through the matrix-matrix shader at decode (Vulkan): no literature figure; the weights' share.
@@ -78,6 +79,7 @@ EfficiencyConstants llama_cpp_apple() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  k.vector_quantised_compute_efficiency = k.compute_efficiency;
   k.runtime_overhead_gib = 0.15;
   return k;
 }
@@ -107,6 +109,7 @@ EfficiencyConstants mlx_defaults() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  k.vector_quantised_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 60;
   k.runtime_overhead_gib = 0.2;
   k.micro_batch_tokens = 2048;
@@ -140,6 +143,7 @@ EfficiencyConstants vllm_defaults() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  k.vector_quantised_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 30;
   k.runtime_overhead_gib = 2.0;  // CUDA graphs, activations, sampler (vLLM startup log)
   k.micro_batch_tokens = 8192;
@@ -165,6 +169,7 @@ EfficiencyConstants transformers_defaults() {
   k.float_compute_efficiency = k.compute_efficiency;
   k.float_expert_compute_efficiency = k.float_compute_efficiency;
   k.vector_compute_efficiency = k.compute_efficiency;
+  k.vector_quantised_compute_efficiency = k.compute_efficiency;
   k.prefill_layer_overhead_us = 200;
   k.runtime_overhead_gib = 1.0;
   k.micro_batch_tokens = 8192;

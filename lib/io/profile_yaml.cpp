@@ -199,6 +199,9 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         // ... and before GEMMs on the vector ALUs had one: they ran at the quantised GEMMs' rate.
         if (!constants["vector_compute_efficiency"])
           entry.constants.vector_compute_efficiency = entry.constants.compute_efficiency;
+        // ... and before Vulkan's quantised GEMMs on AMD had one: the quantised GEMMs' rate.
+        if (!constants["vector_quantised_compute_efficiency"])
+          entry.constants.vector_quantised_compute_efficiency = entry.constants.compute_efficiency;
         if (constants["micro_batch_tokens"])
           entry.constants.micro_batch_tokens = read_whole_number(
               source, constants["micro_batch_tokens"], where + ".constants.micro_batch_tokens",

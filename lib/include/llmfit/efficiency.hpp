@@ -94,6 +94,11 @@ struct EfficiencyConstants {
   /// NVIDIA; attention on Vulkan off NVIDIA: predict.cpp): achieved share of the vector FP32 peak (fp32_tflops),
   /// whatever the weight type. llama.cpp's shaders there are the same FP32 kernels.
   double vector_compute_efficiency = 0.5;
+  /// Quantised weight GEMMs of llama.cpp's Vulkan backend on AMD's RDNA, which track the vector FP32 peak rather
+  /// than the WMMA figure (integer-dot MMQ without cooperative matrices, dequantise-to-coopmat with them:
+  /// predict.cpp, vulkan_quantised_gemms_track_vector_peak): achieved share of fp32_tflops. May pass 100 % (int8
+  /// dot products run at several times the FP32 rate).
+  double vector_quantised_compute_efficiency = 0.5;
   /// Decode attention on the vector ALUs (flash attention on Vulkan off NVIDIA: ggml-vulkan runs one query row on
   /// its scalar shader, predict.cpp): achieved share of the vector FP32 peak (fp32_tflops) of the attention FLOPs
   /// over the cached context, a compute cost beside streaming the KV cache.
@@ -171,6 +176,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"float_compute_efficiency", &EfficiencyConstants::float_compute_efficiency, 0.001, 1.5},
     {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency, 0.001, 1.5},
     {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency, 0.001, 1.5},
+    {"vector_quantised_compute_efficiency", &EfficiencyConstants::vector_quantised_compute_efficiency, 0.001, 1.5},
     {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
      0.001, 1.5},
     {"vector_decode_attention_efficiency", &EfficiencyConstants::vector_decode_attention_efficiency, 0.001, 1.5},
