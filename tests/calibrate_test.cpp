@@ -1344,6 +1344,46 @@ TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
   EXPECT_NEAR((on_deep - on_empty) - (off_deep - off_empty), macs * 2 / per_cycle, 1e-6 * on_deep);
 }
 
+TEST(RunConditions, CpuFlashAttentionStreamsTheCacheOncePerQueryHead) {
+  // llama.cpp's one-row CPU flash-attention kernel reads each query head's K and V rows itself: Llama 3 8B (32 heads
+  // over 8 KV heads) streams its cache 4 times a token; without flash attention the mat-vecs read it once. Builds
+  // from 2026 split an F16 cache over the threads and every head re-reads it from L2 (once from memory); a
+  // quantised cache still takes the one-row kernel. On CPU cores the cache streams at the weights' share.
+  EfficiencyConstants k = true_constants();
+  k.cpu_attention_cycles_per_mac = 0;
+  k.cpu_flash_attention_cycles_per_mac = 0;
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  const MemoryFit fit = fit_memory(s, k);
+  auto cache_seconds = [&](bool flash, int year, KvCacheType type, const EfficiencyConstants& c) {
+    s.flash_attention = flash;
+    s.engine_year = year;
+    s.kv_type = type;
+    return decode_seconds_per_token(s, fit, c, 16384) - decode_seconds_per_token(s, fit, c, 0);
+  };
+  for (KvCacheType type : {KvCacheType::f16, KvCacheType::q8_0})
+    EXPECT_NEAR(cache_seconds(true, 2025, type, k) / cache_seconds(false, 2025, type, k), 4.0, 1e-9);
+  EXPECT_NEAR(cache_seconds(true, 0, KvCacheType::f16, k) / cache_seconds(false, 0, KvCacheType::f16, k), 1.0, 1e-9);
+  EXPECT_NEAR(cache_seconds(true, 0, KvCacheType::q8_0, k) / cache_seconds(false, 0, KvCacheType::q8_0, k), 4.0, 1e-9);
+  EfficiencyConstants other_kv_share = k;
+  other_kv_share.kv_bandwidth_efficiency = k.kv_bandwidth_efficiency / 2;
+  EXPECT_DOUBLE_EQ(cache_seconds(false, 2025, KvCacheType::f16, other_kv_share),
+                   cache_seconds(false, 2025, KvCacheType::f16, k));
+  EfficiencyConstants slower_stream = k;
+  slower_stream.weight_bandwidth_efficiency = k.weight_bandwidth_efficiency / 2;
+  EXPECT_NEAR(cache_seconds(false, 2025, KvCacheType::f16, slower_stream) /
+                  cache_seconds(false, 2025, KvCacheType::f16, k),
+              2.0, 1e-9);
+  // A GPU reads the cache once either way, at its own share.
+  Scenario gpu = condition_scenario("rtx-4090", "llama-3-8b", "q4_k_m", DeviceApi::cuda);
+  const MemoryFit gpu_fit = fit_memory(gpu, k);
+  auto gpu_cache_seconds = [&](bool flash) {
+    gpu.flash_attention = flash;
+    gpu.engine_year = 2025;
+    return decode_seconds_per_token(gpu, gpu_fit, k, 16384) - decode_seconds_per_token(gpu, gpu_fit, k, 0);
+  };
+  EXPECT_NEAR(gpu_cache_seconds(true) / gpu_cache_seconds(false), 1.0, 0.05);
+}
+
 /// CPU decode runs: cores dequantise each weight at the cycles of its kernel family, 2 threads (compute-bound)
 /// and all cores (near the bandwidth), on CPUs of three SIMD widths. tok/s = the prediction with `truth`.
 std::vector<MeasuredRun> cpu_decode_runs(const EfficiencyConstants& truth) {

@@ -56,6 +56,16 @@ EfficiencyConstants llama_cpp_defaults() {
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
+  // CPU decode attention beyond streaming the cache, counted on the reference core (two 128-bit FMA pipes, two
+  // loads and one store a clock; ggml-org/ggml eb22d6d7, src/ggml-cpu/ops.cpp). Without flash attention the KQ and
+  // KQV products are dot products that load both operands: two loads per 4 lanes, 0.25 clock per multiply-add.
+  // The flash-attention kernel takes one cache position at a time per head: the K·q dot (32 clocks for a 128-wide
+  // head), the V row added into the accumulator (ggml_vec_mad_f16 converts the F16 row and accumulator in and out:
+  // 3 conversions per 4 lanes, ~96 clocks; a Q8_0 row dequantised and added in F32 about the same) and the online
+  // softmax's scalar expf, max and sum (~30): ~155 clocks for 256 multiply-adds, 0.6 a multiply-add. The 7950X's
+  // depth sweep fits 0.40 and 0.65 (docs/calibration.md, "CPU attention at depth").
+  k.cpu_attention_cycles_per_mac = 0.25;
+  k.cpu_flash_attention_cycles_per_mac = 0.6;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
   k.micro_batch_tokens = 512;

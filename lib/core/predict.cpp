@@ -95,6 +95,30 @@ double kernel_stream_share(const Scenario& s, const EfficiencyConstants& k) {
   return k.kernel(runs_on_cpu_cores(s) ? QuantKernel::legacy : s.quant->kernel);
 }
 
+/// The first llama.cpp year whose CPU flash attention splits a decode step over the KV cache (every thread a
+/// range of cache rows, all query heads over it): ggml-org/llama.cpp #19209 (ggml-cpu: "FA split across kv for
+/// faster TG", Feb 2026; ggml-org/ggml 218a0057, src/ggml-cpu/ops.cpp, `use_split_kv_path`).
+constexpr int kFirstYearOfCpuSplitKvFlashAttention = 2026;
+
+/// How many times a decode step on CPU cores streams the KV cache. llama.cpp's CPU flash-attention kernel
+/// (`ggml_compute_forward_flash_attn_ext_f16`) walks one query row at a time over every cache position, reading the
+/// K and V rows of that head's KV group: each query head streams its group's cache again, n_head / n_head_kv times
+/// a token (ggml-org/ggml eb22d6d7, April 2025). The split-KV path of 2026 builds gives every thread a range of
+/// rows that all heads then re-read from its L2, for F16/F32 caches (of at least 512 rows: a shallower cache's
+/// re-reads stay in L2 anyway); a quantised cache still takes the one-row kernel. Without flash attention the KQ
+/// and KQV matrix-vector products (`mul_mat`, blocks of 16 rows by 16 heads) reuse each K and V row for the heads
+/// of its group: once. A factor per build and cache type, not per depth, so a deeper cache never decodes faster.
+double cpu_kv_streams(const Scenario& s, const ModelSpec& m) {
+  if (!s.flash_attention) return 1.0;
+  const bool split_kv = (s.engine_year == 0 || s.engine_year >= kFirstYearOfCpuSplitKvFlashAttention) &&
+                        (s.kv_type == KvCacheType::f16 || s.kv_type == KvCacheType::f32);
+  if (split_kv) return 1.0;
+  // MLA caches one latent row for every head.
+  const double heads = m.attention_heads;
+  const double kv_heads = m.mla.kv_lora_rank > 0 ? 1.0 : std::max(1, m.kv_heads);
+  return heads > kv_heads ? heads / kv_heads : 1.0;
+}
+
 double clamp_non_negative(double x) { return std::isfinite(x) && x > 0 ? x : 0.0; }
 
 /// OS share of a CPU-only machine's RAM: at least 2 GiB, or 10 %.
@@ -803,7 +827,11 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
                                    : 0.0;
   const double t_weights = (device_weights - device_routed) / weight_bw +
                            (device_routed > 0 ? device_routed / (bw * routed_tile_efficiency) : 0.0);
-  const double t_kv = device_kv / (bw * k.kv_bandwidth_efficiency);
+  // On CPU cores the cache streams through the same cores and loads as the weights, at their share of the bandwidth
+  // (one stream share, as for the kernel families: kernel_stream_share), as often as the attention kernel reads it.
+  const bool cpu_cores = runs_on_cpu_cores(s);
+  const double device_kv_streamed = cpu_cores ? device_kv * cpu_kv_streams(s, m) : device_kv;
+  const double t_kv = cpu_cores ? device_kv_streamed / weight_bw : device_kv / (bw * k.kv_bandwidth_efficiency);
   // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
   // the first adds its FLOPs (2 per active parameter plus attention) at the batched kernels' share of the tensor
   // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
@@ -837,7 +865,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
                                  : 0.0;
   const double t_device = std::max(t_weights + t_kv + t_attention + t_compute, t_roof) +
                           cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs) +
-                          cpu_thread_stream_seconds(s, k, device_weights + device_kv);
+                          cpu_thread_stream_seconds(s, k, device_weights + device_kv_streamed);
 
   const double t_host = (host_weights + host_kv) > 0 ? (host_weights + host_kv) / host_bandwidth(s, k) : 0.0;
 

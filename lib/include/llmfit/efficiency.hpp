@@ -73,7 +73,8 @@ struct EfficiencyConstants {
   /// far below the weights' GEMV rate).
   double cpu_attention_cycles_per_mac = 0;
   /// ... the same with flash attention on (a run condition: llama-bench `fa`). llama.cpp's CPU flash-attention
-  /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs.
+  /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs (and
+  /// streams the cache once per query head: predict.cpp, cpu_kv_streams).
   double cpu_flash_attention_cycles_per_mac = 0;
   /// CPU backends: the bandwidth one thread streams (GB/s), what its core keeps in flight over the memory
   /// latency (Little's law); few threads (llama-bench `n_threads`) cannot reach the chip's bandwidth.
