@@ -937,8 +937,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's
   // flash attention on its tile kernel (a chip with matrix engines, a head shape its MMA kernel does not take) has
   // a share of its own.
-  const bool vector_attention = matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s);
-  const bool tile_attention = !vector_attention && flash_attention_on_vector_units(s);
+  // Flash attention on Vulkan off NVIDIA is ggml-vulkan's flash-attention shader on the vector ALUs: the share of the
+  // other flash-attention kernels there (the B70's 16k-depth prompts: ~11 % of its vector peak, where its BF16 GEMMs
+  // reach ~55 %), not the GEMMs' vector_compute_efficiency.
+  const bool vulkan_flash_attention =
+      s.flash_attention && !matmul_on_vector_units(s) && vulkan_attention_on_vector_units(s);
+  const bool vector_attention =
+      !vulkan_flash_attention && (matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s));
+  const bool tile_attention = vulkan_flash_attention || (!vector_attention && flash_attention_on_vector_units(s));
   const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
   const double attention_time =
       vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
