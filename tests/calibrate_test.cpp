@@ -656,6 +656,7 @@ double gemm_prefill(const HardwareSpec& hw, DeviceApi api, const char* model, co
   s.quant = cat().find_quant(quant);
   const double inf = std::numeric_limits<double>::infinity();
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.weight_bandwidth_efficiency = inf;
+  k.vector_flash_attention_compute_efficiency = inf;
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   MemoryFit fit;
@@ -675,7 +676,7 @@ TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) 
   k.vector_compute_efficiency = 0.5;
   const double flops = 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
   const double matrix_peak = std::max(r9700.fp16_tflops, r9700.int8_tops / 2) * 1e12;  // the tensor peak
-  // Vulkan: the weight FLOPs at half the vector peak (attention, also on the vector ALUs there, adds under 1 %).
+  // Vulkan: the weight FLOPs at half the vector peak (flash attention, on the vector ALUs there at its own share, free).
   const double vulkan_bf16 = gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", k);
   EXPECT_NEAR(vulkan_bf16, flops / (0.5 * r9700.fp32_tflops * 1e12), 0.01 * vulkan_bf16);
   EXPECT_NEAR(gemm_prefill(r9700, DeviceApi::rocm, "llama-3-8b", "bf16", k), flops / matrix_peak, 1e-12);
@@ -709,9 +710,10 @@ TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) 
   EXPECT_NEAR(gemm_prefill(unknown, DeviceApi::vulkan, "llama-3-8b", "bf16", k), flops / matrix_peak, 1e-12);
 }
 
-TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtTheVectorShareOfTheVectorPeak) {
-  // Deep-context prefill: attention FLOPs on the R9700's Vulkan run at vector_compute_efficiency of fp32_tflops,
-  // whatever the (matrix-peak) attention shares say; on ROCm, and on NVIDIA's Vulkan, those shares decide.
+TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtAShareOfTheVectorPeak) {
+  // Deep-context prefill: attention FLOPs on the R9700's Vulkan run on the vector ALUs, whatever the (matrix-peak)
+  // attention shares say: flash attention (ggml-vulkan's shader) at vector_flash_attention_compute_efficiency of
+  // fp32_tflops, without it at vector_compute_efficiency; on ROCm, and on NVIDIA's Vulkan, the matrix shares decide.
   const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
   Scenario s;
   s.hardware = &r9700;
@@ -727,20 +729,29 @@ TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtTheVectorShareOfTheVectorPeak
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = 0.1;
-  k.vector_compute_efficiency = 0.2;
+  k.vector_compute_efficiency = k.vector_flash_attention_compute_efficiency = 0.2;
   EfficiencyConstants other_fa = k;
   other_fa.flash_attention_compute_efficiency = 0.05;
   EfficiencyConstants slower_vector = k;
   slower_vector.vector_compute_efficiency = 0.1;
+  EfficiencyConstants slower_vector_fa = k;
+  slower_vector_fa.vector_flash_attention_compute_efficiency = 0.1;
   s.api = DeviceApi::vulkan;
   const double vulkan = prefill_seconds(s, fit, k, 2048, 16384);
   ASSERT_GT(vulkan, 0);
   EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, other_fa, 2048, 16384), vulkan);
-  EXPECT_NEAR(prefill_seconds(s, fit, slower_vector, 2048, 16384), 2 * vulkan, 1e-9 * vulkan);
+  EXPECT_NEAR(prefill_seconds(s, fit, slower_vector_fa, 2048, 16384), 2 * vulkan, 1e-9 * vulkan);
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, slower_vector, 2048, 16384), vulkan);
+  s.flash_attention = false;  // the score matrices as matmuls: the vector GEMM share
+  const double vulkan_no_fa = prefill_seconds(s, fit, k, 2048, 16384);
+  EXPECT_NEAR(prefill_seconds(s, fit, slower_vector, 2048, 16384), 2 * vulkan_no_fa, 1e-9 * vulkan_no_fa);
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, slower_vector_fa, 2048, 16384), vulkan_no_fa);
+  s.flash_attention = true;
   s.api = DeviceApi::rocm;
   const double rocm = prefill_seconds(s, fit, k, 2048, 16384);
   EXPECT_NEAR(prefill_seconds(s, fit, other_fa, 2048, 16384), 2 * rocm, 1e-9 * rocm);
   EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, slower_vector, 2048, 16384), rocm);
+  EXPECT_DOUBLE_EQ(prefill_seconds(s, fit, slower_vector_fa, 2048, 16384), rocm);
   HardwareSpec rtx = *cat().find_hardware("rtx-4090");
   rtx.fp32_tflops = 82.6;
   s.hardware = &rtx;

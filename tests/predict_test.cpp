@@ -390,6 +390,98 @@ TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
                    prefill_seconds(gqa_s, fit_memory(gqa_s, k), k, 512, depth));
 }
 
+// Flash attention on ggml-sycl before its XMX kernels (issue 20; llama.cpp PRs #25222 and #25025, July 2026):
+// ggml_sycl_get_best_fattn_kernel chose only its vec and tile kernels, FMA loops on the vector ALUs, whatever the
+// head shape, so builds of those years time it at vector_flash_attention_compute_efficiency of fp32_tflops. Current
+// builds (engine_year 0) and 2027 ones have the XMX kernels; without flash attention, a vector figure, or with
+// the entry stating SYCL has no matrix engines (vector_only_apis: every FLOP at the vector share) the rule is off.
+TEST(Prefill, SyclFlashAttentionBeforeItsXmxKernelsRunsAtTheVectorPeak) {
+  ModelSpec gqa = llama2_7b_shape();
+  gqa.kv_heads = 8;  // a shape ggml-cuda's MMA kernel takes on every vendor: only the API decides here
+  const QuantSpec q = q4_0();
+  HardwareSpec arc = test_gpu(608, 32);
+  arc.vendor = "intel";
+  arc.fp16_tflops = 183.5;
+  arc.fp32_tflops = 22.9;
+  arc.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  auto scenario = [&](const HardwareSpec& hw, DeviceApi api, int year, bool flash) {
+    Scenario s{.hardware = &hw, .model = &gqa, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.flash_attention = flash;
+    s.engine_year = year;
+    return s;
+  };
+  EXPECT_TRUE(flash_attention_on_vector_units(scenario(arc, DeviceApi::sycl, 2026, true)));
+  EXPECT_TRUE(flash_attention_on_vector_units(scenario(arc, DeviceApi::sycl, 2025, true)));
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(arc, DeviceApi::sycl, 2027, true)));  // XMX kernels
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(arc, DeviceApi::sycl, 0, true)));     // current build
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(arc, DeviceApi::sycl, 2026, false)));
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(arc, DeviceApi::vulkan, 2026, true)));  // ggml-vulkan's own
+  Scenario ollama = scenario(arc, DeviceApi::sycl, 2026, true);
+  ollama.backend = Backend::ollama;  // embeds llama.cpp's kernels
+  EXPECT_TRUE(flash_attention_on_vector_units(ollama));
+  HardwareSpec no_vector_figure = arc;
+  no_vector_figure.fp32_tflops = 0;
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(no_vector_figure, DeviceApi::sycl, 2026, true)));
+  HardwareSpec no_matrix_engines = arc;
+  no_matrix_engines.vector_only_apis = {DeviceApi::sycl};
+  EXPECT_FALSE(flash_attention_on_vector_units(scenario(no_matrix_engines, DeviceApi::sycl, 2026, true)));
+
+  // At depth the 2026 build's attention costs fp16/fp32 = 8x the current build's when both shares are equal.
+  EfficiencyConstants k = simple_constants();
+  k.flash_attention_compute_efficiency = k.vector_flash_attention_compute_efficiency = 0.25;
+  EfficiencyConstants no_attention = k;
+  no_attention.flash_attention_compute_efficiency = no_attention.vector_flash_attention_compute_efficiency =
+      std::numeric_limits<double>::infinity();
+  auto attention_seconds = [&](int year) {
+    const Scenario s = scenario(arc, DeviceApi::sycl, year, true);
+    const MemoryFit fit = fit_memory(s, k);
+    return prefill_seconds(s, fit, k, 512, 16384) - prefill_seconds(s, fit, no_attention, 512, 16384);
+  };
+  ASSERT_GT(attention_seconds(0), 0);
+  EXPECT_NEAR(attention_seconds(2026) / attention_seconds(0), 183.5 / 22.9, 1e-6);
+}
+
+// Prompt attention on Vulkan off NVIDIA runs on the vector ALUs (vulkan_attention_on_vector_units); with flash
+// attention it is ggml-vulkan's flash-attention shader, priced like the other flash-attention kernels on the vector
+// ALUs at vector_flash_attention_compute_efficiency, not at the weight GEMMs' vector_compute_efficiency; without flash
+// attention the score matrices are ordinary matmuls at the vector share. A chip whose API has no matrix engines
+// (vector_only_apis) keeps every FLOP at the vector share.
+TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  HardwareSpec arc = test_gpu(608, 32);
+  arc.vendor = "intel";
+  arc.fp16_tflops = 183.5;
+  arc.fp32_tflops = 22.9;
+  arc.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  HardwareSpec no_matrix_engines = arc;
+  no_matrix_engines.vector_only_apis = {DeviceApi::vulkan};
+  EfficiencyConstants k = simple_constants();
+  k.vector_compute_efficiency = 0.4;
+  k.vector_flash_attention_compute_efficiency = 0.1;
+  EfficiencyConstants no_attention = k;
+  no_attention.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
+  EfficiencyConstants slow_gemms = k;
+  slow_gemms.vector_compute_efficiency = 0.04;
+  auto seconds = [&](const HardwareSpec& hw, bool flash, const EfficiencyConstants& c) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = flash;
+    return prefill_seconds(s, fit_memory(s, k), c, 512, 16384);
+  };
+  // With flash attention the attention time scales as 1 / the flash share, and the vector GEMM share (the
+  // quantised weights are on the matrix engines here) does not enter.
+  EfficiencyConstants faster_flash = k;
+  faster_flash.vector_flash_attention_compute_efficiency = 0.2;
+  const double attention = seconds(arc, true, k) - seconds(arc, true, no_attention);
+  ASSERT_GT(attention, 0);
+  EXPECT_NEAR(attention / (seconds(arc, true, faster_flash) - seconds(arc, true, no_attention)), 2.0, 1e-9);
+  EXPECT_DOUBLE_EQ(seconds(arc, true, slow_gemms), seconds(arc, true, k));
+  // Without flash attention, or without matrix engines, the vector share prices it and the flash share does not.
+  EXPECT_GT(seconds(arc, false, slow_gemms), seconds(arc, false, k));
+  EXPECT_DOUBLE_EQ(seconds(arc, false, no_attention), seconds(arc, false, k));
+  EXPECT_DOUBLE_EQ(seconds(no_matrix_engines, true, no_attention), seconds(no_matrix_engines, true, k));
+}
+
 // vLLM on ROCm on an Instinct before gfx90a with matrix cores (an HBM2 AMD part stating its vector figure: the MI100,
 // gfx908): vLLM's prefill GEMMs and its batched step's further sequences run at the vector FP32 peak, with the vector
 // share; llama.cpp on the same chip (MFMA MMQ), vLLM on a later Instinct (HBM2e, gfx90a) and vLLM without a vector

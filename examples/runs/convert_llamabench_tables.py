@@ -364,6 +364,10 @@ def main():
                    [(r"BF16 \| SYCL", "SYCL BF16: decode 5-6x slower than the same file on Vulkan on this card (3.4 vs 19.3 tok/s "
                                       "for Ministral 3 14B): BF16 matrix products take a slow path in the SYCL backend, an op "
                                       "fallback llmfit does not model"),
+                    (r"^nemotron_h_moe .*\| SYCL \|", "Nemotron 3 Nano on SYCL: build b9039 (logs of 2026-05-06) predates SSM_SCAN in "
+                                                       "the SYCL backend (llama.cpp PR #22149, 2026-05-07; ggml-sycl.cpp supports_op before it has "
+                                                       "SSM_CONV but not SSM_SCAN), so its 23 Mamba-2 scans ran on the CPU with a graph split each, "
+                                                       "an op fallback llmfit does not model"),
                     (r"^gemma4 .*\| Vulkan \| (pp|tg)\d+ @ d16384", "Gemma 4 at 16k depth on Vulkan (Mesa ANV): prefill 20-25x below the same model at depth 0 and 10-15x below SYCL on this card, decode 3x below depth 0, where every other model loses 2-4x (and Gemma 4 on Strix Halo's Vulkan 2x at 32k): the attention of Gemma 4's 512-wide global heads takes a path off the GPU kernels on this driver (assumed), which llmfit does not model")])
         outputs.append(("kyuz0-intel-b70-sycl-vulkan.json", keep))
         drops.append(("github.com/kyuz0/intel-b70-ai-toolboxes", drop))

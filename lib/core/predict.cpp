@@ -196,15 +196,24 @@ constexpr double kMinGroupedQueryRatio = 2;
 // fattn-mma-f16 for RDNA4", opened 2025-12-30, merged January 2026); before it every RDNA flash attention ran the
 // tile kernel (or rocWMMA's, GGML_HIP_ROCWMMA_FATTN, which the R9700's b7423 toolboxes measure at the same speed).
 constexpr int kFirstYearOfRdnaMmaFlashAttention = 2026;
+// The first year whose ggml-sycl builds run flash attention on Intel's XMX engines: llama.cpp PR #25222 (oneDNN
+// SDPA, 2026-07-15) and #25025 (oneMKL GEMMs for prompts, 2026-07-31). Before them ggml_sycl_get_best_fattn_kernel
+// chose only its vec and tile kernels ("Todo: Use the XMX kernel if possible"; ggml-org/ggml @ ac6f7b4,
+// src/ggml-sycl/fattn.cpp), FMA loops on the vector ALUs. The year is the engine's era, so 2026 counts as before:
+// the measured 2026 builds (b8833, b9039: April-May 2026) predate the XMX kernels; current builds (engine_year 0)
+// have them.
+constexpr int kFirstYearOfSyclXmxFlashAttention = 2027;
 
 }  // namespace
 
 bool flash_attention_on_vector_units(const Scenario& s) noexcept {
   if (!s.flash_attention || s.hardware == nullptr || s.model == nullptr) return false;
-  if ((s.api != DeviceApi::rocm && s.api != DeviceApi::cuda) || !prefill_runs_at_sm_rate(s.backend)) return false;
+  const bool sycl = s.api == DeviceApi::sycl;
+  if ((s.api != DeviceApi::rocm && s.api != DeviceApi::cuda && !sycl) || !prefill_runs_at_sm_rate(s.backend)) return false;
   const HardwareSpec& hw = *s.hardware;
   if (!(hw.fp32_tflops > 0)) return false;
   if (matmul_on_vector_units(s)) return false;  // no matrix engines: every shader FLOP at vector_compute_efficiency
+  if (sycl) return s.engine_year > 0 && s.engine_year < kFirstYearOfSyclXmxFlashAttention;
   if (s.api == DeviceApi::cuda) return false;  // Turing and later: the MMA kernel for every head size
   const ModelSpec& m = *s.model;
   if (m.full_attention_layers() + m.attention.sliding_window_layers <= 0) return false;
@@ -976,8 +985,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's
   // flash attention on its tile kernel (a chip with matrix engines, a head shape its MMA kernel does not take) has
   // a share of its own.
-  const bool vector_attention = matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s);
-  const bool tile_attention = !vector_attention && flash_attention_on_vector_units(s);
+  // Flash attention on Vulkan off NVIDIA is ggml-vulkan's flash-attention shader on the vector ALUs: the share of the
+  // other flash-attention kernels there (the B70's 16k-depth prompts: ~11 % of its vector peak, where its BF16 GEMMs
+  // reach ~55 %), not the GEMMs' vector_compute_efficiency.
+  const bool vulkan_flash_attention =
+      s.flash_attention && !matmul_on_vector_units(s) && vulkan_attention_on_vector_units(s);
+  const bool vector_attention =
+      !vulkan_flash_attention && (matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s));
+  const bool tile_attention = vulkan_flash_attention || (!vector_attention && flash_attention_on_vector_units(s));
   const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
   const double attention_time =
       vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)

@@ -58,8 +58,8 @@ struct EfficiencyConstants {
   /// matrix on chip, so attention runs near the GEMM rate instead of through memory.
   double flash_attention_compute_efficiency = 0.5;
   /// The same when ggml-cuda's flash attention runs its tile kernel on the vector ALUs rather than its MMA kernel
-  /// on the matrix units (flash_attention_on_vector_units, predict.hpp): achieved share of the vector FP32 peak
-  /// (fp32_tflops).
+  /// on the matrix units, or ggml-sycl's its vec and tile kernels before it had XMX ones
+  /// (flash_attention_on_vector_units, predict.hpp): achieved share of the vector FP32 peak (fp32_tflops).
   double vector_flash_attention_compute_efficiency = 0.5;
   double prefill_layer_overhead_us = 100;  // per layer per micro-batch during prefill
   /// Prefill of quantised weights: bytes moved per micro-batch to dequantise them for the GEMM, in stored

@@ -223,7 +223,9 @@ struct Prediction {
 /// CDNA's MFMA (HBM parts) when it exceeds 256; on RDNA for every shape in builds before 2026 (engine_year), which
 /// had no MMA flash attention for RDNA (PR #18481 added it for RDNA4 in January 2026). NVIDIA from Turing runs the
 /// MMA kernel for every head size. ggml-org/llama.cpp, ggml/src/ggml-cuda/fattn.cu,
-/// ggml_cuda_get_best_fattn_kernel (docs/model.md).
+/// ggml_cuda_get_best_fattn_kernel (docs/model.md). On SYCL every shape in builds before 2027 (engine_year 1-2026):
+/// ggml-sycl's flash attention had only its vec and tile kernels until its XMX ones (llama.cpp PRs #25222 and
+/// #25025, July 2026; ggml/src/ggml-sycl/fattn.cpp, ggml_sycl_get_best_fattn_kernel).
 [[nodiscard]] bool flash_attention_on_vector_units(const Scenario& scenario) noexcept;
 /// Which units run a prompt's weight GEMMs, and so which fitted constant prices them (docs/model.md).
 enum class PrefillGemmUnits {
