@@ -557,7 +557,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   EfficiencyConstants k = simple_constants();
   k.vector_quantised_compute_efficiency = 0.25;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
-      std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+      k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
   k.weight_bandwidth_efficiency = 1e9;
   k.prefill_dequant_passes = 0;
   HardwareSpec rdna4 = test_gpu(640, 32);
