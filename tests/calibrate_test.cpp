@@ -888,33 +888,38 @@ std::string without_constant(std::string yaml, const std::string& key) {
   return yaml;
 }
 
-TEST(CalibratedProfile, AProfileWithoutTheVectorShareRunsVectorGemmsAtTheQuantisedShare) {
-  // Profiles written before GEMMs on the vector ALUs had their own share ran them at compute_efficiency.
-  EfficiencyProfile p;
-  p.name = "t";
-  ProfileEntry e;
-  e.constants.compute_efficiency = 0.3;
-  e.constants.vector_compute_efficiency = 0.6;
-  p.entries.push_back(e);
-  const std::string yaml = profile_to_yaml(p);
-  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_compute_efficiency, 0.6);
-  const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, "vector_compute_efficiency"), "old.yaml");
-  EXPECT_DOUBLE_EQ(old.entries[0].constants.vector_compute_efficiency, 0.3);
-}
-
-TEST(CalibratedProfile, AProfileWithoutTheVulkanQuantisedShareRunsThoseGemmsAtTheQuantisedShare) {
-  // Profiles written before Vulkan's quantised GEMMs on AMD had their own share ran them at compute_efficiency.
-  EfficiencyProfile p;
-  p.name = "t";
-  ProfileEntry e;
-  e.constants.compute_efficiency = 0.3;
-  e.constants.vector_quantised_compute_efficiency = 0.7;
-  p.entries.push_back(e);
-  const std::string yaml = profile_to_yaml(p);
-  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.vector_quantised_compute_efficiency, 0.7);
-  const EfficiencyProfile old =
-      parse_profile_yaml(without_constant(yaml, "vector_quantised_compute_efficiency"), "old.yaml");
-  EXPECT_DOUBLE_EQ(old.entries[0].constants.vector_quantised_compute_efficiency, 0.3);
+/// A profile written before a constant existed ran that constant's work at the one it fell back to
+/// (profile_yaml.cpp): reading such a profile gives the new constant the old one's value, and a profile that states
+/// the new constant keeps it.
+TEST(CalibratedProfile, AProfileWrittenBeforeAConstantRunsItsWorkAtTheConstantItFellBackTo) {
+  struct Fallback {
+    const char* key;                                // the newer constant, as the profile writes it
+    double EfficiencyConstants::*newer;
+    double EfficiencyConstants::*older;             // what profiles before it ran that work at
+  };
+  const Fallback fallbacks[] = {
+      // GEMMs on the vector ALUs before they had their own share: the quantised matrix share.
+      {"vector_compute_efficiency", &EfficiencyConstants::vector_compute_efficiency,
+       &EfficiencyConstants::compute_efficiency},
+      // Vulkan's quantised GEMMs on AMD before their own share of the vector peak: the quantised matrix share.
+      {"vector_quantised_compute_efficiency", &EfficiencyConstants::vector_quantised_compute_efficiency,
+       &EfficiencyConstants::compute_efficiency},
+      // Float routed experts before their own share: the dense float GEMMs' rate.
+      {"float_expert_compute_efficiency", &EfficiencyConstants::float_expert_compute_efficiency,
+       &EfficiencyConstants::float_compute_efficiency},
+  };
+  for (const Fallback& f : fallbacks) {
+    EfficiencyProfile p;
+    p.name = "t";
+    ProfileEntry e;
+    e.constants.*f.older = 0.3;
+    e.constants.*f.newer = 0.07;
+    p.entries.push_back(e);
+    const std::string yaml = profile_to_yaml(p);
+    EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.*f.newer, 0.07) << f.key;
+    const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, f.key), "old.yaml");
+    EXPECT_DOUBLE_EQ(old.entries[0].constants.*f.newer, 0.3) << f.key;
+  }
 }
 
 /// Runs of llama.cpp on ROCm (RDNA chips whose entries state fp32_tflops), 2026 builds with flash attention: a
@@ -1018,20 +1023,6 @@ TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured
   ASSERT_GT(literature_fa.flash_attention_compute_efficiency, 0.3);
   EXPECT_GT(prefill_seconds(sc, fit, borrowed.constants, 2048, 16384),
             1.5 * prefill_seconds(sc, fit, literature_fa, 2048, 16384));
-}
-
-TEST(CalibratedProfile, AProfileWithoutTheFloatExpertShareKeepsTheDenseFloatRateForExperts) {
-  // Profiles written before float routed experts had their own share ran them at the dense float GEMMs' rate.
-  EfficiencyProfile p;
-  p.name = "t";
-  ProfileEntry e;
-  e.constants.float_compute_efficiency = 0.3;
-  e.constants.float_expert_compute_efficiency = 0.04;
-  p.entries.push_back(e);
-  const std::string yaml = profile_to_yaml(p);
-  EXPECT_DOUBLE_EQ(parse_profile_yaml(yaml, "new.yaml").entries[0].constants.float_expert_compute_efficiency, 0.04);
-  const EfficiencyProfile old = parse_profile_yaml(without_constant(yaml, "float_expert_compute_efficiency"), "old.yaml");
-  EXPECT_DOUBLE_EQ(old.entries[0].constants.float_expert_compute_efficiency, 0.3);
 }
 
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {

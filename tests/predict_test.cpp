@@ -390,6 +390,16 @@ TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
                    prefill_seconds(gqa_s, fit_memory(gqa_s, k), k, 512, depth));
 }
 
+/// An Intel Xe2 card with the Arc Pro B70's figures (XMX FP16 peak, vector FP32 peak, bandwidth), on SYCL and Vulkan.
+HardwareSpec arc_pro_b70_like() {
+  HardwareSpec arc = test_gpu(608, 32);
+  arc.vendor = "intel";
+  arc.fp16_tflops = 183.5;
+  arc.fp32_tflops = 22.9;
+  arc.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  return arc;
+}
+
 // Flash attention on ggml-sycl before its XMX kernels (issue 20; llama.cpp PRs #25222 and #25025, July 2026):
 // ggml_sycl_get_best_fattn_kernel chose only its vec and tile kernels, FMA loops on the vector ALUs, whatever the
 // head shape, so builds of those years time it at vector_flash_attention_compute_efficiency of fp32_tflops. Current
@@ -399,11 +409,7 @@ TEST(Prefill, SyclFlashAttentionBeforeItsXmxKernelsRunsAtTheVectorPeak) {
   ModelSpec gqa = llama2_7b_shape();
   gqa.kv_heads = 8;  // a shape ggml-cuda's MMA kernel takes on every vendor: only the API decides here
   const QuantSpec q = q4_0();
-  HardwareSpec arc = test_gpu(608, 32);
-  arc.vendor = "intel";
-  arc.fp16_tflops = 183.5;
-  arc.fp32_tflops = 22.9;
-  arc.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  const HardwareSpec arc = arc_pro_b70_like();
   auto scenario = [&](const HardwareSpec& hw, DeviceApi api, int year, bool flash) {
     Scenario s{.hardware = &hw, .model = &gqa, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.flash_attention = flash;
@@ -449,11 +455,7 @@ TEST(Prefill, SyclFlashAttentionBeforeItsXmxKernelsRunsAtTheVectorPeak) {
 TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
-  HardwareSpec arc = test_gpu(608, 32);
-  arc.vendor = "intel";
-  arc.fp16_tflops = 183.5;
-  arc.fp32_tflops = 22.9;
-  arc.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  const HardwareSpec arc = arc_pro_b70_like();
   HardwareSpec no_matrix_engines = arc;
   no_matrix_engines.vector_only_apis = {DeviceApi::vulkan};
   EfficiencyConstants k = simple_constants();
