@@ -27,6 +27,19 @@ namespace {
 
 const Catalog& cat() { return Catalog::builtin(); }
 
+/// A llama.cpp run of a chip, model and quantisation on a device API; its rate (tok_s 1) is filled in once the
+/// scenario is resolved.
+MeasuredRun llama_cpp_run(const std::string& chip, const std::string& model, const std::string& quant, DeviceApi api) {
+  MeasuredRun run;
+  run.hardware_id = chip;
+  run.model_id = model;
+  run.quant_id = quant;
+  run.backend = Backend::llama_cpp;
+  run.api = api;
+  run.tok_s = 1;
+  return run;
+}
+
 /// `count` decode runs of Llama 3 8B Q4_K_M on an RTX 4090, 128 tokens at `tok_s`: a case to vary.
 std::vector<MeasuredRun> llama3_8b_decode_runs_on_4090(std::size_t count, double tok_s) {
   std::vector<MeasuredRun> runs(count);
@@ -78,14 +91,8 @@ Synthetic make_runs(const EfficiencyConstants& truth, double noise, unsigned see
   for (const auto& chip : chips)
     for (const char* model : {"llama-3.2-1b", "llama-3.2-3b", "llama-3-8b", "qwen2.5-14b"})
       for (const char* quant : {"q4_0", "q4_k_m", "q8_0", "f16"}) {
-        MeasuredRun base;
-        base.hardware_id = chip;
-        base.model_id = model;
-        base.quant_id = quant;
-        base.backend = Backend::llama_cpp;
-        base.api = DeviceApi::cuda;
+        MeasuredRun base = llama_cpp_run(chip, model, quant, DeviceApi::cuda);
         base.era = era;
-        base.tok_s = 1;  // replaced below, once the scenario is resolved
         for (std::int64_t depth : {0, 4096}) {
           MeasuredRun d = base;
           d.test = RunTest::decode;
@@ -601,13 +608,7 @@ std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_m
     for (const auto& [model, quant] : {std::pair{"llama-3-8b", "q4_k_m"}, std::pair{"llama-3-8b", "f16"},
                                        std::pair{"qwen3-coder-30b-a3b", "q8_0"}, std::pair{"qwen3-coder-30b-a3b", "bf16"}}) {
       if (!float_moe && std::string(model) == "qwen3-coder-30b-a3b" && std::string(quant) == "bf16") continue;
-      MeasuredRun base;
-      base.hardware_id = chip;
-      base.model_id = model;
-      base.quant_id = quant;
-      base.backend = Backend::llama_cpp;
-      base.api = DeviceApi::cuda;
-      base.tok_s = 1;
+      MeasuredRun base = llama_cpp_run(chip, model, quant, DeviceApi::cuda);
       for (std::int64_t depth : {0, 4096}) {
         MeasuredRun d = base;
         d.test = RunTest::decode;
@@ -848,13 +849,7 @@ TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares
     for (const char* chip : {"radeon-ai-pro-r9700", "ryzen-ai-max-395"})
       for (const char* model : {"llama-3.2-3b", "llama-3-8b"})
         for (const char* quant : {"q4_0", "q8_0", "bf16"}) {
-          MeasuredRun base;
-          base.hardware_id = chip;
-          base.model_id = model;
-          base.quant_id = quant;
-          base.backend = Backend::llama_cpp;
-          base.api = api;
-          base.tok_s = 1;
+          MeasuredRun base = llama_cpp_run(chip, model, quant, api);
           for (std::int64_t depth : {0, 4096}) {
             MeasuredRun d = base;
             d.test = RunTest::decode;
@@ -929,15 +924,9 @@ std::vector<MeasuredRun> rocm_flash_attention_runs(const EfficiencyConstants& tr
   std::vector<MeasuredRun> runs;
   for (const char* chip : {"radeon-ai-pro-r9700", "rx-7900-xtx", "rx-9060-xt-16gb", "ryzen-ai-max-395"})
     for (const char* model : {"llama-2-7b", "llama-3.1-8b"}) {
-      MeasuredRun base;
-      base.hardware_id = chip;
-      base.model_id = model;
-      base.quant_id = "q4_0";
-      base.backend = Backend::llama_cpp;
-      base.api = DeviceApi::rocm;
+      MeasuredRun base = llama_cpp_run(chip, model, "q4_0", DeviceApi::rocm);
       base.flash_attn = true;
       base.era = "2026";
-      base.tok_s = 1;
       for (std::int64_t depth : {0, 4096}) {
         MeasuredRun d = base;
         d.test = RunTest::decode;
