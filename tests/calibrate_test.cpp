@@ -1891,6 +1891,34 @@ TEST(Calibrate, AGpuGenerationWithRunsGetsItsOwnFixedCostsAndOneWithoutGetsTheCl
   EXPECT_LT(generation_error, 0.5 * class_error);
 }
 
+// A generation's GEMMs reach their own share of the tensor peak too: M1 chips that prefill at two thirds of the
+// others' share get a lower quantised-GEMM share in their entry, and their prefill runs are predicted better with it.
+TEST(Calibrate, AGpuGenerationWithPrefillRunsGetsItsOwnGemmShare) {
+  EfficiencyConstants truth =
+      default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple).constants;
+  truth.compute_efficiency = 0.6;
+  EfficiencyConstants m1 = truth;
+  m1.compute_efficiency = 0.4;
+  std::vector<MeasuredRun> runs;
+  runs.reserve(512);
+  const ResolvedRuns resolved = apple_generation_runs(truth, m1, runs);
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const ProfileEntry& apple = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple);
+  const ProfileEntry& apple7 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple7");
+  const ProfileEntry& apple8 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple8");
+  EXPECT_LT(apple7.constants.compute_efficiency, 0.9 * apple8.constants.compute_efficiency)
+      << apple7.constants.compute_efficiency << " " << apple8.constants.compute_efficiency;
+  const ValidationReport with = validate_runs(resolved.cases, report.profile);
+  double class_error = 0, generation_error = 0;
+  for (const RunError& e : with.runs) {
+    const RunCase& c = resolved.cases[e.case_index];
+    if (c.hardware->gpu_family != "apple7" || c.run->test != RunTest::prefill) continue;
+    generation_error += e.ape_pct;
+    class_error += 100 * std::abs(predict_run_tok_s(c, apple.constants) - c.run->tok_s) / c.run->tok_s;
+  }
+  EXPECT_LT(generation_error, 0.5 * class_error) << generation_error << " " << class_error;
+}
+
 TEST(CalibratedProfile, AGpuGenerationEntryRoundTripsAndServesOnlyItsGeneration) {
   EfficiencyProfile p;
   p.name = "t";

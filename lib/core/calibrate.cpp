@@ -137,7 +137,9 @@ bool is_software_param(int test, int j) {
 /// the kernel families' shares of peak bandwidth. On the #4167 Apple table the marginal cost of a byte is 88-98 %
 /// of peak on every generation; what differs is the fixed time per token (M1 6.3-7.5 ms, M2 4.4-5.5, M3 4.3-7.1, M4
 /// 4.3-4.9) and, on XiongjieDai's M1 Max, K-quant decode (the dequantisation ALU rate): docs/calibration.md.
-bool is_generation_param(int test, int j) { return test == 0 && (j < kKernels || j == kLayer || j == kToken); }
+bool is_generation_param(int test, int j) {
+  return test == 0 ? (j < kKernels || j == kLayer || j == kToken) : (j == kCompute || j == kFloatCompute);
+}
 
 double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (test == 1 && j == kDequant) ? 100.0 : 1e5; }
 std::string param_unit(int test, int j) {
@@ -1756,17 +1758,26 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
                              const VectorXd& prefill, const EfficiencyConstants& base, std::size_t b) {
     for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
       if (d.generation_class[q] != static_cast<int>(g) || h.generation_fit[0][q].runs == 0) continue;
-      VectorXd theta = decode;
-      for (int j = 0; j < theta.size(); ++j)
-        if (is_generation_param(0, j))
-          theta[j] = std::clamp(theta[j] + h.generation_fit[0][q].theta[j] - h.generation_reference[0][q][j],
-                                lower_bound(0, j), upper_bound(0, j));
+      // The class's columns moved by what the generation's own fit adds, for each test it has runs of.
+      auto moved = [&](int test, const VectorXd& class_theta) {
+        const auto t = static_cast<std::size_t>(test);
+        VectorXd theta = class_theta;
+        if (h.generation_fit[t][q].runs == 0) return theta;
+        for (int j = 0; j < theta.size(); ++j)
+          if (is_generation_param(test, j))
+            theta[j] = std::clamp(theta[j] + h.generation_fit[t][q].theta[j] - h.generation_reference[t][q][j],
+                                  lower_bound(test, j), upper_bound(test, j));
+        return theta;
+      };
       ProfileEntry entry = class_entry;
       entry.gpu_family = d.generation_groups[q].gpu_family;
-      entry.constants = constants_of(base, theta, prefill, h.kernel_has_data[b], h.float_gemm_fitted[b]);
-      entry.note = fmt::format("fitted: GPU generation {} ({} decode runs of its own: fixed costs and kernel shares of "
-                               "peak, shrunk toward the class); {}",
-                               entry.gpu_family, h.generation_fit[0][q].runs, class_entry.note);
+      entry.constants =
+          constants_of(base, moved(0, decode), moved(1, prefill), h.kernel_has_data[b], h.float_gemm_fitted[b]);
+      entry.note = fmt::format("fitted: GPU generation {} ({} decode and {} prefill runs of its own: fixed costs, "
+                               "kernel shares of peak bandwidth and GEMM shares of peak FLOPs, shrunk toward the "
+                               "class); {}",
+                               entry.gpu_family, h.generation_fit[0][q].runs, h.generation_fit[1][q].runs,
+                               class_entry.note);
       profile.entries.push_back(std::move(entry));
     }
   };
