@@ -1854,6 +1854,20 @@ ResolvedRuns apple_generation_runs(const EfficiencyConstants& truth, const Effic
   return resolved;
 }
 
+/// The summed percentage error of the M1 chips' runs of one test with the profile (their generation's entry) and
+/// with the class's entry alone: {generation, class}.
+std::pair<double, double> apple7_errors(const ResolvedRuns& resolved, const EfficiencyProfile& profile,
+                                        const ProfileEntry& class_entry, RunTest test) {
+  double generation_error = 0, class_error = 0;
+  for (const RunError& e : validate_runs(resolved.cases, profile).runs) {
+    const RunCase& c = resolved.cases[e.case_index];
+    if (c.hardware->gpu_family != "apple7" || c.run->test != test) continue;
+    generation_error += e.ape_pct;
+    class_error += 100 * std::abs(predict_run_tok_s(c, class_entry.constants) - c.run->tok_s) / c.run->tok_s;
+  }
+  return {generation_error, class_error};
+}
+
 TEST(Calibrate, AGpuGenerationWithRunsGetsItsOwnFixedCostsAndOneWithoutGetsTheClasss) {
   EfficiencyConstants truth =
       default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple).constants;
@@ -1880,15 +1894,8 @@ TEST(Calibrate, AGpuGenerationWithRunsGetsItsOwnFixedCostsAndOneWithoutGetsTheCl
   // A generation without runs gets the class's entry.
   EXPECT_EQ(&apple10, &apple);
   // The M1 runs are predicted better with their generation's entry than with the class's.
-  const ValidationReport with = validate_runs(resolved.cases, report.profile);
-  double class_error = 0, generation_error = 0;
-  for (const RunError& e : with.runs) {
-    const RunCase& c = resolved.cases[e.case_index];
-    if (c.hardware->gpu_family != "apple7" || c.run->test != RunTest::decode) continue;
-    generation_error += e.ape_pct;
-    class_error += 100 * std::abs(predict_run_tok_s(c, apple.constants) - c.run->tok_s) / c.run->tok_s;
-  }
-  EXPECT_LT(generation_error, 0.5 * class_error);
+  const auto [generation_error, class_error] = apple7_errors(resolved, report.profile, apple, RunTest::decode);
+  EXPECT_LT(generation_error, 0.5 * class_error) << generation_error << " " << class_error;
 }
 
 // A generation's GEMMs reach their own share of the tensor peak too: M1 chips that prefill at two thirds of the
@@ -1908,14 +1915,7 @@ TEST(Calibrate, AGpuGenerationWithPrefillRunsGetsItsOwnGemmShare) {
   const ProfileEntry& apple8 = report.profile.lookup(Backend::llama_cpp, DeviceApi::metal, HardwareClass::apple, "apple8");
   EXPECT_LT(apple7.constants.compute_efficiency, 0.9 * apple8.constants.compute_efficiency)
       << apple7.constants.compute_efficiency << " " << apple8.constants.compute_efficiency;
-  const ValidationReport with = validate_runs(resolved.cases, report.profile);
-  double class_error = 0, generation_error = 0;
-  for (const RunError& e : with.runs) {
-    const RunCase& c = resolved.cases[e.case_index];
-    if (c.hardware->gpu_family != "apple7" || c.run->test != RunTest::prefill) continue;
-    generation_error += e.ape_pct;
-    class_error += 100 * std::abs(predict_run_tok_s(c, apple.constants) - c.run->tok_s) / c.run->tok_s;
-  }
+  const auto [generation_error, class_error] = apple7_errors(resolved, report.profile, apple, RunTest::prefill);
   EXPECT_LT(generation_error, 0.5 * class_error) << generation_error << " " << class_error;
 }
 
