@@ -133,7 +133,7 @@ W2_QUANTS = {
     "Q6_K": ("q6_k", ""), "MXFP4": ("mxfp4_moe", "llama.cpp's MXFP4 MoE GGUF"),
     "Q8_K_XL": ("q8_0", "unsloth UD-Q8_K_XL: Q8_0 tensors with some kept in BF16; mapped to q8_0 with the stated file size"),
     "Q4_K_XL": ("q4_k_m", "unsloth UD-Q4_K_XL: a K-quant mix; mapped to q4_k_m with the stated file size"),
-    "Q3_K_S": ("q3_k_m", "Q3_K_S: K-quant kernels as q3_k_m; mapped to it with the stated file size"),
+    "Q3_K_S": ("q3_k_s", ""),
     "Q3_K - Small": ("q3_k_s", ""),
     "Q2_K - Small": ("q2_k", "Q2_K_S: mapped to q2_k with the stated file size"),
     "Q4_K - Small": ("q4_k_s", ""), "Q5_K - Small": ("q5_k_s", ""), "IQ4_XS - 4.25 bpw": ("iq4_xs", ""),
