@@ -600,6 +600,72 @@ ResolvedRuns measure_from(std::vector<MeasuredRun>& runs, const EfficiencyConsta
   return resolved;
 }
 
+/// vLLM ROCm decode runs, tok/s from `truth`: a 2026 software on 4× MI100 (tensor parallel) and a 2025 one on one
+/// MI300X, two dense models (32 and 48 layers) at two depths; with `single_gpu_2026`, the 2026 software on one MI100 too.
+std::vector<MeasuredRun> vllm_rocm_tensor_parallel_runs(const EfficiencyConstants& truth, bool single_gpu_2026) {
+  std::vector<MeasuredRun> runs;
+  auto add = [&](const char* chip, int devices, const char* era) {
+    for (const char* model : {"llama-3-8b", "qwen2.5-14b"})
+      for (std::int64_t depth : {0, 4096}) {
+        MeasuredRun r;
+        r.hardware_id = chip;
+        r.device_count = devices;
+        r.model_id = model;
+        r.quant_id = "gptq-4bit";
+        r.backend = Backend::vllm;
+        r.api = DeviceApi::rocm;
+        r.era = era;
+        r.test = RunTest::decode;
+        r.n_gen = 128;
+        r.n_depth = depth;
+        r.tok_s = 1;
+        runs.push_back(r);
+      }
+  };
+  add("mi100", 4, "2026");
+  add("mi300x", 1, "2025");
+  if (single_gpu_2026) add("mi100", 1, "2026");
+  (void)measure_from(runs, truth, 31);
+  return runs;
+}
+
+// The all-reduce latency and the per-layer cost of the software both scale with the layers: runs whose software is
+// always tensor parallel over one degree cannot split them, so the all-reduce keeps its prior and the software's
+// per-layer cost takes the rest; the same software also measured on one GPU splits them and the all-reduce is fitted.
+TEST(Calibrate, FitsTheAllReduceOnlyWhereOneSoftwareRunsWithAndWithoutTensorParallelism) {
+  EfficiencyConstants truth = default_efficiency_profile().lookup(Backend::vllm, DeviceApi::rocm, HardwareClass::amd).constants;
+  truth.layer_overhead_us = 150;
+  truth.token_overhead_us = 500;
+  truth.tp_allreduce_us = 8;
+  const double prior = truth.tp_allreduce_us + 22;  // the literature's 30 µs, not the truth
+  ASSERT_DOUBLE_EQ(default_efficiency_profile().lookup(Backend::vllm, DeviceApi::rocm, HardwareClass::amd).constants.tp_allreduce_us,
+                   prior);
+  auto fit = [&](bool single_gpu_2026) {
+    const std::vector<MeasuredRun> runs = vllm_rocm_tensor_parallel_runs(truth, single_gpu_2026);
+    const ResolvedRuns resolved = resolve_runs(runs, cat());
+    EXPECT_EQ(resolved.cases.size(), runs.size());
+    return calibrate(resolved.cases, default_efficiency_profile(), quick());
+  };
+  auto allreduce = [](const CalibrationReport& r) {
+    for (const GroupFit& g : r.groups)
+      if (g.backend == Backend::vllm && g.api == DeviceApi::rocm && g.hardware_class == HardwareClass::amd)
+        for (const ConstantEstimate& e : g.decode)
+          if (e.name == "tp_allreduce_us") return e;
+    ADD_FAILURE() << "no vllm · rocm · amd all-reduce estimate";
+    return ConstantEstimate{};
+  };
+  const CalibrationReport apart = fit(false);
+  const ConstantEstimate kept = allreduce(apart);
+  EXPECT_FALSE(kept.fitted) << kept.status;
+  EXPECT_NE(kept.status.find("per-layer cost of its software"), std::string::npos) << kept.status;
+  EXPECT_DOUBLE_EQ(apart.profile.lookup(Backend::vllm, DeviceApi::rocm, HardwareClass::amd).constants.tp_allreduce_us, prior);
+  const CalibrationReport together = fit(true);
+  const ConstantEstimate split = allreduce(together);
+  EXPECT_TRUE(split.fitted) << split.status;
+  EXPECT_NEAR(together.profile.lookup(Backend::vllm, DeviceApi::rocm, HardwareClass::amd).constants.tp_allreduce_us,
+              truth.tp_allreduce_us, 4);
+}
+
 /// Runs of llama.cpp on 80 GB datacenter cards: a dense model and an MoE (Qwen3-Coder-30B-A3B), quantised and
 /// float, decode at two depths and prefill at two lengths, tok/s from `truth` with 1 % noise.
 std::vector<MeasuredRun> moe_runs(const EfficiencyConstants& truth, bool float_moe) {

@@ -1036,12 +1036,48 @@ void add_plain(const Row& r, MatrixXd& a, std::vector<int>& count) {
 
 Determination determine_from(int test, const MatrixXd& a, const std::vector<int>& count, int n, double tolerance);
 
+/// Runs of one software (engine · API · era) with and without tensor-parallel all-reduces.
+struct AllReduceRuns {
+  int tensor_parallel = 0;
+  int single = 0;
+};
+
+/// The all-reduce latency (`tp_allreduce_us`, two per layer) and the per-layer cost of the software the runs used
+/// (`layer_overhead_us`, fitted per engine · API · era) both scale with the layers: a software whose runs are all
+/// tensor parallel over one degree cannot tell them apart, and the split would come from the per-layer cost's
+/// shrinkage alone. The column is fitted only where some software has runs with and without the all-reduces;
+/// otherwise it keeps its literature prior and the software's per-layer cost takes the rest (docs/calibration.md,
+/// "vLLM on ROCm: the per-layer cost is the software's").
+void keep_allreduce_unless_separable(Determination& d, const std::map<int, AllReduceRuns>& by_era) {
+  auto& determined = d.determined[static_cast<std::size_t>(kAllReduce)];
+  if (determined == 0) return;
+  for (const auto& [era, runs] : by_era)
+    if (runs.tensor_parallel > 0 && runs.single > 0) return;
+  determined = 0;
+  d.why_kept[static_cast<std::size_t>(kAllReduce)] =
+      "collinear with the per-layer cost of its software: no engine · API · era has runs with and without tensor "
+      "parallelism";
+}
+
+bool has_allreduce(const Row& r) {
+  for (std::size_t u = 0; u < r.nonzero_count; ++u)
+    if (r.column[u] == kAllReduce) return true;
+  return false;
+}
+
 Determination determine(int test, const std::vector<const Row*>& rows, double tolerance) {
   const int p = param_count(test);
   MatrixXd a = MatrixXd::Zero(p, p);
   std::vector<int> count(static_cast<std::size_t>(p), 0);
-  for (const Row* r : rows) add_plain(*r, a, count);
-  return determine_from(test, a, count, static_cast<int>(rows.size()), tolerance);
+  std::map<int, AllReduceRuns> by_era;
+  for (const Row* r : rows) {
+    add_plain(*r, a, count);
+    auto& era = by_era[r->era_group];
+    ++(has_allreduce(*r) ? era.tensor_parallel : era.single);
+  }
+  Determination d = determine_from(test, a, count, static_cast<int>(rows.size()), tolerance);
+  if (test == 0) keep_allreduce_unless_separable(d, by_era);
+  return d;
 }
 
 /// Which columns the normal matrix `a` of n runs determines (`count`: runs with a nonzero in each column).
@@ -1561,6 +1597,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         std::vector<int> count(static_cast<std::size_t>(p), 0);
         int runs = 0;
         int first_class = -1;  // the class group of the backend's first run (one chip: its profile entry)
+        std::map<int, AllReduceRuns> by_era;
         for (std::size_t c = 0; c < cells.size(); ++c) {
           if (cells[c].test != test || cells[c].backend != static_cast<int>(b) || sums[c]->runs == 0) continue;
           a += sums[c]->a0;
@@ -1569,8 +1606,14 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
           for (int j = 0; j < p; ++j) count[static_cast<std::size_t>(j)] += sums[c]->count[static_cast<std::size_t>(j)];
           runs += sums[c]->runs;
           if (first_class < 0 || cells[c].class_group < first_class) first_class = cells[c].class_group;
+          if (test == 0) {
+            const int tensor_parallel = sums[c]->count[static_cast<std::size_t>(kAllReduce)];
+            by_era[cells[c].era_group].tensor_parallel += tensor_parallel;
+            by_era[cells[c].era_group].single += sums[c]->runs - tensor_parallel;
+          }
         }
         det.push_back(determine_from(test, plain, count, runs, options.collinearity_tolerance));
+        if (test == 0) keep_allreduce_unless_separable(det.back(), by_era);
         const Determination& dt = det.back();
         record_determination(h, b, test, dt);
         Solution s;
