@@ -663,6 +663,47 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   EXPECT_NEAR(seconds(dense, bf16, DeviceApi::vulkan, 512, 512), dense_s, 1e-6 * dense_s);
 }
 
+// ggml-vulkan unpacks quantised weight tiles inside its GEMM shaders, on the vector ALUs (issue 20): a prompt's
+// dequantisation passes cost kVulkanDequantFlopPerByte (100) FP32 operations per stored byte at fp32_tflops, so they
+// scale with the vector peak and not with the memory bandwidth; ROCm's (a separate kernel) stream from DRAM, and an
+// entry without a vector figure keeps the stream.
+TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.compute_efficiency = k.vector_quantised_compute_efficiency = 1e9;  // the GEMMs' FLOPs free
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
+  k.weight_bandwidth_efficiency = 1e9;  // the weight stream free
+  k.prefill_dequant_passes = 2;
+  HardwareSpec rdna = test_gpu(500, 64);
+  rdna.vendor = "amd";
+  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  rdna.fp16_tflops = 200;
+  rdna.fp32_tflops = 50;
+  HardwareSpec more_bandwidth = rdna;
+  more_bandwidth.bandwidth_gb_s = 1000;
+  HardwareSpec more_vector = rdna;
+  more_vector.fp32_tflops = 100;
+  HardwareSpec no_vector_figure = rdna;
+  no_vector_figure.fp32_tflops = 0;
+  auto seconds = [&](const HardwareSpec& hw, DeviceApi api) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = 1024;
+    return prefill_seconds(s, fit_memory(s, k), k, 1024, 0);
+  };
+  const double stored = weight_bytes(m, q).stored;
+  // Two 512-token micro-batches, two passes each, 100 FLOP per byte at 50 TFLOPS.
+  const double vulkan = 2 * 2 * stored * 100 / 50e12;
+  EXPECT_NEAR(seconds(rdna, DeviceApi::vulkan), vulkan, 1e-3 * vulkan);
+  EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::vulkan), vulkan, 1e-3 * vulkan);
+  EXPECT_NEAR(seconds(more_vector, DeviceApi::vulkan), vulkan / 2, 1e-3 * vulkan);
+  const double rocm = 2 * 2 * stored / 500e9;
+  EXPECT_NEAR(seconds(rdna, DeviceApi::rocm), rocm, 1e-3 * rocm);
+  EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::rocm), rocm / 2, 1e-3 * rocm);
+  EXPECT_NEAR(seconds(no_vector_figure, DeviceApi::vulkan), rocm, 1e-3 * rocm);
+}
+
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector
 // ALUs (vector_only_apis), the shipped profile never predicts prefill FLOPs above the vector FP32 peak at the
 // highest GEMM share a profile may set, whatever the matrix figure fp16_tflops says, for every such entry.

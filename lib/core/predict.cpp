@@ -353,6 +353,25 @@ double vulkan_expert_tile_padding(const Scenario& s, double micro_batch_tokens) 
   return std::max(1.0, hit * tile * std::ceil(rows_per_expert / tile) / routed_rows);
 }
 
+/// ggml-vulkan has no dequantisation kernel before its prompt GEMMs: ggml_vk_mul_mat_q_f16 dequantises the
+/// weights apart only for a type without a matmul pipeline or a non-contiguous tensor (`qx_needs_dequant`), and
+/// otherwise its coopmat, scalar and MMQ shaders unpack each weight tile into shared memory as they go, on the
+/// vector ALUs (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). So a dequantisation pass over the weights
+/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream: kVulkanDequantFlopPerByte
+/// operations per stored byte at fp32_tflops. The figure converts units, not a fit: it is about the FP32-FLOP-to-byte
+/// balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116, Arc Pro B70 38), so a pass keeps
+/// the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the passes stay fitted per engine
+/// era. Needs the entry's fp32_tflops (else the DRAM stream stays).
+constexpr double kVulkanDequantFlopPerByte = 100;
+
+bool vulkan_dequant_on_vector_units(const Scenario& s) {
+  return s.api == DeviceApi::vulkan && s.hardware->fp32_tflops > 0;
+}
+
+double vulkan_dequant_seconds_per_byte(const Scenario& s) {
+  return kVulkanDequantFlopPerByte / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
+}
+
 /// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
 /// on the vector ALUs (the same kernels as its prefill), else compute_peak_flops.
 double batched_step_peak_flops(const Scenario& s) {
@@ -1043,10 +1062,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       t_host = flops * (1.0 - share) / cpu_peak + micro_batches * host_bytes / host_bandwidth(s, k);
     }
   }
-  // Dequantising for the GEMM is a separate kernel before it: its traffic adds to the time.
+  // Dequantising for the GEMM is a separate kernel before it: its traffic adds to the time. On Vulkan the GEMM
+  // shaders unpack the weight tiles themselves, on the vector ALUs (vulkan_dequant_seconds_per_byte).
+  const double dequant_seconds_per_byte =
+      vulkan_dequant_on_vector_units(s) ? vulkan_dequant_seconds_per_byte(s)
+                                        : 1.0 / (hw.bandwidth_gb_s * units::kBytesPerGB);
   const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
-                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes /
-                                 (hw.bandwidth_gb_s * units::kBytesPerGB * parallel);
+                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes *
+                                 dequant_seconds_per_byte / parallel;
   const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro / parallel;
   return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
 }
