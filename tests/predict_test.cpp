@@ -604,6 +604,106 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   EXPECT_DOUBLE_EQ(gemm_seconds(rdna4, DeviceApi::vulkan, other_matrix_share), gemm_seconds(rdna4, DeviceApi::vulkan, k));
 }
 
+// Routed experts on ggml-vulkan's FMA matmul_id tiles (issue 20): the shader computes a whole tile of BN tokens
+// (128 past 64 tokens, 64 past 32, else 32) for every expert a micro-batch routes to, however few of its rows the
+// expert got. A BF16 MoE on Vulkan on AMD (no bfloat16 cooperative matrices: the vector ALUs) with 256 experts, 8
+// per token, routes 16 rows per expert in a 512-token micro-batch: its routed FLOPs cost 128/16 = 8x; in one
+// 4096-token micro-batch 128 rows fill the tile exactly. Quantised weights (the coopmat/MMQ paths), ROCm and a
+// dense model pay nothing extra.
+TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
+  ModelSpec m = llama2_7b_shape();
+  m.moe.experts = 256;
+  m.moe.experts_per_token = 8;
+  m.moe.expert_intermediate_size = 512;
+  QuantSpec bf16 = q4_0();
+  bf16.id = "bf16";
+  bf16.kernel = QuantKernel::float_;
+  bf16.bits_per_weight = 16;
+  bf16.output_bits_per_weight = 16;
+  EfficiencyConstants k = simple_constants();
+  k.vector_compute_efficiency = 0.5;
+  k.vector_quantised_compute_efficiency = 0.5;
+  k.float_compute_efficiency = k.float_expert_compute_efficiency = 0.5;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+  k.weight_bandwidth_efficiency = 1e9;
+  k.prefill_dequant_passes = 0;
+  HardwareSpec rdna = test_gpu(640, 512);
+  rdna.vendor = "amd";
+  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  rdna.fp16_tflops = 200;
+  rdna.fp32_tflops = 50;
+  auto seconds = [&](const ModelSpec& model, const QuantSpec& q, DeviceApi api, int tokens, int ubatch) {
+    Scenario s{.hardware = &rdna, .model = &model, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = tokens;
+    s.micro_batch_tokens = ubatch;
+    return prefill_seconds(s, fit_memory(s, k), k, tokens, 0);
+  };
+  const WeightBytes w = weight_bytes(m, bf16);
+  ASSERT_GT(w.active_routed_params, 0);
+  const double vector_rate = 0.5 * 50e12;
+  // 512 tokens in one micro-batch: 16 rows per expert in 128-row tiles.
+  const double padded = 512 * 2.0 * (w.active_params + 7 * w.active_routed_params) / vector_rate;
+  EXPECT_NEAR(seconds(m, bf16, DeviceApi::vulkan, 512, 512), padded, 1e-6 * padded);
+  // 4096 tokens in one micro-batch: 128 rows per expert fill their tile.
+  const double full = 4096 * 2.0 * w.active_params / vector_rate;
+  EXPECT_NEAR(seconds(m, bf16, DeviceApi::vulkan, 4096, 4096), full, 1e-6 * full);
+  // 16 tokens: the small 32-token tile, 0.5 row per expert hit; each hit expert costs 32 rows.
+  const double hit = expected_distinct_experts(m, 16);
+  const double small = 16 * 2.0 * (w.active_params - w.active_routed_params) / vector_rate +
+                       hit * 32 * 2.0 * w.active_routed_params / 8 / vector_rate;
+  EXPECT_NEAR(seconds(m, bf16, DeviceApi::vulkan, 16, 512), small, 1e-6 * small);
+  // Quantised experts (coopmat or MMQ tiles), ROCm and a dense model: the routed FLOPs alone.
+  const QuantSpec q = q4_0();
+  const double quantised = 512 * 2.0 * weight_bytes(m, q).active_params / vector_rate;
+  EXPECT_NEAR(seconds(m, q, DeviceApi::vulkan, 512, 512), quantised, 1e-6 * quantised);
+  EXPECT_LT(seconds(m, bf16, DeviceApi::rocm, 512, 512), 512 * 2.0 * w.active_params / (0.5 * 200e12) * 1.000001);
+  const ModelSpec dense = llama2_7b_shape();
+  const double dense_s = 512 * 2.0 * weight_bytes(dense, bf16).active_params / vector_rate;
+  EXPECT_NEAR(seconds(dense, bf16, DeviceApi::vulkan, 512, 512), dense_s, 1e-6 * dense_s);
+}
+
+// ggml-vulkan unpacks quantised weight tiles inside its GEMM shaders, on the vector ALUs (issue 20): a prompt's
+// dequantisation passes cost kVulkanDequantFlopPerByte (100) FP32 operations per stored byte at fp32_tflops, so they
+// scale with the vector peak and not with the memory bandwidth; ROCm's (a separate kernel) stream from DRAM, and an
+// entry without a vector figure keeps the stream.
+TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.compute_efficiency = k.vector_quantised_compute_efficiency = 1e9;  // the GEMMs' FLOPs free
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
+  k.weight_bandwidth_efficiency = 1e9;  // the weight stream free
+  k.prefill_dequant_passes = 2;
+  HardwareSpec rdna = test_gpu(500, 64);
+  rdna.vendor = "amd";
+  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  rdna.fp16_tflops = 200;
+  rdna.fp32_tflops = 50;
+  HardwareSpec more_bandwidth = rdna;
+  more_bandwidth.bandwidth_gb_s = 1000;
+  HardwareSpec more_vector = rdna;
+  more_vector.fp32_tflops = 100;
+  HardwareSpec no_vector_figure = rdna;
+  no_vector_figure.fp32_tflops = 0;
+  auto seconds = [&](const HardwareSpec& hw, DeviceApi api) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = 1024;
+    return prefill_seconds(s, fit_memory(s, k), k, 1024, 0);
+  };
+  const double stored = weight_bytes(m, q).stored;
+  // Two 512-token micro-batches, two passes each, 100 FLOP per byte at 50 TFLOPS.
+  const double vulkan = 2 * 2 * stored * 100 / 50e12;
+  EXPECT_NEAR(seconds(rdna, DeviceApi::vulkan), vulkan, 1e-3 * vulkan);
+  EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::vulkan), vulkan, 1e-3 * vulkan);
+  EXPECT_NEAR(seconds(more_vector, DeviceApi::vulkan), vulkan / 2, 1e-3 * vulkan);
+  const double rocm = 2 * 2 * stored / 500e9;
+  EXPECT_NEAR(seconds(rdna, DeviceApi::rocm), rocm, 1e-3 * rocm);
+  EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::rocm), rocm / 2, 1e-3 * rocm);
+  EXPECT_NEAR(seconds(no_vector_figure, DeviceApi::vulkan), rocm, 1e-3 * rocm);
+}
+
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector
 // ALUs (vector_only_apis), the shipped profile never predicts prefill FLOPs above the vector FP32 peak at the
 // highest GEMM share a profile may set, whatever the matrix figure fp16_tflops says, for every such entry.

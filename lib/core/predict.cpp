@@ -325,6 +325,53 @@ bool weight_gemms_on_vector_units(const Scenario& s) {
   return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s);
 }
 
+/// ggml-vulkan's tiled matmul_id shader computes whole tiles of a micro-batch's tokens per routed expert: it picks
+/// its tile by the micro-batch's token count (ggml_vk_guess_matmul_id_pipeline: the small tile up to 32 tokens, the
+/// medium up to 64, else the large, BN = 32 / 64 / 128 tokens wide: s/m/l_wg_denoms outside coopmat2), dispatches
+/// ceil(tokens / BN) tiles per expert and returns early only from the tiles past the expert's routed rows
+/// (mul_mm.comp, MUL_MAT_ID: `ic * BN >= data_expert_count[expert_idx]`; ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp and vulkan-shaders/mul_mm.comp). An expert with r < BN routed rows thus costs a
+/// BN-row GEMM. Where the shader multiplies with FMAs on the vector ALUs (no cooperative matrix for the weight
+/// type: BF16 without bfloat16 cooperative matrices, an API without matrix engines), the padded rows cost what real
+/// ones do; the routed experts' FLOPs scale by padded over routed rows. 1 for a dense model or another path.
+constexpr double kMatmulIdSmallTileTokens = 32;
+constexpr double kMatmulIdMediumTileTokens = 64;
+constexpr double kMatmulIdLargeTileTokens = 128;
+
+double vulkan_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
+  if (s.api != DeviceApi::vulkan || s.model == nullptr || !s.model->is_moe() || !weight_gemms_on_vector_units(s) ||
+      !(micro_batch_tokens >= 1))
+    return 1.0;
+  const ModelSpec& m = *s.model;
+  const double tile = micro_batch_tokens <= kMatmulIdSmallTileTokens    ? kMatmulIdSmallTileTokens
+                      : micro_batch_tokens <= kMatmulIdMediumTileTokens ? kMatmulIdMediumTileTokens
+                                                                        : kMatmulIdLargeTileTokens;
+  const double routed_rows = micro_batch_tokens * m.moe.experts_per_token;
+  const double hit = expected_distinct_experts(m, static_cast<int>(std::lround(micro_batch_tokens)));
+  if (!(hit > 0)) return 1.0;
+  const double rows_per_expert = routed_rows / hit;
+  return std::max(1.0, hit * tile * std::ceil(rows_per_expert / tile) / routed_rows);
+}
+
+/// ggml-vulkan has no dequantisation kernel before its prompt GEMMs: ggml_vk_mul_mat_q_f16 dequantises the
+/// weights apart only for a type without a matmul pipeline or a non-contiguous tensor (`qx_needs_dequant`), and
+/// otherwise its coopmat, scalar and MMQ shaders unpack each weight tile into shared memory as they go, on the
+/// vector ALUs (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). So a dequantisation pass over the weights
+/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream: kVulkanDequantFlopPerByte
+/// operations per stored byte at fp32_tflops. The figure converts units, not a fit: it is about the FP32-FLOP-to-byte
+/// balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116, Arc Pro B70 38), so a pass keeps
+/// the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the passes stay fitted per engine
+/// era. Needs the entry's fp32_tflops (else the DRAM stream stays).
+constexpr double kVulkanDequantFlopPerByte = 100;
+
+bool vulkan_dequant_on_vector_units(const Scenario& s) {
+  return s.api == DeviceApi::vulkan && s.hardware->fp32_tflops > 0;
+}
+
+double vulkan_dequant_seconds_per_byte(const Scenario& s) {
+  return kVulkanDequantFlopPerByte / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
+}
+
 /// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
 /// on the vector ALUs (the same kernels as its prefill), else compute_peak_flops.
 double batched_step_peak_flops(const Scenario& s) {
@@ -976,10 +1023,13 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // expert share's fit.
   const double expert_flops =
       routed_experts_one_gemm_each(s, vector_gemms) ? tokens * 2.0 * w.active_routed_params : 0.0;
+  // Routed experts on Vulkan's FMA matmul_id tiles also compute the rows that pad each expert to a whole tile.
+  const double padded_expert_flops =
+      tokens * 2.0 * w.active_routed_params * (vulkan_expert_tile_padding(s, tokens / micro_batches) - 1.0);
   const double t_weight_compute =
       gemm_rate.units == PrefillGemmUnits::cpu_cores
           ? tokens * active_params * gemm_rate.value / (cpu_simd_cycles_per_second(s) * parallel)
-          : ((weight_flops - expert_flops) / gemm_rate.value +
+          : ((weight_flops - expert_flops + padded_expert_flops) / gemm_rate.value +
                               expert_flops / k.float_expert_compute_efficiency) / gemm_peak;
   // Attention on the vector ALUs runs at the vector share of the vector peak, like every shader FLOP there: a share
   // of the vector peak must not enter the engine's attention shares of the matrix peak (ROCm, CUDA). ggml-cuda's
@@ -1012,10 +1062,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       t_host = flops * (1.0 - share) / cpu_peak + micro_batches * host_bytes / host_bandwidth(s, k);
     }
   }
-  // Dequantising for the GEMM is a separate kernel before it: its traffic adds to the time.
+  // Dequantising for the GEMM is a separate kernel before it: its traffic adds to the time. On Vulkan the GEMM
+  // shaders unpack the weight tiles themselves, on the vector ALUs (vulkan_dequant_seconds_per_byte).
+  const double dequant_seconds_per_byte =
+      vulkan_dequant_on_vector_units(s) ? vulkan_dequant_seconds_per_byte(s)
+                                        : 1.0 / (hw.bandwidth_gb_s * units::kBytesPerGB);
   const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
-                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes /
-                                 (hw.bandwidth_gb_s * units::kBytesPerGB * parallel);
+                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes *
+                                 dequant_seconds_per_byte / parallel;
   const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro / parallel;
   return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
 }
