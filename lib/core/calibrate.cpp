@@ -1784,6 +1784,109 @@ VectorXd combined(int test, const VectorXd& hardware, const VectorXd& software) 
   return theta;
 }
 
+/// Per device API and hardware class, the engine whose runs measure its GPU generations best: the one with the
+/// most runs on chips that state a generation (llama.cpp on Metal).
+std::map<std::pair<DeviceApi, HardwareClass>, Backend> generation_reference_engines(const Data& d) {
+  std::map<std::tuple<DeviceApi, HardwareClass, Backend>, std::size_t> runs;
+  for (const auto& rows : d.rows)
+    for (const Row& r : rows) {
+      if (r.generation_group < 0) continue;
+      const GenerationKey& key = d.generation_groups[static_cast<std::size_t>(r.generation_group)];
+      ++runs[{key.api, key.hw_class, key.backend}];
+    }
+  std::map<std::pair<DeviceApi, HardwareClass>, Backend> best;
+  std::map<std::pair<DeviceApi, HardwareClass>, std::size_t> most;
+  for (const auto& [key, n] : runs) {
+    const std::pair<DeviceApi, HardwareClass> where{std::get<0>(key), std::get<1>(key)};
+    if (n > most[where]) {
+      most[where] = n;
+      best[where] = std::get<2>(key);
+    }
+  }
+  return best;
+}
+
+/// Whether an engine has runs of its own on a GPU generation of an API and class.
+bool has_generation(const Data& d, Backend backend, DeviceApi api, HardwareClass hw_class, std::string_view family) {
+  return std::any_of(d.generation_groups.begin(), d.generation_groups.end(), [&](const GenerationKey& k) {
+    return k.backend == backend && k.api == api && k.hw_class == hw_class && k.gpu_family == family;
+  });
+}
+
+/// GPU generations an engine has no runs on, where the API and class's reference engine has (issue 20): the share
+/// of peak bandwidth and FLOPs a GPU generation reaches is the hardware's; an engine's kernels' efficiency relative
+/// to the chip is the engine's. The engine's entry for generation G is its entry for the generation R it has the
+/// most runs on, each share of peak scaled by the reference engine's G-over-R ratio: weight streaming (the level
+/// over its kernel families with runs, `weight_bandwidth_efficiency`), quantised GEMMs (`compute_efficiency`) and
+/// float GEMMs. Fixed costs and the KV stream stay the engine's R values (software, and not a generation column).
+/// MLX, measured on one M3 Ultra (apple9), gets apple7 and apple8 entries from llama.cpp · metal's.
+void add_borrowed_generations(EfficiencyProfile& profile, const Data& d, const Hierarchy& h) {
+  if (d.one_chip) return;  // runs of one machine move only that machine's entries
+  auto find = [&](Backend backend, DeviceApi api, HardwareClass hw_class, std::string_view family) -> const ProfileEntry* {
+    for (const ProfileEntry& e : profile.entries)
+      if (e.backend == backend && e.api == api && e.hardware_class == hw_class && e.era.empty() && e.gpu_family == family)
+        return &e;
+    return nullptr;
+  };
+  const auto references = generation_reference_engines(d);
+  std::vector<ProfileEntry> borrowed;
+  for (std::size_t g = 0; g < d.class_groups.size(); ++g) {
+    const GroupKey& key = d.class_groups[g];
+    const auto found = references.find({key.api, key.hw_class});
+    if (found == references.end() || found->second == key.backend) continue;
+    const Backend reference = found->second;
+    // The generation the engine has the most runs on (its fit there is measured) that the reference has too.
+    const GenerationKey* own = nullptr;
+    int own_runs = 0;
+    for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
+      const GenerationKey& k = d.generation_groups[q];
+      const int runs = h.generation_fit[0][q].runs + h.generation_fit[1][q].runs;
+      if (d.generation_class[q] != static_cast<int>(g) || runs <= own_runs) continue;
+      if (find(reference, key.api, key.hw_class, k.gpu_family) == nullptr) continue;
+      own = &k;
+      own_runs = runs;
+    }
+    if (own == nullptr) continue;
+    const ProfileEntry* engine_own = find(key.backend, key.api, key.hw_class, own->gpu_family);
+    const ProfileEntry* reference_own = find(reference, key.api, key.hw_class, own->gpu_family);
+    if (engine_own == nullptr || reference_own == nullptr) continue;
+    const std::size_t b = top_of(d, key.backend, key.api, key.hw_class);
+    double widest = 1;  // the engine's most efficient kernel family with runs, relative to its level
+    for (int j = 0; j < kKernels; ++j)
+      if (h.kernel_has_data[b][static_cast<std::size_t>(j)])
+        widest = std::max(widest, engine_own->constants.kernel_efficiency[static_cast<std::size_t>(j)]);
+    for (std::size_t q = 0; q < d.generation_groups.size(); ++q) {
+      const GenerationKey& k = d.generation_groups[q];
+      if (k.backend != reference || k.api != key.api || k.hw_class != key.hw_class) continue;
+      if (has_generation(d, key.backend, key.api, key.hw_class, k.gpu_family)) continue;
+      const ProfileEntry* reference_there = find(reference, key.api, key.hw_class, k.gpu_family);
+      if (reference_there == nullptr) continue;
+      const EfficiencyConstants& there = reference_there->constants;
+      const EfficiencyConstants& here = reference_own->constants;
+      const double stream = there.weight_bandwidth_efficiency / here.weight_bandwidth_efficiency;
+      const double gemm = there.compute_efficiency / here.compute_efficiency;
+      const double float_gemm = there.float_compute_efficiency / here.float_compute_efficiency;
+      ProfileEntry entry = *engine_own;
+      entry.gpu_family = k.gpu_family;
+      EfficiencyConstants& c = entry.constants;
+      // Within the physical bounds: no kernel streams past the peak bandwidth, no float GEMM past the tensor peak.
+      c.weight_bandwidth_efficiency = std::min(c.weight_bandwidth_efficiency * stream, 1.0 / widest);
+      c.compute_efficiency = std::min(c.compute_efficiency * gemm, 1.5);
+      c.float_compute_efficiency = std::min(c.float_compute_efficiency * float_gemm, 1.0);
+      c.float_expert_compute_efficiency = std::min(c.float_expert_compute_efficiency * float_gemm, 1.0);
+      entry.note = fmt::format("borrowed: GPU generation {0}'s shares of peak from {1} · {2} ({0} over {3}: weight "
+                               "streaming x{4:.3f}, quantised GEMMs x{5:.3f}, float GEMMs x{6:.3f}; {7} runs of {0}); "
+                               "the rest (fixed costs, KV stream, kernel families relative to the level) is the {8} fit "
+                               "on {3} ({9} runs)",
+                               k.gpu_family, to_string(reference), to_string(key.api), own->gpu_family, stream, gemm,
+                               float_gemm, h.generation_fit[0][q].runs + h.generation_fit[1][q].runs,
+                               to_string(key.backend), own_runs);
+      borrowed.push_back(std::move(entry));
+    }
+  }
+  for (ProfileEntry& e : borrowed) profile.entries.push_back(std::move(e));
+}
+
 /// The profile the hierarchy implies: one current entry per engine × API × class with runs, plus entries
 /// tagged with older eras; the same for every class the engine's APIs drive that has no runs of its own, from
 /// its parent's pooled shares of peak and the API's software constants (the engine-wide fit, which mixes CPU
@@ -1969,6 +2072,7 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
       }
     }
   }
+  add_borrowed_generations(profile, d, h);
   const bool has_ollama = std::find(d.backends.begin(), d.backends.end(), Backend::ollama) != d.backends.end();
   if (!has_ollama) {
     const std::size_t count = profile.entries.size();
@@ -2642,6 +2746,7 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
   const bool cv = options.cross_validate;
   // Runs of one chip: the entries' figures are leave-one-model-out (`loho` holds them).
   const char* scheme = data.one_chip ? "leave-one-model-out" : "leave-one-hardware-out";
+  const auto references = generation_reference_engines(data);
   for (ProfileEntry& entry : report.profile.entries) {
     if (entry.fitted_runs == 0) continue;  // layered over another profile: its own figure stays
     const bool via_llama = entry.backend == Backend::ollama &&
@@ -2651,6 +2756,7 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
     double prefill = (cv ? report.prefill_cv : report.prefill_after).mape_pct;
     std::string basis = cv ? std::string(scheme) + ", all runs pooled" : "in sample (not cross-validated)";
     const std::optional<HardwareClass> hw_class = entry.hardware_class;
+    std::string own_words;  // an engine measured on one chip: what its own range rests on, in short
     if (cv && entry.api && hw_class) {
       const GroupError* d = find_group(loho, fitted_backend, *entry.api, hw_class, RunTest::decode);
       const GroupError* p = find_group(loho, fitted_backend, *entry.api, hw_class, RunTest::prefill);
@@ -2667,10 +2773,21 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
         const GroupError* mp = find_group(lomo, fitted_backend, *entry.api, hw_class, RunTest::prefill);
         if (md != nullptr && md->n >= kMinGroupRuns) decode = md->mape_pct;
         if (mp != nullptr && mp->n >= kMinGroupRuns) prefill = mp->mape_pct;
+        own_words = fmt::format("leave-one-model-out on its one chip, {} decode and {} prefill runs", md ? md->n : 0,
+                                mp ? mp->n : 0);
         if (md != nullptr || mp != nullptr)
           basis = fmt::format("one chip measured and no other chip of the engine: leave-one-model-out on it, {} decode "
                               "and {} prefill runs; how far another chip is off is not measured",
                               md ? md->n : 0, mp ? mp->n : 0);
+        // Where another engine measured the class's GPU generations, the entries of the generations this engine
+        // has no runs on take that engine's shares of peak (below); this entry serves the others.
+        const auto reference = references.find({*entry.api, *hw_class});
+        if (reference != references.end() && reference->second != fitted_backend)
+          basis = fmt::format("one chip measured and no other chip of the engine: leave-one-model-out on it, {} decode "
+                              "and {} prefill runs; how far another chip of its GPU generation is off is not measured "
+                              "(a generation {} · {} measured has an entry of its own, with that generation's shares "
+                              "of peak)",
+                              md ? md->n : 0, mp ? mp->n : 0, to_string(reference->second), to_string(*entry.api));
       } else if (chips == 1 && !data.one_chip) {
         // One chip of the class: held out, the class has no runs left and gets the literature constants, which
         // says nothing of another chip with this entry. The range is the measured chip's own leave-one-model-out
@@ -2686,6 +2803,28 @@ void set_uncertainty(const Data& data, const std::vector<GroupError>& loho, cons
                             md ? md->n : 0, mp ? mp->n : 0, unseen_decode, unseen_prefill);
       }
       if (via_llama) basis += " (llama.cpp runs; no Ollama runs)";
+      // A GPU generation the engine has no runs on (add_borrowed_generations): its shares of peak are the reference
+      // engine's for that generation relative to the engine's own. That step misses as the reference engine misses
+      // a chip it never saw (its leave-one-hardware-out error), independently of the engine's own error: the two
+      // add in quadrature.
+      const auto reference = references.find({*entry.api, *hw_class});
+      if (!data.one_chip && !entry.gpu_family.empty() && reference != references.end() &&
+          reference->second != fitted_backend &&
+          !has_generation(data, fitted_backend, *entry.api, *hw_class, entry.gpu_family)) {
+        const GroupError* rd = find_group(loho, reference->second, *entry.api, hw_class, RunTest::decode);
+        const GroupError* rp = find_group(loho, reference->second, *entry.api, hw_class, RunTest::prefill);
+        const double own_decode = decode, own_prefill = prefill;
+        if (rd != nullptr && rd->n >= kMinGroupRuns) decode = std::hypot(decode, rd->mape_pct);
+        if (rp != nullptr && rp->n >= kMinGroupRuns) prefill = std::hypot(prefill, rp->mape_pct);
+        basis = fmt::format("no runs on {0} chips: {1} · {2}'s own fit ({3}: ±{4:.0f} % / ±{5:.0f} %) with {6} · {2}'s "
+                            "{0} shares of peak bandwidth and FLOPs relative to the generation {1} was measured on, "
+                            "which miss a chip {6} never saw by ±{7:.0f} % / ±{8:.0f} % (leave-one-hardware-out, {9} "
+                            "chips); the two added in quadrature",
+                            entry.gpu_family, to_string(fitted_backend), to_string(*entry.api),
+                            own_words.empty() ? basis : own_words, own_decode,
+                            own_prefill, to_string(reference->second), rd ? rd->mape_pct : 0.0,
+                            rp ? rp->mape_pct : 0.0, std::max(rd ? rd->chips : 0, rp ? rp->chips : 0));
+      }
     }
     entry.uncertainty.known = true;
     entry.uncertainty.decode_relative_error = decode / 100.0;
