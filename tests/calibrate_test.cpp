@@ -1049,6 +1049,8 @@ TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured
   for (MeasuredRun& run : cpu.runs) {
     run.api = DeviceApi::cpu;
     run.flash_attn = true;
+    // At depth: a CPU prompt on an empty cache prices its attention at the prior's cycles, it measures none.
+    if (run.test == RunTest::prefill) run.n_depth = 4096;
   }
   cpu.resolved = resolve_runs(cpu.runs, cat());
   for (const RunCase& c : cpu.resolved.cases)
@@ -1399,6 +1401,71 @@ TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
   const double macs = 2.0 * 32 * 128 * 32 * 16384;  // QKᵀ and ·V, heads × head_dim × layers × depth
   const double per_cycle = 16 * 4.8e9 * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
   EXPECT_NEAR((on_deep - on_empty) - (off_deep - off_empty), macs * 2 / per_cycle, 1e-6 * on_deep);
+}
+
+TEST(RunConditions, CpuPrefillAttentionCostsCoreCyclesNotTheGpuShares) {
+  // On CPU cores prefill attention costs core cycles per multiply-add (with flash attention llama.cpp's kernel runs
+  // one query row at a time over the cache): the attention shares of the tensor peak, which are the GPUs', do not
+  // move it.
+  Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  EfficiencyConstants k = true_constants();
+  k.cpu_prefill_attention_cycles_per_mac = 0.5;
+  k.cpu_prefill_flash_attention_cycles_per_mac = 2;
+  EfficiencyConstants other_shares = k;
+  other_shares.attention_compute_efficiency /= 4;
+  other_shares.flash_attention_compute_efficiency /= 4;
+  const MemoryFit fit = fit_memory(s, k);
+  auto depth_seconds = [&](bool flash, const EfficiencyConstants& c) {
+    s.flash_attention = flash;
+    return prefill_seconds(s, fit, c, 512, 16384) - prefill_seconds(s, fit, c, 512, 0);
+  };
+  for (bool flash : {false, true}) EXPECT_DOUBLE_EQ(depth_seconds(flash, other_shares), depth_seconds(flash, k));
+  // 512 prompt tokens × 16384 more cached positions × (QKᵀ and ·V: 2 × heads × head_dim × layers), at the cycles
+  // of each path over the cores' 128-bit SIMD cycles (16 cores × 4.8 GHz × 2 units).
+  const double macs = 512.0 * 16384 * 2 * 32 * 128 * 32;
+  const double per_second = 16 * 4.8e9 * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
+  EXPECT_NEAR(depth_seconds(true, k), macs * 2 / per_second, 1e-6 * depth_seconds(true, k));
+  EXPECT_NEAR(depth_seconds(false, k), macs * 0.5 / per_second, 1e-6 * depth_seconds(false, k));
+}
+
+TEST(RunConditions, CpuPrefillAttentionCyclesAreFittedFromRunsAtDepthOnly) {
+  // A prompt on an empty cache attends to half of itself, a few % of its time on CPU cores: such runs price their
+  // attention at the prior's cycles and leave the constant to runs at depth (the 2024 8B pp512 rows had set 1.5
+  // cycles a multiply-add from their per-quantisation residuals). Runs at depth recover it.
+  EfficiencyConstants truth = default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::cpu,
+                                                                  HardwareClass::cpu).constants;
+  const EfficiencyConstants prior = truth;
+  truth.cpu_prefill_attention_cycles_per_mac = 4 * prior.cpu_prefill_attention_cycles_per_mac;
+  std::vector<MeasuredRun> runs;
+  // Two models and two prompt lengths: on an empty cache attention is then no multiple of the weights' term.
+  for (const char* chip : {"ryzen-9-7950x", "epyc-9355", "ryzen-9-5950x"})
+    for (const char* model : {"llama-3.2-1b", "llama-3-8b"})
+      for (const char* quant : {"q4_0", "q8_0", "q4_k_m", "iq2_xxs"})
+        for (std::int64_t prompt : {512, 4096})
+          for (std::int64_t depth : {0, 8192}) {
+            MeasuredRun r = llama_cpp_run(chip, model, quant, DeviceApi::cpu);
+            r.test = RunTest::prefill;
+            r.n_prompt = prompt;
+            r.n_depth = depth;
+            r.flash_attn = false;
+            runs.push_back(r);
+          }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  ASSERT_EQ(resolved.cases.size(), runs.size());
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth);
+  auto fitted_cycles = [&](const std::vector<MeasuredRun>& subset) {
+    const CalibrationReport report = calibrate(resolve_runs(subset, cat()).cases, default_efficiency_profile(), quick());
+    return report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu)
+        .constants.cpu_prefill_attention_cycles_per_mac;
+  };
+  // Within 10 %: the empty-cache rows keep pricing their own attention at the prior's cycles (a quarter of these).
+  EXPECT_NEAR(fitted_cycles(runs) / truth.cpu_prefill_attention_cycles_per_mac, 1.0, 0.1);
+  std::vector<MeasuredRun> empty_cache = runs;
+  std::erase_if(empty_cache, [](const MeasuredRun& r) { return r.n_depth > 0; });
+  for (std::size_t i = 0; i < empty_cache.size(); ++i) empty_cache[i].index = i;
+  EXPECT_EQ(fitted_cycles(empty_cache), prior.cpu_prefill_attention_cycles_per_mac);
 }
 
 TEST(RunConditions, CpuFlashAttentionStreamsTheCacheOncePerQueryHead) {

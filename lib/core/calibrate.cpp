@@ -77,7 +77,11 @@ constexpr int kCpuPrefillCycles = 8;
 constexpr int kVectorFlashAttention = kCpuPrefillCycles + kKernels;
 // Inverse share of the vector FP32 peak of Vulkan's quantised GEMMs on AMD (vector_quantised_compute_efficiency).
 constexpr int kVectorQuantCompute = kVectorFlashAttention + 1;
-constexpr int kPrefillParams = kVectorQuantCompute + 1;
+// CPU backends: core cycles per prefill attention multiply-add, without and with flash attention (replace the
+// attention shares of the tensor peak on CPU cores).
+constexpr int kCpuPrefillAttention = kVectorQuantCompute + 1;
+constexpr int kCpuPrefillFlashAttention = kCpuPrefillAttention + 1;
+constexpr int kPrefillParams = kCpuPrefillFlashAttention + 1;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -130,7 +134,8 @@ double lower_bound(int test, int j) {
 bool is_software_param(int test, int j) {
   if (test == 0)
     return j == kLayer || j == kExpert || j == kToken || j == kCpuAttention || j == kCpuFlashAttention;
-  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || j == kVectorFlashAttention;
+  return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || j == kVectorFlashAttention ||
+         j == kCpuPrefillAttention || j == kCpuPrefillFlashAttention;
 }
 
 /// Columns a GPU generation refits below its hardware class (decode): the fixed costs per layer and per token and
@@ -145,7 +150,9 @@ double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (te
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
-         : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention)) ? "cycles"
+         : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention)) ||
+                 (test == 1 && (j == kCpuPrefillAttention || j == kCpuPrefillFlashAttention))
+             ? "cycles"
          : test == 0 && j == kCpuThreadBandwidth                                                  ? "GB/s"
                                         : "us";
 }
@@ -162,6 +169,8 @@ std::string param_name(int test, int j) {
            : j == kVectorCompute  ? "vector_compute_efficiency"
            : j == kVectorFlashAttention ? "vector_flash_attention_compute_efficiency"
            : j == kVectorQuantCompute ? "vector_quantised_compute_efficiency"
+           : j == kCpuPrefillAttention ? "cpu_prefill_attention_cycles_per_mac"
+           : j == kCpuPrefillFlashAttention ? "cpu_prefill_flash_attention_cycles_per_mac"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -196,6 +205,8 @@ std::string param_label(int test, int j) {
            : j == kVectorCompute  ? "prefill share of vector FP32 peak (GEMMs and attention on the vector ALUs)"
            : j == kVectorFlashAttention ? "prefill attention share of vector FP32 peak (flash attention, tile kernel)"
            : j == kVectorQuantCompute ? "prefill quantised-GEMM share of vector FP32 peak (Vulkan on AMD)"
+           : j == kCpuPrefillAttention ? "CPU core cycles per prefill attention multiply-add (128-bit SIMD)"
+           : j == kCpuPrefillFlashAttention ? "CPU core cycles per prefill attention multiply-add, flash attention"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -254,6 +265,8 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kVectorFlashAttention] = 1.0 / k.vector_flash_attention_compute_efficiency;
     th[kVectorQuantCompute] = 1.0 / k.vector_quantised_compute_efficiency;
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
+    th[kCpuPrefillAttention] = k.cpu_prefill_attention_cycles_per_mac;
+    th[kCpuPrefillFlashAttention] = k.cpu_prefill_flash_attention_cycles_per_mac;
   }
   return th;
 }
@@ -325,6 +338,8 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
       (float_gemm_fitted & 8) != 0 ? 1.0 / prefill[kVectorFlashAttention] : base.flash_attention_compute_efficiency;
   base.prefill_layer_overhead_us = prefill[kPrefillLayer];
   base.prefill_dequant_passes = prefill[kDequant];
+  base.cpu_prefill_attention_cycles_per_mac = prefill[kCpuPrefillAttention];
+  base.cpu_prefill_flash_attention_cycles_per_mac = prefill[kCpuPrefillFlashAttention];
   // CPU prefill cycles: families with runs their fitted value, the others the fitted families' mean.
   double prefill_sum = 0;
   int prefill_fitted = 0;
@@ -387,6 +402,8 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.prefill_layer_overhead_us = 0;
   k.prefill_dequant_passes = 0;
   k.cpu_prefill_cycles.fill(0.0);
+  k.cpu_prefill_attention_cycles_per_mac = 0;
+  k.cpu_prefill_flash_attention_cycles_per_mac = 0;
   k.float_compute_efficiency = kInf;
   k.float_expert_compute_efficiency = kInf;
   k.vector_compute_efficiency = kInf;
@@ -465,15 +482,23 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
     auto time = [&](const EfficiencyConstants& k) { return prefill_seconds(s, fit, k, tokens, depth); };
-    p.offset = time(zero);
-    auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, zero, p.offset, member); };
+    // A prompt on an empty cache attends to half of itself: on CPU cores a few % of its time, too little to measure
+    // the attention cycles, which would take whatever residual its chip has (the 2024 8B pp512 rows set 1.5 cycles
+    // a multiply-add). Its attention is priced at the prior's cycles, in the offset; runs at depth determine them.
+    EfficiencyConstants base = zero;
+    if (run.n_depth <= 0) {
+      base.cpu_prefill_attention_cycles_per_mac = prior.cpu_prefill_attention_cycles_per_mac;
+      base.cpu_prefill_flash_attention_cycles_per_mac = prior.cpu_prefill_flash_attention_cycles_per_mac;
+    }
+    p.offset = time(base);
+    auto column = [&](double EfficiencyConstants::*member) { return unit_column(time, base, p.offset, member); };
     p.prefill[kCompute] = column(&EfficiencyConstants::compute_efficiency);
     p.prefill[kAttention] = column(&EfficiencyConstants::attention_compute_efficiency);
     p.prefill[kPrefillLayer] = column(&EfficiencyConstants::prefill_layer_overhead_us);
     p.prefill[kDequant] = column(&EfficiencyConstants::prefill_dequant_passes);
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
     {
-      EfficiencyConstants k = zero;
+      EfficiencyConstants k = base;
       const auto family = static_cast<std::size_t>(cpu_cost_family(*c.quant));
       k.cpu_prefill_cycles[family] = 1;
       p.prefill[static_cast<std::size_t>(kCpuPrefillCycles) + family] = time(k) - p.offset;
@@ -483,6 +508,10 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
     p.prefill[kVectorFlashAttention] = column(&EfficiencyConstants::vector_flash_attention_compute_efficiency);
     p.prefill[kVectorQuantCompute] = column(&EfficiencyConstants::vector_quantised_compute_efficiency);
+    if (run.n_depth > 0) {
+      p.prefill[kCpuPrefillAttention] = column(&EfficiencyConstants::cpu_prefill_attention_cycles_per_mac);
+      p.prefill[kCpuPrefillFlashAttention] = column(&EfficiencyConstants::cpu_prefill_flash_attention_cycles_per_mac);
+    }
   }
   // Rounding can leave -1e-19 where a term is absent; NaN and infinity stay visible to the caller.
   for (double& x : p.decode) x = x < 0 ? 0.0 : x;
@@ -907,6 +936,23 @@ void bounded_solve(int test, const MatrixXd& a, const VectorXd& b, const VectorX
   }
 }
 
+/// Whether a solution has a free column its runs do not determine: a standard error above the value itself and
+/// above its distance from `mean` (the parent's value), so the runs tell it neither from zero nor from the parent.
+/// Such columns are marked fixed, at `mean`.
+bool undetermined_to_parent(const Solution& s, const VectorXd& mean, std::vector<char>& fixed) {
+  bool any = false;
+  for (Eigen::Index j = 0; j < s.theta.size(); ++j) {
+    const auto u = static_cast<std::size_t>(j);
+    const double se = s.standard_error[j];
+    if (fixed[u] || s.runs == 0 || !(se > std::abs(s.theta[j])) || !(se > std::abs(s.theta[j] - mean[j])) ||
+        s.theta[j] == mean[j])
+      continue;
+    fixed[u] = 1;
+    any = true;
+  }
+  return any;
+}
+
 /// Minimises Σ h_i ((x_i·θ + o_i − t_i)/t_i)² + (θ − m)ᵀ P (θ − m) over the free columns, with Huber
 /// weights h_i from iteratively reweighted least squares and θ kept within its physical bounds.
 Solution solve(int test, const std::vector<const Row*>& rows, const VectorXd& prior_mean, const MatrixXd& prior_precision,
@@ -1108,7 +1154,8 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     order = {kCompute, kVectorCompute, kVectorQuantCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
     order.insert(order.end(),
-                 {kPrefillLayer, kDequant, kAttention, kFlashAttention, kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
+                 {kPrefillLayer, kDequant, kAttention, kFlashAttention, kCpuPrefillAttention, kCpuPrefillFlashAttention,
+                  kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -1393,8 +1440,11 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
             !det[b].determined[static_cast<std::size_t>(j)] || is_software_param(test, j) != software;
         if (!fixed[static_cast<std::size_t>(j)]) mean[j] = level0[b].theta[j];
       }
-      Solution solved = solve(test, pointers, mean, shrinkage_precision(test, level0[b], options.shrinkage_spread), fixed,
-                              options, ws);
+      const MatrixXd precision = shrinkage_precision(test, level0[b], options.shrinkage_spread);
+      Solution solved = solve(test, pointers, mean, precision, fixed, options, ws);
+      // A constant the group's runs do not determine (its standard error above its value: the Apple CPUs' per-thread
+      // bandwidth came out 1977 ± 49175 GB/s) keeps its parent's value, the others refitted around it.
+      if (undetermined_to_parent(solved, mean, fixed)) solved = solve(test, pointers, mean, precision, fixed, options, ws);
       (software ? level2[group] : level1[group]) = std::move(solved);
     };
     for (int sweep = 0; sweep < kBackfittingSweeps; ++sweep) {
@@ -2044,8 +2094,10 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
           const Determination& top = h.determination[1][b];
           bool engine_measures_flash = false;
           for (std::size_t other = 0; other < d.backends.size(); ++other)
-            if (d.backends[other] == backend && h.determination[1][other].determined[static_cast<std::size_t>(kFlashAttention)])
-              engine_measures_flash = true;
+            if (d.backends[other] == backend &&
+                (h.determination[1][other].determined[static_cast<std::size_t>(kFlashAttention)] ||
+                 h.determination[1][other].determined[static_cast<std::size_t>(kCpuPrefillFlashAttention)]))
+              engine_measures_flash = true;  // a CPU's runs state it in their own cycles column
           if (engine_measures_flash && !top.determined[static_cast<std::size_t>(kFlashAttention)] &&
               top.determined[static_cast<std::size_t>(kAttention)]) {
             entry.constants.flash_attention_compute_efficiency = entry.constants.attention_compute_efficiency;
@@ -2121,8 +2173,13 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
     e.standard_error = inverse ? (theta > 0 ? s.standard_error[j] / (theta * theta) : 0.0) : s.standard_error[j];
     e.fitted = det.determined[static_cast<std::size_t>(j)] != 0;
     e.data_share = s.data_share[j];
+    const bool undetermined = s.runs > 0 && s.standard_error[j] > std::abs(theta);
     if (!e.fitted) {
       e.status = "kept at literature value: " + det.why_kept[static_cast<std::size_t>(j)];
+    } else if (!is_backend_level && s.runs > 0 && !s.fixed.empty() && s.fixed[static_cast<std::size_t>(j)] != 0) {
+      e.status = "kept at " + parent_label + " value: these runs do not determine it (± above the value)";
+    } else if (undetermined) {
+      e.status = "not determined by these runs (± above the value)";
     } else if (is_backend_level || e.data_share >= 0.5) {
       e.status = "fitted";
     } else if (s.runs == 0) {
@@ -2135,7 +2192,9 @@ std::vector<ConstantEstimate> estimates(int test, const Solution& s, const Deter
     }
     if (e.fitted && s.standard_error[j] == 0 && s.runs > 0 &&
         (theta <= lower_bound(test, j) + 1e-12 || theta >= upper_bound(test, j) - 1e-12))
-      e.status = "at its physical bound (" +
+      e.status = !e.is_efficiency && theta >= upper_bound(test, j) - 1e-12
+                     ? fmt::format("at the upper limit of the fit ({:g} {})", upper_bound(test, j), e.unit)
+                     : "at its physical bound (" +
                  std::string(!e.is_efficiency                                   ? "0"
                              : theta >= upper_bound(test, j) - 1e-12            ? "1 % of peak"
                              : is_at_most_peak_param(test, j)                   ? "100 % of peak"

@@ -66,6 +66,16 @@ EfficiencyConstants llama_cpp_defaults() {
   // depth sweep fits 0.40 and 0.65 (docs/calibration.md, "CPU attention at depth").
   k.cpu_attention_cycles_per_mac = 0.25;
   k.cpu_flash_attention_cycles_per_mac = 0.6;
+  // CPU prefill attention, counted on the same reference core. With flash attention it is the decode kernel once per
+  // prompt token and head: ggml_compute_forward_flash_attn_ext_f16 parallelises over query rows ("parallelize by q
+  // rows"), each row converts its q and walks every cache position with the K·q dot, the online softmax and the V
+  // row added into its accumulator (ggml-org/ggml eb22d6d7, src/ggml-cpu/ops.cpp): the decode count, 0.6. Without
+  // it the KQ and KQV products are matrix products over the micro-batch (mul_mat: each K and V row loaded once for
+  // a tile of query rows, 0.125 a multiply-add at the FP32 FMA peak, as the weights' literature), then soft_max
+  // takes every score in a separate pass with a scalar expf (~30 clocks per cache position and head, 256
+  // multiply-adds: 0.12): 0.25.
+  k.cpu_prefill_attention_cycles_per_mac = 0.25;
+  k.cpu_prefill_flash_attention_cycles_per_mac = 0.6;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
   k.micro_batch_tokens = 512;

@@ -1044,10 +1044,17 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       !vulkan_flash_attention && (matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s));
   const bool tile_attention = vulkan_flash_attention || (!vector_attention && flash_attention_on_vector_units(s));
   const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
+  // On CPU cores attention costs core cycles per multiply-add, as the weights do (docs/model.md, "CPU prefill
+  // attention"): flash attention is the one-row decode kernel per prompt token and head, without it matrix
+  // products and a softmax pass.
+  const double cpu_attention_cycles =
+      s.flash_attention ? k.cpu_prefill_flash_attention_cycles_per_mac : k.cpu_prefill_attention_cycles_per_mac;
   const double attention_time =
-      vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
-      : tile_attention ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
-                       : attention_flops / attention_efficiency / peak;
+      gemm_rate.units == PrefillGemmUnits::cpu_cores
+          ? attention_flops / 2 * cpu_attention_cycles / (cpu_simd_cycles_per_second(s) * parallel)
+      : vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
+      : tile_attention   ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
+                         : attention_flops / attention_efficiency / peak;
   const double t_compute = (t_weight_compute + attention_time) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);

@@ -187,6 +187,14 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         // ... and before flash attention had one: fused attention ran at the GEMMs' rate.
         if (constants["compute_efficiency"] && !constants["flash_attention_compute_efficiency"])
           entry.constants.flash_attention_compute_efficiency = entry.constants.compute_efficiency;
+        // ... and before CPU prefill attention had cycles of its own: it ran at the attention shares of the cores'
+        // FP32 FMA peak (16 FLOP per clock and SIMD unit, 2 a multiply-add): 1 / (8 × share) cycles a multiply-add.
+        if (!constants["cpu_prefill_attention_cycles_per_mac"] && entry.constants.attention_compute_efficiency > 0)
+          entry.constants.cpu_prefill_attention_cycles_per_mac = 1.0 / (8.0 * entry.constants.attention_compute_efficiency);
+        if (!constants["cpu_prefill_flash_attention_cycles_per_mac"] &&
+            entry.constants.flash_attention_compute_efficiency > 0)
+          entry.constants.cpu_prefill_flash_attention_cycles_per_mac =
+              1.0 / (8.0 * entry.constants.flash_attention_compute_efficiency);
         // ... and before flash attention on the vector ALUs had one: the same share as on the matrix units.
         if (!constants["vector_flash_attention_compute_efficiency"])
           entry.constants.vector_flash_attention_compute_efficiency = entry.constants.flash_attention_compute_efficiency;

@@ -76,6 +76,14 @@ struct EfficiencyConstants {
   /// kernel walks the cache one row at a time per head, which at decode runs slower than the two GEMVs (and
   /// streams the cache once per query head: predict.cpp, cpu_kv_streams).
   double cpu_flash_attention_cycles_per_mac = 0;
+  /// CPU backends, prefill: core cycles (128-bit SIMD) per multiply-add of attention over the cache and the prompt,
+  /// without flash attention (the KQ and KQV products as matrix products over the micro-batch, and the separate
+  /// softmax pass over every score). Replaces the attention shares of the tensor peak on CPU cores, which are the
+  /// GPUs' and must not be what a CPU without depth runs borrows.
+  double cpu_prefill_attention_cycles_per_mac = 0;
+  /// ... with flash attention on: llama.cpp's CPU kernel runs one query row at a time over the whole cache
+  /// (ggml_compute_forward_flash_attn_ext_f16), the decode kernel once per prompt token and head.
+  double cpu_prefill_flash_attention_cycles_per_mac = 0;
   /// CPU backends: the bandwidth one thread streams (GB/s), what its core keeps in flight over the memory
   /// latency (Little's law); few threads (llama-bench `n_threads`) cannot reach the chip's bandwidth.
   /// 0 = no per-thread limit.
@@ -170,6 +178,9 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
     {"cpu_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_flash_attention_cycles_per_mac, 0, 1000},
     {"cpu_thread_bandwidth_gb_s", &EfficiencyConstants::cpu_thread_bandwidth_gb_s, 0, 1e4},
+    {"cpu_prefill_attention_cycles_per_mac", &EfficiencyConstants::cpu_prefill_attention_cycles_per_mac, 0, 1000},
+    {"cpu_prefill_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_prefill_flash_attention_cycles_per_mac,
+     0, 1000},
     {"prefill_layer_overhead_us", &EfficiencyConstants::prefill_layer_overhead_us, 0, 1e6},
     {"prefill_dequant_passes", &EfficiencyConstants::prefill_dequant_passes, 0, 100},
     {"host_bandwidth_efficiency", &EfficiencyConstants::host_bandwidth_efficiency, 0.01, 1.5},
