@@ -201,6 +201,50 @@ TEST(BatchedDecode, PastTheMatvecRowsTheMatrixMatrixKernelsTakeTheBatch) {
   }
 }
 
+TEST(BatchedDecode, TheStepTimeChangesSlopeAtTheKernelSwitch) {
+  // Up to the matrix-vector rows each further sequence adds its FLOPs to a step whose weights stream at the kernel
+  // family's decode share; past them the tiles stream the weights at their own share
+  // (batch_gemm_bandwidth_efficiency): the step time jumps at the switch, then grows at the tiles' per-sequence
+  // slope. Below the switch, and at batch 1, that share is never read.
+  ResolvedQuery r = resolve("dgx-spark", "qwen2.5-coder-7b-q8_0");
+  r.scenario.context_tokens = 1024;
+  const int limit = batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year);
+  ASSERT_EQ(limit, 8);
+  EfficiencyConstants k = r.efficiency->constants;
+  k.batch_compute_efficiency = k.batch_gemm_compute_efficiency = 0.2;  // one per-sequence cost on both sides
+  k.batch_gemm_bandwidth_efficiency = 0.5 * k.weight_bandwidth_efficiency;
+  EfficiencyConstants other = k;
+  other.batch_gemm_bandwidth_efficiency = k.weight_bandwidth_efficiency;
+  auto step = [&](const EfficiencyConstants& c, int b) { return b / aggregate_at(r.scenario, c, b); };
+  for (int b = 1; b <= limit; ++b) EXPECT_EQ(step(k, b), step(other, b)) << b;
+  for (int b : {limit + 1, 16, 64}) EXPECT_GT(step(k, b), step(other, b)) << b;
+  const double below = step(k, limit) - step(k, limit - 1);
+  const double across = step(k, limit + 1) - step(k, limit);
+  const double above = step(k, limit + 2) - step(k, limit + 1);
+  EXPECT_GT(across, 5 * below);
+  EXPECT_NEAR(above, below, 1e-3 * below);  // the same per-sequence share: the same slope on either side
+}
+
+TEST(BatchedDecode, MetalBuildsBefore2025RanTheTilesFromTwoSequences) {
+  // ggml-metal chose mul_mm for any src1 of more than ne11_mm_min = 1 row until the small-batch kernels of llama.cpp
+  // PR #10581 (Dec 2024) raised it to 8: a 2023 build's batch of 2 already runs at the matrix-matrix shares.
+  ResolvedQuery r = resolve("m2-ultra", "llama-2-7b-f16");
+  ASSERT_EQ(r.scenario.api, DeviceApi::metal);
+  EXPECT_EQ(batched_matvec_max_rows(Backend::llama_cpp, DeviceApi::metal, 2023), 1);
+  EXPECT_EQ(batched_matvec_max_rows(Backend::llama_cpp, DeviceApi::metal, 0), 8);
+  EXPECT_EQ(batched_matvec_max_rows(Backend::llama_cpp, DeviceApi::cuda, 2023), 8);
+  const EfficiencyConstants k = r.efficiency->constants;
+  EfficiencyConstants slow_tiles = k;
+  slow_tiles.batch_gemm_compute_efficiency = 0.5 * k.batch_gemm_compute_efficiency;
+  Scenario built_2023 = r.scenario;
+  built_2023.engine_year = 2023;
+  EXPECT_EQ(aggregate_at(built_2023, k, 1), aggregate_at(built_2023, slow_tiles, 1));
+  for (int b : {2, 4, 8}) {
+    EXPECT_GT(aggregate_at(built_2023, k, b), aggregate_at(built_2023, slow_tiles, b)) << b;
+    EXPECT_EQ(aggregate_at(r.scenario, k, b), aggregate_at(r.scenario, slow_tiles, b)) << b;  // current: mul_mv_ext
+  }
+}
+
 TEST(BatchedDecode, EnginesWithOneKernelFamilyNeverReadTheMatrixMatrixShare) {
   // vLLM runs a batch as one GEMM whatever its size, and llama.cpp's other device APIs have no switch modelled:
   // batch_compute_efficiency alone prices every further sequence.

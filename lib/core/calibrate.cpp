@@ -57,7 +57,9 @@ constexpr int kVectorDecodeAttention = kCpuThreadBandwidth + 1;
 constexpr int kMatmulIdStream = kVectorDecodeAttention + 1;
 // Batched MoE decode: inverse share of the bandwidth the engine's expert tiles stream the routed experts at.
 constexpr int kExpertGemmBandwidth = kMatmulIdStream + 1;
-constexpr int kDecodeParams = kExpertGemmBandwidth + 1;
+// Batched decode past the matrix-vector rows: inverse share of the bandwidth the matrix-matrix tiles stream weights at.
+constexpr int kBatchGemmBandwidth = kExpertGemmBandwidth + 1;
+constexpr int kDecodeParams = kBatchGemmBandwidth + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -106,7 +108,7 @@ int param_count(int test) { return test == 0 ? kDecodeParams : kPrefillParams; }
 // Bounds in coefficient units: an efficiency e ∈ [0.01, 1] is θ = 1/e ∈ [1, 100]; costs ∈ [0, 1e5] µs.
 bool is_efficiency_param(int test, int j) {
   return test == 0 ? j <= kKv || j == kBatchCompute || j == kBatchGemm || j == kVectorDecodeAttention ||
-                         j == kMatmulIdStream || j == kExpertGemmBandwidth
+                         j == kMatmulIdStream || j == kExpertGemmBandwidth || j == kBatchGemmBandwidth
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
                          j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention ||
                          j == kVectorQuantCompute;
@@ -114,13 +116,14 @@ bool is_efficiency_param(int test, int j) {
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
 bool is_bandwidth_param(int test, int j) {
-  return test == 0 && (j <= kKv || j == kMatmulIdStream || j == kExpertGemmBandwidth);
+  return test == 0 && (j <= kKv || j == kMatmulIdStream || j == kExpertGemmBandwidth || j == kBatchGemmBandwidth);
 }
 /// Shares of a peak no kernel of that kind can beat: the bandwidth ones, and in prefill the float-weight GEMMs
 /// (BF16/F16 against the FP16 tensor peak), attention, and the vector ALUs' work (against fp32_tflops). Only the
 /// quantised GEMMs (int8 MMQ against the FP16-accumulate peak) and the batched shares may pass 100 %.
 bool is_at_most_peak_param(int test, int j) {
-  return is_bandwidth_param(test, j) ||
+  // The batched tiles' per-sequence share (kBatchGemm) runs the same tiles as prefill's GEMMs, at most the peak.
+  return is_bandwidth_param(test, j) || (test == 0 && j == kBatchGemm) ||
          (test == 1 && (j == kAttention || j == kFlashAttention || j == kFloatCompute || j == kFloatExpertCompute ||
                         j == kVectorCompute || j == kVectorFlashAttention));
 }
@@ -187,6 +190,7 @@ std::string param_name(int test, int j) {
     case kVectorDecodeAttention: return "vector_decode_attention_efficiency";
     case kMatmulIdStream: return "matmul_id_decode_bandwidth_efficiency";
     case kExpertGemmBandwidth: return "expert_gemm_bandwidth_efficiency";
+    case kBatchGemmBandwidth: return "batch_gemm_bandwidth_efficiency";
     default: return "token_overhead_us";
   }
 }
@@ -227,6 +231,7 @@ std::string param_label(int test, int j) {
     case kVectorDecodeAttention: return "decode attention share of vector FP32 peak (flash attention, scalar shader)";
     case kMatmulIdStream: return "BF16 expert bandwidth efficiency at decode (matrix-matrix matmul_id shader)";
     case kExpertGemmBandwidth: return "batched MoE decode: routed-expert bandwidth efficiency in the expert tiles";
+    case kBatchGemmBandwidth: return "batched decode: weight bandwidth efficiency past the matrix-vector kernels";
     default: return "cost per token (µs)";
   }
 }
@@ -253,6 +258,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kVectorDecodeAttention] = 1.0 / k.vector_decode_attention_efficiency;
     th[kMatmulIdStream] = 1.0 / k.matmul_id_decode_bandwidth_efficiency;
     th[kExpertGemmBandwidth] = 1.0 / k.expert_gemm_bandwidth_efficiency;
+    th[kBatchGemmBandwidth] = 1.0 / k.batch_gemm_bandwidth_efficiency;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -329,6 +335,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.vector_decode_attention_efficiency = 1.0 / decode[kVectorDecodeAttention];
   base.matmul_id_decode_bandwidth_efficiency = 1.0 / decode[kMatmulIdStream];
   base.expert_gemm_bandwidth_efficiency = 1.0 / decode[kExpertGemmBandwidth];
+  base.batch_gemm_bandwidth_efficiency = 1.0 / decode[kBatchGemmBandwidth];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -396,6 +403,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.batch_compute_efficiency = kInf;
   k.batch_gemm_compute_efficiency = kInf;
   k.expert_gemm_bandwidth_efficiency = kInf;
+  k.batch_gemm_bandwidth_efficiency = kInf;
   k.attention_compute_efficiency = kInf;
   k.flash_attention_compute_efficiency = kInf;
   k.vector_flash_attention_compute_efficiency = kInf;
@@ -478,6 +486,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kVectorDecodeAttention] = column(&EfficiencyConstants::vector_decode_attention_efficiency);
     p.decode[kMatmulIdStream] = column(&EfficiencyConstants::matmul_id_decode_bandwidth_efficiency);
     p.decode[kExpertGemmBandwidth] = column(&EfficiencyConstants::expert_gemm_bandwidth_efficiency);
+    p.decode[kBatchGemmBandwidth] = column(&EfficiencyConstants::batch_gemm_bandwidth_efficiency);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -1146,7 +1155,8 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(j);
     std::stable_sort(order.begin(), order.end(),
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
-    order.insert(order.end(), {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kLayer, kToken,
+    order.insert(order.end(), {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kBatchGemmBandwidth,
+                               kLayer, kToken,
                                kExpert, kVectorDecodeAttention});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});

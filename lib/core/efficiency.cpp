@@ -42,6 +42,8 @@ EfficiencyConstants llama_cpp_defaults() {
   // at about a third of the bandwidth: the DGX Spark's three MoE models step by 9-16 ms from 1 to 2 sequences,
   // a third of the bandwidth for their active experts in each (docs/calibration.md, issue 21).
   k.expert_gemm_bandwidth_efficiency = 0.3;
+  // The dense weights in the matrix-matrix tiles at batched decode: no literature figure; the weight stream's share.
+  k.batch_gemm_bandwidth_efficiency = k.weight_bandwidth_efficiency;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel

@@ -112,9 +112,12 @@ bool prefill_runs_at_sm_rate(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama;
 }
 
-int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept {
+int batched_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept {
   const bool llama_kernels = backend == Backend::llama_cpp || backend == Backend::ollama;
-  return llama_kernels && (api == DeviceApi::cuda || api == DeviceApi::metal) ? 8 : 0;
+  if (!llama_kernels || (api != DeviceApi::cuda && api != DeviceApi::metal)) return 0;
+  constexpr int kFirstYearOfMetalSmallBatchKernels = 2025;  // llama.cpp PR #10581 (Dec 2024): ne11_mm_min 1 -> 8
+  if (api == DeviceApi::metal && engine_year > 0 && engine_year < kFirstYearOfMetalSmallBatchKernels) return 1;
+  return 8;
 }
 
 int batched_expert_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept {

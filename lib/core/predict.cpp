@@ -881,7 +881,12 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double device_routed = routed_tile_efficiency > 0
                                    ? routed_read * std::max(0.0, layer_share - place.host_routed_fraction)
                                    : 0.0;
-  const double t_weights = (device_weights - device_routed) / weight_bw +
+  // Past the matrix-vector rows (batched_matvec_max_rows: B tokens, the rows every dense matrix sees) the
+  // matrix-matrix tiles stream the rest of the weights at their own share (batch_gemm_bandwidth_efficiency).
+  const int matvec_rows = batched_matvec_max_rows(s.backend, s.api, s.engine_year);
+  const bool matrix_matrix = matvec_rows > 0 && batch > matvec_rows;
+  const double dense_weight_bw = matrix_matrix ? bw * k.batch_gemm_bandwidth_efficiency : weight_bw;
+  const double t_weights = (device_weights - device_routed) / dense_weight_bw +
                            (device_routed > 0 ? device_routed / (bw * routed_tile_efficiency) : 0.0);
   // On CPU cores the cache streams through the same cores and loads as the weights, at their share of the bandwidth
   // (one stream share, as for the kernel families: kernel_stream_share), as often as the attention kernel reads it.
@@ -900,8 +905,6 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // batch_compute_efficiency; past their limit the matrix-matrix tiles (llama.cpp's MMQ, Metal's mul_mm) at
   // batch_gemm_compute_efficiency. Both are shares of the same peak, so a profile with one share for every batch
   // predicts exactly as before.
-  const bool matrix_matrix = batch > batched_matvec_max_rows(s.backend, s.api) &&
-                             batched_matvec_max_rows(s.backend, s.api) > 0;
   const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
   const double expert_efficiency = expert_tiles ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
   const double step_peak = batched_step_peak_flops(s);

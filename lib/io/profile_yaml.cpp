@@ -181,6 +181,8 @@ EfficiencyProfile parse_profile_yaml(std::string_view text, const std::string& s
         // ... and before the expert tiles had a stream share: the routed experts streamed like the other weights.
         if (constants["weight_bandwidth_efficiency"] && !constants["expert_gemm_bandwidth_efficiency"])
           entry.constants.expert_gemm_bandwidth_efficiency = entry.constants.weight_bandwidth_efficiency;
+        if (constants["weight_bandwidth_efficiency"] && !constants["batch_gemm_bandwidth_efficiency"])
+          entry.constants.batch_gemm_bandwidth_efficiency = entry.constants.weight_bandwidth_efficiency;
         // Profiles written before attention had its own constant: attention ran at compute_efficiency.
         if (constants["compute_efficiency"] && !constants["attention_compute_efficiency"])
           entry.constants.attention_compute_efficiency = entry.constants.compute_efficiency;

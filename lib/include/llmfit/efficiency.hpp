@@ -51,6 +51,11 @@ struct EfficiencyConstants {
   /// the share of peak bandwidth those tiles stream the routed experts' weights at, in place of the weight
   /// stream's share (few tokens per expert fill few tiles). Engines without the switch never read it.
   double expert_gemm_bandwidth_efficiency = 0.3;
+  /// Batched decode past the engine's matrix-vector rows (batched_matvec_max_rows): the share of peak bandwidth the
+  /// matrix-matrix tiles (MMQ, mul_mm) stream the weights at, in place of the kernel family's decode share (the
+  /// tiles stage each weight block through shared memory and wait on it; the routed experts in their own tiles keep
+  /// expert_gemm_bandwidth_efficiency). Engines without the switch and steps below it never read it.
+  double batch_gemm_bandwidth_efficiency = 0.75;
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
@@ -172,6 +177,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"batch_compute_efficiency", &EfficiencyConstants::batch_compute_efficiency, 0.001, 1.5},
     {"batch_gemm_compute_efficiency", &EfficiencyConstants::batch_gemm_compute_efficiency, 0.001, 1.5},
     {"expert_gemm_bandwidth_efficiency", &EfficiencyConstants::expert_gemm_bandwidth_efficiency, 0.01, 1.5},
+    {"batch_gemm_bandwidth_efficiency", &EfficiencyConstants::batch_gemm_bandwidth_efficiency, 0.01, 1.5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},

@@ -66,9 +66,11 @@ struct NameTable<Backend> {
 /// The most rows (tokens sharing one weight matrix in a decode step) the engine's matrix-vector kernels take;
 /// past it the step runs its matrix-matrix kernels (docs/model.md, "Batched decode"): llama.cpp and Ollama on
 /// CUDA (MMVQ up to MMVQ_MAX_BATCH_SIZE = 8 rows, ggml-cuda/mmvq.cuh; MMQ beyond, ggml_cuda_should_use_mmq) and
-/// on Metal (mul_mv / mul_mv_ext up to ne11_mm_min = 8 rows, mul_mm above, ggml-metal-ops.cpp). 0: one kernel
-/// family at every batch (no switch modelled: the other engines and APIs).
-[[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api) noexcept;
+/// on Metal (mul_mv / mul_mv_ext up to ne11_mm_min = 8 rows, mul_mm above, ggml-metal-ops.cpp; builds before 2025
+/// ran mul_mm from 2 rows: ne11_mm_min = 1 in ggml-metal.m until the small-batch kernels of llama.cpp PR #10581,
+/// Dec 2024). engine_year: the build's year (0: unknown, taken as current). 0: one kernel family at every batch
+/// (no switch modelled: the other engines and APIs).
+[[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api, int engine_year = 0) noexcept;
 /// The same for the routed experts' product (MoE, mul_mat_id), which llama.cpp dispatches on the step's tokens
 /// with its own limits: on CUDA, builds before 2026 (engine_year 1-2025) ran one token through the vector kernel
 /// and two or more through MMQ (ggml_cuda_mul_mat_id, `ne2 == 1`, ggml-cuda.cu at ggml 82b8e269, the sync of
