@@ -40,6 +40,17 @@ MeasuredRun llama_cpp_run(const std::string& chip, const std::string& model, con
   return run;
 }
 
+/// A run of an engine on a chip, model and quantisation: 128 decoded tokens or a 512-token prompt; its rate is
+/// filled in once the scenario is resolved.
+MeasuredRun engine_run(Backend backend, DeviceApi api, const std::string& chip, const std::string& model,
+                       const std::string& quant, RunTest test) {
+  MeasuredRun run = llama_cpp_run(chip, model, quant, api);
+  run.backend = backend;
+  run.test = test;
+  (test == RunTest::decode ? run.n_gen : run.n_prompt) = test == RunTest::decode ? 128 : 512;
+  return run;
+}
+
 /// `count` decode runs of Llama 3 8B Q4_K_M on an RTX 4090, 128 tokens at `tok_s`: a case to vary.
 std::vector<MeasuredRun> llama3_8b_decode_runs_on_4090(std::size_t count, double tok_s) {
   std::vector<MeasuredRun> runs(count);
@@ -1967,18 +1978,8 @@ ResolvedRuns apple_generation_runs(const EfficiencyConstants& truth, const Effic
   for (const char* chip : {"m1-max", "m1-pro", "m1-ultra", "m2-max", "m2-pro", "m2-ultra", "m3-max-40c", "m3-pro"})
     for (const char* model : {"llama-3.2-1b", "llama-3.2-3b", "llama-3-8b"})
       for (const char* quant : {"q4_0", "q4_k_m", "q8_0"})
-        for (const RunTest test : {RunTest::decode, RunTest::prefill}) {
-          MeasuredRun r;
-          r.hardware_id = chip;
-          r.model_id = model;
-          r.quant_id = quant;
-          r.backend = Backend::llama_cpp;
-          r.api = DeviceApi::metal;
-          r.test = test;
-          (test == RunTest::decode ? r.n_gen : r.n_prompt) = test == RunTest::decode ? 128 : 512;
-          r.tok_s = 1;
-          runs.push_back(r);
-        }
+        for (const RunTest test : {RunTest::decode, RunTest::prefill})
+          runs.push_back(engine_run(Backend::llama_cpp, DeviceApi::metal, chip, model, quant, test));
   for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
   ResolvedRuns resolved = resolve_runs(runs, cat());
   for (const RunCase& c : resolved.cases)
@@ -2078,18 +2079,8 @@ TEST(Calibrate, AnEngineWithoutRunsOnAGpuGenerationTakesThatGenerationsSharesOfP
   for (const char* chip : {"m3-max-40c", "m1-max"})  // the M1 Max run is only predicted, never fitted
     for (const char* model : {"llama-3.2-1b", "llama-3.2-3b", "llama-3-8b", "qwen2.5-14b"})
       for (const char* quant : {"mlx-4bit", "mlx-8bit"})
-        for (const RunTest test : {RunTest::decode, RunTest::prefill}) {
-          MeasuredRun r;
-          r.hardware_id = chip;
-          r.model_id = model;
-          r.quant_id = quant;
-          r.backend = Backend::mlx;
-          r.api = DeviceApi::metal;
-          r.test = test;
-          (test == RunTest::decode ? r.n_gen : r.n_prompt) = test == RunTest::decode ? 128 : 512;
-          r.tok_s = 1;
-          runs.push_back(r);
-        }
+        for (const RunTest test : {RunTest::decode, RunTest::prefill})
+          runs.push_back(engine_run(Backend::mlx, DeviceApi::metal, chip, model, quant, test));
   ASSERT_LE(runs.size(), runs.capacity());  // the llama.cpp runs' addresses still hold
   for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
   const ResolvedRuns resolved = resolve_runs(runs, cat());

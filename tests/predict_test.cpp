@@ -62,6 +62,16 @@ HardwareSpec test_gpu(double bandwidth_gb_s, double memory_gib) {
   return h;
 }
 
+/// An RDNA-like AMD GPU on ROCm and Vulkan: 200 TFLOPS of WMMA (FP16) against 50 of vector FP32.
+HardwareSpec test_rdna(double bandwidth_gb_s, double memory_gib) {
+  HardwareSpec h = test_gpu(bandwidth_gb_s, memory_gib);
+  h.vendor = "amd";
+  h.apis = {DeviceApi::rocm, DeviceApi::vulkan};
+  h.fp16_tflops = 200;
+  h.fp32_tflops = 50;
+  return h;
+}
+
 // Round numbers so the expected times are easy to write down.
 EfficiencyConstants simple_constants() {
   EfficiencyConstants k;
@@ -322,12 +332,8 @@ TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
   wide_heads.head_dim = 256;
   wide_heads.attention_heads = 16;  // same width: 16 x 256 = 32 x 128
   const QuantSpec q = q4_0();
-  HardwareSpec rdna = test_gpu(640, 32);
-  rdna.vendor = "amd";
+  HardwareSpec rdna = test_rdna(640, 32);
   rdna.memory_type = "gddr6";
-  rdna.fp16_tflops = 200;
-  rdna.fp32_tflops = 50;
-  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
   HardwareSpec cdna = rdna;
   cdna.memory_type = "hbm3";
   auto scenario = [&](const HardwareSpec& hw, const ModelSpec& m, DeviceApi api, bool flash) {
@@ -562,11 +568,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
   k.weight_bandwidth_efficiency = 1e9;
   k.prefill_dequant_passes = 0;
-  HardwareSpec rdna4 = test_gpu(640, 32);
-  rdna4.vendor = "amd";
-  rdna4.apis = {DeviceApi::rocm, DeviceApi::vulkan};
-  rdna4.fp16_tflops = 200;  // WMMA
-  rdna4.fp32_tflops = 50;   // vector
+  HardwareSpec rdna4 = test_rdna(640, 32);
   HardwareSpec more_wmma = rdna4;
   more_wmma.fp16_tflops = 400;
   HardwareSpec more_vector = rdna4;
@@ -628,11 +630,7 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
   k.weight_bandwidth_efficiency = 1e9;
   k.prefill_dequant_passes = 0;
-  HardwareSpec rdna = test_gpu(640, 512);
-  rdna.vendor = "amd";
-  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
-  rdna.fp16_tflops = 200;
-  rdna.fp32_tflops = 50;
+  HardwareSpec rdna = test_rdna(640, 512);
   auto seconds = [&](const ModelSpec& model, const QuantSpec& q, DeviceApi api, int tokens, int ubatch) {
     Scenario s{.hardware = &rdna, .model = &model, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.prompt_tokens = tokens;
@@ -676,11 +674,7 @@ TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
   k.weight_bandwidth_efficiency = 1e9;  // the weight stream free
   k.prefill_dequant_passes = 2;
-  HardwareSpec rdna = test_gpu(500, 64);
-  rdna.vendor = "amd";
-  rdna.apis = {DeviceApi::rocm, DeviceApi::vulkan};
-  rdna.fp16_tflops = 200;
-  rdna.fp32_tflops = 50;
+  HardwareSpec rdna = test_rdna(500, 64);
   HardwareSpec more_bandwidth = rdna;
   more_bandwidth.bandwidth_gb_s = 1000;
   HardwareSpec more_vector = rdna;
