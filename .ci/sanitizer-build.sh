@@ -20,11 +20,10 @@ if ! fuzzer_links; then
 fi
 rm -f /tmp/llmfit-fuzz-probe
 
-# -O1 keeps the build and the runs quick, and the tests' own code compiles at -O0 (tests/CMakeLists.txt); line
-# tables are enough for the stack traces of a report. The library and the commands compile as unity files (a few
-# sources per unit: about a third of their CPU time; the tests stay one unit per file, tests/CMakeLists.txt).
+# -O1 keeps the build and the runs quick; line tables are enough for the stack traces of a report. The library and
+# the commands compile as unity files (a few sources per unit: about a third of their CPU time; the tests stay one
+# unit per file, at -O1 too: tests/CMakeLists.txt).
 CC=clang CXX=clang++ cmake -S . -B "$build" -DLLMFIT_SANITIZE=ON -DLLMFIT_FUZZ=ON -DLLMFIT_TESTS=ON \
   -DCMAKE_UNITY_BUILD=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-  -DLLMFIT_TESTS_OPTIMIZATION=-O0 \
   >/dev/null
 cmake --build "$build" -j2 --target "$@"
