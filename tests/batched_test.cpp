@@ -94,7 +94,7 @@ TEST(BatchedDecode, AggregateGrowsMonotonicallyTowardTheComputeRoof) {
       if (!fit_memory(at_b, k).fits) break;  // beyond, the KV caches push weights off the GPU: memory, not compute
       const double aggregate = aggregate_at(r.scenario, k, b);
       const bool regime_change =
-          b == batched_matvec_max_rows(r.scenario.backend, r.scenario.api) + 1 ||
+          b == batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year) + 1 ||
           (r.scenario.model->is_moe() &&
            b == batched_expert_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year) + 1);
       if (!regime_change) {
@@ -178,7 +178,7 @@ TEST(BatchedDecode, PastTheMatvecRowsTheMatrixMatrixKernelsTakeTheBatch) {
            {"h200", "llama-3.1-8b-q4_k_m"}, {"m2-ultra", "llama-3.1-8b-f16"}}) {
     ResolvedQuery r = resolve(hw, model);
     ASSERT_EQ(r.scenario.backend, Backend::llama_cpp) << hw;
-    const int limit = batched_matvec_max_rows(r.scenario.backend, r.scenario.api);
+    const int limit = batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year);
     ASSERT_GT(limit, 1) << hw;
     EfficiencyConstants slow_gemm = r.efficiency->constants;
     EfficiencyConstants fast_gemm = slow_gemm;
@@ -252,7 +252,7 @@ TEST(BatchedDecode, EnginesWithOneKernelFamilyNeverReadTheMatrixMatrixShare) {
   ResolvedQuery vulkan = resolve("rtx-4090", "llama-3.1-8b-q4_k_m");
   vulkan.scenario.api = DeviceApi::vulkan;
   for (const ResolvedQuery* r : {&vllm, &vulkan}) {
-    EXPECT_EQ(batched_matvec_max_rows(r->scenario.backend, r->scenario.api), 0);
+    EXPECT_EQ(batched_matvec_max_rows(r->scenario.backend, r->scenario.api, r->scenario.engine_year), 0);
     EfficiencyConstants a = r->efficiency->constants;
     EfficiencyConstants b = a;
     a.batch_gemm_compute_efficiency = 0.01;
@@ -267,7 +267,7 @@ TEST(BatchedDecode, MoeStepsSwitchKernelsWithTheirTokensLikeDenseOnes) {
   // them, whichever way its tokens route.
   ResolvedQuery r = resolve("dgx-spark", "gpt-oss-120b-mxfp4_moe");
   r.scenario.context_tokens = 1024;
-  const int limit = batched_matvec_max_rows(r.scenario.backend, r.scenario.api);
+  const int limit = batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year);
   ASSERT_GT(limit, 1);
   const EfficiencyConstants k = r.efficiency->constants;
   EfficiencyConstants other_matvec = k;
@@ -320,7 +320,7 @@ TEST(BatchedDecode, MetalExpertsStayInTheVectorKernelBelowThirtyTwoTokens) {
   ASSERT_EQ(r.scenario.api, DeviceApi::metal);
   const int limit = batched_expert_matvec_max_rows(r.scenario.backend, r.scenario.api, 0);
   ASSERT_EQ(limit, 31);
-  ASSERT_LT(batched_matvec_max_rows(r.scenario.backend, r.scenario.api), limit);
+  ASSERT_LT(batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year), limit);
   const EfficiencyConstants k = r.efficiency->constants;
   EfficiencyConstants slow_tiles = k;
   slow_tiles.expert_gemm_bandwidth_efficiency = k.expert_gemm_bandwidth_efficiency * 0.5;

@@ -127,8 +127,10 @@ bool is_at_most_peak_param(int test, int j) {
          (test == 1 && (j == kAttention || j == kFlashAttention || j == kFloatCompute || j == kFloatExpertCompute ||
                         j == kVectorCompute || j == kVectorFlashAttention));
 }
+/// The largest share of a peak the quantised GEMMs and batched shares may reach (int8 MMQ beats the FP16 peak).
+constexpr double kMaxShareOfPeakPastThePeak = 1.5;
 double lower_bound(int test, int j) {
-  return is_at_most_peak_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / 1.5 : 0.0;
+  return is_at_most_peak_param(test, j) ? 1.0 : is_efficiency_param(test, j) ? 1.0 / kMaxShareOfPeakPastThePeak : 0.0;
 }
 /// Columns that describe the engine (its kernels' fixed costs, attention algorithm, dequantisation) rather
 /// than the chip: fitted per engine × device API × era and shared by every chip that software runs on. The
@@ -1931,7 +1933,7 @@ void add_borrowed_generations(EfficiencyProfile& profile, const Data& d, const H
       EfficiencyConstants& c = entry.constants;
       // Within the physical bounds: no kernel streams past the peak bandwidth, no float GEMM past the tensor peak.
       c.weight_bandwidth_efficiency = std::min(c.weight_bandwidth_efficiency * stream, 1.0 / widest);
-      c.compute_efficiency = std::min(c.compute_efficiency * gemm, 1.5);
+      c.compute_efficiency = std::min(c.compute_efficiency * gemm, kMaxShareOfPeakPastThePeak);
       c.float_compute_efficiency = std::min(c.float_compute_efficiency * float_gemm, 1.0);
       c.float_expert_compute_efficiency = std::min(c.float_expert_compute_efficiency * float_gemm, 1.0);
       entry.note = fmt::format("borrowed: GPU generation {0}'s shares of peak from {1} · {2} ({0} over {3}: weight "

@@ -70,7 +70,7 @@ struct NameTable<Backend> {
 /// ran mul_mm from 2 rows: ne11_mm_min = 1 in ggml-metal.m until the small-batch kernels of llama.cpp PR #10581,
 /// Dec 2024). engine_year: the build's year (0: unknown, taken as current). 0: one kernel family at every batch
 /// (no switch modelled: the other engines and APIs).
-[[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api, int engine_year = 0) noexcept;
+[[nodiscard]] int batched_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept;
 /// The same for the routed experts' product (MoE, mul_mat_id), which llama.cpp dispatches on the step's tokens
 /// with its own limits: on CUDA, builds before 2026 (engine_year 1-2025) ran one token through the vector kernel
 /// and two or more through MMQ (ggml_cuda_mul_mat_id, `ne2 == 1`, ggml-cuda.cu at ggml 82b8e269, the sync of
