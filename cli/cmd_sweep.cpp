@@ -1,8 +1,11 @@
 // `llmfit sweep`: every hardware × model × quantisation × context of the catalogue, as CSV or JSON.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <optional>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "commands.hpp"
 #include "options.hpp"
@@ -40,6 +43,8 @@ class StreamedOutput {
 };
 
 constexpr unsigned kMaxThreads = 1024;
+// Points computed before they are written: 6 MB, and enough per block for several cores to repay their threads.
+constexpr std::size_t kStreamedBlockPoints = 1 << 18;
 
 void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& global) {
   if (options.threads > kMaxThreads)
@@ -51,17 +56,28 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
   sweep.batch = options.batch;
   sweep.contexts = options.contexts;
   const SweepPlan plan = plan_sweep(catalog(global), profile(global), std::move(sweep));
-  const std::vector<SweepPoint> points = run_sweep(plan, options.threads);
 
+  // Computed and written a block of chips at a time: memory stays at one block, and a reader that stops
+  // early (`| head`) ends the sweep at the next block instead of after millions of points.
+  const std::size_t per_hardware = std::max<std::size_t>(1, plan.points_per_hardware());
+  const std::size_t block_hardware = std::max<std::size_t>(1, kStreamedBlockPoints / per_hardware);
+  std::vector<SweepPoint> block(std::min(block_hardware, plan.hardware.size()) * plan.points_per_hardware());
   StreamedOutput out(options.output);
-  write_sweep(plan, points, options.format,
-              [&out](std::string_view chunk) { out.write(chunk); });
+  SweepWriter writer(plan, options.format, [&out](std::string_view chunk) { out.write(chunk); });
+  unsigned threads_used = 1;
+  for (std::size_t first = 0; first < plan.hardware.size(); first += block_hardware) {
+    const std::size_t last = std::min(plan.hardware.size(), first + block_hardware);
+    const std::span<SweepPoint> points(block.data(), (last - first) * plan.points_per_hardware());
+    threads_used = std::max(threads_used, run_sweep(plan, first, last, points, options.threads));
+    writer.write_hardware(first, points);
+  }
+  writer.finish();
   out.commit();
   std::fprintf(stderr,
                "llmfit sweep: %zu hardware x %zu models x %zu quants x %zu contexts; %zu points within the models' "
                "maximum context, on %u thread(s)\n",
                plan.hardware.size(), plan.models.size(), plan.quants.size(), plan.options.contexts.size(),
-               evaluated_points(points), sweep_threads(plan.size(), options.threads));
+               plan.evaluated_size(), threads_used);
 }
 
 }  // namespace

@@ -5,12 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 #include <sstream>
 
 #include "llmfit/io.hpp"
@@ -98,6 +100,47 @@ TEST(Sweep, OneAndTwoThreadsGiveIdenticalResults) {
                       [](const SweepPoint& a, const SweepPoint& b) { return std::memcmp(&a, &b, sizeof a) == 0; });
     EXPECT_EQ(one.end(), mismatch.first) << "first difference at point " << (mismatch.first - one.begin());
   }
+}
+
+bool same_points(std::span<const SweepPoint> a, std::span<const SweepPoint> b) {
+  // SweepPoint has no padding (static_assert on its size), so equal bytes mean equal points.
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
+}
+
+TEST(Sweep, BlocksOfHardwareGiveTheSamePointsAsTheWholeSweep) {
+  // `llmfit sweep` computes and writes a block of chips at a time: any blocking gives the whole sweep's points.
+  const SweepPlan& plan = probe_plan();
+  const std::vector<SweepPoint> whole = run_sweep(plan, 1);
+  const std::size_t per_hardware = plan.points_per_hardware();
+  ASSERT_GT(plan.hardware.size(), 3u);
+  for (const std::size_t block : {std::size_t{1}, std::size_t{3}}) {
+    std::vector<SweepPoint> points(block * per_hardware);
+    for (std::size_t first = 0; first < plan.hardware.size(); first += block) {
+      const std::size_t last = std::min(plan.hardware.size(), first + block);
+      const std::span<SweepPoint> part(points.data(), (last - first) * per_hardware);
+      run_sweep(plan, first, last, part, 2);
+      EXPECT_TRUE(same_points(part, std::span(whole).subspan(first * per_hardware, part.size())))
+          << "blocks of " << block << ", hardware " << first << " to " << last;
+    }
+  }
+  std::vector<SweepPoint> one(per_hardware);
+  EXPECT_THROW(run_sweep(plan, 1, 3, one, 1), InputError);  // the buffer holds one chip, the block two
+  EXPECT_THROW(run_sweep(plan, plan.hardware.size(), plan.hardware.size() + 1, one, 1), InputError);
+}
+
+TEST(Sweep, ThePlanCountsTheEvaluatedPointsWithoutPredicting) {
+  // The JSON header states the count before any point is computed: it must be the count the sweep evaluates.
+  const SweepPlan& plan = probe_plan();
+  const std::vector<SweepPoint> points = run_sweep(plan, 2);
+  EXPECT_EQ(evaluated_points(points), plan.evaluated_size());
+  std::size_t mismatches = 0;
+  for (std::size_t h = 0; h < plan.hardware.size(); ++h)
+    for (std::size_t m = 0; m < plan.models.size(); ++m)
+      for (std::size_t q = 0; q < plan.quants.size(); ++q)
+        for (std::size_t c = 0; c < plan.options.contexts.size(); ++c)
+          mismatches += points[plan.index(h, m, q, c)].evaluated != plan.evaluates(h, m, q, c);
+  EXPECT_EQ(0u, mismatches);
+  EXPECT_LT(plan.evaluated_size(), plan.size());  // TQ off CPUs and contexts past a model's maximum are left out
 }
 
 TEST(Sweep, CountsOfEvaluatedAndFittingPointsArePlausible) {
@@ -267,6 +310,26 @@ TEST(SweepReport, JsonIsOneDocumentWithEveryEvaluatedPoint) {
   }
 }
 
+TEST(SweepReport, WrittenBlockByBlockIsTheTextOfTheWholeSweep) {
+  SweepOptions options;
+  options.contexts = {512, 32768};
+  const SweepPlan plan = plan_sweep(probes(), shipped_efficiency_profile(), options);
+  const std::vector<SweepPoint> whole = run_sweep(plan, 1);
+  const std::size_t per_hardware = plan.points_per_hardware();
+  for (const Format format : {Format::csv, Format::json}) {
+    std::string expected;
+    write_sweep(plan, whole, format, [&](std::string_view chunk) { expected += chunk; });
+    std::string streamed;
+    SweepWriter writer(plan, format, [&](std::string_view chunk) { streamed += chunk; });
+    for (std::size_t first = 0; first < plan.hardware.size(); first += 2) {
+      const std::size_t last = std::min(plan.hardware.size(), first + 2);
+      writer.write_hardware(first, std::span(whole).subspan(first * per_hardware, (last - first) * per_hardware));
+    }
+    writer.finish();
+    EXPECT_EQ(expected, streamed) << (format == Format::json ? "json" : "csv");
+  }
+}
+
 #ifdef LLMFIT_CLI
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -283,7 +346,7 @@ TEST(SweepCli, WritesCsvToAFileAndRefusesBadContextsWithoutLeavingOne) {
   SweepOptions options;
   options.contexts = {512, 8192};
   const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
-  EXPECT_EQ(evaluated_points(run_sweep(plan, 1)) + 1, lines_of(read_file(out)).size());
+  EXPECT_EQ(plan.evaluated_size() + 1, lines_of(read_file(out)).size());
 
   const auto bad = dir / "bad.csv";
   const int status = std::system((cli + " sweep --contexts 512,-1 -o " + bad.string() + " 2>/dev/null").c_str());

@@ -35,8 +35,10 @@ SweepPoint point_of(const Prediction& p) {
   return point;
 }
 
-/// Points of the (hardware, model, quant) cells [first, last): all contexts of each cell.
-void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std::span<SweepPoint> out) {
+/// Points of the (hardware, model, quant) cells [first, last) of the plan, all contexts of each cell, into
+/// `out`, whose first point is that of cell `out_first_cell`.
+void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std::size_t out_first_cell,
+                 std::span<SweepPoint> out) {
   const std::size_t quants = plan.quants.size();
   const std::size_t per_hardware = plan.models.size() * quants;
   const auto& contexts = plan.options.contexts;
@@ -47,12 +49,10 @@ void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std
     const ModelQuantTerms& terms = plan.terms[m * quants + q];
     const EfficiencyConstants& constants = *plan.setups[h].constants;
     Scenario s = plan.scenario(h, m, q, 0);
-    SweepPoint* row = out.data() + cell * contexts.size();
-    // The engine x format x chip rule every command applies (engines.hpp): NVFP4 needs CUDA, TQ a CPU.
-    const bool runs = backend_can_run(s.backend, *s.quant, *s.hardware);
+    SweepPoint* row = out.data() + (cell - out_first_cell) * contexts.size();
     for (std::size_t c = 0; c < contexts.size(); ++c) {
-      if (!runs || contexts[c] > s.model->max_context) {
-        row[c] = SweepPoint{};  // no kernels on this chip, or beyond the model's maximum: not evaluated
+      if (!plan.evaluates(h, m, q, c)) {
+        row[c] = SweepPoint{};
         continue;
       }
       s.context_tokens = contexts[c];
@@ -82,6 +82,22 @@ Scenario SweepPlan::scenario(std::size_t hardware_index, std::size_t model_index
   s.context_tokens = options.contexts[context_index];
   s.prompt_tokens = options.contexts[context_index];
   return s;
+}
+
+bool SweepPlan::evaluates(std::size_t hardware_index, std::size_t model_index, std::size_t quant_index,
+                          std::size_t context_index) const noexcept {
+  // The engine x format x chip rule every command applies (engines.hpp): NVFP4 needs CUDA, TQ a CPU.
+  return options.contexts[context_index] <= models[model_index]->max_context &&
+         backend_can_run(options.backend, *quants[quant_index], *hardware[hardware_index]);
+}
+
+std::size_t SweepPlan::evaluated_size() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t h = 0; h < hardware.size(); ++h)
+    for (std::size_t m = 0; m < models.size(); ++m)
+      for (std::size_t q = 0; q < quants.size(); ++q)
+        for (std::size_t c = 0; c < options.contexts.size(); ++c) n += evaluates(h, m, q, c);
+  return n;
 }
 
 SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, SweepOptions options) {
@@ -122,15 +138,31 @@ unsigned sweep_threads(std::size_t points, unsigned requested) noexcept {
   return automatic_threads(points, requested, kPointsPerExtraThread);
 }
 
+unsigned run_sweep(const SweepPlan& plan, std::size_t hardware_first, std::size_t hardware_last,
+                   std::span<SweepPoint> out, unsigned threads) {
+  if (hardware_first > hardware_last || hardware_last > plan.hardware.size())
+    throw InputError("sweep: hardware block [" + std::to_string(hardware_first) + ", " +
+                     std::to_string(hardware_last) + ") is not within the plan's " +
+                     std::to_string(plan.hardware.size()) + " hardware entries");
+  const std::size_t points = (hardware_last - hardware_first) * plan.points_per_hardware();
+  if (out.size() != points)
+    throw InputError("sweep: result buffer holds " + std::to_string(out.size()) + " points, the block has " +
+                     std::to_string(points));
+  const std::size_t cells_per_hardware = plan.models.size() * plan.quants.size();
+  const std::size_t first_cell = hardware_first * cells_per_hardware;
+  // Static partition by cell (parallel.hpp): every point depends only on its own inputs, so the
+  // results are the same for any number of threads and any blocking.
+  return parallel_for_static((hardware_last - hardware_first) * cells_per_hardware, sweep_threads(points, threads),
+                             [&](std::size_t first, std::size_t last) {
+                               sweep_cells(plan, first_cell + first, first_cell + last, first_cell, out);
+                             });
+}
+
 unsigned run_sweep(const SweepPlan& plan, std::span<SweepPoint> out, unsigned threads) {
-  const std::size_t cells = plan.hardware.size() * plan.models.size() * plan.quants.size();
   if (out.size() != plan.size())
     throw InputError("sweep: result buffer holds " + std::to_string(out.size()) + " points, the plan has " +
                      std::to_string(plan.size()));
-  // Static partition by cell (parallel.hpp): every point depends only on its own inputs, so the
-  // results are the same for any number of threads.
-  return parallel_for_static(cells, sweep_threads(plan.size(), threads),
-                             [&](std::size_t first, std::size_t last) { sweep_cells(plan, first, last, out); });
+  return run_sweep(plan, 0, plan.hardware.size(), out, threads);
 }
 
 std::vector<SweepPoint> run_sweep(const SweepPlan& plan, unsigned threads) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llmfit {
@@ -41,7 +42,7 @@ std::vector<std::string> quoted_ids(const std::vector<const Spec*>& specs, Forma
 }
 
 /// A speed or time: shortest round-trip text, empty (CSV) or null (JSON) when out of range.
-void append_number(fmt::memory_buffer& out, float value, bool valid, Format format) {
+void append_number(std::string& out, float value, bool valid, Format format) {
   if (valid && std::isfinite(value))
     fmt::format_to(std::back_inserter(out), "{}", value);
   else if (format == Format::json)
@@ -56,74 +57,96 @@ std::size_t evaluated_points(std::span<const SweepPoint> points) noexcept {
   return n;
 }
 
-void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Format format, const TextSink& sink) {
-  const auto hardware = quoted_ids(plan.hardware, format);
-  const auto models = quoted_ids(plan.models, format);
-  const auto quants = quoted_ids(plan.quants, format);
-  const auto& contexts = plan.options.contexts;
-  fmt::memory_buffer out;
-  out.reserve(kSweepChunkBytes + 4096);
-  auto flush = [&](bool always) {
-    if (always || out.size() >= kSweepChunkBytes) {
-      if (out.size() > 0) sink(std::string_view(out.data(), out.size()));
-      out.clear();
-    }
-  };
-  auto text = [&](std::string_view s) { out.append(s.data(), s.data() + s.size()); };
-
-  if (format != Format::json) {
-    text("hardware,model,quant,context,verdict,offload,total_gb,max_context,decode_tok_s,prefill_tok_s,ttft_s\n");
-  } else {
-    fmt::format_to(std::back_inserter(out), "{{\n  \"backend\": {},\n  \"kv_type\": \"{}\",\n  \"batch\": {},\n",
-                   json_string(to_string(plan.options.backend)), to_string(plan.options.kv_type), plan.options.batch);
-    fmt::format_to(std::back_inserter(out), "  \"contexts\": [{}],\n", fmt::join(contexts, ", "));
-    fmt::format_to(std::back_inserter(out),
-                   "  \"hardware_count\": {},\n  \"model_count\": {},\n  \"quant_count\": {},\n", plan.hardware.size(),
-                   plan.models.size(), plan.quants.size());
-    fmt::format_to(std::back_inserter(out), "  \"evaluated_points\": {},\n  \"points\": [", evaluated_points(points));
+SweepWriter::SweepWriter(const SweepPlan& plan, Format format, TextSink sink)
+    : plan_(plan),
+      format_(format),
+      sink_(std::move(sink)),
+      hardware_(quoted_ids(plan.hardware, format)),
+      models_(quoted_ids(plan.models, format)),
+      quants_(quoted_ids(plan.quants, format)) {
+  out_.reserve(kSweepChunkBytes + 4096);
+  if (format_ != Format::json) {
+    const std::string_view header =
+        "hardware,model,quant,context,verdict,offload,total_gb,max_context,decode_tok_s,prefill_tok_s,ttft_s\n";
+    out_ += header;
+    return;
   }
-  bool first = true;
-  for (std::size_t h = 0; h < plan.hardware.size(); ++h) {
-    for (std::size_t m = 0; m < plan.models.size(); ++m) {
-      for (std::size_t q = 0; q < plan.quants.size(); ++q) {
+  auto to = std::back_inserter(out_);
+  fmt::format_to(to, "{{\n  \"backend\": {},\n  \"kv_type\": \"{}\",\n  \"batch\": {},\n",
+                 json_string(to_string(plan.options.backend)), to_string(plan.options.kv_type), plan.options.batch);
+  fmt::format_to(to, "  \"contexts\": [{}],\n", fmt::join(plan.options.contexts, ", "));
+  fmt::format_to(to, "  \"hardware_count\": {},\n  \"model_count\": {},\n  \"quant_count\": {},\n",
+                 plan.hardware.size(), plan.models.size(), plan.quants.size());
+  fmt::format_to(to, "  \"evaluated_points\": {},\n  \"points\": [", plan.evaluated_size());
+}
+
+void SweepWriter::flush(bool always) {
+  if (always || out_.size() >= kSweepChunkBytes) {
+    if (out_.size() > 0) sink_(std::string_view(out_.data(), out_.size()));
+    out_.clear();
+  }
+}
+
+void SweepWriter::write_hardware(std::size_t hardware_first, std::span<const SweepPoint> points) {
+  const auto& contexts = plan_.options.contexts;
+  const std::size_t per_hardware = plan_.points_per_hardware();
+  const std::size_t hardware_count = per_hardware == 0 ? 0 : points.size() / per_hardware;
+  auto text = [&](std::string_view s) { out_ += s; };
+  auto to = std::back_inserter(out_);
+  for (std::size_t h = hardware_first; h < hardware_first + hardware_count; ++h) {
+    for (std::size_t m = 0; m < plan_.models.size(); ++m) {
+      for (std::size_t q = 0; q < plan_.quants.size(); ++q) {
         for (std::size_t c = 0; c < contexts.size(); ++c) {
-          const SweepPoint& p = points[plan.index(h, m, q, c)];
+          const SweepPoint& p = points[plan_.index(h, m, q, c) - hardware_first * per_hardware];
           if (!p.evaluated) continue;
           const std::string_view verdict = to_string(p.verdict());
           const std::string_view offload = to_string(p.offload());
-          if (format != Format::json) {
-            fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", hardware[h], models[m], quants[q],
-                           contexts[c], verdict, offload);
-            append_number(out, p.total_gb, true, format);
-            fmt::format_to(std::back_inserter(out), ",{},", p.max_context);
-            append_number(out, p.decode_tok_s, p.in_range, format);
+          if (format_ != Format::json) {
+            fmt::format_to(to, "{},{},{},{},{},{},", hardware_[h], models_[m], quants_[q], contexts[c], verdict,
+                           offload);
+            append_number(out_, p.total_gb, true, format_);
+            fmt::format_to(to, ",{},", p.max_context);
+            append_number(out_, p.decode_tok_s, p.in_range, format_);
             text(",");
-            append_number(out, p.prefill_tok_s, p.in_range, format);
+            append_number(out_, p.prefill_tok_s, p.in_range, format_);
             text(",");
-            append_number(out, p.ttft_s, p.in_range, format);
+            append_number(out_, p.ttft_s, p.in_range, format_);
             text("\n");
           } else {
-            fmt::format_to(std::back_inserter(out),
+            fmt::format_to(to,
                            "{}\n    {{\"hardware\": {}, \"model\": {}, \"quant\": {}, \"context\": {}, "
                            "\"verdict\": \"{}\", \"offload\": \"{}\", \"total_gb\": ",
-                           first ? "" : ",", hardware[h], models[m], quants[q], contexts[c], verdict, offload);
-            append_number(out, p.total_gb, true, format);
-            fmt::format_to(std::back_inserter(out), ", \"max_context\": {}, \"decode_tok_s\": ", p.max_context);
-            append_number(out, p.decode_tok_s, p.in_range, format);
+                           first_point_ ? "" : ",", hardware_[h], models_[m], quants_[q], contexts[c], verdict,
+                           offload);
+            append_number(out_, p.total_gb, true, format_);
+            fmt::format_to(to, ", \"max_context\": {}, \"decode_tok_s\": ", p.max_context);
+            append_number(out_, p.decode_tok_s, p.in_range, format_);
             text(", \"prefill_tok_s\": ");
-            append_number(out, p.prefill_tok_s, p.in_range, format);
+            append_number(out_, p.prefill_tok_s, p.in_range, format_);
             text(", \"ttft_s\": ");
-            append_number(out, p.ttft_s, p.in_range, format);
+            append_number(out_, p.ttft_s, p.in_range, format_);
             text("}");
           }
-          first = false;
+          first_point_ = false;
           flush(false);
         }
       }
     }
   }
-  if (format == Format::json) text(first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+void SweepWriter::finish() {
+  if (format_ == Format::json) {
+    const std::string_view end = first_point_ ? "]\n}\n" : "\n  ]\n}\n";
+    out_ += end;
+  }
   flush(true);
+}
+
+void write_sweep(const SweepPlan& plan, std::span<const SweepPoint> points, Format format, const TextSink& sink) {
+  SweepWriter writer(plan, format, sink);
+  writer.write_hardware(0, points);
+  writer.finish();
 }
 
 }  // namespace llmfit

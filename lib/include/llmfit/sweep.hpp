@@ -70,6 +70,17 @@ struct SweepPlan {
     return ((hardware_index * models.size() + model_index) * quants.size() + quant_index) * options.contexts.size() +
            context_index;
   }
+  /// Points of one hardware entry: models × quants × contexts.
+  [[nodiscard]] std::size_t points_per_hardware() const noexcept {
+    return models.size() * quants.size() * options.contexts.size();
+  }
+  /// Whether a point is predicted: the engine has kernels for the quantisation on this chip
+  /// (backend_can_run, the rule every command applies) and the context is within the model's maximum.
+  /// The others stay SweepPoint{} (evaluated = false) and are not written.
+  [[nodiscard]] bool evaluates(std::size_t hardware_index, std::size_t model_index, std::size_t quant_index,
+                               std::size_t context_index) const noexcept;
+  /// The points evaluates() admits, counted without predicting any.
+  [[nodiscard]] std::size_t evaluated_size() const noexcept;
   /// The scenario of a point, as predict() sees it.
   [[nodiscard]] Scenario scenario(std::size_t hardware_index, std::size_t model_index, std::size_t quant_index,
                                   std::size_t context_index) const noexcept;
@@ -87,6 +98,11 @@ struct SweepPlan {
 /// Evaluates every point of `plan` into `out` (size plan.size()), on `threads` threads (0 = automatic).
 /// No allocation besides the threads themselves. Returns the number of threads used.
 unsigned run_sweep(const SweepPlan& plan, std::span<SweepPoint> out, unsigned threads = 0);
+/// Evaluates the points of the hardware entries [hardware_first, hardware_last) into `out` (size
+/// (hardware_last − hardware_first) × points_per_hardware(), in the plan's order): a sweep streamed a
+/// block of chips at a time holds one block, not millions of points. Returns the number of threads used.
+unsigned run_sweep(const SweepPlan& plan, std::size_t hardware_first, std::size_t hardware_last,
+                   std::span<SweepPoint> out, unsigned threads = 0);
 /// The same into a new vector (one allocation).
 [[nodiscard]] std::vector<SweepPoint> run_sweep(const SweepPlan& plan, unsigned threads = 0);
 
