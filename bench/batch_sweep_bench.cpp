@@ -23,7 +23,7 @@ Scenario serving_example() {
 }
 
 const EfficiencyConstants& constants_for(const Scenario& s) {
-  return shipped_efficiency_profile().lookup(s.backend, s.api, hardware_class(*s.hardware)).constants;
+  return shipped_efficiency_profile().lookup(s.backend, s.api, *s.hardware).constants;
 }
 
 void BM_BatchSweep_To1024(benchmark::State& state) {

@@ -11,7 +11,7 @@ namespace llmfit {
 namespace {
 
 const EfficiencyConstants& constants_for(const Scenario& s) {
-  return shipped_efficiency_profile().lookup(s.backend, s.api, hardware_class(*s.hardware)).constants;
+  return shipped_efficiency_profile().lookup(s.backend, s.api, *s.hardware).constants;
 }
 
 /// The CLI's example: Qwen3-Coder-30B-A3B Q4_K_M on an M2 Max at 8k context.

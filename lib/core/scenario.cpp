@@ -63,7 +63,7 @@ void choose_weights_and_engine(const Catalog& catalog, const ModelChoice& choice
       trial.quant = &quant;
       trial.api = named_api.value_or(default_api(engine, hw));
       trial.allow_offload = false;
-      return fit_memory(trial, profile.lookup(engine, trial.api, hardware_class(hw), hw.gpu_family).constants).fits;
+      return fit_memory(trial, profile.lookup(engine, trial.api, hw).constants).fits;
     };
     const EngineChoice engine = default_engine(situation, release, build, fits_fully);
     s.backend = engine.backend;
@@ -351,8 +351,7 @@ ResolvedQuery resolve_query(const Catalog& catalog, const Query& query, const Ef
   r.hardware_reading = hw_choice.reading;
   r.model_reading = model_choice.reading;
 
-  r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, hardware_class(*hw_choice.hardware),
-                                 hw_choice.hardware->gpu_family);
+  r.efficiency = &profile.lookup(r.scenario.backend, r.scenario.api, *hw_choice.hardware);
   if (query.context_tokens) require_kv_room(r);
   for (const auto& override_note : catalog.overrides())
     r.warnings.push_back("user catalogue replaces shipped " + override_note);

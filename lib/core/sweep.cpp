@@ -121,7 +121,7 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
     SweepPlan::HardwareSetup setup;
     setup.api = default_api(backend, hw);
     setup.host = catalog.default_host(hw);
-    setup.constants = &profile.lookup(backend, setup.api, hardware_class(hw), hw.gpu_family).constants;
+    setup.constants = &profile.lookup(backend, setup.api, hw).constants;
     plan.hardware.push_back(&hw);
     plan.setups.push_back(setup);
   }

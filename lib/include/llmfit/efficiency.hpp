@@ -243,6 +243,10 @@ struct EfficiencyProfile {
   /// literature defaults.
   [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, HardwareClass hw_class,
                                            std::string_view gpu_family = {}) const;
+  /// The entry predictions on `hardware` use: its class and its GPU generation.
+  [[nodiscard]] const ProfileEntry& lookup(Backend backend, DeviceApi api, const HardwareSpec& hardware) const {
+    return lookup(backend, api, hardware_class(hardware), hardware.gpu_family);
+  }
   /// As lookup, but prefers an entry fitted to runs of an older engine era (measured runs say which
   /// era they come from); an empty era, or one without an entry, is the current entry.
   [[nodiscard]] const ProfileEntry& lookup_era(Backend backend, DeviceApi api, HardwareClass hw_class,
