@@ -1093,6 +1093,35 @@ TEST(ClassesWithoutRuns, FlashAttentionNoRunStatesTakesTheAttentionShareMeasured
             1.5 * prefill_seconds(sc, fit, literature_fa, 2048, 16384));
 }
 
+TEST(ClassesWithoutRuns, AnApiWithoutRunsBorrowsItsClassFromTheEnginesOtherApis) {
+  // Intel GPUs measured on Vulkan decode K-quants at a low share of peak, GeForce cards on CUDA at a high one; no
+  // run is on SYCL. The SYCL entry for Intel (no runs of its own, no class with runs on SYCL) takes its shares of
+  // peak from Intel's own runs on the engine's other API, not from the pool of every class on every API, which the
+  // GeForce runs dominate.
+  EfficiencyConstants intel_truth = true_constants();
+  intel_truth.kernel_efficiency[static_cast<std::size_t>(QuantKernel::k_quant)] = 0.5;
+  Synthetic intel = make_runs(intel_truth, 0.0, 91, {"arc-pro-b70", "arc-b580"});
+  for (MeasuredRun& run : intel.runs) run.api = DeviceApi::vulkan;
+  intel.resolved = resolve_runs(intel.runs, cat());
+  for (const RunCase& c : intel.resolved.cases)
+    intel.runs[static_cast<std::size_t>(c.run - intel.runs.data())].tok_s = predict_run_tok_s(c, intel_truth);
+  const Synthetic nvidia = make_runs(true_constants(), 0.0, 92, {"rtx-3090", "rtx-4080", "rtx-4090", "rtx-5090"});
+  std::vector<RunCase> cases = nvidia.resolved.cases;
+  cases.insert(cases.end(), intel.resolved.cases.begin(), intel.resolved.cases.end());
+  const CalibrationReport r = calibrate(cases, default_efficiency_profile(), quick());
+  const ProfileEntry& sycl = r.profile.lookup(Backend::llama_cpp, DeviceApi::sycl, HardwareClass::intel);
+  ASSERT_EQ(sycl.fitted_runs, 0);
+  EXPECT_NE(sycl.note.find("intel GPUs on its other APIs"), std::string::npos) << sycl.note;
+  const double intel_k_quant = product(intel_truth, QuantKernel::k_quant);
+  const double nvidia_k_quant = product(true_constants(), QuantKernel::k_quant);
+  EXPECT_NEAR(product(sycl.constants, QuantKernel::k_quant), intel_k_quant, 0.1 * intel_k_quant);
+  EXPECT_LT(product(sycl.constants, QuantKernel::k_quant), 0.5 * (intel_k_quant + nvidia_k_quant));
+  // A class without runs on an API other classes have runs on keeps that API's pool (NVIDIA on Vulkan: Intel's).
+  const ProfileEntry& nvidia_vulkan = r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::nvidia_consumer);
+  ASSERT_EQ(nvidia_vulkan.fitted_runs, 0);
+  EXPECT_NE(nvidia_vulkan.note.find("llama.cpp · vulkan GPUs pooled"), std::string::npos) << nvidia_vulkan.note;
+}
+
 TEST(CalibratedProfile, RoundTripsThroughYamlWithErasAndNewConstants) {
   EfficiencyProfile p;
   p.name = "t";

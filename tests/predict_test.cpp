@@ -606,6 +606,52 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   EXPECT_DOUBLE_EQ(gemm_seconds(rdna4, DeviceApi::vulkan, other_matrix_share), gemm_seconds(rdna4, DeviceApi::vulkan, k));
 }
 
+// Quantised prefill on Vulkan on Intel's Xe2 (issue 20): Xe2 is the one Intel architecture ggml-vulkan gives
+// cooperative matrices, and its quantised prompts take the dequantising coopmat shader as RADV's do, so the weight
+// GEMMs track the vector FP32 peak at vector_quantised_compute_efficiency, not the XMX figure. SYCL on the same chip
+// (oneDNN on XMX) keeps the matrix peak; an Intel chip without cooperative matrices on Vulkan (vector_only_apis)
+// runs every GEMM at the vector GEMMs' own share.
+TEST(Prefill, VulkanQuantisedGemmsOnIntelXe2TrackTheVectorPeak) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.vector_quantised_compute_efficiency = 0.25;
+  k.vector_compute_efficiency = 0.125;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+  k.weight_bandwidth_efficiency = 1e9;
+  k.prefill_dequant_passes = 0;
+  HardwareSpec xe2 = test_rdna(608, 32);
+  xe2.vendor = "intel";
+  xe2.apis = {DeviceApi::sycl, DeviceApi::vulkan};
+  HardwareSpec more_xmx = xe2;
+  more_xmx.fp16_tflops = 400;
+  HardwareSpec more_vector = xe2;
+  more_vector.fp32_tflops = 100;
+  HardwareSpec before_xe2 = xe2;
+  before_xe2.vector_only_apis = {DeviceApi::vulkan};
+  auto scenario = [&](const HardwareSpec& hw, DeviceApi api) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = 4096;
+    return s;
+  };
+  auto seconds = [&](const HardwareSpec& hw, DeviceApi api) {
+    const Scenario s = scenario(hw, api);
+    return prefill_seconds(s, fit_memory(s, k), k, 4096, 0);
+  };
+  const PrefillGemmRate rate = prefill_gemm_rate(scenario(xe2, DeviceApi::vulkan), k);
+  EXPECT_EQ(rate.units, PrefillGemmUnits::vector_fp32);
+  EXPECT_DOUBLE_EQ(rate.value, k.vector_quantised_compute_efficiency);
+  EXPECT_EQ(prefill_gemm_rate(scenario(xe2, DeviceApi::sycl), k).units, PrefillGemmUnits::matrix_quantised);
+  EXPECT_DOUBLE_EQ(prefill_gemm_rate(scenario(before_xe2, DeviceApi::vulkan), k).value, k.vector_compute_efficiency);
+  // 2·N·P FLOPs at 25 % of 50 vector TFLOPS, whatever the XMX figure.
+  const double expected = 4096 * 2.0 * weight_bytes(m, q).active_params / (0.25 * 50e12);
+  EXPECT_NEAR(seconds(xe2, DeviceApi::vulkan), expected, 1e-6 * expected);
+  EXPECT_DOUBLE_EQ(seconds(more_xmx, DeviceApi::vulkan), seconds(xe2, DeviceApi::vulkan));
+  EXPECT_NEAR(seconds(xe2, DeviceApi::vulkan) / seconds(more_vector, DeviceApi::vulkan), 2.0, 1e-9);
+  EXPECT_LT(seconds(more_xmx, DeviceApi::sycl), seconds(xe2, DeviceApi::sycl));
+}
+
 // Routed experts on ggml-vulkan's FMA matmul_id tiles (issue 20): the shader computes a whole tile of BN tokens
 // (128 past 64 tokens, 64 past 32, else 32) for every expert a micro-batch routes to, however few of its rows the
 // expert got. A BF16 MoE on Vulkan on AMD (no bfloat16 cooperative matrices: the vector ALUs) with 256 experts, 8

@@ -649,7 +649,11 @@ struct ParentKey {
   Backend backend;
   std::optional<DeviceApi> api;
   HardwareKind kind;
-  bool operator==(const ParentKey& o) const { return backend == o.backend && api == o.api && kind == o.kind; }
+  /// Set for the pool of one hardware class over the engine's APIs (the class's own chips on its other APIs).
+  std::optional<HardwareClass> hw_class = std::nullopt;
+  bool operator==(const ParentKey& o) const {
+    return backend == o.backend && api == o.api && kind == o.kind && hw_class == o.hw_class;
+  }
 };
 
 struct Data {
@@ -660,7 +664,9 @@ struct Data {
   std::vector<GroupKey> class_groups;  // era empty
   /// Pooled hardware fits a class without runs borrows: engine × API × device kind, then engine × kind.
   std::vector<ParentKey> parent_groups;
-  std::vector<std::array<int, 2>> class_parents;  // per class group: its two parent groups
+  /// Per class group: its parent groups, the engine's classes of its device kind on its API, on every API, and
+  /// its own class on every API.
+  std::vector<std::array<int, 3>> class_parents;
   /// Software groups: engine × device API × era. hw_class is the class of the group's first run, used
   /// only for the literature prior of the constants the runs do not determine.
   std::vector<GroupKey> era_groups;
@@ -821,9 +827,10 @@ Data build_data(const std::vector<RunCase>& cases, const std::vector<char>& usab
   }
   for (const GroupKey& key : d.class_groups) {
     const HardwareKind kind = device_kind(key.api, key.hw_class);
-    std::array<int, 2> parents{};
-    for (std::size_t level = 0; level < 2; ++level) {
-      const ParentKey parent{key.backend, level == 0 ? std::optional<DeviceApi>(key.api) : std::nullopt, kind};
+    std::array<int, 3> parents{};
+    for (std::size_t level = 0; level < parents.size(); ++level) {
+      const ParentKey parent{key.backend, level == 0 ? std::optional<DeviceApi>(key.api) : std::nullopt, kind,
+                             level == 2 ? std::optional<HardwareClass>(key.hw_class) : std::nullopt};
       const auto at = std::find(d.parent_groups.begin(), d.parent_groups.end(), parent);
       parents[level] = static_cast<int>(at - d.parent_groups.begin());
       if (at == d.parent_groups.end()) d.parent_groups.push_back(parent);
@@ -1473,7 +1480,7 @@ Hierarchy fit_hierarchy(const Data& d, const std::vector<char>& include_hardware
       for (const Row& r : all_rows) {
         if (!include_hardware[static_cast<std::size_t>(r.fold)]) continue;
         const auto& parents = d.class_parents[static_cast<std::size_t>(r.class_group)];
-        if (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) continue;
+        if (std::find(parents.begin(), parents.end(), static_cast<int>(q)) == parents.end()) continue;
         adjusted.push_back(level_row(r, test, false, level2[static_cast<std::size_t>(r.era_group)].theta));
       }
       pointers.clear();
@@ -1769,7 +1776,7 @@ std::vector<Hierarchy> downdated_fits(const Data& d, const Hierarchy& full, cons
         for (std::size_t c = 0; c < cells.size(); ++c) {
           const Cell& cell = cells[c];
           const auto& parents = d.class_parents[static_cast<std::size_t>(cell.class_group)];
-          if (cell.test != test || (parents[0] != static_cast<int>(q) && parents[1] != static_cast<int>(q)) ||
+          if (cell.test != test || std::find(parents.begin(), parents.end(), static_cast<int>(q)) == parents.end() ||
               sums[c]->runs == 0)
             continue;
           add_level_sums(test, false, sums[c]->a1, sums[c]->b1, level2[static_cast<std::size_t>(cell.era_group)].theta, a,
@@ -2070,7 +2077,12 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
         if (has_runs) continue;
         const HardwareKind kind = device_kind(api, hw_class);
         int parent = -1;
-        for (const ParentKey& key : {ParentKey{backend, api, kind}, ParentKey{backend, std::nullopt, kind}}) {
+        // The engine's classes of this device kind on this API; where the API has no runs (SYCL held out), this
+        // class on the engine's other APIs: a chip family's memory system and the vendor's kernel style show on
+        // every API (K-quant decode on Intel: 50-63 % of the legacy share on the Arc Pro B70's SYCL and Vulkan,
+        // 53 % on the A770 and Iris Xe's Vulkan; docs/calibration.md); else every class on every API.
+        for (const ParentKey& key : {ParentKey{backend, api, kind}, ParentKey{backend, std::nullopt, kind, hw_class},
+                                     ParentKey{backend, std::nullopt, kind}}) {
           const int q = parent_index(d, key);
           if (q >= 0 && h.parent_fit[0][static_cast<std::size_t>(q)].runs + h.parent_fit[1][static_cast<std::size_t>(q)].runs > 0) {
             parent = q;
@@ -2081,10 +2093,12 @@ EfficiencyProfile build_profile(const Data& d, const Hierarchy& h, const Efficie
         const auto q = static_cast<std::size_t>(parent);
         const ParentKey& pk = d.parent_groups[q];
         const std::string parent_words =
-            fmt::format("shares of peak of {}{} {} pooled ({} runs)", to_string(backend),
-                        pk.api ? " · " + std::string(to_string(*pk.api)) : std::string(" (every API)"),
+            fmt::format("shares of peak of {}{} {}{} pooled ({} runs)", to_string(backend),
+                        pk.api        ? " · " + std::string(to_string(*pk.api))
+                        : pk.hw_class ? " · " + std::string(to_string(*pk.hw_class))
+                                      : std::string(" (every API)"),
                         pk.kind == HardwareKind::gpu ? "GPUs" : pk.kind == HardwareKind::unified ? "unified-memory chips" : "CPUs",
-                        h.parent_fit[0][q].runs + h.parent_fit[1][q].runs);
+                        pk.hw_class ? " on its other APIs" : "", h.parent_fit[0][q].runs + h.parent_fit[1][q].runs);
         const EfficiencyConstants& base = prior_for(before, backend, api, hw_class);
         const int current = newest_era(d, h, backend, api);
         auto inherited = [&](int era_group, const std::string& software_words) {

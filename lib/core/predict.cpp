@@ -247,21 +247,26 @@ bool bf16_matmul_on_vector_units(const Scenario& s) {
   return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
 }
 
-/// Quantised weight GEMMs on Vulkan on AMD's RDNA track the vector FP32 peak, not the WMMA figure fp16_tflops
-/// counts (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). ggml_vk_load_shaders builds the integer-dot
-/// MMQ pipelines (pipeline_dequant_mul_mat_mat_q8_1) only on devices without cooperative matrices, so
+/// Quantised weight GEMMs on Vulkan on AMD's RDNA and Intel's Xe2 track the vector FP32 peak, not the matrix figure
+/// fp16_tflops counts (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). ggml_vk_load_shaders builds the
+/// integer-dot MMQ pipelines (pipeline_dequant_mul_mat_mat_q8_1) only on devices without cooperative matrices, so
 /// ggml_vk_mul_mat_q_f16 takes MMQ (int8 dot products on the vector ALUs) where the driver has no
 /// VK_KHR_cooperative_matrix (RDNA2; AMD's own drivers on every RDNA but RDNA3,
 /// ggml_vk_khr_cooperative_matrix_support) and otherwise dequantises each weight tile into shared memory for the
-/// coopmat shader (RADV on RDNA3/4). Measured, both paths reach about the same share of the vector peak: Llama 2 7B
+/// coopmat shader (RADV on RDNA3/4; Intel's Xe2, the one Intel architecture that function lets have cooperative
+/// matrices, @ ac6f7b4 as @ d99724f). Measured, both paths reach about the same share of the vector peak: Llama 2 7B
 /// Q4_0 at 512 tokens runs 31.9 TFLOP/s on the R9700 under RADV (67 % of its 47.8 vector TFLOPS, 17 % of its 191
 /// WMMA ones), 41.6 under AMDVLK's MMQ (87 %), and 18.1 on Strix Halo under RADV (61 % of 29.7, 30 % of its 59.4
-/// WMMA): the RDNA4 card's doubled WMMA rate does not show. Their share of this peak is a constant of its own,
-/// vector_quantised_compute_efficiency (a share of the vector peak must not enter the matrix-peak shares of CUDA,
-/// ROCm and SYCL). Needs the entry's fp32_tflops.
+/// WMMA): the RDNA4 card's doubled WMMA rate does not show. The Arc Pro B70's XMX engines do not show either: its
+/// quantised 512-token prompts run at 4-18 % of its 183.5 XMX TFLOPS, 0.3-1.4x its 22.9 vector ones, MoE lowest
+/// (docs/calibration.md).
+/// Intel chips before Xe2 have no cooperative matrices on Vulkan (vector_only_apis: every GEMM on the vector ALUs
+/// already). Their share of this peak is a constant of its own, vector_quantised_compute_efficiency (a share of the
+/// vector peak must not enter the matrix-peak shares of CUDA, ROCm and SYCL). Needs the entry's fp32_tflops.
 bool vulkan_quantised_gemms_track_vector_peak(const Scenario& s) {
+  const HardwareClass c = hardware_class(*s.hardware);
   return s.api == DeviceApi::vulkan && s.quant != nullptr && s.quant->kernel != QuantKernel::float_ &&
-         hardware_class(*s.hardware) == HardwareClass::amd && s.hardware->fp32_tflops > 0;
+         (c == HardwareClass::amd || c == HardwareClass::intel) && s.hardware->fp32_tflops > 0;
 }
 
 /// Prefill attention on Vulkan off NVIDIA scales with the vector FP32 peak, not the matrix figure: measured flash
@@ -964,7 +969,8 @@ PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& 
   // GEMMs on the vector ALUs run at their own share of the vector FP32 peak, whatever the weight type; on the
   // matrix engines quantised and float weights have their own.
   if (weight_gemms_on_vector_units(s)) return {PrefillGemmUnits::vector_fp32, k.vector_compute_efficiency};
-  // Quantised weights on Vulkan on AMD: their own share of the vector FP32 peak they track, not the WMMA figure.
+  // Quantised weights on Vulkan on AMD and Intel: their own share of the vector FP32 peak they track, not the
+  // matrix figure.
   if (vulkan_quantised_gemms_track_vector_peak(s))
     return {PrefillGemmUnits::vector_fp32, k.vector_quantised_compute_efficiency};
   if (s.quant->kernel == QuantKernel::float_) return {PrefillGemmUnits::matrix_float, k.float_compute_efficiency};

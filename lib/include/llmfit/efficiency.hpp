@@ -108,8 +108,8 @@ struct EfficiencyConstants {
   /// NVIDIA; attention on Vulkan off NVIDIA: predict.cpp): achieved share of the vector FP32 peak (fp32_tflops),
   /// whatever the weight type. llama.cpp's shaders there are the same FP32 kernels.
   double vector_compute_efficiency = 0.5;
-  /// Quantised weight GEMMs of llama.cpp's Vulkan backend on AMD's RDNA, which track the vector FP32 peak rather
-  /// than the WMMA figure (integer-dot MMQ without cooperative matrices, dequantise-to-coopmat with them:
+  /// Quantised weight GEMMs of llama.cpp's Vulkan backend on AMD's RDNA and Intel's Xe2, which track the vector FP32
+  /// peak rather than the matrix figure (integer-dot MMQ without cooperative matrices, dequantise-to-coopmat with them:
   /// predict.cpp, vulkan_quantised_gemms_track_vector_peak): achieved share of fp32_tflops. May pass 100 % (int8
   /// dot products run at several times the FP32 rate).
   double vector_quantised_compute_efficiency = 0.5;
