@@ -204,6 +204,19 @@ constexpr int kFirstYearOfRdnaMmaFlashAttention = 2026;
 // have them.
 constexpr int kFirstYearOfSyclXmxFlashAttention = 2027;
 
+// The CDNA Instincts' matrix peak is 4-8x their vector FP32 one (MI100 8x: 184.6 / 23.1); a packed-FP16 peak is 2x.
+constexpr double kMaxPackedFp16OverFp32 = 3;
+
+/// AMD's HBM parts without matrix cores, the GCN 5 Instincts (Vega 20, gfx906: MI50, MI60): their fp16_tflops is the
+/// packed-FP16 vector rate, twice fp32_tflops, where every CDNA Instinct's matrix figure is 4-8x it (MFMA arrived
+/// with gfx908). Their ISA has no BF16 arithmetic either (ROCm's BF16 GEMM kernels start with gfx908:
+/// ROCm/Tensile PR #669, "BF16 kernels for gfx908"; on older GPUs rocBLAS emulates BF16, ROCm/tensorflow-upstream
+/// PR #1395). Needs the entry's fp32_tflops.
+bool amd_gcn_without_matrix_cores(const HardwareSpec& hw) {
+  return hw.vendor == "amd" && hw.memory_type.rfind("hbm", 0) == 0 && hw.fp32_tflops > 0 &&
+         hw.fp16_tflops < kMaxPackedFp16OverFp32 * hw.fp32_tflops;
+}
+
 }  // namespace
 
 bool flash_attention_on_vector_units(const Scenario& s) noexcept {
@@ -221,7 +234,10 @@ bool flash_attention_on_vector_units(const Scenario& s) noexcept {
   const bool mla = m.mla.kv_lora_rank > 0;
   const int head_dim = mla ? m.mla.kv_lora_rank + m.mla.qk_rope_head_dim : m.attention.global_head_dim_or(m.head_dim);
   const double grouped = mla ? m.attention_heads : static_cast<double>(m.attention_heads) / std::max(1, m.kv_heads);
-  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's HBM parts are the CDNA (MFMA) Instincts
+  // Vega 20 has neither MMA kernel: its tile kernel multiplies in packed FP16 (half2), the peak fp16_tflops states,
+  // so its flash attention keeps the share of that peak (amd_gcn_without_matrix_cores).
+  if (amd_gcn_without_matrix_cores(hw)) return false;
+  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's other HBM parts are the CDNA (MFMA) Instincts
   if (cdna) return head_dim > kMfmaFlashAttentionMaxHeadDim;
   if (s.engine_year > 0 && s.engine_year < kFirstYearOfRdnaMmaFlashAttention) return true;
   return grouped < kMinGroupedQueryRatio || head_dim > kWmmaFlashAttentionMaxHeadDim;
@@ -245,6 +261,16 @@ bool vulkan_off_nvidia_with_vector_peak(const Scenario& s) {
 /// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
 bool bf16_matmul_on_vector_units(const Scenario& s) {
   return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
+}
+
+/// BF16 weights on ROCm on a GPU without BF16 arithmetic (amd_gcn_without_matrix_cores: the MI50, MI60) multiply as
+/// FP32 on the vector ALUs: llama.cpp hands float GEMMs to hipBLAS (ggml_cuda_op_mul_mat_cublas), whose BF16 kernels
+/// widen to FP32 where the ISA has no BF16 instructions. Measured: the MI50 prefills Ministral 3 8B / 14B and Qwen3.5
+/// 9B in BF16 at 3.5-4.2 TFLOP/s, about 30 % of its 13.3 FP32 TFLOPS and 15 % of its packed-FP16 peak, where its
+/// quantised prompts (MMQ, int8 dot products) reach 16.6 (Llama 2 7B Q4_0) (docs/calibration.md).
+bool rocm_bf16_on_fp32_units(const Scenario& s) {
+  return s.api == DeviceApi::rocm && s.quant != nullptr && s.quant->id == "bf16" &&
+         amd_gcn_without_matrix_cores(*s.hardware);
 }
 
 /// Quantised weight GEMMs on Vulkan on AMD's RDNA track the vector FP32 peak, not the WMMA figure fp16_tflops
@@ -314,15 +340,16 @@ bool routed_experts_one_gemm_each(const Scenario& s, bool vector_gemms) {
 bool vllm_gemms_on_vector_units(const Scenario& s) {
   const HardwareSpec& hw = *s.hardware;
   return s.backend == Backend::vllm && s.api == DeviceApi::rocm && hw.vendor == "amd" && hw.memory_type == "hbm2" &&
-         hw.fp32_tflops > 0;
+         hw.fp32_tflops > 0 && !amd_gcn_without_matrix_cores(hw);
 }
 
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
 /// rather than the matrix engines: the API cannot reach them (vector_only_apis), the weight type has no
-/// matrix path on it (BF16 on Vulkan off NVIDIA) or the engine's kernels do not reach them on this chip (vLLM on
-/// gfx908). One rule for the peak and the constant.
+/// matrix path on it (BF16 on Vulkan off NVIDIA; BF16 on ROCm on gfx906, rocm_bf16_on_fp32_units) or the engine's
+/// kernels do not reach them on this chip (vLLM on gfx908). One rule for the peak and the constant.
 bool weight_gemms_on_vector_units(const Scenario& s) {
-  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s);
+  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s) ||
+         rocm_bf16_on_fp32_units(s);
 }
 
 /// ggml-vulkan's tiled matmul_id shader computes whole tiles of a micro-batch's tokens per routed expert: it picks
