@@ -788,6 +788,55 @@ TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) 
   EXPECT_NEAR(gemm_prefill(unknown, DeviceApi::vulkan, "llama-3-8b", "bf16", k), flops / matrix_peak, 1e-12);
 }
 
+TEST(PrefillModel, Bf16OnRocmOnGfx906MultipliesAsFp32OnTheVectorAlus) {
+  // The MI50 (Vega 20, gfx906) has no matrix cores and no BF16 arithmetic: its catalogue FP16 figure is the packed
+  // vector rate (2x its FP32 peak), and hipBLAS runs llama.cpp's BF16 GEMMs as FP32. On ROCm its BF16 weights
+  // multiply at vector_compute_efficiency of fp32_tflops; F16 (packed FP16) and quantised weights (MMQ's int8 dot
+  // products) keep the FP16 figure and their shares. A CDNA Instinct (MFMA, BF16 included) keeps the matrix path.
+  const HardwareSpec& mi50 = *cat().find_hardware("mi50");
+  ASSERT_GT(mi50.fp32_tflops, 0);
+  ASSERT_LT(mi50.fp16_tflops, 3 * mi50.fp32_tflops);
+  EfficiencyConstants k;
+  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 1.0;
+  k.vector_compute_efficiency = 0.5;
+  const double flops = 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
+  const double bf16 = gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", "bf16", k);
+  EXPECT_NEAR(bf16, flops / (0.5 * mi50.fp32_tflops * 1e12), 0.01 * bf16);
+  // The vector share moves it, the float share does not.
+  EfficiencyConstants slower = k;
+  slower.vector_compute_efficiency = 0.25;
+  EXPECT_NEAR(gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", "bf16", slower), 2 * bf16, 1e-9 * bf16);
+  EfficiencyConstants slow_float = k;
+  slow_float.float_compute_efficiency = slow_float.compute_efficiency = 0.25;
+  EXPECT_DOUBLE_EQ(gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", "bf16", slow_float), bf16);
+  // F16 and Q4_0 stay at the FP16 figure: the vector share does not move them, their own shares do.
+  for (const char* quant : {"f16", "q4_0"}) {
+    EXPECT_DOUBLE_EQ(gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", quant, slower),
+                     gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", quant, k)) << quant;
+    EXPECT_GT(gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", quant, slow_float),
+              3 * gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", quant, k)) << quant;
+  }
+  // The MI100 (gfx908, MFMA: its matrix figure is 8x its vector one) multiplies BF16 on its matrix cores.
+  const HardwareSpec& mi100 = *cat().find_hardware("mi100");
+  ASSERT_GT(mi100.fp32_tflops, 0);
+  EXPECT_DOUBLE_EQ(gemm_prefill(mi100, DeviceApi::rocm, "llama-3-8b", "bf16", slower),
+                   gemm_prefill(mi100, DeviceApi::rocm, "llama-3-8b", "bf16", k));
+  // Flash attention on gfx906 is ggml-cuda's tile kernel in packed FP16, the FP16 figure's rate: not the RDNA tile
+  // kernel's share of the FP32 peak, even for heads wider than MFMA's 256 (flash_attention_on_vector_units).
+  ModelSpec wide_heads = *cat().find_model("llama-3-8b");
+  wide_heads.head_dim = 512;
+  wide_heads.attention_heads = 8;
+  Scenario s;
+  s.hardware = &mi50;
+  s.api = DeviceApi::rocm;
+  s.model = &wide_heads;
+  s.quant = cat().find_quant("q4_0");
+  s.flash_attention = true;
+  EXPECT_FALSE(flash_attention_on_vector_units(s));
+  s.hardware = &mi100;
+  EXPECT_TRUE(flash_attention_on_vector_units(s));
+}
+
 TEST(PrefillModel, AttentionOnVulkanOffNvidiaRunsAtAShareOfTheVectorPeak) {
   // Deep-context prefill: attention FLOPs on the R9700's Vulkan run on the vector ALUs, whatever the (matrix-peak)
   // attention shares say: flash attention (ggml-vulkan's shader) at vector_flash_attention_compute_efficiency of

@@ -707,6 +707,74 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   EXPECT_NEAR(seconds(dense, bf16, DeviceApi::vulkan, 512, 512), dense_s, 1e-6 * dense_s);
 }
 
+// ggml-cuda's MMQ on ROCm (issue 20) tiles a prompt by J tokens (128 on matrix engines, 64 on int8 dot products only)
+// and reads a matrix's weights once per column tile: the weight passes (prefill_dequant_passes, stated for a 512-token
+// micro-batch) scale with the micro-batch's column tiles, so a prompt's passes per token stay the same from 128-token
+// micro-batches up. A routed expert is read once per tile of its own rows, by the experts a micro-batch hits, and its
+// FLOPs are those of whole tiles. CUDA keeps passes per micro-batch and the routed FLOPs alone.
+TEST(Prefill, RocmMmqReadsWeightsOncePerColumnTileAndPadsExpertTiles) {
+  const ModelSpec dense = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_flash_attention_compute_efficiency =
+      k.vector_quantised_compute_efficiency = std::numeric_limits<double>::infinity();
+  k.weight_bandwidth_efficiency = 1e9;  // the weight stream free
+  k.prefill_dequant_passes = 2;
+  HardwareSpec rdna = test_rdna(500, 512);
+  rdna.memory_type = "gddr6";
+  auto seconds = [&](const HardwareSpec& hw, const ModelSpec& m, DeviceApi api, int tokens, int ubatch,
+                     const EfficiencyConstants& c) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.prompt_tokens = tokens;
+    s.micro_batch_tokens = ubatch;
+    return prefill_seconds(s, fit_memory(s, c), c, tokens, 0);
+  };
+  // The passes alone (the GEMMs' FLOPs free): 2 passes over the stored bytes per 512-token micro-batch at 500 GB/s.
+  EfficiencyConstants passes_only = k;
+  passes_only.compute_efficiency = 1e9;
+  const double pass = 2 * weight_bytes(dense, q).stored / 500e9;
+  EXPECT_NEAR(seconds(rdna, dense, DeviceApi::rocm, 512, 512, passes_only), pass, 1e-3 * pass);
+  // 2048 tokens: four 512-token micro-batches or one 2048-token one (16 column tiles of 128 against 4) cost the same.
+  EXPECT_NEAR(seconds(rdna, dense, DeviceApi::rocm, 2048, 512, passes_only), 4 * pass, 4e-3 * pass);
+  EXPECT_NEAR(seconds(rdna, dense, DeviceApi::rocm, 2048, 2048, passes_only), 4 * pass, 4e-3 * pass);
+  // 64-token micro-batches are one 64-token tile each: a quarter of a 512-token micro-batch's passes.
+  EXPECT_NEAR(seconds(rdna, dense, DeviceApi::rocm, 512, 64, passes_only), 8 * pass / 4, 2e-3 * pass);
+  // CUDA (the same kernel; no CUDA run here tests it) keeps 2 passes per micro-batch, whatever its size.
+  EXPECT_NEAR(seconds(rdna, dense, DeviceApi::cuda, 2048, 2048, passes_only), pass, 1e-3 * pass);
+  // A GCN Instinct (no matrix cores: 64-token tiles): 2048 tokens in one micro-batch are 32 tiles against 8.
+  HardwareSpec gcn = rdna;
+  gcn.memory_type = "hbm2";
+  gcn.fp16_tflops = 2 * gcn.fp32_tflops;
+  const double gcn_pass = 2 * weight_bytes(dense, q).stored / 500e9;
+  EXPECT_NEAR(seconds(gcn, dense, DeviceApi::rocm, 2048, 2048, passes_only), 4 * gcn_pass, 4e-3 * gcn_pass);
+  EXPECT_NEAR(seconds(gcn, dense, DeviceApi::rocm, 512, 64, passes_only), pass, 1e-3 * pass);
+
+  // An MoE of 256 experts, 8 per token: a 512-token micro-batch routes 16 rows to each expert it hits.
+  ModelSpec moe = dense;
+  moe.moe.experts = 256;
+  moe.moe.experts_per_token = 8;
+  moe.moe.expert_intermediate_size = 512;
+  const WeightBytes w = weight_bytes(moe, q);
+  ASSERT_GT(w.routed_experts, 0);
+  const double hit = expected_distinct_experts(moe, 512);
+  ASSERT_GT(hit, 250);
+  // Its experts' weights pass once per hit expert (one 128-row tile of 16 rows), not 4 times per micro-batch.
+  const double moe_pass = 2 * (w.stored - w.routed_experts * (1 - hit / (256.0 * 4))) / 500e9;
+  EXPECT_NEAR(seconds(rdna, moe, DeviceApi::rocm, 512, 512, passes_only), moe_pass, 1e-3 * moe_pass);
+  EXPECT_NEAR(seconds(rdna, moe, DeviceApi::cuda, 512, 512, passes_only), 2 * w.stored / 500e9, 1e-3 * moe_pass);
+  // Its routed FLOPs are whole 128-row tiles: 8x (the passes free).
+  EfficiencyConstants flops_only = k;
+  flops_only.prefill_dequant_passes = 0;
+  const double rate = 0.5 * 200e12;
+  const double padded = 512 * 2.0 * (w.active_params + 7 * w.active_routed_params) / rate;
+  EXPECT_NEAR(seconds(rdna, moe, DeviceApi::rocm, 512, 512, flops_only), padded, 1e-3 * padded);
+  const double routed_only = 512 * 2.0 * w.active_params / rate;
+  EXPECT_NEAR(seconds(rdna, moe, DeviceApi::cuda, 512, 512, flops_only), routed_only, 1e-3 * routed_only);
+  // A 4096-token micro-batch fills the experts' tiles (128 rows each): no padding.
+  const double full = 4096 * 2.0 * w.active_params / rate;
+  EXPECT_NEAR(seconds(rdna, moe, DeviceApi::rocm, 4096, 4096, flops_only), full, 1e-3 * full);
+}
+
 // ggml-vulkan unpacks quantised weight tiles inside its GEMM shaders, on the vector ALUs (issue 20): a prompt's
 // dequantisation passes cost kVulkanDequantFlopPerByte (100) FP32 operations per stored byte at fp32_tflops, so they
 // scale with the vector peak and not with the memory bandwidth; ROCm's (a separate kernel) stream from DRAM, and an

@@ -204,6 +204,19 @@ constexpr int kFirstYearOfRdnaMmaFlashAttention = 2026;
 // have them.
 constexpr int kFirstYearOfSyclXmxFlashAttention = 2027;
 
+// The CDNA Instincts' matrix peak is 4-8x their vector FP32 one (MI100 8x: 184.6 / 23.1); a packed-FP16 peak is 2x.
+constexpr double kMaxPackedFp16OverFp32 = 3;
+
+/// AMD's HBM parts without matrix cores, the GCN 5 Instincts (Vega 20, gfx906: MI50, MI60): their fp16_tflops is the
+/// packed-FP16 vector rate, twice fp32_tflops, where every CDNA Instinct's matrix figure is 4-8x it (MFMA arrived
+/// with gfx908). Their ISA has no BF16 arithmetic either (ROCm's BF16 GEMM kernels start with gfx908:
+/// ROCm/Tensile PR #669, "BF16 kernels for gfx908"; on older GPUs rocBLAS emulates BF16, ROCm/tensorflow-upstream
+/// PR #1395). Needs the entry's fp32_tflops.
+bool amd_gcn_without_matrix_cores(const HardwareSpec& hw) {
+  return hw.vendor == "amd" && hw.memory_type.rfind("hbm", 0) == 0 && hw.fp32_tflops > 0 &&
+         hw.fp16_tflops < kMaxPackedFp16OverFp32 * hw.fp32_tflops;
+}
+
 }  // namespace
 
 bool flash_attention_on_vector_units(const Scenario& s) noexcept {
@@ -221,7 +234,10 @@ bool flash_attention_on_vector_units(const Scenario& s) noexcept {
   const bool mla = m.mla.kv_lora_rank > 0;
   const int head_dim = mla ? m.mla.kv_lora_rank + m.mla.qk_rope_head_dim : m.attention.global_head_dim_or(m.head_dim);
   const double grouped = mla ? m.attention_heads : static_cast<double>(m.attention_heads) / std::max(1, m.kv_heads);
-  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's HBM parts are the CDNA (MFMA) Instincts
+  // Vega 20 has neither MMA kernel: its tile kernel multiplies in packed FP16 (half2), the peak fp16_tflops states,
+  // so its flash attention keeps the share of that peak (amd_gcn_without_matrix_cores).
+  if (amd_gcn_without_matrix_cores(hw)) return false;
+  const bool cdna = hw.memory_type.rfind("hbm", 0) == 0;  // AMD's other HBM parts are the CDNA (MFMA) Instincts
   if (cdna) return head_dim > kMfmaFlashAttentionMaxHeadDim;
   if (s.engine_year > 0 && s.engine_year < kFirstYearOfRdnaMmaFlashAttention) return true;
   return grouped < kMinGroupedQueryRatio || head_dim > kWmmaFlashAttentionMaxHeadDim;
@@ -245,6 +261,16 @@ bool vulkan_off_nvidia_with_vector_peak(const Scenario& s) {
 /// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
 bool bf16_matmul_on_vector_units(const Scenario& s) {
   return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
+}
+
+/// BF16 weights on ROCm on a GPU without BF16 arithmetic (amd_gcn_without_matrix_cores: the MI50, MI60) multiply as
+/// FP32 on the vector ALUs: llama.cpp hands float GEMMs to hipBLAS (ggml_cuda_op_mul_mat_cublas), whose BF16 kernels
+/// widen to FP32 where the ISA has no BF16 instructions. Measured: the MI50 prefills Ministral 3 8B / 14B and Qwen3.5
+/// 9B in BF16 at 3.5-4.2 TFLOP/s, about 30 % of its 13.3 FP32 TFLOPS and 15 % of its packed-FP16 peak, where its
+/// quantised prompts (MMQ, int8 dot products) reach 16.6 (Llama 2 7B Q4_0) (docs/calibration.md).
+bool rocm_bf16_on_fp32_units(const Scenario& s) {
+  return s.api == DeviceApi::rocm && s.quant != nullptr && s.quant->id == "bf16" &&
+         amd_gcn_without_matrix_cores(*s.hardware);
 }
 
 /// Quantised weight GEMMs on Vulkan on AMD's RDNA and Intel's Xe2 track the vector FP32 peak, not the matrix figure
@@ -319,15 +345,16 @@ bool routed_experts_one_gemm_each(const Scenario& s, bool vector_gemms) {
 bool vllm_gemms_on_vector_units(const Scenario& s) {
   const HardwareSpec& hw = *s.hardware;
   return s.backend == Backend::vllm && s.api == DeviceApi::rocm && hw.vendor == "amd" && hw.memory_type == "hbm2" &&
-         hw.fp32_tflops > 0;
+         hw.fp32_tflops > 0 && !amd_gcn_without_matrix_cores(hw);
 }
 
 /// The weight GEMMs of this scenario run on the vector ALUs (at fp32_tflops, share vector_compute_efficiency)
 /// rather than the matrix engines: the API cannot reach them (vector_only_apis), the weight type has no
-/// matrix path on it (BF16 on Vulkan off NVIDIA) or the engine's kernels do not reach them on this chip (vLLM on
-/// gfx908). One rule for the peak and the constant.
+/// matrix path on it (BF16 on Vulkan off NVIDIA; BF16 on ROCm on gfx906, rocm_bf16_on_fp32_units) or the engine's
+/// kernels do not reach them on this chip (vLLM on gfx908). One rule for the peak and the constant.
 bool weight_gemms_on_vector_units(const Scenario& s) {
-  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s);
+  return matmul_on_vector_units(s) || bf16_matmul_on_vector_units(s) || vllm_gemms_on_vector_units(s) ||
+         rocm_bf16_on_fp32_units(s);
 }
 
 /// ggml-vulkan's tiled matmul_id shader computes whole tiles of a micro-batch's tokens per routed expert: it picks
@@ -356,6 +383,82 @@ double vulkan_expert_tile_padding(const Scenario& s, double micro_batch_tokens) 
   if (!(hit > 0)) return 1.0;
   const double rows_per_expert = routed_rows / hit;
   return std::max(1.0, hit * tile * std::ceil(rows_per_expert / tile) / routed_rows);
+}
+
+/// ggml-cuda's MMQ kernel on ROCm tiles a prompt's quantised GEMMs by J tokens (its mmq_x): each tile of J columns of
+/// the micro-batch reads and unpacks the weight rows it multiplies, so a matrix's weights are read once per column
+/// tile. J is the smallest multiple of 8 up to the largest tile that needs the fewest tiles for the micro-batch's token
+/// count (ggml-org/ggml @ d99724f, src/ggml-cuda/mmq.cuh, mul_mat_q_switch_J), 128 tokens on matrix engines (WMMA,
+/// MFMA) and 64 with int8 dot products only (mmq_get_mmq_x_max_host; the GCN Instincts). For MUL_MAT_ID
+/// (ggml_cuda_mul_mat_q: mmq_args.ncols_max = ne12) J is sized by the whole micro-batch too, and each routed expert
+/// runs ceil(rows / J) tiles, returning early only from tiles past its routed rows (mul_mat_q_process_tile:
+/// `jt*J >= col_diff`). Hence three rules for ROCm's quantised prompts, no constant fitted (docs/model.md, "MMQ's
+/// column tiles on ROCm"): the weight passes per micro-batch (prefill_dequant_passes, stated for a 512-token
+/// micro-batch) scale with its column tiles (mmq_column_tile_passes); a routed expert's weights are read once per
+/// tile of its own rows, by the experts the micro-batch hits (mmq_expert_pass_share); and its FLOPs are those of
+/// whole tiles (mmq_expert_tile_padding). CUDA runs the same kernel; no CUDA run here has a micro-batch other than 512
+/// tokens or a quantised MoE prompt to test it, so it keeps the plain passes.
+constexpr int kMmqTileStepTokens = 8;
+constexpr int kMmqMaxTileTokens = 128;
+constexpr int kMmqDp4aMaxTileTokens = 64;
+constexpr double kDequantPassesReferenceTokens = 512;  // the micro-batch prefill_dequant_passes is stated for
+
+bool rocm_mmq_tiles(const Scenario& s) {
+  return s.api == DeviceApi::rocm && prefill_runs_at_sm_rate(s.backend) && s.quant != nullptr &&
+         s.quant->kernel != QuantKernel::float_;
+}
+
+/// MMQ's tile width J for a micro-batch of this many tokens.
+double mmq_tile_tokens(const Scenario& s, double micro_batch_tokens) {
+  const int max_tile = amd_gcn_without_matrix_cores(*s.hardware) ? kMmqDp4aMaxTileTokens : kMmqMaxTileTokens;
+  double tile = kMmqTileStepTokens;
+  double fewest = std::numeric_limits<double>::infinity();
+  for (int j = kMmqTileStepTokens; j <= max_tile; j += kMmqTileStepTokens) {
+    const double tiles = std::ceil(micro_batch_tokens / j);
+    if (tiles < fewest) {
+      fewest = tiles;
+      tile = j;
+    }
+  }
+  return tile;
+}
+
+/// Weight passes of a micro-batch over those of a 512-token one: its column tiles over theirs. 1 off ROCm's MMQ.
+double mmq_column_tile_passes(const Scenario& s, double micro_batch_tokens) {
+  if (!rocm_mmq_tiles(s) || !(micro_batch_tokens >= 1)) return 1.0;
+  return std::ceil(micro_batch_tokens / mmq_tile_tokens(s, micro_batch_tokens)) /
+         std::ceil(kDequantPassesReferenceTokens / mmq_tile_tokens(s, kDequantPassesReferenceTokens));
+}
+
+/// Routed rows per hit expert and the experts a micro-batch hits (expected_distinct_experts).
+struct ExpertRows {
+  double hit = 0;
+  double rows = 0;
+};
+
+ExpertRows expert_rows(const ModelSpec& m, double micro_batch_tokens) {
+  const double hit = expected_distinct_experts(m, static_cast<int>(std::lround(micro_batch_tokens)));
+  return {hit, hit > 0 ? micro_batch_tokens * m.moe.experts_per_token / hit : 0.0};
+}
+
+/// The routed experts' weight passes over the dense weights' (both per stored byte): the hit experts' tiles of their own
+/// rows over every expert's share of the micro-batch's tiles. 1 for a dense model or off ROCm's MMQ.
+double mmq_expert_pass_share(const Scenario& s, double micro_batch_tokens) {
+  if (!rocm_mmq_tiles(s) || s.model == nullptr || !s.model->is_moe() || !(micro_batch_tokens >= 1)) return 1.0;
+  const ModelSpec& m = *s.model;
+  const double tile = mmq_tile_tokens(s, micro_batch_tokens);
+  const ExpertRows e = expert_rows(m, micro_batch_tokens);
+  if (!(e.hit > 0)) return 1.0;
+  return e.hit * std::ceil(e.rows / tile) / (m.moe.experts * std::ceil(micro_batch_tokens / tile));
+}
+
+/// The routed experts' FLOPs in whole MMQ tiles over their routed rows' FLOPs. 1 for a dense model or off ROCm's MMQ.
+double mmq_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
+  if (!rocm_mmq_tiles(s) || s.model == nullptr || !s.model->is_moe() || !(micro_batch_tokens >= 1)) return 1.0;
+  const double tile = mmq_tile_tokens(s, micro_batch_tokens);
+  const ExpertRows e = expert_rows(*s.model, micro_batch_tokens);
+  if (!(e.rows > 0)) return 1.0;
+  return std::max(1.0, tile * std::ceil(e.rows / tile) / e.rows);
 }
 
 /// ggml-vulkan has no dequantisation kernel before its prompt GEMMs: ggml_vk_mul_mat_q_f16 dequantises the
@@ -1034,7 +1137,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       routed_experts_one_gemm_each(s, vector_gemms) ? tokens * 2.0 * w.active_routed_params : 0.0;
   // Routed experts on Vulkan's FMA matmul_id tiles also compute the rows that pad each expert to a whole tile.
   const double padded_expert_flops =
-      tokens * 2.0 * w.active_routed_params * (vulkan_expert_tile_padding(s, tokens / micro_batches) - 1.0);
+      tokens * 2.0 * w.active_routed_params * (vulkan_expert_tile_padding(s, tokens / micro_batches) * mmq_expert_tile_padding(s, tokens / micro_batches) - 1.0);
   const double t_weight_compute =
       gemm_rate.units == PrefillGemmUnits::cpu_cores
           ? tokens * active_params * gemm_rate.value / (cpu_simd_cycles_per_second(s) * parallel)
@@ -1083,9 +1186,12 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double dequant_seconds_per_byte =
       vulkan_dequant_on_vector_units(s) ? vulkan_dequant_seconds_per_byte(s)
                                         : 1.0 / (hw.bandwidth_gb_s * units::kBytesPerGB);
+  // On ROCm's MMQ the routed experts' weights pass once per tile of their own rows (mmq_expert_pass_share).
+  const double micro_batch = tokens / micro_batches;
+  const double passed_bytes = w.stored - w.routed_experts * (1.0 - mmq_expert_pass_share(s, micro_batch));
   const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
-                           : micro_batches * (w.stored * share) * k.prefill_dequant_passes *
-                                 dequant_seconds_per_byte / parallel;
+                           : micro_batches * (passed_bytes * share) * k.prefill_dequant_passes *
+                                 mmq_column_tile_passes(s, micro_batch) * dequant_seconds_per_byte / parallel;
   const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro / parallel;
   return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
 }
