@@ -78,8 +78,9 @@ TEST(BatchedDecode, BatchOneDoesNotReadTheBatchedConstant) {
 TEST(BatchedDecode, AggregateGrowsMonotonicallyTowardTheComputeRoof) {
   // Dense and MoE, quantised and 16-bit, GPU and unified: aggregate tok/s rises with every sequence added within
   // a kernel regime (the step past the engine's matrix-vector rows changes kernels: it may fall there, as Apple's
-  // measured curves do) and stays below the compute roof of the largest batches (one sequence's FLOPs at the
-  // matrix-matrix share), approaching it.
+  // measured curves do, and on Metal each sequence that opens a new 32-token mul_mm tile pays the tile's weights)
+  // and stays below the compute roof of the largest batches (one sequence's FLOPs at the matrix-matrix share),
+  // approaching it.
   for (const auto& [hw, model] : std::vector<std::pair<std::string, std::string>>{
            {"h200", "llama-3.1-8b-q4_k_m"}, {"dgx-spark", "gpt-oss-120b-mxfp4_moe"}, {"m2-ultra", "qwen3-30b-a3b-q4_k_m"},
            {"rtx-4090", "llama-3.1-8b-f16"}}) {
@@ -93,8 +94,10 @@ TEST(BatchedDecode, AggregateGrowsMonotonicallyTowardTheComputeRoof) {
       at_b.batch = b;
       if (!fit_memory(at_b, k).fits) break;  // beyond, the KV caches push weights off the GPU: memory, not compute
       const double aggregate = aggregate_at(r.scenario, k, b);
+      const int matvec_rows = batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year);
+      const bool new_metal_tile = r.scenario.api == DeviceApi::metal && b > matvec_rows && (b - 1) % 32 == 0;
       const bool regime_change =
-          b == batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year) + 1 ||
+          b == matvec_rows + 1 || new_metal_tile ||
           (r.scenario.model->is_moe() &&
            b == batched_expert_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year) + 1);
       if (!regime_change) {
@@ -311,6 +314,64 @@ TEST(BatchedDecode, ExpertsOfA2025CudaBuildLeaveTheVectorKernelAtTwoTokens) {
   dense.scenario.engine_year = 2025;
   for (int b : {2, 16, 64})
     EXPECT_EQ(aggregate_at(dense.scenario, k, b), aggregate_at(dense.scenario, slow_tiles, b)) << b;
+}
+
+TEST(BatchedDecode, A2025CudaBuildLaunchesABatchedStepWithoutItsGraph) {
+  // llama.cpp's CUDA backend replayed single-token steps as one CUDA graph from May 2024 and turned graphs off for
+  // any step with more than one token until llama/19645 (Feb 2026): a batched step of a 2025 build pays its layers'
+  // launches again (graphless_layer_overhead_us per layer), one token never does, nor does a current build, Metal
+  // or vLLM. Each extra microsecond per layer costs every layer of the model once per step, dense or MoE.
+  EXPECT_FALSE(batched_steps_launch_without_graphs(Backend::llama_cpp, DeviceApi::cuda, 2023));
+  EXPECT_TRUE(batched_steps_launch_without_graphs(Backend::llama_cpp, DeviceApi::cuda, 2024));
+  EXPECT_TRUE(batched_steps_launch_without_graphs(Backend::ollama, DeviceApi::cuda, 2025));
+  EXPECT_FALSE(batched_steps_launch_without_graphs(Backend::llama_cpp, DeviceApi::cuda, 0));
+  EXPECT_FALSE(batched_steps_launch_without_graphs(Backend::llama_cpp, DeviceApi::metal, 2025));
+  EXPECT_FALSE(batched_steps_launch_without_graphs(Backend::vllm, DeviceApi::cuda, 2025));
+  for (const char* model : {"qwen2.5-coder-7b-q8_0", "gpt-oss-120b-mxfp4_moe"}) {
+    ResolvedQuery r = resolve("dgx-spark", model);
+    ASSERT_EQ(r.scenario.api, DeviceApi::cuda);
+    const EfficiencyConstants k = r.efficiency->constants;
+    EfficiencyConstants launched = k;
+    launched.graphless_layer_overhead_us = k.graphless_layer_overhead_us + 100;
+    Scenario built_2025 = r.scenario;
+    built_2025.engine_year = 2025;
+    const double layers = r.scenario.model->layers;
+    auto step = [](Scenario s, const EfficiencyConstants& c, int b) {
+      s.batch = b;
+      return static_cast<double>(b) / predict(s, c).aggregate_decode_tok_s;
+    };
+    EXPECT_DOUBLE_EQ(step(built_2025, k, 1), step(built_2025, launched, 1)) << model;
+    for (int b : {2, 8, 32})
+      EXPECT_NEAR(step(built_2025, launched, b) - step(built_2025, k, b), layers * 100e-6, 1e-9) << model << b;
+    Scenario current = built_2025;
+    current.engine_year = 0;
+    for (int b : {2, 32}) EXPECT_DOUBLE_EQ(step(current, k, b), step(current, launched, b)) << model << b;
+  }
+}
+
+TEST(BatchedDecode, MetalMatrixTilesComputeThirtyTwoTokensHoweverFewFillThem) {
+  // ggml-metal's mul_mm dispatches ceil(B / 32) tiles of 32 tokens: past the matrix-vector rows a step pays the
+  // dense weights' multiply-adds of a whole tile, so a sequence inside the tile costs only its attention and a
+  // sequence that opens a second tile costs another 32 tokens' weights. The added time of a slower tile share
+  // (batch_gemm_compute_efficiency) shows it; below the switch it is not read at all.
+  ResolvedQuery r = resolve("m2-ultra", "llama-2-7b-f16");
+  ASSERT_EQ(r.scenario.api, DeviceApi::metal);
+  const int rows = batched_matvec_max_rows(r.scenario.backend, r.scenario.api, r.scenario.engine_year);
+  ASSERT_EQ(rows, 8);
+  const EfficiencyConstants k = r.efficiency->constants;
+  EfficiencyConstants slow = k;
+  slow.batch_gemm_compute_efficiency = k.batch_gemm_compute_efficiency * 0.5;
+  auto extra = [&](int b) {
+    Scenario s = r.scenario;
+    s.batch = b;
+    return b / predict(s, slow).aggregate_decode_tok_s - b / predict(s, k).aggregate_decode_tok_s;
+  };
+  EXPECT_DOUBLE_EQ(extra(rows), 0.0);
+  const double within_tile = extra(32) - extra(31);
+  const double new_tile = extra(33) - extra(32);
+  EXPECT_GT(within_tile, 0.0);
+  EXPECT_GT(new_tile, 10 * within_tile);
+  EXPECT_NEAR(extra(64) - extra(33), 31 * within_tile, 1e-3 * extra(64));
 }
 
 TEST(BatchedDecode, MetalExpertsStayInTheVectorKernelBelowThirtyTwoTokens) {

@@ -80,6 +80,11 @@ EfficiencyConstants llama_cpp_defaults() {
   k.cpu_prefill_flash_attention_cycles_per_mac = 0.6;
   k.host_bandwidth_efficiency = 0.6;
   k.runtime_overhead_gib = 0.35;
+  // A batched CUDA step of the 2024-2025 builds launches every kernel from the host (no CUDA graph; engines.hpp,
+  // batched_steps_launch_without_graphs): what a layer cost a token before graphs beyond what it costs with them.
+  // The batch-1 fit of llama.cpp CUDA builds puts the per-layer cost at 92.5 µs in 2023 (no graphs; 68 runs on 9
+  // chips) and 52.4 µs in 2025 (graphs; 100 runs on 10 chips): 40 µs (docs/calibration.md).
+  k.graphless_layer_overhead_us = 40;
   k.micro_batch_tokens = 512;
   return k;
 }
@@ -95,6 +100,9 @@ EfficiencyConstants llama_cpp_apple() {
   // measured on an M2 Max (seed document 001), given the fitted per-layer cost above.
   k.expert_overhead_us = 12;
   k.compute_efficiency = 0.55;
+  // Past the matrix-vector rows a batched step runs mul_mm, the tiles of prefill's GEMMs, on padded 32-token tiles
+  // (predict.cpp, metal_matmul_tile_tokens): the prefill GEMMs' share is their prior.
+  k.batch_gemm_compute_efficiency = k.compute_efficiency;
   k.attention_compute_efficiency = k.compute_efficiency;
   k.flash_attention_compute_efficiency = k.compute_efficiency;  // fused: attention near the GEMM rate
   k.vector_flash_attention_compute_efficiency = k.compute_efficiency;  // ... of the vector peak on the tile kernel

@@ -129,6 +129,13 @@ int batched_expert_matvec_max_rows(Backend backend, DeviceApi api, int engine_ye
   return 0;
 }
 
+bool batched_steps_launch_without_graphs(Backend backend, DeviceApi api, int engine_year) noexcept {
+  if ((backend != Backend::llama_cpp && backend != Backend::ollama) || api != DeviceApi::cuda) return false;
+  constexpr int kFirstYearOfCudaGraphs = 2024;            // llama.cpp PR #6766 (May 2024): single-token steps
+  constexpr int kFirstYearOfBatchedCudaGraphs = 2026;     // llama/19645 (17 Feb 2026): every batch size
+  return engine_year >= kFirstYearOfCudaGraphs && engine_year < kFirstYearOfBatchedCudaGraphs;
+}
+
 int sequence_limit(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama ? 256 : 0;
 }

@@ -480,6 +480,17 @@ double vulkan_dequant_seconds_per_byte(const Scenario& s) {
   return kVulkanDequantFlopPerByte / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
 }
 
+/// Tokens one threadgroup of ggml-metal's mul_mm computes: 64 weight rows by 32 tokens, dispatched as
+/// ceil(tokens / 32) column tiles however few tokens fill the last (ggml-metal.m at ggml dd92cfd4, Oct 2023:
+/// `dispatchThreadgroups:MTLSizeMake((ne11 + 31)/32, (ne01 + 63)/64, ne12)`; ggml-metal-device.cpp at d99724f:
+/// nr1 = 32 outside the tensor-API path of Apple10 GPUs). A batch of B tokens past the matrix-vector rows costs
+/// the multiply-adds of this many.
+constexpr double kMetalMatmulTileTokens = 32;
+
+double metal_matmul_tile_tokens(int batch) {
+  return kMetalMatmulTileTokens * std::ceil(static_cast<double>(batch) / kMetalMatmulTileTokens);
+}
+
 /// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
 /// on the vector ALUs (the same kernels as its prefill), else compute_peak_flops.
 double batched_step_peak_flops(const Scenario& s) {
@@ -1016,8 +1027,16 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
   const double expert_efficiency = expert_tiles ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
   const double step_peak = batched_step_peak_flops(s);
-  const double t_compute = (batch - 1) *
-                           ((token_flops - expert_flops) / batch_efficiency + expert_flops / expert_efficiency) /
+  // Metal's mul_mm computes whole tiles of kMetalMatmulTileTokens tokens (metal_matmul_tile_tokens): past the
+  // matrix-vector rows a step multiplies every dense weight matrix by the padded tile, the first sequence's
+  // columns included (they no longer ride a matrix-vector kernel's weight stream). The routed experts and the
+  // attention keep the per-sequence count.
+  const double dense_weight_flops = 2.0 * (active_params - w.active_routed_params) * layer_share;
+  const double metal_tile_flops =
+      matrix_matrix && s.api == DeviceApi::metal ? metal_matmul_tile_tokens(batch) * dense_weight_flops : 0.0;
+  const double per_sequence_flops = token_flops - expert_flops - (metal_tile_flops > 0 ? dense_weight_flops : 0.0);
+  const double t_compute = ((batch - 1) * (per_sequence_flops / batch_efficiency + expert_flops / expert_efficiency) +
+                            metal_tile_flops / batch_efficiency) /
                            (step_peak * parallel_devices);
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
@@ -1041,7 +1060,12 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // (Megatron-LM), latency-bound at decode's few rows.
   const int hops = (splits_by_tensor(s.backend) ? 0 : devices - 1) + (fit.offload != OffloadKind::none ? 1 : 0);
   const double allreduces = splits_by_tensor(s.backend) && devices > 1 ? 2.0 * m.layers : 0.0;
-  const double t_overhead = (m.layers * k.layer_overhead_us + moe_layers * experts_touched * k.expert_overhead_us +
+  // A batched step of the 2024-2025 llama.cpp CUDA builds launches its kernels one by one, where a single-token
+  // step replays them as one CUDA graph (batched_steps_launch_without_graphs): each layer pays the launches again.
+  const bool graphless = batch > 1 && batched_steps_launch_without_graphs(s.backend, s.api, s.engine_year);
+  const double graphless_us = graphless ? m.layers * k.graphless_layer_overhead_us : 0.0;
+  const double t_overhead = (graphless_us + m.layers * k.layer_overhead_us +
+                             moe_layers * experts_touched * k.expert_overhead_us +
                              k.token_overhead_us +
                              allreduces * k.tp_allreduce_us) * kMicro +
                             hops * kDeviceHopSeconds;

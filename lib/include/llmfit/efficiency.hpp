@@ -56,6 +56,11 @@ struct EfficiencyConstants {
   /// tiles stage each weight block through shared memory and wait on it; the routed experts in their own tiles keep
   /// expert_gemm_bandwidth_efficiency). Engines without the switch and steps below it never read it.
   double batch_gemm_bandwidth_efficiency = 0.75;
+  /// Batched decode on an engine that replays a single-token step as one CUDA graph but launches a batched
+  /// step's kernels one by one (batched_steps_launch_without_graphs, engines.hpp): the extra cost per layer per
+  /// step. Not fitted (the batched runs of one chip cannot tell it from the per-sequence shares): the difference
+  /// of the fitted per-layer costs of llama.cpp CUDA builds without graphs and with them (docs/calibration.md).
+  double graphless_layer_overhead_us = 0;
   /// Prefill attention (QK^T, softmax, ·V over the cached context): achieved share of the tensor peak.
   /// Without flash attention the score matrix goes through memory, so it runs far below the GEMMs.
   double attention_compute_efficiency = 0.5;
@@ -178,6 +183,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"batch_gemm_compute_efficiency", &EfficiencyConstants::batch_gemm_compute_efficiency, 0.001, 1.5},
     {"expert_gemm_bandwidth_efficiency", &EfficiencyConstants::expert_gemm_bandwidth_efficiency, 0.01, 1.5},
     {"batch_gemm_bandwidth_efficiency", &EfficiencyConstants::batch_gemm_bandwidth_efficiency, 0.01, 1.5},
+    {"graphless_layer_overhead_us", &EfficiencyConstants::graphless_layer_overhead_us, 0, 1e5},
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},

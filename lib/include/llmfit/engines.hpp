@@ -79,6 +79,13 @@ struct NameTable<Backend> {
 /// than ne21_mm_id_min = 32 tokens and mul_mm_id the rest (ggml_metal_op_mul_mat_id, ggml-metal-ops.cpp). 0: no
 /// switch (as batched_matvec_max_rows).
 [[nodiscard]] int batched_expert_matvec_max_rows(Backend backend, DeviceApi api, int engine_year) noexcept;
+/// Whether the engine launches a batched decode step's kernels one by one while a single-token step replays them
+/// as one CUDA graph: llama.cpp's CUDA backend from CUDA graphs (PR #6766, May 2024) until llama/19645 (17 Feb
+/// 2026) turned graphs off for any step with more than one token (ggml_cuda_graph_check_compability /
+/// check_node_graph_compatibility: an ADD whose second operand has more than one row, the residual adds of every
+/// model, and MUL_MAT_ID with more than one token; ggml-cuda.cu at ggml 82b8e269 and 23c1635e). engine_year: the
+/// build's year, 2024 and 2025 (0, current builds, capture batched steps too).
+[[nodiscard]] bool batched_steps_launch_without_graphs(Backend backend, DeviceApi api, int engine_year) noexcept;
 /// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
 /// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
 [[nodiscard]] int sequence_limit(Backend backend) noexcept;
