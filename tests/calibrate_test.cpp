@@ -1470,7 +1470,68 @@ TEST(RunConditions, CpuSimdThroughputIsTheCoresExecutionWidthFromTheCatalogue) {
   const double zen5 = compute_seconds("epyc-9355");
   const double neon = compute_seconds("m2-max");
   EXPECT_NEAR(zen4 / zen5, 2.0, 0.01);  // the catalogue's peaks are rounded to 3 digits
-  EXPECT_NEAR(neon / zen5, 4.0, 0.01);  // cpu_simd_bits 128: one unit
+  EXPECT_NEAR(neon / zen5, 2.0, 0.01);  // cpu_simd_bits 128 on four FMA pipes (an Apple P-core): Zen 4's two 256-bit
+  HardwareSpec two_pipes = *cat().find_hardware("m2-max");
+  two_pipes.cpu_fma_pipes = 0;  // not stated: two pipes, one unit
+  Scenario s = condition_scenario("m2-max", "llama-3-8b", "q4_k_m", DeviceApi::cpu);
+  s.cpu_threads = 1;
+  const MemoryFit fit = fit_memory(s, k);
+  const double four = decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0);
+  s.hardware = &two_pipes;
+  EXPECT_NEAR((decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0)) / four, 2.0, 1e-9);
+}
+
+TEST(RunConditions, CpuPrefillKernelFollowsTheInstructionSet) {
+  // ggml-cpu tiles Q5_0's prompt GEMM on x86 (tinyBLAS_Q0_AVX) but has no tiled Q5_0 kernel on ARM, where each weight
+  // row is unpacked and dotted with each token in turn (the K-quants' cost); Q4_0 and Q8_0 are tiled on both.
+  EfficiencyConstants k = true_constants();
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  k.cpu_prefill_cycles.fill(0.1);
+  k.cpu_prefill_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 0.4;
+  auto seconds = [&](const char* chip, const char* quant) {
+    Scenario s = condition_scenario(chip, "llama-3-8b", quant, DeviceApi::cpu);
+    s.cpu_threads = 8;
+    return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
+  };
+  EXPECT_GT(seconds("m2-max", "q5_0"), 3 * seconds("m2-max", "q4_0"));
+  EXPECT_LT(seconds("ryzen-9-7950x", "q5_0"), 1.5 * seconds("ryzen-9-7950x", "q4_0"));
+  EXPECT_EQ(cpu_prefill_cost(*cat().find_quant("q5_0"), *cat().find_hardware("m2-max")).family, QuantKernel::k_quant);
+  EXPECT_EQ(cpu_prefill_cost(*cat().find_quant("q4_1"), *cat().find_hardware("ryzen-9-7950x")).family,
+            QuantKernel::k_quant);
+  EXPECT_EQ(cpu_prefill_cost(*cat().find_quant("iq4_nl"), *cat().find_hardware("m2-max")).family, QuantKernel::legacy);
+  // A chip that states no instruction set keeps its format's cost family.
+  HardwareSpec unknown = *cat().find_hardware("m2-max");
+  unknown.cpu_isa.clear();
+  EXPECT_EQ(cpu_prefill_cost(*cat().find_quant("q5_0"), unknown).family, QuantKernel::legacy);
+}
+
+TEST(RunConditions, CpuInt8DotsTakeTwoInstructionsWithoutVnni) {
+  // The legacy blocks' int8 dots are one vpdpbusd with AVX-512 VNNI and vpmaddubsw + vpmaddwd on AVX2 alone: twice
+  // the cycles for Q8_0, prompt and decode; the K-quants' dots take the AVX2 pair either way.
+  EfficiencyConstants k = true_constants();
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  k.cpu_cycles_per_weight = 0.2;
+  k.cpu_prefill_cycles.fill(0.2);
+  EfficiencyConstants none = k;
+  none.cpu_cycles_per_weight = 0;
+  HardwareSpec avx2 = *cat().find_hardware("ryzen-9-7950x");
+  avx2.cpu_isa = {"avx2", "avx512"};
+  auto ratio = [&](const char* quant) {
+    Scenario s = condition_scenario("ryzen-9-7950x", "llama-3-8b", quant, DeviceApi::cpu);
+    s.cpu_threads = 4;
+    const MemoryFit fit = fit_memory(s, k);
+    const double vnni_prefill = prefill_seconds(s, fit, k, 512, 0);
+    const double vnni_decode = decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0);
+    s.hardware = &avx2;
+    return std::pair{prefill_seconds(s, fit, k, 512, 0) / vnni_prefill,
+                     (decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, none, 0)) / vnni_decode};
+  };
+  EXPECT_NEAR(ratio("q8_0").first, 2.0, 0.1);  // the prompt's attention and stream do not double
+  EXPECT_NEAR(ratio("q8_0").second, 2.0, 1e-9);
+  EXPECT_DOUBLE_EQ(ratio("q4_k_m").first, 1.0);
+  EXPECT_DOUBLE_EQ(ratio("q4_k_m").second, 1.0);
 }
 
 TEST(RunConditions, CpuDecodeAttentionHasItsOwnCostWithFlashAttention) {
@@ -1509,12 +1570,16 @@ TEST(RunConditions, CpuPrefillAttentionCostsCoreCyclesNotTheGpuShares) {
     return prefill_seconds(s, fit, c, 512, 16384) - prefill_seconds(s, fit, c, 512, 0);
   };
   for (bool flash : {false, true}) EXPECT_DOUBLE_EQ(depth_seconds(flash, other_shares), depth_seconds(flash, k));
-  // 512 prompt tokens × 16384 more cached positions × (QKᵀ and ·V: 2 × heads × head_dim × layers), at the cycles
-  // of each path over the cores' 128-bit SIMD cycles (16 cores × 4.8 GHz × 2 units).
+  // 512 prompt tokens × 16384 more cached positions × (QKᵀ and ·V: 2 × heads × head_dim × layers). With flash
+  // attention the one-row kernel's cycles are core clocks (16 cores × 4.8 GHz: its scalar steps gain nothing from
+  // wider units); without it the matrix products' cycles are the cores' 128-bit SIMD cycles (× 2 units) and each
+  // score (one per head_dim multiply-adds of QKᵀ and of ·V) moves 20 bytes at the chip's bandwidth.
   const double macs = 512.0 * 16384 * 2 * 32 * 128 * 32;
-  const double per_second = 16 * 4.8e9 * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
-  EXPECT_NEAR(depth_seconds(true, k), macs * 2 / per_second, 1e-6 * depth_seconds(true, k));
-  EXPECT_NEAR(depth_seconds(false, k), macs * 0.5 / per_second, 1e-6 * depth_seconds(false, k));
+  const double core_clocks = 16 * 4.8e9;
+  const double per_second = core_clocks * (s.hardware->fp16_tflops * 1e12 / (16 * 4.8e9 * 16));
+  const double score_seconds = macs / (2 * 128) * 20 / (s.hardware->bandwidth_gb_s * 1e9);
+  EXPECT_NEAR(depth_seconds(true, k), macs * 2 / core_clocks, 1e-6 * depth_seconds(true, k));
+  EXPECT_NEAR(depth_seconds(false, k), macs * 0.5 / per_second + score_seconds, 1e-6 * depth_seconds(false, k));
 }
 
 TEST(RunConditions, CpuPrefillAttentionCyclesAreFittedFromRunsAtDepthOnly) {

@@ -510,7 +510,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kFlashAttention] = column(&EfficiencyConstants::flash_attention_compute_efficiency);
     {
       EfficiencyConstants k = base;
-      const auto family = static_cast<std::size_t>(cpu_cost_family(*c.quant));
+      const auto family = static_cast<std::size_t>(cpu_prefill_cost(*c.quant, *c.hardware).family);
       k.cpu_prefill_cycles[family] = 1;
       p.prefill[static_cast<std::size_t>(kCpuPrefillCycles) + family] = time(k) - p.offset;
     }

@@ -41,7 +41,9 @@ constexpr double kFlopPerClockPerUnit = 16;
 double simd_units_per_core(const HardwareSpec& hw) {
   if (hw.kind == HardwareKind::cpu && hw.fp16_tflops > 0 && hw.cpu_cores > 0 && hw.cpu_clock_ghz > 0)
     return hw.fp16_tflops * units::kFlopsPerTflop / (hw.cpu_cores * hw.cpu_clock_ghz * 1e9 * kFlopPerClockPerUnit);
-  return hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0;
+  // A unified entry's peak is its GPU's: its cores' width and FMA pipes (two unless stated; an Apple P-core has four).
+  const double pipes = hw.cpu_fma_pipes > 0 ? hw.cpu_fma_pipes : 2.0;
+  return (hw.cpu_simd_bits > 0 ? hw.cpu_simd_bits / 128.0 : 1.0) * pipes / 2.0;
 }
 
 /// The CPU backend on a chip that states its CPU cores and clock (a cpu or unified entry).
@@ -64,6 +66,33 @@ double cpu_simd_cycles_per_second(const Scenario& s) {
   return cpu_threads_used(s) * hw.cpu_clock_ghz * 1e9 * simd_units_per_core(hw);
 }
 
+}  // namespace
+
+double cpu_int8_dot_instructions(const HardwareSpec& hw) noexcept {
+  const bool x86 = has_cpu_isa(hw, "avx2") || has_cpu_isa(hw, "avx512");
+  const bool vnni = has_cpu_isa(hw, "avx512_vnni") || has_cpu_isa(hw, "avx_vnni");
+  return x86 && !vnni ? 2.0 : 1.0;
+}
+
+CpuPrefillCost cpu_prefill_cost(const QuantSpec& q, const HardwareSpec& hw) noexcept {
+  const QuantKernel family = cpu_cost_family(q);
+  const bool x86 = has_cpu_isa(hw, "avx2") || has_cpu_isa(hw, "avx512");
+  const bool arm = has_cpu_isa(hw, "neon");
+  const bool arm_dot = arm && has_cpu_isa(hw, "dotprod");
+  if (family != QuantKernel::legacy || !(x86 || arm)) return {family, 1.0};
+  // The blocks of 32 with an int8 GEMM kernel (ggml-org/llama.cpp 02e86cfd, ggml/src/ggml-cpu/llamafile/sgemm.cpp,
+  // llamafile_sgemm: tinyBLAS_Q0_AVX takes Q8_0, Q4_0, Q5_0 and IQ4_NL on AVX/AVX2/AVX-512, tinyBLAS_Q0_ARM only
+  // Q8_0 and Q4_0 with dotprod; ggml-cpu repack.cpp repacks Q4_0 and IQ4_NL into 4-row tiles on ARM with dotprod)
+  // tile the product: each unpacked weight block serves several tokens. The others (Q4_1, Q5_1; Q5_0 on ARM) dot
+  // each weight row with each token's row in turn, unpacking the row every time, as the K-quants do: their cycles.
+  const std::string& id = q.id;
+  const bool tiled = (x86 || arm_dot) && (id == "q4_0" || id == "q8_0" || (id == "q5_0" && x86) || id == "iq4_nl");
+  if (!tiled) return {QuantKernel::k_quant, 1.0};
+  return {QuantKernel::legacy, cpu_int8_dot_instructions(hw)};
+}
+
+namespace {
+
 /// CPU backends run out of compute before bandwidth: each decoded weight costs the cycles of its kernel
 /// family (`cpu_cycles_per_weight` × `cpu_kernel_cycles`) at 128-bit SIMD (dequantise, multiply) beyond
 /// streaming it, over the threads the run used (at most the cores: SMT siblings share a core's SIMD
@@ -72,7 +101,11 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   if (!runs_on_cpu_cores(s)) return 0.0;
   const double attention_cycles =
       s.flash_attention ? k.cpu_flash_attention_cycles_per_mac : k.cpu_attention_cycles_per_mac;
-  const double cycles = weights * k.cpu_cycles(cpu_cost_family(*s.quant)) + attention_macs * attention_cycles;
+  // The legacy blocks' dots are int8 dot products: two instructions each on AVX2 without VNNI (the K-quants' dots
+  // take vpmaddubsw + vpmaddwd with VNNI too: their fitted cycles hold it).
+  const QuantKernel family = cpu_cost_family(*s.quant);
+  const double dot = family == QuantKernel::legacy ? cpu_int8_dot_instructions(*s.hardware) : 1.0;
+  const double cycles = weights * k.cpu_cycles(family) * dot + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   return cycles / cpu_simd_cycles_per_second(s);
 }
@@ -93,6 +126,32 @@ double cpu_thread_stream_seconds(const Scenario& s, const EfficiencyConstants& k
 /// that an all-core run of another chip then inherits).
 double kernel_stream_share(const Scenario& s, const EfficiencyConstants& k) {
   return k.kernel(runs_on_cpu_cores(s) ? QuantKernel::legacy : s.quant->kernel);
+}
+
+/// Bytes each attention score moves through memory in a CPU prompt without flash attention: the f32 KQ product
+/// written (4), read and written again by soft_max (8), read and converted to F16 for the KQV product, whose V is
+/// F16 (4 + 2), and read by it (2). The score matrix (prompt tokens x cache x heads, a GB a layer at 16k) leaves
+/// the caches (ggml-cpu ggml_compute_forward_mul_mat, ggml_compute_forward_soft_max; ggml-org/llama.cpp 02e86cfd).
+constexpr double kCpuBytesPerAttentionScore = 20;
+
+/// Seconds of a CPU prompt's attention over `macs` multiply-adds (docs/model.md, "CPU prefill attention"). With flash
+/// attention ggml-cpu runs its one-row kernel per prompt token and head: per cache position a K·q dot of one head,
+/// a scalar online-softmax step (expf) and a V row added into the accumulator, work bound by the scalar steps and
+/// the per-position call, so its cycles are core clocks, not SIMD-unit cycles (a core twice as wide runs it no
+/// faster). Without it, the KQ and KQV matrix products run on the SIMD units and the score matrix streams through
+/// memory (kCpuBytesPerAttentionScore), priced at the chip's peak bandwidth (a floor: the fit's cycles take the rest,
+/// and a share of peak fitted for the weights would enter the prompt's fit through this term).
+double cpu_prefill_attention_seconds(const Scenario& s, const EfficiencyConstants& k, double macs) {
+  if (!(macs > 0)) return 0.0;
+  if (s.flash_attention)
+    return macs * k.cpu_prefill_flash_attention_cycles_per_mac /
+           (cpu_threads_used(s) * s.hardware->cpu_clock_ghz * 1e9);
+  const ModelSpec& m = *s.model;
+  const double head_dim = std::max(1.0, static_cast<double>(m.head_dim));
+  const double scores = macs / (2.0 * head_dim);
+  const double bw = s.hardware->bandwidth_gb_s * units::kBytesPerGB;
+  return macs * k.cpu_prefill_attention_cycles_per_mac / cpu_simd_cycles_per_second(s) +
+         scores * kCpuBytesPerAttentionScore / bw;
 }
 
 /// The first llama.cpp year whose CPU flash attention splits a decode step over the KV cache (every thread a
@@ -1091,8 +1150,10 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
 }
 
 PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& k) noexcept {
-  if (runs_on_cpu_cores(s))
-    return {PrefillGemmUnits::cpu_cores, k.cpu_prefill_cycles[static_cast<std::size_t>(cpu_cost_family(*s.quant))]};
+  if (runs_on_cpu_cores(s)) {
+    const CpuPrefillCost cost = cpu_prefill_cost(*s.quant, *s.hardware);
+    return {PrefillGemmUnits::cpu_cores, cost.factor * k.cpu_prefill_cycles[static_cast<std::size_t>(cost.family)]};
+  }
   // GEMMs on the vector ALUs run at their own share of the vector FP32 peak, whatever the weight type; on the
   // matrix engines quantised and float weights have their own.
   if (weight_gemms_on_vector_units(s)) return {PrefillGemmUnits::vector_fp32, k.vector_compute_efficiency};
@@ -1183,11 +1244,9 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // On CPU cores attention costs core cycles per multiply-add, as the weights do (docs/model.md, "CPU prefill
   // attention"): flash attention is the one-row decode kernel per prompt token and head, without it matrix
   // products and a softmax pass.
-  const double cpu_attention_cycles =
-      s.flash_attention ? k.cpu_prefill_flash_attention_cycles_per_mac : k.cpu_prefill_attention_cycles_per_mac;
   const double attention_time =
       gemm_rate.units == PrefillGemmUnits::cpu_cores
-          ? attention_flops / 2 * cpu_attention_cycles / (cpu_simd_cycles_per_second(s) * parallel)
+          ? cpu_prefill_attention_seconds(s, k, attention_flops / 2) / parallel
       : vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
       : tile_attention   ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                          : attention_flops / attention_efficiency / peak;

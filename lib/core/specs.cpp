@@ -122,6 +122,16 @@ HardwareClass hardware_class(const HardwareSpec& hardware) noexcept {
   return HardwareClass::cpu;
 }
 
+bool known_cpu_isa(std::string_view isa) noexcept {
+  static constexpr std::array<std::string_view, 7> kKnown = {"avx2", "avx512", "avx512_vnni", "avx_vnni",
+                                                             "neon", "dotprod", "i8mm"};
+  return std::find(kKnown.begin(), kKnown.end(), isa) != kKnown.end();
+}
+
+bool has_cpu_isa(const HardwareSpec& hw, std::string_view isa) noexcept {
+  return std::find(hw.cpu_isa.begin(), hw.cpu_isa.end(), isa) != hw.cpu_isa.end();
+}
+
 std::string validate(const HardwareSpec& hw) {
   if (auto problem = check_id(hw.id); !problem.empty()) return problem;
   if (auto problem = check_fields(hw); !problem.empty()) return problem;
@@ -135,6 +145,11 @@ std::string validate(const HardwareSpec& hw) {
   if ((hw.cpu_cores > 0 || hw.cpu_simd_bits > 0 || hw.cpu_clock_ghz > 0) && hw.kind == HardwareKind::gpu)
     return "cpu_cores: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
   if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
+  if ((hw.cpu_fma_pipes > 0 || !hw.cpu_isa.empty()) && hw.kind == HardwareKind::gpu)
+    return "cpu_isa: CPU fields are for kind cpu or unified (a GPU's CPU is its default_host)";
+  for (const std::string& isa : hw.cpu_isa)
+    if (!known_cpu_isa(isa))
+      return "cpu_isa: '" + isa.substr(0, 40) + "' must be one of avx2, avx512, avx512_vnni, avx_vnni, neon, dotprod, i8mm";
   if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
   if (hw.gpu_clock_ghz > 0 && hw.kind == HardwareKind::cpu) return "gpu_clock_ghz: a cpu entry states cpu_clock_ghz";
   if (!hw.gpu_family.empty()) {

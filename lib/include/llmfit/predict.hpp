@@ -238,6 +238,18 @@ struct PrefillGemmRate {
   PrefillGemmUnits units = PrefillGemmUnits::matrix_quantised;
   double value = 0;  // the units' share of their peak; on CPU cores the cycles per weight and token
 };
+/// The ggml-cpu kernel a prompt's weights of one format take on a chip's instruction set (HardwareSpec::cpu_isa) and
+/// its cost relative to the cycles of the kernel family it pays (docs/model.md, "CPU prefill kernels per instruction
+/// set"). A chip that states no instruction set pays its format's cost family (cpu_cost_family) at factor 1.
+struct CpuPrefillCost {
+  QuantKernel family = QuantKernel::legacy;  // whose cpu_prefill_cycles it pays
+  double factor = 1;                         // times those cycles
+};
+[[nodiscard]] CpuPrefillCost cpu_prefill_cost(const QuantSpec& quant, const HardwareSpec& hardware) noexcept;
+/// Instructions a CPU core spends per int8 dot product of four byte pairs into an int32 lane in the legacy blocks'
+/// kernels (ggml-cpu mul_sum_i8_pairs / tinyBLAS updot): one with x86 VNNI (vpdpbusd) or ARM dotprod (sdot), two on
+/// AVX2 without VNNI (vpmaddubsw + vpmaddwd). 1 when the chip states no instruction set.
+[[nodiscard]] double cpu_int8_dot_instructions(const HardwareSpec& hardware) noexcept;
 /// One rule for prefill_seconds and the assumptions an answer prints.
 [[nodiscard]] PrefillGemmRate prefill_gemm_rate(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
 /// Seconds to prefill `tokens` prompt tokens after `depth_tokens` already cached.

@@ -115,6 +115,10 @@ void for_each_field(Record& h, Visitor&& v) {
   v(FieldInfo{.key = "cpu_clock_ghz", .range = {.low = 0, .high = 20}, .rule = "must be in [0, 20] GHz",
               .zero_is_unknown = true},
     h.cpu_clock_ghz);
+  v(FieldInfo{.key = "cpu_fma_pipes", .range = {.low = 0, .high = 16}, .rule = "must be in [0, 16]",
+              .zero_is_unknown = true},
+    h.cpu_fma_pipes);
+  v(FieldInfo{.key = "cpu_isa", .lowercase = true}, h.cpu_isa);
   v(FieldInfo{.key = "form_factor", .required = true, .per_product = true}, h.form_factor);
   // Thermals belong to the enclosure: a Mac Studio does not inherit a MacBook Pro's throttling.
   v(FieldInfo{.key = "sustained_fraction", .range = {.low = 0, .high = 1, .low_open = true},

@@ -46,6 +46,12 @@ struct HardwareSpec {
   int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
   int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
   double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
+  /// SIMD FMA pipes per core at cpu_simd_bits (an Apple P-core: four 128-bit); 0 = not given (two). A cpu entry's
+  /// FP32 peak (fp16_tflops) already says how wide its cores execute; a unified entry's peak is its GPU's.
+  int cpu_fma_pipes = 0;
+  /// Instruction-set extensions of the cores that decide which ggml-cpu kernels run (llama.cpp's
+  /// ggml_cpu_has_*): x86 avx2, avx512, avx512_vnni, avx_vnni; ARM neon, dotprod, i8mm. Empty = not given.
+  std::vector<std::string> cpu_isa;
   FormFactor form_factor = FormFactor::desktop;
   double sustained_fraction = 1.0;  // share of peak decode speed once throttled
   double throttle_onset_s = 0;      // 0 = not known / never
@@ -353,6 +359,11 @@ struct NameTable<QuantKernel> {
 [[nodiscard]] inline std::optional<QuantKernel> parse_quant_kernel(std::string_view text) noexcept {
   return parse_enum_name<QuantKernel>(text);
 }
+
+/// The CPU instruction-set extensions a catalogue entry may name in cpu_isa (llama.cpp's ggml_cpu_has_* features).
+[[nodiscard]] bool known_cpu_isa(std::string_view isa) noexcept;
+/// Whether an entry states an extension in cpu_isa.
+[[nodiscard]] bool has_cpu_isa(const HardwareSpec& hw, std::string_view isa) noexcept;
 
 /// The calibration class of a chip, derived from vendor and kind; NVIDIA parts by memory technology (HBM:
 /// nvidia_datacenter; GDDR and LPDDR, the L40S and A40 among them: nvidia_consumer).
