@@ -490,6 +490,74 @@ TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
   EXPECT_DOUBLE_EQ(seconds(no_matrix_engines, true, no_attention), seconds(no_matrix_engines, true, k));
 }
 
+// The Vulkan driver is a run condition (issue 20): ggml-vulkan gives an AMD GPU cooperative matrices under AMD's own
+// drivers only on RDNA 3, under RADV from RDNA 3 on (ggml_vk_khr_cooperative_matrix_support). Without them a prompt's
+// flash attention takes the scalar shader (FA_SCALAR), priced at scalar_flash_attention_compute_efficiency of the
+// vector peak; with them, or when the run does not say its driver or the catalogue the chip's generation, the
+// coopmat path's measured share (vector_flash_attention_compute_efficiency) as before.
+TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  HardwareSpec rdna4 = test_rdna(640, 32);
+  rdna4.rdna_generation = 4;
+  HardwareSpec rdna3 = rdna4;
+  rdna3.rdna_generation = 3;
+  HardwareSpec unstated = rdna4;
+  unstated.rdna_generation = 0;
+  EfficiencyConstants k = simple_constants();
+  k.vector_flash_attention_compute_efficiency = 0.2;
+  k.scalar_flash_attention_compute_efficiency = 0.05;
+  auto seconds = [&](const HardwareSpec& hw, std::optional<VulkanDriver> driver, double depth, bool flash = true) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = flash;
+    s.vulkan_driver = driver;
+    return prefill_seconds(s, fit_memory(s, k), k, 2048, depth);
+  };
+  const double unknown = seconds(rdna4, std::nullopt, 16384);
+  // RADV on RDNA 4 and AMDVLK on RDNA 3 have cooperative matrices: the same time as a run without a driver.
+  EXPECT_DOUBLE_EQ(seconds(rdna4, VulkanDriver::radv, 16384), unknown);
+  EXPECT_DOUBLE_EQ(seconds(rdna3, VulkanDriver::amdvlk, 16384), seconds(rdna3, std::nullopt, 16384));
+  EXPECT_DOUBLE_EQ(seconds(unstated, VulkanDriver::amdvlk, 16384), unknown);  // generation not stated
+  // AMDVLK (and AMD's proprietary driver) on RDNA 4: the scalar shader, 4x slower attention here (0.05 vs 0.2).
+  const double attention_coopmat = unknown - seconds(rdna4, std::nullopt, 0);
+  const double attention_scalar = seconds(rdna4, VulkanDriver::amdvlk, 16384) - seconds(rdna4, VulkanDriver::amdvlk, 0);
+  ASSERT_GT(attention_coopmat, 0);
+  EXPECT_GT(seconds(rdna4, VulkanDriver::amdvlk, 16384), unknown);
+  EXPECT_NEAR(attention_scalar / attention_coopmat, 4.0, 1e-6);
+  EXPECT_DOUBLE_EQ(seconds(rdna4, VulkanDriver::amd_proprietary, 16384), seconds(rdna4, VulkanDriver::amdvlk, 16384));
+  // Without flash attention the driver changes nothing (the score matrices are matmuls at the vector share).
+  EXPECT_DOUBLE_EQ(seconds(rdna4, VulkanDriver::amdvlk, 16384, false), seconds(rdna4, std::nullopt, 16384, false));
+  // RDNA 2 has no cooperative matrices under RADV either.
+  HardwareSpec rdna2 = rdna4;
+  rdna2.rdna_generation = 2;
+  EXPECT_GT(seconds(rdna2, VulkanDriver::radv, 16384), seconds(rdna2, std::nullopt, 16384));
+}
+
+// A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
+// pipeline_parallel); ggml-vulkan has had them since December 2025 (llama.cpp PR #18047): a 2025 Vulkan build runs two
+// cards in turn, no faster than one card's work, where a 2026 build and CUDA of any year overlap them.
+TEST(Prefill, VulkanLayerSplitPipelinesOnlyWithEvents) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_rdna(640, 32);
+  const EfficiencyConstants k = simple_constants();
+  auto seconds = [&](DeviceApi api, int devices, int year) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
+    s.device_count = devices;
+    s.engine_year = year;
+    return prefill_seconds(s, fit_memory(s, k), k, 2048, 0);
+  };
+  // Four 512-token micro-batches over two devices: 5 stage times of half the layers, 1.6x one device's speed.
+  EXPECT_NEAR(seconds(DeviceApi::vulkan, 1, 2026) / seconds(DeviceApi::vulkan, 2, 2026), 1.6, 1e-9);
+  EXPECT_NEAR(seconds(DeviceApi::vulkan, 1, 0) / seconds(DeviceApi::vulkan, 2, 0), 1.6, 1e-9);
+  EXPECT_NEAR(seconds(DeviceApi::rocm, 1, 2025) / seconds(DeviceApi::rocm, 2, 2025), 1.6, 1e-9);
+  // A 2025 Vulkan build: the devices in turn, the same time as one device.
+  EXPECT_NEAR(seconds(DeviceApi::vulkan, 1, 2025) / seconds(DeviceApi::vulkan, 2, 2025), 1.0, 1e-9);
+  EXPECT_FALSE(pipelines_layer_split(Backend::llama_cpp, DeviceApi::vulkan, 2025));
+  EXPECT_TRUE(pipelines_layer_split(Backend::llama_cpp, DeviceApi::vulkan, 0));
+  EXPECT_FALSE(pipelines_layer_split(Backend::vllm, DeviceApi::cuda, 0));
+}
+
 // vLLM on ROCm on an Instinct before gfx90a with matrix cores (an HBM2 AMD part stating its vector figure: the MI100,
 // gfx908): vLLM's prefill GEMMs and its batched step's further sequences run at the vector FP32 peak, with the vector
 // share; llama.cpp on the same chip (MFMA MMQ), vLLM on a later Instinct (HBM2e, gfx90a) and vLLM without a vector

@@ -137,6 +137,8 @@ std::string validate(const HardwareSpec& hw) {
   if (hw.cpu_simd_bits != 0 && hw.cpu_simd_bits % 64 != 0) return "cpu_simd_bits: must be a multiple of 64";
   if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
   if (hw.gpu_clock_ghz > 0 && hw.kind == HardwareKind::cpu) return "gpu_clock_ghz: a cpu entry states cpu_clock_ghz";
+  if (hw.rdna_generation != 0 && (hw.vendor != "amd" || hw.kind == HardwareKind::cpu))
+    return "rdna_generation: only for AMD GPUs";
   if (!hw.gpu_family.empty()) {
     // Apple's Metal GPU families with Macs in them (Metal feature set tables, developer.apple.com/metal/limits).
     static constexpr std::array<std::string_view, 4> kAppleFamilies = {"apple7", "apple8", "apple9", "apple10"};
