@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "cli_support.hpp"
@@ -81,6 +82,24 @@ TEST(ValidateCli, BadInputIsOneLineAndStatus2) {
   EXPECT_EQ(strict.status, 2);
   EXPECT_NE(strict.out.find("llmfit-runs.jsonl: record 2: decode_tok_s"), std::string::npos) << strict.out;
   EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
+}
+
+TEST(ValidateCli, BadVulkanDriverIsOneLineNamingFileRecordAndField) {
+  const auto path = llmfit::test::scratch_path("bad-driver.json");
+  {
+    std::ofstream f(path);
+    f << R"([{"hardware": "radeon-ai-pro-r9700", "model": "llama-2-7b", "quant": "q4_0", "backend": "llama.cpp",)"
+         R"( "api": "vulkan", "n_prompt": 512, "prefill_tok_s": 3000, "vulkan_driver": "radv"},)"
+      << "\n"
+      << R"( {"hardware": "radeon-ai-pro-r9700", "model": "llama-2-7b", "quant": "q4_0", "backend": "llama.cpp",)"
+         R"( "api": "vulkan", "n_prompt": 512, "prefill_tok_s": 3000, "vulkan_driver": "nvk"}])";
+  }
+  const Result strict = run("validate --strict " + path.string(), true);
+  EXPECT_EQ(strict.status, 2);
+  EXPECT_NE(strict.out.find(path.string() + ": record 1: vulkan_driver: 'nvk' is not one of"), std::string::npos)
+      << strict.out;
+  EXPECT_EQ(std::count(strict.out.begin(), strict.out.end(), '\n'), 1) << strict.out;
+  std::filesystem::remove(path);
 }
 
 TEST(ValidateCli, BatchedFilesAreReadAndTheirBatchedRunsReportedApart) {

@@ -782,6 +782,38 @@ TEST(TextLogs, OllamaVerboseRatesComeFromCountsAndGoDurations) {
   EXPECT_NE(bad.skipped[0].reason.find("eval duration"), std::string::npos) << bad.skipped[0].reason;
 }
 
+// The Vulkan driver (issue 20): read from llmfit's schema, written back, and refused when it is no driver llmfit knows
+// or the run is not a Vulkan run; a record without it states none.
+TEST(RunConditions, VulkanDriverIsReadCheckedAndWritten) {
+  const std::string text =
+      R"([{"hardware": "radeon-ai-pro-r9700", "model": "llama-2-7b", "quant": "q4_0", "backend": "llama.cpp",)"
+      R"( "api": "vulkan", "n_prompt": 512, "prefill_tok_s": 3000, "vulkan_driver": "amdvlk"}])";
+  const RunSet set = parse_runs(text, "v.json", cat(), {});
+  ASSERT_EQ(set.runs.size(), 1u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+  ASSERT_TRUE(set.runs[0].vulkan_driver.has_value());
+  EXPECT_EQ(*set.runs[0].vulkan_driver, VulkanDriver::amdvlk);
+  const std::string written = runs_to_json_text(set.runs);
+  EXPECT_NE(written.find("\"vulkan_driver\":\"amdvlk\""), std::string::npos) << written;
+  std::string radv = text;
+  radv.replace(radv.find("amdvlk"), 6, "radv");
+  EXPECT_EQ(parse_runs(radv, "v.json", cat(), {}).runs.at(0).vulkan_driver, VulkanDriver::radv);
+  std::string none = text;
+  none.erase(none.find(", \"vulkan_driver\""), std::string(", \"vulkan_driver\": \"amdvlk\"").size());
+  const RunSet unstated = parse_runs(none, "v.json", cat(), {});
+  ASSERT_EQ(unstated.runs.size(), 1u);
+  EXPECT_FALSE(unstated.runs[0].vulkan_driver.has_value());
+  EXPECT_EQ(runs_to_json_text(unstated.runs).find("vulkan_driver"), std::string::npos);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"amdvlk\"", "\"mesa\""},
+                                 {"\"amdvlk\"", "3"},
+                                 {"\"vulkan\"", "\"rocm\""}}) {
+    std::string bad = text;
+    bad.replace(bad.find(from), from.size(), to);
+    const RunSet refused = parse_runs(bad, "v.json", cat(), {});
+    ASSERT_EQ(refused.skipped.size(), 1u) << bad;
+    EXPECT_EQ(refused.skipped[0].reason.rfind("vulkan_driver", 0), 0u) << refused.skipped[0].reason;
+  }
+}
+
 TEST(RunConditions, NUbatchAndThreadsAreReadCheckedAndWritten) {
   const std::string text =
       R"([{"hardware": "ryzen-9-7950x", "model": "llama-3.1-8b", "quant": "q4_0", "backend": "llama.cpp", "api": "cpu",)"

@@ -199,6 +199,8 @@ def convert(text, meta, models, layers, keep, drop, where, line0=None):
         params = re.fullmatch(r"([0-9.]+) B", row.get("params", ""))
         if params:
             rec["params"] = float(params.group(1)) * 1e9
+        if api == "vulkan" and meta.get("vulkan_driver"):
+            rec["vulkan_driver"] = meta["vulkan_driver"]
         if build:
             rec["build"] = build
         rec["era"] = meta["era"]
@@ -297,6 +299,9 @@ def read_kyuz0(git_dir, commit, folder, hardware, envs, source, era, note, layer
                 "note": "; ".join(x for x in (f"toolbox {env}", env_note, note, UD_NOTE.get(ud.group(1)) if ud else "",
                                              f"file {model_file}") if x),
                 "exclude": list(exclude)}
+        driver = re.match(r"vulkan_(radv|amdvlk)", env)  # the toolbox names the Vulkan driver
+        if driver:
+            meta["vulkan_driver"] = driver.group(1)
         # llama-bench prints the n_ubatch column only when it is not the default 512.
         convert(text, meta, [(r"*", model)], layers, keep, drop, where)
 

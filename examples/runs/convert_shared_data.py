@@ -247,6 +247,9 @@ def convert_r9700(rows, keep, drop):
         rec = w2_record(row, hw, devices, model, quant, "llama.cpp", "rocm" if "rocm" in row["backend"] else "vulkan",
                         "2025", "b7423 2aa45ef9e", [q_note, notes])
         rec["flash_attn"] = "fa=1" in notes
+        driver = re.search(r"env=vulkan_(amdvlk|radv);", notes)  # the toolbox names the Vulkan driver
+        if driver:
+            rec["vulkan_driver"] = driver.group(1)
         ub = re.search(r"ubatch=(\d+)", notes)
         rec["n_ubatch"] = int(ub.group(1)) if ub else 512  # llama-bench's default n_ubatch
         size = re.search(r"file_GiB=([0-9.]+)", notes)

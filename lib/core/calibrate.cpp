@@ -83,7 +83,10 @@ constexpr int kVectorQuantCompute = kVectorFlashAttention + 1;
 // attention shares of the tensor peak on CPU cores).
 constexpr int kCpuPrefillAttention = kVectorQuantCompute + 1;
 constexpr int kCpuPrefillFlashAttention = kCpuPrefillAttention + 1;
-constexpr int kPrefillParams = kCpuPrefillFlashAttention + 1;
+// Inverse share of the vector FP32 peak of prompts on ggml-vulkan's scalar flash-attention shader
+// (scalar_flash_attention_compute_efficiency).
+constexpr int kScalarFlashAttention = kCpuPrefillFlashAttention + 1;
+constexpr int kPrefillParams = kScalarFlashAttention + 1;
 constexpr int kTests = 2;  // index 0 decode, 1 prefill
 
 int test_index(RunTest test) { return test == RunTest::decode ? 0 : 1; }
@@ -111,7 +114,7 @@ bool is_efficiency_param(int test, int j) {
                          j == kMatmulIdStream || j == kExpertGemmBandwidth || j == kBatchGemmBandwidth
                    : j == kCompute || j == kAttention || j == kFlashAttention || j == kFloatCompute ||
                          j == kFloatExpertCompute || j == kVectorCompute || j == kVectorFlashAttention ||
-                         j == kVectorQuantCompute;
+                         j == kVectorQuantCompute || j == kScalarFlashAttention;
 }
 /// Bandwidth efficiencies cannot exceed 100 % of peak; compute efficiencies are shares of the FP16-accumulate
 /// tensor peak, which int8 kernels (MMQ) may beat, so they may reach 150 %.
@@ -125,7 +128,7 @@ bool is_at_most_peak_param(int test, int j) {
   // The batched tiles' per-sequence share (kBatchGemm) runs the same tiles as prefill's GEMMs, at most the peak.
   return is_bandwidth_param(test, j) || (test == 0 && j == kBatchGemm) ||
          (test == 1 && (j == kAttention || j == kFlashAttention || j == kFloatCompute || j == kFloatExpertCompute ||
-                        j == kVectorCompute || j == kVectorFlashAttention));
+                        j == kVectorCompute || j == kVectorFlashAttention || j == kScalarFlashAttention));
 }
 /// The largest share of a peak the quantised GEMMs and batched shares may reach (int8 MMQ beats the FP16 peak).
 constexpr double kMaxShareOfPeakPastThePeak = 1.5;
@@ -176,6 +179,7 @@ std::string param_name(int test, int j) {
            : j == kVectorQuantCompute ? "vector_quantised_compute_efficiency"
            : j == kCpuPrefillAttention ? "cpu_prefill_attention_cycles_per_mac"
            : j == kCpuPrefillFlashAttention ? "cpu_prefill_flash_attention_cycles_per_mac"
+           : j == kScalarFlashAttention ? "scalar_flash_attention_compute_efficiency"
                                   : "prefill_layer_overhead_us";
   if (j < kKernels) return "kernel_efficiency." + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)]));
   if (is_cpu_cycles(test, j)) return "cpu_cycles_per_weight." + std::string(kernel_name(cycles_family(test, j)));
@@ -213,6 +217,7 @@ std::string param_label(int test, int j) {
            : j == kVectorQuantCompute ? "prefill quantised-GEMM share of vector FP32 peak (Vulkan on AMD)"
            : j == kCpuPrefillAttention ? "CPU core cycles per prefill attention multiply-add (128-bit SIMD)"
            : j == kCpuPrefillFlashAttention ? "CPU core cycles per prefill attention multiply-add, flash attention"
+           : j == kScalarFlashAttention ? "prefill attention share of vector FP32 peak (Vulkan's scalar flash-attention shader)"
                                   : "prefill cost per layer per micro-batch (µs)";
   if (j < kKernels)
     return "weight bandwidth efficiency, " + std::string(to_string(kAllQuantKernels[static_cast<std::size_t>(j)])) +
@@ -275,6 +280,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     for (int j = 0; j < kKernels; ++j) th[kCpuPrefillCycles + j] = k.cpu_prefill_cycles[static_cast<std::size_t>(j)];
     th[kCpuPrefillAttention] = k.cpu_prefill_attention_cycles_per_mac;
     th[kCpuPrefillFlashAttention] = k.cpu_prefill_flash_attention_cycles_per_mac;
+    th[kScalarFlashAttention] = 1.0 / k.scalar_flash_attention_compute_efficiency;
   }
   return th;
 }
@@ -375,6 +381,13 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   // Without Vulkan quantised runs on AMD (bit 4 clear) they keep the base's share (the literature: the quantised
   // GEMMs' share, of the vector peak).
   if ((float_gemm_fitted & 16) != 0) base.vector_quantised_compute_efficiency = 1.0 / prefill[kVectorQuantCompute];
+  // Without prompts on Vulkan's scalar flash-attention shader (bit 5 clear) they run at the share its decode runs
+  // measured (the same shader at one row), at most the coopmat path's share: a class whose decode runs leave that
+  // share undetermined (at its bound) predicts these prompts as a run that does not state its driver.
+  base.scalar_flash_attention_compute_efficiency =
+      (float_gemm_fitted & 32) != 0
+          ? 1.0 / prefill[kScalarFlashAttention]
+          : std::min(base.vector_decode_attention_efficiency, base.vector_flash_attention_compute_efficiency);
   return base;
 }
 
@@ -419,6 +432,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.vector_compute_efficiency = kInf;
   k.vector_quantised_compute_efficiency = kInf;
   k.vector_decode_attention_efficiency = kInf;
+  k.scalar_flash_attention_compute_efficiency = kInf;
   k.matmul_id_decode_bandwidth_efficiency = kInf;
   return k;
 }
@@ -519,6 +533,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.prefill[kVectorCompute] = column(&EfficiencyConstants::vector_compute_efficiency);
     p.prefill[kVectorFlashAttention] = column(&EfficiencyConstants::vector_flash_attention_compute_efficiency);
     p.prefill[kVectorQuantCompute] = column(&EfficiencyConstants::vector_quantised_compute_efficiency);
+    p.prefill[kScalarFlashAttention] = column(&EfficiencyConstants::scalar_flash_attention_compute_efficiency);
     if (run.n_depth > 0) {
       p.prefill[kCpuPrefillAttention] = column(&EfficiencyConstants::cpu_prefill_attention_cycles_per_mac);
       p.prefill[kCpuPrefillFlashAttention] = column(&EfficiencyConstants::cpu_prefill_flash_attention_cycles_per_mac);
@@ -687,7 +702,9 @@ struct Data {
 
 /// What makes two runs the same configuration: everything the model sees, not the build or the source.
 /// A table that measured one configuration with many near-identical builds (the R9700 toolboxes: five ROCm
-/// builds × hipBLASLt on/off) then weighs as much as one run of it, not as its row count.
+/// builds × hipBLASLt on/off) then weighs as much as one run of it, not as its row count. The Vulkan driver is left
+/// out like the build: the R9700's AMDVLK and RADV toolboxes measured the same configurations, and counting each
+/// driver apart would double that one card's weight.
 std::string configuration_key(const RunCase& c) {
   const MeasuredRun& r = *c.run;
   std::string key;
@@ -1078,13 +1095,15 @@ struct Determination {
 
 /// Which float GEMM columns a prefill determination fitted (constants_of's flags): bit 0 the dense float
 /// weights', bit 1 the float routed experts', bit 2 the GEMMs on the vector ALUs', bit 3 flash attention on ggml-cuda's
-/// tile kernel, bit 4 Vulkan's quantised GEMMs on AMD (of the vector peak).
+/// tile kernel, bit 4 Vulkan's quantised GEMMs on AMD (of the vector peak), bit 5 prompts on Vulkan's scalar flash-attention
+/// shader.
 char float_fitted(const Determination& dt) {
   return static_cast<char>((dt.determined[static_cast<std::size_t>(kFloatCompute)] != 0 ? 1 : 0) |
                            (dt.determined[static_cast<std::size_t>(kFloatExpertCompute)] != 0 ? 2 : 0) |
                            (dt.determined[static_cast<std::size_t>(kVectorCompute)] != 0 ? 4 : 0) |
                            (dt.determined[static_cast<std::size_t>(kVectorFlashAttention)] != 0 ? 8 : 0) |
-                           (dt.determined[static_cast<std::size_t>(kVectorQuantCompute)] != 0 ? 16 : 0));
+                           (dt.determined[static_cast<std::size_t>(kVectorQuantCompute)] != 0 ? 16 : 0) |
+                           (dt.determined[static_cast<std::size_t>(kScalarFlashAttention)] != 0 ? 32 : 0));
 }
 
 /// Adds a row to the configuration-weighted normal matrix (no Huber weights) and the column counts that
@@ -1174,7 +1193,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
     order.insert(order.end(),
                  {kPrefillLayer, kDequant, kAttention, kFlashAttention, kCpuPrefillAttention, kCpuPrefillFlashAttention,
-                  kFloatCompute, kFloatExpertCompute, kVectorFlashAttention});
+                  kFloatCompute, kFloatExpertCompute, kVectorFlashAttention, kScalarFlashAttention});
   }
   // Scaled normal matrix: unit diagonal, off-diagonals are cosines between weighted columns.
   VectorXd scale = VectorXd::Zero(p);
@@ -1259,7 +1278,7 @@ struct Hierarchy {
   std::array<std::vector<Solution>, kTests> generation_fit;
   std::array<std::vector<VectorXd>, kTests> generation_reference;
   std::vector<KernelData> kernel_has_data;  // per backend
-  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3), Vulkan quantised GEMMs on AMD (bit 4) determined
+  std::vector<char> float_gemm_fitted;  // per backend: float-weight prefill GEMMs (bit 0), float experts (bit 1), vector ALUs (bit 2), tile-kernel flash attention (bit 3), Vulkan quantised GEMMs on AMD (bit 4), Vulkan scalar flash attention in prompts (bit 5) determined
   std::vector<char> backend_fitted;  // per backend: some test fitted
 };
 
@@ -2358,6 +2377,7 @@ Scenario RunCase::scenario() const noexcept {
   s.cpu_threads = run->n_threads;
   s.identical_batch_tokens = run->identical_tokens;
   s.engine_year = engine_year_of(run->era);
+  s.vulkan_driver = run->vulkan_driver;
   return s;
 }
 

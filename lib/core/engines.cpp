@@ -108,6 +108,13 @@ bool backend_offloads(Backend backend) noexcept { return backend != Backend::vll
 
 bool splits_by_tensor(Backend backend) noexcept { return backend == Backend::vllm; }
 
+bool pipelines_layer_split(Backend backend, DeviceApi api, int engine_year) noexcept {
+  if (splits_by_tensor(backend)) return false;
+  constexpr int kFirstYearOfVulkanEvents = 2026;  // llama.cpp PR #18047, 21 Dec 2025: a few 2025 builds had them
+  const bool llama_kernels = backend == Backend::llama_cpp || backend == Backend::ollama;
+  return !(llama_kernels && api == DeviceApi::vulkan && engine_year > 0 && engine_year < kFirstYearOfVulkanEvents);
+}
+
 bool prefill_runs_at_sm_rate(Backend backend) noexcept {
   return backend == Backend::llama_cpp || backend == Backend::ollama;
 }

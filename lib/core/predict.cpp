@@ -361,6 +361,34 @@ bool vulkan_quantised_gemms_track_vector_peak(const Scenario& s) {
 /// device runs is tuned per vendor, so this rule is the measured one. Needs the entry's fp32_tflops.
 bool vulkan_attention_on_vector_units(const Scenario& s) { return vulkan_off_nvidia_with_vector_peak(s); }
 
+/// Whether ggml-vulkan gives an AMD GPU cooperative matrices (its WMMA units) under the run's driver: known when the
+/// run states the driver (vulkan_driver) and the catalogue the chip's RDNA generation, else none (the measured rules
+/// of this file, which pool the drivers). ggml_vk_khr_cooperative_matrix_support (ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp) allows them under AMD's own drivers (AMDVLK, the proprietary one) only on the
+/// architecture it calls RDNA3, and under any other driver wherever the driver offers VK_KHR_cooperative_matrix,
+/// which RADV does from RDNA 3 (no WMMA before it). Measured on the R9700 (RDNA 4), AMDVLK takes the paths without
+/// them: its quantised prompts run 1.15-1.35x faster than RADV's (integer-dot MMQ against the dequantising coopmat
+/// shader) and its prompts at 16-32k depth 1.6-2.8x slower (docs/calibration.md).
+std::optional<bool> vulkan_amd_cooperative_matrices(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (s.api != DeviceApi::vulkan || !s.vulkan_driver || hw.rdna_generation <= 0 ||
+      hardware_class(hw) != HardwareClass::amd)
+    return std::nullopt;
+  constexpr int kRdna3 = 3;
+  if (*s.vulkan_driver == VulkanDriver::radv) return hw.rdna_generation >= kRdna3;
+  return hw.rdna_generation == kRdna3;
+}
+
+/// Prompt attention with flash attention on ggml-vulkan's scalar shader: get_fa_tuning_params takes FA_COOPMAT1 for
+/// more than one row only where the device has cooperative matrices (`coopmat1_fa_support` = coopmat_support and
+/// full subgroups), else FA_SCALAR, the shader decode always runs (ggml-org/ggml @ d99724f). Where the run's driver
+/// and the chip say there are none (vulkan_amd_cooperative_matrices), its FLOPs run at the scalar shader's share of
+/// the vector peak (scalar_flash_attention_compute_efficiency) instead of the share the coopmat path measured.
+bool vulkan_prompt_flash_attention_scalar(const Scenario& s) {
+  const auto coopmat = vulkan_amd_cooperative_matrices(s);
+  return s.flash_attention && coopmat && !*coopmat;
+}
+
 /// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
 /// stream: ggml-vulkan runs one query row on its scalar flash-attention shader whatever the device offers
 /// (get_fa_tuning_params: "scalar is faster than coopmat when N==1"), and on Intel with subgroup operations off
@@ -1197,8 +1225,11 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double full_batches = std::floor(micro_batches / per_batch);
   const double rest = micro_batches - full_batches * per_batch;
   const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
-  // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble.
-  const double pipeline = splits_by_tensor(s.backend) ? 1.0 : micro_batches / stage_times;
+  // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble. A layer split whose engine does not
+  // pipeline (pipelines_layer_split: Vulkan builds before events) runs its devices in turn: no speed-up over one.
+  const double pipeline = splits_by_tensor(s.backend)                                  ? 1.0
+                          : !pipelines_layer_split(s.backend, s.api, s.engine_year) ? 1.0 / devices
+                                                                                      : micro_batches / stage_times;
   const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
   const double peak = std::min(prefill_peak_flops(s), power_roof_flops(s)) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
@@ -1239,6 +1270,8 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       s.flash_attention && !matmul_on_vector_units(s) && vulkan_attention_on_vector_units(s);
   const bool vector_attention =
       !vulkan_flash_attention && (matmul_on_vector_units(s) || vulkan_attention_on_vector_units(s));
+  // Without cooperative matrices under the run's driver, ggml-vulkan's scalar flash-attention shader.
+  const bool scalar_attention = vulkan_flash_attention && vulkan_prompt_flash_attention_scalar(s);
   const bool tile_attention = vulkan_flash_attention || (!vector_attention && flash_attention_on_vector_units(s));
   const double vector_peak = s.hardware->fp32_tflops * units::kFlopsPerTflop * parallel;
   // On CPU cores attention costs core cycles per multiply-add, as the weights do (docs/model.md, "CPU prefill
@@ -1248,6 +1281,7 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       gemm_rate.units == PrefillGemmUnits::cpu_cores
           ? cpu_prefill_attention_seconds(s, k, attention_flops / 2) / parallel
       : vector_attention ? attention_flops / (k.vector_compute_efficiency * vector_peak)
+      : scalar_attention ? attention_flops / (k.scalar_flash_attention_compute_efficiency * vector_peak)
       : tile_attention   ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                          : attention_flops / attention_efficiency / peak;
   const double t_compute = (t_weight_compute + attention_time) * compute_share;

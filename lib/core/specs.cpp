@@ -152,6 +152,8 @@ std::string validate(const HardwareSpec& hw) {
       return "cpu_isa: '" + isa.substr(0, 40) + "' must be one of avx2, avx512, avx512_vnni, avx_vnni, neon, dotprod, i8mm";
   if (hw.gpu_cores > 0 && hw.kind == HardwareKind::cpu) return "gpu_cores: a cpu entry states its cores in cpu_cores";
   if (hw.gpu_clock_ghz > 0 && hw.kind == HardwareKind::cpu) return "gpu_clock_ghz: a cpu entry states cpu_clock_ghz";
+  if (hw.rdna_generation != 0 && (hw.vendor != "amd" || hw.kind == HardwareKind::cpu))
+    return "rdna_generation: only for AMD GPUs";
   if (!hw.gpu_family.empty()) {
     // Apple's Metal GPU families with Macs in them (Metal feature set tables, developer.apple.com/metal/limits).
     static constexpr std::array<std::string_view, 4> kAppleFamilies = {"apple7", "apple8", "apple9", "apple10"};

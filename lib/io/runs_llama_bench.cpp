@@ -255,6 +255,9 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
     else if (fa->is_number_integer() && fa->get<int>() >= 0) run.flash_attn = fa->get<int>() != 0;  // -1 = auto
   }
   read_run_conditions(record, run);
+  // Mesa's RADV names its devices "AMD Radeon … (RADV GFX1201)", which ggml-vulkan reports as the device
+  // description llama-bench prints; AMD's own drivers name the card alone, so they stay unstated.
+  if (run.api == DeviceApi::vulkan && gpu_info.find("(RADV ") != std::string::npos) run.vulkan_driver = VulkanDriver::radv;
   const std::string commit = optional_string(record, "build_commit").value_or("");
   std::string build = commit;
   if (const auto number = optional_count(record, "build_number"))

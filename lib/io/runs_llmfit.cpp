@@ -14,7 +14,7 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
     std::vector<std::string> keys{
         "hardware", "devices", "model", "quant", "backend", "api", "n_prompt", "n_gen", "n_depth", "decode_tok_s",
         "prefill_tok_s", "decode_stddev_tok_s", "prefill_stddev_tok_s", "weight_bytes", "params", "kv_type",
-        "flash_attn", "n_ubatch", "n_threads", "build", "era", "source", "note"};
+        "flash_attn", "n_ubatch", "n_threads", "vulkan_driver", "build", "era", "source", "note"};
     for (const std::string_view name : batched_field_names()) keys.emplace_back(name);
     return keys;
   }();
@@ -106,6 +106,12 @@ void read_llmfit_record(const json& record, std::size_t index, const Context& ct
   if (const json* fa = member(record, "flash_attn")) {
     if (!fa->is_boolean()) reject("flash_attn: must be true or false");
     run.flash_attn = fa->get<bool>();
+  }
+  if (const auto driver = optional_string(record, "vulkan_driver")) {
+    const auto parsed = parse_vulkan_driver(*driver);
+    if (!parsed) reject("vulkan_driver: '" + clip(*driver) + "' is not one of " + enum_choices<VulkanDriver>());
+    if (run.api != DeviceApi::vulkan) reject("vulkan_driver: stated for a run whose api is not vulkan");
+    run.vulkan_driver = *parsed;
   }
   read_run_conditions(record, run);
   read_batched_fields(record, run);

@@ -39,6 +39,7 @@ void runs_to_json_text_to(std::size_t count, const std::function<const MeasuredR
     if (r.flash_attn) record["flash_attn"] = *r.flash_attn;
     if (r.n_ubatch > 0) record["n_ubatch"] = r.n_ubatch;
     if (r.n_threads > 0) record["n_threads"] = r.n_threads;
+    if (r.vulkan_driver) record["vulkan_driver"] = std::string(to_string(*r.vulkan_driver));
     io::write_batched_fields(r, record);
     if (r.weight_bytes > 0) record["weight_bytes"] = r.weight_bytes;
     if (r.params > 0) record["params"] = r.params;

@@ -122,6 +122,12 @@ struct EfficiencyConstants {
   /// its scalar shader, predict.cpp): achieved share of the vector FP32 peak (fp32_tflops) of the attention FLOPs
   /// over the cached context, a compute cost beside streaming the KV cache.
   double vector_decode_attention_efficiency = 0.5;
+  /// Prompt attention on ggml-vulkan's scalar flash-attention shader (FA_SCALAR), which an AMD GPU runs for prompts
+  /// where its driver gives ggml no cooperative matrices (AMDVLK on RDNA 4: predict.cpp,
+  /// vulkan_prompt_flash_attention_scalar): achieved share of the vector FP32 peak (fp32_tflops). Without runs of
+  /// that path it is the decode shader's share (vector_decode_attention_efficiency: the same shader, one row), at
+  /// most the coopmat path's (vector_flash_attention_compute_efficiency).
+  double scalar_flash_attention_compute_efficiency = 0.5;
   /// Decode of BF16 routed experts on Vulkan, which ggml-vulkan multiplies in its matrix-matrix matmul_id shader
   /// (no matrix-vector path for BF16 experts: predict.cpp): achieved share of peak bandwidth streaming them.
   double matmul_id_decode_bandwidth_efficiency = 0.5;
@@ -204,6 +210,8 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"vector_flash_attention_compute_efficiency", &EfficiencyConstants::vector_flash_attention_compute_efficiency,
      0.001, 1.5},
     {"vector_decode_attention_efficiency", &EfficiencyConstants::vector_decode_attention_efficiency, 0.001, 1.5},
+    {"scalar_flash_attention_compute_efficiency", &EfficiencyConstants::scalar_flash_attention_compute_efficiency,
+     0.001, 1.5},
     {"matmul_id_decode_bandwidth_efficiency", &EfficiencyConstants::matmul_id_decode_bandwidth_efficiency, 0.01, 1.5},
 });
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};

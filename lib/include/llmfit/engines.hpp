@@ -59,6 +59,15 @@ struct NameTable<Backend> {
 /// divided over them, all streaming at once: vLLM's --tensor-parallel-size) rather than by layers (each device
 /// its own layers in turn: llama.cpp's default --split-mode layer, Ollama, transformers' device map)?
 [[nodiscard]] bool splits_by_tensor(Backend backend) noexcept;
+/// Does a layer split over several devices pipeline a prompt's micro-batches (one device on the next micro-batch
+/// while the next device runs this one: llama.cpp's scheduler with more than one copy of its inputs)? llama.cpp
+/// enables it only when every device's backend offers async compute and events (llama_context's
+/// `pipeline_parallel`, src/llama-context.cpp); ggml-vulkan has offered events since llama.cpp PR #18047 (21 Dec
+/// 2025; ggml-org/ggml 2ac2227a, src/ggml-vulkan/ggml-vulkan.cpp, `ggml_backend_vk_event_record`), so Vulkan builds
+/// of 2025 and before (engine_year 1-2025) run the devices' layers in turn, micro-batch after micro-batch. Vulkan
+/// builds of 2026 and current ones (engine_year 0) pipeline, as the other llama.cpp backends do. Engines that split
+/// by tensor (splits_by_tensor) have no pipeline: false.
+[[nodiscard]] bool pipelines_layer_split(Backend backend, DeviceApi api, int engine_year) noexcept;
 /// Do the engine's CUDA prefill GEMMs of quantised weights run at the consumer SM's rate per SM and clock, whatever
 /// the datasheet peak? llama.cpp and Ollama (MMQ's warp-level mma.sync tiles; docs/model.md "Prefill on CUDA: the
 /// SM roof"). Float weights, vLLM and transformers run the vendors' GEMM libraries.

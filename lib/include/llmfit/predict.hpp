@@ -24,6 +24,18 @@ struct NameTable<KvCacheType> {  // in the order choices are offered: the defaul
 }
 /// parse_kv_cache_type, or InputError "«kv_type»: unknown cache type 'x'; choose one of f16, …".
 [[nodiscard]] KvCacheType kv_cache_type_or_throw(std::string_view text);
+/// The Vulkan driver a run used (llama-bench's device name says "RADV"; the R9700 toolboxes name it). ggml-vulkan
+/// decides per driver which matrix and flash-attention shaders a device runs (docs/model.md, "The Vulkan driver").
+enum class VulkanDriver { radv, amdvlk, amd_proprietary };
+template <>
+struct NameTable<VulkanDriver> {
+  static constexpr std::array<std::pair<VulkanDriver, std::string_view>, 3> entries{
+      {{VulkanDriver::radv, "radv"}, {VulkanDriver::amdvlk, "amdvlk"}, {VulkanDriver::amd_proprietary, "amd-proprietary"}}};
+};
+[[nodiscard]] constexpr std::string_view to_string(VulkanDriver driver) noexcept { return enum_name(driver); }
+[[nodiscard]] inline std::optional<VulkanDriver> parse_vulkan_driver(std::string_view text) noexcept {
+  return parse_enum_name<VulkanDriver>(text);
+}
 /// Bytes per cached element: ggml block sizes (q8_0: 34 B per 32, q4_0: 18 B per 32).
 [[nodiscard]] double kv_bytes_per_element(KvCacheType type) noexcept;
 
@@ -90,6 +102,7 @@ struct Scenario {
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
   bool identical_batch_tokens = false;   // every sequence decodes the same token (llama-batched-bench): one routing
   int engine_year = 0;                   // year of the engine build a measured run used (its era); 0 = current
+  std::optional<VulkanDriver> vulkan_driver;  // the Vulkan driver a measured run used; none = not stated
 };
 
 /// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each

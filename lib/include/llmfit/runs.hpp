@@ -53,6 +53,7 @@ struct MeasuredRun {
   std::optional<bool> flash_attn;
   int n_ubatch = 0;   // prefill micro-batch tokens (llama-bench n_ubatch); 0 = not stated (engine default)
   int n_threads = 0;  // CPU threads (llama-bench n_threads); 0 = not stated (all cores)
+  std::optional<VulkanDriver> vulkan_driver;  // Vulkan runs: the driver, when stated
   SharedText build;   // engine build (commit or number), when stated
   SharedText era;     // year of the engine build the run was measured with ("2024"); empty = unknown
   SharedText source;  // where the measurement was published

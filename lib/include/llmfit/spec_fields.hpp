@@ -106,6 +106,9 @@ void for_each_field(Record& h, Visitor&& v) {
               .zero_is_unknown = true},
     h.gpu_clock_ghz);
   v(FieldInfo{.key = "gpu_family", .zero_is_unknown = true, .lowercase = true}, h.gpu_family);
+  v(FieldInfo{.key = "rdna_generation", .range = {.low = 0, .high = 4}, .rule = "must be 1 to 4 (RDNA 1-4)",
+              .zero_is_unknown = true},
+    h.rdna_generation);
   v(FieldInfo{.key = "cpu_cores", .range = {.low = 0, .high = 1e5}, .rule = "must be in [0, 100000]",
               .zero_is_unknown = true},
     h.cpu_cores);

@@ -43,6 +43,9 @@ struct HardwareSpec {
   /// Apple GPUs: the Metal GPU family of the chip (apple7 = M1, apple8 = M2, apple9 = M3/M4: Apple's "Metal feature
   /// set tables"), the generation key of the calibration profile (EfficiencyProfile::lookup); empty = not given.
   std::string gpu_family;
+  /// AMD GPUs: the RDNA generation of the GPU (2 = RDNA 2, 3 = RDNA 3 and 3.5, 4 = RDNA 4), which decides the
+  /// shaders ggml-vulkan runs under each driver (docs/model.md, "The Vulkan driver"); 0 = not given.
+  int rdna_generation = 0;
   int cpu_cores = 0;         // CPU cores of a cpu or unified entry (performance + efficiency); 0 = not given
   int cpu_simd_bits = 0;     // widest SIMD vector the cores execute (128 NEON/SSE, 256 AVX2, 512 AVX-512); 0 = not given
   double cpu_clock_ghz = 0;  // all-core sustained clock; 0 = not given
