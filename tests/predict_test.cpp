@@ -199,7 +199,7 @@ TEST(Decode, SecondsPerTokenByHand) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   const HardwareSpec hw = test_gpu(100, 24);
-  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
   const EfficiencyConstants k = simple_constants();
   const MemoryFit fit = fit_memory(s, k);
   ASSERT_TRUE(fit.fits);
@@ -215,7 +215,7 @@ TEST(Decode, MultipleDevicesDoNotSpeedUpBatchOneDecode) {
   const QuantSpec q = q4_0();
   const HardwareSpec hw = test_gpu(100, 24);
   const EfficiencyConstants k = simple_constants();
-  Scenario one{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+  Scenario one{.hardware = &hw, .model = &m, .quant = &q};
   Scenario two = one;
   two.device_count = 2;
   const double t1 = decode_seconds_per_token(one, fit_memory(one, k), k, 0);
@@ -228,7 +228,7 @@ TEST(Prefill, ComputeBoundByHand) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   const HardwareSpec hw = test_gpu(1000, 24);
-  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
   const EfficiencyConstants k = simple_constants();
   const MemoryFit fit = fit_memory(s, k);
   // 512 tokens: active params = 6,476,005,376 + 131,072,000 (output head) = 6,607,077,376.
@@ -256,7 +256,7 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   ASSERT_EQ(validate(wide), "");
   ASSERT_EQ(validate(consumer), "");
   auto seconds = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
-    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api, .vulkan_driver = {}};
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api};
     return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
   };
   const double free_s = seconds(no_clock, Backend::llama_cpp, DeviceApi::cuda);
@@ -272,8 +272,8 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   f16.id = "f16";
   f16.kernel = QuantKernel::float_;
   f16.bits_per_weight = 16;
-  const Scenario wide_f16{.hardware = &wide, .model = &m, .quant = &f16, .vulkan_driver = {}};
-  const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16, .vulkan_driver = {}};
+  const Scenario wide_f16{.hardware = &wide, .model = &m, .quant = &f16};
+  const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16};
   EXPECT_DOUBLE_EQ(prefill_seconds(wide_f16, fit_memory(wide_f16, k), k, 512, 0),
                    prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
 }
@@ -296,7 +296,7 @@ TEST(Prefill, LlamaCppCudaIsHeldToThePowerRoof) {
     return hw;
   };
   auto seconds = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
-    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api, .vulkan_driver = {}};
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api};
     return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
   };
   const HardwareSpec w5 = at_watts(5), w10 = at_watts(10), w20 = at_watts(20), ample = at_watts(1e6);
@@ -315,8 +315,8 @@ TEST(Prefill, LlamaCppCudaIsHeldToThePowerRoof) {
   f16.id = "f16";
   f16.kernel = QuantKernel::float_;
   f16.bits_per_weight = 16;
-  const Scenario capped_f16{.hardware = &w5, .model = &m, .quant = &f16, .vulkan_driver = {}};
-  const Scenario free_f16{.hardware = &free, .model = &m, .quant = &f16, .vulkan_driver = {}};
+  const Scenario capped_f16{.hardware = &w5, .model = &m, .quant = &f16};
+  const Scenario free_f16{.hardware = &free, .model = &m, .quant = &f16};
   EXPECT_GT(prefill_seconds(capped_f16, fit_memory(capped_f16, k), k, 512, 0),
             1.5 * prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
 }
@@ -337,7 +337,7 @@ TEST(Prefill, FlashAttentionOnTheTileKernelRunsAtTheVectorPeak) {
   HardwareSpec cdna = rdna;
   cdna.memory_type = "hbm3";
   auto scenario = [&](const HardwareSpec& hw, const ModelSpec& m, DeviceApi api, bool flash) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.flash_attention = flash;
     return s;
   };
@@ -417,7 +417,7 @@ TEST(Prefill, SyclFlashAttentionBeforeItsXmxKernelsRunsAtTheVectorPeak) {
   const QuantSpec q = q4_0();
   const HardwareSpec arc = arc_pro_b70_like();
   auto scenario = [&](const HardwareSpec& hw, DeviceApi api, int year, bool flash) {
-    Scenario s{.hardware = &hw, .model = &gqa, .quant = &q, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &gqa, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.flash_attention = flash;
     s.engine_year = year;
     return s;
@@ -472,7 +472,7 @@ TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
   EfficiencyConstants slow_gemms = k;
   slow_gemms.vector_compute_efficiency = 0.04;
   auto seconds = [&](const HardwareSpec& hw, bool flash, const EfficiencyConstants& c) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
     s.flash_attention = flash;
     return prefill_seconds(s, fit_memory(s, k), c, 512, 16384);
   };
@@ -508,7 +508,7 @@ TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
   k.vector_flash_attention_compute_efficiency = 0.2;
   k.scalar_flash_attention_compute_efficiency = 0.05;
   auto seconds = [&](const HardwareSpec& hw, std::optional<VulkanDriver> driver, double depth, bool flash = true) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
     s.flash_attention = flash;
     s.vulkan_driver = driver;
     return prefill_seconds(s, fit_memory(s, k), k, 2048, depth);
@@ -542,7 +542,7 @@ TEST(Prefill, VulkanLayerSplitPipelinesOnlyWithEvents) {
   const HardwareSpec hw = test_rdna(640, 32);
   const EfficiencyConstants k = simple_constants();
   auto seconds = [&](DeviceApi api, int devices, int year) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.device_count = devices;
     s.engine_year = year;
     return prefill_seconds(s, fit_memory(s, k), k, 2048, 0);
@@ -579,7 +579,7 @@ TEST(Prefill, VllmGemmsOnTheVectorUnitsRunAtTheVectorPeak) {
   HardwareSpec no_vector_figure = gfx908;
   no_vector_figure.fp32_tflops = 0;
   auto scenario = [&](const HardwareSpec& hw, Backend backend) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = DeviceApi::rocm, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = DeviceApi::rocm};
     s.prompt_tokens = 4096;
     return s;
   };
@@ -646,7 +646,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   HardwareSpec nvidia = rdna4;
   nvidia.vendor = "nvidia";
   auto scenario = [&](const HardwareSpec& hw, DeviceApi api, const QuantSpec& quant) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = Backend::llama_cpp, .api = api};
     s.prompt_tokens = 4096;
     return s;
   };
@@ -746,7 +746,7 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   k.prefill_dequant_passes = 0;
   HardwareSpec rdna = test_rdna(640, 512);
   auto seconds = [&](const ModelSpec& model, const QuantSpec& q, DeviceApi api, int tokens, int ubatch) {
-    Scenario s{.hardware = &rdna, .model = &model, .quant = &q, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &rdna, .model = &model, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.prompt_tokens = tokens;
     s.micro_batch_tokens = ubatch;
     return prefill_seconds(s, fit_memory(s, k), k, tokens, 0);
@@ -864,7 +864,7 @@ TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   HardwareSpec no_vector_figure = rdna;
   no_vector_figure.fp32_tflops = 0;
   auto seconds = [&](const HardwareSpec& hw, DeviceApi api) {
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = api};
     s.prompt_tokens = 1024;
     return prefill_seconds(s, fit_memory(s, k), k, 1024, 0);
   };
@@ -895,7 +895,7 @@ TEST(Prefill, MatrixEnginesTheApiCannotReachCapPrefillAtTheVectorPeak) {
     for (const DeviceApi api : hw.vector_only_apis) {
       for (const char* quant : {"q4_0", "q4_k_m", "f16"}) {
         const QuantSpec& q = *cat.find_quant(quant);
-        Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+        Scenario s{.hardware = &hw, .model = &m, .quant = &q};
         s.api = api;
         s.prompt_tokens = 512;
         const EfficiencyConstants& k =
@@ -916,7 +916,7 @@ TEST(Fit, VerdictAtTheEdge) {
   const QuantSpec q = q4_0();
   const EfficiencyConstants k = simple_constants();
   HardwareSpec hw = test_gpu(100, 24);
-  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .context_tokens = 4096, .vulkan_driver = {}};
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .context_tokens = 4096};
   s.margin = kNoFitMargin;  // the edge itself (the margin has its own test)
   const MemoryFit roomy = fit_memory(s, k);
   const double needed_gib = roomy.total_bytes / units::kBytesPerGiB;
@@ -937,7 +937,7 @@ TEST(Fit, PartialOffloadCountsLayers) {
   const HardwareSpec gpu = test_gpu(100, 3);
   HardwareSpec host = test_gpu(50, 32);
   host.kind = HardwareKind::cpu;
-  Scenario s{.hardware = &gpu, .host = &host, .model = &m, .quant = &q, .context_tokens = 1024, .vulkan_driver = {}};
+  Scenario s{.hardware = &gpu, .host = &host, .model = &m, .quant = &q, .context_tokens = 1024};
   const MemoryFit fit = fit_memory(s, k);
   ASSERT_EQ(fit.verdict, FitVerdict::partial_offload);
   // The default margin: 0.5 GB (5 % of 3 GiB is 0.16 GB).
@@ -961,7 +961,7 @@ TEST(Fit, ComputeBufferLogitsPerMicroBatchTokenOnlyForLlamaCpp) {
   EfficiencyConstants k = simple_constants();
   k.micro_batch_tokens = 8192;
   const HardwareSpec gpu = test_gpu(1000, 80);
-  Scenario s{.hardware = &gpu, .model = &m, .quant = &q, .context_tokens = 1024, .vulkan_driver = {}};
+  Scenario s{.hardware = &gpu, .model = &m, .quant = &q, .context_tokens = 1024};
   s.batch = 4;
   // Activations per token: 4·(4·4096 + 2·11008) = 4·38,400 = 153,600 B; × 8192 = 1,258,291,200 B.
   // llama.cpp reserves logits for every micro-batch token: 8192·4·32,000 = 1,048,576,000 B.
@@ -993,13 +993,13 @@ TEST(Monotonicity, BandwidthContextAndBits) {
   double previous = 0;
   for (double bandwidth : {50.0, 100.0, 400.0, 1000.0, 3000.0}) {
     const HardwareSpec hw = test_gpu(bandwidth, 80);
-    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q};
     const double decode = predict(s, k).decode_tok_s;
     EXPECT_GE(decode, previous) << bandwidth;
     previous = decode;
   }
   const HardwareSpec hw = test_gpu(1000, 80);
-  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
   const MemoryFit fit = fit_memory(s, k);
   double last = 1e30;
   for (double depth : {0.0, 512.0, 2048.0, 4096.0}) {
@@ -1013,7 +1013,7 @@ TEST(Predict, NeverExceedsTheRoofline) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   const HardwareSpec hw = test_gpu(1000, 80);
-  Scenario s{.hardware = &hw, .model = &m, .quant = &q, .vulkan_driver = {}};
+  Scenario s{.hardware = &hw, .model = &m, .quant = &q};
   const Prediction p = predict(s, default_efficiency_profile().entries.front().constants);
   ASSERT_TRUE(p.in_range);
   EXPECT_LT(p.decode_tok_s, p.decode_ceiling_tok_s);

@@ -245,7 +245,7 @@ TEST(CatalogueProperties, OffloadToAFasterHostStaysUnderTheRoofline) {
         HardwareSpec slow = gpu;
         slow.bandwidth_gb_s = bandwidth;
         // 2.5 GiB: the output head, buffers and a few layers fit; the rest goes to the host.
-        const Scenario s{.hardware = &slow, .host = &host, .model = &model, .quant = &quant, .memory_gib = 2.5, .vulkan_driver = {}};
+        const Scenario s{.hardware = &slow, .host = &host, .model = &model, .quant = &quant, .memory_gib = 2.5};
         const Prediction p =
             predict(s, profile.lookup(Backend::llama_cpp, slow.apis.front(), hardware_class(slow)).constants);
         offloaded += p.fit.verdict == FitVerdict::partial_offload;
@@ -325,7 +325,7 @@ TEST(AbsurdScenarios, StayFiniteOrOutOfRange) {
       QuantSpec quant = catalog.quant_or_throw("q4_k_m");
       EfficiencyConstants k = constants;
       Scenario s{.hardware = &hw, .host = hw.kind == HardwareKind::gpu ? host : nullptr, .model = &model,
-                 .quant = &quant, .vulkan_driver = {}};
+                 .quant = &quant};
       mutation.apply(s, hw, model, quant, k);
       const Prediction p = predict(s, k);
       const std::string label = std::string(hw_id) + ", " + mutation.what;

@@ -102,7 +102,7 @@ struct Scenario {
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
   bool identical_batch_tokens = false;   // every sequence decodes the same token (llama-batched-bench): one routing
   int engine_year = 0;                   // year of the engine build a measured run used (its era); 0 = current
-  std::optional<VulkanDriver> vulkan_driver;  // the Vulkan driver a measured run used; none = not stated
+  std::optional<VulkanDriver> vulkan_driver{};  // the Vulkan driver a measured run used; none = not stated
 };
 
 /// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each
