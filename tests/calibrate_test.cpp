@@ -742,6 +742,19 @@ double gemm_prefill(const HardwareSpec& hw, DeviceApi api, const char* model, co
   return prefill_seconds(s, fit, k, 512, 0);
 }
 
+/// The shares gemm_prefill's BF16 tests start from: every matrix share 1, the vector share one half.
+EfficiencyConstants whole_matrix_half_vector_shares() {
+  EfficiencyConstants k;
+  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 1.0;
+  k.vector_compute_efficiency = 0.5;
+  return k;
+}
+
+/// The weight FLOPs of a 512-token Llama 3 8B BF16 prompt.
+double llama_3_8b_bf16_prompt_flops() {
+  return 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
+}
+
 TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) {
   // ggml-vulkan has no BF16 matrix path without bfloat16 cooperative matrices: the R9700's BF16 GEMMs on Vulkan
   // run at vector_compute_efficiency of its vector FP32 peak (fp32_tflops); on ROCm, BF16 keeps the matrix
@@ -749,10 +762,8 @@ TEST(PrefillModel, Bf16OnVulkanOffNvidiaMultipliesOnTheVectorAlusAtItsOwnShare) 
   const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
   ASSERT_GT(r9700.fp32_tflops, 0);
   ASSERT_GT(r9700.fp16_tflops, 2 * r9700.fp32_tflops);
-  EfficiencyConstants k;
-  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 1.0;
-  k.vector_compute_efficiency = 0.5;
-  const double flops = 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
+  const EfficiencyConstants k = whole_matrix_half_vector_shares();
+  const double flops = llama_3_8b_bf16_prompt_flops();
   const double matrix_peak = std::max(r9700.fp16_tflops, r9700.int8_tops / 2) * 1e12;  // the tensor peak
   // Vulkan: the weight FLOPs at half the vector peak (flash attention, on the vector ALUs there at its own share, free).
   const double vulkan_bf16 = gemm_prefill(r9700, DeviceApi::vulkan, "llama-3-8b", "bf16", k);
@@ -796,10 +807,8 @@ TEST(PrefillModel, Bf16OnRocmOnGfx906MultipliesAsFp32OnTheVectorAlus) {
   const HardwareSpec& mi50 = *cat().find_hardware("mi50");
   ASSERT_GT(mi50.fp32_tflops, 0);
   ASSERT_LT(mi50.fp16_tflops, 3 * mi50.fp32_tflops);
-  EfficiencyConstants k;
-  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = 1.0;
-  k.vector_compute_efficiency = 0.5;
-  const double flops = 512 * 2 * weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("bf16")).active_params;
+  const EfficiencyConstants k = whole_matrix_half_vector_shares();
+  const double flops = llama_3_8b_bf16_prompt_flops();
   const double bf16 = gemm_prefill(mi50, DeviceApi::rocm, "llama-3-8b", "bf16", k);
   EXPECT_NEAR(bf16, flops / (0.5 * mi50.fp32_tflops * 1e12), 0.01 * bf16);
   // The vector share moves it, the float share does not.
