@@ -5,9 +5,11 @@
 #include <optional>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "llmfit/text.hpp"
 #include "options.hpp"
 
 namespace llmfit::cli {
@@ -21,7 +23,24 @@ struct SweepCommandOptions {
   std::string kv_type = "f16";
   int batch = 1;
   std::string output;
+  std::vector<std::string> hardware;  // as typed: names, comma-separated
+  std::vector<std::string> models;
+  std::vector<std::string> quants;
 };
+
+/// The catalogue ids of the entries the axis flags name (any name the resolver reads); empty: every entry.
+void choose_entries(const SweepCommandOptions& o, const Catalog& c, SweepOptions& sweep) {
+  for (const std::string& name : split_names(o.hardware, "--hw")) sweep.hardware_ids.push_back(c.hardware_or_throw(name).id);
+  for (const std::string& name : split_names(o.models, "--model")) {
+    const ModelChoice choice = c.resolve_model(name);
+    // An Ollama tag or a repository names the model; only a quantisation in the name itself is refused.
+    if (choice.quant_source == QuantSource::named)
+      throw InputError("--model: '" + excerpt(name, 100) + "' names a quantisation (" + choice.quant->id +
+                       "); give the model alone ('" + choice.model->id + "') and quantisations with --quant");
+    sweep.model_ids.push_back(choice.model->id);
+  }
+  for (const std::string& name : split_names(o.quants, "--quant")) sweep.quant_ids.push_back(c.quant_or_throw(name).id);
+}
 
 /// Streams text to stdout, or whole to a file (OutputFile): output too big for one string.
 class StreamedOutput {
@@ -55,6 +74,7 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
   sweep.kv_type = kv_cache_type_or_throw(options.kv_type);
   sweep.batch = options.batch;
   sweep.contexts = options.contexts;
+  choose_entries(options, catalog(global), sweep);
   const SweepPlan plan = plan_sweep(catalog(global), profile(global), std::move(sweep));
 
   // Computed and written a block of chips at a time: memory stays at one block, and a reader that stops
@@ -85,7 +105,7 @@ void run_sweep_command(const SweepCommandOptions& options, const GlobalOptions& 
 void setup_sweep(CLI::App& app, GlobalOptions& global) {
   auto options = std::make_shared<SweepCommandOptions>();
   CLI::App* sub = app.add_subcommand(
-      "sweep", "Predict every hardware x model x quantisation x context of the catalogue (CSV or JSON)");
+      "sweep", "Predict every hardware x model x quantisation x context of the catalogue, or of the entries named (CSV or JSON)");
   add_format_option(*sub, options->format, kSweepFormats);
   sub->add_option("--threads", options->threads, "Threads (0 = every core when the sweep is large)")
       ->capture_default_str();
@@ -98,7 +118,9 @@ void setup_sweep(CLI::App& app, GlobalOptions& global) {
       ->capture_default_str();
   sub->add_option("--batch", options->batch, "Concurrent sequences")->capture_default_str();
   sub->add_option("-o,--output", options->output, "Write to this file instead of stdout");
-  refuse_option(*sub, "--quant", true, "the sweep runs every quantisation");
+  sub->add_option("--hw", options->hardware, "Only these chips: a,b,c (ids or as written, e.g. \"RTX 4090\"); default: every chip the engine runs on");
+  sub->add_option("--model", options->models, "Only these models: a,b,c, without a quantisation; default: every model");
+  sub->add_option("--quant", options->quants, "Only these quantisations: a,b,c; default: every one the engine loads");
   // The scenario flags of one prediction that a sweep over the catalogue does not take.
   const std::string each = "the sweep runs every chip with its own default";
   refuse_scenario_flags(*sub, {{ScenarioFlag::context_tokens, "the sweep takes --contexts (each the KV size and the prompt)"},

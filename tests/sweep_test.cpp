@@ -246,6 +246,56 @@ TEST(Sweep, RejectsBadOptionsAndBuffers) {
   EXPECT_THROW(run_sweep(probe_plan(), too_small, 1), InputError);
 }
 
+TEST(Sweep, NamedEntriesAreTheAxesInTheirOrder) {
+  SweepOptions options;
+  options.contexts = {4096};
+  options.hardware_ids = {"rtx-4090", "m2-max"};
+  options.model_ids = {"qwen3-8b"};
+  options.quant_ids = {"q8_0", "q4_k_m"};
+  const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
+  ASSERT_EQ(plan.hardware.size(), 2u);
+  EXPECT_EQ(plan.hardware[0]->id, "rtx-4090");
+  EXPECT_EQ(plan.hardware[1]->id, "m2-max");
+  ASSERT_EQ(plan.models.size(), 1u);
+  EXPECT_EQ(plan.models[0]->id, "qwen3-8b");
+  ASSERT_EQ(plan.quants.size(), 2u);
+  EXPECT_EQ(plan.quants[0]->id, "q8_0");
+  // Each point is still the prediction of its scenario, with the chip's own engine set-up.
+  const std::vector<SweepPoint> points = run_sweep(plan, 1);
+  ASSERT_EQ(points.size(), 4u);
+  const SweepPoint& apple_q4 = points[plan.index(1, 0, 1, 0)];
+  const Scenario apple = plan.scenario(1, 0, 1, 0);
+  const Prediction direct =
+      predict(apple, shipped_efficiency_profile().lookup(Backend::llama_cpp, apple.api, *apple.hardware).constants);
+  EXPECT_FLOAT_EQ(apple_q4.decode_tok_s, static_cast<float>(direct.decode_tok_s));
+  EXPECT_GT(points[plan.index(0, 0, 0, 0)].decode_tok_s, 0.0f);
+}
+
+TEST(Sweep, ANamedEntryTheSweepCannotTakeIsRefusedByName) {
+  const auto refusal = [](SweepOptions options) -> std::string {
+    try {
+      (void)plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), std::move(options));
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  SweepOptions unknown;
+  unknown.hardware_ids = {"m2-max", "no-such-chip"};
+  EXPECT_NE(refusal(unknown).find("hardware 'no-such-chip': not in the catalogue"), std::string::npos) << refusal(unknown);
+  SweepOptions twice;
+  twice.model_ids = {"qwen3-8b", "QWEN3-8B"};
+  EXPECT_NE(refusal(twice).find("model 'qwen3-8b': named twice"), std::string::npos) << refusal(twice);
+  SweepOptions mlx_on_nvidia;  // every chip: MLX skips what it cannot run; one named is the engine's refusal
+  mlx_on_nvidia.backend = Backend::mlx;
+  mlx_on_nvidia.hardware_ids = {"rtx-4090"};
+  EXPECT_NE(refusal(mlx_on_nvidia).find("mlx runs on Apple Silicon only"), std::string::npos) << refusal(mlx_on_nvidia);
+  SweepOptions gguf_on_mlx;
+  gguf_on_mlx.backend = Backend::mlx;
+  gguf_on_mlx.quant_ids = {"q4_k_m"};
+  EXPECT_NE(refusal(gguf_on_mlx).find("cannot load"), std::string::npos) << refusal(gguf_on_mlx);
+}
+
 TEST(Sweep, ThreadCountFollowsTheWork) {
   EXPECT_EQ(1u, sweep_threads(1000, 0));  // small: one thread
   EXPECT_EQ(3u, sweep_threads(1000, 3));  // asked for: honoured
@@ -341,10 +391,14 @@ TEST(SweepCli, WritesCsvToAFileAndRefusesBadContextsWithoutLeavingOne) {
   std::filesystem::create_directories(dir);
   const auto out = dir / "sweep.csv";
   const std::string cli = LLMFIT_CLI;
-  ASSERT_EQ(0,
-            std::system((cli + " sweep --contexts 512,8192 --threads 2 -o " + out.string() + " 2>/dev/null").c_str()));
+  // Chips and models as people write them; the plan of the same catalogue ids has as many points as lines.
+  ASSERT_EQ(0, std::system((cli + " sweep --hw 'RTX 4090',m2-max --model qwen3-8b,llama3.1:8b --contexts 512,8192 " +
+                            "--threads 2 -o " + out.string() + " 2>/dev/null")
+                               .c_str()));
   SweepOptions options;
   options.contexts = {512, 8192};
+  options.hardware_ids = {"rtx-4090", "m2-max"};
+  options.model_ids = {"qwen3-8b", "llama-3.1-8b"};
   const SweepPlan plan = plan_sweep(Catalog::builtin(), shipped_efficiency_profile(), options);
   EXPECT_EQ(plan.evaluated_size() + 1, lines_of(read_file(out)).size());
 

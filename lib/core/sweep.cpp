@@ -6,6 +6,7 @@
 
 #include "llmfit/engines.hpp"
 #include "llmfit/errors.hpp"
+#include "llmfit/text.hpp"
 #include "parallel.hpp"
 #include "llmfit/units.hpp"
 
@@ -62,6 +63,29 @@ void sweep_cells(const SweepPlan& plan, std::size_t first, std::size_t last, std
   }
 }
 
+/// The entries of one axis: every one of `all` when `ids` is empty, else those ids in their order.
+template <typename Spec>
+std::vector<const Spec*> chosen(const std::vector<Spec>& all, const std::vector<std::string>& ids, const char* axis,
+                                const Catalog& catalog,
+                                const Spec* (Catalog::*find)(std::string_view) const noexcept) {
+  std::vector<const Spec*> entries;
+  if (ids.empty()) {
+    for (const Spec& entry : all) entries.push_back(&entry);
+    return entries;
+  }
+  if (ids.size() > all.size())
+    throw InputError(std::string("sweep: ") + axis + ": " + std::to_string(ids.size()) + " entries named, the catalogue has " +
+                     std::to_string(all.size()));
+  for (const std::string& id : ids) {
+    const Spec* entry = (catalog.*find)(id);
+    if (entry == nullptr) throw InputError(std::string("sweep: ") + axis + " '" + excerpt(id, 100) + "': not in the catalogue");
+    if (std::find(entries.begin(), entries.end(), entry) != entries.end())
+      throw InputError(std::string("sweep: ") + axis + " '" + entry->id + "': named twice");
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
 }  // namespace
 
 std::vector<std::int64_t> default_sweep_contexts() {
@@ -116,18 +140,27 @@ SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, S
   SweepPlan plan;
   plan.options = std::move(options);
   const Backend backend = plan.options.backend;
-  for (const HardwareSpec& hw : catalog.hardware()) {
-    if (!backend_runs_on(backend, hw)) continue;  // MLX: Apple Silicon only; vLLM: CUDA, ROCm and SYCL GPUs only
+  for (const HardwareSpec* hw : chosen(catalog.hardware(), plan.options.hardware_ids, "hardware", catalog,
+                                       &Catalog::find_hardware)) {
+    if (!backend_runs_on(backend, *hw)) {
+      if (plan.options.hardware_ids.empty()) continue;  // MLX: Apple Silicon only; vLLM: CUDA, ROCm and SYCL GPUs only
+      require_runs_on(backend, *hw, nullptr);           // a chip named: the engine's reason
+    }
     SweepPlan::HardwareSetup setup;
-    setup.api = default_api(backend, hw);
-    setup.host = catalog.default_host(hw);
-    setup.constants = &profile.lookup(backend, setup.api, hw).constants;
-    plan.hardware.push_back(&hw);
+    setup.api = default_api(backend, *hw);
+    setup.host = catalog.default_host(*hw);
+    setup.constants = &profile.lookup(backend, setup.api, *hw).constants;
+    plan.hardware.push_back(hw);
     plan.setups.push_back(setup);
   }
-  for (const ModelSpec& m : catalog.models()) plan.models.push_back(&m);
-  for (const QuantSpec& q : catalog.quants())
-    if (backend_supports(backend, q)) plan.quants.push_back(&q);
+  plan.models = chosen(catalog.models(), plan.options.model_ids, "model", catalog, &Catalog::find_model);
+  for (const QuantSpec* q : chosen(catalog.quants(), plan.options.quant_ids, "quant", catalog, &Catalog::find_quant)) {
+    if (backend_supports(backend, *q)) {
+      plan.quants.push_back(q);
+    } else if (!plan.options.quant_ids.empty()) {
+      require_loads(backend, *q);  // a quantisation named: the engine's reason
+    }
+  }
   plan.terms.reserve(plan.models.size() * plan.quants.size());
   for (const ModelSpec* m : plan.models)
     for (const QuantSpec* q : plan.quants) plan.terms.push_back(prepare_model_quant(*m, *q));

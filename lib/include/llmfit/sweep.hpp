@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "llmfit/catalog.hpp"
@@ -24,6 +25,11 @@ struct SweepOptions {
   int batch = 1;
   /// Each point allocates this much KV cache and prefills a prompt this long, then decodes.
   std::vector<std::int64_t> contexts = default_sweep_contexts();
+  /// The catalogue entries swept, by id, in this order; empty = every one (hardware: every one the engine
+  /// runs on; quantisations: every one it loads).
+  std::vector<std::string> hardware_ids;
+  std::vector<std::string> model_ids;
+  std::vector<std::string> quant_ids;
 };
 
 /// One point of a sweep, 24 bytes and no heap, so millions fit in one allocation.
@@ -87,7 +93,8 @@ struct SweepPlan {
 };
 
 /// Resolves the axes of a sweep over `catalog`: every hardware entry (Apple only for MLX), every model,
-/// every quantisation `options.backend` loads. Throws InputError for bad options (contexts, batch).
+/// every quantisation `options.backend` loads, or the entries the options name. Throws InputError for bad
+/// options (contexts, batch; an id not in the catalogue, named twice, or that the engine cannot run).
 /// The plan points into `catalog` and `profile`, which must outlive it.
 [[nodiscard]] SweepPlan plan_sweep(const Catalog& catalog, const EfficiencyProfile& profile, SweepOptions options);
 
