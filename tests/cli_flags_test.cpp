@@ -65,7 +65,8 @@ Args command_args(const std::string& command, const Scene& s) {
       {"recommend", [](const Scene& s) { return Args{"recommend", "--budget", "4000", "--model", s.model, "--format", "json"}; }},
       {"list", [](const Scene&) { return Args{"list", "hardware", "--format", "json"}; }},
       {"show", [](const Scene& s) { return Args{"show", "hw", s.hardware, "--format", "json"}; }},
-      {"sweep", [](const Scene&) { return Args{"sweep", "--contexts", "512", "--format", "csv"}; }},
+      // The scene's chip alone: every model and quantisation of the catalogue, a few thousand points.
+      {"sweep", [](const Scene& s) { return Args{"sweep", "--hw", s.hardware, "--contexts", "512", "--format", "csv"}; }},
       {"calibrate", [](const Scene&) { return Args{"calibrate", kRuns, "--format", "json"}; }},
       {"validate", [](const Scene&) { return Args{"validate", kRuns, "--format", "json"}; }},
       {"detect",
@@ -332,7 +333,8 @@ TEST_F(CliFlags, TokenCountsTakeTheSuffixesPeopleType) {
     EXPECT_EQ(r.exit_code, 2) << bad;
     EXPECT_EQ(test::line_count(r.err), 1) << r.err;
   }
-  const test::CommandResult sweep = test::run_cli_args({"sweep", "--contexts", "4k,32k", "--format", "csv"});
+  const test::CommandResult sweep =
+      test::run_cli_args({"sweep", "--hw", "m2-max", "--contexts", "4k,32k", "--format", "csv"});
   ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
   EXPECT_NE(sweep.err.find("x 2 contexts"), std::string::npos) << sweep.err;
 }
