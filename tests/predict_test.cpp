@@ -558,6 +558,33 @@ TEST(Prefill, VulkanLayerSplitPipelinesOnlyWithEvents) {
   EXPECT_FALSE(pipelines_layer_split(Backend::vllm, DeviceApi::cuda, 0));
 }
 
+// A layer split keeps at most the scheduler's GGML_SCHED_MAX_COPIES (4) input copies in flight: before the host queues
+// micro-batch u on a device it waits for that device to finish u − 4 (ggml_backend_sched_compute_splits, PR #6017).
+// One micro-batch (llama-bench's pp512 at n_ubatch 512) runs the devices in turn, no faster than one device; eight
+// micro-batches (2048 tokens at n_ubatch 256) over eight devices go five at a time, not all eight.
+TEST(Prefill, LayerSplitKeepsTheSchedulersCopiesInFlight) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec hw = test_gpu(1000, 80);
+  const EfficiencyConstants k = simple_constants();
+  auto seconds = [&](int devices, double tokens, int micro_batch) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::cuda};
+    s.device_count = devices;
+    s.micro_batch_tokens = micro_batch;
+    return prefill_seconds(s, fit_memory(s, k), k, tokens, 0);
+  };
+  EXPECT_NEAR(seconds(1, 512, 512) / seconds(4, 512, 512), 1.0, 1e-9);
+  // Eight micro-batches through eight devices: groups of five, one group every eight stage times, the last out
+  // eight stage times after it entered: 18 stage times where one device takes 64 (all eight in flight: 15).
+  EXPECT_NEAR(seconds(1, 2048, 256) / seconds(8, 2048, 256), 64.0 / 18.0, 1e-9);
+  // Four devices never fill the window: m micro-batches take m + 3 stage times.
+  EXPECT_NEAR(seconds(1, 2048, 256) / seconds(4, 2048, 256), 32.0 / 11.0, 1e-9);
+  EXPECT_DOUBLE_EQ(layer_split_pipeline_speedup(8, 1, 4), 1.0);
+  EXPECT_DOUBLE_EQ(layer_split_pipeline_speedup(8, 16, 4), 128.0 / 32.0);
+  EXPECT_DOUBLE_EQ(layer_split_pipeline_speedup(4, 16, 4), 64.0 / 19.0);
+  EXPECT_DOUBLE_EQ(layer_split_pipeline_speedup(1'000'000, 3, 4), 3.0 * 1'000'000 / (2 + 1'000'000));
+}
+
 // vLLM on ROCm on an Instinct before gfx90a with matrix cores (an HBM2 AMD part stating its vector figure: the MI100,
 // gfx908): vLLM's prefill GEMMs and its batched step's further sequences run at the vector FP32 peak, with the vector
 // share; llama.cpp on the same chip (MFMA MMQ), vLLM on a later Instinct (HBM2e, gfx90a) and vLLM without a vector

@@ -23,6 +23,11 @@ constexpr double kPcieBytesPerSecond = 25e9;
 constexpr double kDeviceHopSeconds = 250e-6;
 // Tokens llama.cpp hands to the scheduler at once (n_batch default); pipelining spans one such batch.
 constexpr double kLogicalBatchTokens = 2048;
+// Micro-batches a layer split keeps in flight: ggml's scheduler holds GGML_SCHED_MAX_COPIES (4) copies of every
+// split's inputs and, before it overwrites copy c with micro-batch u, waits on the event recorded when that device
+// finished micro-batch u − 4 (ggml_backend_sched_compute_splits, ggerganov/llama.cpp 0054f368 ggml-backend.c: the
+// pipeline-parallelism change, PR #6017; `sched->n_copies = parallel ? GGML_SCHED_MAX_COPIES : 1`).
+constexpr int kSchedMaxCopies = 4;
 // Share of its FP16 peak a unified chip's CPU cores reach when they run offloaded layers.
 constexpr double kUnifiedCpuComputeShare = 0.15;
 
@@ -1177,6 +1182,23 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   return t_device + t_host + t_overhead;
 }
 
+double layer_split_pipeline_speedup(int devices, double micro_batches, int in_flight) noexcept {
+  const double n = std::max(1, devices);
+  const double window = std::max(1, in_flight);
+  const double m = std::ceil(micro_batches);
+  if (n <= 1 || !(m > 1)) return 1.0;
+  // Stage time: one device's share of a micro-batch (each device holds 1/N of the layers). The host queues
+  // micro-batch u device by device, and before it queues u on device d it waits for d to finish u − window (the
+  // scheduler's input copies); a device starts u when it has finished u − 1 and device d − 1 has handed u on.
+  // Micro-batch u then enters the first device at S(u) = max(S(u−1) + 1, S(u−window−1) + N), S(0) = 0: the
+  // micro-batches go in groups of window + 1, one group every max(window + 1, N) stage times, and the last leaves
+  // the last device N stage times after it entered.
+  const double group = window + 1;
+  const double last = m - 1;
+  const double makespan = std::floor(last / group) * std::max(group, n) + std::fmod(last, group) + n;
+  return m * n / makespan;  // one device alone: N stage times per micro-batch
+}
+
 PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& k) noexcept {
   if (runs_on_cpu_cores(s)) {
     const CpuPrefillCost cost = cpu_prefill_cost(*s.quant, *s.hardware);
@@ -1218,19 +1240,23 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double flops = weight_flops + attention_flops;
   const Placement place = placement_of(m, fit);
   const double share = place.device_fraction;
-  // Layer split pipelines micro-batches across devices; the bubble is (N−1)/(m+N−1) (GPipe, Huang 2019).
-  // llama.cpp keeps only the micro-batches of one logical batch in flight (n_batch, default 2048 tokens).
-  // A batch of b micro-batches takes b + N − 1 stage times; the last batch may be partial.
+  // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble. A layer split pipelines its
+  // micro-batches across the devices, at most kSchedMaxCopies in flight (layer_split_pipeline_speedup); one whose
+  // engine does not pipeline (pipelines_layer_split: Vulkan builds before events) runs its devices in turn: no
+  // speed-up over one.
+  // llama.cpp pipelines the micro-batches of one logical batch (n_batch, default 2048 tokens); the last batch may
+  // be partial.
   const double per_batch = std::max(1.0, std::floor(kLogicalBatchTokens / ubatch));
   const double full_batches = std::floor(micro_batches / per_batch);
   const double rest = micro_batches - full_batches * per_batch;
-  const double stage_times = full_batches * (per_batch + devices - 1) + (rest > 0 ? rest + devices - 1 : 0.0);
-  // Tensor parallelism (vLLM) has every GPU work on every micro-batch: no bubble. A layer split whose engine does not
-  // pipeline (pipelines_layer_split: Vulkan builds before events) runs its devices in turn: no speed-up over one.
-  const double pipeline = splits_by_tensor(s.backend)                                  ? 1.0
-                          : !pipelines_layer_split(s.backend, s.api, s.engine_year) ? 1.0 / devices
-                                                                                      : micro_batches / stage_times;
-  const double parallel = devices * pipeline;  // speed-up of per-layer work over one device
+  const auto batch_stage_times = [&](double b) {
+    return b > 0 ? b * devices / layer_split_pipeline_speedup(devices, b, kSchedMaxCopies) : 0.0;
+  };
+  const double stage_times = full_batches * batch_stage_times(per_batch) + batch_stage_times(rest);
+  const double parallel = splits_by_tensor(s.backend) ? devices
+                          : !pipelines_layer_split(s.backend, s.api, s.engine_year)
+                              ? 1.0
+                              : micro_batches * devices / stage_times;
   const double peak = std::min(prefill_peak_flops(s), power_roof_flops(s)) * parallel;
   // A discrete GPU computes every layer (host-held weights come over PCIe, t_host below); only a
   // unified chip's CPU cores compute their own share.

@@ -265,6 +265,11 @@ struct CpuPrefillCost {
 [[nodiscard]] double cpu_int8_dot_instructions(const HardwareSpec& hardware) noexcept;
 /// One rule for prefill_seconds and the assumptions an answer prints.
 [[nodiscard]] PrefillGemmRate prefill_gemm_rate(const Scenario& scenario, const EfficiencyConstants& constants) noexcept;
+/// Speed-up over one device of a layer split's per-layer prompt work: `micro_batches` micro-batches through
+/// `devices` devices that each hold an equal share of the layers, at most `in_flight` micro-batches queued ahead on
+/// a device (llama.cpp: the scheduler's GGML_SCHED_MAX_COPIES input copies). One micro-batch: 1 (the devices run
+/// it in turn); a deep window and many micro-batches: up to `devices`. docs/model.md, "Layer-split pipeline".
+[[nodiscard]] double layer_split_pipeline_speedup(int devices, double micro_batches, int in_flight) noexcept;
 /// Seconds to prefill `tokens` prompt tokens after `depth_tokens` already cached.
 [[nodiscard]] double prefill_seconds(const Scenario& scenario, const MemoryFit& fit,
                                      const EfficiencyConstants& constants, double tokens,
