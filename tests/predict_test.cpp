@@ -321,6 +321,71 @@ TEST(Prefill, LlamaCppCudaIsHeldToThePowerRoof) {
             1.5 * prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
 }
 
+// Gated DeltaNet layers in llama.cpp builds of 2025 (issue 20; qwen3next.cpp of PR #16095): the delta rule composed
+// from generic ops launches several times an attention layer's kernels and passes over the recurrent state many
+// times a decode step; builds with the fused op (2026 on) and models without linear-attention layers are unchanged.
+ModelSpec delta_net_hybrid_shape() {
+  ModelSpec m = llama2_7b_shape();
+  m.attention.linear_attention_layers = 24;  // 3 of every 4 layers, as Qwen3-Next
+  m.attention.linear_key_heads = 16;
+  m.attention.linear_value_heads = 32;
+  m.attention.linear_key_head_dim = 128;
+  m.attention.linear_value_head_dim = 128;
+  m.attention.linear_conv_kernel = 4;
+  return m;
+}
+
+TEST(DeltaNet, ComposedRuleOf2025BuildsDecodesSlower) {
+  const ModelSpec hybrid = delta_net_hybrid_shape();
+  const ModelSpec plain = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec gpu = test_rdna(640, 32);
+  const EfficiencyConstants k = simple_constants();
+  auto decode = [&](const ModelSpec& m, Backend backend, int year, Prediction* out) {
+    Scenario s{.hardware = &gpu, .model = &m, .quant = &q, .backend = backend, .api = DeviceApi::rocm};
+    s.engine_year = year;
+    return decode_seconds_per_token(s, fit_memory(s, k), k, 64, out);
+  };
+  Prediction composed;
+  Prediction fused;
+  const double t_2025 = decode(hybrid, Backend::llama_cpp, 2025, &composed);
+  const double t_2026 = decode(hybrid, Backend::llama_cpp, 2026, &fused);
+  // More per-layer fixed cost: each DeltaNet layer costs more than one whole ordinary layer's on top.
+  EXPECT_GT(composed.decode_seconds_overhead - fused.decode_seconds_overhead,
+            hybrid.attention.linear_attention_layers * k.layer_overhead_us * 1e-6);
+  // The recurrent state is read many times, not once: over ten passes of every state matrix.
+  const double state_matrices = 4.0 * 24 * 32 * 128 * 128;
+  EXPECT_GT(composed.bytes_per_token - fused.bytes_per_token, 10 * state_matrices);
+  EXPECT_GT(t_2025, t_2026);
+  EXPECT_DOUBLE_EQ(t_2026, decode(hybrid, Backend::llama_cpp, 0, nullptr));  // current builds: fused
+  // No linear-attention layers, or another engine: unchanged.
+  EXPECT_DOUBLE_EQ(decode(plain, Backend::llama_cpp, 2025, nullptr), decode(plain, Backend::llama_cpp, 2026, nullptr));
+  EXPECT_DOUBLE_EQ(decode(hybrid, Backend::vllm, 2025, nullptr), decode(hybrid, Backend::vllm, 2026, nullptr));
+}
+
+TEST(DeltaNet, ChunkedPrefillOf2025BuildsPaysPerChunk) {
+  const ModelSpec hybrid = delta_net_hybrid_shape();
+  const ModelSpec plain = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const HardwareSpec gpu = test_rdna(640, 32);
+  EfficiencyConstants k = simple_constants();
+  k.prefill_layer_overhead_us = 100;
+  auto prefill = [&](const ModelSpec& m, int year, double ubatch, double tokens) {
+    Scenario s{.hardware = &gpu, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::rocm};
+    s.engine_year = year;
+    s.flash_attention = false;  // the era's flash-attention kernel rules out of the comparison
+    s.micro_batch_tokens = static_cast<int>(ubatch);
+    return prefill_seconds(s, fit_memory(s, k), k, tokens, 0);
+  };
+  // The chunk loop's kernels grow with the micro-batch's tokens: a 2048-token micro-batch pays more extra time than
+  // a 512-token one, where an attention layer's fixed cost is the same for both.
+  const double extra_512 = prefill(hybrid, 2025, 512, 512) - prefill(hybrid, 2026, 512, 512);
+  const double extra_2048 = prefill(hybrid, 2025, 2048, 2048) - prefill(hybrid, 2026, 2048, 2048);
+  EXPECT_GT(extra_512, hybrid.attention.linear_attention_layers * k.prefill_layer_overhead_us * 1e-6);
+  EXPECT_GT(extra_2048, 2 * extra_512);
+  EXPECT_DOUBLE_EQ(prefill(plain, 2025, 512, 512), prefill(plain, 2026, 512, 512));
+}
+
 // Flash attention's kernel on ggml-cuda (issue 20; fattn.cu, ggml_cuda_get_best_fattn_kernel): on AMD's RDNA the
 // MMA kernel takes grouped-query attention of head dimension up to 128, every other shape the tile kernel on the
 // vector ALUs; CDNA's MFMA head dimensions up to 256; NVIDIA's MMA kernel every shape.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "llmfit/errors.hpp"
 
@@ -141,6 +142,43 @@ bool batched_steps_launch_without_graphs(Backend backend, DeviceApi api, int eng
   constexpr int kFirstYearOfCudaGraphs = 2024;            // llama.cpp PR #6766 (May 2024): single-token steps
   constexpr int kFirstYearOfBatchedCudaGraphs = 2026;     // llama/19645 (17 Feb 2026): every batch size
   return engine_year >= kFirstYearOfCudaGraphs && engine_year < kFirstYearOfBatchedCudaGraphs;
+}
+
+DeltaNetGraphCost delta_net_graph_cost(Backend backend, int engine_year, double step_tokens) noexcept {
+  constexpr int kFirstYearOfFusedDeltaNet = 2026;  // GGML_OP_GATED_DELTA_NET (delta-net-base.cpp, 2026 builds)
+  if (backend != Backend::llama_cpp || engine_year <= 0 || engine_year >= kFirstYearOfFusedDeltaNet) return {};
+  // Kernels (graph nodes that launch work; views, reshapes, permutes and transposes launch none), counted in
+  // llama.cpp's graph code. An ordinary layer (llm_build_llama with flash attention): attention norm (rms_norm,
+  // mul), q, k, v, rope × 2, K and V copies into the cache, flash attention and its output copy, wo, residual add,
+  // FFN norm (2), gate, up, silu, mul, down, residual add: 21. Its attention mixer, the part a DeltaNet mixer
+  // replaces: q, k, v, rope × 2, two cache copies, flash attention and its copy, wo: 10.
+  constexpr double kLayerKernels = 21;
+  constexpr double kAttentionMixerKernels = 10;
+  // qwen3next.cpp (PR #16095), build_layer_attn_linear around the delta rule: ssm_in and beta/alpha projections (2),
+  // beta and alpha conts (2), alpha bias add, softplus, gate mul (3), q/k/v flattening conts (3), conv state read
+  // (build_rs, 1), two concats of q, k, v (2), concat with the conv state (1), conv state write (1), ssm_conv, its
+  // transpose cont, silu, cont back (4), q/k/v/beta cont_4d (4), recurrent state read (build_rs, 1), q and k
+  // repeats to the value heads (2), output cont and state write (2), output and z cont_2d (2), gated norm
+  // (rms_norm, mul, silu, mul: 4), ssm_out and its cont (2): 37.
+  constexpr double kMixerKernels = 37;
+  // build_delta_net_autoregressive (one token): l2 norms of q and k (2), scale, sigmoid, exp (3), state × decay,
+  // state × k, cont, sum_rows, sub, × beta, repeat of k, × delta, add, state × q, cont, sum_rows, concat: 18.
+  constexpr double kDecodeRuleKernels = 18;
+  // build_delta_net_chunking: 44 kernels once (l2 norms, scale, sigmoid, 5 permute conts, 5 pads, the cumsum and decay
+  // mask, k·k_betaᵀ, solve_tri and the masks around it, the within-chunk products) and 33 more per 64-token chunk
+  // of the loop that carries the state from chunk to chunk (7 chunk conts, 5 mul_mats, the decay exps, subs, muls
+  // and adds, the output concat).
+  constexpr double kPrefillRuleKernels = 44;
+  constexpr double kPrefillKernelsPerChunk = 33;
+  constexpr double kChunkTokens = 64;  // CHUNK_SIZE
+  // The decode rule passes over the S × S state matrix 24 times (the state read and write copies, × decay, × k,
+  // the transposing cont and its sum, the repeated k, × delta, the add, × q, its cont and sum, the concat of output
+  // and state, and its copy back): 23 beyond the read counted with the cache.
+  constexpr double kDecodeStatePasses = 24;
+  const bool one_token = !(step_tokens > 1);
+  const double rule = one_token ? kDecodeRuleKernels
+                                : kPrefillRuleKernels + kPrefillKernelsPerChunk * std::ceil(step_tokens / kChunkTokens);
+  return {(kMixerKernels + rule - kAttentionMixerKernels) / kLayerKernels, one_token ? kDecodeStatePasses - 1 : 0.0};
 }
 
 int sequence_limit(Backend backend) noexcept {

@@ -875,6 +875,16 @@ double kv_read_bytes(const ModelSpec& m, KvCacheType type, double depth) noexcep
   return kv_read_bytes(kv_layout(m), kv_bytes_per_element(type), depth);
 }
 
+namespace {
+/// f32 bytes of the Gated DeltaNet state matrices of all linear-attention layers (value_heads × key_dim × value_dim
+/// each, llama.cpp n_embd_s), without their conv windows.
+double delta_net_state_matrix_bytes(const ModelSpec& m) noexcept {
+  const auto& a = m.attention;
+  return 4.0 * a.linear_attention_layers * static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim *
+         a.linear_value_head_dim;
+}
+}  // namespace
+
 double recurrent_state_bytes(const ModelSpec& m) noexcept {
   const auto& a = m.attention;
   // Each recurrent layer keeps its state matrix and the last kernel - 1 inputs of its causal conv, in f32
@@ -882,15 +892,15 @@ double recurrent_state_bytes(const ModelSpec& m) noexcept {
   // Gated DeltaNet: value_heads × key_dim × value_dim; the conv sees q, k and v.
   const double key_width = static_cast<double>(a.linear_key_heads) * a.linear_key_head_dim;
   const double value_width = static_cast<double>(a.linear_value_heads) * a.linear_value_head_dim;
-  const double linear = static_cast<double>(a.linear_value_heads) * a.linear_key_head_dim * a.linear_value_head_dim +
-                        std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width);
+  const double linear_conv = std::max(0, a.linear_conv_kernel - 1) * (2 * key_width + value_width);
   // Mamba-2: heads × head_dim × state_size (Dao & Gu 2024, eq. 1 per head); the conv sees x, B and C.
   const double inner = static_cast<double>(a.mamba_heads) * a.mamba_head_dim;
   const double mamba = inner * a.mamba_state_size +
                        std::max(0, a.mamba_conv_kernel - 1) * (inner + 2.0 * a.mamba_groups * a.mamba_state_size);
   // Short convolution: no state matrix, only the conv window over hidden_size.
   const double short_conv = std::max(0, a.short_conv_kernel - 1) * static_cast<double>(m.hidden_size);
-  return 4.0 * (a.linear_attention_layers * linear + a.mamba_layers * mamba + a.short_conv_layers * short_conv);
+  return delta_net_state_matrix_bytes(m) +
+         4.0 * (a.linear_attention_layers * linear_conv + a.mamba_layers * mamba + a.short_conv_layers * short_conv);
 }
 
 double recurrent_state_flops_per_token(const ModelSpec& m) noexcept {
@@ -1059,7 +1069,11 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double touched = m.is_moe() ? experts_touched / m.moe.experts : 1.0;
   const double routed_read = m.is_moe() ? w.routed_experts * touched : 0.0;
   const double weights_read = w.per_token - w.active_routed + routed_read;
-  const double kv_read = batch * kv_read_bytes(terms, s.kv_type, depth);
+  // llama.cpp builds that compose the gated delta rule from generic ops pass over each DeltaNet state matrix many
+  // times a step (delta_net_graph_cost), not once: those passes are read as the cache is.
+  const DeltaNetGraphCost delta_net = delta_net_graph_cost(s.backend, s.engine_year, 1);
+  const double kv_read = batch * (kv_read_bytes(terms, s.kv_type, depth) +
+                                  delta_net.extra_state_passes * delta_net_state_matrix_bytes(m));
 
   const Placement place = placement_of(m, fit);
   const double layer_share = place.device_fraction;
@@ -1156,7 +1170,9 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // step replays them as one CUDA graph (batched_steps_launch_without_graphs): each layer pays the launches again.
   const bool graphless = batch > 1 && batched_steps_launch_without_graphs(s.backend, s.api, s.engine_year);
   const double graphless_us = graphless ? m.layers * k.graphless_layer_overhead_us : 0.0;
-  const double t_overhead = (graphless_us + m.layers * k.layer_overhead_us +
+  // A DeltaNet layer's extra kernels (delta_net_graph_cost) pay the per-layer fixed cost in proportion.
+  const double delta_net_layers = m.attention.linear_attention_layers * delta_net.extra_layers;
+  const double t_overhead = (graphless_us + (m.layers + delta_net_layers) * k.layer_overhead_us +
                              moe_layers * experts_touched * k.expert_overhead_us +
                              k.token_overhead_us +
                              allreduces * k.tp_allreduce_us) * kMicro +
@@ -1335,7 +1351,12 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
                            : micro_batches * (passed_bytes * share) * k.prefill_dequant_passes *
                                  mmq_column_tile_passes(s, micro_batch) * dequant_seconds_per_byte / parallel;
-  const double t_overhead = micro_batches * m.layers * k.prefill_layer_overhead_us * kMicro / parallel;
+  // A DeltaNet layer's chunked prefill launches many more kernels than an attention layer (delta_net_graph_cost:
+  // per 64-token chunk of the micro-batch in 2025 builds); they pay the per-layer fixed cost in proportion.
+  const double delta_net_layers =
+      m.attention.linear_attention_layers * delta_net_graph_cost(s.backend, s.engine_year, micro_batch).extra_layers;
+  const double t_overhead =
+      micro_batches * (m.layers + delta_net_layers) * k.prefill_layer_overhead_us * kMicro / parallel;
   return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
 }
 

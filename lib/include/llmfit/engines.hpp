@@ -95,6 +95,21 @@ struct NameTable<Backend> {
 /// model, and MUL_MAT_ID with more than one token; ggml-cuda.cu at ggml 82b8e269 and 23c1635e). engine_year: the
 /// build's year, 2024 and 2025 (0, current builds, capture batched steps too).
 [[nodiscard]] bool batched_steps_launch_without_graphs(Backend backend, DeviceApi api, int engine_year) noexcept;
+/// What llama.cpp's graph of a Gated DeltaNet token mixer (Qwen3-Next, Qwen3.5: linear_attention_layers) costs beyond
+/// an ordinary attention mixer's, in the builds that composed the gated delta rule from generic ops: those of 2025
+/// (engine_year 1-2025; src/models/qwen3next.cpp of llama.cpp PR #16095, merged Nov 2025). Later builds run the rule
+/// as one fused op (GGML_OP_GATED_DELTA_NET, src/models/delta-net-base.cpp): no extra kernels there, and engines
+/// other than llama.cpp are not modelled (zero). Counts from the graph code, docs/model.md "Gated DeltaNet layers in
+/// llama.cpp builds of 2025".
+struct DeltaNetGraphCost {
+  /// Extra kernels of one layer's mixer at a step of `step_tokens` tokens per sequence, in units of a whole ordinary
+  /// layer's kernels: the unit the per-layer fixed costs (layer_overhead_us, prefill_layer_overhead_us) are fitted in.
+  double extra_layers = 0;
+  /// Extra passes (reads or writes) over the layer's recurrent state matrix per decode step, beyond the one read
+  /// kv_read_bytes counts.
+  double extra_state_passes = 0;
+};
+[[nodiscard]] DeltaNetGraphCost delta_net_graph_cost(Backend backend, int engine_year, double step_tokens) noexcept;
 /// The most sequences the engine decodes at once, or 0 for no fixed limit. llama.cpp (and Ollama, built on it)
 /// refuses more than LLAMA_MAX_SEQ = 256 parallel sequences (src/llama-cparams.h; "n_seq_max must be <= 256").
 [[nodiscard]] int sequence_limit(Backend backend) noexcept;
