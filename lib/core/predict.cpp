@@ -460,7 +460,7 @@ constexpr double kMatmulIdLargeTileTokens = 128;
 
 /// The experts a prefill micro-batch of one prompt hits: uniform routing (popularity exponent 0), with which the
 /// prefill expert terms (ROCm's MMQ passes, Vulkan's matmul_id tiles) were fitted. The routers' skew
-/// (kExpertPopularityExponent), applied here too, moved the prefill HEADLINE from 20.2 to 20.5 % (docs/calibration.md,
+/// (kExpertPopularityExponent), applied here too, moved the prefill HEADLINE from 20.4 to 20.5 % (docs/calibration.md,
 /// "Distinct experts of a batch"); a batch of independent sequences' decode tokens takes it (expected_distinct_experts).
 double micro_batch_distinct_experts(const ModelSpec& m, double micro_batch_tokens) {
   return expected_distinct_experts(m.moe.experts, m.moe.experts_per_token, std::round(micro_batch_tokens), 0.0);
