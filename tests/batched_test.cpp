@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "llmfit/engines.hpp"
+#include "llmfit/expert_routing.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/plan.hpp"
@@ -58,6 +59,39 @@ TEST(DistinctExperts, OneTokenReadsItsTopKAndALargeBatchReadsThemAll) {
     }
   }
   EXPECT_EQ(expected_distinct_experts(*cat().find_model("llama-3.1-8b"), 64), 0.0);  // dense
+}
+
+TEST(DistinctExperts, ASkewedRouterTouchesFewerExpertsThanUniformRouting) {
+  // Trained routers favour some experts (the r-th most chosen in proportion to r^-s): B independent tokens share
+  // their popular experts, so the union is below uniform routing's E·(1 − (1 − k/E)^B), yet above one token's k,
+  // within E and B·k, and growing with B. With s = 0 it is uniform routing.
+  auto uniform = [](double e, double k, int b) { return e * (1 - std::pow(1 - k / e, b)); };
+  for (const char* id : {"gpt-oss-120b", "gpt-oss-20b", "qwen3-30b-a3b", "deepseek-v3", "mixtral-8x7b"}) {
+    const ModelSpec* m = cat().find_model(id);
+    ASSERT_NE(m, nullptr) << id;
+    const int e = m->moe.experts;
+    const int k = m->moe.experts_per_token;
+    double previous = k;
+    for (int b = 2; b <= 256; b *= 2) {
+      const double skewed = expected_distinct_experts(*m, b);
+      EXPECT_LE(skewed, std::min<double>(e, b * k)) << id << " at " << b;
+      EXPECT_NEAR(expected_distinct_experts(e, k, b, 0.0), uniform(e, k, b), 1e-9 * e) << id << " at " << b;
+      if (e - uniform(e, k, b) < 1e-6 * e) break;  // uniform routing has touched every expert: nothing to compare
+      EXPECT_LT(skewed, uniform(e, k, b)) << id << " at " << b;
+      EXPECT_GT(skewed, previous) << id << " at " << b;
+      // A more concentrated router touches fewer still.
+      EXPECT_LT(expected_distinct_experts(e, k, b, 2 * kExpertPopularityExponent), skewed) << id << " at " << b;
+      previous = skewed;
+    }
+    EXPECT_NEAR(expected_distinct_experts(e, k, 1, 3.0), k, 1e-12 * k) << id;  // any router: one token reads k
+  }
+  // A router so concentrated that its favourites would be picked with probability above 1 picks them every time:
+  // the union is still at most E and B·k, and at least k.
+  for (int b : {1, 2, 8, 64}) {
+    const double d = expected_distinct_experts(16, 4, b, 4.0);
+    EXPECT_GE(d, 4 - 1e-9) << b;
+    EXPECT_LE(d, std::min(16.0, 4.0 * b) + 1e-9) << b;
+  }
 }
 
 TEST(BatchedDecode, BatchOneDoesNotReadTheBatchedConstant) {

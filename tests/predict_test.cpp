@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "llmfit/expert_routing.hpp"
 #include "llmfit/io.hpp"
 #include "llmfit/llmfit.hpp"
 #include "llmfit/report.hpp"
@@ -853,7 +854,7 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   const double full = 4096 * 2.0 * w.active_params / vector_rate;
   EXPECT_NEAR(seconds(m, bf16, DeviceApi::vulkan, 4096, 4096), full, 1e-6 * full);
   // 16 tokens: the small 32-token tile, 0.5 row per expert hit; each hit expert costs 32 rows.
-  const double hit = expected_distinct_experts(m, 16);
+  const double hit = expected_distinct_experts(m.moe.experts, m.moe.experts_per_token, 16, 0.0);  // uniform at prefill
   const double small = 16 * 2.0 * (w.active_params - w.active_routed_params) / vector_rate +
                        hit * 32 * 2.0 * w.active_routed_params / 8 / vector_rate;
   EXPECT_NEAR(seconds(m, bf16, DeviceApi::vulkan, 16, 512), small, 1e-6 * small);
@@ -916,7 +917,7 @@ TEST(Prefill, RocmMmqReadsWeightsOncePerColumnTileAndPadsExpertTiles) {
   moe.moe.expert_intermediate_size = 512;
   const WeightBytes w = weight_bytes(moe, q);
   ASSERT_GT(w.routed_experts, 0);
-  const double hit = expected_distinct_experts(moe, 512);
+  const double hit = expected_distinct_experts(moe.moe.experts, moe.moe.experts_per_token, 512, 0.0);  // uniform at prefill
   ASSERT_GT(hit, 250);
   // Its experts' weights pass once per hit expert (one 128-row tile of 16 rows), not 4 times per micro-batch.
   const double moe_pass = 2 * (w.stored - w.routed_experts * (1 - hit / (256.0 * 4))) / 500e9;

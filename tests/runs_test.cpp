@@ -959,7 +959,8 @@ TEST(BatchedBench, ReadmeTableGivesAPrefillAndADecodePerRow) {
   EXPECT_EQ(decode.n_depth, 128);  // each sequence decodes after its own prompt
   EXPECT_DOUBLE_EQ(decode.tok_s, 139.43);
   EXPECT_FALSE(decode.shared_prompt);
-  EXPECT_TRUE(decode.identical_tokens);  // batched-bench decodes token 0 in every sequence
+  // The table states no build: read as today's batched-bench, which draws each sequence's tokens at random.
+  EXPECT_FALSE(decode.identical_tokens);
   EXPECT_FALSE(set.runs[1].identical_tokens) << "batch 1: one sequence, nothing shared";
   EXPECT_FALSE(decode.rate_includes_prefill);
   EXPECT_EQ(decode.hardware_id, "m2-ultra");
@@ -1109,6 +1110,30 @@ TEST(BatchedBench, MalformedRowsAreNamedByRowAndColumn) {
   EXPECT_THROW((void)parse_runs("main: n_kv_max = 4096, n_ubatch = 0, is_pp_shared = 0\n" + header + good, "s.md", cat(),
                                 batched_bench_flags()),
                InputError);
+}
+
+TEST(BatchedBench, BuildsBeforeRandomTokensDecodeTheSameTokenInEverySequence) {
+  // llama-batched-bench decoded token 0 in every sequence until llama.cpp PR #15398 (Aug 2025) and random tokens
+  // since: the build in the load log decides whether a batch's sequences route alike.
+  const std::string table =
+      "main: n_kv_max = 4096, n_batch = 2048, n_ubatch = 512, flash_attn = 1, is_pp_shared = 0, is_tg_separate = 0, "
+      "n_gpu_layers = -1, n_threads = 20, n_threads_batch = 20\n"
+      "|    PP |     TG |    B |   N_KV |   T_PP s | S_PP t/s |   T_TG s | S_TG t/s |      T s |    S t/s |\n"
+      "|-------|--------|------|--------|----------|----------|----------|----------|----------|----------|\n"
+      "|   512 |     32 |    1 |    544 |    0.200 |  2560.00 |    0.400 |    80.00 |    0.600 |   906.67 |\n"
+      "|   512 |     32 |    8 |   4352 |    1.600 |  2560.00 |    1.000 |   256.00 |    2.600 |  1673.85 |\n";
+  RunDefaults d;
+  d.hardware = "dgx-spark";
+  d.model = "gpt-oss-20b-mxfp4_moe";
+  auto batched_decode = [&](const std::string& log) {
+    const RunSet set = parse_runs(log + table, "bench.txt", cat(), d);
+    EXPECT_EQ(set.runs.size(), 4u) << (set.skipped.empty() ? "" : set.skipped.front().reason);
+    EXPECT_FALSE(set.runs.at(1).identical_tokens) << "batch 1";
+    return set.runs.at(3);
+  };
+  EXPECT_TRUE(batched_decode("build: 6000 (a1b2c3d) with cc for aarch64-linux-gnu\n").identical_tokens);
+  EXPECT_FALSE(batched_decode("build: 6918 (2f68ce7cf) with cc for aarch64-linux-gnu\n").identical_tokens);
+  EXPECT_FALSE(batched_decode("").identical_tokens) << "no build stated: today's tool";
 }
 
 TEST(BatchedBench, TheLoadLogChecksTheModelFlag) {

@@ -14,6 +14,7 @@ Writes public-batched-bench-tables.json. Standard library only.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,14 @@ def blocks(path):
         yield title, meta, "\n".join(lines) + "\n"
 
 
+def build_line(meta):
+    """The block's build as llama.cpp's load log states it ("build: 6918 (2f68ce7cf) with …"), so the reader applies
+    what that build's llama-batched-bench did (random or identical decode tokens); empty when the block names no
+    numbered build."""
+    m = re.fullmatch(r"([0-9a-f]{7,40}) \((\d+)\)", meta.get("build", ""))
+    return f"build: {m.group(2)} ({m.group(1)}) with an unstated compiler\n" if m else ""
+
+
 def convert(llmfit, title, meta, text):
     missing = [k for k in ("source", "hardware", "model", "era") if k not in meta]
     if missing:
@@ -53,7 +62,7 @@ def convert(llmfit, title, meta, text):
         table = os.path.join(tmp, "batched-bench.md")
         out = os.path.join(tmp, "runs.json")
         with open(table, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.write(build_line(meta) + text)
         r = subprocess.run([llmfit, "validate", "--strict", "--hw", meta["hardware"], "--model", meta["model"],
                             table, "--write-runs", out], capture_output=True, text=True)
         if r.returncode != 0:

@@ -38,10 +38,11 @@ EfficiencyConstants llama_cpp_defaults() {
   // Past 8 rows the MMQ tiles (CUDA) and mul_mm (Metal) take the batch. The same H200 figure is at B = 64, in
   // this regime: its prior is the tenth that reproduces it.
   k.batch_gemm_compute_efficiency = 0.1;
-  // MoE steps whose routed experts run in MMQ's expert tiles (2025 CUDA builds: from 2 tokens) stream those experts
-  // at about a third of the bandwidth: the DGX Spark's three MoE models step by 9-16 ms from 1 to 2 sequences,
-  // a third of the bandwidth for their active experts in each (docs/calibration.md, issue 21).
-  k.expert_gemm_bandwidth_efficiency = 0.3;
+  // MoE steps whose routed experts run in MMQ's expert tiles (2025 CUDA builds: from 2 tokens): no literature
+  // figure; the weight stream's share, as for the dense tiles below. (It was a third while the DGX Spark's random
+  // token runs were read as one token's experts; with the union a batch reads, their fit puts it at its bound:
+  // docs/calibration.md, "Distinct experts of a batch".)
+  k.expert_gemm_bandwidth_efficiency = k.weight_bandwidth_efficiency;
   // The dense weights in the matrix-matrix tiles at batched decode: no literature figure; the weight stream's share.
   k.batch_gemm_bandwidth_efficiency = k.weight_bandwidth_efficiency;
   k.attention_compute_efficiency = k.compute_efficiency;

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "llmfit/engines.hpp"
+#include "llmfit/expert_routing.hpp"
 #include "llmfit/errors.hpp"
 #include "llmfit/model_terms.hpp"
 #include "llmfit/units.hpp"
@@ -462,6 +463,14 @@ constexpr double kMatmulIdSmallTileTokens = 32;
 constexpr double kMatmulIdMediumTileTokens = 64;
 constexpr double kMatmulIdLargeTileTokens = 128;
 
+/// The experts a prefill micro-batch of one prompt hits: uniform routing (popularity exponent 0), with which the
+/// prefill expert terms (ROCm's MMQ passes, Vulkan's matmul_id tiles) were fitted. The routers' skew
+/// (kExpertPopularityExponent), applied here too, moved the prefill HEADLINE from 20.4 to 20.5 % (docs/calibration.md,
+/// "Distinct experts of a batch"); a batch of independent sequences' decode tokens takes it (expected_distinct_experts).
+double micro_batch_distinct_experts(const ModelSpec& m, double micro_batch_tokens) {
+  return expected_distinct_experts(m.moe.experts, m.moe.experts_per_token, std::round(micro_batch_tokens), 0.0);
+}
+
 double vulkan_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
   if (s.api != DeviceApi::vulkan || s.model == nullptr || !s.model->is_moe() || !weight_gemms_on_vector_units(s) ||
       !(micro_batch_tokens >= 1))
@@ -471,7 +480,7 @@ double vulkan_expert_tile_padding(const Scenario& s, double micro_batch_tokens) 
                       : micro_batch_tokens <= kMatmulIdMediumTileTokens ? kMatmulIdMediumTileTokens
                                                                         : kMatmulIdLargeTileTokens;
   const double routed_rows = micro_batch_tokens * m.moe.experts_per_token;
-  const double hit = expected_distinct_experts(m, static_cast<int>(std::lround(micro_batch_tokens)));
+  const double hit = micro_batch_distinct_experts(m, micro_batch_tokens);
   if (!(hit > 0)) return 1.0;
   const double rows_per_expert = routed_rows / hit;
   return std::max(1.0, hit * tile * std::ceil(rows_per_expert / tile) / routed_rows);
@@ -522,14 +531,14 @@ double mmq_column_tile_passes(const Scenario& s, double micro_batch_tokens) {
          std::ceil(kDequantPassesReferenceTokens / mmq_tile_tokens(s, kDequantPassesReferenceTokens));
 }
 
-/// Routed rows per hit expert and the experts a micro-batch hits (expected_distinct_experts).
+/// Routed rows per hit expert and the experts a micro-batch hits (micro_batch_distinct_experts).
 struct ExpertRows {
   double hit = 0;
   double rows = 0;
 };
 
 ExpertRows expert_rows(const ModelSpec& m, double micro_batch_tokens) {
-  const double hit = expected_distinct_experts(m, static_cast<int>(std::lround(micro_batch_tokens)));
+  const double hit = m.is_moe() ? micro_batch_distinct_experts(m, micro_batch_tokens) : 0.0;
   return {hit, hit > 0 ? micro_batch_tokens * m.moe.experts_per_token / hit : 0.0};
 }
 
@@ -649,11 +658,34 @@ bool terms_belong_to(const ModelQuantTerms& terms, const Scenario& s) {
 
 }  // namespace
 
+double expected_distinct_experts(int experts, int experts_per_token, double batch, double popularity_exponent) noexcept {
+  if (experts <= 0 || experts_per_token <= 0) return 0.0;
+  const int k = std::min(experts_per_token, experts);
+  if (batch <= 1) return k * std::max(0.0, batch);  // one token reads its k experts (none for no token)
+  // The r-th most popular expert is chosen by a token with probability q_r = min(1, c·r^−s), c such that the q_r
+  // sum to k (a token picks k distinct experts). The capped ones are a prefix (the weights fall with r): raise the
+  // prefix until the rest fits under 1.
+  const double s = std::max(0.0, popularity_exponent);
+  auto weight = [s](int rank) { return s == 0 ? 1.0 : std::pow(static_cast<double>(rank), -s); };
+  double tail = 0;  // Σ of the weights past the capped prefix
+  for (int r = 1; r <= experts; ++r) tail += weight(r);
+  int capped = 0;
+  double c = k / tail;
+  while (capped < k && c * weight(capped + 1) > 1.0) {
+    tail -= weight(capped + 1);
+    ++capped;
+    c = (k - capped) / tail;
+  }
+  // An expert is missed by all B tokens with probability (1 − q_r)^B.
+  double distinct = capped;
+  for (int r = capped + 1; r <= experts; ++r) distinct += 1.0 - std::pow(1.0 - std::min(1.0, c * weight(r)), batch);
+  return distinct;
+}
+
 double expected_distinct_experts(const ModelSpec& m, int batch) noexcept {
   if (!m.is_moe()) return 0.0;
-  const double experts = m.moe.experts;
-  const double miss = 1.0 - static_cast<double>(m.moe.experts_per_token) / experts;  // one token skips an expert
-  return experts * (1.0 - (batch <= 1 ? miss : std::pow(miss, batch)));  // pow(x, 1) == x: skip the call
+  return expected_distinct_experts(m.moe.experts, m.moe.experts_per_token, std::max(1, batch),
+                                   kExpertPopularityExponent);
 }
 
 double step_distinct_experts(const Scenario& s) noexcept {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,30 @@ struct BenchSettings {
   std::string file_type;
   double params = 0;
 };
+
+/// Whether the build's llama-batched-bench decodes the same token in every sequence (so a batch of an MoE routes like
+/// one token). Until llama.cpp PR #15398 ("batched-bench : use rand tokens", merged 18 Aug 2025) it added token 0 for
+/// every sequence at every step (`common_batch_add(batch, 0, pp + i, { j }, true)`, tools/batched-bench/
+/// batched-bench.cpp at ggml-org/llama.cpp 0a1f0179); since, each sequence's prompt and decode tokens are drawn at
+/// random (`get_token_rand()`, the same file at 2fb62f8f). Builds are numbered by commit count; b6301 (27 Aug 2025,
+/// cited by luncliff/vcpkg-registry PR #433) is the first release dated after the merge, so builds from it on, and
+/// outputs that do not state their build (newer builds print it only at trace verbosity), are read as random tokens.
+/// The builds of the few days between the merge and b6301 are read as token 0.
+constexpr long kFirstRandomTokenBuild = 6301;
+
+/// The build number of a load log's "build: 6918 (2f68ce7cf) with …" (BenchSettings::build "6918 (2f68ce7cf)"); 0 when
+/// it states none.
+long build_number(std::string_view build) {
+  std::size_t digits = 0;
+  while (digits < build.size() && std::isdigit(static_cast<unsigned char>(build[digits]))) ++digits;
+  if (digits == 0 || digits > 9) return 0;
+  return std::strtol(std::string(build.substr(0, digits)).c_str(), nullptr, 10);
+}
+
+bool decodes_identical_tokens(const BenchSettings& s) {
+  const long number = build_number(s.build);
+  return number > 0 && number < kFirstRandomTokenBuild;
+}
 
 /// One row of the table or one JSONL line.
 struct BenchRow {
@@ -188,9 +213,8 @@ void row_runs(const BenchRow& row, const BenchSettings& s, std::size_t index, co
     // -tgs decodes the sequences one after another: each step is one sequence's token.
     d.batch = s.tg_separate ? 1 : static_cast<int>(row.pl);
     d.shared_prompt = shared_prompt && row.pl > 1;
-    // batched-bench decodes token 0 in every sequence at every step (tools/batched-bench/batched-bench.cpp,
-    // common_batch_add(batch, 0, pp + i, { j }, true)): the batch routes like one token (docs/model.md).
-    d.identical_tokens = d.batch > 1;
+    // Builds before PR #15398 decode token 0 in every sequence: the batch routes like one token (docs/model.md).
+    d.identical_tokens = d.batch > 1 && decodes_identical_tokens(s);
     d.n_threads = s.n_threads;
     if (s.tg_separate && row.pl > 1)
       d.note = std::to_string(row.pl) + " sequences decoded one after another (-tgs)";

@@ -7,6 +7,7 @@
 #include "llmfit/efficiency.hpp"
 #include "llmfit/engines.hpp"
 #include "llmfit/errors.hpp"
+#include "llmfit/expert_routing.hpp"
 #include "llmfit/identify.hpp"
 #include "llmfit/model_file.hpp"
 #include "llmfit/model_terms.hpp"

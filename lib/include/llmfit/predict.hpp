@@ -105,9 +105,9 @@ struct Scenario {
   std::optional<VulkanDriver> vulkan_driver{};  // the Vulkan driver a measured run used; none = not stated
 };
 
-/// Distinct routed experts one MoE layer reads in a decode step of `batch` tokens, for uniform routing: each
-/// token picks k of E, so an expert is missed by all B with probability (1 − k/E)^B and the step reads
-/// E·(1 − (1 − k/E)^B) — k at batch 1, toward E as the batch grows. 0 for a dense model.
+/// Distinct routed experts one MoE layer reads in a decode step of `batch` independent tokens: the union under the
+/// routers' skew (expected_distinct_experts of expert_routing.hpp at kExpertPopularityExponent) — k at batch 1,
+/// fewer than uniform routing's E·(1 − (1 − k/E)^B), toward E as the batch grows. 0 for a dense model.
 [[nodiscard]] double expected_distinct_experts(const ModelSpec& model, int batch) noexcept;
 /// Distinct routed experts one MoE layer reads in a decode step of the scenario: expected_distinct_experts at
 /// its batch, or one token's k when every sequence decodes the same token (identical_batch_tokens).
