@@ -1160,8 +1160,10 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
                                  : 0.0;
   // The sub-4-bit K-quants' unpack on the vector ALUs (low_bit_kquant_unpack_on_vector_units): once per step, as the
   // weights are read once for all the step's sequences; one device's peak (a layer split runs its layers in turn).
+  // Offloaded layers are unpacked at no faster a rate by the host's cores (the host stream prices only their bytes),
+  // so every active weight counts: moving layers off the GPU never makes a step faster.
   const double t_unpack = low_bit_kquant_unpack_on_vector_units(s) && k.low_bit_kquant_unpack_ops_per_weight > 0
-                              ? active_params * layer_share * k.low_bit_kquant_unpack_ops_per_weight /
+                              ? active_params * k.low_bit_kquant_unpack_ops_per_weight /
                                     (hw.fp32_tflops * units::kFlopsPerTflop * parallel_devices)
                               : 0.0;
   const double t_device = std::max(t_weights + t_unpack + t_kv + t_attention + t_compute, t_roof) +
