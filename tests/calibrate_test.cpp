@@ -971,6 +971,79 @@ TEST(DecodeModel, Bf16ExpertsOnVulkanStreamThroughTheMatrixMatrixShaderAtTheirOw
     EXPECT_DOUBLE_EQ(seconds(api, model, quant, slower), seconds(api, model, quant, k)) << model << " " << quant;
 }
 
+TEST(DecodeModel, SubFourBitKQuantsUnpackOnTheVectorAlusOfAGpu) {
+  // Q3_K and Q2_K (K-quant super-blocks below 4 bits) add low_bit_kquant_unpack_ops_per_weight vector-ALU operations
+  // per weight at the GPU's fp32_tflops to a decode step, on ROCm and Vulkan alike; Q4_K, Q6_K, Q4_0, IQ3 and CPU
+  // cores do not read the constant, and a chip without a vector peak keeps the stream alone.
+  const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
+  ASSERT_GT(r9700.fp32_tflops, 0);
+  Scenario s;
+  s.hardware = &r9700;
+  s.model = cat().find_model("llama-3-8b");
+  MemoryFit fit;
+  fit.gpu_layers = s.model->layers;
+  EfficiencyConstants k;
+  k.low_bit_kquant_unpack_ops_per_weight = 0;
+  EfficiencyConstants unpack = k;
+  unpack.low_bit_kquant_unpack_ops_per_weight = 10;
+  auto extra = [&](DeviceApi api, const char* quant) {
+    s.api = api;
+    s.quant = cat().find_quant(quant);
+    return decode_seconds_per_token(s, fit, unpack, 0) - decode_seconds_per_token(s, fit, k, 0);
+  };
+  const double weights = weight_bytes(*s.model, *cat().find_quant("q3_k_s")).active_params;
+  for (const DeviceApi api : {DeviceApi::rocm, DeviceApi::vulkan}) {
+    for (const char* quant : {"q3_k_s", "q3_k_m", "q2_k"})
+      EXPECT_NEAR(extra(api, quant), weights * 10 / (r9700.fp32_tflops * 1e12), 1e-12) << to_string(api) << quant;
+    for (const char* quant : {"q4_k_m", "q6_k", "q4_0", "iq3_xxs", "bf16"})
+      EXPECT_DOUBLE_EQ(extra(api, quant), 0.0) << to_string(api) << " " << quant;
+  }
+  // A layer split runs its devices' layers in turn: the same time on two cards as on one.
+  s.device_count = 2;
+  EXPECT_NEAR(extra(DeviceApi::vulkan, "q3_k_s"), weights * 10 / (r9700.fp32_tflops * 1e12), 1e-12);
+  s.device_count = 1;
+  // CPU cores price their cycles per weight instead (cpu_dequant_seconds).
+  s.hardware = cat().find_hardware("ryzen-9-7950x");
+  fit.gpu_layers = s.model->layers;
+  EXPECT_DOUBLE_EQ(extra(DeviceApi::cpu, "q3_k_s"), 0.0);
+  HardwareSpec no_vector_peak = r9700;
+  no_vector_peak.fp32_tflops = 0;
+  s.hardware = &no_vector_peak;
+  EXPECT_DOUBLE_EQ(extra(DeviceApi::vulkan, "q3_k_s"), 0.0);
+}
+
+TEST(Calibrate, FitsTheSubFourBitKQuantUnpackFromTheirRunsAlone) {
+  // Decode runs on two AMD GPUs of Q3_K_S, Q4_K_M, Q4_0 and Q8_0 whose truth has a Q3_K unpack cost: the fit recovers
+  // it and leaves the K-quant share alone; without the Q3_K runs nothing determines it and it keeps its literature 0.
+  EfficiencyConstants truth = true_constants();
+  truth.low_bit_kquant_unpack_ops_per_weight = 20;
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"radeon-ai-pro-r9700", "rx-7900-xtx"})
+    for (const char* model : {"llama-3.2-3b", "llama-3-8b", "qwen2.5-14b"})
+      for (const char* quant : {"q3_k_s", "q4_k_m", "q4_0", "q8_0"})
+        for (std::int64_t depth : {0, 4096}) {
+          MeasuredRun d = llama_cpp_run(chip, model, quant, DeviceApi::rocm);
+          d.test = RunTest::decode;
+          d.n_gen = 128;
+          d.n_depth = depth;
+          runs.push_back(d);
+        }
+  auto fit = [&](std::vector<MeasuredRun> subset) {
+    const ResolvedRuns resolved = measure_from(subset, truth, 29);
+    EXPECT_EQ(resolved.cases.size(), subset.size());
+    const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+    return r.profile.lookup(Backend::llama_cpp, DeviceApi::rocm, HardwareClass::amd).constants;
+  };
+  const EfficiencyConstants k = fit(runs);
+  EXPECT_NEAR(k.low_bit_kquant_unpack_ops_per_weight, 20, 2);
+  EXPECT_NEAR(k.weight_bandwidth_efficiency * k.kernel(QuantKernel::k_quant), product(truth, QuantKernel::k_quant),
+              0.02);
+  std::vector<MeasuredRun> without;
+  for (const MeasuredRun& r : runs)
+    if (r.quant_id != "q3_k_s") without.push_back(r);
+  EXPECT_DOUBLE_EQ(fit(without).low_bit_kquant_unpack_ops_per_weight, 0.0);
+}
+
 TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {
   // Runs on two AMD chips, quantised and BF16, on Vulkan (every GEMM on the vector ALUs: BF16 at the vector share,
   // quantised weights at their own share of the vector peak) and on ROCm (the matrix peak): the fit recovers the

@@ -59,7 +59,10 @@ constexpr int kMatmulIdStream = kVectorDecodeAttention + 1;
 constexpr int kExpertGemmBandwidth = kMatmulIdStream + 1;
 // Batched decode past the matrix-vector rows: inverse share of the bandwidth the matrix-matrix tiles stream weights at.
 constexpr int kBatchGemmBandwidth = kExpertGemmBandwidth + 1;
-constexpr int kDecodeParams = kBatchGemmBandwidth + 1;
+// Vector-ALU operations per weight of the sub-4-bit K-quants' unpack at decode on a GPU
+// (low_bit_kquant_unpack_ops_per_weight): a cost of their kernels, fitted per engine × API × era.
+constexpr int kLowBitUnpack = kBatchGemmBandwidth + 1;
+constexpr int kDecodeParams = kLowBitUnpack + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
@@ -141,7 +144,8 @@ double lower_bound(int test, int j) {
 /// follow the instruction set: NEON dot products on Apple cores, AVX2/AVX-512 on x86) belong to the class.
 bool is_software_param(int test, int j) {
   if (test == 0)
-    return j == kLayer || j == kExpert || j == kToken || j == kCpuAttention || j == kCpuFlashAttention;
+    return j == kLayer || j == kExpert || j == kToken || j == kCpuAttention || j == kCpuFlashAttention ||
+           j == kLowBitUnpack;
   return j == kAttention || j == kFlashAttention || j == kPrefillLayer || j == kDequant || j == kVectorFlashAttention ||
          j == kCpuPrefillAttention || j == kCpuPrefillFlashAttention;
 }
@@ -162,6 +166,7 @@ std::string param_unit(int test, int j) {
                  (test == 1 && (j == kCpuPrefillAttention || j == kCpuPrefillFlashAttention))
              ? "cycles"
          : test == 0 && j == kCpuThreadBandwidth                                                  ? "GB/s"
+         : test == 0 && j == kLowBitUnpack                                                        ? "ops"
                                         : "us";
 }
 
@@ -197,6 +202,7 @@ std::string param_name(int test, int j) {
     case kMatmulIdStream: return "matmul_id_decode_bandwidth_efficiency";
     case kExpertGemmBandwidth: return "expert_gemm_bandwidth_efficiency";
     case kBatchGemmBandwidth: return "batch_gemm_bandwidth_efficiency";
+    case kLowBitUnpack: return "low_bit_kquant_unpack_ops_per_weight";
     default: return "token_overhead_us";
   }
 }
@@ -239,6 +245,7 @@ std::string param_label(int test, int j) {
     case kMatmulIdStream: return "BF16 expert bandwidth efficiency at decode (matrix-matrix matmul_id shader)";
     case kExpertGemmBandwidth: return "batched MoE decode: routed-expert bandwidth efficiency in the expert tiles";
     case kBatchGemmBandwidth: return "batched decode: weight bandwidth efficiency past the matrix-vector kernels";
+    case kLowBitUnpack: return "Q2_K/Q3_K unpack, vector-ALU operations per weight beyond the stream";
     default: return "cost per token (µs)";
   }
 }
@@ -266,6 +273,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kMatmulIdStream] = 1.0 / k.matmul_id_decode_bandwidth_efficiency;
     th[kExpertGemmBandwidth] = 1.0 / k.expert_gemm_bandwidth_efficiency;
     th[kBatchGemmBandwidth] = 1.0 / k.batch_gemm_bandwidth_efficiency;
+    th[kLowBitUnpack] = k.low_bit_kquant_unpack_ops_per_weight;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -344,6 +352,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.matmul_id_decode_bandwidth_efficiency = 1.0 / decode[kMatmulIdStream];
   base.expert_gemm_bandwidth_efficiency = 1.0 / decode[kExpertGemmBandwidth];
   base.batch_gemm_bandwidth_efficiency = 1.0 / decode[kBatchGemmBandwidth];
+  base.low_bit_kquant_unpack_ops_per_weight = decode[kLowBitUnpack];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -434,6 +443,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.vector_decode_attention_efficiency = kInf;
   k.scalar_flash_attention_compute_efficiency = kInf;
   k.matmul_id_decode_bandwidth_efficiency = kInf;
+  k.low_bit_kquant_unpack_ops_per_weight = 0;
   return k;
 }
 
@@ -503,6 +513,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kMatmulIdStream] = column(&EfficiencyConstants::matmul_id_decode_bandwidth_efficiency);
     p.decode[kExpertGemmBandwidth] = column(&EfficiencyConstants::expert_gemm_bandwidth_efficiency);
     p.decode[kBatchGemmBandwidth] = column(&EfficiencyConstants::batch_gemm_bandwidth_efficiency);
+    p.decode[kLowBitUnpack] = column(&EfficiencyConstants::low_bit_kquant_unpack_ops_per_weight);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -1185,7 +1196,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
     order.insert(order.end(), {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kBatchGemmBandwidth,
                                kLayer, kToken,
-                               kExpert, kVectorDecodeAttention});
+                               kExpert, kVectorDecodeAttention, kLowBitUnpack});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {

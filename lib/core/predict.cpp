@@ -417,6 +417,28 @@ bool bf16_experts_decode_through_matmul_id(const Scenario& s) {
          s.model->is_moe();
 }
 
+/// The K-quant super-blocks below 4 bits (Q3_K: 110 bytes per 256 weights, Q2_K: 84) cost their matrix-vector kernels
+/// more vector-ALU work per weight than the others, beyond what hides under the weight stream. Q3_K keeps each weight's
+/// two low bits in qs and its high bit in hmask, and each 16 weights' 6-bit scale in two bytes at different offsets:
+/// ggml-cuda's kernel (also ROCm's, through HIP) assembles the scale and subtracts the high bit for every 4 weights
+/// and takes 1 int of quants per thread and step where Q4_K and Q5_K take 2 (vecdotq.cuh, vec_dot_q3_K_q8_1_impl_mmvq,
+/// VDR_Q3_K_Q8_1_MMVQ 1 against VDR_Q4_K_Q8_1_MMVQ 2, as VDR_Q2_K_Q8_1_MMVQ 1); ggml-vulkan's integer-dot path, which
+/// an AMD RDNA GPU takes for them from 2048 columns, reads a Q3_K block 2 bytes at a time (its 110 bytes are not
+/// 4-byte aligned), and its float path caches each superblock's scales in shared memory behind a workgroup barrier
+/// (mul_mat_vecq_funcs.glsl, mul_mat_vec_q3_k.comp, ggml_vk_should_use_mmvq, which on NVIDIA and Intel's Xe2 always
+/// sends Q2_K and Q3_K to the integer-dot kernel; ggml-org/ggml @ d99724f, src/ggml-cuda and src/ggml-vulkan). Hence
+/// an ALU time per weight at the vector peak (low_bit_kquant_unpack_ops_per_weight / fp32_tflops) added to the
+/// stream. Measured on the R9700, the only GPU with such runs: Gemma 3 4B and Devstral 2 123B in Q3_K_S decode
+/// 15-25 % slower than the other K-quants' share of its bandwidth predicts, on ROCm and Vulkan alike
+/// (docs/model.md, "Q3_K at decode"). Q2_K has no GPU runs: it follows Q3_K by its kernels. Off CPU cores (which
+/// price every format's cycles: cpu_dequant_seconds); needs the entry's fp32_tflops.
+bool low_bit_kquant_unpack_on_vector_units(const Scenario& s) {
+  if (s.quant == nullptr || runs_on_cpu_cores(s) || !(s.hardware->fp32_tflops > 0)) return false;
+  const QuantSpec& q = *s.quant;
+  return q.kernel == QuantKernel::k_quant && q.block_weights == 256 && q.block_bytes > 0 &&
+         8.0 * q.block_bytes / q.block_weights < 4.0;
+}
+
 /// The routed experts of a prompt go through one GEMM per expert over its routed rows (ubatch·k/E), at
 /// float_expert_compute_efficiency, instead of one fused kernel with the expert ids: float experts on the matrix
 /// engines (ggml-cuda's mul_mat_id: no fused kernel for float weights beyond a few tokens; docs/model.md), and on
@@ -1187,7 +1209,15 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
                                  ? batch * attention_flops_per_token(m, depth) * layer_share /
                                        (k.vector_decode_attention_efficiency * hw.fp32_tflops * units::kFlopsPerTflop)
                                  : 0.0;
-  const double t_device = std::max(t_weights + t_kv + t_attention + t_compute, t_roof) +
+  // The sub-4-bit K-quants' unpack on the vector ALUs (low_bit_kquant_unpack_on_vector_units): once per step, as the
+  // weights are read once for all the step's sequences; one device's peak (a layer split runs its layers in turn).
+  // Offloaded layers are unpacked at no faster a rate by the host's cores (the host stream prices only their bytes),
+  // so every active weight counts: moving layers off the GPU never makes a step faster.
+  const double t_unpack = low_bit_kquant_unpack_on_vector_units(s) && k.low_bit_kquant_unpack_ops_per_weight > 0
+                              ? active_params * k.low_bit_kquant_unpack_ops_per_weight /
+                                    (hw.fp32_tflops * units::kFlopsPerTflop * parallel_devices)
+                              : 0.0;
+  const double t_device = std::max(t_weights + t_unpack + t_kv + t_attention + t_compute, t_roof) +
                           cpu_dequant_seconds(s, k, active_params * layer_share, attention_macs) +
                           cpu_thread_stream_seconds(s, k, device_weights + device_kv_streamed);
 
@@ -1211,7 +1241,7 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
                             hops * kDeviceHopSeconds;
 
   if (out != nullptr) {
-    out->decode_seconds_weights = t_weights;
+    out->decode_seconds_weights = t_weights + t_unpack;
     out->decode_seconds_kv = t_kv + t_attention;
     out->decode_seconds_overhead = t_overhead;
     out->decode_seconds_host = t_host;

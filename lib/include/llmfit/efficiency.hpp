@@ -131,6 +131,11 @@ struct EfficiencyConstants {
   /// Decode of BF16 routed experts on Vulkan, which ggml-vulkan multiplies in its matrix-matrix matmul_id shader
   /// (no matrix-vector path for BF16 experts: predict.cpp): achieved share of peak bandwidth streaming them.
   double matmul_id_decode_bandwidth_efficiency = 0.5;
+  /// Decode of the K-quant super-blocks below 4 bits (Q2_K, Q3_K) on a GPU: vector-ALU operations per weight their
+  /// matrix-vector kernels spend unpacking it that do not hide under the weight stream (predict.cpp,
+  /// low_bit_kquant_unpack_on_vector_units), at the vector FP32 peak (fp32_tflops). 0 = the unpack hides, as the
+  /// other formats' does.
+  double low_bit_kquant_unpack_ops_per_weight = 0;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -213,6 +218,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"scalar_flash_attention_compute_efficiency", &EfficiencyConstants::scalar_flash_attention_compute_efficiency,
      0.001, 1.5},
     {"matmul_id_decode_bandwidth_efficiency", &EfficiencyConstants::matmul_id_decode_bandwidth_efficiency, 0.01, 1.5},
+    {"low_bit_kquant_unpack_ops_per_weight", &EfficiencyConstants::low_bit_kquant_unpack_ops_per_weight, 0, 1e4},
 });
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles
