@@ -279,6 +279,37 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
                    prefill_seconds(free_f16, fit_memory(free_f16, k), k, 512, 0));
 }
 
+// The same SM roof holds the batched decode step's compute (issue 21): llama.cpp's batched steps run its own kernels
+// (MMVQ, then MMQ: the kernels of its prefill), so a card whose tensor cores are wider than a consumer SM's decodes a
+// large batch of quantised weights no faster than one of its SMs and clock. Batch 1 (bandwidth-bound), float
+// weights (cuBLAS), vLLM and a consumer-like SM keep the datasheet peak's answer.
+TEST(BatchedDecode, LlamaCppCudaIsHeldToTheSmRoofLikeItsPrefill) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  HardwareSpec no_clock = test_gpu(1000, 80);  // 100 TFLOPS
+  no_clock.gpu_cores = 50;
+  HardwareSpec wide = no_clock;
+  wide.gpu_clock_ghz = 100e12 / (50 * 2048 * 1e9);  // the peak is 2048 FLOP per SM and clock: the roof is half
+  HardwareSpec consumer = no_clock;
+  consumer.gpu_clock_ghz = 100e12 / (50 * 1024 * 1e9);
+  ASSERT_EQ(validate(wide), "");
+  auto decode = [&](const HardwareSpec& hw, const QuantSpec& quant, Backend backend, int batch) {
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
+                     .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
+    return predict(s, k).decode_tok_s;
+  };
+  EXPECT_LT(decode(wide, q, Backend::llama_cpp, 64), 0.9 * decode(no_clock, q, Backend::llama_cpp, 64));
+  EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
+  EXPECT_DOUBLE_EQ(decode(wide, q, Backend::llama_cpp, 1), decode(no_clock, q, Backend::llama_cpp, 1));
+  EXPECT_DOUBLE_EQ(decode(wide, q, Backend::vllm, 64), decode(no_clock, q, Backend::vllm, 64));
+  QuantSpec f16 = q;
+  f16.id = "f16";
+  f16.kernel = QuantKernel::float_;
+  f16.bits_per_weight = 16;
+  EXPECT_DOUBLE_EQ(decode(wide, f16, Backend::llama_cpp, 64), decode(no_clock, f16, Backend::llama_cpp, 64));
+}
+
 // The power roof (issue 20, docs/model.md): a board held to its power limit cannot run all its SMs at the clock its
 // peak is quoted at through llama.cpp's prefill, so CUDA prefill of llama.cpp and Ollama runs at no more than
 // tdp_w / (energy per SM cycle) SM cycles per second. Below the roof the time of the compute-bound part grows as

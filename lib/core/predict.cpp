@@ -615,9 +615,14 @@ double metal_matmul_tile_tokens(int batch) {
 }
 
 /// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
-/// on the vector ALUs (the same kernels as its prefill), else compute_peak_flops.
+/// on the vector ALUs (the same kernels as its prefill); quantised weights in an engine whose CUDA kernels run at
+/// the SM's rate (llama.cpp's MMVQ and MMQ, the kernels of its prefill) held to the same SM roof as its prefill
+/// GEMMs (sm_roof_flops: an H200 multiplies like a card of its SMs and clock, not at its datasheet peak); else
+/// compute_peak_flops.
 double batched_step_peak_flops(const Scenario& s) {
   if (vllm_gemms_on_vector_units(s)) return s.hardware->fp32_tflops * units::kFlopsPerTflop;
+  if (s.quant != nullptr && s.quant->kernel != QuantKernel::float_)
+    return std::min(compute_peak_flops(s), sm_roof_flops(s));
   return compute_peak_flops(s);
 }
 
