@@ -244,16 +244,29 @@ TEST(Prefill, ComputeBoundByHand) {
 // where the tensor cores are wider than a consumer SM's (an A100-like SM, 2048 FLOP per clock: half its datasheet
 // peak); on a consumer-like SM (1024 per clock) the roof is the datasheet peak. Attention, float weights, vLLM,
 // other APIs and chips without a stated clock keep the datasheet peak.
+/// Three 100-TFLOPS cards of 50 SMs: no clock stated (no SM roof), a clock at which the datasheet peak is 2048
+/// FLOP per SM and clock (the roof is half the peak), and one at 1024 (the roof is the peak).
+struct SmRoofCards {
+  HardwareSpec no_clock = test_gpu(1000, 80);
+  HardwareSpec wide;
+  HardwareSpec consumer;
+  SmRoofCards() {
+    no_clock.gpu_cores = 50;
+    wide = no_clock;
+    wide.gpu_clock_ghz = 100e12 / (50 * 2048 * 1e9);
+    consumer = no_clock;
+    consumer.gpu_clock_ghz = 100e12 / (50 * 1024 * 1e9);
+  }
+};
+
 TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   const EfficiencyConstants k = simple_constants();
-  HardwareSpec no_clock = test_gpu(1000, 80);  // 100 TFLOPS
-  no_clock.gpu_cores = 50;
-  HardwareSpec wide = no_clock;
-  wide.gpu_clock_ghz = 100e12 / (50 * 2048 * 1e9);  // the peak is 2048 FLOP per SM and clock
-  HardwareSpec consumer = no_clock;
-  consumer.gpu_clock_ghz = 100e12 / (50 * 1024 * 1e9);  // 1024: the roof is the peak
+  const SmRoofCards cards;
+  const HardwareSpec& no_clock = cards.no_clock;
+  const HardwareSpec& wide = cards.wide;
+  const HardwareSpec& consumer = cards.consumer;
   ASSERT_EQ(validate(wide), "");
   ASSERT_EQ(validate(consumer), "");
   auto seconds = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
@@ -287,13 +300,10 @@ TEST(BatchedDecode, LlamaCppCudaIsHeldToTheSmRoofLikeItsPrefill) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   const EfficiencyConstants k = simple_constants();
-  HardwareSpec no_clock = test_gpu(1000, 80);  // 100 TFLOPS
-  no_clock.gpu_cores = 50;
-  HardwareSpec wide = no_clock;
-  wide.gpu_clock_ghz = 100e12 / (50 * 2048 * 1e9);  // the peak is 2048 FLOP per SM and clock: the roof is half
-  HardwareSpec consumer = no_clock;
-  consumer.gpu_clock_ghz = 100e12 / (50 * 1024 * 1e9);
-  ASSERT_EQ(validate(wide), "");
+  const SmRoofCards cards;
+  const HardwareSpec& no_clock = cards.no_clock;
+  const HardwareSpec& wide = cards.wide;
+  const HardwareSpec& consumer = cards.consumer;
   auto decode = [&](const HardwareSpec& hw, const QuantSpec& quant, Backend backend, int batch) {
     const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
                      .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
