@@ -640,6 +640,58 @@ TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
   EXPECT_GT(seconds(rdna2, VulkanDriver::radv, 16384), seconds(rdna2, std::nullopt, 16384));
 }
 
+// Decode at depth on Vulkan off NVIDIA (issue 20): ggml_vk_flash_attn folds a grouped-query model's query heads into
+// the rows of one workgroup when their ratio is within its row limit (2025 builds: 8 for 128-wide heads, 2 from
+// 192; 2026 builds: 16), and more than one row on a device with cooperative matrices takes the coopmat shader, whose
+// FLOPs hide under the KV stream. One row (MHA, a larger ratio) or no cooperative matrices (AMDVLK on RDNA 4): the
+// scalar shader, priced at vector_decode_attention_efficiency of the vector peak.
+TEST(DecodeModel, GroupedQueryDecodeOnVulkanCoopmatHidesItsAttentionFlops) {
+  HardwareSpec rdna4 = test_rdna(640, 32);
+  rdna4.rdna_generation = 4;
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.vector_decode_attention_efficiency = 0.04;
+  EfficiencyConstants slower = k;
+  slower.vector_decode_attention_efficiency = 0.02;
+  auto gqa = [](int ratio, int head_dim) {
+    ModelSpec m = llama2_7b_shape();
+    m.head_dim = head_dim;
+    m.attention_heads = 4096 / head_dim;
+    m.kv_heads = m.attention_heads / ratio;
+    return m;
+  };
+  // Whether the scalar shader's share enters the step at 16k depth.
+  auto scalar = [&](const ModelSpec& m, std::optional<VulkanDriver> driver, int year) {
+    Scenario s{.hardware = &rdna4, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = true;
+    s.vulkan_driver = driver;
+    s.engine_year = year;
+    const MemoryFit fit = fit_memory(s, k);
+    return decode_seconds_per_token(s, fit, slower, 16384) > decode_seconds_per_token(s, fit, k, 16384);
+  };
+  const ModelSpec ratio8 = gqa(8, 128);
+  const ModelSpec ratio16 = gqa(16, 128);
+  const ModelSpec wide4 = gqa(4, 256);
+  const ModelSpec mha = llama2_7b_shape();
+  // RADV on RDNA 4 (cooperative matrices): a ratio of 8 at 128-wide heads rides the coopmat shader in any build.
+  EXPECT_FALSE(scalar(ratio8, VulkanDriver::radv, 2025));
+  EXPECT_FALSE(scalar(ratio8, VulkanDriver::radv, 2026));
+  // 16 query heads a KV head: one row per workgroup in 2025 builds (scalar), folded in 2026 builds.
+  EXPECT_TRUE(scalar(ratio16, VulkanDriver::radv, 2025));
+  EXPECT_FALSE(scalar(ratio16, VulkanDriver::radv, 2026));
+  // 256-wide heads: a 2025 build folds at most 2 rows.
+  EXPECT_TRUE(scalar(wide4, VulkanDriver::radv, 2025));
+  EXPECT_FALSE(scalar(wide4, VulkanDriver::radv, 2026));
+  // MHA is one row whatever the device; AMDVLK on RDNA 4 has no cooperative matrices; a run without its driver
+  // keeps the scalar price (the pooled measured rule).
+  EXPECT_TRUE(scalar(mha, VulkanDriver::radv, 2026));
+  EXPECT_TRUE(scalar(ratio8, VulkanDriver::amdvlk, 2025));
+  EXPECT_TRUE(scalar(ratio8, std::nullopt, 2025));
+  // RDNA 2 has no cooperative matrices under RADV either.
+  rdna4.rdna_generation = 2;
+  EXPECT_TRUE(scalar(ratio8, VulkanDriver::radv, 2026));
+}
+
 // A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
 // pipeline_parallel); ggml-vulkan has had them since December 2025 (llama.cpp PR #18047): a 2025 Vulkan build runs two
 // cards in turn, no faster than one card's work, where a 2026 build and CUDA of any year overlap them.

@@ -402,8 +402,35 @@ bool vulkan_prompt_flash_attention_scalar(const Scenario& s) {
 /// the llama.cpp sources). Measured: the Arc Pro B70's decode at 16k depth costs 3-5 ms per GFLOP of attention
 /// whatever its KV bytes (GQA models at 4-8 FLOP per cached byte as Llama 2's MHA at 1), a few per cent of its
 /// vector peak (docs/calibration.md). Needs the entry's fp32_tflops.
+/// ... except a grouped-query model's step on an AMD GPU with cooperative matrices: ggml_vk_flash_attn folds the
+/// query heads that share a KV head into the rows of one workgroup (N = gqa_ratio) when that ratio is at most its
+/// row limit, and more than one row on a device with `coopmat1_fa_support` takes the cooperative-matrix shader
+/// (FA_COOPMAT1), whose FLOPs hide under the KV stream as they do on CUDA (ggml-org/ggml @ 05a170a9, 2025-12-14:
+/// the limit is get_fa_scalar_num_large_rows, 8 rows for head sizes that are multiples of 16 below 192, 4 for the
+/// others below, 2 from 192; from @ 541c0510, January 2026, min(the coopmat1 block's 16 rows, 32): 16). A larger
+/// ratio, or MHA, leaves one row per workgroup, which runs the scalar shader. Where the run states no driver the
+/// rule does not apply (vulkan_amd_cooperative_matrices). Measured on the R9700 (b7423, RDNA 4, one build): at 32k
+/// depth Qwen3-Coder-30B-A3B Q4_K_M (ratio 8) decodes at 45.5 tok/s under RADV (cooperative matrices), 26.5 under
+/// AMDVLK (none), the same at depth 0 (105, 113) (docs/calibration.md, "Grouped-query decode on Vulkan's coopmat
+/// flash-attention shader").
+bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
+  const auto coopmat = vulkan_amd_cooperative_matrices(s);
+  if (!coopmat || !*coopmat || s.model == nullptr) return false;
+  const ModelSpec& m = *s.model;
+  const int kv_heads = m.attention.global_kv_heads_or(m.kv_heads);
+  const int head_dim = m.attention.global_head_dim_or(m.head_dim);
+  if (kv_heads <= 0 || m.attention_heads <= kv_heads || m.attention_heads % kv_heads != 0) return false;
+  const int ratio = m.attention_heads / kv_heads;
+  constexpr int kCoopmatRowsYear = 2026;
+  const int max_rows = s.engine_year == 0 || s.engine_year >= kCoopmatRowsYear ? 16
+                       : head_dim >= 192                                      ? 2
+                       : (head_dim & 8) != 0                                  ? 4
+                                                                              : 8;
+  return ratio <= max_rows;
+}
+
 bool vulkan_decode_attention_on_vector_units(const Scenario& s) {
-  return s.flash_attention && vulkan_off_nvidia_with_vector_peak(s);
+  return s.flash_attention && vulkan_off_nvidia_with_vector_peak(s) && !vulkan_decode_attention_on_coopmat(s);
 }
 
 /// BF16 routed experts decode through ggml-vulkan's matrix-matrix matmul_id shader, not a matrix-vector one:
