@@ -682,10 +682,13 @@ TEST(DecodeModel, GroupedQueryDecodeOnVulkanCoopmatHidesItsAttentionFlops) {
   // 256-wide heads: a 2025 build folds at most 2 rows.
   EXPECT_TRUE(scalar(wide4, VulkanDriver::radv, 2025));
   EXPECT_FALSE(scalar(wide4, VulkanDriver::radv, 2026));
-  // MHA is one row whatever the device; AMDVLK on RDNA 4 has no cooperative matrices; a run without its driver
-  // keeps the scalar price (the pooled measured rule).
+  // MHA is one row whatever the device; AMDVLK on RDNA 4 has no cooperative matrices; a run that does not state its
+  // driver is taken as RADV's (Mesa's, the Linux default); a chip whose generation the catalogue does not state keeps
+  // the scalar price.
   EXPECT_TRUE(scalar(mha, VulkanDriver::radv, 2026));
   EXPECT_TRUE(scalar(ratio8, VulkanDriver::amdvlk, 2025));
+  EXPECT_FALSE(scalar(ratio8, std::nullopt, 2025));
+  rdna4.rdna_generation = 0;
   EXPECT_TRUE(scalar(ratio8, std::nullopt, 2025));
   // RDNA 2 has no cooperative matrices under RADV either.
   rdna4.rdna_generation = 2;

@@ -408,13 +408,16 @@ bool vulkan_prompt_flash_attention_scalar(const Scenario& s) {
 /// (FA_COOPMAT1), whose FLOPs hide under the KV stream as they do on CUDA (ggml-org/ggml @ 05a170a9, 2025-12-14:
 /// the limit is get_fa_scalar_num_large_rows, 8 rows for head sizes that are multiples of 16 below 192, 4 for the
 /// others below, 2 from 192; from @ 541c0510, January 2026, min(the coopmat1 block's 16 rows, 32): 16). A larger
-/// ratio, or MHA, leaves one row per workgroup, which runs the scalar shader. Where the run states no driver the
-/// rule does not apply (vulkan_amd_cooperative_matrices). Measured on the R9700 (b7423, RDNA 4, one build): at 32k
+/// ratio, or MHA, leaves one row per workgroup, which runs the scalar shader. A run or scenario that states no driver
+/// is taken as RADV, the Mesa driver Linux distributions ship (as prefill takes the coopmat path then:
+/// vulkan_prompt_flash_attention_scalar); the catalogue must state the chip's RDNA generation. Measured on the R9700 (b7423, RDNA 4, one build): at 32k
 /// depth Qwen3-Coder-30B-A3B Q4_K_M (ratio 8) decodes at 45.5 tok/s under RADV (cooperative matrices), 26.5 under
 /// AMDVLK (none), the same at depth 0 (105, 113) (docs/calibration.md, "Grouped-query decode on Vulkan's coopmat
 /// flash-attention shader").
 bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
-  const auto coopmat = vulkan_amd_cooperative_matrices(s);
+  Scenario driver = s;
+  if (!driver.vulkan_driver) driver.vulkan_driver = VulkanDriver::radv;
+  const auto coopmat = vulkan_amd_cooperative_matrices(driver);
   if (!coopmat || !*coopmat || s.model == nullptr) return false;
   const ModelSpec& m = *s.model;
   const int kv_heads = m.attention.global_kv_heads_or(m.kv_heads);
