@@ -395,25 +395,18 @@ bool vulkan_prompt_flash_attention_scalar(const Scenario& s) {
   return s.flash_attention && coopmat && !*coopmat;
 }
 
-/// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
-/// stream: ggml-vulkan runs one query row on its scalar flash-attention shader whatever the device offers
-/// (get_fa_tuning_params: "scalar is faster than coopmat when N==1"), and on Intel with subgroup operations off
-/// (get_fa_tuning_params_scalar: disable_subgroups) (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp,
-/// the llama.cpp sources). Measured: the Arc Pro B70's decode at 16k depth costs 3-5 ms per GFLOP of attention
-/// whatever its KV bytes (GQA models at 4-8 FLOP per cached byte as Llama 2's MHA at 1), a few per cent of its
-/// vector peak (docs/calibration.md). Needs the entry's fp32_tflops.
-/// ... except a grouped-query model's step on an AMD GPU with cooperative matrices: ggml_vk_flash_attn folds the
-/// query heads that share a KV head into the rows of one workgroup (N = gqa_ratio) when that ratio is at most its
-/// row limit, and more than one row on a device with `coopmat1_fa_support` takes the cooperative-matrix shader
-/// (FA_COOPMAT1), whose FLOPs hide under the KV stream as they do on CUDA (ggml-org/ggml @ 05a170a9, 2025-12-14:
-/// the limit is get_fa_scalar_num_large_rows, 8 rows for head sizes that are multiples of 16 below 192, 4 for the
-/// others below, 2 from 192; from @ 541c0510, January 2026, min(the coopmat1 block's 16 rows, 32): 16). A larger
-/// ratio, or MHA, leaves one row per workgroup, which runs the scalar shader. A run or scenario that states no driver
-/// is taken as RADV, the Mesa driver Linux distributions ship (as prefill takes the coopmat path then:
-/// vulkan_prompt_flash_attention_scalar); the catalogue must state the chip's RDNA generation. Measured on the R9700 (b7423, RDNA 4, one build): at 32k
-/// depth Qwen3-Coder-30B-A3B Q4_K_M (ratio 8) decodes at 45.5 tok/s under RADV (cooperative matrices), 26.5 under
-/// AMDVLK (none), the same at depth 0 (105, 113) (docs/calibration.md, "Grouped-query decode on Vulkan's coopmat
-/// flash-attention shader").
+/// A grouped-query model's decode step on an AMD GPU with cooperative matrices skips the scalar shader below:
+/// ggml_vk_flash_attn folds the query heads that share a KV head into the rows of one workgroup (N = gqa_ratio)
+/// when that ratio is at most its row limit, and more than one row on a device with `coopmat1_fa_support` takes
+/// the cooperative-matrix shader (FA_COOPMAT1), whose FLOPs hide under the KV stream as they do on CUDA
+/// (ggml-org/ggml @ 05a170a9, 2025-12-14: the limit is get_fa_scalar_num_large_rows, 8 rows for head sizes that
+/// are multiples of 16 below 192, 4 for the others below, 2 from 192; from @ 541c0510, January 2026, min(the
+/// coopmat1 block's 16 rows, 32): 16). A larger ratio, or MHA, leaves one row per workgroup: the scalar shader.
+/// A run or scenario that states no driver is taken as RADV, the Mesa driver Linux distributions ship (prefill
+/// takes the coopmat path then too: vulkan_prompt_flash_attention_scalar); the catalogue must state the chip's
+/// RDNA generation. Measured on the R9700 (b7423, RDNA 4, one build): at 32k depth Qwen3-Coder-30B-A3B Q4_K_M
+/// (ratio 8) decodes at 45.5 tok/s under RADV (cooperative matrices), 26.5 under AMDVLK (none), alike at depth 0
+/// (105, 113) (docs/calibration.md, "Grouped-query decode on Vulkan's coopmat flash-attention shader").
 bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
   Scenario driver = s;
   if (!driver.vulkan_driver) driver.vulkan_driver = VulkanDriver::radv;
@@ -432,6 +425,13 @@ bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
   return ratio <= max_rows;
 }
 
+/// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
+/// stream: ggml-vulkan runs one query row on its scalar flash-attention shader whatever the device offers
+/// (get_fa_tuning_params: "scalar is faster than coopmat when N==1"), and on Intel with subgroup operations off
+/// (get_fa_tuning_params_scalar: disable_subgroups) (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp,
+/// the llama.cpp sources). Measured: the Arc Pro B70's decode at 16k depth costs 3-5 ms per GFLOP of attention
+/// whatever its KV bytes (GQA models at 4-8 FLOP per cached byte as Llama 2's MHA at 1), a few per cent of its
+/// vector peak (docs/calibration.md). Needs the entry's fp32_tflops.
 bool vulkan_decode_attention_on_vector_units(const Scenario& s) {
   return s.flash_attention && vulkan_off_nvidia_with_vector_peak(s) && !vulkan_decode_attention_on_coopmat(s);
 }
