@@ -225,6 +225,48 @@ TEST(Decode, MultipleDevicesDoNotSpeedUpBatchOneDecode) {
   EXPECT_DOUBLE_EQ(fit_memory(two, k).device_memory_bytes, 2 * fit_memory(one, k).device_memory_bytes);
 }
 
+// The matrix-vector stream per compute unit (issue 20, docs/model.md): llama.cpp's and Ollama's decode on ROCm
+// streams the weights at no more than CUs x clock x a fixed number of bytes per CU and cycle. A part that pairs HBM
+// with few, slowly clocked CUs (MI50-like: 60 CUs at 1.725 GHz, 1 TB/s) decodes no faster with twice the bandwidth
+// but faster at twice the clock; an R9700-like part (64 CUs at 2.92 GHz, 640 GB/s) keeps its bandwidth's answer, and
+// so do Vulkan, vLLM and a chip whose entry states no clock.
+TEST(Decode, LlamaCppOnRocmStreamsTheWeightsAtItsComputeUnitsRate) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  auto amd = [](double bandwidth_gb_s, int cus, double clock_ghz, double flop_per_cu_clock) {
+    HardwareSpec h = test_rdna(bandwidth_gb_s, 32);
+    h.gpu_cores = cus;
+    h.gpu_clock_ghz = clock_ghz;
+    h.fp16_tflops = cus * clock_ghz * flop_per_cu_clock / 1e3;
+    h.fp32_tflops = h.fp16_tflops / 2;
+    return h;
+  };
+  const HardwareSpec hbm = amd(1024, 60, 1.725, 256);
+  const HardwareSpec hbm_twice_bandwidth = amd(2048, 60, 1.725, 256);
+  const HardwareSpec hbm_twice_clock = amd(1024, 60, 3.45, 256);
+  HardwareSpec hbm_no_clock = hbm;
+  hbm_no_clock.gpu_clock_ghz = 0;
+  const HardwareSpec rdna = amd(640, 64, 2.92, 1024);
+  HardwareSpec rdna_no_clock = rdna;
+  rdna_no_clock.gpu_clock_ghz = 0;
+  for (const HardwareSpec* hw : {&hbm, &hbm_twice_bandwidth, &hbm_twice_clock, &rdna}) ASSERT_EQ(validate(*hw), "");
+  auto weights_s = [&](const HardwareSpec& hw, Backend backend, DeviceApi api) {
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = backend, .api = api,
+                     .context_tokens = 1024, .prompt_tokens = 512};
+    return predict(s, k).decode_seconds_weights;
+  };
+  const Backend llama = Backend::llama_cpp;
+  EXPECT_DOUBLE_EQ(weights_s(hbm_twice_bandwidth, llama, DeviceApi::rocm), weights_s(hbm, llama, DeviceApi::rocm));
+  EXPECT_GT(weights_s(hbm, llama, DeviceApi::rocm), 1.2 * weights_s(hbm_no_clock, llama, DeviceApi::rocm));
+  EXPECT_LT(weights_s(hbm_twice_clock, llama, DeviceApi::rocm), weights_s(hbm, llama, DeviceApi::rocm));
+  EXPECT_DOUBLE_EQ(weights_s(hbm, Backend::ollama, DeviceApi::rocm), weights_s(hbm, llama, DeviceApi::rocm));
+  EXPECT_NEAR(weights_s(hbm, llama, DeviceApi::vulkan) / weights_s(hbm_twice_bandwidth, llama, DeviceApi::vulkan), 2.0,
+              1e-9);
+  EXPECT_DOUBLE_EQ(weights_s(hbm, Backend::vllm, DeviceApi::rocm), weights_s(hbm_no_clock, Backend::vllm, DeviceApi::rocm));
+  EXPECT_DOUBLE_EQ(weights_s(rdna, llama, DeviceApi::rocm), weights_s(rdna_no_clock, llama, DeviceApi::rocm));
+}
+
 TEST(Prefill, ComputeBoundByHand) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();

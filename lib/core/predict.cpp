@@ -241,6 +241,28 @@ double power_roof_flops(const Scenario& s) {
   return hw.tdp_w / kPrefillJoulesPerSmCycle * kSmRoofFlopPerClock;
 }
 
+// Bytes one AMD compute unit streams per clock cycle through ggml-cuda's matrix-vector kernels under HIP (MMVQ for
+// quantised weights, the float kernels for F16/BF16): what the waves a CU holds keep in flight over the memory
+// latency (Little's law), a property of the kernels and the CU, not of the memory behind it. Chosen by the
+// leave-one-hardware-out error of the llama.cpp ROCm decode runs over 4-7 B (docs/calibration.md, "ROCm: the
+// matrix-vector stream per compute unit"): flat from 5 to 6, worse outside. Only the Instinct MI50 among the
+// measured chips needs more (9.9 B per CU and cycle for its 1 TB/s); the RDNA chips need 2.2-4.0.
+constexpr double kHipMatvecBytesPerCuCycle = 5.5;
+
+/// The roof of the weight stream of llama.cpp's (and Ollama's) decode on ROCm: CUs x clock x
+/// kHipMatvecBytesPerCuCycle, when the catalogue states both (gpu_cores, gpu_clock_ghz). ggml-cuda's mat-vec kernels
+/// give each weight row one thread block (one wave32 on RDNA, two wave64s on GCN and CDNA: mmvq.cu, calc_nwarps and
+/// calc_rows_per_block, ggml-org/llama.cpp @ 000f4625), so the bytes in flight grow with the CUs and not with the
+/// memory: a part that pairs HBM with few, slowly clocked CUs (Vega 20, CDNA) streams below its datasheet
+/// bandwidth at every weight format alike. Infinite (no roof) on other APIs and engines.
+double hip_matvec_stream_roof(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  const bool llama_kernels = s.backend == Backend::llama_cpp || s.backend == Backend::ollama;
+  if (s.api != DeviceApi::rocm || !llama_kernels || hw.gpu_cores <= 0 || !(hw.gpu_clock_ghz > 0))
+    return std::numeric_limits<double>::infinity();
+  return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kHipMatvecBytesPerCuCycle;
+}
+
 /// A GPU's matrix multiplications run on its vector ALUs, at its FP32 peak, instead of on the matrix engines
 /// fp16_tflops counts, on the device APIs its catalogue entry lists in vector_only_apis (docs/model.md, "Matrix
 /// engines the device API reaches"; ggml-vulkan.cpp, ggml_vk_khr_cooperative_matrix_support: on Intel only Xe2
@@ -1183,7 +1205,10 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const int devices = std::max(1, s.device_count);
   const double parallel_devices = splits_by_tensor(s.backend) ? devices : 1.0;
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * parallel_devices;
-  const double weight_bw = bw * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
+  // The matrix-vector kernels' weight stream, held to the CUs' roof on ROCm (hip_matvec_stream_roof); the shares of
+  // peak are then shares of the lower of the two.
+  const double matvec_bw = std::min(bw, hip_matvec_stream_roof(s) * parallel_devices);
+  const double weight_bw = matvec_bw * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   // Routed experts streamed by a tiled kernel at that kernel's own share of the bandwidth: an MoE step whose
   // experts run in the engine's expert tiles (batched_expert_matvec_max_rows), or BF16 experts on Vulkan (the
   // matrix-matrix matmul_id shader at every batch). The rest of the weights as before.
