@@ -640,6 +640,54 @@ TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
   EXPECT_GT(seconds(rdna2, VulkanDriver::radv, 16384), seconds(rdna2, std::nullopt, 16384));
 }
 
+// BF16 on Vulkan on AMD has a cooperative-matrix path only where the driver offers bfloat16 cooperative matrices
+// (ggml-vulkan's coopmat_bf16_support): RADV does from RDNA 4 (Mesa's radv_bfloat16_enabled keeps RDNA 3/3.5 behind
+// an experimental flag), AMD's own drivers on RDNA 4 give no cooperative matrices at all. There BF16 runs the coopmat
+// shader the quantised weights run, at its share of the vector peak (vector_quantised_compute_efficiency), without
+// the FMA path's whole matmul_id tiles; elsewhere (RADV on RDNA 3, AMDVLK, a run without a driver) the FMA shader at
+// vector_compute_efficiency, as before.
+TEST(Prefill, VulkanBf16TakesCooperativeMatricesOnlyWhereRadvOffersThem) {
+  ModelSpec m = llama2_7b_shape();
+  QuantSpec bf16 = q4_0();
+  bf16.id = "bf16";
+  bf16.kernel = QuantKernel::float_;
+  bf16.bits_per_weight = 16;
+  bf16.output_bits_per_weight = 16;
+  HardwareSpec rdna4 = test_rdna(640, 512);
+  rdna4.rdna_generation = 4;
+  HardwareSpec rdna3 = rdna4;
+  rdna3.rdna_generation = 3;
+  EfficiencyConstants k = simple_constants();
+  k.vector_compute_efficiency = 0.25;
+  k.vector_quantised_compute_efficiency = 0.5;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = k.scalar_flash_attention_compute_efficiency =
+          std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+  k.weight_bandwidth_efficiency = 1e9;
+  auto seconds = [&](const ModelSpec& model, const HardwareSpec& hw, std::optional<VulkanDriver> driver) {
+    Scenario s{.hardware = &hw, .model = &model, .quant = &bf16, .backend = Backend::llama_cpp,
+               .api = DeviceApi::vulkan};
+    s.vulkan_driver = driver;
+    return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
+  };
+  const double flops = 512 * 2.0 * weight_bytes(m, bf16).active_params;
+  const double coopmat = flops / (0.5 * 50e12);
+  const double fma = flops / (0.25 * 50e12);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::radv), coopmat, 1e-6 * coopmat);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::amdvlk), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna3, VulkanDriver::radv), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna3, VulkanDriver::amdvlk), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna4, std::nullopt), fma, 1e-6 * fma);
+  // A MoE on the coopmat path pays no whole FMA tiles: its routed FLOPs at the coopmat share, unpadded.
+  ModelSpec moe = m;
+  moe.moe.experts = 256;
+  moe.moe.experts_per_token = 8;
+  moe.moe.expert_intermediate_size = 512;
+  const double moe_flops = 512 * 2.0 * weight_bytes(moe, bf16).active_params;
+  EXPECT_NEAR(seconds(moe, rdna4, VulkanDriver::radv), moe_flops / (0.5 * 50e12), 1e-6 * moe_flops / 25e12);
+  EXPECT_GT(seconds(moe, rdna3, VulkanDriver::radv), 2 * moe_flops / (0.25 * 50e12));
+}
+
 // A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
 // pipeline_parallel); ggml-vulkan has had them since December 2025 (llama.cpp PR #18047): a 2025 Vulkan build runs two
 // cards in turn, no faster than one card's work, where a 2026 build and CUDA of any year overlap them.

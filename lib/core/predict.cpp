@@ -318,14 +318,34 @@ bool vulkan_off_nvidia_with_vector_peak(const Scenario& s) {
   return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
 }
 
+std::optional<bool> vulkan_amd_cooperative_matrices(const Scenario& s);
+
+/// Whether ggml-vulkan builds its BF16 matmul pipelines on cooperative matrices for an AMD GPU under the run's
+/// driver: it does where the driver offers bfloat16 cooperative-matrix shapes (`coopmat_bf16_support`, from
+/// VK_KHR_shader_bfloat16 and a BFLOAT16 x BFLOAT16 -> FLOAT32 subgroup shape; ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_get_device and ggml_vk_load_shaders). RADV offers them by default from
+/// GFX12, RDNA 4, only: radv_bfloat16_enabled keeps GFX11-11.5 (RDNA 3 and Strix Halo's RDNA 3.5) behind
+/// RADV_EXPERIMENTAL_BFLOAT16 for precision issues, and the bfloat16 shapes of
+/// radv_GetPhysicalDeviceCooperativeMatrixPropertiesKHR follow it (Mesa, src/amd/vulkan/radv_physical_device.c).
+/// A driver that gives the chip no cooperative matrices at all (AMD's own on RDNA 4: vulkan_amd_cooperative_matrices)
+/// has none for BF16 either. True only where both are known (the run states its driver, the entry its RDNA
+/// generation); AMD's own drivers on RDNA 3 are not known here, so they keep the measured vector rule.
+bool vulkan_amd_bf16_cooperative_matrices(const Scenario& s) {
+  const auto coopmat = vulkan_amd_cooperative_matrices(s);
+  constexpr int kRdna4 = 4;
+  return coopmat && *coopmat && *s.vulkan_driver == VulkanDriver::radv && s.hardware->rdna_generation >= kRdna4;
+}
+
 /// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
 /// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
 /// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
 /// (ggml-org/llama.cpp @ 000651c, ggml/src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_load_shaders and
 /// ggml_vk_get_device). Measured: the Arc Pro B70 and the R9700 reach about half their vector FP32 peak on BF16
-/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
+/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops. Not where the run's
+/// driver gives an AMD chip bfloat16 cooperative matrices (vulkan_amd_bf16_cooperative_matrices: RADV on RDNA 4).
 bool bf16_matmul_on_vector_units(const Scenario& s) {
-  return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
+  return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s) &&
+         !vulkan_amd_bf16_cooperative_matrices(s);
 }
 
 /// BF16 weights on ROCm on a GPU without BF16 arithmetic (amd_gcn_without_matrix_cores: the MI50, MI60) multiply as
@@ -1291,8 +1311,8 @@ PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& 
   // matrix engines quantised and float weights have their own.
   if (weight_gemms_on_vector_units(s)) return {PrefillGemmUnits::vector_fp32, k.vector_compute_efficiency};
   // Quantised weights on Vulkan on AMD and Intel: their own share of the vector FP32 peak they track, not the
-  // matrix figure.
-  if (vulkan_quantised_gemms_track_vector_peak(s))
+  // matrix figure; BF16 on AMD's bfloat16 cooperative matrices runs the same coopmat shader without the unpack.
+  if (vulkan_quantised_gemms_track_vector_peak(s) || vulkan_amd_bf16_cooperative_matrices(s))
     return {PrefillGemmUnits::vector_fp32, k.vector_quantised_compute_efficiency};
   if (s.quant->kernel == QuantKernel::float_) return {PrefillGemmUnits::matrix_float, k.float_compute_efficiency};
   return {PrefillGemmUnits::matrix_quantised, k.compute_efficiency};
