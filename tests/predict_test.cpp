@@ -572,6 +572,7 @@ TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
   HardwareSpec no_matrix_engines = arc;
   no_matrix_engines.vector_only_apis = {DeviceApi::vulkan};
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_compute_efficiency = 0.4;
   k.vector_flash_attention_compute_efficiency = 0.1;
   EfficiencyConstants no_attention = k;
@@ -612,6 +613,7 @@ TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
   HardwareSpec unstated = rdna4;
   unstated.rdna_generation = 0;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_flash_attention_compute_efficiency = 0.2;
   k.scalar_flash_attention_compute_efficiency = 0.05;
   auto seconds = [&](const HardwareSpec& hw, std::optional<VulkanDriver> driver, double depth, bool flash = true) {
@@ -658,6 +660,7 @@ TEST(Prefill, VulkanBf16TakesCooperativeMatricesOnlyWhereRadvOffersThem) {
   HardwareSpec rdna3 = rdna4;
   rdna3.rdna_generation = 3;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_compute_efficiency = 0.25;
   k.vector_quantised_compute_efficiency = 0.5;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
@@ -686,6 +689,53 @@ TEST(Prefill, VulkanBf16TakesCooperativeMatricesOnlyWhereRadvOffersThem) {
   const double moe_flops = 512 * 2.0 * weight_bytes(moe, bf16).active_params;
   EXPECT_NEAR(seconds(moe, rdna4, VulkanDriver::radv), moe_flops / (0.5 * 50e12), 1e-6 * moe_flops / 25e12);
   EXPECT_GT(seconds(moe, rdna3, VulkanDriver::radv), 2 * moe_flops / (0.25 * 50e12));
+}
+
+// A prompt's flash attention on ggml-vulkan reads the context's K and V once per block of query rows of each query
+// head (no grouped-query fold past 8 rows): 16-row blocks on the coopmat shader, 8 on the scalar one. With the
+// attention FLOPs free, a deep prompt on a chip with little bandwidth takes that stream's time at the KV-cache share
+// of the bandwidth; grouped-query attention does not shrink it, the scalar shader (AMDVLK on RDNA 4) doubles it, and
+// it is a roof, not an addition: with the FLOPs slower than it, the FLOPs' time alone.
+TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
+  ModelSpec gqa = llama2_7b_shape();
+  gqa.kv_heads = 8;
+  const QuantSpec q = q4_0();
+  HardwareSpec rdna4 = test_rdna(100, 512);
+  rdna4.rdna_generation = 4;
+  EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 0.5;
+  k.vector_flash_attention_compute_efficiency = k.scalar_flash_attention_compute_efficiency = 1e9;  // FLOPs free
+  EfficiencyConstants slow_flops = k;
+  slow_flops.vector_flash_attention_compute_efficiency = 1e-4;
+  auto seconds = [&](const ModelSpec& m, std::optional<VulkanDriver> driver, double depth, const EfficiencyConstants& c,
+                     bool flash = true) {
+    Scenario s{.hardware = &rdna4, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = flash;
+    s.vulkan_driver = driver;
+    return prefill_seconds(s, fit_memory(s, k), c, 2048, depth);
+  };
+  const double depth = 65536;
+  const double stream = seconds(gqa, VulkanDriver::radv, depth, k) - seconds(gqa, VulkanDriver::radv, 0, k);
+  const double expected = 2048.0 / 16 * 4 *
+                          (kv_read_bytes(gqa, KvCacheType::f16, depth + 1024) - kv_read_bytes(gqa, KvCacheType::f16, 1024)) /
+                          (100e9 * 0.5);
+  EXPECT_NEAR(stream, expected, 0.02 * expected);
+  // Four query heads per KV head read it four times: the same stream as the model with a KV head per query head,
+  // whose cache is four times larger.
+  const ModelSpec mha = llama2_7b_shape();
+  EXPECT_NEAR(seconds(mha, VulkanDriver::radv, depth, k) - seconds(mha, VulkanDriver::radv, 0, k), stream,
+              0.02 * stream);
+  // The scalar shader's 8-row blocks read it twice as often.
+  EXPECT_NEAR(seconds(gqa, VulkanDriver::amdvlk, depth, k) - seconds(gqa, VulkanDriver::amdvlk, 0, k), 2 * stream,
+              0.02 * 2 * stream);
+  // A roof: FLOPs slower than the stream take their own time alone.
+  const double flops_time = seconds(gqa, VulkanDriver::radv, depth, slow_flops) - seconds(gqa, VulkanDriver::radv, 0, slow_flops);
+  EfficiencyConstants no_stream = slow_flops;
+  no_stream.kv_bandwidth_efficiency = 1e9;
+  EXPECT_GT(flops_time, 10 * stream);
+  EXPECT_NEAR(flops_time,
+              seconds(gqa, VulkanDriver::radv, depth, no_stream) - seconds(gqa, VulkanDriver::radv, 0, no_stream),
+              1e-9 * flops_time);
 }
 
 // A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
@@ -813,6 +863,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   f16.kernel = QuantKernel::float_;
   f16.bits_per_weight = 16;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_quantised_compute_efficiency = 0.25;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
@@ -865,6 +916,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnIntelXe2TrackTheVectorPeak) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_quantised_compute_efficiency = 0.25;
   k.vector_compute_efficiency = 0.125;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
@@ -919,6 +971,7 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   bf16.bits_per_weight = 16;
   bf16.output_bits_per_weight = 16;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_compute_efficiency = 0.5;
   k.vector_quantised_compute_efficiency = 0.5;
   k.float_compute_efficiency = k.float_expert_compute_efficiency = 0.5;
@@ -1033,6 +1086,7 @@ TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.compute_efficiency = k.vector_quantised_compute_efficiency = 1e9;  // the GEMMs' FLOPs free
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();

@@ -415,6 +415,25 @@ bool vulkan_prompt_flash_attention_scalar(const Scenario& s) {
   return s.flash_attention && coopmat && !*coopmat;
 }
 
+/// The K and V bytes a prompt's flash attention on ggml-vulkan's shaders reads: for more than 8 query rows
+/// ggml_vk_flash_attn dispatches one workgroup per block of Br query rows and per query head (workgroups_x = Tr row
+/// blocks, workgroups_y = the query heads; the grouped-query fold that lets the heads of one KV head share a workgroup
+/// is only for N <= 8, decode), and each workgroup walks the whole context of its KV head (ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_flash_attn). So the cache is read tokens / Br times per query head, not
+/// per KV head: Br = 16 on the coopmat shader (get_fa_tuning_params_coopmat1: 16-row blocks), 8 on the scalar one
+/// (get_fa_tuning_params_scalar: block_rows 8 past 8 rows for head sizes up to 128 on a discrete AMD card). At
+/// 16 FLOPs a byte (f16 K and V) a chip whose vector peak per byte of bandwidth is higher is bound by the stream: Strix
+/// Halo (29.7 TFLOPS, 256 GB/s) prefills Llama 2 7B at 64k depth at 2.9 TFLOP/s of attention.
+double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, double depth, bool scalar_shader) {
+  constexpr double kCoopmatBlockRows = 16;
+  constexpr double kScalarBlockRows = 8;
+  const ModelSpec& m = *s.model;
+  const double query_heads_per_kv_head =
+      m.kv_heads > 0 ? static_cast<double>(m.attention_heads) / m.kv_heads : 1.0;
+  return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) *
+         kv_read_bytes(m, s.kv_type, depth + tokens / 2.0) * query_heads_per_kv_head;
+}
+
 /// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
 /// stream: ggml-vulkan runs one query row on its scalar flash-attention shader whatever the device offers
 /// (get_fa_tuning_params: "scalar is faster than coopmat when N==1"), and on Intel with subgroup operations off
@@ -1413,7 +1432,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       : scalar_attention ? attention_flops / (k.scalar_flash_attention_compute_efficiency * vector_peak)
       : tile_attention   ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                          : attention_flops / attention_efficiency / peak;
-  const double t_compute = (t_weight_compute + attention_time) * compute_share;
+  // ggml-vulkan's prompt flash attention also streams the context's K and V once per block of query rows of each
+  // query head (vulkan_prompt_flash_attention_kv_bytes): a roof at the KV-cache share of the bandwidth.
+  const double kv_stream_time =
+      vulkan_flash_attention
+          ? vulkan_prompt_flash_attention_kv_bytes(s, tokens, depth, scalar_attention) /
+                (hw.bandwidth_gb_s * units::kBytesPerGB * k.kv_bandwidth_efficiency * parallel)
+          : 0.0;
+  const double t_compute = (t_weight_compute + std::max(attention_time, kv_stream_time)) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
