@@ -1079,9 +1079,10 @@ TEST(Prefill, RocmMmqReadsWeightsOncePerColumnTileAndPadsExpertTiles) {
 }
 
 // ggml-vulkan unpacks quantised weight tiles inside its GEMM shaders, on the vector ALUs (issue 20): a prompt's
-// dequantisation passes cost kVulkanDequantFlopPerByte (100) FP32 operations per stored byte at fp32_tflops, so they
-// scale with the vector peak and not with the memory bandwidth; ROCm's (a separate kernel) stream from DRAM, and an
-// entry without a vector figure keeps the stream.
+// dequantisation passes cost kVulkanDequantFlopPerWeight (56.25: 100 per byte of a 4.5-bit weight) FP32 operations
+// per weight at fp32_tflops, so they scale with the vector peak and not with the memory bandwidth, and an 8.5-bit
+// weight costs what a 4.5-bit one does (ROCm's, a DRAM stream, costs its bytes); ROCm's (a separate kernel) stream
+// from DRAM, and an entry without a vector figure keeps the stream.
 TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
@@ -1114,6 +1115,19 @@ TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   EXPECT_NEAR(seconds(rdna, DeviceApi::rocm), rocm, 1e-3 * rocm);
   EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::rocm), rocm / 2, 1e-3 * rocm);
   EXPECT_NEAR(seconds(no_vector_figure, DeviceApi::vulkan), rocm, 1e-3 * rocm);
+  // Q8_0-like: the same weights in 8.5 bits per weight, more bytes; on Vulkan the unpack costs per weight.
+  QuantSpec q8 = q;
+  q8.id = "q8_0";
+  q8.bits_per_weight = 8.5;
+  q8.block_bytes = 34;
+  Scenario s8{.hardware = &rdna, .model = &m, .quant = &q8, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+  s8.prompt_tokens = 1024;
+  const double stored8 = weight_bytes(m, q8).stored;
+  ASSERT_GT(stored8, 1.5 * stored);
+  const double vulkan8 = 2 * 2 * stored8 * (100 * 4.5 / 8) / (8.5 / 8) / 50e12;
+  EXPECT_NEAR(prefill_seconds(s8, fit_memory(s8, k), k, 1024, 0), vulkan8, 1e-3 * vulkan8);
+  s8.api = DeviceApi::rocm;
+  EXPECT_NEAR(prefill_seconds(s8, fit_memory(s8, k), k, 1024, 0), 2 * 2 * stored8 / 500e9, 1e-3 * rocm);
 }
 
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector

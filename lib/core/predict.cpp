@@ -627,19 +627,25 @@ double mmq_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
 /// weights apart only for a type without a matmul pipeline or a non-contiguous tensor (`qx_needs_dequant`), and
 /// otherwise its coopmat, scalar and MMQ shaders unpack each weight tile into shared memory as they go, on the
 /// vector ALUs (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). So a dequantisation pass over the weights
-/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream: kVulkanDequantFlopPerByte
-/// operations per stored byte at fp32_tflops. The figure converts units, not a fit: it is about the FP32-FLOP-to-byte
-/// balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116, Arc Pro B70 38), so a pass keeps
-/// the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the passes stay fitted per engine
-/// era. Needs the entry's fp32_tflops (else the DRAM stream stays).
-constexpr double kVulkanDequantFlopPerByte = 100;
+/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream, and operations per weight, not per
+/// stored byte: each weight a tile holds is unpacked once however many bits it is stored in (Q8_0 converts a byte and
+/// scales it where Q4_K unpacks a nibble, its sub-block scale and minimum). kVulkanDequantFlopPerWeight operations per
+/// weight at fp32_tflops. The figure converts units, not a fit: 100 operations per byte of a 4.5-bit weight (Q4_0,
+/// Q4_K), about the FP32-FLOP-to-byte balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116,
+/// Arc Pro B70 38), so a pass keeps the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the
+/// passes stay fitted per engine era. Priced per stored byte instead (as before issue 20's third Vulkan pass), Q8_0
+/// prompts were predicted 13-15 % slower than measured on Strix Halo where Q4_K_M ones were 12-23 % faster.
+/// Needs the entry's fp32_tflops (else the DRAM stream stays).
+constexpr double kVulkanDequantReferenceBitsPerWeight = 4.5;
+constexpr double kVulkanDequantFlopPerWeight = 100 * kVulkanDequantReferenceBitsPerWeight / 8;
 
 bool vulkan_dequant_on_vector_units(const Scenario& s) {
   return s.api == DeviceApi::vulkan && s.hardware->fp32_tflops > 0;
 }
 
 double vulkan_dequant_seconds_per_byte(const Scenario& s) {
-  return kVulkanDequantFlopPerByte / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
+  const double bytes_per_weight = s.quant->bits_per_weight / 8;
+  return kVulkanDequantFlopPerWeight / bytes_per_weight / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
 }
 
 /// Tokens one threadgroup of ggml-metal's mul_mm computes: 64 weight rows by 32 tokens, dispatched as
