@@ -689,6 +689,13 @@ TEST(Prefill, VulkanBf16TakesCooperativeMatricesOnlyWhereRadvOffersThem) {
   const double moe_flops = 512 * 2.0 * weight_bytes(moe, bf16).active_params;
   EXPECT_NEAR(seconds(moe, rdna4, VulkanDriver::radv), moe_flops / (0.5 * 50e12), 1e-6 * moe_flops / 25e12);
   EXPECT_GT(seconds(moe, rdna3, VulkanDriver::radv), 2 * moe_flops / (0.25 * 50e12));
+  // The coopmat shader stages every weight of a tile through shared memory on the vector ALUs: BF16 on it pays the
+  // per-weight passes the quantised tiles pay (56.25 vector operations a weight a pass); the FMA path none.
+  k.prefill_dequant_passes = 2;
+  const double weights = weight_bytes(m, bf16).stored / 2;
+  const double staging = 2 * weights * 56.25 / 50e12;
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::radv), coopmat + staging, 1e-6 * coopmat);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::amdvlk), fma, 1e-6 * fma);
 }
 
 // A prompt's flash attention on ggml-vulkan reads the context's K and V once per block of query rows of each query

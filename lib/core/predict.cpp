@@ -1467,7 +1467,9 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // On ROCm's MMQ the routed experts' weights pass once per tile of their own rows (mmq_expert_pass_share).
   const double micro_batch = tokens / micro_batches;
   const double passed_bytes = w.stored - w.routed_experts * (1.0 - mmq_expert_pass_share(s, micro_batch));
-  const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
+  // BF16 on ggml-vulkan's coopmat shader stages its weight tiles through shared memory like the quantised ones, on
+  // the vector ALUs, per weight (vulkan_amd_bf16_cooperative_matrices); other float weights have no such pass.
+  const double t_dequant = q.kernel == QuantKernel::float_ && !vulkan_amd_bf16_cooperative_matrices(s) ? 0.0
                            : micro_batches * (passed_bytes * share) * k.prefill_dequant_passes *
                                  mmq_column_tile_passes(s, micro_batch) * dequant_seconds_per_byte / parallel;
   // A DeltaNet layer's chunked prefill launches many more kernels than an attention layer (delta_net_graph_cost:
