@@ -732,6 +732,22 @@ TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
   const ModelSpec mha = llama2_7b_shape();
   EXPECT_NEAR(seconds(mha, VulkanDriver::radv, depth, k) - seconds(mha, VulkanDriver::radv, 0, k), stream,
               0.02 * stream);
+  // Linear-attention layers stream nothing (their recurrent state is not the cache), and an MLA layer's every query
+  // head reads the one cached latent as K (latent + RoPE key) and V (latent): 32 heads x (2 x 512 + 64) elements.
+  ModelSpec hybrid = llama2_7b_shape();
+  hybrid.attention.linear_attention_layers = 24;
+  hybrid.attention.linear_key_heads = 16;
+  hybrid.attention.linear_value_heads = 32;
+  hybrid.attention.linear_key_head_dim = hybrid.attention.linear_value_head_dim = 128;
+  const double per_layer_mha = stream / 32;
+  EXPECT_NEAR(seconds(hybrid, VulkanDriver::radv, depth, k) - seconds(hybrid, VulkanDriver::radv, 0, k),
+              8 * per_layer_mha, 0.02 * 8 * per_layer_mha);
+  ModelSpec mla = llama2_7b_shape();
+  mla.mla.kv_lora_rank = 512;
+  mla.mla.qk_rope_head_dim = 64;
+  const double mla_stream = 2048.0 / 16 * 32 * 32 * depth * (2 * 512 + 64) * 2 / (100e9 * 0.5);
+  EXPECT_NEAR(seconds(mla, VulkanDriver::radv, depth, k) - seconds(mla, VulkanDriver::radv, 0, k), mla_stream,
+              0.02 * mla_stream);
   // The scalar shader's 8-row blocks read it twice as often.
   EXPECT_NEAR(seconds(gqa, VulkanDriver::amdvlk, depth, k) - seconds(gqa, VulkanDriver::amdvlk, 0, k), 2 * stream,
               0.02 * 2 * stream);

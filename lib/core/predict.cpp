@@ -428,10 +428,18 @@ double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, 
   constexpr double kCoopmatBlockRows = 16;
   constexpr double kScalarBlockRows = 8;
   const ModelSpec& m = *s.model;
-  const double query_heads_per_kv_head =
-      m.kv_heads > 0 ? static_cast<double>(m.attention_heads) / m.kv_heads : 1.0;
-  return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) *
-         kv_read_bytes(m, s.kv_type, depth + tokens / 2.0) * query_heads_per_kv_head;
+  const auto& a = m.attention;
+  const double context = depth + tokens / 2.0;
+  // K and V elements one query head reads per attended token: an MLA layer's latent and RoPE key as K and the
+  // latent as V (llama.cpp's absorbed form: every query head attends the one cached latent), else a head's K and V.
+  const bool mla = m.mla.kv_lora_rank > 0;
+  const double full_dims = mla ? 2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim
+                               : 2.0 * a.global_head_dim_or(m.head_dim);
+  const double full_attended = a.indexer_topk > 0 ? std::min<double>(context, a.indexer_topk) : context;
+  const double per_query_head = m.full_attention_layers() * full_attended * full_dims +
+                                a.sliding_window_layers * std::min<double>(context, a.sliding_window) * 2.0 * m.head_dim;
+  return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
+         kv_bytes_per_element(s.kv_type);
 }
 
 /// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
