@@ -723,9 +723,9 @@ TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
   };
   const double depth = 65536;
   const double stream = seconds(gqa, VulkanDriver::radv, depth, k) - seconds(gqa, VulkanDriver::radv, 0, k);
-  const double expected = 2048.0 / 16 * 4 *
-                          (kv_read_bytes(gqa, KvCacheType::f16, depth + 1024) - kv_read_bytes(gqa, KvCacheType::f16, 1024)) /
-                          (100e9 * 0.5);
+  const double cache_growth =
+      kv_read_bytes(gqa, KvCacheType::f16, depth + 1024) - kv_read_bytes(gqa, KvCacheType::f16, 1024);
+  const double expected = 2048.0 / 16 * 4 * cache_growth / (100e9 * 0.5);
   EXPECT_NEAR(stream, expected, 0.02 * expected);
   // Four query heads per KV head read it four times: the same stream as the model with a KV head per query head,
   // whose cache is four times larger.
@@ -752,7 +752,8 @@ TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
   EXPECT_NEAR(seconds(gqa, VulkanDriver::amdvlk, depth, k) - seconds(gqa, VulkanDriver::amdvlk, 0, k), 2 * stream,
               0.02 * 2 * stream);
   // A roof: FLOPs slower than the stream take their own time alone.
-  const double flops_time = seconds(gqa, VulkanDriver::radv, depth, slow_flops) - seconds(gqa, VulkanDriver::radv, 0, slow_flops);
+  const double flops_time =
+      seconds(gqa, VulkanDriver::radv, depth, slow_flops) - seconds(gqa, VulkanDriver::radv, 0, slow_flops);
   EfficiencyConstants no_stream = slow_flops;
   no_stream.kv_bandwidth_efficiency = 1e9;
   EXPECT_GT(flops_time, 10 * stream);

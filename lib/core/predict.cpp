@@ -436,8 +436,9 @@ double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, 
   const double full_dims = mla ? 2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim
                                : 2.0 * a.global_head_dim_or(m.head_dim);
   const double full_attended = a.indexer_topk > 0 ? std::min<double>(context, a.indexer_topk) : context;
+  const double sliding_attended = std::min<double>(context, a.sliding_window);
   const double per_query_head = m.full_attention_layers() * full_attended * full_dims +
-                                a.sliding_window_layers * std::min<double>(context, a.sliding_window) * 2.0 * m.head_dim;
+                                a.sliding_window_layers * sliding_attended * 2.0 * m.head_dim;
   return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
          kv_bytes_per_element(s.kv_type);
 }
