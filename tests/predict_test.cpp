@@ -614,6 +614,7 @@ TEST(Prefill, VulkanFlashAttentionOffNvidiaRunsAtTheVectorFlashAttentionShare) {
   HardwareSpec no_matrix_engines = arc;
   no_matrix_engines.vector_only_apis = {DeviceApi::vulkan};
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_compute_efficiency = 0.4;
   k.vector_flash_attention_compute_efficiency = 0.1;
   EfficiencyConstants no_attention = k;
@@ -654,6 +655,7 @@ TEST(Prefill, VulkanDriverDecidesTheFlashAttentionShaderOnAmd) {
   HardwareSpec unstated = rdna4;
   unstated.rdna_generation = 0;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_flash_attention_compute_efficiency = 0.2;
   k.scalar_flash_attention_compute_efficiency = 0.05;
   auto seconds = [&](const HardwareSpec& hw, std::optional<VulkanDriver> driver, double depth, bool flash = true) {
@@ -735,6 +737,126 @@ TEST(DecodeModel, GroupedQueryDecodeOnVulkanCoopmatHidesItsAttentionFlops) {
   // RDNA 2 has no cooperative matrices under RADV either.
   rdna4.rdna_generation = 2;
   EXPECT_TRUE(scalar(ratio8, VulkanDriver::radv, 2026));
+}
+
+// BF16 on Vulkan on AMD has a cooperative-matrix path only where the driver offers bfloat16 cooperative matrices
+// (ggml-vulkan's coopmat_bf16_support): RADV does from RDNA 4 (Mesa's radv_bfloat16_enabled keeps RDNA 3/3.5 behind
+// an experimental flag), AMD's own drivers on RDNA 4 give no cooperative matrices at all. There BF16 runs the coopmat
+// shader the quantised weights run, at its share of the vector peak (vector_quantised_compute_efficiency), without
+// the FMA path's whole matmul_id tiles; elsewhere (RADV on RDNA 3, AMDVLK, a run without a driver) the FMA shader at
+// vector_compute_efficiency, as before.
+TEST(Prefill, VulkanBf16TakesCooperativeMatricesOnlyWhereRadvOffersThem) {
+  ModelSpec m = llama2_7b_shape();
+  QuantSpec bf16 = q4_0();
+  bf16.id = "bf16";
+  bf16.kernel = QuantKernel::float_;
+  bf16.bits_per_weight = 16;
+  bf16.output_bits_per_weight = 16;
+  HardwareSpec rdna4 = test_rdna(640, 512);
+  rdna4.rdna_generation = 4;
+  HardwareSpec rdna3 = rdna4;
+  rdna3.rdna_generation = 3;
+  EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
+  k.vector_compute_efficiency = 0.25;
+  k.vector_quantised_compute_efficiency = 0.5;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
+      k.vector_flash_attention_compute_efficiency = k.scalar_flash_attention_compute_efficiency =
+          std::numeric_limits<double>::infinity();  // the weight GEMMs alone
+  k.weight_bandwidth_efficiency = 1e9;
+  auto seconds = [&](const ModelSpec& model, const HardwareSpec& hw, std::optional<VulkanDriver> driver) {
+    Scenario s{.hardware = &hw, .model = &model, .quant = &bf16, .backend = Backend::llama_cpp,
+               .api = DeviceApi::vulkan};
+    s.vulkan_driver = driver;
+    return prefill_seconds(s, fit_memory(s, k), k, 512, 0);
+  };
+  const double flops = 512 * 2.0 * weight_bytes(m, bf16).active_params;
+  const double coopmat = flops / (0.5 * 50e12);
+  const double fma = flops / (0.25 * 50e12);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::radv), coopmat, 1e-6 * coopmat);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::amdvlk), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna3, VulkanDriver::radv), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna3, VulkanDriver::amdvlk), fma, 1e-6 * fma);
+  EXPECT_NEAR(seconds(m, rdna4, std::nullopt), fma, 1e-6 * fma);
+  // A MoE on the coopmat path pays no whole FMA tiles: its routed FLOPs at the coopmat share, unpadded.
+  ModelSpec moe = m;
+  moe.moe.experts = 256;
+  moe.moe.experts_per_token = 8;
+  moe.moe.expert_intermediate_size = 512;
+  const double moe_flops = 512 * 2.0 * weight_bytes(moe, bf16).active_params;
+  EXPECT_NEAR(seconds(moe, rdna4, VulkanDriver::radv), moe_flops / (0.5 * 50e12), 1e-6 * moe_flops / 25e12);
+  EXPECT_GT(seconds(moe, rdna3, VulkanDriver::radv), 2 * moe_flops / (0.25 * 50e12));
+  // The coopmat shader stages every weight of a tile through shared memory on the vector ALUs: BF16 on it pays the
+  // per-weight passes the quantised tiles pay (56.25 vector operations a weight a pass); the FMA path none.
+  k.prefill_dequant_passes = 2;
+  const double weights = weight_bytes(m, bf16).stored / 2;
+  const double staging = 2 * weights * 56.25 / 50e12;
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::radv), coopmat + staging, 1e-6 * coopmat);
+  EXPECT_NEAR(seconds(m, rdna4, VulkanDriver::amdvlk), fma, 1e-6 * fma);
+}
+
+// A prompt's flash attention on ggml-vulkan reads the context's K and V once per block of query rows of each query
+// head (no grouped-query fold past 8 rows): 16-row blocks on the coopmat shader, 8 on the scalar one. With the
+// attention FLOPs free, a deep prompt on a chip with little bandwidth takes that stream's time at the KV-cache share
+// of the bandwidth; grouped-query attention does not shrink it, the scalar shader (AMDVLK on RDNA 4) doubles it, and
+// it is a roof, not an addition: with the FLOPs slower than it, the FLOPs' time alone.
+TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
+  ModelSpec gqa = llama2_7b_shape();
+  gqa.kv_heads = 8;
+  const QuantSpec q = q4_0();
+  HardwareSpec rdna4 = test_rdna(100, 512);
+  rdna4.rdna_generation = 4;
+  EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 0.5;
+  k.vector_flash_attention_compute_efficiency = k.scalar_flash_attention_compute_efficiency = 1e9;  // FLOPs free
+  EfficiencyConstants slow_flops = k;
+  slow_flops.vector_flash_attention_compute_efficiency = 1e-4;
+  auto seconds = [&](const ModelSpec& m, std::optional<VulkanDriver> driver, double depth, const EfficiencyConstants& c,
+                     bool flash = true) {
+    Scenario s{.hardware = &rdna4, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = flash;
+    s.vulkan_driver = driver;
+    return prefill_seconds(s, fit_memory(s, k), c, 2048, depth);
+  };
+  const double depth = 65536;
+  const double stream = seconds(gqa, VulkanDriver::radv, depth, k) - seconds(gqa, VulkanDriver::radv, 0, k);
+  const double cache_growth =
+      kv_read_bytes(gqa, KvCacheType::f16, depth + 1024) - kv_read_bytes(gqa, KvCacheType::f16, 1024);
+  const double expected = 2048.0 / 16 * 4 * cache_growth / (100e9 * 0.5);
+  EXPECT_NEAR(stream, expected, 0.02 * expected);
+  // Four query heads per KV head read it four times: the same stream as the model with a KV head per query head,
+  // whose cache is four times larger.
+  const ModelSpec mha = llama2_7b_shape();
+  EXPECT_NEAR(seconds(mha, VulkanDriver::radv, depth, k) - seconds(mha, VulkanDriver::radv, 0, k), stream,
+              0.02 * stream);
+  // Linear-attention layers stream nothing (their recurrent state is not the cache), and an MLA layer's every query
+  // head reads the one cached latent as K (latent + RoPE key) and V (latent): 32 heads x (2 x 512 + 64) elements.
+  ModelSpec hybrid = llama2_7b_shape();
+  hybrid.attention.linear_attention_layers = 24;
+  hybrid.attention.linear_key_heads = 16;
+  hybrid.attention.linear_value_heads = 32;
+  hybrid.attention.linear_key_head_dim = hybrid.attention.linear_value_head_dim = 128;
+  const double per_layer_mha = stream / 32;
+  EXPECT_NEAR(seconds(hybrid, VulkanDriver::radv, depth, k) - seconds(hybrid, VulkanDriver::radv, 0, k),
+              8 * per_layer_mha, 0.02 * 8 * per_layer_mha);
+  ModelSpec mla = llama2_7b_shape();
+  mla.mla.kv_lora_rank = 512;
+  mla.mla.qk_rope_head_dim = 64;
+  const double mla_stream = 2048.0 / 16 * 32 * 32 * depth * (2 * 512 + 64) * 2 / (100e9 * 0.5);
+  EXPECT_NEAR(seconds(mla, VulkanDriver::radv, depth, k) - seconds(mla, VulkanDriver::radv, 0, k), mla_stream,
+              0.02 * mla_stream);
+  // The scalar shader's 8-row blocks read it twice as often.
+  EXPECT_NEAR(seconds(gqa, VulkanDriver::amdvlk, depth, k) - seconds(gqa, VulkanDriver::amdvlk, 0, k), 2 * stream,
+              0.02 * 2 * stream);
+  // A roof: FLOPs slower than the stream take their own time alone.
+  const double flops_time =
+      seconds(gqa, VulkanDriver::radv, depth, slow_flops) - seconds(gqa, VulkanDriver::radv, 0, slow_flops);
+  EfficiencyConstants no_stream = slow_flops;
+  no_stream.kv_bandwidth_efficiency = 1e9;
+  EXPECT_GT(flops_time, 10 * stream);
+  EXPECT_NEAR(flops_time,
+              seconds(gqa, VulkanDriver::radv, depth, no_stream) - seconds(gqa, VulkanDriver::radv, 0, no_stream),
+              1e-9 * flops_time);
 }
 
 // A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
@@ -862,6 +984,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   f16.kernel = QuantKernel::float_;
   f16.bits_per_weight = 16;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_quantised_compute_efficiency = 0.25;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();  // the weight GEMMs alone
@@ -914,6 +1037,7 @@ TEST(Prefill, VulkanQuantisedGemmsOnIntelXe2TrackTheVectorPeak) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_quantised_compute_efficiency = 0.25;
   k.vector_compute_efficiency = 0.125;
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency =
@@ -968,6 +1092,7 @@ TEST(Prefill, VulkanBf16ExpertsPayForWholeMatmulIdTiles) {
   bf16.bits_per_weight = 16;
   bf16.output_bits_per_weight = 16;
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_compute_efficiency = 0.5;
   k.vector_quantised_compute_efficiency = 0.5;
   k.float_compute_efficiency = k.float_expert_compute_efficiency = 0.5;
@@ -1075,13 +1200,15 @@ TEST(Prefill, RocmMmqReadsWeightsOncePerColumnTileAndPadsExpertTiles) {
 }
 
 // ggml-vulkan unpacks quantised weight tiles inside its GEMM shaders, on the vector ALUs (issue 20): a prompt's
-// dequantisation passes cost kVulkanDequantFlopPerByte (100) FP32 operations per stored byte at fp32_tflops, so they
-// scale with the vector peak and not with the memory bandwidth; ROCm's (a separate kernel) stream from DRAM, and an
-// entry without a vector figure keeps the stream.
+// dequantisation passes cost kVulkanDequantFlopPerWeight (56.25: 100 per byte of a 4.5-bit weight) FP32 operations
+// per weight at fp32_tflops, so they scale with the vector peak and not with the memory bandwidth, and an 8.5-bit
+// weight costs what a 4.5-bit one does (ROCm's, a DRAM stream, costs its bytes); ROCm's (a separate kernel) stream
+// from DRAM, and an entry without a vector figure keeps the stream.
 TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
   EfficiencyConstants k = simple_constants();
+  k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.compute_efficiency = k.vector_quantised_compute_efficiency = 1e9;  // the GEMMs' FLOPs free
   k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency =
       k.vector_flash_attention_compute_efficiency = std::numeric_limits<double>::infinity();
@@ -1109,6 +1236,19 @@ TEST(Prefill, VulkanDequantisationPassesRunOnTheVectorAlus) {
   EXPECT_NEAR(seconds(rdna, DeviceApi::rocm), rocm, 1e-3 * rocm);
   EXPECT_NEAR(seconds(more_bandwidth, DeviceApi::rocm), rocm / 2, 1e-3 * rocm);
   EXPECT_NEAR(seconds(no_vector_figure, DeviceApi::vulkan), rocm, 1e-3 * rocm);
+  // Q8_0-like: the same weights in 8.5 bits per weight, more bytes; on Vulkan the unpack costs per weight.
+  QuantSpec q8 = q;
+  q8.id = "q8_0";
+  q8.bits_per_weight = 8.5;
+  q8.block_bytes = 34;
+  Scenario s8{.hardware = &rdna, .model = &m, .quant = &q8, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+  s8.prompt_tokens = 1024;
+  const double stored8 = weight_bytes(m, q8).stored;
+  ASSERT_GT(stored8, 1.5 * stored);
+  const double vulkan8 = 2 * 2 * stored8 * (100 * 4.5 / 8) / (8.5 / 8) / 50e12;
+  EXPECT_NEAR(prefill_seconds(s8, fit_memory(s8, k), k, 1024, 0), vulkan8, 1e-3 * vulkan8);
+  s8.api = DeviceApi::rocm;
+  EXPECT_NEAR(prefill_seconds(s8, fit_memory(s8, k), k, 1024, 0), 2 * 2 * stored8 / 500e9, 1e-3 * rocm);
 }
 
 // Matrix engines the device API cannot reach (issue 20): where the catalogue says an API multiplies on the vector

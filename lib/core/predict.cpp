@@ -340,14 +340,34 @@ bool vulkan_off_nvidia_with_vector_peak(const Scenario& s) {
   return c != HardwareClass::nvidia_consumer && c != HardwareClass::nvidia_datacenter;
 }
 
+std::optional<bool> vulkan_amd_cooperative_matrices(const Scenario& s);
+
+/// Whether ggml-vulkan builds its BF16 matmul pipelines on cooperative matrices for an AMD GPU under the run's
+/// driver: it does where the driver offers bfloat16 cooperative-matrix shapes (`coopmat_bf16_support`, from
+/// VK_KHR_shader_bfloat16 and a BFLOAT16 x BFLOAT16 -> FLOAT32 subgroup shape; ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_get_device and ggml_vk_load_shaders). RADV offers them by default from
+/// GFX12, RDNA 4, only: radv_bfloat16_enabled keeps GFX11-11.5 (RDNA 3 and Strix Halo's RDNA 3.5) behind
+/// RADV_EXPERIMENTAL_BFLOAT16 for precision issues, and the bfloat16 shapes of
+/// radv_GetPhysicalDeviceCooperativeMatrixPropertiesKHR follow it (Mesa, src/amd/vulkan/radv_physical_device.c).
+/// A driver that gives the chip no cooperative matrices at all (AMD's own on RDNA 4: vulkan_amd_cooperative_matrices)
+/// has none for BF16 either. True only where both are known (the run states its driver, the entry its RDNA
+/// generation); AMD's own drivers on RDNA 3 are not known here, so they keep the measured vector rule.
+bool vulkan_amd_bf16_cooperative_matrices(const Scenario& s) {
+  const auto coopmat = vulkan_amd_cooperative_matrices(s);
+  constexpr int kRdna4 = 4;
+  return coopmat && *coopmat && *s.vulkan_driver == VulkanDriver::radv && s.hardware->rdna_generation >= kRdna4;
+}
+
 /// BF16 weights on Vulkan off NVIDIA multiply on the vector ALUs: ggml-vulkan builds its BF16 matmul pipelines
 /// on cooperative matrices only when the driver offers bfloat16 matrix shapes (`coopmat_bf16_support`, from
 /// VK_KHR_shader_bfloat16; NVIDIA's cooperative_matrix2 path has its own), else it runs the scalar FP32 shader
 /// (ggml-org/llama.cpp @ 000651c, ggml/src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_load_shaders and
 /// ggml_vk_get_device). Measured: the Arc Pro B70 and the R9700 reach about half their vector FP32 peak on BF16
-/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops.
+/// and under a seventh of their matrix peak (docs/model.md). Needs the entry's fp32_tflops. Not where the run's
+/// driver gives an AMD chip bfloat16 cooperative matrices (vulkan_amd_bf16_cooperative_matrices: RADV on RDNA 4).
 bool bf16_matmul_on_vector_units(const Scenario& s) {
-  return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s);
+  return s.quant != nullptr && s.quant->id == "bf16" && vulkan_off_nvidia_with_vector_peak(s) &&
+         !vulkan_amd_bf16_cooperative_matrices(s);
 }
 
 /// BF16 weights on ROCm on a GPU without BF16 arithmetic (amd_gcn_without_matrix_cores: the MI50, MI60) multiply as
@@ -445,6 +465,34 @@ bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
                        : (head_dim & 8) != 0                                  ? 4
                                                                               : 8;
   return ratio <= max_rows;
+}
+
+/// The K and V bytes a prompt's flash attention on ggml-vulkan's shaders reads: for more than 8 query rows
+/// ggml_vk_flash_attn dispatches one workgroup per block of Br query rows and per query head (workgroups_x = Tr row
+/// blocks, workgroups_y = the query heads; the grouped-query fold that lets the heads of one KV head share a workgroup
+/// is only for N <= 8, decode), and each workgroup walks the whole context of its KV head (ggml-org/ggml @ d99724f,
+/// src/ggml-vulkan/ggml-vulkan.cpp, ggml_vk_flash_attn). So the cache is read tokens / Br times per query head, not
+/// per KV head: Br = 16 on the coopmat shader (get_fa_tuning_params_coopmat1: 16-row blocks), 8 on the scalar one
+/// (get_fa_tuning_params_scalar: block_rows 8 past 8 rows for head sizes up to 128 on a discrete AMD card). At
+/// 16 FLOPs a byte (f16 K and V) a chip whose vector peak per byte of bandwidth is higher is bound by the stream: Strix
+/// Halo (29.7 TFLOPS, 256 GB/s) prefills Llama 2 7B at 64k depth at 2.9 TFLOP/s of attention.
+double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, double depth, bool scalar_shader) {
+  constexpr double kCoopmatBlockRows = 16;
+  constexpr double kScalarBlockRows = 8;
+  const ModelSpec& m = *s.model;
+  const auto& a = m.attention;
+  const double context = depth + tokens / 2.0;
+  // K and V elements one query head reads per attended token: an MLA layer's latent and RoPE key as K and the
+  // latent as V (llama.cpp's absorbed form: every query head attends the one cached latent), else a head's K and V.
+  const bool mla = m.mla.kv_lora_rank > 0;
+  const double full_dims = mla ? 2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim
+                               : 2.0 * a.global_head_dim_or(m.head_dim);
+  const double full_attended = a.indexer_topk > 0 ? std::min<double>(context, a.indexer_topk) : context;
+  const double sliding_attended = std::min<double>(context, a.sliding_window);
+  const double per_query_head = m.full_attention_layers() * full_attended * full_dims +
+                                a.sliding_window_layers * sliding_attended * 2.0 * m.head_dim;
+  return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
+         kv_bytes_per_element(s.kv_type);
 }
 
 /// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
@@ -640,19 +688,25 @@ double mmq_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
 /// weights apart only for a type without a matmul pipeline or a non-contiguous tensor (`qx_needs_dequant`), and
 /// otherwise its coopmat, scalar and MMQ shaders unpack each weight tile into shared memory as they go, on the
 /// vector ALUs (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). So a dequantisation pass over the weights
-/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream: kVulkanDequantFlopPerByte
-/// operations per stored byte at fp32_tflops. The figure converts units, not a fit: it is about the FP32-FLOP-to-byte
-/// balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116, Arc Pro B70 38), so a pass keeps
-/// the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the passes stay fitted per engine
-/// era. Needs the entry's fp32_tflops (else the DRAM stream stays).
-constexpr double kVulkanDequantFlopPerByte = 100;
+/// (prefill_dequant_passes) costs vector FP32 operations there, not a DRAM stream, and operations per weight, not per
+/// stored byte: each weight a tile holds is unpacked once however many bits it is stored in (Q8_0 converts a byte and
+/// scales it where Q4_K unpacks a nibble, its sub-block scale and minimum). kVulkanDequantFlopPerWeight operations per
+/// weight at fp32_tflops. The figure converts units, not a fit: 100 operations per byte of a 4.5-bit weight (Q4_0,
+/// Q4_K), about the FP32-FLOP-to-byte balance of the Vulkan GPUs the passes are fitted on (R9700 74, Strix Halo 116,
+/// Arc Pro B70 38), so a pass keeps the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the
+/// passes stay fitted per engine era. Priced per stored byte instead (as before issue 20's third Vulkan pass), Q8_0
+/// prompts were predicted 13-15 % slower than measured on Strix Halo where Q4_K_M ones were 12-23 % faster.
+/// Needs the entry's fp32_tflops (else the DRAM stream stays).
+constexpr double kVulkanDequantReferenceBitsPerWeight = 4.5;
+constexpr double kVulkanDequantFlopPerWeight = 100 * kVulkanDequantReferenceBitsPerWeight / 8;
 
 bool vulkan_dequant_on_vector_units(const Scenario& s) {
   return s.api == DeviceApi::vulkan && s.hardware->fp32_tflops > 0;
 }
 
 double vulkan_dequant_seconds_per_byte(const Scenario& s) {
-  return kVulkanDequantFlopPerByte / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
+  const double bytes_per_weight = s.quant->bits_per_weight / 8;
+  return kVulkanDequantFlopPerWeight / bytes_per_weight / (s.hardware->fp32_tflops * units::kFlopsPerTflop);
 }
 
 /// Tokens one threadgroup of ggml-metal's mul_mm computes: 64 weight rows by 32 tokens, dispatched as
@@ -1346,8 +1400,8 @@ PrefillGemmRate prefill_gemm_rate(const Scenario& s, const EfficiencyConstants& 
   // matrix engines quantised and float weights have their own.
   if (weight_gemms_on_vector_units(s)) return {PrefillGemmUnits::vector_fp32, k.vector_compute_efficiency};
   // Quantised weights on Vulkan on AMD and Intel: their own share of the vector FP32 peak they track, not the
-  // matrix figure.
-  if (vulkan_quantised_gemms_track_vector_peak(s))
+  // matrix figure; BF16 on AMD's bfloat16 cooperative matrices runs the same coopmat shader without the unpack.
+  if (vulkan_quantised_gemms_track_vector_peak(s) || vulkan_amd_bf16_cooperative_matrices(s))
     return {PrefillGemmUnits::vector_fp32, k.vector_quantised_compute_efficiency};
   if (s.quant->kernel == QuantKernel::float_) return {PrefillGemmUnits::matrix_float, k.float_compute_efficiency};
   return {PrefillGemmUnits::matrix_quantised, k.compute_efficiency};
@@ -1448,7 +1502,14 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
       : scalar_attention ? attention_flops / (k.scalar_flash_attention_compute_efficiency * vector_peak)
       : tile_attention   ? attention_flops / (k.vector_flash_attention_compute_efficiency * vector_peak)
                          : attention_flops / attention_efficiency / peak;
-  const double t_compute = (t_weight_compute + attention_time) * compute_share;
+  // ggml-vulkan's prompt flash attention also streams the context's K and V once per block of query rows of each
+  // query head (vulkan_prompt_flash_attention_kv_bytes): a roof at the KV-cache share of the bandwidth.
+  const double kv_stream_time =
+      vulkan_flash_attention
+          ? vulkan_prompt_flash_attention_kv_bytes(s, tokens, depth, scalar_attention) /
+                (hw.bandwidth_gb_s * units::kBytesPerGB * k.kv_bandwidth_efficiency * parallel)
+          : 0.0;
+  const double t_compute = (t_weight_compute + std::max(attention_time, kv_stream_time)) * compute_share;
   // Each micro-batch streams the stored weights once (every expert is hit by a 512-token batch).
   const double bw = hw.bandwidth_gb_s * units::kBytesPerGB * k.weight_bandwidth_efficiency * kernel_stream_share(s, k);
   const double t_memory = micro_batches * (w.stored * share) / (bw * parallel);
@@ -1470,7 +1531,9 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   // On ROCm's MMQ the routed experts' weights pass once per tile of their own rows (mmq_expert_pass_share).
   const double micro_batch = tokens / micro_batches;
   const double passed_bytes = w.stored - w.routed_experts * (1.0 - mmq_expert_pass_share(s, micro_batch));
-  const double t_dequant = q.kernel == QuantKernel::float_ ? 0.0
+  // BF16 on ggml-vulkan's coopmat shader stages its weight tiles through shared memory like the quantised ones, on
+  // the vector ALUs, per weight (vulkan_amd_bf16_cooperative_matrices); other float weights have no such pass.
+  const double t_dequant = q.kernel == QuantKernel::float_ && !vulkan_amd_bf16_cooperative_matrices(s) ? 0.0
                            : micro_batches * (passed_bytes * share) * k.prefill_dequant_passes *
                                  mmq_column_tile_passes(s, micro_batch) * dequant_seconds_per_byte / parallel;
   // A DeltaNet layer's chunked prefill launches many more kernels than an attention layer (delta_net_graph_cost:
