@@ -859,6 +859,61 @@ TEST(Prefill, VulkanFlashAttentionStreamsTheCachePerQueryRowBlockAndHead) {
               1e-9 * flops_time);
 }
 
+// The coopmat flash-attention shader's KV stream at decode is held by the CUs, not the memory (issue 20): it multiplies
+// whole 16-row tiles whatever rows the grouped heads fill, so its work per cached byte is fixed. On that path more
+// bandwidth does not speed the cache read once CUs x clock binds, more CUs do; the scalar shader (MHA, AMDVLK on
+// RDNA 4), flash attention off, and a chip whose entry states no CUs or clock keep the bandwidth's stream.
+TEST(DecodeModel, VulkanCoopmatDecodeStreamsTheCacheAtTheCusRoof) {
+  const QuantSpec q = q4_0();
+  EfficiencyConstants k = simple_constants();
+  k.vector_decode_attention_efficiency = 0.04;
+  const ModelSpec ratio8 = [] {
+    ModelSpec m = llama2_7b_shape();
+    m.kv_heads = m.attention_heads / 8;
+    return m;
+  }();
+  const ModelSpec mha = llama2_7b_shape();
+  // The cache's share of a step at 32k depth: its time less the empty cache's.
+  auto cache_seconds = [&](const HardwareSpec& hw, const ModelSpec& m, std::optional<VulkanDriver> driver, bool fa) {
+    Scenario s{.hardware = &hw, .model = &m, .quant = &q, .backend = Backend::llama_cpp, .api = DeviceApi::vulkan};
+    s.flash_attention = fa;
+    s.vulkan_driver = driver;
+    s.engine_year = 2025;
+    const MemoryFit fit = fit_memory(s, k);
+    return decode_seconds_per_token(s, fit, k, 32768) - decode_seconds_per_token(s, fit, k, 0);
+  };
+  HardwareSpec slow = test_rdna(640, 64);
+  slow.rdna_generation = 4;
+  slow.gpu_cores = 64;
+  slow.gpu_clock_ghz = 2.9;
+  HardwareSpec fast = slow;  // twice the bandwidth, the same CUs
+  fast.bandwidth_gb_s = 1280;
+  HardwareSpec wide = fast;  // twice the CUs too
+  wide.gpu_cores = 128;
+  // RADV's coopmat shader (grouped heads): the CUs bind, so doubling the bandwidth leaves the cache's time; doubling
+  // the CUs as well halves it.
+  const double coopmat = cache_seconds(slow, ratio8, VulkanDriver::radv, true);
+  ASSERT_GT(coopmat, 0);
+  EXPECT_NEAR(cache_seconds(fast, ratio8, VulkanDriver::radv, true), coopmat, 1e-9 * coopmat);
+  EXPECT_NEAR(cache_seconds(wide, ratio8, VulkanDriver::radv, true), coopmat / 2, 1e-9 * coopmat);
+  // The cache read of the coopmat path takes longer than the bandwidth alone would give.
+  EXPECT_GT(coopmat, 1.2 * cache_seconds(slow, ratio8, VulkanDriver::radv, false));
+  // Elsewhere the bandwidth sets the cache's stream: doubling it halves the cache's time (the scalar shader's FLOPs
+  // stay: take them out by comparing the two differences).
+  for (const auto& [m, driver] : {std::pair{&mha, VulkanDriver::radv}, std::pair{&ratio8, VulkanDriver::amdvlk}}) {
+    const double at_slow = cache_seconds(slow, *m, driver, true);
+    const double at_fast = cache_seconds(fast, *m, driver, true);
+    const double kv_at_slow = cache_seconds(slow, *m, driver, false);
+    EXPECT_NEAR(at_slow - at_fast, kv_at_slow / 2, 1e-9 * at_slow) << (m == &mha ? "mha" : "amdvlk");
+  }
+  HardwareSpec unstated = fast;
+  unstated.gpu_cores = 0;
+  HardwareSpec unstated_slow = slow;
+  unstated_slow.gpu_cores = 0;
+  EXPECT_NEAR(cache_seconds(unstated, ratio8, VulkanDriver::radv, true),
+              cache_seconds(unstated_slow, ratio8, VulkanDriver::radv, true) / 2, 1e-9 * coopmat);
+}
+
 // A layer split pipelines a prompt's micro-batches over the devices only where the backend offers events (llama.cpp's
 // pipeline_parallel); ggml-vulkan has had them since December 2025 (llama.cpp PR #18047): a 2025 Vulkan build runs two
 // cards in turn, no faster than one card's work, where a 2026 build and CUDA of any year overlap them.

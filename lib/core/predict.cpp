@@ -506,6 +506,29 @@ bool vulkan_decode_attention_on_vector_units(const Scenario& s) {
   return s.flash_attention && vulkan_off_nvidia_with_vector_peak(s) && !vulkan_decode_attention_on_coopmat(s);
 }
 
+// Bytes of KV cache one AMD compute unit streams per clock cycle through ggml-vulkan's cooperative-matrix
+// flash-attention shader at one token (vulkan_decode_attention_on_coopmat). The shader multiplies whole 16-row
+// coopmat tiles whatever the rows the grouped heads fill (4-8 of 16 for the measured models), so its work per cached
+// byte is fixed and its stream is held by the CUs, not by the memory. Chosen by the leave-one-hardware-out error of
+// llama.cpp · vulkan · amd decode (docs/calibration.md, "Vulkan: the coopmat decode shader's KV stream per compute
+// unit"): 20.2 % without, 18.3 % flat from 1.5 to 2.0, 19.6 % at 3.
+constexpr double kVulkanCoopmatDecodeKvBytesPerCuCycle = 2.0;
+
+/// The roof of the KV stream of a decode step on Vulkan's coopmat flash-attention shader (grouped-query heads on an
+/// AMD GPU with cooperative matrices: vulkan_decode_attention_on_coopmat): CUs x clock x
+/// kVulkanCoopmatDecodeKvBytesPerCuCycle, when the catalogue states both (gpu_cores, gpu_clock_ghz); the share of
+/// peak (kv_bandwidth_efficiency) then applies to the lower of it and the bandwidth. Measured (b7423 and b9187):
+/// the R9700 (64 CUs, 645 GB/s) streams its GQA models' cache at 200-340 GB/s under RADV at 16-32k depth, its MHA
+/// Llama 2 (scalar shader) at 550-565 GB/s; the Strix Halo (40 CUs, 256 GB/s) its GQA cache at 230 GB/s, near
+/// its bandwidth. Infinite (no roof) elsewhere.
+double vulkan_coopmat_decode_kv_roof(const Scenario& s) {
+  const HardwareSpec& hw = *s.hardware;
+  if (!s.flash_attention || hw.gpu_cores <= 0 || !(hw.gpu_clock_ghz > 0) || !vulkan_off_nvidia_with_vector_peak(s) ||
+      !vulkan_decode_attention_on_coopmat(s))
+    return std::numeric_limits<double>::infinity();
+  return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kVulkanCoopmatDecodeKvBytesPerCuCycle;
+}
+
 /// BF16 routed experts decode through ggml-vulkan's matrix-matrix matmul_id shader, not a matrix-vector one:
 /// ggml_vk_use_mul_mat_vec_id takes F32, F16 and quantised expert weights only (ggml-org/ggml @ d99724f,
 /// src/ggml-vulkan/ggml-vulkan.cpp; unchanged since November 2025, llama.cpp PR #16868, and #18918 of January 2026
@@ -1285,7 +1308,9 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // (one stream share, as for the kernel families: kernel_stream_share), as often as the attention kernel reads it.
   const bool cpu_cores = runs_on_cpu_cores(s);
   const double device_kv_streamed = cpu_cores ? device_kv * cpu_kv_streams(s, m) : device_kv;
-  const double t_kv = cpu_cores ? device_kv_streamed / weight_bw : device_kv / (bw * k.kv_bandwidth_efficiency);
+  // Vulkan's coopmat flash-attention shader streams the cache no faster than its CUs (vulkan_coopmat_decode_kv_roof).
+  const double kv_bw = std::min(bw, vulkan_coopmat_decode_kv_roof(s));
+  const double t_kv = cpu_cores ? device_kv_streamed / weight_bw : device_kv / (kv_bw * k.kv_bandwidth_efficiency);
   // Batched decode (docs/model.md): one step reads the weights once for all B sequences; each sequence beyond
   // the first adds its FLOPs (2 per active parameter plus attention) at the batched kernels' share of the tensor
   // peak. The first sequence's compute overlaps the weight stream (its cost is in the bandwidth efficiency).
