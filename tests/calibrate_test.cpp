@@ -561,6 +561,53 @@ TEST(PrefillModel, FloatRoutedExpertsRunAtTheirOwnShareOfPeak) {
   }
 }
 
+TEST(PrefillModel, SyclStagesQuantisedPromptWeightsInFp16) {
+  // ggml-sycl sends a micro-batch of more than 32 tokens past its MMQ kernels to ggml_sycl_op_mul_mat_sycl, which
+  // converts each quantised weight matrix to FP16 in device memory before the oneDNN GEMM reads it: 2 bytes written
+  // and 2 read back per weight and micro-batch, beyond the quantised stream. A 32-token prompt (MMQ), BF16 weights
+  // (straight to the GEMM), another API, and routed experts with no more than 32 rows each stage nothing.
+  Scenario s;
+  s.hardware = cat().find_hardware("arc-pro-b70");
+  s.device_count = 1;
+  s.flash_attention = false;
+  MemoryFit fit;
+  EfficiencyConstants k;
+  const double inf = std::numeric_limits<double>::infinity();
+  k.compute_efficiency = k.float_compute_efficiency = k.float_expert_compute_efficiency = inf;
+  k.attention_compute_efficiency = k.flash_attention_compute_efficiency = k.vector_compute_efficiency = inf;
+  k.prefill_layer_overhead_us = 0;
+  k.prefill_dequant_passes = 0;
+  k.weight_bandwidth_efficiency = 0.5;
+  auto seconds = [&](DeviceApi api, const char* model, const char* quant, double tokens) {
+    s.api = api;
+    s.model = cat().find_model(model);
+    s.quant = cat().find_quant(quant);
+    fit.gpu_layers = s.model->layers;
+    return prefill_seconds(s, fit, k, tokens, 0);
+  };
+  const ModelSpec& llama = *cat().find_model("llama-3-8b");
+  const WeightBytes w = weight_bytes(llama, *cat().find_quant("q4_k_m"));
+  const double bw = s.hardware->bandwidth_gb_s * 1e9 * k.weight_bandwidth_efficiency;
+  const double stream = seconds(DeviceApi::sycl, "llama-3-8b", "q4_k_m", 32);
+  ASSERT_NEAR(stream, w.stored / bw, 1e-9 * stream);  // one micro-batch: the quantised stream alone
+  const double layer_params = w.active_params - static_cast<double>(llama.vocab_size) * llama.hidden_size;
+  EXPECT_NEAR(seconds(DeviceApi::sycl, "llama-3-8b", "q4_k_m", 512) - stream, 4.0 * layer_params / bw, 1e-9 * stream);
+  EXPECT_DOUBLE_EQ(seconds(DeviceApi::sycl, "llama-3-8b", "bf16", 512),
+                   seconds(DeviceApi::sycl, "llama-3-8b", "bf16", 32));
+  // Qwen3.6-35B-A3B: 256 experts, 8 per token: a 512-token micro-batch routes about 16 rows to an expert (MMQ), so
+  // only the layers' other weights are staged.
+  const ModelSpec& moe = *cat().find_model("qwen3.6-35b-a3b");
+  const WeightBytes wm = weight_bytes(moe, *cat().find_quant("q4_k_m"));
+  const double moe_layers =
+      wm.active_params - wm.active_routed_params - static_cast<double>(moe.vocab_size) * moe.hidden_size;
+  EXPECT_NEAR(seconds(DeviceApi::sycl, "qwen3.6-35b-a3b", "q4_k_m", 512) -
+                  seconds(DeviceApi::sycl, "qwen3.6-35b-a3b", "q4_k_m", 32),
+              4.0 * moe_layers / bw, 1e-9 * stream);
+  s.hardware = cat().find_hardware("h100-pcie");
+  EXPECT_DOUBLE_EQ(seconds(DeviceApi::cuda, "llama-3-8b", "q4_k_m", 512),
+                   seconds(DeviceApi::cuda, "llama-3-8b", "q4_k_m", 32));
+}
+
 TEST(PrefillModel, SyclRunsEveryRoutedExpertAsItsOwnGemm) {
   // ggml_sycl_mul_mat_id loops over the experts for a prompt (one GEMM per expert over its routed rows), whatever
   // the weight type: quantised experts on SYCL take float_expert_compute_efficiency; the same model on Vulkan and

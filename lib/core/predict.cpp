@@ -707,6 +707,23 @@ double mmq_expert_tile_padding(const Scenario& s, double micro_batch_tokens) {
   return std::max(1.0, tile * std::ceil(e.rows / tile) / e.rows);
 }
 
+/// ggml-sycl's prompt GEMMs of quantised weights stage the weights in FP16 in device memory: a micro-batch of more
+/// than MMQ_MAX_BATCH_SIZE (32) tokens leaves the MMQ kernels (SYCL_USE_XMX, defined unless GGML_SYCL_FORCE_MMQ), and
+/// ggml_sycl_op_mul_mat_sycl converts the whole weight matrix to FP16 (to_fp16_sycl into a pool buffer) before the
+/// oneDNN (or oneMKL) GEMM reads it (ggml-org/ggml @ fb23d349, May 2026, and @ d99724f, src/ggml-sycl/ggml-sycl.cpp and
+/// common.hpp; GGML_SYCL_F16=ON, the build the B70 toolboxes use: kyuz0/intel-b70-ai-toolboxes, Dockerfile.sycl). So
+/// every weight a prompt's GEMM multiplies is written as 2 bytes and read back as 2 by the GEMM, once per micro-batch:
+/// kSyclFp16StagingBytesPerWeight bytes of DRAM traffic beyond the quantised stream, at the weight stream's share of
+/// the bandwidth. Routed experts run one GEMM each (routed_experts_one_gemm_each); an expert with no more routed
+/// rows than the MMQ limit stays on MMQ and stages nothing. BF16 and F16 weights go to the GEMM as they are.
+constexpr double kSyclFp16StagingBytesPerWeight = 4;
+constexpr double kSyclMmqMaxBatchTokens = 32;
+
+bool sycl_prompt_gemms_stage_fp16(const Scenario& s, double micro_batch_tokens) {
+  return s.api == DeviceApi::sycl && prefill_runs_at_sm_rate(s.backend) && s.quant != nullptr &&
+         s.quant->kernel != QuantKernel::float_ && micro_batch_tokens > kSyclMmqMaxBatchTokens;
+}
+
 /// ggml-vulkan has no dequantisation kernel before its prompt GEMMs: ggml_vk_mul_mat_q_f16 dequantises the
 /// weights apart only for a type without a matmul pipeline or a non-contiguous tensor (`qx_needs_dequant`), and
 /// otherwise its coopmat, scalar and MMQ shaders unpack each weight tile into shared memory as they go, on the
@@ -1561,13 +1578,28 @@ double prefill_seconds(const Scenario& s, const ModelQuantTerms& terms, const Me
   const double t_dequant = q.kernel == QuantKernel::float_ && !vulkan_amd_bf16_cooperative_matrices(s) ? 0.0
                            : micro_batches * (passed_bytes * share) * k.prefill_dequant_passes *
                                  mmq_column_tile_passes(s, micro_batch) * dequant_seconds_per_byte / parallel;
+  // On SYCL the prompt GEMMs' weights are staged in FP16 in device memory (sycl_prompt_gemms_stage_fp16): the layers'
+  // dense weights (the output head multiplies one row in llama-bench) and the hit experts with more than MMQ's rows.
+  double t_staging = 0;
+  if (sycl_prompt_gemms_stage_fp16(s, micro_batch)) {
+    const double head_params = static_cast<double>(m.vocab_size) * m.hidden_size;
+    const double dense_params = std::max(0.0, active_params - w.active_routed_params - head_params);
+    double expert_params = 0;
+    if (m.is_moe()) {
+      const ExpertRows e = expert_rows(m, micro_batch);
+      if (e.rows > kSyclMmqMaxBatchTokens)
+        expert_params = w.active_routed_params / m.moe.experts_per_token * e.hit;
+    }
+    t_staging = micro_batches * (dense_params + expert_params) * share * kSyclFp16StagingBytesPerWeight /
+                (bw * parallel);
+  }
   // A DeltaNet layer's chunked prefill launches many more kernels than an attention layer (delta_net_graph_cost:
   // per 64-token chunk of the micro-batch in 2025 builds); they pay the per-layer fixed cost in proportion.
   const double delta_net_layers =
       m.attention.linear_attention_layers * delta_net_graph_cost(s.backend, s.engine_year, micro_batch).extra_layers;
   const double t_overhead =
       micro_batches * (m.layers + delta_net_layers) * k.prefill_layer_overhead_us * kMicro / parallel;
-  return std::max(t_compute, t_memory) + t_dequant + t_host + t_overhead;
+  return std::max(t_compute, t_memory) + t_dequant + t_staging + t_host + t_overhead;
 }
 
 Prediction predict(const Scenario& s, const EfficiencyConstants& k) noexcept {
