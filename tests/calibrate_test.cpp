@@ -1885,6 +1885,55 @@ TEST(RunConditions, CpuDecodeChargesEachFormatItsCostFamilysCycles) {
             2 * prefill_seconds(prefill, fit_memory(prefill, k), k, 512, 0));
 }
 
+TEST(RunConditions, CpuDecodeChargesRepackedFormatsTheTilesCycles) {
+  // ggml-cpu repacks Q4_0 into row tiles on AVX2 and on NEON with dotprod, IQ4_NL on NEON with dotprod only: those
+  // pay the tiles' cycles, every other legacy format the plain blocks' (and no format on a build before the
+  // online repacking).
+  EfficiencyConstants k = true_constants();
+  k.cpu_cycles_per_weight = 0.3;
+  k.cpu_repacked_cycles_per_weight = 0.3;
+  EfficiencyConstants cheap_tiles = k;
+  cheap_tiles.cpu_repacked_cycles_per_weight = 0.03;
+  auto seconds = [](const char* chip, const char* quant, const EfficiencyConstants& c, int year, int build) {
+    Scenario s = condition_scenario(chip, "llama-3-8b", quant, DeviceApi::cpu);
+    s.cpu_threads = 2;
+    s.engine_year = year;
+    s.engine_build = build;
+    return decode_seconds_per_token(s, fit_memory(s, c), c, 0);
+  };
+  EXPECT_LT(seconds("ryzen-9-7950x", "q4_0", cheap_tiles, 0, 0), 0.8 * seconds("ryzen-9-7950x", "q4_0", k, 0, 0));
+  EXPECT_DOUBLE_EQ(seconds("ryzen-9-7950x", "q8_0", cheap_tiles, 0, 0), seconds("ryzen-9-7950x", "q8_0", k, 0, 0));
+  EXPECT_DOUBLE_EQ(seconds("ryzen-9-7950x", "iq4_nl", cheap_tiles, 0, 0), seconds("ryzen-9-7950x", "iq4_nl", k, 0, 0));
+  EXPECT_LT(seconds("m2-max", "iq4_nl", cheap_tiles, 0, 0), 0.8 * seconds("m2-max", "iq4_nl", k, 0, 0));
+  EXPECT_DOUBLE_EQ(seconds("m2-max", "q5_0", cheap_tiles, 0, 0), seconds("m2-max", "q5_0", k, 0, 0));
+  // September 2024 (no build stated) read the plain blocks; b4384 (December 2024) and 2025 builds repack.
+  EXPECT_DOUBLE_EQ(seconds("m2-max", "q4_0", cheap_tiles, 2024, 0), seconds("m2-max", "q4_0", k, 2024, 0));
+  EXPECT_LT(seconds("m2-max", "q4_0", cheap_tiles, 2024, 4384), 0.8 * seconds("m2-max", "q4_0", k, 2024, 4384));
+  EXPECT_LT(seconds("m2-max", "q4_0", cheap_tiles, 2025, 0), 0.8 * seconds("m2-max", "q4_0", k, 2025, 0));
+}
+
+TEST(RunConditions, RepackedCyclesAreFittedAndWithoutRunsCostThePlainBlocks) {
+  // The tiles' cycles are their own column: runs of Q4_0 on repacking builds determine them apart from Q8_0's.
+  // A fit without such runs prices the tiles as the plain blocks' vec_dot (the state before repacking), not free.
+  EfficiencyConstants truth = true_constants();
+  truth.cpu_cycles_per_weight = 0.3;
+  truth.cpu_kernel_cycles[static_cast<std::size_t>(QuantKernel::k_quant)] = 0.5;
+  truth.cpu_repacked_cycles_per_weight = 0.06;
+  std::vector<MeasuredRun> runs = cpu_decode_runs(truth);
+  CalibrationReport report = calibrate(resolve_runs(runs, cat()).cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k =
+      report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  EXPECT_NEAR(k.cpu_repacked_cycles_per_weight / 0.06, 1.0, 0.05);
+  EXPECT_NEAR(k.cpu_cycles(QuantKernel::legacy) / 0.3, 1.0, 0.05);
+  std::erase_if(runs, [](const MeasuredRun& r) { return r.quant_id == "q4_0"; });
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  report = calibrate(resolve_runs(runs, cat()).cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& without =
+      report.profile.lookup(Backend::llama_cpp, DeviceApi::cpu, HardwareClass::cpu).constants;
+  EXPECT_GT(without.cpu_cycles(QuantKernel::legacy), 0.1);
+  EXPECT_DOUBLE_EQ(without.cpu_repacked_cycles_per_weight, without.cpu_cycles(QuantKernel::legacy));
+}
+
 TEST(RunConditions, RunsOnAnEmptyCacheLeaveTheCpuAttentionCyclesToRunsAtDepth) {
   // tg128 on an empty cache attends to 64 tokens on average: far too little attention to measure its cost, so
   // such runs leave the CPU attention cycles at the prior however their chips' other costs fit.

@@ -62,10 +62,15 @@ constexpr int kBatchGemmBandwidth = kExpertGemmBandwidth + 1;
 // Vector-ALU operations per weight of the sub-4-bit K-quants' unpack at decode on a GPU
 // (low_bit_kquant_unpack_ops_per_weight): a cost of their kernels, fitted per engine × API × era.
 constexpr int kLowBitUnpack = kBatchGemmBandwidth + 1;
-constexpr int kDecodeParams = kLowBitUnpack + 1;
+// CPU backends: core cycles per decoded weight of a format ggml-cpu repacks into row tiles on the chip
+// (cpu_repacked_cycles_per_weight; predict.hpp, cpu_repacked_at_decode).
+constexpr int kCpuRepacked = kLowBitUnpack + 1;
+constexpr int kDecodeParams = kCpuRepacked + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
-using KernelData = std::array<bool, 3 * kAllQuantKernels.size()>;
+/// Last: whether they have runs of a repacked format (kCpuRepacked).
+using KernelData = std::array<bool, 3 * kAllQuantKernels.size() + 1>;
+constexpr std::size_t kRepackedData = 3 * kAllQuantKernels.size();
 // Prefill: inverse compute efficiencies of weight GEMMs and attention, then the per-layer cost.
 constexpr int kCompute = 0;
 constexpr int kAttention = 1;
@@ -162,7 +167,7 @@ double upper_bound(int test, int j) { return is_efficiency_param(test, j) || (te
 std::string param_unit(int test, int j) {
   return is_efficiency_param(test, j)   ? "share of peak"
          : test == 1 && j == kDequant   ? "passes"
-         : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention)) ||
+         : is_cpu_cycles(test, j) || (test == 0 && (j == kCpuAttention || j == kCpuFlashAttention || j == kCpuRepacked)) ||
                  (test == 1 && (j == kCpuPrefillAttention || j == kCpuPrefillFlashAttention))
              ? "cycles"
          : test == 0 && j == kCpuThreadBandwidth                                                  ? "GB/s"
@@ -203,6 +208,7 @@ std::string param_name(int test, int j) {
     case kExpertGemmBandwidth: return "expert_gemm_bandwidth_efficiency";
     case kBatchGemmBandwidth: return "batch_gemm_bandwidth_efficiency";
     case kLowBitUnpack: return "low_bit_kquant_unpack_ops_per_weight";
+    case kCpuRepacked: return "cpu_repacked_cycles_per_weight";
     default: return "token_overhead_us";
   }
 }
@@ -246,6 +252,7 @@ std::string param_label(int test, int j) {
     case kExpertGemmBandwidth: return "batched MoE decode: routed-expert bandwidth efficiency in the expert tiles";
     case kBatchGemmBandwidth: return "batched decode: weight bandwidth efficiency past the matrix-vector kernels";
     case kLowBitUnpack: return "Q2_K/Q3_K unpack, vector-ALU operations per weight beyond the stream";
+    case kCpuRepacked: return "CPU core cycles per decoded weight, repacked row tiles (128-bit SIMD)";
     default: return "cost per token (µs)";
   }
 }
@@ -274,6 +281,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kExpertGemmBandwidth] = 1.0 / k.expert_gemm_bandwidth_efficiency;
     th[kBatchGemmBandwidth] = 1.0 / k.batch_gemm_bandwidth_efficiency;
     th[kLowBitUnpack] = k.low_bit_kquant_unpack_ops_per_weight;
+    th[kCpuRepacked] = k.cpu_repacked_cycles_per_weight;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -342,6 +350,10 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
         base.cpu_kernel_cycles[static_cast<std::size_t>(j)] = decode[kCpuCycles + j] / level;
     base.cpu_cycles_per_weight = level;
   }
+  // Without runs of a repacked format, its tiles cost what the plain blocks' vec_dot does (the state before
+  // online repacking; on some x86 cores the tiles' GEMV was no faster: ggml-org/llama.cpp PR #9921), not 0.
+  base.cpu_repacked_cycles_per_weight =
+      kernel_has_data[kRepackedData] ? decode[kCpuRepacked] : base.cpu_cycles(QuantKernel::legacy);
   base.cpu_attention_cycles_per_mac = decode[kCpuAttention];
   base.cpu_flash_attention_cycles_per_mac = decode[kCpuFlashAttention];
   base.batch_compute_efficiency = 1.0 / decode[kBatchCompute];
@@ -444,6 +456,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.scalar_flash_attention_compute_efficiency = kInf;
   k.matmul_id_decode_bandwidth_efficiency = kInf;
   k.low_bit_kquant_unpack_ops_per_weight = 0;
+  k.cpu_repacked_cycles_per_weight = 0;
   return k;
 }
 
@@ -514,6 +527,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kExpertGemmBandwidth] = column(&EfficiencyConstants::expert_gemm_bandwidth_efficiency);
     p.decode[kBatchGemmBandwidth] = column(&EfficiencyConstants::batch_gemm_bandwidth_efficiency);
     p.decode[kLowBitUnpack] = column(&EfficiencyConstants::low_bit_kquant_unpack_ops_per_weight);
+    p.decode[kCpuRepacked] = column(&EfficiencyConstants::cpu_repacked_cycles_per_weight);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -1185,6 +1199,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
       d.kernel_has_data[static_cast<std::size_t>(j)] = count[static_cast<std::size_t>(j)] > 0;
       d.kernel_has_data[static_cast<std::size_t>(kKernels + j)] = count[static_cast<std::size_t>(kCpuCycles + j)] > 0;
     }
+  if (test == 0) d.kernel_has_data[kRepackedData] = count[static_cast<std::size_t>(kCpuRepacked)] > 0;
   if (test == 1)
     for (int j = 0; j < kKernels; ++j)
       d.kernel_has_data[static_cast<std::size_t>(2 * kKernels + j)] = count[static_cast<std::size_t>(kCpuPrefillCycles + j)] > 0;
@@ -1198,7 +1213,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                                kLayer, kToken,
                                kExpert, kVectorDecodeAttention, kLowBitUnpack});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
-    order.insert(order.end(), {kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
+    order.insert(order.end(), {kCpuRepacked, kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {
     order = {kCompute, kVectorCompute, kVectorQuantCompute};
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuPrefillCycles + j);
@@ -2351,6 +2366,18 @@ MemoryFit RunCase::placement() const noexcept {
   return fit;
 }
 
+/// The llama.cpp build number a run states ("14b699ec b4384", "b4234 3420909d": the word b<digits>); 0 if none.
+static int engine_build_of(std::string_view build) noexcept {
+  for (std::size_t i = 0; i + 1 < build.size(); ++i) {
+    if (build[i] != 'b' || (i > 0 && build[i - 1] != ' ')) continue;
+    int n = 0;
+    std::size_t j = i + 1;
+    for (; j < build.size() && build[j] >= '0' && build[j] <= '9' && n < 1000000; ++j) n = n * 10 + (build[j] - '0');
+    if (j > i + 1 && (j == build.size() || build[j] == ' ')) return n;
+  }
+  return 0;
+}
+
 /// The year of a run's era ("2025"), or 0 when it states none or another form: the engine build's year, for the
 /// kernel rules that changed with llama.cpp's releases (flash_attention_on_vector_units).
 static int engine_year_of(std::string_view era) noexcept {
@@ -2388,6 +2415,7 @@ Scenario RunCase::scenario() const noexcept {
   s.cpu_threads = run->n_threads;
   s.identical_batch_tokens = run->identical_tokens;
   s.engine_year = engine_year_of(run->era);
+  s.engine_build = engine_build_of(run->build);
   s.vulkan_driver = run->vulkan_driver;
   return s;
 }

@@ -97,6 +97,16 @@ CpuPrefillCost cpu_prefill_cost(const QuantSpec& q, const HardwareSpec& hw) noex
   return {QuantKernel::legacy, cpu_int8_dot_instructions(hw)};
 }
 
+bool cpu_repacked_at_decode(const QuantSpec& q, const HardwareSpec& hw, int engine_year, int engine_build) noexcept {
+  constexpr int kFirstYearRepacking = 2025;   // every build of the year repacks (PR #10446, 2024-12-07)
+  constexpr int kFirstBuildRepacking = 4384;  // the earliest stated build after it among the shipped runs
+  const bool repacks = engine_year == 0 || engine_year >= kFirstYearRepacking || engine_build >= kFirstBuildRepacking;
+  if (!repacks) return false;
+  const bool x86 = has_cpu_isa(hw, "avx2") || has_cpu_isa(hw, "avx512");
+  const bool arm_dot = has_cpu_isa(hw, "neon") && has_cpu_isa(hw, "dotprod");
+  return (q.id == "q4_0" && (x86 || arm_dot)) || (q.id == "iq4_nl" && arm_dot);
+}
+
 namespace {
 
 /// CPU backends run out of compute before bandwidth: each decoded weight costs the cycles of its kernel
@@ -111,7 +121,11 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   // take vpmaddubsw + vpmaddwd with VNNI too: their fitted cycles hold it).
   const QuantKernel family = cpu_cost_family(*s.quant);
   const double dot = family == QuantKernel::legacy ? cpu_int8_dot_instructions(*s.hardware) : 1.0;
-  const double cycles = weights * k.cpu_cycles(family) * dot + attention_macs * attention_cycles;
+  // A repacked format runs the row tiles' GEMV (cpu_repacked_at_decode), its own cycles; the other legacy blocks
+  // dot one row and block of 32 at a time.
+  const double per_weight = cpu_repacked_at_decode(*s.quant, *s.hardware, s.engine_year, s.engine_build) ? k.cpu_repacked_cycles_per_weight
+                                                                           : k.cpu_cycles(family);
+  const double cycles = weights * per_weight * dot + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   return cycles / cpu_simd_cycles_per_second(s);
 }

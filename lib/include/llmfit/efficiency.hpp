@@ -79,6 +79,11 @@ struct EfficiencyConstants {
   /// CPU backends: core cycles (at 128-bit SIMD) to dequantise and multiply one weight in decode, on top of
   /// streaming it (a per-core compute roof: time = weights · cycles / (threads · clock · simd_bits/128)).
   double cpu_cycles_per_weight = 0;
+  /// ... of a format ggml-cpu repacks into interleaved row tiles on the chip's instruction set (predict.hpp,
+  /// cpu_repacked_at_decode: Q4_0 on AVX2 and on NEON with dotprod, IQ4_NL on NEON with dotprod). Its decode runs
+  /// the tiles' GEMV: one activation block, one scale conversion and one horizontal sum serve 4-8 weight rows, where
+  /// the plain blocks' vec_dot pays them per row and block of 32. Replaces cpu_cycles(legacy) for those formats.
+  double cpu_repacked_cycles_per_weight = 0;
   /// ... and per multiply-accumulate of decode attention over the KV cache (QKᵀ and ·V; CPU attention runs
   /// far below the weights' GEMV rate).
   double cpu_attention_cycles_per_mac = 0;
@@ -198,6 +203,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
     {"attention_compute_efficiency", &EfficiencyConstants::attention_compute_efficiency, 0.001, 1.5},
     {"flash_attention_compute_efficiency", &EfficiencyConstants::flash_attention_compute_efficiency, 0.001, 1.5},
     {"cpu_cycles_per_weight", &EfficiencyConstants::cpu_cycles_per_weight, 0, 1000},
+    {"cpu_repacked_cycles_per_weight", &EfficiencyConstants::cpu_repacked_cycles_per_weight, 0, 1000},
     {"cpu_attention_cycles_per_mac", &EfficiencyConstants::cpu_attention_cycles_per_mac, 0, 1000},
     {"cpu_flash_attention_cycles_per_mac", &EfficiencyConstants::cpu_flash_attention_cycles_per_mac, 0, 1000},
     {"cpu_thread_bandwidth_gb_s", &EfficiencyConstants::cpu_thread_bandwidth_gb_s, 0, 1e4},

@@ -102,6 +102,7 @@ struct Scenario {
   int cpu_threads = 0;                   // CPU backend threads (llama.cpp -t); 0 = the chip's cpu_cores
   bool identical_batch_tokens = false;   // every sequence decodes the same token (llama-batched-bench): one routing
   int engine_year = 0;                   // year of the engine build a measured run used (its era); 0 = current
+  int engine_build = 0;                  // llama.cpp build number (b4384) a measured run states; 0 = not stated
   std::optional<VulkanDriver> vulkan_driver{};  // the Vulkan driver a measured run used; none = not stated
 };
 
@@ -251,6 +252,17 @@ struct PrefillGemmRate {
   PrefillGemmUnits units = PrefillGemmUnits::matrix_quantised;
   double value = 0;  // the units' share of their peak; on CPU cores the cycles per weight and token
 };
+/// Whether ggml-cpu repacks a format's weights into interleaved row tiles on a chip's instruction set, so that
+/// decode runs the tiles' GEMV instead of the plain blocks' vec_dot (ggml-org/llama.cpp, ggml/src/ggml-cpu/repack.cpp,
+/// ggml_repack_get_optimal_repack_type; ggml-cpu-aarch64.cpp in the 2024 builds): Q4_0 as q4_0_8x8 on AVX2 (and
+/// AVX-512, which implies it) and q4_0_4x4 / 4x8 on NEON with dotprod (i8mm); IQ4_NL as iq4_nl_4x4 on NEON with
+/// dotprod. A chip that states no instruction set repacks nothing. Only in builds that repack at load: from
+/// ggml-org/llama.cpp PR #10446 (merged 2024-12-07; online repacking on x86, IQ4_NL tiles) — a 2024 run repacks
+/// when it states build b4384 or later (the earliest build in the shipped runs after the merge), a run of 2025 on
+/// or of the current engine (engine_year 0) always; earlier runs read the plain blocks.
+[[nodiscard]] bool cpu_repacked_at_decode(const QuantSpec& quant, const HardwareSpec& hardware, int engine_year = 0,
+                                          int engine_build = 0) noexcept;
+
 /// The ggml-cpu kernel a prompt's weights of one format take on a chip's instruction set (HardwareSpec::cpu_isa) and
 /// its cost relative to the cycles of the kernel family it pays (docs/model.md, "CPU prefill kernels per instruction
 /// set"). A chip that states no instruction set pays its format's cost family (cpu_cost_family) at factor 1.
