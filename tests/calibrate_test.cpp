@@ -240,6 +240,49 @@ TEST(Calibrate, NoEntryOfTheShippedProfileRunsFloatOrVectorWorkAboveItsPeak) {
   }
 }
 
+TEST(Calibrate, ScalarShaderPromptsWithoutRunsTakeTheDecodeShareForEachOfTheirBlockRows) {
+  // Vulkan on AMD under RADV: MHA decode at depth runs ggml-vulkan's scalar flash-attention shader at one row a
+  // workgroup, prompts the coopmat shader. No prompt of the scalar shader (AMDVLK) is measured, so its share is the
+  // decode shader's for each of the prompt block's rows (kVulkanScalarPromptBlockRows), at most the coopmat path's:
+  // not the one-row share itself, which priced the R9700's AMDVLK prompts at depth 45-65 % too slow held out.
+  EfficiencyConstants truth =
+      default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd).constants;
+  truth.vector_decode_attention_efficiency = 0.02;
+  truth.vector_flash_attention_compute_efficiency = 0.3;
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"radeon-ai-pro-r9700", "rx-9070-xt", "rx-7900-xtx"})
+    for (const char* model : {"llama-2-7b", "llama-3-8b"})
+      for (const char* quant : {"q4_0", "q8_0"})
+        for (const std::int64_t depth : {0, 8192, 16384}) {
+          MeasuredRun d = engine_run(Backend::llama_cpp, DeviceApi::vulkan, chip, model, quant, RunTest::decode);
+          d.n_depth = depth;
+          d.flash_attn = true;
+          d.vulkan_driver = VulkanDriver::radv;
+          d.era = "2026";
+          MeasuredRun p = d;
+          p.test = RunTest::prefill;
+          p.n_gen = 0;
+          p.n_prompt = 512;
+          runs.push_back(d);
+          runs.push_back(p);
+        }
+  for (std::size_t i = 0; i < runs.size(); ++i) runs[i].index = i;
+  const ResolvedRuns resolved = resolve_runs(runs, cat());
+  ASSERT_GT(resolved.cases.size(), 40u);
+  for (const RunCase& c : resolved.cases)
+    runs[static_cast<std::size_t>(c.run - runs.data())].tok_s = predict_run_tok_s(c, truth);
+  const CalibrationReport report = calibrate(resolved.cases, default_efficiency_profile(), quick());
+  const EfficiencyConstants& k =
+      report.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::amd).constants;
+  // The one-row decode share is what the MHA runs measured.
+  EXPECT_NEAR(k.vector_decode_attention_efficiency / truth.vector_decode_attention_efficiency, 1.0, 0.05);
+  EXPECT_NEAR(k.scalar_flash_attention_compute_efficiency,
+              std::min(kVulkanScalarPromptBlockRows * k.vector_decode_attention_efficiency,
+                       k.vector_flash_attention_compute_efficiency),
+              1e-9);
+  EXPECT_GT(k.scalar_flash_attention_compute_efficiency, 4 * k.vector_decode_attention_efficiency);
+}
+
 TEST(Calibrate, RefusesASingleRun) {
   Synthetic s = make_runs(true_constants(), 0.0, 1, {"rtx-4090"});
   std::vector<RunCase> one(s.resolved.cases.begin(), s.resolved.cases.begin() + 1);

@@ -403,12 +403,13 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   // GEMMs' share, of the vector peak).
   if ((float_gemm_fitted & 16) != 0) base.vector_quantised_compute_efficiency = 1.0 / prefill[kVectorQuantCompute];
   // Without prompts on Vulkan's scalar flash-attention shader (bit 5 clear) they run at the share its decode runs
-  // measured (the same shader at one row), at most the coopmat path's share: a class whose decode runs leave that
+  // measured (the same shader at one row) for each row of a prompt's block, at most the coopmat path's share: a class whose decode runs leave that
   // share undetermined (at its bound) predicts these prompts as a run that does not state its driver.
   base.scalar_flash_attention_compute_efficiency =
       (float_gemm_fitted & 32) != 0
           ? 1.0 / prefill[kScalarFlashAttention]
-          : std::min(base.vector_decode_attention_efficiency, base.vector_flash_attention_compute_efficiency);
+          : scalar_flash_attention_share_from_decode(base.vector_decode_attention_efficiency,
+                                                     base.vector_flash_attention_compute_efficiency);
   return base;
 }
 

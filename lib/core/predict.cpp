@@ -492,7 +492,6 @@ bool vulkan_decode_attention_on_coopmat(const Scenario& s) {
 /// Halo (29.7 TFLOPS, 256 GB/s) prefills Llama 2 7B at 64k depth at 2.9 TFLOP/s of attention.
 double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, double depth, bool scalar_shader) {
   constexpr double kCoopmatBlockRows = 16;
-  constexpr double kScalarBlockRows = 8;
   const ModelSpec& m = *s.model;
   const auto& a = m.attention;
   const double context = depth + tokens / 2.0;
@@ -505,7 +504,7 @@ double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, 
   const double sliding_attended = std::min<double>(context, a.sliding_window);
   const double per_query_head = m.full_attention_layers() * full_attended * full_dims +
                                 a.sliding_window_layers * sliding_attended * 2.0 * m.head_dim;
-  return tokens / (scalar_shader ? kScalarBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
+  return tokens / (scalar_shader ? kVulkanScalarPromptBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
          kv_bytes_per_element(s.kv_type);
 }
 

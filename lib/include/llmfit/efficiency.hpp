@@ -1,6 +1,7 @@
 #pragma once
 /// The few efficiency constants that turn datasheet figures into real speed, per engine (engines.hpp),
 /// device API, hardware class and engine era.
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -130,8 +131,8 @@ struct EfficiencyConstants {
   /// Prompt attention on ggml-vulkan's scalar flash-attention shader (FA_SCALAR), which an AMD GPU runs for prompts
   /// where its driver gives ggml no cooperative matrices (AMDVLK on RDNA 4: predict.cpp,
   /// vulkan_prompt_flash_attention_scalar): achieved share of the vector FP32 peak (fp32_tflops). Without runs of
-  /// that path it is the decode shader's share (vector_decode_attention_efficiency: the same shader, one row), at
-  /// most the coopmat path's (vector_flash_attention_compute_efficiency).
+  /// that path it is the decode shader's share (vector_decode_attention_efficiency: the same shader, one row) for
+  /// each of a prompt block's rows, at most the coopmat path's (scalar_flash_attention_share_from_decode).
   double scalar_flash_attention_compute_efficiency = 0.5;
   /// Decode of BF16 routed experts on Vulkan, which ggml-vulkan multiplies in its matrix-matrix matmul_id shader
   /// (no matrix-vector path for BF16 experts: predict.cpp): achieved share of peak bandwidth streaming them.
@@ -180,6 +181,22 @@ struct EfficiencyConstants {
 /// The constants as profiles name them, with the range a profile may set: one list for the profile reader
 /// and writer and the generator of the compiled-in profile. kernel_efficiency, cpu_kernel_cycles and
 /// cpu_prefill_cycles (one value per kernel family, by its name) and micro_batch_tokens (a whole number) are the constants outside it.
+/// Query rows one workgroup of ggml-vulkan's scalar flash-attention shader (FA_SCALAR) holds for a prompt, against
+/// one at decode: get_fa_tuning_params_scalar gives block_rows 1 for one row and 8 past 8 rows for head sizes up to
+/// 128 on a discrete AMD card (ggml-org/ggml @ d99724f, src/ggml-vulkan/ggml-vulkan.cpp). Each workgroup walks its
+/// KV head's context once whatever its rows, so the K and V loads, their conversion and the softmax's per-column
+/// work are shared by the rows, and the shader's FLOPs per walked element grow with them.
+inline constexpr double kVulkanScalarPromptBlockRows = 8;
+
+/// The share of the vector FP32 peak prompts reach on Vulkan's scalar flash-attention shader where no prompt of that
+/// path was measured: the decode shader's share (one row a workgroup: vector_decode_attention_efficiency) for each
+/// of the prompt block's rows, at most the flash-attention shaders' share of the vector peak
+/// (vector_flash_attention_compute_efficiency).
+[[nodiscard]] constexpr double scalar_flash_attention_share_from_decode(double vector_decode_attention_efficiency,
+                                                                        double vector_flash_attention_efficiency) noexcept {
+  return std::min(vector_decode_attention_efficiency * kVulkanScalarPromptBlockRows, vector_flash_attention_efficiency);
+}
+
 struct ConstantField {
   std::string_view name;
   double EfficiencyConstants::*member;
