@@ -55,7 +55,8 @@ EfficiencyConstants llama_cpp_defaults() {
   // Decode attention on the vector ALUs (Vulkan off NVIDIA): no literature figure; the GEMM share, of the vector peak.
   k.vector_decode_attention_efficiency = k.compute_efficiency;
   // Prompts on the scalar flash-attention shader (Vulkan without cooperative matrices): the decode shader's share per
-  // row of the prompt's block, at most the flash-attention shaders' share on the vector ALUs (calibrate.cpp, constants_of).
+  // row of the prompt's block, at most the flash-attention shaders' share on the vector ALUs (calibrate.cpp,
+  // constants_of).
   k.scalar_flash_attention_compute_efficiency =
       scalar_flash_attention_share_from_decode(k.vector_decode_attention_efficiency,
                                                k.vector_flash_attention_compute_efficiency);

@@ -123,8 +123,8 @@ double cpu_dequant_seconds(const Scenario& s, const EfficiencyConstants& k, doub
   const double dot = family == QuantKernel::legacy ? cpu_int8_dot_instructions(*s.hardware) : 1.0;
   // A repacked format runs the row tiles' GEMV (cpu_repacked_at_decode), its own cycles; the other legacy blocks
   // dot one row and block of 32 at a time.
-  const double per_weight = cpu_repacked_at_decode(*s.quant, *s.hardware, s.engine_year, s.engine_build) ? k.cpu_repacked_cycles_per_weight
-                                                                           : k.cpu_cycles(family);
+  const bool repacked = cpu_repacked_at_decode(*s.quant, *s.hardware, s.engine_year, s.engine_build);
+  const double per_weight = repacked ? k.cpu_repacked_cycles_per_weight : k.cpu_cycles(family);
   const double cycles = weights * per_weight * dot + attention_macs * attention_cycles;
   if (!(cycles > 0)) return 0.0;
   return cycles / cpu_simd_cycles_per_second(s);
@@ -504,8 +504,8 @@ double vulkan_prompt_flash_attention_kv_bytes(const Scenario& s, double tokens, 
   const double sliding_attended = std::min<double>(context, a.sliding_window);
   const double per_query_head = m.full_attention_layers() * full_attended * full_dims +
                                 a.sliding_window_layers * sliding_attended * 2.0 * m.head_dim;
-  return tokens / (scalar_shader ? kVulkanScalarPromptBlockRows : kCoopmatBlockRows) * m.attention_heads * per_query_head *
-         kv_bytes_per_element(s.kv_type);
+  const double block_rows = scalar_shader ? kVulkanScalarPromptBlockRows : kCoopmatBlockRows;
+  return tokens / block_rows * m.attention_heads * per_query_head * kv_bytes_per_element(s.kv_type);
 }
 
 /// Decode attention with flash attention on Vulkan off NVIDIA is a compute cost on the vector ALUs beside the KV
