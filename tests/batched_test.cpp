@@ -259,7 +259,9 @@ TEST(BatchedDecode, TheStepTimeChangesSlopeAtTheKernelSwitch) {
   const double across = step(k, limit + 1) - step(k, limit);
   const double above = step(k, limit + 2) - step(k, limit + 1);
   EXPECT_GT(across, 5 * below);
-  EXPECT_NEAR(above, below, 1e-3 * below);  // the same per-sequence share: the same slope on either side
+  // The same per-sequence share: the same slope on either side, up to the peaks the two kernel families are held to
+  // (MMVQ: the SM roof; MMQ: the SMs' mma.sync rate, here GB10's datasheet peak, 1 % above its SM roof).
+  EXPECT_NEAR(above, below, 2e-2 * below);
 }
 
 TEST(BatchedDecode, MetalBuildsBefore2025RanTheTilesFromTwoSequences) {

@@ -351,15 +351,60 @@ TEST(BatchedDecode, LlamaCppCudaIsHeldToTheSmRoofLikeItsPrefill) {
                      .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
     return predict(s, k).decode_tok_s;
   };
-  EXPECT_LT(decode(wide, q, Backend::llama_cpp, 64), 0.9 * decode(no_clock, q, Backend::llama_cpp, 64));
-  EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
+  // 8 sequences run in the matrix-vector kernels (MMVQ), held to the SM roof of prefill.
+  EXPECT_LT(decode(wide, q, Backend::llama_cpp, 8), 0.9 * decode(no_clock, q, Backend::llama_cpp, 8));
+  EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 8), decode(no_clock, q, Backend::llama_cpp, 8));
   EXPECT_DOUBLE_EQ(decode(wide, q, Backend::llama_cpp, 1), decode(no_clock, q, Backend::llama_cpp, 1));
-  EXPECT_DOUBLE_EQ(decode(wide, q, Backend::vllm, 64), decode(no_clock, q, Backend::vllm, 64));
+  EXPECT_DOUBLE_EQ(decode(wide, q, Backend::vllm, 8), decode(no_clock, q, Backend::vllm, 8));
   QuantSpec f16 = q;
   f16.id = "f16";
   f16.kernel = QuantKernel::float_;
   f16.bits_per_weight = 16;
-  EXPECT_DOUBLE_EQ(decode(wide, f16, Backend::llama_cpp, 64), decode(no_clock, f16, Backend::llama_cpp, 64));
+  EXPECT_DOUBLE_EQ(decode(wide, f16, Backend::llama_cpp, 8), decode(no_clock, f16, Backend::llama_cpp, 8));
+}
+
+// Past the matrix-vector rows llama.cpp's CUDA MMQ tiles multiply on the tensor cores with warp-level mma.sync: a
+// chip's tiles run at its own SMs x clock x its per-SM tensor rate, capped at the widest mma.sync rate (2048 FLOP per
+// SM and clock, GA100's). A part whose datasheet rate per SM is within the cap (consumer 1024, A100-like 2048) keeps
+// its datasheet peak; one whose datasheet rate is wgmma's (4096 per SM, Hopper) runs at half of it, as fast as a part
+// of half the peak at the capped rate. vLLM and float weights keep the datasheet peak.
+TEST(BatchedDecode, LlamaCppCudaMmqTilesRunAtTheSmsWarpMmaRate) {
+  const ModelSpec m = llama2_7b_shape();
+  const QuantSpec q = q4_0();
+  const EfficiencyConstants k = simple_constants();
+  const SmRoofCards cards;
+  const HardwareSpec& no_clock = cards.no_clock;  // 100 TFLOPS, 50 SMs, no clock stated
+  const HardwareSpec& wide = cards.wide;          // 2048 FLOP per SM and clock (A100-like)
+  const HardwareSpec& consumer = cards.consumer;  // 1024
+  HardwareSpec hopper = no_clock;                 // 4096: the datasheet rate is wgmma's
+  hopper.gpu_clock_ghz = 100e12 / (50 * 4096 * 1e9);
+  HardwareSpec half = hopper;                     // half the peak, at the capped 2048 per SM and clock
+  half.fp16_tflops = no_clock.fp16_tflops / 2;
+  half.int8_tops = no_clock.int8_tops / 2;
+  ASSERT_EQ(validate(hopper), "");
+  ASSERT_EQ(validate(half), "");
+  auto decode = [&](const HardwareSpec& hw, const QuantSpec& quant, Backend backend, int batch) {
+    const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
+                     .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
+    return predict(s, k).decode_tok_s;
+  };
+  EXPECT_DOUBLE_EQ(decode(wide, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
+  EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
+  EXPECT_LT(decode(hopper, q, Backend::llama_cpp, 64), 0.9 * decode(no_clock, q, Backend::llama_cpp, 64));
+  EXPECT_NEAR(decode(hopper, q, Backend::llama_cpp, 64), decode(half, q, Backend::llama_cpp, 64),
+              1e-9 * decode(half, q, Backend::llama_cpp, 64));
+  // The tiles' rate is the chip's own: twice the SMs at the same clock and per-SM rate, twice the tiles' rate.
+  HardwareSpec hopper_x2 = hopper;
+  hopper_x2.gpu_cores *= 2;
+  hopper_x2.fp16_tflops *= 2;
+  hopper_x2.int8_tops *= 2;
+  EXPECT_GT(decode(hopper_x2, q, Backend::llama_cpp, 64), 1.2 * decode(hopper, q, Backend::llama_cpp, 64));
+  EXPECT_DOUBLE_EQ(decode(hopper, q, Backend::vllm, 64), decode(no_clock, q, Backend::vllm, 64));
+  QuantSpec f16 = q;
+  f16.id = "f16";
+  f16.kernel = QuantKernel::float_;
+  f16.bits_per_weight = 16;
+  EXPECT_DOUBLE_EQ(decode(hopper, f16, Backend::llama_cpp, 64), decode(no_clock, f16, Backend::llama_cpp, 64));
 }
 
 // The power roof (issue 20, docs/model.md): a board held to its power limit cannot run all its SMs at the clock its

@@ -773,15 +773,35 @@ double metal_matmul_tile_tokens(int batch) {
   return kMetalMatmulTileTokens * std::ceil(static_cast<double>(batch) / kMetalMatmulTileTokens);
 }
 
+// Dense FLOP per SM and clock of the widest warp-synchronous tensor instruction (mma.sync), the only kind ggml-cuda's
+// MMQ issues (ggml-cuda/mma.cuh: `mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32`; no wgmma or tcgen05 in ggml-cuda
+// at ggml-org/llama.cpp b6918): GA100's 4 tensor cores x 256 dense FP16 FMA (NVIDIA A100 whitepaper, "Third-generation
+// tensor cores": 2x GA102's 1024). GH100's datasheet rate (4096, H100 whitepaper table 3) is reached through its
+// asynchronous warpgroup wgmma; warp-level mma.sync is reported at about half of it on Hopper (Hopper
+// micro-benchmarks, Luo et al., arXiv 2402.13499; wmma measured at ~50 % of H100's FP16 peak), GA100's rate. A
+// hardware figure, not fitted (docs/calibration.md, "The MMQ tiles at the SM's warp-level MMA rate").
+constexpr double kWarpMmaFlopPerSmClock = 2048;
+
+/// The rate llama.cpp's batched MMQ tiles (past the matrix-vector rows) multiply quantised weights at on CUDA: SMs x
+/// clock x the SM's warp-level MMA rate, the catalogue's tensor peak per SM and clock capped at
+/// kWarpMmaFlopPerSmClock, so a consumer part (1024 per SM and clock) keeps its datasheet peak, an A100 its own, and an
+/// H100 or H200 runs at half of its wgmma datasheet figure. Each chip gets it from its own SMs and clock, not from
+/// the SM count of the chip the batched share was fitted on. Infinite (no cap) where sm_roof_flops is.
+double mmq_tile_roof_flops(const Scenario& s) {
+  if (!std::isfinite(sm_roof_flops(s))) return std::numeric_limits<double>::infinity();
+  const HardwareSpec& hw = *s.hardware;
+  return hw.gpu_cores * hw.gpu_clock_ghz * 1e9 * kWarpMmaFlopPerSmClock;
+}
+
 /// The peak the batched decode step's further sequences compute at: the vector FP32 peak where vLLM's GEMMs run
 /// on the vector ALUs (the same kernels as its prefill); quantised weights in an engine whose CUDA kernels run at
-/// the SM's rate (llama.cpp's MMVQ and MMQ, the kernels of its prefill) held to the same SM roof as its prefill
-/// GEMMs (sm_roof_flops: an H200 multiplies like a card of its SMs and clock, not at its datasheet peak); else
+/// the SM's rate: in the matrix-vector kernels (MMVQ: dp4a on the CUDA cores, `tiles` false) held to the same SM roof
+/// as its prefill GEMMs (sm_roof_flops), in the MMQ tiles to the SM's warp-level MMA rate (mmq_tile_roof_flops); else
 /// compute_peak_flops.
-double batched_step_peak_flops(const Scenario& s) {
+double batched_step_peak_flops(const Scenario& s, bool tiles) {
   if (vllm_gemms_on_vector_units(s)) return s.hardware->fp32_tflops * units::kFlopsPerTflop;
   if (s.quant != nullptr && s.quant->kernel != QuantKernel::float_)
-    return std::min(compute_peak_flops(s), sm_roof_flops(s));
+    return std::min(compute_peak_flops(s), tiles ? mmq_tile_roof_flops(s) : sm_roof_flops(s));
   return compute_peak_flops(s);
 }
 
@@ -1353,9 +1373,12 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   // batch_compute_efficiency; past their limit the matrix-matrix tiles (llama.cpp's MMQ, Metal's mul_mm) at
   // batch_gemm_compute_efficiency. Both are shares of the same peak, so a profile with one share for every batch
   // predicts exactly as before.
-  const double batch_efficiency = matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
-  const double expert_efficiency = expert_tiles ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency;
-  const double step_peak = batched_step_peak_flops(s);
+  // Each at the peak of its kernel family (batched_step_peak_flops): MMVQ's dp4a per SM, MMQ's tensor MMA per SM.
+  const double step_peak = batched_step_peak_flops(s, false);
+  const double batch_rate = (matrix_matrix ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency) *
+                            batched_step_peak_flops(s, matrix_matrix);
+  const double expert_rate = (expert_tiles ? k.batch_gemm_compute_efficiency : k.batch_compute_efficiency) *
+                             batched_step_peak_flops(s, expert_tiles);
   // Metal's mul_mm computes whole tiles of kMetalMatmulTileTokens tokens (metal_matmul_tile_tokens): past the
   // matrix-vector rows a step multiplies every dense weight matrix by the padded tile, the first sequence's
   // columns included (they no longer ride a matrix-vector kernel's weight stream). The routed experts and the
@@ -1364,9 +1387,9 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double metal_tile_flops =
       matrix_matrix && s.api == DeviceApi::metal ? metal_matmul_tile_tokens(batch) * dense_weight_flops : 0.0;
   const double per_sequence_flops = token_flops - expert_flops - (metal_tile_flops > 0 ? dense_weight_flops : 0.0);
-  const double t_compute = ((batch - 1) * (per_sequence_flops / batch_efficiency + expert_flops / expert_efficiency) +
-                            metal_tile_flops / batch_efficiency) /
-                           (step_peak * parallel_devices);
+  const double t_compute = ((batch - 1) * (per_sequence_flops / batch_rate + expert_flops / expert_rate) +
+                            metal_tile_flops / batch_rate) /
+                           parallel_devices;
   // All B sequences' FLOPs at the prefill GEMMs' share of the peak bound the step from below (the roof a
   // compute-poor chip, a CPU backend, reaches even at batch 1).
   const double roof_share = vllm_gemms_on_vector_units(s) ? k.vector_compute_efficiency : k.compute_efficiency;
