@@ -1131,7 +1131,39 @@ TEST(Calibrate, FitsTheSubFourBitKQuantUnpackFromTheirRunsAlone) {
   std::vector<MeasuredRun> without;
   for (const MeasuredRun& r : runs)
     if (r.quant_id != "q3_k_s") without.push_back(r);
-  EXPECT_DOUBLE_EQ(fit(without).low_bit_kquant_unpack_ops_per_weight, 0.0);
+  const EfficiencyConstants literature =
+      default_efficiency_profile().lookup(Backend::llama_cpp, DeviceApi::rocm, HardwareClass::amd).constants;
+  EXPECT_DOUBLE_EQ(fit(without).low_bit_kquant_unpack_ops_per_weight,
+                   literature.low_bit_kquant_unpack_ops_per_weight);
+}
+
+TEST(DecodeModel, AGpuWithoutQ3KRunsStillPaysTheUnpackTheKernelsCount) {
+  // A chip held out of the only GPU runs with Q3_K (the R9700's) keeps the literature value, which is the kernels'
+  // count (efficiency.cpp), not 0: with the literature constants a Q3_K_S decode step on a discrete GPU costs more
+  // than the same bytes at the K-quant share, on Vulkan and ROCm alike, by the unpack at the chip's vector peak;
+  // Metal's kernel is not counted and keeps none, even on an Apple chip whose entry stated a vector peak.
+  const EfficiencyProfile& literature = default_efficiency_profile();
+  MemoryFit fit;
+  auto unpack_seconds = [&](const HardwareSpec& chip, DeviceApi api, HardwareClass hw_class) {
+    Scenario s;
+    s.hardware = &chip;
+    s.model = cat().find_model("llama-3-8b");
+    s.quant = cat().find_quant("q3_k_s");
+    s.api = api;
+    fit.gpu_layers = s.model->layers;
+    const EfficiencyConstants k = literature.lookup(Backend::llama_cpp, api, hw_class).constants;
+    EfficiencyConstants hidden = k;
+    hidden.low_bit_kquant_unpack_ops_per_weight = 0;
+    return decode_seconds_per_token(s, fit, k, 0) - decode_seconds_per_token(s, fit, hidden, 0);
+  };
+  const HardwareSpec& r9700 = *cat().find_hardware("radeon-ai-pro-r9700");
+  const double weights = weight_bytes(*cat().find_model("llama-3-8b"), *cat().find_quant("q3_k_s")).active_params;
+  const double step = weights / (r9700.fp32_tflops * 1e12);  // one operation per weight at the vector peak
+  for (const DeviceApi api : {DeviceApi::vulkan, DeviceApi::rocm})
+    EXPECT_GT(unpack_seconds(r9700, api, HardwareClass::amd), 4 * step) << to_string(api);
+  HardwareSpec apple = *cat().find_hardware("m2-max");
+  apple.fp32_tflops = 13.6;
+  EXPECT_DOUBLE_EQ(unpack_seconds(apple, DeviceApi::metal, HardwareClass::apple), 0.0);
 }
 
 TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {

@@ -62,6 +62,18 @@ EfficiencyConstants llama_cpp_defaults() {
                                                k.vector_flash_attention_compute_efficiency);
   // BF16 experts through the matrix-matrix shader at decode (Vulkan): no literature figure; the weights' share.
   k.matmul_id_decode_bandwidth_efficiency = k.weight_bandwidth_efficiency;
+  // The sub-4-bit K-quants' unpack at decode on a GPU (predict.cpp, low_bit_kquant_unpack_on_vector_units), counted
+  // from the kernels (ggml-org/ggml @ d99724f; their Q3_K code as in the R9700's b7423 build, ggml @ 879109af): for
+  // 16 weights ggml-vulkan's integer-dot Q3_K (mul_mat_vecq_funcs.glsl, repack4 and get_d_scale) makes 16 two-byte
+  // loads, shifts and masks the low bits and the high bit of every pair (6 operations a pair), subtracts 4 from each
+  // byte and assembles a split 6-bit scale (~70 integer operations), where Q4_K's makes 4 four-byte loads with a shift
+  // and a mask each and one scale (~20); ggml-cuda's vec_dot_q3_K_q8_1 likewise (a scale, the low and high bits and a
+  // byte-wise subtraction for every 4 weights, ~4 operations a weight more than Q4_K's). So ~4 integer operations per
+  // weight beyond what hides; on the GPUs whose fp32_tflops counts two FLOPs an FMA and a second FP32 issue integer
+  // work does not get (RDNA 3/4's dual issue; NVIDIA from Ampere, INT32 on half its FP32 lanes) one integer operation
+  // per lane takes 4 of the peak's FLOPs: 16. The literature value a chip held out of the only GPU runs with Q3_K
+  // (the R9700's) falls back on (docs/calibration.md, "Q3_K held out").
+  k.low_bit_kquant_unpack_ops_per_weight = 16;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
@@ -98,6 +110,8 @@ EfficiencyConstants llama_cpp_defaults() {
 
 EfficiencyConstants llama_cpp_apple() {
   EfficiencyConstants k = llama_cpp_defaults();
+  // Metal's Q3_K matrix-vector kernel is not counted and no Apple run has Q2_K/Q3_K on the GPU: no unpack cost.
+  k.low_bit_kquant_unpack_ops_per_weight = 0;
   k.weight_bandwidth_efficiency = 0.78;
   // Metal pays ~180 µs per layer per token: the Apple fit of llama.cpp #4167 (Llama 2 7B at F16, Q8_0
   // and Q4_0 on 28 chips) puts a ~5.8 ms fixed cost under every 32-layer token.
