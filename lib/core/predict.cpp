@@ -749,7 +749,12 @@ bool sycl_prompt_gemms_stage_fp16(const Scenario& s, double micro_batch_tokens) 
 /// Arc Pro B70 38), so a pass keeps the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the
 /// passes stay fitted per engine era. Priced per stored byte instead (as before issue 20's third Vulkan pass), Q8_0
 /// prompts were predicted 13-15 % slower than measured on Strix Halo where Q4_K_M ones were 12-23 % faster.
-/// Needs the entry's fp32_tflops (else the DRAM stream stays).
+/// Needs the entry's fp32_tflops (else the DRAM stream stays). NVIDIA alike: from Turing on its driver offers
+/// VK_KHR_cooperative_matrix with FP16-accumulate shapes, so ggml_vk_get_mul_mat_mat_pipeline takes the dequantising
+/// coopmat shader (or coopmat2's) at f16acc and never MMQ, whose pipelines it builds only without cooperative
+/// matrices (ggml-org/ggml @ 400b9294, Dec 2025): the unpack runs at the vector peak there too, which on Turing (64
+/// FP32 lanes per SM) is a quarter of its FP32-accumulate tensor rate and on Ampere and Ada (128) half
+/// (docs/calibration.md, "Vulkan on NVIDIA: the weight tiles unpacked at the vector peak").
 constexpr double kVulkanDequantReferenceBitsPerWeight = 4.5;
 constexpr double kVulkanDequantFlopPerWeight = 100 * kVulkanDequantReferenceBitsPerWeight / 8;
 
