@@ -567,9 +567,13 @@ bool bf16_experts_decode_through_matmul_id(const Scenario& s) {
 /// stream. Measured on the R9700, the only GPU with such runs: Gemma 3 4B and Devstral 2 123B in Q3_K_S decode
 /// 15-25 % slower than the other K-quants' share of its bandwidth predicts, on ROCm and Vulkan alike
 /// (docs/model.md, "Q3_K at decode"). Q2_K has no GPU runs: it follows Q3_K by its kernels. Off CPU cores (which
-/// price every format's cycles: cpu_dequant_seconds); needs the entry's fp32_tflops.
+/// price every format's cycles: cpu_dequant_seconds); needs the entry's fp32_tflops. Not on NVIDIA, whose entries
+/// state fp32_tflops for Vulkan's prompt unpack (vulkan_dequant_on_vector_units) and where no run measures a low-bit
+/// decode: Turing issues integer operations on INT32 lanes beside its FP32 ones, so its FP32 peak need not bound them.
 bool low_bit_kquant_unpack_on_vector_units(const Scenario& s) {
   if (s.quant == nullptr || runs_on_cpu_cores(s) || !(s.hardware->fp32_tflops > 0)) return false;
+  const HardwareClass c = hardware_class(*s.hardware);
+  if (c == HardwareClass::nvidia_consumer || c == HardwareClass::nvidia_datacenter) return false;
   const QuantSpec& q = *s.quant;
   return q.kernel == QuantKernel::k_quant && q.block_weights == 256 && q.block_bytes > 0 &&
          8.0 * q.block_bytes / q.block_weights < 4.0;
