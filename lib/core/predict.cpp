@@ -567,9 +567,13 @@ bool bf16_experts_decode_through_matmul_id(const Scenario& s) {
 /// stream. Measured on the R9700, the only GPU with such runs: Gemma 3 4B and Devstral 2 123B in Q3_K_S decode
 /// 15-25 % slower than the other K-quants' share of its bandwidth predicts, on ROCm and Vulkan alike
 /// (docs/model.md, "Q3_K at decode"). Q2_K has no GPU runs: it follows Q3_K by its kernels. Off CPU cores (which
-/// price every format's cycles: cpu_dequant_seconds); needs the entry's fp32_tflops.
+/// price every format's cycles: cpu_dequant_seconds); needs the entry's fp32_tflops. Not on NVIDIA, whose entries
+/// state fp32_tflops for Vulkan's prompt unpack (vulkan_dequant_on_vector_units) and where no run measures a low-bit
+/// decode: Turing issues integer operations on INT32 lanes beside its FP32 ones, so its FP32 peak need not bound them.
 bool low_bit_kquant_unpack_on_vector_units(const Scenario& s) {
   if (s.quant == nullptr || runs_on_cpu_cores(s) || !(s.hardware->fp32_tflops > 0)) return false;
+  const HardwareClass c = hardware_class(*s.hardware);
+  if (c == HardwareClass::nvidia_consumer || c == HardwareClass::nvidia_datacenter) return false;
   const QuantSpec& q = *s.quant;
   return q.kernel == QuantKernel::k_quant && q.block_weights == 256 && q.block_bytes > 0 &&
          8.0 * q.block_bytes / q.block_weights < 4.0;
@@ -749,7 +753,12 @@ bool sycl_prompt_gemms_stage_fp16(const Scenario& s, double micro_batch_tokens) 
 /// Arc Pro B70 38), so a pass keeps the scale of the DRAM passes of the other APIs that the fit shrinks it toward; the
 /// passes stay fitted per engine era. Priced per stored byte instead (as before issue 20's third Vulkan pass), Q8_0
 /// prompts were predicted 13-15 % slower than measured on Strix Halo where Q4_K_M ones were 12-23 % faster.
-/// Needs the entry's fp32_tflops (else the DRAM stream stays).
+/// Needs the entry's fp32_tflops (else the DRAM stream stays). NVIDIA alike: from Turing on its driver offers
+/// VK_KHR_cooperative_matrix with FP16-accumulate shapes, so ggml_vk_get_mul_mat_mat_pipeline takes the dequantising
+/// coopmat shader (or coopmat2's) at f16acc and never MMQ, whose pipelines it builds only without cooperative
+/// matrices (ggml-org/ggml @ 400b9294, Dec 2025): the unpack runs at the vector peak there too, which on Turing (64
+/// FP32 lanes per SM) is a quarter of its FP32-accumulate tensor rate and on Ampere and Ada (128) half
+/// (docs/calibration.md, "Vulkan on NVIDIA: the weight tiles unpacked at the vector peak").
 constexpr double kVulkanDequantReferenceBitsPerWeight = 4.5;
 constexpr double kVulkanDequantFlopPerWeight = 100 * kVulkanDequantReferenceBitsPerWeight / 8;
 
