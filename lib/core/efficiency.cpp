@@ -62,6 +62,12 @@ EfficiencyConstants llama_cpp_defaults() {
                                                k.vector_flash_attention_compute_efficiency);
   // BF16 experts through the matrix-matrix shader at decode (Vulkan): no literature figure; the weights' share.
   k.matmul_id_decode_bandwidth_efficiency = k.weight_bandwidth_efficiency;
+  // Intel GPUs under Mesa on ggml-vulkan's integer-dot matrix-vector shaders (predict.cpp,
+  // vulkan_intel_integer_dot_matvec): an A770 at b8191 decodes Llama 3 8B Q4_K_M at 32 tok/s under Mesa and 52 under
+  // Intel's Windows driver (376 µs a layer more), gpt-oss 20B MXFP4 at 36 and 62 (485 µs), Llama 2 7B Q4_0, which
+  // takes the float shader on both, at 44 and 56 (153 µs): 223-332 µs a layer for the integer-dot path
+  // (ggml-org/llama.cpp PR #19988, savvadesogle's comment of 2026-03-03).
+  k.mmvq_layer_overhead_us = 280;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);
