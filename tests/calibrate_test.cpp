@@ -1166,6 +1166,93 @@ TEST(DecodeModel, AGpuWithoutQ3KRunsStillPaysTheUnpackTheKernelsCount) {
   EXPECT_DOUBLE_EQ(unpack_seconds(apple, DeviceApi::metal, HardwareClass::apple), 0.0);
 }
 
+TEST(DecodeModel, IntelOnMesaPaysAPerLayerCostOnTheIntegerDotMatvecShaders) {
+  // An Intel GPU on Vulkan under Mesa decodes the formats ggml-vulkan gives its integer-dot matrix-vector shaders
+  // (K-quants but Q3_K/Q6_K before b9452, MXFP4, Q8_0) at mmvq_layer_overhead_us per layer more, whatever the bytes:
+  // an MoE token and a dense one pay the same per layer. BF16, Q4_0, Intel's Windows driver, builds before the
+  // shaders, other APIs and other vendors do not read the constant.
+  Scenario s;
+  s.hardware = cat().find_hardware("arc-pro-b70");
+  s.api = DeviceApi::vulkan;
+  s.engine_year = 2026;
+  s.engine_build = 9039;
+  MemoryFit fit;
+  EfficiencyConstants k;
+  k.mmvq_layer_overhead_us = 0;
+  EfficiencyConstants mmvq = k;
+  mmvq.mmvq_layer_overhead_us = 300;
+  auto extra = [&](const char* model, const char* quant) {
+    s.model = cat().find_model(model);
+    s.quant = cat().find_quant(quant);
+    fit.gpu_layers = s.model->layers;
+    return decode_seconds_per_token(s, fit, mmvq, 0) - decode_seconds_per_token(s, fit, k, 0);
+  };
+  auto per_layer = [&](const char* model) { return cat().find_model(model)->layers * 300e-6; };
+  for (const auto& [model, quant] : {std::pair{"qwen3.6-35b-a3b", "q4_k_m"}, std::pair{"qwen3.6-27b", "q4_k_m"},
+                                     std::pair{"gpt-oss-20b", "mxfp4_moe"}, std::pair{"llama-3-8b", "q8_0"}})
+    EXPECT_NEAR(extra(model, quant), per_layer(model), 1e-12) << model << " " << quant;
+  for (const char* quant : {"bf16", "q4_0", "q6_k", "q3_k_m", "iq4_xs"})
+    EXPECT_DOUBLE_EQ(extra("llama-3-8b", quant), 0.0) << quant;
+  // Q6_K and Q3_K take the shaders on Xe2 from b9452 (and in a prediction for the current source), not on an A770.
+  s.engine_build = 9452;
+  EXPECT_NEAR(extra("llama-3-8b", "q6_k"), per_layer("llama-3-8b"), 1e-12);
+  s.engine_year = 0;
+  s.engine_build = 0;
+  EXPECT_NEAR(extra("llama-3-8b", "q3_k_m"), per_layer("llama-3-8b"), 1e-12);
+  s.hardware = cat().find_hardware("arc-a770");
+  EXPECT_NEAR(extra("llama-3-8b", "q4_k_m"), per_layer("llama-3-8b"), 1e-12);
+  EXPECT_DOUBLE_EQ(extra("llama-3-8b", "q6_k"), 0.0);
+  // Mesa stated or not stated alike; Intel's Windows driver is the exception.
+  s.vulkan_driver = VulkanDriver::anv;
+  EXPECT_NEAR(extra("llama-3-8b", "q4_k_m"), per_layer("llama-3-8b"), 1e-12);
+  s.vulkan_driver = VulkanDriver::intel_proprietary;
+  EXPECT_DOUBLE_EQ(extra("llama-3-8b", "q4_k_m"), 0.0);
+  s.vulkan_driver.reset();
+  // Builds before the shaders (PR #16900, b7209): a 2025 run without a build does not, one stating b7548 does.
+  s.engine_year = 2025;
+  EXPECT_DOUBLE_EQ(extra("llama-3-8b", "q4_k_m"), 0.0);
+  s.engine_build = 7548;
+  EXPECT_NEAR(extra("llama-3-8b", "q4_k_m"), per_layer("llama-3-8b"), 1e-12);
+  // Other APIs and other vendors' GPUs.
+  s.api = DeviceApi::sycl;
+  EXPECT_DOUBLE_EQ(extra("llama-3-8b", "q4_k_m"), 0.0);
+  s.api = DeviceApi::vulkan;
+  s.hardware = cat().find_hardware("radeon-ai-pro-r9700");
+  EXPECT_DOUBLE_EQ(extra("llama-3-8b", "q4_k_m"), 0.0);
+}
+
+TEST(Calibrate, FitsTheIntelIntegerDotLayerCostApartFromTheKQuantShare) {
+  // Decode runs of dense and MoE Q4_K_M and of BF16 on two Intel GPUs on Vulkan whose truth has a per-layer cost of
+  // the integer-dot shaders: the fit recovers it and the K-quant share; a 2 GB MoE token then is not read as a low
+  // share of the bandwidth. Without it in the truth the fit finds none.
+  EfficiencyConstants truth = true_constants();
+  truth.mmvq_layer_overhead_us = 300;
+  std::vector<MeasuredRun> runs;
+  for (const char* chip : {"arc-pro-b70", "arc-pro-b60"})
+    for (const auto& [model, quant] :
+         {std::pair{"llama-3.2-3b", "q4_k_m"}, std::pair{"llama-3.2-3b", "bf16"}, std::pair{"llama-3-8b", "q4_k_m"},
+          std::pair{"llama-3-8b", "bf16"}, std::pair{"qwen2.5-14b", "q4_k_m"}, std::pair{"qwen3-coder-30b-a3b", "q4_k_m"}})
+        for (std::int64_t depth : {0, 4096}) {
+          MeasuredRun d = llama_cpp_run(chip, model, quant, DeviceApi::vulkan);
+          d.test = RunTest::decode;
+          d.n_gen = 128;
+          d.n_depth = depth;
+          runs.push_back(d);
+        }
+  auto fit = [&](const EfficiencyConstants& t) {
+    const ResolvedRuns resolved = measure_from(runs, t, 31);
+    EXPECT_EQ(resolved.cases.size(), runs.size());
+    const CalibrationReport r = calibrate(resolved.cases, default_efficiency_profile(), quick());
+    return r.profile.lookup(Backend::llama_cpp, DeviceApi::vulkan, HardwareClass::intel).constants;
+  };
+  const EfficiencyConstants k = fit(truth);
+  EXPECT_NEAR(k.mmvq_layer_overhead_us, 300, 30);
+  EXPECT_NEAR(product(k, QuantKernel::k_quant), product(truth, QuantKernel::k_quant), 0.03);
+  EfficiencyConstants none = truth;
+  none.mmvq_layer_overhead_us = 0;
+  EXPECT_LT(fit(none).mmvq_layer_overhead_us, 30);
+}
+
 TEST(Calibrate, FitsTheVectorShareFromVectorPathRunsWithoutMovingTheMatrixShares) {
   // Runs on two AMD chips, quantised and BF16, on Vulkan (every GEMM on the vector ALUs: BF16 at the vector share,
   // quantised weights at their own share of the vector peak) and on ROCm (the matrix peak): the fit recovers the

@@ -302,6 +302,8 @@ def read_kyuz0(git_dir, commit, folder, hardware, envs, source, era, note, layer
         driver = re.match(r"vulkan_(radv|amdvlk)", env)  # the toolbox names the Vulkan driver
         if driver:
             meta["vulkan_driver"] = driver.group(1)
+        elif api == "vulkan" and "Mesa ANV" in env_note:  # the Intel toolbox's one Vulkan driver
+            meta["vulkan_driver"] = "anv"
         # llama-bench prints the n_ubatch column only when it is not the default 512.
         convert(text, meta, [(r"*", model)], layers, keep, drop, where)
 

@@ -65,7 +65,10 @@ constexpr int kLowBitUnpack = kBatchGemmBandwidth + 1;
 // CPU backends: core cycles per decoded weight of a format ggml-cpu repacks into row tiles on the chip
 // (cpu_repacked_cycles_per_weight; predict.hpp, cpu_repacked_at_decode).
 constexpr int kCpuRepacked = kLowBitUnpack + 1;
-constexpr int kDecodeParams = kCpuRepacked + 1;
+// Per-layer cost of Intel's integer-dot matrix-vector shaders on Vulkan (mmvq_layer_overhead_us): the chip family's
+// and its driver's, fitted per class.
+constexpr int kMmvqLayer = kCpuRepacked + 1;
+constexpr int kDecodeParams = kMmvqLayer + 1;
 /// Which columns a backend's runs have data for: the bandwidth column of each kernel family, then its CPU
 /// cycles column (index kKernels + family), then its CPU prefill cycles column (2 kKernels + family).
 /// Last: whether they have runs of a repacked format (kCpuRepacked).
@@ -209,6 +212,7 @@ std::string param_name(int test, int j) {
     case kBatchGemmBandwidth: return "batch_gemm_bandwidth_efficiency";
     case kLowBitUnpack: return "low_bit_kquant_unpack_ops_per_weight";
     case kCpuRepacked: return "cpu_repacked_cycles_per_weight";
+    case kMmvqLayer: return "mmvq_layer_overhead_us";
     default: return "token_overhead_us";
   }
 }
@@ -253,6 +257,7 @@ std::string param_label(int test, int j) {
     case kBatchGemmBandwidth: return "batched decode: weight bandwidth efficiency past the matrix-vector kernels";
     case kLowBitUnpack: return "Q2_K/Q3_K unpack, vector-ALU operations per weight beyond the stream";
     case kCpuRepacked: return "CPU core cycles per decoded weight, repacked row tiles (128-bit SIMD)";
+    case kMmvqLayer: return "cost per layer per token, Intel's integer-dot matrix-vector shaders on Vulkan (µs)";
     default: return "cost per token (µs)";
   }
 }
@@ -282,6 +287,7 @@ VectorXd theta_of(int test, const EfficiencyConstants& k) {
     th[kBatchGemmBandwidth] = 1.0 / k.batch_gemm_bandwidth_efficiency;
     th[kLowBitUnpack] = k.low_bit_kquant_unpack_ops_per_weight;
     th[kCpuRepacked] = k.cpu_repacked_cycles_per_weight;
+    th[kMmvqLayer] = k.mmvq_layer_overhead_us;
   } else {
     th[kCompute] = 1.0 / k.compute_efficiency;
     th[kAttention] = 1.0 / k.attention_compute_efficiency;
@@ -365,6 +371,7 @@ EfficiencyConstants constants_of(EfficiencyConstants base, const VectorXd& decod
   base.expert_gemm_bandwidth_efficiency = 1.0 / decode[kExpertGemmBandwidth];
   base.batch_gemm_bandwidth_efficiency = 1.0 / decode[kBatchGemmBandwidth];
   base.low_bit_kquant_unpack_ops_per_weight = decode[kLowBitUnpack];
+  base.mmvq_layer_overhead_us = decode[kMmvqLayer];
   base.compute_efficiency = 1.0 / prefill[kCompute];
   base.attention_compute_efficiency = 1.0 / prefill[kAttention];
   base.flash_attention_compute_efficiency = 1.0 / prefill[kFlashAttention];
@@ -458,6 +465,7 @@ EfficiencyConstants zero_time(EfficiencyConstants k) {
   k.matmul_id_decode_bandwidth_efficiency = kInf;
   k.low_bit_kquant_unpack_ops_per_weight = 0;
   k.cpu_repacked_cycles_per_weight = 0;
+  k.mmvq_layer_overhead_us = 0;
   return k;
 }
 
@@ -529,6 +537,7 @@ Probe probe_case(const RunCase& c, const EfficiencyConstants& prior, const Effic
     p.decode[kBatchGemmBandwidth] = column(&EfficiencyConstants::batch_gemm_bandwidth_efficiency);
     p.decode[kLowBitUnpack] = column(&EfficiencyConstants::low_bit_kquant_unpack_ops_per_weight);
     p.decode[kCpuRepacked] = column(&EfficiencyConstants::cpu_repacked_cycles_per_weight);
+    p.decode[kMmvqLayer] = column(&EfficiencyConstants::mmvq_layer_overhead_us);
   } else {
     const double tokens = static_cast<double>(run.n_prompt);
     const double depth = static_cast<double>(run.n_depth);
@@ -1212,7 +1221,7 @@ Determination determine_from(int test, const MatrixXd& a, const std::vector<int>
                      [&](int x, int y) { return count[static_cast<std::size_t>(x)] > count[static_cast<std::size_t>(y)]; });
     order.insert(order.end(), {kKv, kMatmulIdStream, kBatchCompute, kBatchGemm, kExpertGemmBandwidth, kBatchGemmBandwidth,
                                kLayer, kToken,
-                               kExpert, kVectorDecodeAttention, kLowBitUnpack});
+                               kExpert, kVectorDecodeAttention, kLowBitUnpack, kMmvqLayer});
     for (int j = 0; j < kKernels; ++j) order.push_back(kCpuCycles + j);
     order.insert(order.end(), {kCpuRepacked, kCpuThreadBandwidth, kCpuAttention, kCpuFlashAttention, kAllReduce});
   } else {

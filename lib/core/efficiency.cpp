@@ -74,6 +74,12 @@ EfficiencyConstants llama_cpp_defaults() {
   // per lane takes 4 of the peak's FLOPs: 16. The literature value a chip held out of the only GPU runs with Q3_K
   // (the R9700's) falls back on (docs/calibration.md, "Q3_K held out").
   k.low_bit_kquant_unpack_ops_per_weight = 16;
+  // Intel GPUs under Mesa on ggml-vulkan's integer-dot matrix-vector shaders (predict.cpp,
+  // vulkan_intel_integer_dot_matvec): an A770 at b8191 decodes Llama 3 8B Q4_K_M at 32 tok/s under Mesa and 52 under
+  // Intel's Windows driver (376 µs a layer more), gpt-oss 20B MXFP4 at 36 and 62 (485 µs), Llama 2 7B Q4_0, which
+  // takes the float shader on both, at 44 and 56 (153 µs): 223-332 µs a layer for the integer-dot path
+  // (ggml-org/llama.cpp PR #19988, savvadesogle's comment of 2026-03-03).
+  k.mmvq_layer_overhead_us = 280;
   k.prefill_layer_overhead_us = 60;
   // CPU prefill at the same share of the FP32 FMA peak: 2 FLOP per weight at 16 FLOP per cycle and SIMD unit.
   k.cpu_prefill_cycles.fill(0.125 / k.compute_efficiency);

@@ -553,6 +553,46 @@ bool bf16_experts_decode_through_matmul_id(const Scenario& s) {
          s.model->is_moe();
 }
 
+/// An Intel GPU on ggml-vulkan multiplies a token's quantised weights in the integer-dot matrix-vector shaders (MMVQ:
+/// the activations quantised to Q8_1 in a pass of their own, then mul_mat_vec*_q8_1), and runs them there in
+/// workgroups of one subgroup at its smallest size (16 lanes on Xe2) with one row of a K-quant each
+/// (ggml_vk_get_dequantize_mul_mat_vec(_id) forces DMMV_WG_SIZE_SUBGROUP for Q8_1 on Intel; ggml_vk_load_shaders,
+/// rm_kq_int = 1). ggml_vk_should_use_mmvq takes that path on Intel for matrices of 2048 columns or more in every
+/// format with an integer-dot shader but Q4_0 and Q5_1 (tuned on an A770 under Linux), and Q3_K and Q6_K only on
+/// Xe2 from June 2026 (llama.cpp PR #23056, b9452); the rest (F16, BF16, Q4_0, most i-quants) take the float shaders
+/// (ggml-org/ggml @ ac6f7b4, the Arc Pro B70 runs' b9039, and @ d99724f). It arrived with llama.cpp PR #16900
+/// (29 November 2025, between b7189 and b7209: issue #17628 measured an A770's Q4_K_M decode fall 53 -> 42 tok/s)
+/// and was turned off on Intel's Windows driver in March 2026 (PR #20672). What it costs there is Mesa's (ANV): a
+/// time per layer, not a share of the bandwidth. On the B70 (Mesa) the Vulkan decode of every MMVQ model (dense
+/// Q4_K_M, MoE Q4_K_M, MXFP4) sits 0.4-0.7 ms a layer above its bytes at the BF16 rows' rate, the BF16 and Q4_0 rows
+/// 0.1 ms: a 2 GB MoE token and a 16 GB dense one pay the same per layer. An A770 on one build (b8191, PR #19988)
+/// decodes 1.6-1.7x slower under Mesa than under Intel's Windows driver in MMVQ formats (Llama 3 8B Q4_K_M, gpt-oss
+/// 20B), 1.3x in Q4_0 (docs/calibration.md, "Intel on Vulkan: Mesa's integer-dot shaders cost a time per layer").
+/// Intel's Windows driver is the stated exception; a run that states no driver is taken as Mesa's, the driver every
+/// Linux system loads for Intel GPUs. mmvq_layer_overhead_us.
+bool vulkan_intel_integer_dot_matvec(const Scenario& s) {
+  if (s.api != DeviceApi::vulkan || s.quant == nullptr || hardware_class(*s.hardware) != HardwareClass::intel ||
+      s.vulkan_driver == VulkanDriver::intel_proprietary)
+    return false;
+  constexpr int kFirstYear = 2026;    // every 2026 build has it
+  constexpr int kFirstBuild = 7209;   // PR #16900: after b7189, by b7209 (issue #17628)
+  if (s.engine_year != 0 && s.engine_year < kFirstYear && s.engine_build < kFirstBuild) return false;
+  const std::string& id = s.quant->id;
+  switch (s.quant->kernel) {
+    case QuantKernel::legacy: return id == "q8_0" || id == "q4_1" || id == "q5_0";
+    case QuantKernel::mxfp4: return s.quant->format == QuantFormat::gguf;
+    case QuantKernel::i_quant: return id == "iq1_s" || id == "iq1_m";
+    case QuantKernel::k_quant: {
+      const bool q3_or_q6 = id == "q6_k" || id.rfind("q3_k", 0) == 0;
+      if (!q3_or_q6) return true;
+      constexpr int kFirstBuildQ3Q6 = 9452;  // PR #23056: Q3_K and Q6_K on MMVQ on Xe2
+      const bool xe2 = !matmul_on_vector_units(s);  // on Intel only Xe2 reaches cooperative matrices on Vulkan
+      return xe2 && ((s.engine_year == 0 && s.engine_build == 0) || s.engine_build >= kFirstBuildQ3Q6);
+    }
+    default: return false;
+  }
+}
+
 /// The K-quant super-blocks below 4 bits (Q3_K: 110 bytes per 256 weights, Q2_K: 84) cost their matrix-vector kernels
 /// more vector-ALU work per weight than the others, beyond what hides under the weight stream. Q3_K keeps each weight's
 /// two low bits in qs and its high bit in hmask, and each 16 weights' 6-bit scale in two bytes at different offsets:
@@ -1435,7 +1475,8 @@ double decode_seconds_per_token(const Scenario& s, const ModelQuantTerms& terms,
   const double graphless_us = graphless ? m.layers * k.graphless_layer_overhead_us : 0.0;
   // A DeltaNet layer's extra kernels (delta_net_graph_cost) pay the per-layer fixed cost in proportion.
   const double delta_net_layers = m.attention.linear_attention_layers * delta_net.extra_layers;
-  const double t_overhead = (graphless_us + (m.layers + delta_net_layers) * k.layer_overhead_us +
+  const double mmvq_us = vulkan_intel_integer_dot_matvec(s) ? m.layers * k.mmvq_layer_overhead_us : 0.0;
+  const double t_overhead = (graphless_us + mmvq_us + (m.layers + delta_net_layers) * k.layer_overhead_us +
                              moe_layers * experts_touched * k.expert_overhead_us +
                              k.token_overhead_us +
                              allreduces * k.tp_allreduce_us) * kMicro +

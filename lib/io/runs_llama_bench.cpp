@@ -258,6 +258,10 @@ void read_llama_bench_record(const json& record, std::size_t index, const Contex
   // Mesa's RADV names its devices "AMD Radeon … (RADV GFX1201)", which ggml-vulkan reports as the device
   // description llama-bench prints; AMD's own drivers name the card alone, so they stay unstated.
   if (run.api == DeviceApi::vulkan && gpu_info.find("(RADV ") != std::string::npos) run.vulkan_driver = VulkanDriver::radv;
+  // Mesa's Intel driver names itself in the device string ("Intel(R) Iris(R) Xe Graphics (ADL GT2) (Intel open-source
+  // Mesa driver)", ggml_vk_print_gpu_info).
+  if (run.api == DeviceApi::vulkan && gpu_info.find("Intel open-source Mesa driver") != std::string::npos)
+    run.vulkan_driver = VulkanDriver::anv;
   const std::string commit = optional_string(record, "build_commit").value_or("");
   std::string build = commit;
   if (const auto number = optional_count(record, "build_number"))

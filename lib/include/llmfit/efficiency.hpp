@@ -142,6 +142,10 @@ struct EfficiencyConstants {
   /// low_bit_kquant_unpack_on_vector_units), at the vector FP32 peak (fp32_tflops). 0 = the unpack hides, as the
   /// other formats' does.
   double low_bit_kquant_unpack_ops_per_weight = 0;
+  /// Decode on an Intel GPU through ggml-vulkan's integer-dot matrix-vector shaders (MMVQ), which it runs there in
+  /// one-subgroup workgroups of one row (predict.cpp, vulkan_intel_integer_dot_matvec): cost per layer per token,
+  /// beyond the weight stream. 0 = none (every other chip, API and format).
+  double mmvq_layer_overhead_us = 0;
   int micro_batch_tokens = 512;            // prefill micro-batch (llama.cpp n_ubatch)
   /// CPU backends: cycles per decoded weight of each quantisation kernel family relative to
   /// cpu_cycles_per_weight (index: QuantKernel). Q8_0 and repacked Q4_0 are integer dot products; K- and
@@ -242,6 +246,7 @@ inline constexpr auto kConstantFields = std::to_array<ConstantField>({
      0.001, 1.5},
     {"matmul_id_decode_bandwidth_efficiency", &EfficiencyConstants::matmul_id_decode_bandwidth_efficiency, 0.01, 1.5},
     {"low_bit_kquant_unpack_ops_per_weight", &EfficiencyConstants::low_bit_kquant_unpack_ops_per_weight, 0, 1e4},
+    {"mmvq_layer_overhead_us", &EfficiencyConstants::mmvq_layer_overhead_us, 0, 1e5},
 });
 inline constexpr std::pair<double, double> kKernelEfficiencyRange{0.01, 2};
 inline constexpr std::pair<double, double> kCpuKernelCyclesRange{0, 100};  // also cpu_prefill_cycles

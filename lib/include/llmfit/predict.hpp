@@ -26,11 +26,16 @@ struct NameTable<KvCacheType> {  // in the order choices are offered: the defaul
 [[nodiscard]] KvCacheType kv_cache_type_or_throw(std::string_view text);
 /// The Vulkan driver a run used (llama-bench's device name says "RADV"; the R9700 toolboxes name it). ggml-vulkan
 /// decides per driver which matrix and flash-attention shaders a device runs (docs/model.md, "The Vulkan driver").
-enum class VulkanDriver { radv, amdvlk, amd_proprietary };
+/// anv: Mesa's driver for Intel GPUs (Linux); intel-proprietary: Intel's own (Windows).
+enum class VulkanDriver { radv, amdvlk, amd_proprietary, anv, intel_proprietary };
 template <>
 struct NameTable<VulkanDriver> {
-  static constexpr std::array<std::pair<VulkanDriver, std::string_view>, 3> entries{
-      {{VulkanDriver::radv, "radv"}, {VulkanDriver::amdvlk, "amdvlk"}, {VulkanDriver::amd_proprietary, "amd-proprietary"}}};
+  static constexpr std::array<std::pair<VulkanDriver, std::string_view>, 5> entries{
+      {{VulkanDriver::radv, "radv"},
+       {VulkanDriver::amdvlk, "amdvlk"},
+       {VulkanDriver::amd_proprietary, "amd-proprietary"},
+       {VulkanDriver::anv, "anv"},
+       {VulkanDriver::intel_proprietary, "intel-proprietary"}}};
 };
 [[nodiscard]] constexpr std::string_view to_string(VulkanDriver driver) noexcept { return enum_name(driver); }
 [[nodiscard]] inline std::optional<VulkanDriver> parse_vulkan_driver(std::string_view text) noexcept {
