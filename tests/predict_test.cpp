@@ -301,6 +301,22 @@ struct SmRoofCards {
   }
 };
 
+// The same weights as F16 (cuBLAS, not llama.cpp's quantised kernels): what the SM-roof rules leave alone.
+QuantSpec as_f16(QuantSpec quant) {
+  quant.id = "f16";
+  quant.kernel = QuantKernel::float_;
+  quant.bits_per_weight = 16;
+  return quant;
+}
+
+// Decode tok/s of a CUDA scenario of `batch` sequences (the batched SM-roof tests' probe).
+double cuda_decode_tok_s(const HardwareSpec& hw, const ModelSpec& m, const QuantSpec& quant,
+                         const EfficiencyConstants& k, Backend backend, int batch) {
+  const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
+                   .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
+  return predict(s, k).decode_tok_s;
+}
+
 TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
@@ -324,10 +340,7 @@ TEST(Prefill, LlamaCppCudaRunsAtTheSmRoofWhereTensorCoresAreWider) {
   EXPECT_DOUBLE_EQ(seconds(consumer, Backend::llama_cpp, DeviceApi::cuda), free_s);
   EXPECT_DOUBLE_EQ(seconds(wide, Backend::llama_cpp, DeviceApi::vulkan), seconds(no_clock, Backend::llama_cpp, DeviceApi::vulkan));
   EXPECT_DOUBLE_EQ(seconds(wide, Backend::vllm, DeviceApi::cuda), seconds(no_clock, Backend::vllm, DeviceApi::cuda));
-  QuantSpec f16 = q;
-  f16.id = "f16";
-  f16.kernel = QuantKernel::float_;
-  f16.bits_per_weight = 16;
+  const QuantSpec f16 = as_f16(q);
   const Scenario wide_f16{.hardware = &wide, .model = &m, .quant = &f16};
   const Scenario free_f16{.hardware = &no_clock, .model = &m, .quant = &f16};
   EXPECT_DOUBLE_EQ(prefill_seconds(wide_f16, fit_memory(wide_f16, k), k, 512, 0),
@@ -347,19 +360,14 @@ TEST(BatchedDecode, LlamaCppCudaIsHeldToTheSmRoofLikeItsPrefill) {
   const HardwareSpec& wide = cards.wide;
   const HardwareSpec& consumer = cards.consumer;
   auto decode = [&](const HardwareSpec& hw, const QuantSpec& quant, Backend backend, int batch) {
-    const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
-                     .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
-    return predict(s, k).decode_tok_s;
+    return cuda_decode_tok_s(hw, m, quant, k, backend, batch);
   };
   // 8 sequences run in the matrix-vector kernels (MMVQ), held to the SM roof of prefill.
   EXPECT_LT(decode(wide, q, Backend::llama_cpp, 8), 0.9 * decode(no_clock, q, Backend::llama_cpp, 8));
   EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 8), decode(no_clock, q, Backend::llama_cpp, 8));
   EXPECT_DOUBLE_EQ(decode(wide, q, Backend::llama_cpp, 1), decode(no_clock, q, Backend::llama_cpp, 1));
   EXPECT_DOUBLE_EQ(decode(wide, q, Backend::vllm, 8), decode(no_clock, q, Backend::vllm, 8));
-  QuantSpec f16 = q;
-  f16.id = "f16";
-  f16.kernel = QuantKernel::float_;
-  f16.bits_per_weight = 16;
+  const QuantSpec f16 = as_f16(q);
   EXPECT_DOUBLE_EQ(decode(wide, f16, Backend::llama_cpp, 8), decode(no_clock, f16, Backend::llama_cpp, 8));
 }
 
@@ -384,9 +392,7 @@ TEST(BatchedDecode, LlamaCppCudaMmqTilesRunAtTheSmsWarpMmaRate) {
   ASSERT_EQ(validate(hopper), "");
   ASSERT_EQ(validate(half), "");
   auto decode = [&](const HardwareSpec& hw, const QuantSpec& quant, Backend backend, int batch) {
-    const Scenario s{.hardware = &hw, .model = &m, .quant = &quant, .backend = backend, .api = DeviceApi::cuda,
-                     .context_tokens = 1024, .prompt_tokens = 512, .batch = batch};
-    return predict(s, k).decode_tok_s;
+    return cuda_decode_tok_s(hw, m, quant, k, backend, batch);
   };
   EXPECT_DOUBLE_EQ(decode(wide, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
   EXPECT_DOUBLE_EQ(decode(consumer, q, Backend::llama_cpp, 64), decode(no_clock, q, Backend::llama_cpp, 64));
@@ -400,10 +406,7 @@ TEST(BatchedDecode, LlamaCppCudaMmqTilesRunAtTheSmsWarpMmaRate) {
   hopper_x2.int8_tops *= 2;
   EXPECT_GT(decode(hopper_x2, q, Backend::llama_cpp, 64), 1.2 * decode(hopper, q, Backend::llama_cpp, 64));
   EXPECT_DOUBLE_EQ(decode(hopper, q, Backend::vllm, 64), decode(no_clock, q, Backend::vllm, 64));
-  QuantSpec f16 = q;
-  f16.id = "f16";
-  f16.kernel = QuantKernel::float_;
-  f16.bits_per_weight = 16;
+  const QuantSpec f16 = as_f16(q);
   EXPECT_DOUBLE_EQ(decode(hopper, f16, Backend::llama_cpp, 64), decode(no_clock, f16, Backend::llama_cpp, 64));
 }
 
@@ -440,10 +443,7 @@ TEST(Prefill, LlamaCppCudaIsHeldToThePowerRoof) {
   EXPECT_DOUBLE_EQ(seconds(w5, Backend::vllm, DeviceApi::cuda), seconds(free, Backend::vllm, DeviceApi::cuda));
   EXPECT_DOUBLE_EQ(seconds(w5, Backend::llama_cpp, DeviceApi::vulkan), seconds(free, Backend::llama_cpp, DeviceApi::vulkan));
   // Float weights (cuBLAS) and attention run on the same SMs under the same limit.
-  QuantSpec f16 = q;
-  f16.id = "f16";
-  f16.kernel = QuantKernel::float_;
-  f16.bits_per_weight = 16;
+  const QuantSpec f16 = as_f16(q);
   const Scenario capped_f16{.hardware = &w5, .model = &m, .quant = &f16};
   const Scenario free_f16{.hardware = &free, .model = &m, .quant = &f16};
   EXPECT_GT(prefill_seconds(capped_f16, fit_memory(capped_f16, k), k, 512, 0),
@@ -1079,10 +1079,7 @@ TEST(Prefill, VllmGemmsOnTheVectorUnitsRunAtTheVectorPeak) {
 TEST(Prefill, VulkanQuantisedGemmsOnAmdTrackTheVectorPeak) {
   const ModelSpec m = llama2_7b_shape();
   const QuantSpec q = q4_0();
-  QuantSpec f16 = q4_0();
-  f16.id = "f16";
-  f16.kernel = QuantKernel::float_;
-  f16.bits_per_weight = 16;
+  const QuantSpec f16 = as_f16(q4_0());
   EfficiencyConstants k = simple_constants();
   k.kv_bandwidth_efficiency = 1e9;  // the flash-attention KV stream free (VulkanFlashAttentionStreams... tests it)
   k.vector_quantised_compute_efficiency = 0.25;
