@@ -70,14 +70,15 @@ EfficiencyConstants llama_cpp_defaults() {
   // and a mask each and one scale (~20); ggml-cuda's vec_dot_q3_K_q8_1 likewise (a scale, the low and high bits and a
   // byte-wise subtraction for every 4 weights, ~4 operations a weight more than Q4_K's). So ~4 integer operations per
   // weight beyond what hides; on the GPUs whose fp32_tflops counts two FLOPs an FMA and a second FP32 issue integer
-  // work does not get (RDNA 3/4's dual issue; NVIDIA from Ampere, INT32 on half its FP32 lanes) one integer operation
-  // per lane takes 4 of the peak's FLOPs: 16. The literature value a chip held out of the only GPU runs with Q3_K
-  // (the R9700's) falls back on (docs/calibration.md, "Q3_K held out").
+  // work does not get (RDNA 3/4's dual issue) one integer operation per lane takes 4 of the peak's FLOPs: 16 (not
+  // applied on NVIDIA, where no run measures it: predict.cpp, low_bit_kquant_unpack_on_vector_units). The literature
+  // value a chip held out of the only GPU runs with Q3_K (the R9700's) falls back on (docs/calibration.md, "Q3_K held
+  // out").
   k.low_bit_kquant_unpack_ops_per_weight = 16;
   // Intel GPUs under Mesa on ggml-vulkan's integer-dot matrix-vector shaders (predict.cpp,
   // vulkan_intel_integer_dot_matvec): an A770 at b8191 decodes Llama 3 8B Q4_K_M at 32 tok/s under Mesa and 52 under
   // Intel's Windows driver (376 µs a layer more), gpt-oss 20B MXFP4 at 36 and 62 (485 µs), Llama 2 7B Q4_0, which
-  // takes the float shader on both, at 44 and 56 (153 µs): 223-332 µs a layer for the integer-dot path
+  // takes the float shader on both, at 44 and 56 (153 µs): 223-332 µs a layer for the integer-dot path beyond that
   // (ggml-org/llama.cpp PR #19988, savvadesogle's comment of 2026-03-03).
   k.mmvq_layer_overhead_us = 280;
   k.prefill_layer_overhead_us = 60;
